@@ -1,0 +1,29 @@
+# The two quick-start commands: `make demo` and `make test`. Both create .venv and install navwatch.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint bench install clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/navwatch demo -o demo-out
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check navwatch tests bench
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_detect.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

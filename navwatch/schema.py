@@ -1,0 +1,200 @@
+"""The canonical observation table: column names, dtypes and validation.
+
+Every reader maps its source onto these columns; everything downstream (registry join, detection,
+dispersal, reports) reads only these names. Times are timezone-aware UTC.
+
+An observation table has the *required* columns and any subset of the *optional* ones: a 10 M-row
+AIS file does not carry eight columns of empty strings. Use :func:`column` to read an optional
+column with a default.
+
+Columns
+-------
+time : datetime64[ns, UTC]
+    When the observation was made (AIS: receive/base time; imagery: acquisition time).
+lat, lon : float64
+    WGS84 degrees. NaN only for survey rows (the surveyed port is named in ``port``).
+kind : category
+    ``ais`` (any AIS-derived fix), ``sighting`` (imagery, spotter, press) or ``survey``.
+mmsi, imo : Int64 (optional)
+callsign, name : string (optional)
+    Identity as broadcast or recorded in the source.
+vessel : string (optional)
+    Free-text vessel reference for sightings/surveys: a registry id, name, alias, or a class/type
+    token such as ``Admiral Gorshkov class x2``. For survey rows before expansion, the raw
+    ``present`` list (``|``-separated).
+ship_type : string (optional)
+    AIS ship type code (``"35"``) or the source's text (DMA ``"Military"``).
+sog_kn, cog_deg, heading_deg : float64 (optional)
+    Speed and course over ground, true heading. NaN when not available (511/360/102.3 sentinels
+    are mapped to NaN by the readers).
+nav_status : Int16 (optional)
+    AIS navigational status code 0-15 (text statuses are mapped to codes).
+port, coverage : string (optional)
+    Survey rows: the surveyed port (a port name, or ``port/tier``) and ``full`` or ``partial``.
+present : boolean (optional)
+    Survey rows after expansion: True = seen in port, False = not there (full coverage only).
+source : string (optional)
+    Who made the observation (``AIS``, ``Maxar``, ``Planet``, a spotter's handle, a receiver).
+confidence : float64 (optional)
+    Reliability of this observation, 0-1. NaN means the default for its kind
+    (see :data:`DEFAULT_RELIABILITY`).
+notes : string (optional)
+src_file : string (optional), src_line : Int64 (optional)
+    Provenance: the file and the 1-based line (CSV/NMEA) or row (Parquet, GeoPackage) it came
+    from. Events cite these in their ``evidence``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+TIME_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
+
+KINDS = ("ais", "sighting", "survey")
+KIND_DTYPE = pd.CategoricalDtype(list(KINDS))
+
+#: Canonical dtype of every column navwatch knows.
+DTYPES: dict[str, Any] = {
+    "time": TIME_DTYPE,
+    "lat": "float64",
+    "lon": "float64",
+    "kind": KIND_DTYPE,
+    "mmsi": "Int64",
+    "imo": "Int64",
+    "callsign": "string",
+    "name": "string",
+    "vessel": "string",
+    "ship_type": "string",
+    "sog_kn": "float64",
+    "cog_deg": "float64",
+    "heading_deg": "float64",
+    "nav_status": "Int16",
+    "port": "string",
+    "coverage": "string",
+    "present": "boolean",
+    "source": "string",
+    "confidence": "float64",
+    "notes": "string",
+    "src_file": "string",
+    "src_line": "Int64",
+}
+
+REQUIRED = ("time", "lat", "lon", "kind")
+IDENTITY = ("mmsi", "imo", "callsign", "name", "vessel")
+OPTIONAL = tuple(c for c in DTYPES if c not in REQUIRED)
+
+#: Reliability of an observation when its ``confidence`` is NaN, by kind. AIS is not 1.0:
+#: warship AIS is optional and has been spoofed (REFERENCE.md section 5).
+DEFAULT_RELIABILITY = {"ais": 0.95, "sighting": 0.7, "survey": 0.9}
+
+#: Defaults returned by :func:`column` for a missing optional column.
+_MISSING: dict[str, Any] = {
+    "mmsi": pd.NA,
+    "imo": pd.NA,
+    "nav_status": pd.NA,
+    "present": pd.NA,
+    "src_line": pd.NA,
+    "sog_kn": np.nan,
+    "cog_deg": np.nan,
+    "heading_deg": np.nan,
+    "confidence": np.nan,
+}
+
+
+def empty(columns: Iterable[str] = REQUIRED) -> pd.DataFrame:
+    """An empty observation table with the given canonical columns.
+
+    Examples
+    --------
+    >>> list(empty().columns)
+    ['time', 'lat', 'lon', 'kind']
+    """
+    return pd.DataFrame({c: pd.Series(dtype=DTYPES[c]) for c in columns})
+
+
+def column(obs: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of ``obs``, or a Series of its missing-value default if absent.
+
+    Examples
+    --------
+    >>> column(empty(), "sog_kn").dtype
+    dtype('float64')
+    """
+    if name in obs.columns:
+        return obs[name]
+    return pd.Series(_MISSING.get(name, pd.NA), index=obs.index, dtype=DTYPES[name])
+
+
+def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> pd.Series:
+    """Parse times to ``datetime64[ns, UTC]``; naive times are taken as UTC, bad ones become NaT."""
+    if unit is not None:
+        out = pd.to_datetime(values, unit=unit, utc=True, errors="coerce")
+    else:
+        out = pd.to_datetime(values, utc=True, errors="coerce", dayfirst=dayfirst, format="mixed")
+    if isinstance(out, pd.DatetimeIndex):
+        out = pd.Series(out)
+    return out.astype(TIME_DTYPE)
+
+
+def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
+    """Cast the canonical columns of ``obs`` to their dtypes and check the required ones.
+
+    Unknown extra columns are kept (a reader may pass through source columns). Raises
+    :class:`~navwatch.errors.SchemaError` naming what is missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"time": ["2024-12-02T06:00Z"], "lat": [34.9], "lon": [35.87],
+    ...                    "kind": ["sighting"], "vessel": ["Yelnya"]})
+    >>> conform(df)["time"].dtype
+    datetime64[ns, UTC]
+    """
+    missing = [c for c in REQUIRED if c not in obs.columns]
+    if missing:
+        raise SchemaError(f"{where}: missing required column(s) {missing}; have {list(obs.columns)}")
+    if not any(c in obs.columns for c in IDENTITY):
+        raise SchemaError(f"{where}: needs at least one identity column of {list(IDENTITY)}")
+    out = {}
+    for c in obs.columns:
+        dtype = DTYPES.get(c)
+        s = obs[c]
+        if dtype is None:
+            out[c] = s
+        elif c == "time":
+            out[c] = s if s.dtype == TIME_DTYPE else to_utc(s)
+        elif str(s.dtype) != str(dtype):
+            try:
+                out[c] = s.astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(f"{where}: column {c!r} cannot be read as {dtype}: {exc}") from exc
+        else:
+            out[c] = s
+    return pd.DataFrame(out, index=obs.index)
+
+
+def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate observation tables with different optional columns, keeping dtypes."""
+    frames = [f for f in frames if f is not None and len(f.columns)]
+    if not frames:
+        return empty()
+    cols: list[str] = []
+    for f in frames:
+        cols += [c for c in f.columns if c not in cols]
+    filled = []
+    for f in frames:
+        f = f.copy() if any(c not in f.columns for c in cols) else f
+        for c in cols:
+            if c not in f.columns:
+                f[c] = pd.Series(_MISSING.get(c, pd.NA), index=f.index, dtype=DTYPES.get(c, "object"))
+        filled.append(f[cols])
+    out = pd.concat(filled, ignore_index=True)
+    for c in cols:
+        if c in DTYPES and str(out[c].dtype) != str(DTYPES[c]):
+            out[c] = out[c].astype(DTYPES[c])
+    return out
