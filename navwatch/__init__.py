@@ -1,0 +1,41 @@
+"""navwatch: a naval asset movement monitor.
+
+Join position evidence (AIS, sightings, port surveys) to a registry of vessels, flag port
+departures and arrivals with honest time windows and confidence, measure fleet dispersal and draw
+map reports. Functions take and return (Geo)DataFrames; I/O lives in :mod:`navwatch.io`.
+
+Examples
+--------
+>>> import navwatch as nw
+>>> reg = nw.load_registry()
+>>> sorted(reg.ids)[:2]
+['admiral-golovko', 'admiral-gorshkov']
+"""
+
+from .detect import EVENT_COLUMNS, DetectParams, Detection, DetectorState, detect_port_events
+from .errors import ConfigError, IngestError, NavwatchError, PortsError, RegistryError, SchemaError
+# TEMP from .io import read_observations
+from .ports import load_ports
+from .quarantine import Quarantine
+from .registry import Registry, load_registry
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "ConfigError",
+    "DetectParams",
+    "Detection",
+    "DetectorState",
+    "IngestError",
+    "NavwatchError",
+    "PortsError",
+    "Quarantine",
+    "Registry",
+    "RegistryError",
+    "SchemaError",
+    "detect_port_events",
+    "load_ports",
+    "load_registry",
+    "read_observations",
+]

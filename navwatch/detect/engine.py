@@ -1,0 +1,427 @@
+"""The port state machine, vectorised over vessel-sorted arrays.
+
+States of a vessel: ``IN(z)`` (zone index ``z >= 0``), ``OUT`` (at sea, or known not to be in
+the zone it was in) and ``UNKNOWN`` (no evidence yet). Transitions:
+
+================  =================================  =====================================
+from              evidence                            to / event
+================  =================================  =====================================
+UNKNOWN           fix inside zone z / present survey  IN(z), no event (arrival not seen)
+UNKNOWN           fix beyond every exit region        OUT, no event
+OUT               fix inside z / present survey       IN(z) + **arrival** at z
+IN(a)             fix inside another zone b           IN(b) + **departure** a + **arrival** b
+IN(a)             fix beyond a's exit region          OUT + **departure** from a
+IN(a)             full-coverage survey of a, absent   OUT + **departure** from a
+any               fix in the hysteresis band          unchanged
+================  =================================  =====================================
+
+A visit (a run of ``IN(z)``) that is shorter than ``min_dwell_min`` with every fix faster than
+``stop_speed_kn`` and only AIS evidence is a *transit*: neither its arrival nor its departure is
+an event. An arrival is emitted once its visit qualifies; until then it is *pending*.
+
+Inputs are plain numpy arrays sorted by (vessel code, time) with ties broken deterministically;
+:mod:`navwatch.detect.api` builds them from observation tables. Nothing here reads files or the
+clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import DetectParams
+from .zoneindex import ZoneIndex, haversine_km
+
+UNDET = -3  # no decision from this row alone (hysteresis band, undecided absence)
+UNKNOWN = -2
+OUT = -1
+
+KIND_AIS, KIND_SIGHTING, KIND_SURVEY = 0, 1, 2
+ROW_OK, ROW_DUP, ROW_JUMP, ROW_PENDING = 0, 1, 2, 3
+
+NS_PER_S = 1_000_000_000
+NS_PER_H = 3600 * NS_PER_S
+
+
+@dataclass
+class Arrays:
+    """Column arrays of the evidence, sorted by (v, t). ``fixed`` is the state carried over from
+    an earlier batch (``UNDET`` for new rows); ``carried`` marks such rows."""
+
+    v: np.ndarray  # int32 vessel code
+    t: np.ndarray  # int64 ns since epoch
+    lat: np.ndarray  # float64
+    lon: np.ndarray  # float64
+    sog: np.ndarray  # float64, NaN = unknown
+    kind: np.ndarray  # int8
+    present: np.ndarray  # int8: -1 n/a, 0 absent, 1 present
+    szone: np.ndarray  # int32 surveyed zone, -1
+    rel: np.ndarray  # float64 reliability
+    fixed: np.ndarray  # int32
+    carried: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def take(self, idx: np.ndarray) -> Arrays:
+        return Arrays(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
+
+
+@dataclass
+class RawEvent:
+    """An event located in the effective-row arrays; :mod:`api` turns it into a table row."""
+
+    v: int
+    zone: int
+    event: str  # 'departure' | 'arrival'
+    before: int  # effective-row index of the last evidence in the old state
+    after: int  # effective-row index of the first evidence in the new state
+    time_ns: int
+    lat: float
+    lon: float
+    method: str  # 'interpolated' | 'projected' | 'midpoint'
+    conflict: str = ""
+
+
+@dataclass
+class EngineResult:
+    status: np.ndarray  # per input row: ROW_OK / ROW_DUP / ROW_JUMP / ROW_PENDING
+    eff: np.ndarray  # input-row index of each effective row
+    state: np.ndarray  # state per effective row
+    inside: np.ndarray  # zone whose entry polygon holds each effective row (or survey zone)
+    events: list[RawEvent]
+    carry: np.ndarray  # input-row indices to carry to the next batch
+    carry_state: np.ndarray  # their fixed state (UNDET for pending rows)
+    carry_sog: np.ndarray  # their effective speed (SOG or implied), so the next batch agrees
+    n_transits: int
+    n_pending_visits: int
+    jump_speed_kn: np.ndarray  # per input row, implied speed for ROW_JUMP rows
+
+
+def group_starts(v: np.ndarray) -> np.ndarray:
+    start = np.ones(len(v), dtype=bool)
+    if len(v) > 1:
+        start[1:] = v[1:] != v[:-1]
+    return start
+
+
+def ffill(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Forward-fill ``UNDET`` entries within groups; every group start must be determined."""
+    idx = np.where(values != UNDET, np.arange(len(values)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return values[idx]
+
+
+def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
+    n = len(a)
+    status = np.zeros(n, dtype=np.int8)
+    jump_speed = np.full(n, np.nan)
+    start = group_starts(a.v)
+    positional = np.isfinite(a.lat) & np.isfinite(a.lon)
+    ais = a.kind == KIND_AIS
+
+    # 1. duplicates: an AIS fix right after another AIS fix of the same vessel, same place.
+    if n > 1:
+        same = ~start[1:] & ais[1:] & ais[:-1] & ~(a.carried[1:] & a.carried[:-1])
+        dt = a.t[1:] - a.t[:-1]
+        close_t = same & (dt <= p.dup_window_s * NS_PER_S)
+        if close_t.any():
+            i = np.flatnonzero(close_t)
+            d_m = haversine_km(a.lat[i], a.lon[i], a.lat[i + 1], a.lon[i + 1]) * 1000
+            dup = i[d_m <= p.dup_distance_m] + 1
+            status[dup] = ROW_DUP
+
+    # 2. single-fix position jumps among the remaining AIS fixes.
+    pi = np.flatnonzero((status == ROW_OK) & ais & positional)
+    if len(pi) >= 2:
+        pv = a.v[pi]
+        samev = pv[1:] == pv[:-1]
+        d = haversine_km(a.lat[pi[:-1]], a.lon[pi[:-1]], a.lat[pi[1:]], a.lon[pi[1:]])
+        dt_h = (a.t[pi[1:]] - a.t[pi[:-1]]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spd = np.where(dt_h > 0, d / 1.852 / dt_h, np.inf)
+        bad = samev & (d > p.jump_min_km) & (spd > p.max_speed_kn)  # bad[k]: pair (k, k+1)
+        m = len(pi)
+        bad_in = np.zeros(m, bool)
+        bad_in[1:] = bad
+        bad_out = np.zeros(m, bool)
+        bad_out[:-1] = bad
+        spd_in = np.full(m, np.nan)
+        spd_in[1:] = spd
+        jump = bad_in & bad_out
+        if jump.any():
+            k = np.flatnonzero(jump)
+            d2 = haversine_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
+            dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
+            with np.errstate(divide="ignore", invalid="ignore"):
+                spd2 = np.where(dt2 > 0, d2 / 1.852 / dt2, np.inf)
+            keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)
+            jump[k[~keep_rule]] = False
+        jump &= ~a.carried[pi]
+        status[pi[jump]] = ROW_JUMP
+        jump_speed[pi[jump]] = spd_in[jump]
+        # The last fix of a vessel that is impossibly far from the previous one cannot be judged
+        # until the next fix arrives: hold it (the same happens in one run and in batches).
+        last_of_group = np.ones(m, bool)
+        last_of_group[:-1] = ~samev
+        pend = bad_in & last_of_group & ~jump & ~a.carried[pi]
+        status[pi[pend]] = ROW_PENDING
+
+    eff = np.flatnonzero(status == ROW_OK)
+    e = a.take(eff)
+    m = len(eff)
+    est = group_starts(e.v)
+    epos = np.isfinite(e.lat) & np.isfinite(e.lon)
+
+    # 3. zone membership of positional rows; surveys name their zone.
+    inside = np.full(m, -1, np.int32)
+    near = np.full(m, -1, np.int32)
+    if epos.any():
+        pin, pnear = zi.membership(e.lon[epos], e.lat[epos])
+        inside[epos] = pin
+        near[epos] = pnear
+    survey = e.kind == KIND_SURVEY
+    present = survey & (e.present == 1)
+    absent = survey & (e.present == 0)
+    inside[present] = e.szone[present]
+    near[present] = e.szone[present]
+
+    # 4. states: determined rows, then hysteresis by forward fill, to a fixed point.
+    det = np.full(m, UNDET, np.int32)
+    det[epos & (near < 0)] = OUT
+    det[inside >= 0] = inside[inside >= 0]
+    has_fixed = e.fixed != UNDET
+    det[has_fixed] = e.fixed[has_fixed]
+    det[est & (det == UNDET)] = UNKNOWN
+    band = np.flatnonzero((det == UNDET) & epos)
+    todo_absent = np.flatnonzero((det == UNDET) & absent)
+    while True:
+        state = ffill(det, est)
+        changed = False
+        if len(todo_absent):
+            prev = state[todo_absent - 1]
+            hit = prev == e.szone[todo_absent]
+            if hit.any():
+                det[todo_absent[hit]] = OUT
+                changed = True
+                todo_absent = todo_absent[~hit]
+        if len(band):
+            z = state[band]
+            check = (z >= 0) & (near[band] != z)
+            if check.any():
+                bad = np.zeros(len(band), bool)
+                for zz in np.unique(z[check]):
+                    sel = np.flatnonzero(check & (z == zz))
+                    outside = ~zi.in_exit(int(zz), e.lon[band[sel]], e.lat[band[sel]])
+                    bad[sel[outside]] = True
+                if bad.any():
+                    det[band[bad]] = OUT
+                    band = band[~bad]
+                    changed = True
+        if not changed:
+            break
+
+    # 5. runs of equal state, and their aggregates.
+    prev_state = np.empty(m, np.int32)
+    if m:
+        prev_state[0] = UNKNOWN
+        prev_state[1:] = state[:-1]
+    brk = est | (state != prev_state)
+    run_id = np.cumsum(brk) - 1
+    run_first = np.flatnonzero(brk)
+    n_runs = len(run_first)
+    run_last = np.append(run_first[1:] - 1, m - 1) if n_runs else run_first
+    run_state = state[run_first] if n_runs else np.empty(0, np.int32)
+    # speed: SOG where known, else implied by the neighbouring AIS fixes of the same vessel
+    ais_e = e.kind == KIND_AIS
+    need = ais_e & epos & ~np.isfinite(e.sog)
+    if need.any():
+        ap = np.flatnonzero(ais_e & epos)
+        if len(ap) >= 2:
+            same = e.v[ap[1:]] == e.v[ap[:-1]]
+            d = haversine_km(e.lat[ap[:-1]], e.lon[ap[:-1]], e.lat[ap[1:]], e.lon[ap[1:]])
+            dt_h = (e.t[ap[1:]] - e.t[ap[:-1]]) / NS_PER_H
+            with np.errstate(divide="ignore", invalid="ignore"):
+                spd = np.where(same & (dt_h > 0), d / 1.852 / dt_h, np.nan)
+            implied = np.full(len(ap), np.nan)
+            implied[1:] = spd
+            implied[:-1] = np.where(np.isfinite(implied[:-1]), implied[:-1], spd)
+            sog = e.sog.copy()
+            fill = ~np.isfinite(sog[ap])
+            sog[ap[fill]] = implied[fill]
+            e.sog = sog
+    t_first = e.t[run_first]
+    t_last = e.t[run_last]
+    slow = ais_e & (e.sog <= p.stop_speed_kn)
+    nan_sog = ais_e & ~np.isfinite(e.sog)
+    non_ais = ~ais_e
+    has_slow = np.bincount(run_id, weights=slow, minlength=n_runs) > 0
+    has_nan = np.bincount(run_id, weights=nan_sog, minlength=n_runs) > 0
+    has_non_ais = np.bincount(run_id, weights=non_ais, minlength=n_runs) > 0
+    has_pos = np.bincount(run_id, weights=epos, minlength=n_runs) > 0
+    # last row of each run whose evidence is inside the run's zone
+    in_own = (inside == state) & (state >= 0)
+    last_in = np.full(n_runs, -1, np.int64)
+    if in_own.any():
+        rows = np.flatnonzero(in_own)
+        last_in[run_id[rows]] = rows  # later rows overwrite earlier ones
+    run_group_end = np.append(est[1:], True) if m else est
+    open_run = run_group_end[run_last]
+    dwell_ns = t_last - t_first
+    transit_like = (
+        (run_state >= 0)
+        & ~has_slow
+        & ~has_nan
+        & ~has_non_ais
+        & (dwell_ns < p.min_dwell_min * 60 * NS_PER_S)
+    )
+    # A run that started from the carried/unknown start of a vessel is a visit whose arrival
+    # we did not see: its departure is still an event unless it is transit-like.
+
+    # 6. events at state changes.
+    events: list[RawEvent] = []
+    n_transits = int(np.sum(transit_like & ~open_run))
+    n_pending = int(np.sum(transit_like & open_run))
+    change = np.flatnonzero(brk & ~est)
+    for i in change:
+        r_prev = run_id[i - 1]
+        r_new = run_id[i]
+        s_prev, s_new = int(state[i - 1]), int(state[i])
+        if s_prev == UNKNOWN:
+            continue
+        if s_prev >= 0 and not transit_like[r_prev]:
+            L = int(last_in[r_prev])
+            if L < 0:
+                L = int(run_first[r_prev])
+            events.append(_departure(e, zi, p, s_prev, L, L + 1 if L + 1 <= i else i))
+        if s_new >= 0 and not transit_like[r_new]:
+            events.append(_arrival(e, zi, p, s_new, i - 1, i))
+
+    # 7. contradictions: gone by a survey, back again with no evidence of being anywhere else.
+    by_after = {(ev.after, ev.event): ev for ev in events}
+    for ev in events:
+        if ev.event != "arrival":
+            continue
+        r_out = run_id[ev.before]
+        if run_state[r_out] != OUT or has_pos[r_out]:
+            continue
+        f = run_first[r_out]
+        if est[f] or not absent[f]:
+            continue
+        r_in = run_id[f - 1]
+        if run_state[r_in] != ev.zone:
+            continue
+        dep = by_after.get((int(f), "departure"))
+        text = "contradiction: reported absent, then present again with no sighting between"
+        ev.conflict = text
+        if dep is not None:
+            dep.conflict = text
+
+    # 8. what to carry to the next batch: the rows the last three runs of each vessel need.
+    keep = np.zeros(m, bool)
+    if m:
+        r_group = e.v[run_first]
+        gnum = np.cumsum(np.r_[True, r_group[1:] != r_group[:-1]]) - 1
+        gend_idx = np.flatnonzero(np.r_[r_group[1:] != r_group[:-1], True])
+        r_last3 = (gend_idx[gnum] - np.arange(n_runs)) < 3
+        sel = np.flatnonzero(r_last3)
+        keep[run_first[sel]] = True
+        keep[run_last[sel]] = True
+        li = last_in[sel]
+        li = li[li >= 0]
+        keep[li] = True
+        keep[np.minimum(li + 1, m - 1)] = True
+        for flag in (slow, nan_sog, non_ais, epos):
+            rows = np.flatnonzero(flag & r_last3[run_id])
+            if len(rows):
+                # first such row of each run
+                _, first = np.unique(run_id[rows], return_index=True)
+                keep[rows[first]] = True
+        # the last two AIS fixes of each vessel (duplicate/jump checks of the next batch)
+        ais_rows = np.flatnonzero(ais_e & epos)
+        if len(ais_rows):
+            gv = e.v[ais_rows]
+            last1 = np.append(gv[1:] != gv[:-1], True)
+            keep[ais_rows[last1]] = True
+            last2 = np.zeros(len(ais_rows), bool)
+            last2[:-1] = last1[1:] & (gv[:-1] == gv[1:])
+            keep[ais_rows[last2]] = True
+    carry_eff = np.flatnonzero(keep)
+    pending_rows = np.flatnonzero(status == ROW_PENDING)
+    carry = np.concatenate([eff[carry_eff], pending_rows])
+    carry_sog = np.concatenate([e.sog[carry_eff], a.sog[pending_rows]])
+    carry_state = np.concatenate([state[carry_eff], np.full(len(pending_rows), UNDET, np.int32)])
+    order = np.argsort(carry, kind="stable")
+    return EngineResult(
+        status=status,
+        eff=eff,
+        state=state,
+        inside=inside,
+        events=events,
+        carry=carry[order],
+        carry_state=carry_state[order],
+        carry_sog=carry_sog[order],
+        n_transits=n_transits,
+        n_pending_visits=n_pending,
+        jump_speed_kn=jump_speed,
+    )
+
+
+def _speed_kn(e: Arrays, i: int, p: DetectParams) -> float:
+    s = e.sog[i]
+    return float(s) if np.isfinite(s) and s >= 1.0 else p.assumed_speed_kn
+
+
+def _crossing(e, zi, z, i_in, i_out):
+    """Interpolate the boundary crossing between a fix inside zone z and one outside it."""
+    d_in = zi.boundary_distance_km(z, e.lon[i_in], e.lat[i_in])
+    d_out = zi.boundary_distance_km(z, e.lon[i_out], e.lat[i_out])
+    frac = d_in / (d_in + d_out) if (d_in + d_out) > 0 else 0.5
+    return frac
+
+
+def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int) -> RawEvent:
+    t0, t1 = int(e.t[L]), int(e.t[F])
+    pos_L = np.isfinite(e.lat[L])
+    pos_F = np.isfinite(e.lat[F])
+    if pos_L and pos_F and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
+        frac = _crossing(e, zi, z, L, F)
+        t = t0 + int(round(frac * (t1 - t0)))
+        lat = e.lat[L] + frac * (e.lat[F] - e.lat[L])
+        lon = e.lon[L] + frac * (e.lon[F] - e.lon[L])
+        method = "interpolated"
+    elif pos_F:
+        d = zi.boundary_distance_km(z, e.lon[F], e.lat[F])
+        back = int(d / 1.852 / _speed_kn(e, F, p) * NS_PER_H)
+        t = min(max(t1 - back, t0), t1)
+        lat, lon = e.lat[F], e.lon[F]
+        method = "projected"
+    else:
+        t = t0 + (t1 - t0) // 2
+        lat, lon = zi.rep_lat[z], zi.rep_lon[z]
+        method = "midpoint"
+    return RawEvent(int(e.v[L]), z, "departure", L, F, t, float(lat), float(lon), method)
+
+
+def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) -> RawEvent:
+    t0, t1 = int(e.t[P]), int(e.t[i])
+    pos_P = np.isfinite(e.lat[P])
+    pos_i = np.isfinite(e.lat[i]) and e.kind[i] != KIND_SURVEY
+    if pos_P and pos_i and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
+        frac = _crossing(e, zi, z, i, P)  # fraction of the way back from i
+        t = t1 - int(round(frac * (t1 - t0)))
+        lat = e.lat[i] + frac * (e.lat[P] - e.lat[i])
+        lon = e.lon[i] + frac * (e.lon[P] - e.lon[i])
+        method = "interpolated"
+    elif pos_P:
+        d = zi.boundary_distance_km(z, e.lon[P], e.lat[P])
+        fwd = int(d / 1.852 / _speed_kn(e, P, p) * NS_PER_H)
+        t = min(max(t0 + fwd, t0), t1)
+        lat, lon = (e.lat[i], e.lon[i]) if pos_i else (zi.rep_lat[z], zi.rep_lon[z])
+        method = "projected"
+    else:
+        t = t0 + (t1 - t0) // 2
+        lat, lon = (e.lat[i], e.lon[i]) if pos_i else (zi.rep_lat[z], zi.rep_lon[z])
+        method = "midpoint"
+    return RawEvent(int(e.v[i]), z, "arrival", P, i, t, float(lat), float(lon), method)

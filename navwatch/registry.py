@@ -1,0 +1,308 @@
+"""The vessel registry (``vessels.csv``) and identity resolution.
+
+An observation is resolved to a registry vessel by MMSI, then IMO, then call sign, then
+normalised name/alias. Names are compared twice: exactly after normalisation (case, spacing,
+punctuation, diacritics) and then by a transliteration-folded key, so *Yelnya*, *Yel'nya*, *Elnya*
+and *Jelnja* all meet (see :func:`name_key`). A key shared by two vessels resolves to neither.
+
+Sightings and surveys may also name a *group*: a class or type token with an optional count
+(``Admiral Gorshkov class x2``, ``frigate x3``, ``2 x oiler``). :func:`resolve_token` returns the
+group's members and whether the count covers all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import RegistryError
+
+COLUMNS = [
+    "vessel_id",
+    "name",
+    "aliases",
+    "type",
+    "vessel_class",
+    "navy",
+    "home_port",
+    "mmsi",
+    "imo",
+    "callsign",
+    "notes",
+]
+
+_PUNCT = re.compile(r"[^0-9a-z]+")
+_COUNT = re.compile(
+    r"^(?:(?P<pre>\d+)\s*[x×*]?\s+)?(?P<body>.*?)(?:\s*(?:[x×*]\s*(?P<post>\d+)|\((?P<par>\d+)\)))?$",
+    re.IGNORECASE,
+)
+_GROUP_WORDS = {"class", "project", "type", "pr", "ship", "ships", "vessel", "vessels"}
+
+
+def normalise(text: object) -> str:
+    """Lower-case ASCII words separated by single spaces: case, punctuation and accents ignored.
+
+    Examples
+    --------
+    >>> normalise("  Yel'nya ")
+    'yelnya'
+    >>> normalise("ADMIRAL  Golovko")
+    'admiral golovko'
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return ""
+    s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    s = s.replace("'", "").replace("’", "").replace("`", "")
+    return " ".join(_PUNCT.sub(" ", s).split())
+
+
+def name_key(text: object) -> str:
+    """A transliteration-folded key for fuzzy name matching.
+
+    Folds the usual romanisations of Cyrillic: ``j``/``y`` before a vowel are dropped
+    (ye/je/e, ya/ja/ia), ``w`` -> ``v``, ``kh`` -> ``h``, ``ii``/``iy`` -> ``i``; spaces removed.
+
+    Examples
+    --------
+    >>> {name_key(n) for n in ["Yelnya", "Yel'nya", "Elnya", "Jelnja", "YELNYA"]}
+    {'elna'}
+    """
+    s = normalise(text).replace(" ", "")
+    s = s.replace("kh", "h").replace("w", "v").replace("iy", "i").replace("ii", "i")
+    s = re.sub(r"[yj](?=[aeiou])", "", s)
+    s = re.sub(r"i(?=[aeou])", "", s)
+    return s
+
+
+@dataclass(frozen=True)
+class TokenMatch:
+    """What a free-text vessel token resolved to.
+
+    ``vessel_ids`` are the candidate vessels; ``attributed`` is True when the token names them
+    all (a single vessel, or a group whose count covers every member).
+    """
+
+    token: str
+    vessel_ids: tuple[str, ...]
+    count: int
+    how: str  # 'id' | 'name' | 'alias' | 'class' | 'type' | 'none'
+
+    @property
+    def attributed(self) -> bool:
+        return bool(self.vessel_ids) and self.count >= len(self.vessel_ids)
+
+
+class Registry:
+    """A loaded vessel registry with lookup indexes.
+
+    Build one with :func:`load_registry`. ``frame`` is the registry table (one row per vessel);
+    ``mmsi``/``imo``/``callsign`` map identifiers to ``vessel_id``.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, path: str = "<registry>"):
+        self.path = path
+        self.frame = frame.reset_index(drop=True)
+        self.mmsi: dict[int, str] = {}
+        self.imo: dict[int, str] = {}
+        self.callsign: dict[str, str] = {}
+        self._names: dict[str, set[str]] = {}
+        self._keys: dict[str, set[str]] = {}
+        self._groups: dict[str, set[str]] = {}
+        self._group_how: dict[str, str] = {}
+        for _, row in self.frame.iterrows():
+            vid = row["vessel_id"]
+            for m in _ids(row["mmsi"]):
+                self.mmsi[int(m)] = vid
+            for i in _ids(row["imo"]):
+                self.imo[int(re.sub(r"\D", "", i))] = vid
+            for c in _split(row["callsign"]):
+                self.callsign[normalise(c).replace(" ", "")] = vid
+            names = [vid, row["name"], *_split(row["aliases"])]
+            for n in names:
+                if normalise(n):
+                    self._names.setdefault(normalise(n), set()).add(vid)
+                    self._keys.setdefault(name_key(n), set()).add(vid)
+            for col, how in (("vessel_class", "class"), ("type", "type")):
+                for g in _group_forms(row[col]):
+                    self._groups.setdefault(g, set()).add(vid)
+                    self._group_how.setdefault(g, how)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.frame["vessel_id"])
+
+    def info(self, vessel_id: str) -> pd.Series:
+        """The registry row of ``vessel_id``."""
+        return self.frame.set_index("vessel_id").loc[vessel_id]
+
+    def lookup_name(self, name: object) -> str | None:
+        """The vessel a name/alias/id denotes, or None (unknown or ambiguous)."""
+        n = normalise(name)
+        if not n:
+            return None
+        hit = self._names.get(n)
+        if hit is None:
+            hit = self._keys.get(name_key(n))
+        if hit is not None and len(hit) == 1:
+            return next(iter(hit))
+        return None
+
+    def resolve_token(self, token: object) -> TokenMatch:
+        """Resolve a sighting/survey token: a vessel id/name/alias, or a class/type with a count.
+
+        Examples
+        --------
+        >>> reg = Registry(pd.DataFrame({"vessel_id": ["a", "b", "c"], "name": ["Alpha", "Bravo", "Charlie"],
+        ...     "aliases": ["", "", ""], "type": ["frigate", "frigate", "oiler"],
+        ...     "vessel_class": ["Admiral Gorshkov", "Admiral Gorshkov", "Altay"], "navy": "", "home_port": "",
+        ...     "mmsi": "", "imo": "", "callsign": "", "notes": ""}))
+        >>> reg.resolve_token("Admiral Gorshkov class x2").attributed
+        True
+        >>> m = reg.resolve_token("frigate")
+        >>> m.vessel_ids, m.attributed
+        (('a', 'b'), False)
+        """
+        text = str(token).strip()
+        m = _COUNT.match(text)
+        body, count = text, 1
+        if m:
+            body = m.group("body") or text
+            for g in ("pre", "post", "par"):
+                if m.group(g):
+                    count = int(m.group(g))
+        vid = self.lookup_name(body)
+        if vid is not None:
+            return TokenMatch(text, (vid,), max(count, 1), "name")
+        for form in _group_forms(body):
+            if form in self._groups:
+                ids = tuple(sorted(self._groups[form]))
+                return TokenMatch(text, ids, count, self._group_how[form])
+        return TokenMatch(text, (), count, "none")
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load ``vessels.csv`` (or the copy shipped in the package when ``path`` is None).
+
+    Raises :class:`~navwatch.errors.RegistryError` naming the file, row and problem.
+
+    Examples
+    --------
+    >>> reg = load_registry()
+    >>> reg.lookup_name("Jelnja")
+    'yelnya'
+    """
+    if path is None:
+        from importlib.resources import files
+
+        path = Path(str(files("navwatch") / "data" / "vessels.csv"))
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise RegistryError(f"{path}: registry file not found") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot parse as CSV: {exc}") from exc
+    frame.columns = [c.strip() for c in frame.columns]
+    if "vessel_id" not in frame.columns or "name" not in frame.columns:
+        raise RegistryError(f"{path}: needs columns vessel_id and name (expected {COLUMNS}); found {list(frame.columns)}")
+    for c in COLUMNS:
+        if c not in frame.columns:
+            frame[c] = ""
+    frame = frame.apply(lambda s: s.str.strip())
+    for i, row in frame.iterrows():
+        line = i + 2
+        if not row["vessel_id"]:
+            raise RegistryError(f"{path}: line {line}: empty vessel_id")
+        for m in _ids(row["mmsi"]):
+            if not re.fullmatch(r"\d{9}", m):
+                raise RegistryError(f"{path}: line {line}: mmsi {m!r} is not 9 digits")
+        for m in _ids(row["imo"]):
+            if not re.fullmatch(r"(IMO)?\s*\d{7}", m, flags=re.IGNORECASE):
+                raise RegistryError(f"{path}: line {line}: imo {m!r} is not 7 digits")
+    dup = frame["vessel_id"][frame["vessel_id"].duplicated()]
+    if len(dup):
+        raise RegistryError(f"{path}: duplicate vessel_id(s) {sorted(set(dup))}")
+    for col in ("mmsi", "imo"):
+        seen: dict[str, str] = {}
+        for vid, cell in zip(frame["vessel_id"], frame[col], strict=True):
+            for m in _ids(cell):
+                if m in seen:
+                    raise RegistryError(f"{path}: {col} {m} is given to both {seen[m]!r} and {vid!r}")
+                seen[m] = vid
+    return Registry(frame[COLUMNS + [c for c in frame.columns if c not in COLUMNS]], path=str(path))
+
+
+def resolve_ids(obs: pd.DataFrame, registry: Registry | None) -> tuple[pd.Series, pd.Series]:
+    """Registry ``vessel_id`` of each observation row and how it matched.
+
+    Priority: MMSI, then IMO, then call sign, then name (AIS name or the ``vessel`` token for
+    sightings). Group tokens (class/type) are resolved elsewhere (:func:`Registry.resolve_token`).
+    Returns ``(vessel_id, how)`` string Series with <NA> where nothing matched.
+    """
+    n = len(obs)
+    vid = pd.Series(pd.NA, index=obs.index, dtype="string")
+    how = pd.Series(pd.NA, index=obs.index, dtype="string")
+    if registry is None or not len(registry) or n == 0:
+        return vid, how
+
+    def fill(mask: pd.Series, values: pd.Series, label: str) -> None:
+        hit = mask & values.notna()
+        if hit.any():
+            vid[hit] = values[hit]
+            how[hit] = label
+
+    if "mmsi" in obs.columns and registry.mmsi:
+        m = obs["mmsi"]
+        fill(vid.isna(), m.map(registry.mmsi).astype("string"), "mmsi")
+    if "imo" in obs.columns and registry.imo:
+        todo = vid.isna()
+        if todo.any():
+            fill(todo, obs["imo"].where(todo).map(registry.imo).astype("string"), "imo")
+    if "callsign" in obs.columns and registry.callsign:
+        todo = vid.isna() & obs["callsign"].notna()
+        if todo.any():
+            cs = obs.loc[todo, "callsign"]
+            uniq = {c: registry.callsign.get(normalise(c).replace(" ", "")) for c in cs.unique()}
+            fill(todo, cs.map(uniq).reindex(obs.index).astype("string"), "callsign")
+    for col in ("name", "vessel"):
+        if col in obs.columns:
+            todo = vid.isna() & obs[col].notna()
+            if todo.any():
+                names = obs.loc[todo, col]
+                uniq = {c: registry.lookup_name(c) for c in names.unique()}
+                fill(todo, names.map(uniq).reindex(obs.index).astype("string"), "name")
+    return vid, how
+
+
+def _split(cell: object) -> list[str]:
+    if cell is None or cell is pd.NA or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    return [p.strip() for p in str(cell).split("|") if p.strip()]
+
+
+def _ids(cell: object) -> list[str]:
+    return _split(cell)
+
+
+def _group_forms(text: object) -> list[str]:
+    """Normalised forms under which a class/type can be named: 'Admiral Gorshkov class' ->
+    ['admiral gorshkov class', 'admiral gorshkov'] (and singular of plurals)."""
+    n = normalise(text)
+    if not n:
+        return []
+    words = [w for w in n.split() if w not in _GROUP_WORDS]
+    core = " ".join(words)
+    forms = [n, core]
+    if core.endswith("s") and len(core) > 3:
+        forms.append(core[:-1])
+    if core.startswith("improved "):
+        forms.append(core[len("improved ") :])
+    return [f for f in dict.fromkeys(forms) if f]

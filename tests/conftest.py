@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from navwatch.ports import circle
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# A named test port: a 3 km circle, with an anchorage tier 3-12 km out.
+PORT_LAT, PORT_LON = 34.90, 35.00
+
+
+@pytest.fixture(scope="session")
+def zones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "port": ["Testport", "Testport", "Otherport"],
+            "tier": ["harbour", "anchorage", "harbour"],
+            "aliases": ["", "", ""],
+        },
+        geometry=[
+            circle(PORT_LON, PORT_LAT, 3.0),
+            circle(PORT_LON, PORT_LAT, 12.0),
+            circle(PORT_LON + 1.0, PORT_LAT, 3.0),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture(scope="session")
+def harbour_only(zones) -> gpd.GeoDataFrame:
+    return zones[zones["tier"] == "harbour"].reset_index(drop=True)
