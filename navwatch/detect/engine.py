@@ -158,14 +158,15 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
                 spd2 = np.where(dt2 > 0, d2 / 1.852 / dt2, np.inf)
             keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)
             jump[k[~keep_rule]] = False
-        jump &= ~a.carried[pi]
+        settled = a.carried & (a.fixed != UNDET)  # carried rows already judged in their batch
+        jump &= ~settled[pi]
         status[pi[jump]] = ROW_JUMP
         jump_speed[pi[jump]] = spd_in[jump]
         # The last fix of a vessel that is impossibly far from the previous one cannot be judged
         # until the next fix arrives: hold it (the same happens in one run and in batches).
         last_of_group = np.ones(m, bool)
         last_of_group[:-1] = ~samev
-        pend = bad_in & last_of_group & ~jump & ~a.carried[pi]
+        pend = bad_in & last_of_group & ~jump & ~settled[pi]
         status[pi[pend]] = ROW_PENDING
 
     eff = np.flatnonzero(status == ROW_OK)
