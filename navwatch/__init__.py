@@ -14,7 +14,7 @@ Examples
 
 from .detect import EVENT_COLUMNS, DetectParams, Detection, DetectorState, detect_port_events
 from .errors import ConfigError, IngestError, NavwatchError, PortsError, RegistryError, SchemaError
-# TEMP from .io import read_observations
+from .io import read_observations
 from .ports import load_ports
 from .quarantine import Quarantine
 from .registry import Registry, load_registry

@@ -200,9 +200,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
     'yelnya'
     """
     if path is None:
-        from importlib.resources import files
-
-        path = Path(str(files("navwatch") / "data" / "vessels.csv"))
+        path = Path(__file__).resolve().parent / "data" / "vessels.csv"
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)

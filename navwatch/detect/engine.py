@@ -291,12 +291,17 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         s_prev, s_new = int(state[i - 1]), int(state[i])
         if s_prev == UNKNOWN:
             continue
-        if s_prev >= 0 and not transit_like[r_prev]:
+        # Between tiers of one port only one thing happens: moving out of an inner tier is a
+        # departure from it; moving in from an outer tier is an arrival at the inner one.
+        inward = s_prev >= 0 and s_new >= 0 and zi.nested(s_new, s_prev)
+        outward = s_prev >= 0 and s_new >= 0 and zi.nested(s_prev, s_new)
+        if s_prev >= 0 and not inward and not transit_like[r_prev]:
             L = int(last_in[r_prev])
             if L < 0:
                 L = int(run_first[r_prev])
-            events.append(_departure(e, zi, p, s_prev, L, L + 1 if L + 1 <= i else i))
-        if s_new >= 0 and not transit_like[r_new]:
+            F = next((k for k in range(L + 1, i) if _outside(e, zi, s_prev, k, inside)), i)
+            events.append(_departure(e, zi, p, s_prev, L, F))
+        if s_new >= 0 and not outward and not transit_like[r_new]:
             events.append(_arrival(e, zi, p, s_new, i - 1, i))
 
     # 7. contradictions: gone by a survey, back again with no evidence of being anywhere else.
@@ -367,6 +372,22 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         n_pending_visits=n_pending,
         jump_speed_kn=jump_speed,
     )
+
+
+def _outside(e: Arrays, zi: ZoneIndex, z: int, k: int, inside: np.ndarray) -> bool:
+    """Whether effective row ``k`` is evidence that the vessel was outside zone ``z``."""
+    if e.kind[k] == KIND_SURVEY:
+        sz = int(e.szone[k])
+        if sz < 0:
+            return False
+        if e.present[k] == 1:
+            return sz != z and not zi.nested(sz, z)
+        return sz == z or zi.nested(z, sz)  # absent from z, or from an outer tier around it
+    if not np.isfinite(e.lat[k]):
+        return False
+    if inside[k] == z or (inside[k] >= 0 and zi.nested(int(inside[k]), z)):
+        return False
+    return not zi.entry_contains(z, e.lon[k], e.lat[k])
 
 
 def _speed_kn(e: Arrays, i: int, p: DetectParams) -> float:

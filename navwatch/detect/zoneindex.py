@@ -57,7 +57,20 @@ class ZoneIndex:
         lat_scale = np.cos(np.radians(self.rep_lat))
         # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
         self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * 111.320 * lat_scale
+        # Tiers of one port nest: rank 0 is the innermost (harbour), larger ranks lie outside it.
+        if "tier_rank" in self.zones.columns:
+            self.rank = self.zones["tier_rank"].fillna(0).astype(int).to_numpy()
+        else:
+            self.rank = pd.Series(self.area_km2).groupby(self.port).rank(method="first").astype(int).to_numpy() - 1
         self._local: dict[int, tuple] = {}
+
+    def nested(self, inner: int, outer: int) -> bool:
+        """Whether zone ``inner`` is a tier of the same port lying inside tier ``outer``."""
+        return bool(self.port[inner] == self.port[outer] and self.rank[inner] < self.rank[outer])
+
+    def entry_contains(self, z: int, lon: float, lat: float) -> bool:
+        """Whether zone ``z``'s polygon contains the point."""
+        return bool(shapely.contains_xy(self.entry[z], lon, lat))
 
     def __len__(self) -> int:
         return len(self.entry)

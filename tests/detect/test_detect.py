@@ -146,11 +146,24 @@ def test_dark_in_port_reappears_at_sea(harbour_only):
     assert ev["confidence"] < 0.8  # an 8 h window is less certain than a fix-by-fix crossing
 
 
-def test_tiers_harbour_to_anchorage(zones):
-    track = moored(0, 120, km=0.5) + leg(121, 0.5, 8, speed_kn=10) + moored(200, 600, km=8)
+def test_tiers_say_which_tier_was_left_or_entered(zones):
+    # harbour -> anchorage 8 km out (stays 10 h) -> sea 30 km out -> back into the harbour
+    track = (
+        moored(0, 120, km=0.5)
+        + leg(121, 0.5, 8, speed_kn=10)
+        + moored(200, 600, km=8)
+        + leg(801, 8, 30, speed_kn=12)
+        + leg(1000, 30, 0.5, speed_kn=12)
+        + moored(1200, 120, km=0.5)
+    )
     det = detect(make_track(track), zones)
     got = list(zip(det.events["event"], det.events["tier"], strict=True))
-    assert got == [("departure", "harbour"), ("arrival", "anchorage")]
+    assert got == [
+        ("departure", "harbour"),  # harbour -> anchorage: left the harbour, still at the port
+        ("departure", "anchorage"),
+        # sailing straight through the anchorage on the way in is a transit of that tier
+        ("arrival", "harbour"),
+    ]
 
 
 def test_between_two_ports(harbour_only):

@@ -1,0 +1,3 @@
+from navwatch.cli import main
+
+main()

@@ -1,0 +1,27 @@
+"""The ``navwatch`` command line. Each command parses arguments, calls one library function and
+turns a :class:`~navwatch.errors.NavwatchError` into a clean message and exit code 1.
+
+Exit codes: 0 success; 1 an input, registry, ports file or setting could not be used (the
+message names it); 2 bad command-line usage; 3 ``--strict`` and some rows were quarantined.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ._common import app
+from . import detect as _detect  # noqa: F401  (registers commands)
+from . import demo as _demo  # noqa: F401
+
+
+def main() -> None:
+    """Entry point of the ``navwatch`` console script."""
+    app(prog_name="navwatch")
+
+
+__all__ = ["app", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

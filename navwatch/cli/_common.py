@@ -1,0 +1,139 @@
+"""Shared CLI pieces: the Typer app, consoles, progress, error handling and summaries."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import NavwatchError
+
+app = typer.Typer(
+    help="navwatch: naval asset movement monitor. Port departures/arrivals from AIS, sightings and port surveys.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_QUARANTINED = 3
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn a NavwatchError into one clear line on stderr and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NavwatchError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper
+
+
+@contextmanager
+def file_progress(enabled: bool = True):
+    """A progress bar over input files on stderr; yields a callback(path, i, n)."""
+    if not enabled or not err.is_terminal and not _force_progress():
+        yield None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def cb(path, i, n):
+            progress.update(task, total=n, completed=i, description=f"reading {Path(str(path)).name}")
+
+        yield cb
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("NAVWATCH_PROGRESS") == "1"
+
+
+def fmt_time(t) -> str:
+    if t is None or pd.isna(t):
+        return ""
+    return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")
+
+
+def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detect") -> None:
+    """Inputs, what happened to every row, and the events (first ``max_events``)."""
+    det = run.detection
+    t = Table(title=f"{title}: inputs", title_justify="left")
+    for c in ("file", "format", "rows", "quarantined"):
+        t.add_column(c, justify="right" if c in ("rows", "quarantined") else "left")
+    for s in run.read_stats.get("files", []):
+        t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}")
+    out.print(t)
+
+    s = det.stats
+    counts = Table(title="rows and events", title_justify="left", show_header=False)
+    counts.add_column("what")
+    counts.add_column("n", justify="right")
+    for label, key in [
+        ("observations used", "rows_in"),
+        ("rows matching no tracked vessel", "rows_unmatched"),
+        ("duplicate fixes dropped", "duplicates"),
+        ("position jumps quarantined", "position_jumps"),
+        ("fixes held for the next fix", "held_for_next_fix"),
+        ("sightings naming an ambiguous group", "sightings_unattributed"),
+        ("vessels tracked", "vessels"),
+        ("transits (no port call)", "transits"),
+        ("departures", "departures"),
+        ("arrivals", "arrivals"),
+    ]:
+        if key in s:
+            counts.add_row(label, f"{s[key]:,}")
+    counts.add_row("rows quarantined (all reasons)", f"{len(det.quarantine):,}")
+    out.print(counts)
+    qc = det.quarantine.counts()
+    if len(qc):
+        out.print("quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in qc.items()), highlight=False)
+
+    ev = det.events
+    if len(ev):
+        et = Table(title=f"events ({len(ev):,})", title_justify="left")
+        for c in ("vessel", "port", "event", "time (UTC)", "window (UTC)", "conf.", "flags"):
+            et.add_column(c)
+        for _, r in ev.head(max_events).iterrows():
+            name = r["vessel_name"] if isinstance(r["vessel_name"], str) and r["vessel_name"] else r["vessel_id"]
+            port = r["port"] + ("" if r["tier"] == "harbour" else f" ({r['tier']})")
+            et.add_row(
+                str(name), port, str(r["event"]), fmt_time(r["time"]),
+                f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])}",
+                f"{r['confidence']:.2f}", "conflict" if r["flags"] else "",
+            )
+        out.print(et)
+        if len(ev) > max_events:
+            out.print(f"... {len(ev) - max_events:,} more in the output file", highlight=False)
+    else:
+        out.print("no port events", highlight=False)
+
+
+def exit_code(run, strict: bool) -> int:
+    return EXIT_QUARANTINED if strict and len(run.quarantine) else 0
+
+
+def stdout_is_pipe() -> bool:
+    return not sys.stdout.isatty()

@@ -1,0 +1,47 @@
+"""``navwatch detect``: inputs -> port departures and arrivals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..detect import DetectParams
+from ..io.writers import write_table
+from ..pipeline import detect_files
+from ._common import app, err, exit_code, file_progress, handle_errors, print_run_summary
+
+INPUTS = typer.Argument(..., help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.", show_default=False)
+
+
+@app.command()
+@handle_errors
+def detect(
+    inputs: list[Path] = INPUTS,
+    registry: Path | None = typer.Option(None, "--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch)."),
+    ports: Path | None = typer.Option(None, "--ports", "-p", help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones."),
+    all_vessels: bool = typer.Option(False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."),
+    output: Path = typer.Option(Path("events.csv"), "--output", "-o", help="Events table: .csv, .parquet, .geojson or .gpkg."),
+    quarantine: Path | None = typer.Option(None, "--quarantine", "-q", help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected."),
+    exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, help="Hysteresis: out of a zone only this far beyond it."),
+    min_dwell_min: float = typer.Option(DetectParams.min_dwell_min, help="Shorter fast passes through a zone are transits."),
+    max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, help="Single fixes implying more than this are position jumps."),
+    strict: bool = typer.Option(False, "--strict", help="Exit with code 3 if any input row was quarantined."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."),
+) -> None:
+    """Detect port departures and arrivals, with time windows, confidence and evidence.
+
+    Writes the events table, prints a summary (inputs, what happened to every row, events) and
+    writes rejected rows to a quarantine file.
+    """
+    params = DetectParams(exit_margin_km=exit_margin_km, min_dwell_min=min_dwell_min, max_speed_kn=max_speed_kn)
+    with file_progress(progress) as cb:
+        run = detect_files(inputs, registry=registry, ports=ports, all_vessels=all_vessels, params=params, progress=cb)
+    write_table(run.events, output)
+    print_run_summary(run)
+    err.print(f"events written to {output}", highlight=False)
+    if len(run.quarantine):
+        qpath = quarantine or output.with_name(output.stem + ".quarantine.csv")
+        run.quarantine.write(qpath)
+        err.print(f"{len(run.quarantine):,} rejected rows written to {qpath}", highlight=False)
+    raise typer.Exit(exit_code(run, strict))

@@ -1,0 +1,60 @@
+"""File-level jobs: read inputs, load registry and ports, detect, and report what happened.
+
+These glue the pure core to I/O, for the CLI and for users who want one call from paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .detect import DetectParams, Detection, detect_port_events
+from .io import read_observations
+from .ports import load_ports
+from .quarantine import Quarantine
+from .registry import Registry, load_registry
+
+
+@dataclass
+class DetectRun:
+    """Everything a detect job produced: the detection, the inputs' read statistics and the
+    observations (kept for reports)."""
+
+    detection: Detection
+    observations: pd.DataFrame
+    read_stats: dict
+    registry: Registry | None
+    zones: object
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.detection.events
+
+    @property
+    def quarantine(self) -> Quarantine:
+        return self.detection.quarantine
+
+
+def detect_files(
+    inputs: Sequence[str | Path],
+    *,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    all_vessels: bool = False,
+    params: DetectParams | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DetectRun:
+    """Read every input (format auto-detected), then detect port events.
+
+    ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
+    port zones only (a given ports file is added to them).
+    """
+    quarantine = Quarantine()
+    obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    zones = load_ports(ports)
+    det = detect_port_events(obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine)
+    return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
