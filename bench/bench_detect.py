@@ -61,8 +61,9 @@ def generate(path: Path, ports_csv: Path, rows: int, vessels: int, seed: int = 0
                     break
                 nxt = int(rng.integers(n_ports))
                 dist_km = np.hypot((plat[nxt] - plat[port]) * 111, (plon[nxt] - plon[port]) * 90)
-                steps = min(max(int(dist_km / 0.37), 2), per - i)  # ~12 kn at 1-min fixes
-                f = np.linspace(0, 1, steps)
+                full = max(int(dist_km / 0.37), 2)  # ~12 kn at 1-min fixes
+                steps = min(full, per - i)  # the archive may end mid-voyage
+                f = np.arange(steps) / (full - 1)
                 lat[i : i + steps] = plat[port] + f * (plat[nxt] - plat[port])
                 lon[i : i + steps] = plon[port] + f * (plon[nxt] - plon[port])
                 sog[i : i + steps] = 12.0

@@ -41,11 +41,20 @@ _COUNT = re.compile(
     r"^(?:(?P<pre>\d+)\s*[x×*]?\s+)?(?P<body>.*?)(?:\s*(?:[x×*]\s*(?P<post>\d+)|\((?P<par>\d+)\)))?$",
     re.IGNORECASE,
 )
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+         "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "yi", "ye", "g"],
+        strict=True,
+    )
+)
 _GROUP_WORDS = {"class", "project", "type", "pr", "ship", "ships", "vessel", "vessels"}
 
 
 def normalise(text: object) -> str:
-    """Lower-case ASCII words separated by single spaces: case, punctuation and accents ignored.
+    """Lower-case ASCII words separated by single spaces: case, punctuation and accents ignored,
+    Cyrillic transliterated (BGN/PCGN-like).
 
     Examples
     --------
@@ -53,10 +62,13 @@ def normalise(text: object) -> str:
     'yelnya'
     >>> normalise("ADMIRAL  Golovko")
     'admiral golovko'
+    >>> normalise("Вязьма")
+    'vyazma'
     """
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
         return ""
-    s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    s = "".join(_CYRILLIC.get(ch, ch) for ch in str(text).lower())
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
     s = s.replace("'", "").replace("’", "").replace("`", "")
     return " ".join(_PUNCT.sub(" ", s).split())
 

@@ -5,3 +5,271 @@ observation table (see :mod:`navwatch.schema`). Bad rows go to a :class:`~navwat
 """
 
 from __future__ import annotations
+
+import csv
+import glob
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import schema
+from ..errors import IngestError
+from ..quarantine import Quarantine
+from ._common import base_suffix, open_binary
+from .evidence import read_sightings, read_surveys
+from .tables import (
+    normalise_name,
+    read_dma,
+    read_generic_csv,
+    read_geo,
+    read_noaa,
+    read_parquet,
+    read_traj,
+    recognise_columns,
+)
+
+__all__ = [
+    "FORMATS",
+    "READERS",
+    "detect_format",
+    "read_dma",
+    "read_generic_csv",
+    "read_geo",
+    "read_nmea",
+    "read_noaa",
+    "read_observations",
+    "read_parquet",
+    "read_sightings",
+    "read_surveys",
+    "read_traj",
+]
+
+_NMEA_RE = re.compile(r"^(?:\S+\s+|\\[^\\]*\\)?[!$][A-Z]{2}VD[MO],", re.MULTILINE)
+
+
+def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+    """Read raw NMEA 0183 AIS sentences; see :func:`navwatch.io.nmea.read_nmea`."""
+    from .nmea import read_nmea as _read_nmea
+
+    return _read_nmea(path, quarantine=quarantine)
+
+
+def _looks_like_nmea(head: str) -> bool:
+    try:
+        from .nmea import looks_like_nmea
+    except ImportError:  # the NMEA module is optional at import time
+        return bool(_NMEA_RE.search(head))
+    return bool(looks_like_nmea(head))
+
+
+#: Format name -> reader ``reader(path, *, quarantine=None) -> DataFrame``.
+READERS: dict[str, Callable[..., pd.DataFrame]] = {
+    "nmea": read_nmea,
+    "noaa": read_noaa,
+    "dma": read_dma,
+    "sightings": read_sightings,
+    "surveys": read_surveys,
+    "csv": read_generic_csv,
+    "parquet": read_parquet,
+    "geo": read_geo,
+    "traj": read_traj,
+}
+FORMATS = tuple(READERS)
+
+_GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".gpx", ".sqlite"}
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of a file, judged by its content; the extension only breaks ties.
+
+    Parquet files start with ``PAR1`` and a directory is a Parquet dataset. GeoPackage (SQLite),
+    GeoJSON, FlatGeobuf and shapefiles are ``geo``. ``.traj`` lines start with ``*T*``. Text whose
+    lines carry ``!AIVDM``-style sentences is ``nmea``. Otherwise the CSV header decides: ``#
+    Timestamp`` + ``Type of mobile`` = ``dma``; ``BaseDateTime``/``base_date_time`` with MMSI and
+    lat/lon = ``noaa``; ``time,port,...,coverage,present`` = ``surveys``;
+    ``time,vessel,lat,lon`` with ``confidence`` or ``source`` = ``sightings``; any other header
+    with time, lat, lon and an identity column = ``csv``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file (optionally ``.gz``/``.zst``/``.zip``) or a directory.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`.
+
+    Raises
+    ------
+    IngestError
+        If the file is missing, unreadable or of no known format (the message says what was seen).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("MMSI,BaseDateTime,LAT,LON,SOG\\n367000140,2020-06-30T00:00:00,40.6,-74.0,0\\n")
+    >>> detect_format(p)
+    'noaa'
+    """
+    p = Path(path)
+    if p.is_dir():
+        if any(p.rglob("*.parquet")) or any(p.rglob("*.parq")) or any(p.rglob("*.pq")):
+            return "parquet"
+        raise IngestError(
+            p, "directory holds no .parquet files (only Parquet datasets are read as directories)"
+        )
+    if not p.exists():
+        raise IngestError(p, "file not found")
+    with open_binary(p) as fh:
+        try:
+            head = fh.read(8192)
+        except Exception as exc:  # gzip/zlib/zstandard/zipfile raise assorted types
+            raise IngestError(p, f"cannot read: {type(exc).__name__}: {exc}") from exc
+    suffix = base_suffix(p)
+    if not head:
+        raise IngestError(p, "empty file")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"SQLite format 3\x00") or head.startswith(b"fgb\x03"):
+        return "geo"
+    if head[:4] == b"\x00\x00\x27\x0a":  # ESRI shapefile
+        return "geo"
+    if suffix in (".parquet", ".parq", ".pq"):
+        raise IngestError(
+            p, f"named {suffix} but has no Parquet magic bytes (starts {head[:16]!r})"
+        )
+    text = head.decode("utf-8", errors="replace")
+    if "\x00" in text or text.count("\ufffd") > len(text) // 10 + 1:
+        raise IngestError(p, f"unrecognised binary content (starts {head[:16]!r})")
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{") and ('"Feature' in text or '"type"' in text):
+        return "geo"
+    if stripped.startswith("<") and suffix in _GEO_SUFFIXES:
+        return "geo"
+    if stripped.startswith("*T*,"):
+        return "traj"
+    if _looks_like_nmea(stripped):
+        return "nmea"
+    first = stripped.splitlines()[0] if stripped else ""
+    header = next(csv.reader([first]), [])
+    norm = [normalise_name(h) for h in header]
+    found = recognise_columns(header)
+    has_pos = "lat" in found and "lon" in found
+    if "timestamp" in norm and "typeofmobile" in norm:
+        return "dma"
+    if "basedatetime" in norm and "mmsi" in norm and has_pos:
+        return "noaa"
+    if {"time", "port", "coverage", "present"} <= set(norm):
+        return "surveys"
+    if (
+        {"time", "vessel", "lat", "lon"} <= set(norm)
+        and ("confidence" in norm or "source" in norm)
+        and "mmsi" not in norm
+    ):
+        return "sightings"
+    if "time" in found and has_pos and any(c in found for c in schema.IDENTITY):
+        return "csv"
+    if suffix in _GEO_SUFFIXES:
+        return "geo"
+    if suffix == ".traj":
+        return "traj"
+    shown = first[:120]
+    raise IngestError(
+        p,
+        "unrecognised format: expected Parquet, GeoPackage/GeoJSON, Tracktable .traj, NMEA AIS "
+        "sentences, or a CSV whose header names time, lat, lon and a vessel id "
+        f"(NOAA, DMA, sightings, surveys or generic); first line is {shown!r}",
+    )
+
+
+def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if not p.exists() and glob.has_magic(str(item)):
+            hits = sorted(glob.glob(str(item), recursive=True))
+            if not hits:
+                raise IngestError(item, "glob pattern matched no files")
+            out.extend(Path(h) for h in hits)
+        else:
+            out.append(p)
+    return out
+
+
+def read_observations(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    quarantine: Quarantine | None = None,
+    format: str | None = None,
+    progress: Callable[[Path, int, int], Any] | None = None,
+) -> pd.DataFrame:
+    """Read one or many observation files of any supported format into one canonical table.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files (optionally compressed), Parquet dataset directories, or glob patterns.
+    quarantine : Quarantine, optional
+        Receives every rejected row of every file.
+    format : str, optional
+        Force a format (one of :data:`FORMATS`) instead of detecting it per file.
+    progress : callable, optional
+        Called as ``progress(path, i, n)`` before reading file ``i`` (0-based) of ``n``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The concatenated canonical table. ``attrs['read_stats']`` holds ``files`` (per file:
+        ``file``, ``format``, ``rows``, ``quarantined`` and reader-specific counts), total
+        ``rows`` and ``quarantined``.
+
+    Raises
+    ------
+    IngestError
+        For a missing, unreadable or unrecognised file (naming it), or when no path is given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("time,vessel,lat,lon,source,confidence,notes\\n"
+    ...     "2024-12-02T06:00Z,Yelnya,34.9,35.87,Maxar,,\\n")
+    >>> _ = (d / "b.csv").write_text("time,mmsi,lat,lon\\n2024-12-02T07:00Z,273000001,34.9,35.8\\n")
+    >>> df = read_observations([d / "a.csv", d / "b.csv"])
+    >>> df["kind"].tolist(), [f["format"] for f in df.attrs["read_stats"]["files"]]
+    (['sighting', 'ais'], ['sightings', 'csv'])
+    """
+    if format is not None and format not in READERS:
+        raise IngestError(str(paths), f"unknown format {format!r}; expected one of {list(FORMATS)}")
+    files = _expand(paths)
+    if not files:
+        raise IngestError("<none>", "no input paths given")
+    frames = []
+    per_file = []
+    for i, path in enumerate(files):
+        if progress is not None:
+            progress(path, i, len(files))
+        fmt = format or detect_format(path)
+        local = Quarantine()
+        df = READERS[fmt](path, quarantine=local)
+        stats = dict(df.attrs.get("stats", {}))
+        stats.update(file=str(path), format=fmt, rows=len(df), quarantined=len(local))
+        per_file.append(stats)
+        if quarantine is not None:
+            quarantine.extend(local)
+        frames.append(df)
+    out = schema.concat(frames)
+    out.attrs = {
+        "read_stats": {
+            "files": per_file,
+            "rows": len(out),
+            "quarantined": sum(s["quarantined"] for s in per_file),
+        }
+    }
+    return out
