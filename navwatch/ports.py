@@ -811,7 +811,9 @@ def load_ports(
     bundled
         Include :func:`bundled_ports`. With a ``path``, the file's zones come first and a bundled
         port is dropped when the file has a port of the same normalised name (and the same
-        country, or either country empty): the user's zones replace it.
+        country, or either country empty): the user's zones replace it. The World Port Index
+        is the exception: its generic circles never replace a curated bundled port (with its
+        tiers); the WPI entry is dropped instead.
 
     Raises
     ------
@@ -844,21 +846,31 @@ def load_ports(
         b = _bundled()
         if parts and not parts[0].empty:
             user = parts[0]
-            taken: dict[str, set[str]] = {}
-            for name, country in zip(user["port"], user["country"], strict=True):
-                taken.setdefault(normalise_name(name), set()).add(normalise_name(country))
-            keep = []
-            for name, country in zip(b["port"], b["country"], strict=True):
-                countries = taken.get(normalise_name(name))
-                c = normalise_name(country)
-                replaced = countries is not None and (not c or "" in countries or c in countries)
-                keep.append(not replaced)
-            b = b[np.asarray(keep, dtype=bool)]
+            # Drawn or listed zones replace a bundled port of the same name; the World Port
+            # Index's generic circles do not replace the curated bundled zones (with tiers).
+            if _sniff(Path(path)) == "wpi":
+                parts[0] = user[~_same_port(user, b)]
+            else:
+                b = b[~_same_port(b, user)]
         parts.append(b)
     if not parts:
         return _finalise(_empty_zones())
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")[list(ZONE_COLUMNS)]
+
+
+def _same_port(zones: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> np.ndarray:
+    """Rows of ``zones`` naming a port that ``other`` also has (same normalised name, and the
+    same country or either country empty)."""
+    taken: dict[str, set[str]] = {}
+    for name, country in zip(other["port"], other["country"], strict=True):
+        taken.setdefault(normalise_name(name), set()).add(normalise_name(country))
+    hit = []
+    for name, country in zip(zones["port"], zones["country"], strict=True):
+        countries = taken.get(normalise_name(name))
+        c = normalise_name(country)
+        hit.append(countries is not None and (not c or "" in countries or c in countries))
+    return np.asarray(hit, dtype=bool)
 
 
 def find_port(zones: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
