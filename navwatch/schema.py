@@ -33,13 +33,13 @@ port, coverage : string (optional)
     Survey rows: the surveyed port (a port name, or ``port/tier``) and ``full`` or ``partial``.
 present : boolean (optional)
     Survey rows after expansion: True = seen in port, False = not there (full coverage only).
-source : string (optional)
+source : category (optional)
     Who made the observation (``AIS``, ``Maxar``, ``Planet``, a spotter's handle, a receiver).
 confidence : float64 (optional)
     Reliability of this observation, 0-1. NaN means the default for its kind
     (see :data:`DEFAULT_RELIABILITY`).
 notes : string (optional)
-src_file : string (optional), src_line : Int64 (optional)
+src_file : category (optional), src_line : Int64 (optional)
     Provenance: the file and the 1-based line (CSV/NMEA) or row (Parquet, GeoPackage) it came
     from. Events cite these in their ``evidence``.
 """
@@ -78,10 +78,10 @@ DTYPES: dict[str, Any] = {
     "port": "string",
     "coverage": "string",
     "present": "boolean",
-    "source": "string",
+    "source": "category",
     "confidence": "float64",
     "notes": "string",
-    "src_file": "string",
+    "src_file": "category",
     "src_line": "Int64",
 }
 
@@ -142,6 +142,26 @@ def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> p
     return out.astype(TIME_DTYPE)
 
 
+_TEXT = pd.Index(["x"]).dtype  # this pandas' default dtype for text
+
+
+def _category(s: pd.Series) -> pd.Series:
+    """``s`` as a categorical whose categories have the default text dtype."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype("category")
+    if s.cat.categories.dtype != _TEXT:
+        s = s.cat.rename_categories(pd.Index([str(x) for x in s.cat.categories], dtype=_TEXT))
+    return s
+
+
+def _conforms(s: pd.Series, c: str) -> bool:
+    if c == "time":
+        return s.dtype == TIME_DTYPE
+    if str(DTYPES[c]) == "category":
+        return isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == _TEXT
+    return str(s.dtype) == str(DTYPES[c])
+
+
 def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
     """Cast the canonical columns of ``obs`` to their dtypes and check the required ones.
 
@@ -160,6 +180,8 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
         raise SchemaError(f"{where}: missing required column(s) {missing}; have {list(obs.columns)}")
     if not any(c in obs.columns for c in IDENTITY):
         raise SchemaError(f"{where}: needs at least one identity column of {list(IDENTITY)}")
+    if all(c not in DTYPES or _conforms(obs[c], c) for c in obs.columns):
+        return obs
     out = {}
     for c in obs.columns:
         dtype = DTYPES.get(c)
@@ -168,6 +190,8 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
             out[c] = s
         elif c == "time":
             out[c] = s if s.dtype == TIME_DTYPE else to_utc(s)
+        elif str(dtype) == "category":
+            out[c] = _category(s)
         elif str(s.dtype) != str(dtype):
             try:
                 out[c] = s.astype(dtype)
@@ -193,8 +217,16 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
             if c not in f.columns:
                 f[c] = pd.Series(_MISSING.get(c, pd.NA), index=f.index, dtype=DTYPES.get(c, "object"))
         filled.append(f[cols])
-    out = pd.concat(filled, ignore_index=True)
+    cats = [c for c in cols if str(DTYPES.get(c)) == "category"]
+    out = pd.concat([f.drop(columns=cats) for f in filled], ignore_index=True) if cats else pd.concat(filled, ignore_index=True)
+    for c in cats:
+        parts = []
+        for f in filled:
+            cat = f[c].array if isinstance(f[c].dtype, pd.CategoricalDtype) else pd.Categorical(f[c])
+            # categories of one dtype (an all-missing part has float or empty ones)
+            parts.append(cat.rename_categories(pd.Index([str(x) for x in cat.categories], dtype=_TEXT)))
+        out[c] = pd.Series(pd.api.types.union_categoricals(parts, ignore_order=True), index=out.index)
     for c in cols:
-        if c in DTYPES and str(out[c].dtype) != str(DTYPES[c]):
-            out[c] = out[c].astype(DTYPES[c])
-    return out
+        if c in DTYPES and not _conforms(out[c], c):
+            out[c] = _category(out[c]) if c in cats else out[c].astype(DTYPES[c])
+    return out[cols]

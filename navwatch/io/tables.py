@@ -917,12 +917,9 @@ def _finish(
     return df
 
 
-def _const_str(value: str, n: int) -> pd.api.extensions.ExtensionArray:
-    """A ``string`` array of ``n`` copies of ``value``, built in arrow (fast for millions)."""
-    codes = pa.array(np.zeros(n, dtype=np.int32))
-    return pd.array(
-        pa.DictionaryArray.from_arrays(codes, pa.array([value])).cast(pa.string()), dtype="string"
-    )
+def _const_str(value: str, n: int) -> pd.Categorical:
+    """``n`` copies of ``value`` as a categorical (1 byte a row, fast for millions)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
 def _const_kind(kind: str, n: int) -> pd.Categorical:
@@ -1314,7 +1311,7 @@ def read_parquet(
         if geo_col is not None:
             df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
         df["src_line"] = pd.array(np.arange(1, n + 1), dtype="Int64")
-        df["src_file"] = pd.array([src] * n, dtype="string")
+        df["src_file"] = _const_str(src, n)
         probs = _problems(df, position=_position_mask(df))
         _kind_checks(df, probs)
 
