@@ -104,6 +104,7 @@ def detect_port_events(
     all_vessels: bool = False,
     state: DetectorState | None = None,
     quarantine: Quarantine | None = None,
+    chunk_rows: int = 2_000_000,
 ) -> Detection:
     """Detect port departures and arrivals.
 
@@ -124,6 +125,9 @@ def detect_port_events(
         State returned by a previous call: continue from there (incremental detection).
     quarantine : Quarantine, optional
         Collector for rejected rows; a new one is made if not given.
+    chunk_rows : int
+        The state machine runs over groups of whole vessels of about this many rows at a time,
+        which bounds its working memory (about 150 bytes a row) whatever the input size.
 
     Returns
     -------
@@ -149,19 +153,29 @@ def detect_port_events(
     stats: dict = {"rows_in": int(len(obs))}
 
     ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats)
-    res = engine.run(ev.arrays, zi, params)
-    stats["duplicates"] = int(np.sum(res.status == engine.ROW_DUP))
-    stats["position_jumps"] = int(np.sum(res.status == engine.ROW_JUMP))
-    stats["held_for_next_fix"] = int(np.sum((res.status == engine.ROW_PENDING) & ~ev.arrays.carried))
-    stats["transits"] = res.n_transits
-    stats["pending_visits"] = res.n_pending_visits
-    _quarantine_jumps(ev, res, quarantine)
-
-    events = _events_table(ev, res, zi)
-    new_state = _next_state(ev, res, zi, events)
+    counts = dict.fromkeys(("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0)
+    tables, carried = [], []
+    # Vessels are independent: run the state machine over groups of whole vessels at a time so
+    # memory stays bounded by ``chunk_rows`` whatever the size of the input.
+    for lo, hi in _chunks(ev.v_sorted, chunk_rows):
+        a = ev.arrays(lo, hi)
+        res = engine.run(a, zi, params)
+        counts["duplicates"] += int(np.sum(res.status == engine.ROW_DUP))
+        counts["position_jumps"] += int(np.sum(res.status == engine.ROW_JUMP))
+        counts["held_for_next_fix"] += int(np.sum((res.status == engine.ROW_PENDING) & ~a.carried))
+        counts["transits"] += res.n_transits
+        counts["pending_visits"] += res.n_pending_visits
+        _quarantine_jumps(ev, a, res, lo, quarantine)
+        tables.append(_events_table(ev, a, res, lo, zi))
+        carried.append(_carry_rows(ev, a, res, lo, zi))
+        del a, res
+    stats.update(counts)
+    events = pd.concat(tables, ignore_index=True) if tables else _events_frame([])
+    events = events.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
+    rows = pd.concat(carried, ignore_index=True) if carried else _carry_frame([])
+    new_state = DetectorState(rows=rows, emitted=dict(zip(events["event_id"], events["_sig"], strict=True)))
     if len(state.emitted):
-        sig = events["_sig"] if len(events) else pd.Series(dtype=str)
-        keep = [state.emitted.get(i) != s for i, s in zip(events["event_id"], sig, strict=True)]
+        keep = [state.emitted.get(i) != s for i, s in zip(events["event_id"], events["_sig"], strict=True)]
         events = events[np.asarray(keep, dtype=bool)]
     events = events.drop(columns="_sig").reset_index(drop=True)
     stats["events"] = int(len(events))
@@ -171,23 +185,75 @@ def detect_port_events(
     return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine)
 
 
+def _chunks(v_sorted: np.ndarray, chunk_rows: int):
+    """(lo, hi) slices of the sorted rows holding whole vessels, about ``chunk_rows`` each."""
+    n = len(v_sorted)
+    lo = 0
+    while lo < n:
+        hi = min(lo + max(chunk_rows, 1), n)
+        if hi < n:
+            # extend to the end of the vessel that straddles the cut
+            hi = int(np.searchsorted(v_sorted, v_sorted[hi - 1], side="right"))
+        yield lo, hi
+        lo = hi
+
+
 # ----------------------------------------------------------------------------------------------
 # evidence: resolve identities, expand surveys and group sightings, sort
 
 
 @dataclass
 class _Evidence:
-    arrays: Arrays  # sorted
-    base: pd.DataFrame  # observation rows referenced by ids < n_base
-    extra: pd.DataFrame  # expanded/carried rows, ids >= n_base (evidence columns + vessel info)
-    row_id: np.ndarray  # sorted position -> id
+    """Evidence rows, ordered by (vessel, time) without copying the observation table.
+
+    Row ids: ``0 .. len(base)-1`` are rows of the observation table, ``len(base) + j`` row ``j``
+    of ``extra`` (expanded surveys and group sightings, then carried rows). ``row_id[k]`` is the
+    id of the ``k``-th row in sorted order; ``v_sorted[k]`` its vessel code.
+    """
+
+    base: pd.DataFrame
+    extra: pd.DataFrame
+    row_id: np.ndarray
+    v_sorted: np.ndarray
     vessel_ids: np.ndarray  # code -> vessel_id
     vessel_names: np.ndarray  # code -> display name
     vessel_mmsi: np.ndarray  # code -> mmsi (float, NaN if unknown)
+    cols: dict  # per-source column arrays: name -> (base array, extra array)
+    n_new_extra: int
 
     @property
     def n_base(self) -> int:
         return len(self.base)
+
+    def gather(self, name: str, rid: np.ndarray) -> np.ndarray:
+        base, extra = self.cols[name]
+        if not len(extra):
+            return base[rid]
+        in_base = rid < self.n_base
+        if in_base.all():
+            return base[rid]
+        out = np.empty(len(rid), dtype=np.result_type(base.dtype, extra.dtype))
+        out[in_base] = base[rid[in_base]]
+        out[~in_base] = extra[rid[~in_base] - self.n_base]
+        return out
+
+    def arrays(self, lo: int, hi: int) -> Arrays:
+        """Engine input for sorted rows ``lo:hi``."""
+        rid = self.row_id[lo:hi]
+        carried = rid >= self.n_base + self.n_new_extra
+        return Arrays(
+            v=self.v_sorted[lo:hi],
+            t=self.gather("t", rid),
+            lat=self.gather("lat", rid),
+            lon=self.gather("lon", rid),
+            sog=self.gather("sog", rid),
+            kind=self.gather("kind", rid),
+            present=self.gather("present", rid),
+            szone=self.gather("szone", rid),
+            rel=self.gather("rel", rid),
+            fixed=self.gather("fixed", rid),
+            carried=carried,
+        )
 
     def records(self, sorted_pos: np.ndarray) -> pd.DataFrame:
         """Evidence columns of the rows at the given sorted positions (vectorised)."""
@@ -203,31 +269,34 @@ class _Evidence:
             where = np.flatnonzero(mask)
             for c in _EVIDENCE_COLUMNS:
                 if c in frame.columns:
-                    out.loc[where, c] = frame[c].to_numpy(dtype=object)[ids] if len(frame) < 1_000_000 else frame[c].iloc[ids].to_numpy(dtype=object)
+                    out.loc[where, c] = frame[c].iloc[ids].to_numpy(dtype=object)
         return out
-
-    def record(self, sorted_pos: int) -> dict:
-        return self.records(np.array([sorted_pos])).iloc[0].to_dict()
 
 
 def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) -> _Evidence:
+    n_obs = len(obs)
     kcodes = _kind_codes(obs["kind"])
     is_survey = kcodes == engine.KIND_SURVEY
     is_sighting = kcodes == engine.KIND_SIGHTING
 
-    vid = _resolve_base(obs, registry, all_vessels, stats)
+    # 1. a vessel code for every observation row (-1: not tracked), without per-row strings
+    row_code, vessel_ids, names, mmsis = _resolve_codes(obs, registry, all_vessels)
+    code_of = {v: i for i, v in enumerate(vessel_ids)}
     extra_parts: list[pd.DataFrame] = []
 
     # sightings naming a group: attribute when the count covers the group, else unattributed
-    if registry is not None and is_sighting.any() and "vessel" in obs.columns:
-        todo = np.flatnonzero(is_sighting & vid.isna().to_numpy() & obs["vessel"].notna().to_numpy())
+    todo = np.flatnonzero(is_sighting & (row_code < 0))
+    if registry is not None and len(todo) and "vessel" in obs.columns:
         expanded = []
         unattributed = 0
         for i in todo:
-            match = registry.resolve_token(obs["vessel"].iloc[i])
+            token = obs["vessel"].iloc[i]
+            if token is None or pd.isna(token):
+                continue
+            match = registry.resolve_token(token)
             if match.attributed:
                 for v in match.vessel_ids:
-                    row = obs.iloc[i][[c for c in _EVIDENCE_COLUMNS if c in obs.columns]].to_dict()
+                    row = {c: obs[c].iloc[i] for c in _EVIDENCE_COLUMNS if c in obs.columns}
                     row["vessel_id"] = v
                     expanded.append(row)
             elif match.vessel_ids:
@@ -237,8 +306,8 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
                     obs["src_file"].iloc[i] if "src_file" in obs.columns else "<observations>",
                     _line(obs, i),
                     "unknown_vessel",
-                    f"sighting names {obs['vessel'].iloc[i]!r}: no registry vessel, class or type matches",
-                    obs["vessel"].iloc[i],
+                    f"sighting names {token!r}: no registry vessel, class or type matches",
+                    token,
                 )
         stats["sightings_unattributed"] = unattributed
         if expanded:
@@ -249,108 +318,184 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
         extra_parts.append(_expand_surveys(obs[is_survey], registry, zi, quarantine, stats))
 
     # observations that could not be resolved to a vessel are not tracked; say how many
-    unresolved = vid.isna().to_numpy() & ~is_survey
-    stats["rows_unmatched"] = int(np.sum(unresolved & ~is_sighting))
+    stats["rows_unmatched"] = int(np.sum((row_code < 0) & ~is_survey & ~is_sighting))
 
-    base_rows = np.flatnonzero(~unresolved & ~is_survey & ~(is_sighting & vid.isna().to_numpy()))
-    extra = pd.concat([p for p in extra_parts if len(p)], ignore_index=True) if any(len(p) for p in extra_parts) else pd.DataFrame()
+    n_new = sum(len(p) for p in extra_parts)
+    carried = state.rows
+    extra = pd.concat([p for p in [*extra_parts, carried] if len(p)], ignore_index=True) if n_new or len(carried) else _carry_frame([])
+    extra_vid = extra["vessel_id"].astype(object).to_numpy() if len(extra) else np.empty(0, dtype=object)
+    for v in extra_vid:
+        if v not in code_of:
+            code_of[v] = len(vessel_ids)
+            vessel_ids = np.append(vessel_ids, v)
+            names = np.append(names, "")
+            mmsis = np.append(mmsis, np.nan)
+    if len(extra) and "vessel_name" in extra.columns:
+        for v, nm in zip(extra_vid, extra["vessel_name"], strict=True):
+            if not names[code_of[v]] and isinstance(nm, str):
+                names[code_of[v]] = nm
+    _registry_names(vessel_ids, names, mmsis, registry)
+    extra_code = np.array([code_of[v] for v in extra_vid], dtype=np.int32)
 
-    carried = state.rows if len(state.rows) else pd.DataFrame()
-    n_extra_new = len(extra)
-    if len(carried):
-        extra = pd.concat([extra, carried], ignore_index=True) if len(extra) else carried.reset_index(drop=True)
+    # 2. vessel codes in sorted order of vessel_id, so the processing order is stable
+    rank = np.empty(len(vessel_ids), dtype=np.int32)
+    rank[np.argsort(vessel_ids.astype(str), kind="stable")] = np.arange(len(vessel_ids), dtype=np.int32)
+    vessel_ids, names, mmsis = _permute(rank, vessel_ids, names, mmsis)
+    lut = np.append(rank, -1).astype(np.int32)  # -1 (untracked) indexes the last slot
+    row_code = lut[row_code]
+    row_code[is_survey] = -1
+    extra_code = rank[extra_code] if len(extra_code) else extra_code
 
-    # vessel codes over base + extra
-    base_vid = vid.to_numpy(dtype=object)[base_rows]
-    extra_vid = extra["vessel_id"].to_numpy(dtype=object) if len(extra) else np.empty(0, dtype=object)
-    codes, uniques = pd.factorize(np.concatenate([base_vid, extra_vid]), sort=True)
-    uniques = np.asarray(uniques, dtype=object)
-    names, mmsis = _vessel_info(uniques, registry, obs, vid, extra)
-
-    n_b = len(base_rows)
-    t = np.concatenate([_ns(obs["time"])[base_rows], _ns(extra["time"]) if len(extra) else np.empty(0, np.int64)])
-    lat = np.concatenate([obs["lat"].to_numpy("float64")[base_rows], _f(extra, "lat")])
-    lon = np.concatenate([obs["lon"].to_numpy("float64")[base_rows], _f(extra, "lon")])
-    sog = np.concatenate([_f(obs, "sog_kn")[base_rows], _f(extra, "sog_kn")])
-    kcode = np.concatenate(
-        [
-            kcodes[base_rows],
-            _kind_codes(extra["kind"]) if len(extra) else np.empty(0, np.int8),
-        ]
-    )
-    present = np.concatenate(
-        [
-            np.full(n_b, -1, np.int8),
-            extra["present"].astype("Int8").fillna(-1).to_numpy("int8") if len(extra) and "present" in extra else np.full(len(extra), -1, np.int8),
-        ]
-    )
-    szone = np.concatenate(
-        [np.full(n_b, -1, np.int32), _zone_codes(extra, zi) if len(extra) else np.empty(0, np.int32)]
-    )
-    rel = np.concatenate(
-        [
-            _reliability(_f(obs, "confidence")[base_rows], kcodes[base_rows]),
+    # 3. column sources: base (the observation table, zero-copy where possible) and extra
+    t_base = _ns(obs["time"])
+    cols = {
+        "t": (t_base, _ns(extra["time"]) if len(extra) else np.empty(0, np.int64)),
+        "lat": (_f(obs, "lat"), _f(extra, "lat")),
+        "lon": (_f(obs, "lon"), _f(extra, "lon")),
+        "sog": (_f(obs, "sog_kn"), _f(extra, "sog_kn")),
+        "kind": (kcodes, _kind_codes(extra["kind"]) if len(extra) else np.empty(0, np.int8)),
+        "present": (
+            np.full(1, -1, np.int8)[np.zeros(n_obs, np.int8)] if n_obs else np.empty(0, np.int8),
+            extra["present"].astype("boolean").astype("Int8").fillna(-1).to_numpy("int8") if len(extra) and "present" in extra else np.full(len(extra), -1, np.int8),
+        ),
+        "szone": (np.full(n_obs, -1, np.int32), _zone_codes(extra, zi) if len(extra) else np.empty(0, np.int32)),
+        "rel": (
+            _reliability(_f(obs, "confidence"), kcodes),
             _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"])) if len(extra) else np.empty(0),
-        ]
-    )
-    fixed = np.concatenate(
-        [np.full(n_b + n_extra_new, UNDET, np.int32), _state_codes(carried, zi) if len(carried) else np.empty(0, np.int32)]
-    )
-    is_carried = np.zeros(len(t), bool)
-    is_carried[n_b + n_extra_new :] = True
+        ),
+        "fixed": (
+            np.full(n_obs, UNDET, np.int32),
+            np.concatenate([np.full(n_new, UNDET, np.int32), _state_codes(carried, zi) if len(carried) else np.empty(0, np.int32)]),
+        ),
+    }
 
-    row_id = np.concatenate([base_rows, len(obs) + np.arange(len(extra))]).astype(np.int64)
-    order = _order(codes, t, lat, lon, kcode, present, szone, sog)
-    arrays = Arrays(
-        v=codes.astype(np.int32)[order],
-        t=t[order],
-        lat=lat[order],
-        lon=lon[order],
-        sog=sog[order],
-        kind=kcode[order],
-        present=present[order],
-        szone=szone[order],
-        rel=rel[order],
-        fixed=fixed[order],
-        carried=is_carried[order],
+    # 4. the order: by vessel code, then time; ties broken by content
+    base_rows = np.flatnonzero(row_code >= 0)
+    all_base = len(base_rows) == n_obs
+    if all_base and not len(extra):
+        codes_all, t_all, ids_all = row_code, t_base, None
+    else:
+        codes_all = np.concatenate([row_code[base_rows], extra_code])
+        t_all = np.concatenate([t_base[base_rows], cols["t"][1]])
+        ids_all = np.concatenate([base_rows, n_obs + np.arange(len(extra))]).astype(np.int64)
+    order = np.lexsort((t_all, codes_all))
+    row_id = order if ids_all is None else ids_all[order]
+    del order
+    ev = _Evidence(
+        obs, extra, row_id, _sorted_codes(row_code, extra_code, row_id, n_obs), vessel_ids, names, mmsis, cols, n_new
     )
-    extra = extra.copy()
-    extra["_vid"] = extra_vid
-    base = obs
-    return _Evidence(arrays, base, extra, row_id[order], uniques, names, mmsis)
+    _break_ties(ev)
+    return ev
 
 
-def _resolve_base(obs: pd.DataFrame, registry: Registry | None, all_vessels: bool, stats: dict) -> pd.Series:
-    """vessel_id of each observation (before group/survey expansion), <NA> if none."""
-    vid = pd.Series(pd.NA, index=obs.index, dtype=object)
-    if not len(obs):
-        return vid
-    if "mmsi" in obs.columns and obs["mmsi"].notna().any():
-        mm = obs["mmsi"]
-        codes, uniq = pd.factorize(mm.to_numpy(dtype="float64", na_value=np.nan), use_na_sentinel=True)
-        per = pd.DataFrame({"mmsi": pd.array(np.asarray(uniq, dtype="float64"), dtype="Float64").astype("Int64")})
-        # identity of each MMSI: its first non-null IMO / call sign / name anywhere in the data
+def _sorted_codes(row_code, extra_code, row_id, n_obs) -> np.ndarray:
+    if not len(extra_code):
+        return row_code[row_id]
+    out = np.empty(len(row_id), np.int32)
+    in_base = row_id < n_obs
+    out[in_base] = row_code[row_id[in_base]]
+    out[~in_base] = extra_code[row_id[~in_base] - n_obs]
+    return out
+
+
+def _break_ties(ev: _Evidence) -> None:
+    """Rows of one vessel with the same time are ordered by their content, so that the input
+    row order never changes the result."""
+    rid = ev.row_id
+    if len(rid) < 2:
+        return
+    t = ev.gather("t", rid)
+    v = ev.v_sorted
+    tie = (t[1:] == t[:-1]) & (v[1:] == v[:-1])
+    if not tie.any():
+        return
+    in_tie = np.zeros(len(rid), bool)
+    in_tie[1:] |= tie
+    in_tie[:-1] |= tie
+    slots = np.flatnonzero(in_tie)
+    sub = rid[slots]
+    keys = [ev.gather(c, sub) for c in ("sog", "szone", "present", "lon", "lat", "kind")]
+    keys = [np.nan_to_num(k, nan=-999.0) if k.dtype.kind == "f" else k for k in keys]
+    rid[slots] = sub[np.lexsort((*keys, t[slots], v[slots]))]
+
+
+def _permute(rank, *arrays):
+    out = []
+    for a in arrays:
+        b = np.empty_like(a)
+        b[rank] = a
+        out.append(b)
+    return out
+
+
+def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bool):
+    """Per observation row a vessel code (-1 if not tracked) and, per code, the vessel id,
+    display name and MMSI. AIS rows are resolved per distinct MMSI (an MMSI's first IMO, call
+    sign and name anywhere in the data identify all its fixes); other rows one by one."""
+    n = len(obs)
+    row_code = np.full(n, -1, np.int32)
+    ids: list[str] = []
+    names: list[str] = []
+    mmsis: list[float] = []
+    code_of: dict[str, int] = {}
+
+    def code(vid: str, name: str = "", mmsi: float = np.nan) -> int:
+        if vid not in code_of:
+            code_of[vid] = len(ids)
+            ids.append(vid)
+            names.append(name)
+            mmsis.append(mmsi)
+        c = code_of[vid]
+        if not names[c] and name:
+            names[c] = name
+        if np.isnan(mmsis[c]) and not np.isnan(mmsi):
+            mmsis[c] = mmsi
+        return c
+
+    if n and "mmsi" in obs.columns and obs["mmsi"].notna().any():
+        codes, uniq = pd.factorize(obs["mmsi"].array, use_na_sentinel=True)
+        uniq = np.asarray(uniq, dtype="float64")
+        per = pd.DataFrame({"mmsi": pd.array(uniq, dtype="Float64").astype("Int64")})
+        ok = codes >= 0
         for col in ("imo", "callsign", "name"):
             if col in obs.columns:
                 s = obs[col]
-                ok = s.notna().to_numpy() & (codes >= 0)
-                if ok.any():
-                    first = pd.Series(s.to_numpy()[ok]).groupby(codes[ok]).first()
+                has = s.notna().to_numpy() & ok
+                if has.any():
+                    first = pd.Series(s.to_numpy()[has]).groupby(codes[has]).first()
                     per[col] = pd.Series(first, index=range(len(uniq))).astype(schema.DTYPES[col])
         pv, _ = resolve_ids(per, registry)
-        per_vid = pv.to_numpy(dtype=object)
-        if all_vessels:
-            miss = pd.isna(per_vid)
-            per_vid[miss] = np.array([f"mmsi:{int(m)}" for m in np.asarray(uniq)[miss]], dtype=object)
-        lookup = np.append(per_vid, pd.NA)
-        vid = pd.Series(lookup[np.where(codes >= 0, codes, len(per_vid))], index=obs.index, dtype=object)
-    todo = vid.isna().to_numpy()
-    if todo.any():
-        sub = obs[todo]
+        per_name = per["name"] if "name" in per.columns else pd.Series(pd.NA, index=per.index)
+        lut = np.full(len(uniq) + 1, -1, np.int32)
+        for j, (vid, m, nm) in enumerate(zip(pv, uniq, per_name, strict=True)):
+            nm = "" if nm is None or pd.isna(nm) else str(nm)
+            if vid is not None and not pd.isna(vid):
+                lut[j] = code(str(vid), "", m)
+            elif all_vessels:
+                lut[j] = code(f"mmsi:{int(m)}", nm, m)
+        row_code = lut[np.where(ok, codes, len(uniq))]
+    todo = np.flatnonzero(row_code < 0)
+    if len(todo):
+        sub = obs.iloc[todo]
         sv, _ = resolve_ids(sub.drop(columns=[c for c in ("mmsi",) if c in sub.columns]), registry)
-        vid[todo] = sv.to_numpy(dtype=object)
-    vid = vid.where(~pd.isna(vid), pd.NA)
-    return vid
+        for k, vid in zip(todo, sv, strict=True):
+            if vid is not None and not pd.isna(vid):
+                row_code[k] = code(str(vid))
+    return row_code, np.array(ids, dtype=object), np.array(names, dtype=object), np.array(mmsis, dtype="float64")
+
+
+def _registry_names(vessel_ids, names, mmsis, registry) -> None:
+    """Registry names (and MMSIs) for registry vessels."""
+    if registry is None:
+        return
+    pos = {v: i for i, v in enumerate(vessel_ids)}
+    f = registry.frame
+    for v, name, mm in zip(f["vessel_id"], f["name"], f["mmsi"], strict=True):
+        if v in pos:
+            names[pos[v]] = name
+            first = str(mm).split("|")[0].strip()
+            if first.isdigit():
+                mmsis[pos[v]] = float(first)
 
 
 def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIndex, quarantine: Quarantine, stats: dict) -> pd.DataFrame:
@@ -390,74 +535,6 @@ def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIn
                 rows.append({**base, "vessel_id": v, "present": False})
     stats["survey_unknown_tokens"] = unknown_tokens
     return pd.DataFrame(rows)
-
-
-def _vessel_info(uniques, registry, obs, vid, extra):
-    names = np.array([""] * len(uniques), dtype=object)
-    mmsis = np.full(len(uniques), np.nan)
-    pos = {v: i for i, v in enumerate(uniques)}
-    if registry is not None:
-        f = registry.frame
-        for v, name, mm in zip(f["vessel_id"], f["name"], f["mmsi"], strict=True):
-            if v in pos:
-                names[pos[v]] = name
-                first = str(mm).split("|")[0].strip()
-                if first.isdigit():
-                    mmsis[pos[v]] = float(first)
-    for v, i in pos.items():
-        if isinstance(v, str) and v.startswith("mmsi:"):
-            mmsis[i] = float(v[5:])
-    # AIS names for vessels not in the registry (and MMSIs of registry vessels found by name)
-    if "mmsi" in obs.columns and len(obs):
-        need = [i for i, v in enumerate(uniques) if not names[i] or np.isnan(mmsis[i])]
-        if need:
-            want = set(uniques[need])
-            mask = vid.isin(want).to_numpy()
-            if mask.any():
-                sub = pd.DataFrame({"v": vid[mask].to_numpy(), "mmsi": obs["mmsi"][mask].to_numpy()})
-                if "name" in obs.columns:
-                    sub["name"] = obs["name"][mask].to_numpy()
-                g = sub.groupby("v", sort=False)
-                first_mmsi = g["mmsi"].first()
-                first_name = g["name"].agg(lambda s: s.dropna().mode().iloc[0] if s.notna().any() else "") if "name" in sub else None
-                for v in want:
-                    i = pos[v]
-                    if np.isnan(mmsis[i]) and v in first_mmsi.index and pd.notna(first_mmsi[v]):
-                        mmsis[i] = float(first_mmsi[v])
-                    if not names[i] and first_name is not None and v in first_name.index:
-                        names[i] = first_name[v]
-    if len(extra) and "vessel_name" in extra.columns:
-        for v, nm in zip(extra["vessel_id"], extra["vessel_name"], strict=True):
-            if v in pos and not names[pos[v]] and isinstance(nm, str):
-                names[pos[v]] = nm
-    return names, mmsis
-
-
-def _order(codes, t, lat, lon, kind, present, szone, sog) -> np.ndarray:
-    """Sort by (vessel, time); ties broken by content so input row order never matters."""
-    order = np.lexsort((t, codes))
-    if len(order) < 2:
-        return order
-    ts, cs = t[order], codes[order]
-    tie = (ts[1:] == ts[:-1]) & (cs[1:] == cs[:-1])
-    if tie.any():
-        in_tie = np.zeros(len(order), bool)
-        in_tie[1:] |= tie
-        in_tie[:-1] |= tie
-        slots = np.flatnonzero(in_tie)
-        sub = order[slots]
-        keys = (
-            np.nan_to_num(sog[sub], nan=-1.0),
-            szone[sub],
-            present[sub],
-            np.nan_to_num(lon[sub], nan=999.0),
-            np.nan_to_num(lat[sub], nan=999.0),
-            kind[sub],
-            t[sub],
-            codes[sub],
-        )
-        order[slots] = sub[np.lexsort(keys)]
-    return order
 
 
 def _ns(s: pd.Series) -> np.ndarray:
@@ -531,18 +608,27 @@ def _line(obs: pd.DataFrame, i: int):
 # outputs
 
 
-def _quarantine_jumps(ev: _Evidence, res: engine.EngineResult, quarantine: Quarantine) -> None:
+def _quarantine_jumps(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, quarantine: Quarantine) -> None:
     rows = np.flatnonzero(res.status == engine.ROW_JUMP)
-    recs = ev.records(rows)
-    for j, k in enumerate(rows):
-        rec = recs.iloc[j]
-        quarantine.add(
-            rec.get("src_file") or "<observations>",
-            None if pd.isna(rec.get("src_line")) else int(rec["src_line"]),
-            "position_jump",
-            f"{ev.vessel_ids[ev.arrays.v[k]]}: fix implies {res.jump_speed_kn[k]:.0f} kn from the previous fix and back",
-            f"{pd.Timestamp(int(ev.arrays.t[k]), tz='UTC').isoformat()} {ev.arrays.lat[k]:.5f},{ev.arrays.lon[k]:.5f}",
+    if not len(rows):
+        return
+    recs = ev.records(rows + lo)
+    quarantine.add_frame(
+        pd.DataFrame(
+            {
+                "file": [f if f is not None and not pd.isna(f) else "<observations>" for f in recs["src_file"]],
+                "line": pd.array([None if pd.isna(x) else int(x) for x in recs["src_line"]], dtype="Int64"),
+                "code": "position_jump",
+                "reason": [
+                    f"{ev.vessel_ids[a.v[k]]}: fix implies {res.jump_speed_kn[k]:.0f} kn from the previous fix and back"
+                    for k in rows
+                ],
+                "raw": [
+                    f"{pd.Timestamp(int(a.t[k]), tz='UTC').isoformat()} {a.lat[k]:.5f},{a.lon[k]:.5f}" for k in rows
+                ],
+            }
         )
+    )
 
 
 def _describe(rec: dict) -> str:
@@ -570,14 +656,26 @@ def _window_factor(window_h: float) -> float:
     return max(0.5, 1.0 - 0.1 * np.log2(window_h))
 
 
-def _events_table(ev: _Evidence, res: engine.EngineResult, zi: ZoneIndex) -> pd.DataFrame:
+def _events_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "_sig"])
+    for c in ("time", "time_earliest", "time_latest"):
+        df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
+    df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
+    for c in ("event_id", "vessel_id", "vessel_name", "port", "tier", "event", "time_method", "evidence", "flags", "_sig"):
+        df[c] = df[c].astype("string")
+    for c in ("window_h", "confidence", "lat", "lon"):
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
+    if not res.events:
+        return _events_frame([])
+    pos_before = np.array([res.eff[r.before] for r in res.events], dtype=np.int64)
+    pos_after = np.array([res.eff[r.after] for r in res.events], dtype=np.int64)
+    rec_before = ev.records(pos_before + lo).to_dict("records")
+    rec_after = ev.records(pos_after + lo).to_dict("records")
     rows = []
-    e_pos = res.eff  # effective row -> sorted position
-    a = ev.arrays
-    pos_before = np.array([e_pos[r.before] for r in res.events], dtype=np.int64)
-    pos_after = np.array([e_pos[r.after] for r in res.events], dtype=np.int64)
-    rec_before = ev.records(pos_before).to_dict("records")
-    rec_after = ev.records(pos_after).to_dict("records")
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
         t0, t1 = int(a.t[before]), int(a.t[after])
@@ -586,13 +684,13 @@ def _events_table(ev: _Evidence, res: engine.EngineResult, zi: ZoneIndex) -> pd.
         if r.conflict:
             conf *= 0.5
         vid = ev.vessel_ids[r.v]
-        key = f"{vid}|{zi.label[r.zone]}|{r.event}|{t1 if r.event == 'departure' else t1}"
-        event_id = hashlib.sha1(key.encode()).hexdigest()[:16]
+        event_id = hashlib.sha1(f"{vid}|{zi.label[r.zone]}|{r.event}|{t1}".encode()).hexdigest()[:16]
         eb, ea = _describe(rec_before[j]), _describe(rec_after[j])
         if r.event == "departure":
             evidence = f"last in {zi.port[r.zone]}: {eb}; first outside: {ea}"
         else:
             evidence = f"last outside {zi.port[r.zone]}: {eb}; first in: {ea}"
+        conf = round(conf, 3)
         rows.append(
             {
                 "event_id": event_id,
@@ -606,40 +704,37 @@ def _events_table(ev: _Evidence, res: engine.EngineResult, zi: ZoneIndex) -> pd.
                 "time_earliest": t0,
                 "time_latest": t1,
                 "window_h": round(window_h, 4),
-                "confidence": round(conf, 3),
+                "confidence": conf,
                 "time_method": r.method,
                 "evidence": evidence,
                 "flags": r.conflict,
                 "lat": r.lat,
                 "lon": r.lon,
+                "_sig": f"{r.time_ns}|{t0}|{t1}|{conf}|{r.conflict}",
             }
         )
-    df = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    for c in ("time", "time_earliest", "time_latest"):
-        df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
-    df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
-    for c in ("event_id", "vessel_id", "vessel_name", "port", "tier", "event", "time_method", "evidence", "flags"):
-        df[c] = df[c].astype("string")
-    for c in ("window_h", "confidence", "lat", "lon"):
-        df[c] = df[c].astype("float64")
-    df["_sig"] = [
-        f"{t}|{a_}|{b}|{c}|{f}" for t, a_, b, c, f in zip(df["time"], df["time_earliest"], df["time_latest"], df["confidence"], df["flags"], strict=True)
-    ]
-    df = df.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
-    return df
+    return _events_frame(rows)
 
 
-def _next_state(ev: _Evidence, res: engine.EngineResult, zi: ZoneIndex, events: pd.DataFrame) -> DetectorState:
+_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_state"]
+
+
+def _carry_frame(recs) -> pd.DataFrame:
+    return pd.DataFrame(recs, columns=_CARRY_COLUMNS)
+
+
+def _carry_rows(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
+    """The rows the next batch needs (see :class:`DetectorState`), with their state."""
     carry = res.carry
-    rows = ev.records(carry)
+    rows = ev.records(carry + lo)
     rows["sog_kn"] = res.carry_sog
-    codes = ev.arrays.v[carry]
+    codes = a.v[carry]
     rows["vessel_id"] = ev.vessel_ids[codes]
     rows["vessel_name"] = ev.vessel_names[codes]
     rows["_state"] = [_state_label(int(st), zi) for st in res.carry_state]
+    rows = rows[_CARRY_COLUMNS]
     if len(rows):
         rows["time"] = pd.to_datetime(rows["time"], utc=True).astype(schema.TIME_DTYPE)
         for c in ("lat", "lon", "sog_kn", "confidence"):
             rows[c] = pd.to_numeric(rows[c], errors="coerce").astype("float64")
-    emitted = dict(zip(events["event_id"], events["_sig"], strict=True)) if len(events) else {}
-    return DetectorState(rows=rows, emitted=emitted)
+    return rows

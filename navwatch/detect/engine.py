@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .params import DetectParams
-from .zoneindex import ZoneIndex, haversine_km
+from .zoneindex import KM_PER_DEG_LAT, ZoneIndex, haversine_km
 
 UNDET = -3  # no decision from this row alone (hysteresis band, undecided absence)
 UNKNOWN = -2
@@ -137,11 +137,21 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
     if len(pi) >= 2:
         pv = a.v[pi]
         samev = pv[1:] == pv[:-1]
-        d = haversine_km(a.lat[pi[:-1]], a.lon[pi[:-1]], a.lat[pi[1:]], a.lon[pi[1:]])
-        dt_h = (a.t[pi[1:]] - a.t[pi[:-1]]) / NS_PER_H
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spd = np.where(dt_h > 0, d / 1.852 / dt_h, np.inf)
-        bad = samev & (d > p.jump_min_km) & (spd > p.max_speed_kn)  # bad[k]: pair (k, k+1)
+        plat, plon, pt = a.lat[pi], a.lon[pi], a.t[pi]
+        # cheap upper bound of the distance first (no trigonometry): most pairs are close
+        dlat = np.abs(plat[1:] - plat[:-1])
+        dlon = np.abs(plon[1:] - plon[:-1])
+        far = samev & ((dlat * KM_PER_DEG_LAT > p.jump_min_km) | (np.minimum(dlon, 360 - dlon) * 111.32 > p.jump_min_km))
+        bad = np.zeros(len(samev), bool)  # bad[k]: the pair (k, k+1) implies an impossible speed
+        spd = np.full(len(samev), np.nan)
+        kk = np.flatnonzero(far)
+        if len(kk):
+            d = haversine_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
+            dt_h = (pt[kk + 1] - pt[kk]) / NS_PER_H
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s_k = np.where(dt_h > 0, d / 1.852 / dt_h, np.inf)
+            spd[kk] = s_k
+            bad[kk] = (d > p.jump_min_km) & (s_k > p.max_speed_kn)
         m = len(pi)
         bad_in = np.zeros(m, bool)
         bad_in[1:] = bad

@@ -40,21 +40,24 @@ class ZoneIndex:
     """
 
     def __init__(self, zones, exit_margin_km: float):
-        from ..ports import buffer_km
-
         self.zones = zones.reset_index(drop=True)
         self.port = self.zones["port"].astype(str).to_numpy()
         tier = self.zones["tier"] if "tier" in self.zones.columns else pd.Series("harbour", index=self.zones.index)
         self.tier = tier.fillna("harbour").astype(str).to_numpy()
         self.label = np.array([f"{p}/{t}" for p, t in zip(self.port, self.tier, strict=True)], dtype=object)
         self.entry = np.asarray(self.zones.geometry.values, dtype=object)
-        self.exit = np.array([buffer_km(g, exit_margin_km) if exit_margin_km > 0 else g for g in self.entry], dtype=object)
         self.exit_margin_km = exit_margin_km
         rep = shapely.point_on_surface(self.entry)
         self.rep_lon = shapely.get_x(rep)
         self.rep_lat = shapely.get_y(rep)
-        self.exit_bounds = shapely.bounds(self.exit)  # (n, 4): minx, miny, maxx, maxy
         lat_scale = np.cos(np.radians(self.rep_lat))
+        # Exit polygons are built lazily (only zones near the data need them); their bounds are
+        # the entry bounds widened by the margin, a little generously.
+        self._exit: dict[int, object] = {}
+        b = shapely.bounds(self.entry)
+        pad_lat = exit_margin_km / KM_PER_DEG_LAT * 1.01
+        pad_lon = exit_margin_km / (111.320 * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
+        self.exit_bounds = np.column_stack([b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat])
         # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
         self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * 111.320 * lat_scale
         # Tiers of one port nest: rank 0 is the innermost (harbour), larger ranks lie outside it.
@@ -145,7 +148,7 @@ class ZoneIndex:
             if len(idx) == 0:
                 continue
             xs, ys = lon[idx], lat[idx]
-            in_exit = shapely.contains_xy(self.exit[z], xs, ys)
+            in_exit = shapely.contains_xy(self.exit_polygon(z), xs, ys)
             if not in_exit.any():
                 continue
             idx, xs, ys = idx[in_exit], xs[in_exit], ys[in_exit]
@@ -154,9 +157,25 @@ class ZoneIndex:
             inside[idx[in_entry]] = z
         return inside, near
 
+    def exit_polygon(self, z: int):
+        """Zone ``z`` buffered by the exit margin, in a local equirectangular projection centred
+        on the zone (distortion well under 0.5 % over the few km of a port and its margin)."""
+        if z not in self._exit:
+            if self.exit_margin_km <= 0:
+                self._exit[z] = self.entry[z]
+            else:
+                fwd, geom, _ = self._projected(z)
+                lon0, lat0 = self.rep_lon[z], self.rep_lat[z]
+                kx = 111.320 * np.cos(np.radians(lat0))
+                grown = shapely.buffer(geom, self.exit_margin_km, quad_segs=16)
+                self._exit[z] = shapely.transform(
+                    grown, lambda c: np.column_stack([c[:, 0] / kx + lon0, c[:, 1] / KM_PER_DEG_LAT + lat0])
+                )
+        return self._exit[z]
+
     def in_exit(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Whether points lie inside zone ``z``'s exit (entry + margin) polygon."""
-        return shapely.contains_xy(self.exit[z], lon, lat)
+        return shapely.contains_xy(self.exit_polygon(z), lon, lat)
 
     def _projected(self, z: int):
         if z not in self._local:

@@ -107,3 +107,13 @@ def test_events_alternate_and_windows_hold_the_time(harbour_only, obs):
     for _, g in ev.sort_values("time", kind="stable").groupby(["vessel_id", "port", "tier"]):
         kinds = list(g["event"])
         assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False)), kinds
+
+
+@SETTINGS
+@given(obs=voyages(), chunk=st.integers(1, 80))
+def test_processing_in_vessel_chunks_never_changes_events(harbour_only, obs, chunk):
+    whole = detect_port_events(obs, harbour_only, all_vessels=True)
+    chunked = detect_port_events(obs, harbour_only, all_vessels=True, chunk_rows=chunk)
+    assert_events_equal(chunked.events, whole.events)
+    assert chunked.stats == whole.stats
+    pd.testing.assert_frame_equal(chunked.quarantine.to_frame(), whole.quarantine.to_frame())
