@@ -43,6 +43,7 @@ def detect_files(
     *,
     registry: str | Path | Registry | None = None,
     ports: str | Path | None = None,
+    port_radius_km: float | None = None,
     all_vessels: bool = False,
     params: DetectParams | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -55,6 +56,6 @@ def detect_files(
     quarantine = Quarantine()
     obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
-    zones = load_ports(ports)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
     det = detect_port_events(obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine)
     return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)

@@ -22,8 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
+# Piped or redirected output is read later (logs, files): lay tables out 160 columns wide there.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_ERROR = 1
 EXIT_QUARANTINED = 3
@@ -115,13 +116,13 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
     if len(ev):
         et = Table(title=f"events ({len(ev):,})", title_justify="left")
         for c in ("vessel", "port", "event", "time (UTC)", "window (UTC)", "conf.", "flags"):
-            et.add_column(c)
+            et.add_column(c, no_wrap=c != "vessel")
         for _, r in ev.head(max_events).iterrows():
             name = r["vessel_name"] if isinstance(r["vessel_name"], str) and r["vessel_name"] else r["vessel_id"]
             port = r["port"] + ("" if r["tier"] == "harbour" else f" ({r['tier']})")
             et.add_row(
                 str(name), port, str(r["event"]), fmt_time(r["time"]),
-                f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])}",
+                f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])[5:] if fmt_time(r['time_earliest'])[:4] == fmt_time(r['time_latest'])[:4] else fmt_time(r['time_latest'])}",
                 f"{r['confidence']:.2f}", "conflict" if r["flags"] else "",
             )
         out.print(et)

@@ -20,6 +20,7 @@ def detect(
     inputs: list[Path] = INPUTS,
     registry: Path | None = typer.Option(None, "--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch)."),
     ports: Path | None = typer.Option(None, "--ports", "-p", help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones."),
+    port_radius_km: float | None = typer.Option(None, "--port-radius-km", help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km."),
     all_vessels: bool = typer.Option(False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."),
     output: Path = typer.Option(Path("events.csv"), "--output", "-o", help="Events table: .csv, .parquet, .geojson or .gpkg."),
     quarantine: Path | None = typer.Option(None, "--quarantine", "-q", help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected."),
@@ -36,7 +37,7 @@ def detect(
     """
     params = DetectParams(exit_margin_km=exit_margin_km, min_dwell_min=min_dwell_min, max_speed_kn=max_speed_kn)
     with file_progress(progress) as cb:
-        run = detect_files(inputs, registry=registry, ports=ports, all_vessels=all_vessels, params=params, progress=cb)
+        run = detect_files(inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels, params=params, progress=cb)
     write_table(run.events, output)
     print_run_summary(run)
     err.print(f"events written to {output}", highlight=False)

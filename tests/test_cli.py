@@ -1,0 +1,141 @@
+"""The command line, run as a user runs it: real files in, files and a summary out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from navwatch.cli import app
+
+DATA = Path(__file__).parent / "data"
+WPI = DATA / "ports" / "wpi_slice.csv"
+FERRY = DATA / "noaa" / "nyharbor_2020-06-30_tugs_ferry.csv"
+
+
+def navwatch(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "navwatch", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", [[], ["detect"], ["demo"]])
+def test_every_command_has_help(command):
+    res = CliRunner().invoke(app, [*command, "--help"])
+    assert res.exit_code == 0, res.output
+    assert "Usage" in res.output
+
+
+def test_help_lists_every_command():
+    res = CliRunner().invoke(app, ["--help"])
+    for name in ("detect", "demo"):
+        assert name in res.output
+
+
+def test_detect_real_noaa_slice_spot_check(tmp_path):
+    """Staten Island ferry ANDREW J BARBERI (367000150): moored at Whitehall, Manhattan, under way
+    at 00:05:19, arrives at St. George (WPI "Tompkinsville SI") at about 00:18-00:21 (checked by
+    hand in the data README)."""
+    out = tmp_path / "events.csv"
+    res = navwatch("detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out)
+    assert res.returncode == 0, res.stderr
+    assert "departures" in res.stdout and "ANDREW J BARBERI" in res.stdout
+    ev = pd.read_csv(out)
+    ferry = ev[ev["mmsi"] == 367000150]
+    assert list(zip(ferry["event"], ferry["port"], strict=True)) == [
+        ("departure", "New York City"),
+        ("arrival", "Tompkinsville SI"),
+    ]
+    dep = ferry.iloc[0]
+    assert dep["time_earliest"] == "2020-06-30T00:05:19Z"
+    assert "2020-06-30T00:05" < dep["time"] < "2020-06-30T00:07"
+    arr = ferry.iloc[1]
+    assert "2020-06-30T00:17" < arr["time"] < "2020-06-30T00:22"
+    assert "nyharbor_2020-06-30_tugs_ferry.csv:" in dep["evidence"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".geojson", ".gpkg"])
+def test_detect_output_formats(tmp_path, suffix):
+    out = tmp_path / f"events{suffix}"
+    res = navwatch("detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out)
+    assert res.returncode == 0, res.stderr
+    if suffix == ".parquet":
+        ev = pd.read_parquet(out)
+        assert str(ev["time"].dtype) == "datetime64[ns, UTC]"
+    else:
+        import geopandas as gpd
+
+        ev = gpd.read_file(out)
+        assert (ev.geometry.geom_type == "Point").all()
+    assert len(ev) == 3
+
+
+def test_detect_nmea_file(tmp_path):
+    res = navwatch("detect", DATA / "nmea" / "socal_sample_head.ais", "--all-vessels", "-o", tmp_path / "e.csv")
+    assert res.returncode == 0, res.stderr
+    assert "nmea" in res.stdout
+
+
+def test_missing_input_is_one_clear_error(tmp_path):
+    res = navwatch("detect", tmp_path / "nope.csv", "-o", tmp_path / "e.csv")
+    assert res.returncode == 1
+    assert "nope.csv" in res.stderr and "not found" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_unrecognised_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\nworld\n")
+    res = navwatch("detect", bad, "-o", tmp_path / "e.csv")
+    assert res.returncode == 1
+    assert "notes.txt" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_bad_rows_are_quarantined_and_strict_exits_3(tmp_path):
+    csv = tmp_path / "ais.csv"
+    csv.write_text(
+        "mmsi,time,lat,lon\n"
+        "273547800,2024-12-01T00:00:00Z,34.91,35.87\n"
+        "273547800,not a time,34.91,35.87\n"
+        "273547800,2024-12-01T00:02:00Z,91,181\n"
+    )
+    out = tmp_path / "e.csv"
+    res = navwatch("detect", csv, "-o", out)
+    assert res.returncode == 0, res.stderr
+    q = pd.read_csv(tmp_path / "e.quarantine.csv")
+    assert list(q["line"]) == [3, 4]
+    assert set(q["code"]) == {"bad_time", "no_position"}
+    assert (q["file"] == str(csv)).all()
+    assert "quarantine" in res.stdout
+    strict = navwatch("detect", csv, "-o", out, "--strict", "-q", tmp_path / "q.csv")
+    assert strict.returncode == 3
+    assert (tmp_path / "q.csv").exists()
+
+
+def test_demo_reproduces_the_tartus_case(tmp_path):
+    res = navwatch("demo", "-o", tmp_path / "out")
+    assert res.returncode == 0, res.stderr
+    ev = pd.read_csv(tmp_path / "out" / "events.csv")
+    assert "Tartus" in res.stdout
+    first = ev[ev["time_latest"] <= "2024-12-03T08:30:00Z"]
+    departures = first[(first["event"] == "departure") & (first["tier"] == "harbour")]
+    # all six leave the harbour between the 1 Dec image and the 3 Dec image ...
+    assert sorted(departures["vessel_id"]) == sorted(
+        ["admiral-gorshkov", "admiral-golovko", "admiral-grigorovich", "yelnya", "vyazma", "novorossiysk"]
+    )
+    assert (departures["time_earliest"] == "2024-12-01T08:30:00Z").all()
+    # ... Yelnya inside [1 Dec image, the 2 Dec morning sighting]
+    yelnya = departures[departures["vessel_id"] == "yelnya"].iloc[0]
+    assert yelnya["time_latest"] == "2024-12-02T06:00:00Z"
+    assert pd.isna(yelnya["flags"])
+    # the others' departures, and their return by the 5 Dec Maxar image, contradict each other
+    others = ev[(ev["vessel_id"] != "yelnya") & (ev["time_latest"] <= "2024-12-05T08:30:00Z")]
+    assert len(others) == 10
+    assert others["flags"].str.contains("contradiction").all()
+    # everyone leaves again between 5 and 9 Dec; two Gorshkov-class frigates are offshore on 10 Dec
+    last = ev[(ev["event"] == "departure") & (ev["time_earliest"] == "2024-12-05T08:30:00Z")]
+    assert len(last) == 6 and (last["time_latest"] == "2024-12-09T08:30:00Z").all()
+    offshore = ev[(ev["event"] == "arrival") & (ev["tier"] == "anchorage")]
+    assert sorted(offshore["vessel_id"]) == ["admiral-golovko", "admiral-gorshkov"]
