@@ -93,6 +93,7 @@ class Detection:
     state: DetectorState
     stats: dict
     quarantine: Quarantine
+    states: pd.DataFrame | None = None
 
 
 def detect_port_events(
@@ -104,7 +105,8 @@ def detect_port_events(
     all_vessels: bool = False,
     state: DetectorState | None = None,
     quarantine: Quarantine | None = None,
-    chunk_rows: int = 2_000_000,
+    chunk_rows: int = 1_000_000,
+    with_states: bool = False,
 ) -> Detection:
     """Detect port departures and arrivals.
 
@@ -128,6 +130,10 @@ def detect_port_events(
     chunk_rows : int
         The state machine runs over groups of whole vessels of about this many rows at a time,
         which bounds its working memory (about 150 bytes a row) whatever the input size.
+    with_states : bool
+        Also return ``states``: every evidence row the state machine used (duplicates and
+        jumps removed), per vessel in time order, with the port state after it. Dispersal,
+        timelines and maps are built from it.
 
     Returns
     -------
@@ -154,7 +160,7 @@ def detect_port_events(
 
     ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats)
     counts = dict.fromkeys(("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0)
-    tables, carried = [], []
+    tables, carried, states = [], [], []
     # Vessels are independent: run the state machine over groups of whole vessels at a time so
     # memory stays bounded by ``chunk_rows`` whatever the size of the input.
     for lo, hi in _chunks(ev.v_sorted, chunk_rows):
@@ -168,6 +174,8 @@ def detect_port_events(
         _quarantine_jumps(ev, a, res, lo, quarantine)
         tables.append(_events_table(ev, a, res, lo, zi))
         carried.append(_carry_rows(ev, a, res, lo, zi))
+        if with_states:
+            states.append(_states_table(ev, a, res, lo, zi))
         del a, res
     stats.update(counts)
     events = pd.concat(tables, ignore_index=True) if tables else _events_frame([])
@@ -182,7 +190,10 @@ def detect_port_events(
     stats["departures"] = int((events["event"] == "departure").sum())
     stats["arrivals"] = int((events["event"] == "arrival").sum())
     stats["vessels"] = int(len(ev.vessel_ids))
-    return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine)
+    st = None
+    if with_states:
+        st = pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
+    return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st)
 
 
 def _chunks(v_sorted: np.ndarray, chunk_rows: int):
@@ -254,6 +265,15 @@ class _Evidence:
             fixed=self.gather("fixed", rid),
             carried=carried,
         )
+
+    def take(self, name: str, rid: np.ndarray) -> np.ndarray:
+        """Column ``name`` (any dtype) of the rows with ids ``rid``, as an object array."""
+        out = np.full(len(rid), None, dtype=object)
+        in_base = rid < self.n_base
+        for mask, frame, ids in ((in_base, self.base, rid[in_base]), (~in_base, self.extra, rid[~in_base] - self.n_base)):
+            if mask.any() and name in frame.columns:
+                out[mask] = frame[name].iloc[ids].to_numpy(dtype=object)
+        return out
 
     def records(self, sorted_pos: np.ndarray) -> pd.DataFrame:
         """Evidence columns of the rows at the given sorted positions (vectorised)."""
@@ -714,6 +734,55 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
             }
         )
     return _events_frame(rows)
+
+
+#: Columns of ``Detection.states``.
+STATE_COLUMNS = [
+    "vessel_id", "vessel_name", "mmsi", "time", "lat", "lon", "sog_kn", "kind", "present",
+    "surveyed", "state", "port", "tier", "source", "confidence", "src_file", "src_line",
+]
+
+
+def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) -> pd.DataFrame:
+    """Per effective evidence row: who, when, where, what, and the port state after it.
+
+    ``state`` is ``in`` (``port``/``tier`` say where), ``out`` or ``unknown``; ``surveyed`` is
+    the ``port/tier`` a survey row is about."""
+    if a is None or not len(res.eff):
+        return pd.DataFrame({c: [] for c in STATE_COLUMNS})
+    pos = res.eff
+    rid = ev.row_id[lo + pos]
+    st = res.state
+    zone = np.where(st >= 0, st, 0)
+    has = st >= 0
+    port = np.where(has, zi.port[zone], "")
+    tier = np.where(has, zi.tier[zone], "")
+    sz = a.szone[pos]
+    kinds = np.array(schema.KINDS, dtype=object)[a.kind[pos]]
+    present = pd.array(np.where(a.present[pos] < 0, None, a.present[pos] == 1), dtype="boolean")
+    df = pd.DataFrame(
+        {
+            "vessel_id": ev.vessel_ids[a.v[pos]],
+            "vessel_name": ev.vessel_names[a.v[pos]],
+            "mmsi": pd.array(ev.vessel_mmsi[a.v[pos]], dtype="Float64").astype("Int64"),
+            "time": pd.to_datetime(a.t[pos], utc=True).astype(schema.TIME_DTYPE),
+            "lat": a.lat[pos],
+            "lon": a.lon[pos],
+            "sog_kn": a.sog[pos],
+            "kind": pd.Categorical(kinds, dtype=schema.KIND_DTYPE),
+            "present": present,
+            "surveyed": np.where(sz >= 0, zi.label[np.maximum(sz, 0)], ""),
+            "state": np.select([st >= 0, st == OUT], ["in", "out"], "unknown"),
+            "port": port,
+            "tier": tier,
+            "confidence": a.rel[pos],
+        }
+    )
+    for c in ("source", "src_file", "src_line"):
+        df[c] = ev.take(c, rid)
+    for c in ("vessel_id", "vessel_name", "surveyed", "state", "port", "tier"):
+        df[c] = df[c].astype("string")
+    return df[STATE_COLUMNS]
 
 
 _CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_state"]
