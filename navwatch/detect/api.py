@@ -69,12 +69,13 @@ class DetectorState:
 
     ``rows`` holds a few evidence rows per vessel (the first and last of its recent visits, the
     last fix inside a zone and the one after it, the last two AIS fixes, a fix held back for the
-    position-jump check) with the state they had; ``emitted`` maps event ids already reported to
-    a signature of their content, so a re-run reports only new or changed events.
+    position-jump check) with the state they had; ``emitted`` holds the events already reported
+    that those rows decide, so the next batch re-reports one only when it changes (a
+    contradiction found later) and reports a pending arrival once its visit qualifies.
     """
 
     rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
-    emitted: dict[str, str] = field(default_factory=dict)
+    emitted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, "_sig"]))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -179,12 +180,12 @@ def detect_port_events(
         del a, res
     stats.update(counts)
     events = pd.concat(tables, ignore_index=True) if tables else _events_frame([])
+    events = _reconcile(events, state.emitted)
     events = events.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
     rows = pd.concat(carried, ignore_index=True) if carried else _carry_frame([])
-    new_state = DetectorState(rows=rows, emitted=dict(zip(events["event_id"], events["_sig"], strict=True)))
-    if len(state.emitted):
-        keep = [state.emitted.get(i) != s for i, s in zip(events["event_id"], events["_sig"], strict=True)]
-        events = events[np.asarray(keep, dtype=bool)]
+    emitted = events[events["_after_kept"].astype(bool)].drop(columns=_INTERNAL).reset_index(drop=True)
+    new_state = DetectorState(rows=rows, emitted=emitted)
+    events = events[events["_report"].astype(bool)].drop(columns=_INTERNAL)
     events = events.drop(columns="_sig").reset_index(drop=True)
     stats["events"] = int(len(events))
     stats["departures"] = int((events["event"] == "departure").sum())
@@ -194,6 +195,40 @@ def detect_port_events(
     if with_states:
         st = pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
     return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st)
+
+
+_INTERNAL = ["_after_carried", "_after_open", "_after_kept", "_report"]
+
+
+def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> pd.DataFrame:
+    """Decide which events to report, given those reported by earlier batches.
+
+    An event decided by a new row is reported. One decided by a carried row was seen before:
+    it is reported again only as an update when it gained a flag (a contradiction found with
+    this batch), taking the earlier report's content; an arrival at the start of a vessel's open
+    visit that was never reported (pending) is reported now that its visit qualifies.
+    """
+    events = events.copy()
+    events["_report"] = ~events["_after_carried"].astype(bool)
+    if not events["_after_carried"].any():
+        return events
+    before = emitted.set_index("event_id") if len(emitted) else None
+    for i in np.flatnonzero(events["_after_carried"].to_numpy(bool)):
+        eid = events.at[i, "event_id"]
+        if before is not None and eid in before.index:
+            old = before.loc[eid]
+            if (old["flags"] or "") != (events.at[i, "flags"] or ""):
+                for c in EVENT_COLUMNS:
+                    if c not in ("event_id", "flags", "confidence"):
+                        events.at[i, c] = old[c]
+                events.at[i, "confidence"] = round(float(old["confidence"]) * (0.5 if events.at[i, "flags"] else 2.0), 3)
+                events.at[i, "_report"] = True
+            else:
+                for c in [*EVENT_COLUMNS[1:], "_sig"]:
+                    events.at[i, c] = old[c]
+        elif events.at[i, "event"] == "arrival" and bool(events.at[i, "_after_open"]):
+            events.at[i, "_report"] = True
+    return events
 
 
 def _chunks(v_sorted: np.ndarray, chunk_rows: int):
@@ -382,6 +417,10 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
         "rel": (
             _reliability(_f(obs, "confidence"), kcodes),
             _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"])) if len(extra) else np.empty(0),
+        ),
+        "open": (
+            np.zeros(n_obs, bool),
+            np.concatenate([np.zeros(n_new, bool), carried["_open"].fillna(False).to_numpy(bool) if len(carried) and "_open" in carried else np.zeros(len(carried), bool)]),
         ),
         "fixed": (
             np.full(n_obs, UNDET, np.int32),
@@ -677,7 +716,9 @@ def _window_factor(window_h: float) -> float:
 
 
 def _events_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "_sig"])
+    df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "_sig", *_INTERNAL[:3]])
+    for c in _INTERNAL[:3]:
+        df[c] = df[c].astype(bool)
     for c in ("time", "time_earliest", "time_latest"):
         df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
     df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
@@ -695,6 +736,9 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     pos_after = np.array([res.eff[r.after] for r in res.events], dtype=np.int64)
     rec_before = ev.records(pos_before + lo).to_dict("records")
     rec_after = ev.records(pos_after + lo).to_dict("records")
+    pos_decided = np.array([res.eff[r.decided] for r in res.events], dtype=np.int64)
+    after_open = ev.gather("open", ev.row_id[pos_decided + lo])
+    kept = np.isin(pos_decided, res.carry)
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
@@ -731,6 +775,10 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
                 "lat": r.lat,
                 "lon": r.lon,
                 "_sig": f"{r.time_ns}|{t0}|{t1}|{conf}|{r.conflict}",
+                # decided by a row settled in an earlier batch (a held fix is decided now)
+                "_after_carried": bool(a.carried[pos_decided[j]] and a.fixed[pos_decided[j]] != UNDET),
+                "_after_open": bool(after_open[j]),
+                "_after_kept": bool(kept[j]),
             }
         )
     return _events_frame(rows)
@@ -785,7 +833,7 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     return df[STATE_COLUMNS]
 
 
-_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_state"]
+_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_state", "_open"]
 
 
 def _carry_frame(recs) -> pd.DataFrame:
@@ -801,6 +849,7 @@ def _carry_rows(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi:
     rows["vessel_id"] = ev.vessel_ids[codes]
     rows["vessel_name"] = ev.vessel_names[codes]
     rows["_state"] = [_state_label(int(st), zi) for st in res.carry_state]
+    rows["_open"] = res.carry_open
     rows = rows[_CARRY_COLUMNS]
     if len(rows):
         rows["time"] = pd.to_datetime(rows["time"], utc=True).astype(schema.TIME_DTYPE)

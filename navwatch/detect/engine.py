@@ -82,6 +82,7 @@ class RawEvent:
     lon: float
     method: str  # 'interpolated' | 'projected' | 'midpoint'
     conflict: str = ""
+    decided: int = -1  # effective-row index of the evidence that confirmed the event
 
 
 @dataclass
@@ -94,6 +95,7 @@ class EngineResult:
     carry: np.ndarray  # input-row indices to carry to the next batch
     carry_state: np.ndarray  # their fixed state (UNDET for pending rows)
     carry_sog: np.ndarray  # their effective speed (SOG or implied), so the next batch agrees
+    carry_open: np.ndarray  # which of them start their vessel's open (last) run
     n_transits: int
     n_pending_visits: int
     jump_speed_kn: np.ndarray  # per input row, implied speed for ROW_JUMP rows
@@ -311,8 +313,10 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
                 L = int(run_first[r_prev])
             F = next((k for k in range(L + 1, i) if _outside(e, zi, s_prev, k, inside)), i)
             events.append(_departure(e, zi, p, s_prev, L, F))
+            events[-1].decided = int(i)
         if s_new >= 0 and not outward and not transit_like[r_new]:
             events.append(_arrival(e, zi, p, s_new, i - 1, i))
+            events[-1].decided = int(i)
 
     # 7. contradictions: gone by a survey, back again with no evidence of being anywhere else.
     by_after = {(ev.after, ev.event): ev for ev in events}
@@ -348,6 +352,16 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         li = li[li >= 0]
         keep[li] = True
         keep[np.minimum(li + 1, m - 1)] = True
+        # the row before each carried run, so an arrival into it keeps its window
+        before = run_first[sel] - 1
+        before = before[(before >= 0) & ~est[run_first[sel]]]
+        keep[before] = True
+        # both bracketing rows of every event decided inside the carried runs
+        for ev in events:
+            if r_last3[run_id[ev.decided]]:
+                keep[ev.before] = True
+                keep[ev.after] = True
+                keep[ev.decided] = True
         for flag in (slow, nan_sog, non_ais, epos):
             rows = np.flatnonzero(flag & r_last3[run_id])
             if len(rows):
@@ -364,10 +378,16 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
             last2[:-1] = last1[1:] & (gv[:-1] == gv[1:])
             keep[ais_rows[last2]] = True
     carry_eff = np.flatnonzero(keep)
+    # the first row of each vessel's last (open) run: an arrival decided there may still be
+    # pending (its visit has not qualified yet) and is reported once it does
+    open_first = np.zeros(m, bool)
+    if m:
+        open_first[run_first[np.flatnonzero(np.r_[r_group[1:] != r_group[:-1], True])]] = True
     pending_rows = np.flatnonzero(status == ROW_PENDING)
     carry = np.concatenate([eff[carry_eff], pending_rows])
     carry_sog = np.concatenate([e.sog[carry_eff], a.sog[pending_rows]])
     carry_state = np.concatenate([state[carry_eff], np.full(len(pending_rows), UNDET, np.int32)])
+    carry_open = np.concatenate([open_first[carry_eff], np.zeros(len(pending_rows), bool)])
     order = np.argsort(carry, kind="stable")
     return EngineResult(
         status=status,
@@ -378,6 +398,7 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         carry=carry[order],
         carry_state=carry_state[order],
         carry_sog=carry_sog[order],
+        carry_open=carry_open[order],
         n_transits=n_transits,
         n_pending_visits=n_pending,
         jump_speed_kn=jump_speed,
