@@ -39,7 +39,7 @@ confidence : float64 (optional)
     Reliability of this observation, 0-1. NaN means the default for its kind
     (see :data:`DEFAULT_RELIABILITY`).
 notes : string (optional)
-src_file : category (optional), src_line : Int64 (optional)
+src_file : category (optional), src_line : Int32 (optional)
     Provenance: the file and the 1-based line (CSV/NMEA) or row (Parquet, GeoPackage) it came
     from. Events cite these in their ``evidence``.
 """
@@ -82,7 +82,7 @@ DTYPES: dict[str, Any] = {
     "confidence": "float64",
     "notes": "string",
     "src_file": "category",
-    "src_line": "Int64",
+    "src_line": "Int32",
 }
 
 REQUIRED = ("time", "lat", "lon", "kind")
@@ -207,6 +207,8 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if f is not None and len(f.columns)]
     if not frames:
         return empty()
+    if len(frames) == 1:
+        return frames[0]
     cols: list[str] = []
     for f in frames:
         cols += [c for c in f.columns if c not in cols]

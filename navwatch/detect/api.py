@@ -106,7 +106,7 @@ def detect_port_events(
     all_vessels: bool = False,
     state: DetectorState | None = None,
     quarantine: Quarantine | None = None,
-    chunk_rows: int = 1_000_000,
+    chunk_rows: int = 500_000,
     with_states: bool = False,
 ) -> Detection:
     """Detect port departures and arrivals.
@@ -272,14 +272,22 @@ class _Evidence:
         return len(self.base)
 
     def gather(self, name: str, rid: np.ndarray) -> np.ndarray:
+        """Column ``name`` of the rows with ids ``rid``. A base column may be an array, a
+        scalar (the same for every observation) or a function of the row ids."""
         base, extra = self.cols[name]
-        if not len(extra):
-            return base[rid]
         in_base = rid < self.n_base
-        if in_base.all():
-            return base[rid]
-        out = np.empty(len(rid), dtype=np.result_type(base.dtype, extra.dtype))
-        out[in_base] = base[rid[in_base]]
+        all_base = not len(extra) or in_base.all()
+        ids = rid if all_base else rid[in_base]
+        if callable(base):
+            got = base(ids)
+        elif isinstance(base, np.ndarray):
+            got = base[ids]
+        else:
+            got = np.full(len(ids), base, dtype=extra.dtype)
+        if all_base:
+            return got
+        out = np.empty(len(rid), dtype=np.result_type(got.dtype, extra.dtype))
+        out[in_base] = got
         out[~in_base] = extra[rid[~in_base] - self.n_base]
         return out
 
@@ -410,30 +418,29 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
         "sog": (_f(obs, "sog_kn"), _f(extra, "sog_kn")),
         "kind": (kcodes, _kind_codes(extra["kind"]) if len(extra) else np.empty(0, np.int8)),
         "present": (
-            np.full(1, -1, np.int8)[np.zeros(n_obs, np.int8)] if n_obs else np.empty(0, np.int8),
+            np.int8(-1),
             extra["present"].astype("boolean").astype("Int8").fillna(-1).to_numpy("int8") if len(extra) and "present" in extra else np.full(len(extra), -1, np.int8),
         ),
-        "szone": (np.full(n_obs, -1, np.int32), _zone_codes(extra, zi) if len(extra) else np.empty(0, np.int32)),
+        "szone": (np.int32(-1), _zone_codes(extra, zi) if len(extra) else np.empty(0, np.int32)),
         "rel": (
-            _reliability(_f(obs, "confidence"), kcodes),
+            _lazy_reliability(_f(obs, "confidence") if "confidence" in obs.columns else None, kcodes),
             _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"])) if len(extra) else np.empty(0),
         ),
         "open": (
-            np.zeros(n_obs, bool),
+            np.bool_(False),
             np.concatenate([np.zeros(n_new, bool), carried["_open"].fillna(False).to_numpy(bool) if len(carried) and "_open" in carried else np.zeros(len(carried), bool)]),
         ),
         "fixed": (
-            np.full(n_obs, UNDET, np.int32),
+            np.int32(UNDET),
             np.concatenate([np.full(n_new, UNDET, np.int32), _state_codes(carried, zi) if len(carried) else np.empty(0, np.int32)]),
         ),
     }
 
     # 4. the order: by vessel code, then time; ties broken by content
-    base_rows = np.flatnonzero(row_code >= 0)
-    all_base = len(base_rows) == n_obs
-    if all_base and not len(extra):
+    if not len(extra) and (row_code >= 0).all():
         codes_all, t_all, ids_all = row_code, t_base, None
     else:
+        base_rows = np.flatnonzero(row_code >= 0)
         codes_all = np.concatenate([row_code[base_rows], extra_code])
         t_all = np.concatenate([t_base[base_rows], cols["t"][1]])
         ids_all = np.concatenate([base_rows, n_obs + np.arange(len(extra))]).astype(np.int64)
@@ -461,21 +468,30 @@ def _break_ties(ev: _Evidence) -> None:
     """Rows of one vessel with the same time are ordered by their content, so that the input
     row order never changes the result."""
     rid = ev.row_id
-    if len(rid) < 2:
-        return
-    t = ev.gather("t", rid)
     v = ev.v_sorted
-    tie = (t[1:] == t[:-1]) & (v[1:] == v[:-1])
-    if not tie.any():
-        return
-    in_tie = np.zeros(len(rid), bool)
-    in_tie[1:] |= tie
-    in_tie[:-1] |= tie
-    slots = np.flatnonzero(in_tie)
-    sub = rid[slots]
-    keys = [ev.gather(c, sub) for c in ("sog", "szone", "present", "lon", "lat", "kind")]
-    keys = [np.nan_to_num(k, nan=-999.0) if k.dtype.kind == "f" else k for k in keys]
-    rid[slots] = sub[np.lexsort((*keys, t[slots], v[slots]))]
+    block = 1 << 20
+    for lo in range(0, max(len(rid) - 1, 0), block):
+        hi = min(lo + block + 1, len(rid))  # blocks overlap by one row
+        t = ev.gather("t", rid[lo:hi])
+        vb = v[lo:hi]
+        tie = (t[1:] == t[:-1]) & (vb[1:] == vb[:-1])
+        if not tie.any():
+            continue
+        in_tie = np.zeros(hi - lo, bool)
+        in_tie[1:] |= tie
+        in_tie[:-1] |= tie
+        # extend the block's tie runs that continue into the next block
+        slots = np.flatnonzero(in_tie)
+        end = hi
+        while end < len(rid) and in_tie[-1] and v[end] == v[end - 1] and ev.gather("t", rid[end : end + 1])[0] == t[-1]:
+            end += 1
+        if end > hi:
+            slots = np.concatenate([slots, np.arange(hi - lo, end - lo)])
+        slots = slots + lo
+        sub = rid[slots]
+        keys = [ev.gather(c, sub) for c in ("sog", "szone", "present", "lon", "lat", "kind")]
+        keys = [np.nan_to_num(k, nan=-999.0) if k.dtype.kind == "f" else k for k in keys]
+        rid[slots] = sub[np.lexsort((*keys, ev.gather("t", sub), v[slots]))]
 
 
 def _permute(rank, *arrays):
@@ -512,7 +528,12 @@ def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bo
         return c
 
     if n and "mmsi" in obs.columns and obs["mmsi"].notna().any():
-        codes, uniq = pd.factorize(obs["mmsi"].array, use_na_sentinel=True)
+        arr = obs["mmsi"].array
+        if isinstance(arr, pd.arrays.IntegerArray):  # factorize the raw values: no masked copy
+            codes, uniq = pd.factorize(arr._data)
+            codes[arr._mask] = -1
+        else:
+            codes, uniq = pd.factorize(arr, use_na_sentinel=True)
         uniq = np.asarray(uniq, dtype="float64")
         per = pd.DataFrame({"mmsi": pd.array(uniq, dtype="Float64").astype("Int64")})
         ok = codes >= 0
@@ -525,14 +546,17 @@ def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bo
                     per[col] = pd.Series(first, index=range(len(uniq))).astype(schema.DTYPES[col])
         pv, _ = resolve_ids(per, registry)
         per_name = per["name"] if "name" in per.columns else pd.Series(pd.NA, index=per.index)
-        lut = np.full(len(uniq) + 1, -1, np.int32)
+        lut = np.full(len(uniq) + 1, -1, np.int32)  # the last slot is for rows with no MMSI
         for j, (vid, m, nm) in enumerate(zip(pv, uniq, per_name, strict=True)):
             nm = "" if nm is None or pd.isna(nm) else str(nm)
             if vid is not None and not pd.isna(vid):
                 lut[j] = code(str(vid), "", m)
             elif all_vessels:
                 lut[j] = code(f"mmsi:{int(m)}", nm, m)
-        row_code = lut[np.where(ok, codes, len(uniq))]
+        codes[~ok] = len(uniq)
+        del ok
+        row_code = lut[codes]
+        del codes
     todo = np.flatnonzero(row_code < 0)
     if len(todo):
         sub = obs.iloc[todo]
@@ -602,11 +626,15 @@ def _ns(s: pd.Series) -> np.ndarray:
 
 
 def _f(df: pd.DataFrame, col: str) -> np.ndarray:
+    """A float64 column as numpy, without a copy when it already is one."""
     if not len(df):
         return np.empty(0)
     if col not in df.columns:
         return np.full(len(df), np.nan)
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    s = df[col]
+    if s.dtype == np.float64:
+        return s.to_numpy()
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _kind_codes(kind: pd.Series) -> np.ndarray:
@@ -616,6 +644,16 @@ def _kind_codes(kind: pd.Series) -> np.ndarray:
     lut = np.array([_KIND_CODE.get(str(c), engine.KIND_SIGHTING) for c in kind.cat.categories] + [engine.KIND_SIGHTING], dtype=np.int8)
     codes = kind.cat.codes.to_numpy()
     return lut[np.where(codes >= 0, codes, len(lut) - 1)]
+
+
+def _lazy_reliability(conf: np.ndarray | None, kinds: np.ndarray):
+    """Reliability of observation rows, computed for the rows asked for (no full-size array)."""
+
+    def rel(ids: np.ndarray) -> np.ndarray:
+        c = conf[ids] if conf is not None else np.full(len(ids), np.nan)
+        return _reliability(c, kinds[ids])
+
+    return rel
 
 
 def _reliability(conf: np.ndarray, kinds: np.ndarray) -> np.ndarray:

@@ -454,7 +454,7 @@ class _Parser:
                 "nav_status": pd.array(c["status"], dtype="Int16"),
                 "source": pd.array(c["source"], dtype="string"),
                 "src_file": pd.array([self.file] * n, dtype="string"),
-                "src_line": pd.array(c["line"], dtype="Int64"),
+                "src_line": pd.array(c["line"], dtype="Int32"),
             }
         )
         problems = position_problems(frame["lat"], frame["lon"], frame["time"])

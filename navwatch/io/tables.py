@@ -889,11 +889,14 @@ def _finish(
     source: str | None = None,
 ) -> pd.DataFrame:
     frames = [f for f in frames if len(f)] or frames[:1]
-    df = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame({c: [] for c in schema.REQUIRED})
-    )
+    if len(frames) == 1:
+        df = frames[0].reset_index(drop=True)  # no data copy under copy-on-write
+    else:
+        df = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame({c: [] for c in schema.REQUIRED})
+        )
     if kind is not None:
         df["kind"] = _const_kind(kind, len(df))
     else:
@@ -903,7 +906,7 @@ def _finish(
     if "src_file" not in df.columns:
         df["src_file"] = _const_str(str(path), len(df))
     if "src_line" not in df.columns:
-        df["src_line"] = pd.array([], dtype="Int64")
+        df["src_line"] = pd.array([], dtype="Int32")
     if not any(c in df.columns for c in schema.IDENTITY):
         df["vessel"] = pd.array([pd.NA] * len(df), dtype="string")
     df = schema.conform(df, where=str(path))
@@ -966,7 +969,7 @@ def _read_csv_with(
     for chunk in _csv_chunks(path, pick, local, stats):
         cols = {canon: chunk.cols[i] for canon, i in mapping.items()}
         df, skip = convert(cols, len(chunk))
-        df["src_line"] = pd.array(chunk.lines, dtype="Int64")
+        df["src_line"] = pd.array(chunk.lines, dtype="Int32")
         rows = np.arange(len(df))
         if skip is not None and skip.any():
             stats["skipped"] = stats.get("skipped", 0) + int(skip.sum())
@@ -1259,9 +1262,19 @@ def read_parquet(
                 raise IngestError(p, "directory holds no Parquet files")
             sch = dataset.schema
             meta = pq.read_schema(fragments[0].path).metadata or {}
-            parts: list[tuple[str, Callable[[list[str]], pa.Table]]] = [
-                (f.path, lambda cols, f=f: f.to_table(columns=cols, schema=sch)) for f in fragments
+            parts: list[tuple[str, Callable[[list[str]], Any]]] = [
+                (
+                    f.path,
+                    lambda cols, f=f: f.to_batches(
+                        columns=cols,
+                        schema=sch,
+                        batch_size=_BATCH_ROWS,
+                        fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
+                    ),
+                )
+                for f in fragments
             ]
+            capacity = sum(f.count_rows() for f in fragments)
         else:
             if p.suffix.lower() in COMPRESSED_SUFFIXES:
                 with open_binary(p) as fh:
@@ -1270,10 +1283,11 @@ def read_parquet(
                 raise IngestError(p, "file not found")
             else:
                 source = str(p)
-            pf = pq.ParquetFile(source)
+            pf = pq.ParquetFile(source, pre_buffer=False)  # pre-buffering holds whole row groups
             sch = pf.schema_arrow
             meta = sch.metadata or {}
-            parts = [(str(p), lambda cols, pf=pf: pf.read(columns=cols))]
+            parts = [(str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=_BATCH_ROWS))]
+            capacity = pf.metadata.num_rows
     except IngestError:
         raise
     except (OSError, pa.ArrowException) as exc:
@@ -1298,28 +1312,115 @@ def read_parquet(
         found = {k: v for k, v in found.items() if k in keep}
     read_cols = list(dict.fromkeys(list(found.values()) + ([geo_col] if geo_col else [])))
 
-    frames = []
+    # Batches of rows go straight into preallocated columns: peak memory stays near the size of
+    # the result instead of arrow table + pandas copy + concatenation.
+    out = _Assembler(capacity)
     for src, read in parts:
+        line0 = 0
         try:
-            table = read(read_cols)
+            batches = read(read_cols)
+            for batch in batches:
+                table = pa.Table.from_batches([batch])
+                n = table.num_rows
+                stats["records"] += n
+                cols = {canon: table.column(name) for canon, name in found.items()}
+                df = _frame(cols, n)
+                if geo_col is not None:
+                    df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
+                df["src_line"] = pd.array(np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32")
+                df["src_file"] = _const_str(src, n)
+                line0 += n
+                probs = _problems(df, position=_position_mask(df))
+                _kind_checks(df, probs)
+
+                def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
+                    return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
+
+                out.add(_default_kind(_validate(df, probs, raw, local, src)))
+                del table, cols, df
         except (OSError, pa.ArrowException) as exc:
             raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
-        n = table.num_rows
-        stats["records"] += n
-        cols = {canon: table.column(name) for canon, name in found.items()}
-        df = _frame(cols, n)
-        if geo_col is not None:
-            df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
-        df["src_line"] = pd.array(np.arange(1, n + 1), dtype="Int64")
-        df["src_file"] = _const_str(src, n)
-        probs = _problems(df, position=_position_mask(df))
-        _kind_checks(df, probs)
+    pa.default_memory_pool().release_unused()
+    return _finish([out.frame()], p, local, quarantine, stats)
 
-        def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
-            return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
 
-        frames.append(_validate(df, probs, raw, local, src))
-    return _finish(frames, p, local, quarantine, stats)
+_BATCH_ROWS = 262_144
+
+
+def _tz_array(values: np.ndarray, dtype: pd.DatetimeTZDtype):
+    """A tz-aware datetime array over int64 ``values`` (epoch units of ``dtype``), sharing them."""
+    raw = values.view(f"M8[{dtype.unit}]")
+    try:  # no copy (pandas' own constructor copies 80 MB per 10 M rows)
+        return pd.arrays.DatetimeArray._simple_new(raw, dtype=dtype)
+    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
+        return pd.arrays.DatetimeArray._from_sequence(raw, dtype=dtype)
+
+
+class _Assembler:
+    """Concatenates frames with the same columns into preallocated arrays (numeric and masked
+    columns; others are concatenated at the end)."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.n = 0
+        self.arrays: dict[str, Any] = {}
+        self.parts: dict[str, list] = {}
+        self.dtypes: dict[str, Any] = {}
+
+    def add(self, df: pd.DataFrame) -> None:
+        k = len(df)
+        for c in df.columns:
+            s = df[c]
+            if c not in self.dtypes:
+                self.dtypes[c] = s.dtype
+                if isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub"):
+                    self.arrays[c] = np.empty(self.capacity, dtype="int64" if isinstance(s.dtype, pd.DatetimeTZDtype) else s.dtype)
+                elif isinstance(s.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray | pd.arrays.FloatingArray):
+                    self.arrays[c] = (np.empty(self.capacity, dtype=s.array._data.dtype), np.ones(self.capacity, dtype=bool))
+                else:
+                    self.parts[c] = []
+                if self.n:  # a column missing from earlier frames
+                    self._backfill(c)
+            if c in self.parts:
+                self.parts[c].append(s.reset_index(drop=True))
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                vals[self.n : self.n + k] = s.array._data
+                mask[self.n : self.n + k] = s.array._mask
+            elif isinstance(s.dtype, pd.DatetimeTZDtype):
+                self.arrays[c][self.n : self.n + k] = s.array.asi8
+            else:
+                self.arrays[c][self.n : self.n + k] = s.to_numpy()
+        self.n += k
+
+    def _backfill(self, c: str) -> None:
+        dtype = self.dtypes[c]
+        self.parts.setdefault(c, []) if c in self.parts else None
+        if c in self.parts:
+            self.parts[c].append(pd.Series([pd.NA] * self.n, dtype=dtype if not isinstance(dtype, pd.CategoricalDtype) else "object"))
+        elif isinstance(self.arrays[c], tuple):
+            self.arrays[c][1][: self.n] = True
+        else:
+            self.arrays[c][: self.n] = np.nan if np.dtype(self.arrays[c].dtype).kind == "f" else 0
+
+    def frame(self) -> pd.DataFrame:
+        n = self.n
+        cols: dict[str, Any] = {}
+        for c, dtype in self.dtypes.items():
+            if c in self.parts:
+                parts = self.parts[c]
+                if parts and all(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
+                    cols[c] = pd.Series(pd.api.types.union_categoricals([x.array for x in parts], ignore_order=True)) if len(parts) > 1 else parts[0]
+                else:
+                    cols[c] = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                cols[c] = pd.Series(type(pd.array([], dtype=dtype))(vals[:n], mask[:n]), copy=False)
+            elif isinstance(dtype, pd.DatetimeTZDtype):
+                cols[c] = pd.Series(_tz_array(self.arrays[c][:n], dtype), copy=False)
+            else:
+                cols[c] = pd.Series(self.arrays[c][:n], copy=False)
+        return pd.DataFrame(cols, copy=False)
 
 
 def _geo_column(sch: pa.Schema, meta: dict) -> tuple[str | None, dict]:
@@ -1486,7 +1587,7 @@ def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
     df = _frame(cols, n)
     df["lon"] = x
     df["lat"] = y
-    df["src_line"] = pd.array(np.arange(1, n + 1), dtype="Int64")
+    df["src_line"] = pd.array(np.arange(1, n + 1, dtype=np.int32), dtype="Int32")
     probs = _problems(df, position=_position_mask(df))
     _kind_checks(df, probs)
 
@@ -1587,7 +1688,7 @@ def read_traj(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     df = _frame(cols, npts, time_formats=("%Y-%m-%d %H:%M:%S",))
     if df["mmsi"].isna().any():  # non-numeric object ids: keep them as the vessel reference
         df["vessel"] = pd.Series(_text(ids).to_pandas(), dtype="string").array
-    df["src_line"] = pd.array(np.repeat(np.asarray(lines, dtype=np.int64), counts), dtype="Int64")
+    df["src_line"] = pd.array(np.repeat(np.asarray(lines, dtype=np.int64), counts), dtype="Int32")
     probs = _problems(df)
 
     def raw(idx: np.ndarray) -> list[str]:
