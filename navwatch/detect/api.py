@@ -320,7 +320,7 @@ class _Evidence:
 
     def records(self, sorted_pos: np.ndarray) -> pd.DataFrame:
         """Evidence columns of the rows at the given sorted positions (vectorised)."""
-        rid = self.row_id[np.asarray(sorted_pos, dtype=np.int64)]
+        rid = self.row_id[np.asarray(sorted_pos, dtype=np.int64)].astype(np.int64)
         out = pd.DataFrame(index=range(len(rid)), columns=_EVIDENCE_COLUMNS, dtype=object)
         in_base = rid < self.n_base
         for mask, frame, ids in (
@@ -446,7 +446,9 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
         ids_all = np.concatenate([base_rows, n_obs + np.arange(len(extra))]).astype(np.int64)
     order = np.lexsort((t_all, codes_all))
     row_id = order if ids_all is None else ids_all[order]
-    del order
+    del order, t_all, codes_all
+    if len(row_id) < 2**31 - 1:
+        row_id = row_id.astype(np.int32)  # half the memory of the index kept for the whole run
     ev = _Evidence(
         obs, extra, row_id, _sorted_codes(row_code, extra_code, row_id, n_obs), vessel_ids, names, mmsis, cols, n_new
     )
@@ -528,13 +530,7 @@ def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bo
         return c
 
     if n and "mmsi" in obs.columns and obs["mmsi"].notna().any():
-        arr = obs["mmsi"].array
-        if isinstance(arr, pd.arrays.IntegerArray):  # factorize the raw values: no masked copy
-            codes, uniq = pd.factorize(arr._data)
-            codes[arr._mask] = -1
-        else:
-            codes, uniq = pd.factorize(arr, use_na_sentinel=True)
-        uniq = np.asarray(uniq, dtype="float64")
+        codes, uniq = _mmsi_codes(obs["mmsi"].array)
         per = pd.DataFrame({"mmsi": pd.array(uniq, dtype="Float64").astype("Int64")})
         ok = codes >= 0
         for col in ("imo", "callsign", "name"):
@@ -565,6 +561,23 @@ def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bo
             if vid is not None and not pd.isna(vid):
                 row_code[k] = code(str(vid))
     return row_code, np.array(ids, dtype=object), np.array(names, dtype=object), np.array(mmsis, dtype="float64")
+
+
+def _mmsi_codes(arr) -> tuple[np.ndarray, np.ndarray]:
+    """int32 code of each row's MMSI into the sorted distinct MMSIs (-1 where missing), built in
+    blocks so no 8-byte-a-row temporary is made."""
+    if isinstance(arr, pd.arrays.IntegerArray):
+        values, mask = arr._data, arr._mask
+    else:
+        values = pd.array(arr, dtype="Int64")._data
+        mask = pd.isna(arr)
+    uniq = np.sort(pd.unique(values[~mask])) if mask.any() else np.sort(pd.unique(values))
+    codes = np.empty(len(values), np.int32)
+    block = 1 << 20
+    for lo in range(0, len(values), block):
+        codes[lo : lo + block] = np.searchsorted(uniq, values[lo : lo + block])
+    codes[mask] = -1
+    return codes, uniq.astype("float64")
 
 
 def _registry_names(vessel_ids, names, mmsis, registry) -> None:

@@ -1139,6 +1139,8 @@ def _kind_checks(df: pd.DataFrame, probs: pd.DataFrame) -> None:
 
 
 def _default_kind(df: pd.DataFrame) -> pd.DataFrame:
+    if "kind" in df.columns and df["kind"].dtype == schema.KIND_DTYPE and not df["kind"].isna().any():
+        return df  # already canonical (no object-array round trip over millions of rows)
     if "kind" in df.columns:
         k = df["kind"].where(df["kind"].isin(schema.KINDS), None).fillna("ais")
         df["kind"] = pd.Categorical(k, categories=schema.KINDS)
