@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .detect import DetectParams, Detection, detect_port_events
+from .errors import ConfigError
 from .io import read_observations
 from .ports import load_ports
 from .quarantine import Quarantine
@@ -47,15 +48,29 @@ def detect_files(
     all_vessels: bool = False,
     params: DetectParams | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    engine: str = "memory",
+    memory_limit_mb: float = 2048,
 ) -> DetectRun:
     """Read every input (format auto-detected), then detect port events.
 
     ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
-    port zones only (a given ports file is added to them).
+    port zones only (a given ports file is added to them). ``engine`` is ``memory`` (read
+    everything, then detect) or ``out-of-core`` (split by vessel into buckets on disk and detect
+    them in turn, each within ``memory_limit_mb``; see :mod:`navwatch.scale.partition`).
     """
     quarantine = Quarantine()
-    obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
     zones = load_ports(ports, default_radius_km=port_radius_km)
-    det = detect_port_events(obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine)
-    return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
+    if engine == "memory":
+        obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
+        det = detect_port_events(obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine)
+        return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
+    if engine == "out-of-core":
+        from .scale import detect_partitioned
+
+        det = detect_partitioned(
+            inputs, zones, reg, params=params, all_vessels=all_vessels, memory_limit_mb=memory_limit_mb,
+            quarantine=quarantine, progress=(lambda stage, i, n: progress(stage, i, n)) if progress else None,
+        )
+        return DetectRun(det, None, {}, reg, zones)
+    raise ConfigError(f"unknown engine {engine!r}; expected 'memory' or 'out-of-core'")

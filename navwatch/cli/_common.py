@@ -86,7 +86,8 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         t.add_column(c, justify="right" if c in ("rows", "quarantined") else "left")
     for s in run.read_stats.get("files", []):
         t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}")
-    out.print(t)
+    if run.read_stats.get("files"):
+        out.print(t)
 
     s = det.stats
     counts = Table(title="rows and events", title_justify="left", show_header=False)
@@ -100,6 +101,7 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         ("fixes held for the next fix", "held_for_next_fix"),
         ("sightings naming an ambiguous group", "sightings_unattributed"),
         ("vessels tracked", "vessels"),
+        ("out-of-core buckets / jobs", "buckets"),
         ("transits (no port call)", "transits"),
         ("departures", "departures"),
         ("arrivals", "arrivals"),

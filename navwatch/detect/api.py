@@ -9,6 +9,7 @@ events table. It is usable incrementally: pass the returned ``state`` with the n
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +109,7 @@ def detect_port_events(
     quarantine: Quarantine | None = None,
     chunk_rows: int = 500_000,
     with_states: bool = False,
+    vessels: Callable[[str], bool] | None = None,
 ) -> Detection:
     """Detect port departures and arrivals.
 
@@ -135,6 +137,10 @@ def detect_port_events(
         Also return ``states``: every evidence row the state machine used (duplicates and
         jumps removed), per vessel in time order, with the port state after it. Dispersal,
         timelines and maps are built from it.
+    vessels : callable, optional
+        ``vessels(vessel_id) -> bool``: track only these vessels (surveys and group sightings
+        are expanded for them only). Partitioned and distributed runs give each partition
+        its share this way.
 
     Returns
     -------
@@ -159,7 +165,7 @@ def detect_port_events(
     obs = schema.conform(obs) if len(obs.columns) else schema.empty()
     stats: dict = {"rows_in": int(len(obs))}
 
-    ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats)
+    ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, vessels)
     counts = dict.fromkeys(("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0)
     tables, carried, states = [], [], []
     # Vessels are independent: run the state machine over groups of whole vessels at a time so
@@ -190,7 +196,8 @@ def detect_port_events(
     stats["events"] = int(len(events))
     stats["departures"] = int((events["event"] == "departure").sum())
     stats["arrivals"] = int((events["event"] == "arrival").sum())
-    stats["vessels"] = int(len(ev.vessel_ids))
+    v = ev.v_sorted
+    stats["vessels"] = int(len(v) and 1 + np.count_nonzero(v[1:] != v[:-1]))
     st = None
     if with_states:
         st = pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
@@ -336,7 +343,7 @@ class _Evidence:
         return out
 
 
-def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) -> _Evidence:
+def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wanted=None) -> _Evidence:
     n_obs = len(obs)
     kcodes = _kind_codes(obs["kind"])
     is_survey = kcodes == engine.KIND_SURVEY
@@ -344,6 +351,12 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
 
     # 1. a vessel code for every observation row (-1: not tracked), without per-row strings
     row_code, vessel_ids, names, mmsis = _resolve_codes(obs, registry, all_vessels)
+    n_elsewhere = 0
+    if wanted is not None and len(vessel_ids):
+        mine = np.array([bool(wanted(v)) for v in vessel_ids] + [True])
+        elsewhere = ~mine[row_code]  # rows of vessels another partition tracks
+        n_elsewhere = int(np.sum(elsewhere & ~is_survey & ~is_sighting))
+        row_code[elsewhere] = -1
     code_of = {v: i for i, v in enumerate(vessel_ids)}
     extra_parts: list[pd.DataFrame] = []
 
@@ -359,6 +372,8 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
             match = registry.resolve_token(token)
             if match.attributed:
                 for v in match.vessel_ids:
+                    if wanted is not None and not wanted(v):
+                        continue
                     row = {c: obs[c].iloc[i] for c in _EVIDENCE_COLUMNS if c in obs.columns}
                     row["vessel_id"] = v
                     expanded.append(row)
@@ -378,10 +393,10 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats) ->
 
     # surveys -> one row per registry vessel: present / absent (full coverage) / nothing
     if is_survey.any():
-        extra_parts.append(_expand_surveys(obs[is_survey], registry, zi, quarantine, stats))
+        extra_parts.append(_expand_surveys(obs[is_survey], registry, zi, quarantine, stats, wanted))
 
     # observations that could not be resolved to a vessel are not tracked; say how many
-    stats["rows_unmatched"] = int(np.sum((row_code < 0) & ~is_survey & ~is_sighting))
+    stats["rows_unmatched"] = int(np.sum((row_code < 0) & ~is_survey & ~is_sighting)) - n_elsewhere
 
     n_new = sum(len(p) for p in extra_parts)
     carried = state.rows
@@ -594,10 +609,12 @@ def _registry_names(vessel_ids, names, mmsis, registry) -> None:
                 mmsis[pos[v]] = float(first)
 
 
-def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIndex, quarantine: Quarantine, stats: dict) -> pd.DataFrame:
+def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIndex, quarantine: Quarantine, stats: dict, wanted=None) -> pd.DataFrame:
     rows = []
     unknown_tokens = 0
     ids = registry.ids if registry is not None else []
+    if wanted is not None:
+        ids = [v for v in ids if wanted(v)]
     for i in range(len(surveys)):
         s = surveys.iloc[i]
         file = s.get("src_file", "<surveys>")

@@ -1248,12 +1248,51 @@ def read_parquet(
     >>> read_parquet(p)[["time", "mmsi", "src_line"]].to_dict("records")[0]["src_line"]
     1
     """
+    local = Quarantine()
+    stats = _new_stats("parquet")
+    out: _Assembler | None = None
+    for df in _parquet_batches(path, columns, local, stats, _BATCH_ROWS):
+        # batches go straight into preallocated columns: peak memory stays near the size of
+        # the result instead of arrow table + pandas copy + concatenation
+        if out is None:
+            out = _Assembler(stats["capacity"])
+        out.add(df)
+    stats.pop("capacity", None)
+    frames = [out.frame()] if out is not None else []
+    return _finish(frames, Path(path), local, quarantine, stats)
+
+
+def iter_parquet(
+    path: str | Path,
+    *,
+    quarantine: Quarantine | None = None,
+    columns: Sequence[str] | None = None,
+    batch_rows: int = 262_144,
+) -> Iterator[pd.DataFrame]:
+    """Read a Parquet file or dataset as canonical observation tables of at most ``batch_rows``
+    rows each, for archives larger than memory. Bad rows go to ``quarantine`` as they are met.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.parquet"
+    >>> pd.DataFrame({"time": pd.date_range("2024-12-01", periods=5, freq="h", tz="UTC"),
+    ...               "lat": 34.9, "lon": 35.8, "mmsi": 273000001}).to_parquet(p)
+    >>> [len(b) for b in iter_parquet(p, batch_rows=2)]
+    [2, 2, 1]
+    """
+    stats = _new_stats("parquet")
+    for df in _parquet_batches(path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows):
+        if "src_file" in df.columns:
+            df["src_file"] = df["src_file"].astype("category")
+        yield schema.conform(df, where=str(path))
+
+
+def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     p = Path(path)
-    local = Quarantine()
-    stats = _new_stats("parquet")
     try:
         if p.is_dir():
             dataset = ds.dataset(
@@ -1270,7 +1309,7 @@ def read_parquet(
                     lambda cols, f=f: f.to_batches(
                         columns=cols,
                         schema=sch,
-                        batch_size=_BATCH_ROWS,
+                        batch_size=batch_rows,
                         fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
                     ),
                 )
@@ -1288,7 +1327,7 @@ def read_parquet(
             pf = pq.ParquetFile(source, pre_buffer=False)  # pre-buffering holds whole row groups
             sch = pf.schema_arrow
             meta = sch.metadata or {}
-            parts = [(str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=_BATCH_ROWS))]
+            parts = [(str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))]
             capacity = pf.metadata.num_rows
     except IngestError:
         raise
@@ -1314,9 +1353,7 @@ def read_parquet(
         found = {k: v for k, v in found.items() if k in keep}
     read_cols = list(dict.fromkeys(list(found.values()) + ([geo_col] if geo_col else [])))
 
-    # Batches of rows go straight into preallocated columns: peak memory stays near the size of
-    # the result instead of arrow table + pandas copy + concatenation.
-    out = _Assembler(capacity)
+    stats["capacity"] = capacity
     for src, read in parts:
         line0 = 0
         try:
@@ -1338,12 +1375,11 @@ def read_parquet(
                 def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
                     return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
 
-                out.add(_default_kind(_validate(df, probs, raw, local, src)))
+                yield _default_kind(_validate(df, probs, raw, local, src))
                 del table, cols, df
         except (OSError, pa.ArrowException) as exc:
             raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
     pa.default_memory_pool().release_unused()
-    return _finish([out.frame()], p, local, quarantine, stats)
 
 
 _BATCH_ROWS = 262_144

@@ -1,0 +1,81 @@
+"""``navwatch report``: inputs -> an HTML map report (zones, tracks, positions, events, replay)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..detect import DetectParams, detect_port_events
+from ..errors import NavwatchError
+from ..io import read_observations
+from ..ports import load_ports
+from ..quarantine import Quarantine
+from ..registry import load_registry
+from ._common import app, err, file_progress, handle_errors, out
+
+INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
+
+
+def _fleet_table(states, zones, registry, port: str | None, since: str | None, until: str | None):
+    """Fleet dispersal for ``port`` if navwatch.dispersal is available, else None (the report
+    then counts port states itself)."""
+    if not port:
+        return None
+    try:
+        from ..dispersal import DispersalParams, fleet_dispersal  # lazy: optional module
+    except ImportError:
+        err.print("note: navwatch.dispersal is not available; the panel shows port-state counts", highlight=False)
+        return None
+    try:
+        params = DispersalParams(every="6h")
+        return fleet_dispersal(states, zones, registry, port=port, start=since, end=until, params=params).fleet
+    except NavwatchError as exc:
+        err.print(f"note: no dispersal panel: {exc}", highlight=False)
+        return None
+
+
+@app.command()
+@handle_errors
+def report(
+    inputs: Annotated[list[Path], typer.Argument(help=INPUTS_HELP, show_default=False)],
+    registry: Annotated[Path | None, typer.Option("--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch).")] = None,
+    ports: Annotated[Path | None, typer.Option("--ports", "-p", help="Port zones file, added to the bundled zones (as for `navwatch detect`).")] = None,
+    port_radius_km: Annotated[float | None, typer.Option("--port-radius-km", help="Radius of point zones (CSV without radius_km, World Port Index).")] = None,
+    all_vessels: Annotated[bool, typer.Option("--all-vessels", help="Track every MMSI in the data, not only registry vessels.")] = False,
+    port: Annotated[str | None, typer.Option("--port", help="Focus port: its events, its zones, and the dispersal panel for it.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="End of the report period; ages of last evidence are measured to it.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all.")] = False,
+    max_track_points: Annotated[int, typer.Option("--max-track-points", help="At most this many points per vessel track (evidence of events always kept).")] = 1000,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (terminals only).")] = True,
+) -> None:
+    """Write an HTML map report: port zones, thinned tracks, last known positions with popups,
+    departures/arrivals with windows and evidence, a time slider to replay the movements, a
+    legend and a dispersal panel."""
+    from ..report import map_report, save_report  # folium import only for this command
+
+    quarantine = Quarantine()
+    with file_progress(progress) as cb:
+        obs = read_observations(list(inputs), quarantine=quarantine, progress=cb)
+    reg = load_registry(registry)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
+    det = detect_port_events(obs, zones, reg, params=DetectParams(), all_vessels=all_vessels, quarantine=quarantine, with_states=True)
+    fleet = _fleet_table(det.states, zones, reg, port, since, until)
+    m = map_report(
+        det.states, det.events, zones, reg, fleet=fleet, port=port, since=since, until=until,
+        offline=offline, max_track_points=max_track_points,
+    )
+    path = save_report(m, output, offline=offline)
+    s = m.navwatch_summary
+    out.print(
+        f"{len(obs):,} observations, {s['vessels']:,} vessels located ({s['vessels_unlocated']:,} without position), "
+        f"{s['events']:,} events, {s['zones']:,} zones; track points {s['points_kept']:,} of {s['points_in']:,}",
+        highlight=False,
+    )
+    if len(quarantine):
+        out.print(f"{len(quarantine):,} input rows quarantined (see `navwatch detect` for the file)", highlight=False)
+    mb = path.stat().st_size / 1e6
+    err.print(f"report written to {path} ({mb:.1f} MB{', offline' if offline else ''})", highlight=False)

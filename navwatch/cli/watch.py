@@ -1,0 +1,81 @@
+"""``navwatch watch``: scheduled departure alerts (see :mod:`navwatch.alerts`)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.text import Text
+
+from ..alerts import StateConflict, Watcher, load_config, run_scheduled
+from ..errors import NavwatchError
+from ._common import EXIT_ERROR, app, err, out
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+CONFIG = typer.Option(..., "--config", "-c", help="TOML configuration (see examples/navwatch.toml).", show_default=False)
+
+
+def _plain_errors(fn):
+    """Like ``_common.handle_errors``, but prints the message as plain text: config messages
+    name keys like ``[watch].interval_s``, which rich markup would swallow."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NavwatchError as exc:
+            err.print(Text.assemble(("error:", "bold red"), " ", str(exc)))
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper
+
+
+@app.command()
+@_plain_errors
+def watch(
+    config: Path = CONFIG,
+    once: bool = typer.Option(False, "--once", help="Run one tick (consume input, enqueue alerts, deliver) and exit: for cron and tests."),
+    listen_s: float | None = typer.Option(None, "--listen-s", help="With --once: listen to the live feeds this many seconds before the tick (default [watch].once_listen_s)."),
+    print_config: bool = typer.Option(False, "--print-config", help="Print the validated configuration (secrets redacted) as JSON and exit."),
+    log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
+) -> None:
+    """Watch sources on a schedule and send an alert for every new departure.
+
+    Runs on the configured APScheduler schedule (interval or cron) until SIGINT/SIGTERM, or one
+    tick with --once. State (consumed input, detector state, alert outbox) lives in the configured
+    database; alerts are delivered at least once, each with a stable id.
+    """
+    level = log_level.upper()
+    if level not in _LEVELS:
+        raise typer.BadParameter(f"expected one of {list(_LEVELS)}, got {log_level!r}", param_hint="--log-level")
+    cfg = load_config(config)
+    if print_config:
+        out.print_json(json.dumps(cfg.redacted()))
+        return
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    watcher = Watcher(cfg)
+    if not once:
+        run_scheduled(watcher)
+        return
+    try:
+        wait = cfg.once_listen_s if listen_s is None else listen_s
+        if wait > 0:
+            watcher.start_feeds()
+            time.sleep(wait)
+            watcher.stop_feeds()
+        try:
+            rep = watcher.tick()
+        except StateConflict as exc:
+            logging.getLogger("navwatch.watch").warning("%s", exc)
+            rep = None
+        sent = watcher.deliver()
+    finally:
+        watcher.close()
+    done = ", ".join(f"{k} {v.get('delivered', 0)}" + (f" ({v['queued'] + v['failed']} queued)" if v.get("queued") or v.get("failed") else "") for k, v in sent.items())
+    if rep is not None:
+        typer.echo(f"tick {rep.tick}: {rep.rows} observation(s), {len(rep.alerts)} alert(s) enqueued; delivered: {done or 'no sinks'}")
