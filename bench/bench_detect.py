@@ -103,13 +103,13 @@ FLOOR = """
 import json, resource, sys, time
 import numpy as np, pyarrow.parquet as pq
 t = time.perf_counter()
-tab = pq.read_table(sys.argv[1], columns=%r)
+tab = pq.read_table(sys.argv[1], columns=COLUMNS)
 cols = {c: tab.column(c).to_numpy() for c in tab.column_names}
 del tab
 order = np.lexsort((cols["time"].astype("int64"), cols["mmsi"]))
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": len(order), "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
-""" % NEEDED
+""".replace("COLUMNS", repr(NEEDED))
 
 DETECT = """
 import json, resource, sys, time

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .detect import DetectParams, Detection, detect_port_events
+from .detect import Detection, DetectParams, detect_port_events
 from .errors import ConfigError
 from .io import read_observations
 from .ports import load_ports

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
-from ._common import app
-from . import detect as _detect  # noqa: F401  (registers commands)
 from . import demo as _demo  # noqa: F401
+from . import detect as _detect  # noqa: F401  (registers commands)
+from ._common import app
 
 
 def main() -> None:

@@ -14,7 +14,10 @@ from ..dispersal import Dispersal, DispersalParams
 from ..pipeline_dispersal import dispersal_files, write_dispersal
 from ._common import EXIT_QUARANTINED, app, err, file_progress, fmt_time, handle_errors, out
 
-INPUTS = typer.Argument(help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.", show_default=False)
+INPUTS = typer.Argument(
+    help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.",
+    show_default=False,
+)
 
 #: At most this many time steps are printed (those where the fleet counts change).
 MAX_PRINTED_STEPS = 40
@@ -24,21 +27,103 @@ MAX_PRINTED_STEPS = 40
 @handle_errors
 def dispersal(
     inputs: Annotated[list[Path], INPUTS],
-    registry: Annotated[Path | None, typer.Option("--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch). Gives home ports.")] = None,
-    ports: Annotated[Path | None, typer.Option("--ports", "-p", help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.")] = None,
-    port_radius_km: Annotated[float | None, typer.Option("--port-radius-km", help="Radius of point zones (CSV without radius_km, World Port Index).")] = None,
-    port: Annotated[str | None, typer.Option("--port", help="The fleet: vessels whose home port is this port (default: every vessel). Also the home port of vessels the registry gives none.")] = None,
-    vessel: Annotated[list[str] | None, typer.Option("--vessel", help="Only this vessel (id or registry name); repeat for several. Overrides the --port selection.")] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            "--registry",
+            "-r",
+            help="Vessel registry CSV (default: the registry shipped with navwatch). Gives home ports.",
+        ),
+    ] = None,
+    ports: Annotated[
+        Path | None,
+        typer.Option(
+            "--ports",
+            "-p",
+            help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.",
+        ),
+    ] = None,
+    port_radius_km: Annotated[
+        float | None,
+        typer.Option(
+            "--port-radius-km",
+            help="Radius of point zones (CSV without radius_km, World Port Index).",
+        ),
+    ] = None,
+    port: Annotated[
+        str | None,
+        typer.Option(
+            "--port",
+            help="The fleet: vessels whose home port is this port (default: every vessel). Also the home port of vessels the registry gives none.",
+        ),
+    ] = None,
+    vessel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vessel",
+            help="Only this vessel (id or registry name); repeat for several. Overrides the --port selection.",
+        ),
+    ] = None,
     every: Annotated[str, typer.Option("--every", help="Time step: 6h, 1D, 30min, ...")] = "6h",
-    stale_after_h: Annotated[float, typer.Option("--stale-after-h", help="A status resting on older evidence becomes 'unknown' (stale).")] = DispersalParams.stale_after_h,
-    interpolate_max_gap_h: Annotated[float, typer.Option("--interpolate-max-gap-h", help="Interpolate positions between fixes at most this far apart.")] = DispersalParams.interpolate_max_gap_h,
-    since: Annotated[str | None, typer.Option("--since", help="First time step (UTC, ISO 8601). Default: the first evidence, floored to the step.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Last time step (UTC, ISO 8601). Default: the first step at or after the last evidence.")] = None,
-    all_vessels: Annotated[bool, typer.Option("--all-vessels", help="Track every MMSI in the data, not only registry vessels.")] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Per-vessel table: .csv, .parquet, .geojson or .gpkg. The fleet table goes next to it as <stem>.fleet.csv.")] = Path("dispersal.csv"),
-    quarantine: Annotated[Path | None, typer.Option("--quarantine", "-q", help="Write rejected input rows here. Default: <output stem>.quarantine.csv when any row was rejected.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit with code 3 if any input row was quarantined.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (terminals only).")] = True,
+    stale_after_h: Annotated[
+        float,
+        typer.Option(
+            "--stale-after-h", help="A status resting on older evidence becomes 'unknown' (stale)."
+        ),
+    ] = DispersalParams.stale_after_h,
+    interpolate_max_gap_h: Annotated[
+        float,
+        typer.Option(
+            "--interpolate-max-gap-h",
+            help="Interpolate positions between fixes at most this far apart.",
+        ),
+    ] = DispersalParams.interpolate_max_gap_h,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="First time step (UTC, ISO 8601). Default: the first evidence, floored to the step.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Last time step (UTC, ISO 8601). Default: the first step at or after the last evidence.",
+        ),
+    ] = None,
+    all_vessels: Annotated[
+        bool,
+        typer.Option(
+            "--all-vessels",
+            help="Track every MMSI in the data, not only registry vessels (without --port/--vessel: every vessel with evidence).",
+        ),
+    ] = False,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Per-vessel table: .csv, .parquet, .geojson or .gpkg. The fleet table goes next to it as <stem>.fleet.csv.",
+        ),
+    ] = Path("dispersal.csv"),
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine",
+            "-q",
+            help="Write rejected input rows here. Default: <output stem>.quarantine.csv when any row was rejected.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with code 3 if any input row was quarantined.")
+    ] = False,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
+        ),
+    ] = True,
 ) -> None:
     """Fleet dispersal over time: per vessel in_port / offshore / at_sea / in_other_port /
     unknown, with the evidence behind it, its age, a position and the distance from home; per
@@ -46,7 +131,9 @@ def dispersal(
 
     Writes the per-vessel table and <stem>.fleet.csv and prints the fleet counts over time.
     """
-    params = DispersalParams(every=every, stale_after_h=stale_after_h, interpolate_max_gap_h=interpolate_max_gap_h)
+    params = DispersalParams(
+        every=every, stale_after_h=stale_after_h, interpolate_max_gap_h=interpolate_max_gap_h
+    )
     with file_progress(progress) as cb:
         run = dispersal_files(
             inputs,
@@ -65,7 +152,10 @@ def dispersal(
     vessels_path, fleet_file = write_dispersal(run.dispersal, output)
     print_dispersal_summary(run.dispersal, title=f"navwatch dispersal: {port or 'all vessels'}")
     n_obs = int(run.detection.stats.get("rows_in", 0))
-    err.print(f"{n_obs:,} observations from {len(inputs)} input(s); per-vessel table written to {vessels_path}, fleet table to {fleet_file}", highlight=False)
+    err.print(
+        f"{n_obs:,} observations from {len(inputs)} input(s); per-vessel table written to {vessels_path}, fleet table to {fleet_file}",
+        highlight=False,
+    )
     if len(run.quarantine):
         qpath = quarantine or output.with_name(output.stem + ".quarantine.csv")
         run.quarantine.write(qpath)
@@ -77,7 +167,9 @@ def _km(x) -> str:
     return "" if x is None or pd.isna(x) else f"{x:.1f}"
 
 
-def print_dispersal_summary(disp: Dispersal, *, title: str = "navwatch dispersal", max_steps: int = MAX_PRINTED_STEPS) -> None:
+def print_dispersal_summary(
+    disp: Dispersal, *, title: str = "navwatch dispersal", max_steps: int = MAX_PRINTED_STEPS
+) -> None:
     """The fleet counts over time (steps where they change) and every vessel at the last step."""
     fleet = disp.fleet
     if fleet.empty or int(fleet["n_vessels"].iloc[0]) == 0:
@@ -92,31 +184,80 @@ def print_dispersal_summary(disp: Dispersal, *, title: str = "navwatch dispersal
     t = Table(
         title=f"{title}: {n_v} vessel(s), every {_every(disp.params.every)}, stale after {disp.params.stale_after_h:g} h",
         title_justify="left",
-        caption=f"{len(fleet)} steps; showing {len(show)} where the counts change" if len(show) < len(fleet) else None,
+        caption=f"{len(fleet)} steps; showing {len(show)} where the counts change"
+        if len(show) < len(fleet)
+        else None,
         caption_justify="left",
     )
-    for c in ("time (UTC)", "in port", "offshore", "at sea", "other port", "unknown", "median km", "max km", "spread km"):
+    for c in (
+        "time (UTC)",
+        "in port",
+        "offshore",
+        "at sea",
+        "other port",
+        "unknown",
+        "median km",
+        "max km",
+        "spread km",
+    ):
         t.add_column(c, justify="left" if c == "time (UTC)" else "right", no_wrap=True)
     for _, r in show.iterrows():
-        t.add_row(fmt_time(r["time"]), *(str(int(r[c])) for c in counts), _km(r["median_distance_km"]), _km(r["max_distance_km"]), _km(r["spread_km"]))
+        t.add_row(
+            fmt_time(r["time"]),
+            *(str(int(r[c])) for c in counts),
+            _km(r["median_distance_km"]),
+            _km(r["max_distance_km"]),
+            _km(r["spread_km"]),
+        )
     out.print(t)
 
     last = disp.vessels[disp.vessels["time"] == fleet["time"].iloc[-1]]
     vt = Table(title=f"vessels at {fmt_time(fleet['time'].iloc[-1])} UTC", title_justify="left")
-    for c in ("vessel", "status", "last evidence (UTC)", "age h", "position", "km from home", "note"):
-        vt.add_column(c, justify="right" if c in ("age h", "km from home") else "left", no_wrap=c not in ("note", "vessel"))
+    for c in (
+        "vessel",
+        "status",
+        "last evidence (UTC)",
+        "age h",
+        "position",
+        "km from home",
+        "note",
+    ):
+        vt.add_column(
+            c,
+            justify="right" if c in ("age h", "km from home") else "left",
+            no_wrap=c not in ("note", "vessel"),
+        )
     for _, r in last.iterrows():
-        status = str(r["status"]) + (f" ({r['other_port']})" if isinstance(r["other_port"], str) and r["other_port"] else "")
-        evidence = "" if pd.isna(r["last_evidence_time"]) else f"{r['last_evidence_kind']} {fmt_time(r['last_evidence_time'])}"
+        status = str(r["status"]) + (
+            f" ({r['other_port']})" if isinstance(r["other_port"], str) and r["other_port"] else ""
+        )
+        evidence = (
+            ""
+            if pd.isna(r["last_evidence_time"])
+            else f"{r['last_evidence_kind']} {fmt_time(r['last_evidence_time'])}"
+        )
         age = "" if pd.isna(r["last_evidence_age_h"]) else f"{r['last_evidence_age_h']:.1f}"
         note = "" if pd.isna(r["note"]) else str(r["note"])
-        vt.add_row(str(r["vessel_name"]), status, evidence, age, str(r["position_method"]), _km(r["distance_home_km"]), note)
+        vt.add_row(
+            str(r["vessel_name"]),
+            status,
+            evidence,
+            age,
+            str(r["position_method"]),
+            _km(r["distance_home_km"]),
+            note,
+        )
     out.print(vt)
 
 
 def _every(td) -> str:
     td = pd.Timedelta(td)
-    for unit, ns in (("D", 86_400 * 10**9), ("h", 3_600 * 10**9), ("min", 60 * 10**9), ("s", 10**9)):
+    for unit, ns in (
+        ("D", 86_400 * 10**9),
+        ("h", 3_600 * 10**9),
+        ("min", 60 * 10**9),
+        ("s", 10**9),
+    ):
         if td.value % ns == 0:
             return f"{td.value // ns}{unit}"
     return str(td)
