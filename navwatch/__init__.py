@@ -21,6 +21,16 @@ from .registry import Registry, load_registry
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # folium is imported only when a map is asked for (it costs ~0.7 s at every CLI start)
+    if name in ("map_report", "save_report"):
+        from . import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module 'navwatch' has no attribute {name!r}")
+
+
 __all__ = [
     "EVENT_COLUMNS",
     "ConfigError",
@@ -37,5 +47,7 @@ __all__ = [
     "detect_port_events",
     "load_ports",
     "load_registry",
+    "map_report",
     "read_observations",
+    "save_report",
 ]

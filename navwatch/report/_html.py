@@ -1,0 +1,251 @@
+"""HTML pieces of the map report, built server-side from untrusted strings.
+
+Every string that comes from data (vessel names, sources, evidence, port names, tiers...) goes
+through :func:`esc` before it becomes HTML; data for the report's script goes through
+:func:`script_json`, which never lets ``<``, ``>`` or ``&`` reach the page raw, so no value can
+close a ``<script>`` element or open a tag.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# A structural "{" in JSON is followed by '"' or '}', so "{" before "{", "%" or "#" is inside a
+# string: escape it so no Jinja delimiter can appear in the page.
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+def esc(value: object) -> str:
+    """Text for HTML: ``None``/NaN/NA -> ``""``, everything else ``html.escape(str(value))``,
+    with ``{`` and ``}`` as character references too (folium/branca re-parse some rendered
+    output as Jinja templates: a name like ``{{ 7*7 }}`` must stay text there as well).
+
+    Examples
+    --------
+    >>> esc('<img src=x onerror=alert(1)>')
+    '&lt;img src=x onerror=alert(1)&gt;'
+    >>> esc("{{ 7*7 }}")
+    '&#123;&#123; 7*7 &#125;&#125;'
+    >>> esc(None), esc(float("nan"))
+    ('', '')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def script_json(obj: object) -> str:
+    """JSON for a ``<script>`` element: compact, no NaN, with ``<``, ``>``, ``&``, U+2028/9 (and a
+    ``{`` that would open a Jinja tag) as ``\\uXXXX`` escapes: valid JSON, and never
+    ``</script>``, ``<!--`` or ``{{`` in the page.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script><b>"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
+    """
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, rep in _JSON_ESCAPES.items():
+        s = s.replace(ch, rep)
+    return _JINJA_OPEN.sub(r"\\u007b", s)
+
+
+def fmt_time(t: object) -> str:
+    """``2024-12-10 08:30 UTC`` (empty for missing)."""
+    if t is None or t is pd.NaT or (not isinstance(t, str) and pd.isna(t)):
+        return ""
+    return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_age(seconds: float) -> str:
+    """A duration as ``3 d 4 h``, ``5 h 12 min`` or ``42 min``.
+
+    Examples
+    --------
+    >>> fmt_age(42 * 60), fmt_age(5 * 3600 + 720), fmt_age(3 * 86400 + 4 * 3600 + 60)
+    ('42 min', '5 h 12 min', '3 d 4 h')
+    """
+    if seconds is None or not np.isfinite(seconds):
+        return ""
+    minutes = int(round(max(seconds, 0.0) / 60.0))
+    d, rem = divmod(minutes, 1440)
+    h, m = divmod(rem, 60)
+    if d:
+        return f"{d} d {h} h"
+    if h:
+        return f"{h} h {m} min"
+    return f"{m} min"
+
+
+def _num(x: object, fmt: str) -> str:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return format(v, fmt) if np.isfinite(v) else ""
+
+
+def table(rows: Iterable[tuple[str, str]]) -> str:
+    """``<table>`` of (label, already-escaped HTML) rows, skipping empty values."""
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows if v)
+    return f"<table>{body}</table>"
+
+
+def cite(kind: object, source: object, src_file: object, src_line: object) -> str:
+    """``survey: Maxar (USNI) [surveys.csv:5]`` (escaped)."""
+    where = ""
+    if isinstance(src_file, str) and src_file:
+        name = src_file.replace("\\", "/").rsplit("/", 1)[-1]
+        line = "" if src_line is None or (isinstance(src_line, float) and math.isnan(src_line)) else f":{src_line}"
+        where = f" [{name}{line}]"
+    text = f"{kind}: {source if isinstance(source, str) else ''}{where}".strip()
+    return esc(text)
+
+
+def vessel_popup(info: dict) -> str:
+    """Popup of a vessel's last known position; ``info`` holds raw (unescaped) values."""
+    state = info.get("state") or ""
+    if state == "in":
+        tier = info.get("tier") or ""
+        state = f"in {info.get('port') or ''}" + (f" ({tier})" if tier and tier != "harbour" else "")
+    ids = " / ".join(x for x in (esc(info.get("vessel_id")), esc(info.get("mmsi"))) if x)
+    rows = [
+        ("class", esc(info.get("vessel_class"))),
+        ("type", esc(info.get("type"))),
+        ("id / MMSI", ids),
+        ("last evidence", f"{esc(fmt_time(info.get('last_time')))}, {esc(fmt_age(info.get('age_s', float('nan'))))} before {esc(info.get('age_ref', ''))}"),
+        ("evidence", cite(info.get("last_kind"), info.get("last_source"), info.get("last_file"), info.get("last_line"))),
+        ("port state", esc(state)),
+        ("position", f"{esc(fmt_time(info.get('pos_time')))} ({esc(info.get('pos_how'))})"),
+        ("speed", esc(_num(info.get("sog_kn"), ".1f") + " kn") if _num(info.get("sog_kn"), ".1f") else ""),
+        ("source", cite(info.get("pos_kind"), info.get("pos_source"), info.get("pos_file"), info.get("pos_line"))),
+    ]
+    return f'<div class="nw-pop"><b class="nw-name">{esc(info.get("name"))}</b>{table(rows)}</div>'
+
+
+def event_popup(ev: dict) -> str:
+    """Popup of a departure/arrival; ``ev`` is a row of the events table (raw values)."""
+    tier = ev.get("tier") or ""
+    where = f"{ev.get('port') or ''}" + (f" ({tier})" if tier and tier != "harbour" else "")
+    verb = "departure from" if ev.get("event") == "departure" else "arrival at"
+    window = f"{esc(fmt_time(ev.get('time_earliest')))} – {esc(fmt_time(ev.get('time_latest')))}"
+    wh = _num(ev.get("window_h"), ".1f")
+    if wh:
+        window += f" ({esc(wh)} h)"
+    rows = [
+        ("time", f"{esc(fmt_time(ev.get('time')))} ({esc(ev.get('time_method'))})"),
+        ("window", window),
+        ("confidence", esc(_num(ev.get("confidence"), ".2f"))),
+        ("flags", f'<span class="nw-flag">{esc(ev.get("flags"))}</span>' if isinstance(ev.get("flags"), str) and ev.get("flags") else ""),
+        ("evidence", f'<div class="nw-ev">{esc(ev.get("evidence"))}</div>'),
+    ]
+    name = ev.get("vessel_name") if isinstance(ev.get("vessel_name"), str) and ev.get("vessel_name") else ev.get("vessel_id")
+    return (
+        f'<div class="nw-pop"><b class="nw-name">{esc(name)}</b><br>'
+        f"<span>{esc(verb)} {esc(where)}</span>{table(rows)}</div>"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# dispersal panel: a stacked step chart (inline SVG) and a small table, no JS library
+
+STATUS_COLUMNS: Sequence[tuple[str, str, str]] = (
+    ("n_in_port", "in port", "#08519c"),
+    ("n_offshore", "offshore", "#6baed6"),
+    ("n_at_sea", "at sea", "#fd8d3c"),
+    ("n_in_other_port", "other port", "#756bb1"),
+    ("n_unknown", "unknown", "#bdbdbd"),
+)
+_SHORT = {"in port": "port", "offshore": "offsh.", "at sea": "sea", "other port": "other", "unknown": "unk."}
+
+
+def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int = 10, svg_id: str = "nw-disp-svg") -> str:
+    """``<details>`` panel: counts by status over time (stacked SVG) and a table of them."""
+    cols = [(c, label, colour) for c, label, colour in STATUS_COLUMNS if c in fleet.columns]
+    if not len(fleet) or not cols:
+        return f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary><p>no data</p></details>'
+    f = fleet.sort_values("time").reset_index(drop=True)
+    t = pd.to_datetime(f["time"], utc=True)
+    ts = (t.astype("int64").to_numpy() // 1_000_000_000) - t0_s
+    counts = np.column_stack([pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols])
+    total = max(float(counts.sum(axis=1).max()), 1.0)
+    w, h, left, bottom, top = 300.0, 100.0, 26.0, 16.0, 4.0
+    t_lo, t_hi = float(ts.min()), float(ts.max())
+    # one step beyond the last sample, so the last value has a width
+    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 3600.0
+    t_end = t_hi + max(step, 1.0)
+
+    def x(v: float) -> float:
+        return left + (v - t_lo) / (t_end - t_lo) * (w - left)
+
+    def y(v: float) -> float:
+        return top + (1.0 - v / total) * (h - bottom - top)
+
+    xs = [x(v) for v in ts] + [x(t_end)]
+    cum = np.zeros(len(ts))
+    shapes = []
+    for j, (_, label, colour) in enumerate(cols):
+        lower, upper = cum.copy(), cum + counts[:, j]
+        cum = upper
+        if not upper.any() and not lower.any():
+            continue
+        top_pts, bot_pts = [], []
+        for i in range(len(ts)):
+            top_pts += [(xs[i], y(upper[i])), (xs[i + 1], y(upper[i]))]
+            bot_pts += [(xs[i], y(lower[i])), (xs[i + 1], y(lower[i]))]
+        pts = top_pts + bot_pts[::-1]
+        d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+        shapes.append(f'<polygon points="{d}" fill="{colour}" stroke="none"><title>{esc(label)}</title></polygon>')
+    axis = (
+        f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="#444" stroke-width="0.5"/>'
+        f'<text x="{left - 3}" y="{y(total) + 8}" text-anchor="end">{int(total)}</text>'
+        f'<text x="{left - 3}" y="{h - bottom}" text-anchor="end">0</text>'
+        f'<text x="{left}" y="{h - 3}">{esc(t.iloc[0].strftime("%Y-%m-%d %H:%M"))}</text>'
+        f'<text x="{w}" y="{h - 3}" text-anchor="end">{esc(t.iloc[-1].strftime("%Y-%m-%d %H:%M"))}</text>'
+    )
+    cursor = f'<line class="nw-cursor" x1="{w}" y1="{top}" x2="{w}" y2="{h - bottom}" stroke="#d00" stroke-width="1"/>'
+    svg = (
+        f'<svg id="{esc(svg_id)}" width="{int(w)}" height="{int(h)}" viewBox="0 0 {int(w)} {int(h)}" '
+        f'data-t0="{t_lo:.0f}" data-t1="{t_end:.0f}" data-x0="{left}" data-x1="{w}" font-size="9" font-family="sans-serif">'
+        f"{''.join(shapes)}{axis}{cursor}</svg>"
+    )
+    keys = "".join(f'<span><i style="background:{colour}"></i>{esc(label)}</span> ' for _, label, colour in cols)
+    pick = np.arange(len(f)) if len(f) <= max_rows else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
+    extra = [c for c in ("median_distance_km", "max_distance_km") if c in f.columns]
+    head = "<tr><th>UTC</th>" + "".join(f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols)
+    head += "".join(f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>" for c in extra) + "</tr>"
+    body = []
+    for i in pick:
+        cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))
+        cells += "".join(f"<td>{esc(_num(f[c].iloc[i], '.1f'))}</td>" for c in extra)
+        body.append(f"<tr><td>{esc(t.iloc[i].strftime('%m-%d %H:%M'))}</td>{cells}</tr>")
+    note = "" if len(pick) == len(f) else f'<div class="nw-note">{len(pick)} of {len(f)} rows</div>'
+    return (
+        f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary>'
+        f'<div class="nw-keys">{keys}</div>{svg}<table class="nw-disp">{head}{"".join(body)}</table>{note}</details>'
+    )
+
+
+def legend(tiers: Sequence[tuple[str, dict]], vessel_note: str) -> str:
+    """Legend box: zone tiers, vessels, tracks, departures, arrivals."""
+    items = [
+        f'<div><i class="sq" style="background:{s["color"]};opacity:{max(s["fill"] * 2.5, 0.35):.2f}"></i>zone: {esc(name)}</div>'
+        for name, s in tiers
+    ]
+    items += [
+        f'<div><i style="background:#e6ab02;border:1.5px solid #1b1b1b"></i>last known position ({esc(vessel_note)})</div>',
+        '<div><i class="ln" style="background:#e6ab02"></i>track (thinned)</div>',
+        '<div><i style="background:#d7301f;border:2px solid #fff;box-shadow:0 0 0 1px #d7301f"></i>departure</div>',
+        '<div><i style="background:#238b45;border:2px solid #fff;box-shadow:0 0 0 1px #238b45"></i>arrival</div>',
+    ]
+    return f'<div class="nw-box nw-legend"><b>Legend</b>{"".join(items)}</div>'
