@@ -12,7 +12,8 @@ Examples
 ['admiral-golovko', 'admiral-gorshkov']
 """
 
-from .detect import EVENT_COLUMNS, DetectParams, Detection, DetectorState, detect_port_events
+from .detect import EVENT_COLUMNS, Detection, DetectorState, DetectParams, detect_port_events
+from .dispersal import Dispersal, DispersalParams, fleet_dispersal
 from .errors import ConfigError, IngestError, NavwatchError, PortsError, RegistryError, SchemaError
 from .io import read_observations
 from .ports import load_ports
@@ -37,6 +38,8 @@ __all__ = [
     "DetectParams",
     "Detection",
     "DetectorState",
+    "Dispersal",
+    "DispersalParams",
     "IngestError",
     "NavwatchError",
     "PortsError",
@@ -45,6 +48,7 @@ __all__ = [
     "RegistryError",
     "SchemaError",
     "detect_port_events",
+    "fleet_dispersal",
     "load_ports",
     "load_registry",
     "map_report",

@@ -206,22 +206,40 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
     det[inside >= 0] = inside[inside >= 0]
     has_fixed = e.fixed != UNDET
     det[has_fixed] = e.fixed[has_fixed]
+    # A survey that sees a vessel in an outer tier (the anchorage, which holds the harbour) says
+    # nothing new about a vessel already in an inner tier: decided in order, below.
+    outer = present & ~has_fixed & (zi.rank[np.maximum(e.szone, 0)] > 0) & ~est
+    det[outer] = UNDET
     det[est & (det == UNDET)] = UNKNOWN
     band = np.flatnonzero((det == UNDET) & epos)
     todo_absent = np.flatnonzero((det == UNDET) & absent)
+    pending = np.flatnonzero(outer)
+    gid = np.cumsum(est) - 1
+    n_groups = int(gid[-1]) + 1 if m else 0
     while True:
         state = ffill(det, est)
         changed = False
+        # rows after a pending survey of an outer tier wait until that survey is decided
+        first_pending = np.full(n_groups, m, np.int64)
+        if len(pending):
+            np.minimum.at(first_pending, gid[pending], pending)
         if len(todo_absent):
-            prev = state[todo_absent - 1]
-            hit = prev == e.szone[todo_absent]
+            ready = first_pending[gid[todo_absent]] > todo_absent
+            rows = todo_absent[ready]
+            prev = state[rows - 1]
+            sz = e.szone[rows]
+            # absent from the surveyed zone, or from an outer tier around the current one
+            hit = (prev == sz) | np.array(
+                [p_ >= 0 and s_ >= 0 and zi.nested(int(p_), int(s_)) for p_, s_ in zip(prev, sz, strict=True)], dtype=bool
+            )
             if hit.any():
-                det[todo_absent[hit]] = OUT
+                det[rows[hit]] = OUT
                 changed = True
-                todo_absent = todo_absent[~hit]
+                todo_absent = np.setdiff1d(todo_absent, rows[hit])
         if len(band):
+            ready = first_pending[gid[band]] > band
             z = state[band]
-            check = (z >= 0) & (near[band] != z)
+            check = ready & (z >= 0) & (near[band] != z)
             if check.any():
                 bad = np.zeros(len(band), bool)
                 for zz in np.unique(z[check]):
@@ -232,6 +250,18 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
                     det[band[bad]] = OUT
                     band = band[~bad]
                     changed = True
+        if changed:
+            continue
+        if len(pending):
+            first = first_pending[first_pending < m]
+            for i in first:
+                prev = int(state[i - 1])
+                sz = int(e.szone[i])
+                if not (prev >= 0 and (prev == sz or zi.nested(prev, sz))):
+                    det[i] = sz
+                    inside[i] = sz
+            pending = np.setdiff1d(pending, first)
+            changed = True
         if not changed:
             break
 
@@ -411,8 +441,8 @@ def _outside(e: Arrays, zi: ZoneIndex, z: int, k: int, inside: np.ndarray) -> bo
         sz = int(e.szone[k])
         if sz < 0:
             return False
-        if e.present[k] == 1:
-            return sz != z and not zi.nested(sz, z)
+        if e.present[k] == 1:  # seen in sz: outside z unless sz and z are one, or nest
+            return sz != z and not zi.nested(sz, z) and not zi.nested(z, sz)
         return sz == z or zi.nested(z, sz)  # absent from z, or from an outer tier around it
     if not np.isfinite(e.lat[k]):
         return False

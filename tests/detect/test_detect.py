@@ -278,3 +278,28 @@ def test_incremental_equals_one_run(harbour_only):
         d1 = detect(obs.iloc[:cut], harbour_only)
         d2 = detect(obs.iloc[cut:], harbour_only, state=d1.state)
         assert_events_equal(merge_incremental([d1.events, d2.events]), full)
+
+
+def test_absent_from_an_outer_tier_means_gone_from_the_inner_one(zones, two_ship_registry):
+    obs = schema.concat([
+        _survey("2024-11-30", "Alpha|Bravo"),
+        _survey("2024-12-03", "Bravo", port="Testport/anchorage"),
+    ])
+    det = detect_port_events(obs, zones, two_ship_registry)
+    assert list(zip(det.events["vessel_id"], det.events["event"], det.events["tier"], strict=True)) == [
+        ("alpha", "departure", "harbour")
+    ]
+
+
+def test_seen_in_the_outer_tier_does_not_move_a_ship_in_the_harbour(zones, two_ship_registry):
+    obs = schema.concat([
+        _survey("2024-11-30", "Alpha|Bravo"),
+        _survey("2024-12-01", "Alpha", port="Testport/anchorage", coverage="partial"),
+        _survey("2024-12-03", "Bravo"),
+    ])
+    ev = detect_port_events(obs, zones, two_ship_registry).events
+    dep = ev[ev["vessel_id"] == "alpha"]
+    # the 1 Dec anchorage survey holds the harbour too: the window is 30 Nov .. 3 Dec, no move on 1 Dec
+    assert list(dep["event"]) == ["departure"]
+    assert dep["time_earliest"].iloc[0] == pd.Timestamp("2024-11-30", tz="UTC")
+    assert dep["time_latest"].iloc[0] == pd.Timestamp("2024-12-03", tz="UTC")
