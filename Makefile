@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-report bench-watch install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_detect.py
+
+bench-report: $(VENV)/.installed
+	$(PY) bench/bench_report.py
+
+bench-watch: $(VENV)/.installed
+	$(PY) bench/bench_watch.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -21,7 +21,7 @@ def navwatch(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-m", "navwatch", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("command", [[], ["detect"], ["demo"], ["report"], ["dispersal"]])
+@pytest.mark.parametrize("command", [[], ["detect"], ["demo"], ["report"], ["dispersal"], ["watch"]])
 def test_every_command_has_help(command):
     res = CliRunner().invoke(app, [*command, "--help"])
     assert res.exit_code == 0, res.output
@@ -30,7 +30,7 @@ def test_every_command_has_help(command):
 
 def test_help_lists_every_command():
     res = CliRunner().invoke(app, ["--help"])
-    for name in ("detect", "demo", "report", "dispersal"):
+    for name in ("detect", "demo", "report", "dispersal", "watch"):
         assert name in res.output
 
 

@@ -176,10 +176,20 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         jump_speed[pi[jump]] = spd_in[jump]
         # The last fix of a vessel that is impossibly far from the previous one cannot be judged
         # until the next fix arrives: hold it (the same happens in one run and in batches).
-        last_of_group = np.ones(m, bool)
-        last_of_group[:-1] = ~samev
-        pend = bad_in & last_of_group & ~jump & ~settled[pi]
-        status[pi[pend]] = ROW_PENDING
+        # (judged against the previous fix that is not itself a jump)
+        kept = pi[~jump]
+        if len(kept) >= 2:
+            kv = a.v[kept]
+            last = np.flatnonzero(np.r_[kv[1:] != kv[:-1], True])
+            last = last[last > 0]
+            last = last[kv[last] == kv[last - 1]]
+            i1, i0 = kept[last], kept[last - 1]
+            d_last = haversine_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
+            dt_last = (a.t[i1] - a.t[i0]) / NS_PER_H
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s_last = np.where(dt_last > 0, d_last / 1.852 / dt_last, np.inf)
+            pend = (d_last > p.jump_min_km) & (s_last > p.max_speed_kn) & ~settled[i1]
+            status[i1[pend]] = ROW_PENDING
 
     eff = np.flatnonzero(status == ROW_OK)
     e = a.take(eff)

@@ -1,0 +1,184 @@
+"""From detected events to alerts: new, update, retraction. Pure functions, no I/O.
+
+Rules (``prior`` is what the store remembers about an ``event_id``):
+
+* **new** -- an event that matches the :class:`~navwatch.alerts.config.AlertRules` (event kind,
+  ``min_confidence``, vessels, ports) and has never been alerted. Its alert id is
+  ``sha256("navwatch|<event_id>|0")[:24]``; every later alert about the event references it
+  (``ref_alert_id``). An event seen before but not alerted (e.g. its confidence was below the
+  minimum) raises its *new* alert when a later version first matches.
+* **update** -- an alerted event re-reported with a different time, window, confidence or flags,
+  that is not a retraction; kind ``update``, ``ref_alert_id`` = the first alert's id.
+* **retraction** -- an alerted (not already retracted) event whose new version carries a flag it
+  did not have (evidence that contradicts it, e.g. "reported absent, then present again with no
+  sighting between") or no longer matches the rules (confidence fell below the minimum).
+  A retracted event that changes again so that it matches, unflagged, gets an *update*
+  (``reinstated: true``).
+* An event re-reported unchanged raises nothing.
+
+Revision ``n`` of an event has alert id ``sha256("navwatch|<event_id>|<n>")[:24]``: ids depend
+only on the event and the sequence of its committed versions, so a tick that crashed before its
+commit and is run again produces the same ids, and receivers can de-duplicate by id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ..registry import normalise as _norm_name
+from .config import AlertRules
+
+__all__ = ["alert_id", "event_signature", "matches", "plan_alerts"]
+
+_SIG_FIELDS = ("time", "time_earliest", "time_latest", "confidence", "flags")
+PAYLOAD_VERSION = 1
+
+
+def alert_id(event_id: str, revision: int) -> str:
+    """Stable id of revision ``revision`` (0 = the *new* alert) of an event.
+
+    >>> alert_id("5014fc1d25876432", 0)
+    'c4574675466c1e6b09b9657c'
+    """
+    return hashlib.sha256(f"navwatch|{event_id}|{revision}".encode()).hexdigest()[:24]
+
+
+def _iso(t: Any) -> str | None:
+    if t is None or (not isinstance(t, str) and pd.isna(t)):
+        return None
+    return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _num(x: Any) -> Any:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return None
+    if hasattr(x, "item"):
+        x = x.item()
+    return x
+
+
+def event_record(row: dict[str, Any]) -> dict[str, Any]:
+    """An events-table row as JSON-ready data (ISO times, None for missing)."""
+    out = {}
+    for k, v in row.items():
+        if k in ("time", "time_earliest", "time_latest"):
+            out[k] = _iso(v)
+        elif isinstance(v, str):
+            out[k] = v
+        else:
+            v = _num(v)
+            out[k] = None if v is None else v
+    if out.get("mmsi") is not None:
+        out["mmsi"] = int(out["mmsi"])
+    out["flags"] = out.get("flags") or ""
+    return out
+
+
+def event_signature(rec: dict[str, Any]) -> str:
+    return "|".join(str(rec.get(k)) for k in _SIG_FIELDS)
+
+
+def matches(rec: dict[str, Any], rules: AlertRules) -> bool:
+    """Whether an event (record) is one the rules alert on."""
+    if rec.get("event") not in rules.events:
+        return False
+    if float(rec.get("confidence") or 0.0) < rules.min_confidence:
+        return False
+    if rules.vessels:
+        keys = {_norm_name(str(rec.get("vessel_id") or "")), _norm_name(str(rec.get("vessel_name") or ""))}
+        if rec.get("mmsi") is not None:
+            keys.add(str(rec["mmsi"]))
+        if not keys & {_norm_name(v) if not v.isdigit() else v for v in rules.vessels}:
+            return False
+    if rules.ports:
+        if _norm_name(str(rec.get("port") or "")) not in {_norm_name(p) for p in rules.ports}:
+            return False
+    return True
+
+
+def _summary(kind: str, rec: dict[str, Any]) -> str:
+    who = rec.get("vessel_name") or rec.get("vessel_id")
+    verb = "left" if rec.get("event") == "departure" else "arrived at"
+    where = rec.get("port") or "?"
+    if rec.get("tier") and rec.get("tier") != "harbour":
+        where += f" ({rec['tier']})"
+    when = f"{rec.get('time_earliest')} .. {rec.get('time_latest')}"
+    head = {"new": "", "update": "UPDATE: ", "retraction": "RETRACTED: "}[kind]
+    text = f"{head}{who} {verb} {where} between {when} (best estimate {rec.get('time')}, confidence {float(rec.get('confidence') or 0):.2f})"
+    if rec.get("flags"):
+        text += f" [{rec['flags']}]"
+    return text
+
+
+def _payload(kind: str, aid: str, ref: str | None, rev: int, rec: dict[str, Any], previous: dict[str, Any] | None, reason: str, detected_at: str) -> str:
+    body = {
+        "version": PAYLOAD_VERSION,
+        "alert_id": aid,
+        "kind": kind,
+        "ref_alert_id": ref,
+        "revision": rev,
+        "event_id": rec["event_id"],
+        "summary": _summary(kind, rec),
+        "reason": reason,
+        "detected_at": detected_at,
+        "event": rec,
+    }
+    if previous is not None:
+        body["changed"] = {k: {"from": previous.get(k), "to": rec.get(k)} for k in _SIG_FIELDS if previous.get(k) != rec.get(k)}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def plan_alerts(
+    events: pd.DataFrame, rules: AlertRules, detected_at: str
+) -> Callable[[Callable[[list[str]], dict[str, dict[str, Any]]]], tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """A planner for :meth:`Store.commit_tick`: given a lookup of stored event rows, the alerts
+    to enqueue and the event rows to store. Events are handled in table order (time, vessel)."""
+    records = [event_record(r) for r in events.to_dict("records")]
+
+    def plan(lookup: Callable[[list[str]], dict[str, dict[str, Any]]]):
+        prior = lookup(sorted({r["event_id"] for r in records}))
+        alerts: list[dict[str, Any]] = []
+        rows: dict[str, dict[str, Any]] = {}
+        for rec in records:
+            eid = rec["event_id"]
+            old = rows.get(eid) or prior.get(eid)
+            sig = event_signature(rec)
+            ok = matches(rec, rules)
+            if old is None or old["first_alert_id"] is None:
+                rev = 0 if old is None else int(old["revision"])
+                if ok:
+                    aid = alert_id(eid, 0)
+                    alerts.append(dict(alert_id=aid, event_id=eid, kind="new", ref_alert_id=None, payload=_payload("new", aid, None, 0, rec, None, "new event", detected_at)))
+                    rows[eid] = dict(event_id=eid, first_alert_id=aid, revision=0, status="alerted", sig=sig, event=json.dumps(rec, sort_keys=True))
+                else:
+                    rows[eid] = dict(event_id=eid, first_alert_id=None, revision=rev, status="seen", sig=sig, event=json.dumps(rec, sort_keys=True))
+                continue
+            if old["sig"] == sig:
+                continue
+            before = json.loads(old["event"])
+            rev = int(old["revision"]) + 1
+            first = old["first_alert_id"]
+            new_flag = bool(rec["flags"]) and rec["flags"] != (before.get("flags") or "")
+            if old["status"] != "retracted" and (new_flag or not ok):
+                kind, status = "retraction", "retracted"
+                reason = f"contradicted: {rec['flags']}" if new_flag else "no longer matches the alert rules (e.g. confidence below min_confidence)"
+            elif old["status"] == "retracted":
+                if ok and not rec["flags"]:
+                    kind, status, reason = "update", "alerted", "reinstated: evidence no longer contradicts it"
+                else:
+                    rows[eid] = {**old, "sig": sig, "event": json.dumps(rec, sort_keys=True)}
+                    continue
+            else:
+                kind, status, reason = "update", "alerted", "window, time or confidence changed"
+            aid = alert_id(eid, rev)
+            alerts.append(dict(alert_id=aid, event_id=eid, kind=kind, ref_alert_id=first, payload=_payload(kind, aid, first, rev, rec, before, reason, detected_at)))
+            rows[eid] = dict(event_id=eid, first_alert_id=first, revision=rev, status=status, sig=sig, event=json.dumps(rec, sort_keys=True))
+        return alerts, list(rows.values())
+
+    return plan

@@ -1,0 +1,645 @@
+"""Watcher configuration: frozen dataclasses loaded from TOML, with errors that name the key.
+
+Secrets (webhook HMAC secret, SMTP credentials, HTTP source headers, a database password) are
+never read from the file: the file names an environment variable (``secret_env``,
+``password_env``, ...) and the value is held in a :class:`Secret`, whose ``repr``/``str`` are
+``'***'``. :meth:`Config.redacted` gives a dump safe to print or log.
+
+See ``examples/navwatch.toml`` for a documented example of every key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..detect import DetectParams
+from ..errors import ConfigError
+
+__all__ = [
+    "AlertRules",
+    "Config",
+    "ConsoleSink",
+    "DetectConfig",
+    "DirectorySource",
+    "EmailSink",
+    "HttpSource",
+    "JsonlSink",
+    "Schedule",
+    "Secret",
+    "TcpSource",
+    "UdpSource",
+    "WebhookSink",
+    "load_config",
+    "parse_config",
+    "redact_url",
+]
+
+EVENT_KINDS = ("departure", "arrival")
+_SECRET_KEYS = {"secret", "password", "token", "api_key", "apikey", "auth", "authorization"}
+
+
+class Secret:
+    """A secret value: shows as ``***`` in repr, str, logs and config dumps.
+
+    Examples
+    --------
+    >>> s = Secret("hunter2")
+    >>> s, str(s), f"{s}", s.reveal()
+    (***, '***', '***', 'hunter2')
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def redact_url(url: str) -> str:
+    """A URL with any password (and query string values) replaced by ``***``.
+
+    Examples
+    --------
+    >>> redact_url("postgresql://nav:s3cret@db:5432/nav")
+    'postgresql://nav:***@db:5432/nav'
+    >>> redact_url("https://h/x?token=abc&a=1")
+    'https://h/x?token=***&a=***'
+    >>> redact_url("sqlite:////var/lib/navwatch/state.db")
+    'sqlite:////var/lib/navwatch/state.db'
+    """
+    try:
+        p = urlsplit(url)
+    except ValueError:
+        return "***"
+    netloc = p.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = "&".join(f"{kv.split('=', 1)[0]}=***" for kv in p.query.split("&") if kv) if p.query else ""
+    if netloc == p.netloc and query == p.query:
+        return url  # nothing secret (urlunsplit would also turn sqlite://// into sqlite://)
+    return urlunsplit((p.scheme, netloc, p.path, query, p.fragment))
+
+
+# ----------------------------------------------------------------------------------------------
+# dataclasses
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When ticks run: every ``interval_s`` seconds, or on a 5-field ``cron`` expression."""
+
+    kind: str = "interval"
+    interval_s: float = 60.0
+    cron: str = ""
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class DirectorySource:
+    """New or grown files in ``path`` matching ``pattern`` (any format the core reads)."""
+
+    name: str
+    path: Path
+    pattern: str = "*"
+    settle_s: float = 2.0
+    type: str = "directory"
+
+
+@dataclass(frozen=True)
+class HttpSource:
+    """An HTTP(S) URL polled each tick for CSV or JSON observations."""
+
+    name: str
+    url: str
+    format: str = "auto"
+    timeout_s: float = 10.0
+    headers: tuple[tuple[str, Secret], ...] = ()
+    type: str = "http"
+
+
+@dataclass(frozen=True)
+class TcpSource:
+    """A live NMEA feed read as a TCP client, reconnecting with exponential backoff."""
+
+    name: str
+    host: str
+    port: int
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 30.0
+    type: str = "tcp"
+
+
+@dataclass(frozen=True)
+class UdpSource:
+    """A live NMEA feed received as UDP datagrams (as AIS-catcher and most receivers send)."""
+
+    name: str
+    host: str
+    port: int
+    rcvbuf_bytes: int = 8 * 1024 * 1024
+    type: str = "udp"
+
+
+@dataclass(frozen=True)
+class ConsoleSink:
+    name: str
+    stream: str = "stderr"
+    type: str = "console"
+
+
+@dataclass(frozen=True)
+class JsonlSink:
+    name: str
+    path: Path
+    type: str = "jsonl"
+
+
+@dataclass(frozen=True)
+class WebhookSink:
+    name: str
+    url: str
+    secret: Secret | None = None
+    signature_header: str = "X-Navwatch-Signature"
+    timeout_s: float = 10.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    backoff_max_s: float = 300.0
+    type: str = "webhook"
+
+
+@dataclass(frozen=True)
+class EmailSink:
+    name: str
+    host: str
+    to: tuple[str, ...]
+    from_addr: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: Secret | None = None
+    password: Secret | None = None
+    ca_file: Path | None = None
+    timeout_s: float = 20.0
+    retries: int = 2
+    backoff_s: float = 5.0
+    backoff_max_s: float = 600.0
+    type: str = "email"
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """Which events raise alerts."""
+
+    events: tuple[str, ...] = ("departure",)
+    min_confidence: float = 0.0
+    vessels: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    registry: Path | None = None
+    ports: Path | None = None
+    port_radius_km: float | None = None
+    all_vessels: bool = False
+    params: DetectParams = field(default_factory=DetectParams)
+
+
+Source = DirectorySource | HttpSource | TcpSource | UdpSource
+Sink = ConsoleSink | JsonlSink | WebhookSink | EmailSink
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole watcher configuration (see ``examples/navwatch.toml``)."""
+
+    state_url: Secret
+    schedule: Schedule = field(default_factory=Schedule)
+    detect: DetectConfig = field(default_factory=DetectConfig)
+    alerts: AlertRules = field(default_factory=AlertRules)
+    sources: tuple[Source, ...] = ()
+    sinks: tuple[Sink, ...] = ()
+    once_listen_s: float = 0.0
+    feed_flush_s: float = 0.1
+    quarantine_csv: Path | None = None
+    deliver_timeout_s: float = 60.0
+    path: Path | None = None
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as plain data, secrets replaced by ``***`` (safe to print/log)."""
+        return _plain(self)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Secret):
+        return "***"
+    if isinstance(obj, Config):
+        d = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
+        d["state_url"] = redact_url(obj.state_url.reveal())
+        return d
+    if isinstance(obj, DetectParams):
+        return obj.to_dict()
+    if hasattr(obj, "__dataclass_fields__"):
+        out = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
+        if "url" in out and isinstance(out["url"], str):
+            out["url"] = redact_url(out["url"])
+        return out
+    if isinstance(obj, tuple | list):
+        return [_plain(x) for x in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+# ----------------------------------------------------------------------------------------------
+# parsing
+
+
+class _Table:
+    """A TOML table being read: typed getters that name the key on error, and a check that
+    no unknown key is left."""
+
+    def __init__(self, data: Any, where: str, env: Mapping[str, str]) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a table, got {type(data).__name__} {data!r}")
+        self.data = data
+        self.where = where
+        self.env = env
+        self.used: set[str] = set()
+
+    def key(self, k: str) -> str:
+        return f"{self.where}.{k}"
+
+    def has(self, k: str) -> bool:
+        return k in self.data
+
+    def get(self, k: str, default: Any = None) -> Any:
+        self.used.add(k)
+        return self.data.get(k, default)
+
+    def req(self, k: str) -> Any:
+        self.used.add(k)
+        if k not in self.data:
+            raise ConfigError(f"{self.key(k)}: required key is missing")
+        return self.data[k]
+
+    def str_(self, k: str, default: str | None = None, *, required: bool = False, choices=None) -> str:
+        v = self.req(k) if required else self.get(k, default)
+        if not isinstance(v, str):
+            raise ConfigError(f"{self.key(k)}: expected a string, got {v!r}")
+        if choices is not None and v not in choices:
+            raise ConfigError(f"{self.key(k)}: expected one of {list(choices)}, got {v!r}")
+        return v
+
+    def num(self, k: str, default: float | None = None, *, required: bool = False, min_: float = 0.0, positive: bool = False) -> float:
+        v = self.req(k) if required else self.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ConfigError(f"{self.key(k)}: expected a number, got {v!r}")
+        if positive and v <= 0:
+            raise ConfigError(f"{self.key(k)}: expected a number > 0, got {v!r}")
+        if v < min_:
+            raise ConfigError(f"{self.key(k)}: expected a number >= {min_}, got {v!r}")
+        return float(v)
+
+    def int_(self, k: str, default: int | None = None, *, required: bool = False, lo: int = 0, hi: int | None = None) -> int:
+        v = self.req(k) if required else self.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ConfigError(f"{self.key(k)}: expected an integer, got {v!r}")
+        if v < lo or (hi is not None and v > hi):
+            raise ConfigError(f"{self.key(k)}: expected an integer in [{lo}, {hi if hi is not None else '...'}], got {v!r}")
+        return v
+
+    def bool_(self, k: str, default: bool) -> bool:
+        v = self.get(k, default)
+        if not isinstance(v, bool):
+            raise ConfigError(f"{self.key(k)}: expected true or false, got {v!r}")
+        return v
+
+    def strs(self, k: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        v = self.get(k, list(default))
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in v):
+            raise ConfigError(f"{self.key(k)}: expected a list of strings, got {v!r}")
+        return tuple(str(x) for x in v)
+
+    def secret_env(self, k: str, *, required: bool = False) -> Secret | None:
+        """The value of the environment variable named by key ``k`` (e.g. ``secret_env``)."""
+        name = self.get(k)
+        if name is None:
+            if required:
+                raise ConfigError(f"{self.key(k)}: required: the name of an environment variable holding the secret")
+            return None
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"{self.key(k)}: expected the name of an environment variable, got {name!r}")
+        if name not in self.env:
+            raise ConfigError(f"{self.key(k)}: environment variable {name} is not set")
+        return Secret(self.env[name])
+
+    def path(self, k: str, base: Path, default: str | None = None, *, required: bool = False) -> Path | None:
+        v = self.req(k) if required else self.get(k, default)
+        if v is None or v == "":
+            return None
+        if not isinstance(v, str):
+            raise ConfigError(f"{self.key(k)}: expected a path string, got {v!r}")
+        p = Path(os.path.expandvars(os.path.expanduser(v)))
+        return p if p.is_absolute() else base / p
+
+    def done(self) -> None:
+        for k in self.data:
+            if k in self.used:
+                continue
+            if k.lower() in _SECRET_KEYS:
+                raise ConfigError(
+                    f"{self.key(k)}: secrets are not read from the config file; set {k}_env to the "
+                    "name of an environment variable that holds it"
+                )
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.where}: unknown key(s) {unknown}; expected some of {sorted(self.used)}")
+
+
+def _check_secret_keys(t: _Table) -> None:
+    for k in t.data:
+        if k.lower() in _SECRET_KEYS:
+            raise ConfigError(
+                f"{t.key(k)}: secrets are not read from the config file; set {k}_env to the name "
+                "of an environment variable that holds it"
+            )
+
+
+def _schedule(t: _Table) -> Schedule:
+    kind = t.str_("schedule", "interval", choices=("interval", "cron"))
+    interval_s = t.num("interval_s", 60.0, positive=True)
+    cron = t.str_("cron", "")
+    tz = t.str_("timezone", "UTC")
+    if kind == "cron":
+        if not cron:
+            raise ConfigError(f"{t.key('cron')}: required when schedule = \"cron\" (5 fields, e.g. \"*/5 * * * *\")")
+        if len(cron.split()) != 5:
+            raise ConfigError(f"{t.key('cron')}: expected 5 crontab fields (minute hour day month weekday), got {cron!r}")
+        try:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(cron, timezone=tz)
+        except ValueError as exc:
+            raise ConfigError(f"{t.key('cron')}: not a valid crontab expression {cron!r}: {exc}") from None
+    return Schedule(kind=kind, interval_s=interval_s, cron=cron, timezone=tz)
+
+
+def _source(t: _Table, i: int, base: Path, types: list[Any]) -> Source:
+    typ = t.str_("type", required=True, choices=("directory", "http", "tcp", "udp"))
+    name = t.str_("name", typ if types.count(typ) == 1 else f"{typ}-{i}")
+    _check_secret_keys(t)
+    if typ == "directory":
+        src: Source = DirectorySource(
+            name=name,
+            path=t.path("path", base, required=True),  # type: ignore[arg-type]
+            pattern=t.str_("pattern", "*"),
+            settle_s=t.num("settle_s", 2.0),
+        )
+    elif typ == "http":
+        url = t.str_("url", required=True)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}")
+        headers_env = t.get("headers_env", {})
+        if not isinstance(headers_env, dict):
+            raise ConfigError(f"{t.key('headers_env')}: expected a table header-name = \"ENV_VAR\", got {headers_env!r}")
+        hdrs = []
+        for h, var in headers_env.items():
+            if not isinstance(var, str) or var not in t.env:
+                raise ConfigError(f"{t.key('headers_env')}.{h}: environment variable {var!r} is not set")
+            hdrs.append((h, Secret(t.env[var])))
+        src = HttpSource(
+            name=name,
+            url=url,
+            format=t.str_("format", "auto", choices=("auto", "csv", "json")),
+            timeout_s=t.num("timeout_s", 10.0, positive=True),
+            headers=tuple(hdrs),
+        )
+    elif typ == "tcp":
+        lo = t.num("reconnect_min_s", 0.5, positive=True)
+        hi = t.num("reconnect_max_s", 30.0, positive=True)
+        if hi < lo:
+            raise ConfigError(f"{t.key('reconnect_max_s')}: must be >= reconnect_min_s ({lo}), got {hi}")
+        src = TcpSource(name=name, host=t.str_("host", required=True), port=t.int_("port", required=True, lo=1, hi=65535), reconnect_min_s=lo, reconnect_max_s=hi)
+    else:
+        src = UdpSource(
+            name=name,
+            host=t.str_("host", "0.0.0.0"),
+            port=t.int_("port", required=True, lo=1, hi=65535),
+            rcvbuf_bytes=t.int_("rcvbuf_bytes", 8 * 1024 * 1024, lo=65536),
+        )
+    t.done()
+    return src
+
+
+def _sink(t: _Table, i: int, base: Path, types: list[Any]) -> Sink:
+    typ = t.str_("type", required=True, choices=("console", "jsonl", "webhook", "email"))
+    name = t.str_("name", typ if types.count(typ) == 1 else f"{typ}-{i}")
+    _check_secret_keys(t)
+    if typ == "console":
+        sink: Sink = ConsoleSink(name=name, stream=t.str_("stream", "stderr", choices=("stderr", "stdout")))
+    elif typ == "jsonl":
+        sink = JsonlSink(name=name, path=t.path("path", base, required=True))  # type: ignore[arg-type]
+    elif typ == "webhook":
+        url = t.str_("url", required=True)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}")
+        sink = WebhookSink(
+            name=name,
+            url=url,
+            secret=t.secret_env("secret_env"),
+            signature_header=t.str_("signature_header", "X-Navwatch-Signature"),
+            timeout_s=t.num("timeout_s", 10.0, positive=True),
+            retries=t.int_("retries", 3, lo=1, hi=20),
+            backoff_s=t.num("backoff_s", 1.0, positive=True),
+            backoff_max_s=t.num("backoff_max_s", 300.0, positive=True),
+        )
+    else:
+        to = t.strs("to")
+        if not to:
+            raise ConfigError(f"{t.key('to')}: required: a list of recipient addresses")
+        for a in to:
+            if "@" not in a:
+                raise ConfigError(f"{t.key('to')}: {a!r} is not an e-mail address")
+        ssl = t.bool_("ssl", False)
+        starttls = t.bool_("starttls", not ssl)
+        if ssl and starttls:
+            raise ConfigError(f"{t.key('starttls')}: use either ssl (implicit TLS, port 465) or starttls, not both")
+        username = t.secret_env("username_env")
+        if username is None and t.has("username"):
+            u = t.str_("username")
+            username = Secret(u)
+        password = t.secret_env("password_env")
+        if password is not None and username is None:
+            raise ConfigError(f"{t.key('username_env')}: password_env is set but no username (username_env or username)")
+        sink = EmailSink(
+            name=name,
+            host=t.str_("host", required=True),
+            port=t.int_("port", 465 if ssl else 587, lo=1, hi=65535),
+            to=to,
+            from_addr=t.str_("from_addr", "navwatch@localhost"),
+            starttls=starttls,
+            ssl=ssl,
+            username=username,
+            password=password,
+            ca_file=t.path("ca_file", base),
+            timeout_s=t.num("timeout_s", 20.0, positive=True),
+            retries=t.int_("retries", 2, lo=1, hi=20),
+            backoff_s=t.num("backoff_s", 5.0, positive=True),
+            backoff_max_s=t.num("backoff_max_s", 600.0, positive=True),
+        )
+    t.done()
+    return sink
+
+
+def parse_config(data: Mapping[str, Any], *, base: Path | None = None, env: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
+    """Build a :class:`Config` from parsed TOML; relative paths are taken from ``base``.
+
+    Raises :class:`~navwatch.errors.ConfigError` naming the key and what was expected.
+
+    Examples
+    --------
+    >>> cfg = parse_config({"state": {"url": "sqlite:///s.db"}, "sinks": [{"type": "console"}]}, base=Path("/srv"))
+    >>> cfg.schedule.kind, cfg.sinks[0].name, cfg.redacted()["state_url"]
+    ('interval', 'console', 'sqlite:////srv/s.db')
+    >>> parse_config({"watch": {"interval_s": "often"}})
+    Traceback (most recent call last):
+    ...
+    navwatch.errors.ConfigError: [watch].interval_s: expected a number, got 'often'
+    """
+    env = os.environ if env is None else env
+    base = base or Path.cwd()
+    top = _Table(dict(data), "<config>", env)
+
+    w = _Table(top.get("watch", {}), "[watch]", env)
+    schedule = _schedule(w)
+    once_listen_s = w.num("once_listen_s", 0.0)
+    feed_flush_s = w.num("feed_flush_s", 0.1, positive=True)
+    deliver_timeout_s = w.num("deliver_timeout_s", 60.0, positive=True)
+    quarantine_csv = w.path("quarantine_csv", base)
+    w.done()
+
+    s = _Table(top.get("state", {}), "[state]", env)
+    _check_secret_keys(s)
+    url_secret = s.secret_env("url_env")
+    url = url_secret.reveal() if url_secret is not None else s.str_("url", "sqlite:///navwatch-state.db")
+    s.done()
+    url = _normalise_db_url(url, base, "[state].url_env" if url_secret is not None else "[state].url")
+
+    d = _Table(top.get("detect", {}), "[detect]", env)
+    pd_ = d.get("params", {})
+    if not isinstance(pd_, dict):
+        raise ConfigError(f"[detect].params: expected a table, got {pd_!r}")
+    detect = DetectConfig(
+        registry=d.path("registry", base),
+        ports=d.path("ports", base),
+        port_radius_km=None if d.get("port_radius_km") is None else d.num("port_radius_km", positive=True),
+        all_vessels=d.bool_("all_vessels", False),
+        params=DetectParams.from_dict(pd_, where="detect.params"),
+    )
+    d.done()
+
+    a = _Table(top.get("alerts", {}), "[alerts]", env)
+    events = a.strs("events", ("departure",))
+    for e in events:
+        if e not in EVENT_KINDS:
+            raise ConfigError(f"[alerts].events: expected a list of {list(EVENT_KINDS)}, got {list(events)!r}")
+    mc = a.num("min_confidence", 0.0)
+    if mc > 1:
+        raise ConfigError(f"[alerts].min_confidence: expected a number in [0, 1], got {mc}")
+    rules = AlertRules(events=events, min_confidence=mc, vessels=a.strs("vessels"), ports=a.strs("ports"))
+    a.done()
+
+    sources_raw = top.get("sources", [])
+    if not isinstance(sources_raw, list):
+        raise ConfigError(f"[[sources]]: expected an array of tables ([[sources]]), got {sources_raw!r}")
+    stypes = [x.get("type") if isinstance(x, dict) else None for x in sources_raw]
+    sources = tuple(_source(_Table(x, f"[[sources]][{i}]", env), i, base, stypes) for i, x in enumerate(sources_raw))
+    sinks_raw = top.get("sinks", [])
+    if not isinstance(sinks_raw, list):
+        raise ConfigError(f"[[sinks]]: expected an array of tables ([[sinks]]), got {sinks_raw!r}")
+    types = [x.get("type") if isinstance(x, dict) else None for x in sinks_raw]
+    sinks = tuple(_sink(_Table(x, f"[[sinks]][{i}]", env), i, base, types) for i, x in enumerate(sinks_raw))
+    for what, items in (("sources", sources), ("sinks", sinks)):
+        names = [x.name for x in items]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(f"[[{what}]]: names must be unique; repeated: {dup}")
+    top.done()
+    return Config(
+        state_url=Secret(url),
+        schedule=schedule,
+        detect=detect,
+        alerts=rules,
+        sources=sources,
+        sinks=sinks,
+        once_listen_s=once_listen_s,
+        feed_flush_s=feed_flush_s,
+        quarantine_csv=quarantine_csv,
+        deliver_timeout_s=deliver_timeout_s,
+        path=path,
+    )
+
+
+def _normalise_db_url(url: str, base: Path, where: str) -> str:
+    """sqlite paths relative to the config file; ``postgresql://`` uses psycopg 3."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        prefix = url.split(":///", 1)
+        if len(prefix) != 2:
+            raise ConfigError(f"{where}: expected sqlite:///path/to/state.db, got {url!r}")
+        p = prefix[1]
+        if p and p != ":memory:" and not p.startswith("/"):
+            p = str(base / p)
+        return f"sqlite:///{p}"
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql+psycopg:" + url.split(":", 1)[1]
+    if scheme.startswith("postgresql+"):
+        return url
+    raise ConfigError(f"{where}: expected a sqlite:/// or postgresql:// URL, got {redact_url(url)!r}")
+
+
+def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a TOML config file; relative paths are relative to its folder."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    try:
+        return parse_config(data, base=p.resolve().parent, env=env, path=p)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None

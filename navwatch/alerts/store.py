@@ -1,0 +1,456 @@
+"""The watcher's state store: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+Tables (all prefixed ``nw_``):
+
+``nw_lock``            one row: the tick counter. A tick's commit bumps it only if it still has
+                       the value the tick started from (optimistic concurrency: two watchers on
+                       one database never both commit the same tick).
+``nw_inputs``          what has been consumed, per source and key: byte offset, size, mtime,
+                       content hash, rows taken, status; for HTTP sources the newest row time and
+                       ETag; for live feeds the carried-over incomplete multi-part sentence.
+``nw_feed_buffer``     live-feed lines received between ticks (appended by the listener in short
+                       transactions of their own, deleted by the tick that consumes them).
+``nw_detector_state``  the detector's :class:`~navwatch.detect.DetectorState` as two Parquet blobs.
+``nw_events``          every event seen: its first alert id, revision and last content.
+``nw_alerts``          the outbox: alert id, event id, kind (new/update/retraction), JSON payload.
+``nw_deliveries``      one row per (alert, sink): status, attempts, next attempt time.
+``nw_quarantine``      rejected input rows and files with a reason.
+
+A tick reads a snapshot, computes outside any transaction, then commits everything it consumed,
+the new detector state and the alerts in **one** transaction (:meth:`Store.commit_tick`).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+
+from ..detect import DetectorState
+from ..errors import NavwatchError
+from .config import redact_url
+
+__all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
+
+SCHEMA_VERSION = 1
+
+md = sa.MetaData()
+_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+lock_t = sa.Table(
+    "nw_lock", md,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+inputs_t = sa.Table(
+    "nw_inputs", md,
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(2000), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),  # partial | done | quarantined | pending
+    sa.Column("format", sa.String(20)),
+    sa.Column("offset_bytes", sa.BigInteger, nullable=False, default=0),
+    sa.Column("lines", sa.BigInteger, nullable=False, default=0),
+    sa.Column("rows", sa.BigInteger, nullable=False, default=0),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("mtime_ns", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("seen_size", sa.BigInteger),
+    sa.Column("seen_mtime_ns", sa.BigInteger),
+    sa.Column("high_water_ns", sa.BigInteger),
+    sa.Column("etag", sa.Text),
+    sa.Column("carry", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+feed_t = sa.Table(
+    "nw_feed_buffer", md,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("received_ns", sa.BigInteger, nullable=False),
+    sa.Column("n_lines", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)  # fmt: skip
+detector_t = sa.Table(
+    "nw_detector_state", md,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("rows", sa.LargeBinary, nullable=False),
+    sa.Column("emitted", sa.LargeBinary, nullable=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+events_t = sa.Table(
+    "nw_events", md,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("first_alert_id", sa.String(64)),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # seen | alerted | retracted
+    sa.Column("sig", sa.Text, nullable=False),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+alerts_t = sa.Table(
+    "nw_alerts", md,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("alert_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("event_id", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("ref_alert_id", sa.String(64)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)  # fmt: skip
+deliveries_t = sa.Table(
+    "nw_deliveries", md,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("sink", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | delivered | rejected
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.Float, nullable=False, default=0.0),
+    sa.Column("last_error", sa.Text),
+    sa.Column("delivered_at", sa.Float),
+    sa.Index("ix_nw_deliveries_sink_status_seq", "sink", "status", "seq"),
+)  # fmt: skip
+quarantine_t = sa.Table(
+    "nw_quarantine", md,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("source", sa.String(200)),
+    sa.Column("file", sa.Text),
+    sa.Column("line", sa.BigInteger),
+    sa.Column("code", sa.String(64)),
+    sa.Column("reason", sa.Text),
+    sa.Column("raw", sa.Text),
+    sa.Column("created_at", sa.Float),
+)  # fmt: skip
+
+
+class StateError(NavwatchError):
+    """The state database cannot be used (unreachable, wrong schema version)."""
+
+
+class StateConflict(NavwatchError):
+    """Another watcher committed a tick since this one read its snapshot; nothing was written."""
+
+
+# ----------------------------------------------------------------------------------------------
+# detector state <-> bytes
+
+
+def _to_parquet(df: pd.DataFrame) -> bytes:
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == object:
+            vals = df[c].dropna()
+            if len(vals) and all(isinstance(v, bool) for v in vals):
+                df[c] = df[c].astype("boolean")
+            elif len(vals) and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+                df[c] = df[c].astype("Int64")
+            elif len(vals) and all(isinstance(v, float) for v in vals):
+                df[c] = df[c].astype("float64")
+            else:
+                df[c] = df[c].astype("string")
+    buf = io.BytesIO()
+    df.reset_index(drop=True).to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _from_parquet(blob: bytes) -> pd.DataFrame:
+    df = pd.read_parquet(io.BytesIO(blob))
+    for c in df.columns:
+        dt = df[c].dtype
+        if isinstance(dt, pd.BooleanDtype) or (isinstance(dt, pd.Int64Dtype) and c in ("src_line",)):
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+def encode_state(state: DetectorState) -> tuple[bytes, bytes]:
+    """The detector state as two Parquet blobs (``rows``, ``emitted``)."""
+    return _to_parquet(state.rows), _to_parquet(state.emitted)
+
+
+def decode_state(rows: bytes | None, emitted: bytes | None) -> DetectorState:
+    """Inverse of :func:`encode_state`; no blobs give a fresh state."""
+    if not rows:
+        return DetectorState()
+    st = DetectorState(rows=_from_parquet(rows), emitted=_from_parquet(emitted or b""))
+    r = st.rows
+    for c in ("kind", "port", "source", "src_file"):
+        if c in r.columns:
+            r[c] = r[c].astype(object).where(r[c].notna(), None)
+    return st
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What a tick reads before computing: tick counter, consumed inputs, detector state and
+    buffered live-feed rows (``feed``: id, source, received_ns, data; in arrival order)."""
+
+    tick: int
+    inputs: dict[tuple[str, str], dict[str, Any]]
+    state: DetectorState
+    feed: list[tuple[int, str, int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Outgoing:
+    """One alert waiting for one sink."""
+
+    seq: int
+    alert_id: str
+    kind: str
+    ref_alert_id: str | None
+    payload: str
+    attempts: int
+    next_attempt_at: float
+
+
+class Store:
+    """State database access. ``url`` is a SQLAlchemy URL (``sqlite:///...`` or
+    ``postgresql+psycopg://...``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        try:
+            if self.is_sqlite:
+                self.engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+                sa_event.listen(self.engine, "connect", _sqlite_connect)
+                sa_event.listen(self.engine, "begin", _sqlite_begin)
+            else:
+                self.engine = sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StateError(f"state database {redact_url(url)}: {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"Store({redact_url(self.url)!r})"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A write transaction (SQLite: ``BEGIN IMMEDIATE``, so writers queue instead of failing)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(nw_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def create(self) -> None:
+        """Create the tables if missing (idempotent, safe with concurrent watchers)."""
+        try:
+            md.create_all(self.engine, checkfirst=True)
+        except sa.exc.OperationalError as exc:
+            raise StateError(f"state database {redact_url(self.url)}: cannot connect or create tables: {exc.orig}") from None
+        except sa.exc.IntegrityError:  # a concurrent create won the race
+            pass
+        except sa.exc.ProgrammingError as exc:  # PG: concurrent CREATE TABLE of the same name
+            if "already exists" not in str(exc):
+                raise
+        try:
+            with self.write() as c:
+                row = c.execute(sa.select(lock_t.c.schema_version).where(lock_t.c.id == 1)).first()
+                if row is None:
+                    c.execute(sa.insert(lock_t).values(id=1, tick=0, schema_version=SCHEMA_VERSION, updated_at=time.time()))
+        except sa.exc.IntegrityError:  # another watcher inserted it first
+            row = None
+        if row is not None and row[0] != SCHEMA_VERSION:
+            raise StateError(f"state database {redact_url(self.url)}: schema version {row[0]}, this navwatch expects {SCHEMA_VERSION}")
+
+    # -- live feed buffer -------------------------------------------------------------------------
+    def append_feed(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
+        """Append buffered live lines: (source, received_ns, n_lines, data) per row."""
+        rows = [dict(source=s, received_ns=t, n_lines=n, data=d) for s, t, n, d in rows]
+        if rows:
+            with self.write() as c:
+                c.execute(sa.insert(feed_t), rows)
+
+    def feed_backlog(self) -> int:
+        with self.read() as c:
+            return int(c.execute(sa.select(sa.func.coalesce(sa.func.sum(feed_t.c.n_lines), 0))).scalar_one())
+
+    # -- tick -------------------------------------------------------------------------------------
+    def snapshot(self, *, feed_limit_lines: int | None = None) -> Snapshot:
+        with self.read() as c:
+            tick = int(c.execute(sa.select(lock_t.c.tick).where(lock_t.c.id == 1)).scalar_one())
+            inputs = {(r.source, r.key): dict(r._mapping) for r in c.execute(sa.select(inputs_t))}
+            st = c.execute(sa.select(detector_t.c.rows, detector_t.c.emitted).where(detector_t.c.id == 1)).first()
+            feed = []
+            total = 0
+            for r in c.execute(sa.select(feed_t.c.id, feed_t.c.source, feed_t.c.received_ns, feed_t.c.data, feed_t.c.n_lines).order_by(feed_t.c.id)):
+                feed.append((int(r.id), r.source, int(r.received_ns), r.data))
+                total += int(r.n_lines)
+                if feed_limit_lines is not None and total >= feed_limit_lines:
+                    break
+        state = decode_state(st[0], st[1]) if st is not None else DetectorState()
+        return Snapshot(tick=tick, inputs=inputs, state=state, feed=feed)
+
+    def commit_tick(
+        self,
+        snap: Snapshot,
+        *,
+        inputs: Iterable[dict[str, Any]] = (),
+        feed_ids: Iterable[int] = (),
+        state: DetectorState | None = None,
+        quarantine: pd.DataFrame | None = None,
+        plan=None,
+        sinks: Iterable[str] = (),
+        now: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Commit one tick atomically; returns the alerts enqueued.
+
+        ``plan(prior_events) -> (alerts, event_rows)`` is called inside the transaction with the
+        stored rows of the events it asks about (see :func:`navwatch.alerts.alerting.plan_alerts`).
+        Raises :class:`StateConflict` (writing nothing) if another tick committed meanwhile.
+        """
+        now = time.time() if now is None else now
+        sinks = list(sinks)
+        with self.write() as c:
+            res = c.execute(
+                sa.update(lock_t).where(lock_t.c.id == 1, lock_t.c.tick == snap.tick).values(tick=snap.tick + 1, updated_at=now)
+            )
+            if res.rowcount != 1:
+                raise StateConflict(f"tick {snap.tick} was committed by another watcher; nothing written")
+            tick = snap.tick + 1
+            for row in inputs:
+                key = {"source": row["source"], "key": row["key"]}
+                vals = {k: v for k, v in row.items() if k not in key}
+                vals["updated_at"] = now
+                if (row["source"], row["key"]) in snap.inputs:
+                    c.execute(sa.update(inputs_t).where(inputs_t.c.source == key["source"], inputs_t.c.key == key["key"]).values(**vals))
+                else:
+                    c.execute(sa.insert(inputs_t).values(**key, **{"offset_bytes": 0, "lines": 0, "rows": 0, **vals}))
+            ids = sorted(set(feed_ids))
+            for i in range(0, len(ids), 500):
+                c.execute(sa.delete(feed_t).where(feed_t.c.id.in_(ids[i : i + 500])))
+            if state is not None:
+                blob_rows, blob_emitted = encode_state(state)
+                vals = dict(rows=blob_rows, emitted=blob_emitted, tick=tick, updated_at=now)
+                if c.execute(sa.update(detector_t).where(detector_t.c.id == 1).values(**vals)).rowcount == 0:
+                    c.execute(sa.insert(detector_t).values(id=1, **vals))
+            if quarantine is not None and len(quarantine):
+                q = quarantine
+                c.execute(
+                    sa.insert(quarantine_t),
+                    [
+                        dict(tick=tick, source=_s(s), file=_s(f), line=None if pd.isna(ln) else int(ln), code=_s(cd), reason=_s(rs), raw=_s(rw), created_at=now)
+                        for s, f, ln, cd, rs, rw in zip(q["source"], q["file"], q["line"], q["code"], q["reason"], q["raw"], strict=True)
+                    ],
+                )
+            alerts: list[dict[str, Any]] = []
+            if plan is not None:
+                alerts = self._enqueue(c, plan, sinks, tick, now)
+        return alerts
+
+    def _enqueue(self, c: sa.Connection, plan, sinks: list[str], tick: int, now: float) -> list[dict[str, Any]]:
+        def prior(event_ids: list[str]) -> dict[str, dict[str, Any]]:
+            out: dict[str, dict[str, Any]] = {}
+            for i in range(0, len(event_ids), 500):
+                for r in c.execute(sa.select(events_t).where(events_t.c.event_id.in_(event_ids[i : i + 500]))):
+                    out[r.event_id] = dict(r._mapping)
+            return out
+
+        alerts, event_rows = plan(prior)
+        for ev in event_rows:
+            vals = {k: v for k, v in ev.items() if k != "event_id"}
+            vals["updated_at"] = now
+            if c.execute(sa.update(events_t).where(events_t.c.event_id == ev["event_id"]).values(**vals)).rowcount == 0:
+                c.execute(sa.insert(events_t).values(event_id=ev["event_id"], **vals))
+        if not alerts:
+            return []
+        seq = int(c.execute(sa.select(sa.func.coalesce(sa.func.max(alerts_t.c.seq), 0))).scalar_one())
+        out = []
+        for a in alerts:
+            seq += 1
+            row = dict(seq=seq, alert_id=a["alert_id"], event_id=a["event_id"], kind=a["kind"], ref_alert_id=a.get("ref_alert_id"), payload=a["payload"], tick=tick, created_at=now)
+            c.execute(sa.insert(alerts_t).values(**row))
+            for s in sinks:
+                c.execute(sa.insert(deliveries_t).values(alert_id=a["alert_id"], sink=s, seq=seq, status="pending", attempts=0, next_attempt_at=0.0))
+            out.append(row)
+        return out
+
+    # -- delivery ---------------------------------------------------------------------------------
+    def pending_count(self, sinks: Iterable[str]) -> int:
+        """Undelivered (alert, sink) pairs for these sinks. A sink added to the config later
+        receives only alerts enqueued after it was added."""
+        with self.read() as c:
+            return int(c.execute(sa.select(sa.func.count()).select_from(deliveries_t).where(deliveries_t.c.status == "pending", deliveries_t.c.sink.in_(list(sinks)))).scalar_one())
+
+    def pending(self, sink: str, limit: int = 200) -> list[Outgoing]:
+        """The oldest undelivered alerts for ``sink``, in enqueue order."""
+        j = deliveries_t.join(alerts_t, deliveries_t.c.alert_id == alerts_t.c.alert_id)
+        q = (
+            sa.select(deliveries_t.c.seq, alerts_t.c.alert_id, alerts_t.c.kind, alerts_t.c.ref_alert_id, alerts_t.c.payload, deliveries_t.c.attempts, deliveries_t.c.next_attempt_at)
+            .select_from(j)
+            .where(deliveries_t.c.sink == sink, deliveries_t.c.status == "pending")
+            .order_by(deliveries_t.c.seq)
+            .limit(limit)
+        )
+        with self.read() as c:
+            return [Outgoing(*r) for r in c.execute(q)]
+
+    def mark(self, alert_id: str, sink: str, *, status: str, attempts: int, next_attempt_at: float = 0.0, error: str | None = None, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self.write() as c:
+            c.execute(
+                sa.update(deliveries_t)
+                .where(deliveries_t.c.alert_id == alert_id, deliveries_t.c.sink == sink)
+                .values(status=status, attempts=attempts, next_attempt_at=next_attempt_at, last_error=error, delivered_at=now if status == "delivered" else None)
+            )
+
+    # -- inspection (CLI, tests) ------------------------------------------------------------------
+    def alerts(self) -> pd.DataFrame:
+        with self.read() as c:
+            return pd.read_sql(sa.select(alerts_t).order_by(alerts_t.c.seq), c)
+
+    def deliveries(self) -> pd.DataFrame:
+        with self.read() as c:
+            return pd.read_sql(sa.select(deliveries_t).order_by(deliveries_t.c.seq, deliveries_t.c.sink), c)
+
+    def inputs(self) -> pd.DataFrame:
+        with self.read() as c:
+            return pd.read_sql(sa.select(inputs_t).order_by(inputs_t.c.source, inputs_t.c.key), c)
+
+    def quarantine(self) -> pd.DataFrame:
+        with self.read() as c:
+            return pd.read_sql(sa.select(quarantine_t).order_by(quarantine_t.c.id), c)
+
+    def tick_count(self) -> int:
+        with self.read() as c:
+            return int(c.execute(sa.select(lock_t.c.tick).where(lock_t.c.id == 1)).scalar_one())
+
+
+def _s(v: Any) -> str | None:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return str(v)
+
+
+def _sqlite_connect(dbapi_con, _record) -> None:
+    dbapi_con.isolation_level = None  # transactions are begun explicitly (below)
+    cur = dbapi_con.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("nw_write") else "BEGIN")

@@ -1,0 +1,225 @@
+"""The watcher: ticks that consume input, update detector state and enqueue alerts, then deliver.
+
+A tick (:meth:`Watcher.tick`):
+
+1. reads a snapshot of the state database (tick counter, consumed inputs, detector state,
+   buffered live lines) in a short read transaction;
+2. outside any transaction: reads new input from every source, decodes the live lines, runs
+   incremental detection from the stored state, and plans alerts;
+3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
+   new detector state, the event bookkeeping and the alerts with one delivery row per sink. The
+   commit first bumps the tick counter only if it still holds the snapshot's value, so a
+   concurrent watcher's tick cannot be applied twice; a crash anywhere before the commit leaves
+   the database as it was, and the next tick reads the same input again.
+
+Then :meth:`Watcher.deliver` sends queued alerts outside the transaction and marks each
+delivery; a crash between sending and marking re-sends the same alert id (at-least-once).
+The heavy work happens outside the write transaction so that live-feed listeners, which append
+to the buffer in their own short transactions, never wait long.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import schema
+from ..detect import detect_port_events
+from ..detect.zoneindex import ZoneIndex
+from ..ports import load_ports
+from ..quarantine import Quarantine
+from ..registry import load_registry
+from .alerting import plan_alerts
+from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
+from .sinks import deliver, make_sink
+from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, decode_feed, fetch_http, read_directory
+from .store import StateConflict, Store
+
+__all__ = ["TickReport", "Watcher", "run_scheduled"]
+
+log = logging.getLogger("navwatch.watch")
+
+#: At most this many buffered live lines are consumed by one tick (the rest by the next).
+MAX_FEED_LINES_PER_TICK = 2_000_000
+
+
+@dataclass
+class TickReport:
+    tick: int
+    rows: int = 0
+    events: int = 0
+    alerts: list[dict] = field(default_factory=list)
+    quarantined: int = 0
+    inputs: int = 0
+    seconds: float = 0.0
+
+
+class Watcher:
+    """Runs ticks for one configuration. ``start_feeds()`` starts the live-feed listeners."""
+
+    def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
+        self.cfg = cfg
+        self.store = store or Store(cfg.state_url.reveal())
+        self.store.create()
+        d = cfg.detect
+        self.registry = load_registry(d.registry)
+        self.zones = ZoneIndex(load_ports(d.ports, default_radius_km=d.port_radius_km), d.params.exit_margin_km)
+        self.sinks = [make_sink(s) for s in cfg.sinks]
+        self.buffer: FeedBuffer | None = None
+        self.feeds: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
+
+    # -- live feeds -------------------------------------------------------------------------------
+    def start_feeds(self) -> None:
+        feeds = [s for s in self.cfg.sources if isinstance(s, TcpSource | UdpSource)]
+        if not feeds or self.buffer is not None:
+            return
+        self.buffer = FeedBuffer(self.store, self.cfg.feed_flush_s).start()
+        for s in feeds:
+            t = TcpFeed(s, self.buffer) if isinstance(s, TcpSource) else UdpFeed(s, self.buffer)
+            t.start()
+            self.feeds.append(t)
+
+    def stop_feeds(self) -> None:
+        for t in self.feeds:
+            t.stop()  # type: ignore[attr-defined]
+        for t in self.feeds:
+            t.join(timeout=5)
+        self.feeds = []
+        if self.buffer is not None:
+            self.buffer.close()
+            self.buffer = None
+
+    # -- one tick ---------------------------------------------------------------------------------
+    def tick(self, now: float | None = None) -> TickReport:
+        with self._tick_lock:
+            return self._tick(time.time() if now is None else now)
+
+    def _tick(self, now: float) -> TickReport:
+        t0 = time.perf_counter()
+        snap = self.store.snapshot(feed_limit_lines=MAX_FEED_LINES_PER_TICK)
+        log.info("tick %d: start", snap.tick + 1)
+        chunks: list[Chunk] = []
+        for src in self.cfg.sources:
+            if isinstance(src, DirectorySource):
+                chunks.extend(read_directory(src, snap.inputs, now))
+            elif isinstance(src, HttpSource):
+                c = fetch_http(src, snap.inputs.get((src.name, redact_url(src.url))))
+                if c is not None:
+                    chunks.append(c)
+        if snap.feed or any(k == "feed" and (r.get("carry") or "") for (_, k), r in snap.inputs.items()):
+            chunks.extend(decode_feed(snap.feed, snap.inputs))
+
+        frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
+        obs = schema.concat(frames) if frames else None
+        qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
+        state = None
+        events = pd.DataFrame()
+        if obs is not None and len(obs):
+            dq = Quarantine()
+            det = detect_port_events(
+                obs, self.zones, self.registry, params=self.cfg.detect.params, all_vessels=self.cfg.detect.all_vessels,
+                state=snap.state, quarantine=dq,
+            )  # fmt: skip
+            state, events = det.state, det.events
+            if len(dq):
+                f = dq.to_frame()
+                f.insert(0, "source", "detect")
+                qparts.append(f)
+        quarantine = pd.concat(qparts, ignore_index=True) if qparts else None
+        detected_at = pd.Timestamp(now, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+        plan = plan_alerts(events, self.cfg.alerts, detected_at) if len(events) else None
+        feed_ids = [i for c in chunks for i in c.feed_ids]
+        alerts = self.store.commit_tick(
+            snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
+            quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
+        )  # fmt: skip
+        rep = TickReport(
+            tick=snap.tick + 1, rows=0 if obs is None else len(obs), events=len(events), alerts=alerts,
+            quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks), seconds=time.perf_counter() - t0,
+        )  # fmt: skip
+        log.info(
+            "tick %d: committed: %d input(s), %d observation(s), %d event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
+            rep.tick, rep.inputs, rep.rows, rep.events, len(alerts), rep.quarantined, rep.seconds,
+        )  # fmt: skip
+        if quarantine is not None and len(quarantine):
+            for code, n in quarantine["code"].value_counts().items():
+                log.warning("tick %d: quarantined %d row(s): %s", rep.tick, n, code)
+            if self.cfg.quarantine_csv is not None:
+                _append_csv(quarantine, self.cfg.quarantine_csv)
+        return rep
+
+    def deliver(self, timeout_s: float | None = None) -> dict:
+        return deliver(self.store, self.sinks, timeout_s=timeout_s or self.cfg.deliver_timeout_s, stop=self._stop)
+
+    def run_once(self) -> TickReport | None:
+        """One tick then delivery. A tick that lost a race with another watcher is skipped."""
+        try:
+            rep = self.tick()
+        except StateConflict as exc:
+            log.warning("%s", exc)
+            rep = None
+        self.deliver()
+        return rep
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self.stop_feeds()
+        for s in self.sinks:
+            s.close()
+        self.store.dispose()
+
+
+def _append_csv(q: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    q.to_csv(path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+
+
+def _job(watcher: Watcher) -> None:
+    try:
+        watcher.run_once()
+    except Exception:  # keep the schedule running; the next tick retries from the database
+        log.exception("tick failed; the next tick retries from the last commit")
+
+
+def run_scheduled(watcher: Watcher) -> None:
+    """Run ticks on the configured APScheduler 3 schedule until SIGINT/SIGTERM."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    sch = watcher.cfg.schedule
+    trigger = (
+        CronTrigger.from_crontab(sch.cron, timezone=sch.timezone)
+        if sch.kind == "cron"
+        else IntervalTrigger(seconds=sch.interval_s, timezone=sch.timezone)
+    )
+    scheduler = BlockingScheduler(timezone=sch.timezone)
+    scheduler.add_job(
+        _job, trigger, args=[watcher], id="navwatch-tick", max_instances=1, coalesce=True,
+        misfire_grace_time=None, next_run_time=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+    )  # fmt: skip
+
+    def _shutdown(signum, _frame) -> None:
+        log.info("signal %s: stopping after the current tick", signum)
+        watcher.stop()
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    old = {s: signal.signal(s, _shutdown) for s in (signal.SIGINT, signal.SIGTERM)}
+    watcher.start_feeds()
+    log.info("watching: %s; state %s", sch.cron if sch.kind == "cron" else f"every {sch.interval_s:g} s", redact_url(watcher.cfg.state_url.reveal()))
+    try:
+        scheduler.start()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        watcher.close()

@@ -1,0 +1,201 @@
+"""Sources: growing files resumed at line boundaries (NMEA multi-part messages never cut, CSV
+headers restored), whole-file formats read once complete, replaced files, HTTP polling."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+import pytest
+
+from navwatch.alerts import Watcher, parse_config
+from navwatch.alerts.sources import decode_feed, incomplete_tail
+from navwatch.io.nmea import parse_lines
+from navwatch.quarantine import Quarantine
+
+from .alert_servers import SAMPLE_AIS, free_port
+from .nmea_factory import PORTS_CSV, T0, departure_lines
+
+
+def _watcher(tmp_path, sources, **detect):
+    (tmp_path / "ports.csv").write_text(PORTS_CSV)
+    cfg = parse_config(
+        {"state": {"url": "sqlite:///state.db"}, "detect": {"ports": "ports.csv", "all_vessels": True, **detect}, "sources": sources, "sinks": [{"type": "jsonl", "path": "a.jsonl"}]},
+        base=tmp_path,
+    )
+    return Watcher(cfg)
+
+
+def test_nmea_file_cut_inside_a_multipart_message_is_read_whole(tmp_path):
+    """The real SoCal file, written in pieces cut inside two-part type-5 messages: the same
+    rows and quarantine as reading it in one go."""
+    lines = SAMPLE_AIS.read_text().splitlines()
+    wq = Quarantine()
+    whole = parse_lines(lines, quarantine=wq)
+    multipart_starts = [i for i, ln in enumerate(lines) if ",2,1," in ln]
+    cuts = [multipart_starts[k] + 1 for k in (3, 40, 120)]  # just after fragment 1
+    (tmp_path / "in").mkdir()
+    w = _watcher(tmp_path, [{"type": "directory", "path": "in"}])
+    f = tmp_path / "in" / "sample.ais"
+    prev, rows = 0, 0
+    for c in [*cuts, len(lines)]:
+        with open(f, "a") as fh:
+            fh.write("".join(ln + "\n" for ln in lines[prev:c]))
+        prev = c
+        rows += w.tick().rows
+    assert rows == len(whole)
+    q = w.store.quarantine()
+    q = q[q["source"] != "detect"]  # position jumps judged by the detector
+    assert q["code"].value_counts().to_dict() == wq.counts().to_dict()  # the file's own lost fragments, no more
+    assert sorted(q["line"]) == sorted(wq.to_frame()["line"])
+    inp = w.store.inputs().iloc[0]
+    assert inp["lines"] == len(lines) and inp["rows"] == len(whole)
+    w.close()
+
+
+def test_feed_carries_an_incomplete_multipart_message_to_the_next_tick():
+    lines = [ln for ln in SAMPLE_AIS.read_text().splitlines() if ln.strip()][:400]
+    k = next(i for i, ln in enumerate(lines) if ",2,1," in ln) + 1
+    first = decode_feed([(1, "rx", 0, "\n".join(lines[:k]))], {})
+    assert first[0].input["carry"] == lines[k - 1]
+    known = {("rx", "feed"): first[0].input}
+    second = decode_feed([(2, "rx", 0, "\n".join(lines[k:]))], known)
+    assert len(first[0].obs) + len(second[0].obs) == len(parse_lines(lines))
+    assert second[0].input["lines"] == len(lines) and second[0].input["carry"] == ""
+    assert incomplete_tail([]) == 0
+
+
+def test_growing_csv_keeps_header_and_line_numbers(tmp_path):
+    (tmp_path / "in").mkdir()
+    w = _watcher(tmp_path, [{"type": "directory", "path": "in"}])
+    rows = ["time,mmsi,lat,lon,sog_kn"]
+    for ln in departure_lines(273000010):
+        r = parse_lines([ln]).iloc[0]
+        rows.append(f"{r['time'].isoformat()},273000010,{r['lat']:.6f},{r['lon']:.6f},{r['sog_kn']}")
+    rows.insert(5, "2024-12-02T06:20:00Z,273000010,not-a-lat,-40.0,0")  # a bad row on line 6
+    f = tmp_path / "in" / "pos.csv"
+    f.write_text("\n".join(rows[:4]) + "\n" + rows[4][:10])
+    assert w.tick().rows == 3
+    with open(f, "a") as fh:
+        fh.write(rows[4][10:] + "\n" + "\n".join(rows[5:]) + "\n")
+    rep = w.tick()
+    assert rep.rows == len(rows) - 2 - 3 and len(rep.alerts) == 1
+    q = w.store.quarantine()
+    assert list(q["line"]) == [6] and q["file"].iloc[0] == str(f)
+    assert w.store.inputs().iloc[0]["rows"] == len(rows) - 2
+    w.close()
+
+
+def test_parquet_is_read_once_complete_and_again_when_replaced(tmp_path):
+    (tmp_path / "in").mkdir()
+    w = _watcher(tmp_path, [{"type": "directory", "path": "in", "settle_s": 30}])
+    obs = parse_lines(departure_lines(273000020))
+    f = tmp_path / "in" / "obs.parquet"
+    obs.to_parquet(f)
+    assert w.tick().rows == 0  # just written: not settled, not seen before
+    rep = w.tick()  # unchanged since the previous tick: complete
+    assert rep.rows == len(obs) and len(rep.alerts) == 1
+    assert w.tick().rows == 0
+    os.utime(f, None)  # touched, same content: not read again
+    w.tick()
+    assert w.tick().rows == 0
+    obs2 = parse_lines(departure_lines(273000021, T0 + 86400))
+    obs2.to_parquet(f)
+    old = time.time() - 60
+    os.utime(f, (old, old))
+    rep = w.tick()
+    assert rep.rows == len(obs2) and len(rep.alerts) == 1
+    w.close()
+
+
+def test_replaced_line_file_is_read_from_the_start(tmp_path):
+    (tmp_path / "in").mkdir()
+    w = _watcher(tmp_path, [{"type": "directory", "path": "in"}])
+    f = tmp_path / "in" / "a.nmea"
+    f.write_text("\n".join(departure_lines(273000030)) + "\n")
+    assert len(w.tick().alerts) == 1
+    f.write_text("\n".join(departure_lines(273000031, T0 + 86400)[:5]) + "\n")  # rotated: shorter, new content
+    assert w.tick().rows == 5
+    w.close()
+
+
+class _Http:
+    def __init__(self):
+        self.body, self.ctype, self.etag, self.hits = b"", "text/csv", None, 0
+        self.port = free_port()
+        srv = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self):
+                srv.hits += 1
+                if srv.etag and self.headers.get("If-None-Match") == srv.etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", srv.ctype)
+                if srv.etag:
+                    self.send_header("ETag", srv.etag)
+                self.send_header("Content-Length", str(len(srv.body)))
+                self.end_headers()
+                self.wfile.write(srv.body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def http():
+    h = _Http()
+    yield h
+    h.close()
+
+
+def _records(mmsi, t0=T0):
+    df = parse_lines(departure_lines(mmsi, t0))
+    return [{"time": t.isoformat(), "mmsi": mmsi, "lat": la, "lon": lo, "sog_kn": s} for t, la, lo, s in zip(df["time"], df["lat"], df["lon"], df["sog_kn"], strict=True)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_http_source_polls_new_rows_only(tmp_path, http, fmt):
+    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}])
+    recs = _records(273000040)
+
+    def serve(rs):
+        if fmt == "csv":
+            http.body, http.ctype = pd.DataFrame(rs).to_csv(index=False).encode(), "text/csv"
+        else:
+            http.body, http.ctype = json.dumps({"observations": rs}).encode(), "application/json"
+
+    serve(recs[:8])  # a sliding window of the latest positions
+    assert w.tick().rows == 8
+    assert w.tick().rows == 0  # same body
+    serve(recs[4:])  # overlaps what was consumed
+    rep = w.tick()
+    assert rep.rows == len(recs) - 8 and len(rep.alerts) == 1
+    http.etag = '"v3"'
+    assert w.tick().rows == 0 and w.tick().rows == 0  # 304 Not Modified
+    inp = w.store.inputs().iloc[0]
+    assert inp["rows"] == len(recs) and "abc" not in inp["key"]
+    w.close()
+
+
+def test_http_source_down_or_bad_keeps_running(tmp_path, http):
+    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{free_port()}/down"}, {"type": "http", "name": "bad", "url": f"http://127.0.0.1:{http.port}/x"}])
+    http.body, http.ctype = b"{not json", "application/json"
+    rep = w.tick()
+    assert rep.rows == 0
+    q = w.store.quarantine()
+    assert list(q["code"]) == ["unreadable_response"] and "JSON" in q["reason"].iloc[0]
+    w.close()
