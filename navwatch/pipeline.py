@@ -50,6 +50,7 @@ def detect_files(
     progress: Callable[[str, int, int], None] | None = None,
     engine: str = "memory",
     memory_limit_mb: float = 2048,
+    with_states: bool = False,
 ) -> DetectRun:
     """Read every input (format auto-detected), then detect port events.
 
@@ -63,7 +64,9 @@ def detect_files(
     zones = load_ports(ports, default_radius_km=port_radius_km)
     if engine == "memory":
         obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
-        det = detect_port_events(obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine)
+        det = detect_port_events(
+            obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine, with_states=with_states
+        )
         return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
     if engine == "out-of-core":
         from .scale import detect_partitioned

@@ -119,6 +119,11 @@ def test_demo_reproduces_the_tartus_case(tmp_path):
     assert res.returncode == 0, res.stderr
     ev = pd.read_csv(tmp_path / "out" / "events.csv")
     assert "Tartus" in res.stdout
+    for name in ("dispersal.csv", "dispersal.fleet.csv", "report.html"):
+        assert (tmp_path / "out" / name).stat().st_size > 1000
+    fleet = pd.read_csv(tmp_path / "out" / "dispersal.fleet.csv")
+    assert fleet["n_in_port"].max() == 6 and fleet["n_offshore"].max() == 2
+    assert "<script src=" not in (tmp_path / "out" / "report.html").read_text()  # offline
     first = ev[ev["time_latest"] <= "2024-12-03T08:30:00Z"]
     departures = first[(first["event"] == "departure") & (first["tier"] == "harbour")]
     # all six leave the harbour between the 1 Dec image and the 3 Dec image ...

@@ -18,11 +18,40 @@ def demo(
     output_dir: Path = typer.Option(Path("demo-out"), "--output-dir", "-o", help="Folder for the demo outputs."),
 ) -> None:
     """Run the Tartus case: imagery 30 Nov 2024 shows all six ships in port, ... 10 Dec two
-    frigates offshore. Writes events.csv (and the quarantine, if any) and prints a summary."""
-    run = detect_files(demo_inputs())
+    frigates offshore. Writes the events table, the fleet dispersal (per vessel and per fleet,
+    every 6 h) and a self-contained HTML map report, and prints a summary."""
+    from ..dispersal import DispersalParams, fleet_dispersal
+    from ..pipeline_dispersal import write_dispersal
+    from ..report import map_report, save_report
+
+    run = detect_files(demo_inputs(), with_states=True)
+    det = run.detection
     output_dir.mkdir(parents=True, exist_ok=True)
     write_table(run.events, output_dir / "events.csv")
     if len(run.quarantine):
         run.quarantine.write(output_dir / "quarantine.csv")
+    disp = fleet_dispersal(det.states, run.zones, run.registry, port="Tartus", params=DispersalParams(every="6h"))
+    write_dispersal(disp, output_dir / "dispersal.csv")
+    m = map_report(det.states, det.events, run.zones, run.registry, fleet=disp.fleet, port="Tartus", offline=True)
+    save_report(m, output_dir / "report.html", offline=True)
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
-    out.print(f"outputs in {output_dir}/: events.csv", highlight=False)
+    _print_fleet(disp.fleet)
+    out.print(
+        f"outputs in {output_dir}/: events.csv, dispersal.csv, dispersal.fleet.csv, report.html (offline)",
+        highlight=False,
+    )
+
+
+def _print_fleet(fleet) -> None:
+    """Fleet status counts at the steps where they change."""
+    from rich.table import Table
+
+    cols = ["n_in_port", "n_offshore", "n_at_sea", "n_in_other_port", "n_unknown"]
+    changed = fleet[cols].ne(fleet[cols].shift()).any(axis=1)
+    t = Table(title="Tartus fleet, 6-hourly (rows where the counts change)", title_justify="left")
+    for c in ("time (UTC)", "in port", "offshore", "at sea", "other port", "unknown", "max km from home"):
+        t.add_column(c, justify="left" if c.startswith("time") else "right")
+    for _, r in fleet[changed].iterrows():
+        km = "" if r["max_distance_km"] != r["max_distance_km"] else f"{r['max_distance_km']:.1f}"
+        t.add_row(r["time"].strftime("%Y-%m-%d %H:%M"), *(str(int(r[c])) for c in cols), km)
+    out.print(t)

@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..detect import DetectParams, detect_port_events
+from ..detect import DetectParams
 from ..errors import NavwatchError
-from ..io import read_observations
-from ..ports import load_ports
-from ..quarantine import Quarantine
-from ..registry import load_registry
+from ..pipeline import detect_files
 from ._common import app, err, file_progress, handle_errors, out
 
 INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
@@ -57,12 +54,12 @@ def report(
     legend and a dispersal panel."""
     from ..report import map_report, save_report  # folium import only for this command
 
-    quarantine = Quarantine()
     with file_progress(progress) as cb:
-        obs = read_observations(list(inputs), quarantine=quarantine, progress=cb)
-    reg = load_registry(registry)
-    zones = load_ports(ports, default_radius_km=port_radius_km)
-    det = detect_port_events(obs, zones, reg, params=DetectParams(), all_vessels=all_vessels, quarantine=quarantine, with_states=True)
+        run = detect_files(
+            inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
+            params=DetectParams(), progress=cb, with_states=True,
+        )
+    det, reg, zones, obs, quarantine = run.detection, run.registry, run.zones, run.observations, run.quarantine
     fleet = _fleet_table(det.states, zones, reg, port, since, until)
     m = map_report(
         det.states, det.events, zones, reg, fleet=fleet, port=port, since=since, until=until,
