@@ -19,6 +19,8 @@ from ..errors import NavwatchError
 
 app = typer.Typer(
     help="navwatch: naval asset movement monitor. Port departures/arrivals from AIS, sightings and port surveys.",
+    epilog="Exit codes: 0 success; 1 an input, registry, ports file or setting could not be used (the message names it); "
+    "2 bad usage; 3 --strict and some input rows were quarantined. Quick start: navwatch demo.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
