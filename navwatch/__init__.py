@@ -10,8 +10,22 @@ Examples
 >>> reg = nw.load_registry()
 >>> sorted(reg.ids)[:2]
 ['admiral-golovko', 'admiral-gorshkov']
+
+The Tartus case end to end (the walk-through of ``notebooks/tartus_2024.ipynb``):
+
+>>> from navwatch.demo import demo_inputs
+>>> zones = nw.load_ports()
+>>> det = nw.detect_port_events(nw.read_observations(demo_inputs()), zones, reg, with_states=True)
+>>> dep = det.events[det.events["event"] == "departure"]
+>>> dep[["vessel_name", "window_h", "confidence"]].head(2).to_dict("records")
+[{'vessel_name': 'Yelnya', 'window_h': 21.5, 'confidence': 0.301}, {'vessel_name': 'Admiral Golovko', 'window_h': 48.0, 'confidence': 0.203}]
+>>> disp = nw.fleet_dispersal(det.states, zones, reg, port="Tartus")
+>>> m = nw.map_report(det.states, det.events, zones, reg, fleet=disp.fleet, port="Tartus")
+>>> type(m).__name__  # a folium.Map: the last expression of a notebook cell renders inline
+'Map'
 """
 
+from .analysis import dark_periods, departures_per_day, vessel_timeline
 from .detect import EVENT_COLUMNS, Detection, DetectorState, DetectParams, detect_port_events
 from .dispersal import Dispersal, DispersalParams, fleet_dispersal
 from .errors import ConfigError, IngestError, NavwatchError, PortsError, RegistryError, SchemaError
@@ -47,6 +61,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "SchemaError",
+    "dark_periods",
+    "departures_per_day",
     "detect_port_events",
     "fleet_dispersal",
     "load_ports",
@@ -54,4 +70,5 @@ __all__ = [
     "map_report",
     "read_observations",
     "save_report",
+    "vessel_timeline",
 ]
