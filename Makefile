@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-report bench-watch install clean
+.PHONY: demo test lint bench bench-report bench-watch bench-scale install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench-report: $(VENV)/.installed
 
 bench-watch: $(VENV)/.installed
 	$(PY) bench/bench_watch.py
+
+bench-scale: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dask,bench]'
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

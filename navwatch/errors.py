@@ -26,6 +26,9 @@ class IngestError(NavwatchError, OSError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self):  # picklable, so a Dask worker's error reaches the client intact
+        return (type(self), (self.path, self.reason))
+
 
 class RegistryError(NavwatchError, ValueError):
     """The vessel registry is malformed (missing columns, duplicate ids, ...)."""

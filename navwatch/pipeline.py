@@ -51,13 +51,16 @@ def detect_files(
     engine: str = "memory",
     memory_limit_mb: float = 2048,
     with_states: bool = False,
+    scheduler: str | None = None,
 ) -> DetectRun:
     """Read every input (format auto-detected), then detect port events.
 
     ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
     port zones only (a given ports file is added to them). ``engine`` is ``memory`` (read
     everything, then detect) or ``out-of-core`` (split by vessel into buckets on disk and detect
-    them in turn, each within ``memory_limit_mb``; see :mod:`navwatch.scale.partition`).
+    them in turn, each within ``memory_limit_mb``; see :mod:`navwatch.scale.partition`) or
+    ``dask`` (the same split, detected by the workers of a Dask cluster at ``scheduler``; default
+    a local cluster of 2 worker processes; ``pip install 'navwatch[dask]'``).
     """
     quarantine = Quarantine()
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
@@ -76,4 +79,12 @@ def detect_files(
             quarantine=quarantine, progress=(lambda stage, i, n: progress(stage, i, n)) if progress else None,
         )
         return DetectRun(det, None, {}, reg, zones)
-    raise ConfigError(f"unknown engine {engine!r}; expected 'memory' or 'out-of-core'")
+    if engine == "dask":
+        from .scale.dask_engine import detect_dask
+
+        det = detect_dask(
+            inputs, zones, reg, params=params, all_vessels=all_vessels, scheduler=scheduler,
+            quarantine=quarantine, progress=(lambda stage, i, n: progress(stage, i, n)) if progress else None,
+        )
+        return DetectRun(det, None, {}, reg, zones)
+    raise ConfigError(f"unknown engine {engine!r}; expected 'memory', 'out-of-core' or 'dask'")

@@ -104,7 +104,7 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         ("fixes held for the next fix", "held_for_next_fix"),
         ("sightings naming an ambiguous group", "sightings_unattributed"),
         ("vessels tracked", "vessels"),
-        ("out-of-core buckets / jobs", "buckets"),
+        ("buckets (out-of-core / dask)", "buckets"),
         ("transits (no port call)", "transits"),
         ("departures", "departures"),
         ("arrivals", "arrivals"),

@@ -27,7 +27,8 @@ def detect(
     exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, help="Hysteresis: out of a zone only this far beyond it."),
     min_dwell_min: float = typer.Option(DetectParams.min_dwell_min, help="Shorter fast passes through a zone are transits."),
     max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, help="Single fixes implying more than this are position jumps."),
-    engine: str = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM)."),
+    engine: str = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]')."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="dask: scheduler address, e.g. tcp://host:8786 (the workers must read the inputs under the same paths). Default: a local cluster of 2 worker processes."),
     memory_limit_mb: float = typer.Option(2048, "--memory-limit-mb", help="out-of-core: working memory of one detection job; sets the number of buckets."),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 3 if any input row was quarantined."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."),
@@ -41,7 +42,7 @@ def detect(
     with file_progress(progress) as cb:
         run = detect_files(
             inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-            params=params, progress=cb, engine=engine, memory_limit_mb=memory_limit_mb,
+            params=params, progress=cb, engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler,
         )
     write_table(run.events, output)
     print_run_summary(run)

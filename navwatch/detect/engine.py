@@ -391,7 +391,8 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         li = last_in[sel]
         li = li[li >= 0]
         keep[li] = True
-        keep[np.minimum(li + 1, m - 1)] = True
+        nxt = np.minimum(li + 1, m - 1)
+        keep[nxt[e.v[nxt] == e.v[li]]] = True  # the fix after the last one inside, same vessel
         # the row before each carried run, so an arrival into it keeps its window
         before = run_first[sel] - 1
         before = before[(before >= 0) & ~est[run_first[sel]]]
