@@ -32,15 +32,13 @@ import operator
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..detect import Detection, DetectorState, DetectParams, detect_port_events
-from ..detect.api import _carry_frame, _events_frame
+from ..detect import Detection, DetectParams
 from ..detect.zoneindex import ZoneIndex
 from ..errors import ConfigError, IngestError
 from ..io import detect_format
@@ -48,19 +46,19 @@ from ..quarantine import Quarantine
 from ..registry import Registry
 from .partition import (
     BYTES_PER_ROW,
-    PartitionPlan,
+    VesselsOf,
     _batches,
-    _merge_stats,
     _Spill,
     _unmatched,
     bucket_of,
     estimate_rows,
+    merge_jobs,
+    run_job,
 )
 
 #: Default number of buckets per worker thread (more jobs than threads balance the load).
 BUCKETS_PER_THREAD = 4
 
-_EVENT_SORT = ["time", "vessel_id", "event"]
 
 
 def detect_dask(
@@ -225,7 +223,7 @@ def default_buckets(rows: int, threads: int, thread_memory: float | None) -> int
     Examples
     --------
     >>> default_buckets(10_000_000, 2, 12e9), default_buckets(10_000_000, 2, 0.25e9)
-    (8, 16)
+    (8, 28)
     """
     b = BUCKETS_PER_THREAD * max(threads, 1)
     if thread_memory:
@@ -386,67 +384,3 @@ class _MemSpill(_Spill):
             self.rows[k] += int(hi - lo)
             out.append(df.take(order[lo:hi]).reset_index(drop=True) if hi > lo else None)
         return out
-
-
-@dataclass
-class VesselsOf:
-    """``vessels=`` filter of one job: the vessels whose MMSIs hash into the job's buckets
-    (registry vessels by the bucket their MMSIs were merged into); vessels known only from
-    sightings and surveys go to the first job."""
-
-    root: int
-    first_root: int
-    buckets: int
-    root_of: dict[int, int]
-    vessel_bucket: dict[str, int]
-
-    def __call__(self, v: str) -> bool:
-        k = self.vessel_bucket.get(v)
-        if k is not None:
-            return self.root_of[k] == self.root
-        if v.startswith("mmsi:"):
-            return self.root_of[int(bucket_of(np.array([int(v[5:])]), self.buckets)[0])] == self.root
-        return self.root == self.first_root
-
-
-def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, params: DetectParams,
-            all_vessels: bool, vessels: Callable[[str], bool], output: str | None = None) -> dict:
-    """Detect one job: its bucket frames plus the evidence kept aside, restricted to ``vessels``.
-
-    Returns the job's events, carried state rows and emitted events, stats, and its quarantine
-    split into position jumps (the job's own rows) and the rest (evidence every job was given).
-    """
-    obs = schema.concat([*pieces, evidence])
-    q = Quarantine()
-    det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=vessels)
-    del obs
-    qf = q.to_frame()
-    jumps = (qf["code"] == "position_jump").to_numpy(bool)
-    if output is not None and len(det.events):
-        from ..io.writers import write_table
-
-        write_table(det.events, output)
-    return {"events": det.events, "rows": det.state.rows, "emitted": det.state.emitted, "stats": det.stats,
-            "jumps": qf[jumps], "evidence_q": qf[~jumps]}
-
-
-def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine) -> Detection:
-    """One :class:`Detection` from the jobs' results, as :func:`detect_partitioned` merges them:
-    position jumps from every job, the evidence's quarantine entries once, counts summed (rows
-    kept aside counted once)."""
-    evidence_q = Quarantine()
-    for r in results:
-        quarantine.add_frame(r["jumps"])
-        evidence_q.add_frame(r["evidence_q"])
-    eq = evidence_q.to_frame()
-    if len(eq):
-        quarantine.add_frame(eq.drop_duplicates().reset_index(drop=True))
-    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else _events_frame([]).drop(columns="_sig")
-    ev = ev.sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
-    rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else _carry_frame([])
-    emitted = [r["emitted"] for r in results if len(r["emitted"])]
-    state = DetectorState(rows=rows)
-    if emitted:
-        state.emitted = pd.concat(emitted, ignore_index=True).sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
-    stats = _merge_stats([r["stats"] for r in results], spill, plan)
-    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine)

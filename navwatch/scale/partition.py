@@ -235,41 +235,81 @@ def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vess
     evidence = spill.evidence()
     spill.unmatched_aside = _unmatched(evidence, registry, all_vessels)
     root_of = {k: min(job) for job in plan.jobs for k in job}
-    job_root = [min(job) for job in plan.jobs]
-    events, rows, stats_list = [], [], []
-    evidence_q = Quarantine()
+    first_root = min(plan.jobs[0])
+    results = []
     for j, job in enumerate(plan.jobs):
         if progress is not None:
             progress("detect", j, len(plan.jobs))
-        root = job_root[j]
-        obs = schema.concat([*(spill.read(k) for k in job), evidence])
+        mine = VesselsOf(min(job), first_root, plan.buckets, root_of, spill.vessel_bucket)
+        results.append(run_job([spill.read(k) for k in job], evidence, zi, registry, params, all_vessels, mine))
+    return merge_jobs(results, spill, plan, quarantine)
 
-        def mine(v: str, root: int = root) -> bool:
-            k = spill.vessel_bucket.get(v)
-            if k is not None:
-                return root_of[k] == root
-            if v.startswith("mmsi:"):
-                return root_of[int(bucket_of(np.array([int(v[5:])]), plan.buckets)[0])] == root
-            return root == job_root[0]  # vessels known only from sightings/surveys
 
-        q = Quarantine()
-        det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=mine)
-        events.append(det.events)
-        rows.append(det.state.rows)
-        stats_list.append(det.stats)
-        qf = q.to_frame()
-        jumps = qf["code"] == "position_jump"
-        quarantine.add_frame(qf[jumps])
-        evidence_q.add_frame(qf[~jumps])
-    # evidence rows went to every job: their quarantine entries once
+@dataclass
+class VesselsOf:
+    """``vessels=`` filter of one job: the vessels whose MMSIs hash into the job's buckets
+    (registry vessels by the bucket their MMSIs were merged into); vessels known only from
+    sightings and surveys go to the first job."""
+
+    root: int
+    first_root: int
+    buckets: int
+    root_of: dict[int, int]
+    vessel_bucket: dict[str, int]
+
+    def __call__(self, v: str) -> bool:
+        k = self.vessel_bucket.get(v)
+        if k is not None:
+            return self.root_of[k] == self.root
+        if v.startswith("mmsi:"):
+            return self.root_of[int(bucket_of(np.array([int(v[5:])]), self.buckets)[0])] == self.root
+        return self.root == self.first_root
+
+
+def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, params: DetectParams,
+            all_vessels: bool, vessels: Callable[[str], bool], output: str | None = None) -> dict:
+    """Detect one job: its bucket frames plus the evidence kept aside, restricted to ``vessels``.
+
+    Returns the job's events, carried state rows and emitted events, stats, and its quarantine
+    split into position jumps (the job's own rows) and the rest (evidence every job was given).
+    """
+    obs = schema.concat([*pieces, evidence])
+    q = Quarantine()
+    det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=vessels)
+    del obs
+    qf = q.to_frame()
+    jumps = (qf["code"] == "position_jump").to_numpy(bool)
+    if output is not None and len(det.events):
+        from ..io.writers import write_table
+
+        write_table(det.events, output)
+    return {"events": det.events, "rows": det.state.rows, "emitted": det.state.emitted, "stats": det.stats,
+            "jumps": qf[jumps], "evidence_q": qf[~jumps]}
+
+
+def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine) -> Detection:
+    """One :class:`Detection` from the jobs' results, as :func:`detect_partitioned` merges them:
+    position jumps from every job, the evidence's quarantine entries once, counts summed (rows
+    kept aside counted once)."""
+    evidence_q = Quarantine()
+    for r in results:
+        quarantine.add_frame(r["jumps"])
+        evidence_q.add_frame(r["evidence_q"])
     eq = evidence_q.to_frame()
     if len(eq):
         quarantine.add_frame(eq.drop_duplicates().reset_index(drop=True))
-    ev = pd.concat(events, ignore_index=True) if events else _events_frame([]).drop(columns="_sig")
-    ev = ev.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
-    stats = _merge_stats(stats_list, spill, plan)
-    state = DetectorState(rows=pd.concat(rows, ignore_index=True) if rows else _carry_frame([]))
+    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else _events_frame([]).drop(columns="_sig")
+    ev = ev.sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
+    rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else _carry_frame([])
+    emitted = [r["emitted"] for r in results if len(r["emitted"])]
+    state = DetectorState(rows=rows)
+    if emitted:
+        state.emitted = pd.concat(emitted, ignore_index=True).sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
+    stats = _merge_stats([r["stats"] for r in results], spill, plan)
     return Detection(events=ev, state=state, stats=stats, quarantine=quarantine)
+
+
+_EVENT_SORT = ["time", "vessel_id", "event"]
 
 
 def _unmatched(obs: pd.DataFrame, registry, all_vessels: bool) -> int:
