@@ -79,24 +79,18 @@ class ZoneIndex:
         return len(self.entry)
 
     def find(self, name: str) -> int:
-        """Index of the zone named ``port`` (innermost tier) or ``port/tier``; -1 if unknown."""
-        from ..registry import normalise
+        """Index of the zone named ``port`` (its innermost tier) or ``port/tier``; -1 if unknown.
 
-        want = normalise(name)
-        port, _, tier = name.partition("/")
-        want_port, want_tier = normalise(port), normalise(tier)
-        best, best_area = -1, np.inf
-        for i in range(len(self)):
-            p, t = normalise(self.port[i]), normalise(self.tier[i])
-            aliases = []
-            if "aliases" in self.zones.columns and isinstance(self.zones["aliases"].iloc[i], str):
-                aliases = [normalise(a) for a in self.zones["aliases"].iloc[i].split("|")]
-            if normalise(self.label[i]) == want or (
-                (p == want_port or want_port in aliases) and (not want_tier or t == want_tier)
-            ):
-                if self.area_km2[i] < best_area:
-                    best, best_area = i, self.area_km2[i]
-        return best
+        Names match as in :func:`navwatch.ports.find_port` (case, accents, punctuation, aliases).
+        """
+        from ..errors import PortsError
+        from ..ports import find_port
+
+        try:
+            hit = find_port(self.zones, str(name))
+        except PortsError:
+            return -1
+        return int(min(hit.index, key=lambda i: (self.rank[i], self.area_km2[i])))
 
     def membership(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(inside, near): zone index per point whose entry / exit polygon contains it, else -1."""
