@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import settings
 
 from navwatch.ports import circle
+
+# CI runs the property tests on a fixed example sequence (reproducible results); local runs keep
+# exploring new random examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
