@@ -99,8 +99,16 @@ def generate(path: Path, ports_csv: Path, rows: int, vessels: int, seed: int = 0
     writer.close()
 
 
-FLOOR = """
-import json, resource, sys, time
+# Every measured process prints one JSON line; ``peak_rss()`` is its own peak RSS (VmHWM: unlike
+# ru_maxrss it is not inherited from the parent across exec). bench_scale.py reuses these.
+PEAK = """
+def peak_rss():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
+"""
+
+FLOOR = PEAK + """
+import json, sys, time
 import numpy as np, pyarrow.parquet as pq
 t = time.perf_counter()
 tab = pq.read_table(sys.argv[1], columns=COLUMNS)
@@ -108,11 +116,11 @@ cols = {c: tab.column(c).to_numpy() for c in tab.column_names}
 del tab
 order = np.lexsort((cols["time"].astype("int64"), cols["mmsi"]))
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "rows": len(order), "peak_rss": PEAK()}))
+print(json.dumps({"seconds": dt, "rows": len(order), "peak_rss": peak_rss()}))
 """.replace("COLUMNS", repr(NEEDED))
 
-DETECT = """
-import json, resource, sys, time
+DETECT = PEAK + """
+import json, sys, time
 t = time.perf_counter()
 import navwatch as nw
 from navwatch.io import read_observations
@@ -121,29 +129,18 @@ zones = nw.load_ports(sys.argv[2], bundled=False)
 det = nw.detect_port_events(obs, zones, None, all_vessels=True)
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": len(obs), "events": len(det.events), "stats": det.stats,
-                  "peak_rss": PEAK()}))
+                  "peak_rss": peak_rss()}))
 """
 
-BASELINE = """
-import json, resource
+BASELINE = PEAK + """
+import json
 import pyarrow, numpy, pandas, shapely, geopandas, navwatch
-print(json.dumps({"peak_rss": PEAK()}))
-"""
-
-
-# Peak RSS of the measured process itself: VmHWM (ru_maxrss can carry the parent's peak across exec).
-_PEAK = """
-def PEAK():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"peak_rss": peak_rss()}))
 """
 
 
 def measure(code: str, *args: str) -> dict:
-    code = _PEAK + code
+    """Run ``code`` in a fresh Python process; return the JSON object of its last output line."""
     res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
     if res.returncode:
         raise SystemExit(f"benchmark process failed:\n{res.stderr}")

@@ -28,9 +28,7 @@ Reading the Parquet file is timed for both; imports are not.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,18 +37,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_detect import generate  # noqa: E402
+from bench_detect import PEAK, generate, measure  # noqa: E402
 
 VESSELS_PER_PART = 200
 
-# Every measured process prints one JSON line. PEAK: the process's own peak RSS (VmHWM; unlike
-# ru_maxrss it is not inherited from the parent across exec). DIGEST: a hash of the events table
-# in a canonical order, so engines can be compared across processes.
-PEAK = """
-def peak_rss():
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
-"""
+# Every measured process prints one JSON line (PEAK, measure: bench_detect.py). DIGEST: a hash of
+# the events table in a canonical order, so engines can be compared across processes.
 
 DIGEST = PEAK + """
 def digest(events):
@@ -142,13 +134,6 @@ import json
 import pyarrow, numpy, pandas, shapely, geopandas, navwatch
 print(json.dumps({"peak_rss": peak_rss()}))
 """
-
-
-def measure(code: str, *args: str) -> dict:
-    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
-    if res.returncode:
-        raise SystemExit(f"benchmark process failed:\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def make_dataset(work: Path, rows: int, vessels: int) -> tuple[Path, Path, Path]:
