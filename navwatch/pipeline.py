@@ -35,6 +35,10 @@ class DetectRun:
         return self.detection.events
 
     @property
+    def visits(self) -> pd.DataFrame:
+        return self.detection.visits
+
+    @property
     def quarantine(self) -> Quarantine:
         return self.detection.quarantine
 

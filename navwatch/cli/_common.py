@@ -105,7 +105,9 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         ("sightings naming an ambiguous group", "sightings_unattributed"),
         ("vessels tracked", "vessels"),
         ("buckets (out-of-core / dask)", "buckets"),
-        ("transits (no port call)", "transits"),
+        ("visits to port zones", "visits"),
+        ("transits (visits below --min-visit-level)", "transits"),
+        ("visits not yet qualified (open)", "pending_visits"),
         ("departures", "departures"),
         ("arrivals", "arrivals"),
     ]:

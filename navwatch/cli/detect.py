@@ -25,7 +25,9 @@ def detect(
     output: Path = typer.Option(Path("events.csv"), "--output", "-o", help="Events table: .csv, .parquet, .geojson or .gpkg."),
     quarantine: Path | None = typer.Option(None, "--quarantine", "-q", help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected."),
     exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, help="Hysteresis: out of a zone only this far beyond it."),
-    min_dwell_min: float = typer.Option(DetectParams.min_dwell_min, help="Shorter fast passes through a zone are transits."),
+    min_visit_level: int = typer.Option(DetectParams.min_visit_level, "--min-visit-level", min=1, max=4, help="Visits below this evidence level make no events and count as transits: 1 entry/exit only, 2 stop or in-port gap or non-AIS evidence, 3 that plus entry or exit, 4 plus both."),
+    stop_speed_kn: float = typer.Option(DetectParams.stop_speed_kn, "--stop-speed-kn", help="At or below this speed a vessel is stopped (moving again at --move-speed-kn)."),
+    visits: Path | None = typer.Option(None, "--visits", help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg."),
     max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, help="Single fixes implying more than this are position jumps."),
     engine: str = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]')."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="dask: scheduler address, e.g. tcp://host:8786 (the workers must read the inputs under the same paths). Default: a local cluster of 2 worker processes."),
@@ -38,7 +40,10 @@ def detect(
     Writes the events table, prints a summary (inputs, what happened to every row, events) and
     writes rejected rows to a quarantine file.
     """
-    params = DetectParams(exit_margin_km=exit_margin_km, min_dwell_min=min_dwell_min, max_speed_kn=max_speed_kn)
+    params = DetectParams(
+        exit_margin_km=exit_margin_km, max_speed_kn=max_speed_kn, min_visit_level=min_visit_level,
+        stop_speed_kn=stop_speed_kn, move_speed_kn=max(DetectParams.move_speed_kn, stop_speed_kn),
+    )
     with file_progress(progress) as cb:
         run = detect_files(
             inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
@@ -47,6 +52,9 @@ def detect(
     write_table(run.events, output)
     print_run_summary(run)
     err.print(f"events written to {output}", highlight=False)
+    if visits is not None:
+        write_table(run.visits, visits)
+        err.print(f"{len(run.visits):,} visits written to {visits}", highlight=False)
     if len(run.quarantine):
         qpath = quarantine or output.with_name(output.stem + ".quarantine.csv")
         run.quarantine.write(qpath)

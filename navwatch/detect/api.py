@@ -19,7 +19,7 @@ from .. import schema
 from ..quarantine import Quarantine
 from ..registry import Registry, resolve_ids
 from . import engine
-from .engine import OUT, UNDET, UNKNOWN, Arrays
+from .engine import OUT, Arrays
 from .params import DetectParams
 from .zoneindex import ZoneIndex
 
@@ -45,8 +45,6 @@ EVENT_COLUMNS = [
 ]
 
 _KIND_CODE = {"ais": engine.KIND_AIS, "sighting": engine.KIND_SIGHTING, "survey": engine.KIND_SURVEY}
-_STATE_LABEL_OUT = "@out"
-_STATE_LABEL_UNKNOWN = "@unknown"
 
 # Columns kept for evidence rows that are not AIS fixes and for carried rows.
 _EVIDENCE_COLUMNS = [
@@ -68,15 +66,18 @@ _EVIDENCE_COLUMNS = [
 class DetectorState:
     """What a detector must remember between batches, per vessel.
 
-    ``rows`` holds a few evidence rows per vessel (the first and last of its recent visits, the
-    last fix inside a zone and the one after it, the last two AIS fixes, a fix held back for the
-    position-jump check) with the state they had; ``emitted`` holds the events already reported
-    that those rows decide, so the next batch re-reports one only when it changes (a
-    contradiction found later) and reports a pending arrival once its visit qualifies.
+    ``rows`` holds a few evidence rows per vessel and zone timeline (the last evidence in and out
+    of each zone it was in, where its open visit began and how, the first stop and non-AIS
+    evidence of that visit, the evidence of a departure that a later report may contradict, the
+    last two AIS fixes, a fix held back for the position-jump check) with what was measured at
+    them (stop state, stop start, cumulative stopped and gap time); ``emitted`` holds the events
+    already reported that those rows decide, so the next batch re-reports one only when it
+    changes (a contradiction found later) and reports a pending arrival once its visit
+    qualifies.
     """
 
     rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
-    emitted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, "_sig"]))
+    emitted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, "_sig", "_base_conf"]))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -87,6 +88,8 @@ class Detection:
     """Result of :func:`detect_port_events`.
 
     ``events`` is the events table (new or changed events when a ``state`` was passed in);
+    ``visits`` the visits table (:data:`VISIT_COLUMNS`: one row per run of evidence in a zone,
+    with its evidence level; with a ``state``, the visits this batch added to or changed);
     ``state`` continues detection with the next batch; ``stats`` counts what happened to every
     input row; ``quarantine`` holds rejected rows (position jumps, unknown ports/vessels).
     """
@@ -96,6 +99,7 @@ class Detection:
     stats: dict
     quarantine: Quarantine
     states: pd.DataFrame | None = None
+    visits: pd.DataFrame | None = None
 
 
 def detect_port_events(
@@ -167,7 +171,7 @@ def detect_port_events(
 
     ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, vessels)
     counts = dict.fromkeys(("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0)
-    tables, carried, states = [], [], []
+    tables, vtables, carried, states = [], [], [], []
     # Vessels are independent: run the state machine over groups of whole vessels at a time so
     # memory stays bounded by ``chunk_rows`` whatever the size of the input.
     for lo, hi in _chunks(ev.v_sorted, chunk_rows):
@@ -180,62 +184,71 @@ def detect_port_events(
         counts["pending_visits"] += res.n_pending_visits
         _quarantine_jumps(ev, a, res, lo, quarantine)
         tables.append(_events_table(ev, a, res, lo, zi))
+        vtables.append(_visits_table(ev, a, res, zi, params))
         carried.append(_carry_rows(ev, a, res, lo, zi))
         if with_states:
             states.append(_states_table(ev, a, res, lo, zi))
         del a, res
     stats.update(counts)
     events = pd.concat(tables, ignore_index=True) if tables else _events_frame([])
-    events = _reconcile(events, state.emitted)
+    events, emitted = _reconcile(events, state.emitted)
     events = events.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
     rows = pd.concat(carried, ignore_index=True) if carried else _carry_frame([])
-    emitted = events[events["_after_kept"].astype(bool)].drop(columns=_INTERNAL).reset_index(drop=True)
     new_state = DetectorState(rows=rows, emitted=emitted)
-    events = events[events["_report"].astype(bool)].drop(columns=_INTERNAL)
-    events = events.drop(columns="_sig").reset_index(drop=True)
+    visits_all = pd.concat(vtables, ignore_index=True) if vtables else _visits_frame([])
+    visits_out = visits_all[visits_all["_touched"]].drop(columns="_touched")
+    visits_out = visits_out.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
     stats["events"] = int(len(events))
     stats["departures"] = int((events["event"] == "departure").sum())
     stats["arrivals"] = int((events["event"] == "arrival").sum())
+    stats["visits"] = int(len(visits_out))
     v = ev.v_sorted
     stats["vessels"] = int(len(v) and 1 + np.count_nonzero(v[1:] != v[:-1]))
     st = None
     if with_states:
         st = pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
-    return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st)
+    return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st, visits=visits_out)
 
 
-_INTERNAL = ["_after_carried", "_after_open", "_after_kept", "_report"]
+_INTERNAL = ["_sig", "_base_conf", "_qualified", "_kept", "_settled"]
 
 
-def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> pd.DataFrame:
+def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Decide which events to report, given those reported by earlier batches.
 
-    An event decided by a new row is reported. One decided by a carried row was seen before:
-    it is reported again only as an update when it gained a flag (a contradiction found with
-    this batch), taking the earlier report's content; an arrival at the start of a vessel's open
-    visit that was never reported (pending) is reported now that its visit qualifies.
+    Returns the events to report and the new ``emitted`` table. An event seen for the first
+    time is reported once its visit qualifies (``min_visit_level``); an arrival whose visit has
+    not qualified yet is *pending* and reported by the batch in which it does. An event
+    reported before is reported again only when it gains a flag (a contradiction that later
+    evidence revealed), with its earlier content: flags are never lost, since later batches see
+    only the rows carried for them.
     """
-    events = events.copy()
-    events["_report"] = ~events["_after_carried"].astype(bool)
-    if not events["_after_carried"].any():
-        return events
-    before = emitted.set_index("event_id") if len(emitted) else None
-    for i in np.flatnonzero(events["_after_carried"].to_numpy(bool)):
-        eid = events.at[i, "event_id"]
-        if before is not None and eid in before.index:
-            old = before.loc[eid]
-            if (old["flags"] or "") != (events.at[i, "flags"] or ""):
-                for c in EVENT_COLUMNS:
-                    if c not in ("event_id", "flags", "confidence"):
-                        events.at[i, c] = old[c]
-                events.at[i, "confidence"] = round(float(old["confidence"]) * (0.5 if events.at[i, "flags"] else 2.0), 3)
-                events.at[i, "_report"] = True
-            else:
-                for c in [*EVENT_COLUMNS[1:], "_sig"]:
-                    events.at[i, c] = old[c]
-        elif events.at[i, "event"] == "arrival" and bool(events.at[i, "_after_open"]):
-            events.at[i, "_report"] = True
-    return events
+    known = emitted.set_index("event_id") if len(emitted) else None
+    ids = events["event_id"].to_numpy(dtype=object)
+    seen = np.array([known is not None and i in known.index for i in ids], dtype=bool)
+    # decided by a row an earlier batch judged: reported then, unless its visit had not qualified
+    # yet (a pending arrival); else what the carried rows say is not news
+    report = ~seen & events["_qualified"].to_numpy(bool) & ~events["_settled"].to_numpy(bool)
+    if seen.any():
+        events = events.copy()
+        for i in np.flatnonzero(seen):
+            old = known.loc[ids[i]]
+            new_flags = events.at[i, "flags"] or ""
+            gained = bool(new_flags) and not (old["flags"] or "")
+            for c in [*EVENT_COLUMNS[1:], "_sig", "_base_conf"]:
+                events.at[i, c] = old[c]
+            if gained:
+                events.at[i, "flags"] = new_flags
+                events.at[i, "confidence"] = round(float(old["_base_conf"]) * CONFLICT_FACTOR, 3)
+                report[i] = True
+    keep = (report | seen) & events["_kept"].to_numpy(bool)
+    new_emitted = events[keep].drop(columns=["_qualified", "_kept", "_settled"]).reset_index(drop=True)
+    out = events[report].drop(columns=_INTERNAL).reset_index(drop=True)
+    return out, new_emitted
+
+
+#: Confidence factor of an event whose evidence contradicts itself.
+CONFLICT_FACTOR = 0.5
 
 
 def _chunks(v_sorted: np.ndarray, chunk_rows: int):
@@ -312,8 +325,13 @@ class _Evidence:
             present=self.gather("present", rid),
             szone=self.gather("szone", rid),
             rel=self.gather("rel", rid),
-            fixed=self.gather("fixed", rid),
             carried=carried,
+            held=self.gather("held", rid),
+            pending=self.gather("pending", rid),
+            c_stop=self.gather("c_stop", rid),
+            c_since=self.gather("c_since", rid),
+            c_cum_stop=self.gather("c_cum_stop", rid),
+            c_cum_gap=self.gather("c_cum_gap", rid),
         )
 
     def take(self, name: str, rid: np.ndarray) -> np.ndarray:
@@ -441,14 +459,7 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
             _lazy_reliability(_f(obs, "confidence") if "confidence" in obs.columns else None, kcodes),
             _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"])) if len(extra) else np.empty(0),
         ),
-        "open": (
-            np.bool_(False),
-            np.concatenate([np.zeros(n_new, bool), carried["_open"].fillna(False).to_numpy(bool) if len(carried) and "_open" in carried else np.zeros(len(carried), bool)]),
-        ),
-        "fixed": (
-            np.int32(UNDET),
-            np.concatenate([np.full(n_new, UNDET, np.int32), _state_codes(carried, zi) if len(carried) else np.empty(0, np.int32)]),
-        ),
+        **_carried_columns(carried, n_new),
     }
 
     # 4. the order: by vessel code, then time; ties broken by content
@@ -706,22 +717,25 @@ def _zone_codes(extra: pd.DataFrame, zi: ZoneIndex) -> np.ndarray:
     return out
 
 
-def _state_codes(carried: pd.DataFrame, zi: ZoneIndex) -> np.ndarray:
-    labels = {lab: i for i, lab in enumerate(zi.label)}
-    special = {_STATE_LABEL_OUT: OUT, _STATE_LABEL_UNKNOWN: UNKNOWN, "": UNDET}
-    out = []
-    for s in carried["_state"].fillna(""):
-        if s in special:
-            out.append(special[s])
+def _carried_columns(carried: pd.DataFrame, n_new: int) -> dict:
+    """Engine columns that rows carried from an earlier batch bring along (base rows and new
+    extra rows get the neutral value)."""
+    spec = {
+        "held": ("_held", np.bool_(False), bool),
+        "pending": ("_pending", np.bool_(False), bool),
+        "c_stop": ("_stop", np.int8(-1), np.int8),
+        "c_since": ("_since", np.int64(-1), np.int64),
+        "c_cum_stop": ("_cum_stop", np.int64(-1), np.int64),
+        "c_cum_gap": ("_cum_gap", np.int64(-1), np.int64),
+    }
+    out = {}
+    for name, (col, neutral, dtype) in spec.items():
+        if len(carried) and col in carried.columns:
+            got = pd.to_numeric(carried[col], errors="coerce").fillna(neutral).to_numpy(dtype)
         else:
-            out.append(labels.get(s, UNKNOWN))  # a zone that no longer exists: start afresh
-    return np.asarray(out, dtype=np.int32)
-
-
-def _state_label(code: int, zi: ZoneIndex) -> str:
-    if code >= 0:
-        return str(zi.label[code])
-    return {OUT: _STATE_LABEL_OUT, UNKNOWN: _STATE_LABEL_UNKNOWN}.get(int(code), "")
+            got = np.full(len(carried), neutral, dtype)
+        out[name] = (neutral, np.concatenate([np.full(n_new, neutral, dtype), got]))
+    return out
 
 
 def _line(obs: pd.DataFrame, i: int):
@@ -784,17 +798,21 @@ def _window_factor(window_h: float) -> float:
 
 
 def _events_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "_sig", *_INTERNAL[:3]])
-    for c in _INTERNAL[:3]:
+    df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, *_INTERNAL])
+    for c in ("_qualified", "_kept", "_settled"):
         df[c] = df[c].astype(bool)
     for c in ("time", "time_earliest", "time_latest"):
         df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
     df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
     for c in ("event_id", "vessel_id", "vessel_name", "port", "tier", "event", "time_method", "evidence", "flags", "_sig"):
         df[c] = df[c].astype("string")
-    for c in ("window_h", "confidence", "lat", "lon"):
+    for c in ("window_h", "confidence", "lat", "lon", "_base_conf"):
         df[c] = df[c].astype("float64")
     return df
+
+
+def _event_id(vessel_id: str, zone_label: str, event: str, t_ns: int) -> str:
+    return hashlib.sha1(f"{vessel_id}|{zone_label}|{event}|{t_ns}".encode()).hexdigest()[:16]
 
 
 def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
@@ -805,27 +823,26 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     rec_before = ev.records(pos_before + lo).to_dict("records")
     rec_after = ev.records(pos_after + lo).to_dict("records")
     pos_decided = np.array([res.eff[r.decided] for r in res.events], dtype=np.int64)
-    after_open = ev.gather("open", ev.row_id[pos_decided + lo])
-    kept = np.isin(pos_decided, res.carry)
+    kept = np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)
+    # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
+    # decided when its visit qualifies)
+    settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
         t0, t1 = int(a.t[before]), int(a.t[after])
         window_h = (t1 - t0) / engine.NS_PER_H
-        conf = float(a.rel[before] * a.rel[after] * _window_factor(window_h))
-        if r.conflict:
-            conf *= 0.5
+        base = round(float(a.rel[before] * a.rel[after] * _window_factor(window_h)), 3)
+        conf = round(base * CONFLICT_FACTOR, 3) if r.conflict else base
         vid = ev.vessel_ids[r.v]
-        event_id = hashlib.sha1(f"{vid}|{zi.label[r.zone]}|{r.event}|{t1}".encode()).hexdigest()[:16]
         eb, ea = _describe(rec_before[j]), _describe(rec_after[j])
         if r.event == "departure":
             evidence = f"last in {zi.port[r.zone]}: {eb}; first outside: {ea}"
         else:
             evidence = f"last outside {zi.port[r.zone]}: {eb}; first in: {ea}"
-        conf = round(conf, 3)
         rows.append(
             {
-                "event_id": event_id,
+                "event_id": _event_id(vid, zi.label[r.zone], r.event, t1),
                 "vessel_id": vid,
                 "vessel_name": ev.vessel_names[r.v],
                 "mmsi": ev.vessel_mmsi[r.v],
@@ -843,13 +860,89 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
                 "lat": r.lat,
                 "lon": r.lon,
                 "_sig": f"{r.time_ns}|{t0}|{t1}|{conf}|{r.conflict}",
-                # decided by a row settled in an earlier batch (a held fix is decided now)
-                "_after_carried": bool(a.carried[pos_decided[j]] and a.fixed[pos_decided[j]] != UNDET),
-                "_after_open": bool(after_open[j]),
-                "_after_kept": bool(kept[j]),
+                "_base_conf": base,
+                "_qualified": bool(r.qualified),
+                "_kept": bool(kept[j]),
+                "_settled": bool(settled[j]),
             }
         )
     return _events_frame(rows)
+
+
+#: Columns of ``Detection.visits``.
+VISIT_COLUMNS = [
+    "visit_id", "vessel_id", "vessel_name", "mmsi", "port", "tier", "start", "end",
+    "arrival_earliest", "arrival_latest", "departure_earliest", "departure_latest",
+    "duration_h", "stopped_h", "gap_h", "non_ais", "level", "call", "open", "confidence",
+]
+
+#: Confidence of a visit by evidence level (times the best reliability of its evidence).
+LEVEL_CONFIDENCE = {1: 0.2, 2: 0.6, 3: 0.8, 4: 0.95}
+
+
+def _visits_frame(rows: dict | list) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=[*VISIT_COLUMNS, "_touched"])
+    for c in ("start", "end", "arrival_earliest", "arrival_latest", "departure_earliest", "departure_latest"):
+        df[c] = pd.to_datetime(df[c], utc=True).astype(schema.TIME_DTYPE)
+    df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
+    for c in ("visit_id", "vessel_id", "vessel_name", "port", "tier"):
+        df[c] = df[c].astype("string")
+    for c in ("duration_h", "stopped_h", "gap_h", "confidence"):
+        df[c] = df[c].astype("float64")
+    df["level"] = df["level"].astype("int8")
+    for c in ("non_ais", "call", "open", "_touched"):
+        df[c] = df[c].astype(bool)
+    return df
+
+
+def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIndex, params: DetectParams) -> pd.DataFrame:
+    """One row per visit. ``_touched``: the visit holds evidence new in this batch (the others
+    were reported by an earlier one and have not changed)."""
+    vis = res.visits
+    if not len(vis):
+        return _visits_frame([])
+    t = a.t[res.eff]
+    new = ~a.carried[res.eff] | a.held[res.eff]  # a held fix was not used by its own batch
+    cnew = np.cumsum(new)
+    end_row = np.where(vis.decided >= 0, vis.decided, vis.last)
+    touched = (cnew[end_row] - cnew[vis.first] + new[vis.first]) > 0
+
+    def at(rows: np.ndarray) -> pd.Series:
+        return pd.Series(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min)).replace(
+            np.iinfo(np.int64).min, pd.NA
+        )
+
+    vids = ev.vessel_ids[vis.v]
+    labels = zi.label[vis.zone]
+    t_first = t[vis.first]
+    level = vis.level.astype(int)
+    conf = np.array([LEVEL_CONFIDENCE[int(x)] for x in level]) * vis.rel
+    df = _visits_frame(
+        {
+            "visit_id": [hashlib.sha1(f"{v}|{z}|{tf}".encode()).hexdigest()[:16] for v, z, tf in zip(vids, labels, t_first, strict=True)],
+            "vessel_id": vids,
+            "vessel_name": ev.vessel_names[vis.v],
+            "mmsi": ev.vessel_mmsi[vis.v],
+            "port": zi.port[vis.zone],
+            "tier": zi.tier[vis.zone],
+            "start": pd.to_datetime(t_first, utc=True),
+            "end": pd.to_datetime(t[vis.last], utc=True),
+            "arrival_earliest": pd.to_datetime(at(vis.arr_before), utc=True),
+            "arrival_latest": pd.to_datetime(at(np.where(vis.arr_before >= 0, vis.first, -1)), utc=True),
+            "departure_earliest": pd.to_datetime(at(np.where(vis.dep_after >= 0, vis.last, -1)), utc=True),
+            "departure_latest": pd.to_datetime(at(vis.dep_after), utc=True),
+            "duration_h": np.round((t[vis.last] - t_first) / engine.NS_PER_H, 4),
+            "stopped_h": np.round(vis.stopped_s / 3600, 4),
+            "gap_h": np.round(vis.gap_s / 3600, 4),
+            "non_ais": vis.non_ais,
+            "level": level,
+            "call": level >= params.min_visit_level,
+            "open": vis.decided < 0,
+            "confidence": np.round(conf, 3),
+            "_touched": touched,
+        }
+    )
+    return df
 
 
 #: Columns of ``Detection.states``.
@@ -901,7 +994,7 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     return df[STATE_COLUMNS]
 
 
-_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_state", "_open"]
+_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_held", "_pending", "_stop", "_since", "_cum_stop", "_cum_gap"]
 
 
 def _carry_frame(recs) -> pd.DataFrame:
@@ -909,15 +1002,19 @@ def _carry_frame(recs) -> pd.DataFrame:
 
 
 def _carry_rows(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
-    """The rows the next batch needs (see :class:`DetectorState`), with their state."""
+    """The rows the next batch needs (see :class:`DetectorState`), with what was measured there."""
     carry = res.carry
     rows = ev.records(carry + lo)
     rows["sog_kn"] = res.carry_sog
     codes = a.v[carry]
     rows["vessel_id"] = ev.vessel_ids[codes]
     rows["vessel_name"] = ev.vessel_names[codes]
-    rows["_state"] = [_state_label(int(st), zi) for st in res.carry_state]
-    rows["_open"] = res.carry_open
+    rows["_held"] = res.carry_held
+    rows["_pending"] = res.carry_pending
+    rows["_stop"] = res.carry_stop
+    rows["_since"] = res.carry_since
+    rows["_cum_stop"] = res.carry_cum_stop
+    rows["_cum_gap"] = res.carry_cum_gap
     rows = rows[_CARRY_COLUMNS]
     if len(rows):
         rows["time"] = pd.to_datetime(rows["time"], utc=True).astype(schema.TIME_DTYPE)

@@ -1,23 +1,16 @@
-"""The port state machine, vectorised over vessel-sorted arrays.
+"""The port detector, vectorised over vessel-sorted evidence arrays.
 
-States of a vessel: ``IN(z)`` (zone index ``z >= 0``), ``OUT`` (at sea, or known not to be in
-the zone it was in) and ``UNKNOWN`` (no evidence yet). Transitions:
+The rules live in :mod:`navwatch.detect.machine` (states, evidence, transitions, visit levels);
+this module applies them to whole arrays in named stages:
 
-================  =================================  =====================================
-from              evidence                            to / event
-================  =================================  =====================================
-UNKNOWN           fix inside zone z / present survey  IN(z), no event (arrival not seen)
-UNKNOWN           fix beyond every exit region        OUT, no event
-OUT               fix inside z / present survey       IN(z) + **arrival** at z
-IN(a)             fix inside another zone b           IN(b) + **departure** a + **arrival** b
-IN(a)             fix beyond a's exit region          OUT + **departure** from a
-IN(a)             full-coverage survey of a, absent   OUT + **departure** from a
-any               fix in the hysteresis band          unchanged
-================  =================================  =====================================
-
-A visit (a run of ``IN(z)``) that is shorter than ``min_dwell_min`` with every fix faster than
-``stop_speed_kn`` and only AIS evidence is a *transit*: neither its arrival nor its departure is
-an event. An arrival is emitted once its visit qualifies; until then it is *pending*.
+1. :func:`screen` -- duplicates, single-fix position jumps, a held last fix;
+2. :func:`locate` -- which zone each position lies in (entry polygon) or near (exit polygon);
+3. :func:`motion` -- speed (SOG or implied), stop hysteresis, stop age, stopped and gap time;
+4. :func:`segments` -- runs of rows that say the same thing about every zone;
+5. :func:`timelines` -- per (vessel, zone) timelines through the transition table;
+6. :func:`visits` -- runs of ``IN``, their evidence and level;
+7. :func:`events` -- arrivals and departures with bracketing evidence, contradictions;
+8. :func:`row_states` and :func:`carry` -- the state after each row; what the next batch needs.
 
 Inputs are plain numpy arrays sorted by (vessel code, time) with ties broken deterministically;
 :mod:`navwatch.detect.api` builds them from observation tables. Nothing here reads files or the
@@ -30,10 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .machine import EMITS, Event, Evidence, ZoneState, step, visit_level
 from .params import DetectParams
 from .zoneindex import KM_PER_DEG_LAT, ZoneIndex, haversine_km
 
-UNDET = -3  # no decision from this row alone (hysteresis band, undecided absence)
+KM_PER_NM = 1.852
+UNDET = -3  # no decision from this row alone
 UNKNOWN = -2
 OUT = -1
 
@@ -46,8 +41,10 @@ NS_PER_H = 3600 * NS_PER_S
 
 @dataclass
 class Arrays:
-    """Column arrays of the evidence, sorted by (v, t). ``fixed`` is the state carried over from
-    an earlier batch (``UNDET`` for new rows); ``carried`` marks such rows."""
+    """Column arrays of the evidence, sorted by (v, t). Rows carried over from an earlier batch
+    (``carried``) bring what that batch computed for them: the stop state, the start of their
+    stop, and the vessel's cumulative stopped and gap time (``c_*``); ``held`` marks a fix that
+    was held back for the position-jump check."""
 
     v: np.ndarray  # int32 vessel code
     t: np.ndarray  # int64 ns since epoch
@@ -58,8 +55,13 @@ class Arrays:
     present: np.ndarray  # int8: -1 n/a, 0 absent, 1 present
     szone: np.ndarray  # int32 surveyed zone, -1
     rel: np.ndarray  # float64 reliability
-    fixed: np.ndarray  # int32
     carried: np.ndarray  # bool
+    held: np.ndarray  # bool
+    pending: np.ndarray  # bool: first row of a visit whose arrival waits for the visit to qualify
+    c_stop: np.ndarray  # int8: -1 not known / 0 moving / 1 stopped
+    c_since: np.ndarray  # int64 ns: start of the stop a stopped row is part of, -1
+    c_cum_stop: np.ndarray  # int64 ns, -1 where not carried
+    c_cum_gap: np.ndarray  # int64 ns, -1 where not carried
 
     def __len__(self) -> int:
         return len(self.t)
@@ -75,27 +77,58 @@ class RawEvent:
     v: int
     zone: int
     event: str  # 'departure' | 'arrival'
-    before: int  # effective-row index of the last evidence in the old state
-    after: int  # effective-row index of the first evidence in the new state
+    before: int  # effective row of the last evidence in the old state
+    after: int  # effective row of the first evidence in the new state
     time_ns: int
     lat: float
     lon: float
     method: str  # 'interpolated' | 'projected' | 'midpoint'
     conflict: str = ""
-    decided: int = -1  # effective-row index of the evidence that confirmed the event
+    decided: int = -1  # effective row of the evidence that decided the event
+    visit: int = -1  # index into the visits arrays
+    qualified: bool = True  # its visit reaches ``min_visit_level``
+
+
+@dataclass
+class Visits:
+    """One entry per visit (a run of ``IN`` on one vessel's timeline of one zone); row indices
+    are effective rows, -1 where there is none."""
+
+    v: np.ndarray
+    zone: np.ndarray
+    first: np.ndarray  # first evidence in the zone
+    last: np.ndarray  # last evidence in the zone
+    arr_before: np.ndarray  # last evidence outside before it (entry seen), -1
+    dep_after: np.ndarray  # first evidence outside after it (exit seen), -1
+    decided: np.ndarray  # row that closed it, -1 while open
+    stopped_s: np.ndarray  # float s
+    gap_s: np.ndarray  # float s
+    has_stop: np.ndarray
+    has_gap: np.ndarray
+    non_ais: np.ndarray
+    level: np.ndarray
+    rel: np.ndarray  # best reliability of its evidence in the zone
+
+    def __len__(self) -> int:
+        return len(self.v)
 
 
 @dataclass
 class EngineResult:
     status: np.ndarray  # per input row: ROW_OK / ROW_DUP / ROW_JUMP / ROW_PENDING
     eff: np.ndarray  # input-row index of each effective row
-    state: np.ndarray  # state per effective row
+    state: np.ndarray  # state per effective row: zone (innermost IN), OUT or UNKNOWN
     inside: np.ndarray  # zone whose entry polygon holds each effective row (or survey zone)
     events: list[RawEvent]
+    visits: Visits
     carry: np.ndarray  # input-row indices to carry to the next batch
-    carry_state: np.ndarray  # their fixed state (UNDET for pending rows)
-    carry_sog: np.ndarray  # their effective speed (SOG or implied), so the next batch agrees
-    carry_open: np.ndarray  # which of them start their vessel's open (last) run
+    carry_sog: np.ndarray  # their effective speed (SOG or implied)
+    carry_stop: np.ndarray
+    carry_since: np.ndarray
+    carry_cum_stop: np.ndarray
+    carry_cum_gap: np.ndarray
+    carry_held: np.ndarray
+    carry_pending: np.ndarray
     n_transits: int
     n_pending_visits: int
     jump_speed_kn: np.ndarray  # per input row, implied speed for ROW_JUMP rows
@@ -108,14 +141,81 @@ def group_starts(v: np.ndarray) -> np.ndarray:
     return start
 
 
-def ffill(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Forward-fill ``UNDET`` entries within groups; every group start must be determined."""
-    idx = np.where(values != UNDET, np.arange(len(values)), 0)
+def ffill_index(mask: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Index of the last ``mask`` element at or before each element within its group (-1)."""
+    n = len(mask)
+    idx = np.where(mask, np.arange(n), -1)
+    # a group start resets: mark it with a sentinel that the running max cannot cross
+    base = np.where(start, np.arange(n), 0)
+    np.maximum.accumulate(base, out=base)  # index of each element's group start
     np.maximum.accumulate(idx, out=idx)
-    return values[idx]
+    return np.where(idx >= base, idx, -1)
+
+
+def bfill_index(mask: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Index of the first ``mask`` element at or after each element within its group (-1)."""
+    n = len(mask)
+    if not n:
+        return np.empty(0, np.int64)
+    end = np.append(start[1:], True)
+    r = ffill_index(mask[::-1], end[::-1])
+    return np.where(r >= 0, n - 1 - r, -1)[::-1]
 
 
 def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
+    """All stages over one chunk of whole vessels."""
+    status, jump_speed = screen(a, p)
+    eff = np.flatnonzero(status == ROW_OK)
+    e = a.take(eff)
+    est = group_starts(e.v)
+    loc = locate(e, zi)
+    mo = motion(e, est, loc, p)
+    sg = segments(e, est, loc)
+    tl = timelines(sg, zi)
+    vis = visits(e, mo, sg, tl, p)
+    evs = events(e, zi, p, sg, tl, vis)
+    state = row_states(e, est, zi, sg, tl)
+    keep = carry(e, est, mo, sg, tl, vis)
+    pend = np.zeros(len(e), bool)
+    waiting = (vis.decided < 0) & (vis.arr_before >= 0) & (vis.level < p.min_visit_level)
+    pend[vis.first[waiting]] = True
+    pending_rows = np.flatnonzero(status == ROW_PENDING)
+    carry_rows = np.concatenate([eff[keep], pending_rows])
+    order = np.argsort(carry_rows, kind="stable")
+    npend = len(pending_rows)
+
+    def with_pending(x: np.ndarray, fill) -> np.ndarray:
+        return np.concatenate([x[keep], np.full(npend, fill, dtype=x.dtype)])[order]
+
+    closed = vis.decided >= 0
+    qualifies = vis.level >= p.min_visit_level
+    return EngineResult(
+        status=status,
+        eff=eff,
+        state=state,
+        inside=loc.inside,
+        events=evs,
+        visits=vis,
+        carry=carry_rows[order],
+        carry_sog=np.concatenate([mo.sog[keep], a.sog[pending_rows]])[order],
+        carry_stop=with_pending(mo.stop, -1),
+        carry_since=with_pending(mo.since, -1),
+        carry_cum_stop=with_pending(mo.cum_stop, -1),
+        carry_cum_gap=with_pending(mo.cum_gap, -1),
+        carry_held=np.concatenate([np.zeros(len(keep), bool)[keep], np.ones(npend, bool)])[order],
+        carry_pending=with_pending(pend, False),
+        n_transits=int(np.sum(closed & ~qualifies)),
+        n_pending_visits=int(np.sum(~closed & ~qualifies & (vis.arr_before >= 0))),
+        jump_speed_kn=jump_speed,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# 1. screening
+
+
+def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1: duplicates, single-fix position jumps and held last fixes (``ROW_*`` per row)."""
     n = len(a)
     status = np.zeros(n, dtype=np.int8)
     jump_speed = np.full(n, np.nan)
@@ -151,7 +251,7 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
             d = haversine_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
             dt_h = (pt[kk + 1] - pt[kk]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
-                s_k = np.where(dt_h > 0, d / 1.852 / dt_h, np.inf)
+                s_k = np.where(dt_h > 0, d / KM_PER_NM / dt_h, np.inf)
             spd[kk] = s_k
             bad[kk] = (d > p.jump_min_km) & (s_k > p.max_speed_kn)
         m = len(pi)
@@ -167,10 +267,10 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
             d2 = haversine_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
             dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
-                spd2 = np.where(dt2 > 0, d2 / 1.852 / dt2, np.inf)
+                spd2 = np.where(dt2 > 0, d2 / KM_PER_NM / dt2, np.inf)
             keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)
             jump[k[~keep_rule]] = False
-        settled = a.carried & (a.fixed != UNDET)  # carried rows already judged in their batch
+        settled = a.carried & ~a.held  # carried rows already judged in their batch
         jump &= ~settled[pi]
         status[pi[jump]] = ROW_JUMP
         jump_speed[pi[jump]] = spd_in[jump]
@@ -187,279 +287,472 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
             d_last = haversine_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
             dt_last = (a.t[i1] - a.t[i0]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
-                s_last = np.where(dt_last > 0, d_last / 1.852 / dt_last, np.inf)
+                s_last = np.where(dt_last > 0, d_last / KM_PER_NM / dt_last, np.inf)
             pend = (d_last > p.jump_min_km) & (s_last > p.max_speed_kn) & ~settled[i1]
             status[i1[pend]] = ROW_PENDING
+    return status, jump_speed
 
-    eff = np.flatnonzero(status == ROW_OK)
-    e = a.take(eff)
-    m = len(eff)
-    est = group_starts(e.v)
-    epos = np.isfinite(e.lat) & np.isfinite(e.lon)
 
-    # 3. zone membership of positional rows; surveys name their zone.
+# ----------------------------------------------------------------------------------------------
+# 2. where each row is
+
+
+@dataclass
+class Located:
+    pos: np.ndarray  # bool: has a position
+    inside: np.ndarray  # zone whose polygon holds the position (innermost), or present-survey zone
+    near: np.ndarray  # zone whose exit polygon holds the position (innermost), -1
+    present_zone: np.ndarray  # zone a survey lists the vessel in, -1
+    absent_zone: np.ndarray  # zone a full-coverage survey does not list it in, -1
+    ais: np.ndarray  # bool
+
+
+def locate(e: Arrays, zi: ZoneIndex) -> Located:
+    m = len(e)
+    pos = np.isfinite(e.lat) & np.isfinite(e.lon)
     inside = np.full(m, -1, np.int32)
     near = np.full(m, -1, np.int32)
-    if epos.any():
-        pin, pnear = zi.membership(e.lon[epos], e.lat[epos])
-        inside[epos] = pin
-        near[epos] = pnear
+    if pos.any():
+        pin, pnear = zi.membership(e.lon[pos], e.lat[pos])
+        inside[pos] = pin
+        near[pos] = pnear
     survey = e.kind == KIND_SURVEY
-    present = survey & (e.present == 1)
-    absent = survey & (e.present == 0)
-    inside[present] = e.szone[present]
-    near[present] = e.szone[present]
+    present_zone = np.where(survey & (e.present == 1), e.szone, -1).astype(np.int32)
+    absent_zone = np.where(survey & (e.present == 0), e.szone, -1).astype(np.int32)
+    # a survey row is about its zone only, even if it also carries a position
+    pos &= ~survey
+    inside = np.where(present_zone >= 0, present_zone, np.where(pos, inside, -1)).astype(np.int32)
+    near = np.where(pos, near, -1).astype(np.int32)
+    return Located(pos, inside, near, present_zone, absent_zone, e.kind == KIND_AIS)
 
-    # 4. states: determined rows, then hysteresis by forward fill, to a fixed point.
-    det = np.full(m, UNDET, np.int32)
-    det[epos & (near < 0)] = OUT
-    det[inside >= 0] = inside[inside >= 0]
-    has_fixed = e.fixed != UNDET
-    det[has_fixed] = e.fixed[has_fixed]
-    # A survey that sees a vessel in an outer tier (the anchorage, which holds the harbour) says
-    # nothing new about a vessel already in an inner tier: decided in order, below.
-    outer = present & ~has_fixed & (zi.rank[np.maximum(e.szone, 0)] > 0) & ~est
-    det[outer] = UNDET
-    det[est & (det == UNDET)] = UNKNOWN
-    band = np.flatnonzero((det == UNDET) & epos)
-    todo_absent = np.flatnonzero((det == UNDET) & absent)
-    pending = np.flatnonzero(outer)
-    gid = np.cumsum(est) - 1
-    n_groups = int(gid[-1]) + 1 if m else 0
-    while True:
-        state = ffill(det, est)
-        changed = False
-        # rows after a pending survey of an outer tier wait until that survey is decided
-        first_pending = np.full(n_groups, m, np.int64)
-        if len(pending):
-            np.minimum.at(first_pending, gid[pending], pending)
-        if len(todo_absent):
-            ready = first_pending[gid[todo_absent]] > todo_absent
-            rows = todo_absent[ready]
-            prev = state[rows - 1]
-            sz = e.szone[rows]
-            # absent from the surveyed zone, or from an outer tier around the current one
-            hit = (prev == sz) | np.array(
-                [p_ >= 0 and s_ >= 0 and zi.nested(int(p_), int(s_)) for p_, s_ in zip(prev, sz, strict=True)], dtype=bool
-            )
-            if hit.any():
-                det[rows[hit]] = OUT
-                changed = True
-                todo_absent = np.setdiff1d(todo_absent, rows[hit])
-        if len(band):
-            ready = first_pending[gid[band]] > band
-            z = state[band]
-            check = ready & (z >= 0) & (near[band] != z)
-            if check.any():
-                bad = np.zeros(len(band), bool)
-                for zz in np.unique(z[check]):
-                    sel = np.flatnonzero(check & (z == zz))
-                    outside = ~zi.in_exit(int(zz), e.lon[band[sel]], e.lat[band[sel]])
-                    bad[sel[outside]] = True
-                if bad.any():
-                    det[band[bad]] = OUT
-                    band = band[~bad]
-                    changed = True
-        if changed:
-            continue
-        if len(pending):
-            first = first_pending[first_pending < m]
-            for i in first:
-                prev = int(state[i - 1])
-                sz = int(e.szone[i])
-                if not (prev >= 0 and (prev == sz or zi.nested(prev, sz))):
-                    det[i] = sz
-                    inside[i] = sz
-            pending = np.setdiff1d(pending, first)
-            changed = True
-        if not changed:
-            break
 
-    # 5. runs of equal state, and their aggregates.
-    prev_state = np.empty(m, np.int32)
-    if m:
-        prev_state[0] = UNKNOWN
-        prev_state[1:] = state[:-1]
-    brk = est | (state != prev_state)
-    run_id = np.cumsum(brk) - 1
-    run_first = np.flatnonzero(brk)
-    n_runs = len(run_first)
-    run_last = np.append(run_first[1:] - 1, m - 1) if n_runs else run_first
-    run_state = state[run_first] if n_runs else np.empty(0, np.int32)
-    # speed: SOG where known, else implied by the neighbouring AIS fixes of the same vessel
-    ais_e = e.kind == KIND_AIS
-    need = ais_e & epos & ~np.isfinite(e.sog)
-    if need.any():
-        ap = np.flatnonzero(ais_e & epos)
-        if len(ap) >= 2:
-            same = e.v[ap[1:]] == e.v[ap[:-1]]
-            d = haversine_km(e.lat[ap[:-1]], e.lon[ap[:-1]], e.lat[ap[1:]], e.lon[ap[1:]])
-            dt_h = (e.t[ap[1:]] - e.t[ap[:-1]]) / NS_PER_H
-            with np.errstate(divide="ignore", invalid="ignore"):
-                spd = np.where(same & (dt_h > 0), d / 1.852 / dt_h, np.nan)
-            implied = np.full(len(ap), np.nan)
-            implied[1:] = spd
-            implied[:-1] = np.where(np.isfinite(implied[:-1]), implied[:-1], spd)
-            sog = e.sog.copy()
-            fill = ~np.isfinite(sog[ap])
-            sog[ap[fill]] = implied[fill]
-            e.sog = sog
-    t_first = e.t[run_first]
-    t_last = e.t[run_last]
-    slow = ais_e & (e.sog <= p.stop_speed_kn)
-    nan_sog = ais_e & ~np.isfinite(e.sog)
-    non_ais = ~ais_e
-    has_slow = np.bincount(run_id, weights=slow, minlength=n_runs) > 0
-    has_nan = np.bincount(run_id, weights=nan_sog, minlength=n_runs) > 0
-    has_non_ais = np.bincount(run_id, weights=non_ais, minlength=n_runs) > 0
-    has_pos = np.bincount(run_id, weights=epos, minlength=n_runs) > 0
-    # last row of each run whose evidence is inside the run's zone
-    in_own = (inside == state) & (state >= 0)
-    last_in = np.full(n_runs, -1, np.int64)
-    if in_own.any():
-        rows = np.flatnonzero(in_own)
-        last_in[run_id[rows]] = rows  # later rows overwrite earlier ones
-    run_group_end = np.append(est[1:], True) if m else est
-    open_run = run_group_end[run_last]
-    dwell_ns = t_last - t_first
-    transit_like = (
-        (run_state >= 0)
-        & ~has_slow
-        & ~has_nan
-        & ~has_non_ais
-        & (dwell_ns < p.min_dwell_min * 60 * NS_PER_S)
+# ----------------------------------------------------------------------------------------------
+# 3. motion: speed, stops, gaps
+
+
+@dataclass
+class Motion:
+    sog: np.ndarray  # effective speed: SOG, else implied
+    stop: np.ndarray  # int8 per row: 1 stopped, 0 moving, -1 not an AIS fix / unknown
+    since: np.ndarray  # int64 ns: start of the current stop, -1
+    stop_q: np.ndarray  # bool: stopped for at least min_stop_min at this row
+    cum_stop: np.ndarray  # int64 ns: the vessel's stopped time up to this row
+    cum_gap: np.ndarray  # int64 ns: its AIS-gap time (gaps >= port_gap_h) up to this row
+
+
+def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
+    m = len(e)
+    sog = e.sog.copy()
+    ap = np.flatnonzero(loc.ais & loc.pos)
+    new = ~e.carried
+    # implied speed where SOG is missing, with an allowance for GPS noise at a berth
+    need = ~np.isfinite(sog[ap]) & new[ap]
+    if need.any() and len(ap) >= 2:
+        same = e.v[ap[1:]] == e.v[ap[:-1]]
+        d_km = haversine_km(e.lat[ap[:-1]], e.lon[ap[:-1]], e.lat[ap[1:]], e.lon[ap[1:]])
+        d_km = np.maximum(d_km - p.stop_noise_m / 1000, 0)
+        dt_h = (e.t[ap[1:]] - e.t[ap[:-1]]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spd = np.where(same & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
+        implied = np.full(len(ap), np.nan)
+        implied[1:] = spd  # speed since the previous fix
+        implied[:-1] = np.where(np.isfinite(implied[:-1]), implied[:-1], spd)  # first fix: to the next
+        rows = ap[need]
+        sog[rows] = implied[need]
+    # stop hysteresis over each vessel's AIS fixes
+    s = sog[ap]
+    raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
+    cst = e.c_stop[ap]
+    raw = np.where(e.carried[ap] & (cst >= 0), cst, raw)
+    gs = group_starts(e.v[ap])
+    known = (raw >= 0) | gs
+    k = np.where(known, np.arange(len(ap)), 0)
+    np.maximum.accumulate(k, out=k)
+    stop_ap = np.where(raw[k] >= 0, raw[k], 0).astype(np.int8)
+    prev_stop = np.zeros(len(ap), np.int8)
+    prev_stop[1:] = stop_ap[:-1]
+    prev_stop[gs] = 0
+    t_ap = e.t[ap]
+    begins = (stop_ap == 1) & (prev_stop == 0)
+    csince = e.c_since[ap]
+    stored = e.carried[ap] & (stop_ap == 1) & (csince >= 0)
+    anchor = begins | stored
+    anchor_val = np.where(stored, csince, t_ap)
+    j = ffill_index(anchor, gs | begins)
+    since_ap = np.where((stop_ap == 1) & (j >= 0), anchor_val[np.maximum(j, 0)], -1)
+    # time between consecutive fixes: stopped (short intervals) or an AIS gap (long ones)
+    dt = np.zeros(len(ap), np.int64)
+    if len(ap) > 1:
+        dt[1:] = t_ap[1:] - t_ap[:-1]
+    dt[gs] = 0
+    gap_ns = int(p.port_gap_h * 3600 * NS_PER_S)
+    c_stop_ap = np.where((prev_stop == 1) & (dt < gap_ns), dt, 0)
+    c_gap_ap = np.where(dt >= gap_ns, dt, 0)
+    stop = np.full(m, -1, np.int8)
+    since = np.full(m, -1, np.int64)
+    stop[ap] = stop_ap
+    since[ap] = since_ap
+    stop_q = (stop == 1) & (since >= 0) & (e.t - since >= int(p.min_stop_min * 60 * NS_PER_S))
+    c_stop = np.zeros(m, np.int64)
+    c_gap = np.zeros(m, np.int64)
+    c_stop[ap] = c_stop_ap
+    c_gap[ap] = c_gap_ap
+    # between two rows carried from an earlier batch, what was measured there (rows in between
+    # were not carried)
+    both = np.zeros(m, bool)
+    if m > 1:
+        both[1:] = e.carried[1:] & e.carried[:-1] & ~est[1:]
+        both &= (e.c_cum_stop >= 0) & (np.roll(e.c_cum_stop, 1) >= 0)
+    if both.any():
+        i = np.flatnonzero(both)
+        c_stop[i] = e.c_cum_stop[i] - e.c_cum_stop[i - 1]
+        c_gap[i] = e.c_cum_gap[i] - e.c_cum_gap[i - 1]
+    # per vessel, from its first row (so the values do not depend on the other vessels in a chunk)
+    g0 = np.where(est, np.arange(m), 0)
+    np.maximum.accumulate(g0, out=g0)
+    cum_stop, cum_gap = np.cumsum(c_stop), np.cumsum(c_gap)
+    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0])
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. segments: runs of rows that say the same about every zone
+
+
+@dataclass
+class Segments:
+    first: np.ndarray  # first effective row
+    last: np.ndarray  # last effective row
+    of_row: np.ndarray  # segment of each effective row
+    v: np.ndarray
+    pos: np.ndarray
+    inside: np.ndarray
+    near: np.ndarray
+    present_zone: np.ndarray
+    absent_zone: np.ndarray
+    ais: np.ndarray
+    vfirst: np.ndarray  # per vessel code: first segment
+    vend: np.ndarray  # per vessel code: one past its last segment
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+
+def segments(e: Arrays, est: np.ndarray, loc: Located) -> Segments:
+    m = len(e)
+    brk = est.copy()
+    if m > 1:
+        for col in (loc.pos, loc.inside, loc.near, loc.present_zone, loc.absent_zone, loc.ais):
+            brk[1:] |= col[1:] != col[:-1]
+    first = np.flatnonzero(brk)
+    last = np.append(first[1:] - 1, m - 1) if len(first) else first
+    of_row = np.cumsum(brk) - 1
+    sv = e.v[first]
+    nv = int(e.v.max()) + 1 if m else 0
+    vfirst = np.full(nv, 0, np.int64)
+    vend = np.full(nv, 0, np.int64)
+    if len(first):
+        gstart = np.flatnonzero(group_starts(sv))
+        vfirst[sv[gstart]] = gstart
+        vend[sv[gstart]] = np.append(gstart[1:], len(first))
+    return Segments(
+        first, last, of_row, sv, loc.pos[first], loc.inside[first], loc.near[first],
+        loc.present_zone[first], loc.absent_zone[first], loc.ais[first], vfirst, vend,
     )
-    # A run that started from the carried/unknown start of a vessel is a visit whose arrival
-    # we did not see: its departure is still an event unless it is transit-like.
 
-    # 6. events at state changes.
-    events: list[RawEvent] = []
-    n_transits = int(np.sum(transit_like & ~open_run))
-    n_pending = int(np.sum(transit_like & open_run))
-    change = np.flatnonzero(brk & ~est)
-    for i in change:
-        r_prev = run_id[i - 1]
-        r_new = run_id[i]
-        s_prev, s_new = int(state[i - 1]), int(state[i])
-        if s_prev == UNKNOWN:
-            continue
-        # Between tiers of one port only one thing happens: moving out of an inner tier is a
-        # departure from it; moving in from an outer tier is an arrival at the inner one.
-        inward = s_prev >= 0 and s_new >= 0 and zi.nested(s_new, s_prev)
-        outward = s_prev >= 0 and s_new >= 0 and zi.nested(s_prev, s_new)
-        if s_prev >= 0 and not inward and not transit_like[r_prev]:
-            L = int(last_in[r_prev])
-            if L < 0:
-                L = int(run_first[r_prev])
-            F = next((k for k in range(L + 1, i) if _outside(e, zi, s_prev, k, inside)), i)
-            events.append(_departure(e, zi, p, s_prev, L, F))
-            events[-1].decided = int(i)
-        if s_new >= 0 and not outward and not transit_like[r_new]:
-            events.append(_arrival(e, zi, p, s_new, i - 1, i))
-            events[-1].decided = int(i)
 
-    # 7. contradictions: gone by a survey, back again with no evidence of being anywhere else.
-    by_after = {(ev.after, ev.event): ev for ev in events}
-    for ev in events:
-        if ev.event != "arrival":
-            continue
-        r_out = run_id[ev.before]
-        if run_state[r_out] != OUT or has_pos[r_out]:
-            continue
-        f = run_first[r_out]
-        if est[f] or not absent[f]:
-            continue
-        r_in = run_id[f - 1]
-        if run_state[r_in] != ev.zone:
-            continue
-        dep = by_after.get((int(f), "departure"))
-        text = "contradiction: reported absent, then present again with no sighting between"
-        ev.conflict = text
-        if dep is not None:
-            dep.conflict = text
+# ----------------------------------------------------------------------------------------------
+# 5. timelines: one per (vessel, zone it was ever in), through the transition table
 
-    # 8. what to carry to the next batch: the rows the last three runs of each vessel need.
+
+@dataclass
+class Timelines:
+    pair_v: np.ndarray
+    pair_z: np.ndarray
+    # per element: one segment of the pair's vessel, as seen from the pair's zone
+    pair: np.ndarray
+    seg: np.ndarray
+    ev: np.ndarray  # Evidence
+    before: np.ndarray  # ZoneState before the element
+    after: np.ndarray  # ZoneState after it
+    emits: np.ndarray  # Event
+    start: np.ndarray  # bool: first element of its pair
+
+
+def _port_codes(zi: ZoneIndex) -> np.ndarray:
+    codes = getattr(zi, "_port_code", None)
+    if codes is None:
+        codes = np.unique(zi.port, return_inverse=True)[1].astype(np.int32)
+        zi._port_code = codes
+    return codes
+
+
+def contains(zi: ZoneIndex, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Whether zone ``z`` holds zone ``a``: the same zone, or an outer tier of its port."""
+    pc = _port_codes(zi)
+    ok = (a >= 0) & (z >= 0)
+    a0, z0 = np.maximum(a, 0), np.maximum(z, 0)
+    return ok & ((a0 == z0) | ((pc[a0] == pc[z0]) & (zi.rank[a0] < zi.rank[z0])))
+
+
+def _same_port(zi: ZoneIndex, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    pc = _port_codes(zi)
+    return (a >= 0) & (z >= 0) & (pc[np.maximum(a, 0)] == pc[np.maximum(z, 0)])
+
+
+def evidence(zi: ZoneIndex, sg: Segments, seg: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """What segments ``seg`` say about zones ``z`` (:class:`Evidence`)."""
+    ev = np.full(len(seg), Evidence.NONE, np.int8)
+    pos = sg.pos[seg]
+    ins, nr = sg.inside[seg], sg.near[seg]
+    pz, az = sg.present_zone[seg], sg.absent_zone[seg]
+    at = np.where(contains(zi, ins, z), Evidence.IN, np.where(contains(zi, nr, z), Evidence.BAND, Evidence.OUT))
+    ev = np.where(pos, at, ev)
+    # listed in a survey: in it and every outer tier; out of every other port; nothing about
+    # the inner tiers of the surveyed zone
+    listed = np.where(contains(zi, pz, z), Evidence.IN, np.where(_same_port(zi, pz, z), Evidence.NONE, Evidence.OUT))
+    ev = np.where(pz >= 0, listed, ev)
+    # absent from a full survey: out of that zone and of its inner tiers, nothing else
+    ev = np.where(az >= 0, np.where(contains(zi, z, az), Evidence.OUT, Evidence.NONE), ev)
+    return ev.astype(np.int8)
+
+
+def _chains(zi: ZoneIndex) -> list[np.ndarray]:
+    """Per zone: the zones holding it (itself and the outer tiers of its port)."""
+    got = getattr(zi, "_chains", None)
+    if got is None:
+        pc = _port_codes(zi)
+        got = []
+        by_port: dict[int, np.ndarray] = {}
+        for z in range(len(zi)):
+            same = by_port.setdefault(int(pc[z]), np.flatnonzero(pc == pc[z]))
+            got.append(same[contains(zi, np.full(len(same), z), same)])
+        zi._chains = got
+    return got
+
+
+def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
+    # pairs: every (vessel, zone) with evidence of being in the zone (and its outer tiers)
+    base = np.flatnonzero(sg.inside >= 0)
+    width = np.int64(len(zi) + 1)
+    seen = np.unique(sg.v[base].astype(np.int64) * width + sg.inside[base])
+    if len(seen):
+        chains = _chains(zi)
+        keys = [v * width + chains[z] for v, z in zip(seen // width, seen % width, strict=True)]
+        key = np.unique(np.concatenate(keys))
+    else:
+        key = np.empty(0, np.int64)
+    pair_v = (key // width).astype(np.int32)
+    pair_z = (key % width).astype(np.int32)
+    n_pairs = len(pair_v)
+    s0 = sg.vfirst[pair_v] if n_pairs else np.empty(0, np.int64)
+    lens = (sg.vend[pair_v] - s0) if n_pairs else np.empty(0, np.int64)
+    total = int(lens.sum()) if n_pairs else 0
+    pair = np.repeat(np.arange(n_pairs), lens)
+    offs = np.cumsum(lens) - lens
+    seg = (s0[pair] + np.arange(total) - offs[pair]).astype(np.int64)
+    start = np.zeros(total, bool)
+    start[offs[lens > 0]] = True
+    ev = evidence(zi, sg, seg, pair_z[pair])
+    before, after = step(ev, start)
+    return Timelines(pair_v, pair_z, pair, seg, ev, before, after, EMITS[before, ev], start)
+
+
+# ----------------------------------------------------------------------------------------------
+# 6. visits
+
+
+@dataclass
+class _Links:
+    """Per timeline element: the nearest elements of each kind (indices, -1 where none)."""
+
+    last_in: np.ndarray  # last IN evidence at or before
+    last_bracket: np.ndarray  # last BAND/OUT evidence at or before
+    next_bracket: np.ndarray  # first BAND/OUT evidence at or after
+    last_out: np.ndarray  # last OUT evidence at or before
+    visit: np.ndarray  # visit the element belongs to (IN state), -1
+    vstart: np.ndarray  # element indices where visits start
+    vend: np.ndarray  # per visit: its departure element, -1 while open
+
+
+def _links(tl: Timelines) -> _Links:
+    st = tl.start
+    bracket = (tl.ev == Evidence.BAND) | (tl.ev == Evidence.OUT)
+    vstart_mask = (tl.after == ZoneState.IN) & (tl.before != ZoneState.IN)
+    vstart = np.flatnonzero(vstart_mask)
+    visit = np.where(tl.after == ZoneState.IN, np.cumsum(vstart_mask) - 1, -1)
+    dep = np.flatnonzero(tl.emits == Event.DEPARTURE)
+    vend = np.full(len(vstart), -1, np.int64)
+    if len(dep):
+        vend[visit[dep - 1]] = dep  # a departure closes the visit of the element before it
+    return _Links(
+        ffill_index(tl.ev == Evidence.IN, st),
+        ffill_index(bracket, st),
+        bfill_index(bracket, st),
+        ffill_index(tl.ev == Evidence.OUT, st),
+        visit,
+        vstart,
+        vend,
+    )
+
+
+def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) -> Visits:
+    lk = _links(tl)
+    tl.links = lk  # type: ignore[attr-defined]  # shared with the later stages
+    s_el = lk.vstart
+    n = len(s_el)
+    pair = tl.pair[s_el]
+    pair_end = np.flatnonzero(np.append(tl.start[1:], True)) if len(tl.pair) else np.empty(0, np.int64)
+    closed = lk.vend >= 0
+    l_el = np.where(closed, lk.last_in[np.maximum(lk.vend - 1, 0)], lk.last_in[pair_end[pair]] if n else 0)
+    first = sg.first[tl.seg[s_el]]
+    last = sg.last[tl.seg[l_el]]
+    entry = tl.before[s_el] == ZoneState.OUT
+    prev = np.maximum(s_el - 1, 0)
+    arr_before = np.where(entry, sg.last[tl.seg[np.maximum(lk.last_bracket[prev], 0)]], -1)
+    f_el = lk.next_bracket[np.minimum(l_el + 1, max(len(tl.ev) - 1, 0))] if n else np.empty(0, np.int64)
+    dep_after = np.where(closed, sg.first[tl.seg[np.maximum(f_el, 0)]], -1)
+    decided = np.where(closed, sg.first[tl.seg[np.maximum(lk.vend, 0)]], -1)
+    cq = np.cumsum(mo.stop_q)
+    has_stop = (cq[last] - cq[first] + mo.stop_q[first]) > 0
+    gap_s = (mo.cum_gap[last] - mo.cum_gap[first]) / NS_PER_S
+    stopped_s = (mo.cum_stop[last] - mo.cum_stop[first]) / NS_PER_S
+    non_ais_el = (tl.ev == Evidence.IN) & ~sg.ais[tl.seg]
+    cn = np.cumsum(non_ais_el)
+    non_ais = (cn[l_el] - cn[s_el] + non_ais_el[s_el]) > 0 if n else np.zeros(0, bool)
+    has_gap = gap_s > 0
+    level = visit_level(entry, closed, has_stop | has_gap | non_ais)
+    rel = np.maximum(e.rel[first], e.rel[last]) if n else np.empty(0)
+    return Visits(
+        tl.pair_v[pair], tl.pair_z[pair], first, last, arr_before, dep_after, decided,
+        stopped_s, gap_s, has_stop, has_gap, non_ais, level, rel,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# 7. events
+
+
+CONTRADICTION = "contradiction: reported absent, then present again with no sighting between"
+
+
+def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timelines, vis: Visits) -> list[RawEvent]:
+    lk: _Links = tl.links  # type: ignore[attr-defined]
+    out: list[RawEvent] = []
+    qualifies = vis.level >= p.min_visit_level
+    by_dep: dict[int, RawEvent] = {}
+    for k in np.flatnonzero(vis.dep_after >= 0):
+        z = int(vis.zone[k])
+        ev = _departure(e, zi, p, z, int(vis.last[k]), int(vis.dep_after[k]))
+        ev.decided, ev.visit, ev.qualified = int(vis.decided[k]), int(k), bool(qualifies[k])
+        out.append(ev)
+        by_dep[int(lk.vend[k])] = ev
+    # contradictions: gone by a survey, back again with nothing placing the vessel elsewhere
+    out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
+    elsewhere = np.cumsum((tl.ev == Evidence.OUT) & (sg.absent_zone[tl.seg] < 0))
+    for k in np.flatnonzero(vis.arr_before >= 0):
+        z = int(vis.zone[k])
+        ev = _arrival(e, zi, p, z, int(vis.arr_before[k]), int(vis.first[k]))
+        ev.decided, ev.visit, ev.qualified = int(vis.first[k]), int(k), bool(qualifies[k])
+        j = int(lk.vstart[k])
+        o = int(out_start[j - 1]) if j > 0 else -1
+        if o >= 0 and tl.emits[o] == Event.DEPARTURE and elsewhere[j - 1] - (elsewhere[o - 1] if o > 0 else 0) == 0:
+            ev.conflict = CONTRADICTION
+            if o in by_dep:
+                by_dep[o].conflict = CONTRADICTION
+        out.append(ev)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# 8. the state after each row, and what to carry
+
+
+def row_states(e: Arrays, est: np.ndarray, zi: ZoneIndex, sg: Segments, tl: Timelines) -> np.ndarray:
+    """Per effective row: the innermost zone the vessel is in, else ``OUT`` (at sea, or known out
+    of the zones it was in) or ``UNKNOWN``."""
+    ns = len(sg)
+    seg_state = np.full(ns, UNDET, np.int32)
+    at_sea = sg.pos & (sg.inside < 0) & (sg.near < 0)
+    out_any = np.zeros(ns, bool)
+    out_any[tl.seg[tl.after == ZoneState.OUT]] = True
+    seg_state[at_sea | out_any] = OUT
+    el = np.flatnonzero(tl.after == ZoneState.IN)
+    if len(el):
+        segs, zs = tl.seg[el], tl.pair_z[tl.pair[el]]
+        o = np.lexsort((zi.area_km2[zs], zi.rank[zs], segs))
+        segs, zs = segs[o], zs[o]
+        firsts = np.r_[True, segs[1:] != segs[:-1]]
+        seg_state[segs[firsts]] = zs[firsts]
+    vstart = group_starts(sg.v)
+    seg_state[vstart & (seg_state == UNDET)] = UNKNOWN
+    idx = np.where(seg_state != UNDET, np.arange(ns), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return seg_state[idx][sg.of_row] if ns else np.empty(0, np.int32)
+
+
+def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, vis: Visits) -> np.ndarray:
+    """Which effective rows the next batch needs so that it decides exactly as one run would."""
+    m = len(e)
     keep = np.zeros(m, bool)
-    if m:
-        r_group = e.v[run_first]
-        gnum = np.cumsum(np.r_[True, r_group[1:] != r_group[:-1]]) - 1
-        gend_idx = np.flatnonzero(np.r_[r_group[1:] != r_group[:-1], True])
-        r_last3 = (gend_idx[gnum] - np.arange(n_runs)) < 3
-        sel = np.flatnonzero(r_last3)
-        keep[run_first[sel]] = True
-        keep[run_last[sel]] = True
-        li = last_in[sel]
-        li = li[li >= 0]
-        keep[li] = True
-        nxt = np.minimum(li + 1, m - 1)
-        keep[nxt[e.v[nxt] == e.v[li]]] = True  # the fix after the last one inside, same vessel
-        # the row before each carried run, so an arrival into it keeps its window
-        before = run_first[sel] - 1
-        before = before[(before >= 0) & ~est[run_first[sel]]]
-        keep[before] = True
-        # both bracketing rows of every event decided inside the carried runs
-        for ev in events:
-            if r_last3[run_id[ev.decided]]:
-                keep[ev.before] = True
-                keep[ev.after] = True
-                keep[ev.decided] = True
-        for flag in (slow, nan_sog, non_ais, epos):
-            rows = np.flatnonzero(flag & r_last3[run_id])
-            if len(rows):
-                # first such row of each run
-                _, first = np.unique(run_id[rows], return_index=True)
-                keep[rows[first]] = True
-        # the last two AIS fixes of each vessel (duplicate/jump checks of the next batch)
-        ais_rows = np.flatnonzero(ais_e & epos)
-        if len(ais_rows):
-            gv = e.v[ais_rows]
-            last1 = np.append(gv[1:] != gv[:-1], True)
-            keep[ais_rows[last1]] = True
-            last2 = np.zeros(len(ais_rows), bool)
-            last2[:-1] = last1[1:] & (gv[:-1] == gv[1:])
-            keep[ais_rows[last2]] = True
-    carry_eff = np.flatnonzero(keep)
-    # the first row of each vessel's last (open) run: an arrival decided there may still be
-    # pending (its visit has not qualified yet) and is reported once it does
-    open_first = np.zeros(m, bool)
-    if m:
-        open_first[run_first[np.flatnonzero(np.r_[r_group[1:] != r_group[:-1], True])]] = True
-    pending_rows = np.flatnonzero(status == ROW_PENDING)
-    carry = np.concatenate([eff[carry_eff], pending_rows])
-    carry_sog = np.concatenate([e.sog[carry_eff], a.sog[pending_rows]])
-    carry_state = np.concatenate([state[carry_eff], np.full(len(pending_rows), UNDET, np.int32)])
-    carry_open = np.concatenate([open_first[carry_eff], np.zeros(len(pending_rows), bool)])
-    order = np.argsort(carry, kind="stable")
-    return EngineResult(
-        status=status,
-        eff=eff,
-        state=state,
-        inside=inside,
-        events=events,
-        carry=carry[order],
-        carry_state=carry_state[order],
-        carry_sog=carry_sog[order],
-        carry_open=carry_open[order],
-        n_transits=n_transits,
-        n_pending_visits=n_pending,
-        jump_speed_kn=jump_speed,
-    )
+    if not m:
+        return keep
+    gend = np.append(est[1:], True)
+    keep[gend] = True  # each vessel's last row
+    for mask in (np.isfinite(e.lat), (e.kind == KIND_AIS) & np.isfinite(e.lat), (e.kind == KIND_SURVEY) & (e.present == 1)):
+        r = np.flatnonzero(mask)
+        if len(r):
+            rv = e.v[r]
+            last1 = np.append(rv[1:] != rv[:-1], True)
+            keep[r[last1]] = True
+            last2 = np.zeros(len(r), bool)
+            last2[:-1] = last1[1:] & (rv[:-1] == rv[1:])
+            keep[r[last2]] = True  # the last two (duplicate and jump checks)
+    lk: _Links = tl.links  # type: ignore[attr-defined]
+    if len(tl.pair):
+        pe = np.flatnonzero(np.append(tl.start[1:], True))  # each timeline's last element
+        for idx in (lk.last_in[pe], lk.last_bracket[pe], lk.last_out[pe]):
+            idx = idx[idx >= 0]
+            keep[sg.last[tl.seg[idx]]] = True
+        li = lk.last_in[pe]
+        nxt = np.minimum(li + 1, len(tl.ev) - 1)
+        fb = lk.next_bracket[nxt]
+        ok = (li >= 0) & (fb >= 0) & (tl.pair[np.maximum(fb, 0)] == tl.pair[pe])
+        keep[sg.first[tl.seg[fb[ok]]]] = True
+        # open visits: where they began and how, their first stop and first non-AIS evidence
+        open_v = np.flatnonzero(vis.decided < 0)
+        keep[vis.first[open_v]] = True
+        ab = vis.arr_before[open_v]
+        keep[ab[ab >= 0]] = True
+        s_el = lk.vstart[open_v]
+        lo = lk.last_out[np.maximum(s_el - 1, 0)]
+        ok = (s_el > 0) & (lo >= 0) & (tl.pair[np.maximum(lo, 0)] == tl.pair[s_el])
+        keep[sg.last[tl.seg[lo[ok]]]] = True
+        nq = bfill_index(mo.stop_q, est)
+        fq = nq[vis.first[open_v]]
+        keep[fq[fq >= 0]] = True
+        nonais = (tl.ev == Evidence.IN) & ~sg.ais[tl.seg]
+        nn = bfill_index(nonais, tl.start)
+        fn = nn[s_el]
+        ok = (fn >= 0) & (tl.pair[np.maximum(fn, 0)] == tl.pair[s_el])
+        keep[sg.first[tl.seg[fn[ok]]]] = True
+        # a departure decided by an absence alone may yet be contradicted: keep its evidence
+        # while nothing has placed the vessel elsewhere
+        out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
+        elsewhere = np.cumsum((tl.ev == Evidence.OUT) & (sg.absent_zone[tl.seg] < 0))
+        o = out_start[pe]
+        ok = (tl.after[pe] == ZoneState.OUT) & (o > 0)
+        o = np.where(ok, o, 0)
+        ok &= (tl.emits[o] == Event.DEPARTURE) & (elsewhere[pe] - elsewhere[np.maximum(o - 1, 0)] == 0)
+        dv = lk.visit[o[ok] - 1]
+        dv = dv[dv >= 0]
+        keep[vis.last[dv]] = True
+        keep[vis.dep_after[dv]] = True
+        keep[vis.decided[dv]] = True
+    return keep
 
 
-def _outside(e: Arrays, zi: ZoneIndex, z: int, k: int, inside: np.ndarray) -> bool:
-    """Whether effective row ``k`` is evidence that the vessel was outside zone ``z``."""
-    if e.kind[k] == KIND_SURVEY:
-        sz = int(e.szone[k])
-        if sz < 0:
-            return False
-        if e.present[k] == 1:  # seen in sz: outside z unless sz and z are one, or nest
-            return sz != z and not zi.nested(sz, z) and not zi.nested(z, sz)
-        return sz == z or zi.nested(z, sz)  # absent from z, or from an outer tier around it
-    if not np.isfinite(e.lat[k]):
-        return False
-    if inside[k] == z or (inside[k] >= 0 and zi.nested(int(inside[k]), z)):
-        return False
-    return not zi.entry_contains(z, e.lon[k], e.lat[k])
+# ----------------------------------------------------------------------------------------------
+# event times
 
 
 def _speed_kn(e: Arrays, i: int, p: DetectParams) -> float:
@@ -487,7 +780,7 @@ def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int
         method = "interpolated"
     elif pos_F:
         d = zi.boundary_distance_km(z, e.lon[F], e.lat[F])
-        back = int(d / 1.852 / _speed_kn(e, F, p) * NS_PER_H)
+        back = int(d / KM_PER_NM / _speed_kn(e, F, p) * NS_PER_H)
         t = min(max(t1 - back, t0), t1)
         lat, lon = e.lat[F], e.lon[F]
         method = "projected"
@@ -510,7 +803,7 @@ def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) 
         method = "interpolated"
     elif pos_P:
         d = zi.boundary_distance_km(z, e.lon[P], e.lat[P])
-        fwd = int(d / 1.852 / _speed_kn(e, P, p) * NS_PER_H)
+        fwd = int(d / KM_PER_NM / _speed_kn(e, P, p) * NS_PER_H)
         t = min(max(t0 + fwd, t0), t1)
         lat, lon = (e.lat[i], e.lon[i]) if pos_i else (zi.rep_lat[z], zi.rep_lon[z])
         method = "projected"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -18,11 +19,23 @@ class DetectParams:
         Hysteresis: a vessel is *in* a zone when inside its polygon and *out* only once beyond
         the polygon buffered by this margin (GFW: in at 3 km, out at 4 km -> 1 km). Between the
         two it keeps its previous state, so GPS noise at a berth near the edge never "departs".
-    stop_speed_kn : float
-        A fix at or below this speed over ground counts as stopped (GFW: 0.2-0.5 kn).
-    min_dwell_min : float
-        A pass through a zone that lasted less than this, with every fix faster than
-        ``stop_speed_kn`` and only AIS evidence, is a *transit*, not a port call: no events.
+    stop_speed_kn : float, move_speed_kn : float
+        Stop hysteresis (Global Fishing Watch: stopped at or below 0.2 kn, moving again at or
+        above 0.5 kn; in between the vessel keeps its stop state). Speed is the AIS SOG, or the
+        speed implied by neighbouring fixes when SOG is missing.
+    min_stop_min : float
+        A stop counts as evidence of a port call once it has lasted this long.
+    port_gap_h : float
+        An AIS silence of at least this long inside a zone counts as evidence of a port call
+        (GFW: 4 h) -- the ship whose AIS is on only at sea or only in port.
+    stop_noise_m : float
+        GPS noise allowance for implied speeds: a fix this close to the previous one implies
+        no movement (berthed ships wander 5-30 m between fixes).
+    min_visit_level : int
+        Visits below this evidence level (:func:`navwatch.detect.machine.visit_level`: 1 =
+        entry/exit only, 2 = stop or gap only, 3 = entry or exit + stop or gap, 4 = both + stop
+        or gap) produce no events and are counted as transits. Time in a zone alone never
+        makes a port call.
     max_speed_kn : float
         A single fix that implies more than this speed both from the previous fix and to the next
         one (while those two agree) is a position jump: quarantined, not an event.
@@ -40,8 +53,12 @@ class DetectParams:
     """
 
     exit_margin_km: float = 1.0
-    stop_speed_kn: float = 0.5
-    min_dwell_min: float = 30.0
+    stop_speed_kn: float = 0.2
+    move_speed_kn: float = 0.5
+    min_stop_min: float = 15.0
+    port_gap_h: float = 4.0
+    stop_noise_m: float = 30.0
+    min_visit_level: int = 2
     max_speed_kn: float = 50.0
     jump_min_km: float = 2.0
     dup_window_s: float = 2.0
@@ -58,6 +75,12 @@ class DetectParams:
                 raise ConfigError(f"DetectParams.{f.name}: must be >= 0, got {value}")
         if self.assumed_speed_kn <= 0 or self.max_speed_kn <= 0:
             raise ConfigError("DetectParams: assumed_speed_kn and max_speed_kn must be > 0")
+        if self.move_speed_kn < self.stop_speed_kn:
+            raise ConfigError(
+                f"DetectParams: move_speed_kn ({self.move_speed_kn}) must be >= stop_speed_kn ({self.stop_speed_kn})"
+            )
+        if self.min_visit_level not in (1, 2, 3, 4):
+            raise ConfigError(f"DetectParams.min_visit_level: expected 1, 2, 3 or 4, got {self.min_visit_level}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "detect") -> DetectParams:
@@ -69,6 +92,15 @@ class DetectParams:
         2
         """
         known = {f.name for f in fields(cls)}
+        data = dict(data)
+        if "min_dwell_min" in data:  # navwatch 0.1: time in a zone no longer makes a port call
+            data.pop("min_dwell_min")
+            warnings.warn(
+                f"[{where}] min_dwell_min is ignored since navwatch 0.2: a visit is a port call only with "
+                "evidence of a stop, an in-port AIS gap or non-AIS evidence (see min_visit_level)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}")

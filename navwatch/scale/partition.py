@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from .. import schema
 from ..detect import Detection, DetectorState, DetectParams, detect_port_events
-from ..detect.api import _carry_frame, _events_frame
+from ..detect.api import _INTERNAL, _carry_frame, _events_frame, _visits_frame
 from ..detect.zoneindex import ZoneIndex
 from ..io import READERS, detect_format
 from ..io.tables import iter_parquet
@@ -283,8 +283,8 @@ def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, pa
         from ..io.writers import write_table
 
         write_table(det.events, output)
-    return {"events": det.events, "rows": det.state.rows, "emitted": det.state.emitted, "stats": det.stats,
-            "jumps": qf[jumps], "evidence_q": qf[~jumps]}
+    return {"events": det.events, "visits": det.visits, "rows": det.state.rows, "emitted": det.state.emitted,
+            "stats": det.stats, "jumps": qf[jumps], "evidence_q": qf[~jumps]}
 
 
 def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine) -> Detection:
@@ -298,7 +298,7 @@ def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quaranti
     eq = evidence_q.to_frame()
     if len(eq):
         quarantine.add_frame(eq.drop_duplicates().reset_index(drop=True))
-    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else _events_frame([]).drop(columns="_sig")
+    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else _events_frame([]).drop(columns=_INTERNAL)
     ev = ev.sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
     rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else _carry_frame([])
     emitted = [r["emitted"] for r in results if len(r["emitted"])]
@@ -306,7 +306,10 @@ def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quaranti
     if emitted:
         state.emitted = pd.concat(emitted, ignore_index=True).sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
     stats = _merge_stats([r["stats"] for r in results], spill, plan)
-    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine)
+    vis = [r["visits"] for r in results if r.get("visits") is not None]
+    visits = pd.concat(vis, ignore_index=True) if vis else _visits_frame([]).drop(columns="_touched")
+    visits = visits.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
+    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine, visits=visits)
 
 
 _EVENT_SORT = ["time", "vessel_id", "event"]
@@ -325,7 +328,7 @@ def _unmatched(obs: pd.DataFrame, registry, all_vessels: bool) -> int:
 
 def _merge_stats(stats_list: list[dict], spill: _Spill, plan: PartitionPlan) -> dict:
     summed = ("rows_unmatched", "duplicates", "position_jumps", "held_for_next_fix", "transits",
-              "pending_visits", "events", "departures", "arrivals", "vessels")
+              "pending_visits", "events", "departures", "arrivals", "vessels", "visits")
     once = ("sightings_unattributed", "survey_unknown_tokens")
     out: dict = {"rows_in": spill.rows_in}
     for k in summed:
