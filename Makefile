@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-report bench-watch bench-scale install clean
+.PHONY: demo test lint bench bench-report bench-watch bench-scale bench-accuracy install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench-watch: $(VENV)/.installed
 bench-scale: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[dask,bench]'
 	$(PY) bench/bench_scale.py
+
+bench-accuracy: $(VENV)/.installed
+	$(PY) bench/bench_accuracy.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache
