@@ -10,7 +10,8 @@ column with a default.
 Columns
 -------
 time : datetime64[ns, UTC]
-    When the observation was made (AIS: receive/base time; imagery: acquisition time).
+    When the observation was made (AIS: receive/base time; imagery: acquisition time). Text
+    times are read by :mod:`navwatch.io.times`, the one time parser (:func:`to_utc`).
 lat, lon : float64
     WGS84 degrees. NaN only for survey rows (the surveyed port is named in ``port``).
 kind : category
@@ -37,7 +38,8 @@ source : category (optional)
     Who made the observation (``AIS``, ``Maxar``, ``Planet``, a spotter's handle, a receiver).
 confidence : float64 (optional)
     Reliability of this observation, 0-1. NaN means the default for its kind
-    (see :data:`DEFAULT_RELIABILITY`).
+    (see :data:`DEFAULT_RELIABILITY`). Text (``high``, ``80%``, ...) is converted by
+    :func:`parse_confidence` (:func:`conform` does it for tables built in Python).
 notes : string (optional)
 src_file : category (optional), src_line : Int32 (optional)
     Provenance: the file and the 1-based line (CSV/NMEA) or row (Parquet, GeoPackage) it came
@@ -46,6 +48,8 @@ src_file : category (optional), src_line : Int32 (optional)
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -132,14 +136,133 @@ def column(obs: pd.DataFrame, name: str) -> pd.Series:
 
 
 def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> pd.Series:
-    """Parse times to ``datetime64[ns, UTC]``; naive times are taken as UTC, bad ones become NaT."""
-    if unit is not None:
-        out = pd.to_datetime(values, unit=unit, utc=True, errors="coerce")
-    else:
-        out = pd.to_datetime(values, utc=True, errors="coerce", dayfirst=dayfirst, format="mixed")
-    if isinstance(out, pd.DatetimeIndex):
-        out = pd.Series(out)
-    return out.astype(TIME_DTYPE)
+    """Parse times to ``datetime64[ns, UTC]``; naive times are taken as UTC, bad ones become NaT.
+
+    The one time parser lives in :mod:`navwatch.io.times` (see there for the formats); this is
+    its entry point for tables built in Python.
+
+    Examples
+    --------
+    >>> to_utc(["2024-12-02T08:00:00+02:00", "20241202_060000", "nonsense"]).tolist()
+    [Timestamp('2024-12-02 06:00:00+0000', tz='UTC'), NaT, NaT]
+    """
+    from .io.times import to_utc as _to_utc
+
+    return _to_utc(values, dayfirst=dayfirst, unit=unit)
+
+
+#: Confidence words (lower case, single spaces) -> reliability 0-1, for sightings, surveys and
+#: any ``confidence`` column given as text. Sources: the probability terms of US ICD 203
+#: (*Analytic Standards*, 2015: almost certain 95-99 %, very likely 80-95 %, likely 55-80 %,
+#: roughly even chance 45-55 %, unlikely 20-45 %, very unlikely 5-20 %, remote 1-5 %) and the
+#: information-credibility words of the NATO "Admiralty" scale (STANAG 2511 / AJP-2.1:
+#: 1 confirmed, 2 probably true, 3 possibly true, 4 doubtful); the analyst's words (high,
+#: medium, low, unconfirmed, rumour) sit between them. A trailing "confidence" is ignored
+#: ("high confidence" = "high").
+CONFIDENCE_WORDS: dict[str, float] = {
+    "confirmed": 0.95,
+    "certain": 0.95,
+    "almost certain": 0.9,
+    "nearly certain": 0.9,
+    "very high": 0.9,
+    "very likely": 0.85,
+    "highly likely": 0.85,
+    "highly probable": 0.85,
+    "high": 0.85,
+    "probable": 0.7,
+    "likely": 0.7,
+    "probably true": 0.7,
+    "medium": 0.6,
+    "moderate": 0.6,
+    "even chance": 0.5,
+    "roughly even chance": 0.5,
+    "roughly even odds": 0.5,
+    "possible": 0.4,
+    "possibly true": 0.4,
+    "low": 0.3,
+    "unconfirmed": 0.25,
+    "rumour": 0.25,
+    "rumor": 0.25,
+    "unlikely": 0.2,
+    "improbable": 0.2,
+    "doubtful": 0.2,
+    "very unlikely": 0.1,
+    "highly improbable": 0.1,
+    "very low": 0.1,
+    "remote": 0.05,
+    "almost no chance": 0.05,
+}
+
+#: Text that means "no confidence given": NaN (the default of the kind), no warning.
+CONFIDENCE_MISSING = frozenset({"", "na", "n/a", "nan", "none", "null", "unknown", "-", "?"})
+
+_PERCENT = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%")
+
+
+def _confidence_of(text: str) -> float | None:
+    """Reliability of one confidence text; NaN when empty, None when not understood."""
+    t = " ".join(str(text).strip().lower().split())
+    if re.search("[a-z]", t):
+        t = " ".join(t.replace("_", " ").replace("-", " ").split())
+        if t.endswith(" confidence"):
+            t = t[: -len(" confidence")]
+    if t in CONFIDENCE_MISSING:
+        return np.nan
+    if t in CONFIDENCE_WORDS:
+        return CONFIDENCE_WORDS[t]
+    m = _PERCENT.fullmatch(t)
+    if m:
+        v = float(m.group(1))
+        return v / 100 if 0 <= v <= 100 else None
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if 0 <= v <= 1 else None  # 'nan'/'inf' fail this too
+
+
+def parse_confidence(values: Any) -> tuple[np.ndarray, dict[str, int]]:
+    """Confidence values (numbers, words or percentages) as floats in [0, 1].
+
+    Accepted, case-insensitive and trimmed: numbers in [0, 1]; percentages ``80%`` / ``80 %``
+    (0-100); the words of :data:`CONFIDENCE_WORDS`. Empty values (and :data:`CONFIDENCE_MISSING`)
+    are NaN, i.e. the default reliability of the row's kind (:data:`DEFAULT_RELIABILITY`).
+    Anything else (``1.4``, ``80`` without ``%``, ``sure-ish``) is NaN too and is counted in
+    the second result, by value as written (trimmed). Vectorised over the distinct values.
+
+    Returns
+    -------
+    (numpy.ndarray, dict)
+        float64 values, and ``{value not understood: number of rows}``.
+
+    Examples
+    --------
+    >>> conf, unknown = parse_confidence(["High", " 80 %", "0.5", "", "sure-ish", "1.4", "likely"])
+    >>> conf.tolist(), unknown
+    ([0.85, 0.8, 0.5, nan, nan, nan, 0.7], {'sure-ish': 1, '1.4': 1})
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values) if not hasattr(values, "__len__") else values)
+    s = s.reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isnan(v) & ~((v >= 0) & (v <= 1))
+        unknown: dict[str, int] = {}
+        for x in v[bad]:
+            key = f"{x:g}"
+            unknown[key] = unknown.get(key, 0) + 1
+        return np.where(bad, np.nan, v), unknown
+    codes, uniques = pd.factorize(s.astype("object"), use_na_sentinel=True)
+    mapped = [_confidence_of(u) for u in uniques]
+    lookup = np.array([np.nan if m is None else m for m in mapped] + [np.nan], dtype="float64")
+    out = lookup[np.where(codes < 0, len(mapped), codes)]
+    unknown = {}
+    not_understood = [i for i, m in enumerate(mapped) if m is None]
+    if not_understood:
+        counts = np.bincount(codes[codes >= 0], minlength=len(mapped))
+        for i in not_understood:
+            key = str(uniques[i]).strip()
+            unknown[key] = unknown.get(key, 0) + int(counts[i])
+    return out, unknown
 
 
 _TEXT = pd.Index(["x"]).dtype  # this pandas' default dtype for text
@@ -190,6 +313,16 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
             out[c] = s
         elif c == "time":
             out[c] = s if s.dtype == TIME_DTYPE else to_utc(s)
+        elif c == "confidence" and not pd.api.types.is_numeric_dtype(s.dtype):
+            values, unknown = parse_confidence(s)
+            if unknown:
+                warnings.warn(
+                    f"{where}: confidence not understood, kept with the default reliability of "
+                    f"its kind: {unknown}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            out[c] = pd.Series(values, index=obs.index)
         elif str(dtype) == "category":
             out[c] = _category(s)
         elif str(s.dtype) != str(dtype):

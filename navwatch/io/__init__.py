@@ -226,8 +226,10 @@ def read_observations(
     -------
     pandas.DataFrame
         The concatenated canonical table. ``attrs['read_stats']`` holds ``files`` (per file:
-        ``file``, ``format``, ``rows``, ``quarantined`` and reader-specific counts), total
-        ``rows`` and ``quarantined``.
+        ``file``, ``format``, ``rows``, ``quarantined``, ``skipped_non_vessel`` and
+        ``skipped_by_class`` (stations that are not vessels, see :mod:`navwatch.io.mmsi`),
+        ``confidence_unknown`` (confidence values not understood -> rows) when there are any,
+        and reader-specific counts), total ``rows``, ``quarantined`` and ``skipped_non_vessel``.
 
     Raises
     ------
@@ -270,6 +272,7 @@ def read_observations(
             "files": per_file,
             "rows": len(out),
             "quarantined": sum(s["quarantined"] for s in per_file),
+            "skipped_non_vessel": sum(s.get("skipped_non_vessel", 0) for s in per_file),
         }
     }
     return out

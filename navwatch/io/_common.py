@@ -10,6 +10,8 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import IngestError
 from ..quarantine import Quarantine
@@ -65,6 +67,70 @@ def head_text(path: str | Path, n_bytes: int = 8192) -> str:
     with open_binary(path) as fh:
         data = fh.read(n_bytes)
     return data.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------------------------
+# Arrow value helpers shared by the readers, the time parser and the MMSI rules
+# --------------------------------------------------------------------------------------------
+
+
+def as_chunked(arr: object) -> pa.ChunkedArray:
+    """Any arrow array, pandas Series or sequence as a chunked array; dictionaries decoded and
+    large/view strings cast to plain strings."""
+    if isinstance(arr, pa.ChunkedArray):
+        out = arr
+    elif isinstance(arr, pa.Array):
+        out = pa.chunked_array([arr])
+    else:
+        out = pa.chunked_array([pa.array(arr, from_pandas=True)])
+    if pa.types.is_dictionary(out.type):
+        out = out.cast(out.type.value_type)
+    if pa.types.is_large_string(out.type) or pa.types.is_string_view(out.type):
+        out = out.cast(pa.string())
+    return out
+
+
+def trimmed_text(arr: object) -> pa.ChunkedArray:
+    """Text with surrounding whitespace removed; empty text -> null."""
+    arr = as_chunked(arr)
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
+def to_float(arr: object) -> np.ndarray:
+    """float64 values; anything that is not a number becomes NaN."""
+    arr = as_chunked(arr)
+    t = arr.type
+    if (
+        pa.types.is_floating(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+    ):
+        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
+    if pa.types.is_null(t):
+        return np.full(len(arr), np.nan)
+    if not pa.types.is_string(t):
+        arr = arr.cast(pa.string())
+    try:
+        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:  # null out the text that is not a number (e.g. DMA 'Unknown'), then cast
+        trimmed = pc.utf8_trim_whitespace(arr)
+        numeric = pc.match_substring_regex(trimmed, NUMBER_RE)
+        kept = pc.if_else(numeric, trimmed, pa.scalar(None, pa.string()))
+        return np.asarray(pc.cast(kept, pa.float64()).to_numpy(), dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        s = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
+        return pd.to_numeric(s.str.strip(), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
 
 
 def position_problems(lat: pd.Series, lon: pd.Series, time: pd.Series) -> pd.Series:

@@ -23,6 +23,7 @@ from ..errors import IngestError
 from ..quarantine import Quarantine
 from .tables import (
     _add_problem,
+    _Ctx,
     _frame,
     _read_csv_with,
     _text,
@@ -61,11 +62,14 @@ def _columns(
 def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a sightings CSV: ``time,vessel,lat,lon,source,confidence,notes``.
 
-    ``time`` is ISO 8601 with or without a zone (naive = UTC). ``vessel`` is kept as text.
-    ``confidence`` must be in [0, 1] (else quarantine ``bad_confidence``); empty means NaN, i.e.
-    the default reliability for sightings. Rows without lat/lon go to the quarantine
-    (``no_position``), as do rows with an empty ``vessel`` (``no_vessel``). Extra columns are
-    ignored.
+    ``time`` is read by :mod:`navwatch.io.times` (ISO 8601 with or without a zone, naive = UTC,
+    and the other formats listed there). ``vessel`` is kept as text. ``confidence`` is a number
+    in [0, 1], a percentage (``80%``) or a word (``high``, ``probable``, ``rumour``, ...; see
+    :data:`navwatch.schema.CONFIDENCE_WORDS`); empty means NaN, i.e. the default reliability for
+    sightings. A confidence that cannot be interpreted also becomes NaN: the row is kept and the
+    value is counted in ``attrs['stats']['confidence_unknown']`` (value -> rows), not
+    quarantined. Rows without lat/lon go to the quarantine (``no_position``), as do rows with
+    an empty ``vessel`` (``no_vessel``). Extra columns are ignored.
 
     Parameters
     ----------
@@ -84,12 +88,15 @@ def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) ->
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
     >>> _ = p.write_text("time,vessel,lat,lon,source,confidence,notes\\n"
-    ...     "2024-12-02T06:00Z,Yelnya,34.9,35.87,Maxar,0.8,\\n"
-    ...     "2024-12-02T07:00,Admiral Gorshkov class x2,34.9,35.87,spotter,1.5,\\n")
+    ...     "2024-12-02T06:00Z,Yelnya,34.9,35.87,Maxar,High,\\n"
+    ...     "2024-12-02T07:00,Admiral Gorshkov class x2,34.9,35.87,spotter,1.5,\\n"
+    ...     "2024-12-02T08:00,,34.9,35.87,spotter,80 %,\\n")
     >>> q = Quarantine()
     >>> df = read_sightings(p, quarantine=q)
-    >>> df["vessel"].tolist(), q.to_frame()[["line", "code"]].values.tolist()
-    (['Yelnya'], [[3, 'bad_confidence']])
+    >>> df["confidence"].tolist(), df.attrs["stats"]["confidence_unknown"]
+    ([0.85, nan], {'1.5': 1})
+    >>> q.to_frame()[["line", "code"]].values.tolist()
+    [[4, 'no_vessel']]
     """
 
     def select(header: list[str]) -> dict[str, int]:
@@ -99,22 +106,13 @@ def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) ->
 
     def checks(df: pd.DataFrame, probs: pd.DataFrame) -> None:
         _add_problem(probs, df["vessel"].isna().to_numpy(), "no_vessel", "vessel is empty")
-        if "confidence" in df.columns:
-            conf = df["confidence"].to_numpy()
-            given = df["_conf_given"].to_numpy()
-            bad = given & ~((conf >= 0) & (conf <= 1))
-            _add_problem(probs, bad, "bad_confidence", "confidence must be a number in [0, 1]")
 
-    def convert(cols: dict[str, pa.ChunkedArray], n: int) -> tuple[pd.DataFrame, None]:
-        df = _frame(cols, n)
-        if "confidence" in cols:
-            df["_conf_given"] = _text(cols["confidence"]).is_valid().to_numpy(zero_copy_only=False)
-        return df, None
+    def convert(cols: dict[str, pa.ChunkedArray], n: int, ctx: _Ctx) -> tuple[pd.DataFrame, None]:
+        return _frame(cols, n, times=ctx.times), None
 
-    df = _read_csv_with(
+    return _read_csv_with(
         path, "sightings", select, convert, quarantine, kind="sighting", extra_checks=checks
     )
-    return df.drop(columns=["_conf_given"], errors="ignore")
 
 
 def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
@@ -123,7 +121,8 @@ def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> p
     Output rows have ``kind='survey'``, ``port``, ``coverage`` (``full`` or ``partial``,
     lower-cased; anything else -> quarantine ``bad_coverage``), ``vessel`` = the raw ``present``
     text (empty = nothing seen), lat/lon NaN, ``source`` and ``notes``. Only the time is checked
-    (``bad_time``), not a position; an empty port -> ``no_port``.
+    (``bad_time``, read as in :func:`read_sightings`), not a position; an empty port ->
+    ``no_port``.
 
     Parameters
     ----------
@@ -152,9 +151,9 @@ def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> p
             path, header, SURVEY_COLUMNS, ("time", "port", "coverage", "present"), "surveys"
         )
 
-    def convert(cols: dict[str, pa.ChunkedArray], n: int) -> tuple[pd.DataFrame, None]:
+    def convert(cols: dict[str, pa.ChunkedArray], n: int, ctx: _Ctx) -> tuple[pd.DataFrame, None]:
         present = cols.pop("present")
-        df = _frame(cols, n)
+        df = _frame(cols, n, times=ctx.times)
         df["vessel"] = pd.Series(_text(present).to_pandas(), dtype="string").array
         df["lat"] = np.nan
         df["lon"] = np.nan

@@ -14,16 +14,29 @@ so interleaved messages on different sequence ids assemble independently. Positi
 (types 1, 2, 3, 18, 19, 27) become rows; static data (types 5, 24 and the static half of 19) is
 attached to every position row of the same MMSI in the file. Everything else is counted.
 
-Accounting (``df.attrs["nmea_stats"]``), which a test checks on random input::
+Position reports from stations that are not vessels by their MMSI (ITU-R M.585: coast stations,
+SAR aircraft, aids to navigation, AIS-SART/MOB/EPIRB, ...; see :mod:`navwatch.io.mmsi`) are skipped
+and counted by class; malformed MMSIs (more than 9 or fewer than 6 digits, ...) are quarantined
+as ``bad_mmsi``.
+
+Accounting (``df.attrs["nmea_stats"]``), which tests check on the real slice and random input::
 
     lines    = other_sentences + fragments + quarantined_lines
-    messages = positions + statics + other_types + duplicates_dropped + quarantined_messages
+    lines    = sum(lines_by_fate.values())
+    messages = positions + statics + other_types + duplicates_dropped + skipped_non_vessel
+               + quarantined_messages
     quarantined = quarantined_lines + quarantined_messages + read_errors
 
 ``lines`` counts non-empty lines; ``fragments`` the lines that went into an assembled, timed
 message; ``positions`` the rows returned. ``quarantined_lines`` are rejected line by line
-(``parse_error``, ``bad_checksum``, ``missing_fragment``, ``no_time``); ``quarantined_messages``
-are assembled messages rejected whole (undecodable payload, or ``no_position``/``bad_position``).
+(``parse_error``, ``bad_checksum``, ``empty_payload``, ``missing_fragment``, ``no_time``);
+``quarantined_messages`` are assembled messages rejected whole (undecodable payload,
+``no_position``/``bad_position``, ``bad_mmsi``). ``lines_by_fate`` gives every line one fate:
+``position`` (in a returned row), ``static`` (types 5/24), ``other_type`` (counted by type in
+``types``), ``duplicate``, ``non_vessel`` (skipped station), ``other_sentence`` (not AIS) or
+``quarantined``. ``timed_lines`` counts the AIS sentences that carried a receive time: a file
+where none does is one :class:`~navwatch.errors.IngestError` (:func:`read_nmea`), not a
+quarantine row per line.
 """
 
 from __future__ import annotations
@@ -31,7 +44,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import reduce
 from operator import xor
 from pathlib import Path
@@ -41,9 +53,15 @@ import numpy as np
 import pandas as pd
 from pyais.messages import AISSentence
 
+from ..errors import IngestError
 from ..quarantine import Quarantine
 from ..schema import conform
 from ._common import open_text, position_problems, split_valid
+from .mmsi import BAD, NON_VESSEL_CLASSES, bad_mmsi_reason, classify_mmsi
+from .times import EPOCH_TEXT as _EPOCH
+from .times import ISO_TEXT as _ISO
+from .times import epoch_text_ns as _epoch_ns
+from .times import iso_text_ns as _iso_ns
 
 __all__ = ["looks_like_nmea", "parse_lines", "read_nmea"]
 
@@ -58,20 +76,15 @@ _COLUMNS = [
 ]  # fmt: skip
 _STATS_KEYS = [
     "lines", "other_sentences", "fragments", "messages", "positions", "statics", "other_types",
-    "duplicates_dropped", "quarantined", "quarantined_lines", "quarantined_messages", "read_errors",
+    "duplicates_dropped", "skipped_non_vessel", "quarantined", "quarantined_lines",
+    "quarantined_messages", "read_errors", "timed_lines",
 ]  # fmt: skip
+_FATES = ["position", "static", "other_type", "duplicate", "non_vessel", "other_sentence", "quarantined"]
 
 _SENTENCE_START = re.compile(r"[!$\\]")
 _PAYLOAD_OK = re.compile(rb"[0-W`-w]*")  # the 6-bit "armoured" ASCII alphabet
-_EPOCH = re.compile(r"\d{9,13}(?:\.\d+)?")
-_ISO = re.compile(
-    r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?",
-    re.IGNORECASE,
-)
 _TRAILING_EPOCH = re.compile(r"[,\s](\d{10}(?:\.\d+)?)\s*$")
 _PREFIX_SEPARATORS = " \t,;|[]"
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NS = 10**9
 
 
@@ -100,39 +113,6 @@ class _Fragment:
 
 def _checksum(text: str) -> int:
     return reduce(xor, text.encode("ascii", "replace"), 0)
-
-
-def _epoch_ns(text: str) -> int | None:
-    """Unix seconds (or milliseconds when >= 1e11) as integer nanoseconds; None if implausible."""
-    sec, _, frac = text.strip().partition(".")
-    if not sec.isdigit() or (frac and not frac.isdigit()):
-        return None
-    v = int(sec)
-    f = int(frac[:9].ljust(9, "0")) if frac else 0
-    if 10**8 <= v < 10**11:
-        return v * _NS + f
-    if 10**11 <= v < 10**14:
-        return v * 10**6 + f // 1000
-    return None
-
-
-def _iso_ns(m: re.Match[str]) -> int | None:
-    y, mo, d, h, mi, s, frac, tz = m.groups()
-    try:
-        days = date(int(y), int(mo), int(d)).toordinal() - _EPOCH_ORDINAL
-    except ValueError:
-        return None
-    h_, mi_, s_ = int(h), int(mi), int(s or 0)
-    if h_ > 23 or mi_ > 59 or s_ > 60:
-        return None
-    ns = (days * 86400 + h_ * 3600 + mi_ * 60 + s_) * _NS
-    if frac:
-        ns += int(frac[:9].ljust(9, "0"))
-    if tz and tz[0] in "+-":
-        digits = tz[1:].replace(":", "")
-        offset_s = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) >= 4 else 0)
-        ns -= (offset_s if tz[0] == "+" else -offset_s) * _NS
-    return ns
 
 
 def _prefix_ns(prefix: str) -> int | None:
@@ -256,13 +236,15 @@ class _Parser:
         self.file = file
         self.quarantine = Quarantine()
         self.stats = dict.fromkeys(_STATS_KEYS, 0)
+        self.fates = dict.fromkeys(_FATES, 0)
+        self.by_class: dict[str, int] = {}
         self.types: dict[int, int] = {}
         self.pending: dict[tuple[int, int | None, str], list[_Fragment]] = {}
         self.seen: dict[bytes, int] = {}
         self.static: dict[int, dict[str, Any]] = {}
         self.cols: dict[str, list[Any]] = {
             k: []
-            for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "source", "line")
+            for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "source", "line", "nfrag")
         }
         self.raw: list[str] = []
 
@@ -272,11 +254,13 @@ class _Parser:
             text = text.encode("utf-8", "replace").decode("utf-8")
         self.quarantine.add(self.file, line, code, reason, text)
         self.stats["quarantined_lines"] += 1
+        self.fates["quarantined"] += 1
 
     def _reject_message(self, frags: list[_Fragment], code: str, reason: str) -> None:
         raw = "\n".join(f.text for f in frags)
         self.quarantine.add(self.file, frags[-1].line, code, reason, raw)
         self.stats["quarantined_messages"] += 1
+        self.fates["quarantined"] += len(frags)
 
     def _lost(self, frags: list[_Fragment], why: str) -> None:
         for f in frags:
@@ -297,11 +281,16 @@ class _Parser:
             sentence, time_ns, source = _split(line)
             if not _is_ais(sentence):
                 self.stats["other_sentences"] += 1
+                self.fates["other_sentence"] += 1
                 return
+            if time_ns is not None:
+                self.stats["timed_lines"] += 1
             try:
                 s = AISSentence(sentence.encode("ascii"))
             except Exception as exc:  # pyais raises several types for malformed fields
                 raise _Reject("parse_error", f"malformed AIS sentence: {exc}") from None
+            if not s.payload:
+                raise _Reject("empty_payload", "AIS sentence with an empty payload (no message)")
             if not _PAYLOAD_OK.fullmatch(s.payload):
                 raise _Reject("parse_error", "invalid character in the 6-bit AIS payload")
         except _Reject as r:
@@ -348,6 +337,7 @@ class _Parser:
         first = self.seen.get(payload)
         if first is not None and abs(time_ns - first) <= DUPLICATE_WINDOW_NS:
             st["duplicates_dropped"] += 1
+            self.fates["duplicate"] += len(frags)
             return
         if len(self.seen) > 500_000:  # keep memory bounded on long files
             self.seen = {p: t for p, t in self.seen.items() if abs(time_ns - t) <= 60 * _NS}
@@ -361,6 +351,7 @@ class _Parser:
         self.types[msg_type] = self.types.get(msg_type, 0) + 1
         if msg_type not in POSITION_TYPES and msg_type not in STATIC_TYPES:
             st["other_types"] += 1
+            self.fates["other_type"] += len(frags)
             return
         try:
             msg = sentence.decode()
@@ -396,6 +387,7 @@ class _Parser:
         source = next((f.source for f in frags if f.source), None)
         c["source"].append("AIS" if source is None else f"AIS:{source}")
         c["line"].append(frags[-1].line)
+        c["nfrag"].append(len(frags))
         self.raw.append("\n".join(f.text for f in frags))
         if msg_type == 19:
             self._remember(int(msg.mmsi), name=msg.shipname, ship_type=msg.ship_type)
@@ -419,6 +411,7 @@ class _Parser:
             )
             return
         self.stats["statics"] += 1
+        self.fates["static"] += len(frags)
         self._remember(int(mmsi), **fields)
 
     def _remember(self, mmsi: int, **fields: Any) -> None:
@@ -457,10 +450,30 @@ class _Parser:
                 "src_line": pd.array(c["line"], dtype="Int32"),
             }
         )
+        raw = pd.Series(self.raw, dtype="object")
+        nfrag = np.asarray(c["nfrag"], dtype=np.int64)
+        code = classify_mmsi(np.asarray(c["mmsi"], dtype=np.int64))
+        skip = code > 0  # not a vessel (ITU-R M.585): skipped and counted, not quarantined
+        if skip.any():
+            for k, n_k in zip(*np.unique(code[skip], return_counts=True), strict=True):
+                name = NON_VESSEL_CLASSES[int(k) - 1]
+                self.by_class[name] = self.by_class.get(name, 0) + int(n_k)
+            self.stats["skipped_non_vessel"] += int(skip.sum())
+            self.fates["non_vessel"] += int(nfrag[skip].sum())
+            frame, raw = frame[~skip].reset_index(drop=True), raw[~skip].reset_index(drop=True)
+            nfrag, code = nfrag[~skip], code[~skip]
         problems = position_problems(frame["lat"], frame["lon"], frame["time"])
-        n_bad = int(problems["code"].notna().sum())
-        frame = split_valid(frame, problems, self.quarantine, self.file, raw=pd.Series(self.raw))
-        self.stats["quarantined_messages"] += n_bad
+        bad_mmsi = (code == BAD) & problems["code"].isna().to_numpy()
+        if bad_mmsi.any():
+            problems.loc[bad_mmsi, "code"] = "bad_mmsi"
+            problems.loc[bad_mmsi, "reason"] = [
+                bad_mmsi_reason(m, m) for m in frame["mmsi"][bad_mmsi].astype("int64")
+            ]
+        bad = problems["code"].notna().to_numpy()
+        frame = split_valid(frame, problems, self.quarantine, self.file, raw=raw)
+        self.stats["quarantined_messages"] += int(bad.sum())
+        self.fates["quarantined"] += int(nfrag[bad].sum())
+        self.fates["position"] += int(nfrag[~bad].sum())
         mmsis = frame["mmsi"].to_numpy(dtype=object)
         empty: dict[str, Any] = {}
         for key, dtype in (("imo", "Int64"), ("callsign", "string"), ("name", "string"), ("ship_type", "string")):  # fmt: skip
@@ -469,8 +482,30 @@ class _Parser:
         frame = conform(frame[_COLUMNS].reset_index(drop=True), where=self.file)
         self.stats["positions"] = len(frame)
         self.stats["quarantined"] = len(self.quarantine)
-        frame.attrs["nmea_stats"] = {**self.stats, "types": dict(sorted(self.types.items()))}
+        frame.attrs["nmea_stats"] = {
+            **self.stats,
+            "skipped_by_class": dict(sorted(self.by_class.items())),
+            "lines_by_fate": dict(self.fates),
+            "types": dict(sorted(self.types.items())),
+        }
+        frame.attrs["stats"] = _reader_stats(frame.attrs["nmea_stats"])
         return frame
+
+
+def _reader_stats(nmea: dict[str, Any]) -> dict[str, Any]:
+    """The counts every reader reports (``records`` = non-empty lines here)."""
+    return {
+        "format": "nmea",
+        "records": nmea["lines"],
+        "rows": nmea["positions"],
+        "quarantined": nmea["quarantined"],
+        "skipped_non_vessel": nmea["skipped_non_vessel"],
+        "skipped_by_class": dict(nmea["skipped_by_class"]),
+        "other_sentences": nmea["other_sentences"],
+        "other_types": nmea["other_types"],
+        "duplicates_dropped": nmea["duplicates_dropped"],
+        "statics": nmea["statics"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,7 +567,9 @@ def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     ``attrs["nmea_stats"]``. A file that cannot be opened raises
     :class:`~navwatch.errors.IngestError`; bad lines go to ``quarantine``. If the file breaks
     off mid-stream (truncated .gz), the lines read so far are kept and one ``read_error`` row
-    is quarantined.
+    is quarantined. A file in which no line carries a receive time raises one
+    :class:`~navwatch.errors.IngestError` that says so (when only some lines lack one, those go
+    to the quarantine as ``no_time``).
 
     Examples
     --------
@@ -546,11 +583,21 @@ def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     with open_text(path) as fh:
         local = Quarantine()
         frame = parse_lines(_guarded(fh, errors), file=file, quarantine=local)
+    stats = frame.attrs["nmea_stats"]
+    untimed = int(local.counts().get("no_time", 0))
+    if untimed and not stats["timed_lines"]:
+        raise IngestError(
+            file,
+            f"no line carries a receive time (tag block \\c:<unix time>\\, or a leading Unix or "
+            f"ISO 8601 timestamp): its {untimed:,} AIS sentence(s) cannot be dated, since AIS "
+            "payloads hold only the UTC second; add receive times (a tag block or a timestamp "
+            "on each line, as receivers and logging tools can write them) and read it again",
+        )
     if errors:
         local.add(file, None, "read_error", f"file breaks off: {errors[0]}", "")
-        stats = frame.attrs["nmea_stats"]
         stats["read_errors"] = 1
         stats["quarantined"] += 1
+        frame.attrs["stats"] = _reader_stats(stats)
     if quarantine is not None:
         quarantine.extend(local)
     return frame

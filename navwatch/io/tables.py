@@ -3,7 +3,11 @@ GeoPackage/GeoJSON and Tracktable ``.traj``.
 
 Every reader returns a canonical observation table (:mod:`navwatch.schema`) with ``src_file`` and
 ``src_line`` provenance, sends bad rows to a :class:`~navwatch.quarantine.Quarantine` and records
-counts in ``df.attrs['stats']`` (``records`` seen, ``rows`` returned, ``quarantined``).
+counts in ``df.attrs['stats']``: ``records`` seen = ``rows`` returned + ``quarantined`` +
+``skipped_non_vessel`` (stations that are not vessels by their MMSI, by class in
+``skipped_by_class``; see :mod:`navwatch.io.mmsi`), plus ``confidence_unknown`` (value -> rows)
+when confidence values were not understood. Times are read by :mod:`navwatch.io.times` (format
+detected once per column); MMSIs are checked by :mod:`navwatch.io.mmsi` (``bad_mmsi``).
 
 Column recognition lives in one place, :func:`recognise_columns`: source column names are
 compared case-insensitively with punctuation removed (``base_date_time`` == ``BaseDateTime``,
@@ -26,7 +30,6 @@ import csv
 import io
 import json
 import re
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +45,11 @@ from .. import schema
 from ..errors import IngestError
 from ..quarantine import Quarantine
 from ._common import COMPRESSED_SUFFIXES, open_binary, position_problems, split_valid
+from ._common import as_chunked as _chunked
+from ._common import to_float as _float
+from ._common import trimmed_text as _text
+from .mmsi import NON_VESSEL_CLASSES, check_mmsi
+from .times import TimeColumn
 
 __all__ = [
     "SYNONYMS",
@@ -460,63 +468,6 @@ def _empty_chunk(want: list[int]) -> _Chunk:
 # --------------------------------------------------------------------------------------------
 
 
-def _chunked(arr: Any) -> pa.ChunkedArray:
-    if isinstance(arr, pa.ChunkedArray):
-        out = arr
-    elif isinstance(arr, pa.Array):
-        out = pa.chunked_array([arr])
-    else:
-        out = pa.chunked_array([pa.array(arr, from_pandas=True)])
-    if pa.types.is_dictionary(out.type):
-        out = out.cast(out.type.value_type)
-    if pa.types.is_large_string(out.type) or pa.types.is_string_view(out.type):
-        out = out.cast(pa.string())
-    return out
-
-
-def _text(arr: Any) -> pa.ChunkedArray:
-    """Trimmed text, empty -> null."""
-    arr = _chunked(arr)
-    if not pa.types.is_string(arr.type):
-        arr = arr.cast(pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-
-
-_NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
-
-
-def _float(arr: Any) -> np.ndarray:
-    """float64 values; anything that is not a number becomes NaN."""
-    arr = _chunked(arr)
-    t = arr.type
-    if (
-        pa.types.is_floating(t)
-        or pa.types.is_integer(t)
-        or pa.types.is_decimal(t)
-        or pa.types.is_boolean(t)
-    ):
-        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
-    if pa.types.is_null(t):
-        return np.full(len(arr), np.nan)
-    if not pa.types.is_string(t):
-        arr = arr.cast(pa.string())
-    try:
-        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    try:  # null out the text that is not a number (e.g. DMA 'Unknown'), then cast
-        trimmed = pc.utf8_trim_whitespace(arr)
-        numeric = pc.match_substring_regex(trimmed, _NUMBER_RE)
-        kept = pc.if_else(numeric, trimmed, pa.scalar(None, pa.string()))
-        return np.asarray(pc.cast(kept, pa.float64()).to_numpy(), dtype="float64")
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        s = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
-        return pd.to_numeric(s.str.strip(), errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
-
-
 def _int(values: np.ndarray, lo: float, hi: float) -> pd.Series:
     """Int64 of the integral values in [lo, hi]; everything else <NA>."""
     ok = np.isfinite(values) & (values >= lo) & (values <= hi) & (np.floor(values) == values)
@@ -524,154 +475,6 @@ def _int(values: np.ndarray, lo: float, hi: float) -> pd.Series:
     out[~ok] = pd.NA
     return pd.Series(out)
 
-
-_NAT_NS = np.datetime64("NaT", "ns")
-_NS_LIMIT_S = 9_223_372_035  # |seconds| that fit in datetime64[ns]
-
-
-def _to_ns(values: np.ndarray) -> np.ndarray:
-    """datetime64 of any unit -> datetime64[ns]; values outside the ns range become NaT."""
-    values = np.asarray(values)
-    if values.dtype.kind != "M":
-        values = values.astype("datetime64[ns]")
-    sec = values.astype("datetime64[s]").astype(np.int64)
-    ok = ~np.isnat(values) & (np.abs(sec) < _NS_LIMIT_S)
-    out = np.full(len(values), _NAT_NS)
-    out[ok] = values[ok].astype("datetime64[ns]")
-    return out
-
-
-def _epoch_ns(values: np.ndarray) -> np.ndarray:
-    """Epoch numbers -> datetime64[ns], each by its magnitude: < 1e11 s, < 1e14 ms, < 1e17 us, else ns."""
-    a = np.abs(values)
-    with np.errstate(invalid="ignore", over="ignore"):
-        factor_us = np.select([a < 1e11, a < 1e14, a < 1e17], [1e6, 1e3, 1.0], 1e-3)
-        us = values * factor_us  # whole microseconds: exact for float seconds/milliseconds
-        ok = np.isfinite(us) & (np.abs(us) < 9.2e15)
-    out = np.full(len(values), _NAT_NS)
-    out[ok] = (np.round(us[ok]).astype(np.int64) * 1000).view("datetime64[ns]")
-    return out
-
-
-def _utc_series(ns: np.ndarray) -> pd.Series:
-    return pd.Series(pd.DatetimeIndex(ns).tz_localize("UTC")).astype(schema.TIME_DTYPE)
-
-
-_FIELD_WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
-
-
-def _month_field(fmt: str) -> tuple[int, int] | None:
-    """(position of the month digits, total length) of a fixed-width format, else None."""
-    pos, month = 0, None
-    i = 0
-    while i < len(fmt):
-        if fmt[i] == "%":
-            code = fmt[i + 1 : i + 2]
-            if code not in _FIELD_WIDTH:
-                return None
-            if code == "m":
-                month = pos
-            pos += _FIELD_WIDTH[code]
-            i += 2
-        else:
-            pos += 1
-            i += 1
-    return None if month is None else (month, pos)
-
-
-def _strptime_ok(text: pa.ChunkedArray, ts: pa.ChunkedArray, fmt: str) -> np.ndarray:
-    """Rows arrow's strptime parsed *correctly*.
-
-    Arrow accepts day 31 in any month and rolls it over (31/02 -> 2 March). A roll-over always
-    changes the month, so a parse is accepted only when the text has the format's fixed width and
-    its month digits equal the parsed month; other rows are left to the (validating) pandas parser.
-    """
-    ok = ts.is_valid().to_numpy(zero_copy_only=False)
-    field = _month_field(fmt)
-    if field is None or not ok.any():
-        return np.zeros(len(ok), dtype=bool) if field is None else ok
-    start, width = field
-    same_len = pc.equal(pc.utf8_length(text), width).fill_null(False).to_numpy(zero_copy_only=False)
-    digits = pc.utf8_slice_codeunits(text, start, start + 2)
-    digits = pc.if_else(pa.chunked_array([ok & same_len]), digits, "0")
-    try:
-        month_text = pc.cast(digits, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return np.zeros(len(ok), dtype=bool)
-    same_month = pc.equal(month_text, pc.month(ts)).fill_null(False).to_numpy(zero_copy_only=False)
-    return ok & same_len & same_month
-
-
-def _time(arr: Any, formats: Sequence[str] = (), *, dayfirst: bool = False) -> pd.Series:
-    """Parse a time column to UTC: arrow timestamps, epoch numbers (s/ms/us/ns by magnitude) or text.
-
-    Text is tried with each explicit ``formats`` (fast, arrow), then ISO 8601, then the format
-    pandas infers, then ``format='mixed'`` for what is left. Naive times are UTC; failures and
-    times outside datetime64[ns] (years 1678-2261) are NaT.
-    """
-    arr = _chunked(arr)
-    t = arr.type
-    if pa.types.is_date(t):
-        arr = arr.cast(pa.timestamp("s"))
-        t = arr.type
-    if pa.types.is_timestamp(t):  # tz-aware arrow timestamps are UTC instants already
-        return _utc_series(_to_ns(arr.to_numpy(zero_copy_only=False)))
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return _utc_series(_epoch_ns(_float(arr)))
-    arr = _text(arr)
-    n = len(arr)
-    present = arr.is_valid().to_numpy(zero_copy_only=False)
-    if not formats:
-        # all-numeric text is epoch time
-        try:
-            v = np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
-            if present.any() and np.isfinite(v[present]).all():
-                return _utc_series(_epoch_ns(v))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    out = np.full(n, _NAT_NS)
-    todo = present.copy()
-    for fmt in formats:
-        if not todo.any():
-            break
-        ts = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
-        got = _strptime_ok(arr, ts, fmt) & todo
-        if got.any():
-            vals = _to_ns(ts.to_numpy(zero_copy_only=False))
-            got &= ~np.isnat(vals)
-            out[got] = vals[got]
-            todo &= ~got
-    if todo.any():
-        where = np.flatnonzero(todo)
-        left = pd.Series(arr.to_numpy(zero_copy_only=False)[todo], dtype="object")
-        done = np.zeros(len(left), dtype=bool)
-        for kw in ({"format": "ISO8601"}, {}, {"format": "mixed"}):
-            miss = np.flatnonzero(~done)
-            if not len(miss):
-                break
-            try:
-                with warnings.catch_warnings():  # "could not infer format": expected here
-                    warnings.simplefilter("ignore", UserWarning)
-                    got = pd.to_datetime(
-                        left.iloc[miss], utc=True, errors="coerce", dayfirst=dayfirst, **kw
-                    )
-            except (ValueError, TypeError, OverflowError):
-                continue
-            vals = _utc_ns(got)
-            hit = ~np.isnat(vals)
-            out[where[miss[hit]]] = vals[hit]
-            done[miss[hit]] = True
-    return _utc_series(out)
-
-
-def _utc_ns(values: Any) -> np.ndarray:
-    """Naive UTC ``datetime64[ns]`` numpy values of a pandas datetime result (NaT kept)."""
-    s = pd.Series(values)
-    if s.dtype.kind != "M" and not isinstance(s.dtype, pd.DatetimeTZDtype):
-        return np.full(len(s), _NAT_NS)
-    if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    return _to_ns(s.to_numpy())
 
 
 #: AIS navigational status text (normalised with :func:`normalise_name`) -> code 0-15.
@@ -787,24 +590,62 @@ def _sog(values: np.ndarray) -> np.ndarray:
     return np.where((values < 0) | np.isclose(values, 102.3), np.nan, values)
 
 
+#: Columns :func:`_frame` may add for :func:`_process` (consumed there, never returned).
+_TIME_REASON = "_nw_time_reason"
+_MMSI_CODE = "_nw_mmsi_code"
+_MMSI_REASON = "_nw_mmsi_reason"
+_CONF_UNKNOWN = "_nw_conf_unknown"
+_HIDDEN = (_TIME_REASON, _MMSI_CODE, _MMSI_REASON, _CONF_UNKNOWN)
+
+
+def _confidence(arr: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """(floats, text of each value not understood or None) of a confidence column."""
+    arr = _chunked(arr)
+    if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type):
+        values = pd.Series(_float(arr))
+    else:
+        values = pd.Series(_text(arr).to_pandas(), dtype="object")
+    conf, unknown = schema.parse_confidence(values)
+    if not unknown:
+        return conf, None
+    shown = values.astype("string").str.strip() if values.dtype == object else values.map(lambda v: f"{v:g}")
+    flagged = shown.isin(list(unknown)).to_numpy(dtype=bool, na_value=False) & np.isnan(conf)
+    text = np.full(len(conf), None, dtype=object)
+    text[flagged] = shown[flagged].to_numpy(dtype=object)
+    return conf, text
+
+
 def _frame(
     cols: dict[str, Any],
     n: int,
     *,
-    time_formats: Sequence[str] = (),
-    dayfirst: bool = False,
+    times: TimeColumn | None = None,
     noaa_cog: bool = False,
 ) -> pd.DataFrame:
-    """Canonical columns from source columns keyed by canonical name (any arrow type)."""
+    """Canonical columns from source columns keyed by canonical name (any arrow type).
+
+    ``times`` reads the time column (one per file, so its format is detected once). Rows that
+    :func:`_process` must judge carry hidden columns (:data:`_HIDDEN`): the reason of an
+    unreadable time, the MMSI class code and reason, a confidence value not understood.
+    """
     out: dict[str, Any] = {}
-    out["time"] = _time(cols["time"], time_formats, dayfirst=dayfirst) if "time" in cols else None
+    if "time" in cols:
+        times = times if times is not None else TimeColumn("<table>", "time")
+        out["time"], reason = times.parse(cols["time"])
+        if reason is not None:
+            out[_TIME_REASON] = reason
     for c in ("lat", "lon"):
         if c in cols:
             out[c] = _float(cols[c])
     if "kind" in cols:
         out["kind"] = pd.Series(pc.utf8_lower(_text(cols["kind"])).to_pandas(), dtype="object")
     if "mmsi" in cols:
-        out["mmsi"] = _int(_float(cols["mmsi"]), 1, 999_999_999)
+        check = check_mmsi(cols["mmsi"])
+        out["mmsi"] = check.mmsi
+        if (check.code != 0).any():
+            out[_MMSI_CODE] = check.code
+        if check.reason is not None:
+            out[_MMSI_REASON] = check.reason
     if "imo" in cols:
         out["imo"] = _imo(cols["imo"])
     for c in ("callsign", "name", "vessel", "port", "source", "notes"):
@@ -826,7 +667,9 @@ def _frame(
     if "nav_status" in cols:
         out["nav_status"] = _nav_status(cols["nav_status"])
     if "confidence" in cols:
-        out["confidence"] = _float(cols["confidence"])
+        out["confidence"], unknown = _confidence(cols["confidence"])
+        if unknown is not None:
+            out[_CONF_UNKNOWN] = unknown
     df = pd.DataFrame({k: v for k, v in out.items() if v is not None}, index=pd.RangeIndex(n))
     return df
 
@@ -837,21 +680,87 @@ def _frame(
 
 
 def _problems(df: pd.DataFrame, *, position: bool | np.ndarray = True) -> pd.DataFrame:
-    """Time/position problems; ``position`` False (or a mask) limits the position checks."""
+    """Time, position and MMSI problems; ``position`` False (or a mask) limits the position
+    checks. Unreadable times get the reason :class:`TimeColumn` gave (column and value)."""
     if position is False:
         t = df["time"].isna().to_numpy()
-        return pd.DataFrame(
+        probs = pd.DataFrame(
             {
                 "code": np.where(t, "bad_time", None).astype(object),
                 "reason": np.where(t, "time missing or unparseable", None).astype(object),
             },
             index=df.index,
         )
-    probs = position_problems(df["lat"], df["lon"], df["time"])
-    if position is not True:
-        only_time = ~np.asarray(position) & (probs["code"] != "bad_time").fillna(True).to_numpy()
-        probs.loc[only_time, ["code", "reason"]] = None
+    else:
+        probs = position_problems(df["lat"], df["lon"], df["time"])
+        if position is not True:
+            only_time = ~np.asarray(position) & (probs["code"] != "bad_time").fillna(True).to_numpy()
+            probs.loc[only_time, ["code", "reason"]] = None
+    if _TIME_REASON in df.columns:
+        reason = df[_TIME_REASON].to_numpy(dtype=object)
+        m = (probs["code"] == "bad_time").to_numpy(dtype=bool, na_value=False) & pd.notna(reason)
+        if m.any():
+            probs.loc[m, "reason"] = reason[m]
+    if _MMSI_REASON in df.columns:
+        reason = df[_MMSI_REASON].to_numpy(dtype=object)
+        _add_problem(probs, pd.notna(reason), "bad_mmsi", reason)
     return probs
+
+
+def _skip_non_vessels(df: pd.DataFrame, skip: np.ndarray | None, stats: dict[str, Any]) -> np.ndarray | None:
+    """Mask of the rows to keep (None = all): drops rows of non-vessel stations, by the reader's
+    own rule (``skip``: class name per row or None, e.g. DMA ``Type of mobile``) or by the MMSI
+    (:mod:`navwatch.io.mmsi`), and counts them by class in ``stats``."""
+    drop = np.zeros(len(df), dtype=bool)
+    by_class = stats.setdefault("skipped_by_class", {})
+    if skip is not None:
+        skip = np.asarray(skip, dtype=object)
+        drop = pd.notna(skip)
+        for name, k in zip(*np.unique(skip[drop].astype(str), return_counts=True), strict=True):
+            by_class[str(name)] = by_class.get(str(name), 0) + int(k)
+    if _MMSI_CODE in df.columns:
+        code = df[_MMSI_CODE].to_numpy()
+        cls = (code > 0) & ~drop
+        if cls.any():
+            for c, k in zip(*np.unique(code[cls], return_counts=True), strict=True):
+                name = NON_VESSEL_CLASSES[int(c) - 1]
+                by_class[name] = by_class.get(name, 0) + int(k)
+            drop |= cls
+    if not drop.any():
+        return None
+    stats["skipped_non_vessel"] = stats.get("skipped_non_vessel", 0) + int(drop.sum())
+    return ~drop
+
+
+def _process(
+    df: pd.DataFrame,
+    stats: dict[str, Any],
+    local: Quarantine,
+    path: str | Path,
+    raw: Callable[[np.ndarray], list[str]],
+    *,
+    skip: np.ndarray | None = None,
+    position: bool | np.ndarray | Callable[[pd.DataFrame], bool | np.ndarray] = True,
+    extra_checks: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """The checks every reader runs on a frame from :func:`_frame`: skip non-vessel stations
+    (counted), quarantine bad rows (``raw(positions)`` gives their text), count confidence
+    values not understood; returns the good rows without the hidden columns."""
+    keep = _skip_non_vessels(df, skip, stats)
+    if keep is not None:
+        df = df.loc[keep].reset_index(drop=True)
+        rows = np.flatnonzero(keep)
+        raw = lambda idx, r=rows, f=raw: f(r[idx])  # noqa: E731
+    probs = _problems(df, position=position(df) if callable(position) else position)
+    if extra_checks is not None:
+        extra_checks(df, probs)
+    out = _validate(df, probs, raw, local, path)
+    if _CONF_UNKNOWN in out.columns:
+        unknown = stats.setdefault("confidence_unknown", {})
+        for value, k in out[_CONF_UNKNOWN].dropna().value_counts().items():
+            unknown[str(value)] = unknown.get(str(value), 0) + int(k)
+    hidden = [c for c in _HIDDEN if c in out.columns]
+    return out.drop(columns=hidden) if hidden else out
 
 
 def _add_problem(probs: pd.DataFrame, mask: np.ndarray, code: str, reason: Any) -> None:
@@ -932,7 +841,16 @@ def _const_kind(kind: str, n: int) -> pd.Categorical:
 
 
 def _new_stats(fmt: str) -> dict[str, Any]:
-    return {"format": fmt, "records": 0, "rows": 0, "quarantined": 0}
+    """Reader stats; ``records = rows + quarantined + skipped_non_vessel`` once read (for
+    ``.traj`` records are lines and the identity holds for ``points``)."""
+    return {
+        "format": fmt,
+        "records": 0,
+        "rows": 0,
+        "quarantined": 0,
+        "skipped_non_vessel": 0,
+        "skipped_by_class": {},
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -940,45 +858,58 @@ def _new_stats(fmt: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Ctx:
+    """What a CSV reader's ``convert`` needs besides the columns: the file's time column
+    parser (created when the header is known, so it can name the column)."""
+
+    path: str | Path
+    dayfirst: bool = False
+    times: TimeColumn | None = None
+
+
 def _read_csv_with(
     path: str | Path,
     fmt: str,
     select: Callable[[list[str]], dict[str, int]],
-    convert: Callable[[dict[str, pa.ChunkedArray], int], tuple[pd.DataFrame, np.ndarray | None]],
+    convert: Callable[[dict[str, pa.ChunkedArray], int, _Ctx], tuple[pd.DataFrame, np.ndarray | None]],
     quarantine: Quarantine | None,
     *,
     kind: str | None = None,
     source: str | None = None,
     position: bool | Callable[[pd.DataFrame], bool | np.ndarray] = True,
     extra_checks: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
+    dayfirst: bool = False,
 ) -> pd.DataFrame:
-    """Shared driver: CSV blocks -> ``convert`` -> validate -> canonical table.
+    """Shared driver: CSV blocks -> ``convert`` -> :func:`_process` -> canonical table.
 
-    ``select(header)`` returns {canonical: column index}; ``convert(cols, n)`` returns the frame
-    and an optional boolean mask of rows to skip silently (counted in ``stats['skipped']``).
+    ``select(header)`` returns {canonical: column index}; ``convert(cols, n, ctx)`` returns the
+    frame and an optional array giving, per row, the non-vessel class to skip it as (or None).
     """
     local = Quarantine()
     stats = _new_stats(fmt)
     mapping: dict[str, int] = {}
+    ctx = _Ctx(path, dayfirst)
 
     def pick(header: list[str]) -> list[int]:
         mapping.update(select(header))
+        if "time" in mapping:
+            ctx.times = TimeColumn(path, header[mapping["time"]], dayfirst=dayfirst)
         return sorted(set(mapping.values()))
 
     frames = []
     for chunk in _csv_chunks(path, pick, local, stats):
         cols = {canon: chunk.cols[i] for canon, i in mapping.items()}
-        df, skip = convert(cols, len(chunk))
+        df, skip = convert(cols, len(chunk), ctx)
         df["src_line"] = pd.array(chunk.lines, dtype="Int32")
-        rows = np.arange(len(df))
-        if skip is not None and skip.any():
-            stats["skipped"] = stats.get("skipped", 0) + int(skip.sum())
-            df = df.loc[~skip].reset_index(drop=True)
-            rows = rows[~skip]
-        probs = _problems(df, position=position(df) if callable(position) else position)
-        if extra_checks is not None:
-            extra_checks(df, probs)
-        frames.append(_validate(df, probs, lambda idx, r=rows, c=chunk: c.raw(r[idx]), local, path))
+        frames.append(
+            _process(
+                df, stats, local, path, chunk.raw,
+                skip=skip, position=position, extra_checks=extra_checks,
+            )  # fmt: skip
+        )
+    if ctx.times is not None:
+        ctx.times.finish()
     return _finish(frames, path, local, quarantine, stats, kind=kind, source=source)
 
 
@@ -1000,9 +931,6 @@ def _select_by_synonyms(
     return select
 
 
-_NOAA_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
-
-
 def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a NOAA MarineCadastre AIS CSV: the legacy layout or the 2024+ ``csv2`` layout.
 
@@ -1018,7 +946,8 @@ def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     path : str or Path
         The CSV, optionally ``.gz``/``.zst``/``.zip`` compressed.
     quarantine : Quarantine, optional
-        Receives bad rows (``parse_error``, ``bad_time``, ``no_position``, ``bad_position``).
+        Receives bad rows (``parse_error``, ``bad_time``, ``no_position``, ``bad_position``,
+        ``bad_mmsi``); stations that are not vessels are skipped and counted instead.
 
     Returns
     -------
@@ -1039,7 +968,7 @@ def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
         path,
         "noaa",
         _select_by_synonyms(path, "NOAA AIS CSV", ("time", "lat", "lon", "mmsi")),
-        lambda cols, n: (_frame(cols, n, time_formats=_NOAA_TIME_FORMATS, noaa_cog=True), None),
+        lambda cols, n, ctx: (_frame(cols, n, times=ctx.times, noaa_cog=True), None),
         quarantine,
         kind="ais",
         source="AIS",
@@ -1062,19 +991,25 @@ _DMA_COLUMNS = {
     "ship_type": "shiptype",
 }
 
-#: DMA ``Type of mobile`` values (normalised) that are not vessels: skipped and counted.
-DMA_NON_VESSEL = frozenset({"basestation", "aton", "sarairborne"})
+#: DMA ``Type of mobile`` values (normalised) that are not vessels -> the class they are
+#: skipped and counted as (see :mod:`navwatch.io.mmsi`).
+DMA_NON_VESSEL = {
+    "basestation": "coast_station",
+    "aton": "aid_to_navigation",
+    "sarairborne": "sar_aircraft",
+}
 
 
 def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a Danish Maritime Authority AIS CSV (``# Timestamp,Type of mobile,MMSI,...``).
 
-    Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (parsed with that explicit format; others fall
-    back to day-first parsing). Text statuses (``Under way using engine``, ``Moored``, ``Unknown
-    value``, ...) become AIS codes 0-15; IMO ``Unknown`` -> <NA>; ``Ship type`` text is kept.
-    Rows whose ``Type of mobile`` is ``Base Station``, ``AtoN`` or ``SAR Airborne`` are not vessels:
-    they are skipped, not quarantined, and counted in ``attrs['stats']['skipped_non_vessel']``.
-    Both the 22- and 26-column layouts are read.
+    Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (:mod:`navwatch.io.times`, day-first: a
+    month-first reading is never tried). Text statuses (``Under way using engine``, ``Moored``,
+    ``Unknown value``, ...) become AIS codes 0-15; IMO ``Unknown`` -> <NA>; ``Ship type`` text is
+    kept. Rows whose ``Type of mobile`` is ``Base Station``, ``AtoN`` or ``SAR Airborne``, or whose
+    MMSI is not a ship's (:mod:`navwatch.io.mmsi`), are not vessels: they are skipped, not
+    quarantined, and counted in ``attrs['stats']['skipped_non_vessel']`` (by class in
+    ``skipped_by_class``). Both the 22- and 26-column layouts are read.
 
     Parameters
     ----------
@@ -1115,20 +1050,24 @@ def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
             )
         return found
 
-    def convert(cols: dict[str, pa.ChunkedArray], n: int) -> tuple[pd.DataFrame, np.ndarray | None]:
+    def convert(
+        cols: dict[str, pa.ChunkedArray], n: int, ctx: _Ctx
+    ) -> tuple[pd.DataFrame, np.ndarray | None]:
         mobile = cols.pop("mobile", None)
-        df = _frame(cols, n, time_formats=("%d/%m/%Y %H:%M:%S",), dayfirst=True)
+        df = _frame(cols, n, times=ctx.times)
         skip = None
         if mobile is not None:
             m = pc.utf8_lower(pc.replace_substring_regex(_text(mobile), r"[^0-9A-Za-z]+", ""))
-            skip = pc.is_in(m, value_set=pa.array(sorted(DMA_NON_VESSEL))).to_numpy(
-                zero_copy_only=False
-            )
+            names = sorted(DMA_NON_VESSEL)
+            idx = pc.index_in(m, value_set=pa.array(names)).to_numpy(zero_copy_only=False)
+            if not np.isnan(idx.astype("float64")).all():
+                lookup = np.array([DMA_NON_VESSEL[k] for k in names] + [None], dtype=object)
+                skip = lookup[np.nan_to_num(idx.astype("float64"), nan=len(names)).astype(np.int64)]
         return df, skip
 
-    df = _read_csv_with(path, "dma", select, convert, quarantine, kind="ais", source="AIS")
-    df.attrs["stats"]["skipped_non_vessel"] = df.attrs["stats"].pop("skipped", 0)
-    return df
+    return _read_csv_with(
+        path, "dma", select, convert, quarantine, kind="ais", source="AIS", dayfirst=True
+    )
 
 
 def _kind_checks(df: pd.DataFrame, probs: pd.DataFrame) -> None:
@@ -1163,7 +1102,8 @@ def read_generic_csv(path: str | Path, *, quarantine: Quarantine | None = None) 
     ``BaseDateTime``/``t``; ``lat``/``latitude``/``y``; ``lon``/``lng``/``long``/``longitude``/``x``;
     ``mmsi``, ``imo``, ``callsign``, ``name``/``vessel_name``/``shipname``, ``vessel``; ``sog``/
     ``speed`` (knots); ``cog``/``course``; ``heading``; ...); other columns are dropped. Times may be
-    ISO 8601 (naive = UTC), other date text, or epoch seconds/milliseconds. ``kind`` is taken from
+    in any format of :mod:`navwatch.io.times` (ISO 8601, naive = UTC; ``YYYYMMDD_HHMMSS``; slashed
+    dates; epoch seconds/ms/us; ...). ``kind`` is taken from
     a ``kind`` column if there is one, else ``'ais'``. Only comma-separated files are read.
 
     Parameters
@@ -1197,7 +1137,7 @@ def read_generic_csv(path: str | Path, *, quarantine: Quarantine | None = None) 
         path,
         "csv",
         _select_by_synonyms(path, "CSV of positions", ("time", "lat", "lon")),
-        lambda cols, n: (_frame(cols, n), None),
+        lambda cols, n, ctx: (_frame(cols, n, times=ctx.times), None),
         quarantine,
         position=_position_mask,
         extra_checks=_kind_checks,
@@ -1354,6 +1294,7 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
     read_cols = list(dict.fromkeys(list(found.values()) + ([geo_col] if geo_col else [])))
 
     stats["capacity"] = capacity
+    times = TimeColumn(p, found["time"])
     for src, read in parts:
         line0 = 0
         try:
@@ -1363,22 +1304,23 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
                 n = table.num_rows
                 stats["records"] += n
                 cols = {canon: table.column(name) for canon, name in found.items()}
-                df = _frame(cols, n)
+                df = _frame(cols, n, times=times)
                 if geo_col is not None:
                     df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
                 df["src_line"] = pd.array(np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32")
                 df["src_file"] = _const_str(src, n)
                 line0 += n
-                probs = _problems(df, position=_position_mask(df))
-                _kind_checks(df, probs)
 
                 def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
                     return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
 
-                yield _default_kind(_validate(df, probs, raw, local, src))
+                yield _default_kind(
+                    _process(df, stats, local, src, raw, position=_position_mask, extra_checks=_kind_checks)
+                )
                 del table, cols, df
         except (OSError, pa.ArrowException) as exc:
             raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
+    times.finish()
     pa.default_memory_pool().release_unused()
 
 
@@ -1622,17 +1564,18 @@ def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
             f"no identity column (mmsi, imo, callsign, name, vessel); columns found: {list(attrs.columns)}",
         )
     cols = {canon: _arrow_of(attrs[name]) for canon, name in found.items()}
-    df = _frame(cols, n)
+    times = TimeColumn(p, found["time"])
+    df = _frame(cols, n, times=times)
+    times.finish()
     df["lon"] = x
     df["lat"] = y
     df["src_line"] = pd.array(np.arange(1, n + 1, dtype=np.int32), dtype="Int32")
-    probs = _problems(df, position=_position_mask(df))
-    _kind_checks(df, probs)
 
     def raw(idx: np.ndarray) -> list[str]:
         return [str(r) for r in attrs.iloc[idx].to_dict("records")]
 
-    return _finish([_validate(df, probs, raw, local, p)], p, local, quarantine, stats)
+    df = _process(df, stats, local, p, raw, position=_position_mask, extra_checks=_kind_checks)
+    return _finish([df], p, local, quarantine, stats)
 
 
 def _arrow_of(s: pd.Series) -> pa.ChunkedArray:
@@ -1723,14 +1666,22 @@ def read_traj(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     }
     stats["points"] = len(values) // 4
     npts = len(values) // 4
-    df = _frame(cols, npts, time_formats=("%Y-%m-%d %H:%M:%S",))
-    if df["mmsi"].isna().any():  # non-numeric object ids: keep them as the vessel reference
-        df["vessel"] = pd.Series(_text(ids).to_pandas(), dtype="string").array
+    times = TimeColumn(p, "time")
+    df = _frame(cols, npts, times=times)
+    times.finish()
+    if _MMSI_CODE in df.columns:
+        # object ids that are not numbers are kept as the vessel reference, not bad MMSIs
+        text = pd.Series(_text(ids).to_pandas(), dtype="object")
+        named = ~text.str.fullmatch(r"[-+]?[0-9.eE]+").fillna(True).to_numpy(dtype=bool)
+        if named.any():
+            df["vessel"] = pd.Series(text.where(named, None), dtype="string").array
+            df.loc[named, _MMSI_CODE] = 0
+            if _MMSI_REASON in df.columns:
+                df.loc[named, _MMSI_REASON] = None
     df["src_line"] = pd.array(np.repeat(np.asarray(lines, dtype=np.int64), counts), dtype="Int32")
-    probs = _problems(df)
 
     def raw(idx: np.ndarray) -> list[str]:
         return [",".join(values[4 * i : 4 * i + 4]) for i in idx]
 
-    frames = [_validate(df, probs, raw, local, p)]
+    frames = [_process(df, stats, local, p, raw)]
     return _finish(frames, p, local, quarantine, stats, kind="ais", source="AIS")

@@ -3,6 +3,7 @@ every data row is either returned or quarantined."""
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from navwatch import schema
 from navwatch.errors import IngestError
 from navwatch.io import tables
 from navwatch.io.evidence import read_sightings, read_surveys
+from navwatch.io.mmsi import BAD, check_mmsi
 from navwatch.io.tables import read_generic_csv
 from navwatch.quarantine import Quarantine
 
@@ -31,6 +33,7 @@ def test_sightings_file():
         "Yelnya",
         "Admiral Gorshkov class x2",
         "Novorossiysk",
+        "Yelnya",
         "Ivan Khurs",
         "Yelnya",
     ]
@@ -42,15 +45,18 @@ def test_sightings_file():
     # naive = UTC; +02:00 converted
     assert df["time"][1] == pd.Timestamp("2024-12-02T08:30Z")
     assert df["time"][2] == pd.Timestamp("2024-12-03T09:15Z")
-    # empty confidence -> NaN (kind default applies later)
+    # empty confidence -> NaN (kind default applies later); 1.4 is not understood: the row is
+    # kept with NaN and the value counted as a warning, not quarantined
     assert np.isnan(df["confidence"][1]) and df["confidence"][0] == 0.9
+    assert np.isnan(df["confidence"][3]) and df["src_line"][3] == 6
+    assert df.attrs["stats"]["confidence_unknown"] == {"1.4": 1}
     assert df["notes"][1] == "two frigates, moored stern-to"
     assert df["source"][1] == "spotter:@osint_med"
     # quoted multi-line notes: the record starts on line 7, the next record is on line 9
-    assert df["src_line"].tolist() == [2, 3, 4, 7, 9]
-    assert df["notes"][3] == "seen leaving\nheading west"
+    assert df["src_line"].tolist() == [2, 3, 4, 6, 7, 9]
+    assert df["notes"][4] == "seen leaving\nheading west"
     qf = q.to_frame()
-    assert qf[["line", "code"]].values.tolist() == [[5, "no_position"], [6, "bad_confidence"]]
+    assert qf[["line", "code"]].values.tolist() == [[5, "no_position"]]
     assert (qf["file"] == str(SIGHTINGS)).all()
 
 
@@ -65,12 +71,11 @@ def test_sightings_confidence_text_and_extra_columns(tmp_path):
     )
     q = Quarantine()
     df = read_sightings(p, quarantine=q)
-    assert len(df) == 1 and "analyst" not in df.columns and df["confidence"][0] == 1.0
-    assert q.to_frame()[["line", "code"]].values.tolist() == [
-        [2, "bad_confidence"],
-        [3, "bad_confidence"],
-        [4, "no_vessel"],
-    ]
+    assert "analyst" not in df.columns
+    assert df["src_line"].tolist() == [2, 3, 5]
+    np.testing.assert_array_equal(df["confidence"], [0.85, np.nan, 1.0])
+    assert df.attrs["stats"]["confidence_unknown"] == {"-0.1": 1}
+    assert q.to_frame()[["line", "code"]].values.tolist() == [[4, "no_vessel"]]
 
 
 def test_sightings_missing_column(tmp_path):
@@ -122,6 +127,16 @@ _conf = st.one_of(st.floats(-1, 2, allow_nan=False).map(str), st.sampled_from(["
 _junk = st.text(_JUNK_ALPHABET, min_size=1, max_size=60).filter(lambda s: s.strip() != "")
 
 
+_ISO_ROW = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _unreadable_column(err: IngestError, rows: list[str]) -> None:
+    """A file whose time column holds no readable value is one IngestError naming the column,
+    not a quarantine row per line: only possible when no row carries a real time."""
+    assert "column 'time" in str(err) and "cannot read times such as" in str(err)
+    assert not any(_ISO_ROW.match(r) for r in rows)
+
+
 def _quote(value: str) -> str:
     return f'"{value}"' if "," in value else value
 
@@ -155,11 +170,20 @@ def test_property_sightings_rows_conserved(tmp_path_factory, monkeypatch, rows, 
     p.write_text("time,vessel,lat,lon,source,confidence,notes\n" + "\n".join(rows) + "\n")
     monkeypatch.setattr(tables, "CHUNK_BYTES", 64 if small_blocks else 32 << 20)
     q = Quarantine()
-    df = read_sightings(p, quarantine=q)
-    assert len(df) + len(q) == len(rows)
+    try:
+        df = read_sightings(p, quarantine=q)
+    except IngestError as err:
+        _unreadable_column(err, rows)
+        return
+    st = df.attrs["stats"]
+    assert len(df) + len(q) == len(rows) == st["records"]
+    assert st["rows"] + st["quarantined"] + st["skipped_non_vessel"] == st["records"]
     lines = sorted(df["src_line"].tolist() + q.to_frame()["line"].tolist())
     assert lines == list(range(2, len(rows) + 2))
     assert df["confidence"].dropna().between(0, 1).all()
+    # a confidence not understood keeps its row: counted, never quarantined
+    assert "bad_confidence" not in set(q.to_frame()["code"])
+    assert sum(st.get("confidence_unknown", {}).values()) <= df["confidence"].isna().sum()
     assert df["time"].notna().all() and df["lat"].between(-90, 90).all()
 
 
@@ -183,7 +207,22 @@ def test_property_generic_rows_conserved(tmp_path_factory, monkeypatch, rows, sm
     p.write_text("timestamp,mmsi,latitude,longitude\n" + "\n".join(rows))
     monkeypatch.setattr(tables, "CHUNK_BYTES", 50 if small_blocks else 32 << 20)
     q = Quarantine()
-    df = read_generic_csv(p, quarantine=q)
-    assert len(df) + len(q) == len(rows)
+    try:
+        df = read_generic_csv(p, quarantine=q)
+    except IngestError as err:
+        _unreadable_column(err, rows)
+        return
+    st = df.attrs["stats"]
+    skipped = st["skipped_non_vessel"]
+    assert skipped == sum(st["skipped_by_class"].values())
+    # every row is accounted for: returned, quarantined, or skipped as a non-vessel station
+    assert len(df) + len(q) + skipped == len(rows) == st["records"]
+    assert st["rows"] + st["quarantined"] + skipped == st["records"]
     lines = sorted(df["src_line"].tolist() + q.to_frame()["line"].tolist())
-    assert lines == list(range(2, len(rows) + 2))
+    assert set(lines) <= set(range(2, len(rows) + 2)) and len(set(lines)) == len(lines)
+    mmsi = df["mmsi"].dropna().astype("int64")
+    assert mmsi.between(200_000_000, 799_999_999).all()  # only ships' MMSIs come back
+    qf = q.to_frame()
+    for raw, reason in zip(qf["raw"][qf["code"] == "bad_mmsi"], qf["reason"][qf["code"] == "bad_mmsi"], strict=True):
+        value = raw.split(",")[1]
+        assert value in reason and check_mmsi([value]).code[0] == BAD  # really malformed

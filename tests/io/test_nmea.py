@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from navwatch.errors import IngestError
+from navwatch.io import read_observations
 from navwatch.io.nmea import looks_like_nmea, parse_lines, read_nmea
 from navwatch.quarantine import Quarantine
 from navwatch.schema import DTYPES
@@ -60,16 +61,26 @@ def check_accounting(df: pd.DataFrame) -> None:
     """The identities documented in navwatch.io.nmea."""
     s = stats(df)
     assert s["lines"] == s["other_sentences"] + s["fragments"] + s["quarantined_lines"]
+    # every non-empty line has exactly one fate
+    assert sum(s["lines_by_fate"].values()) == s["lines"]
+    fate = s["lines_by_fate"]
+    assert fate["other_sentence"] == s["other_sentences"]
+    assert fate["position"] >= s["positions"] and fate["non_vessel"] >= s["skipped_non_vessel"]
     assert s["messages"] == (
         s["positions"]
         + s["statics"]
         + s["other_types"]
         + s["duplicates_dropped"]
+        + s["skipped_non_vessel"]
         + s["quarantined_messages"]
     )
+    assert s["skipped_non_vessel"] == sum(s["skipped_by_class"].values())
     assert s["quarantined"] == s["quarantined_lines"] + s["quarantined_messages"] + s["read_errors"]
     assert s["positions"] == len(df)
     assert sum(s["types"].values()) == s["messages"] - s["duplicates_dropped"]
+    rs = df.attrs["stats"]  # what read_observations reports per file
+    assert (rs["format"], rs["records"], rs["rows"]) == ("nmea", s["lines"], len(df))
+    assert rs["skipped_non_vessel"] == s["skipped_non_vessel"]
 
 
 def epoch(ts: str) -> int:
@@ -99,15 +110,29 @@ def test_head_schema_and_counts(head):
     assert (df["source"] == "AIS").all()
     assert (df["src_file"] == str(HEAD)).all()
     s = stats(df)
-    assert s["lines"] == 1500 and s["fragments"] == 1500
+    assert s["lines"] == 1500 and s["fragments"] == 1500 and s["timed_lines"] == 1500
     assert s["messages"] == 1404
     assert s["duplicates_dropped"] == 416
-    assert s["positions"] == len(df) == 765
+    assert s["positions"] == len(df) == 714
     assert s["types"] == {1: 667, 3: 66, 4: 54, 5: 61, 8: 16, 18: 64, 20: 8, 21: 7, 24: 45}
     assert s["other_types"] == 54 + 16 + 8 + 7  # base stations, binary, ... : counted, no rows
     assert s["statics"] == 61 + 45
+    # position reports from 7-digit MMSIs (coast stations by ITU-R M.585) and from 9-digit
+    # MMSIs no class uses (900..., 122..., 123456789: unconfigured transponders): skipped
+    assert s["skipped_by_class"] == {"coast_station": 12, "unallocated": 39}
+    assert df["mmsi"].astype("int64").between(200_000_000, 799_999_999).all()
     # the only rejects in the slice are position reports with lat 91 / lon 181
-    assert q.counts().to_dict() == {"no_position": s["quarantined"]}
+    assert q.counts().to_dict() == {"no_position": s["quarantined"]} == {"no_position": 32}
+    # every one of the 1,500 lines is accounted for
+    assert s["lines_by_fate"] == {
+        "position": 714,
+        "static": 167,
+        "other_type": 102,
+        "duplicate": 434,
+        "non_vessel": 51,
+        "other_sentence": 0,
+        "quarantined": 32,
+    }
     check_accounting(df)
 
 
@@ -320,8 +345,8 @@ def test_tag_block_times_and_source():
         tag(f"c:{T0}250,s:rcv2") + POS2,  # milliseconds
         "\\c:1452468552*00\\" + POS,  # bad tag block checksum
         tag("c:yesterday") + POS,
-        tag(f"g:1-2-77,c:{T0 + 10}") + sentence("AIVDM,2,1,7,B,11mg=5OP1WLho:,0"),
-        tag("g:2-2-77") + sentence("AIVDM,2,2,7,B,P79hp>4?v1P000,0"),  # no c: of its own
+        tag(f"g:1-2-77,c:{T0 + 10}") + sentence(f"AIVDM,2,1,7,B,{POS.split(',')[5][:14]},0"),
+        tag("g:2-2-77") + sentence(f"AIVDM,2,2,7,B,{POS.split(',')[5][14:]},0"),  # no c: of its own
     ]
     df, qf = _parse(lines)
     assert df["time"].tolist() == [
@@ -364,6 +389,91 @@ def test_lines_without_time_are_quarantined():
     assert df["mmsi"].tolist() == [211000002]
     assert qf["code"].tolist() == ["no_time"] and qf["line"].tolist() == [1]
     assert qf["reason"].iloc[0] == "no receive time (no tag block c: and no leading timestamp)"
+
+
+def test_empty_payload_is_quarantined_not_a_message():
+    empty = "!AIVDM,1,1,,B,,0*25"  # a real checksum over an empty payload
+    assert empty == sentence("AIVDM,1,1,,B,,0")
+    df, qf = _parse([f"{T0} {empty}", f"{T0} {POS}", tag(f"c:{T0 + 5}") + empty])
+    assert qf[["line", "code"]].values.tolist() == [[1, "empty_payload"], [3, "empty_payload"]]
+    s = stats(df)
+    assert s["messages"] == 1 and s["types"] == {1: 1}  # not counted as a message of type 0
+    assert s["lines_by_fate"] == {
+        "position": 1, "static": 0, "other_type": 0, "duplicate": 0, "non_vessel": 0,
+        "other_sentence": 0, "quarantined": 2,
+    }  # fmt: skip
+
+
+def test_file_without_any_receive_time_is_one_ingest_error(tmp_path):
+    p = tmp_path / "x.nmea"
+    untimed = [POS, POS2, HEAD_LINES[0].split(" ", 1)[1], "$GPGGA,1*00"]
+    p.write_text("\n".join(untimed) + "\n")
+    q = Quarantine()
+    with pytest.raises(IngestError) as err:
+        read_nmea(p, quarantine=q)
+    msg = str(err.value)
+    assert err.value.path == str(p) and msg.startswith(f"{p}: no line carries a receive time")
+    assert "tag block" in msg and "leading" in msg and "3 AIS sentence(s)" in msg
+    assert len(q) == 0  # one error, not a quarantine row per line
+    with pytest.raises(IngestError, match="no line carries a receive time"):
+        read_observations(p)
+
+
+def test_file_with_some_untimed_lines_quarantines_them(tmp_path):
+    p = tmp_path / "some.nmea"
+    p.write_text(f"{POS}\n{T0} {POS2}\n\n{POS}\n")
+    q = Quarantine()
+    df = read_nmea(p, quarantine=q)
+    assert df["mmsi"].tolist() == [211000002]
+    assert q.to_frame()[["line", "code"]].values.tolist() == [[1, "no_time"], [4, "no_time"]]
+    assert stats(df)["timed_lines"] == 1
+    check_accounting(df)
+
+
+_MMSI_CASES = [
+    (211000001, None),  # a ship: kept
+    (2190047, "coast_station"),  # 00MIDxxxx
+    (21900470, "group_call"),  # 0MIDxxxxx
+    (111219001, "sar_aircraft"),
+    (821900001, "divers_radio"),
+    (982190001, "parent_ship_craft"),
+    (992191234, "aid_to_navigation"),
+    (970010001, "sart"),
+    (972010001, "mob"),
+    (974010001, "epirb"),
+    (979010001, "amrd"),
+    (123456789, "unallocated"),
+    (12345, "fewer than 6 digits"),
+    (1_073_741_823, "more than 9 digits"),  # the largest 30-bit MMSI field
+]
+
+
+def test_position_reports_of_non_vessels_are_skipped_by_class_and_bad_mmsi_quarantined():
+    lines = [
+        f"{T0 + 3 * i} " + encode(type=1, mmsi=m, lat=54.3, lon=10.15)[0]
+        for i, (m, _) in enumerate(_MMSI_CASES)
+    ]
+    df, qf = _parse(lines)
+    assert df["mmsi"].tolist() == [211000001]
+    s = stats(df)
+    classes = {c: 1 for _, c in _MMSI_CASES[1:-2]}
+    assert s["skipped_by_class"] == classes and s["skipped_non_vessel"] == len(classes)
+    assert qf[["line", "code"]].values.tolist() == [[13, "bad_mmsi"], [14, "bad_mmsi"]]
+    assert "fewer than 6 digits" in qf["reason"][0] and "more than 9 digits" in qf["reason"][1]
+    assert s["lines_by_fate"]["non_vessel"] == len(classes)
+    assert s["lines_by_fate"]["position"] == 1 and s["lines_by_fate"]["quarantined"] == 2
+    assert sum(s["lines_by_fate"].values()) == len(lines)
+
+
+def test_multipart_non_vessel_counts_all_its_lines():
+    payload = encode(type=1, mmsi=992191234, lat=54.3, lon=10.15)[0].split(",")[5]
+    p1 = sentence(f"AIVDM,2,1,3,A,{payload[:10]},0")
+    p2 = sentence(f"AIVDM,2,2,3,A,{payload[10:]},0")
+    df, qf = _parse([f"{T0} {p1}", f"{T0} {p2}", f"{T0} {POS}"])
+    s = stats(df)
+    assert qf.empty and len(df) == 1
+    assert s["skipped_by_class"] == {"aid_to_navigation": 1}
+    assert s["lines_by_fate"]["non_vessel"] == 2 and s["lines_by_fate"]["position"] == 1
 
 
 @pytest.mark.parametrize(

@@ -45,9 +45,24 @@ def raw_noaa() -> pd.DataFrame:
     return pd.read_csv(NOAA, dtype=str, keep_default_na=False)
 
 
+#: MMSI 896876500 (MACKENZIE ROSE, a tug with a misconfigured MMSI) starts with 8: ITU-R M.585
+#: makes it a divers' radio, so its 4 rows in the slice are skipped and counted, not returned.
+DIVERS_MMSI = "896876500"
+
+
 @pytest.fixture(scope="module")
 def noaa() -> pd.DataFrame:
     return read_noaa(NOAA)
+
+
+@pytest.fixture(scope="module")
+def kept(raw_noaa) -> pd.DataFrame:
+    """The rows of the slice a reader returns (all but the divers' radio), renumbered."""
+    return raw_noaa[raw_noaa["MMSI"] != DIVERS_MMSI].reset_index(drop=True)
+
+
+def kept_lines(raw: pd.DataFrame, first: int = 2) -> list[int]:
+    return [first + i for i, m in enumerate(raw["MMSI"]) if m != DIVERS_MMSI]
 
 
 def assert_canonical(df: pd.DataFrame) -> None:
@@ -99,22 +114,30 @@ def test_recognise_columns_synonyms_and_case():
 # ------------------------------------------------------------------ NOAA legacy
 
 
-def test_noaa_slice_rows_lines_and_dtypes(noaa, raw_noaa):
-    assert len(noaa) == len(raw_noaa) == 599
-    assert noaa.attrs["stats"] == {"format": "noaa", "records": 599, "rows": 599, "quarantined": 0}
+def test_noaa_slice_rows_lines_and_dtypes(noaa, raw_noaa, kept):
+    assert len(raw_noaa) == 599 and len(noaa) == len(kept) == 595
+    assert noaa.attrs["stats"] == {
+        "format": "noaa",
+        "records": 599,
+        "rows": 595,
+        "quarantined": 0,
+        "skipped_non_vessel": 4,
+        "skipped_by_class": {"divers_radio": 4},
+    }
     assert_canonical(noaa)
-    assert noaa["src_line"].tolist() == list(range(2, 601))
+    assert noaa["src_line"].tolist() == kept_lines(raw_noaa)
     assert (noaa["src_file"] == str(NOAA)).all()
     assert (noaa["kind"] == "ais").all() and (noaa["source"] == "AIS").all()
     assert noaa["time"].min() == pd.Timestamp("2020-06-30T00:00:00Z")
-    assert noaa["mmsi"].tolist() == raw_noaa["MMSI"].astype(int).tolist()
-    np.testing.assert_allclose(noaa["lat"], raw_noaa["LAT"].astype(float))
-    np.testing.assert_allclose(noaa["lon"], raw_noaa["LON"].astype(float))
+    assert noaa["mmsi"].tolist() == kept["MMSI"].astype(int).tolist()
+    np.testing.assert_allclose(noaa["lat"], kept["LAT"].astype(float))
+    np.testing.assert_allclose(noaa["lon"], kept["LON"].astype(float))
     # the misspelt TranscieverClass and the ETA column are not carried over
     assert not {"TranscieverClass", "ETA", "Length"} & set(noaa.columns)
 
 
-def test_noaa_value_quirks(noaa, raw_noaa):
+def test_noaa_value_quirks(noaa, kept):
+    raw_noaa = kept
     first = noaa.iloc[0]
     assert first["imo"] == 7702774  # 'IMO7702774'
     assert first["ship_type"] == "60"  # '60.0'
@@ -176,13 +199,15 @@ def test_noaa_2017_text_status_and_no_transceiver(tmp_path):
 
 def test_noaa_csv2_layout(raw_noaa):
     out = read_noaa(CSV2)
-    assert len(out) == 200
+    src = raw_noaa.head(200)
+    src = src[src["MMSI"] != DIVERS_MMSI]
+    assert len(out) == len(src) == 199 and out.attrs["stats"]["skipped_non_vessel"] == 1
     assert_canonical(out)
     # lon comes before lat in csv2: values must still land in the right columns
-    np.testing.assert_allclose(out["lat"], raw_noaa["LAT"].head(200).astype(float))
-    np.testing.assert_allclose(out["lon"], raw_noaa["LON"].head(200).astype(float))
+    np.testing.assert_allclose(out["lat"], src["LAT"].astype(float))
+    np.testing.assert_allclose(out["lon"], src["LON"].astype(float))
     assert out["time"][0] == pd.Timestamp("2020-06-30T00:00:00Z")  # space-separated time
-    legacy = read_noaa(NOAA).head(200)
+    legacy = read_noaa(NOAA).head(199)
     pd.testing.assert_series_equal(out["heading_deg"], legacy["heading_deg"])
     pd.testing.assert_series_equal(out["cog_deg"], legacy["cog_deg"])
     pd.testing.assert_series_equal(out["imo"], legacy["imo"])
@@ -261,7 +286,7 @@ def test_noaa_small_blocks_give_same_result(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(whole, blocks)
     pd.testing.assert_frame_equal(q1.to_frame(), q2.to_frame())
     slice_blocks = read_noaa(NOAA)
-    assert slice_blocks["src_line"].tolist() == list(range(2, 601))
+    assert slice_blocks["src_line"].tolist() == kept_lines(pd.read_csv(NOAA, dtype=str))
 
 
 def test_noaa_missing_columns_is_ingest_error(tmp_path):
@@ -296,14 +321,21 @@ def test_missing_file_and_directory(tmp_path):
 def test_dma_converted_rows(raw_noaa):
     out = read_dma(DMA)
     assert_canonical(out)
-    assert len(out) == 150
+    assert len(out) == 149
     st = out.attrs["stats"]
-    assert st["skipped_non_vessel"] == 2 and st["quarantined"] == 0 and st["records"] == 152
+    # the AtoN and the Base Station by 'Type of mobile', the divers' radio by its MMSI
+    assert st["skipped_non_vessel"] == 3 and st["quarantined"] == 0 and st["records"] == 152
+    assert st["skipped_by_class"] == {
+        "aid_to_navigation": 1,
+        "coast_station": 1,
+        "divers_radio": 1,
+    }
     # 03/12/2024 is 3 December (day first), not 12 March
     assert (out["time"].dt.month == 12).all() and (out["time"].dt.day == 3).all()
     assert out["time"][0] == pd.Timestamp("2024-12-03T00:00:00Z")
     # text statuses map back to the codes of the real rows they came from
     src = raw_noaa.head(150)
+    src = src[src["MMSI"] != DIVERS_MMSI]
     expect = [int(float(s)) if s else 15 for s in src["Status"]]
     assert out["nav_status"].tolist() == expect
     assert out["mmsi"].tolist() == src["MMSI"].astype(int).tolist()
@@ -313,7 +345,7 @@ def test_dma_converted_rows(raw_noaa):
     assert not out["mmsi"].isin([3669999, 993669001]).any()
     # header line 1, 3 real rows, then the two constructed non-vessel rows: line 7 is row 4
     assert out["src_line"].tolist()[:5] == [2, 3, 4, 7, 8]
-    legacy = read_noaa(NOAA).head(150)
+    legacy = read_noaa(NOAA).head(149)
     np.testing.assert_allclose(out["cog_deg"], legacy["cog_deg"])
     np.testing.assert_allclose(out["heading_deg"], legacy["heading_deg"])
 
@@ -414,7 +446,7 @@ def test_parquet_source_columns(tmp_path, slice_frame, noaa):
     slice_frame.to_parquet(p, index=False)
     out = read_parquet(p)
     assert_canonical(out)
-    assert out["src_line"].tolist() == list(range(1, 600))
+    assert out["src_line"].tolist() == kept_lines(slice_frame.astype({"MMSI": str}), first=1)
     for c in (
         "time",
         "lat",
@@ -580,8 +612,11 @@ def test_real_ny_hour():
     t0 = time.perf_counter()
     out = read_noaa(SHARED / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
     elapsed = time.perf_counter() - t0
-    assert len(out) == 8689 - len(q)
-    assert len(q) == 0 and out["mmsi"].nunique() == 295
+    skipped = out.attrs["stats"]["skipped_non_vessel"]
+    assert len(out) == 8689 - len(q) - skipped
+    # MACKENZIE ROSE's 8... MMSI is a divers' radio by ITU-R M.585: skipped and counted
+    assert out.attrs["stats"]["skipped_by_class"] == {"divers_radio": 48}
+    assert len(q) == 0 and out["mmsi"].nunique() == 294
     assert out["time"].min() == pd.Timestamp("2020-06-30T00:00:00Z")
     assert out["time"].max() == pd.Timestamp("2020-06-30T00:59:59Z")
     assert out["heading_deg"].isna().sum() == 3606
@@ -614,7 +649,7 @@ def test_large_noaa_speed(tmp_path):
     t0 = time.perf_counter()
     out = read_noaa(p)
     elapsed = time.perf_counter() - t0
-    assert len(out) == 599 * 334
+    assert len(out) == 595 * 334 and out.attrs["stats"]["skipped_non_vessel"] == 4 * 334
     assert out["src_line"].iloc[-1] == 599 * 334 + 1
     assert elapsed < 3, elapsed
 
@@ -625,5 +660,5 @@ def test_stray_quote_falls_back_to_exact_parser(tmp_path, noaa):
     p = tmp_path / "stray.csv"
     p.write_text(text)
     out = read_noaa(p)
-    assert len(out) == 599 and out["src_line"].tolist() == list(range(2, 601))
+    assert len(out) == 595 and out["src_line"].tolist() == kept_lines(pd.read_csv(NOAA, dtype=str))
     assert (out["name"] == 'SAMANTHA O"NEIL').sum() == (noaa["name"] == "SAMANTHA MILLER").sum() > 0
