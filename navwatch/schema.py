@@ -285,6 +285,20 @@ def _conforms(s: pd.Series, c: str) -> bool:
     return str(s.dtype) == str(DTYPES[c])
 
 
+def _confidence_column(s: pd.Series, where: str) -> pd.Series:
+    """A text confidence column as float64 via :func:`parse_confidence`; warns about values
+    not understood (kept as NaN = the default reliability of the row's kind)."""
+    values, unknown = parse_confidence(s)
+    if unknown:
+        warnings.warn(
+            f"{where}: confidence not understood, kept with the default reliability of its "
+            f"kind: {unknown}",
+            UserWarning,
+            stacklevel=3,
+        )
+    return pd.Series(values, index=s.index, name=s.name)
+
+
 def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
     """Cast the canonical columns of ``obs`` to their dtypes and check the required ones.
 
@@ -314,15 +328,7 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
         elif c == "time":
             out[c] = s if s.dtype == TIME_DTYPE else to_utc(s)
         elif c == "confidence" and not pd.api.types.is_numeric_dtype(s.dtype):
-            values, unknown = parse_confidence(s)
-            if unknown:
-                warnings.warn(
-                    f"{where}: confidence not understood, kept with the default reliability of "
-                    f"its kind: {unknown}",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            out[c] = pd.Series(values, index=obs.index)
+            out[c] = _confidence_column(s, where)
         elif str(dtype) == "category":
             out[c] = _category(s)
         elif str(s.dtype) != str(dtype):
@@ -363,5 +369,12 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         out[c] = pd.Series(pd.api.types.union_categoricals(parts, ignore_order=True), index=out.index)
     for c in cols:
         if c in DTYPES and not _conforms(out[c], c):
-            out[c] = _category(out[c]) if c in cats else out[c].astype(DTYPES[c])
+            if c in cats:
+                out[c] = _category(out[c])
+            elif c == "time":
+                out[c] = to_utc(out[c])
+            elif c == "confidence" and not pd.api.types.is_numeric_dtype(out[c].dtype):
+                out[c] = _confidence_column(out[c], "observations")
+            else:
+                out[c] = out[c].astype(DTYPES[c])
     return out[cols]

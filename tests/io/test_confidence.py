@@ -142,3 +142,12 @@ def test_conform_converts_text_confidence_and_warns_on_unknown():
     assert str(out["confidence"].dtype) == "float64"
     np.testing.assert_array_equal(out["confidence"], [0.85, 0.6, np.nan])
     assert DEFAULT_RELIABILITY["sighting"] == 0.7  # what the NaN stands for
+
+
+def test_concat_converts_text_confidence():
+    """Tables built in Python and concatenated (schema.concat) get words too."""
+    a = pd.DataFrame({"time": [pd.Timestamp("2024-12-02", tz="UTC")], "lat": [1.0], "lon": [2.0],
+                      "kind": ["sighting"], "vessel": ["Alpha"], "confidence": ["high"]})
+    b = a.assign(confidence=["probable"])
+    out = schema.concat([a, b])
+    assert out["confidence"].tolist() == [0.85, 0.7] and str(out["confidence"].dtype) == "float64"
