@@ -85,12 +85,20 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
     """Inputs, what happened to every row, and the events (first ``max_events``)."""
     det = run.detection
     t = Table(title=f"{title}: inputs", title_justify="left")
-    for c in ("file", "format", "rows", "quarantined"):
-        t.add_column(c, justify="right" if c in ("rows", "quarantined") else "left")
+    for c in ("file", "format", "rows", "quarantined", "not vessels"):
+        t.add_column(c, justify="left" if c in ("file", "format") else "right")
     for s in run.read_stats.get("files", []):
-        t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}")
+        t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}", f"{s.get('skipped_non_vessel', 0):,}")
     if run.read_stats.get("files"):
         out.print(t)
+    for s in run.read_stats.get("files", []):  # reader notes: skipped stations, warnings
+        name = Path(str(s["file"])).name
+        if s.get("skipped_by_class"):
+            by = ", ".join(f"{k} {v:,}" for k, v in sorted(s["skipped_by_class"].items()))
+            out.print(f"{name}: skipped, not vessels (ITU-R M.585 MMSI class): {by}", highlight=False)
+        if s.get("confidence_unknown"):
+            by = ", ".join(f"{k!r} {v:,}" for k, v in sorted(s["confidence_unknown"].items()))
+            out.print(f"{name}: warning: confidence not understood, kept at the default reliability: {by}", highlight=False)
 
     s = det.stats
     counts = Table(title="rows and events", title_justify="left", show_header=False)
