@@ -28,6 +28,7 @@ def demo(
     det = run.detection
     output_dir.mkdir(parents=True, exist_ok=True)
     write_table(run.events, output_dir / "events.csv")
+    write_table(run.visits, output_dir / "visits.csv")
     if len(run.quarantine):
         run.quarantine.write(output_dir / "quarantine.csv")
     disp = fleet_dispersal(det.states, run.zones, run.registry, port="Tartus", params=DispersalParams(every="6h"))
@@ -37,7 +38,7 @@ def demo(
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
     _print_fleet(disp.fleet)
     out.print(
-        f"outputs in {output_dir}/: events.csv, dispersal.csv, dispersal.fleet.csv, report.html (offline)",
+        f"outputs in {output_dir}/: events.csv, visits.csv, dispersal.csv, dispersal.fleet.csv, report.html (offline)",
         highlight=False,
     )
 

@@ -330,6 +330,7 @@ class _Evidence:
             pending=self.gather("pending", rid),
             c_stop=self.gather("c_stop", rid),
             c_since=self.gather("c_since", rid),
+            c_stop_q=self.gather("c_stop_q", rid),
             c_cum_stop=self.gather("c_cum_stop", rid),
             c_cum_gap=self.gather("c_cum_gap", rid),
         )
@@ -725,6 +726,7 @@ def _carried_columns(carried: pd.DataFrame, n_new: int) -> dict:
         "pending": ("_pending", np.bool_(False), bool),
         "c_stop": ("_stop", np.int8(-1), np.int8),
         "c_since": ("_since", np.int64(-1), np.int64),
+        "c_stop_q": ("_stop_q", np.int8(-1), np.int8),
         "c_cum_stop": ("_cum_stop", np.int64(-1), np.int64),
         "c_cum_gap": ("_cum_gap", np.int64(-1), np.int64),
     }
@@ -823,10 +825,13 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     rec_before = ev.records(pos_before + lo).to_dict("records")
     rec_after = ev.records(pos_after + lo).to_dict("records")
     pos_decided = np.array([res.eff[r.decided] for r in res.events], dtype=np.int64)
-    kept = np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)
+    kept = (np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)) & ~np.array(
+        [r.provisional for r in res.events], dtype=bool
+    )
     # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
     # decided when its visit qualifies)
     settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
+    provisional = np.array([r.provisional for r in res.events], dtype=bool)
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
@@ -861,7 +866,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
                 "lon": r.lon,
                 "_sig": f"{r.time_ns}|{t0}|{t1}|{conf}|{r.conflict}",
                 "_base_conf": base,
-                "_qualified": bool(r.qualified),
+                "_qualified": bool(r.qualified) and not provisional[j],
                 "_kept": bool(kept[j]),
                 "_settled": bool(settled[j]),
             }
@@ -906,6 +911,9 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
     cnew = np.cumsum(new)
     end_row = np.where(vis.decided >= 0, vis.decided, vis.last)
     touched = (cnew[end_row] - cnew[vis.first] + new[vis.first]) > 0
+    # a visit holding evidence decided only next batch (after a held fix) is reported then
+    cprov = np.cumsum(res.provisional)
+    touched &= (cprov[end_row] - cprov[vis.first] + res.provisional[vis.first]) == 0
 
     def at(rows: np.ndarray) -> pd.Series:
         return pd.Series(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min)).replace(
@@ -994,7 +1002,7 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     return df[STATE_COLUMNS]
 
 
-_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_held", "_pending", "_stop", "_since", "_cum_stop", "_cum_gap"]
+_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_held", "_pending", "_stop", "_since", "_stop_q", "_cum_stop", "_cum_gap"]
 
 
 def _carry_frame(recs) -> pd.DataFrame:
@@ -1013,6 +1021,7 @@ def _carry_rows(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi:
     rows["_pending"] = res.carry_pending
     rows["_stop"] = res.carry_stop
     rows["_since"] = res.carry_since
+    rows["_stop_q"] = res.carry_stop_q
     rows["_cum_stop"] = res.carry_cum_stop
     rows["_cum_gap"] = res.carry_cum_gap
     rows = rows[_CARRY_COLUMNS]

@@ -60,6 +60,7 @@ class Arrays:
     pending: np.ndarray  # bool: first row of a visit whose arrival waits for the visit to qualify
     c_stop: np.ndarray  # int8: -1 not known / 0 moving / 1 stopped
     c_since: np.ndarray  # int64 ns: start of the stop a stopped row is part of, -1
+    c_stop_q: np.ndarray  # int8: -1 not known / 0 / 1 evidence of a stop at this row
     c_cum_stop: np.ndarray  # int64 ns, -1 where not carried
     c_cum_gap: np.ndarray  # int64 ns, -1 where not carried
 
@@ -87,6 +88,7 @@ class RawEvent:
     decided: int = -1  # effective row of the evidence that decided the event
     visit: int = -1  # index into the visits arrays
     qualified: bool = True  # its visit reaches ``min_visit_level``
+    provisional: bool = False  # decided after a fix held for the jump check: decided next batch
 
 
 @dataclass
@@ -125,13 +127,32 @@ class EngineResult:
     carry_sog: np.ndarray  # their effective speed (SOG or implied)
     carry_stop: np.ndarray
     carry_since: np.ndarray
+    carry_stop_q: np.ndarray
     carry_cum_stop: np.ndarray
     carry_cum_gap: np.ndarray
     carry_held: np.ndarray
     carry_pending: np.ndarray
+    provisional: np.ndarray  # per effective row: after a held fix of its vessel
     n_transits: int
     n_pending_visits: int
     jump_speed_kn: np.ndarray  # per input row, implied speed for ROW_JUMP rows
+
+
+def _after_held(a: Arrays, e: Arrays, status: np.ndarray) -> np.ndarray:
+    """Per effective row: whether its vessel has a fix held for the jump check at or before it."""
+    held = np.flatnonzero(status == ROW_PENDING)
+    out = np.zeros(len(e), bool)
+    if not len(held) or not len(e):
+        return out
+    hv, ht = a.v[held], a.t[held]
+    first_t = {}
+    for v, t in zip(hv.tolist(), ht.tolist(), strict=True):
+        first_t[v] = min(t, first_t.get(v, t))
+    vs = np.fromiter(first_t.keys(), np.int64)
+    ts = np.fromiter(first_t.values(), np.int64)
+    lut_t = np.full(int(max(e.v.max(), vs.max())) + 1, np.iinfo(np.int64).max, np.int64)
+    lut_t[vs] = ts
+    return e.t >= lut_t[e.v]
 
 
 def group_starts(v: np.ndarray) -> np.ndarray:
@@ -170,12 +191,18 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
     est = group_starts(e.v)
     loc = locate(e, zi)
     mo = motion(e, est, loc, p)
-    sg = segments(e, est, loc)
+    sg = segments(e, est, loc, mo, zi, p)
     tl = timelines(sg, zi)
     vis = visits(e, mo, sg, tl, p)
     evs = events(e, zi, p, sg, tl, vis)
     state = row_states(e, est, zi, sg, tl)
-    keep = carry(e, est, mo, sg, tl, vis)
+    keep = carry(e, est, mo, sg, tl, vis, p)
+    # Evidence after a fix held back for the jump check is provisional: once the held fix is
+    # judged it may change what that evidence decides. Carry all of it, decide it next batch.
+    prov = _after_held(a, e, status)
+    keep |= prov
+    for ev in evs:
+        ev.provisional = bool(prov[ev.decided])
     pend = np.zeros(len(e), bool)
     waiting = (vis.decided < 0) & (vis.arr_before >= 0) & (vis.level < p.min_visit_level)
     pend[vis.first[waiting]] = True
@@ -200,10 +227,12 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         carry_sog=np.concatenate([mo.sog[keep], a.sog[pending_rows]])[order],
         carry_stop=with_pending(mo.stop, -1),
         carry_since=with_pending(mo.since, -1),
+        carry_stop_q=with_pending(mo.stop_q.astype(np.int8), -1),
         carry_cum_stop=with_pending(mo.cum_stop, -1),
         carry_cum_gap=with_pending(mo.cum_gap, -1),
-        carry_held=np.concatenate([np.zeros(len(keep), bool)[keep], np.ones(npend, bool)])[order],
+        carry_held=np.concatenate([prov[keep], np.ones(npend, bool)])[order],
         carry_pending=with_pending(pend, False),
+        provisional=prov,
         n_transits=int(np.sum(closed & ~qualifies)),
         n_pending_visits=int(np.sum(~closed & ~qualifies & (vis.arr_before >= 0))),
         jump_speed_kn=jump_speed,
@@ -376,8 +405,10 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     begins = (stop_ap == 1) & (prev_stop == 0)
     csince = e.c_since[ap]
     stored = e.carried[ap] & (stop_ap == 1) & (csince >= 0)
+    # a vessel first seen stopped has been stopped for an unknown time: its stop counts at once
+    censored = begins & gs & ~e.carried[ap]
     anchor = begins | stored
-    anchor_val = np.where(stored, csince, t_ap)
+    anchor_val = np.where(stored, csince, np.where(censored, 0, t_ap))
     j = ffill_index(anchor, gs | begins)
     since_ap = np.where((stop_ap == 1) & (j >= 0), anchor_val[np.maximum(j, 0)], -1)
     # time between consecutive fixes: stopped (short intervals) or an AIS gap (long ones)
@@ -385,14 +416,37 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     if len(ap) > 1:
         dt[1:] = t_ap[1:] - t_ap[:-1]
     dt[gs] = 0
+    lat_ap, lon_ap = e.lat[ap], e.lon[ap]
+    moved_km = np.zeros(len(ap))
+    if len(ap) > 1:
+        moved_km[1:] = haversine_km(lat_ap[:-1], lon_ap[:-1], lat_ap[1:], lon_ap[1:])
+    moved_km[gs] = 0
+    min_stop = int(p.min_stop_min * 60 * NS_PER_S)
     gap_ns = int(p.port_gap_h * 3600 * NS_PER_S)
+    # a gap that hid no movement: the ship lay still while its AIS was silent
+    with np.errstate(divide="ignore", invalid="ignore"):
+        across_kn = np.maximum(moved_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt / NS_PER_H)
+    still_gap = (dt >= gap_ns) & (across_kn < p.move_speed_kn)
     c_stop_ap = np.where((prev_stop == 1) & (dt < gap_ns), dt, 0)
-    c_gap_ap = np.where(dt >= gap_ns, dt, 0)
+    c_gap_ap = np.where(still_gap, dt, 0)
+    # stop evidence: stopped for min_stop_min (counting to the fix that shows it moving again),
+    # or stationary: within stationary_radius_m of where it was stationary_min before
+    prev_since = np.full(len(ap), -1, np.int64)
+    prev_since[1:] = since_ap[:-1]
+    prev_since[gs] = -1
+    q_ap = ((stop_ap == 1) & (since_ap >= 0) & (t_ap - since_ap >= min_stop)) | (
+        (prev_stop == 1) & (prev_since >= 0) & (t_ap - prev_since >= min_stop)
+    )
+    q_ap |= _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p)
+    q_ap |= still_gap
+    stored_q = e.carried[ap] & (e.c_stop_q[ap] >= 0)
+    q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
     stop = np.full(m, -1, np.int8)
     since = np.full(m, -1, np.int64)
     stop[ap] = stop_ap
     since[ap] = since_ap
-    stop_q = (stop == 1) & (since >= 0) & (e.t - since >= int(p.min_stop_min * 60 * NS_PER_S))
+    stop_q = np.zeros(m, bool)
+    stop_q[ap] = q_ap
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
     c_stop[ap] = c_stop_ap
@@ -414,6 +468,51 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0])
 
 
+def _stationary(v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, p: DetectParams) -> np.ndarray:
+    """Per fix (sorted by vessel and time): whether the vessel's last fix at least
+    ``stationary_min`` earlier lies within ``stationary_radius_m`` -- at rest whatever its SOG
+    says (a ship swinging at anchor reports 0.3-0.6 kn)."""
+    n = len(t)
+    out = np.zeros(n, bool)
+    if n < 2 or p.stationary_min <= 0:
+        return out
+    lag_s = int(np.ceil(p.stationary_min * 60))
+    ts = t // NS_PER_S
+    t0 = int(ts.min())
+    width = np.int64(int(ts.max()) - t0 + lag_s + 2)
+    key = v.astype(np.int64) * width + (ts - t0)
+    j = np.searchsorted(key, key - lag_s, side="right") - 1
+    ok = (j >= 0) & (v[np.maximum(j, 0)] == v) & (j < np.arange(n))
+    k = np.flatnonzero(ok)
+    d_km = haversine_km(lat[j[k]], lon[j[k]], lat[k], lon[k])
+    out[k] = d_km * 1000 <= p.stationary_radius_m
+    return out
+
+
+def stationary_window(v: np.ndarray, t: np.ndarray, p: DetectParams) -> np.ndarray:
+    """Fixes a later batch needs for :func:`_stationary`: each vessel's last ``stationary_min``
+    of fixes and the one before them."""
+    n = len(t)
+    keep = np.zeros(n, bool)
+    if not n:
+        return keep
+    lag = int(np.ceil(p.stationary_min * 60)) * NS_PER_S
+    gend = np.append(v[1:] != v[:-1], True)
+    last_t = np.empty(n, np.int64)
+    # broadcast each vessel's last time backwards
+    idx = np.flatnonzero(gend)
+    counts = np.diff(np.r_[-1, idx])
+    last_t[:] = np.repeat(t[idx], counts)
+    win = t >= last_t - lag
+    keep |= win
+    first_win = win & np.r_[True, ~win[:-1] | (v[1:] != v[:-1])]
+    before = np.flatnonzero(first_win) - 1
+    before = before[(before >= 0)]
+    before = before[v[before] == v[before + 1]]
+    keep[before] = True
+    return keep
+
+
 # ----------------------------------------------------------------------------------------------
 # 4. segments: runs of rows that say the same about every zone
 
@@ -430,6 +529,7 @@ class Segments:
     present_zone: np.ndarray
     absent_zone: np.ndarray
     ais: np.ndarray
+    rest_near: np.ndarray  # at rest in a zone's hysteresis band
     vfirst: np.ndarray  # per vessel code: first segment
     vend: np.ndarray  # per vessel code: one past its last segment
 
@@ -437,11 +537,18 @@ class Segments:
         return len(self.first)
 
 
-def segments(e: Arrays, est: np.ndarray, loc: Located) -> Segments:
+def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex, p: DetectParams) -> Segments:
     m = len(e)
     brk = est.copy()
+    # at rest just outside a zone: a berth at the edge, where GPS noise puts fixes on both sides
+    rest_near = ((mo.stop == 1) | mo.stop_q) & (loc.near >= 0) & (loc.near != loc.inside)
+    if rest_near.any():
+        r = np.flatnonzero(rest_near)
+        for z in np.unique(loc.near[r]):
+            rz = r[loc.near[r] == z]
+            rest_near[rz] = zi.boundary_distances_km(int(z), e.lon[rz], e.lat[rz]) * 1000 <= p.edge_noise_m
     if m > 1:
-        for col in (loc.pos, loc.inside, loc.near, loc.present_zone, loc.absent_zone, loc.ais):
+        for col in (loc.pos, loc.inside, loc.near, loc.present_zone, loc.absent_zone, loc.ais, rest_near):
             brk[1:] |= col[1:] != col[:-1]
     first = np.flatnonzero(brk)
     last = np.append(first[1:] - 1, m - 1) if len(first) else first
@@ -456,7 +563,7 @@ def segments(e: Arrays, est: np.ndarray, loc: Located) -> Segments:
         vend[sv[gstart]] = np.append(gstart[1:], len(first))
     return Segments(
         first, last, of_row, sv, loc.pos[first], loc.inside[first], loc.near[first],
-        loc.present_zone[first], loc.absent_zone[first], loc.ais[first], vfirst, vend,
+        loc.present_zone[first], loc.absent_zone[first], loc.ais[first], rest_near[first], vfirst, vend,
     )
 
 
@@ -565,7 +672,8 @@ def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
 class _Links:
     """Per timeline element: the nearest elements of each kind (indices, -1 where none)."""
 
-    last_in: np.ndarray  # last IN evidence at or before
+    last_in: np.ndarray  # last IN evidence (or at rest in the band) at or before
+    next_in: np.ndarray  # first such evidence at or after
     last_bracket: np.ndarray  # last BAND/OUT evidence at or before
     next_bracket: np.ndarray  # first BAND/OUT evidence at or after
     last_out: np.ndarray  # last OUT evidence at or before
@@ -574,9 +682,12 @@ class _Links:
     vend: np.ndarray  # per visit: its departure element, -1 while open
 
 
-def _links(tl: Timelines) -> _Links:
+def _links(tl: Timelines, sg: Segments) -> _Links:
     st = tl.start
-    bracket = (tl.ev == Evidence.BAND) | (tl.ev == Evidence.OUT)
+    # for windows, a ship at rest in the band is still at its berth (noise at the edge): only
+    # evidence outside the polygon while under way brackets a crossing
+    in_like = (tl.ev == Evidence.IN) | ((tl.ev == Evidence.BAND) & sg.rest_near[tl.seg])
+    bracket = ((tl.ev == Evidence.BAND) | (tl.ev == Evidence.OUT)) & ~in_like
     vstart_mask = (tl.after == ZoneState.IN) & (tl.before != ZoneState.IN)
     vstart = np.flatnonzero(vstart_mask)
     visit = np.where(tl.after == ZoneState.IN, np.cumsum(vstart_mask) - 1, -1)
@@ -585,7 +696,8 @@ def _links(tl: Timelines) -> _Links:
     if len(dep):
         vend[visit[dep - 1]] = dep  # a departure closes the visit of the element before it
     return _Links(
-        ffill_index(tl.ev == Evidence.IN, st),
+        ffill_index(in_like, st),
+        bfill_index(in_like, st),
         ffill_index(bracket, st),
         bfill_index(bracket, st),
         ffill_index(tl.ev == Evidence.OUT, st),
@@ -596,7 +708,7 @@ def _links(tl: Timelines) -> _Links:
 
 
 def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) -> Visits:
-    lk = _links(tl)
+    lk = _links(tl, sg)
     tl.links = lk  # type: ignore[attr-defined]  # shared with the later stages
     s_el = lk.vstart
     n = len(s_el)
@@ -604,11 +716,17 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     pair_end = np.flatnonzero(np.append(tl.start[1:], True)) if len(tl.pair) else np.empty(0, np.int64)
     closed = lk.vend >= 0
     l_el = np.where(closed, lk.last_in[np.maximum(lk.vend - 1, 0)], lk.last_in[pair_end[pair]] if n else 0)
-    first = sg.first[tl.seg[s_el]]
     last = sg.last[tl.seg[l_el]]
     entry = tl.before[s_el] == ZoneState.OUT
+    # the visit began with the first evidence in (or at rest at the edge) after the last
+    # evidence outside
+    pstart = np.flatnonzero(tl.start)[pair] if n else np.empty(0, np.int64)
     prev = np.maximum(s_el - 1, 0)
-    arr_before = np.where(entry, sg.last[tl.seg[np.maximum(lk.last_bracket[prev], 0)]], -1)
+    pb = np.where(s_el > pstart, lk.last_bracket[prev], -1)
+    i_el = lk.next_in[np.where(pb >= 0, pb + 1, pstart)] if n else np.empty(0, np.int64)
+    i_el = np.where((i_el >= 0) & (i_el <= s_el), i_el, s_el)
+    first = sg.first[tl.seg[i_el]]
+    arr_before = np.where(entry & (pb >= 0), sg.last[tl.seg[np.maximum(pb, 0)]], -1)
     f_el = lk.next_bracket[np.minimum(l_el + 1, max(len(tl.ev) - 1, 0))] if n else np.empty(0, np.int64)
     dep_after = np.where(closed, sg.first[tl.seg[np.maximum(f_el, 0)]], -1)
     decided = np.where(closed, sg.first[tl.seg[np.maximum(lk.vend, 0)]], -1)
@@ -677,6 +795,7 @@ def row_states(e: Arrays, est: np.ndarray, zi: ZoneIndex, sg: Segments, tl: Time
     out_any[tl.seg[tl.after == ZoneState.OUT]] = True
     seg_state[at_sea | out_any] = OUT
     el = np.flatnonzero(tl.after == ZoneState.IN)
+    el = el[~_outdated(zi, sg, tl, el)]
     if len(el):
         segs, zs = tl.seg[el], tl.pair_z[tl.pair[el]]
         o = np.lexsort((zi.area_km2[zs], zi.rank[zs], segs))
@@ -690,7 +809,41 @@ def row_states(e: Arrays, est: np.ndarray, zi: ZoneIndex, sg: Segments, tl: Time
     return seg_state[idx][sg.of_row] if ns else np.empty(0, np.int32)
 
 
-def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, vis: Visits) -> np.ndarray:
+def _outdated(zi: ZoneIndex, sg: Segments, tl: Timelines, el: np.ndarray) -> np.ndarray:
+    """Which ``IN`` elements rest only on evidence older than a departure from an inner tier.
+
+    A ship seen in the harbour is in the anchorage that holds it; once it is known to have left
+    the harbour (absent from a survey, say), that old sighting no longer places it in the
+    anchorage: where it is stays unknown until new evidence says so."""
+    lk: _Links = tl.links  # type: ignore[attr-defined]
+    out_el = np.flatnonzero(tl.after == ZoneState.OUT)
+    bad = np.zeros(len(el), bool)
+    if not len(el) or not len(out_el):
+        return bad
+    pc = _port_codes(zi)
+    out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
+    z_in = tl.pair_z[tl.pair[el]]
+    z_out = tl.pair_z[tl.pair[out_el]]
+    since = sg.first[tl.seg[np.maximum(out_start[out_el], 0)]]
+    # the latest departure from a tier of each port, per segment and tier rank
+    key_out = tl.seg[out_el].astype(np.int64) * (len(zi) + 1) + pc[z_out]
+    key_in = tl.seg[el].astype(np.int64) * (len(zi) + 1) + pc[z_in]
+    common = np.isin(key_in, key_out)
+    if not common.any():
+        return bad
+    last_in_row = sg.last[tl.seg[np.maximum(lk.last_in[el], 0)]]
+    o = np.argsort(key_out, kind="stable")
+    key_out, r_out, since = key_out[o], zi.rank[z_out[o]], since[o]
+    lo = np.searchsorted(key_out, key_in, side="left")
+    hi = np.searchsorted(key_out, key_in, side="right")
+    for k in np.flatnonzero(common):
+        inner = r_out[lo[k] : hi[k]] < zi.rank[z_in[k]]
+        if inner.any() and since[lo[k] : hi[k]][inner].max() > last_in_row[k]:
+            bad[k] = True
+    return bad
+
+
+def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, vis: Visits, p: DetectParams) -> np.ndarray:
     """Which effective rows the next batch needs so that it decides exactly as one run would."""
     m = len(e)
     keep = np.zeros(m, bool)
@@ -698,6 +851,18 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
         return keep
     gend = np.append(est[1:], True)
     keep[gend] = True  # each vessel's last row
+    # the last evidence of each kind that a zone never visited yet may need as "outside": the
+    # last fix at sea, and per surveyed zone the last survey listing or not listing the vessel
+    sea = np.flatnonzero(np.isfinite(e.lat) & (sg.near[sg.of_row] < 0) & (sg.inside[sg.of_row] < 0))
+    if len(sea):
+        keep[sea[np.append(e.v[sea][1:] != e.v[sea][:-1], True)]] = True
+    sv = np.flatnonzero(e.kind == KIND_SURVEY)
+    if len(sv):
+        key = (e.v[sv].astype(np.int64) * 4 + (e.present[sv] + 1)) * (int(e.szone.max()) + 2) + e.szone[sv] + 1
+        _, last_of = np.unique(key[::-1], return_index=True)
+        keep[sv[len(sv) - 1 - last_of]] = True
+    ap = np.flatnonzero((e.kind == KIND_AIS) & np.isfinite(e.lat))
+    keep[ap[stationary_window(e.v[ap], e.t[ap], p)]] = True
     for mask in (np.isfinite(e.lat), (e.kind == KIND_AIS) & np.isfinite(e.lat), (e.kind == KIND_SURVEY) & (e.present == 1)):
         r = np.flatnonzero(mask)
         if len(r):

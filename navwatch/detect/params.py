@@ -24,13 +24,23 @@ class DetectParams:
         above 0.5 kn; in between the vessel keeps its stop state). Speed is the AIS SOG, or the
         speed implied by neighbouring fixes when SOG is missing.
     min_stop_min : float
-        A stop counts as evidence of a port call once it has lasted this long.
+        A stop counts as evidence of a port call once it has lasted this long (a vessel first
+        seen stopped has been stopped for an unknown time: its stop counts at once).
+    stationary_min : float, stationary_radius_m : float
+        A fix within ``stationary_radius_m`` of the vessel's fix ``stationary_min`` earlier is
+        evidence of a stop whatever the SOG says (a ship swinging at anchor reports 0.3-0.6 kn;
+        MovingPandas' stop detector uses the same diameter-and-duration idea).
     port_gap_h : float
-        An AIS silence of at least this long inside a zone counts as evidence of a port call
-        (GFW: 4 h) -- the ship whose AIS is on only at sea or only in port.
+        An AIS silence of at least this long inside a zone, across which the vessel moved
+        slower than ``move_speed_kn``, counts as evidence of a port call (GFW: 4 h) -- the ship
+        whose AIS is on only at sea or only in port. A reception gap in a slow pass through a
+        large zone is not one.
     stop_noise_m : float
         GPS noise allowance for implied speeds: a fix this close to the previous one implies
         no movement (berthed ships wander 5-30 m between fixes).
+    edge_noise_m : float
+        A vessel at rest this close outside a zone is taken to be at a berth on its edge (GPS
+        noise puts its fixes on both sides): such fixes do not bracket a crossing.
     min_visit_level : int
         Visits below this evidence level (:func:`navwatch.detect.machine.visit_level`: 1 =
         entry/exit only, 2 = stop or gap only, 3 = entry or exit + stop or gap, 4 = both + stop
@@ -55,9 +65,12 @@ class DetectParams:
     exit_margin_km: float = 1.0
     stop_speed_kn: float = 0.2
     move_speed_kn: float = 0.5
-    min_stop_min: float = 15.0
+    min_stop_min: float = 5.0
+    stationary_min: float = 30.0
+    stationary_radius_m: float = 300.0
     port_gap_h: float = 4.0
     stop_noise_m: float = 30.0
+    edge_noise_m: float = 100.0
     min_visit_level: int = 2
     max_speed_kn: float = 50.0
     jump_min_km: float = 2.0

@@ -183,6 +183,12 @@ class ZoneIndex:
             self._local[z] = (fwd, geom, shapely.boundary(geom))
         return self._local[z]
 
+    def boundary_distances_km(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Distances (km) from points to zone ``z``'s boundary (local equirectangular projection)."""
+        fwd, _, boundary = self._projected(z)
+        x, y = fwd(lon, lat)
+        return shapely.distance(boundary, shapely.points(np.asarray(x, float), np.asarray(y, float)))
+
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
         """Distance (km) from a point to zone ``z``'s boundary (local equirectangular projection)."""
         fwd, _, boundary = self._projected(z)
