@@ -31,7 +31,10 @@ def test_week_runs_every_row_accounted_for(week):
     s = week.stats
     assert s["rows_in"] == 172_679
     assert s["vessels"] == 140
-    assert s["departures"] > 1000 and s["arrivals"] > 1000
+    # NY harbour is dense with 1.5 km WPI circles that most traffic only passes through: those
+    # passes are transits (level-1 visits), not port calls (measured: 774 departures, 3,246 transits)
+    assert s["departures"] > 500 and s["arrivals"] > 500
+    assert s["transits"] > 2 * s["departures"]
     assert len(week.quarantine) == s["position_jumps"]
 
 

@@ -878,7 +878,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
 VISIT_COLUMNS = [
     "visit_id", "vessel_id", "vessel_name", "mmsi", "port", "tier", "start", "end",
     "arrival_earliest", "arrival_latest", "departure_earliest", "departure_latest",
-    "duration_h", "stopped_h", "gap_h", "non_ais", "level", "call", "open", "confidence",
+    "duration_h", "stopped_h", "gap_h", "non_ais", "level", "call", "open", "confidence", "lat", "lon",
 ]
 
 #: Confidence of a visit by evidence level (times the best reliability of its evidence).
@@ -892,7 +892,7 @@ def _visits_frame(rows: dict | list) -> pd.DataFrame:
     df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
     for c in ("visit_id", "vessel_id", "vessel_name", "port", "tier"):
         df[c] = df[c].astype("string")
-    for c in ("duration_h", "stopped_h", "gap_h", "confidence"):
+    for c in ("duration_h", "stopped_h", "gap_h", "confidence", "lat", "lon"):
         df[c] = df[c].astype("float64")
     df["level"] = df["level"].astype("int8")
     for c in ("non_ais", "call", "open", "_touched"):
@@ -947,6 +947,9 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
             "call": level >= params.min_visit_level,
             "open": vis.decided < 0,
             "confidence": np.round(conf, 3),
+            # where it was first seen in the zone, else the zone's representative point
+            "lat": np.where(np.isfinite(a.lat[res.eff[vis.first]]), a.lat[res.eff[vis.first]], zi.rep_lat[vis.zone]),
+            "lon": np.where(np.isfinite(a.lon[res.eff[vis.first]]), a.lon[res.eff[vis.first]], zi.rep_lon[vis.zone]),
             "_touched": touched,
         }
     )

@@ -367,6 +367,7 @@ class Motion:
     stop_q: np.ndarray  # bool: stopped for at least min_stop_min at this row
     cum_stop: np.ndarray  # int64 ns: the vessel's stopped time up to this row
     cum_gap: np.ndarray  # int64 ns: its AIS-gap time (gaps >= port_gap_h) up to this row
+    rest: np.ndarray  # bool: at rest at this fix (stopped by SOG, or stationary)
 
 
 def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
@@ -374,20 +375,25 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     sog = e.sog.copy()
     ap = np.flatnonzero(loc.ais & loc.pos)
     new = ~e.carried
-    # implied speed where SOG is missing, with an allowance for GPS noise at a berth
+    # implied speed where SOG is missing: from the fix at least IMPLIED_BASE_S earlier (dense
+    # fixes a few metres apart say nothing through GPS noise), less a GPS noise allowance
     need = ~np.isfinite(sog[ap]) & new[ap]
     if need.any() and len(ap) >= 2:
-        same = e.v[ap[1:]] == e.v[ap[:-1]]
-        d_km = haversine_km(e.lat[ap[:-1]], e.lon[ap[:-1]], e.lat[ap[1:]], e.lon[ap[1:]])
-        d_km = np.maximum(d_km - p.stop_noise_m / 1000, 0)
-        dt_h = (e.t[ap[1:]] - e.t[ap[:-1]]) / NS_PER_H
+        va, ta = e.v[ap], e.t[ap]
+        j = _lookback(va, ta, IMPLIED_BASE_S)
+        k = np.arange(len(ap))
+        prev_ok = np.r_[False, va[1:] == va[:-1]]
+        base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
+        nxt_ok = np.r_[va[1:] == va[:-1], False]
+        # a vessel's first fixes: towards the next fix instead
+        base = np.where(base >= 0, base, np.where(nxt_ok, k + 1, -1))
+        ok = base >= 0
+        b = np.maximum(base, 0)
+        d_km = np.maximum(haversine_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[ap], e.lon[ap]) - p.stop_noise_m / 1000, 0)
+        dt_h = np.abs(ta - ta[b]) / NS_PER_H
         with np.errstate(divide="ignore", invalid="ignore"):
-            spd = np.where(same & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
-        implied = np.full(len(ap), np.nan)
-        implied[1:] = spd  # speed since the previous fix
-        implied[:-1] = np.where(np.isfinite(implied[:-1]), implied[:-1], spd)  # first fix: to the next
-        rows = ap[need]
-        sog[rows] = implied[need]
+            implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
+        sog[ap[need]] = implied[need]
     # stop hysteresis over each vessel's AIS fixes
     s = sog[ap]
     raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
@@ -417,16 +423,16 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         dt[1:] = t_ap[1:] - t_ap[:-1]
     dt[gs] = 0
     lat_ap, lon_ap = e.lat[ap], e.lon[ap]
-    moved_km = np.zeros(len(ap))
-    if len(ap) > 1:
-        moved_km[1:] = haversine_km(lat_ap[:-1], lon_ap[:-1], lat_ap[1:], lon_ap[1:])
-    moved_km[gs] = 0
     min_stop = int(p.min_stop_min * 60 * NS_PER_S)
     gap_ns = int(p.port_gap_h * 3600 * NS_PER_S)
-    # a gap that hid no movement: the ship lay still while its AIS was silent
-    with np.errstate(divide="ignore", invalid="ignore"):
-        across_kn = np.maximum(moved_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt / NS_PER_H)
-    still_gap = (dt >= gap_ns) & (across_kn < p.move_speed_kn)
+    # a silence that hid no movement: the ship lay still while its AIS was quiet
+    long_ = np.flatnonzero(dt >= int(p.stationary_min * 60 * NS_PER_S))
+    across_kn = np.full(len(ap), np.inf)
+    if len(long_):
+        d_km = haversine_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
+        across_kn[long_] = np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
+    still = across_kn < p.move_speed_kn
+    still_gap = (dt >= gap_ns) & still
     c_stop_ap = np.where((prev_stop == 1) & (dt < gap_ns), dt, 0)
     c_gap_ap = np.where(still_gap, dt, 0)
     # stop evidence: stopped for min_stop_min (counting to the fix that shows it moving again),
@@ -437,8 +443,15 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     q_ap = ((stop_ap == 1) & (since_ap >= 0) & (t_ap - since_ap >= min_stop)) | (
         (prev_stop == 1) & (prev_since >= 0) & (t_ap - prev_since >= min_stop)
     )
-    q_ap |= _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p)
-    q_ap |= still_gap
+    # at rest whatever the SOG says (swinging at anchor), unless clearly under way
+    # (only slow fixes can be stationary: the look-back is skipped for ships under way)
+    slow = ~(sog[ap] >= 2 * p.move_speed_kn)
+    stationary = _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p, slow)
+    q_ap |= stationary & ~(sog[ap] >= 2 * p.move_speed_kn)
+    # at rest at this very fix (a berth at the edge): stopped, or stationary and slow
+    rest_ap = (stop_ap == 1) | (stationary & (sog[ap] < p.move_speed_kn))
+    # a silence across which it did not move: at rest in between
+    q_ap |= still
     stored_q = e.carried[ap] & (e.c_stop_q[ap] >= 0)
     q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
     stop = np.full(m, -1, np.int8)
@@ -447,6 +460,8 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     since[ap] = since_ap
     stop_q = np.zeros(m, bool)
     stop_q[ap] = q_ap
+    rest = np.zeros(m, bool)
+    rest[ap] = rest_ap
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
     c_stop[ap] = c_stop_ap
@@ -465,10 +480,12 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     g0 = np.where(est, np.arange(m), 0)
     np.maximum.accumulate(g0, out=g0)
     cum_stop, cum_gap = np.cumsum(c_stop), np.cumsum(c_gap)
-    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0])
+    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest)
 
 
-def _stationary(v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, p: DetectParams) -> np.ndarray:
+def _stationary(
+    v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, p: DetectParams, which: np.ndarray | None = None
+) -> np.ndarray:
     """Per fix (sorted by vessel and time): whether the vessel's last fix at least
     ``stationary_min`` earlier lies within ``stationary_radius_m`` -- at rest whatever its SOG
     says (a ship swinging at anchor reports 0.3-0.6 kn)."""
@@ -476,16 +493,32 @@ def _stationary(v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, 
     out = np.zeros(n, bool)
     if n < 2 or p.stationary_min <= 0:
         return out
-    lag_s = int(np.ceil(p.stationary_min * 60))
+    j = _lookback(v, t, int(np.ceil(p.stationary_min * 60)), which)
+    k = np.flatnonzero(j >= 0)
+    d_km = haversine_km(lat[j[k]], lon[j[k]], lat[k], lon[k])
+    out[k] = d_km * 1000 <= p.stationary_radius_m
+    return out
+
+
+#: Baseline (s) of implied speeds: dense fixes a few metres apart say nothing through GPS noise.
+IMPLIED_BASE_S = 300
+
+
+def _lookback(v: np.ndarray, t: np.ndarray, lag_s: int, which: np.ndarray | None = None) -> np.ndarray:
+    """Per fix (sorted by vessel and time): index of the vessel's last fix at least ``lag_s``
+    seconds earlier, -1 where there is none (or where ``which`` is False)."""
+    n = len(t)
+    out = np.full(n, -1, np.int64)
+    if n == 0:
+        return out
     ts = t // NS_PER_S
     t0 = int(ts.min())
     width = np.int64(int(ts.max()) - t0 + lag_s + 2)
     key = v.astype(np.int64) * width + (ts - t0)
-    j = np.searchsorted(key, key - lag_s, side="right") - 1
-    ok = (j >= 0) & (v[np.maximum(j, 0)] == v) & (j < np.arange(n))
-    k = np.flatnonzero(ok)
-    d_km = haversine_km(lat[j[k]], lon[j[k]], lat[k], lon[k])
-    out[k] = d_km * 1000 <= p.stationary_radius_m
+    k = np.arange(n) if which is None else np.flatnonzero(which)
+    j = np.searchsorted(key, key[k] - lag_s, side="right") - 1
+    ok = (j >= 0) & (v[np.maximum(j, 0)] == v[k]) & (j < k)
+    out[k[ok]] = j[ok]
     return out
 
 
@@ -541,7 +574,7 @@ def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex
     m = len(e)
     brk = est.copy()
     # at rest just outside a zone: a berth at the edge, where GPS noise puts fixes on both sides
-    rest_near = ((mo.stop == 1) | mo.stop_q) & (loc.near >= 0) & (loc.near != loc.inside)
+    rest_near = mo.rest & (loc.near >= 0) & (loc.near != loc.inside)
     if rest_near.any():
         r = np.flatnonzero(rest_near)
         for z in np.unique(loc.near[r]):

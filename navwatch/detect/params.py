@@ -65,7 +65,7 @@ class DetectParams:
     exit_margin_km: float = 1.0
     stop_speed_kn: float = 0.2
     move_speed_kn: float = 0.5
-    min_stop_min: float = 5.0
+    min_stop_min: float = 3.0
     stationary_min: float = 30.0
     stationary_radius_m: float = 300.0
     port_gap_h: float = 4.0

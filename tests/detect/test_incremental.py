@@ -161,3 +161,30 @@ def test_windows_hold_the_time_and_events_alternate(zones, registry, obs):
     assert (v["start"] <= v["end"]).all()
     # an event belongs to a visit that qualifies
     assert v.loc[v["call"], "level"].min() >= 2 if v["call"].any() else True
+
+
+def test_tartus_contradiction_survives_any_later_batch():
+    """Issue 9: after the demo evidence, an empty batch (or any later one) must not re-report the
+    4 Dec arrivals without their contradiction flag and with twice the confidence."""
+    import navwatch as nw
+    from navwatch.demo import demo_inputs
+
+    zones, reg = nw.load_ports(), nw.load_registry()
+    demo = nw.read_observations(demo_inputs())
+    d1 = detect_port_events(demo, zones, reg)
+    flagged = d1.events[d1.events["flags"].astype(str).str.contains("contradiction")]
+    assert len(flagged) >= 2  # the 3 Dec "gone" reports vs the 5 Dec Maxar image
+    later = schema.conform(pd.DataFrame([{
+        "time": pd.Timestamp("2024-12-20", tz="UTC"), "lat": np.nan, "lon": np.nan, "kind": "survey",
+        "port": "Latakia", "coverage": "full", "vessel": "", "source": "later image",
+    }]))
+    state = d1.state
+    for batch in (demo.iloc[0:0], later, demo.iloc[0:0]):
+        d = detect_port_events(batch, zones, reg, state=state)
+        assert d.events.empty, d.events[["vessel_id", "event", "confidence", "flags"]]
+        state = d.state
+    kept = state.emitted.set_index("event_id")
+    for eid, row in flagged.set_index("event_id").iterrows():
+        if eid in kept.index:
+            assert kept.loc[eid, "flags"] == row["flags"]
+            assert kept.loc[eid, "confidence"] == row["confidence"]

@@ -116,7 +116,7 @@ def test_a_pass_lasting_hours_through_a_large_zone_is_a_transit(zones):
 
 
 # a stop lasts from its first stopped fix to the first fix under way (one minute after the last)
-@pytest.mark.parametrize(("stop_min", "call"), [(2, False), (3, False), (4, True), (60, True)])
+@pytest.mark.parametrize(("stop_min", "call"), [(0, False), (1, False), (2, True), (60, True)])
 def test_a_stop_makes_a_call_once_it_lasts(harbour_only, stop_min, call):
     inbound = leg(0, -20, 0.5, speed_kn=15)
     t = inbound[-1][0] + 1
@@ -149,14 +149,25 @@ def test_once_stopped_a_ship_stays_stopped_until_it_moves(harbour_only):
     assert det.visits["stopped_h"].iloc[0] == pytest.approx(41 / 60, abs=0.01)
 
 
-@pytest.mark.parametrize(("gap_h", "call"), [(3.5, False), (4.5, True)])
-def test_an_in_port_ais_gap_makes_a_call(harbour_only, gap_h, call):
-    # moving fixes in the harbour, AIS off for gap_h, then moving out: no stop ever reported
+# moving fixes 2 km apart in the harbour around an AIS silence: across hours that is a ship at
+# rest in between (0.3 kn on average); across 20 min it is a ship under way (3.2 kn)
+@pytest.mark.parametrize(("gap_h", "call"), [(20 / 60, False), (3.5, True), (4.5, True)])
+def test_an_in_port_ais_silence_without_movement_makes_a_call(harbour_only, gap_h, call):
     inside = [(60, *east(-1.0), 3.0), (60 + gap_h * 60, *east(1.0), 3.0)]
     track = leg(0, -20, -2.5, speed_kn=15) + inside + leg(61 + gap_h * 60, 1.0, 20, speed_kn=15)
     det = _events(track, harbour_only)
     assert (list(det.events["event"]) == ["arrival", "departure"]) == call
-    assert det.visits["gap_h"].iloc[0] == (pytest.approx(gap_h) if call else 0)
+    # gap_h counts silences of at least port_gap_h (4 h)
+    assert det.visits["gap_h"].iloc[0] == (pytest.approx(gap_h) if gap_h >= 4 else 0)
+
+
+def test_a_reception_gap_in_a_pass_is_not_a_call(zones):
+    # 4.5 h without fixes while crossing the 24 km anchorage at 2 kn: it moved, so no rest
+    before = leg(0, -14, -6, speed_kn=2, step_min=10)
+    t = before[-1][0] + 270
+    after = leg(t, -6 + 270 / 60 * 2 * 1.852, 14, speed_kn=2, step_min=10)
+    det = _events(before + after, zones)
+    assert det.events.empty
 
 
 def test_speed_implied_by_fixes_when_sog_is_missing(harbour_only):

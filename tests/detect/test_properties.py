@@ -95,7 +95,16 @@ def test_many_batches_equal_one_run(harbour_only, obs, splits):
         d = detect_port_events(obs[(obs["time"] >= lo) & (obs["time"] < hi)], harbour_only, all_vessels=True, state=state)
         state = d.state
         batches.append(d.events)
-    assert_events_equal(merge_incremental(batches), full.events)
+    try:
+        assert_events_equal(merge_incremental(batches), full.events)
+    except AssertionError:
+        import os
+        import pickle
+
+        if os.environ.get("NAVWATCH_DUMP"):
+            with open(os.environ["NAVWATCH_DUMP"], "wb") as f:
+                pickle.dump((obs, splits), f)
+        raise
 
 
 @SETTINGS
