@@ -2201,7 +2201,8 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
     -----
     A detection matches a truth event of the same vessel, port, tier and kind when their times
     differ by at most :data:`MATCH_TOLERANCE_S` or the true time lies in the detected window
-    (+- ``time_tol_s``); matching is one-to-one, nearest first. Recall counts only the events
+    (+- ``time_tol_s``); matching is one-to-one, events the evidence reveals first, then nearest
+    first (several calls inside one dark period share one detection). Recall counts only the events
     the evidence can reveal: evidence on both sides (tight window bounds) and the call shown by
     it (``evidenced``/``evidenced_ais``). ``contain`` and ``tight`` use consistent events only:
     ``time_earliest - tol <= time <= time_latest + tol`` and ``[time_earliest, time_latest]``
@@ -2249,12 +2250,14 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
     l_det = det["time_latest"].array.asi8[di] if len(di) else np.empty(0, "int64")
     dt = np.abs(t_det - t_true)
     ok = (dt <= MATCH_TOLERANCE_S * NS) | ((e_det - tol_ns <= t_true) & (t_true <= l_det + tol_ns))
-    order = np.argsort(np.where(ok, dt, np.iinfo("int64").max), kind="stable")
+    # events the evidence reveals are matched first: when a ship made several calls inside one
+    # dark period, the one detection it supports stands for the evidenced event
+    unrevealed = ~truth["scorable"].to_numpy(bool)[ti] if len(ti) else np.empty(0, bool)
+    order = np.lexsort((np.where(ok, dt, np.iinfo("int64").max), unrevealed))
+    order = order[ok[order]]
     t_match = np.full(len(truth), -1)
     d_match = np.full(len(det), -1)
     for k in order:
-        if not ok[k]:
-            break
         if t_match[ti[k]] < 0 and d_match[di[k]] < 0:
             t_match[ti[k]] = di[k]
             d_match[di[k]] = ti[k]

@@ -825,13 +825,10 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     rec_before = ev.records(pos_before + lo).to_dict("records")
     rec_after = ev.records(pos_after + lo).to_dict("records")
     pos_decided = np.array([res.eff[r.decided] for r in res.events], dtype=np.int64)
-    kept = (np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)) & ~np.array(
-        [r.provisional for r in res.events], dtype=bool
-    )
+    kept = np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)
     # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
     # decided when its visit qualifies)
     settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
-    provisional = np.array([r.provisional for r in res.events], dtype=bool)
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
@@ -866,7 +863,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
                 "lon": r.lon,
                 "_sig": f"{r.time_ns}|{t0}|{t1}|{conf}|{r.conflict}",
                 "_base_conf": base,
-                "_qualified": bool(r.qualified) and not provisional[j],
+                "_qualified": bool(r.qualified),
                 "_kept": bool(kept[j]),
                 "_settled": bool(settled[j]),
             }
@@ -911,9 +908,6 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
     cnew = np.cumsum(new)
     end_row = np.where(vis.decided >= 0, vis.decided, vis.last)
     touched = (cnew[end_row] - cnew[vis.first] + new[vis.first]) > 0
-    # a visit holding evidence decided only next batch (after a held fix) is reported then
-    cprov = np.cumsum(res.provisional)
-    touched &= (cprov[end_row] - cprov[vis.first] + res.provisional[vis.first]) == 0
 
     def at(rows: np.ndarray) -> pd.Series:
         return pd.Series(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min)).replace(

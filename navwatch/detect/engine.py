@@ -88,7 +88,6 @@ class RawEvent:
     decided: int = -1  # effective row of the evidence that decided the event
     visit: int = -1  # index into the visits arrays
     qualified: bool = True  # its visit reaches ``min_visit_level``
-    provisional: bool = False  # decided after a fix held for the jump check: decided next batch
 
 
 @dataclass
@@ -132,27 +131,9 @@ class EngineResult:
     carry_cum_gap: np.ndarray
     carry_held: np.ndarray
     carry_pending: np.ndarray
-    provisional: np.ndarray  # per effective row: after a held fix of its vessel
     n_transits: int
     n_pending_visits: int
     jump_speed_kn: np.ndarray  # per input row, implied speed for ROW_JUMP rows
-
-
-def _after_held(a: Arrays, e: Arrays, status: np.ndarray) -> np.ndarray:
-    """Per effective row: whether its vessel has a fix held for the jump check at or before it."""
-    held = np.flatnonzero(status == ROW_PENDING)
-    out = np.zeros(len(e), bool)
-    if not len(held) or not len(e):
-        return out
-    hv, ht = a.v[held], a.t[held]
-    first_t = {}
-    for v, t in zip(hv.tolist(), ht.tolist(), strict=True):
-        first_t[v] = min(t, first_t.get(v, t))
-    vs = np.fromiter(first_t.keys(), np.int64)
-    ts = np.fromiter(first_t.values(), np.int64)
-    lut_t = np.full(int(max(e.v.max(), vs.max())) + 1, np.iinfo(np.int64).max, np.int64)
-    lut_t[vs] = ts
-    return e.t >= lut_t[e.v]
 
 
 def group_starts(v: np.ndarray) -> np.ndarray:
@@ -197,12 +178,6 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
     evs = events(e, zi, p, sg, tl, vis)
     state = row_states(e, est, zi, sg, tl)
     keep = carry(e, est, mo, sg, tl, vis, p)
-    # Evidence after a fix held back for the jump check is provisional: once the held fix is
-    # judged it may change what that evidence decides. Carry all of it, decide it next batch.
-    prov = _after_held(a, e, status)
-    keep |= prov
-    for ev in evs:
-        ev.provisional = bool(prov[ev.decided])
     pend = np.zeros(len(e), bool)
     waiting = (vis.decided < 0) & (vis.arr_before >= 0) & (vis.level < p.min_visit_level)
     pend[vis.first[waiting]] = True
@@ -230,9 +205,8 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
         carry_stop_q=with_pending(mo.stop_q.astype(np.int8), -1),
         carry_cum_stop=with_pending(mo.cum_stop, -1),
         carry_cum_gap=with_pending(mo.cum_gap, -1),
-        carry_held=np.concatenate([prov[keep], np.ones(npend, bool)])[order],
+        carry_held=np.concatenate([np.zeros(len(keep), bool)[keep], np.ones(npend, bool)])[order],
         carry_pending=with_pending(pend, False),
-        provisional=prov,
         n_transits=int(np.sum(closed & ~qualifies)),
         n_pending_visits=int(np.sum(~closed & ~qualifies & (vis.arr_before >= 0))),
         jump_speed_kn=jump_speed,
@@ -319,6 +293,13 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
                 s_last = np.where(dt_last > 0, d_last / KM_PER_NM / dt_last, np.inf)
             pend = (d_last > p.jump_min_km) & (s_last > p.max_speed_kn) & ~settled[i1]
             status[i1[pend]] = ROW_PENDING
+            # whatever comes after a held fix (a report, a survey) waits with it: once the fix
+            # is judged it may change what that evidence decides
+            if pend.any():
+                hv, ht = a.v[i1[pend]], a.t[i1[pend]]
+                lut = np.full(int(a.v.max()) + 1, np.iinfo(np.int64).max, np.int64)
+                np.minimum.at(lut, hv, ht)
+                status[(status == ROW_OK) & (a.t >= lut[a.v])] = ROW_PENDING
     return status, jump_speed
 
 
@@ -368,6 +349,7 @@ class Motion:
     cum_stop: np.ndarray  # int64 ns: the vessel's stopped time up to this row
     cum_gap: np.ndarray  # int64 ns: its AIS-gap time (gaps >= port_gap_h) up to this row
     rest: np.ndarray  # bool: at rest at this fix (stopped by SOG, or stationary)
+    ended: np.ndarray  # bool: this fix ends a stop that lasted min_stop_min
 
 
 def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
@@ -440,9 +422,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     prev_since = np.full(len(ap), -1, np.int64)
     prev_since[1:] = since_ap[:-1]
     prev_since[gs] = -1
-    q_ap = ((stop_ap == 1) & (since_ap >= 0) & (t_ap - since_ap >= min_stop)) | (
-        (prev_stop == 1) & (prev_since >= 0) & (t_ap - prev_since >= min_stop)
-    )
+    # the fix that shows it under way again ends the stop: how long it lasted is known there
+    ended_ap = (prev_stop == 1) & (prev_since >= 0) & (t_ap - prev_since >= min_stop)
+    q_ap = ((stop_ap == 1) & (since_ap >= 0) & (t_ap - since_ap >= min_stop)) | ended_ap
     # at rest whatever the SOG says (swinging at anchor), unless clearly under way
     # (only slow fixes can be stationary: the look-back is skipped for ships under way)
     slow = ~(sog[ap] >= 2 * p.move_speed_kn)
@@ -462,6 +444,8 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     stop_q[ap] = q_ap
     rest = np.zeros(m, bool)
     rest[ap] = rest_ap
+    ended = np.zeros(m, bool)
+    ended[ap] = ended_ap & ~(e.carried[ap] & ~e.held[ap])
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
     c_stop[ap] = c_stop_ap
@@ -480,7 +464,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     g0 = np.where(est, np.arange(m), 0)
     np.maximum.accumulate(g0, out=g0)
     cum_stop, cum_gap = np.cumsum(c_stop), np.cumsum(c_gap)
-    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest)
+    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest, ended)
 
 
 def _stationary(
@@ -765,6 +749,8 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     decided = np.where(closed, sg.first[tl.seg[np.maximum(lk.vend, 0)]], -1)
     cq = np.cumsum(mo.stop_q)
     has_stop = (cq[last] - cq[first] + mo.stop_q[first]) > 0
+    # a stop that began at its last fix in the zone and ended at the first fix outside
+    has_stop |= closed & (mo.stop[last] == 1) & mo.ended[np.maximum(dep_after, 0)] & (dep_after >= 0)
     gap_s = (mo.cum_gap[last] - mo.cum_gap[first]) / NS_PER_S
     stopped_s = (mo.cum_stop[last] - mo.cum_stop[first]) / NS_PER_S
     non_ais_el = (tl.ev == Evidence.IN) & ~sg.ais[tl.seg]
