@@ -485,7 +485,7 @@ def _stationary(
 
 
 #: Baseline (s) of implied speeds: dense fixes a few metres apart say nothing through GPS noise.
-IMPLIED_BASE_S = 300
+IMPLIED_BASE_S = 120
 
 
 def _lookback(v: np.ndarray, t: np.ndarray, lag_s: int, which: np.ndarray | None = None) -> np.ndarray:
