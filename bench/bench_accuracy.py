@@ -45,7 +45,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import navwatch as nw  # noqa: E402
-from navwatch.simulate import CATEGORIES, score, simulate  # noqa: E402
+from navwatch.simulate import CATEGORIES, metrics, score, simulate  # noqa: E402
 
 GOALS = {"precision": 0.99, "recall": 0.99, "median_error_s": 60.0, "contain": 1.0, "tight": 0.95}
 AIS_CATS = ("AIS departures", "AIS arrivals")
@@ -85,18 +85,11 @@ def pooled(results: list[dict]) -> pd.DataFrame:
         if m.empty and not fp:
             rows.append({"category": cat, "truth": 0})
             continue
-        sc_ = m[m["scorable"]]
-        tp = int((sc_["det"] >= 0).sum())
-        tp_all = int((m["det"] >= 0).sum())
-        win = sc_[(sc_["det"] >= 0) & sc_["consistent"]]
+        f = metrics(m, fp)
         rows.append({
-            "category": cat, "truth": len(sc_), "found": tp, "false": fp,
-            "precision": tp_all / (tp_all + fp) if tp_all + fp else np.nan,
-            "recall": tp / len(sc_) if len(sc_) else np.nan,
-            "median_error_s": float(sc_.loc[sc_["det"] >= 0, "error_s"].median()) if tp else np.nan,
-            "contain": float(win["contain"].mean()) if len(win) else np.nan,
-            "tight": float(win["tight"].mean()) if len(win) else np.nan,
-            "windows": len(win),
+            "category": cat, "truth": f["n_truth"], "found": f["tp"], "false": fp,
+            **{k: f[k] for k in ("precision", "recall", "median_error_s", "contain", "tight")},
+            "windows": f["n_windows"],
         })
     return pd.DataFrame(rows).set_index("category")
 

@@ -2170,6 +2170,27 @@ def _osint_times(sc: Scenario) -> dict[str, set[int]]:
     return out
 
 
+def metrics(matches: pd.DataFrame, n_false: int) -> dict:
+    """Precision, recall, timing and window figures of matched truth events (``score``'s
+    ``matches``, any subset, e.g. one category pooled over seeds) and ``n_false`` unmatched
+    detections: ``n_truth, tp, fn, fp, precision, recall, median_error_s, contain, tight,
+    n_windows`` (recall over scorable events; windows over consistent ones)."""
+    sc_ = matches[matches["scorable"].astype(bool)]
+    found = (sc_["det"] >= 0).to_numpy(bool)
+    tp = int(found.sum())
+    tp_all = int((matches["det"] >= 0).sum())
+    win = sc_[found & sc_["consistent"].to_numpy(bool)]
+    return {
+        "n_truth": len(sc_), "tp": tp, "fn": len(sc_) - tp, "fp": n_false,
+        "precision": tp_all / (tp_all + n_false) if tp_all + n_false else np.nan,
+        "recall": tp / len(sc_) if len(sc_) else np.nan,
+        "median_error_s": float(sc_.loc[found, "error_s"].median()) if tp else np.nan,
+        "contain": float(win["contain"].astype(bool).mean()) if len(win) else np.nan,
+        "tight": float(win["tight"].astype(bool).mean()) if len(win) else np.nan,
+        "n_windows": len(win),
+    }
+
+
 def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.DataFrame | None = None) -> dict:
     """Match detected events to the truth and measure them.
 
@@ -2309,23 +2330,7 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
         j = j[(j["time"] >= j["lo"]) & (j["time"] <= j["hi"])]
         first = j.drop_duplicates("index").set_index("index")
         fp.loc[first.index, "transit"] = first["visit_id"]
-    cats = {}
-    for cat in CATEGORIES:
-        t_ = truth[truth["cat"] == cat]
-        sc_ = t_[t_["scorable"]]
-        tp = int((sc_["det"] >= 0).sum())
-        tp_all = int((t_["det"] >= 0).sum())
-        n_fp = int((fp["cat"] == cat).sum())
-        win = sc_[(sc_["det"] >= 0) & sc_["consistent"]]
-        cats[cat] = {
-            "n_truth": len(sc_), "tp": tp, "fn": len(sc_) - tp, "fp": n_fp,
-            "precision": tp_all / (tp_all + n_fp) if tp_all + n_fp else np.nan,
-            "recall": tp / len(sc_) if len(sc_) else np.nan,
-            "median_error_s": float(sc_.loc[sc_["det"] >= 0, "error_s"].median()) if tp else np.nan,
-            "contain": float(win["contain"].mean()) if len(win) else np.nan,
-            "tight": float(win["tight"].mean()) if len(win) else np.nan,
-            "n_windows": len(win),
-        }
+    cats = {cat: metrics(truth[truth["cat"] == cat], int((fp["cat"] == cat).sum())) for cat in CATEGORIES}
     n_tr = len(transits)
     hit_tr = fp.loc[fp["transit"] != "", "transit"].nunique()
     # decoys

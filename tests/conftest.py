@@ -42,3 +42,16 @@ def zones() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="session")
 def harbour_only(zones) -> gpd.GeoDataFrame:
     return zones[zones["tier"] == "harbour"].reset_index(drop=True)
+
+
+@pytest.fixture
+def two_ship_registry(tmp_path):
+    from navwatch.registry import load_registry
+
+    p = tmp_path / "vessels.csv"
+    p.write_text(
+        "vessel_id,name,aliases,type,vessel_class,navy,home_port,mmsi,imo,callsign,notes\n"
+        "alpha,Alpha,Alfa,frigate,Test class,X,Testport,,,,\n"
+        "bravo,Bravo,,oiler,Tanker class,X,Testport,,,,\n"
+    )
+    return load_registry(p)

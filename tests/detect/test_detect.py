@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from navwatch import schema
 from navwatch.detect import DetectParams, detect_port_events
@@ -192,19 +191,6 @@ def _survey(time, present, coverage="full", port="Testport", line=2):
             "src_line": [line],
         }
     )
-
-
-@pytest.fixture
-def two_ship_registry(tmp_path):
-    from navwatch.registry import load_registry
-
-    p = tmp_path / "vessels.csv"
-    p.write_text(
-        "vessel_id,name,aliases,type,vessel_class,navy,home_port,mmsi,imo,callsign,notes\n"
-        "alpha,Alpha,Alfa,frigate,Test class,X,Testport,,,,\n"
-        "bravo,Bravo,,oiler,Tanker class,X,Testport,,,,\n"
-    )
-    return load_registry(p)
 
 
 def test_full_survey_absence_brackets_a_departure(harbour_only, two_ship_registry):

@@ -137,7 +137,8 @@ def test_any_split_of_mixed_evidence_equals_one_run(zones, registry, obs, cuts, 
         assert_events_equal(merge_incremental(events), full.events)
         _visits_equal(visits, full.visits)
     except AssertionError:
-        import pickle, os
+        import os
+        import pickle
         if os.environ.get("NAVWATCH_DUMP"):
             pickle.dump((obs, cuts, noise), open(os.environ["NAVWATCH_DUMP"], "wb"))
         raise

@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 
 from navwatch import schema
 from navwatch.detect import DetectParams, detect_port_events
-from navwatch.detect.machine import EMITS, NEXT_STATE, TRANSITIONS, Event, Evidence, ZoneState, step, visit_level
-from navwatch.testing import T0, make_track
+from navwatch.detect.machine import (
+    EMITS,
+    NEXT_STATE,
+    TRANSITIONS,
+    Event,
+    Evidence,
+    ZoneState,
+    step,
+    visit_level,
+)
+from navwatch.testing import make_track
 from tests.detect.test_detect import east, leg, moored
 
 # ---------------------------------------------------------------------------------------------
@@ -206,27 +215,14 @@ def _sighting(time, vessel, km, line=2):
     })
 
 
-@pytest.fixture
-def reg(tmp_path):
-    from navwatch.registry import load_registry
-
-    p = tmp_path / "vessels.csv"
-    p.write_text(
-        "vessel_id,name,aliases,type,vessel_class,navy,home_port,mmsi,imo,callsign,notes\n"
-        "alpha,Alpha,Alfa,frigate,Test class,X,Testport,,,,\n"
-        "bravo,Bravo,,oiler,Tanker class,X,Testport,,,,\n"
-    )
-    return load_registry(p)
-
-
-def test_absent_from_one_port_says_nothing_about_another(harbour_only, reg):
+def test_absent_from_one_port_says_nothing_about_another(harbour_only, two_ship_registry):
     obs = schema.concat([
         _survey("2024-12-01", "Testport", "Alpha|Bravo"),
         _sighting("2024-12-02", "Alpha", 91.3),  # Alpha in Otherport
         _survey("2024-12-03", "Testport", "Bravo"),  # Alpha absent from Testport: nothing about Otherport
         _survey("2024-12-04", "Otherport", "Alpha"),
     ])
-    det = detect_port_events(obs, harbour_only, reg)
+    det = detect_port_events(obs, harbour_only, two_ship_registry)
     ev = det.events.set_index(["port", "event"])
     # arrived at Otherport between its last evidence elsewhere (1 Dec in Testport) and the sighting
     arr = ev.loc[("Otherport", "arrival")]
@@ -236,7 +232,7 @@ def test_absent_from_one_port_says_nothing_about_another(harbour_only, reg):
     assert not det.events["flags"].astype(bool).any()
 
 
-def test_arrival_window_starts_at_the_last_evidence_outside_that_port(harbour_only, reg):
+def test_arrival_window_starts_at_the_last_evidence_outside_that_port(harbour_only, two_ship_registry):
     # Alpha in Testport, then absent from Testport's survey, then present in Otherport:
     # it may have reached Otherport before the Testport survey, so the window starts when it
     # was last seen in Testport, not at the survey.
@@ -245,7 +241,7 @@ def test_arrival_window_starts_at_the_last_evidence_outside_that_port(harbour_on
         _survey("2024-12-03", "Testport", ""),
         _survey("2024-12-05", "Otherport", "Alpha"),
     ])
-    ev = detect_port_events(obs, harbour_only, reg).events.set_index(["port", "event"])
+    ev = detect_port_events(obs, harbour_only, two_ship_registry).events.set_index(["port", "event"])
     arr = ev.loc[("Otherport", "arrival")]
     assert arr["time_earliest"] == pd.Timestamp("2024-12-01", tz="UTC")
     assert arr["time_latest"] == pd.Timestamp("2024-12-05", tz="UTC")
@@ -253,14 +249,14 @@ def test_arrival_window_starts_at_the_last_evidence_outside_that_port(harbour_on
     assert (dep["time_earliest"], dep["time_latest"]) == (pd.Timestamp("2024-12-01", tz="UTC"), pd.Timestamp("2024-12-03", tz="UTC"))
 
 
-def test_first_seen_absent_then_present_elsewhere_is_no_arrival(harbour_only, reg):
+def test_first_seen_absent_then_present_elsewhere_is_no_arrival(harbour_only, two_ship_registry):
     # nothing ever said Alpha was outside Otherport: its arrival there was not seen
     obs = schema.concat([_survey("2024-12-01", "Testport", "Bravo"), _survey("2024-12-05", "Otherport", "Alpha")])
-    ev = detect_port_events(obs, harbour_only, reg).events
+    ev = detect_port_events(obs, harbour_only, two_ship_registry).events
     assert ev[ev["vessel_id"] == "alpha"].empty
 
 
-def test_word_confidence_of_a_sighting_is_used(harbour_only, reg):
+def test_word_confidence_of_a_sighting_is_used(harbour_only, two_ship_registry):
     obs = schema.concat([_survey("2024-12-01", "Testport", "Alpha"), _sighting("2024-12-02", "Alpha", 40.0)])
-    ev = detect_port_events(obs, harbour_only, reg).events
+    ev = detect_port_events(obs, harbour_only, two_ship_registry).events
     assert list(ev["event"]) == ["departure"]
