@@ -91,11 +91,14 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}", f"{s.get('skipped_non_vessel', 0):,}")
     if run.read_stats.get("files"):
         out.print(t)
-    for s in run.read_stats.get("files", []):  # reader notes: skipped stations, warnings
+    for s in run.read_stats.get("files", []):  # reader notes: skipped stations, odd MMSIs, warnings
         name = Path(str(s["file"])).name
         if s.get("skipped_by_class"):
             by = ", ".join(f"{k} {v:,}" for k, v in sorted(s["skipped_by_class"].items()))
             out.print(f"{name}: skipped, not vessels (ITU-R M.585 MMSI class): {by}", highlight=False)
+        if s.get("nonstandard_mmsi"):
+            n = s["nonstandard_mmsi"]
+            out.print(f"{name}: {n:,} row{'' if n == 1 else 's'} with a nonstandard MMSI (kept)", highlight=False)
         if s.get("confidence_unknown"):
             by = ", ".join(f"{k!r} {v:,}" for k, v in sorted(s["confidence_unknown"].items()))
             out.print(f"{name}: warning: confidence not understood, kept at the default reliability: {by}", highlight=False)

@@ -11,19 +11,19 @@ ship                   ``MIDxxxxxx`` (MID 2xx-7xx) 9 digits, first digit 2-7: **
 ``coast_station``      ``00MIDxxxx``               6-7 digits
 ``group_call``         ``0MIDxxxxx``               8 digits
 ``sar_aircraft``       ``111MIDxxx``               9 digits starting 111
-``divers_radio``       ``8MIDxxxxx``               9 digits starting 8 (divers' radio; handheld
-                                                   VHF with DSC and GNSS in M.585-8+)
-``parent_ship_craft``  ``98MIDxxxx``               craft associated with a parent ship
 ``aid_to_navigation``  ``99MIDxxxx``               AIS aids to navigation
 ``sart``               ``970xxyyyy``               AIS search-and-rescue transmitter
 ``mob``                ``972xxyyyy``               man-overboard device
 ``epirb``              ``974xxyyyy``               EPIRB-AIS
 ``amrd``               ``979xxyyyy``               autonomous maritime radio device, group B
-``unallocated``        ``1xxxxxxxx``, ``9xxxxxxxx`` 9 digits starting 1 (not 111) or 9 (none of
-                                                   the above): no M.585 class; typically a
-                                                   transponder left at a default such as
-                                                   123456789
 =====================  ==========================  ==========================================
+
+Other 9-digit numbers are **kept** as vessels: craft associated with a parent ship
+(``98MIDxxxx``, a ship's boat is a vessel), and numbers of no ship class -- ``8MIDxxxxx``
+(divers' radio in M.585) or starting 1 or 9 otherwise -- because real ships do broadcast them
+from misconfigured transponders (the NY harbour tug MACKENZIE ROSE sends 896876500). The rows
+kept with such a number (9 digits, first digit not 2-7) are counted as ``nonstandard_mmsi`` in
+the reader stats (:func:`count_nonstandard`) so they can be reviewed.
 
 Rows of the non-ship classes are **skipped**, not quarantined, and counted per class in the
 reader's stats (``skipped_by_class``, total ``skipped_non_vessel``). Only the leading digits
@@ -46,28 +46,34 @@ import pyarrow.compute as pc
 
 from ._common import as_chunked, to_float, trimmed_text
 
-__all__ = ["BAD", "KEEP", "NON_VESSEL_CLASSES", "MmsiCheck", "check_mmsi", "classify_mmsi"]
+__all__ = [
+    "BAD",
+    "KEEP",
+    "NON_VESSEL_CLASSES",
+    "MmsiCheck",
+    "check_mmsi",
+    "classify_mmsi",
+    "count_nonstandard",
+    "is_nonstandard",
+]
 
 #: Non-vessel station classes, in code order (code = index + 1).
 NON_VESSEL_CLASSES = (
     "coast_station",
     "group_call",
     "sar_aircraft",
-    "divers_radio",
-    "parent_ship_craft",
     "aid_to_navigation",
     "sart",
     "mob",
     "epirb",
     "amrd",
-    "unallocated",
 )
 KEEP = 0  # a ship, or no MMSI
 BAD = -1  # malformed: quarantine as bad_mmsi
 
 _CLASS_CODE = {name: i + 1 for i, name in enumerate(NON_VESSEL_CLASSES)}
 _BY_PREFIX3 = {111: "sar_aircraft", 970: "sart", 972: "mob", 974: "epirb", 979: "amrd"}
-_BY_PREFIX2 = {98: "parent_ship_craft", 99: "aid_to_navigation"}
+_BY_PREFIX2 = {99: "aid_to_navigation"}
 
 
 def classify_mmsi(values: Any) -> np.ndarray:
@@ -78,24 +84,55 @@ def classify_mmsi(values: Any) -> np.ndarray:
     --------
     >>> [NON_VESSEL_CLASSES[c - 1] if c > 0 else int(c) for c in classify_mmsi(
     ...     [273547800, 2190047, 21900470, 111219001, 992191234, 970123456, 123456789, 12345])]
-    [0, 'coast_station', 'group_call', 'sar_aircraft', 'aid_to_navigation', 'sart', 'unallocated', -1]
+    [0, 'coast_station', 'group_call', 'sar_aircraft', 'aid_to_navigation', 'sart', 0, -1]
     """
     v = np.asarray(values, dtype=np.int64)
     code = np.full(len(v), BAD, dtype=np.int8)
-    first = v // 10**8
     p2 = v // 10**7
     p3 = v // 10**6
     nine = (v >= 10**8) & (v < 10**9)
     code[(v >= 10**5) & (v < 10**7)] = _CLASS_CODE["coast_station"]
     code[(v >= 10**7) & (v < 10**8)] = _CLASS_CODE["group_call"]
-    code[nine] = _CLASS_CODE["unallocated"]
-    code[nine & (first >= 2) & (first <= 7)] = KEEP
-    code[nine & (first == 8)] = _CLASS_CODE["divers_radio"]
+    code[nine] = KEEP  # ships (first digit 2-7), and nonstandard numbers real ships broadcast
     for prefix, name in _BY_PREFIX2.items():
         code[nine & (p2 == prefix)] = _CLASS_CODE[name]
     for prefix, name in _BY_PREFIX3.items():
         code[nine & (p3 == prefix)] = _CLASS_CODE[name]
     return code
+
+
+def is_nonstandard(values: Any) -> np.ndarray:
+    """Mask of the 9-digit MMSIs whose first digit is not 2-7 (not a ship's MID): the numbers
+    of no vessel class that :func:`classify_mmsi` keeps (``8MIDxxxxx``, ``98MIDxxxx``, ``1...``
+    but not ``111...``, other ``9...``). The skipped 9-digit classes (``111...``, ``99...``,
+    ``97x...``) match too; the readers only ask about the rows they keep. Missing values (NaN,
+    <NA>) are not nonstandard. Vectorised.
+
+    Examples
+    --------
+    >>> is_nonstandard([273547800, 896876500, 982190001, 123456789, 2190047, None]).tolist()
+    [False, True, True, True, False, False]
+    """
+    arr = values.array if isinstance(values, pd.Series) else values
+    if isinstance(arr, pd.arrays.IntegerArray):  # a reader's mmsi column: no float round trip
+        v = arr.to_numpy(dtype="int64", na_value=0)
+    else:
+        f = pd.array(arr, dtype="Float64").to_numpy(dtype="float64", na_value=0.0)
+        v = np.where(np.isfinite(f) & (np.floor(f) == f), f, 0).astype(np.int64)
+    first = v // 10**8
+    return (v < 10**9) & ((first == 1) | (first == 8) | (first == 9))
+
+
+def count_nonstandard(values: Any) -> int:
+    """Number of nonstandard MMSIs (:func:`is_nonstandard`) among ``values``, the MMSIs of the
+    rows a reader keeps: its ``nonstandard_mmsi`` statistic.
+
+    Examples
+    --------
+    >>> count_nonstandard(pd.array([896876500, 273547800, None, 900527247], dtype="Int64"))
+    2
+    """
+    return int(is_nonstandard(values).sum())
 
 
 def bad_mmsi_reason(text: object, value: float) -> str:

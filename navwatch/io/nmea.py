@@ -17,7 +17,8 @@ attached to every position row of the same MMSI in the file. Everything else is 
 Position reports from stations that are not vessels by their MMSI (ITU-R M.585: coast stations,
 SAR aircraft, aids to navigation, AIS-SART/MOB/EPIRB, ...; see :mod:`navwatch.io.mmsi`) are skipped
 and counted by class; malformed MMSIs (more than 9 or fewer than 6 digits, ...) are quarantined
-as ``bad_mmsi``.
+as ``bad_mmsi``. Rows kept with a nonstandard 9-digit MMSI (first digit not 2-7, e.g. the ``8...``
+of a misconfigured transponder) are counted as ``nonstandard_mmsi``.
 
 Accounting (``df.attrs["nmea_stats"]``), which tests check on the real slice and random input::
 
@@ -57,7 +58,7 @@ from ..errors import IngestError
 from ..quarantine import Quarantine
 from ..schema import conform
 from ._common import open_text, position_problems, split_valid
-from .mmsi import BAD, NON_VESSEL_CLASSES, bad_mmsi_reason, classify_mmsi
+from .mmsi import BAD, NON_VESSEL_CLASSES, bad_mmsi_reason, classify_mmsi, count_nonstandard
 from .times import EPOCH_TEXT as _EPOCH
 from .times import ISO_TEXT as _ISO
 from .times import epoch_text_ns as _epoch_ns
@@ -76,7 +77,7 @@ _COLUMNS = [
 ]  # fmt: skip
 _STATS_KEYS = [
     "lines", "other_sentences", "fragments", "messages", "positions", "statics", "other_types",
-    "duplicates_dropped", "skipped_non_vessel", "quarantined", "quarantined_lines",
+    "duplicates_dropped", "skipped_non_vessel", "nonstandard_mmsi", "quarantined", "quarantined_lines",
     "quarantined_messages", "read_errors", "timed_lines",
 ]  # fmt: skip
 _FATES = ["position", "static", "other_type", "duplicate", "non_vessel", "other_sentence", "quarantined"]
@@ -481,6 +482,7 @@ class _Parser:
             frame[key] = pd.array(values, dtype=dtype)
         frame = conform(frame[_COLUMNS].reset_index(drop=True), where=self.file)
         self.stats["positions"] = len(frame)
+        self.stats["nonstandard_mmsi"] = count_nonstandard(frame["mmsi"])
         self.stats["quarantined"] = len(self.quarantine)
         frame.attrs["nmea_stats"] = {
             **self.stats,
@@ -501,6 +503,7 @@ def _reader_stats(nmea: dict[str, Any]) -> dict[str, Any]:
         "quarantined": nmea["quarantined"],
         "skipped_non_vessel": nmea["skipped_non_vessel"],
         "skipped_by_class": dict(nmea["skipped_by_class"]),
+        "nonstandard_mmsi": nmea["nonstandard_mmsi"],
         "other_sentences": nmea["other_sentences"],
         "other_types": nmea["other_types"],
         "duplicates_dropped": nmea["duplicates_dropped"],

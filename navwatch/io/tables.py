@@ -5,7 +5,8 @@ Every reader returns a canonical observation table (:mod:`navwatch.schema`) with
 ``src_line`` provenance, sends bad rows to a :class:`~navwatch.quarantine.Quarantine` and records
 counts in ``df.attrs['stats']``: ``records`` seen = ``rows`` returned + ``quarantined`` +
 ``skipped_non_vessel`` (stations that are not vessels by their MMSI, by class in
-``skipped_by_class``; see :mod:`navwatch.io.mmsi`), plus ``confidence_unknown`` (value -> rows)
+``skipped_by_class``; see :mod:`navwatch.io.mmsi`), plus ``nonstandard_mmsi`` (rows kept whose
+9-digit MMSI does not start 2-7, i.e. not a ship's MID) and ``confidence_unknown`` (value -> rows)
 when confidence values were not understood. Times are read by :mod:`navwatch.io.times` (format
 detected once per column); MMSIs are checked by :mod:`navwatch.io.mmsi` (``bad_mmsi``).
 
@@ -48,7 +49,7 @@ from ._common import COMPRESSED_SUFFIXES, open_binary, position_problems, split_
 from ._common import as_chunked as _chunked
 from ._common import to_float as _float
 from ._common import trimmed_text as _text
-from .mmsi import NON_VESSEL_CLASSES, check_mmsi
+from .mmsi import NON_VESSEL_CLASSES, check_mmsi, count_nonstandard
 from .times import TimeColumn
 
 __all__ = [
@@ -744,8 +745,9 @@ def _process(
     extra_checks: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """The checks every reader runs on a frame from :func:`_frame`: skip non-vessel stations
-    (counted), quarantine bad rows (``raw(positions)`` gives their text), count confidence
-    values not understood; returns the good rows without the hidden columns."""
+    (counted), quarantine bad rows (``raw(positions)`` gives their text), count the rows kept
+    with a nonstandard MMSI and confidence values not understood; returns the good rows
+    without the hidden columns."""
     keep = _skip_non_vessels(df, skip, stats)
     if keep is not None:
         df = df.loc[keep].reset_index(drop=True)
@@ -755,6 +757,8 @@ def _process(
     if extra_checks is not None:
         extra_checks(df, probs)
     out = _validate(df, probs, raw, local, path)
+    if "mmsi" in out.columns:
+        stats["nonstandard_mmsi"] = stats.get("nonstandard_mmsi", 0) + count_nonstandard(out["mmsi"])
     if _CONF_UNKNOWN in out.columns:
         unknown = stats.setdefault("confidence_unknown", {})
         for value, k in out[_CONF_UNKNOWN].dropna().value_counts().items():
@@ -850,6 +854,7 @@ def _new_stats(fmt: str) -> dict[str, Any]:
         "quarantined": 0,
         "skipped_non_vessel": 0,
         "skipped_by_class": {},
+        "nonstandard_mmsi": 0,
     }
 
 

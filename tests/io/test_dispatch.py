@@ -174,11 +174,14 @@ def test_read_observations_many_files(made):
         "parquet",
         "geo",
     ]
-    assert [f["rows"] for f in stats["files"]] == [595, 149, 3023, 6, 3, 60, 60]
-    assert stats["rows"] == len(df) == 595 + 149 + 3023 + 6 + 3 + 60 + 60
+    assert [f["rows"] for f in stats["files"]] == [599, 150, 3023, 6, 3, 60, 60]
+    assert stats["rows"] == len(df) == 599 + 150 + 3023 + 6 + 3 + 60 + 60
     assert stats["quarantined"] == len(q) == 1 + 3
-    assert [f["skipped_non_vessel"] for f in stats["files"]] == [4, 3, 0, 0, 0, 0, 0]
-    assert stats["skipped_non_vessel"] == 7
+    # DMA: its Base Station and AtoN rows; the tug MACKENZIE ROSE (896876500) is kept and counted
+    assert [f["skipped_non_vessel"] for f in stats["files"]] == [0, 2, 0, 0, 0, 0, 0]
+    assert stats["skipped_non_vessel"] == 2
+    assert [f["nonstandard_mmsi"] for f in stats["files"]] == [4, 1, 0, 0, 0, 0, 0]
+    assert (df["mmsi"] == 896876500).sum() == 4 + 1
     assert set(df["kind"].unique()) == {"ais", "sighting", "survey"}
     assert str(df["time"].dtype) == "datetime64[ns, UTC]"
     assert df["src_file"].notna().all() and df["src_line"].notna().all()
@@ -189,9 +192,11 @@ def test_read_observations_glob_format_and_errors(tmp_path):
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_bytes(NOAA.read_bytes())
     df = read_observations(str(tmp_path / "*.csv"))
-    assert len(df) == 2 * 595
+    assert len(df) == 2 * 599
+    assert [f["nonstandard_mmsi"] for f in df.attrs["read_stats"]["files"]] == [4, 4]
     forced = read_observations(tmp_path / "a.csv", format="csv")
-    assert forced.attrs["read_stats"]["files"][0]["format"] == "csv" and len(forced) == 595
+    assert forced.attrs["read_stats"]["files"][0]["format"] == "csv" and len(forced) == 599
+    assert forced.attrs["read_stats"]["files"][0]["nonstandard_mmsi"] == 4
     with pytest.raises(IngestError, match="unknown format"):
         read_observations(tmp_path / "a.csv", format="excel")
     with pytest.raises(IngestError, match="matched no files"):

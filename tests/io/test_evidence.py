@@ -17,7 +17,7 @@ from navwatch import schema
 from navwatch.errors import IngestError
 from navwatch.io import tables
 from navwatch.io.evidence import read_sightings, read_surveys
-from navwatch.io.mmsi import BAD, check_mmsi
+from navwatch.io.mmsi import BAD, check_mmsi, classify_mmsi
 from navwatch.io.tables import read_generic_csv
 from navwatch.quarantine import Quarantine
 
@@ -221,7 +221,10 @@ def test_property_generic_rows_conserved(tmp_path_factory, monkeypatch, rows, sm
     lines = sorted(df["src_line"].tolist() + q.to_frame()["line"].tolist())
     assert set(lines) <= set(range(2, len(rows) + 2)) and len(set(lines)) == len(lines)
     mmsi = df["mmsi"].dropna().astype("int64")
-    assert mmsi.between(200_000_000, 799_999_999).all()  # only ships' MMSIs come back
+    assert mmsi.between(100_000_000, 999_999_999).all()  # only 9-digit MMSIs come back
+    assert not classify_mmsi(mmsi.to_numpy()).any()  # none of a non-vessel class
+    # those not starting 2-7 (not a ship's MID) are kept and counted
+    assert st["nonstandard_mmsi"] == int((~mmsi.between(200_000_000, 799_999_999)).sum())
     qf = q.to_frame()
     for raw, reason in zip(qf["raw"][qf["code"] == "bad_mmsi"], qf["reason"][qf["code"] == "bad_mmsi"], strict=True):
         value = raw.split(",")[1]

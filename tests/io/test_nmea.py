@@ -81,6 +81,9 @@ def check_accounting(df: pd.DataFrame) -> None:
     rs = df.attrs["stats"]  # what read_observations reports per file
     assert (rs["format"], rs["records"], rs["rows"]) == ("nmea", s["lines"], len(df))
     assert rs["skipped_non_vessel"] == s["skipped_non_vessel"]
+    # kept rows whose 9-digit MMSI does not start 2-7 (not a ship's MID)
+    mmsi = df["mmsi"].dropna().astype("int64")
+    assert s["nonstandard_mmsi"] == rs["nonstandard_mmsi"] == int((~mmsi.between(200_000_000, 799_999_999)).sum())
 
 
 def epoch(ts: str) -> int:
@@ -113,23 +116,38 @@ def test_head_schema_and_counts(head):
     assert s["lines"] == 1500 and s["fragments"] == 1500 and s["timed_lines"] == 1500
     assert s["messages"] == 1404
     assert s["duplicates_dropped"] == 416
-    assert s["positions"] == len(df) == 714
+    assert s["positions"] == len(df) == 753
     assert s["types"] == {1: 667, 3: 66, 4: 54, 5: 61, 8: 16, 18: 64, 20: 8, 21: 7, 24: 45}
     assert s["other_types"] == 54 + 16 + 8 + 7  # base stations, binary, ... : counted, no rows
     assert s["statics"] == 61 + 45
-    # position reports from 7-digit MMSIs (coast stations by ITU-R M.585) and from 9-digit
-    # MMSIs no class uses (900..., 122..., 123456789: unconfigured transponders): skipped
-    assert s["skipped_by_class"] == {"coast_station": 12, "unallocated": 39}
-    assert df["mmsi"].astype("int64").between(200_000_000, 799_999_999).all()
+    # position reports from 7-digit MMSIs (coast stations by ITU-R M.585): skipped
+    assert s["skipped_by_class"] == {"coast_station": 12} and s["skipped_non_vessel"] == 12
+    # 9-digit MMSIs of no ship class (900..., 122..., 123456789: misconfigured or unconfigured
+    # transponders on real vessels): kept, and counted
+    mmsi = df["mmsi"].astype("int64")
+    odd = mmsi[~mmsi.between(200_000_000, 799_999_999)]
+    assert s["nonstandard_mmsi"] == len(odd) == 39
+    assert odd.value_counts().to_dict() == {
+        122292919: 6,
+        900527247: 4,
+        900545553: 4,
+        900566843: 4,
+        900572773: 4,
+        900579698: 4,
+        900584417: 4,
+        900587358: 4,
+        900587678: 4,
+        123456789: 1,
+    }
     # the only rejects in the slice are position reports with lat 91 / lon 181
     assert q.counts().to_dict() == {"no_position": s["quarantined"]} == {"no_position": 32}
     # every one of the 1,500 lines is accounted for
     assert s["lines_by_fate"] == {
-        "position": 714,
+        "position": 753,
         "static": 167,
         "other_type": 102,
         "duplicate": 434,
-        "non_vessel": 51,
+        "non_vessel": 12,
         "other_sentence": 0,
         "quarantined": 32,
     }
@@ -431,18 +449,18 @@ def test_file_with_some_untimed_lines_quarantines_them(tmp_path):
 
 
 _MMSI_CASES = [
-    (211000001, None),  # a ship: kept
+    (211000001, "ship"),  # kept
+    (821900001, "nonstandard"),  # 8...: divers' radio in M.585, sent by misconfigured ships: kept
+    (982190001, "nonstandard"),  # 98MIDxxxx: craft of a parent ship, a vessel: kept
+    (123456789, "nonstandard"),  # no M.585 class (a default left in a transponder): kept
     (2190047, "coast_station"),  # 00MIDxxxx
     (21900470, "group_call"),  # 0MIDxxxxx
     (111219001, "sar_aircraft"),
-    (821900001, "divers_radio"),
-    (982190001, "parent_ship_craft"),
     (992191234, "aid_to_navigation"),
     (970010001, "sart"),
     (972010001, "mob"),
     (974010001, "epirb"),
     (979010001, "amrd"),
-    (123456789, "unallocated"),
     (12345, "fewer than 6 digits"),
     (1_073_741_823, "more than 9 digits"),  # the largest 30-bit MMSI field
 ]
@@ -454,15 +472,32 @@ def test_position_reports_of_non_vessels_are_skipped_by_class_and_bad_mmsi_quara
         for i, (m, _) in enumerate(_MMSI_CASES)
     ]
     df, qf = _parse(lines)
-    assert df["mmsi"].tolist() == [211000001]
+    assert df["mmsi"].tolist() == [211000001, 821900001, 982190001, 123456789]
     s = stats(df)
-    classes = {c: 1 for _, c in _MMSI_CASES[1:-2]}
+    assert s["nonstandard_mmsi"] == df.attrs["stats"]["nonstandard_mmsi"] == 3
+    classes = {c: 1 for _, c in _MMSI_CASES[4:-2]}
+    assert len(classes) == 8
     assert s["skipped_by_class"] == classes and s["skipped_non_vessel"] == len(classes)
     assert qf[["line", "code"]].values.tolist() == [[13, "bad_mmsi"], [14, "bad_mmsi"]]
     assert "fewer than 6 digits" in qf["reason"][0] and "more than 9 digits" in qf["reason"][1]
     assert s["lines_by_fate"]["non_vessel"] == len(classes)
-    assert s["lines_by_fate"]["position"] == 1 and s["lines_by_fate"]["quarantined"] == 2
+    assert s["lines_by_fate"]["position"] == 4 and s["lines_by_fate"]["quarantined"] == 2
     assert sum(s["lines_by_fate"].values()) == len(lines)
+    check_accounting(df)
+
+
+def test_nonstandard_mmsi_counts_kept_rows_only():
+    """A nonstandard MMSI whose report is quarantined (no position) or a duplicate is not
+    counted; a file of ships' MMSIs counts 0."""
+    ok = encode(type=1, mmsi=896876500, lat=40.8, lon=-73.97)[0]
+    nopos = encode(type=1, mmsi=896876501, lat=91, lon=181)[0]
+    df, qf = _parse([f"{T0} {ok}", f"{T0} {ok}", f"{T0 + 3} {nopos}", f"{T0 + 6} {POS}"])
+    s = stats(df)
+    assert df["mmsi"].tolist() == [896876500, 211000001] and qf["code"].tolist() == ["no_position"]
+    assert s["nonstandard_mmsi"] == 1 and s["duplicates_dropped"] == 1
+    check_accounting(df)
+    ships, _ = _parse([f"{T0} {POS}", f"{T0 + 3} {POS2}"])
+    assert stats(ships)["nonstandard_mmsi"] == ships.attrs["stats"]["nonstandard_mmsi"] == 0
 
 
 def test_multipart_non_vessel_counts_all_its_lines():

@@ -45,9 +45,10 @@ def raw_noaa() -> pd.DataFrame:
     return pd.read_csv(NOAA, dtype=str, keep_default_na=False)
 
 
-#: MMSI 896876500 (MACKENZIE ROSE, a tug with a misconfigured MMSI) starts with 8: ITU-R M.585
-#: makes it a divers' radio, so its 4 rows in the slice are skipped and counted, not returned.
-DIVERS_MMSI = "896876500"
+#: MMSI 896876500 (MACKENZIE ROSE, a tug with a misconfigured MMSI) starts with 8 (a divers' radio
+#: in ITU-R M.585), but real ships broadcast such numbers: its 4 rows in the slice are kept and
+#: counted as ``nonstandard_mmsi``. No row of the slice is a non-vessel station.
+NONSTANDARD_MMSI = "896876500"
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +58,13 @@ def noaa() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def kept(raw_noaa) -> pd.DataFrame:
-    """The rows of the slice a reader returns (all but the divers' radio), renumbered."""
-    return raw_noaa[raw_noaa["MMSI"] != DIVERS_MMSI].reset_index(drop=True)
+    """The rows of the slice a reader returns: all of them (the tug's nonstandard MMSI too)."""
+    return raw_noaa.reset_index(drop=True)
 
 
 def kept_lines(raw: pd.DataFrame, first: int = 2) -> list[int]:
-    return [first + i for i, m in enumerate(raw["MMSI"]) if m != DIVERS_MMSI]
+    """File lines of the rows returned: every row (none of the slice is skipped)."""
+    return list(range(first, first + len(raw)))
 
 
 def assert_canonical(df: pd.DataFrame) -> None:
@@ -115,15 +117,21 @@ def test_recognise_columns_synonyms_and_case():
 
 
 def test_noaa_slice_rows_lines_and_dtypes(noaa, raw_noaa, kept):
-    assert len(raw_noaa) == 599 and len(noaa) == len(kept) == 595
+    assert len(raw_noaa) == 599 and len(noaa) == len(kept) == 599
     assert noaa.attrs["stats"] == {
         "format": "noaa",
         "records": 599,
-        "rows": 595,
+        "rows": 599,
         "quarantined": 0,
-        "skipped_non_vessel": 4,
-        "skipped_by_class": {"divers_radio": 4},
+        "skipped_non_vessel": 0,
+        "skipped_by_class": {},
+        "nonstandard_mmsi": 4,
     }
+    # the tug MACKENZIE ROSE and its 8... MMSI are kept, with the lines they came from
+    tug = noaa[noaa["mmsi"] == int(NONSTANDARD_MMSI)]
+    assert (raw_noaa["MMSI"] == NONSTANDARD_MMSI).sum() == len(tug) == 4
+    assert tug["name"].eq("MACKENZIE ROSE").all() and tug["callsign"].eq("WDG6760").all()
+    assert tug["src_line"].tolist() == [i + 2 for i in np.flatnonzero(raw_noaa["MMSI"] == NONSTANDARD_MMSI)]
     assert_canonical(noaa)
     assert noaa["src_line"].tolist() == kept_lines(raw_noaa)
     assert (noaa["src_file"] == str(NOAA)).all()
@@ -200,14 +208,14 @@ def test_noaa_2017_text_status_and_no_transceiver(tmp_path):
 def test_noaa_csv2_layout(raw_noaa):
     out = read_noaa(CSV2)
     src = raw_noaa.head(200)
-    src = src[src["MMSI"] != DIVERS_MMSI]
-    assert len(out) == len(src) == 199 and out.attrs["stats"]["skipped_non_vessel"] == 1
+    assert len(out) == len(src) == 200 and out.attrs["stats"]["skipped_non_vessel"] == 0
+    assert out.attrs["stats"]["nonstandard_mmsi"] == (src["MMSI"] == NONSTANDARD_MMSI).sum() == 1
     assert_canonical(out)
     # lon comes before lat in csv2: values must still land in the right columns
     np.testing.assert_allclose(out["lat"], src["LAT"].astype(float))
     np.testing.assert_allclose(out["lon"], src["LON"].astype(float))
     assert out["time"][0] == pd.Timestamp("2020-06-30T00:00:00Z")  # space-separated time
-    legacy = read_noaa(NOAA).head(199)
+    legacy = read_noaa(NOAA).head(200)
     pd.testing.assert_series_equal(out["heading_deg"], legacy["heading_deg"])
     pd.testing.assert_series_equal(out["cog_deg"], legacy["cog_deg"])
     pd.testing.assert_series_equal(out["imo"], legacy["imo"])
@@ -321,21 +329,18 @@ def test_missing_file_and_directory(tmp_path):
 def test_dma_converted_rows(raw_noaa):
     out = read_dma(DMA)
     assert_canonical(out)
-    assert len(out) == 149
+    assert len(out) == 150
     st = out.attrs["stats"]
-    # the AtoN and the Base Station by 'Type of mobile', the divers' radio by its MMSI
-    assert st["skipped_non_vessel"] == 3 and st["quarantined"] == 0 and st["records"] == 152
-    assert st["skipped_by_class"] == {
-        "aid_to_navigation": 1,
-        "coast_station": 1,
-        "divers_radio": 1,
-    }
+    # the AtoN and the Base Station by 'Type of mobile'; the tug's 8... MMSI is kept and counted
+    assert st["skipped_non_vessel"] == 2 and st["quarantined"] == 0 and st["records"] == 152
+    assert st["skipped_by_class"] == {"aid_to_navigation": 1, "coast_station": 1}
+    assert st["nonstandard_mmsi"] == 1
+    assert out.loc[out["mmsi"] == int(NONSTANDARD_MMSI), "src_line"].tolist() == [127]
     # 03/12/2024 is 3 December (day first), not 12 March
     assert (out["time"].dt.month == 12).all() and (out["time"].dt.day == 3).all()
     assert out["time"][0] == pd.Timestamp("2024-12-03T00:00:00Z")
     # text statuses map back to the codes of the real rows they came from
     src = raw_noaa.head(150)
-    src = src[src["MMSI"] != DIVERS_MMSI]
     expect = [int(float(s)) if s else 15 for s in src["Status"]]
     assert out["nav_status"].tolist() == expect
     assert out["mmsi"].tolist() == src["MMSI"].astype(int).tolist()
@@ -345,7 +350,7 @@ def test_dma_converted_rows(raw_noaa):
     assert not out["mmsi"].isin([3669999, 993669001]).any()
     # header line 1, 3 real rows, then the two constructed non-vessel rows: line 7 is row 4
     assert out["src_line"].tolist()[:5] == [2, 3, 4, 7, 8]
-    legacy = read_noaa(NOAA).head(149)
+    legacy = read_noaa(NOAA).head(150)
     np.testing.assert_allclose(out["cog_deg"], legacy["cog_deg"])
     np.testing.assert_allclose(out["heading_deg"], legacy["heading_deg"])
 
@@ -353,6 +358,7 @@ def test_dma_converted_rows(raw_noaa):
 def test_dma_22_columns():
     out = read_dma(DMA22)
     assert len(out) == 40 and out.attrs["stats"]["skipped_non_vessel"] == 2
+    assert out.attrs["stats"]["nonstandard_mmsi"] == 0  # the tug's row is not in this one
 
 
 def test_dma_bad_day_first_time(tmp_path):
@@ -612,11 +618,12 @@ def test_real_ny_hour():
     t0 = time.perf_counter()
     out = read_noaa(SHARED / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
     elapsed = time.perf_counter() - t0
-    skipped = out.attrs["stats"]["skipped_non_vessel"]
-    assert len(out) == 8689 - len(q) - skipped
-    # MACKENZIE ROSE's 8... MMSI is a divers' radio by ITU-R M.585: skipped and counted
-    assert out.attrs["stats"]["skipped_by_class"] == {"divers_radio": 48}
-    assert len(q) == 0 and out["mmsi"].nunique() == 294
+    st = out.attrs["stats"]
+    assert len(out) == 8689 - len(q) - st["skipped_non_vessel"] == 8689
+    # MACKENZIE ROSE's 8... MMSI (a divers' radio in ITU-R M.585) is kept and counted
+    assert st["skipped_non_vessel"] == 0 and st["skipped_by_class"] == {}
+    assert st["nonstandard_mmsi"] == 48 == (out["mmsi"] == 896876500).sum()
+    assert len(q) == 0 and out["mmsi"].nunique() == 295
     assert out["time"].min() == pd.Timestamp("2020-06-30T00:00:00Z")
     assert out["time"].max() == pd.Timestamp("2020-06-30T00:59:59Z")
     assert out["heading_deg"].isna().sum() == 3606
@@ -649,7 +656,8 @@ def test_large_noaa_speed(tmp_path):
     t0 = time.perf_counter()
     out = read_noaa(p)
     elapsed = time.perf_counter() - t0
-    assert len(out) == 595 * 334 and out.attrs["stats"]["skipped_non_vessel"] == 4 * 334
+    assert len(out) == 599 * 334 and out.attrs["stats"]["skipped_non_vessel"] == 0
+    assert out.attrs["stats"]["nonstandard_mmsi"] == 4 * 334
     assert out["src_line"].iloc[-1] == 599 * 334 + 1
     assert elapsed < 3, elapsed
 
@@ -660,5 +668,5 @@ def test_stray_quote_falls_back_to_exact_parser(tmp_path, noaa):
     p = tmp_path / "stray.csv"
     p.write_text(text)
     out = read_noaa(p)
-    assert len(out) == 595 and out["src_line"].tolist() == kept_lines(pd.read_csv(NOAA, dtype=str))
+    assert len(out) == 599 and out["src_line"].tolist() == kept_lines(pd.read_csv(NOAA, dtype=str))
     assert (out["name"] == 'SAMANTHA O"NEIL').sum() == (noaa["name"] == "SAMANTHA MILLER").sum() > 0
