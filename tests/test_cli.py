@@ -69,9 +69,9 @@ def test_detect_output_formats(tmp_path, suffix):
 
         ev = gpd.read_file(out)
         assert (ev.geometry.geom_type == "Point").all()
-    # the ferry's departure and arrival; the tug MARY TURECAMO waits stopped outside Newark's
-    # circle and then crosses its edge under way for 5 min: a transit (level 1), not a call
-    assert len(ev) == 2
+    # the ferry's departure and arrival, and the tug MARY TURECAMO, which drifts into Newark's
+    # circle at under 0.5 kn after waiting stopped at its edge (still at rest: level 3), and leaves
+    assert len(ev) == 3
 
 
 def test_detect_nmea_file(tmp_path):

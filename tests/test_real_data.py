@@ -31,10 +31,11 @@ def test_week_runs_every_row_accounted_for(week):
     s = week.stats
     assert s["rows_in"] == 172_679
     assert s["vessels"] == 140
-    # NY harbour is dense with 1.5 km WPI circles that most traffic only passes through: those
-    # passes are transits (level-1 visits), not port calls (measured: 774 departures, 3,246 transits)
-    assert s["departures"] > 500 and s["arrivals"] > 500
-    assert s["transits"] > 2 * s["departures"]
+    # NY harbour is dense with 1.5 km WPI circles that much traffic only passes through: those
+    # passes are transits (level-1 visits), not port calls (measured: 1,430 departures, 2,590
+    # transits; the first version counted every pass longer than 30 min)
+    assert s["departures"] > 1000 and s["arrivals"] > 1000
+    assert s["transits"] > s["departures"]
     assert len(week.quarantine) == s["position_jumps"]
 
 
