@@ -427,15 +427,17 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     q_ap = ((stop_ap == 1) & (since_ap >= 0) & (t_ap - since_ap >= min_stop)) | ended_ap
     # at rest whatever the SOG says (swinging at anchor), unless clearly under way
     # (only slow fixes can be stationary: the look-back is skipped for ships under way)
-    slow = ~(sog[ap] >= 2 * p.move_speed_kn)
+    # (a fix already stopped by its SOG needs no look-back either)
+    slow = ~(sog[ap] >= 2 * p.move_speed_kn) & (stop_ap != 1)
     stationary = _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p, slow)
     q_ap |= stationary & ~(sog[ap] >= 2 * p.move_speed_kn)
     # at rest at this very fix (a berth at the edge): stopped, or stationary and slow
     rest_ap = (stop_ap == 1) | (stationary & (sog[ap] < p.move_speed_kn))
     # a silence across which it did not move: at rest in between
     q_ap |= still
-    stored_q = e.carried[ap] & (e.c_stop_q[ap] >= 0)
-    q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
+    if e.carried.any():
+        stored_q = e.carried[ap] & (e.c_stop_q[ap] >= 0)
+        q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
     stop = np.full(m, -1, np.int8)
     since = np.full(m, -1, np.int64)
     stop[ap] = stop_ap
@@ -452,12 +454,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     c_gap[ap] = c_gap_ap
     # between two rows carried from an earlier batch, what was measured there (rows in between
     # were not carried)
-    both = np.zeros(m, bool)
-    if m > 1:
-        both[1:] = e.carried[1:] & e.carried[:-1] & ~est[1:]
-        both &= (e.c_cum_stop >= 0) & (np.roll(e.c_cum_stop, 1) >= 0)
-    if both.any():
-        i = np.flatnonzero(both)
+    cr = np.flatnonzero(e.carried[1:] & e.carried[:-1]) + 1 if m > 1 else np.empty(0, np.int64)
+    if len(cr):
+        i = cr[~est[cr] & (e.c_cum_stop[cr] >= 0) & (e.c_cum_stop[cr - 1] >= 0)]
         c_stop[i] = e.c_cum_stop[i] - e.c_cum_stop[i - 1]
         c_gap[i] = e.c_cum_gap[i] - e.c_cum_gap[i - 1]
     # per vessel, from its first row (so the values do not depend on the other vessels in a chunk)
