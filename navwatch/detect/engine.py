@@ -356,7 +356,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     m = len(e)
     sog = e.sog.copy()
     ap = np.flatnonzero(loc.ais & loc.pos)
-    new = ~e.carried
+    # rows an earlier batch judged (a held fix and what waited with it are judged now)
+    settled = e.carried & ~e.held
+    new = ~settled
     # implied speed where SOG is missing: from the fix at least IMPLIED_BASE_S earlier (dense
     # fixes a few metres apart say nothing through GPS noise), less a GPS noise allowance
     need = ~np.isfinite(sog[ap]) & new[ap]
@@ -380,7 +382,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     s = sog[ap]
     raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
     cst = e.c_stop[ap]
-    raw = np.where(e.carried[ap] & (cst >= 0), cst, raw)
+    raw = np.where(settled[ap] & (cst >= 0), cst, raw)
     gs = group_starts(e.v[ap])
     known = (raw >= 0) | gs
     k = np.where(known, np.arange(len(ap)), 0)
@@ -392,9 +394,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     t_ap = e.t[ap]
     begins = (stop_ap == 1) & (prev_stop == 0)
     csince = e.c_since[ap]
-    stored = e.carried[ap] & (stop_ap == 1) & (csince >= 0)
+    stored = settled[ap] & (stop_ap == 1) & (csince >= 0)
     # a vessel first seen stopped has been stopped for an unknown time: its stop counts at once
-    censored = begins & gs & ~e.carried[ap]
+    censored = begins & gs & ~settled[ap]
     anchor = begins | stored
     anchor_val = np.where(stored, csince, np.where(censored, 0, t_ap))
     j = ffill_index(anchor, gs | begins)
@@ -435,8 +437,8 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     rest_ap = (stop_ap == 1) | (stationary & (sog[ap] < p.move_speed_kn))
     # a silence across which it did not move: at rest in between
     q_ap |= still
-    if e.carried.any():
-        stored_q = e.carried[ap] & (e.c_stop_q[ap] >= 0)
+    if settled.any():
+        stored_q = settled[ap] & (e.c_stop_q[ap] >= 0)
         q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
     stop = np.full(m, -1, np.int8)
     since = np.full(m, -1, np.int64)
@@ -447,14 +449,14 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     rest = np.zeros(m, bool)
     rest[ap] = rest_ap
     ended = np.zeros(m, bool)
-    ended[ap] = ended_ap & ~(e.carried[ap] & ~e.held[ap])
+    ended[ap] = ended_ap & ~settled[ap]
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
     c_stop[ap] = c_stop_ap
     c_gap[ap] = c_gap_ap
     # between two rows carried from an earlier batch, what was measured there (rows in between
     # were not carried)
-    cr = np.flatnonzero(e.carried[1:] & e.carried[:-1]) + 1 if m > 1 else np.empty(0, np.int64)
+    cr = np.flatnonzero(settled[1:] & settled[:-1]) + 1 if m > 1 else np.empty(0, np.int64)
     if len(cr):
         i = cr[~est[cr] & (e.c_cum_stop[cr] >= 0) & (e.c_cum_stop[cr - 1] >= 0)]
         c_stop[i] = e.c_cum_stop[i] - e.c_cum_stop[i - 1]
