@@ -367,10 +367,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         j = _lookback(va, ta, IMPLIED_BASE_S)
         k = np.arange(len(ap))
         prev_ok = np.r_[False, va[1:] == va[:-1]]
+        # (a vessel's first fix has no speed: looking ahead would make a run depend on the
+        # next batch)
         base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
-        nxt_ok = np.r_[va[1:] == va[:-1], False]
-        # a vessel's first fixes: towards the next fix instead
-        base = np.where(base >= 0, base, np.where(nxt_ok, k + 1, -1))
         ok = base >= 0
         b = np.maximum(base, 0)
         d_km = np.maximum(haversine_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[ap], e.lon[ap]) - p.stop_noise_m / 1000, 0)
