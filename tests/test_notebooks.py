@@ -132,9 +132,9 @@ def test_tartus_notebook(tartus):
 
 def test_ais_notebook(ais):
     nb, got = ais
-    # 21 departures: passes through NY harbour's dense port circles that never stop are
+    # 17 departures: passes through NY harbour's dense port circles that never stop are
     # transits since issue 9 (the first version reported 32)
-    assert got["rows_in"] == 3845 and got["departures"] == 21
+    assert got["rows_in"] == 3845 and got["departures"] == 17
     assert {"New York City", "Brooklyn", "Tompkinsville SI"} <= set(got["ports"])
     # the June -> December archive hole explains five silences almost entirely
     assert sum(share > 0.99 for share in got["outage_share"]) == 5
