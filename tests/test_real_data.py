@@ -4,14 +4,12 @@ Spot checks were made by hand against the fixes (see issue 2's closing note)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 import navwatch as nw
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WEEK = SHARED / "ais" / "tracktable-data-nyharbor" / "NYHarbor_2020_12_first_week.traj"
 WPI = SHARED / "ports" / "nga-wpi-uscg-nais-data" / "UpdatedPub150.csv"
 NMEA = SHARED / "ais" / "simpleais-socal" / "sample.ais"

@@ -20,10 +20,11 @@ from navwatch.io import read_observations
 from navwatch.io.nmea import looks_like_nmea, parse_lines, read_nmea
 from navwatch.quarantine import Quarantine
 from navwatch.schema import DTYPES
+from tests.conftest import SHARED
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nmea"
 HEAD = DATA / "socal_sample_head.ais"  # first 1,500 lines of the real simpleais file
-FULL = Path("/work/shared/data/ais/simpleais-socal/sample.ais")
+FULL = SHARED / "ais" / "simpleais-socal" / "sample.ais"  # ../shared/data beside the clone
 HEAD_LINES = HEAD.read_text().splitlines()
 
 COLUMNS = [

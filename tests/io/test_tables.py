@@ -29,9 +29,10 @@ from navwatch.io.tables import (
     recognise_columns,
 )
 from navwatch.quarantine import Quarantine
+from tests.conftest import SHARED
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SHARED = Path("/work/shared/data/ais/tracktable-data-nyharbor")
+NYHARBOR = SHARED / "ais" / "tracktable-data-nyharbor"  # ../shared/data beside the clone
 NOAA = DATA / "noaa" / "nyharbor_2020-06-30_head.csv"
 CSV2 = DATA / "noaa" / "csv2_from_nyharbor.csv"
 DMA = DATA / "dma" / "dma_from_nyharbor.csv"
@@ -611,12 +612,12 @@ def test_traj_malformed_lines(tmp_path):
 
 
 @pytest.mark.skipif(
-    not (SHARED / "NYHarbor_2020_06_30_first_hour.csv").exists(), reason="shared data absent"
+    not (NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv").exists(), reason="shared data absent"
 )
 def test_real_ny_hour():
     q = Quarantine()
     t0 = time.perf_counter()
-    out = read_noaa(SHARED / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
+    out = read_noaa(NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
     elapsed = time.perf_counter() - t0
     st = out.attrs["stats"]
     assert len(out) == 8689 - len(q) - st["skipped_non_vessel"] == 8689
@@ -631,11 +632,11 @@ def test_real_ny_hour():
 
 
 @pytest.mark.skipif(
-    not (SHARED / "NYHarbor_2020_12_first_week.traj").exists(), reason="shared data absent"
+    not (NYHARBOR / "NYHarbor_2020_12_first_week.traj").exists(), reason="shared data absent"
 )
 def test_real_traj_week():
     t0 = time.perf_counter()
-    out = read_traj(SHARED / "NYHarbor_2020_12_first_week.traj")
+    out = read_traj(NYHARBOR / "NYHarbor_2020_12_first_week.traj")
     elapsed = time.perf_counter() - t0
     assert len(out) == 172_679 and out["mmsi"].nunique() == 140
     assert out.attrs["stats"]["records"] == 513
