@@ -446,6 +446,18 @@ _BASE = dict(zip("абвгдзиклмнопрстуфыэ", ["a", "b", "v", "g"
 _BASE.update({"ж": "zh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": ""})
 
 
+#: Letters romanised differently by BGN/PCGN (``bgn``), the press (``press``) and German-style
+#: (``j``) usage.
+_BY_SYSTEM = {
+    "ё": {"bgn": "yo", "press": "e", "j": "jo"},
+    "й": {"bgn": "y", "press": "i", "j": "j"},
+    "х": {"bgn": "kh", "press": "kh", "j": "h"},
+    "ь": {"bgn": "'", "press": "", "j": "'"},
+    "ю": {"bgn": "yu", "press": "yu", "j": "ju"},
+    "я": {"bgn": "ya", "press": "ya", "j": "ja"},
+}
+
+
 def _translit(word: str, system: str) -> str:
     """Romanise Cyrillic: ``bgn`` (Yel'nya), ``press`` (Elnya) or ``j`` (Jel'nja)."""
     out = []
@@ -453,22 +465,10 @@ def _translit(word: str, system: str) -> str:
     for ch in word:
         lo = ch.lower()
         start = prev == " " or prev in _CYR_V or prev in "ьъ"
-        if lo == "е":
-            s = {"bgn": "ye" if start else "e", "press": "e", "j": "je" if start else "e"}[system]
-        elif lo == "ё":
-            s = {"bgn": "yo", "press": "e", "j": "jo"}[system]
-        elif lo == "й":
-            s = {"bgn": "y", "press": "i", "j": "j"}[system]
-        elif lo == "х":
-            s = {"bgn": "kh", "press": "kh", "j": "h"}[system]
-        elif lo == "ь":
-            s = {"bgn": "'", "press": "", "j": "'"}[system]
-        elif lo == "ю":
-            s = {"bgn": "yu", "press": "yu", "j": "ju"}[system]
-        elif lo == "я":
-            s = {"bgn": "ya", "press": "ya", "j": "ja"}[system]
+        if lo == "е":  # ye/je at a word start or after a vowel, e elsewhere
+            s = {"bgn": "ye", "press": "e", "j": "je"}[system] if start else "e"
         else:
-            s = _BASE.get(lo, lo)
+            s = _BY_SYSTEM.get(lo, {}).get(system, _BASE.get(lo, lo))
         if ch != lo and s:
             s = s[0].upper() + s[1:]
         out.append(s)

@@ -909,10 +909,9 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
     end_row = np.where(vis.decided >= 0, vis.decided, vis.last)
     touched = (cnew[end_row] - cnew[vis.first] + new[vis.first]) > 0
 
-    def at(rows: np.ndarray) -> pd.Series:
-        return pd.Series(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min)).replace(
-            np.iinfo(np.int64).min, pd.NA
-        )
+    def at(rows: np.ndarray) -> pd.DatetimeIndex:
+        """Times of effective rows, NaT where there is no row (-1)."""
+        return pd.to_datetime(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min), utc=True)
 
     vids = ev.vessel_ids[vis.v]
     labels = zi.label[vis.zone]
@@ -929,10 +928,10 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
             "tier": zi.tier[vis.zone],
             "start": pd.to_datetime(t_first, utc=True),
             "end": pd.to_datetime(t[vis.last], utc=True),
-            "arrival_earliest": pd.to_datetime(at(vis.arr_before), utc=True),
-            "arrival_latest": pd.to_datetime(at(np.where(vis.arr_before >= 0, vis.first, -1)), utc=True),
-            "departure_earliest": pd.to_datetime(at(np.where(vis.dep_after >= 0, vis.last, -1)), utc=True),
-            "departure_latest": pd.to_datetime(at(vis.dep_after), utc=True),
+            "arrival_earliest": at(vis.arr_before),
+            "arrival_latest": at(np.where(vis.arr_before >= 0, vis.first, -1)),
+            "departure_earliest": at(np.where(vis.dep_after >= 0, vis.last, -1)),
+            "departure_latest": at(vis.dep_after),
             "duration_h": np.round((t[vis.last] - t_first) / engine.NS_PER_H, 4),
             "stopped_h": np.round(vis.stopped_s / 3600, 4),
             "gap_h": np.round(vis.gap_s / 3600, 4),

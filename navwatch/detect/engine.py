@@ -589,6 +589,51 @@ def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex
 
 
 @dataclass
+class _Links:
+    """Per timeline element: the nearest elements of each kind (indices, -1 where none)."""
+
+    last_in: np.ndarray  # last IN evidence (or at rest in the band) at or before
+    next_in: np.ndarray  # first such evidence at or after
+    last_bracket: np.ndarray  # last BAND/OUT evidence at or before
+    next_bracket: np.ndarray  # first BAND/OUT evidence at or after
+    last_out: np.ndarray  # last OUT evidence at or before
+    visit: np.ndarray  # visit the element belongs to (IN state), -1
+    vstart: np.ndarray  # element indices where visits start
+    vend: np.ndarray  # per visit: its departure element, -1 while open
+    out_start: np.ndarray  # where the OUT run holding each element began
+    elsewhere: np.ndarray  # running count of OUT evidence other than absence from a survey
+
+
+def _links(
+    sg: Segments, seg: np.ndarray, ev: np.ndarray, before: np.ndarray, after: np.ndarray, emits: np.ndarray, st: np.ndarray
+) -> _Links:
+    # for windows, a ship at rest in the band is still at its berth (noise at the edge): only
+    # evidence outside the polygon while under way brackets a crossing
+    in_like = (ev == Evidence.IN) | ((ev == Evidence.BAND) & sg.rest_near[seg])
+    bracket = ((ev == Evidence.BAND) | (ev == Evidence.OUT)) & ~in_like
+    vstart_mask = (after == ZoneState.IN) & (before != ZoneState.IN)
+    vstart = np.flatnonzero(vstart_mask)
+    visit = np.where(after == ZoneState.IN, np.cumsum(vstart_mask) - 1, -1)
+    dep = np.flatnonzero(emits == Event.DEPARTURE)
+    vend = np.full(len(vstart), -1, np.int64)
+    if len(dep):
+        vend[visit[dep - 1]] = dep  # a departure closes the visit of the element before it
+    return _Links(
+        ffill_index(in_like, st),
+        bfill_index(in_like, st),
+        ffill_index(bracket, st),
+        bfill_index(bracket, st),
+        ffill_index(ev == Evidence.OUT, st),
+        visit,
+        vstart,
+        vend,
+        ffill_index((after == ZoneState.OUT) & (before != ZoneState.OUT), st),
+        np.cumsum((ev == Evidence.OUT) & (sg.absent_zone[seg] < 0)),
+    )
+
+
+
+@dataclass
 class Timelines:
     pair_v: np.ndarray
     pair_z: np.ndarray
@@ -600,27 +645,7 @@ class Timelines:
     after: np.ndarray  # ZoneState after it
     emits: np.ndarray  # Event
     start: np.ndarray  # bool: first element of its pair
-
-
-def _port_codes(zi: ZoneIndex) -> np.ndarray:
-    codes = getattr(zi, "_port_code", None)
-    if codes is None:
-        codes = np.unique(zi.port, return_inverse=True)[1].astype(np.int32)
-        zi._port_code = codes
-    return codes
-
-
-def contains(zi: ZoneIndex, a: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Whether zone ``z`` holds zone ``a``: the same zone, or an outer tier of its port."""
-    pc = _port_codes(zi)
-    ok = (a >= 0) & (z >= 0)
-    a0, z0 = np.maximum(a, 0), np.maximum(z, 0)
-    return ok & ((a0 == z0) | ((pc[a0] == pc[z0]) & (zi.rank[a0] < zi.rank[z0])))
-
-
-def _same_port(zi: ZoneIndex, a: np.ndarray, z: np.ndarray) -> np.ndarray:
-    pc = _port_codes(zi)
-    return (a >= 0) & (z >= 0) & (pc[np.maximum(a, 0)] == pc[np.maximum(z, 0)])
+    links: _Links  # the nearest elements of each kind, for windows, visits and contradictions
 
 
 def evidence(zi: ZoneIndex, sg: Segments, seg: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -629,29 +654,15 @@ def evidence(zi: ZoneIndex, sg: Segments, seg: np.ndarray, z: np.ndarray) -> np.
     pos = sg.pos[seg]
     ins, nr = sg.inside[seg], sg.near[seg]
     pz, az = sg.present_zone[seg], sg.absent_zone[seg]
-    at = np.where(contains(zi, ins, z), Evidence.IN, np.where(contains(zi, nr, z), Evidence.BAND, Evidence.OUT))
+    at = np.where(zi.holds(ins, z), Evidence.IN, np.where(zi.holds(nr, z), Evidence.BAND, Evidence.OUT))
     ev = np.where(pos, at, ev)
     # listed in a survey: in it and every outer tier; out of every other port; nothing about
     # the inner tiers of the surveyed zone
-    listed = np.where(contains(zi, pz, z), Evidence.IN, np.where(_same_port(zi, pz, z), Evidence.NONE, Evidence.OUT))
+    listed = np.where(zi.holds(pz, z), Evidence.IN, np.where(zi.same_port(pz, z), Evidence.NONE, Evidence.OUT))
     ev = np.where(pz >= 0, listed, ev)
     # absent from a full survey: out of that zone and of its inner tiers, nothing else
-    ev = np.where(az >= 0, np.where(contains(zi, z, az), Evidence.OUT, Evidence.NONE), ev)
+    ev = np.where(az >= 0, np.where(zi.holds(z, az), Evidence.OUT, Evidence.NONE), ev)
     return ev.astype(np.int8)
-
-
-def _chains(zi: ZoneIndex) -> list[np.ndarray]:
-    """Per zone: the zones holding it (itself and the outer tiers of its port)."""
-    got = getattr(zi, "_chains", None)
-    if got is None:
-        pc = _port_codes(zi)
-        got = []
-        by_port: dict[int, np.ndarray] = {}
-        for z in range(len(zi)):
-            same = by_port.setdefault(int(pc[z]), np.flatnonzero(pc == pc[z]))
-            got.append(same[contains(zi, np.full(len(same), z), same)])
-        zi._chains = got
-    return got
 
 
 def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
@@ -660,8 +671,7 @@ def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
     width = np.int64(len(zi) + 1)
     seen = np.unique(sg.v[base].astype(np.int64) * width + sg.inside[base])
     if len(seen):
-        chains = _chains(zi)
-        keys = [v * width + chains[z] for v, z in zip(seen // width, seen % width, strict=True)]
+        keys = [v * width + zi.holders(int(z)) for v, z in zip(seen // width, seen % width, strict=True)]
         key = np.unique(np.concatenate(keys))
     else:
         key = np.empty(0, np.int64)
@@ -678,55 +688,16 @@ def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
     start[offs[lens > 0]] = True
     ev = evidence(zi, sg, seg, pair_z[pair])
     before, after = step(ev, start)
-    return Timelines(pair_v, pair_z, pair, seg, ev, before, after, EMITS[before, ev], start)
+    emits = EMITS[before, ev]
+    return Timelines(pair_v, pair_z, pair, seg, ev, before, after, emits, start, _links(sg, seg, ev, before, after, emits, start))
 
 
 # ----------------------------------------------------------------------------------------------
 # 6. visits
 
 
-@dataclass
-class _Links:
-    """Per timeline element: the nearest elements of each kind (indices, -1 where none)."""
-
-    last_in: np.ndarray  # last IN evidence (or at rest in the band) at or before
-    next_in: np.ndarray  # first such evidence at or after
-    last_bracket: np.ndarray  # last BAND/OUT evidence at or before
-    next_bracket: np.ndarray  # first BAND/OUT evidence at or after
-    last_out: np.ndarray  # last OUT evidence at or before
-    visit: np.ndarray  # visit the element belongs to (IN state), -1
-    vstart: np.ndarray  # element indices where visits start
-    vend: np.ndarray  # per visit: its departure element, -1 while open
-
-
-def _links(tl: Timelines, sg: Segments) -> _Links:
-    st = tl.start
-    # for windows, a ship at rest in the band is still at its berth (noise at the edge): only
-    # evidence outside the polygon while under way brackets a crossing
-    in_like = (tl.ev == Evidence.IN) | ((tl.ev == Evidence.BAND) & sg.rest_near[tl.seg])
-    bracket = ((tl.ev == Evidence.BAND) | (tl.ev == Evidence.OUT)) & ~in_like
-    vstart_mask = (tl.after == ZoneState.IN) & (tl.before != ZoneState.IN)
-    vstart = np.flatnonzero(vstart_mask)
-    visit = np.where(tl.after == ZoneState.IN, np.cumsum(vstart_mask) - 1, -1)
-    dep = np.flatnonzero(tl.emits == Event.DEPARTURE)
-    vend = np.full(len(vstart), -1, np.int64)
-    if len(dep):
-        vend[visit[dep - 1]] = dep  # a departure closes the visit of the element before it
-    return _Links(
-        ffill_index(in_like, st),
-        bfill_index(in_like, st),
-        ffill_index(bracket, st),
-        bfill_index(bracket, st),
-        ffill_index(tl.ev == Evidence.OUT, st),
-        visit,
-        vstart,
-        vend,
-    )
-
-
 def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) -> Visits:
-    lk = _links(tl, sg)
-    tl.links = lk  # type: ignore[attr-defined]  # shared with the later stages
+    lk = tl.links
     s_el = lk.vstart
     n = len(s_el)
     pair = tl.pair[s_el]
@@ -773,7 +744,7 @@ CONTRADICTION = "contradiction: reported absent, then present again with no sigh
 
 
 def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timelines, vis: Visits) -> list[RawEvent]:
-    lk: _Links = tl.links  # type: ignore[attr-defined]
+    lk = tl.links
     out: list[RawEvent] = []
     qualifies = vis.level >= p.min_visit_level
     by_dep: dict[int, RawEvent] = {}
@@ -784,8 +755,7 @@ def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timeline
         out.append(ev)
         by_dep[int(lk.vend[k])] = ev
     # contradictions: gone by a survey, back again with nothing placing the vessel elsewhere
-    out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
-    elsewhere = np.cumsum((tl.ev == Evidence.OUT) & (sg.absent_zone[tl.seg] < 0))
+    out_start, elsewhere = lk.out_start, lk.elsewhere
     for k in np.flatnonzero(vis.arr_before >= 0):
         z = int(vis.zone[k])
         ev = _arrival(e, zi, p, z, int(vis.arr_before[k]), int(vis.first[k]))
@@ -834,13 +804,13 @@ def _outdated(zi: ZoneIndex, sg: Segments, tl: Timelines, el: np.ndarray) -> np.
     A ship seen in the harbour is in the anchorage that holds it; once it is known to have left
     the harbour (absent from a survey, say), that old sighting no longer places it in the
     anchorage: where it is stays unknown until new evidence says so."""
-    lk: _Links = tl.links  # type: ignore[attr-defined]
+    lk = tl.links
     out_el = np.flatnonzero(tl.after == ZoneState.OUT)
     bad = np.zeros(len(el), bool)
     if not len(el) or not len(out_el):
         return bad
-    pc = _port_codes(zi)
-    out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
+    pc = zi.port_code
+    out_start = lk.out_start
     z_in = tl.pair_z[tl.pair[el]]
     z_out = tl.pair_z[tl.pair[out_el]]
     since = sg.first[tl.seg[np.maximum(out_start[out_el], 0)]]
@@ -891,7 +861,7 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
             last2 = np.zeros(len(r), bool)
             last2[:-1] = last1[1:] & (rv[:-1] == rv[1:])
             keep[r[last2]] = True  # the last two (duplicate and jump checks)
-    lk: _Links = tl.links  # type: ignore[attr-defined]
+    lk = tl.links
     if len(tl.pair):
         pe = np.flatnonzero(np.append(tl.start[1:], True))  # each timeline's last element
         for idx in (lk.last_in[pe], lk.last_bracket[pe], lk.last_out[pe]):
@@ -921,8 +891,7 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
         keep[sg.first[tl.seg[fn[ok]]]] = True
         # a departure decided by an absence alone may yet be contradicted: keep its evidence
         # while nothing has placed the vessel elsewhere
-        out_start = ffill_index((tl.after == ZoneState.OUT) & (tl.before != ZoneState.OUT), tl.start)
-        elsewhere = np.cumsum((tl.ev == Evidence.OUT) & (sg.absent_zone[tl.seg] < 0))
+        out_start, elsewhere = lk.out_start, lk.elsewhere
         o = out_start[pe]
         ok = (tl.after[pe] == ZoneState.OUT) & (o > 0)
         o = np.where(ok, o, 0)

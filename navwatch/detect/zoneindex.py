@@ -66,10 +66,32 @@ class ZoneIndex:
         else:
             self.rank = pd.Series(self.area_km2).groupby(self.port).rank(method="first").astype(int).to_numpy() - 1
         self._local: dict[int, tuple] = {}
+        self.port_code = np.unique(self.port, return_inverse=True)[1].astype(np.int32)
+        self._holders: dict[int, np.ndarray] = {}
 
     def nested(self, inner: int, outer: int) -> bool:
         """Whether zone ``inner`` is a tier of the same port lying inside tier ``outer``."""
-        return bool(self.port[inner] == self.port[outer] and self.rank[inner] < self.rank[outer])
+        return bool(inner != outer and self.holds(np.array([inner]), np.array([outer]))[0])
+
+    def holds(self, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Vectorised: whether zone ``z`` holds zone ``a`` -- the same zone, or an outer tier of
+        its port (tiers of one port nest by rank). -1 (no zone) is held by nothing."""
+        ok = (a >= 0) & (z >= 0)
+        a0, z0 = np.maximum(a, 0), np.maximum(z, 0)
+        pc = self.port_code
+        return ok & ((a0 == z0) | ((pc[a0] == pc[z0]) & (self.rank[a0] < self.rank[z0])))
+
+    def same_port(self, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Vectorised: whether zones ``a`` and ``z`` are tiers of one port."""
+        pc = self.port_code
+        return (a >= 0) & (z >= 0) & (pc[np.maximum(a, 0)] == pc[np.maximum(z, 0)])
+
+    def holders(self, z: int) -> np.ndarray:
+        """The zones holding zone ``z``: itself and the outer tiers of its port."""
+        if z not in self._holders:
+            same = np.flatnonzero(self.port_code == self.port_code[z])
+            self._holders[z] = same[self.holds(np.full(len(same), z), same)]
+        return self._holders[z]
 
     def entry_contains(self, z: int, lon: float, lat: float) -> bool:
         """Whether zone ``z``'s polygon contains the point."""
@@ -191,6 +213,4 @@ class ZoneIndex:
 
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
         """Distance (km) from a point to zone ``z``'s boundary (local equirectangular projection)."""
-        fwd, _, boundary = self._projected(z)
-        x, y = fwd(lon, lat)
-        return float(shapely.distance(boundary, shapely.Point(float(x), float(y))))
+        return float(self.boundary_distances_km(z, np.array([lon]), np.array([lat]))[0])
