@@ -210,7 +210,7 @@ def detect_port_events(
     return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st, visits=visits_out)
 
 
-_INTERNAL = ["_sig", "_base_conf", "_qualified", "_kept", "_settled"]
+_INTERNAL = ["_sig", "_base_conf", "_qualified", "_kept", "_settled", "_news"]
 
 
 def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -234,7 +234,9 @@ def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFram
         for i in np.flatnonzero(seen):
             old = known.loc[ids[i]]
             new_flags = events.at[i, "flags"] or ""
-            gained = bool(new_flags) and not (old["flags"] or "")
+            # a flag is news only when evidence of this batch revealed it: the carried rows alone
+            # can lack what placed the vessel elsewhere
+            gained = bool(new_flags) and not (old["flags"] or "") and bool(events.at[i, "_news"])
             for c in [*EVENT_COLUMNS[1:], "_sig", "_base_conf"]:
                 events.at[i, c] = old[c]
             if gained:
@@ -242,7 +244,7 @@ def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFram
                 events.at[i, "confidence"] = round(float(old["_base_conf"]) * CONFLICT_FACTOR, 3)
                 report[i] = True
     keep = (report | seen) & events["_kept"].to_numpy(bool)
-    new_emitted = events[keep].drop(columns=["_qualified", "_kept", "_settled"]).reset_index(drop=True)
+    new_emitted = events[keep].drop(columns=["_qualified", "_kept", "_settled", "_news"]).reset_index(drop=True)
     out = events[report].drop(columns=_INTERNAL).reset_index(drop=True)
     return out, new_emitted
 
@@ -801,7 +803,7 @@ def _window_factor(window_h: float) -> float:
 
 def _events_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, *_INTERNAL])
-    for c in ("_qualified", "_kept", "_settled"):
+    for c in ("_qualified", "_kept", "_settled", "_news"):
         df[c] = df[c].astype(bool)
     for c in ("time", "time_earliest", "time_latest"):
         df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
@@ -829,6 +831,8 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
     # decided when its visit qualifies)
     settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
+    by = np.array([res.eff[r.conflict_by] if r.conflict_by >= 0 else -1 for r in res.events], dtype=np.int64)
+    news = (by >= 0) & ~(a.carried[np.maximum(by, 0)] & ~a.held[np.maximum(by, 0)])
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
@@ -866,6 +870,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
                 "_qualified": bool(r.qualified),
                 "_kept": bool(kept[j]),
                 "_settled": bool(settled[j]),
+                "_news": bool(news[j]),
             }
         )
     return _events_frame(rows)

@@ -85,6 +85,7 @@ class RawEvent:
     lon: float
     method: str  # 'interpolated' | 'projected' | 'midpoint'
     conflict: str = ""
+    conflict_by: int = -1  # effective row that revealed the contradiction (the reappearance)
     decided: int = -1  # effective row of the evidence that decided the event
     visit: int = -1  # index into the visits arrays
     qualified: bool = True  # its visit reaches ``min_visit_level``
@@ -763,9 +764,9 @@ def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timeline
         j = int(lk.vstart[k])
         o = int(out_start[j - 1]) if j > 0 else -1
         if o >= 0 and tl.emits[o] == Event.DEPARTURE and elsewhere[j - 1] - (elsewhere[o - 1] if o > 0 else 0) == 0:
-            ev.conflict = CONTRADICTION
+            ev.conflict, ev.conflict_by = CONTRADICTION, ev.decided
             if o in by_dep:
-                by_dep[o].conflict = CONTRADICTION
+                by_dep[o].conflict, by_dep[o].conflict_by = CONTRADICTION, ev.decided
         out.append(ev)
     return out
 
