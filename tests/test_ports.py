@@ -30,13 +30,12 @@ from navwatch.ports import (
     load_ports,
     normalise_name,
 )
+from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "ports"
 WPI_SLICE = DATA / "wpi_slice.csv"
-WPI_FULL = (
-    ROOT.parent / "shared" / "data" / "ports" / "nga-wpi-uscg-nais-data" / "UpdatedPub150.csv"
-)
+WPI_FULL = SHARED / "ports" / "nga-wpi-uscg-nais-data" / "UpdatedPub150.csv"
 DEMO = ROOT / "navwatch" / "data" / "demo"
 GEOD = Geod(ellps="WGS84")
 
@@ -289,7 +288,7 @@ def test_wpi_radius_table_is_documented():
     assert WPI_RADIUS_KM == {"Very Small": 2.0, "Small": 3.0, "Medium": 4.0, "Large": 5.0, "": 3.0}
 
 
-@pytest.mark.skipif(not WPI_FULL.exists(), reason="shared WPI file not available")
+@pytest.mark.skipif(not WPI_FULL.exists(), reason="../shared/data (the full World Port Index) is not beside the clone")
 def test_full_wpi_loads_fast_and_finds_ports():
     t0 = time.perf_counter()
     z = load_ports(WPI_FULL, bundled=False)

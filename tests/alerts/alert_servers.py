@@ -29,8 +29,8 @@ from .nmea_factory import PORTS_CSV
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-SAMPLE_AIS = SHARED / "ais" / "simpleais-socal" / "sample.ais"
+# the first 1,500 lines of the real SoCal receiver log, kept in the clone (tests/data/README.md)
+SAMPLE_AIS = ROOT / "tests" / "data" / "nmea" / "socal_sample_head.ais"
 WEBHOOK_SECRET = "test-webhook-secret-8f2c"
 SMTP_USER, SMTP_PASSWORD = "navwatch-user", "smtp-pass-55e1"
 CLI = [sys.executable, "-c", "import navwatch.cli.watch; from navwatch.cli import main; main()", "watch"]

@@ -37,7 +37,7 @@ def test_nmea_file_cut_inside_a_multipart_message_is_read_whole(tmp_path):
     wq = Quarantine()
     whole = parse_lines(lines, quarantine=wq)
     multipart_starts = [i for i, ln in enumerate(lines) if ",2,1," in ln]
-    cuts = [multipart_starts[k] + 1 for k in (3, 40, 120)]  # just after fragment 1
+    cuts = [multipart_starts[k] + 1 for k in (3, 40, 90)]  # just after fragment 1
     (tmp_path / "in").mkdir()
     w = _watcher(tmp_path, [{"type": "directory", "path": "in"}])
     f = tmp_path / "in" / "sample.ais"
