@@ -836,7 +836,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     rows = []
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
-        t0, t1 = int(a.t[before]), int(a.t[after])
+        t0, t1 = int(a.t[before]) - r.slack0_ns, int(a.t[after]) + r.slack1_ns
         window_h = (t1 - t0) / engine.NS_PER_H
         base = round(float(a.rel[before] * a.rel[after] * _window_factor(window_h)), 3)
         conf = round(base * CONFLICT_FACTOR, 3) if r.conflict else base
@@ -918,6 +918,15 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
         """Times of effective rows, NaT where there is no row (-1)."""
         return pd.to_datetime(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min), utc=True)
 
+    # the events' windows, widened for GPS error at the edge (engine._noise_slack)
+    arr_slack = np.zeros(len(vis), np.int64)
+    dep_slack = np.zeros(len(vis), np.int64)
+    for r in res.events:
+        if r.visit >= 0:
+            if r.event == "arrival":
+                arr_slack[r.visit] = r.slack0_ns
+            else:
+                dep_slack[r.visit] = r.slack1_ns
     vids = ev.vessel_ids[vis.v]
     labels = zi.label[vis.zone]
     t_first = t[vis.first]
@@ -933,10 +942,10 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
             "tier": zi.tier[vis.zone],
             "start": pd.to_datetime(t_first, utc=True),
             "end": pd.to_datetime(t[vis.last], utc=True),
-            "arrival_earliest": at(vis.arr_before),
+            "arrival_earliest": at(vis.arr_before) - pd.to_timedelta(arr_slack),
             "arrival_latest": at(np.where(vis.arr_before >= 0, vis.first, -1)),
             "departure_earliest": at(np.where(vis.dep_after >= 0, vis.last, -1)),
-            "departure_latest": at(vis.dep_after),
+            "departure_latest": at(vis.dep_after) + pd.to_timedelta(dep_slack),
             "duration_h": np.round((t[vis.last] - t_first) / engine.NS_PER_H, 4),
             "stopped_h": np.round(vis.stopped_s / 3600, 4),
             "gap_h": np.round(vis.gap_s / 3600, 4),

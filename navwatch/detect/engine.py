@@ -89,6 +89,10 @@ class RawEvent:
     decided: int = -1  # effective row of the evidence that decided the event
     visit: int = -1  # index into the visits arrays
     qualified: bool = True  # its visit reaches ``min_visit_level``
+    # GPS error at the edge: an arrival's earliest bound moves this much earlier, a departure's
+    # latest bound this much later (:func:`_noise_slack`)
+    slack0_ns: int = 0
+    slack1_ns: int = 0
 
 
 @dataclass
@@ -433,8 +437,18 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     slow = ~(sog[ap] >= 2 * p.move_speed_kn) & (stop_ap != 1)
     stationary = _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p, slow)
     q_ap |= stationary & ~(sog[ap] >= 2 * p.move_speed_kn)
-    # at rest at this very fix (a berth at the edge): stopped, or stationary and slow
+    # at rest at this very fix (a berth at the edge): stopped, or stationary and slow -- unless
+    # it has just come out of the zone, further from the fix inside than GPS noise on both fixes
+    # allows (a ship that has just cast off can still read as stopped over a long interval)
     rest_ap = (stop_ap == 1) | (stationary & (sog[ap] < p.move_speed_kn))
+    if len(ap) > 1:
+        inside_ap, near_ap = loc.inside[ap], loc.near[ap]
+        came_out = np.r_[False, (inside_ap[:-1] == near_ap[1:]) & (inside_ap[1:] != near_ap[1:])]
+        came_out &= (near_ap >= 0) & ~gs
+        c = np.flatnonzero(came_out & rest_ap)
+        if len(c):
+            step_m = haversine_km(lat_ap[c - 1], lon_ap[c - 1], lat_ap[c], lon_ap[c]) * 1000
+            rest_ap[c[step_m > 2 * p.stop_noise_m]] = False
     # a silence across which it did not move: at rest in between
     q_ap |= still
     if settled.any():
@@ -620,8 +634,8 @@ def _links(
     if len(dep):
         vend[visit[dep - 1]] = dep  # a departure closes the visit of the element before it
     return _Links(
-        ffill_index(in_like, st),
-        bfill_index(in_like, st),
+        ffill_index(ev == Evidence.IN, st),
+        bfill_index(ev == Evidence.IN, st),
         ffill_index(bracket, st),
         bfill_index(bracket, st),
         ffill_index(ev == Evidence.OUT, st),
@@ -915,23 +929,39 @@ def _speed_kn(e: Arrays, i: int, p: DetectParams) -> float:
 
 
 def _crossing(e, zi, z, i_in, i_out):
-    """Interpolate the boundary crossing between a fix inside zone z and one outside it."""
+    """Interpolate the boundary crossing between a fix inside zone z and one outside it: the
+    fraction of the way from ``i_in``, and both fixes' distances (km) to the boundary."""
     d_in = zi.boundary_distance_km(z, e.lon[i_in], e.lat[i_in])
     d_out = zi.boundary_distance_km(z, e.lon[i_out], e.lat[i_out])
     frac = d_in / (d_in + d_out) if (d_in + d_out) > 0 else 0.5
-    return frac
+    return frac, d_in, d_out
+
+
+def _noise_slack(e: Arrays, p: DetectParams, a: int, b: int, d_km: float, row: int) -> int:
+    """How much further out the window's bound at ``row`` must go when that fix, the evidence
+    that the vessel was outside, lies within ``gps_error_m`` of the boundary: it may have been
+    inside. The rest of the error distance, covered at the speed between the window's two fixes
+    ``a`` and ``b`` (at least ``move_speed_kn``), in ns."""
+    rest_m = p.gps_error_m - d_km * 1000
+    if rest_m <= 0 or e.kind[row] != KIND_AIS:
+        return 0
+    dt_h = abs(int(e.t[b]) - int(e.t[a])) / NS_PER_H
+    v_kn = haversine_km(e.lat[a], e.lon[a], e.lat[b], e.lon[b]) / KM_PER_NM / dt_h if dt_h > 0 else 0.0
+    return int(rest_m / 1000 / KM_PER_NM / max(float(v_kn), p.move_speed_kn) * NS_PER_H)
 
 
 def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int) -> RawEvent:
     t0, t1 = int(e.t[L]), int(e.t[F])
     pos_L = np.isfinite(e.lat[L])
     pos_F = np.isfinite(e.lat[F])
+    s0 = s1 = 0
     if pos_L and pos_F and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
-        frac = _crossing(e, zi, z, L, F)
+        frac, d_in, d_out = _crossing(e, zi, z, L, F)
         t = t0 + int(round(frac * (t1 - t0)))
         lat = e.lat[L] + frac * (e.lat[F] - e.lat[L])
         lon = e.lon[L] + frac * (e.lon[F] - e.lon[L])
         method = "interpolated"
+        s1 = _noise_slack(e, p, L, F, d_out, F)
     elif pos_F:
         d = zi.boundary_distance_km(z, e.lon[F], e.lat[F])
         back = int(d / KM_PER_NM / _speed_kn(e, F, p) * NS_PER_H)
@@ -942,19 +972,21 @@ def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int
         t = t0 + (t1 - t0) // 2
         lat, lon = zi.rep_lat[z], zi.rep_lon[z]
         method = "midpoint"
-    return RawEvent(int(e.v[L]), z, "departure", L, F, t, float(lat), float(lon), method)
+    return RawEvent(int(e.v[L]), z, "departure", L, F, t, float(lat), float(lon), method, slack0_ns=s0, slack1_ns=s1)
 
 
 def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) -> RawEvent:
     t0, t1 = int(e.t[P]), int(e.t[i])
     pos_P = np.isfinite(e.lat[P])
     pos_i = np.isfinite(e.lat[i]) and e.kind[i] != KIND_SURVEY
+    s0 = s1 = 0
     if pos_P and pos_i and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
-        frac = _crossing(e, zi, z, i, P)  # fraction of the way back from i
+        frac, d_in, d_out = _crossing(e, zi, z, i, P)  # fraction of the way back from i
         t = t1 - int(round(frac * (t1 - t0)))
         lat = e.lat[i] + frac * (e.lat[P] - e.lat[i])
         lon = e.lon[i] + frac * (e.lon[P] - e.lon[i])
         method = "interpolated"
+        s0 = _noise_slack(e, p, P, i, d_out, P)
     elif pos_P:
         d = zi.boundary_distance_km(z, e.lon[P], e.lat[P])
         fwd = int(d / KM_PER_NM / _speed_kn(e, P, p) * NS_PER_H)
@@ -965,4 +997,4 @@ def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) 
         t = t0 + (t1 - t0) // 2
         lat, lon = (e.lat[i], e.lon[i]) if pos_i else (zi.rep_lat[z], zi.rep_lon[z])
         method = "midpoint"
-    return RawEvent(int(e.v[i]), z, "arrival", P, i, t, float(lat), float(lon), method)
+    return RawEvent(int(e.v[i]), z, "arrival", P, i, t, float(lat), float(lon), method, slack0_ns=s0, slack1_ns=s1)

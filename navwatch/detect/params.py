@@ -37,7 +37,14 @@ class DetectParams:
         large zone is not one.
     stop_noise_m : float
         GPS noise allowance for implied speeds: a fix this close to the previous one implies
-        no movement (berthed ships wander 5-30 m between fixes).
+        no movement (berthed ships wander 5-30 m between fixes). A fix that left a zone further
+        than twice this from its fix inside has left its berth, whatever its speed reads.
+    gps_error_m : float
+        GPS error allowance of one fix (about ``stop_noise_m`` / sqrt 2). The evidence that a
+        vessel was outside -- a departure's first fix out, an arrival's last fix out -- may have
+        been inside when it lies this close to the boundary: that bound of the window moves out
+        by the time the ship needs to cover the rest of the distance, at the speed between the
+        window's two fixes (at least ``move_speed_kn``).
     edge_noise_m : float
         A vessel at rest this close outside a zone is taken to be at a berth on its edge (GPS
         noise puts its fixes on both sides): such fixes do not bracket a crossing.
@@ -70,6 +77,7 @@ class DetectParams:
     stationary_radius_m: float = 300.0
     port_gap_h: float = 4.0
     stop_noise_m: float = 30.0
+    gps_error_m: float = 20.0
     edge_noise_m: float = 100.0
     min_visit_level: int = 2
     max_speed_kn: float = 50.0
