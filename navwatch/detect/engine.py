@@ -361,14 +361,15 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     m = len(e)
     sog = e.sog.copy()
     ap = np.flatnonzero(loc.ais & loc.pos)
+    sel = slice(None) if len(ap) == m else ap  # views, not copies, when every row is a fix
     # rows an earlier batch judged (a held fix and what waited with it are judged now)
     settled = e.carried & ~e.held
     new = ~settled
     # implied speed where SOG is missing: from the fix at least IMPLIED_BASE_S earlier (dense
     # fixes a few metres apart say nothing through GPS noise), less a GPS noise allowance
-    need = ~np.isfinite(sog[ap]) & new[ap]
+    need = ~np.isfinite(sog[sel]) & new[sel]
     if need.any() and len(ap) >= 2:
-        va, ta = e.v[ap], e.t[ap]
+        va, ta = e.v[sel], e.t[sel]
         j = _lookback(va, ta, IMPLIED_BASE_S)
         k = np.arange(len(ap))
         prev_ok = np.r_[False, va[1:] == va[:-1]]
@@ -377,17 +378,17 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
         ok = base >= 0
         b = np.maximum(base, 0)
-        d_km = np.maximum(haversine_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[ap], e.lon[ap]) - p.stop_noise_m / 1000, 0)
+        d_km = np.maximum(haversine_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000, 0)
         dt_h = np.abs(ta - ta[b]) / NS_PER_H
         with np.errstate(divide="ignore", invalid="ignore"):
             implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
         sog[ap[need]] = implied[need]
     # stop hysteresis over each vessel's AIS fixes
-    s = sog[ap]
+    s = sog[sel]
     raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
-    cst = e.c_stop[ap]
-    raw = np.where(settled[ap] & (cst >= 0), cst, raw)
-    gs = group_starts(e.v[ap])
+    cst = e.c_stop[sel]
+    raw = np.where(settled[sel] & (cst >= 0), cst, raw)
+    gs = group_starts(e.v[sel])
     known = (raw >= 0) | gs
     k = np.where(known, np.arange(len(ap)), 0)
     np.maximum.accumulate(k, out=k)
@@ -395,12 +396,12 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     prev_stop = np.zeros(len(ap), np.int8)
     prev_stop[1:] = stop_ap[:-1]
     prev_stop[gs] = 0
-    t_ap = e.t[ap]
+    t_ap = e.t[sel]
     begins = (stop_ap == 1) & (prev_stop == 0)
-    csince = e.c_since[ap]
-    stored = settled[ap] & (stop_ap == 1) & (csince >= 0)
+    csince = e.c_since[sel]
+    stored = settled[sel] & (stop_ap == 1) & (csince >= 0)
     # a vessel first seen stopped has been stopped for an unknown time: its stop counts at once
-    censored = begins & gs & ~settled[ap]
+    censored = begins & gs & ~settled[sel]
     anchor = begins | stored
     anchor_val = np.where(stored, csince, np.where(censored, 0, t_ap))
     j = ffill_index(anchor, gs | begins)
@@ -410,7 +411,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     if len(ap) > 1:
         dt[1:] = t_ap[1:] - t_ap[:-1]
     dt[gs] = 0
-    lat_ap, lon_ap = e.lat[ap], e.lon[ap]
+    lat_ap, lon_ap = e.lat[sel], e.lon[sel]
     min_stop = int(p.min_stop_min * 60 * NS_PER_S)
     gap_ns = int(p.port_gap_h * 3600 * NS_PER_S)
     # a silence that hid no movement: the ship lay still while its AIS was quiet
@@ -434,15 +435,15 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     # at rest whatever the SOG says (swinging at anchor), unless clearly under way
     # (only slow fixes can be stationary: the look-back is skipped for ships under way)
     # (a fix already stopped by its SOG needs no look-back either)
-    slow = ~(sog[ap] >= 2 * p.move_speed_kn) & (stop_ap != 1)
-    stationary = _stationary(e.v[ap], t_ap, lat_ap, lon_ap, p, slow)
-    q_ap |= stationary & ~(sog[ap] >= 2 * p.move_speed_kn)
+    slow = ~(sog[sel] >= 2 * p.move_speed_kn) & (stop_ap != 1)
+    stationary = _stationary(e.v[sel], t_ap, lat_ap, lon_ap, p, slow)
+    q_ap |= stationary & ~(sog[sel] >= 2 * p.move_speed_kn)
     # at rest at this very fix (a berth at the edge): stopped, or stationary and slow -- unless
     # it has just come out of the zone, further from the fix inside than GPS noise on both fixes
     # allows (a ship that has just cast off can still read as stopped over a long interval)
-    rest_ap = (stop_ap == 1) | (stationary & (sog[ap] < p.move_speed_kn))
+    rest_ap = (stop_ap == 1) | (stationary & (sog[sel] < p.move_speed_kn))
     if len(ap) > 1:
-        inside_ap, near_ap = loc.inside[ap], loc.near[ap]
+        inside_ap, near_ap = loc.inside[sel], loc.near[sel]
         came_out = np.r_[False, (inside_ap[:-1] == near_ap[1:]) & (inside_ap[1:] != near_ap[1:])]
         came_out &= (near_ap >= 0) & ~gs
         c = np.flatnonzero(came_out & rest_ap)
@@ -452,22 +453,22 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     # a silence across which it did not move: at rest in between
     q_ap |= still
     if settled.any():
-        stored_q = settled[ap] & (e.c_stop_q[ap] >= 0)
-        q_ap = np.where(stored_q, e.c_stop_q[ap] == 1, q_ap)
+        stored_q = settled[sel] & (e.c_stop_q[sel] >= 0)
+        q_ap = np.where(stored_q, e.c_stop_q[sel] == 1, q_ap)
     stop = np.full(m, -1, np.int8)
     since = np.full(m, -1, np.int64)
-    stop[ap] = stop_ap
-    since[ap] = since_ap
+    stop[sel] = stop_ap
+    since[sel] = since_ap
     stop_q = np.zeros(m, bool)
-    stop_q[ap] = q_ap
+    stop_q[sel] = q_ap
     rest = np.zeros(m, bool)
-    rest[ap] = rest_ap
+    rest[sel] = rest_ap
     ended = np.zeros(m, bool)
-    ended[ap] = ended_ap & ~settled[ap]
+    ended[sel] = ended_ap & ~settled[sel]
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
-    c_stop[ap] = c_stop_ap
-    c_gap[ap] = c_gap_ap
+    c_stop[sel] = c_stop_ap
+    c_gap[sel] = c_gap_ap
     # between two rows carried from an earlier batch, what was measured there (rows in between
     # were not carried)
     cr = np.flatnonzero(settled[1:] & settled[:-1]) + 1 if m > 1 else np.empty(0, np.int64)

@@ -87,6 +87,8 @@ def classify_mmsi(values: Any) -> np.ndarray:
     [0, 'coast_station', 'group_call', 'sar_aircraft', 'aid_to_navigation', 'sart', 0, -1]
     """
     v = np.asarray(values, dtype=np.int64)
+    if len(v) and ((v >= 2 * 10**8) & (v < 8 * 10**8)).all():
+        return np.zeros(len(v), dtype=np.int8)  # all ships (MID 2-7): the usual archive
     code = np.full(len(v), BAD, dtype=np.int8)
     p2 = v // 10**7
     p3 = v // 10**6
@@ -185,8 +187,9 @@ def check_mmsi(values: Any) -> MmsiCheck:
     code = np.where(present, BAD, KEEP).astype(np.int8)
     code[whole & present] = classify_mmsi(ints[whole & present])
     mmsi = pd.array(ints, dtype="Int64")
-    mmsi[code != KEEP] = pd.NA
-    mmsi[~present] = pd.NA
+    drop = (code != KEEP) | ~present
+    if drop.any():
+        mmsi[drop] = pd.NA
     reason = None
     bad = np.flatnonzero(code == BAD)
     if len(bad):
