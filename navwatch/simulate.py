@@ -74,7 +74,9 @@ tightest window the evidence allows: for a departure from X, from the last evide
 vessel in X at or before the true time to the first evidence after it that it is not in X (an
 AIS fix or sighting outside X's polygon, a full survey of X not listing it, presence in another
 port); for an arrival at Y, from the last evidence not in Y to the first in Y. Evidence a
-detector cannot see (position jumps, duplicates) does not count. ``time_tol_s`` is 1 s plus how
+detector cannot see (position jumps, duplicates) does not count. A crossing with evidence in the
+zone on its far side before that bound (the ship left and came back unseen, between two calls)
+has no tight bound there: no evidence tells it from staying. ``time_tol_s`` is 1 s plus how
 long the ship takes to cover its GPS error *across* the edge at the crossing (its speed times the
 sine of the crossing angle, at least a twentieth of the speed): noisy fixes near the boundary
 cannot time the crossing better. ``consistent`` is False for the events either side of an
@@ -2091,6 +2093,13 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
                     kb = np.flatnonzero(before[:cut])
                     cut2 = int(np.searchsorted(tt, t_ev, side="left"))
                     ka = np.flatnonzero(after[cut2:])
+                    # evidence in the zone on the far side of the crossing (a later or an earlier
+                    # call, the ship having left and come back unseen) hides it: no evidence
+                    # tells this crossing from staying
+                    if event == "departure" and len(ka) and ins[cut:cut2 + ka[0]].any():
+                        ka = ka[:0]
+                    if event == "arrival" and len(kb) and ins[kb[-1] + 1:cut2].any():
+                        kb = kb[:0]
                     rec["tight_earliest" + suffix] = tt[kb[-1]] if len(kb) else np.nan
                     rec["tight_latest" + suffix] = tt[cut2 + ka[0]] if len(ka) else np.nan
                     if not suffix:
