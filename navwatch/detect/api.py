@@ -349,7 +349,7 @@ class _Evidence:
     def records(self, sorted_pos: np.ndarray) -> pd.DataFrame:
         """Evidence columns of the rows at the given sorted positions (vectorised)."""
         rid = self.row_id[np.asarray(sorted_pos, dtype=np.int64)].astype(np.int64)
-        out = pd.DataFrame(index=range(len(rid)), columns=_EVIDENCE_COLUMNS, dtype=object)
+        cols = {c: np.full(len(rid), np.nan, dtype=object) for c in _EVIDENCE_COLUMNS}
         in_base = rid < self.n_base
         for mask, frame, ids in (
             (in_base, self.base, rid[in_base]),
@@ -360,8 +360,8 @@ class _Evidence:
             where = np.flatnonzero(mask)
             for c in _EVIDENCE_COLUMNS:
                 if c in frame.columns:
-                    out.loc[where, c] = frame[c].iloc[ids].to_numpy(dtype=object)
-        return out
+                    cols[c][where] = frame[c].iloc[ids].to_numpy(dtype=object)
+        return pd.DataFrame(cols, columns=_EVIDENCE_COLUMNS)
 
 
 def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wanted=None) -> _Evidence:
