@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -172,10 +171,9 @@ def test_one_million_positions_stay_small():
         "lat": 34 + np.cumsum(rng.normal(0, 1e-3, v.size)), "lon": 30 + np.cumsum(rng.normal(0, 1e-3, v.size)),
         "sog_kn": 8.0,
     })
-    t = time.perf_counter()
+    # (build time and size are measured by bench/bench_report.py)
     m = map_report(st, None, nw.load_ports(), offline=True)
     html = _assets_offline(m)
-    assert time.perf_counter() - t < 30
     assert len(html.encode()) < 20e6
     s = m.navwatch_summary
     assert s["vessels"] == vessels and s["points_in"] == vessels * per and s["points_kept"] <= 250_000

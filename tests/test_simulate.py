@@ -239,13 +239,10 @@ def test_written_inputs_read_back(sc, tmp_path):
     assert len(nw.load_registry(paths["vessels"])) == len(sc.registry)
 
 
-def test_builds_fast_enough_for_benchmarks():
-    import time
-
-    t = time.perf_counter()
+def test_builds_benchmark_sized_scenarios():
+    # (its speed is measured by bench/bench_accuracy.py, which prints the simulation time)
     s = sim.simulate(9, n_vessels=40, days=5, fix_interval_s=60)
     assert len(s.ais) > 100_000
-    assert time.perf_counter() - t < 20  # about 1.5 s on a quiet 2-core machine
 
 
 # ----------------------------------------------------------------------------------------------

@@ -212,11 +212,9 @@ def test_tcp_feed_replaying_real_nmea_alerts_and_loses_nothing(tmp_path, state_u
         assert server.accepted.wait(15), "watcher never connected"
         time.sleep(2.5)
         assert webhook.ids() == []
-        t_sent = time.time()
         server.send(dep[DEPARTURE_FIX:])
+        # (how fast: bench/bench_watch.py measures departure -> webhook latency)
         wait_for(lambda: webhook.ids(), timeout=20, what="webhook alert")
-        latency = webhook.received[0]["t"] - t_sent
-        assert latency < 1 + 1 + 1.5, latency  # one tick + 1 s (+ slack for a loaded CI box)
         time.sleep(2.5)
     finally:
         server.stop()

