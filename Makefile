@@ -5,15 +5,20 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test lint bench bench-report bench-watch bench-scale bench-accuracy install clean
 
-$(VENV)/.installed: pyproject.toml
+# the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
+$(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed-run
 	$(VENV)/bin/navwatch demo -o demo-out
 
 test: $(VENV)/.installed
