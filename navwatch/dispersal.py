@@ -92,7 +92,7 @@ import pandas as pd
 import shapely
 
 from . import schema
-from .errors import ConfigError, PortsError, SchemaError
+from .errors import ConfigError, NotFoundError, PortsError, SchemaError
 from .ports import TIERS, find_port, normalise_name
 
 __all__ = [
@@ -276,7 +276,7 @@ class Dispersal:
         t = _utc(time, "time")
         rows = self.vessels[self.vessels["time"] == t]
         if rows.empty:
-            raise KeyError(
+            raise NotFoundError(
                 f"{t} is not a time step (steps: {self.times.min()} .. {self.times.max()} every {self.params.every})"
             )
         return rows.reset_index(drop=True)

@@ -40,3 +40,26 @@ class PortsError(NavwatchError, ValueError):
 
 class ConfigError(NavwatchError, ValueError):
     """A parameter or configuration value is invalid."""
+
+
+class NotFoundError(NavwatchError, KeyError):
+    """A lookup names something a result does not have (a time step, a vessel)."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class StateError(NavwatchError):
+    """The watcher's state database cannot be used (unreachable, wrong schema version)."""
+
+
+class StateConflict(NavwatchError):
+    """Another watcher committed a tick since this one read its snapshot; nothing was written."""
+
+
+class DeliveryError(NavwatchError):
+    """An alert could not be sent; ``retryable`` False means the receiver rejected it for good."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable

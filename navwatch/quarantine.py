@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import SchemaError
+
 COLUMNS = ["file", "line", "code", "reason", "raw"]
 _RAW_MAX = 300
 
@@ -42,7 +44,7 @@ class Quarantine:
         if len(frame):
             missing = [c for c in COLUMNS if c not in frame.columns]
             if missing:
-                raise ValueError(f"quarantine frame lacks {missing}")
+                raise SchemaError(f"quarantine frame lacks {missing}")
             f = frame[COLUMNS].copy()
             f["raw"] = f["raw"].astype("string").str.slice(0, _RAW_MAX)
             self._frames.append(f)

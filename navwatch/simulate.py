@@ -111,6 +111,7 @@ import pandas as pd
 import shapely
 
 from . import schema
+from .errors import ConfigError
 from .registry import COLUMNS as REGISTRY_COLUMNS
 from .registry import Registry, name_key
 
@@ -1394,7 +1395,7 @@ def simulate(
     """
     params = {k: v for k, v in locals().items() if k != "seed"}
     if int(n_vessels) < 1 or float(days) <= 0:
-        raise ValueError("simulate needs n_vessels >= 1 and days > 0")
+        raise ConfigError("simulate needs n_vessels >= 1 and days > 0")
     rngs = [np.random.default_rng(np.random.SeedSequence([int(seed), k])) for k in range(8)]
     r_world, r_plan, r_ais, r_osint, r_fault = rngs[:5]
     if high_latitude is None:
@@ -2240,7 +2241,7 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
     takes to cover its GPS error across the zone edge).
     """
     if run not in ("all", "ais"):
-        raise ValueError("run must be 'all' or 'ais'")
+        raise ConfigError("run must be 'all' or 'ais'")
     te = sc.truth_events
     tv = sc.truth_visits
     if run == "ais":

@@ -36,20 +36,13 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
+from ..errors import DeliveryError
 from .config import ConsoleSink, EmailSink, JsonlSink, Sink, WebhookSink, redact_url
 from .store import Outgoing, Store
 
 __all__ = ["DeliveryError", "deliver", "make_sink"]
 
 log = logging.getLogger("navwatch.watch")
-
-
-class DeliveryError(Exception):
-    """A send failed; ``retryable`` False means the receiver rejected it for good."""
-
-    def __init__(self, message: str, retryable: bool = True) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 class _Base:

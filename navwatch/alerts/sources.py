@@ -358,7 +358,7 @@ def _http_body_file(body: bytes, fmt: str, td: Path) -> Path:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from None
+        raise IngestError("response", f"not valid JSON: {exc}") from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         p = td / "body.geojson"
         p.write_bytes(body)
@@ -369,7 +369,7 @@ def _http_body_file(body: bytes, fmt: str, td: Path) -> Path:
                 data = data[k]
                 break
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-        raise ValueError("JSON must be a list of records, an object with one (observations/records/data/...), or GeoJSON")
+        raise IngestError("response", "JSON must be a list of records, an object with one (observations/records/data/...), or GeoJSON")
     p = td / "body.csv"
     pd.DataFrame(data).to_csv(p, index=False)
     return p

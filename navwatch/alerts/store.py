@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 from ..detect import DetectorState
-from ..errors import NavwatchError
+from ..errors import StateConflict, StateError
 from .config import redact_url
 
 __all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
@@ -132,14 +132,6 @@ quarantine_t = sa.Table(
     sa.Column("raw", sa.Text),
     sa.Column("created_at", sa.Float),
 )  # fmt: skip
-
-
-class StateError(NavwatchError):
-    """The state database cannot be used (unreachable, wrong schema version)."""
-
-
-class StateConflict(NavwatchError):
-    """Another watcher committed a tick since this one read its snapshot; nothing was written."""
 
 
 # ----------------------------------------------------------------------------------------------

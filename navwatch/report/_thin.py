@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from ..errors import ConfigError
+
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQUATOR = 111_320.0
 
@@ -106,7 +108,7 @@ def thin_tracks(
     if n == 0:
         return np.zeros(0, dtype=bool)
     if tolerance_m < 0 or bucket_min <= 0 or max_points < 2:
-        raise ValueError("thin_tracks: need tolerance_m >= 0, bucket_min > 0 and max_points >= 2")
+        raise ConfigError("thin_tracks: need tolerance_m >= 0, bucket_min > 0 and max_points >= 2")
     starts, ends = _group_bounds(vessel)
     sizes = ends - starts
     group = np.repeat(np.arange(len(starts)), sizes)
