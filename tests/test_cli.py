@@ -42,17 +42,17 @@ def test_detect_real_noaa_slice_spot_check(tmp_path):
     res = navwatch("detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out)
     assert res.returncode == 0, res.stderr
     assert "departures" in res.stdout and "ANDREW J BARBERI" in res.stdout
-    ev = pd.read_csv(out)
+    ev = pd.read_csv(out, parse_dates=["time", "time_earliest", "time_latest"])  # one time format per file
     ferry = ev[ev["mmsi"] == 367000150]
     assert list(zip(ferry["event"], ferry["port"], strict=True)) == [
         ("departure", "New York City"),
         ("arrival", "Tompkinsville SI"),
     ]
     dep = ferry.iloc[0]
-    assert dep["time_earliest"] == "2020-06-30T00:05:19Z"
-    assert "2020-06-30T00:05" < dep["time"] < "2020-06-30T00:07"
+    assert dep["time_earliest"] == pd.Timestamp("2020-06-30T00:05:19Z")
+    assert pd.Timestamp("2020-06-30T00:05Z") < dep["time"] < pd.Timestamp("2020-06-30T00:07Z")
     arr = ferry.iloc[1]
-    assert "2020-06-30T00:17" < arr["time"] < "2020-06-30T00:22"
+    assert pd.Timestamp("2020-06-30T00:17Z") < arr["time"] < pd.Timestamp("2020-06-30T00:22Z")
     assert "nyharbor_2020-06-30_tugs_ferry.csv:" in dep["evidence"]
 
 
@@ -119,31 +119,31 @@ def test_bad_rows_are_quarantined_and_strict_exits_3(tmp_path):
 def test_demo_reproduces_the_tartus_case(tmp_path):
     res = navwatch("demo", "-o", tmp_path / "out")
     assert res.returncode == 0, res.stderr
-    ev = pd.read_csv(tmp_path / "out" / "events.csv")
+    ev = pd.read_csv(tmp_path / "out" / "events.csv", parse_dates=["time", "time_earliest", "time_latest"])
     assert "Tartus" in res.stdout
     for name in ("dispersal.csv", "dispersal.fleet.csv", "report.html"):
         assert (tmp_path / "out" / name).stat().st_size > 1000
     fleet = pd.read_csv(tmp_path / "out" / "dispersal.fleet.csv")
     assert fleet["n_in_port"].max() == 6 and fleet["n_offshore"].max() == 2
     assert "<script src=" not in (tmp_path / "out" / "report.html").read_text()  # offline
-    first = ev[ev["time_latest"] <= "2024-12-03T08:30:00Z"]
+    first = ev[ev["time_latest"] <= pd.Timestamp("2024-12-03T08:30:00Z")]
     departures = first[(first["event"] == "departure") & (first["tier"] == "harbour")]
     # all six leave the harbour between the 1 Dec image and the 3 Dec image ...
     assert sorted(departures["vessel_id"]) == sorted(
         ["admiral-gorshkov", "admiral-golovko", "admiral-grigorovich", "yelnya", "vyazma", "novorossiysk"]
     )
-    assert (departures["time_earliest"] == "2024-12-01T08:30:00Z").all()
+    assert (departures["time_earliest"] == pd.Timestamp("2024-12-01T08:30:00Z")).all()
     # ... Yelnya inside [1 Dec image, the 2 Dec morning sighting]
     yelnya = departures[departures["vessel_id"] == "yelnya"].iloc[0]
-    assert yelnya["time_latest"] == "2024-12-02T06:00:00Z"
+    assert yelnya["time_latest"] == pd.Timestamp("2024-12-02T06:00:00Z")
     assert pd.isna(yelnya["flags"])
     # the others' departures, and their return by the 5 Dec Maxar image, contradict each other
-    others = ev[(ev["vessel_id"] != "yelnya") & (ev["time_latest"] <= "2024-12-05T08:30:00Z")]
+    others = ev[(ev["vessel_id"] != "yelnya") & (ev["time_latest"] <= pd.Timestamp("2024-12-05T08:30:00Z"))]
     assert len(others) == 10
     assert others["flags"].str.contains("contradiction").all()
     # everyone leaves again between 5 and 9 Dec; two Gorshkov-class frigates are offshore on 10 Dec
-    last = ev[(ev["event"] == "departure") & (ev["time_earliest"] == "2024-12-05T08:30:00Z")]
-    assert len(last) == 6 and (last["time_latest"] == "2024-12-09T08:30:00Z").all()
+    last = ev[(ev["event"] == "departure") & (ev["time_earliest"] == pd.Timestamp("2024-12-05T08:30:00Z"))]
+    assert len(last) == 6 and (last["time_latest"] == pd.Timestamp("2024-12-09T08:30:00Z")).all()
     # the two Gorshkov-class frigates seen 7-13 km out on 10 Dec never left the anchorage tier
     # (which holds the harbour) as far as the evidence shows: their anchorage visit lasts to 10 Dec
     visits = pd.read_csv(tmp_path / "out" / "visits.csv")
