@@ -250,6 +250,56 @@ def load_registry(path: str | Path | None = None) -> Registry:
     return Registry(frame[COLUMNS + [c for c in frame.columns if c not in COLUMNS]], path=str(path))
 
 
+#: Identity columns an AIS feed carries besides the MMSI (static messages, NOAA/DMA columns).
+IDENTITY_COLUMNS = ("imo", "callsign", "name")
+
+
+def first_identities(df: pd.DataFrame, keys: np.ndarray, valid: np.ndarray | None = None) -> dict[str, pd.Series]:
+    """Per key -- an MMSI, or a code standing for one -- the first IMO, call sign and name its
+    rows carry (in row order; missing values skipped): one Series per identity column present.
+
+    An MMSI's first IMO, call sign and name anywhere in the data identify all its fixes, so a
+    vessel is resolved once per MMSI, not row by row. ``valid`` masks out rows (no MMSI).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": [None, "YELNYA", "ELNYA"], "imo": [None, None, 8705515]})
+    >>> {c: s.to_dict() for c, s in first_identities(df, np.array([7, 7, 7])).items()}
+    {'imo': {7: 8705515.0}, 'name': {7: 'YELNYA'}}
+    """
+    out: dict[str, pd.Series] = {}
+    for col in IDENTITY_COLUMNS:
+        if col in df.columns:
+            has = df[col].notna().to_numpy()
+            if valid is not None:
+                has = has & valid
+            if has.any():
+                out[col] = pd.Series(df[col].to_numpy()[has]).groupby(keys[has]).first()
+    return out
+
+
+def merge_identities(seen: dict[str, pd.Series], new: dict[str, pd.Series]) -> None:
+    """Add ``new`` first identities (:func:`first_identities`) to ``seen``, which came first in
+    the data: a key already in ``seen`` keeps its value."""
+    for col, first in new.items():
+        have = seen.get(col)
+        add = first if have is None else first[~first.index.isin(have.index)]
+        if len(add):
+            seen[col] = add if have is None else pd.concat([have, add])
+
+
+def identity_table(mmsi: np.ndarray, first: dict[str, pd.Series], keys: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per MMSI with its first identities, ready for :func:`resolve_ids`. ``first`` is
+    keyed by ``keys`` (default: the MMSIs themselves)."""
+    from .schema import DTYPES
+
+    per = pd.DataFrame({"mmsi": pd.array(np.asarray(mmsi, dtype="float64"), dtype="Float64").astype("Int64")})
+    k = np.asarray(mmsi, dtype=np.int64) if keys is None else keys
+    for col, s in first.items():
+        per[col] = pd.Series(s.reindex(k).to_numpy(), dtype=DTYPES[col])
+    return per
+
+
 def resolve_ids(obs: pd.DataFrame, registry: Registry | None) -> tuple[pd.Series, pd.Series]:
     """Registry ``vessel_id`` of each observation row and how it matched.
 

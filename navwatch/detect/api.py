@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import schema
 from ..quarantine import Quarantine
-from ..registry import Registry, resolve_ids
+from ..registry import Registry, first_identities, identity_table, resolve_ids
 from . import engine
 from .engine import OUT, Arrays
 from .params import DetectParams
@@ -371,7 +371,7 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
     is_sighting = kcodes == engine.KIND_SIGHTING
 
     # 1. a vessel code for every observation row (-1: not tracked), without per-row strings
-    row_code, vessel_ids, names, mmsis = _resolve_codes(obs, registry, all_vessels)
+    row_code, vessel_ids, names, mmsis = resolve_vessel_codes(obs, registry, all_vessels)
     n_elsewhere = 0
     if wanted is not None and len(vessel_ids):
         mine = np.array([bool(wanted(v)) for v in vessel_ids] + [True])
@@ -555,7 +555,7 @@ def _permute(rank, *arrays):
     return out
 
 
-def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bool):
+def resolve_vessel_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bool):
     """Per observation row a vessel code (-1 if not tracked) and, per code, the vessel id,
     display name and MMSI. AIS rows are resolved per distinct MMSI (an MMSI's first IMO, call
     sign and name anywhere in the data identify all its fixes); other rows one by one."""
@@ -581,15 +581,8 @@ def _resolve_codes(obs: pd.DataFrame, registry: Registry | None, all_vessels: bo
 
     if n and "mmsi" in obs.columns and obs["mmsi"].notna().any():
         codes, uniq = _mmsi_codes(obs["mmsi"].array)
-        per = pd.DataFrame({"mmsi": pd.array(uniq, dtype="Float64").astype("Int64")})
         ok = codes >= 0
-        for col in ("imo", "callsign", "name"):
-            if col in obs.columns:
-                s = obs[col]
-                has = s.notna().to_numpy() & ok
-                if has.any():
-                    first = pd.Series(s.to_numpy()[has]).groupby(codes[has]).first()
-                    per[col] = pd.Series(first, index=range(len(uniq))).astype(schema.DTYPES[col])
+        per = identity_table(uniq, first_identities(obs, codes, ok), keys=np.arange(len(uniq)))
         pv, _ = resolve_ids(per, registry)
         per_name = per["name"] if "name" in per.columns else pd.Series(pd.NA, index=per.index)
         lut = np.full(len(uniq) + 1, -1, np.int32)  # the last slot is for rows with no MMSI
@@ -1034,6 +1027,21 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
 
 
 _CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_held", "_pending", "_stop", "_since", "_stop_q", "_cum_stop", "_cum_gap"]
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows (:data:`EVENT_COLUMNS`, their dtypes)."""
+    return _events_frame([]).drop(columns=_INTERNAL)
+
+
+def empty_visits() -> pd.DataFrame:
+    """A visits table with no rows (:data:`VISIT_COLUMNS`, their dtypes)."""
+    return _visits_frame([]).drop(columns="_touched")
+
+
+def empty_state_rows() -> pd.DataFrame:
+    """The rows of a :class:`DetectorState` with none in it (the carried-row columns)."""
+    return _carry_frame([])
 
 
 def _carry_frame(recs) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from ..detect.zoneindex import ZoneIndex
 from ..errors import ConfigError, IngestError
 from ..io import detect_format
 from ..quarantine import Quarantine
-from ..registry import Registry
+from ..registry import Registry, first_identities, merge_identities
 from .partition import (
     BYTES_PER_ROW,
     VesselsOf,
@@ -302,17 +302,8 @@ def _merge_summaries(summaries: list[dict], buckets: int) -> _Spill:
         spill.rows = [a + b for a, b in zip(spill.rows, s["rows"], strict=True)]
         spill.mmsis.update(s["mmsis"].tolist())
         spill.aside.extend(s["aside"])
-        _first_identity(spill.identity, s["identity"])
+        merge_identities(spill.identity, s["identity"])
     return spill
-
-
-def _first_identity(seen: dict[str, pd.Series], new: dict[str, pd.Series]) -> None:
-    """Keep, per MMSI, the first IMO/call sign/name met (``seen`` came first)."""
-    for col, first in new.items():
-        have = seen.get(col)
-        add = first if have is None else first[~first.index.isin(have.index)]
-        if len(add):
-            seen[col] = add if have is None else pd.concat([have, add])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -374,7 +365,7 @@ class _MemSpill(_Spill):
             return [None] * self.buckets
         mmsi = df["mmsi"].to_numpy(dtype=np.int64)
         self.mmsis.update(pd.unique(mmsi).tolist())
-        _first_identity(self.identity, {c: df[c].groupby(mmsi).first().dropna() for c in ("imo", "callsign", "name") if c in df.columns})
+        merge_identities(self.identity, first_identities(df, mmsi))
         b = bucket_of(mmsi, self.buckets).astype(np.uint16 if self.buckets < 2**16 else np.int64)
         order = np.argsort(b, kind="stable")  # a radix sort for uint16
         bounds = np.searchsorted(b[order], np.arange(self.buckets + 1))

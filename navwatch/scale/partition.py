@@ -34,12 +34,12 @@ import pyarrow.parquet as pq
 
 from .. import schema
 from ..detect import Detection, DetectorState, DetectParams, detect_port_events
-from ..detect.api import _INTERNAL, _carry_frame, _events_frame, _visits_frame
+from ..detect.api import empty_events, empty_state_rows, empty_visits, resolve_vessel_codes
 from ..detect.zoneindex import ZoneIndex
 from ..io import READERS, detect_format
 from ..io.tables import iter_parquet
 from ..quarantine import Quarantine
-from ..registry import Registry, resolve_ids
+from ..registry import Registry, first_identities, identity_table, merge_identities, resolve_ids
 
 #: Peak working memory of one detection job per input row (measured about 320 B/row: the
 #: observation table, reading and detection), plus about 130 MB fixed per process.
@@ -172,13 +172,7 @@ class _Spill:
         df = df[spill] if not spill.all() else df
         mmsi = df["mmsi"].to_numpy(dtype=np.int64)
         self.mmsis.update(pd.unique(mmsi).tolist())
-        for col in ("imo", "callsign", "name"):  # first value of each MMSI anywhere in the data
-            if col in df.columns:
-                first = df[col].groupby(mmsi).first().dropna()
-                seen = self.identity.get(col)
-                new = first if seen is None else first[~first.index.isin(seen.index)]
-                if len(new):
-                    self.identity[col] = new if seen is None else pd.concat([seen, new])
+        merge_identities(self.identity, first_identities(df, mmsi))  # each MMSI's first, anywhere
         b = bucket_of(mmsi, self.buckets)
         order = np.argsort(b, kind="stable")
         bounds = np.searchsorted(b[order], np.arange(self.buckets + 1))
@@ -202,9 +196,7 @@ class _Spill:
 
     def plan(self, registry: Registry | None, all_vessels: bool) -> PartitionPlan:
         """Resolve every MMSI to its vessel and merge buckets that share a vessel."""
-        per = pd.DataFrame({"mmsi": pd.array(sorted(self.mmsis), dtype="Int64")})
-        for col, s in self.identity.items():
-            per[col] = pd.Series(per["mmsi"].map(s).to_numpy(), dtype=schema.DTYPES[col])
+        per = identity_table(np.array(sorted(self.mmsis), dtype=np.int64), self.identity)
         vid, _ = resolve_ids(per, registry)
         parent = list(range(self.buckets))
 
@@ -298,16 +290,16 @@ def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quaranti
     eq = evidence_q.to_frame()
     if len(eq):
         quarantine.add_frame(eq.drop_duplicates().reset_index(drop=True))
-    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else _events_frame([]).drop(columns=_INTERNAL)
+    ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else empty_events()
     ev = ev.sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
-    rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else _carry_frame([])
+    rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else empty_state_rows()
     emitted = [r["emitted"] for r in results if len(r["emitted"])]
     state = DetectorState(rows=rows)
     if emitted:
         state.emitted = pd.concat(emitted, ignore_index=True).sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
     stats = _merge_stats([r["stats"] for r in results], spill, plan)
     vis = [r["visits"] for r in results if r.get("visits") is not None]
-    visits = pd.concat(vis, ignore_index=True) if vis else _visits_frame([]).drop(columns="_touched")
+    visits = pd.concat(vis, ignore_index=True) if vis else empty_visits()
     visits = visits.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
     return Detection(events=ev, state=state, stats=stats, quarantine=quarantine, visits=visits)
 
@@ -319,9 +311,7 @@ def _unmatched(obs: pd.DataFrame, registry, all_vessels: bool) -> int:
     """Rows (other than sightings and surveys) that resolve to no vessel."""
     if not len(obs):
         return 0
-    from ..detect.api import _resolve_codes
-
-    code = _resolve_codes(obs, registry, all_vessels)[0]
+    code = resolve_vessel_codes(obs, registry, all_vessels)[0]
     kind = obs["kind"].astype(str).to_numpy()
     return int(np.sum((code < 0) & (kind == "ais")))
 
