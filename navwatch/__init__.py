@@ -46,21 +46,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'navwatch' has no attribute {name!r}")
 
 
+#: The names a notebook needs. Everything else lives in its subpackage (``navwatch.errors``,
+#: ``navwatch.detect``, ``navwatch.dispersal``, ``navwatch.registry``, ``navwatch.quarantine``,
+#: ``navwatch.io``, ...); the classes imported above stay reachable here for existing code.
 __all__ = [
-    "EVENT_COLUMNS",
-    "ConfigError",
     "DetectParams",
-    "Detection",
-    "DetectorState",
-    "Dispersal",
     "DispersalParams",
-    "IngestError",
     "NavwatchError",
-    "PortsError",
-    "Quarantine",
-    "Registry",
-    "RegistryError",
-    "SchemaError",
     "dark_periods",
     "departures_per_day",
     "detect_port_events",

@@ -36,3 +36,9 @@ def test_lookup_and_value_errors_keep_their_builtin_bases():
     assert str(errors.NotFoundError("no such step")) == "no such step"
     with pytest.raises(errors.NavwatchError):
         navwatch.simulate.simulate(1, n_vessels=0)
+
+
+def test_public_api_is_the_curated_dozen():
+    assert len(navwatch.__all__) <= 14
+    for name in navwatch.__all__:
+        assert getattr(navwatch, name) is not None
