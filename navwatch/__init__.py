@@ -25,14 +25,25 @@ The Tartus case end to end (the walk-through of ``notebooks/tartus_2024.ipynb``)
 'Map'
 """
 
+# (names imported "as" themselves are reachable here for existing code, not part of __all__)
 from .analysis import dark_periods, departures_per_day, vessel_timeline
-from .detect import EVENT_COLUMNS, Detection, DetectorState, DetectParams, detect_port_events
-from .dispersal import Dispersal, DispersalParams, fleet_dispersal
-from .errors import ConfigError, IngestError, NavwatchError, PortsError, RegistryError, SchemaError
+from .detect import EVENT_COLUMNS as EVENT_COLUMNS
+from .detect import Detection as Detection
+from .detect import DetectorState as DetectorState
+from .detect import DetectParams, detect_port_events
+from .dispersal import Dispersal as Dispersal
+from .dispersal import DispersalParams, fleet_dispersal
+from .errors import ConfigError as ConfigError
+from .errors import IngestError as IngestError
+from .errors import NavwatchError
+from .errors import PortsError as PortsError
+from .errors import RegistryError as RegistryError
+from .errors import SchemaError as SchemaError
 from .io import read_observations
 from .ports import load_ports
-from .quarantine import Quarantine
-from .registry import Registry, load_registry
+from .quarantine import Quarantine as Quarantine
+from .registry import Registry as Registry
+from .registry import load_registry
 
 __version__ = "0.1.0"
 

@@ -12,6 +12,10 @@ from navwatch.ports import circle
 # CI runs the property tests on a fixed example sequence (reproducible results); local runs keep
 # exploring new random examples.
 settings.register_profile("ci", derandomize=True, print_blob=True)
+# NW_BLOB=1: a failing property prints the @reproduce_failure blob that replays it
+settings.register_profile("blob", print_blob=True)
+if os.environ.get("NW_BLOB"):
+    settings.load_profile("blob")
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

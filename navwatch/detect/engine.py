@@ -177,6 +177,9 @@ def run(a: Arrays, zi: ZoneIndex, p: DetectParams) -> EngineResult:
     est = group_starts(e.v)
     loc = locate(e, zi)
     mo = motion(e, est, loc, p)
+    # later stages see the effective speed (SOG, else implied), as rows carried to a later batch
+    # do: what a batch decides never depends on where the run was cut
+    e.sog = mo.sog
     sg = segments(e, est, loc, mo, zi, p)
     tl = timelines(sg, zi)
     vis = visits(e, mo, sg, tl, p)
@@ -354,7 +357,6 @@ class Motion:
     cum_stop: np.ndarray  # int64 ns: the vessel's stopped time up to this row
     cum_gap: np.ndarray  # int64 ns: its AIS-gap time (gaps >= port_gap_h) up to this row
     rest: np.ndarray  # bool: at rest at this fix (stopped by SOG, or stationary)
-    ended: np.ndarray  # bool: this fix ends a stop that lasted min_stop_min
 
 
 def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
@@ -463,8 +465,6 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     stop_q[sel] = q_ap
     rest = np.zeros(m, bool)
     rest[sel] = rest_ap
-    ended = np.zeros(m, bool)
-    ended[sel] = ended_ap & ~settled[sel]
     c_stop = np.zeros(m, np.int64)
     c_gap = np.zeros(m, np.int64)
     c_stop[sel] = c_stop_ap
@@ -480,7 +480,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     g0 = np.where(est, np.arange(m), 0)
     np.maximum.accumulate(g0, out=g0)
     cum_stop, cum_gap = np.cumsum(c_stop), np.cumsum(c_gap)
-    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest, ended)
+    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest)
 
 
 def _stationary(
@@ -736,8 +736,11 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     decided = np.where(closed, sg.first[tl.seg[np.maximum(lk.vend, 0)]], -1)
     cq = np.cumsum(mo.stop_q)
     has_stop = (cq[last] - cq[first] + mo.stop_q[first]) > 0
-    # a stop that began at its last fix in the zone and ended at the first fix outside
-    has_stop |= closed & (mo.stop[last] == 1) & mo.ended[np.maximum(dep_after, 0)] & (dep_after >= 0)
+    # a stop under way at its last fix in the zone that lasted min_stop_min by the first fix
+    # outside (from what is stored at those rows, so that a later batch decides the same)
+    da = np.maximum(dep_after, 0)
+    min_stop = int(p.min_stop_min * 60 * NS_PER_S)
+    has_stop |= closed & (dep_after >= 0) & (mo.stop[last] == 1) & (mo.since[last] >= 0) & (e.t[da] - mo.since[last] >= min_stop)
     gap_s = (mo.cum_gap[last] - mo.cum_gap[first]) / NS_PER_S
     stopped_s = (mo.cum_stop[last] - mo.cum_stop[first]) / NS_PER_S
     non_ais_el = (tl.ev == Evidence.IN) & ~sg.ais[tl.seg]
@@ -925,6 +928,7 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
 
 
 def _speed_kn(e: Arrays, i: int, p: DetectParams) -> float:
+    """The effective speed at row ``i`` (SOG, else implied), if it says the vessel was under way."""
     s = e.sog[i]
     return float(s) if np.isfinite(s) and s >= 1.0 else p.assumed_speed_kn
 

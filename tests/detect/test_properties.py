@@ -80,7 +80,16 @@ def test_batch_split_never_changes_events(harbour_only, obs, split):
     first, second = obs[obs["time"] < cut], obs[obs["time"] >= cut]
     d1 = detect_port_events(first, harbour_only, all_vessels=True)
     d2 = detect_port_events(second, harbour_only, all_vessels=True, state=d1.state)
-    assert_events_equal(merge_incremental([d1.events, d2.events]), full.events)
+    try:
+        assert_events_equal(merge_incremental([d1.events, d2.events]), full.events)
+    except AssertionError:
+        import os
+        import pickle
+
+        if os.environ.get("NAVWATCH_DUMP"):
+            with open(os.environ["NAVWATCH_DUMP"], "wb") as f:
+                pickle.dump((obs, [split]), f)
+        raise
 
 
 @SETTINGS
