@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -17,6 +18,9 @@ from .io import read_observations
 from .ports import load_ports
 from .quarantine import Quarantine
 from .registry import Registry, load_registry
+
+#: How :func:`detect_files` runs: ``memory``, ``out-of-core`` or ``dask``.
+Engine = Literal["memory", "out-of-core", "dask"]
 
 
 @dataclass
@@ -52,7 +56,7 @@ def detect_files(
     all_vessels: bool = False,
     params: DetectParams | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-    engine: str = "memory",
+    engine: Engine = "memory",
     memory_limit_mb: float = 2048,
     with_states: bool = False,
     scheduler: str | None = None,

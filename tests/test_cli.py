@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from navwatch.cli import app
@@ -21,17 +22,100 @@ def navwatch(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-m", "navwatch", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("command", [[], ["detect"], ["demo"], ["report"], ["dispersal"], ["watch"]])
-def test_every_command_has_help(command):
-    res = CliRunner().invoke(app, [*command, "--help"])
-    assert res.exit_code == 0, res.output
-    assert "Usage" in res.output
+# ----------------------------------------------------------------------------------------------
+# help: every registered command, found on the app (not listed here), rendered as written
+
+GROUP = typer.main.get_command(app)
+COMMANDS = sorted(GROUP.commands)
 
 
-def test_help_lists_every_command():
+def _squeezed(text: str) -> str:
+    """Text without whitespace: help is re-wrapped (also at hyphens) when rendered."""
+    return "".join(text.split())
+
+
+def _written_help(cmd) -> list[str]:
+    """The help as written in the code: docstring, epilog and the help of every parameter."""
+    return [t for t in (cmd.help, cmd.epilog, *(p.help for p in cmd.params if not getattr(p, "hidden", False))) if t]
+
+
+def test_commands_are_discovered():
+    assert {"detect", "dispersal", "report", "demo", "watch"} <= set(COMMANDS)
     res = CliRunner().invoke(app, ["--help"])
-    for name in ("detect", "demo", "report", "dispersal", "watch"):
-        assert name in res.output
+    assert res.exit_code == 0 and "Commands:" in res.output, res.output
+    listed = res.output.split("Commands:", 1)[1]
+    for name in COMMANDS:
+        assert f"\n  {name} " in listed
+
+
+@pytest.mark.parametrize("name", ["", *COMMANDS])
+def test_help_renders_as_written(name):
+    cmd = GROUP.commands[name] if name else GROUP
+    res = CliRunner().invoke(app, [*([name] if name else []), "--help"])
+    assert res.exit_code == 0, res.output
+    assert "Usage:" in res.output
+    # no markup left over, nothing swallowed: every help text appears word for word, bracketed
+    # words (navwatch[dask], [watch].once_listen_s) included
+    for artefact in ("[/", "\\[", "[bold", "[dim", "[red", "\x1b["):
+        assert artefact not in res.output, artefact
+    shown = _squeezed(res.output)
+    for text in _written_help(cmd):
+        assert _squeezed(text) in shown, text
+
+
+def test_bracketed_help_text_survives():
+    """The two texts Rich markup used to garble."""
+    assert "pip install 'navwatch[dask]'" in " ".join(CliRunner().invoke(app, ["detect", "--help"]).output.split())
+    assert "(default [watch].once_listen_s)" in " ".join(CliRunner().invoke(app, ["watch", "--help"]).output.split())
+
+
+# ----------------------------------------------------------------------------------------------
+# bad usage exits 2 and names the option, before any input is read
+
+
+def test_duration_without_unit_is_bad_usage(tmp_path):
+    res = navwatch("dispersal", FERRY, "--every", "6", "-o", tmp_path / "d.csv")
+    assert res.returncode == 2, res.stderr
+    assert "--every" in res.stderr and "add a unit" in res.stderr and "6h" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "d.csv").exists()
+
+
+def test_unknown_engine_is_bad_usage(tmp_path):
+    res = navwatch("detect", FERRY, "--engine", "foo", "-o", tmp_path / "e.csv")
+    assert res.returncode == 2, res.stderr
+    assert "--engine" in res.stderr and "'foo'" in res.stderr and "out-of-core" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "message"),
+    [
+        (["dispersal", "--every", "1.5"], "--every", "add a unit"),
+        (["dispersal", "--every", "soon"], "--every", "6h"),
+        (["dispersal", "--every", "-6h"], "--every", "positive"),
+        (["dispersal", "--since", "whenever"], "--since", "not a time"),
+        (["dispersal", "--stale-after-h", "-1"], "--stale-after-h", ""),
+        (["dispersal", "-o", "d.txt"], "--output", ".csv"),
+        (["detect", "--max-speed-kn", "0"], "--max-speed-kn", "> 0"),
+        (["detect", "--port-radius-km", "-2"], "--port-radius-km", "> 0"),
+        (["detect", "--visits", "v.xlsx"], "--visits", "unknown table format"),
+        (["report", "--until", "soon"], "--until", "not a time"),
+        (["report", "--max-track-points", "1"], "--max-track-points", ""),
+    ],
+)
+def test_bad_option_values_are_bad_usage(tmp_path, args, option, message):
+    cmd, *opts = args
+    # the input does not exist: a value checked only after reading would exit 1 ("not found")
+    res = CliRunner().invoke(app, [cmd, str(tmp_path / "nope.csv"), *opts])
+    assert res.exit_code == 2, res.output
+    assert f"'{option}'" in res.output and message in res.output
+
+
+@pytest.mark.parametrize("every", ["6h", "30min", "1D", "90s", "PT6H"])
+def test_durations_with_units_are_read(every):
+    from navwatch.cli._common import duration
+
+    assert duration(every) == pd.Timedelta(every) > pd.Timedelta(0)
 
 
 def test_detect_real_noaa_slice_spot_check(tmp_path):

@@ -700,16 +700,17 @@ def test_cli_output_formats(tmp_path, suffix):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["--port", "Tartsu"], "close names: Tartus"),
-        (["--every", "soon"], "every"),
-        (["--since", "whenever"], "not a time"),
+        (["--port", "Tartsu"], 1, "close names: Tartus"),
+        (["--every", "soon"], 2, "'--every'"),  # bad usage: the option is named
+        (["--every", "6"], 2, "add a unit"),
+        (["--since", "whenever"], 2, "not a time"),
     ],
 )
-def test_cli_errors_are_one_clear_line(tmp_path, args, message):
+def test_cli_errors_are_one_clear_line(tmp_path, args, code, message):
     res = run_cli(*demo_inputs(), *args, "-o", tmp_path / "d.csv")
-    assert res.returncode == 1
+    assert res.returncode == code
     assert message in res.stderr and "Traceback" not in res.stderr
 
 

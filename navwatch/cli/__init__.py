@@ -2,7 +2,10 @@
 turns a :class:`~navwatch.errors.NavwatchError` into a clean message and exit code 1.
 
 Exit codes: 0 success; 1 an input, registry, ports file or setting could not be used (the
-message names it); 2 bad command-line usage; 3 ``--strict`` and some rows were quarantined.
+message names it); 2 bad command-line usage: an unknown option or command, a missing argument, or
+an option value that is not valid (an unknown choice, a duration without its unit, a number out
+of range, an unknown output format), refused before any input is read, the message naming the
+option (the parsers are in ``_common``); 3 ``--strict`` and some rows were quarantined.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Shared CLI pieces: the Typer app, consoles, progress, error handling and summaries."""
+"""Shared CLI pieces: the Typer app, consoles, progress, error handling, option parsers and
+summaries."""
 
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -16,14 +18,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import NavwatchError
+from ..io.writers import FORMATS as TABLE_FORMATS
 
+# Help is plain text, shown as written: Rich markup would eat bracketed words such as
+# ``navwatch[dask]`` or ``[watch].once_listen_s``.
 app = typer.Typer(
     help="navwatch: naval asset movement monitor. Port departures/arrivals from AIS, sightings and port surveys.",
     epilog="Exit codes: 0 success; 1 an input, registry, ports file or setting could not be used (the message names it); "
-    "2 bad usage; 3 --strict and some input rows were quarantined. Quick start: navwatch demo.",
+    "2 bad usage (an unknown option or command, a missing argument, an option value that is not valid); 3 --strict and some input rows were quarantined. Quick start: navwatch demo.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 # Piped or redirected output is read later (logs, files): lay tables out 160 columns wide there.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -45,6 +51,61 @@ def handle_errors(fn: Callable) -> Callable:
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper
+
+
+# ----------------------------------------------------------------------------------------------
+# option values, checked while the command line is parsed, before any input is read: a value
+# refused here is bad usage (click's exit code 2, the message names the option)
+
+_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def duration(value: str | pd.Timedelta) -> pd.Timedelta:
+    """``parser`` of every option that takes a duration: a positive pandas duration with its
+    unit (``6h``, ``30min``, ``1D``, ``90s``, ISO 8601 ``PT6H``). A bare number is refused, as
+    pandas would read ``6`` as 6 nanoseconds.
+
+    >>> duration("30min")
+    Timedelta('0 days 00:30:00')
+    """
+    if isinstance(value, pd.Timedelta):
+        return value
+    text = str(value).strip()
+    if _BARE_NUMBER.fullmatch(text):
+        raise typer.BadParameter(f"add a unit: 6h, 30min, 1D (got {value!r})")
+    try:
+        td = pd.Timedelta(text)
+    except (ValueError, TypeError):
+        raise typer.BadParameter(f"expected a duration such as 6h, 30min or 1D, got {value!r}") from None
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise typer.BadParameter(f"must be a positive duration, got {value!r}")
+    return td
+
+
+def utc_time(value: str | pd.Timestamp) -> pd.Timestamp:
+    """``parser`` of every option that takes a time: ISO 8601, naive times are UTC."""
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        t = pd.NaT
+    if pd.isna(t):
+        raise typer.BadParameter(f"{value!r} is not a time (UTC, ISO 8601, e.g. 2024-12-01T00:00Z)")
+    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+
+
+def positive(value: float | None) -> float | None:
+    """``callback`` of number options that must be > 0 (``min=0`` admits 0)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be a number > 0, got {value:g}")
+    return value
+
+
+def table_path(value: Path | None) -> Path | None:
+    """``callback`` of options naming a table to write: its suffix must be a format navwatch
+    writes (checked before the inputs are read, not after)."""
+    if value is not None and value.suffix.lower() not in TABLE_FORMATS:
+        raise typer.BadParameter(f"{str(value)!r}: unknown table format {value.suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
+    return value
 
 
 @contextmanager

@@ -8,8 +8,17 @@ import typer
 
 from ..detect import DetectParams
 from ..io.writers import write_table
-from ..pipeline import detect_files
-from ._common import app, err, exit_code, file_progress, handle_errors, print_run_summary
+from ..pipeline import Engine, detect_files
+from ._common import (
+    app,
+    err,
+    exit_code,
+    file_progress,
+    handle_errors,
+    positive,
+    print_run_summary,
+    table_path,
+)
 
 INPUTS = typer.Argument(..., help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.", show_default=False)
 
@@ -20,18 +29,18 @@ def detect(
     inputs: list[Path] = INPUTS,
     registry: Path | None = typer.Option(None, "--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch)."),
     ports: Path | None = typer.Option(None, "--ports", "-p", help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones."),
-    port_radius_km: float | None = typer.Option(None, "--port-radius-km", help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km."),
+    port_radius_km: float | None = typer.Option(None, "--port-radius-km", callback=positive, help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km."),
     all_vessels: bool = typer.Option(False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."),
-    output: Path = typer.Option(Path("events.csv"), "--output", "-o", help="Events table: .csv, .parquet, .geojson or .gpkg."),
+    output: Path = typer.Option(Path("events.csv"), "--output", "-o", callback=table_path, help="Events table: .csv, .parquet, .geojson or .gpkg."),
     quarantine: Path | None = typer.Option(None, "--quarantine", "-q", help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected."),
-    exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, help="Hysteresis: out of a zone only this far beyond it."),
+    exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, min=0, help="Hysteresis: out of a zone only this far beyond it."),
     min_visit_level: int = typer.Option(DetectParams.min_visit_level, "--min-visit-level", min=1, max=4, help="Visits below this evidence level make no events and count as transits: 1 entry/exit only, 2 stop or in-port gap or non-AIS evidence, 3 that plus entry or exit, 4 plus both."),
-    stop_speed_kn: float = typer.Option(DetectParams.stop_speed_kn, "--stop-speed-kn", help="At or below this speed a vessel is stopped (moving again at --move-speed-kn)."),
-    visits: Path | None = typer.Option(None, "--visits", help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg."),
-    max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, help="Single fixes implying more than this are position jumps."),
-    engine: str = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]')."),
+    stop_speed_kn: float = typer.Option(DetectParams.stop_speed_kn, "--stop-speed-kn", min=0, help=f"At or below this speed a vessel is stopped; it moves again at {DetectParams.move_speed_kn:g} kn, or at this speed if higher."),
+    visits: Path | None = typer.Option(None, "--visits", callback=table_path, help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg."),
+    max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, callback=positive, help="Single fixes implying more than this are position jumps."),
+    engine: Engine = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]')."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="dask: scheduler address, e.g. tcp://host:8786 (the workers must read the inputs under the same paths). Default: a local cluster of 2 worker processes."),
-    memory_limit_mb: float = typer.Option(2048, "--memory-limit-mb", help="out-of-core: working memory of one detection job; sets the number of buckets."),
+    memory_limit_mb: float = typer.Option(2048, "--memory-limit-mb", callback=positive, help="out-of-core: working memory of one detection job; sets the number of buckets."),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 3 if any input row was quarantined."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."),
 ) -> None:

@@ -12,7 +12,19 @@ from rich.table import Table
 from ..detect import DetectParams
 from ..dispersal import Dispersal, DispersalParams
 from ..pipeline_dispersal import dispersal_files, write_dispersal
-from ._common import EXIT_QUARANTINED, app, err, file_progress, fmt_time, handle_errors, out
+from ._common import (
+    EXIT_QUARANTINED,
+    app,
+    duration,
+    err,
+    file_progress,
+    fmt_time,
+    handle_errors,
+    out,
+    positive,
+    table_path,
+    utc_time,
+)
 
 INPUTS = typer.Argument(
     help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.",
@@ -47,6 +59,7 @@ def dispersal(
         float | None,
         typer.Option(
             "--port-radius-km",
+            callback=positive,
             help="Radius of point zones (CSV without radius_km, World Port Index).",
         ),
     ] = None,
@@ -64,31 +77,46 @@ def dispersal(
             help="Only this vessel (id or registry name); repeat for several. Overrides the --port selection.",
         ),
     ] = None,
-    every: Annotated[str, typer.Option("--every", help="Time step: 6h, 1D, 30min, ...")] = "6h",
+    every: Annotated[
+        pd.Timedelta,
+        typer.Option(
+            "--every",
+            parser=duration,
+            metavar="<duration>",
+            help="Time step, with its unit: 6h, 1D, 30min, 90s, ...",
+        ),
+    ] = "6h",
     stale_after_h: Annotated[
         float,
         typer.Option(
-            "--stale-after-h", help="A status resting on older evidence becomes 'unknown' (stale)."
+            "--stale-after-h",
+            min=0,
+            help="A status resting on older evidence becomes 'unknown' (stale)."
         ),
     ] = DispersalParams.stale_after_h,
     interpolate_max_gap_h: Annotated[
         float,
         typer.Option(
             "--interpolate-max-gap-h",
+            min=0,
             help="Interpolate positions between fixes at most this far apart.",
         ),
     ] = DispersalParams.interpolate_max_gap_h,
     since: Annotated[
-        str | None,
+        pd.Timestamp | None,
         typer.Option(
             "--since",
+            parser=utc_time,
+            metavar="<time>",
             help="First time step (UTC, ISO 8601). Default: the first evidence, floored to the step.",
         ),
     ] = None,
     until: Annotated[
-        str | None,
+        pd.Timestamp | None,
         typer.Option(
             "--until",
+            parser=utc_time,
+            metavar="<time>",
             help="Last time step (UTC, ISO 8601). Default: the first step at or after the last evidence.",
         ),
     ] = None,
@@ -104,6 +132,7 @@ def dispersal(
         typer.Option(
             "--output",
             "-o",
+            callback=table_path,
             help="Per-vessel table: .csv, .parquet, .geojson or .gpkg. The fleet table goes next to it as <stem>.fleet.csv.",
         ),
     ] = Path("dispersal.csv"),

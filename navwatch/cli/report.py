@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from ..detect import DetectParams
 from ..errors import NavwatchError
 from ..pipeline import detect_files
-from ._common import app, err, file_progress, handle_errors, out
+from ._common import app, err, file_progress, handle_errors, out, positive, utc_time
 
 INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
 
 
-def _fleet_table(states, zones, registry, port: str | None, since: str | None, until: str | None):
+def _fleet_table(states, zones, registry, port: str | None, since: pd.Timestamp | None, until: pd.Timestamp | None):
     """Fleet dispersal for ``port`` if navwatch.dispersal is available, else None (the report
     then counts port states itself)."""
     if not port:
@@ -39,13 +40,13 @@ def report(
     inputs: Annotated[list[Path], typer.Argument(help=INPUTS_HELP, show_default=False)],
     registry: Annotated[Path | None, typer.Option("--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch).")] = None,
     ports: Annotated[Path | None, typer.Option("--ports", "-p", help="Port zones file, added to the bundled zones (as for `navwatch detect`).")] = None,
-    port_radius_km: Annotated[float | None, typer.Option("--port-radius-km", help="Radius of point zones (CSV without radius_km, World Port Index).")] = None,
+    port_radius_km: Annotated[float | None, typer.Option("--port-radius-km", callback=positive, help="Radius of point zones (CSV without radius_km, World Port Index).")] = None,
     all_vessels: Annotated[bool, typer.Option("--all-vessels", help="Track every MMSI in the data, not only registry vessels.")] = False,
     port: Annotated[str | None, typer.Option("--port", help="Focus port: its events, its zones, and the dispersal panel for it.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="End of the report period; ages of last evidence are measured to it.")] = None,
+    since: Annotated[pd.Timestamp | None, typer.Option("--since", parser=utc_time, metavar="<time>", help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).")] = None,
+    until: Annotated[pd.Timestamp | None, typer.Option("--until", parser=utc_time, metavar="<time>", help="End of the report period; ages of last evidence are measured to it.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all.")] = False,
-    max_track_points: Annotated[int, typer.Option("--max-track-points", help="At most this many points per vessel track (evidence of events always kept).")] = 1000,
+    max_track_points: Annotated[int, typer.Option("--max-track-points", min=2, help="At most this many points per vessel track (evidence of events always kept).")] = 1000,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (terminals only).")] = True,
 ) -> None:

@@ -40,7 +40,7 @@ def _plain_errors(fn):
 def watch(
     config: Path = CONFIG,
     once: bool = typer.Option(False, "--once", help="Run one tick (consume input, enqueue alerts, deliver) and exit: for cron and tests."),
-    listen_s: float | None = typer.Option(None, "--listen-s", help="With --once: listen to the live feeds this many seconds before the tick (default [watch].once_listen_s)."),
+    listen_s: float | None = typer.Option(None, "--listen-s", min=0, help="With --once: listen to the live feeds this many seconds before the tick (default [watch].once_listen_s)."),
     print_config: bool = typer.Option(False, "--print-config", help="Print the validated configuration (secrets redacted) as JSON and exit."),
     log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
 ) -> None:
