@@ -1,13 +1,41 @@
-"""Fast point-in-zone membership for millions of fixes, with hysteresis regions.
+"""Port zones prepared for use: the one zones model of detection, dispersal, reports and alerts.
 
-Each zone has an *entry* polygon (the port zone itself) and an *exit* polygon (the entry polygon
-buffered by ``exit_margin_km``). :meth:`ZoneIndex.membership` tells, for arrays of lon/lat, the
-zone whose entry polygon contains each point and the zone whose exit polygon does. Where zones
-overlap (tiers of one port, or neighbouring ports), the zone with the smaller area wins.
+:class:`ZoneIndex` wraps a zones table (:func:`navwatch.ports.load_ports`) and answers everything
+navwatch asks about zones, so each answer has one home:
 
-No shapely Point objects are made (10 M of them take ~7 s): points are bucketed on a coarse
+* **which rows are one port** (:attr:`ZoneIndex.port_code`): the rule of
+  :func:`navwatch.ports.port_keys` (normalised name, split by country when the name is used in
+  several countries);
+* **tier ranks** (:attr:`ZoneIndex.rank`, 0 = innermost): the table's ``tier_rank`` column when it
+  has one (every table :func:`~navwatch.ports.load_ports` returns has it), else the load-time rule
+  :func:`navwatch.ports.tier_ranks` -- known tiers in :data:`~navwatch.ports.TIERS` order
+  (harbour before anchorage before operating area), then other tiers by area. Tiers of one port
+  nest by rank: being in a tier counts as being in every outer tier of its port;
+* **representative points**: of the whole zone (:attr:`ZoneIndex.rep_lon`,
+  :attr:`ZoneIndex.rep_lat`) and of the zone's own part outside its inner tiers
+  (:meth:`ZoneIndex.own_points`);
+* **membership** (:meth:`ZoneIndex.membership`) and **exit polygons**
+  (:meth:`ZoneIndex.exit_polygon`) for hysteresis;
+* **names** (:meth:`ZoneIndex.find`): as :func:`navwatch.ports.find_port` matches them (case,
+  accents, punctuation, aliases, ``port/tier``).
+
+Membership: each zone has an *entry* polygon (the port zone itself) and an *exit* polygon (the
+entry polygon buffered by ``exit_margin_km``). :meth:`ZoneIndex.membership` tells, for arrays of
+lon/lat, the zone whose entry polygon contains each point and the zone whose exit polygon does.
+Where zones overlap (tiers of one port, or neighbouring ports), the zone with the smaller area
+wins. No shapely Point objects are made (10 M of them take ~7 s): points are bucketed on a coarse
 grid laid over the data's bounding box, only points in cells touched by a zone are tested, and
 they are tested with the vectorised :func:`shapely.contains_xy`.
+
+Examples
+--------
+>>> from navwatch.ports import load_ports
+>>> zi = ZoneIndex(load_ports())
+>>> z = zi.find("Tartous")  # an alias: the innermost tier of Tartus
+>>> str(zi.label[z]), int(zi.rank[z])
+('Tartus/harbour', 0)
+>>> [str(zi.label[i]) for i in zi.holders(z)]
+['Tartus/harbour', 'Tartus/anchorage', 'Tartus/operating_area']
 """
 
 from __future__ import annotations
@@ -15,6 +43,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+
+from .errors import PortsError
+from .ports import find_port, load_ports, port_keys, tier_ranks
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEG_LAT = 110.574
@@ -28,18 +59,29 @@ def haversine_km(lat1, lon1, lat2, lon2):
 
 
 class ZoneIndex:
-    """Zones prepared for membership tests.
+    """Zones prepared for rank, point, membership and name queries (module docs).
 
     Parameters
     ----------
     zones : GeoDataFrame
-        Port zones with ``port``, ``tier`` and polygon ``geometry`` in EPSG:4326
-        (see :func:`navwatch.ports.load_ports`).
+        Port zones with ``port``, optional ``tier`` (missing: ``harbour``), ``tier_rank`` and
+        ``aliases``, and polygon ``geometry`` in EPSG:4326 (see :func:`navwatch.ports.load_ports`).
     exit_margin_km : float
-        Width of the hysteresis band around each zone.
+        Width of the hysteresis band around each zone (only exit polygons and the ``near``
+        answer of :meth:`membership` use it).
+
+    Raises
+    ------
+    PortsError
+        ``zones`` is not a table with a ``port`` column and geometry.
     """
 
-    def __init__(self, zones, exit_margin_km: float):
+    def __init__(self, zones, exit_margin_km: float = 0.0):
+        if not isinstance(zones, pd.DataFrame) or "port" not in zones.columns or not hasattr(zones, "geometry"):
+            raise PortsError(
+                "zones must be a GeoDataFrame with 'port' and geometry (navwatch.load_ports()), "
+                f"got {type(zones).__name__}"
+            )
         self.zones = zones.reset_index(drop=True)
         self.port = self.zones["port"].astype(str).to_numpy()
         tier = self.zones["tier"] if "tier" in self.zones.columns else pd.Series("harbour", index=self.zones.index)
@@ -54,20 +96,29 @@ class ZoneIndex:
         # Exit polygons are built lazily (only zones near the data need them); their bounds are
         # the entry bounds widened by the margin, a little generously.
         self._exit: dict[int, object] = {}
-        b = shapely.bounds(self.entry)
+        b = shapely.bounds(self.entry).reshape(-1, 4)
         pad_lat = exit_margin_km / KM_PER_DEG_LAT * 1.01
         pad_lon = exit_margin_km / (111.320 * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
         self.exit_bounds = np.column_stack([b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat])
         # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
         self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * 111.320 * lat_scale
-        # Tiers of one port nest: rank 0 is the innermost (harbour), larger ranks lie outside it.
+        # One port = one key of navwatch.ports.port_keys; its tiers nest by rank (0 innermost).
+        keys = port_keys(self.zones)
+        self.port_code = np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int32)
         if "tier_rank" in self.zones.columns:
-            self.rank = self.zones["tier_rank"].fillna(0).astype(int).to_numpy()
+            self.rank = self.zones["tier_rank"].fillna(0).astype("int64").to_numpy()
         else:
-            self.rank = pd.Series(self.area_km2).groupby(self.port).rank(method="first").astype(int).to_numpy() - 1
+            self.rank = tier_ranks(self.zones, keys)
         self._local: dict[int, tuple] = {}
-        self.port_code = np.unique(self.port, return_inverse=True)[1].astype(np.int32)
         self._holders: dict[int, np.ndarray] = {}
+        self._own: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, zones, exit_margin_km: float = 0.0) -> ZoneIndex:
+        """``zones`` itself if it is a ZoneIndex, else a ZoneIndex of the table (no zones for None)."""
+        if isinstance(zones, cls):
+            return zones
+        return cls(load_ports(bundled=False) if zones is None else zones, exit_margin_km)
 
     def nested(self, inner: int, outer: int) -> bool:
         """Whether zone ``inner`` is a tier of the same port lying inside tier ``outer``."""
@@ -100,19 +151,48 @@ class ZoneIndex:
     def __len__(self) -> int:
         return len(self.entry)
 
-    def find(self, name: str) -> int:
+    def find(self, name: str, *, strict: bool = False) -> int:
         """Index of the zone named ``port`` (its innermost tier) or ``port/tier``; -1 if unknown.
 
         Names match as in :func:`navwatch.ports.find_port` (case, accents, punctuation, aliases).
+        With ``strict``, an unknown name raises find_port's :class:`~navwatch.errors.PortsError`
+        (which lists close names) instead of returning -1.
         """
-        from .errors import PortsError
-        from .ports import find_port
-
         try:
             hit = find_port(self.zones, str(name))
         except PortsError:
+            if strict:
+                raise
             return -1
         return int(min(hit.index, key=lambda i: (self.rank[i], self.area_km2[i])))
+
+    def innermost(self, z: int) -> int:
+        """The innermost tier of zone ``z``'s port (the lowest rank; the first such row)."""
+        same = np.flatnonzero(self.port_code == self.port_code[z])
+        return int(same[np.argmin(self.rank[same])])
+
+    def own_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lon, lat) per zone of a representative point of its *own part*: the zone minus the
+        inner tiers of its port, so an outer tier's point lies outside its inner tiers. A zone
+        with no inner tier, or nothing left outside them, has the point of the whole zone
+        (:attr:`rep_lon`, :attr:`rep_lat`)."""
+        if self._own is None:
+            own = self.entry.copy()
+            pc, rank = self.port_code, self.rank
+            outer, inner = [], []
+            for z in np.flatnonzero(rank > 0):
+                below = (pc == pc[z]) & (rank < rank[z])
+                if below.any():
+                    outer.append(z)
+                    inner.append(shapely.union_all(self.entry[below]))
+            if outer:
+                outer = np.array(outer)
+                part = shapely.difference(self.entry[outer], np.array(inner, dtype=object))
+                ok = ~shapely.is_empty(part) & (shapely.area(part) > 0)
+                own[outer[ok]] = part[ok]
+            rep = shapely.point_on_surface(own)
+            self._own = (shapely.get_x(rep), shapely.get_y(rep))
+        return self._own
 
     def membership(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(inside, near): zone index per point whose entry / exit polygon contains it, else -1."""
