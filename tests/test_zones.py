@@ -16,6 +16,7 @@ import navwatch as nw
 from navwatch import schema
 from navwatch.demo import demo_inputs
 from navwatch.dispersal import DispersalParams, fleet_dispersal
+from navwatch.errors import ConfigError
 from navwatch.ports import circle, load_ports, port_keys, tier_ranks
 from navwatch.registry import COLUMNS as REGISTRY_COLUMNS
 from navwatch.registry import Registry
@@ -191,7 +192,7 @@ def test_fleet_dispersal_and_map_report_take_an_alias(tartus):
 
 def test_map_report_unknown_port_lists_close_names(tartus):
     det, zones, _ = tartus
-    with pytest.raises(nw.ConfigError, match="close names: Tartus"):
+    with pytest.raises(ConfigError, match="close names: Tartus"):
         map_report(det.states, det.events, zones, port="Tartuss")
-    with pytest.raises(nw.ConfigError, match="no port zones are loaded"):
+    with pytest.raises(ConfigError, match="no port zones are loaded"):
         map_report(det.states, det.events, None, port="Tartus")
