@@ -35,6 +35,14 @@ or a *present* survey. ``last_evidence_*`` describe it, and staleness is its age
 absent survey (of another tier or port) does not make an old sighting fresh. When the status is
 unknown because of an absent survey, ``last_evidence_*`` describe that survey.
 
+Zones
+-----
+Ports, tier ranks, representative points and port names are those of
+:class:`navwatch.zones.ZoneIndex`, as in detection and reports: ranks are the table's
+``tier_rank``, or for a table without one the rule of :func:`navwatch.ports.tier_ranks` (known
+tiers harbour, anchorage, operating area... in that order, then other tiers by area); home ports
+match as :func:`navwatch.ports.find_port` matches names (aliases too: ``port="Tartous"``).
+
 Positions
 ---------
 ``position_method`` is, in order of preference: ``observed`` (the newest positional fix, if it
@@ -92,8 +100,9 @@ import pandas as pd
 import shapely
 
 from . import schema
-from .errors import ConfigError, NotFoundError, PortsError, SchemaError
-from .ports import TIERS, find_port, normalise_name
+from .errors import ConfigError, NotFoundError, SchemaError
+from .ports import normalise_name
+from .zones import ZoneIndex
 
 __all__ = [
     "FLEET_COLUMNS",
@@ -286,96 +295,51 @@ class Dispersal:
 # zones
 
 
-class _Zones:
-    """Zone lookups: (port, tier) -> rank, port key, representative point of the zone's own part;
-    port key -> home point (representative point of its innermost tier)."""
+class _FleetPorts:
+    """The zones as the fleet sees them, all from one :class:`navwatch.zones.ZoneIndex` (tier
+    ranks, ports, representative points and name matching live there).
+
+    Adds what only dispersal needs: the zone of a states row's (port, tier); a *port code* for
+    any port name -- a zone's port has its ZoneIndex port code, a name that is no zone's port a
+    code of its own (by normalised name, so states and registry rows naming it still match) --
+    and home points (the representative point of a port's innermost tier)."""
 
     def __init__(self, zones):
-        zones = getattr(zones, "zones", zones)  # a ZoneIndex carries its table
-        if not isinstance(zones, gpd.GeoDataFrame) or "port" not in zones.columns:
-            raise PortsError(
-                "fleet_dispersal: zones must be a GeoDataFrame with 'port' and geometry (navwatch.load_ports())"
-            )
-        self.table = zones.reset_index(drop=True)
-        z = self.table
-        self.port = z["port"].astype(str).to_numpy()
-        tier = z["tier"] if "tier" in z.columns else pd.Series("harbour", index=z.index)
-        self.tier = tier.fillna("harbour").astype(str).to_numpy()
-        self.key_names: list[str] = []
-        self._key_code: dict[str, int] = {}
-        self.port_key = np.array([self.key(normalise_name(p)) for p in self.port], dtype=np.int64)
-        geoms = np.asarray(z.geometry.values, dtype=object)
-        if "tier_rank" in z.columns:
-            self.rank = z["tier_rank"].fillna(0).astype("int64").to_numpy()
-        else:
-            self.rank = self._ranks(geoms)
-        own = geoms.copy()
-        for k in np.unique(self.port_key):
-            rows = np.flatnonzero(self.port_key == k)
-            for r in rows:
-                inner = rows[self.rank[rows] < self.rank[r]]
-                if len(inner):
-                    diff = shapely.difference(geoms[r], shapely.union_all(geoms[inner]))
-                    if not diff.is_empty and diff.area > 0:
-                        own[r] = diff
-        rep = shapely.point_on_surface(own)
-        self.rep_lon, self.rep_lat = shapely.get_x(rep), shapely.get_y(rep)
-        self.index = {(p, t): i for i, (p, t) in enumerate(zip(self.port, self.tier, strict=True))}
+        self.zi = ZoneIndex.of(zones)
+        self.rep_lon, self.rep_lat = self.zi.own_points()  # an outer tier's point: in its own part
+        self.index = {(p, t): i for i, (p, t) in enumerate(zip(self.zi.port, self.zi.tier, strict=True))}
+        self._n_ports = int(self.zi.port_code.max()) + 1 if len(self.zi) else 0
+        self._other: dict[str, int] = {}
         self._home_cache: dict[str, tuple[int, float, float, str]] = {}
 
-    def _ranks(self, geoms: np.ndarray) -> np.ndarray:
-        """``tier_rank`` for a zones table that has none: known tiers innermost first, then area."""
-        rank = np.zeros(len(geoms), dtype=np.int64)
-        area = shapely.area(geoms)
-        for k in np.unique(self.port_key):
-            rows = np.flatnonzero(self.port_key == k)
-            order = sorted(
-                {self.tier[r] for r in rows},
-                key=lambda t: (
-                    TIERS.index(t) if t in TIERS else len(TIERS),
-                    float(area[rows][self.tier[rows] == t].sum()),
-                ),
-            )
-            for r in rows:
-                rank[r] = order.index(self.tier[r])
-        return rank
-
-    def key(self, text: str) -> int:
-        """Integer code of a normalised port name."""
-        code = self._key_code.get(text)
-        if code is None:
-            code = self._key_code[text] = len(self.key_names)
-            self.key_names.append(text)
-        return code
+    def _other_code(self, name: str) -> int:
+        """Code of a port name that no zone matches."""
+        return self._other.setdefault(normalise_name(name), self._n_ports + len(self._other))
 
     def home(self, name: object) -> tuple[int, float, float, str]:
-        """(port key, home lat, home lon, display name) of a home-port name; -1 key when empty.
+        """(port code, home lat, home lon, display name) of a home-port name; -1 code when empty.
 
-        A name not among the zones keeps its normalised key (so states naming it still match)
-        but has no home point (NaN distances)."""
+        A name not among the zones keeps a code of its own (so states naming it still match) but
+        has no home point (NaN distances)."""
         if name is None or (not isinstance(name, str) and pd.isna(name)) or not str(name).strip():
             return -1, np.nan, np.nan, ""
         name = str(name).strip()
         hit = self._home_cache.get(name)
-        if hit is not None:
-            return hit
-        try:
-            rows = find_port(self.table, name)
-        except PortsError:
-            hit = (self.key(normalise_name(name)), np.nan, np.nan, name)
-        else:
-            port = str(rows["port"].iloc[0])
-            k = self.key(normalise_name(port))
-            sel = np.flatnonzero(self.port_key == k)
-            inner = sel[np.argmin(self.rank[sel])]
-            hit = (k, float(self.rep_lat[inner]), float(self.rep_lon[inner]), port)
-        self._home_cache[name] = hit
+        if hit is None:
+            z = self.zi.find(name)
+            if z < 0:
+                hit = (self._other_code(name), np.nan, np.nan, name)
+            else:
+                inner = self.zi.innermost(z)
+                code = int(self.zi.port_code[inner])
+                hit = (code, float(self.rep_lat[inner]), float(self.rep_lon[inner]), str(self.zi.port[inner]))
+            self._home_cache[name] = hit
         return hit
 
     def lookup(
         self, port: np.ndarray, tier: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For unique (port, tier) pairs: zone row (-1 if not a zone here), port key, tier rank."""
+        """For unique (port, tier) pairs: zone row (-1 if not a zone here), port code, tier rank."""
         n = len(port)
         zone = np.full(n, -1, np.int64)
         pkey = np.full(n, -1, np.int64)
@@ -385,8 +349,8 @@ class _Zones:
                 continue
             z = self.index.get((p, t if isinstance(t, str) and t else "harbour"), -1)
             zone[i] = z
-            pkey[i] = self.port_key[z] if z >= 0 else self.key(normalise_name(p))
-            rank[i] = self.rank[z] if z >= 0 else 0
+            pkey[i] = self.zi.port_code[z] if z >= 0 else self.home(p)[0]
+            rank[i] = self.zi.rank[z] if z >= 0 else 0
         return zone, pkey, rank
 
 
@@ -472,7 +436,7 @@ class _Rows:
     kind: np.ndarray  # 0 ais, 1 sighting, 2 survey, -1 other
     present: np.ndarray  # 1 present, 0 absent, -1 n/a
     state: np.ndarray  # _S_*
-    zone: np.ndarray  # row of _Zones, -1 unknown (or not 'in')
+    zone: np.ndarray  # zone row (ZoneIndex), -1 unknown (or not 'in')
     pkey: np.ndarray  # port key of the 'in' zone (-1 if not 'in')
     rank: np.ndarray  # tier rank of the 'in' zone
     zlabel: np.ndarray  # 'port/tier' of the 'in' zone, per row (object)
@@ -490,7 +454,7 @@ def _factor(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes >= 0, codes, len(uniq) - 1), uniq
 
 
-def _prepare(states: pd.DataFrame, codes: dict[str, int], zt: _Zones) -> _Rows:
+def _prepare(states: pd.DataFrame, codes: dict[str, int], zt: _FleetPorts) -> _Rows:
     vcode, vuniq = _factor(states["vessel_id"])
     lut = np.array([codes.get(str(x), -1) if x != "" else -1 for x in vuniq], dtype=np.int64)
     v_all = lut[vcode]
@@ -590,7 +554,7 @@ def _next_where(mask: np.ndarray, v: np.ndarray) -> np.ndarray:
 # the fleet
 
 
-def _fleet(states, zt: _Zones, registry, port, vessels):
+def _fleet(states, zt: _FleetPorts, registry, port, vessels):
     """vessel ids, names, home names, home keys, home lat/lon."""
     reg = getattr(registry, "frame", registry)
     reg_home: dict[str, object] = {}
@@ -610,7 +574,7 @@ def _fleet(states, zt: _Zones, registry, port, vessels):
     )
     port_key = -1
     if port is not None:
-        find_port(zt.table, str(port))  # an unknown port is an error that lists close names
+        zt.zi.find(str(port), strict=True)  # an unknown port is an error that lists close names
         port_key = zt.home(port)[0]
     if vessels is not None:
         known = set(in_states) | set(reg_home) | set(reg_name)
@@ -817,7 +781,7 @@ def fleet_dispersal(
     if missing:  # an empty frame without columns: no evidence
         states = pd.DataFrame({c: pd.Series([], dtype=object) for c in _REQUIRED})
         states["time"] = pd.Series([], dtype=schema.TIME_DTYPE)
-    zt = _Zones(zones)
+    zt = _FleetPorts(zones)
     ids, names, home_names, hkey, home_lat, home_lon = _fleet(states, zt, registry, port, vessels)
     n_v = len(ids)
     r = _prepare(states, {x: i for i, x in enumerate(ids)}, zt)
@@ -1007,9 +971,9 @@ def fleet_dispersal(
     ev_src = np.where(ev_ok, src_codes[evc] if n else -1, -1)
     ev_kind = np.where(ev_ok, r.kind[evc] if n else -1, -1)
     other = np.where(status == IN_OTHER, cur_zone, -1)
-    port_cats = list(dict.fromkeys(zt.port))
+    port_cats = list(dict.fromkeys(zt.zi.port))
     port_code_of = {pname: c for c, pname in enumerate(port_cats)}
-    zone_port_code = np.array([port_code_of[pname] for pname in zt.port], dtype=np.int64)
+    zone_port_code = np.array([port_code_of[pname] for pname in zt.zi.port], dtype=np.int64)
     other_code = np.where(
         other >= 0, zone_port_code[np.maximum(other, 0)] if len(zone_port_code) else -1, -1
     )

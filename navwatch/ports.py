@@ -9,7 +9,9 @@ tier : str
     ``harbour`` (the default), ``anchorage``, ``operating_area``, ... Known tiers, innermost
     first, are listed in :data:`TIERS`; any other name is allowed and ranks outside them.
 tier_rank : int
-    0 for the innermost tier of a port, 1 for the next one out, and so on. Tiers *nest*: the zone
+    0 for the innermost tier of a port, 1 for the next one out, and so on (the rule of
+    :func:`tier_ranks`, which :class:`navwatch.zones.ZoneIndex` also applies to a table that has
+    no ``tier_rank``; which rows are one port is :func:`port_keys`). Tiers *nest*: the zone
     of rank ``k`` is the union of its own geometry and every zone of the same port (same
     normalised name; same country too when the name is used in several countries) with a lower
     rank, so "inside the anchorage" includes "inside the harbour".
@@ -92,6 +94,8 @@ __all__ = [
     "find_port",
     "load_ports",
     "normalise_name",
+    "port_keys",
+    "tier_ranks",
 ]
 
 #: Columns of a zones table, in order.
@@ -406,46 +410,95 @@ def _zones_frame(cols: dict[str, Any]) -> gpd.GeoDataFrame:
     )
 
 
+def port_keys(zones: pd.DataFrame) -> np.ndarray:
+    """Which rows of a zones table are tiers of one port: a key per row (object array).
+
+    One port is one normalised name (:func:`normalise_name`), unless rows of that name carry
+    different non-empty countries (the WPI's "Alexandria" in the US and Egypt): then one port
+    per (name, country). A table without a ``country`` column has one port per name.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"port": ["Tartus", "TARTUS", "Alexandria", "Alexandria"],
+    ...                   "country": ["Syria", "", "Egypt", "United States"]})
+    >>> port_keys(t).tolist()
+    ['tartus', 'tartus', 'alexandria|egypt', 'alexandria|unitedstates']
+    """
+    names = pd.Series([normalise_name(p) for p in zones["port"]], dtype=object)
+    if "country" not in zones.columns:
+        return names.to_numpy(dtype=object)
+    countries = pd.Series([normalise_name(c) if not _is_missing(c) else "" for c in zones["country"]], dtype=object)
+    named = countries != ""
+    n_countries = countries[named].groupby(names[named]).nunique()
+    split = names.isin(set(n_countries.index[n_countries > 1]))
+    return names.where(~split, names + "|" + countries).to_numpy(dtype=object)
+
+
+def tier_ranks(zones: pd.DataFrame, keys: Sequence[str] | np.ndarray | None = None) -> np.ndarray:
+    """``tier_rank`` per row: the one rule for ranking the tiers of a port (int64 array).
+
+    Within a port (rows of one :func:`port_keys` key, or of ``keys`` when given), the known
+    :data:`TIERS` come first in their order (berth, harbour, anchorage, roadstead,
+    operating_area); other tier names rank outside them, smaller total area first (in square
+    degrees, which only compares zones of one port). Rank 0 is the innermost tier; rows of one
+    tier share its rank; a port with one tier has rank 0. A missing ``tier`` is ``harbour``, and
+    tier names are matched after the same normalisation as the readers' (``Harbor`` is a
+    harbour).
+
+    :func:`load_ports` stores these ranks in the ``tier_rank`` column; a table that has the
+    column keeps its ranks, and :class:`navwatch.zones.ZoneIndex` (detection, dispersal and
+    reports) computes them with this function for a table that has none.
+
+    Examples
+    --------
+    >>> t = gpd.GeoDataFrame({"port": ["P", "P", "P"], "tier": ["anchorage", "patrol_box", "harbour"]},
+    ...                      geometry=[circle(0, 0, 1.0), circle(0, 0, 2.0), circle(0, 0, 3.0)])
+    >>> tier_ranks(t).tolist()
+    [1, 2, 0]
+    """
+    n = len(zones)
+    if n == 0:
+        return np.zeros(0, dtype="int64")
+    keys = port_keys(zones) if keys is None else np.asarray(keys, dtype=object)
+    tier_col = zones["tier"] if "tier" in zones.columns else [DEFAULT_TIER] * n
+    rows = pd.DataFrame(
+        {
+            "key": keys,
+            "tier": [_norm_tier(t) for t in tier_col],
+            "area": shapely.area(np.asarray(zones.geometry.values, dtype=object)),
+        }
+    )
+    known = {t: i for i, t in enumerate(TIERS)}
+    per_tier = rows.groupby(["key", "tier"], sort=False)["area"].sum().reset_index()
+    per_tier["known"] = per_tier["tier"].map(known).fillna(len(TIERS))
+    per_tier = per_tier.sort_values(["key", "known", "area"], kind="stable")
+    per_tier["rank"] = per_tier.groupby("key", sort=False).cumcount()
+    rank = rows.merge(per_tier[["key", "tier", "rank"]], on=["key", "tier"], how="left")["rank"]
+    return rank.to_numpy(dtype="int64")
+
+
 def _finalise(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Compute ``tier_rank`` per port and make the tiers nest (outer = outer ∪ inner)."""
+    """Compute ``tier_rank`` per port (:func:`tier_ranks`) and make the tiers nest (outer = outer ∪ inner)."""
     zones = zones.reset_index(drop=True)
     if zones.empty:
         return zones[list(ZONE_COLUMNS)]
-    # one port = one name, unless rows of that name carry different non-empty countries (the
-    # WPI's "Alexandria" in the US and Egypt): then one port per (name, country)
-    names = pd.Series([normalise_name(p) for p in zones["port"]], index=zones.index)
-    countries = pd.Series([normalise_name(c) for c in zones["country"]], index=zones.index)
-    n_countries = countries[countries != ""].groupby(names[countries != ""]).nunique()
-    split = names.isin(set(n_countries.index[n_countries > 1]))
-    key = names.where(~split, names + "|" + countries)
-    n_tiers = zones.groupby(key)["tier"].nunique()
-    multi = set(n_tiers.index[n_tiers > 1])
-    ranks = np.zeros(len(zones), dtype="int64")
+    key = pd.Series(port_keys(zones), index=zones.index)
+    ranks = tier_ranks(zones, key.to_numpy())
     geoms = zones.geometry.to_numpy().copy()
-    if multi:
-        areas = shapely.area(zones.geometry.to_numpy())  # deg^2: only compared within a port
-        for _, idx in key[key.isin(multi)].groupby(key[key.isin(multi)]).groups.items():
-            rows = np.asarray(list(idx))
-            tiers = zones["tier"].to_numpy()[rows]
-            order = sorted(
-                set(tiers),
-                key=lambda t: (
-                    TIERS.index(t) if t in TIERS else len(TIERS),
-                    float(areas[rows][tiers == t].sum()),
-                ),
-            )
-            rank_of = {t: i for i, t in enumerate(order)}
-            row_rank = np.array([rank_of[t] for t in tiers])
-            ranks[rows] = row_rank
-            for k in range(1, len(order)):
-                inner = shapely.union_all(geoms[rows[row_rank < k]])
-                for r in rows[row_rank == k]:
-                    if not inner.within(geoms[r]):
-                        geoms[r] = shapely.union(geoms[r], inner)
-                    if not inner.within(geoms[r]):  # floating-point slivers on shared edges
-                        geoms[r] = shapely.union(
-                            geoms[r], shapely.buffer(inner, 1e-9, join_style="mitre")
-                        )
+    multi = key[ranks > 0].unique()
+    nested = key[key.isin(multi)]
+    for _, idx in nested.groupby(nested).groups.items():
+        rows = np.asarray(list(idx))
+        row_rank = ranks[rows]
+        for k in range(1, int(row_rank.max()) + 1):
+            inner = shapely.union_all(geoms[rows[row_rank < k]])
+            for r in rows[row_rank == k]:
+                if not inner.within(geoms[r]):
+                    geoms[r] = shapely.union(geoms[r], inner)
+                if not inner.within(geoms[r]):  # floating-point slivers on shared edges
+                    geoms[r] = shapely.union(
+                        geoms[r], shapely.buffer(inner, 1e-9, join_style="mitre")
+                    )
     zones = zones.copy()
     zones["tier_rank"] = ranks
     zones = zones.set_geometry(gpd.GeoSeries(geoms, index=zones.index, crs="EPSG:4326"))
@@ -955,5 +1008,7 @@ def _unknown_port_message(zones: gpd.GeoDataFrame, name: str) -> str:
     if names:
         return f"unknown port {name!r}; close names: {', '.join(names)}"
     n_ports = len({normalise_name(p) for p in zones["port"]})
+    if n_ports == 0:
+        return f"unknown port {name!r}: no port zones are loaded"
     examples = ", ".join(sorted({str(p) for p in zones["port"]})[:8])
     return f"unknown port {name!r}; none of the {n_ports} loaded ports is close (e.g. {examples})"

@@ -31,10 +31,10 @@ import pandas as pd
 
 from .. import schema
 from ..detect import detect_port_events
-from ..detect.zoneindex import ZoneIndex
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
+from ..zones import ZoneIndex
 from .alerting import plan_alerts
 from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 from .sinks import deliver, make_sink

@@ -18,10 +18,10 @@ import pandas as pd
 from .. import schema
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, resolve_ids
+from ..zones import ZoneIndex
 from . import engine
 from .engine import OUT, Arrays
 from .params import DetectParams
-from .zoneindex import ZoneIndex
 
 #: Columns of the events table, in order.
 EVENT_COLUMNS = [
@@ -165,7 +165,7 @@ def detect_port_events(
     params = params or DetectParams()
     quarantine = quarantine if quarantine is not None else Quarantine()
     state = state or DetectorState()
-    zi = zones if isinstance(zones, ZoneIndex) else ZoneIndex(zones, params.exit_margin_km)
+    zi = ZoneIndex.of(zones, params.exit_margin_km)
     obs = schema.conform(obs) if len(obs.columns) else schema.empty()
     stats: dict = {"rows_in": int(len(obs))}
 

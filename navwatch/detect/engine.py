@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..zones import KM_PER_DEG_LAT, ZoneIndex, haversine_km
 from .machine import EMITS, Event, Evidence, ZoneState, step, visit_level
 from .params import DetectParams
-from .zoneindex import KM_PER_DEG_LAT, ZoneIndex, haversine_km
 
 KM_PER_NM = 1.852
 UNDET = -3  # no decision from this row alone

@@ -52,8 +52,8 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 
-from ..errors import ConfigError, SchemaError
-from ..registry import normalise
+from ..errors import ConfigError, PortsError, SchemaError
+from ..zones import ZoneIndex
 from . import _assets
 from ._html import dispersal_panel, esc, event_popup, fmt_time, legend, script_json, vessel_popup
 from ._js import REPORT_CSS, REPORT_JS
@@ -153,18 +153,7 @@ def _str(s: pd.Series) -> np.ndarray:
     return s.astype(object).where(s.notna(), "").to_numpy(dtype=object)
 
 
-def _zone_points(zones) -> dict[str, tuple[float, float]]:
-    """``port/tier`` -> (lat, lon) of the zone's representative point."""
-    if zones is None or not len(zones):
-        return {}
-    pts = shapely.point_on_surface(zones.geometry.to_numpy())
-    return {
-        f"{p}/{t}": (float(y), float(x))
-        for p, t, x, y in zip(zones["port"], zones["tier"], shapely.get_x(pts), shapely.get_y(pts), strict=True)
-    }
-
-
-def _located(st: pd.DataFrame, zones) -> pd.DataFrame:
+def _located(st: pd.DataFrame, zi: ZoneIndex) -> pd.DataFrame:
     """Rows of ``st`` that place a vessel somewhere, with ``lat``/``lon`` and ``how``."""
     lat = pd.to_numeric(st["lat"], errors="coerce").to_numpy(float, copy=True)
     lon = pd.to_numeric(st["lon"], errors="coerce").to_numpy(float, copy=True)
@@ -174,7 +163,8 @@ def _located(st: pd.DataFrame, zones) -> pd.DataFrame:
         present = pd.array(st["present"], dtype="boolean").fillna(False).to_numpy(bool)
         surv = (kind == "survey") & present & ~has
         if surv.any():
-            reps = _zone_points(zones)
+            # ``port/tier`` -> (lat, lon) of the zone's representative point
+            reps = dict(zip(zi.label, zip(zi.rep_lat.tolist(), zi.rep_lon.tolist(), strict=True), strict=True))
             labels = _str(st["surveyed"])
             vids = _str(st["vessel_id"])
             idx = np.flatnonzero(surv)
@@ -272,8 +262,9 @@ def map_report(
         lat, lon, kind).
     events : DataFrame, optional
         ``Detection.events``.
-    zones : GeoDataFrame, optional
-        Port zones (:func:`navwatch.load_ports`).
+    zones : GeoDataFrame or ZoneIndex, optional
+        Port zones (:func:`navwatch.load_ports`); tiers are drawn innermost first, in the ranks
+        of :class:`navwatch.zones.ZoneIndex` (as detection and dispersal rank them).
     registry : Registry or DataFrame, optional
         Adds vessel class and type to popups.
     fleet : DataFrame, optional
@@ -281,7 +272,8 @@ def map_report(
         panel counts port states from ``states``.
     port : str, optional
         Focus port: only its events are drawn, its zones always shown, the panel counts "in port"
-        for it. Matched by normalised name.
+        for it. Matched as :func:`navwatch.ports.find_port` matches names (case, accents,
+        punctuation, aliases such as ``Tartous``); an unknown port is a ``ConfigError``.
     since, until : datetime-like, optional
         Report period (UTC; naive times are UTC). ``until`` is also the reference for ages.
     offline : bool
@@ -320,15 +312,14 @@ def map_report(
     since_ts, until_ts = _utc(since, "since"), _utc(until, "until")
     if since_ts is not None and until_ts is not None and since_ts > until_ts:
         raise ConfigError(f"since ({since_ts}) is after until ({until_ts})")
-    if zones is None:
-        zones = pd.DataFrame({"port": [], "tier": []})
+    zi = ZoneIndex.of(zones)
+    zones = zi.zones
     port_name = None
     if port:
-        match = [p for p in pd.unique(zones["port"]) if normalise(p) == normalise(port)]
-        if not match:
-            known = ", ".join(sorted(map(str, pd.unique(zones["port"])))[:20])
-            raise ConfigError(f"port {port!r} is not among the port zones ({known})")
-        port_name = match[0]
+        try:
+            port_name = str(zi.port[zi.find(port, strict=True)])
+        except PortsError as exc:
+            raise ConfigError(f"map_report: {exc}") from exc
 
     st = _window(states, "time", since_ts, until_ts)
     st = st[pd.to_datetime(st["time"], utc=True).notna().to_numpy()]
@@ -345,7 +336,7 @@ def map_report(
     st = st.iloc[order].reset_index(drop=True)
     codes = codes[order]
 
-    loc = _located(st, zones)
+    loc = _located(st, zi)
     lcode = codes[loc.index.to_numpy()]
     lt = _seconds(loc["time"])
     llat, llon = loc["lat"].to_numpy(float), loc["lon"].to_numpy(float)
@@ -502,17 +493,16 @@ def map_report(
         else:
             zsel[:] = True
         if port_name is not None:
-            zsel |= (_str(zones["port"]) == port_name)
+            zsel |= zi.port == port_name
     zshow = zones[zsel] if len(zones) else zones
-    if len(zshow) and "tier_rank" in zshow.columns:
-        tiers = list(zshow.groupby("tier", sort=False)["tier_rank"].min().sort_values(kind="stable").index)
-    else:
-        tiers = list(pd.unique(_str(zshow["tier"]))) if len(zshow) else []
+    shown = np.flatnonzero(zsel)
+    # tiers innermost first: each at the lowest rank it has among the zones shown
+    tiers = list(pd.Series(zi.rank[shown]).groupby(zi.tier[shown], sort=False).min().sort_values(kind="stable").index)
     tier_styles = [TIER_STYLES.get(str(t), OTHER_TIER_STYLE) for t in tiers]
     zones_json = []
     if len(zshow):
         geoms = shapely.transform(zshow.geometry.to_numpy(), lambda c: np.round(c, 5))
-        for p, t, gj in zip(_str(zshow["port"]), _str(zshow["tier"]), shapely.to_geojson(geoms), strict=True):
+        for p, t, gj in zip(zi.port[shown], zi.tier[shown], shapely.to_geojson(geoms), strict=True):
             zones_json.append({"k": tiers.index(t), "tip": f"<b>{esc(p)}</b> {esc(_tier_label(t))}", "g": json.loads(gj)})
 
     # dispersal panel

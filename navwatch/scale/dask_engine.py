@@ -39,11 +39,11 @@ import pandas as pd
 
 from .. import schema
 from ..detect import Detection, DetectParams
-from ..detect.zoneindex import ZoneIndex
 from ..errors import ConfigError, IngestError
 from ..io import detect_format
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, merge_identities
+from ..zones import ZoneIndex
 from .partition import (
     BYTES_PER_ROW,
     VesselsOf,
@@ -114,7 +114,7 @@ def detect_dask(
         raise ConfigError("the dask engine needs Dask: pip install 'navwatch[dask]'") from exc
     params = params or DetectParams()
     quarantine = quarantine if quarantine is not None else Quarantine()
-    zi = zones if isinstance(zones, ZoneIndex) else ZoneIndex(zones, params.exit_margin_km)
+    zi = ZoneIndex.of(zones, params.exit_margin_km)
     units = read_units(inputs)
     out_dir = _prepare_output(output)
     tag = uuid.uuid4().hex[:8]

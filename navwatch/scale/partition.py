@@ -35,11 +35,11 @@ import pyarrow.parquet as pq
 from .. import schema
 from ..detect import Detection, DetectorState, DetectParams, detect_port_events
 from ..detect.api import empty_events, empty_state_rows, empty_visits, resolve_vessel_codes
-from ..detect.zoneindex import ZoneIndex
 from ..io import READERS, detect_format
 from ..io.tables import iter_parquet
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, merge_identities, resolve_ids
+from ..zones import ZoneIndex
 
 #: Peak working memory of one detection job per input row (measured about 320 B/row: the
 #: observation table, reading and detection), plus about 130 MB fixed per process.
@@ -119,7 +119,7 @@ def detect_partitioned(
     params = params or DetectParams()
     quarantine = quarantine if quarantine is not None else Quarantine()
     paths = [Path(p) for p in inputs]
-    zi = zones if isinstance(zones, ZoneIndex) else ZoneIndex(zones, params.exit_margin_km)
+    zi = ZoneIndex.of(zones, params.exit_margin_km)
     if buckets is None:
         buckets = max(1, math.ceil(estimate_rows(paths) * BYTES_PER_ROW / (memory_limit_mb * 1e6)))
     own = workdir is None

@@ -1,0 +1,296 @@
+"""Port zones prepared for use: the one zones model of detection, dispersal, reports and alerts.
+
+:class:`ZoneIndex` wraps a zones table (:func:`navwatch.ports.load_ports`) and answers everything
+navwatch asks about zones, so each answer has one home:
+
+* **which rows are one port** (:attr:`ZoneIndex.port_code`): the rule of
+  :func:`navwatch.ports.port_keys` (normalised name, split by country when the name is used in
+  several countries);
+* **tier ranks** (:attr:`ZoneIndex.rank`, 0 = innermost): the table's ``tier_rank`` column when it
+  has one (every table :func:`~navwatch.ports.load_ports` returns has it), else the load-time rule
+  :func:`navwatch.ports.tier_ranks` -- known tiers in :data:`~navwatch.ports.TIERS` order
+  (harbour before anchorage before operating area), then other tiers by area. Tiers of one port
+  nest by rank: being in a tier counts as being in every outer tier of its port;
+* **representative points**: of the whole zone (:attr:`ZoneIndex.rep_lon`,
+  :attr:`ZoneIndex.rep_lat`) and of the zone's own part outside its inner tiers
+  (:meth:`ZoneIndex.own_points`);
+* **membership** (:meth:`ZoneIndex.membership`) and **exit polygons**
+  (:meth:`ZoneIndex.exit_polygon`) for hysteresis;
+* **names** (:meth:`ZoneIndex.find`): as :func:`navwatch.ports.find_port` matches them (case,
+  accents, punctuation, aliases, ``port/tier``).
+
+Membership: each zone has an *entry* polygon (the port zone itself) and an *exit* polygon (the
+entry polygon buffered by ``exit_margin_km``). :meth:`ZoneIndex.membership` tells, for arrays of
+lon/lat, the zone whose entry polygon contains each point and the zone whose exit polygon does.
+Where zones overlap (tiers of one port, or neighbouring ports), the zone with the smaller area
+wins. No shapely Point objects are made (10 M of them take ~7 s): points are bucketed on a coarse
+grid laid over the data's bounding box, only points in cells touched by a zone are tested, and
+they are tested with the vectorised :func:`shapely.contains_xy`.
+
+Examples
+--------
+>>> from navwatch.ports import load_ports
+>>> zi = ZoneIndex(load_ports())
+>>> z = zi.find("Tartous")  # an alias: the innermost tier of Tartus
+>>> str(zi.label[z]), int(zi.rank[z])
+('Tartus/harbour', 0)
+>>> [str(zi.label[i]) for i in zi.holders(z)]
+['Tartus/harbour', 'Tartus/anchorage', 'Tartus/operating_area']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import PortsError
+from .ports import find_port, load_ports, port_keys, tier_ranks
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEG_LAT = 110.574
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between arrays of points (degrees)."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+class ZoneIndex:
+    """Zones prepared for rank, point, membership and name queries (module docs).
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Port zones with ``port``, optional ``tier`` (missing: ``harbour``), ``tier_rank`` and
+        ``aliases``, and polygon ``geometry`` in EPSG:4326 (see :func:`navwatch.ports.load_ports`).
+    exit_margin_km : float
+        Width of the hysteresis band around each zone (only exit polygons and the ``near``
+        answer of :meth:`membership` use it).
+
+    Raises
+    ------
+    PortsError
+        ``zones`` is not a table with a ``port`` column and geometry.
+    """
+
+    def __init__(self, zones, exit_margin_km: float = 0.0):
+        if not isinstance(zones, pd.DataFrame) or "port" not in zones.columns or not hasattr(zones, "geometry"):
+            raise PortsError(
+                "zones must be a GeoDataFrame with 'port' and geometry (navwatch.load_ports()), "
+                f"got {type(zones).__name__}"
+            )
+        self.zones = zones.reset_index(drop=True)
+        self.port = self.zones["port"].astype(str).to_numpy()
+        tier = self.zones["tier"] if "tier" in self.zones.columns else pd.Series("harbour", index=self.zones.index)
+        self.tier = tier.fillna("harbour").astype(str).to_numpy()
+        self.label = np.array([f"{p}/{t}" for p, t in zip(self.port, self.tier, strict=True)], dtype=object)
+        self.entry = np.asarray(self.zones.geometry.values, dtype=object)
+        self.exit_margin_km = exit_margin_km
+        rep = shapely.point_on_surface(self.entry)
+        self.rep_lon = shapely.get_x(rep)
+        self.rep_lat = shapely.get_y(rep)
+        lat_scale = np.cos(np.radians(self.rep_lat))
+        # Exit polygons are built lazily (only zones near the data need them); their bounds are
+        # the entry bounds widened by the margin, a little generously.
+        self._exit: dict[int, object] = {}
+        b = shapely.bounds(self.entry).reshape(-1, 4)
+        pad_lat = exit_margin_km / KM_PER_DEG_LAT * 1.01
+        pad_lon = exit_margin_km / (111.320 * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
+        self.exit_bounds = np.column_stack([b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat])
+        # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
+        self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * 111.320 * lat_scale
+        # One port = one key of navwatch.ports.port_keys; its tiers nest by rank (0 innermost).
+        keys = port_keys(self.zones)
+        self.port_code = np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int32)
+        if "tier_rank" in self.zones.columns:
+            self.rank = self.zones["tier_rank"].fillna(0).astype("int64").to_numpy()
+        else:
+            self.rank = tier_ranks(self.zones, keys)
+        self._local: dict[int, tuple] = {}
+        self._holders: dict[int, np.ndarray] = {}
+        self._own: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, zones, exit_margin_km: float = 0.0) -> ZoneIndex:
+        """``zones`` itself if it is a ZoneIndex, else a ZoneIndex of the table (no zones for None)."""
+        if isinstance(zones, cls):
+            return zones
+        return cls(load_ports(bundled=False) if zones is None else zones, exit_margin_km)
+
+    def nested(self, inner: int, outer: int) -> bool:
+        """Whether zone ``inner`` is a tier of the same port lying inside tier ``outer``."""
+        return bool(inner != outer and self.holds(np.array([inner]), np.array([outer]))[0])
+
+    def holds(self, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Vectorised: whether zone ``z`` holds zone ``a`` -- the same zone, or an outer tier of
+        its port (tiers of one port nest by rank). -1 (no zone) is held by nothing."""
+        ok = (a >= 0) & (z >= 0)
+        a0, z0 = np.maximum(a, 0), np.maximum(z, 0)
+        pc = self.port_code
+        return ok & ((a0 == z0) | ((pc[a0] == pc[z0]) & (self.rank[a0] < self.rank[z0])))
+
+    def same_port(self, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Vectorised: whether zones ``a`` and ``z`` are tiers of one port."""
+        pc = self.port_code
+        return (a >= 0) & (z >= 0) & (pc[np.maximum(a, 0)] == pc[np.maximum(z, 0)])
+
+    def holders(self, z: int) -> np.ndarray:
+        """The zones holding zone ``z``: itself and the outer tiers of its port."""
+        if z not in self._holders:
+            same = np.flatnonzero(self.port_code == self.port_code[z])
+            self._holders[z] = same[self.holds(np.full(len(same), z), same)]
+        return self._holders[z]
+
+    def entry_contains(self, z: int, lon: float, lat: float) -> bool:
+        """Whether zone ``z``'s polygon contains the point."""
+        return bool(shapely.contains_xy(self.entry[z], lon, lat))
+
+    def __len__(self) -> int:
+        return len(self.entry)
+
+    def find(self, name: str, *, strict: bool = False) -> int:
+        """Index of the zone named ``port`` (its innermost tier) or ``port/tier``; -1 if unknown.
+
+        Names match as in :func:`navwatch.ports.find_port` (case, accents, punctuation, aliases).
+        With ``strict``, an unknown name raises find_port's :class:`~navwatch.errors.PortsError`
+        (which lists close names) instead of returning -1.
+        """
+        try:
+            hit = find_port(self.zones, str(name))
+        except PortsError:
+            if strict:
+                raise
+            return -1
+        return int(min(hit.index, key=lambda i: (self.rank[i], self.area_km2[i])))
+
+    def innermost(self, z: int) -> int:
+        """The innermost tier of zone ``z``'s port (the lowest rank; the first such row)."""
+        same = np.flatnonzero(self.port_code == self.port_code[z])
+        return int(same[np.argmin(self.rank[same])])
+
+    def own_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lon, lat) per zone of a representative point of its *own part*: the zone minus the
+        inner tiers of its port, so an outer tier's point lies outside its inner tiers. A zone
+        with no inner tier, or nothing left outside them, has the point of the whole zone
+        (:attr:`rep_lon`, :attr:`rep_lat`)."""
+        if self._own is None:
+            own = self.entry.copy()
+            pc, rank = self.port_code, self.rank
+            outer, inner = [], []
+            for z in np.flatnonzero(rank > 0):
+                below = (pc == pc[z]) & (rank < rank[z])
+                if below.any():
+                    outer.append(z)
+                    inner.append(shapely.union_all(self.entry[below]))
+            if outer:
+                outer = np.array(outer)
+                part = shapely.difference(self.entry[outer], np.array(inner, dtype=object))
+                ok = ~shapely.is_empty(part) & (shapely.area(part) > 0)
+                own[outer[ok]] = part[ok]
+            rep = shapely.point_on_surface(own)
+            self._own = (shapely.get_x(rep), shapely.get_y(rep))
+        return self._own
+
+    def membership(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(inside, near): zone index per point whose entry / exit polygon contains it, else -1."""
+        n = len(lon)
+        inside = np.full(n, -1, dtype=np.int32)
+        near = np.full(n, -1, dtype=np.int32)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if n == 0 or not ok.any() or len(self) == 0:
+            return inside, near
+        x0, x1 = float(np.min(lon[ok])), float(np.max(lon[ok]))
+        y0, y1 = float(np.min(lat[ok])), float(np.max(lat[ok]))
+        b = self.exit_bounds
+        cand = np.flatnonzero((b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1))
+        if len(cand) == 0:
+            return inside, near
+        # Larger zones first, so a smaller (more specific) zone overwrites where they overlap.
+        cand = cand[np.argsort(-self.area_km2[cand], kind="stable")]
+        extent = float(np.max(np.maximum(b[cand, 2] - b[cand, 0], b[cand, 3] - b[cand, 1])))
+        cell = max(extent, 1e-3)
+        nx = int((x1 - x0) / cell) + 1
+        ny = int((y1 - y0) / cell) + 1
+        while nx * ny > 20_000_000:
+            cell *= 2
+            nx = int((x1 - x0) / cell) + 1
+            ny = int((y1 - y0) / cell) + 1
+        lon_ok = np.where(ok, lon, x0)
+        lat_ok = np.where(ok, lat, y0)
+        key = ((lat_ok - y0) // cell).astype(np.int64) * nx + ((lon_ok - x0) // cell).astype(np.int64)
+        zone_cells = []
+        used = np.zeros(nx * ny, dtype=bool)
+        for z in cand:
+            cx0 = max(int((b[z, 0] - x0) // cell), 0)
+            cx1 = min(int((b[z, 2] - x0) // cell), nx - 1)
+            cy0 = max(int((b[z, 1] - y0) // cell), 0)
+            cy1 = min(int((b[z, 3] - y0) // cell), ny - 1)
+            cells = (np.arange(cy0, cy1 + 1)[:, None] * nx + np.arange(cx0, cx1 + 1)[None, :]).ravel()
+            zone_cells.append(cells)
+            used[cells] = True
+        pts = np.flatnonzero(used[key] & ok)
+        if len(pts) == 0:
+            return inside, near
+        order = np.argsort(key[pts], kind="stable")
+        pts = pts[order]
+        pkey = key[pts]
+        for z, cells in zip(cand, zone_cells, strict=True):
+            lo = np.searchsorted(pkey, cells, side="left")
+            hi = np.searchsorted(pkey, cells, side="right")
+            idx = np.concatenate([pts[a:c] for a, c in zip(lo, hi, strict=True) if c > a] or [np.empty(0, np.int64)])
+            if len(idx) == 0:
+                continue
+            xs, ys = lon[idx], lat[idx]
+            in_exit = shapely.contains_xy(self.exit_polygon(z), xs, ys)
+            if not in_exit.any():
+                continue
+            idx, xs, ys = idx[in_exit], xs[in_exit], ys[in_exit]
+            near[idx] = z
+            in_entry = shapely.contains_xy(self.entry[z], xs, ys)
+            inside[idx[in_entry]] = z
+        return inside, near
+
+    def exit_polygon(self, z: int):
+        """Zone ``z`` buffered by the exit margin, in a local equirectangular projection centred
+        on the zone (distortion well under 0.5 % over the few km of a port and its margin)."""
+        if z not in self._exit:
+            if self.exit_margin_km <= 0:
+                self._exit[z] = self.entry[z]
+            else:
+                fwd, geom, _ = self._projected(z)
+                lon0, lat0 = self.rep_lon[z], self.rep_lat[z]
+                kx = 111.320 * np.cos(np.radians(lat0))
+                grown = shapely.buffer(geom, self.exit_margin_km, quad_segs=16)
+                self._exit[z] = shapely.transform(
+                    grown, lambda c: np.column_stack([c[:, 0] / kx + lon0, c[:, 1] / KM_PER_DEG_LAT + lat0])
+                )
+        return self._exit[z]
+
+    def in_exit(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Whether points lie inside zone ``z``'s exit (entry + margin) polygon."""
+        return shapely.contains_xy(self.exit_polygon(z), lon, lat)
+
+    def _projected(self, z: int):
+        if z not in self._local:
+            lon0, lat0 = self.rep_lon[z], self.rep_lat[z]
+            kx = 111.320 * np.cos(np.radians(lat0))
+
+            def fwd(x, y):
+                return (np.asarray(x) - lon0) * kx, (np.asarray(y) - lat0) * KM_PER_DEG_LAT
+
+            geom = shapely.transform(self.entry[z], lambda c: np.column_stack(fwd(c[:, 0], c[:, 1])))
+            self._local[z] = (fwd, geom, shapely.boundary(geom))
+        return self._local[z]
+
+    def boundary_distances_km(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Distances (km) from points to zone ``z``'s boundary (local equirectangular projection)."""
+        fwd, _, boundary = self._projected(z)
+        x, y = fwd(lon, lat)
+        return shapely.distance(boundary, shapely.points(np.asarray(x, float), np.asarray(y, float)))
+
+    def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
+        """Distance (km) from a point to zone ``z``'s boundary (local equirectangular projection)."""
+        return float(self.boundary_distances_km(z, np.array([lon]), np.array([lat]))[0])
