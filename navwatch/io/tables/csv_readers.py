@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
+from .._common import Source, as_source
 from .._common import trimmed_text as _text
 from ..times import TimeColumn
 from .columns import _require, normalise_name, recognise_columns
@@ -98,7 +99,9 @@ def _select_by_synonyms(
     return select
 
 
-def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_noaa(
+    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
+) -> pd.DataFrame:
     """Read a NOAA MarineCadastre AIS CSV: the legacy layout or the 2024+ ``csv2`` layout.
 
     Columns are found by name in any order (``BaseDateTime`` or ``base_date_time``, ``LAT`` or
@@ -110,11 +113,14 @@ def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         The CSV, optionally ``.gz``/``.zst``/``.zip`` compressed.
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows (``parse_error``, ``bad_time``, ``no_position``, ``bad_position``,
         ``bad_mmsi``); stations that are not vessels are skipped and counted instead.
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -131,6 +137,7 @@ def read_noaa(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     >>> float(df["cog_deg"][0]), bool(pd.isna(df["heading_deg"][0])), int(df["imo"][0])
     (349.0, True, 7702774)
     """
+    path = as_source(path, name)
     return _read_csv_with(
         path,
         "noaa",
@@ -167,7 +174,9 @@ DMA_NON_VESSEL = {
 }
 
 
-def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_dma(
+    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
+) -> pd.DataFrame:
     """Read a Danish Maritime Authority AIS CSV (``# Timestamp,Type of mobile,MMSI,...``).
 
     Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (:mod:`navwatch.io.times`, day-first: a
@@ -180,10 +189,13 @@ def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         The CSV, optionally compressed.
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -201,6 +213,7 @@ def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
     >>> str(df.loc[0, "time"]), int(df.loc[0, "nav_status"]), df.attrs["stats"]["skipped_non_vessel"]
     ('2024-12-03 10:00:00+00:00', 5, 1)
     """
+    path = as_source(path, name)
 
     def select(header: list[str]) -> dict[str, int]:
         norm = [normalise_name(h) for h in header]
@@ -237,7 +250,9 @@ def read_dma(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
     )
 
 
-def read_generic_csv(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_generic_csv(
+    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
+) -> pd.DataFrame:
     """Read any CSV with recognisable time, lat, lon and identity columns.
 
     Columns are matched by :func:`recognise_columns` (``time``/``timestamp``/``datetime``/
@@ -250,10 +265,13 @@ def read_generic_csv(path: str | Path, *, quarantine: Quarantine | None = None) 
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         The CSV, optionally compressed.
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -274,7 +292,7 @@ def read_generic_csv(path: str | Path, *, quarantine: Quarantine | None = None) 
     >>> str(df.loc[0, "time"]), df.loc[0, "name"], int(df.loc[0, "src_line"])
     ('2024-12-03 08:00:00+00:00', 'Yelnya', 2)
     """
-
+    path = as_source(path, name)
     return _read_csv_with(
         path,
         "csv",

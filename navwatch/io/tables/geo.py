@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ import pyarrow as pa
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
-from .._common import COMPRESSED_SUFFIXES, open_binary
+from .._common import COMPRESSED_SUFFIXES, InMemory, Source, as_path, open_binary
 from ..times import TimeColumn
 from .columns import _require, recognise_columns
 from .csv_engine import _read
@@ -22,7 +21,9 @@ from .parquet import _reproject, _xy
 from .values import _frame
 
 
-def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_geo(
+    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
+) -> pd.DataFrame:
     """Read point features from a GeoPackage, GeoJSON or any other file pyogrio (GDAL) reads.
 
     lon/lat come from the point geometry, reprojected to EPSG:4326 when the layer has another
@@ -31,10 +32,13 @@ def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         The file (``.gz``/``.zst``/``.zip`` compressed is accepted).
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows (missing geometry -> ``no_position``, bad times, ...).
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -58,13 +62,13 @@ def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
     """
     import pyogrio
 
-    p = Path(path)
-    if not p.exists():
+    p = as_path(path, name)
+    if not isinstance(p, InMemory) and not p.exists():
         raise IngestError(p, "file not found")
     local = Quarantine()
     stats = _new_stats("geo")
     try:
-        if p.suffix.lower() in COMPRESSED_SUFFIXES:
+        if isinstance(p, InMemory) or p.suffix.lower() in COMPRESSED_SUFFIXES:
             with open_binary(p) as fh:
                 src: Any = io.BytesIO(_read(fh, -1, p))
         else:
@@ -73,19 +77,20 @@ def read_geo(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.Da
         if isinstance(src, io.BytesIO):
             src.seek(0)
         layer = None
-        for name, gtype in layers:
+        for i, (_, gtype) in enumerate(layers):
             if (
                 gtype is not None
                 and "point" in str(gtype).lower()
                 and "multi" not in str(gtype).lower()
             ):
-                layer = name
+                layer = i
                 break
         if layer is None:
             if len(layers) == 1:
-                layer = layers[0][0]
+                layer = 0
             else:
                 raise IngestError(p, f"no point layer; layers found: {[tuple(x) for x in layers]}")
+        # by index: GDAL names the layer of in-memory GeoJSON after a buffer that changes per open
         gdf = pyogrio.read_dataframe(src, layer=layer)
     except IngestError:
         raise

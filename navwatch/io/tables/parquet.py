@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ import pyarrow as pa
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
-from .._common import COMPRESSED_SUFFIXES, open_binary
+from .._common import COMPRESSED_SUFFIXES, InMemory, Source, as_path, as_source, open_binary
 from .._common import to_float as _float
 from ..times import TimeColumn
 from .columns import _require, recognise_columns
@@ -38,10 +37,11 @@ _STRINGISH = ("callsign", "name", "vessel", "ship_type", "source", "port", "cove
 
 
 def read_parquet(
-    path: str | Path,
+    path: Source,
     *,
     quarantine: Quarantine | None = None,
     columns: Sequence[str] | None = None,
+    name: str | None = None,
 ) -> pd.DataFrame:
     """Read a Parquet/GeoParquet file or a (hive-partitioned) directory of Parquet files.
 
@@ -53,12 +53,15 @@ def read_parquet(
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         A ``.parquet`` file (optionally compressed) or a directory dataset.
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
     columns : sequence of str, optional
         Canonical columns wanted besides time/lat/lon/kind and identity; default all recognisable.
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -74,6 +77,7 @@ def read_parquet(
     >>> read_parquet(p)[["time", "mmsi", "src_line"]].to_dict("records")[0]["src_line"]
     1
     """
+    path = as_source(path, name)
     local = Quarantine()
     stats = _new_stats("parquet")
     out: _Assembler | None = None
@@ -85,18 +89,20 @@ def read_parquet(
         out.add(df)
     stats.pop("capacity", None)
     frames = [out.frame()] if out is not None else []
-    return _finish(frames, Path(path), local, quarantine, stats)
+    return _finish(frames, as_path(path), local, quarantine, stats)
 
 
 def iter_parquet(
-    path: str | Path,
+    path: Source,
     *,
     quarantine: Quarantine | None = None,
     columns: Sequence[str] | None = None,
     batch_rows: int = 262_144,
+    name: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Read a Parquet file or dataset as canonical observation tables of at most ``batch_rows``
     rows each, for archives larger than memory. Bad rows go to ``quarantine`` as they are met.
+    ``path`` and ``name`` are as in :func:`read_parquet`.
 
     Examples
     --------
@@ -107,6 +113,7 @@ def iter_parquet(
     >>> [len(b) for b in iter_parquet(p, batch_rows=2)]
     [2, 2, 1]
     """
+    path = as_source(path, name)
     stats = _new_stats("parquet")
     for df in _parquet_batches(path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows):
         if "src_file" in df.columns:
@@ -118,9 +125,9 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    p = Path(path)
+    p = as_path(path)
     try:
-        if p.is_dir():
+        if not isinstance(p, InMemory) and p.is_dir():
             dataset = ds.dataset(
                 p, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"]
             )
@@ -143,7 +150,7 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
             ]
             capacity = sum(f.count_rows() for f in fragments)
         else:
-            if p.suffix.lower() in COMPRESSED_SUFFIXES:
+            if isinstance(p, InMemory) or p.suffix.lower() in COMPRESSED_SUFFIXES:
                 with open_binary(p) as fh:
                     source: Any = pa.BufferReader(_read(fh, -1, p))
             elif not p.exists():

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ...quarantine import Quarantine
-from .._common import open_binary
+from .._common import Source, as_path, open_binary
 from .._common import trimmed_text as _text
 from ..times import TimeColumn
 from .csv_engine import _read
@@ -17,7 +15,9 @@ from .finish import _finish, _new_stats, _process
 from .values import _MMSI_CODE, _MMSI_REASON, _frame
 
 
-def read_traj(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_traj(
+    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
+) -> pd.DataFrame:
     """Read a Tracktable ``.traj`` text file (one trajectory per line).
 
     Each line is ``*T*,<uuid>,terrestrial,<n>,0,*P*,terrestrial,2,1,1,0,`` then ``n`` groups of
@@ -27,10 +27,13 @@ def read_traj(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, bytes or binary file object
         The file, optionally compressed.
+        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad lines and points.
+    name : str, optional
+        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -47,7 +50,7 @@ def read_traj(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     >>> len(df), int(df["mmsi"].iloc[0]), float(df["lat"].iloc[1])
     (2, 367073680, 40.71)
     """
-    p = Path(path)
+    p = as_path(path, name)
     local = Quarantine()
     stats = _new_stats("traj")
     with open_binary(p) as fh:
