@@ -64,13 +64,10 @@ class Chunk:
     feed_ids: list[int] = field(default_factory=list)
 
 
-def _qframe(q: Quarantine, source: str, *, file: str | None = None, line_offset: int = 0) -> pd.DataFrame:
+def _qframe(q: Quarantine, source: str, *, line_offset: int = 0) -> pd.DataFrame:
     f = q.to_frame()
-    if len(f):
-        if file is not None:
-            f["file"] = file
-        if line_offset:
-            f["line"] = f["line"] + line_offset
+    if len(f) and line_offset:
+        f["line"] = f["line"] + line_offset
     f.insert(0, "source", source)
     return f
 
@@ -280,7 +277,7 @@ def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, st
         if "src_file" in obs.columns:
             obs["src_file"] = pd.array([file] * len(obs), dtype="string")
         obs = _shift_lines(obs, shift)
-        q = _qframe(local, src.name, file=file, line_offset=shift)
+        q = _qframe(local, src.name, line_offset=shift)
     new_offset = offset + cut
     return Chunk(
         src.name, key, obs=obs, quarantine=q,
@@ -339,7 +336,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     if "src_file" in obs.columns:
         obs["src_file"] = pd.array([where] * len(obs), dtype="string")
     return Chunk(
-        src.name, where, obs=obs, quarantine=_qframe(local, src.name, file=where),
+        src.name, where, obs=obs, quarantine=_qframe(local, src.name),
         input={**base, "status": "done", "format": fmt, "sha256": sha, "high_water_ns": hw, "size": len(body),
                "rows": int((row or {}).get("rows") or 0) + len(obs), "reason": None},
     )  # fmt: skip
