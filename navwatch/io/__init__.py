@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .. import schema
-from ..errors import ConfigError, IngestError
+from ..errors import IngestError
 from ..quarantine import Quarantine
 from ._common import InMemory, Source, as_path, as_source, base_suffix, is_in_memory, open_binary
 from .evidence import read_sightings, read_surveys
@@ -51,13 +51,11 @@ __all__ = [
 _NMEA_RE = re.compile(r"^(?:\S+\s+|\\[^\\]*\\)?[!$][A-Z]{2}VD[MO],", re.MULTILINE)
 
 
-def read_nmea(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read raw NMEA 0183 AIS sentences; see :func:`navwatch.io.nmea.read_nmea`."""
     from .nmea import read_nmea as _read_nmea
 
-    return _read_nmea(path, quarantine=quarantine, name=name)
+    return _read_nmea(path, quarantine=quarantine)
 
 
 def _looks_like_nmea(head: str) -> bool:
@@ -68,8 +66,8 @@ def _looks_like_nmea(head: str) -> bool:
     return bool(looks_like_nmea(head))
 
 
-#: Format name -> reader ``reader(path, *, quarantine=None, name=None) -> DataFrame`` (``path``
-#: a file, or in-memory input called ``name``: see :class:`InMemory`).
+#: Format name -> reader ``reader(path, *, quarantine=None) -> DataFrame``; ``path`` may also be
+#: in-memory input (:class:`InMemory`).
 READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "nmea": read_nmea,
     "noaa": read_noaa,
@@ -86,7 +84,7 @@ FORMATS = tuple(READERS)
 _GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".gpx", ".sqlite"}
 
 
-def detect_format(path: Source, *, name: str | None = None) -> str:
+def detect_format(path: Source) -> str:
     """The format of a file, judged by its content; the extension only breaks ties.
 
     Parquet files start with ``PAR1`` and a directory is a Parquet dataset. GeoPackage (SQLite),
@@ -99,11 +97,9 @@ def detect_format(path: Source, *, name: str | None = None) -> str:
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
-        A file (optionally ``.gz``/``.zst``/``.zip``) or a directory; or in-memory input
-        (:class:`InMemory`), judged by its content alone.
-    name : str, optional
-        What in-memory input is called in messages.
+    path : str, Path or InMemory
+        A file (optionally ``.gz``/``.zst``/``.zip``) or a directory; in-memory input is judged
+        by its content alone.
 
     Returns
     -------
@@ -123,7 +119,7 @@ def detect_format(path: Source, *, name: str | None = None) -> str:
     >>> detect_format(p)
     'noaa'
     """
-    p = as_path(path, name)
+    p = as_path(path)
     if isinstance(p, Path) and p.is_dir():
         if any(p.rglob("*.parquet")) or any(p.rglob("*.parq")) or any(p.rglob("*.pq")):
             return "parquet"
@@ -194,14 +190,12 @@ def detect_format(path: Source, *, name: str | None = None) -> str:
     )
 
 
-def _expand(paths: Source | Iterable[Source], name: str | None = None) -> list[Path | InMemory]:
+def _expand(paths: Source | Iterable[Source]) -> list[Path | InMemory]:
     items = [paths] if isinstance(paths, (str, Path)) or is_in_memory(paths) else list(paths)
-    if name is not None and not (len(items) == 1 and is_in_memory(items[0])):
-        raise ConfigError(f"name={name!r} is for one in-memory input (bytes or a binary file object)")
     out: list[Path | InMemory] = []
     for item in items:
         if is_in_memory(item):
-            out.append(as_source(item, name))
+            out.append(as_source(item))
             continue
         p = Path(item)
         if not p.exists() and glob.has_magic(str(item)):
@@ -220,7 +214,6 @@ def read_observations(
     quarantine: Quarantine | None = None,
     format: str | None = None,
     progress: Callable[[Path, int, int], Any] | None = None,
-    name: str | None = None,
 ) -> pd.DataFrame:
     """Read one or many observation files of any supported format into one canonical table.
 
@@ -228,16 +221,13 @@ def read_observations(
     ----------
     paths : path or iterable of paths
         Files (optionally compressed), Parquet dataset directories, or glob patterns; or
-        in-memory input (:class:`InMemory`, or bytes or a binary file object called ``name``).
+        in-memory input (:class:`InMemory`, whose name stands for a path in ``read_stats``).
     quarantine : Quarantine, optional
         Receives every rejected row of every file.
     format : str, optional
         Force a format (one of :data:`FORMATS`) instead of detecting it per file.
     progress : callable, optional
         Called as ``progress(path, i, n)`` before reading file ``i`` (0-based) of ``n``.
-    name : str, optional
-        What ``paths`` is called when it is one in-memory input: in messages, quarantine rows,
-        ``src_file`` and ``read_stats``.
 
     Returns
     -------
@@ -265,9 +255,9 @@ def read_observations(
     (['sighting', 'ais'], ['sightings', 'csv'])
     """
     if format is not None and format not in READERS:
-        shown = as_source(paths, name) if is_in_memory(paths) else paths
+        shown = as_source(paths) if is_in_memory(paths) else paths
         raise IngestError(str(shown), f"unknown format {format!r}; expected one of {list(FORMATS)}")
-    files = _expand(paths, name)
+    files = _expand(paths)
     if not files:
         raise IngestError("<none>", "no input paths given")
     frames = []

@@ -3,7 +3,6 @@ rows to quarantine."""
 
 from __future__ import annotations
 
-import copy
 import gzip
 import io
 import zipfile
@@ -26,11 +25,12 @@ class InMemory:
     current position), with the ``name`` that stands for it where a path would: in error
     messages, quarantine rows (``file``) and ``src_file``. ``str()`` of it is the name.
 
-    Every reader and :func:`navwatch.io.read_observations` take one (or bytes or a binary file
-    object and ``name=...``). The content is read as it is (no decompression) and its format is
-    judged by content alone. A file object that cannot seek is read whole at once, so the
-    input can be read more than once (format detection, then the reader); a seekable one is
-    read from where it stood each time and never closed.
+    Every reader, :func:`~navwatch.io.detect_format` and :func:`~navwatch.io.read_observations`
+    take one where they take a path (bare bytes or a file object too, named ``<bytes>`` or after
+    the file object). The content is read as it is (no decompression) and its format is judged
+    by content alone. A file object that cannot seek is read whole at once, so that the input can
+    be read more than once (format detection, then the reader); a seekable one is read from where
+    it stood each time and never closed.
 
     Examples
     --------
@@ -104,29 +104,17 @@ def _read_all(fh: IO[bytes], name: object) -> bytes:
 Source = str | Path | bytes | IO[bytes] | InMemory
 
 
-def as_source(path: object, name: str | None = None) -> str | Path | InMemory:
-    """What a reader reads: a path as given, or in-memory input (bytes, a binary file object or an
-    :class:`InMemory`) as an :class:`InMemory` called ``name`` (default: its own name).
-
-    Raises :class:`~navwatch.errors.ConfigError` when ``name`` is given with a path: a file is
-    named by its path.
-    """
-    if isinstance(path, InMemory):
-        if name is None:
-            return path
-        renamed = copy.copy(path)
-        renamed.name = str(name)
-        return renamed
-    if is_in_memory(path):
-        return InMemory(path, name)
-    if name is not None:
-        raise ConfigError(f"name={name!r} is for in-memory input (bytes or a binary file object); {path} is named by its path")
+def as_source(path: Source) -> str | Path | InMemory:
+    """What a reader reads: a path as given, or in-memory input (bytes, a binary file object) as
+    an :class:`InMemory`."""
+    if is_in_memory(path) and not isinstance(path, InMemory):
+        return InMemory(path)
     return path
 
 
-def as_path(path: object, name: str | None = None) -> Path | InMemory:
+def as_path(path: Source) -> Path | InMemory:
     """:func:`as_source`, with a path as a :class:`~pathlib.Path`."""
-    src = as_source(path, name)
+    src = as_source(path)
     return src if isinstance(src, InMemory) else Path(src)
 
 

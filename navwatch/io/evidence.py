@@ -58,9 +58,7 @@ def _columns(
     return {canon: pos[src] for canon, src in found.items()}
 
 
-def read_sightings(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_sightings(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a sightings CSV: ``time,vessel,lat,lon,source,confidence,notes``.
 
     ``time`` is read by :mod:`navwatch.io.times` (ISO 8601 with or without a zone, naive = UTC,
@@ -74,13 +72,10 @@ def read_sightings(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The CSV, optionally compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows with file, line, code and reason.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -102,7 +97,7 @@ def read_sightings(
     >>> q.to_frame()[["line", "code"]].values.tolist()
     [[4, 'no_vessel']]
     """
-    path = as_source(path, name)
+    path = as_source(path)
 
     def select(header: list[str]) -> dict[str, int]:
         return _columns(
@@ -120,9 +115,7 @@ def read_sightings(
     )
 
 
-def read_surveys(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_surveys(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a port-survey CSV: ``time,port,source,coverage,present,notes``; one row per survey.
 
     Output rows have ``kind='survey'``, ``port``, ``coverage`` (``full`` or ``partial``,
@@ -133,13 +126,10 @@ def read_surveys(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The CSV, optionally compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -155,7 +145,7 @@ def read_surveys(
     >>> read_surveys(p)[["port", "coverage", "vessel"]].values.tolist()
     [['Tartus', 'full', 'Yelnya|Kilo x1']]
     """
-    path = as_source(path, name)
+    path = as_source(path)
 
     def select(header: list[str]) -> dict[str, int]:
         return _columns(

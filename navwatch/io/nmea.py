@@ -562,12 +562,10 @@ def parse_lines(
     return frame
 
 
-def read_nmea(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a raw NMEA AIS log (optionally .gz/.zst/.zip) into a canonical observation table.
 
-    ``path`` may also be the log in memory, called ``name`` (:class:`~navwatch.io.InMemory`).
+    ``path`` may also be the log in memory (:class:`~navwatch.io.InMemory`).
 
     See :func:`parse_lines` for the columns and the module docstring for the line formats and
     ``attrs["nmea_stats"]``. A file that cannot be opened raises
@@ -584,7 +582,7 @@ def read_nmea(
     ...
     navwatch.errors.IngestError: /no/such/file.ais: file not found
     """
-    path = as_source(path, name)
+    path = as_source(path)
     file = str(path)
     errors: list[str] = []
     with open_text(path) as fh:

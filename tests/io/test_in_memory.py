@@ -1,5 +1,5 @@
-"""In-memory input (bytes, binary file objects, InMemory): read as the same file would be, with the
-given name in messages, quarantine rows and src_file."""
+"""In-memory input (InMemory: bytes or a binary file object, and a name): read as the same file
+would be, with the name in messages, quarantine rows and src_file."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_bytes_read_like_the_file(files, key):
     assert detect_format(path.read_bytes()) == fmt
     q_file, q_mem = Quarantine(), Quarantine()
     from_file = READERS[fmt](path, quarantine=q_file)
-    from_mem = READERS[fmt](path.read_bytes(), quarantine=q_mem, name=str(path))
+    from_mem = READERS[fmt](InMemory(path.read_bytes(), str(path)), quarantine=q_mem)
     pd.testing.assert_frame_equal(from_mem, from_file)
     assert from_mem.attrs == from_file.attrs
     pd.testing.assert_frame_equal(q_mem.to_frame(), q_file.to_frame())
@@ -83,7 +83,7 @@ def test_bytes_read_like_the_file(files, key):
 
 def test_quarantine_rows_and_src_file_name_the_input():
     q = Quarantine()
-    df = read_observations(BAD_CSV.encode(), quarantine=q, name="https://feed.example/positions")
+    df = read_observations(InMemory(BAD_CSV.encode(), "https://feed.example/positions"), quarantine=q)
     assert df["src_file"].astype(str).unique().tolist() == ["https://feed.example/positions"]
     rows = q.to_frame()
     assert rows["file"].unique().tolist() == ["https://feed.example/positions"]
@@ -94,11 +94,11 @@ def test_quarantine_rows_and_src_file_name_the_input():
 
 def test_errors_name_the_input():
     with pytest.raises(IngestError, match=r"^feed: unrecognised format"):
-        read_observations(b"hello\n", name="feed")
+        read_observations(InMemory(b"hello\n", "feed"))
     with pytest.raises(IngestError, match=r"^feed: not a CSV of positions"):
-        READERS["csv"](b"a,b\n1,2\n", name="feed")
+        READERS["csv"](InMemory(b"a,b\n1,2\n", "feed"))
     with pytest.raises(IngestError, match=r"^<bytes>: "):
-        READERS["csv"](b"a,b\n1,2\n")
+        READERS["csv"](b"a,b\n1,2\n")  # bare bytes
 
 
 def test_file_objects_seekable_and_not():
@@ -107,19 +107,21 @@ def test_file_objects_seekable_and_not():
     with open(NOAA, "rb") as fh:
         fh.read(10)
         fh.seek(0)
-        a = read_observations(fh, name=str(NOAA))  # detection, then the reader: read twice
+        a = read_observations(InMemory(fh, str(NOAA)))  # detection, then the reader: read twice
         assert not fh.closed  # the caller's file is left open
-    b = read_observations(io.BufferedReader(_Pipe(data)), name=str(NOAA))
-    c = read_observations([InMemory(data, str(NOAA))])
-    for df in (a, b, c):
+    with open(NOAA, "rb") as fh:
+        b = read_observations(fh)  # a bare file object is named after its file
+    c = read_observations(InMemory(io.BufferedReader(_Pipe(data)), str(NOAA)))
+    d = read_observations([InMemory(data, str(NOAA))])
+    for df in (a, b, c, d):
         pd.testing.assert_frame_equal(df, whole)
 
 
 def test_in_memory_misuse():
-    with pytest.raises(ConfigError, match="in-memory"):
-        read_observations(NOAA, name="feed")
-    with pytest.raises(ConfigError, match="in-memory"):
-        READERS["noaa"](NOAA, name="feed")
-    with pytest.raises(IngestError, match="binary mode"):
-        READERS["csv"](io.StringIO(BAD_CSV), name="feed")
+    with pytest.raises(ConfigError, match="bytes or a binary file object"):
+        InMemory("time,mmsi,lat,lon\n", "feed")
+    with pytest.raises(IngestError, match="^feed: is a text stream"):
+        READERS["csv"](InMemory(io.StringIO(BAD_CSV), "feed"))
+    with pytest.raises(IngestError, match="text stream"):
+        READERS["csv"](io.StringIO(BAD_CSV))
     assert str(InMemory(b"")) == "<bytes>" and str(InMemory(io.BytesIO(b""), "x")) == "x"

@@ -99,9 +99,7 @@ def _select_by_synonyms(
     return select
 
 
-def read_noaa(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_noaa(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a NOAA MarineCadastre AIS CSV: the legacy layout or the 2024+ ``csv2`` layout.
 
     Columns are found by name in any order (``BaseDateTime`` or ``base_date_time``, ``LAT`` or
@@ -113,14 +111,11 @@ def read_noaa(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The CSV, optionally ``.gz``/``.zst``/``.zip`` compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows (``parse_error``, ``bad_time``, ``no_position``, ``bad_position``,
         ``bad_mmsi``); stations that are not vessels are skipped and counted instead.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -137,7 +132,7 @@ def read_noaa(
     >>> float(df["cog_deg"][0]), bool(pd.isna(df["heading_deg"][0])), int(df["imo"][0])
     (349.0, True, 7702774)
     """
-    path = as_source(path, name)
+    path = as_source(path)
     return _read_csv_with(
         path,
         "noaa",
@@ -174,9 +169,7 @@ DMA_NON_VESSEL = {
 }
 
 
-def read_dma(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_dma(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a Danish Maritime Authority AIS CSV (``# Timestamp,Type of mobile,MMSI,...``).
 
     Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (:mod:`navwatch.io.times`, day-first: a
@@ -189,13 +182,10 @@ def read_dma(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The CSV, optionally compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -213,7 +203,7 @@ def read_dma(
     >>> str(df.loc[0, "time"]), int(df.loc[0, "nav_status"]), df.attrs["stats"]["skipped_non_vessel"]
     ('2024-12-03 10:00:00+00:00', 5, 1)
     """
-    path = as_source(path, name)
+    path = as_source(path)
 
     def select(header: list[str]) -> dict[str, int]:
         norm = [normalise_name(h) for h in header]
@@ -250,9 +240,7 @@ def read_dma(
     )
 
 
-def read_generic_csv(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_generic_csv(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read any CSV with recognisable time, lat, lon and identity columns.
 
     Columns are matched by :func:`recognise_columns` (``time``/``timestamp``/``datetime``/
@@ -265,13 +253,10 @@ def read_generic_csv(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The CSV, optionally compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -292,7 +277,7 @@ def read_generic_csv(
     >>> str(df.loc[0, "time"]), df.loc[0, "name"], int(df.loc[0, "src_line"])
     ('2024-12-03 08:00:00+00:00', 'Yelnya', 2)
     """
-    path = as_source(path, name)
+    path = as_source(path)
     return _read_csv_with(
         path,
         "csv",

@@ -21,9 +21,7 @@ from .parquet import _reproject, _xy
 from .values import _frame
 
 
-def read_geo(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_geo(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read point features from a GeoPackage, GeoJSON or any other file pyogrio (GDAL) reads.
 
     lon/lat come from the point geometry, reprojected to EPSG:4326 when the layer has another
@@ -32,13 +30,10 @@ def read_geo(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The file (``.gz``/``.zst``/``.zip`` compressed is accepted).
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows (missing geometry -> ``no_position``, bad times, ...).
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -62,7 +57,7 @@ def read_geo(
     """
     import pyogrio
 
-    p = as_path(path, name)
+    p = as_path(path)
     if not isinstance(p, InMemory) and not p.exists():
         raise IngestError(p, "file not found")
     local = Quarantine()

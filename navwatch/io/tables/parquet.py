@@ -41,7 +41,6 @@ def read_parquet(
     *,
     quarantine: Quarantine | None = None,
     columns: Sequence[str] | None = None,
-    name: str | None = None,
 ) -> pd.DataFrame:
     """Read a Parquet/GeoParquet file or a (hive-partitioned) directory of Parquet files.
 
@@ -53,15 +52,12 @@ def read_parquet(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         A ``.parquet`` file (optionally compressed) or a directory dataset.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad rows.
     columns : sequence of str, optional
         Canonical columns wanted besides time/lat/lon/kind and identity; default all recognisable.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -77,7 +73,7 @@ def read_parquet(
     >>> read_parquet(p)[["time", "mmsi", "src_line"]].to_dict("records")[0]["src_line"]
     1
     """
-    path = as_source(path, name)
+    path = as_source(path)
     local = Quarantine()
     stats = _new_stats("parquet")
     out: _Assembler | None = None
@@ -98,11 +94,9 @@ def iter_parquet(
     quarantine: Quarantine | None = None,
     columns: Sequence[str] | None = None,
     batch_rows: int = 262_144,
-    name: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Read a Parquet file or dataset as canonical observation tables of at most ``batch_rows``
     rows each, for archives larger than memory. Bad rows go to ``quarantine`` as they are met.
-    ``path`` and ``name`` are as in :func:`read_parquet`.
 
     Examples
     --------
@@ -113,7 +107,7 @@ def iter_parquet(
     >>> [len(b) for b in iter_parquet(p, batch_rows=2)]
     [2, 2, 1]
     """
-    path = as_source(path, name)
+    path = as_source(path)
     stats = _new_stats("parquet")
     for df in _parquet_batches(path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows):
         if "src_file" in df.columns:

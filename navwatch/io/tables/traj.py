@@ -15,9 +15,7 @@ from .finish import _finish, _new_stats, _process
 from .values import _MMSI_CODE, _MMSI_REASON, _frame
 
 
-def read_traj(
-    path: Source, *, quarantine: Quarantine | None = None, name: str | None = None
-) -> pd.DataFrame:
+def read_traj(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a Tracktable ``.traj`` text file (one trajectory per line).
 
     Each line is ``*T*,<uuid>,terrestrial,<n>,0,*P*,terrestrial,2,1,1,0,`` then ``n`` groups of
@@ -27,13 +25,10 @@ def read_traj(
 
     Parameters
     ----------
-    path : str, Path, bytes or binary file object
+    path : str, Path or InMemory
         The file, optionally compressed.
-        Or the content itself, in memory (:class:`~navwatch.io.InMemory`).
     quarantine : Quarantine, optional
         Receives bad lines and points.
-    name : str, optional
-        What in-memory input is called in messages, quarantine rows and ``src_file``.
 
     Returns
     -------
@@ -50,7 +45,7 @@ def read_traj(
     >>> len(df), int(df["mmsi"].iloc[0]), float(df["lat"].iloc[1])
     (2, 367073680, 40.71)
     """
-    p = as_path(path, name)
+    p = as_path(path)
     local = Quarantine()
     stats = _new_stats("traj")
     with open_binary(p) as fh:
