@@ -3,7 +3,9 @@ would be, with the name in messages, quarantine rows and src_file."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -125,3 +127,13 @@ def test_in_memory_misuse():
     with pytest.raises(IngestError, match="text stream"):
         READERS["csv"](io.StringIO(BAD_CSV))
     assert str(InMemory(b"")) == "<bytes>" and str(InMemory(io.BytesIO(b""), "x")) == "x"
+
+
+def test_geojson_without_a_layer_name_in_memory_and_gzipped(tmp_path):
+    # GDAL names such a layer after the in-memory buffer, a new name each time it is opened
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.9, 43.1]}, "properties": {"time": "2024-12-03T08:00:00Z", "mmsi": 273000001}}]}
+    body = json.dumps(fc).encode()
+    (tmp_path / "a.geojson.gz").write_bytes(gzip.compress(body))
+    for src in (InMemory(body, "feed"), tmp_path / "a.geojson.gz"):
+        df = READERS["geo"](src)
+        assert df[["lon", "lat", "mmsi"]].values.tolist() == [[5.9, 43.1, 273000001]]
