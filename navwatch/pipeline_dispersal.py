@@ -10,12 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from .detect import Detection, DetectParams, detect_port_events
 from .dispersal import Dispersal, DispersalParams, fleet_dispersal
 from .io import read_observations
-from .io.writers import write_table
+from .io.writers import fleet_path as fleet_path  # both moved to navwatch.io.writers
+from .io.writers import write_dispersal as write_dispersal
 from .ports import load_ports
 from .quarantine import Quarantine
 from .registry import Registry, load_registry
@@ -87,21 +86,3 @@ def dispersal_files(
         det.states, zones, reg, port=port, vessels=vessels, start=start, end=end, params=params
     )
     return DispersalRun(disp, det, dict(obs.attrs.get("read_stats", {})), reg, zones)
-
-
-def fleet_path(output: str | Path) -> Path:
-    """Where the fleet table goes: ``<stem>.fleet.csv`` next to the per-vessel output."""
-    output = Path(output)
-    return output.with_name(output.stem + ".fleet.csv")
-
-
-def write_dispersal(disp: Dispersal, output: str | Path) -> tuple[Path, Path]:
-    """Write the per-vessel table to ``output`` (.csv, .parquet, .geojson, .gpkg; points from
-    ``lat``/``lon``) and the fleet table to :func:`fleet_path` (CSV). Returns both paths."""
-    table = pd.DataFrame(disp.vessels.drop(columns="geometry"))
-    for c in table.columns:
-        if isinstance(table[c].dtype, pd.CategoricalDtype):
-            table[c] = table[c].astype(object).where(table[c].notna(), None)
-    out = write_table(table, output)
-    fleet = write_table(disp.fleet, fleet_path(output))
-    return out, fleet

@@ -2,7 +2,8 @@
 
 Nothing navwatch reads is dropped silently. A reader that meets a bad row (unparseable line, bad
 NMEA checksum, lat 91 / lon 181 "not available", 0/0, unparseable time, ...) records it here and
-carries on; the run reports counts by ``code`` and can write the rows to a file.
+carries on; the run reports counts by ``code`` and can write the rows to a file
+(:func:`navwatch.io.writers.write_quarantine`).
 
 Columns: ``file``, ``line`` (1-based line, or row for tabular formats), ``code`` (a short stable
 key such as ``bad_checksum``), ``reason`` (human text) and ``raw`` (the offending text, truncated).
@@ -77,15 +78,11 @@ class Quarantine:
         return len(self._rows) + sum(len(f) for f in self._frames)
 
     def write(self, path: str | Path) -> Path:
-        """Write the rejected rows as CSV (or Parquet if the name ends in ``.parquet``)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame = self.to_frame()
-        if path.suffix == ".parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-        return path
+        """Write the rejected rows as CSV (or Parquet if the name ends in ``.parquet``); see
+        :func:`navwatch.io.writers.write_quarantine`."""
+        from .io.writers import write_quarantine  # navwatch.io imports this module
+
+        return write_quarantine(self, path)
 
 
 def _clip(raw: object) -> str:

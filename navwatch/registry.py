@@ -8,6 +8,9 @@ and *Jelnja* all meet (see :func:`name_key`). A key shared by two vessels resolv
 Sightings and surveys may also name a *group*: a class or type token with an optional count
 (``Admiral Gorshkov class x2``, ``frigate x3``, ``2 x oiler``). :func:`resolve_token` returns the
 group's members and whether the count covers all of them.
+
+``vessels.csv`` is read by :func:`navwatch.io.registry.load_registry` (all file access lives in
+:mod:`navwatch.io`); ``navwatch.registry.load_registry`` still names it.
 """
 
 from __future__ import annotations
@@ -15,12 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from .errors import RegistryError
 
 COLUMNS = [
     "vessel_id",
@@ -112,8 +112,8 @@ class TokenMatch:
 class Registry:
     """A loaded vessel registry with lookup indexes.
 
-    Build one with :func:`load_registry`. ``frame`` is the registry table (one row per vessel);
-    ``mmsi``/``imo``/``callsign`` map identifiers to ``vessel_id``.
+    Build one with :func:`~navwatch.io.registry.load_registry`. ``frame`` is the registry table
+    (one row per vessel); ``mmsi``/``imo``/``callsign`` map identifiers to ``vessel_id``.
     """
 
     def __init__(self, frame: pd.DataFrame, *, path: str = "<registry>"):
@@ -128,9 +128,9 @@ class Registry:
         self._group_how: dict[str, str] = {}
         for _, row in self.frame.iterrows():
             vid = row["vessel_id"]
-            for m in _ids(row["mmsi"]):
+            for m in split_ids(row["mmsi"]):
                 self.mmsi[int(m)] = vid
-            for i in _ids(row["imo"]):
+            for i in split_ids(row["imo"]):
                 self.imo[int(re.sub(r"\D", "", i))] = vid
             for c in _split(row["callsign"]):
                 self.callsign[normalise(c).replace(" ", "")] = vid
@@ -198,56 +198,6 @@ class Registry:
                 ids = tuple(sorted(self._groups[form]))
                 return TokenMatch(text, ids, count, self._group_how[form])
         return TokenMatch(text, (), count, "none")
-
-
-def load_registry(path: str | Path | None = None) -> Registry:
-    """Load ``vessels.csv`` (or the copy shipped in the package when ``path`` is None).
-
-    Raises :class:`~navwatch.errors.RegistryError` naming the file, row and problem.
-
-    Examples
-    --------
-    >>> reg = load_registry()
-    >>> reg.lookup_name("Jelnja")
-    'yelnya'
-    """
-    if path is None:
-        path = Path(__file__).resolve().parent / "data" / "vessels.csv"
-    path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise RegistryError(f"{path}: registry file not found") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot parse as CSV: {exc}") from exc
-    frame.columns = [c.strip() for c in frame.columns]
-    if "vessel_id" not in frame.columns or "name" not in frame.columns:
-        raise RegistryError(f"{path}: needs columns vessel_id and name (expected {COLUMNS}); found {list(frame.columns)}")
-    for c in COLUMNS:
-        if c not in frame.columns:
-            frame[c] = ""
-    frame = frame.apply(lambda s: s.str.strip())
-    for i, row in frame.iterrows():
-        line = i + 2
-        if not row["vessel_id"]:
-            raise RegistryError(f"{path}: line {line}: empty vessel_id")
-        for m in _ids(row["mmsi"]):
-            if not re.fullmatch(r"\d{9}", m):
-                raise RegistryError(f"{path}: line {line}: mmsi {m!r} is not 9 digits")
-        for m in _ids(row["imo"]):
-            if not re.fullmatch(r"(IMO)?\s*\d{7}", m, flags=re.IGNORECASE):
-                raise RegistryError(f"{path}: line {line}: imo {m!r} is not 7 digits")
-    dup = frame["vessel_id"][frame["vessel_id"].duplicated()]
-    if len(dup):
-        raise RegistryError(f"{path}: duplicate vessel_id(s) {sorted(set(dup))}")
-    for col in ("mmsi", "imo"):
-        seen: dict[str, str] = {}
-        for vid, cell in zip(frame["vessel_id"], frame[col], strict=True):
-            for m in _ids(cell):
-                if m in seen:
-                    raise RegistryError(f"{path}: {col} {m} is given to both {seen[m]!r} and {vid!r}")
-                seen[m] = vid
-    return Registry(frame[COLUMNS + [c for c in frame.columns if c not in COLUMNS]], path=str(path))
 
 
 #: Identity columns an AIS feed carries besides the MMSI (static messages, NOAA/DMA columns).
@@ -348,7 +298,8 @@ def _split(cell: object) -> list[str]:
     return [p.strip() for p in str(cell).split("|") if p.strip()]
 
 
-def _ids(cell: object) -> list[str]:
+def split_ids(cell: object) -> list[str]:
+    """The ``|``-separated identifiers (MMSIs, IMOs) of a registry cell, blanks dropped."""
     return _split(cell)
 
 
@@ -366,3 +317,12 @@ def _group_forms(text: object) -> list[str]:
     if core.startswith("improved "):
         forms.append(core[len("improved ") :])
     return [f for f in dict.fromkeys(forms) if f]
+
+
+def __getattr__(name: str):
+    # the reader moved to navwatch.io.registry, which imports this module: re-exported lazily
+    if name == "load_registry":
+        from .io.registry import load_registry
+
+        return load_registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

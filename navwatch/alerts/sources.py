@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import socket
-import tempfile
 import threading
 import time
 import urllib.error
@@ -37,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import IngestError
-from ..io import READERS, detect_format, read_observations
+from ..io import READERS, InMemory, detect_format, read_observations
 from ..io._common import base_suffix
 from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
@@ -65,13 +64,10 @@ class Chunk:
     feed_ids: list[int] = field(default_factory=list)
 
 
-def _qframe(q: Quarantine, source: str, *, file: str | None = None, line_offset: int = 0) -> pd.DataFrame:
+def _qframe(q: Quarantine, source: str, *, line_offset: int = 0) -> pd.DataFrame:
     f = q.to_frame()
-    if len(f):
-        if file is not None:
-            f["file"] = file
-        if line_offset:
-            f["line"] = f["line"] + line_offset
+    if len(f) and line_offset:
+        f["line"] = f["line"] + line_offset
     f.insert(0, "source", source)
     return f
 
@@ -267,24 +263,21 @@ def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, st
         obs = _shift_lines(obs, lines_before)
         q = _qframe(local, src.name, line_offset=lines_before)
     else:
-        with tempfile.TemporaryDirectory(prefix="navwatch-") as td:
-            tmp = Path(td) / p.name
-            with open(tmp, "wb") as fh:
-                if offset:
-                    with open(p, "rb") as orig:
-                        fh.write(orig.readline())
-                fh.write(data[:cut])
-            try:
-                obs = READERS[fmt](tmp, quarantine=local)
-            except IngestError as exc:
-                return _quarantine_file(src, p, key, size, mtime, exc.reason)
-            except Exception as exc:
-                return _quarantine_file(src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}")
+        header = b""
+        if offset:  # a chunk from the middle of the file: the header line goes first
+            with open(p, "rb") as orig:
+                header = orig.readline()
+        try:
+            obs = READERS[fmt](InMemory(header + data[:cut], file), quarantine=local)
+        except IngestError as exc:
+            return _quarantine_file(src, p, key, size, mtime, exc.reason)
+        except Exception as exc:
+            return _quarantine_file(src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}")
         shift = lines_before - 1 if offset else 0
         if "src_file" in obs.columns:
             obs["src_file"] = pd.array([file] * len(obs), dtype="string")
         obs = _shift_lines(obs, shift)
-        q = _qframe(local, src.name, file=file, line_offset=shift)
+        q = _qframe(local, src.name, line_offset=shift)
     new_offset = offset + cut
     return Chunk(
         src.name, key, obs=obs, quarantine=q,
@@ -327,14 +320,13 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
         head = body.lstrip()[:1]
         fmt = "json" if "json" in ctype or head in (b"[", b"{") else "csv"
     local = Quarantine()
-    with tempfile.TemporaryDirectory(prefix="navwatch-") as td:
-        try:
-            tmp = _http_body_file(body, fmt, Path(td))
-            obs = read_observations([tmp], quarantine=local)
-        except (IngestError, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, IngestError) else str(exc)
-            log.warning("source %s: %s: quarantined response: %s", src.name, where, reason)
-            return Chunk(src.name, where, quarantine=_qrow(src.name, where, "unreadable_response", reason, body[:300].decode("utf-8", "replace")), input={**base, "status": "quarantined", "sha256": sha, "reason": reason})
+    try:
+        source, body_format = _http_body(body, fmt, where)
+        obs = read_observations(source, quarantine=local, format=body_format)
+    except (IngestError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, IngestError) else str(exc)
+        log.warning("source %s: %s: quarantined response: %s", src.name, where, reason)
+        return Chunk(src.name, where, quarantine=_qrow(src.name, where, "unreadable_response", reason, body[:300].decode("utf-8", "replace")), input={**base, "status": "quarantined", "sha256": sha, "reason": reason})
     hw = None if row is None else row.get("high_water_ns")
     if hw is not None and len(obs):
         t = obs["time"].array.asi8 if hasattr(obs["time"].array, "asi8") else obs["time"].astype("int64").to_numpy()
@@ -344,25 +336,23 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     if "src_file" in obs.columns:
         obs["src_file"] = pd.array([where] * len(obs), dtype="string")
     return Chunk(
-        src.name, where, obs=obs, quarantine=_qframe(local, src.name, file=where),
+        src.name, where, obs=obs, quarantine=_qframe(local, src.name),
         input={**base, "status": "done", "format": fmt, "sha256": sha, "high_water_ns": hw, "size": len(body),
                "rows": int((row or {}).get("rows") or 0) + len(obs), "reason": None},
     )  # fmt: skip
 
 
-def _http_body_file(body: bytes, fmt: str, td: Path) -> Path:
+def _http_body(body: bytes, fmt: str, where: str) -> tuple[InMemory, str | None]:
+    """The response body as in-memory input called ``where``, and its format when the body
+    says (GeoJSON); a JSON list of records becomes CSV text."""
     if fmt == "csv":
-        p = td / "body.csv"
-        p.write_bytes(body)
-        return p
+        return InMemory(body, where), None
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
         raise IngestError("response", f"not valid JSON: {exc}") from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        p = td / "body.geojson"
-        p.write_bytes(body)
-        return p
+        return InMemory(body, where), "geo"
     if isinstance(data, dict):
         for k in ("observations", "positions", "records", "data", "items", "results"):
             if isinstance(data.get(k), list):
@@ -370,9 +360,7 @@ def _http_body_file(body: bytes, fmt: str, td: Path) -> Path:
                 break
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise IngestError("response", "JSON must be a list of records, an object with one (observations/records/data/...), or GeoJSON")
-    p = td / "body.csv"
-    pd.DataFrame(data).to_csv(p, index=False)
-    return p
+    return InMemory(pd.DataFrame(data).to_csv(index=False).encode("utf-8"), where), None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import schema
 from ..errors import IngestError
 from ..quarantine import Quarantine
-from ._common import base_suffix, open_binary
+from ._common import InMemory, Source, as_path, as_source, base_suffix, is_in_memory, open_binary
 from .evidence import read_sightings, read_surveys
 from .tables import (
     normalise_name,
@@ -34,6 +34,7 @@ from .tables import (
 __all__ = [
     "FORMATS",
     "READERS",
+    "InMemory",
     "detect_format",
     "read_dma",
     "read_generic_csv",
@@ -50,7 +51,7 @@ __all__ = [
 _NMEA_RE = re.compile(r"^(?:\S+\s+|\\[^\\]*\\)?[!$][A-Z]{2}VD[MO],", re.MULTILINE)
 
 
-def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read raw NMEA 0183 AIS sentences; see :func:`navwatch.io.nmea.read_nmea`."""
     from .nmea import read_nmea as _read_nmea
 
@@ -65,7 +66,8 @@ def _looks_like_nmea(head: str) -> bool:
     return bool(looks_like_nmea(head))
 
 
-#: Format name -> reader ``reader(path, *, quarantine=None) -> DataFrame``.
+#: Format name -> reader ``reader(path, *, quarantine=None) -> DataFrame``; ``path`` may also be
+#: in-memory input (:class:`InMemory`).
 READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "nmea": read_nmea,
     "noaa": read_noaa,
@@ -82,7 +84,7 @@ FORMATS = tuple(READERS)
 _GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".gpx", ".sqlite"}
 
 
-def detect_format(path: str | Path) -> str:
+def detect_format(path: Source) -> str:
     """The format of a file, judged by its content; the extension only breaks ties.
 
     Parquet files start with ``PAR1`` and a directory is a Parquet dataset. GeoPackage (SQLite),
@@ -95,8 +97,9 @@ def detect_format(path: str | Path) -> str:
 
     Parameters
     ----------
-    path : str or Path
-        A file (optionally ``.gz``/``.zst``/``.zip``) or a directory.
+    path : str, Path or InMemory
+        A file (optionally ``.gz``/``.zst``/``.zip``) or a directory; in-memory input is judged
+        by its content alone.
 
     Returns
     -------
@@ -116,14 +119,14 @@ def detect_format(path: str | Path) -> str:
     >>> detect_format(p)
     'noaa'
     """
-    p = Path(path)
-    if p.is_dir():
+    p = as_path(path)
+    if isinstance(p, Path) and p.is_dir():
         if any(p.rglob("*.parquet")) or any(p.rglob("*.parq")) or any(p.rglob("*.pq")):
             return "parquet"
         raise IngestError(
             p, "directory holds no .parquet files (only Parquet datasets are read as directories)"
         )
-    if not p.exists():
+    if isinstance(p, Path) and not p.exists():
         raise IngestError(p, "file not found")
     with open_binary(p) as fh:
         try:
@@ -187,10 +190,13 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    out: list[Path] = []
+def _expand(paths: Source | Iterable[Source]) -> list[Path | InMemory]:
+    items = [paths] if isinstance(paths, (str, Path)) or is_in_memory(paths) else list(paths)
+    out: list[Path | InMemory] = []
     for item in items:
+        if is_in_memory(item):
+            out.append(as_source(item))
+            continue
         p = Path(item)
         if not p.exists() and glob.has_magic(str(item)):
             hits = sorted(glob.glob(str(item), recursive=True))
@@ -203,7 +209,7 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def read_observations(
-    paths: str | Path | Iterable[str | Path],
+    paths: Source | Iterable[Source],
     *,
     quarantine: Quarantine | None = None,
     format: str | None = None,
@@ -214,7 +220,8 @@ def read_observations(
     Parameters
     ----------
     paths : path or iterable of paths
-        Files (optionally compressed), Parquet dataset directories, or glob patterns.
+        Files (optionally compressed), Parquet dataset directories, or glob patterns; or
+        in-memory input (:class:`InMemory`, whose name stands for a path in ``read_stats``).
     quarantine : Quarantine, optional
         Receives every rejected row of every file.
     format : str, optional
@@ -248,7 +255,8 @@ def read_observations(
     (['sighting', 'ais'], ['sightings', 'csv'])
     """
     if format is not None and format not in READERS:
-        raise IngestError(str(paths), f"unknown format {format!r}; expected one of {list(FORMATS)}")
+        shown = as_source(paths) if is_in_memory(paths) else paths
+        raise IngestError(str(shown), f"unknown format {format!r}; expected one of {list(FORMATS)}")
     files = _expand(paths)
     if not files:
         raise IngestError("<none>", "no input paths given")

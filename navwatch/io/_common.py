@@ -1,4 +1,5 @@
-"""Shared helpers for readers: open compressed files, validate rows, send bad rows to quarantine."""
+"""Shared helpers for readers: open compressed files or in-memory input, validate rows, send bad
+rows to quarantine."""
 
 from __future__ import annotations
 
@@ -13,14 +14,120 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import IngestError
+from ..errors import ConfigError, IngestError
 from ..quarantine import Quarantine
 
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zip")
 
 
-def base_suffix(path: str | Path) -> str:
-    """The format suffix under any compression suffix: ``a.csv.zst`` -> ``.csv``."""
+class InMemory:
+    """Input held in memory rather than in a file: bytes, or a binary file object (read from its
+    current position), with the ``name`` that stands for it where a path would: in error
+    messages, quarantine rows (``file``) and ``src_file``. ``str()`` of it is the name.
+
+    Every reader, :func:`~navwatch.io.detect_format` and :func:`~navwatch.io.read_observations`
+    take one where they take a path (bare bytes or a file object too, named ``<bytes>`` or after
+    the file object). The content is read as it is (no decompression) and its format is judged
+    by content alone. A file object that cannot seek is read whole at once, so that the input can
+    be read more than once (format detection, then the reader); a seekable one is read from where
+    it stood each time and never closed.
+
+    Examples
+    --------
+    >>> src = InMemory(b"time,mmsi,lat,lon\\n", "https://example.org/positions")
+    >>> str(src), src.read()[:8]
+    ('https://example.org/positions', b'time,mms')
+    """
+
+    def __init__(self, data: bytes | bytearray | memoryview | IO[bytes], name: str | None = None):
+        self._start: int | None = None
+        if isinstance(data, bytes | bytearray | memoryview):
+            self.data: bytes | IO[bytes] = bytes(data)
+            default = "<bytes>"
+        elif callable(getattr(data, "read", None)):
+            own = getattr(data, "name", None)
+            default = own if isinstance(own, str) else "<stream>"
+            if isinstance(data, io.TextIOBase):
+                raise IngestError(name or default, "is a text stream: open it in binary mode ('rb') or pass bytes")
+            self.data = data
+            if getattr(data, "seekable", lambda: False)():
+                self._start = data.tell()
+            else:  # read once, so that it can be read again
+                self.data = _read_all(data, name or default)
+        else:
+            raise ConfigError(f"in-memory input must be bytes or a binary file object, not {type(data).__name__}")
+        self.name = str(name) if name is not None else default
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"InMemory({self.name!r})"
+
+    def open(self) -> IO[bytes]:
+        """A binary reader from the start of the input (closing it leaves a caller's file open)."""
+        if isinstance(self.data, bytes):
+            return io.BytesIO(self.data)
+        self.data.seek(self._start)
+        return _Borrowed(self.data)
+
+    def read(self) -> bytes:
+        """The whole input."""
+        with self.open() as fh:
+            return _read_all(fh, self.name)
+
+
+class _Borrowed(io.BufferedIOBase):
+    """A caller's binary file object, read through without being closed."""
+
+    def __init__(self, fh: IO[bytes]):
+        super().__init__()
+        self._fh = fh
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._fh.read(-1 if size is None else size)
+
+    read1 = read
+
+
+def _read_all(fh: IO[bytes], name: object) -> bytes:
+    try:
+        return fh.read()
+    except Exception as exc:  # whatever the caller's stream raises
+        raise IngestError(name, f"cannot read: {type(exc).__name__}: {exc}") from exc
+
+
+#: What a reader reads: a path, or in-memory input (bytes, a binary file object, :class:`InMemory`).
+Source = str | Path | bytes | IO[bytes] | InMemory
+
+
+def as_source(path: Source) -> str | Path | InMemory:
+    """What a reader reads: a path as given, or in-memory input (bytes, a binary file object) as
+    an :class:`InMemory`."""
+    if is_in_memory(path) and not isinstance(path, InMemory):
+        return InMemory(path)
+    return path
+
+
+def as_path(path: Source) -> Path | InMemory:
+    """:func:`as_source`, with a path as a :class:`~pathlib.Path`."""
+    src = as_source(path)
+    return src if isinstance(src, InMemory) else Path(src)
+
+
+def is_in_memory(obj: object) -> bool:
+    """True for in-memory input: bytes, a file object or an :class:`InMemory`."""
+    return isinstance(obj, InMemory | bytes | bytearray | memoryview) or callable(getattr(obj, "read", None))
+
+
+def base_suffix(path: str | Path | InMemory) -> str:
+    """The format suffix under any compression suffix: ``a.csv.zst`` -> ``.csv``; in-memory input
+    has none."""
+    if isinstance(path, InMemory):
+        return ""
     p = Path(path)
     suffixes = [s.lower() for s in p.suffixes]
     while suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
@@ -28,8 +135,11 @@ def base_suffix(path: str | Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def open_binary(path: str | Path) -> IO[bytes]:
-    """Open a file for binary reading, transparently decompressing .gz, .zst and single-member .zip."""
+def open_binary(path: str | Path | InMemory) -> IO[bytes]:
+    """Open a file for binary reading, transparently decompressing .gz, .zst and single-member .zip
+    (or in-memory input, as it is)."""
+    if isinstance(path, InMemory):
+        return path.open()
     p = Path(path)
     if not p.exists():
         raise IngestError(p, "file not found")
@@ -57,7 +167,7 @@ def open_binary(path: str | Path) -> IO[bytes]:
         raise IngestError(p, f"cannot open: {exc}") from exc
 
 
-def open_text(path: str | Path) -> io.TextIOWrapper:
+def open_text(path: str | Path | InMemory) -> io.TextIOWrapper:
     """Open (possibly compressed) text as UTF-8, replacing undecodable bytes rather than failing."""
     return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="replace", newline="")
 

@@ -13,14 +13,13 @@ expansion into per-vessel present/absent rows happens elsewhere.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import IngestError
 from ..quarantine import Quarantine
+from ._common import Source, as_source
 from .tables import (
     _add_problem,
     _Ctx,
@@ -59,7 +58,7 @@ def _columns(
     return {canon: pos[src] for canon, src in found.items()}
 
 
-def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_sightings(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a sightings CSV: ``time,vessel,lat,lon,source,confidence,notes``.
 
     ``time`` is read by :mod:`navwatch.io.times` (ISO 8601 with or without a zone, naive = UTC,
@@ -73,7 +72,7 @@ def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) ->
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path or InMemory
         The CSV, optionally compressed.
     quarantine : Quarantine, optional
         Receives bad rows with file, line, code and reason.
@@ -98,6 +97,7 @@ def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) ->
     >>> q.to_frame()[["line", "code"]].values.tolist()
     [[4, 'no_vessel']]
     """
+    path = as_source(path)
 
     def select(header: list[str]) -> dict[str, int]:
         return _columns(
@@ -115,7 +115,7 @@ def read_sightings(path: str | Path, *, quarantine: Quarantine | None = None) ->
     )
 
 
-def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_surveys(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a port-survey CSV: ``time,port,source,coverage,present,notes``; one row per survey.
 
     Output rows have ``kind='survey'``, ``port``, ``coverage`` (``full`` or ``partial``,
@@ -126,7 +126,7 @@ def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> p
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path or InMemory
         The CSV, optionally compressed.
     quarantine : Quarantine, optional
         Receives bad rows.
@@ -145,6 +145,7 @@ def read_surveys(path: str | Path, *, quarantine: Quarantine | None = None) -> p
     >>> read_surveys(p)[["port", "coverage", "vessel"]].values.tolist()
     [['Tartus', 'full', 'Yelnya|Kilo x1']]
     """
+    path = as_source(path)
 
     def select(header: list[str]) -> dict[str, int]:
         return _columns(

@@ -47,7 +47,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import xor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,7 +56,7 @@ from pyais.messages import AISSentence
 from ..errors import IngestError
 from ..quarantine import Quarantine
 from ..schema import conform
-from ._common import open_text, position_problems, split_valid
+from ._common import Source, as_source, open_text, position_problems, split_valid
 from .mmsi import BAD, NON_VESSEL_CLASSES, bad_mmsi_reason, classify_mmsi, count_nonstandard
 from .times import EPOCH_TEXT as _EPOCH
 from .times import ISO_TEXT as _ISO
@@ -563,8 +562,10 @@ def parse_lines(
     return frame
 
 
-def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read a raw NMEA AIS log (optionally .gz/.zst/.zip) into a canonical observation table.
+
+    ``path`` may also be the log in memory (:class:`~navwatch.io.InMemory`).
 
     See :func:`parse_lines` for the columns and the module docstring for the line formats and
     ``attrs["nmea_stats"]``. A file that cannot be opened raises
@@ -581,6 +582,7 @@ def read_nmea(path: str | Path, *, quarantine: Quarantine | None = None) -> pd.D
     ...
     navwatch.errors.IngestError: /no/such/file.ais: file not found
     """
+    path = as_source(path)
     file = str(path)
     errors: list[str] = []
     with open_text(path) as fh:

@@ -1,13 +1,19 @@
-"""Writers for navwatch tables: CSV, Parquet or GeoJSON, chosen by the output file's extension."""
+"""Writers for navwatch tables: CSV, Parquet or GeoJSON, chosen by the output file's extension;
+the dispersal tables (:func:`write_dispersal`) and the quarantine (:func:`write_quarantine`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from ..errors import NavwatchError
+
+if TYPE_CHECKING:
+    from ..dispersal import Dispersal
+    from ..quarantine import Quarantine
 
 FORMATS = (".csv", ".parquet", ".geojson", ".gpkg")
 
@@ -53,4 +59,34 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     if path.exists():
         path.unlink()
     gdf.to_file(path, driver="GeoJSON" if suffix == ".geojson" else "GPKG")
+    return path
+
+
+def fleet_path(output: str | Path) -> Path:
+    """Where the fleet table goes: ``<stem>.fleet.csv`` next to the per-vessel output."""
+    output = Path(output)
+    return output.with_name(output.stem + ".fleet.csv")
+
+
+def write_dispersal(disp: Dispersal, output: str | Path) -> tuple[Path, Path]:
+    """Write the per-vessel table to ``output`` (.csv, .parquet, .geojson, .gpkg; points from
+    ``lat``/``lon``) and the fleet table to :func:`fleet_path` (CSV). Returns both paths."""
+    table = pd.DataFrame(disp.vessels.drop(columns="geometry"))
+    for c in table.columns:
+        if isinstance(table[c].dtype, pd.CategoricalDtype):
+            table[c] = table[c].astype(object).where(table[c].notna(), None)
+    out = write_table(table, output)
+    fleet = write_table(disp.fleet, fleet_path(output))
+    return out, fleet
+
+
+def write_quarantine(quarantine: Quarantine, path: str | Path) -> Path:
+    """Write the rejected rows as CSV (or Parquet if the name ends in ``.parquet``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = quarantine.to_frame()
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
     return path

@@ -199,3 +199,31 @@ def test_http_source_down_or_bad_keeps_running(tmp_path, http):
     q = w.store.quarantine()
     assert list(q["code"]) == ["unreadable_response"] and "JSON" in q["reason"].iloc[0]
     w.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "geojson"])
+def test_http_body_read_in_memory_and_bad_rows_name_the_url(tmp_path, http, monkeypatch, fmt):
+    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}])
+    recs = _records(273000050)[:6]
+    recs[2] = {**recs[2], "lat": 91.0, "lon": 181.0}  # "not available": quarantined, line 4 of the CSV
+    if fmt == "csv":
+        http.body, http.ctype = pd.DataFrame(recs).to_csv(index=False).encode(), "text/csv"
+    elif fmt == "json":
+        http.body, http.ctype = json.dumps(recs).encode(), "application/json"
+    else:
+        features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                     "properties": {k: r[k] for k in ("time", "mmsi", "sog_kn")}} for r in recs]  # fmt: skip
+        http.body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+        http.ctype = "application/geo+json"
+
+    def no_temp_files(*a, **k):
+        raise AssertionError("the HTTP body must be read in memory")
+
+    for f in ("TemporaryDirectory", "NamedTemporaryFile", "mkdtemp", "mkstemp"):
+        monkeypatch.setattr(f"tempfile.{f}", no_temp_files)
+    assert w.tick().rows == 5
+    q = w.store.quarantine()
+    where = f"http://127.0.0.1:{http.port}/positions?key=***"
+    assert q["file"].tolist() == [where] and q["code"].tolist() == ["no_position"]
+    assert q["line"].tolist() == [3 if fmt == "geojson" else 4]  # GeoJSON: the feature number
+    w.close()

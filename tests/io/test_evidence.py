@@ -168,7 +168,7 @@ def sightings_files(draw):
 def test_property_sightings_rows_conserved(tmp_path_factory, monkeypatch, rows, small_blocks):
     p = tmp_path_factory.mktemp("h") / "s.csv"
     p.write_text("time,vessel,lat,lon,source,confidence,notes\n" + "\n".join(rows) + "\n")
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 64 if small_blocks else 32 << 20)
+    monkeypatch.setattr(tables.csv_engine, "CHUNK_BYTES", 64 if small_blocks else 32 << 20)
     q = Quarantine()
     try:
         df = read_sightings(p, quarantine=q)
@@ -205,7 +205,7 @@ def test_property_sightings_rows_conserved(tmp_path_factory, monkeypatch, rows, 
 def test_property_generic_rows_conserved(tmp_path_factory, monkeypatch, rows, small_blocks):
     p = tmp_path_factory.mktemp("g") / "g.csv"
     p.write_text("timestamp,mmsi,latitude,longitude\n" + "\n".join(rows))
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 50 if small_blocks else 32 << 20)
+    monkeypatch.setattr(tables.csv_engine, "CHUNK_BYTES", 50 if small_blocks else 32 << 20)
     q = Quarantine()
     try:
         df = read_generic_csv(p, quarantine=q)

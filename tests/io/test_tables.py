@@ -289,7 +289,7 @@ def test_noaa_small_blocks_give_same_result(tmp_path, monkeypatch):
     p = _bad_file(tmp_path)
     q1, q2 = Quarantine(), Quarantine()
     whole = read_noaa(p, quarantine=q1)
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(tables.csv_engine, "CHUNK_BYTES", 300)
     blocks = read_noaa(p, quarantine=q2)
     pd.testing.assert_frame_equal(whole, blocks)
     pd.testing.assert_frame_equal(q1.to_frame(), q2.to_frame())

@@ -1,0 +1,360 @@
+"""Parquet / GeoParquet: files and (hive-partitioned) directory datasets, whole or in batches.
+
+A GeoParquet point geometry (WKB or geoarrow ``point``) supplies lon/lat, reprojected to
+EPSG:4326 when its CRS differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ... import schema
+from ...errors import IngestError
+from ...quarantine import Quarantine
+from .._common import COMPRESSED_SUFFIXES, InMemory, Source, as_path, as_source, open_binary
+from .._common import to_float as _float
+from ..times import TimeColumn
+from .columns import _require, recognise_columns
+from .csv_engine import _read
+from .finish import (
+    _const_str,
+    _default_kind,
+    _finish,
+    _kind_checks,
+    _new_stats,
+    _position_mask,
+    _process,
+)
+from .values import _frame
+
+_STRINGISH = ("callsign", "name", "vessel", "ship_type", "source", "port", "coverage", "kind")
+
+
+def read_parquet(
+    path: Source,
+    *,
+    quarantine: Quarantine | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read a Parquet/GeoParquet file or a (hive-partitioned) directory of Parquet files.
+
+    Columns may be canonical (a table navwatch wrote) or recognisable as in
+    :func:`read_generic_csv`. A GeoParquet point geometry (WKB or geoarrow ``point``) supplies
+    lon/lat, reprojected to EPSG:4326 if its CRS differs. Only the needed columns are read; text
+    columns are read dictionary-encoded. ``src_file`` is the data file (for a dataset, the part
+    file) and ``src_line`` the 1-based row within it.
+
+    Parameters
+    ----------
+    path : str, Path or InMemory
+        A ``.parquet`` file (optionally compressed) or a directory dataset.
+    quarantine : Quarantine, optional
+        Receives bad rows.
+    columns : sequence of str, optional
+        Canonical columns wanted besides time/lat/lon/kind and identity; default all recognisable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical observations.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.parquet"
+    >>> pd.DataFrame({"timestamp": pd.to_datetime(["2024-12-03 08:00"]), "lat": [43.1],
+    ...               "lon": [5.9], "mmsi": [273000001]}).to_parquet(p)
+    >>> read_parquet(p)[["time", "mmsi", "src_line"]].to_dict("records")[0]["src_line"]
+    1
+    """
+    path = as_source(path)
+    local = Quarantine()
+    stats = _new_stats("parquet")
+    out: _Assembler | None = None
+    for df in _parquet_batches(path, columns, local, stats, _BATCH_ROWS):
+        # batches go straight into preallocated columns: peak memory stays near the size of
+        # the result instead of arrow table + pandas copy + concatenation
+        if out is None:
+            out = _Assembler(stats["capacity"])
+        out.add(df)
+    stats.pop("capacity", None)
+    frames = [out.frame()] if out is not None else []
+    return _finish(frames, as_path(path), local, quarantine, stats)
+
+
+def iter_parquet(
+    path: Source,
+    *,
+    quarantine: Quarantine | None = None,
+    columns: Sequence[str] | None = None,
+    batch_rows: int = 262_144,
+) -> Iterator[pd.DataFrame]:
+    """Read a Parquet file or dataset as canonical observation tables of at most ``batch_rows``
+    rows each, for archives larger than memory. Bad rows go to ``quarantine`` as they are met.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.parquet"
+    >>> pd.DataFrame({"time": pd.date_range("2024-12-01", periods=5, freq="h", tz="UTC"),
+    ...               "lat": 34.9, "lon": 35.8, "mmsi": 273000001}).to_parquet(p)
+    >>> [len(b) for b in iter_parquet(p, batch_rows=2)]
+    [2, 2, 1]
+    """
+    path = as_source(path)
+    stats = _new_stats("parquet")
+    for df in _parquet_batches(path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows):
+        if "src_file" in df.columns:
+            df["src_file"] = df["src_file"].astype("category")
+        yield schema.conform(df, where=str(path))
+
+
+def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    p = as_path(path)
+    try:
+        if not isinstance(p, InMemory) and p.is_dir():
+            dataset = ds.dataset(
+                p, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"]
+            )
+            fragments = sorted(dataset.get_fragments(), key=lambda f: f.path)
+            if not fragments:
+                raise IngestError(p, "directory holds no Parquet files")
+            sch = dataset.schema
+            meta = pq.read_schema(fragments[0].path).metadata or {}
+            parts: list[tuple[str, Callable[[list[str]], Any]]] = [
+                (
+                    f.path,
+                    lambda cols, f=f: f.to_batches(
+                        columns=cols,
+                        schema=sch,
+                        batch_size=batch_rows,
+                        fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
+                    ),
+                )
+                for f in fragments
+            ]
+            capacity = sum(f.count_rows() for f in fragments)
+        else:
+            if isinstance(p, InMemory) or p.suffix.lower() in COMPRESSED_SUFFIXES:
+                with open_binary(p) as fh:
+                    source: Any = pa.BufferReader(_read(fh, -1, p))
+            elif not p.exists():
+                raise IngestError(p, "file not found")
+            else:
+                source = str(p)
+            pf = pq.ParquetFile(source, pre_buffer=False)  # pre-buffering holds whole row groups
+            sch = pf.schema_arrow
+            meta = sch.metadata or {}
+            parts = [(str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))]
+            capacity = pf.metadata.num_rows
+    except IngestError:
+        raise
+    except (OSError, pa.ArrowException) as exc:
+        raise IngestError(p, f"cannot read as Parquet: {exc}") from exc
+
+    names = list(sch.names)
+    geo_col, geo_info = _geo_column(sch, meta)
+    found = recognise_columns([n for n in names if n != geo_col])
+    if geo_col is not None:
+        found.pop("lat", None)
+        found.pop("lon", None)
+        needed: Sequence[str] = ("time",)
+    else:
+        needed = ("time", "lat", "lon")
+    _require(p, names, found, needed, "Parquet table of positions")
+    if not any(c in found for c in schema.IDENTITY):
+        raise IngestError(
+            p, f"no identity column (mmsi, imo, callsign, name, vessel); columns found: {names}"
+        )
+    if columns is not None:
+        keep = set(schema.REQUIRED) | set(schema.IDENTITY) | set(columns)
+        found = {k: v for k, v in found.items() if k in keep}
+    read_cols = list(dict.fromkeys(list(found.values()) + ([geo_col] if geo_col else [])))
+
+    stats["capacity"] = capacity
+    times = TimeColumn(p, found["time"])
+    for src, read in parts:
+        line0 = 0
+        try:
+            batches = read(read_cols)
+            for batch in batches:
+                table = pa.Table.from_batches([batch])
+                n = table.num_rows
+                stats["records"] += n
+                cols = {canon: table.column(name) for canon, name in found.items()}
+                df = _frame(cols, n, times=times)
+                if geo_col is not None:
+                    df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
+                df["src_line"] = pd.array(np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32")
+                df["src_file"] = _const_str(src, n)
+                line0 += n
+
+                def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
+                    return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
+
+                yield _default_kind(
+                    _process(df, stats, local, src, raw, position=_position_mask, extra_checks=_kind_checks)
+                )
+                del table, cols, df
+        except (OSError, pa.ArrowException) as exc:
+            raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
+    times.finish()
+    pa.default_memory_pool().release_unused()
+
+
+_BATCH_ROWS = 262_144
+
+
+def _tz_array(values: np.ndarray, dtype: pd.DatetimeTZDtype):
+    """A tz-aware datetime array over int64 ``values`` (epoch units of ``dtype``), sharing them."""
+    raw = values.view(f"M8[{dtype.unit}]")
+    try:  # no copy (pandas' own constructor copies 80 MB per 10 M rows)
+        return pd.arrays.DatetimeArray._simple_new(raw, dtype=dtype)
+    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
+        return pd.arrays.DatetimeArray._from_sequence(raw, dtype=dtype)
+
+
+class _Assembler:
+    """Concatenates frames with the same columns into preallocated arrays (numeric and masked
+    columns; others are concatenated at the end)."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.n = 0
+        self.arrays: dict[str, Any] = {}
+        self.parts: dict[str, list] = {}
+        self.dtypes: dict[str, Any] = {}
+
+    def add(self, df: pd.DataFrame) -> None:
+        k = len(df)
+        for c in df.columns:
+            s = df[c]
+            if c not in self.dtypes:
+                self.dtypes[c] = s.dtype
+                if isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub"):
+                    self.arrays[c] = np.empty(self.capacity, dtype="int64" if isinstance(s.dtype, pd.DatetimeTZDtype) else s.dtype)
+                elif isinstance(s.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray | pd.arrays.FloatingArray):
+                    self.arrays[c] = (np.empty(self.capacity, dtype=s.array._data.dtype), np.ones(self.capacity, dtype=bool))
+                else:
+                    self.parts[c] = []
+                if self.n:  # a column missing from earlier frames
+                    self._backfill(c)
+            if c in self.parts:
+                self.parts[c].append(s.reset_index(drop=True))
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                vals[self.n : self.n + k] = s.array._data
+                mask[self.n : self.n + k] = s.array._mask
+            elif isinstance(s.dtype, pd.DatetimeTZDtype):
+                self.arrays[c][self.n : self.n + k] = s.array.asi8
+            else:
+                self.arrays[c][self.n : self.n + k] = s.to_numpy()
+        self.n += k
+
+    def _backfill(self, c: str) -> None:
+        dtype = self.dtypes[c]
+        self.parts.setdefault(c, []) if c in self.parts else None
+        if c in self.parts:
+            self.parts[c].append(pd.Series([pd.NA] * self.n, dtype=dtype if not isinstance(dtype, pd.CategoricalDtype) else "object"))
+        elif isinstance(self.arrays[c], tuple):
+            self.arrays[c][1][: self.n] = True
+        else:
+            self.arrays[c][: self.n] = np.nan if np.dtype(self.arrays[c].dtype).kind == "f" else 0
+
+    def frame(self) -> pd.DataFrame:
+        n = self.n
+        cols: dict[str, Any] = {}
+        for c, dtype in self.dtypes.items():
+            if c in self.parts:
+                parts = self.parts[c]
+                if parts and all(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
+                    cols[c] = pd.Series(pd.api.types.union_categoricals([x.array for x in parts], ignore_order=True)) if len(parts) > 1 else parts[0]
+                else:
+                    cols[c] = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                cols[c] = pd.Series(type(pd.array([], dtype=dtype))(vals[:n], mask[:n]), copy=False)
+            elif isinstance(dtype, pd.DatetimeTZDtype):
+                cols[c] = pd.Series(_tz_array(self.arrays[c][:n], dtype), copy=False)
+            else:
+                cols[c] = pd.Series(self.arrays[c][:n], copy=False)
+        return pd.DataFrame(cols, copy=False)
+
+
+def _geo_column(sch: pa.Schema, meta: dict) -> tuple[str | None, dict]:
+    """The GeoParquet primary geometry column and its metadata, or a binary ``geometry`` column."""
+    raw = meta.get(b"geo") if meta else None
+    if raw:
+        try:
+            geo = json.loads(raw)
+            col = geo.get("primary_column") or next(iter(geo.get("columns", {})), None)
+            if col in sch.names:
+                return col, geo.get("columns", {}).get(col, {})
+        except (ValueError, AttributeError):
+            pass
+    for name in ("geometry", "geom", "wkb_geometry"):
+        if name in sch.names and pa.types.is_binary(sch.field(name).type):
+            return name, {"encoding": "WKB"}
+    return None, {}
+
+
+def _points_from_arrow(src: str, arr: pa.ChunkedArray, info: dict) -> tuple[np.ndarray, np.ndarray]:
+    import shapely
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if pa.types.is_struct(arr.type):  # geoarrow "point": struct<x, y>
+        x = _float(arr.field("x"))
+        y = _float(arr.field("y"))
+        valid = arr.is_valid().to_numpy(zero_copy_only=False)
+        x[~valid] = np.nan
+        y[~valid] = np.nan
+    else:
+        geoms = shapely.from_wkb(
+            np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object), on_invalid="ignore"
+        )
+        x, y = _xy(src, geoms)
+    return _reproject(src, x, y, info.get("crs", "EPSG:4326") if "crs" in info else "EPSG:4326")
+
+
+def _xy(src: object, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import shapely
+
+    types = shapely.get_type_id(geoms)
+    ok = (types == 0) | (types == -1)  # Point, or missing
+    if not ok.all():
+        names = sorted({str(shapely.get_type_id(g)) for g in geoms[~ok][:5]})
+        kinds = sorted({g.geom_type for g in geoms[~ok][:20] if g is not None})
+        raise IngestError(src, f"geometries must be points, found {kinds or names}")
+    empty = shapely.is_empty(geoms) | (types == -1)
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    good = ~empty
+    x[good] = shapely.get_x(geoms[good])
+    y[good] = shapely.get_y(geoms[good])
+    return x, y
+
+
+def _reproject(
+    src: object, x: np.ndarray, y: np.ndarray, crs: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    if crs is None:
+        return x, y
+    from pyproj import CRS, Transformer
+
+    try:
+        c = CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises CRSError (plain Exception subclass)
+        raise IngestError(src, f"unknown CRS {str(crs)[:80]!r}: {exc}") from exc
+    if c.equals(CRS.from_epsg(4326), ignore_axis_order=True) or c.equals(CRS("OGC:CRS84")):
+        return x, y
+    lon, lat = Transformer.from_crs(c, "EPSG:4326", always_xy=True).transform(x, y)
+    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
