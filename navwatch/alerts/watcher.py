@@ -20,6 +20,7 @@ to the buffer in their own short transactions, never wait long.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import threading
@@ -31,6 +32,7 @@ import pandas as pd
 
 from .. import schema
 from ..detect import detect_port_events
+from ..errors import ConfigError, PortsError
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
@@ -70,6 +72,13 @@ class Watcher:
         d = cfg.detect
         self.registry = load_registry(d.registry)
         self.zones = ZoneIndex(load_ports(d.ports, default_radius_km=d.port_radius_km), d.params.exit_margin_km)
+        # rule ports named as analysts write them (aliases, other spellings) -> the zones' names;
+        # an unknown port stops the watcher at start, naming close ones
+        try:
+            ports = tuple(dict.fromkeys(self.zones.port[self.zones.find(p, strict=True)] for p in cfg.alerts.ports))
+        except PortsError as exc:
+            raise ConfigError(f"[alerts].ports: {exc}") from None
+        self.rules = dataclasses.replace(cfg.alerts, ports=ports)
         self.sinks = [make_sink(s) for s in cfg.sinks]
         self.buffer: FeedBuffer | None = None
         self.feeds: list[threading.Thread] = []
@@ -135,7 +144,7 @@ class Watcher:
                 qparts.append(f)
         quarantine = pd.concat(qparts, ignore_index=True) if qparts else None
         detected_at = pd.Timestamp(now, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-        plan = plan_alerts(events, self.cfg.alerts, detected_at) if len(events) else None
+        plan = plan_alerts(events, self.rules, detected_at) if len(events) else None
         feed_ids = [i for c in chunks for i in c.feed_ids]
         alerts = self.store.commit_tick(
             snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from navwatch.alerts.alerting import alert_id, plan_alerts
+from navwatch.alerts.alerting import alert_id, matches, plan_alerts
 from navwatch.alerts.config import AlertRules
 
 
@@ -87,3 +87,26 @@ def test_ids_are_deterministic_functions_of_the_event_history():
     assert a["alert_id"] == b["alert_id"]
     pa, pb = json.loads(a["payload"]), json.loads(b["payload"])
     assert pa == pb and pa["event"]["time_earliest"] == "2024-12-02T06:00:00Z"
+
+
+def test_rule_ports_are_matched_like_every_port_name(tmp_path):
+    """Alert rules name ports as analysts write them: aliases and other spellings resolve to the
+    zone's name (navwatch.ports.find_port); an unknown port stops the watcher at start."""
+    from navwatch.alerts import Watcher, parse_config
+    from navwatch.errors import ConfigError
+
+    (tmp_path / "in").mkdir()
+
+    def watcher(ports):
+        cfg = parse_config(
+            {"state": {"url": f"sqlite:///{tmp_path / 's.db'}"}, "alerts": {"ports": ports},
+             "sources": [{"type": "directory", "path": "in"}], "sinks": [{"type": "jsonl", "path": "a.jsonl"}]},
+            base=tmp_path,
+        )  # fmt: skip
+        return Watcher(cfg)
+
+    w = watcher(["TARTOUS", "Tartus/anchorage"])
+    assert w.rules.ports == ("Tartus",)
+    assert matches({"event": "departure", "confidence": 0.9, "port": "Tartus"}, w.rules)
+    with pytest.raises(ConfigError, match="close names: Tartus"):
+        watcher(["Tartsu"])
