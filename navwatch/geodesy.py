@@ -205,8 +205,23 @@ class LocalFrame:
         return shapely.transform(geom, lambda c: np.column_stack(self.xy(c[:, 0], c[:, 1])))
 
     def to_lonlat(self, geom: Any) -> Any:
-        """A shapely geometry of this frame (km) in lon/lat."""
-        return shapely.transform(geom, lambda c: np.column_stack(self.lonlat(c[:, 0], c[:, 1])))
+        """A shapely geometry of this frame (km) in lon/lat, split at the antimeridian when it
+        straddles it (the parts beyond +-180 deg are shifted by 360 deg)."""
+
+        def inv(c: np.ndarray) -> np.ndarray:
+            lon, lat = self.lonlat(c[:, 0], c[:, 1])
+            return np.column_stack([self.lon0 + (lon - self.lon0 + 180.0) % 360.0 - 180.0, lat])
+
+        out = shapely.transform(geom, inv)
+        x0, _, x1, _ = shapely.bounds(out)
+        if x0 >= -180.0 and x1 <= 180.0:
+            return out
+        parts = [
+            shapely.transform(shapely.intersection(out, shapely.box(w, -90.0, w + 360.0, 90.0)), lambda c, s=w: c - [s + 180.0, 0.0])
+            for w in (-540.0, -180.0, 180.0)
+        ]
+        polys = [g for p in parts if not p.is_empty for g in shapely.get_parts(p)]
+        return shapely.union_all(polys) if polys else out
 
     def __repr__(self) -> str:
         return f"LocalFrame(lon0={self.lon0!r}, lat0={self.lat0!r})"
@@ -247,7 +262,7 @@ def buffer_km(geom: Any, km: float, *, quad_segs: int = 16, centre: tuple[float,
         raise TypeError(f"buffer_km needs a shapely geometry, got {type(geom).__name__}")
     km = float(km)
     if not math.isfinite(km):
-        raise ValueError(f"km must be finite, got {km!r}")
+        raise ValueError(f"buffer_km: km must be finite, got {km!r}")
     if geom.is_empty:
         return geom
     if centre is None:
