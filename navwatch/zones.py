@@ -269,6 +269,10 @@ class ZoneIndex:
         if z not in self._local:
             frame = local_frame(self.rep_lon[z], self.rep_lat[z])
             geom = frame.to_local(self.entry[z])
+            x0, _, x1, _ = shapely.bounds(self.entry[z])
+            if x1 - x0 > 180:  # split at the antimeridian: its halves meet in the frame, and
+                # the seam is no boundary (snapped to 1 mm so the halves merge)
+                geom = shapely.union_all(shapely.get_parts(geom), grid_size=1e-6)
             self._local[z] = (frame, geom, shapely.boundary(geom))
         return self._local[z]
 

@@ -119,3 +119,19 @@ def test_buffer_errors():
     with pytest.raises(ValueError):
         buffer_km(shapely.Point(1, 2), float("nan"))
     assert buffer_km(shapely.Point(), 1.0).is_empty
+
+
+def test_zone_split_at_the_antimeridian_has_no_seam_boundary():
+    import geopandas as gpd
+
+    from navwatch.zones import ZoneIndex
+
+    west, east = shapely.box(179.9, -40.2, 180.0, -39.8), shapely.box(-180.0, -40.2, -179.9, -39.8)
+    zones = gpd.GeoDataFrame({"port": ["Seam"]}, geometry=[shapely.MultiPolygon([west, east])], crs=4326)
+    zi = ZoneIndex(zones, exit_margin_km=1.0)
+    # a point next to the seam is ~8.5 km from the zone's real (east or west) edge, not 0
+    want = GEOD.inv(179.999, -40.0, 179.9, -40.0)[2] / 1000
+    assert zi.boundary_distance_km(0, 179.999, -40.0) == pytest.approx(want, rel=1e-3)
+    # the exit polygon covers both sides of the seam and nothing far away
+    assert zi.in_exit(0, np.array([179.895, -179.895, 179.999, 0.0]), np.array([-40.0, -40.0, -40.0, -40.0])).tolist() == [
+        True, True, True, False]
