@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .dispersal import distance_km
 from .errors import ConfigError, SchemaError
+from .geodesy import KM_PER_NM, NS_PER_H, distance_km
 
 __all__ = [
     "DARK_COLUMNS",
@@ -83,8 +83,6 @@ TIMELINE_COLUMNS = [
     "detail",
 ]
 
-_NS_PER_H = 3_600_000_000_000
-_KM_PER_NM = 1.852
 _EVENTS = ("departure", "arrival")
 _BY = ("time", "time_earliest", "time_latest")
 
@@ -307,11 +305,11 @@ def dark_periods(
     idx, t, codes = idx[order], t[order], codes[order]
     same = codes[1:] == codes[:-1]
     gap_ns = t[1:] - t[:-1]
-    pick = np.flatnonzero(same & (gap_ns > 0) & (gap_ns >= min_gap_h * _NS_PER_H))
+    pick = np.flatnonzero(same & (gap_ns > 0) & (gap_ns >= min_gap_h * NS_PER_H))
     a, b = idx[pick], idx[pick + 1]
-    gap_h = gap_ns[pick] / _NS_PER_H
+    gap_h = gap_ns[pick] / NS_PER_H
     dist = distance_km(lat_all[a], lon_all[a], lat_all[b], lon_all[b])
-    outage = _outage_ns(np.sort(t), t[pick], t[pick + 1], outage_min_h * _NS_PER_H)
+    outage = _outage_ns(np.sort(t), t[pick], t[pick + 1], outage_min_h * NS_PER_H)
 
     def carry(col: str, rows: np.ndarray, text: bool = True) -> pd.Series:
         if col not in st.columns:
@@ -323,7 +321,7 @@ def dark_periods(
         return _text(s) if text else pd.Series(pd.array(s, dtype="Int64"))
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = dist / _KM_PER_NM / gap_h
+        speed = dist / KM_PER_NM / gap_h
     out = pd.DataFrame(
         {
             "vessel_id": carry("vessel_id", a),
@@ -342,7 +340,7 @@ def dark_periods(
             "port_start": carry("port", a),
             "state_end": carry("state", b),
             "port_end": carry("port", b),
-            "outage_h": outage / _NS_PER_H,
+            "outage_h": outage / NS_PER_H,
         }
     )
     return out[DARK_COLUMNS]

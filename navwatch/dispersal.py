@@ -67,7 +67,7 @@ Distances
 ``distance_home_km`` is the haversine distance from the vessel's position to the *home point*:
 the representative point (:func:`shapely.point_on_surface`) of the innermost tier of its home
 port. The sphere's radius is WGS84's radius of curvature along the line at the mean latitude
-(:func:`distance_km`), which keeps it within 0.04 % of the ellipsoidal geodesic
+(:func:`navwatch.geodesy.distance_km`), which keeps it within 0.04 % of the ellipsoidal geodesic
 (``pyproj.Geod``) up to 3000 km; a vessel with no home port (or one not among the zones) has
 no distance. ``spread_km`` is the largest distance of a located vessel from the fleet's centroid
 (the normalised mean of the vessels' unit vectors), 0 for a single located vessel.
@@ -101,6 +101,8 @@ import shapely
 
 from . import schema
 from .errors import ConfigError, NotFoundError, SchemaError
+from .geodesy import NS_PER_H as _NS_PER_H
+from .geodesy import distance_km
 from .ports import normalise_name
 from .zones import ZoneIndex
 
@@ -162,9 +164,6 @@ FLEET_COLUMNS = [
 MAX_OUTPUT_ROWS = 10_000_000
 
 _REQUIRED = ("vessel_id", "time", "lat", "lon", "kind", "state", "port", "tier")
-_NS_PER_H = 3_600_000_000_000
-_WGS84_A_KM = 6378.137
-_WGS84_E2 = 6.69437999014e-3
 
 # port state codes of the states table
 _S_IN, _S_OUT, _S_UNKNOWN = 0, 1, 2
@@ -356,39 +355,6 @@ class _FleetPorts:
 
 # ----------------------------------------------------------------------------------------------
 # geometry helpers
-
-
-def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Haversine distance (km) on a sphere of WGS84's radius of curvature along the line.
-
-    The radius is Euler's ``M N / (N cos^2 a + M sin^2 a)`` at the mean latitude, for the line's
-    azimuth ``a`` there, so the result is within 0.04 % of the ellipsoidal geodesic
-    (``pyproj.Geod.inv``) for distances up to 3000 km at any latitude (a fixed 6371 km sphere is
-    off by up to 0.56 %). Vectorised; NaN in, NaN out.
-
-    Examples
-    --------
-    >>> from pyproj import Geod
-    >>> d = float(distance_km(34.9025, 35.867, 34.94658, 35.778))
-    >>> g = Geod(ellps="WGS84").inv(35.867, 34.9025, 35.778, 34.94658)[2] / 1000
-    >>> round(d, 3), round(g, 3)
-    (9.489, 9.489)
-    """
-    lat1, lon1, lat2, lon2 = (
-        np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2)
-    )
-    phim = (lat1 + lat2) / 2
-    w = 1 - _WGS84_E2 * np.sin(phim) ** 2
-    m = _WGS84_A_KM * (1 - _WGS84_E2) / w**1.5  # meridional radius of curvature
-    nr = _WGS84_A_KM / np.sqrt(w)  # prime-vertical radius of curvature
-    dphi = lat2 - lat1
-    dlam = (lon2 - lon1 + np.pi) % (2 * np.pi) - np.pi
-    east = dlam * np.cos(phim)
-    h = dphi**2 + east**2
-    cos2 = np.where(h > 0, dphi**2 / np.where(h > 0, h, 1.0), 1.0)
-    radius = m * nr / (nr * cos2 + m * (1 - cos2))
-    a = np.sin(dphi / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlam / 2) ** 2
-    return 2 * radius * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _unit(lat, lon) -> np.ndarray:

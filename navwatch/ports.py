@@ -78,9 +78,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS
 
+from . import geodesy
 from .errors import PortsError
+from .geodesy import WGS84 as _GEOD
+from .geodesy import local_frame, meridional_radius_km, prime_vertical_radius_km
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
@@ -145,10 +148,6 @@ CIRCLE_VERTICES = 64
 #: Above this radius, or poleward of :data:`_LOCAL_MAX_LAT`, :func:`circles` uses pyproj.Geod.
 _LOCAL_MAX_RADIUS_KM = 50.0
 _LOCAL_MAX_LAT = 80.0
-
-_WGS84_A_KM = 6378.137
-_WGS84_E2 = 6.69437999014e-3
-_GEOD = Geod(ellps="WGS84")
 
 _VECTOR_SUFFIXES = {
     ".geojson",
@@ -242,16 +241,6 @@ def _check_point(lon: float, lat: float, radius_km: float) -> None:
         raise PortsError(f"radius_km must be a positive number, got {radius_km!r}")
 
 
-@functools.lru_cache(maxsize=256)
-def _aeqd(lon: float, lat: float) -> tuple[Transformer, Transformer]:
-    """(to_local, to_lonlat) transformers of an AEQD projection centred on (lon, lat), metres."""
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +datum=WGS84 +units=m +no_defs")
-    return (
-        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-    )
-
-
 def circle(lon: float, lat: float, radius_km: float, n: int = CIRCLE_VERTICES) -> shapely.Polygon:
     """A circle of ``radius_km`` around (lon, lat), as an ``n``-vertex lon/lat polygon.
 
@@ -269,8 +258,7 @@ def circle(lon: float, lat: float, radius_km: float, n: int = CIRCLE_VERTICES) -
     if n < 3:
         raise PortsError(f"a circle needs n >= 3 vertices, got {n}")
     t = np.linspace(0.0, 2.0 * np.pi, int(n), endpoint=False)
-    x, y = radius_km * 1000.0 * np.cos(t), radius_km * 1000.0 * np.sin(t)
-    lons, lats = _aeqd(lon, lat)[1].transform(x, y)
+    lons, lats = local_frame(lon, lat).lonlat(radius_km * np.cos(t), radius_km * np.sin(t))
     return shapely.Polygon(np.column_stack([lons, lats]))
 
 
@@ -302,19 +290,12 @@ def circles(
     east = r[:, None] * np.cos(t)[None, :]
     north = r[:, None] * np.sin(t)[None, :]
     phi0 = np.radians(lat)[:, None]
-
-    def meridional(phi: np.ndarray) -> np.ndarray:
-        return _WGS84_A_KM * (1 - _WGS84_E2) / (1 - _WGS84_E2 * np.sin(phi) ** 2) ** 1.5
-
-    def prime_vertical(phi: np.ndarray) -> np.ndarray:
-        return _WGS84_A_KM / np.sqrt(1 - _WGS84_E2 * np.sin(phi) ** 2)
-
-    dphi = north / meridional(phi0)
+    dphi = north / meridional_radius_km(phi0)
     for _ in range(2):  # fixed point: evaluate the scale at the mid-latitude of the offset
-        dphi = north / meridional(phi0 + dphi / 2)
+        dphi = north / meridional_radius_km(phi0 + dphi / 2)
     phim = phi0 + dphi / 2
     lats = np.degrees(phi0 + dphi)
-    lons = lon[:, None] + np.degrees(east / (prime_vertical(phim) * np.cos(phim)))
+    lons = lon[:, None] + np.degrees(east / (prime_vertical_radius_km(phim) * np.cos(phim)))
 
     exact = (r > _LOCAL_MAX_RADIUS_KM) | (np.abs(lat) > _LOCAL_MAX_LAT)
     if exact.any():
@@ -337,9 +318,14 @@ def circles(
 def buffer_km(geom: Any, km: float, *, quad_segs: int = 16) -> Any:
     """Buffer a lon/lat geometry by ``km`` kilometres (negative shrinks it).
 
-    The geometry is projected to an azimuthal-equidistant projection centred on its centroid,
-    buffered in metres and projected back, so distances are geodesic to well under 0.1 % for
-    geometries up to a few hundred km across. A negative buffer may return an empty geometry.
+    :func:`navwatch.geodesy.buffer_km`: the geometry is buffered in an azimuthal-equidistant
+    frame centred on its centroid, so distances are geodesic to well under 0.1 % for geometries
+    up to a few hundred km across. A negative buffer may return an empty geometry.
+
+    Raises
+    ------
+    PortsError
+        ``geom`` is not a shapely geometry, or ``km`` is not finite.
 
     Examples
     --------
@@ -348,24 +334,10 @@ def buffer_km(geom: Any, km: float, *, quad_segs: int = 16) -> Any:
     >>> outer.contains(harbour), buffer_km(harbour, -1.0).within(harbour)
     (True, True)
     """
-    if not isinstance(geom, shapely.Geometry):
-        raise PortsError(f"buffer_km needs a shapely geometry, got {type(geom).__name__}")
-    km = float(km)
-    if not math.isfinite(km):
-        raise PortsError(f"buffer_km: km must be finite, got {km!r}")
-    if geom.is_empty:
-        return geom
-    c = geom.centroid
-    to_local, to_lonlat = _aeqd(round(c.x, 6), round(c.y, 6))
-
-    def fwd(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(to_local.transform(xy[:, 0], xy[:, 1]))
-
-    def inv(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
-
-    local = shapely.transform(geom, fwd)
-    return shapely.transform(local.buffer(km * 1000.0, quad_segs=quad_segs), inv)
+    try:
+        return geodesy.buffer_km(geom, km, quad_segs=quad_segs)
+    except (TypeError, ValueError) as exc:
+        raise PortsError(str(exc)) from exc
 
 
 def _polygonal(geom: Any) -> Any:

@@ -112,14 +112,15 @@ import shapely
 
 from . import schema
 from .errors import ConfigError
+from .geodesy import EARTH_RADIUS_KM, M_PER_S_PER_KN, NS_PER_S, S_PER_H
 from .registry import COLUMNS as REGISTRY_COLUMNS
 from .registry import Registry, name_key
 
 __all__ = ["CATEGORIES", "CONFIDENCE_WORDS", "DECOYS", "MATCH_TOLERANCE_S", "Scenario", "score", "simulate"]
 
-KN = 1852.0 / 3600.0  # metres per second in one knot
-NS = 1_000_000_000
-H = 3600.0
+KN = M_PER_S_PER_KN  # metres per second in one knot
+NS = NS_PER_S
+H = float(S_PER_H)
 _NV = 128  # vertices per zone polygon
 _STEP = 2 * math.pi / _NV
 
@@ -307,13 +308,15 @@ class Scenario:
 class _Frame:
     """A local azimuthal-equidistant frame (metres) centred on a region.
 
-    Spherical (R = 6371.0088 km, the mean Earth radius): every point's local distance from the
-    centre is its great-circle distance, and local distances between nearby points agree with
-    haversine distances to within 0.3 % over the 600 km of a region. Zone polygons and fixes go
+    Spherical (R = :data:`navwatch.geodesy.EARTH_RADIUS_KM`, the mean Earth radius): the
+    simulated world is this sphere. Every point's local distance from the centre is its
+    great-circle distance, and local distances between nearby points agree with spherical
+    haversine distances to within 0.3 % over the 600 km of a region (with the detector's
+    ellipsoidal :func:`navwatch.geodesy.distance_km`, to within about 0.5 %). Zone polygons and fixes go
     through the same mapping, so membership is exact whatever the projection's distortion.
     """
 
-    R = 6371008.8
+    R = EARTH_RADIUS_KM * 1000.0  # metres
 
     def __init__(self, lat0: float, lon0: float):
         self.lat0, self.lon0 = lat0, lon0

@@ -45,17 +45,12 @@ import pandas as pd
 import shapely
 
 from .errors import PortsError
+from .geodesy import EARTH_RADIUS_KM as EARTH_RADIUS_KM  # compatibility re-export
+from .geodesy import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, distance_km, local_frame
 from .ports import find_port, load_ports, port_keys, tier_ranks
 
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEG_LAT = 110.574
-
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km between arrays of points (degrees)."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+#: Compatibility name of :func:`navwatch.geodesy.distance_km` (distances live in navwatch.geodesy).
+haversine_km = distance_km
 
 
 class ZoneIndex:
@@ -98,10 +93,10 @@ class ZoneIndex:
         self._exit: dict[int, object] = {}
         b = shapely.bounds(self.entry).reshape(-1, 4)
         pad_lat = exit_margin_km / KM_PER_DEG_LAT * 1.01
-        pad_lon = exit_margin_km / (111.320 * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
+        pad_lon = exit_margin_km / (KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
         self.exit_bounds = np.column_stack([b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat])
         # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
-        self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * 111.320 * lat_scale
+        self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * KM_PER_DEG_LON_EQUATOR * lat_scale
         # One port = one key of navwatch.ports.port_keys; its tiers nest by rank (0 innermost).
         keys = port_keys(self.zones)
         self.port_code = np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int32)
@@ -254,19 +249,15 @@ class ZoneIndex:
         return inside, near
 
     def exit_polygon(self, z: int):
-        """Zone ``z`` buffered by the exit margin, in a local equirectangular projection centred
-        on the zone (distortion well under 0.5 % over the few km of a port and its margin)."""
+        """Zone ``z`` buffered by the exit margin, in the zone's local frame
+        (:class:`navwatch.geodesy.LocalFrame`, AEQD centred on its representative point, as
+        :func:`navwatch.geodesy.buffer_km`): the margin is geodesic to well under 0.1 %."""
         if z not in self._exit:
             if self.exit_margin_km <= 0:
                 self._exit[z] = self.entry[z]
             else:
-                fwd, geom, _ = self._projected(z)
-                lon0, lat0 = self.rep_lon[z], self.rep_lat[z]
-                kx = 111.320 * np.cos(np.radians(lat0))
-                grown = shapely.buffer(geom, self.exit_margin_km, quad_segs=16)
-                self._exit[z] = shapely.transform(
-                    grown, lambda c: np.column_stack([c[:, 0] / kx + lon0, c[:, 1] / KM_PER_DEG_LAT + lat0])
-                )
+                frame, geom, _ = self._projected(z)
+                self._exit[z] = frame.to_lonlat(shapely.buffer(geom, self.exit_margin_km, quad_segs=16))
         return self._exit[z]
 
     def in_exit(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -274,23 +265,23 @@ class ZoneIndex:
         return shapely.contains_xy(self.exit_polygon(z), lon, lat)
 
     def _projected(self, z: int):
+        """(frame, entry polygon in the frame, its boundary) of zone ``z``'s local frame."""
         if z not in self._local:
-            lon0, lat0 = self.rep_lon[z], self.rep_lat[z]
-            kx = 111.320 * np.cos(np.radians(lat0))
-
-            def fwd(x, y):
-                return (np.asarray(x) - lon0) * kx, (np.asarray(y) - lat0) * KM_PER_DEG_LAT
-
-            geom = shapely.transform(self.entry[z], lambda c: np.column_stack(fwd(c[:, 0], c[:, 1])))
-            self._local[z] = (fwd, geom, shapely.boundary(geom))
+            frame = local_frame(self.rep_lon[z], self.rep_lat[z])
+            geom = frame.to_local(self.entry[z])
+            x0, _, x1, _ = shapely.bounds(self.entry[z])
+            if x1 - x0 > 180:  # split at the antimeridian: its halves meet in the frame, and
+                # the seam is no boundary (snapped to 1 mm so the halves merge)
+                geom = shapely.union_all(shapely.get_parts(geom), grid_size=1e-6)
+            self._local[z] = (frame, geom, shapely.boundary(geom))
         return self._local[z]
 
     def boundary_distances_km(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Distances (km) from points to zone ``z``'s boundary (local equirectangular projection)."""
-        fwd, _, boundary = self._projected(z)
-        x, y = fwd(lon, lat)
+        """Distances (km) from points to zone ``z``'s boundary (in the zone's local frame)."""
+        frame, _, boundary = self._projected(z)
+        x, y = frame.xy(lon, lat)
         return shapely.distance(boundary, shapely.points(np.asarray(x, float), np.asarray(y, float)))
 
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
-        """Distance (km) from a point to zone ``z``'s boundary (local equirectangular projection)."""
+        """Distance (km) from a point to zone ``z``'s boundary (in the zone's local frame)."""
         return float(self.boundary_distances_km(z, np.array([lon]), np.array([lat]))[0])

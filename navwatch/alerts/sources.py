@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import IngestError
+from ..geodesy import NS_PER_S
 from ..io import READERS, InMemory, detect_format, read_observations
 from ..io._common import base_suffix
 from ..io.nmea import parse_lines
@@ -173,7 +174,7 @@ def _file_chunk(src: DirectorySource, p: Path, key: str, row: dict[str, Any] | N
     st = p.stat()
     size, mtime = st.st_size, st.st_mtime_ns
     seen = dict(source=src.name, key=key, seen_size=size, seen_mtime_ns=mtime)
-    settled = now_s - mtime / 1e9 >= src.settle_s
+    settled = now_s - mtime / NS_PER_S >= src.settle_s
     unchanged = row is not None and row["seen_size"] == size and row["seen_mtime_ns"] == mtime
     stable = settled or unchanged  # whole-file formats: complete once either holds
     if row is not None and row["size"] == size and row["mtime_ns"] == mtime and row["status"] in ("done", "quarantined", "partial"):

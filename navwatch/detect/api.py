@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..geodesy import NS_PER_H, S_PER_H
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, resolve_ids
 from ..zones import ZoneIndex
@@ -851,7 +852,7 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     for j, r in enumerate(res.events):
         before, after = int(pos_before[j]), int(pos_after[j])
         t0, t1 = int(a.t[before]) - r.slack0_ns, int(a.t[after]) + r.slack1_ns
-        window_h = (t1 - t0) / engine.NS_PER_H
+        window_h = (t1 - t0) / NS_PER_H
         base = round(float(a.rel[before] * a.rel[after] * _window_factor(window_h)), 3)
         conf = round(base * CONFLICT_FACTOR, 3) if r.conflict else base
         vid = ev.vessel_ids[r.v]
@@ -960,9 +961,9 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
             "arrival_latest": at(np.where(vis.arr_before >= 0, vis.first, -1)),
             "departure_earliest": at(np.where(vis.dep_after >= 0, vis.last, -1)),
             "departure_latest": at(vis.dep_after) + pd.to_timedelta(dep_slack),
-            "duration_h": np.round((t[vis.last] - t_first) / engine.NS_PER_H, 4),
-            "stopped_h": np.round(vis.stopped_s / 3600, 4),
-            "gap_h": np.round(vis.gap_s / 3600, 4),
+            "duration_h": np.round((t[vis.last] - t_first) / NS_PER_H, 4),
+            "stopped_h": np.round(vis.stopped_s / S_PER_H, 4),
+            "gap_h": np.round(vis.gap_s / S_PER_H, 4),
             "non_ais": vis.non_ais,
             "level": level,
             "call": level >= params.min_visit_level,

@@ -23,20 +23,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..zones import KM_PER_DEG_LAT, ZoneIndex, haversine_km
+from ..geodesy import (
+    KM_PER_DEG_LAT,
+    KM_PER_DEG_LON_EQUATOR,
+    KM_PER_NM,
+    NS_PER_H,
+    NS_PER_MIN,
+    NS_PER_S,
+    distance_km,
+)
+from ..zones import ZoneIndex
 from .machine import EMITS, Event, Evidence, ZoneState, step, visit_level
 from .params import DetectParams
 
-KM_PER_NM = 1.852
 UNDET = -3  # no decision from this row alone
 UNKNOWN = -2
 OUT = -1
 
 KIND_AIS, KIND_SIGHTING, KIND_SURVEY = 0, 1, 2
 ROW_OK, ROW_DUP, ROW_JUMP, ROW_PENDING = 0, 1, 2, 3
-
-NS_PER_S = 1_000_000_000
-NS_PER_H = 3600 * NS_PER_S
 
 
 @dataclass
@@ -241,7 +246,7 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
         close_t = same & (dt <= p.dup_window_s * NS_PER_S)
         if close_t.any():
             i = np.flatnonzero(close_t)
-            d_m = haversine_km(a.lat[i], a.lon[i], a.lat[i + 1], a.lon[i + 1]) * 1000
+            d_m = distance_km(a.lat[i], a.lon[i], a.lat[i + 1], a.lon[i + 1]) * 1000
             dup = i[d_m <= p.dup_distance_m] + 1
             status[dup] = ROW_DUP
 
@@ -251,15 +256,15 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
         pv = a.v[pi]
         samev = pv[1:] == pv[:-1]
         plat, plon, pt = a.lat[pi], a.lon[pi], a.t[pi]
-        # cheap upper bound of the distance first (no trigonometry): most pairs are close
+        # cheap per-axis estimate of the distance first (no trigonometry): most pairs are close
         dlat = np.abs(plat[1:] - plat[:-1])
         dlon = np.abs(plon[1:] - plon[:-1])
-        far = samev & ((dlat * KM_PER_DEG_LAT > p.jump_min_km) | (np.minimum(dlon, 360 - dlon) * 111.32 > p.jump_min_km))
+        far = samev & ((dlat * KM_PER_DEG_LAT > p.jump_min_km) | (np.minimum(dlon, 360 - dlon) * KM_PER_DEG_LON_EQUATOR > p.jump_min_km))
         bad = np.zeros(len(samev), bool)  # bad[k]: the pair (k, k+1) implies an impossible speed
         spd = np.full(len(samev), np.nan)
         kk = np.flatnonzero(far)
         if len(kk):
-            d = haversine_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
+            d = distance_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
             dt_h = (pt[kk + 1] - pt[kk]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
                 s_k = np.where(dt_h > 0, d / KM_PER_NM / dt_h, np.inf)
@@ -275,7 +280,7 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
         jump = bad_in & bad_out
         if jump.any():
             k = np.flatnonzero(jump)
-            d2 = haversine_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
+            d2 = distance_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
             dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
                 spd2 = np.where(dt2 > 0, d2 / KM_PER_NM / dt2, np.inf)
@@ -295,7 +300,7 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
             last = last[last > 0]
             last = last[kv[last] == kv[last - 1]]
             i1, i0 = kept[last], kept[last - 1]
-            d_last = haversine_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
+            d_last = distance_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
             dt_last = (a.t[i1] - a.t[i0]) / NS_PER_H
             with np.errstate(divide="ignore", invalid="ignore"):
                 s_last = np.where(dt_last > 0, d_last / KM_PER_NM / dt_last, np.inf)
@@ -380,7 +385,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
         ok = base >= 0
         b = np.maximum(base, 0)
-        d_km = np.maximum(haversine_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000, 0)
+        d_km = np.maximum(distance_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000, 0)
         dt_h = np.abs(ta - ta[b]) / NS_PER_H
         with np.errstate(divide="ignore", invalid="ignore"):
             implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
@@ -414,13 +419,13 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         dt[1:] = t_ap[1:] - t_ap[:-1]
     dt[gs] = 0
     lat_ap, lon_ap = e.lat[sel], e.lon[sel]
-    min_stop = int(p.min_stop_min * 60 * NS_PER_S)
-    gap_ns = int(p.port_gap_h * 3600 * NS_PER_S)
+    min_stop = int(p.min_stop_min * NS_PER_MIN)
+    gap_ns = int(p.port_gap_h * NS_PER_H)
     # a silence that hid no movement: the ship lay still while its AIS was quiet
-    long_ = np.flatnonzero(dt >= int(p.stationary_min * 60 * NS_PER_S))
+    long_ = np.flatnonzero(dt >= int(p.stationary_min * NS_PER_MIN))
     across_kn = np.full(len(ap), np.inf)
     if len(long_):
-        d_km = haversine_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
+        d_km = distance_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
         across_kn[long_] = np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
     still = across_kn < p.move_speed_kn
     still_gap = (dt >= gap_ns) & still
@@ -450,7 +455,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         came_out &= (near_ap >= 0) & ~gs
         c = np.flatnonzero(came_out & rest_ap)
         if len(c):
-            step_m = haversine_km(lat_ap[c - 1], lon_ap[c - 1], lat_ap[c], lon_ap[c]) * 1000
+            step_m = distance_km(lat_ap[c - 1], lon_ap[c - 1], lat_ap[c], lon_ap[c]) * 1000
             rest_ap[c[step_m > 2 * p.stop_noise_m]] = False
     # a silence across which it did not move: at rest in between
     q_ap |= still
@@ -495,7 +500,7 @@ def _stationary(
         return out
     j = _lookback(v, t, int(np.ceil(p.stationary_min * 60)), which)
     k = np.flatnonzero(j >= 0)
-    d_km = haversine_km(lat[j[k]], lon[j[k]], lat[k], lon[k])
+    d_km = distance_km(lat[j[k]], lon[j[k]], lat[k], lon[k])
     out[k] = d_km * 1000 <= p.stationary_radius_m
     return out
 
@@ -739,7 +744,7 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     # a stop under way at its last fix in the zone that lasted min_stop_min by the first fix
     # outside (from what is stored at those rows, so that a later batch decides the same)
     da = np.maximum(dep_after, 0)
-    min_stop = int(p.min_stop_min * 60 * NS_PER_S)
+    min_stop = int(p.min_stop_min * NS_PER_MIN)
     has_stop |= closed & (dep_after >= 0) & (mo.stop[last] == 1) & (mo.since[last] >= 0) & (e.t[da] - mo.since[last] >= min_stop)
     gap_s = (mo.cum_gap[last] - mo.cum_gap[first]) / NS_PER_S
     stopped_s = (mo.cum_stop[last] - mo.cum_stop[first]) / NS_PER_S
@@ -951,7 +956,7 @@ def _noise_slack(e: Arrays, p: DetectParams, a: int, b: int, d_km: float, row: i
     if rest_m <= 0 or e.kind[row] != KIND_AIS:
         return 0
     dt_h = abs(int(e.t[b]) - int(e.t[a])) / NS_PER_H
-    v_kn = haversine_km(e.lat[a], e.lon[a], e.lat[b], e.lon[b]) / KM_PER_NM / dt_h if dt_h > 0 else 0.0
+    v_kn = distance_km(e.lat[a], e.lon[a], e.lat[b], e.lon[b]) / KM_PER_NM / dt_h if dt_h > 0 else 0.0
     return int(rest_m / 1000 / KM_PER_NM / max(float(v_kn), p.move_speed_kn) * NS_PER_H)
 
 
@@ -960,7 +965,7 @@ def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int
     pos_L = np.isfinite(e.lat[L])
     pos_F = np.isfinite(e.lat[F])
     s0 = s1 = 0
-    if pos_L and pos_F and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
+    if pos_L and pos_F and (t1 - t0) <= p.max_interp_gap_min * NS_PER_MIN:
         frac, d_in, d_out = _crossing(e, zi, z, L, F)
         t = t0 + int(round(frac * (t1 - t0)))
         lat = e.lat[L] + frac * (e.lat[F] - e.lat[L])
@@ -985,7 +990,7 @@ def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) 
     pos_P = np.isfinite(e.lat[P])
     pos_i = np.isfinite(e.lat[i]) and e.kind[i] != KIND_SURVEY
     s0 = s1 = 0
-    if pos_P and pos_i and (t1 - t0) <= p.max_interp_gap_min * 60 * NS_PER_S:
+    if pos_P and pos_i and (t1 - t0) <= p.max_interp_gap_min * NS_PER_MIN:
         frac, d_in, d_out = _crossing(e, zi, z, i, P)  # fraction of the way back from i
         t = t1 - int(round(frac * (t1 - t0)))
         lat = e.lat[i] + frac * (e.lat[P] - e.lat[i])

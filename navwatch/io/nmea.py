@@ -54,6 +54,7 @@ import pandas as pd
 from pyais.messages import AISSentence
 
 from ..errors import IngestError
+from ..geodesy import NS_PER_S
 from ..quarantine import Quarantine
 from ..schema import conform
 from ._common import Source, as_source, open_text, position_problems, split_valid
@@ -68,7 +69,7 @@ __all__ = ["looks_like_nmea", "parse_lines", "read_nmea"]
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
 #: Two copies of the same payload received at most this far apart are one message.
-DUPLICATE_WINDOW_NS = 2 * 10**9
+DUPLICATE_WINDOW_NS = 2 * NS_PER_S
 
 _COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
@@ -85,7 +86,7 @@ _SENTENCE_START = re.compile(r"[!$\\]")
 _PAYLOAD_OK = re.compile(rb"[0-W`-w]*")  # the 6-bit "armoured" ASCII alphabet
 _TRAILING_EPOCH = re.compile(r"[,\s](\d{10}(?:\.\d+)?)\s*$")
 _PREFIX_SEPARATORS = " \t,;|[]"
-_NS = 10**9
+_NS = NS_PER_S
 
 
 class _Reject(Exception):

@@ -68,6 +68,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import IngestError
+from ..geodesy import NS_PER_S
 from ._common import as_chunked, to_float, trimmed_text
 
 __all__ = [
@@ -682,7 +683,7 @@ def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> p
 # Scalar helpers for line-oriented readers (NMEA receive times)
 # --------------------------------------------------------------------------------------------
 
-_NS = 10**9
+_NS = NS_PER_S
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: A leading ISO 8601 time (``-`` or ``/`` in the date, ``T`` or space, optional zone).
 ISO_TEXT = re.compile(

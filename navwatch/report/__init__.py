@@ -53,6 +53,7 @@ import shapely
 from branca.element import Element, MacroElement
 
 from ..errors import ConfigError, PortsError, SchemaError
+from ..geodesy import NS_PER_S
 from ..zones import ZoneIndex
 from . import _assets
 from ._html import dispersal_panel, esc, event_popup, fmt_time, legend, script_json, vessel_popup
@@ -197,7 +198,7 @@ def _registry_frame(registry) -> pd.DataFrame:
 
 
 def _seconds(t: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    return pd.to_datetime(t, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy() // 1_000_000_000
+    return pd.to_datetime(t, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy() // NS_PER_S
 
 
 def _status_counts(st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: str | None, n_steps: int = 48) -> pd.DataFrame:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..geodesy import NS_PER_S, S_PER_H
+
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 # A structural "{" in JSON is followed by '"' or '}', so "{" before "{", "%" or "#" is inside a
 # string: escape it so no Jinja delimiter can appear in the page.
@@ -176,13 +178,13 @@ def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int
         return f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary><p>no data</p></details>'
     f = fleet.sort_values("time").reset_index(drop=True)
     t = pd.to_datetime(f["time"], utc=True)
-    ts = (t.astype("int64").to_numpy() // 1_000_000_000) - t0_s
+    ts = (t.astype("int64").to_numpy() // NS_PER_S) - t0_s
     counts = np.column_stack([pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols])
     total = max(float(counts.sum(axis=1).max()), 1.0)
     w, h, left, bottom, top = 300.0, 100.0, 26.0, 16.0, 4.0
     t_lo, t_hi = float(ts.min()), float(ts.max())
     # one step beyond the last sample, so the last value has a width
-    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 3600.0
+    step = float(np.median(np.diff(ts))) if len(ts) > 1 else float(S_PER_H)
     t_end = t_hi + max(step, 1.0)
 
     def x(v: float) -> float:

@@ -24,9 +24,10 @@ import numpy as np
 import shapely
 
 from ..errors import ConfigError
+from ..geodesy import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
 
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON_EQUATOR = 111_320.0
+M_PER_DEG_LAT = KM_PER_DEG_LAT * 1000.0
+M_PER_DEG_LON_EQUATOR = KM_PER_DEG_LON_EQUATOR * 1000.0
 
 
 def _group_bounds(vessel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
