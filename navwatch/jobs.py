@@ -82,7 +82,9 @@ def quarantine_path(output: str | Path, given: str | Path | None = None) -> Path
     return output.with_name(output.stem + ".quarantine.csv")
 
 
-def _write_quarantine(quarantine: Quarantine, output: str | Path | None, given: str | Path | None) -> Path | None:
+def _write_quarantine(
+    quarantine: Quarantine, output: str | Path | None, given: str | Path | None
+) -> Path | None:
     """Write the rejected rows where :func:`quarantine_path` says (nothing if none, or if the
     job writes no ``output`` and no path is given); returns the file written."""
     if not len(quarantine) or (output is None and given is None):
@@ -131,21 +133,20 @@ class DetectRun:
 
 @dataclass
 class DispersalRun:
-    """What a dispersal job produced: the dispersal, the detection behind it (with ``states``),
-    the inputs' read statistics and the files written (per-vessel and fleet tables)."""
+    """What a dispersal job produced: the dispersal, the detect run behind it (with ``states``)
+    and the files written (per-vessel and fleet tables, rejected rows)."""
 
     dispersal: Dispersal
-    detection: Detection
-    read_stats: dict
-    registry: Registry | None
-    zones: object
+    detect: DetectRun
     output: Path | None = None
     fleet_output: Path | None = None
     quarantine_output: Path | None = None
 
-    @property
-    def quarantine(self) -> Quarantine:
-        return self.detection.quarantine
+    detection = property(lambda self: self.detect.detection, doc="The detection (with ``states``).")
+    read_stats = property(lambda self: self.detect.read_stats, doc="The inputs' read statistics.")
+    registry = property(lambda self: self.detect.registry, doc="The registry used.")
+    zones = property(lambda self: self.detect.zones, doc="The port zones used.")
+    quarantine = property(lambda self: self.detect.quarantine, doc="The rejected input rows.")
 
 
 @dataclass
@@ -170,120 +171,6 @@ class ReportRun:
 
 
 # ----------------------------------------------------------------------------------------------
-# reading and detection (no files written)
-
-
-def detect_files(
-    inputs: Sequence[str | Path],
-    *,
-    registry: str | Path | Registry | None = None,
-    ports: str | Path | None = None,
-    port_radius_km: float | None = None,
-    all_vessels: bool = False,
-    params: DetectParams | None = None,
-    progress: Progress | None = None,
-    engine: Engine = "memory",
-    memory_limit_mb: float = 2048,
-    with_states: bool = False,
-    scheduler: str | None = None,
-) -> DetectRun:
-    """Read every input (format auto-detected), then detect port events with ``engine``.
-
-    ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
-    port zones only (a given ports file is added to them). ``with_states`` also returns the
-    detector's per-row states (every engine makes them). Writes nothing: see :func:`run_detect`.
-    """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; expected 'memory', 'out-of-core' or 'dask'")
-    quarantine = Quarantine()
-    reg = registry if isinstance(registry, Registry) else load_registry(registry)
-    zones = load_ports(ports, default_radius_km=port_radius_km)
-    if engine == "memory":
-        obs = read_observations(list(inputs), quarantine=quarantine, progress=progress)
-        det = detect_port_events(
-            obs, zones, reg, params=params, all_vessels=all_vessels, quarantine=quarantine, with_states=with_states
-        )
-        return DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
-    if engine == "out-of-core":
-        from .scale import detect_partitioned
-
-        det = detect_partitioned(
-            inputs, zones, reg, params=params, all_vessels=all_vessels, memory_limit_mb=memory_limit_mb,
-            quarantine=quarantine, progress=progress, with_states=with_states,
-        )  # fmt: skip
-    else:
-        from .scale.dask_engine import detect_dask
-
-        det = detect_dask(
-            inputs, zones, reg, params=params, all_vessels=all_vessels, scheduler=scheduler,
-            quarantine=quarantine, progress=progress, with_states=with_states,
-        )  # fmt: skip
-    if with_states and det.states is None:  # pragma: no cover - every engine makes them today
-        raise ConfigError(f"engine {engine!r} cannot produce the detector's states that dispersal and reports need; use --engine memory")
-    return DetectRun(det, None, {}, reg, zones)
-
-
-def disperse_states(
-    states: pd.DataFrame,
-    zones,
-    registry: Registry | None = None,
-    *,
-    all_vessels: bool = False,
-    port: str | None = None,
-    vessels: list[str] | None = None,
-    start=None,
-    end=None,
-    params: DispersalParams | None = None,
-) -> Dispersal:
-    """:func:`~navwatch.dispersal.fleet_dispersal` of detected ``states``, the fleet chosen as
-    every dispersal job chooses it: with ``all_vessels`` and neither ``port`` nor ``vessels``,
-    every vessel with evidence (registry vessels without any are not listed)."""
-    if all_vessels and port is None and vessels is None:
-        vessels = sorted(str(v) for v in states["vessel_id"].dropna().unique())
-    return fleet_dispersal(states, zones, registry, port=port, vessels=vessels, start=start, end=end, params=params)
-
-
-def dispersal_files(
-    inputs: Sequence[str | Path],
-    *,
-    registry: str | Path | Registry | None = None,
-    ports: str | Path | None = None,
-    port_radius_km: float | None = None,
-    all_vessels: bool = False,
-    port: str | None = None,
-    vessels: list[str] | None = None,
-    start=None,
-    end=None,
-    params: DispersalParams | None = None,
-    detect_params: DetectParams | None = None,
-    progress: Progress | None = None,
-    engine: Engine = "memory",
-    memory_limit_mb: float = 2048,
-    scheduler: str | None = None,
-) -> DispersalRun:
-    """Read every input, detect port states with ``engine``, then measure dispersal
-    (:func:`disperse_states`). Writes nothing: see :func:`run_dispersal`.
-
-    Examples
-    --------
-    >>> from navwatch.demo import demo_inputs
-    >>> run = dispersal_files(demo_inputs(), port="Tartus", params=DispersalParams(every="1D"))
-    >>> int(run.dispersal.fleet["n_vessels"].iloc[0]), len(run.quarantine)
-    (6, 0)
-    """
-    run = detect_files(
-        inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-        params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
-        with_states=True, scheduler=scheduler,
-    )  # fmt: skip
-    disp = disperse_states(
-        run.detection.states, run.zones, run.registry, all_vessels=all_vessels, port=port, vessels=vessels,
-        start=start, end=end, params=params,
-    )  # fmt: skip
-    return DispersalRun(disp, run.detection, run.read_stats, run.registry, run.zones)
-
-
-# ----------------------------------------------------------------------------------------------
 # jobs: inputs to written outputs
 
 
@@ -304,10 +191,16 @@ def run_detect(
     progress: Progress | None = None,
     with_states: bool = False,
 ) -> DetectRun:
-    """Detect port events (:func:`detect_files`) and write the events table to ``output``, the
-    visits table to ``visits_output`` and rejected rows where :func:`quarantine_path` says
-    (``quarantine``, else next to ``output``). Tables: ``.csv``, ``.parquet``, ``.geojson`` or
-    ``.gpkg``. An output None is not written.
+    """Read every input (format auto-detected), detect port events with ``engine``, and write
+    the events table to ``output``, the visits table to ``visits_output`` and rejected rows
+    where :func:`quarantine_path` says (``quarantine``, else next to ``output``). Tables:
+    ``.csv``, ``.parquet``, ``.geojson`` or ``.gpkg``; an output None is not written (with none
+    at all nothing is: :data:`detect_files`).
+
+    ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
+    port zones only (a given ports file is added to them). ``memory_limit_mb`` is the
+    ``out-of-core`` engine's, ``scheduler`` the ``dask`` engine's. ``with_states`` also returns
+    the detector's per-row states (every engine makes them).
 
     Examples
     --------
@@ -318,17 +211,73 @@ def run_detect(
     >>> len(pd.read_csv(out)) == len(run.events) > 0, run.quarantine_output
     (True, None)
     """
-    run = detect_files(
-        inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-        params=params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
-        with_states=with_states, scheduler=scheduler,
-    )  # fmt: skip
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; expected 'memory', 'out-of-core' or 'dask'")
+    q = Quarantine()
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
+    if engine == "memory":
+        obs = read_observations(list(inputs), quarantine=q, progress=progress)
+        det = detect_port_events(
+            obs,
+            zones,
+            reg,
+            params=params,
+            all_vessels=all_vessels,
+            quarantine=q,
+            with_states=with_states,
+        )
+        run = DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
+    else:
+        if engine == "out-of-core":
+            from .scale import detect_partitioned as detect_split
+
+            how: dict = {"memory_limit_mb": memory_limit_mb}
+        else:
+            from .scale.dask_engine import detect_dask as detect_split
+
+            how = {"scheduler": scheduler}
+        det = detect_split(
+            inputs, zones, reg, params=params, all_vessels=all_vessels, quarantine=q, progress=progress, with_states=with_states, **how
+        )  # fmt: skip
+        if with_states and det.states is None:  # pragma: no cover - every engine makes them today
+            raise ConfigError(
+                f"engine {engine!r} cannot produce the detector's states that dispersal and reports need; use --engine memory"
+            )
+        run = DetectRun(det, None, {}, reg, zones)
     if output is not None:
         run.output = write_table(run.events, output)
     if visits_output is not None:
         run.visits_output = write_table(run.visits, visits_output)
     run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
     return run
+
+
+#: :func:`run_detect` without outputs reads and detects and writes nothing: the former
+#: ``navwatch.pipeline.detect_files``.
+detect_files = run_detect
+
+
+def disperse_states(
+    states: pd.DataFrame,
+    zones,
+    registry: Registry | None = None,
+    *,
+    all_vessels: bool = False,
+    port: str | None = None,
+    vessels: list[str] | None = None,
+    start=None,
+    end=None,
+    params: DispersalParams | None = None,
+) -> Dispersal:
+    """:func:`~navwatch.dispersal.fleet_dispersal` of detected ``states``, the fleet chosen as
+    every dispersal job chooses it: with ``all_vessels`` and neither ``port`` nor ``vessels``,
+    every vessel with evidence (registry vessels without any are not listed)."""
+    if all_vessels and port is None and vessels is None:
+        vessels = sorted(str(v) for v in states["vessel_id"].dropna().unique())
+    return fleet_dispersal(
+        states, zones, registry, port=port, vessels=vessels, start=start, end=end, params=params
+    )
 
 
 def run_dispersal(
@@ -351,19 +300,38 @@ def run_dispersal(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> DispersalRun:
-    """Measure fleet dispersal (:func:`dispersal_files`) and write the per-vessel table to
-    ``output``, the fleet table next to it as ``<stem>.fleet.csv``
-    (:func:`~navwatch.io.writers.write_dispersal`) and rejected rows where
-    :func:`quarantine_path` says."""
-    run = dispersal_files(
+    """Read every input, detect port states with ``engine`` (:func:`run_detect`), measure
+    dispersal (:func:`disperse_states`: ``port``, ``vessels``, ``start``, ``end``, ``params``),
+    and write the per-vessel table to ``output``, the fleet table next to it as
+    ``<stem>.fleet.csv`` (:func:`~navwatch.io.writers.write_dispersal`) and rejected rows where
+    :func:`quarantine_path` says. Without ``output`` nothing is written (:data:`dispersal_files`).
+
+    Examples
+    --------
+    >>> from navwatch.demo import demo_inputs
+    >>> run = run_dispersal(demo_inputs(), port="Tartus", params=DispersalParams(every="1D"))
+    >>> int(run.dispersal.fleet["n_vessels"].iloc[0]), len(run.quarantine)
+    (6, 0)
+    """
+    det = run_detect(
         inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-        port=port, vessels=vessels, start=start, end=end, params=params, detect_params=detect_params,
-        progress=progress, engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler,
+        params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
+        with_states=True, scheduler=scheduler,
     )  # fmt: skip
+    disp = disperse_states(
+        det.detection.states, det.zones, det.registry, all_vessels=all_vessels, port=port, vessels=vessels,
+        start=start, end=end, params=params,
+    )  # fmt: skip
+    run = DispersalRun(disp, det)
     if output is not None:
         run.output, run.fleet_output = (Path(p) for p in write_dispersal(run.dispersal, output))
     run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
     return run
+
+
+#: :func:`run_dispersal` without outputs writes nothing: the former
+#: ``navwatch.pipeline_dispersal.dispersal_files``.
+dispersal_files = run_dispersal
 
 
 def run_report(
@@ -396,7 +364,7 @@ def run_report(
     """
     from .report import map_report, save_report  # folium: imported only for reports
 
-    run = detect_files(
+    run = run_detect(
         inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
         params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
         with_states=True, scheduler=scheduler,

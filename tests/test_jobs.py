@@ -34,12 +34,23 @@ def _cli(*args: str) -> None:
 )
 def test_dispersal_out_of_core_equals_memory(tmp_path, inputs, options):
     for engine in ("memory", "out-of-core"):
-        _cli("dispersal", *inputs, *options, "--engine", engine, *SPLIT, "-o", str(tmp_path / f"{engine}.csv"))
+        _cli(
+            "dispersal",
+            *inputs,
+            *options,
+            "--engine",
+            engine,
+            *SPLIT,
+            "-o",
+            str(tmp_path / f"{engine}.csv"),
+        )
     for name in ("{}.csv", "{}.fleet.csv"):
         mem, ooc = (tmp_path / name.format(e) for e in ("memory", "out-of-core"))
         assert ooc.read_bytes() == mem.read_bytes(), name
     if inputs is TARTUS:
-        assert (tmp_path / "out-of-core.quarantine.csv").read_bytes() == (tmp_path / "memory.quarantine.csv").read_bytes()
+        assert (tmp_path / "out-of-core.quarantine.csv").read_bytes() == (
+            tmp_path / "memory.quarantine.csv"
+        ).read_bytes()
 
 
 def test_report_out_of_core_equals_memory(tmp_path):
@@ -48,7 +59,18 @@ def test_report_out_of_core_equals_memory(tmp_path):
     html = {}
     for engine in ("memory", "out-of-core"):
         out = tmp_path / f"{engine}.html"
-        _cli("report", *TARTUS, "--port", "Tartus", "--offline", "--engine", engine, *SPLIT, "-o", str(out))
+        _cli(
+            "report",
+            *TARTUS,
+            "--port",
+            "Tartus",
+            "--offline",
+            "--engine",
+            engine,
+            *SPLIT,
+            "-o",
+            str(out),
+        )
         html[engine] = re.sub(r"[0-9a-f]{32}", "ID", out.read_text())  # folium's random element ids
     assert "Yelnya" in html["memory"]
     assert html["out-of-core"] == html["memory"]
@@ -60,9 +82,16 @@ def test_quarantine_goes_next_to_the_output_unless_given(tmp_path):
     assert quarantine_path(tmp_path / "e.parquet", tmp_path / "q.parquet") == tmp_path / "q.parquet"
     det = run_detect(TARTUS, output=tmp_path / "events.csv")
     disp = run_dispersal(TARTUS, port="Tartus", output=tmp_path / "d.geojson")
-    given = run_dispersal(TARTUS, port="Tartus", output=tmp_path / "d2.csv", quarantine=tmp_path / "q.parquet")
-    assert det.quarantine_output == tmp_path / "events.quarantine.csv" and det.quarantine_output.exists()
-    assert disp.quarantine_output == tmp_path / "d.quarantine.csv" and disp.quarantine_output.exists()
+    given = run_dispersal(
+        TARTUS, port="Tartus", output=tmp_path / "d2.csv", quarantine=tmp_path / "q.parquet"
+    )
+    assert (
+        det.quarantine_output == tmp_path / "events.quarantine.csv"
+        and det.quarantine_output.exists()
+    )
+    assert (
+        disp.quarantine_output == tmp_path / "d.quarantine.csv" and disp.quarantine_output.exists()
+    )
     assert given.quarantine_output == tmp_path / "q.parquet" and given.quarantine_output.exists()
     assert not (tmp_path / "d2.quarantine.csv").exists()
     clean = run_detect(demo_inputs(), output=tmp_path / "clean.csv")  # nothing rejected: no file
