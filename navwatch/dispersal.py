@@ -1039,7 +1039,10 @@ def dispersal_from_observations(
     detect_params=None,
     **kw,
 ) -> Dispersal:
-    """Detect port states from raw observations, then :func:`fleet_dispersal` (keywords ``kw``).
+    """Detect port states from raw observations in memory, then
+    :func:`navwatch.jobs.disperse_states` (:func:`fleet_dispersal`, keywords ``kw``; with
+    ``all_vessels`` and neither ``port`` nor ``vessels``, every vessel with evidence). From
+    files, with any engine: :func:`navwatch.jobs.run_dispersal`.
 
     Examples
     --------
@@ -1055,8 +1058,9 @@ def dispersal_from_observations(
     2024-12-03 00:00:00+00:00          5           1          0
     """
     from .detect import detect_port_events
+    from .jobs import disperse_states  # the fleet chosen as every dispersal job chooses it
 
     det = detect_port_events(
         obs, zones, registry, params=detect_params, all_vessels=all_vessels, with_states=True
     )
-    return fleet_dispersal(det.states, zones, registry, **kw)
+    return disperse_states(det.states, zones, registry, all_vessels=all_vessels, **kw)

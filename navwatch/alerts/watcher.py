@@ -60,6 +60,9 @@ class TickReport:
     quarantined: int = 0
     inputs: int = 0
     seconds: float = 0.0
+    #: Per sink, what the delivery after the tick did (:meth:`Watcher.run_once`), e.g.
+    #: ``{"delivered": 2, "queued": 0, "failed": 0}``.
+    delivered: dict = field(default_factory=dict)
 
 
 class Watcher:
@@ -168,14 +171,25 @@ class Watcher:
     def deliver(self, timeout_s: float | None = None) -> dict:
         return deliver(self.store, self.sinks, timeout_s=timeout_s or self.cfg.deliver_timeout_s, stop=self._stop)
 
-    def run_once(self) -> TickReport | None:
-        """One tick then delivery. A tick that lost a race with another watcher is skipped."""
+    def run_once(self, listen_s: float = 0.0) -> TickReport | None:
+        """One tick then delivery (what it did in ``delivered``). A tick that lost a race with
+        another watcher is skipped (None; queued alerts are delivered all the same).
+
+        ``listen_s`` > 0: first listen to the live feeds that long (``navwatch watch --once``);
+        the listeners are stopped before the tick.
+        """
+        if listen_s > 0:
+            self.start_feeds()
+            time.sleep(listen_s)
+            self.stop_feeds()
         try:
             rep = self.tick()
         except StateConflict as exc:
             log.warning("%s", exc)
             rep = None
-        self.deliver()
+        sent = self.deliver()
+        if rep is not None:
+            rep.delivered = sent
         return rep
 
     def stop(self) -> None:

@@ -1,5 +1,7 @@
-"""The ``navwatch`` command line. Each command parses arguments, calls one library function and
-turns a :class:`~navwatch.errors.NavwatchError` into a clean message and exit code 1.
+"""The ``navwatch`` command line. Each command parses arguments, calls one job of
+:mod:`navwatch.jobs` (``demo``: several in turn; ``watch``: the watcher of
+:mod:`navwatch.alerts`), prints what it did and turns a :class:`~navwatch.errors.NavwatchError`
+into a clean message and exit code 1.
 
 Exit codes: 0 success; 1 an input, registry, ports file or setting could not be used (the
 message names it); 2 bad command-line usage: an unknown option or command, a missing argument, or

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from ..errors import NavwatchError
 from ..io.writers import FORMATS as TABLE_FORMATS
+from ..jobs import Engine
 
 # Help is plain text, shown as written: Rich markup would eat bracketed words such as
 # ``navwatch[dask]`` or ``[watch].once_listen_s``.
@@ -106,6 +108,32 @@ def table_path(value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in TABLE_FORMATS:
         raise typer.BadParameter(f"{str(value)!r}: unknown table format {value.suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
     return value
+
+
+# ----------------------------------------------------------------------------------------------
+# how detection runs: the same options on every command that detects (detect, dispersal, report)
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). "
+        "dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]'). Every engine gives the same results.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="dask: scheduler address, e.g. tcp://host:8786 (the workers must read the inputs under the same paths). Default: a local cluster of 2 worker processes.",
+    ),
+]
+MemoryLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--memory-limit-mb", callback=positive, help="out-of-core: working memory of one detection job; sets the number of buckets."
+    ),
+]
 
 
 @contextmanager

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from ..demo import demo_inputs
-from ..io.writers import write_table
-from ..pipeline import detect_files
+from ..dispersal import DispersalParams
+from ..jobs import run_detect, run_dispersal, run_report
 from ._common import app, handle_errors, out, print_run_summary
 
 
@@ -20,21 +20,13 @@ def demo(
     """Run the Tartus case: imagery 30 Nov 2024 shows all six ships in port, ... 10 Dec two
     frigates offshore. Writes the events table, the fleet dispersal (per vessel and per fleet,
     every 6 h) and a self-contained HTML map report, and prints a summary."""
-    from ..dispersal import DispersalParams, fleet_dispersal
-    from ..pipeline_dispersal import write_dispersal
-    from ..report import map_report, save_report
-
-    run = detect_files(demo_inputs(), with_states=True)
-    det = run.detection
+    q = output_dir / "quarantine.csv"  # the demo's one quarantine file, if any row is rejected
     output_dir.mkdir(parents=True, exist_ok=True)
-    write_table(run.events, output_dir / "events.csv")
-    write_table(run.visits, output_dir / "visits.csv")
-    if len(run.quarantine):
-        run.quarantine.write(output_dir / "quarantine.csv")
-    disp = fleet_dispersal(det.states, run.zones, run.registry, port="Tartus", params=DispersalParams(every="6h"))
-    write_dispersal(disp, output_dir / "dispersal.csv")
-    m = map_report(det.states, det.events, run.zones, run.registry, fleet=disp.fleet, port="Tartus", offline=True)
-    save_report(m, output_dir / "report.html", offline=True)
+    run = run_detect(demo_inputs(), output=output_dir / "events.csv", visits_output=output_dir / "visits.csv", quarantine=q)
+    disp = run_dispersal(
+        demo_inputs(), port="Tartus", params=DispersalParams(every="6h"), output=output_dir / "dispersal.csv", quarantine=q
+    ).dispersal
+    run_report(demo_inputs(), port="Tartus", offline=True, output=output_dir / "report.html")
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
     _print_fleet(disp.fleet)
     out.print(

@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 
 from ..detect import DetectParams
-from ..io.writers import write_table
-from ..pipeline import Engine, detect_files
+from ..jobs import run_detect
 from ._common import (
+    EngineOption,
+    MemoryLimitOption,
+    SchedulerOption,
     app,
     err,
     exit_code,
@@ -38,9 +40,9 @@ def detect(
     stop_speed_kn: float = typer.Option(DetectParams.stop_speed_kn, "--stop-speed-kn", min=0, help=f"At or below this speed a vessel is stopped; it moves again at {DetectParams.move_speed_kn:g} kn, or at this speed if higher."),
     visits: Path | None = typer.Option(None, "--visits", callback=table_path, help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg."),
     max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, callback=positive, help="Single fixes implying more than this are position jumps."),
-    engine: Engine = typer.Option("memory", "--engine", help="memory: read all, then detect. out-of-core: split by vessel into buckets on disk and detect them in turn (archives larger than RAM). dask: the same split, detected by the workers of a Dask cluster (pip install 'navwatch[dask]')."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="dask: scheduler address, e.g. tcp://host:8786 (the workers must read the inputs under the same paths). Default: a local cluster of 2 worker processes."),
-    memory_limit_mb: float = typer.Option(2048, "--memory-limit-mb", callback=positive, help="out-of-core: working memory of one detection job; sets the number of buckets."),
+    engine: EngineOption = "memory",
+    scheduler: SchedulerOption = None,
+    memory_limit_mb: MemoryLimitOption = 2048,
     strict: bool = typer.Option(False, "--strict", help="Exit with code 3 if any input row was quarantined."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."),
 ) -> None:
@@ -54,18 +56,15 @@ def detect(
         stop_speed_kn=stop_speed_kn, move_speed_kn=max(DetectParams.move_speed_kn, stop_speed_kn),
     )
     with file_progress(progress) as cb:
-        run = detect_files(
-            inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-            params=params, progress=cb, engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler,
-        )
-    write_table(run.events, output)
+        run = run_detect(
+            inputs, output=output, visits_output=visits, quarantine=quarantine, registry=registry, ports=ports,
+            port_radius_km=port_radius_km, all_vessels=all_vessels, params=params, engine=engine,
+            memory_limit_mb=memory_limit_mb, scheduler=scheduler, progress=cb,
+        )  # fmt: skip
     print_run_summary(run)
     err.print(f"events written to {output}", highlight=False)
-    if visits is not None:
-        write_table(run.visits, visits)
+    if run.visits_output is not None:
         err.print(f"{len(run.visits):,} visits written to {visits}", highlight=False)
-    if len(run.quarantine):
-        qpath = quarantine or output.with_name(output.stem + ".quarantine.csv")
-        run.quarantine.write(qpath)
-        err.print(f"{len(run.quarantine):,} rejected rows written to {qpath}", highlight=False)
+    if run.quarantine_output is not None:
+        err.print(f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}", highlight=False)
     raise typer.Exit(exit_code(run, strict))

@@ -11,9 +11,12 @@ from rich.table import Table
 
 from ..detect import DetectParams
 from ..dispersal import Dispersal, DispersalParams
-from ..pipeline_dispersal import dispersal_files, write_dispersal
+from ..jobs import run_dispersal
 from ._common import (
     EXIT_QUARANTINED,
+    EngineOption,
+    MemoryLimitOption,
+    SchedulerOption,
     app,
     duration,
     err,
@@ -144,6 +147,9 @@ def dispersal(
             help="Write rejected input rows here. Default: <output stem>.quarantine.csv when any row was rejected.",
         ),
     ] = None,
+    engine: EngineOption = "memory",
+    scheduler: SchedulerOption = None,
+    memory_limit_mb: MemoryLimitOption = 2048,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with code 3 if any input row was quarantined.")
     ] = False,
@@ -164,8 +170,10 @@ def dispersal(
         every=every, stale_after_h=stale_after_h, interpolate_max_gap_h=interpolate_max_gap_h
     )
     with file_progress(progress) as cb:
-        run = dispersal_files(
+        run = run_dispersal(
             inputs,
+            output=output,
+            quarantine=quarantine,
             registry=registry,
             ports=ports,
             port_radius_km=port_radius_km,
@@ -176,19 +184,19 @@ def dispersal(
             end=until,
             params=params,
             detect_params=DetectParams(),
+            engine=engine,
+            memory_limit_mb=memory_limit_mb,
+            scheduler=scheduler,
             progress=cb,
         )
-    vessels_path, fleet_file = write_dispersal(run.dispersal, output)
     print_dispersal_summary(run.dispersal, title=f"navwatch dispersal: {port or 'all vessels'}")
     n_obs = int(run.detection.stats.get("rows_in", 0))
     err.print(
-        f"{n_obs:,} observations from {len(inputs)} input(s); per-vessel table written to {vessels_path}, fleet table to {fleet_file}",
+        f"{n_obs:,} observations from {len(inputs)} input(s); per-vessel table written to {run.output}, fleet table to {run.fleet_output}",
         highlight=False,
     )
-    if len(run.quarantine):
-        qpath = quarantine or output.with_name(output.stem + ".quarantine.csv")
-        run.quarantine.write(qpath)
-        err.print(f"{len(run.quarantine):,} rejected rows written to {qpath}", highlight=False)
+    if run.quarantine_output is not None:
+        err.print(f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}", highlight=False)
     raise typer.Exit(EXIT_QUARANTINED if strict and len(run.quarantine) else 0)
 
 

@@ -9,29 +9,21 @@ import pandas as pd
 import typer
 
 from ..detect import DetectParams
-from ..errors import NavwatchError
-from ..pipeline import detect_files
-from ._common import app, err, file_progress, handle_errors, out, positive, utc_time
+from ..jobs import run_report
+from ._common import (
+    EngineOption,
+    MemoryLimitOption,
+    SchedulerOption,
+    app,
+    err,
+    file_progress,
+    handle_errors,
+    out,
+    positive,
+    utc_time,
+)
 
 INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
-
-
-def _fleet_table(states, zones, registry, port: str | None, since: pd.Timestamp | None, until: pd.Timestamp | None):
-    """Fleet dispersal for ``port`` if navwatch.dispersal is available, else None (the report
-    then counts port states itself)."""
-    if not port:
-        return None
-    try:
-        from ..dispersal import DispersalParams, fleet_dispersal  # lazy: optional module
-    except ImportError:
-        err.print("note: navwatch.dispersal is not available; the panel shows port-state counts", highlight=False)
-        return None
-    try:
-        params = DispersalParams(every="6h")
-        return fleet_dispersal(states, zones, registry, port=port, start=since, end=until, params=params).fleet
-    except NavwatchError as exc:
-        err.print(f"note: no dispersal panel: {exc}", highlight=False)
-        return None
 
 
 @app.command()
@@ -48,32 +40,30 @@ def report(
     offline: Annotated[bool, typer.Option("--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all.")] = False,
     max_track_points: Annotated[int, typer.Option("--max-track-points", min=2, help="At most this many points per vessel track (evidence of events always kept).")] = 1000,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    engine: EngineOption = "memory",
+    scheduler: SchedulerOption = None,
+    memory_limit_mb: MemoryLimitOption = 2048,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (terminals only).")] = True,
 ) -> None:
     """Write an HTML map report: port zones, thinned tracks, last known positions with popups,
     departures/arrivals with windows and evidence, a time slider to replay the movements, a
     legend and a dispersal panel."""
-    from ..report import map_report, save_report  # folium import only for this command
-
     with file_progress(progress) as cb:
-        run = detect_files(
-            inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-            params=DetectParams(), progress=cb, with_states=True,
-        )
-    det, reg, zones, obs, quarantine = run.detection, run.registry, run.zones, run.observations, run.quarantine
-    fleet = _fleet_table(det.states, zones, reg, port, since, until)
-    m = map_report(
-        det.states, det.events, zones, reg, fleet=fleet, port=port, since=since, until=until,
-        offline=offline, max_track_points=max_track_points,
-    )
-    path = save_report(m, output, offline=offline)
-    s = m.navwatch_summary
+        run = run_report(
+            inputs, output=output, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
+            port=port, since=since, until=until, offline=offline, max_track_points=max_track_points,
+            detect_params=DetectParams(), engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler, progress=cb,
+        )  # fmt: skip
+    for note in run.notes:
+        err.print(f"note: {note}", highlight=False)
+    s = run.summary
     out.print(
-        f"{len(obs):,} observations, {s['vessels']:,} vessels located ({s['vessels_unlocated']:,} without position), "
+        f"{run.detect.rows_in:,} observations, {s['vessels']:,} vessels located ({s['vessels_unlocated']:,} without position), "
         f"{s['events']:,} events, {s['zones']:,} zones; track points {s['points_kept']:,} of {s['points_in']:,}",
         highlight=False,
     )
-    if len(quarantine):
-        out.print(f"{len(quarantine):,} input rows quarantined (see `navwatch detect` for the file)", highlight=False)
+    if len(run.quarantine):
+        out.print(f"{len(run.quarantine):,} input rows quarantined (see `navwatch detect` for the file)", highlight=False)
+    path = run.output
     mb = path.stat().st_size / 1e6
     err.print(f"report written to {path} ({mb:.1f} MB{', offline' if offline else ''})", highlight=False)

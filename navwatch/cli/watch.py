@@ -6,13 +6,12 @@ import functools
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import typer
 from rich.text import Text
 
-from ..alerts import StateConflict, Watcher, load_config, run_scheduled
+from ..alerts import Watcher, load_config, run_scheduled
 from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
@@ -63,19 +62,9 @@ def watch(
         run_scheduled(watcher)
         return
     try:
-        wait = cfg.once_listen_s if listen_s is None else listen_s
-        if wait > 0:
-            watcher.start_feeds()
-            time.sleep(wait)
-            watcher.stop_feeds()
-        try:
-            rep = watcher.tick()
-        except StateConflict as exc:
-            logging.getLogger("navwatch.watch").warning("%s", exc)
-            rep = None
-        sent = watcher.deliver()
+        rep = watcher.run_once(listen_s=cfg.once_listen_s if listen_s is None else listen_s)
     finally:
         watcher.close()
-    done = ", ".join(f"{k} {v.get('delivered', 0)}" + (f" ({v['queued'] + v['failed']} queued)" if v.get("queued") or v.get("failed") else "") for k, v in sent.items())
     if rep is not None:
+        done = ", ".join(f"{k} {v.get('delivered', 0)}" + (f" ({v['queued'] + v['failed']} queued)" if v.get("queued") or v.get("failed") else "") for k, v in rep.delivered.items())
         typer.echo(f"tick {rep.tick}: {rep.rows} observation(s), {len(rep.alerts)} alert(s) enqueued; delivered: {done or 'no sinks'}")

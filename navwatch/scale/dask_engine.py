@@ -75,6 +75,7 @@ def detect_dask(
     quarantine: Quarantine | None = None,
     output: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    with_states: bool = False,
 ) -> Detection:
     """Detect port events on a Dask cluster: data partitioned by vessel, detection in the workers.
 
@@ -100,6 +101,9 @@ def detect_dask(
     progress : callable, optional
         ``progress(stage, i, n)`` with stage ``"read"`` (per read task done) or ``"detect"``
         (per job done).
+    with_states : bool
+        Also return ``states`` (as :func:`~navwatch.detect.detect_port_events`), gathered from
+        the workers into this process.
 
     Returns
     -------
@@ -152,7 +156,7 @@ def detect_dask(
             mine = VesselsOf(min(job), first_root, plan.buckets, root_of, dict(spill.vessel_bucket))
             part = str(out_dir / f"part-{min(job):05d}.parquet") if out_dir is not None else None
             jobs.append(client.submit(run_job, pieces, ev_f, zi_f, reg_f, params, all_vessels, mine, part,
-                                      key=f"navwatch-detect-{j}-{tag}"))
+                                      with_states=with_states, key=f"navwatch-detect-{j}-{tag}"))
         del reads, sums
         results = client.gather(_tick(jobs, "detect", progress))
         workers = len(client.nthreads())

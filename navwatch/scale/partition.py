@@ -94,6 +94,7 @@ def detect_partitioned(
     workdir: str | Path | None = None,
     quarantine: Quarantine | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    with_states: bool = False,
 ) -> Detection:
     """Detect port events over inputs larger than memory, one group of vessels at a time.
 
@@ -109,6 +110,10 @@ def detect_partitioned(
         Where buckets are spilled (default: a temporary folder, removed afterwards).
     progress : callable, optional
         ``progress(stage, i, n)`` with stage ``"spill"`` (per input) or ``"detect"`` (per job).
+    with_states : bool
+        Also return ``states`` (as :func:`~navwatch.detect.detect_port_events`: the jobs'
+        states, in the same order as a run in memory). They are held in memory: about the
+        size of the evidence rows used.
 
     Returns
     -------
@@ -133,7 +138,7 @@ def detect_partitioned(
             for batch in _batches(path, quarantine):
                 spill.add(batch)
         plan = spill.plan(registry, all_vessels)
-        return _run_jobs(spill, plan, zi, registry, params, all_vessels, quarantine, progress)
+        return _run_jobs(spill, plan, zi, registry, params, all_vessels, quarantine, progress, with_states)
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
@@ -223,7 +228,7 @@ class _Spill:
         return PartitionPlan(self.buckets, list(self.rows), jobs or [[0]])
 
 
-def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vessels, quarantine, progress) -> Detection:
+def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vessels, quarantine, progress, with_states=False) -> Detection:
     evidence = spill.evidence()
     spill.unmatched_aside = _unmatched(evidence, registry, all_vessels)
     root_of = {k: min(job) for job in plan.jobs for k in job}
@@ -233,7 +238,7 @@ def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vess
         if progress is not None:
             progress("detect", j, len(plan.jobs))
         mine = VesselsOf(min(job), first_root, plan.buckets, root_of, spill.vessel_bucket)
-        results.append(run_job([spill.read(k) for k in job], evidence, zi, registry, params, all_vessels, mine))
+        results.append(run_job([spill.read(k) for k in job], evidence, zi, registry, params, all_vessels, mine, with_states=with_states))
     return merge_jobs(results, spill, plan, quarantine)
 
 
@@ -259,15 +264,18 @@ class VesselsOf:
 
 
 def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, params: DetectParams,
-            all_vessels: bool, vessels: Callable[[str], bool], output: str | None = None) -> dict:
+            all_vessels: bool, vessels: Callable[[str], bool], output: str | None = None,
+            with_states: bool = False) -> dict:
     """Detect one job: its bucket frames plus the evidence kept aside, restricted to ``vessels``.
 
-    Returns the job's events, carried state rows and emitted events, stats, and its quarantine
-    split into position jumps (the job's own rows) and the rest (evidence every job was given).
+    Returns the job's events, carried state rows and emitted events, stats, its quarantine
+    split into position jumps (the job's own rows) and the rest (evidence every job was given),
+    and with ``with_states`` its ``states`` (else None).
     """
     obs = schema.concat([*pieces, evidence])
     q = Quarantine()
-    det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=vessels)
+    det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=vessels,
+                             with_states=with_states)
     del obs
     qf = q.to_frame()
     jumps = (qf["code"] == "position_jump").to_numpy(bool)
@@ -276,7 +284,7 @@ def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, pa
 
         write_table(det.events, output)
     return {"events": det.events, "visits": det.visits, "rows": det.state.rows, "emitted": det.state.emitted,
-            "stats": det.stats, "jumps": qf[jumps], "evidence_q": qf[~jumps]}
+            "stats": det.stats, "jumps": qf[jumps], "evidence_q": qf[~jumps], "states": det.states}
 
 
 def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine) -> Detection:
@@ -301,7 +309,24 @@ def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quaranti
     vis = [r["visits"] for r in results if r.get("visits") is not None]
     visits = pd.concat(vis, ignore_index=True) if vis else empty_visits()
     visits = visits.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
-    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine, visits=visits)
+    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine, visits=visits, states=_merge_states(results))
+
+
+def _merge_states(results: list[dict]) -> pd.DataFrame | None:
+    """The jobs' ``states`` in the order of a run in memory: by vessel id (each vessel is
+    detected by one job, its rows already in order), or None if the jobs made none."""
+    parts = [r["states"] for r in results if r.get("states") is not None]
+    if not parts:
+        return None
+    # a job without evidence rows has an empty table of untyped columns: it must not widen dtypes
+    st = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    order = np.argsort(st["vessel_id"].to_numpy(dtype=str, na_value=""), kind="stable")
+    st = st.iloc[order].reset_index(drop=True)
+    # columns taken from the input as objects get their dtype inferred from their values (a job
+    # whose values are all missing has object, another str): infer it again over all the rows
+    for c in ("source", "src_file", "src_line"):
+        st[c] = pd.Series(st[c].to_numpy(dtype=object), index=st.index)
+    return st
 
 
 _EVENT_SORT = ["time", "vessel_id", "event"]

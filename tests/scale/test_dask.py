@@ -146,3 +146,12 @@ def test_dataset_read_as_one_task_when_parts_differ(tmp_path):
     df.to_parquet(same / "a.parquet", index=False)
     df.to_parquet(same / "b.parquet", index=False)
     assert [p.name for p, _ in read_units([same])] == ["a.parquet", "b.parquet"]
+
+
+def test_dask_states_equal_in_memory(client, inputs, zones_registry):
+    """``with_states``: the states the workers made, gathered in the in-memory order."""
+    zones, reg = zones_registry
+    q = nw.Quarantine()
+    mem = nw.detect_port_events(nw.read_observations(inputs, quarantine=q), zones, reg, all_vessels=True, quarantine=q, with_states=True)
+    got = detect_dask(inputs, zones, reg, all_vessels=True, scheduler=client, buckets=7, with_states=True)
+    pd.testing.assert_frame_equal(got.states, mem.states)

@@ -61,9 +61,10 @@ def test_partitioned_equals_in_memory(archive, buckets, all_vessels):
     inputs = [archive, *demo_inputs()]
     zones, reg = nw.load_ports(), nw.load_registry()
     q1, q2 = nw.Quarantine(), nw.Quarantine()
-    mem = nw.detect_port_events(nw.read_observations(inputs, quarantine=q1), zones, reg, all_vessels=all_vessels, quarantine=q1)
-    part = detect_partitioned(inputs, zones, reg, all_vessels=all_vessels, buckets=buckets, quarantine=q2)
+    mem = nw.detect_port_events(nw.read_observations(inputs, quarantine=q1), zones, reg, all_vessels=all_vessels, quarantine=q1, with_states=True)
+    part = detect_partitioned(inputs, zones, reg, all_vessels=all_vessels, buckets=buckets, quarantine=q2, with_states=True)
     assert_events_equal(part.events, mem.events)
+    pd.testing.assert_frame_equal(part.states, mem.states)  # same rows, same order
     assert len(mem.events) > 20 or not all_vessels
     for k, v in mem.stats.items():
         assert part.stats[k] == v, k

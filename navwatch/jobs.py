@@ -1,0 +1,388 @@
+"""Jobs: a whole detect, dispersal or report run, from paths to the files written.
+
+One job reads the inputs (format auto-detected), loads the registry and the port zones, detects
+port events with the chosen engine, derives what it is asked for and writes its outputs; the
+CLI parses arguments and calls one of them, and users who want one call from paths can too.
+
+Every job takes ``engine``:
+
+``memory``
+    read every input, then detect (the read statistics of every input are kept);
+``out-of-core``
+    split the inputs by vessel into buckets on disk and detect them in turn, each within
+    ``memory_limit_mb`` (:func:`navwatch.scale.detect_partitioned`);
+``dask``
+    the same split, detected by the workers of a Dask cluster at ``scheduler`` (default a local
+    cluster of 2 worker processes; ``pip install 'navwatch[dask]'``;
+    :func:`navwatch.scale.dask_engine.detect_dask`).
+
+Dispersal and reports are built from the detector's per-row ``states``; every engine returns
+them, equal to a run in memory.
+
+Rejected input rows go where :func:`quarantine_path` says: the one place that decides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pandas as pd
+
+from .detect import Detection, DetectParams, detect_port_events
+from .dispersal import Dispersal, DispersalParams, fleet_dispersal
+from .errors import ConfigError, NavwatchError
+from .io import read_observations
+from .io.writers import write_dispersal, write_table
+from .ports import load_ports
+from .quarantine import Quarantine
+from .registry import Registry, load_registry
+
+__all__ = [
+    "DetectRun",
+    "DispersalRun",
+    "Engine",
+    "ReportRun",
+    "detect_files",
+    "dispersal_files",
+    "disperse_states",
+    "quarantine_path",
+    "run_detect",
+    "run_dispersal",
+    "run_report",
+]
+
+#: How a job detects: ``memory``, ``out-of-core`` or ``dask`` (see the module docstring).
+Engine = Literal["memory", "out-of-core", "dask"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+
+#: ``progress(what, i, n)``: ``what`` is the input file being read (``memory``) or the stage
+#: (``spill``/``read``, ``detect``) of the ``out-of-core`` and ``dask`` engines.
+Progress = Callable[[Any, int, int], None]
+
+#: Time step of the dispersal panel of a report.
+REPORT_DISPERSAL_EVERY = "6h"
+
+
+def quarantine_path(output: str | Path, given: str | Path | None = None) -> Path:
+    """Where a job that writes ``output`` puts the input rows it rejected: ``given`` if set,
+    else next to the output as ``<output stem>.quarantine.csv``. The file is written only when
+    some row was rejected.
+
+    >>> quarantine_path("out/events.parquet").as_posix()
+    'out/events.quarantine.csv'
+    >>> quarantine_path("events.csv", "bad.parquet").as_posix()
+    'bad.parquet'
+    """
+    if given is not None:
+        return Path(given)
+    output = Path(output)
+    return output.with_name(output.stem + ".quarantine.csv")
+
+
+def _write_quarantine(
+    quarantine: Quarantine, output: str | Path | None, given: str | Path | None
+) -> Path | None:
+    """Write the rejected rows where :func:`quarantine_path` says (nothing if none, or if the
+    job writes no ``output`` and no path is given); returns the file written."""
+    if not len(quarantine) or (output is None and given is None):
+        return None
+    path = quarantine_path(output if output is not None else given, given)
+    quarantine.write(path)
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class DetectRun:
+    """Everything a detect job produced: the detection, the inputs' read statistics, the
+    observations (``memory`` engine only, else None), the registry and zones used, and the files
+    written."""
+
+    detection: Detection
+    observations: pd.DataFrame | None
+    read_stats: dict
+    registry: Registry | None
+    zones: object
+    output: Path | None = None
+    visits_output: Path | None = None
+    quarantine_output: Path | None = None
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.detection.events
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        return self.detection.visits
+
+    @property
+    def quarantine(self) -> Quarantine:
+        return self.detection.quarantine
+
+    @property
+    def rows_in(self) -> int:
+        """Observations detection was given (from every engine)."""
+        return int(self.detection.stats.get("rows_in", 0))
+
+
+@dataclass
+class DispersalRun:
+    """What a dispersal job produced: the dispersal, the detect run behind it (with ``states``)
+    and the files written (per-vessel and fleet tables, rejected rows)."""
+
+    dispersal: Dispersal
+    detect: DetectRun
+    output: Path | None = None
+    fleet_output: Path | None = None
+    quarantine_output: Path | None = None
+
+    detection = property(lambda self: self.detect.detection, doc="The detection (with ``states``).")
+    read_stats = property(lambda self: self.detect.read_stats, doc="The inputs' read statistics.")
+    registry = property(lambda self: self.detect.registry, doc="The registry used.")
+    zones = property(lambda self: self.detect.zones, doc="The port zones used.")
+    quarantine = property(lambda self: self.detect.quarantine, doc="The rejected input rows.")
+
+
+@dataclass
+class ReportRun:
+    """What a report job produced: the map (``navwatch_summary`` says what is on it), the file
+    written, the detect run behind it, the fleet table of the dispersal panel (None: the panel
+    counts port states) and notes on what the report could not show."""
+
+    map: Any
+    output: Path
+    detect: DetectRun
+    fleet: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        return self.map.navwatch_summary
+
+    @property
+    def quarantine(self) -> Quarantine:
+        return self.detect.quarantine
+
+
+# ----------------------------------------------------------------------------------------------
+# jobs: inputs to written outputs
+
+
+def run_detect(
+    inputs: Sequence[str | Path],
+    *,
+    output: str | Path | None = None,
+    visits_output: str | Path | None = None,
+    quarantine: str | Path | None = None,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    port_radius_km: float | None = None,
+    all_vessels: bool = False,
+    params: DetectParams | None = None,
+    engine: Engine = "memory",
+    memory_limit_mb: float = 2048,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    with_states: bool = False,
+) -> DetectRun:
+    """Read every input (format auto-detected), detect port events with ``engine``, and write
+    the events table to ``output``, the visits table to ``visits_output`` and rejected rows
+    where :func:`quarantine_path` says (``quarantine``, else next to ``output``). Tables:
+    ``.csv``, ``.parquet``, ``.geojson`` or ``.gpkg``; an output None is not written (with none
+    at all nothing is: :data:`detect_files`).
+
+    ``registry`` None means the registry shipped with navwatch; ``ports`` None means the bundled
+    port zones only (a given ports file is added to them). ``memory_limit_mb`` is the
+    ``out-of-core`` engine's, ``scheduler`` the ``dask`` engine's. ``with_states`` also returns
+    the detector's per-row states (every engine makes them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from navwatch.demo import demo_inputs
+    >>> out = Path(tempfile.mkdtemp()) / "events.csv"
+    >>> run = run_detect(demo_inputs(), output=out, engine="out-of-core")
+    >>> len(pd.read_csv(out)) == len(run.events) > 0, run.quarantine_output
+    (True, None)
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; expected 'memory', 'out-of-core' or 'dask'")
+    q = Quarantine()
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
+    if engine == "memory":
+        obs = read_observations(list(inputs), quarantine=q, progress=progress)
+        det = detect_port_events(
+            obs,
+            zones,
+            reg,
+            params=params,
+            all_vessels=all_vessels,
+            quarantine=q,
+            with_states=with_states,
+        )
+        run = DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
+    else:
+        if engine == "out-of-core":
+            from .scale import detect_partitioned as detect_split
+
+            how: dict = {"memory_limit_mb": memory_limit_mb}
+        else:
+            from .scale.dask_engine import detect_dask as detect_split
+
+            how = {"scheduler": scheduler}
+        det = detect_split(
+            inputs, zones, reg, params=params, all_vessels=all_vessels, quarantine=q, progress=progress, with_states=with_states, **how
+        )  # fmt: skip
+        if with_states and det.states is None:  # pragma: no cover - every engine makes them today
+            raise ConfigError(
+                f"engine {engine!r} cannot produce the detector's states that dispersal and reports need; use --engine memory"
+            )
+        run = DetectRun(det, None, {}, reg, zones)
+    if output is not None:
+        run.output = write_table(run.events, output)
+    if visits_output is not None:
+        run.visits_output = write_table(run.visits, visits_output)
+    run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
+    return run
+
+
+#: :func:`run_detect` without outputs reads and detects and writes nothing: the former
+#: ``navwatch.pipeline.detect_files``.
+detect_files = run_detect
+
+
+def disperse_states(
+    states: pd.DataFrame,
+    zones,
+    registry: Registry | None = None,
+    *,
+    all_vessels: bool = False,
+    port: str | None = None,
+    vessels: list[str] | None = None,
+    start=None,
+    end=None,
+    params: DispersalParams | None = None,
+) -> Dispersal:
+    """:func:`~navwatch.dispersal.fleet_dispersal` of detected ``states``, the fleet chosen as
+    every dispersal job chooses it: with ``all_vessels`` and neither ``port`` nor ``vessels``,
+    every vessel with evidence (registry vessels without any are not listed)."""
+    if all_vessels and port is None and vessels is None:
+        vessels = sorted(str(v) for v in states["vessel_id"].dropna().unique())
+    return fleet_dispersal(
+        states, zones, registry, port=port, vessels=vessels, start=start, end=end, params=params
+    )
+
+
+def run_dispersal(
+    inputs: Sequence[str | Path],
+    *,
+    output: str | Path | None = None,
+    quarantine: str | Path | None = None,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    port_radius_km: float | None = None,
+    all_vessels: bool = False,
+    port: str | None = None,
+    vessels: list[str] | None = None,
+    start=None,
+    end=None,
+    params: DispersalParams | None = None,
+    detect_params: DetectParams | None = None,
+    engine: Engine = "memory",
+    memory_limit_mb: float = 2048,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> DispersalRun:
+    """Read every input, detect port states with ``engine`` (:func:`run_detect`), measure
+    dispersal (:func:`disperse_states`: ``port``, ``vessels``, ``start``, ``end``, ``params``),
+    and write the per-vessel table to ``output``, the fleet table next to it as
+    ``<stem>.fleet.csv`` (:func:`~navwatch.io.writers.write_dispersal`) and rejected rows where
+    :func:`quarantine_path` says. Without ``output`` nothing is written (:data:`dispersal_files`).
+
+    Examples
+    --------
+    >>> from navwatch.demo import demo_inputs
+    >>> run = run_dispersal(demo_inputs(), port="Tartus", params=DispersalParams(every="1D"))
+    >>> int(run.dispersal.fleet["n_vessels"].iloc[0]), len(run.quarantine)
+    (6, 0)
+    """
+    det = run_detect(
+        inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
+        params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
+        with_states=True, scheduler=scheduler,
+    )  # fmt: skip
+    disp = disperse_states(
+        det.detection.states, det.zones, det.registry, all_vessels=all_vessels, port=port, vessels=vessels,
+        start=start, end=end, params=params,
+    )  # fmt: skip
+    run = DispersalRun(disp, det)
+    if output is not None:
+        run.output, run.fleet_output = (Path(p) for p in write_dispersal(run.dispersal, output))
+    run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
+    return run
+
+
+#: :func:`run_dispersal` without outputs writes nothing: the former
+#: ``navwatch.pipeline_dispersal.dispersal_files``.
+dispersal_files = run_dispersal
+
+
+def run_report(
+    inputs: Sequence[str | Path],
+    *,
+    output: str | Path = "report.html",
+    quarantine: str | Path | None = None,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    port_radius_km: float | None = None,
+    all_vessels: bool = False,
+    port: str | None = None,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+    offline: bool = False,
+    max_track_points: int = 1000,
+    detect_params: DetectParams | None = None,
+    dispersal_params: DispersalParams | None = None,
+    engine: Engine = "memory",
+    memory_limit_mb: float = 2048,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> ReportRun:
+    """Write an HTML map report (:func:`navwatch.report.map_report`) to ``output``.
+
+    With ``port`` the dispersal panel shows that port's fleet (``dispersal_params``, default
+    every :data:`REPORT_DISPERSAL_EVERY`, over ``since`` .. ``until``); if it cannot be measured
+    the panel counts port states and ``notes`` says why. Rejected input rows are written only if
+    ``quarantine`` names a file (the report itself counts them).
+    """
+    from .report import map_report, save_report  # folium: imported only for reports
+
+    run = run_detect(
+        inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
+        params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
+        with_states=True, scheduler=scheduler,
+    )  # fmt: skip
+    det, notes, fleet = run.detection, [], None
+    if port:
+        try:
+            fleet = fleet_dispersal(
+                det.states, run.zones, run.registry, port=port, start=since, end=until,
+                params=dispersal_params or DispersalParams(every=REPORT_DISPERSAL_EVERY),
+            ).fleet  # fmt: skip
+        except NavwatchError as exc:
+            notes.append(f"no dispersal panel: {exc}")
+    m = map_report(
+        det.states, det.events, run.zones, run.registry, fleet=fleet, port=port, since=since, until=until,
+        offline=offline, max_track_points=max_track_points,
+    )  # fmt: skip
+    path = save_report(m, output, offline=offline)
+    if quarantine is not None:
+        run.quarantine_output = _write_quarantine(run.quarantine, None, quarantine)
+    return ReportRun(m, Path(path), run, fleet, notes)

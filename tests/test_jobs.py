@@ -1,0 +1,103 @@
+"""The job layer (navwatch.jobs): every engine gives the memory engine's outputs, and rejected
+rows go where one rule says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from navwatch.cli import app
+from navwatch.demo import demo_inputs
+from navwatch.errors import ConfigError
+from navwatch.jobs import detect_files, quarantine_path, run_detect, run_dispersal
+
+DATA = Path(__file__).resolve().parent / "data"
+# the Tartus evidence plus sightings with bad rows (quarantined) and an unknown vessel
+TARTUS = [*map(str, demo_inputs()), str(DATA / "evidence" / "sightings.csv")]
+NOAA = [str(DATA / "noaa" / "nyharbor_2020-06-30_head.csv")]
+# a tiny working memory: the out-of-core engine splits these inputs into several buckets
+SPLIT = ["--memory-limit-mb", "0.001"]
+
+
+def _cli(*args: str) -> None:
+    res = CliRunner().invoke(app, [*args, "--no-progress"])
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize(
+    "inputs, options",
+    [(TARTUS, ["--port", "Tartus"]), (NOAA, ["--all-vessels", "--every", "10min"])],
+    ids=["tartus", "noaa-all-vessels"],
+)
+def test_dispersal_out_of_core_equals_memory(tmp_path, inputs, options):
+    for engine in ("memory", "out-of-core"):
+        _cli(
+            "dispersal",
+            *inputs,
+            *options,
+            "--engine",
+            engine,
+            *SPLIT,
+            "-o",
+            str(tmp_path / f"{engine}.csv"),
+        )
+    for name in ("{}.csv", "{}.fleet.csv"):
+        mem, ooc = (tmp_path / name.format(e) for e in ("memory", "out-of-core"))
+        assert ooc.read_bytes() == mem.read_bytes(), name
+    if inputs is TARTUS:
+        assert (tmp_path / "out-of-core.quarantine.csv").read_bytes() == (
+            tmp_path / "memory.quarantine.csv"
+        ).read_bytes()
+
+
+def test_report_out_of_core_equals_memory(tmp_path):
+    det = detect_files(TARTUS, engine="out-of-core", memory_limit_mb=0.001)
+    assert det.detection.stats["buckets"] > 1
+    html = {}
+    for engine in ("memory", "out-of-core"):
+        out = tmp_path / f"{engine}.html"
+        _cli(
+            "report",
+            *TARTUS,
+            "--port",
+            "Tartus",
+            "--offline",
+            "--engine",
+            engine,
+            *SPLIT,
+            "-o",
+            str(out),
+        )
+        html[engine] = re.sub(r"[0-9a-f]{32}", "ID", out.read_text())  # folium's random element ids
+    assert "Yelnya" in html["memory"]
+    assert html["out-of-core"] == html["memory"]
+
+
+def test_quarantine_goes_next_to_the_output_unless_given(tmp_path):
+    """The one rule (quarantine_path), as detect and dispersal jobs apply it."""
+    assert quarantine_path(tmp_path / "e.parquet") == tmp_path / "e.quarantine.csv"
+    assert quarantine_path(tmp_path / "e.parquet", tmp_path / "q.parquet") == tmp_path / "q.parquet"
+    det = run_detect(TARTUS, output=tmp_path / "events.csv")
+    disp = run_dispersal(TARTUS, port="Tartus", output=tmp_path / "d.geojson")
+    given = run_dispersal(
+        TARTUS, port="Tartus", output=tmp_path / "d2.csv", quarantine=tmp_path / "q.parquet"
+    )
+    assert (
+        det.quarantine_output == tmp_path / "events.quarantine.csv"
+        and det.quarantine_output.exists()
+    )
+    assert (
+        disp.quarantine_output == tmp_path / "d.quarantine.csv" and disp.quarantine_output.exists()
+    )
+    assert given.quarantine_output == tmp_path / "q.parquet" and given.quarantine_output.exists()
+    assert not (tmp_path / "d2.quarantine.csv").exists()
+    clean = run_detect(demo_inputs(), output=tmp_path / "clean.csv")  # nothing rejected: no file
+    assert clean.quarantine_output is None and not (tmp_path / "clean.quarantine.csv").exists()
+
+
+def test_unknown_engine_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+        detect_files(demo_inputs(), engine="spark")
