@@ -21,11 +21,14 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed-run
 	$(VENV)/bin/navwatch demo -o demo-out
 
-test: $(VENV)/.installed
+# the gates first (seconds), then the whole suite
+test: lint
 	$(PY) -m pytest
 
+# ruff lint (incl. the complexity gate, max 15: see pyproject.toml) and formatting
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check navwatch tests bench
+	$(VENV)/bin/ruff format --check navwatch tests bench
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_detect.py

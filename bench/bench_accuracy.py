@@ -67,8 +67,15 @@ def run_seed(seed: int, args) -> dict:
     lat = sc.zones.geometry.representative_point().y
     lon = sc.zones.geometry.bounds
     return {
-        "seed": seed, "sc": sc, "ais": r_ais, "all": r_all, "t_sim": t_sim, "t_ais": t_ais, "t_all": t_all,
-        "rows": s["ais_rows"] + s["sightings"] + s["surveys"], "summary": s,
+        "seed": seed,
+        "sc": sc,
+        "ais": r_ais,
+        "all": r_all,
+        "t_sim": t_sim,
+        "t_ais": t_ais,
+        "t_all": t_all,
+        "rows": s["ais_rows"] + s["sightings"] + s["surveys"],
+        "summary": s,
         "max_abs_lat": float(np.abs(lat).max()) if len(lat) else np.nan,
         "antimeridian": bool(((lon["maxx"] - lon["minx"]) > 180).any()),
     }
@@ -86,11 +93,16 @@ def pooled(results: list[dict]) -> pd.DataFrame:
             rows.append({"category": cat, "truth": 0})
             continue
         f = metrics(m, fp)
-        rows.append({
-            "category": cat, "truth": f["n_truth"], "found": f["tp"], "false": fp,
-            **{k: f[k] for k in ("precision", "recall", "median_error_s", "contain", "tight")},
-            "windows": f["n_windows"],
-        })
+        rows.append(
+            {
+                "category": cat,
+                "truth": f["n_truth"],
+                "found": f["tp"],
+                "false": fp,
+                **{k: f[k] for k in ("precision", "recall", "median_error_s", "contain", "tight")},
+                "windows": f["n_windows"],
+            }
+        )
     return pd.DataFrame(rows).set_index("category")
 
 
@@ -117,26 +129,34 @@ def check(table: pd.DataFrame) -> list[str]:
                 continue
             bad = v > GOALS[k] if k == "median_error_s" else v < GOALS[k]
             if bad:
-                missed.append(f"{cat}: {k} {v:.4g} (goal {'<=' if k == 'median_error_s' else '>='} {GOALS[k]:g})")
+                missed.append(
+                    f"{cat}: {k} {v:.4g} (goal {'<=' if k == 'median_error_s' else '>='} {GOALS[k]:g})"
+                )
     return missed
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> int:  # noqa: C901 -- one block per printed table
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--vessels", type=int, default=60)
     ap.add_argument("--days", type=float, default=10.0)
     ap.add_argument("--ports", type=int, default=6)
-    ap.add_argument("--decoys", action="store_true", help="also print recall/false events per decoy")
+    ap.add_argument(
+        "--decoys", action="store_true", help="also print recall/false events per decoy"
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = ap.parse_args(argv)
 
     results = []
-    print(f"navwatch accuracy benchmark: {args.seeds} seeds from {args.first_seed}, {args.vessels} vessels, "
-          f"{args.days:g} days, {args.ports} ports")
-    print(f"{'seed':>5} {'rows':>9} {'sim s':>6} {'det AIS s':>9} {'det all s':>9} {'|lat|max':>8} {'antimer.':>8} "
-          f"{'AIS P':>6} {'AIS R':>6} {'all P':>6} {'all R':>6}")
+    print(
+        f"navwatch accuracy benchmark: {args.seeds} seeds from {args.first_seed}, {args.vessels} vessels, "
+        f"{args.days:g} days, {args.ports} ports"
+    )
+    print(
+        f"{'seed':>5} {'rows':>9} {'sim s':>6} {'det AIS s':>9} {'det all s':>9} {'|lat|max':>8} {'antimer.':>8} "
+        f"{'AIS P':>6} {'AIS R':>6} {'all P':>6} {'all R':>6}"
+    )
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         r = run_seed(seed, args)
         results.append(r)
@@ -152,30 +172,44 @@ def main(argv=None) -> int:
 
         pa, ra = pr("ais", AIS_CATS)
         pm, rm = pr("all", [c for c in CATEGORIES if c not in AIS_CATS])
-        print(f"{seed:>5} {r['rows']:>9,} {r['t_sim']:>6.1f} {r['t_ais']:>9.2f} {r['t_all']:>9.2f} "
-              f"{r['max_abs_lat']:>8.1f} {'yes' if r['antimeridian'] else 'no':>8} "
-              f"{fmt(pa, 'share'):>6} {fmt(ra, 'share'):>6} {fmt(pm, 'share'):>6} {fmt(rm, 'share'):>6}")
+        print(
+            f"{seed:>5} {r['rows']:>9,} {r['t_sim']:>6.1f} {r['t_ais']:>9.2f} {r['t_all']:>9.2f} "
+            f"{r['max_abs_lat']:>8.1f} {'yes' if r['antimeridian'] else 'no':>8} "
+            f"{fmt(pa, 'share'):>6} {fmt(ra, 'share'):>6} {fmt(pm, 'share'):>6} {fmt(rm, 'share'):>6}"
+        )
 
     table = pooled(results)
-    print("\nPer evidence type, all seeds pooled (goals in brackets; windows: consistent events only)")
-    hdr = (f"{'category':<18} {'truth':>6} {'found':>6} {'false':>6} {'precision':>10} {'recall':>8} "
-           f"{'median err s':>13} {'contain':>8} {'tight':>7}")
+    print(
+        "\nPer evidence type, all seeds pooled (goals in brackets; windows: consistent events only)"
+    )
+    hdr = (
+        f"{'category':<18} {'truth':>6} {'found':>6} {'false':>6} {'precision':>10} {'recall':>8} "
+        f"{'median err s':>13} {'contain':>8} {'tight':>7}"
+    )
     print(hdr)
     for cat, row in table.iterrows():
         if not row.get("truth", 0) and not row.get("false", 0):
             print(f"{cat:<18} {'0':>6}")
             continue
-        print(f"{cat:<18} {fmt(row['truth'], 'n'):>6} {fmt(row['found'], 'n'):>6} {fmt(row['false'], 'n'):>6} "
-              f"{fmt(row['precision'], 'share'):>10} {fmt(row['recall'], 'share'):>8} "
-              f"{fmt(row['median_error_s'], 's'):>13} {fmt(row['contain'], 'share'):>8} {fmt(row['tight'], 'share'):>7}")
-    print(f"{'goals':<18} {'':>6} {'':>6} {'':>6} {'(AIS>=0.99)':>10} {'(>=0.99)':>8} {'(AIS<=60)':>13} "
-          f"{'(1)':>8} {'(>=0.95)':>7}")
+        print(
+            f"{cat:<18} {fmt(row['truth'], 'n'):>6} {fmt(row['found'], 'n'):>6} {fmt(row['false'], 'n'):>6} "
+            f"{fmt(row['precision'], 'share'):>10} {fmt(row['recall'], 'share'):>8} "
+            f"{fmt(row['median_error_s'], 's'):>13} {fmt(row['contain'], 'share'):>8} {fmt(row['tight'], 'share'):>7}"
+        )
+    print(
+        f"{'goals':<18} {'':>6} {'':>6} {'':>6} {'(AIS>=0.99)':>10} {'(>=0.99)':>8} {'(AIS<=60)':>13} "
+        f"{'(1)':>8} {'(>=0.95)':>7}"
+    )
 
     n_tr = {run: sum(r[run]["transits"]["n"] for r in results) for run in ("ais", "all")}
-    hit_tr = {run: sum(r[run]["transits"]["with_events"] for r in results) for run in ("ais", "all")}
+    hit_tr = {
+        run: sum(r[run]["transits"]["with_events"] for r in results) for run in ("ais", "all")
+    }
     contra = sum(r["all"]["contradiction_events"] for r in results)
-    print(f"\nTransits that produced events (goal 0): AIS run {hit_tr['ais']} of {n_tr['ais']}, "
-          f"combined run {hit_tr['all']} of {n_tr['all']}")
+    print(
+        f"\nTransits that produced events (goal 0): AIS run {hit_tr['ais']} of {n_tr['ais']}, "
+        f"combined run {hit_tr['all']} of {n_tr['all']}"
+    )
     print(f"Detections explained by injected contradictions (not scored): {contra}")
 
     for run, label in (("ais", "AIS run"), ("all", "combined run")):
@@ -192,9 +226,11 @@ def main(argv=None) -> int:
         good = sum(v["precision"] * v["detected_calls"] for v in vs if v["detected_calls"])
         tac = sum(v["transits_as_calls"] for v in vs)
         ntr = sum(v["transits"] for v in vs)
-        print(f"Visits ({label}, level >= 2 = call): precision {fmt(good / dc if dc else np.nan, 'share')}, "
-              f"recall {fmt(found / tc if tc else np.nan, 'share')} ({found}/{tc}), "
-              f"transits detected as calls {tac} of {ntr}")
+        print(
+            f"Visits ({label}, level >= 2 = call): precision {fmt(good / dc if dc else np.nan, 'share')}, "
+            f"recall {fmt(found / tc if tc else np.nan, 'share')} ({found}/{tc}), "
+            f"transits detected as calls {tac} of {ntr}"
+        )
 
     if args.decoys:
         print("\nDecoys (calls: events found/expected; not calls: transits with false events)")
@@ -202,19 +238,25 @@ def main(argv=None) -> int:
         for r in results:
             for run in ("ais",):
                 for lab, d in r[run]["decoys"].items():
-                    a = agg.setdefault(lab, {"events": 0, "found": 0, "transits": 0, "false_events": 0})
+                    a = agg.setdefault(
+                        lab, {"events": 0, "found": 0, "transits": 0, "false_events": 0}
+                    )
                     for k in a:
                         a[k] += d[k]
         for lab, a in sorted(agg.items()):
             if a["events"]:
                 print(f"  {lab:<20} call events found {a['found']}/{a['events']}")
             if a["transits"]:
-                print(f"  {lab:<20} transit passes {a['transits']}, false events {a['false_events']}")
+                print(
+                    f"  {lab:<20} transit passes {a['transits']}, false events {a['false_events']}"
+                )
 
     t_det = sum(r["t_ais"] + r["t_all"] for r in results)
     rows = sum(r["rows"] for r in results)
-    print(f"\nWall time: simulation {sum(r['t_sim'] for r in results):.1f} s, detection {t_det:.1f} s "
-          f"({rows:,} input rows in {len(results)} scenarios, each detected twice: AIS alone, AIS + OSINT)")
+    print(
+        f"\nWall time: simulation {sum(r['t_sim'] for r in results):.1f} s, detection {t_det:.1f} s "
+        f"({rows:,} input rows in {len(results)} scenarios, each detected twice: AIS alone, AIS + OSINT)"
+    )
     missed = check(table)
     if missed:
         print("\nGoals missed:\n  " + "\n  ".join(missed))

@@ -38,7 +38,12 @@ def generate(path: Path, ports_csv: Path, rows: int, vessels: int, seed: int = 0
     n_ports = 20
     plat = rng.uniform(30, 45, n_ports)
     plon = rng.uniform(-10, 35, n_ports)
-    ports_csv.write_text("name,lat,lon,radius_km\n" + "".join(f"P{i},{a:.5f},{b:.5f},3\n" for i, (a, b) in enumerate(zip(plat, plon, strict=True))))
+    ports_csv.write_text(
+        "name,lat,lon,radius_km\n"
+        + "".join(
+            f"P{i},{a:.5f},{b:.5f},3\n" for i, (a, b) in enumerate(zip(plat, plon, strict=True))
+        )
+    )
     per = rows // vessels
     writer = None
     t0 = np.datetime64("2024-01-01T00:00:00", "s").astype(np.int64)
@@ -87,7 +92,10 @@ def generate(path: Path, ports_csv: Path, rows: int, vessels: int, seed: int = 0
         table = pa.table(
             {
                 "mmsi": pa.array(arrays["mmsi"][order]),
-                "time": pa.array(arrays["time"][order].astype("datetime64[s]").astype("datetime64[ns]"), pa.timestamp("ns", tz="UTC")),
+                "time": pa.array(
+                    arrays["time"][order].astype("datetime64[s]").astype("datetime64[ns]"),
+                    pa.timestamp("ns", tz="UTC"),
+                ),
                 "lat": pa.array(arrays["lat"][order]),
                 "lon": pa.array(arrays["lon"][order]),
                 "sog_kn": pa.array(arrays["sog_kn"][order]),
@@ -107,7 +115,9 @@ def peak_rss():
         return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
 """
 
-FLOOR = PEAK + """
+FLOOR = (
+    PEAK
+    + """
 import json, sys, time
 import numpy as np, pyarrow.parquet as pq
 t = time.perf_counter()
@@ -118,8 +128,11 @@ order = np.lexsort((cols["time"].astype("int64"), cols["mmsi"]))
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": len(order), "peak_rss": peak_rss()}))
 """.replace("COLUMNS", repr(NEEDED))
+)
 
-DETECT = PEAK + """
+DETECT = (
+    PEAK
+    + """
 import json, sys, time
 t = time.perf_counter()
 import navwatch as nw
@@ -131,27 +144,42 @@ dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rows": len(obs), "events": len(det.events), "stats": det.stats,
                   "peak_rss": peak_rss()}))
 """
+)
 
-BASELINE = PEAK + """
+BASELINE = (
+    PEAK
+    + """
 import json
 import pyarrow, numpy, pandas, shapely, geopandas, navwatch
 print(json.dumps({"peak_rss": peak_rss()}))
 """
+)
 
 
 def measure(code: str, *args: str) -> dict:
     """Run ``code`` in a fresh Python process; return the JSON object of its last output line."""
-    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
     if res.returncode:
         raise SystemExit(f"benchmark process failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=10_000_000, help="rows before duplicates are added (default 10 M)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--rows",
+        type=int,
+        default=10_000_000,
+        help="rows before duplicates are added (default 10 M)",
+    )
     ap.add_argument("--vessels", type=int, default=2_000)
-    ap.add_argument("--workdir", type=Path, default=None, help="keep generated data here (default: a temp dir)")
+    ap.add_argument(
+        "--workdir", type=Path, default=None, help="keep generated data here (default: a temp dir)"
+    )
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="navwatch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -159,19 +187,29 @@ def main() -> None:
     if not data.exists():
         t = time.perf_counter()
         generate(data, ports, args.rows, args.vessels)
-        print(f"generated {data} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {data} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s"
+        )
     base = measure(BASELINE)
     floor = measure(FLOOR, str(data))
     det = measure(DETECT, str(data), str(ports))
     rows = floor["rows"]
     needed_mb = rows * 8 * len(NEEDED) / 1e6
-    print(f"\nrows: {rows:,}   needed columns in memory: {needed_mb:,.0f} MB ({', '.join(NEEDED)}, 8 B each)")
+    print(
+        f"\nrows: {rows:,}   needed columns in memory: {needed_mb:,.0f} MB ({', '.join(NEEDED)}, 8 B each)"
+    )
     print(f"{'':18}{'seconds':>9}{'rows/s':>14}{'peak RSS MB':>13}{'RSS - imports':>15}")
     for name, r in (("floor", floor), ("detect", det)):
-        print(f"{name:18}{r['seconds']:9.2f}{rows / r['seconds']:14,.0f}{r['peak_rss'] / 1e6:13,.0f}{(r['peak_rss'] - base['peak_rss']) / 1e6:15,.0f}")
-    print(f"\ndetect / floor time:             {det['seconds'] / floor['seconds']:.2f}x   (goal <= 3x)")
-    print(f"detect peak RSS / needed columns: {det['peak_rss'] / (needed_mb * 1e6):.2f}x   (goal <= 2x; "
-          f"{(det['peak_rss'] - base['peak_rss']) / (needed_mb * 1e6):.2f}x without the {base['peak_rss'] / 1e6:.0f} MB of imported libraries)")
+        print(
+            f"{name:18}{r['seconds']:9.2f}{rows / r['seconds']:14,.0f}{r['peak_rss'] / 1e6:13,.0f}{(r['peak_rss'] - base['peak_rss']) / 1e6:15,.0f}"
+        )
+    print(
+        f"\ndetect / floor time:             {det['seconds'] / floor['seconds']:.2f}x   (goal <= 3x)"
+    )
+    print(
+        f"detect peak RSS / needed columns: {det['peak_rss'] / (needed_mb * 1e6):.2f}x   (goal <= 2x; "
+        f"{(det['peak_rss'] - base['peak_rss']) / (needed_mb * 1e6):.2f}x without the {base['peak_rss'] / 1e6:.0f} MB of imported libraries)"
+    )
     print(f"events: {det['events']:,}   stats: {det['stats']}")
 
 

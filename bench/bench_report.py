@@ -27,8 +27,14 @@ sys.path.insert(0, str(HERE))
 
 from bench_detect import generate  # noqa: E402  (same synthetic archive as the detect benchmark)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def browser_load(path: Path) -> dict:
@@ -43,7 +49,9 @@ def browser_load(path: Path) -> dict:
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
         t = time.perf_counter()
         page.goto(path.resolve().as_uri(), wait_until="load", timeout=120_000)
         t_load = time.perf_counter() - t
@@ -63,10 +71,22 @@ def browser_load(path: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000, help="positions before duplicates are added (default 1 M)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="positions before duplicates are added (default 1 M)",
+    )
     ap.add_argument("--vessels", type=int, default=200)
-    ap.add_argument("--workdir", type=Path, default=None, help="keep generated data and the report here (default: a temp dir)")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep generated data and the report here (default: a temp dir)",
+    )
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="navwatch-bench-report-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -92,8 +112,12 @@ def main() -> None:
     mb = out.stat().st_size / 1e6
     s = m.navwatch_summary
 
-    print(f"positions: {len(obs):,} ({args.vessels} vessels); states rows: {len(det.states):,}; events: {len(det.events):,}")
-    print(f"track points kept: {s['points_kept']:,} of {s['points_in']:,}; vessels {s['vessels']}, events drawn {s['events']}, zones {s['zones']}")
+    print(
+        f"positions: {len(obs):,} ({args.vessels} vessels); states rows: {len(det.states):,}; events: {len(det.events):,}"
+    )
+    print(
+        f"track points kept: {s['points_kept']:,} of {s['points_in']:,}; vessels {s['vessels']}, events drawn {s['events']}, zones {s['zones']}"
+    )
     print(f"read + detect:        {t_detect:7.2f} s   (not part of the report)")
     print(f"report build:         {t_build:7.2f} s   (map_report, offline)")
     print(f"report save:          {t_save:7.2f} s   (render + inline Leaflet + write)")
@@ -105,7 +129,9 @@ def main() -> None:
     print(f"browser load event:   {b['load']:7.2f} s")
     print(f"browser report ready: {b['ready']:7.2f} s   (Leaflet drew every layer; goal: seconds)")
     print(f"slider step:          {b['step']:7.2f} s   (replay to mid-period)")
-    print(f"DOM: {b['counts']}; console/page errors: {len(b['errors'])}; screenshot {out.with_suffix('.png')}")
+    print(
+        f"DOM: {b['counts']}; console/page errors: {len(b['errors'])}; screenshot {out.with_suffix('.png')}"
+    )
 
 
 if __name__ == "__main__":

@@ -44,14 +44,19 @@ VESSELS_PER_PART = 200
 # Every measured process prints one JSON line (PEAK, measure: bench_detect.py). DIGEST: a hash of
 # the events table in a canonical order, so engines can be compared across processes.
 
-DIGEST = PEAK + """
+DIGEST = (
+    PEAK
+    + """
 def digest(events):
     import hashlib
     from navwatch.testing import events_key
     return hashlib.sha1(events_key(events).to_csv(index=False).encode()).hexdigest()[:12]
 """
+)
 
-MEMORY = DIGEST + """
+MEMORY = (
+    DIGEST
+    + """
 import json, sys, time
 t = time.perf_counter()
 import navwatch as nw
@@ -63,8 +68,11 @@ print(json.dumps({"seconds": dt, "rows": len(obs), "events": len(det.events), "d
                   "table_bytes": int(obs.memory_usage(deep=True).sum()),
                   "peak_rss": peak_rss()}))
 """
+)
 
-OUT_OF_CORE = DIGEST + """
+OUT_OF_CORE = (
+    DIGEST
+    + """
 import json, sys, time
 t = time.perf_counter()
 import navwatch as nw
@@ -76,8 +84,11 @@ print(json.dumps({"seconds": dt, "rows": det.stats["rows_in"], "events": len(det
                   "buckets": det.stats["buckets"], "jobs": det.stats["jobs"], "max_job_rows": det.stats["max_job_rows"],
                   "peak_rss": peak_rss()}))
 """
+)
 
-DASK = DIGEST + """
+DASK = (
+    DIGEST
+    + """
 import json, sys, time
 
 if __name__ == "__main__":
@@ -96,6 +107,7 @@ if __name__ == "__main__":
                       "read_tasks": det.stats["read_tasks"], "worker_peak_rss": peaks,
                       "peak_rss": peak_rss()}))
 """
+)
 
 NAVWATCH_SLICE = """
 import json, sys, time
@@ -129,11 +141,14 @@ if __name__ == "__main__":
     print(json.dumps({"seconds": dt, "rows": len(df), "stops": len(stops), "port_calls": len(calls)}))
 """
 
-BASELINE = PEAK + """
+BASELINE = (
+    PEAK
+    + """
 import json
 import pyarrow, numpy, pandas, shapely, geopandas, navwatch
 print(json.dumps({"peak_rss": peak_rss()}))
 """
+)
 
 
 def make_dataset(work: Path, rows: int, vessels: int) -> tuple[Path, Path, Path]:
@@ -150,7 +165,9 @@ def make_dataset(work: Path, rows: int, vessels: int) -> tuple[Path, Path, Path]
         mmsi0 = 200_000_000  # the generator's first MMSI
         for i, v0 in enumerate(range(0, vessels, VESSELS_PER_PART)):
             m = table.column("mmsi")
-            part = table.filter(pc.and_(pc.greater_equal(m, mmsi0 + v0), pc.less(m, mmsi0 + v0 + VESSELS_PER_PART)))
+            part = table.filter(
+                pc.and_(pc.greater_equal(m, mmsi0 + v0), pc.less(m, mmsi0 + v0 + VESSELS_PER_PART))
+            )
             pq.write_table(part, folder / f"part-{i:03d}.parquet", row_group_size=1_000_000)
         del table
         single.unlink()
@@ -160,11 +177,24 @@ def make_dataset(work: Path, rows: int, vessels: int) -> tuple[Path, Path, Path]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=10_000_000, help="rows before duplicates are added (default 10 M)")
-    ap.add_argument("--vessels", type=int, default=2_000, help="vessels (default 2,000; part files of 200)")
-    ap.add_argument("--workdir", type=Path, default=None, help="keep generated data here (default: a temp dir)")
-    ap.add_argument("--skip-movingpandas", action="store_true", help="skip the MovingPandas comparison")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--rows",
+        type=int,
+        default=10_000_000,
+        help="rows before duplicates are added (default 10 M)",
+    )
+    ap.add_argument(
+        "--vessels", type=int, default=2_000, help="vessels (default 2,000; part files of 200)"
+    )
+    ap.add_argument(
+        "--workdir", type=Path, default=None, help="keep generated data here (default: a temp dir)"
+    )
+    ap.add_argument(
+        "--skip-movingpandas", action="store_true", help="skip the MovingPandas comparison"
+    )
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="navwatch-bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -180,43 +210,72 @@ def main() -> None:
     dsk = measure(DASK, str(data), str(ports))
     rows = mem["rows"]
 
-    print(f"\n== engines on {rows:,} rows ({data}, {len(list(data.glob('*.parquet')))} part files), {os.cpu_count()} CPUs ==")
+    print(
+        f"\n== engines on {rows:,} rows ({data}, {len(list(data.glob('*.parquet')))} part files), {os.cpu_count()} CPUs =="
+    )
     print(f"{'':14}{'seconds':>9}{'rows/s':>13}{'peak RSS MB':>13}   notes")
-    print(f"{'in-memory':14}{mem['seconds']:9.2f}{rows / mem['seconds']:13,.0f}{mem['peak_rss'] / 1e6:13,.0f}")
-    print(f"{'out-of-core':14}{ooc['seconds']:9.2f}{rows / ooc['seconds']:13,.0f}{ooc['peak_rss'] / 1e6:13,.0f}   "
-          f"--memory-limit-mb {limit_mb}: {ooc['buckets']} buckets, {ooc['jobs']} jobs, largest {ooc['max_job_rows']:,} rows")
-    print(f"{'dask':14}{dsk['seconds']:9.2f}{rows / dsk['seconds']:13,.0f}{dsk['peak_rss'] / 1e6:13,.0f}   "
-          f"LocalCluster(2 workers x 1 thread), start {dsk['startup']:.1f} s incl.; {dsk['read_tasks']} read tasks, "
-          f"{dsk['jobs']} jobs; worker peak RSS {', '.join(f'{p / 1e6:,.0f}' for p in dsk['worker_peak_rss'])} MB")
+    print(
+        f"{'in-memory':14}{mem['seconds']:9.2f}{rows / mem['seconds']:13,.0f}{mem['peak_rss'] / 1e6:13,.0f}"
+    )
+    print(
+        f"{'out-of-core':14}{ooc['seconds']:9.2f}{rows / ooc['seconds']:13,.0f}{ooc['peak_rss'] / 1e6:13,.0f}   "
+        f"--memory-limit-mb {limit_mb}: {ooc['buckets']} buckets, {ooc['jobs']} jobs, largest {ooc['max_job_rows']:,} rows"
+    )
+    print(
+        f"{'dask':14}{dsk['seconds']:9.2f}{rows / dsk['seconds']:13,.0f}{dsk['peak_rss'] / 1e6:13,.0f}   "
+        f"LocalCluster(2 workers x 1 thread), start {dsk['startup']:.1f} s incl.; {dsk['read_tasks']} read tasks, "
+        f"{dsk['jobs']} jobs; worker peak RSS {', '.join(f'{p / 1e6:,.0f}' for p in dsk['worker_peak_rss'])} MB"
+    )
     print("(seconds from process start: imports, reading the Parquet folder, detection)")
-    same = mem["digest"] == ooc["digest"] == dsk["digest"] and mem["events"] == ooc["events"] == dsk["events"]
-    print(f"events: {mem['events']:,}; identical across the three engines: {'yes' if same else 'NO'} "
-          f"(digests {mem['digest']} / {ooc['digest']} / {dsk['digest']})")
-    print(f"dask / in-memory throughput: {mem['seconds'] / dsk['seconds']:.2f}x;  "
-          f"out-of-core / in-memory: {mem['seconds'] / ooc['seconds']:.2f}x")
+    same = (
+        mem["digest"] == ooc["digest"] == dsk["digest"]
+        and mem["events"] == ooc["events"] == dsk["events"]
+    )
+    print(
+        f"events: {mem['events']:,}; identical across the three engines: {'yes' if same else 'NO'} "
+        f"(digests {mem['digest']} / {ooc['digest']} / {dsk['digest']})"
+    )
+    print(
+        f"dask / in-memory throughput: {mem['seconds'] / dsk['seconds']:.2f}x;  "
+        f"out-of-core / in-memory: {mem['seconds'] / ooc['seconds']:.2f}x"
+    )
 
     print("\n== out-of-core peak memory ==")
     print(f"observation table in memory (in-memory run): {table_mb:,.0f} MB")
-    print(f"memory bound (--memory-limit-mb):            {limit_mb:,} MB   -> dataset = {table_mb / limit_mb:.1f}x the bound")
+    print(
+        f"memory bound (--memory-limit-mb):            {limit_mb:,} MB   -> dataset = {table_mb / limit_mb:.1f}x the bound"
+    )
     above = (ooc["peak_rss"] - base["peak_rss"]) / 1e6
-    print(f"out-of-core peak RSS:                        {ooc['peak_rss'] / 1e6:,.0f} MB total, {above:,.0f} MB above the "
-          f"{base['peak_rss'] / 1e6:,.0f} MB of imported libraries (= {above / limit_mb:.1f}x the bound, "
-          f"{above / table_mb:.2f}x the dataset)")
+    print(
+        f"out-of-core peak RSS:                        {ooc['peak_rss'] / 1e6:,.0f} MB total, {above:,.0f} MB above the "
+        f"{base['peak_rss'] / 1e6:,.0f} MB of imported libraries (= {above / limit_mb:.1f}x the bound, "
+        f"{above / table_mb:.2f}x the dataset)"
+    )
     print(f"in-memory peak RSS, for comparison:          {mem['peak_rss'] / 1e6:,.0f} MB")
 
     if not args.skip_movingpandas:
         nav = measure(NAVWATCH_SLICE, str(part0), str(ports))
         mp = measure(MOVINGPANDAS, str(part0), str(ports))
         assert nav["rows"] == mp["rows"], (nav["rows"], mp["rows"])
-        print(f"\n== MovingPandas on identical input: {part0.name}, {mp['rows']:,} rows, {VESSELS_PER_PART} vessels ==")
-        print(f"navwatch read + detect:                         {nav['seconds']:8.2f} s  {nav['rows'] / nav['seconds']:12,.0f} rows/s  "
-              f"({nav['departures']:,} departures, {nav['arrivals']:,} arrivals)")
-        print(f"MovingPandas read + TrajectoryCollection\n  + TrajectoryStopDetector(n_processes=2) + sjoin: {mp['seconds']:8.2f} s  "
-              f"{mp['rows'] / mp['seconds']:12,.0f} rows/s  ({mp['stops']:,} stops, {mp['port_calls']:,} in a port)")
-        print(f"navwatch / MovingPandas speed: {mp['seconds'] / nav['seconds']:,.0f}x   (goal >= 100x)")
-    print(f"\nbenchmark wall time (without data generation): {time.perf_counter() - t_all:.0f} s; "
-          f"1-min load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs "
-          "(other work on the machine slows every figure)")
+        print(
+            f"\n== MovingPandas on identical input: {part0.name}, {mp['rows']:,} rows, {VESSELS_PER_PART} vessels =="
+        )
+        print(
+            f"navwatch read + detect:                         {nav['seconds']:8.2f} s  {nav['rows'] / nav['seconds']:12,.0f} rows/s  "
+            f"({nav['departures']:,} departures, {nav['arrivals']:,} arrivals)"
+        )
+        print(
+            f"MovingPandas read + TrajectoryCollection\n  + TrajectoryStopDetector(n_processes=2) + sjoin: {mp['seconds']:8.2f} s  "
+            f"{mp['rows'] / mp['seconds']:12,.0f} rows/s  ({mp['stops']:,} stops, {mp['port_calls']:,} in a port)"
+        )
+        print(
+            f"navwatch / MovingPandas speed: {mp['seconds'] / nav['seconds']:,.0f}x   (goal >= 100x)"
+        )
+    print(
+        f"\nbenchmark wall time (without data generation): {time.perf_counter() - t_all:.0f} s; "
+        f"1-min load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs "
+        "(other work on the machine slows every figure)"
+    )
 
 
 if __name__ == "__main__":

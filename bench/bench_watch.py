@@ -85,7 +85,12 @@ class Hook:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--messages", type=int, default=300_000, help="lines of the capacity phase (sent as fast as taken)")
+    ap.add_argument(
+        "--messages",
+        type=int,
+        default=300_000,
+        help="lines of the capacity phase (sent as fast as taken)",
+    )
     ap.add_argument("--rate", type=float, default=20_000, help="messages/s of the sustained phase")
     ap.add_argument("--seconds", type=float, default=20, help="duration of the sustained phase")
     ap.add_argument("--interval-s", type=float, default=1.0)
@@ -124,7 +129,11 @@ def main() -> None:
     try:
         srv.settimeout(60)
         conn, _ = srv.accept()
-        store = Store(state_url if not state_url.startswith("postgresql://") else "postgresql+psycopg://" + state_url.split("://", 1)[1])
+        store = Store(
+            state_url
+            if not state_url.startswith("postgresql://")
+            else "postgresql+psycopg://" + state_url.split("://", 1)[1]
+        )
         time.sleep(args.interval_s * 2)  # the start-up tick is over
 
         def counts() -> tuple[int, int]:
@@ -153,7 +162,11 @@ def main() -> None:
                 break
             time.sleep(0.01)
         t_done = wait_consumed(c0 + len(blast))
-        res["capacity"] = (len(blast), t_buf - t_start if t_buf else None, t_done - t_start if t_done else None)
+        res["capacity"] = (
+            len(blast),
+            t_buf - t_start if t_buf else None,
+            t_done - t_start if t_done else None,
+        )
 
         # 2. sustained: paced at --rate, with a departure inside
         c1, _ = counts()
@@ -175,7 +188,14 @@ def main() -> None:
         t_sent = time.time()
         t_done = wait_consumed(c1 + len(paced))
         c2, b2 = counts()
-        res["sustained"] = (len(paced), t_sent - t_start, (t_done - t_sent) if t_done else None, c2 - c1, b2, max_backlog)
+        res["sustained"] = (
+            len(paced),
+            t_sent - t_start,
+            (t_done - t_sent) if t_done else None,
+            c2 - c1,
+            b2,
+            max_backlog,
+        )
         t_alert = hook.wait_mmsi(load_mmsi, 30)
         res["latency_load"] = t_alert - t_deciding if t_alert and t_deciding else None
 
@@ -193,14 +213,29 @@ def main() -> None:
         srv.close()
 
     goal = args.interval_s + 1
-    print(f"navwatch watch benchmark: real SoCal AIS NMEA (repeated, times shifted) over TCP loopback to a watcher process; tick every {args.interval_s:g} s; state {state_url.split(':')[0]}")
+    print(
+        f"navwatch watch benchmark: real SoCal AIS NMEA (repeated, times shifted) over TCP loopback to a watcher process; tick every {args.interval_s:g} s; state {state_url.split(':')[0]}"
+    )
     n, tb, tc = res["capacity"]
-    print(f"  capacity: {n:,} lines sent as fast as taken: durably buffered at {n / tb:,.0f} msg/s, consumed by ticks (decode + detect + commit) at {n / tc:,.0f} msg/s" if tb and tc else "  capacity: DID NOT FINISH")
+    print(
+        f"  capacity: {n:,} lines sent as fast as taken: durably buffered at {n / tb:,.0f} msg/s, consumed by ticks (decode + detect + commit) at {n / tc:,.0f} msg/s"
+        if tb and tc
+        else "  capacity: DID NOT FINISH"
+    )
     n, dur, lag, consumed, backlog, maxb = res["sustained"]
-    print(f"  sustained: {n:,} lines at {n / dur:,.0f} msg/s for {dur:.1f} s: {consumed:,} consumed ({'no loss' if consumed == n and backlog == 0 else 'LOSS/BACKLOG'}), max backlog {maxb:,} lines, drained {lag if lag is not None else float('nan'):.2f} s after the last line")
+    print(
+        f"  sustained: {n:,} lines at {n / dur:,.0f} msg/s for {dur:.1f} s: {consumed:,} consumed ({'no loss' if consumed == n and backlog == 0 else 'LOSS/BACKLOG'}), max backlog {maxb:,} lines, drained {lag if lag is not None else float('nan'):.2f} s after the last line"
+    )
     for label, key in (("under sustained load", "latency_load"), ("idle", "latency_idle")):
         v = res[key]
-        print(f"  alert latency {label} (departure-making message sent -> webhook received): " + (f"{v:.2f} s (goal < {goal:.1f} s: {'met' if v < goal else 'NOT met'})" if v is not None else "NOT RECEIVED"))
+        print(
+            f"  alert latency {label} (departure-making message sent -> webhook received): "
+            + (
+                f"{v:.2f} s (goal < {goal:.1f} s: {'met' if v < goal else 'NOT met'})"
+                if v is not None
+                else "NOT RECEIVED"
+            )
+        )
     dup = len(hook.got) - len({b["alert_id"] for _, b in hook.got})
     print(f"  webhook: {len(hook.got)} alert(s), {dup} duplicate(s); work dir {work}")
 

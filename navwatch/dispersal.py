@@ -306,7 +306,9 @@ class _FleetPorts:
     def __init__(self, zones):
         self.zi = ZoneIndex.of(zones)
         self.rep_lon, self.rep_lat = self.zi.own_points()  # an outer tier's point: in its own part
-        self.index = {(p, t): i for i, (p, t) in enumerate(zip(self.zi.port, self.zi.tier, strict=True))}
+        self.index = {
+            (p, t): i for i, (p, t) in enumerate(zip(self.zi.port, self.zi.tier, strict=True))
+        }
         self._n_ports = int(self.zi.port_code.max()) + 1 if len(self.zi) else 0
         self._other: dict[str, int] = {}
         self._home_cache: dict[str, tuple[int, float, float, str]] = {}
@@ -331,7 +333,12 @@ class _FleetPorts:
             else:
                 inner = self.zi.innermost(z)
                 code = int(self.zi.port_code[inner])
-                hit = (code, float(self.rep_lat[inner]), float(self.rep_lon[inner]), str(self.zi.port[inner]))
+                hit = (
+                    code,
+                    float(self.rep_lat[inner]),
+                    float(self.rep_lon[inner]),
+                    str(self.zi.port[inner]),
+                )
             self._home_cache[name] = hit
         return hit
 
@@ -520,7 +527,7 @@ def _next_where(mask: np.ndarray, v: np.ndarray) -> np.ndarray:
 # the fleet
 
 
-def _fleet(states, zt: _FleetPorts, registry, port, vessels):
+def _fleet(states, zt: _FleetPorts, registry, port, vessels):  # noqa: C901 -- parameter checks, one per option; split with map_report (issue 10 follow-up)
     """vessel ids, names, home names, home keys, home lat/lon."""
     reg = getattr(registry, "frame", registry)
     reg_home: dict[str, object] = {}
@@ -666,7 +673,7 @@ def _note_codes(keys: np.ndarray, fmt) -> tuple[np.ndarray, list[str]]:
 # main entry
 
 
-def fleet_dispersal(
+def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split with map_report (issue 10 follow-up)
     states: pd.DataFrame,
     zones,
     registry=None,

@@ -143,7 +143,9 @@ def distance_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
     >>> round(d, 3), round(g, 3)
     (9.489, 9.489)
     """
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2))
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2)
+    )
     phim = (lat1 + lat2) / 2
     w = 1 - WGS84_E2 * np.sin(phim) ** 2
     m = WGS84_A_KM * (1 - WGS84_E2) / w**1.5  # meridional radius of curvature
@@ -217,7 +219,10 @@ class LocalFrame:
         if x0 >= -180.0 and x1 <= 180.0:
             return out
         parts = [
-            shapely.transform(shapely.intersection(out, shapely.box(w, -90.0, w + 360.0, 90.0)), lambda c, s=w: c - [s + 180.0, 0.0])
+            shapely.transform(
+                shapely.intersection(out, shapely.box(w, -90.0, w + 360.0, 90.0)),
+                lambda c, s=w: c - [s + 180.0, 0.0],
+            )
             for w in (-540.0, -180.0, 180.0)
         ]
         polys = [g for p in parts if not p.is_empty for g in shapely.get_parts(p)]
@@ -237,7 +242,9 @@ def local_frame(lon0: float, lat0: float) -> LocalFrame:
     return _frame(float(lon0), float(lat0))
 
 
-def buffer_km(geom: Any, km: float, *, quad_segs: int = 16, centre: tuple[float, float] | None = None) -> Any:
+def buffer_km(
+    geom: Any, km: float, *, quad_segs: int = 16, centre: tuple[float, float] | None = None
+) -> Any:
     """Buffer a lon/lat shapely geometry by ``km`` kilometres (negative shrinks it).
 
     Buffered in the :class:`LocalFrame` centred on ``centre`` (lon, lat), by default on the

@@ -399,7 +399,9 @@ def port_keys(zones: pd.DataFrame) -> np.ndarray:
     names = pd.Series([normalise_name(p) for p in zones["port"]], dtype=object)
     if "country" not in zones.columns:
         return names.to_numpy(dtype=object)
-    countries = pd.Series([normalise_name(c) if not _is_missing(c) else "" for c in zones["country"]], dtype=object)
+    countries = pd.Series(
+        [normalise_name(c) if not _is_missing(c) else "" for c in zones["country"]], dtype=object
+    )
     named = countries != ""
     n_countries = countries[named].groupby(names[named]).nunique()
     split = names.isin(set(n_countries.index[n_countries > 1]))
@@ -690,7 +692,7 @@ def _merge_problems(
     return [(w, "; ".join(merged[w])) for w in sorted(merged, key=lambda w: order.get(w, 0))]
 
 
-def _read_vector(
+def _read_vector(  # noqa: C901 -- one branch per vector-format quirk
     path: Path, default_radius_km: float, *, parquet: bool = False
 ) -> gpd.GeoDataFrame:
     try:

@@ -62,17 +62,33 @@ class Quarantine:
             parts.append(pd.DataFrame(self._rows, columns=COLUMNS))
         if not parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS}).astype(
-                {"file": "string", "line": "Int64", "code": "string", "reason": "string", "raw": "string"}
+                {
+                    "file": "string",
+                    "line": "Int64",
+                    "code": "string",
+                    "reason": "string",
+                    "raw": "string",
+                }
             )
         out = pd.concat(parts, ignore_index=True)
         return out.astype(
-            {"file": "string", "line": "Int64", "code": "string", "reason": "string", "raw": "string"}
+            {
+                "file": "string",
+                "line": "Int64",
+                "code": "string",
+                "reason": "string",
+                "raw": "string",
+            }
         )
 
     def counts(self) -> pd.Series:
         """Number of rejected rows by ``code``, largest first."""
         f = self.to_frame()
-        return f["code"].value_counts().rename("rows") if len(f) else pd.Series(dtype="int64", name="rows")
+        return (
+            f["code"].value_counts().rename("rows")
+            if len(f)
+            else pd.Series(dtype="int64", name="rows")
+        )
 
     def __len__(self) -> int:
         return len(self._rows) + sum(len(f) for f in self._frames)

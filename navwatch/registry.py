@@ -44,8 +44,45 @@ _COUNT = re.compile(
 _CYRILLIC = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
-        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
-         "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "yi", "ye", "g"],
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "yi",
+            "ye",
+            "g",
+        ],
         strict=True,
     )
 )
@@ -204,7 +241,9 @@ class Registry:
 IDENTITY_COLUMNS = ("imo", "callsign", "name")
 
 
-def first_identities(df: pd.DataFrame, keys: np.ndarray, valid: np.ndarray | None = None) -> dict[str, pd.Series]:
+def first_identities(
+    df: pd.DataFrame, keys: np.ndarray, valid: np.ndarray | None = None
+) -> dict[str, pd.Series]:
     """Per key -- an MMSI, or a code standing for one -- the first IMO, call sign and name its
     rows carry (in row order; missing values skipped): one Series per identity column present.
 
@@ -238,12 +277,16 @@ def merge_identities(seen: dict[str, pd.Series], new: dict[str, pd.Series]) -> N
             seen[col] = add if have is None else pd.concat([have, add])
 
 
-def identity_table(mmsi: np.ndarray, first: dict[str, pd.Series], keys: np.ndarray | None = None) -> pd.DataFrame:
+def identity_table(
+    mmsi: np.ndarray, first: dict[str, pd.Series], keys: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per MMSI with its first identities, ready for :func:`resolve_ids`. ``first`` is
     keyed by ``keys`` (default: the MMSIs themselves)."""
     from .schema import DTYPES
 
-    per = pd.DataFrame({"mmsi": pd.array(np.asarray(mmsi, dtype="float64"), dtype="Float64").astype("Int64")})
+    per = pd.DataFrame(
+        {"mmsi": pd.array(np.asarray(mmsi, dtype="float64"), dtype="Float64").astype("Int64")}
+    )
     k = np.asarray(mmsi, dtype=np.int64) if keys is None else keys
     for col, s in first.items():
         per[col] = pd.Series(s.reindex(k).to_numpy(), dtype=DTYPES[col])

@@ -241,7 +241,11 @@ def parse_confidence(values: Any) -> tuple[np.ndarray, dict[str, int]]:
     >>> conf.tolist(), unknown
     ([0.85, 0.8, 0.5, nan, nan, nan, 0.7], {'sure-ish': 1, '1.4': 1})
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(list(values) if not hasattr(values, "__len__") else values)
+    s = (
+        values
+        if isinstance(values, pd.Series)
+        else pd.Series(list(values) if not hasattr(values, "__len__") else values)
+    )
     s = s.reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -314,7 +318,9 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
     """
     missing = [c for c in REQUIRED if c not in obs.columns]
     if missing:
-        raise SchemaError(f"{where}: missing required column(s) {missing}; have {list(obs.columns)}")
+        raise SchemaError(
+            f"{where}: missing required column(s) {missing}; have {list(obs.columns)}"
+        )
     if not any(c in obs.columns for c in IDENTITY):
         raise SchemaError(f"{where}: needs at least one identity column of {list(IDENTITY)}")
     if all(c not in DTYPES or _conforms(obs[c], c) for c in obs.columns):
@@ -335,7 +341,9 @@ def conform(obs: pd.DataFrame, *, where: str = "observations") -> pd.DataFrame:
             try:
                 out[c] = s.astype(dtype)
             except (TypeError, ValueError) as exc:
-                raise SchemaError(f"{where}: column {c!r} cannot be read as {dtype}: {exc}") from exc
+                raise SchemaError(
+                    f"{where}: column {c!r} cannot be read as {dtype}: {exc}"
+                ) from exc
         else:
             out[c] = s
     return pd.DataFrame(out, index=obs.index)
@@ -356,17 +364,29 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         f = f.copy() if any(c not in f.columns for c in cols) else f
         for c in cols:
             if c not in f.columns:
-                f[c] = pd.Series(_MISSING.get(c, pd.NA), index=f.index, dtype=DTYPES.get(c, "object"))
+                f[c] = pd.Series(
+                    _MISSING.get(c, pd.NA), index=f.index, dtype=DTYPES.get(c, "object")
+                )
         filled.append(f[cols])
     cats = [c for c in cols if str(DTYPES.get(c)) == "category"]
-    out = pd.concat([f.drop(columns=cats) for f in filled], ignore_index=True) if cats else pd.concat(filled, ignore_index=True)
+    out = (
+        pd.concat([f.drop(columns=cats) for f in filled], ignore_index=True)
+        if cats
+        else pd.concat(filled, ignore_index=True)
+    )
     for c in cats:
         parts = []
         for f in filled:
-            cat = f[c].array if isinstance(f[c].dtype, pd.CategoricalDtype) else pd.Categorical(f[c])
+            cat = (
+                f[c].array if isinstance(f[c].dtype, pd.CategoricalDtype) else pd.Categorical(f[c])
+            )
             # categories of one dtype (an all-missing part has float or empty ones)
-            parts.append(cat.rename_categories(pd.Index([str(x) for x in cat.categories], dtype=_TEXT)))
-        out[c] = pd.Series(pd.api.types.union_categoricals(parts, ignore_order=True), index=out.index)
+            parts.append(
+                cat.rename_categories(pd.Index([str(x) for x in cat.categories], dtype=_TEXT))
+            )
+        out[c] = pd.Series(
+            pd.api.types.union_categoricals(parts, ignore_order=True), index=out.index
+        )
     for c in cols:
         if c in DTYPES and not _conforms(out[c], c):
             if c in cats:

@@ -116,7 +116,15 @@ from .geodesy import EARTH_RADIUS_KM, M_PER_S_PER_KN, NS_PER_S, S_PER_H
 from .registry import COLUMNS as REGISTRY_COLUMNS
 from .registry import Registry, name_key
 
-__all__ = ["CATEGORIES", "CONFIDENCE_WORDS", "DECOYS", "MATCH_TOLERANCE_S", "Scenario", "score", "simulate"]
+__all__ = [
+    "CATEGORIES",
+    "CONFIDENCE_WORDS",
+    "DECOYS",
+    "MATCH_TOLERANCE_S",
+    "Scenario",
+    "score",
+    "simulate",
+]
 
 KN = M_PER_S_PER_KN  # metres per second in one knot
 NS = NS_PER_S
@@ -142,18 +150,57 @@ CONFIDENCE_WORDS = {"confirmed": 0.95, "high": 0.85, "probable": 0.7, "medium": 
 #: ``transit_gap_3.5h``, ``transit_gap_4.5h`` (a reception gap during a slow pass),
 #: ``sea_stop`` (never in a zone, so it labels no visit).
 DECOYS = (
-    "stop_sog_0.15", "anchor_sog_0.3", "anchor_sog_0.4", "anchor_sog_0.6",
-    "stop_5min", "stop_15min", "stop_30min", "stop_short", "gap_3.5h", "gap_4.5h",
-    "berth_edge", "berth_inside_50m", "berth_outside_50m", "anchorage_call", "anchor_then_berth",
-    "dark_departure", "ais_port_only",
-    "transit_20min", "transit_2h", "transit_1kn", "transit_3kn", "transit_slow", "transit_pilot",
-    "transit_gap_3.5h", "transit_gap_4.5h", "sea_stop",
+    "stop_sog_0.15",
+    "anchor_sog_0.3",
+    "anchor_sog_0.4",
+    "anchor_sog_0.6",
+    "stop_5min",
+    "stop_15min",
+    "stop_30min",
+    "stop_short",
+    "gap_3.5h",
+    "gap_4.5h",
+    "berth_edge",
+    "berth_inside_50m",
+    "berth_outside_50m",
+    "anchorage_call",
+    "anchor_then_berth",
+    "dark_departure",
+    "ais_port_only",
+    "transit_20min",
+    "transit_2h",
+    "transit_1kn",
+    "transit_3kn",
+    "transit_slow",
+    "transit_pilot",
+    "transit_gap_3.5h",
+    "transit_gap_4.5h",
+    "sea_stop",
 )
 
-_TYPES = ("frigate", "corvette", "destroyer", "oiler", "tug", "submarine", "landing ship",
-          "patrol ship", "salvage ship", "intelligence ship")
-_SOURCES = ("Maxar", "Planet", "Airbus", "Sentinel-2", "ICEYE", "spotter @strait_watch",
-            "spotter @harbour_cam", "press (local)", "press (agency)")
+_TYPES = (
+    "frigate",
+    "corvette",
+    "destroyer",
+    "oiler",
+    "tug",
+    "submarine",
+    "landing ship",
+    "patrol ship",
+    "salvage ship",
+    "intelligence ship",
+)
+_SOURCES = (
+    "Maxar",
+    "Planet",
+    "Airbus",
+    "Sentinel-2",
+    "ICEYE",
+    "spotter @strait_watch",
+    "spotter @harbour_cam",
+    "press (local)",
+    "press (agency)",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,32 +317,63 @@ class Scenario:
         """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        paths = {k: d / f for k, f in (("ais", "ais.csv"), ("sightings", "sightings.csv"),
-                                        ("surveys", "surveys.csv"), ("ports", "ports.geojson"),
-                                        ("vessels", "vessels.csv"))}
+        paths = {
+            k: d / f
+            for k, f in (
+                ("ais", "ais.csv"),
+                ("sightings", "sightings.csv"),
+                ("surveys", "surveys.csv"),
+                ("ports", "ports.geojson"),
+                ("vessels", "vessels.csv"),
+            )
+        }
         a = self.ais.sort_values("time", kind="stable")
-        noaa = pd.DataFrame({
-            "MMSI": a["mmsi"].astype("Int64"),
-            "BaseDateTime": a["time"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
-            "LAT": a["lat"].round(6), "LON": a["lon"].round(6),
-            "SOG": a["sog_kn"].round(1), "COG": a["cog_deg"].round(1), "Heading": 511,
-            "VesselName": "", "IMO": "", "CallSign": "", "VesselType": "", "Status": "",
-            "Length": "", "Width": "", "Draft": "", "Cargo": "", "TransceiverClass": "A",
-        })
+        noaa = pd.DataFrame(
+            {
+                "MMSI": a["mmsi"].astype("Int64"),
+                "BaseDateTime": a["time"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                "LAT": a["lat"].round(6),
+                "LON": a["lon"].round(6),
+                "SOG": a["sog_kn"].round(1),
+                "COG": a["cog_deg"].round(1),
+                "Heading": 511,
+                "VesselName": "",
+                "IMO": "",
+                "CallSign": "",
+                "VesselType": "",
+                "Status": "",
+                "Length": "",
+                "Width": "",
+                "Draft": "",
+                "Cargo": "",
+                "TransceiverClass": "A",
+            }
+        )
         noaa.to_csv(paths["ais"], index=False)
         o = self.osint
         s = o[o["kind"] == "sighting"]
-        pd.DataFrame({
-            "time": s["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "vessel": s["vessel"],
-            "lat": s["lat"].round(6), "lon": s["lon"].round(6), "source": s["source"].astype(str),
-            "confidence": s["confidence_text"], "notes": s["notes"],
-        }).to_csv(paths["sightings"], index=False)
+        pd.DataFrame(
+            {
+                "time": s["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "vessel": s["vessel"],
+                "lat": s["lat"].round(6),
+                "lon": s["lon"].round(6),
+                "source": s["source"].astype(str),
+                "confidence": s["confidence_text"],
+                "notes": s["notes"],
+            }
+        ).to_csv(paths["sightings"], index=False)
         v = o[o["kind"] == "survey"]
-        pd.DataFrame({
-            "time": v["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "port": v["port"],
-            "source": v["source"].astype(str), "coverage": v["coverage"],
-            "present": v["vessel"].fillna(""), "notes": v["notes"],
-        }).to_csv(paths["surveys"], index=False)
+        pd.DataFrame(
+            {
+                "time": v["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "port": v["port"],
+                "source": v["source"].astype(str),
+                "coverage": v["coverage"],
+                "present": v["vessel"].fillna(""),
+                "notes": v["notes"],
+            }
+        ).to_csv(paths["surveys"], index=False)
         self.zones.to_file(paths["ports"], driver="GeoJSON")
         self.registry.frame[REGISTRY_COLUMNS].to_csv(paths["vessels"], index=False)
         return paths
@@ -342,8 +420,10 @@ class _Frame:
         cosc = np.clip(sp0 * np.sin(phi) + cp0 * np.cos(phi) * np.cos(lam), -1, 1)
         c = np.arccos(cosc)
         k = np.where(c > 1e-12, c / np.sin(np.maximum(c, 1e-12)), 1.0)
-        return (self.R * k * np.cos(phi) * np.sin(lam),
-                self.R * k * (cp0 * np.sin(phi) - sp0 * np.cos(phi) * np.cos(lam)))
+        return (
+            self.R * k * np.cos(phi) * np.sin(lam),
+            self.R * k * (cp0 * np.sin(phi) - sp0 * np.cos(phi) * np.cos(lam)),
+        )
 
 
 @dataclass
@@ -441,14 +521,88 @@ def _ray_exit(z: _Zone, x: float, y: float, ux: float, uy: float) -> float:
 
 
 _CYR_V = set("аеёиоуыэюя")
-_SYL = ("ель", "ня", "вя", "зь", "ма", "ка", "сат", "нов", "гор", "ба", "ту", "ри", "ле", "на",
-        "ду", "бра", "ва", "со", "кол", "дар", "ми", "ро", "тин", "за", "по", "лья", "ез", "ин",
-        "ар", "то", "жу", "ку", "рай", "бе", "ре", "зи", "юг", "ян", "ме", "хо", "че", "шу", "ща",
-        "во", "лга", "ол", "ён", "ки", "ев", "ог")
+_SYL = (
+    "ель",
+    "ня",
+    "вя",
+    "зь",
+    "ма",
+    "ка",
+    "сат",
+    "нов",
+    "гор",
+    "ба",
+    "ту",
+    "ри",
+    "ле",
+    "на",
+    "ду",
+    "бра",
+    "ва",
+    "со",
+    "кол",
+    "дар",
+    "ми",
+    "ро",
+    "тин",
+    "за",
+    "по",
+    "лья",
+    "ез",
+    "ин",
+    "ар",
+    "то",
+    "жу",
+    "ку",
+    "рай",
+    "бе",
+    "ре",
+    "зи",
+    "юг",
+    "ян",
+    "ме",
+    "хо",
+    "че",
+    "шу",
+    "ща",
+    "во",
+    "лга",
+    "ол",
+    "ён",
+    "ки",
+    "ев",
+    "ог",
+)
 _SURN = ("ов", "ин", "ев", "ский", "ёв", "енко")
 _ADJ_END = ("ый", "ий", "ой", "ая")
-_BASE = dict(zip("абвгдзиклмнопрстуфыэ", ["a", "b", "v", "g", "d", "z", "i", "k", "l", "m", "n", "o",
-                                          "p", "r", "s", "t", "u", "f", "y", "e"], strict=True))
+_BASE = dict(
+    zip(
+        "абвгдзиклмнопрстуфыэ",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "z",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "y",
+            "e",
+        ],
+        strict=True,
+    )
+)
 _BASE.update({"ж": "zh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": ""})
 
 
@@ -506,7 +660,9 @@ def _port_name(rng: np.random.Generator) -> tuple[str, list[str]]:
     if rng.random() < 0.4:
         aliases.append(f"Port of {name}")
     if rng.random() < 0.3:
-        aliases.append(name.replace("k", "c").replace("v", "w") if ("k" in name or "v" in name) else name + "a")
+        aliases.append(
+            name.replace("k", "c").replace("v", "w") if ("k" in name or "v" in name) else name + "a"
+        )
     return name, [a for a in aliases if a != name]
 
 
@@ -514,7 +670,7 @@ def _port_name(rng: np.random.Generator) -> tuple[str, list[str]]:
 # the world: regions, ports, vessels
 
 
-def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):
+def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):  # noqa: C901 -- scenario generator: one branch per kind of port and decoy
     n_regions = 1 if n_ports < 5 else 2 if n_ports < 9 else 3
     frames, centres = [], []
     for r in range(n_regions):
@@ -524,7 +680,9 @@ def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):
             lon0 = float(180.0 - rng.uniform(-0.4, 0.4))
             lon0 = (lon0 + 180.0) % 360.0 - 180.0
         if high_latitude and r == (1 if n_regions > 1 and antimeridian else 0):
-            lat0 = float(rng.uniform(66, 78)) if rng.random() < 0.8 else float(rng.uniform(-70, -62))
+            lat0 = (
+                float(rng.uniform(66, 78)) if rng.random() < 0.8 else float(rng.uniform(-70, -62))
+            )
         frames.append(_Frame(lat0, lon0))
         centres.append((lat0, lon0))
     region_of = np.sort(np.arange(n_ports) % n_regions)
@@ -563,8 +721,16 @@ def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):
             slack = small - inner_bound - 800.0
             off = float(rng.uniform(0, max(slack, 0.0)))
             ang = float(rng.uniform(0, 2 * math.pi))
-            shapes.append(("anchorage" if k == 1 else "operating_area", off * math.cos(ang),
-                           off * math.sin(ang), big, small, float(rng.uniform(0, math.pi))))
+            shapes.append(
+                (
+                    "anchorage" if k == 1 else "operating_area",
+                    off * math.cos(ang),
+                    off * math.sin(ang),
+                    big,
+                    small,
+                    float(rng.uniform(0, math.pi)),
+                )
+            )
             inner_bound = off + big
         if max(s[3] for s in shapes) >= 6e3:
             big_zone = True
@@ -573,7 +739,11 @@ def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):
         for attempt in range(500):
             if antimeridian and r == 0 and i == 0:
                 lat_t = centres[0][0] + float(rng.uniform(-0.5, 0.5))
-                lon_t = 179.999 - float(rng.uniform(0, 0.6)) * bound / 111e3 if rng.random() < 0.5 else -179.999 + float(rng.uniform(0, 0.6)) * bound / 111e3
+                lon_t = (
+                    179.999 - float(rng.uniform(0, 0.6)) * bound / 111e3
+                    if rng.random() < 0.5
+                    else -179.999 + float(rng.uniform(0, 0.6)) * bound / 111e3
+                )
                 x, y = frames[r].xy(lon_t, lat_t)
                 x, y = float(x), float(y)
             else:
@@ -581,7 +751,8 @@ def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):
                 ang = float(rng.uniform(0, 2 * math.pi))
                 x, y = rad * math.cos(ang), rad * math.sin(ang)
             ok = all(
-                p.region != r or math.hypot(p.cx - x, p.cy - y) > p.bound + bound + 20e3 + 5e3 * attempt / 500
+                p.region != r
+                or math.hypot(p.cx - x, p.cy - y) > p.bound + bound + 20e3 + 5e3 * attempt / 500
                 for p in ports
             )
             if ok:
@@ -611,12 +782,19 @@ def _zones_frame(ports: list[_Port], zones: list[_Zone]) -> gpd.GeoDataFrame:
     for z in zones:
         p = ports[z.port]
         circle = abs(z.a - z.b) < 1e-6
-        rows.append({
-            "port": p.name, "tier": z.tier, "tier_rank": z.rank, "country": "", "locode": "",
-            "aliases": "|".join(p.aliases), "radius_km": z.a / 1000 if circle else np.nan,
-            "source": f"navwatch.simulate ({'circle' if circle else 'ellipse'} {z.a / 1000:.2f} km)",
-            "geometry": z.geom,
-        })
+        rows.append(
+            {
+                "port": p.name,
+                "tier": z.tier,
+                "tier_rank": z.rank,
+                "country": "",
+                "locode": "",
+                "aliases": "|".join(p.aliases),
+                "radius_km": z.a / 1000 if circle else np.nan,
+                "source": f"navwatch.simulate ({'circle' if circle else 'ellipse'} {z.a / 1000:.2f} km)",
+                "geometry": z.geom,
+            }
+        )
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     for c in ("port", "tier", "country", "locode", "aliases", "source"):
         gdf[c] = gdf[c].astype(object)
@@ -624,8 +802,16 @@ def _zones_frame(ports: list[_Port], zones: list[_Zone]) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _make_vessels(rng, n_vessels: int, ports: list[_Port], merchant_share: float, no_mmsi_share: float,
-                  sog_missing_share: float, fix_interval_s, port_only_share: float):
+def _make_vessels(  # noqa: C901 -- scenario generator: one branch per kind of vessel
+    rng,
+    n_vessels: int,
+    ports: list[_Port],
+    merchant_share: float,
+    no_mmsi_share: float,
+    sog_missing_share: float,
+    fix_interval_s,
+    port_only_share: float,
+):
     n_reg = max(1, int(round(n_vessels * (1 - merchant_share)))) if n_vessels else 0
     n_reg = min(n_reg, n_vessels)
     n_no_mmsi = int(round(n_reg * no_mmsi_share))
@@ -669,7 +855,13 @@ def _make_vessels(rng, n_vessels: int, ports: list[_Port], merchant_share: float
                 if not any(kk in used_keys for kk in keys) and all(len(kk) >= 4 for kk in keys):
                     break
             name = _translit(cyr, "bgn").replace("'", "")
-            variants = [v for v in dict.fromkeys([_translit(cyr, "bgn"), _translit(cyr, "press"), _translit(cyr, "j")]) if v != name]
+            variants = [
+                v
+                for v in dict.fromkeys(
+                    [_translit(cyr, "bgn"), _translit(cyr, "press"), _translit(cyr, "j")]
+                )
+                if v != name
+            ]
             listed = [v for v in variants if rng.random() < 0.5 or name_key(v) != name_key(name)]
             unlisted = [v for v in variants if v not in listed]
             aliases = [*listed, cyr] if rng.random() < 0.7 else listed
@@ -691,18 +883,55 @@ def _make_vessels(rng, n_vessels: int, ports: list[_Port], merchant_share: float
             for f in [name, *aliases, *unlisted]:
                 used_keys[name_key(f)] = i
             vid = _slug(name)
-            rows.append(dict(vessel_id=vid, name=name, aliases="|".join(aliases), type=typ, vessel_class=cls,
-                             navy="Simulated Navy", home_port=ports[home_port].name,
-                             mmsi=str(mmsi) if has_ais else "",
-                             imo=str(int(rng.integers(1_000_000, 9_999_999))) if has_ais and rng.random() < 0.3 else "",
-                             callsign=f"R{int(rng.integers(100, 999))}{chr(65 + int(rng.integers(0, 26)))}" if has_ais and rng.random() < 0.3 else "",
-                             notes="simulated", registry=True, has_ais=has_ais, unlisted="|".join(unlisted),
-                             cyrillic=cyr, mmsi_int=mmsi if has_ais else 0, region=region, home=home_port))
+            rows.append(
+                dict(
+                    vessel_id=vid,
+                    name=name,
+                    aliases="|".join(aliases),
+                    type=typ,
+                    vessel_class=cls,
+                    navy="Simulated Navy",
+                    home_port=ports[home_port].name,
+                    mmsi=str(mmsi) if has_ais else "",
+                    imo=str(int(rng.integers(1_000_000, 9_999_999)))
+                    if has_ais and rng.random() < 0.3
+                    else "",
+                    callsign=f"R{int(rng.integers(100, 999))}{chr(65 + int(rng.integers(0, 26)))}"
+                    if has_ais and rng.random() < 0.3
+                    else "",
+                    notes="simulated",
+                    registry=True,
+                    has_ais=has_ais,
+                    unlisted="|".join(unlisted),
+                    cyrillic=cyr,
+                    mmsi_int=mmsi if has_ais else 0,
+                    region=region,
+                    home=home_port,
+                )
+            )
         else:
-            rows.append(dict(vessel_id=f"mmsi:{mmsi}", name="", aliases="", type="merchant", vessel_class="",
-                             navy="", home_port=ports[home_port].name, mmsi=str(mmsi), imo="", callsign="",
-                             notes="", registry=False, has_ais=True, unlisted="", cyrillic="",
-                             mmsi_int=mmsi, region=region, home=home_port))
+            rows.append(
+                dict(
+                    vessel_id=f"mmsi:{mmsi}",
+                    name="",
+                    aliases="",
+                    type="merchant",
+                    vessel_class="",
+                    navy="",
+                    home_port=ports[home_port].name,
+                    mmsi=str(mmsi),
+                    imo="",
+                    callsign="",
+                    notes="",
+                    registry=False,
+                    has_ais=True,
+                    unlisted="",
+                    cyrillic="",
+                    mmsi_int=mmsi,
+                    region=region,
+                    home=home_port,
+                )
+            )
     v = pd.DataFrame(rows)
     # class names after the lead ship
     if len(v):
@@ -711,10 +940,14 @@ def _make_vessels(rng, n_vessels: int, ports: list[_Port], merchant_share: float
             if cls and cls not in lead:
                 lead[cls] = name
         style = {c: int(rng.integers(0, 3)) for c in lead}
+
         def cname(c):
             if not c:
                 return ""
-            return f"Project {22000 + int(c[1:]) * 37 % 900}" if style[c] == 0 else f"{lead[c]} class"
+            return (
+                f"Project {22000 + int(c[1:]) * 37 % 900}" if style[c] == 0 else f"{lead[c]} class"
+            )
+
         v["vessel_class"] = [cname(c) for c in v["vessel_class"]]
         lo, hi = (fix_interval_s, fix_interval_s) if np.isscalar(fix_interval_s) else fix_interval_s
         v["fix_interval_s"] = np.exp(rng.uniform(np.log(lo), np.log(hi), len(v)))
@@ -759,7 +992,9 @@ class _Plan:
         self._add(self.t + d / (kn * KN), x, y, MOVE, kn, 0.0, (), -1)
 
     def rest(self, dur: float, level: float, port: int, swing: tuple = ()) -> None:
-        self._add(self.t + dur, self.X[-1], self.Y[-1], SWING if swing else REST, 0.0, level, swing, port)
+        self._add(
+            self.t + dur, self.X[-1], self.Y[-1], SWING if swing else REST, 0.0, level, swing, port
+        )
 
     def _add(self, t, x, y, mode, kn, level, swing, port):
         self.T.append(t)
@@ -773,8 +1008,21 @@ class _Plan:
 
 
 class _Planner:
-    def __init__(self, rng, v: pd.Series, ports: list[_Port], zones: list[_Zone], t_end: float, required: list):
-        self.rng, self.v, self.ports, self.t_end = rng, v, [p for p in ports if p.region == v["region"]], t_end
+    def __init__(
+        self,
+        rng,
+        v: pd.Series,
+        ports: list[_Port],
+        zones: list[_Zone],
+        t_end: float,
+        required: list,
+    ):
+        self.rng, self.v, self.ports, self.t_end = (
+            rng,
+            v,
+            [p for p in ports if p.region == v["region"]],
+            t_end,
+        )
         self.all_ports = ports
         self.required = required
         self.region_r = max(math.hypot(p.cx, p.cy) + p.bound for p in self.ports) + 30e3
@@ -796,7 +1044,11 @@ class _Planner:
             else:
                 r, a = self.region_r * math.sqrt(self.u()), self.u(0, 2 * math.pi)
                 x, y = r * math.cos(a), r * math.sin(a)
-            if all(math.hypot(x - p.cx, y - p.cy) > p.bound + 6e3 for p in self.all_ports if p.region == self.v["region"]):
+            if all(
+                math.hypot(x - p.cx, y - p.cy) > p.bound + 6e3
+                for p in self.all_ports
+                if p.region == self.v["region"]
+            ):
                 return x, y
         return x, y
 
@@ -827,7 +1079,9 @@ class _Planner:
         than back through them (passes through other ports' zones happen: they are transits)."""
         sx, sy = plan.pos
         here = min(self.ports, key=lambda p: math.hypot(sx - p.cx, sy - p.cy) - p.bound)
-        if (port is None or here.idx != port.idx) and math.hypot(sx - here.cx, sy - here.cy) < here.bound + 8e3:
+        if (port is None or here.idx != port.idx) and math.hypot(
+            sx - here.cx, sy - here.cy
+        ) < here.bound + 8e3:
             self.around(plan, here, x, y, kn)
         if port is not None:
             self.around(plan, port, x, y, kn)
@@ -901,7 +1155,9 @@ class _Planner:
     def rest_level(self) -> float:
         return float(min(abs(self.rng.normal(0, 0.07)), 0.2))
 
-    def leave(self, plan: _Plan, port: _Port, u: tuple[float, float], dark_dep: float | None) -> None:
+    def leave(
+        self, plan: _Plan, port: _Port, u: tuple[float, float], dark_dep: float | None
+    ) -> None:
         """From the berth: the first 200-800 m at 1-3 kn, then out beyond the zones."""
         bx, by = plan.pos
         m = self.u(200, 800)
@@ -919,7 +1175,9 @@ class _Planner:
         c = px * px + py * py - R * R
         return -b + math.sqrt(max(b * b - c, 0.0))
 
-    def approach(self, plan: _Plan, port: _Port, bx: float, by: float, u, slow_last: float | None = None) -> float:
+    def approach(
+        self, plan: _Plan, port: _Port, bx: float, by: float, u, slow_last: float | None = None
+    ) -> float:
         """Sail in to (bx, by) arriving from direction u; returns the duration of the last stretch."""
         L = self.beyond(port, bx, by, u)
         self.route(plan, port, bx + u[0] * L, by + u[1] * L, self.cruise())
@@ -930,14 +1188,17 @@ class _Planner:
         plan.move(bx, by, v_m)
         return plan.t - t
 
-    def call(self, plan: _Plan, port: _Port, spec: str | None) -> None:
+    def call(self, plan: _Plan, port: _Port, spec: str | None) -> None:  # noqa: C901 -- scenario generator: one branch per kind of call and decoy
         rng = self.rng
         towards = self.facing(port, plan)
         tiered = len(port.zones) > 1
         labels = [] if spec is None else [spec]
-        kind = spec or str(rng.choice(
-            ["normal", "anchor", "edge", "inside50", "then", "short", "gap", "dark"],
-            p=[0.55, 0.12, 0.07, 0.04, 0.04, 0.05, 0.05, 0.08]))
+        kind = spec or str(
+            rng.choice(
+                ["normal", "anchor", "edge", "inside50", "then", "short", "gap", "dark"],
+                p=[0.55, 0.12, 0.07, 0.04, 0.04, 0.05, 0.05, 0.08],
+            )
+        )
         if not self.v["has_ais"] and kind in ("gap", "dark"):
             kind = "normal"  # AIS behaviours of a ship that never transmits
         if kind in ("then", "anchorage_call", "anchor_then_berth") and not tiered:
@@ -948,12 +1209,19 @@ class _Planner:
         swing = False
         z = port.harbour
         inner = None
-        if kind.startswith("anchor_sog") or kind == "anchor" or kind in ("anchorage_call", "then", "anchor_then_berth"):
+        if (
+            kind.startswith("anchor_sog")
+            or kind == "anchor"
+            or kind in ("anchorage_call", "then", "anchor_then_berth")
+        ):
             swing = kind != "anchorage_call" or rng.random() < 0.5
             if tiered:
                 z, inner = port.zones[1], port.harbour
-            level = (float(spec.split("_")[-1]) if spec and spec.startswith("anchor_sog")
-                     else float(min(abs(rng.normal(0, 0.15)), 0.6)))
+            level = (
+                float(spec.split("_")[-1])
+                if spec and spec.startswith("anchor_sog")
+                else float(min(abs(rng.normal(0, 0.15)), 0.6))
+            )
             if kind in ("then", "anchor_then_berth"):
                 dur = self.u(1, 12) * H
         elif kind == "stop_sog_0.15":
@@ -968,13 +1236,19 @@ class _Planner:
         ux = uy = None
         if kind in ("edge", "berth_edge", "inside50", "berth_inside_50m", "berth_outside_50m"):
             a = float(self.v["gps_error_m"])
-            dist = {"berth_inside_50m": 50.0, "inside50": 50.0, "berth_outside_50m": 50.0}.get(kind, max(2.0, self.u(0.15, 0.8) * a))
+            dist = {"berth_inside_50m": 50.0, "inside50": 50.0, "berth_outside_50m": 50.0}.get(
+                kind, max(2.0, self.u(0.15, 0.8) * a)
+            )
             outside = kind == "berth_outside_50m"
             zz = port.harbour if (outside or rng.random() < 0.6) else port.outer
             (bx, by), (ux, uy), got = self.edge_point(zz, dist, towards, outside)
             if outside and tiered and zz is port.harbour and -port.zones[1].margin(bx, by) > -200:
                 pass
-            labels = [kind if kind.startswith("berth") else ("berth_edge" if kind == "edge" else "berth_inside_50m")]
+            labels = [
+                kind
+                if kind.startswith("berth")
+                else ("berth_edge" if kind == "edge" else "berth_inside_50m")
+            ]
         else:
             clearance = 100.0
             sw = None
@@ -1002,7 +1276,9 @@ class _Planner:
             labels = ["anchor_then_berth"]
         gap = None
         if kind in ("gap", "gap_3.5h", "gap_4.5h"):
-            gap = {"gap_3.5h": 3.5, "gap_4.5h": 4.5}.get(kind, float(rng.choice([3.5, 4.5, self.u(4, 24)])))
+            gap = {"gap_3.5h": 3.5, "gap_4.5h": 4.5}.get(
+                kind, float(rng.choice([3.5, 4.5, self.u(4, 24)]))
+            )
             if kind == "gap":
                 labels = [f"gap_{gap:g}h"] if gap in (3.5, 4.5) else []
             # the last stretch must be inside the zone for a fix "in port, moving" before the gap
@@ -1034,7 +1310,11 @@ class _Planner:
             p = self.place(port.harbour, 100.0, None, None) or (port.harbour.cx, port.harbour.cy)
             plan.move(p[0], p[1], self.u(2, 6))
             t_b = plan.t
-            plan.rest(float(np.exp(rng.uniform(np.log(1 * H), np.log(72 * H)))), self.rest_level(), port.idx)
+            plan.rest(
+                float(np.exp(rng.uniform(np.log(1 * H), np.log(72 * H)))),
+                self.rest_level(),
+                port.idx,
+            )
             plan.tags.append((t_b, plan.t, "anchor_then_berth", port.idx))
             a = self.u(0, 2 * math.pi)
             ux, uy = math.cos(a), math.sin(a)
@@ -1042,17 +1322,28 @@ class _Planner:
         if kind in ("dark", "dark_departure") and plan.t - t_berth > 20 * 60:
             dark_dep = plan.t - min(self.u(0.5, 6) * H, plan.t - t_berth - 10 * 60)
             plan.tags.append((t_berth, plan.t, "dark_departure", port.idx))
-        if kind in ("normal", "short", "dark", "dark_departure", "gap", "gap_3.5h", "gap_4.5h", "stop_sog_0.15") or (
-            kind.startswith("stop_") and inner is None
-        ):
+        if kind in (
+            "normal",
+            "short",
+            "dark",
+            "dark_departure",
+            "gap",
+            "gap_3.5h",
+            "gap_4.5h",
+            "stop_sog_0.15",
+        ) or (kind.startswith("stop_") and inner is None):
             a = self.u(0, 2 * math.pi)  # leave in any direction
             ux, uy = math.cos(a), math.sin(a)
         self.leave(plan, port, (ux, uy), dark_dep)
 
     def transit(self, plan: _Plan, port: _Port, spec: str | None) -> bool:
         rng = self.rng
-        kind = spec or str(rng.choice(["fast", "medium", "slow", "pilot", "1kn", "3kn", "20min", "2h"],
-                                      p=[0.45, 0.2, 0.1, 0.08, 0.04, 0.05, 0.04, 0.04]))
+        kind = spec or str(
+            rng.choice(
+                ["fast", "medium", "slow", "pilot", "1kn", "3kn", "20min", "2h"],
+                p=[0.45, 0.2, 0.1, 0.08, 0.04, 0.05, 0.04, 0.04],
+            )
+        )
         gap = None
         if kind.startswith("transit_gap"):
             gap = float(kind.split("_")[-1][:-1])
@@ -1066,17 +1357,32 @@ class _Planner:
         for _ in range(30):
             a = self.u(0, 2 * math.pi)
             dx, dy = math.cos(a), math.sin(a)
-            off = self.u(-0.8, 0.8) * min(z.a, z.b) if gap is None else self.u(-0.3, 0.3) * min(z.a, z.b)
+            off = (
+                self.u(-0.8, 0.8) * min(z.a, z.b)
+                if gap is None
+                else self.u(-0.3, 0.3) * min(z.a, z.b)
+            )
             cx, cy = z.cx - dy * off, z.cy + dx * off
             far = port.bound * 3 + 10e3
-            line = shapely.LineString([(cx - dx * far, cy - dy * far), (cx + dx * far, cy + dy * far)])
+            line = shapely.LineString(
+                [(cx - dx * far, cy - dy * far), (cx + dx * far, cy + dy * far)]
+            )
             seg = shapely.intersection(line, z.local)
             if seg.is_empty or seg.length < 100:
                 continue
             chord = seg.length
-            v_in = {"fast": self.u(8, 25), "medium": self.u(3, 8), "slow": self.u(2, 5), "transit_slow": self.u(2, 5),
-                    "1kn": self.u(1.0, 1.2), "transit_1kn": self.u(1.0, 1.2), "3kn": self.u(2.8, 3.2),
-                    "transit_3kn": self.u(2.8, 3.2), "pilot": self.u(1.0, 2.0), "transit_pilot": self.u(1.0, 2.0)}.get(kind)
+            v_in = {
+                "fast": self.u(8, 25),
+                "medium": self.u(3, 8),
+                "slow": self.u(2, 5),
+                "transit_slow": self.u(2, 5),
+                "1kn": self.u(1.0, 1.2),
+                "transit_1kn": self.u(1.0, 1.2),
+                "3kn": self.u(2.8, 3.2),
+                "transit_3kn": self.u(2.8, 3.2),
+                "pilot": self.u(1.0, 2.0),
+                "transit_pilot": self.u(1.0, 2.0),
+            }.get(kind)
             if kind in ("20min", "transit_20min"):
                 v_in = chord / (20 * 60) / KN
             elif kind in ("2h", "transit_2h"):
@@ -1112,8 +1418,14 @@ class _Planner:
         plan.move(cx + dx * a1, cy + dy * a1, v_in)
         t_in1 = plan.t
         plan.move(ex1, ey1, v_out)
-        label = {"1kn": "transit_1kn", "3kn": "transit_3kn", "20min": "transit_20min", "2h": "transit_2h",
-                 "slow": "transit_slow", "pilot": "transit_pilot"}.get(kind, kind if kind.startswith("transit") else "")
+        label = {
+            "1kn": "transit_1kn",
+            "3kn": "transit_3kn",
+            "20min": "transit_20min",
+            "2h": "transit_2h",
+            "slow": "transit_slow",
+            "pilot": "transit_pilot",
+        }.get(kind, kind if kind.startswith("transit") else "")
         if gap is not None:
             mid = (t_in0 + t_in1) / 2
             plan.dark.append((mid - gap * H / 2, mid + gap * H / 2))
@@ -1138,7 +1450,15 @@ class _Planner:
             spec = mine.pop() if mine else None
             if spec is None:
                 r = rng.random()
-                act = "call" if r < 0.5 else "transit" if r < 0.78 else "sea_stop" if r < 0.85 else "sea"
+                act = (
+                    "call"
+                    if r < 0.5
+                    else "transit"
+                    if r < 0.78
+                    else "sea_stop"
+                    if r < 0.85
+                    else "sea"
+                )
             elif spec.startswith("transit"):
                 act = "transit"
             elif spec == "sea_stop":
@@ -1157,7 +1477,9 @@ class _Planner:
                 self.sea_stop(plan)
             else:
                 self.sea_leg(plan)
-        self.required[:0] = mine + failed  # not laid (the period ended, or no zone fits): another ship's
+        self.required[:0] = (
+            mine + failed
+        )  # not laid (the period ended, or no zone fits): another ship's
         return plan
 
     def sea_leg(self, plan: _Plan) -> None:
@@ -1186,13 +1508,25 @@ class _Track:
             if s:
                 sw[k] = s
         dark = np.array(sorted(p.dark), dtype="float64").reshape(-1, 2)
-        return cls(np.array(p.T), np.array(p.X), np.array(p.Y), np.array(p.mode, dtype=np.int8),
-                   np.array(p.speed), np.array(p.level), sw, np.array(p.rport, dtype=np.int32), dark, p.tags)
+        return cls(
+            np.array(p.T),
+            np.array(p.X),
+            np.array(p.Y),
+            np.array(p.mode, dtype=np.int8),
+            np.array(p.speed),
+            np.array(p.level),
+            sw,
+            np.array(p.rport, dtype=np.int32),
+            dark,
+            p.tags,
+        )
 
     def seg(self, t: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.T, t, side="right") - 1, 0, len(self.mode) - 1)
 
-    def position(self, t: np.ndarray, seg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def position(
+        self, t: np.ndarray, seg: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """True positions (swinging at anchor included) at times ``t``."""
         seg = self.seg(t) if seg is None else seg
         x = np.interp(t, self.T, self.X)
@@ -1223,8 +1557,15 @@ class _Track:
 # membership
 
 
-def _membership(x: np.ndarray, y: np.ndarray, zones: list[_Zone], region: int, frame: _Frame,
-                lon: np.ndarray | None = None, lat: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _membership(
+    x: np.ndarray,
+    y: np.ndarray,
+    zones: list[_Zone],
+    region: int,
+    frame: _Frame,
+    lon: np.ndarray | None = None,
+    lat: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Port index and innermost tier rank of the zone containing each point (-1, -1 outside),
     decided on the lon/lat polygons (the local test is exact up to a sub-metre band)."""
     port = np.full(len(x), -1, np.int32)
@@ -1243,7 +1584,9 @@ def _membership(x: np.ndarray, y: np.ndarray, zones: list[_Zone], region: int, f
             continue
         xp, yp = x[near_p], y[near_p]
         for z in sorted(pz, key=lambda z: -z.rank):  # outer first: the innermost wins
-            sub = np.flatnonzero((np.abs(xp - z.cx) < z.bound + 10) & (np.abs(yp - z.cy) < z.bound + 10))
+            sub = np.flatnonzero(
+                (np.abs(xp - z.cx) < z.bound + 10) & (np.abs(yp - z.cy) < z.bound + 10)
+            )
             if not len(sub):
                 continue
             near = near_p[sub]
@@ -1279,13 +1622,22 @@ def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
     cx = np.array([z.cx for z in zs])
     cy = np.array([z.cy for z in zs])
     bd = np.array([z.bound + 10 for z in zs])
-    near = (moving[:, None] & (np.maximum(xs0, xs1)[:, None] > (cx - bd)[None]) & (np.minimum(xs0, xs1)[:, None] < (cx + bd)[None])
-            & (np.maximum(ys0, ys1)[:, None] > (cy - bd)[None]) & (np.minimum(ys0, ys1)[:, None] < (cy + bd)[None]))
+    near = (
+        moving[:, None]
+        & (np.maximum(xs0, xs1)[:, None] > (cx - bd)[None])
+        & (np.minimum(xs0, xs1)[:, None] < (cx + bd)[None])
+        & (np.maximum(ys0, ys1)[:, None] > (cy - bd)[None])
+        & (np.minimum(ys0, ys1)[:, None] < (cy + bd)[None])
+    )
     ks, js = np.nonzero(near)
     times_by_zone: dict[int, np.ndarray] = {}
     speed_at: dict[int, dict] = {}  # per zone: crossing time -> speed across the edge (kn)
     if len(ks):
-        lines = shapely.linestrings(np.stack([np.column_stack([xs0[ks], ys0[ks]]), np.column_stack([xs1[ks], ys1[ks]])], axis=1))
+        lines = shapely.linestrings(
+            np.stack(
+                [np.column_stack([xs0[ks], ys0[ks]]), np.column_stack([xs1[ks], ys1[ks]])], axis=1
+            )
+        )
         rings = np.array([z.local.exterior for z in zs], dtype=object)[js]
         hits = shapely.intersection(lines, rings)
         coords, idx = shapely.get_coordinates(hits, return_index=True)
@@ -1307,7 +1659,13 @@ def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
                 dx, dy = (xs1 - xs0)[k[mj]], (ys1 - ys0)[k[mj]]
                 sin_cross[mj] = np.abs(nx * dx + ny * dy) / (np.hypot(nx, ny) * np.hypot(dx, dy))
                 times_by_zone[int(j)] = times[mj]
-                speed_at[int(j)] = dict(zip(times[mj].tolist(), (tr.speed[k[mj]] * np.maximum(sin_cross[mj], 0.05)).tolist(), strict=True))
+                speed_at[int(j)] = dict(
+                    zip(
+                        times[mj].tolist(),
+                        (tr.speed[k[mj]] * np.maximum(sin_cross[mj], 0.05)).tolist(),
+                        strict=True,
+                    )
+                )
     for j, z in enumerate(zs):
         times = times_by_zone.get(j)
         if times is None:
@@ -1325,7 +1683,9 @@ def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
         edges = np.diff(np.concatenate([[0], inside.astype(np.int8), [0]]))
         for s_, e_ in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
             a, d = bps[s_], bps[e_]
-            out.append((z, a, d, a <= t0, d >= t1, speed_at[j].get(a, np.nan), speed_at[j].get(d, np.nan)))
+            out.append(
+                (z, a, d, a <= t0, d >= t1, speed_at[j].get(a, np.nan), speed_at[j].get(d, np.nan))
+            )
     return out
 
 
@@ -1405,12 +1765,23 @@ def simulate(
         high_latitude = bool(r_world.random() < 0.35)
     if antimeridian is None:
         antimeridian = bool(r_world.random() < 0.3)
-    start_ns = int(pd.Timestamp("2019-01-01", tz="UTC").value) + int(r_world.integers(0, 6 * 365 * 86400)) * NS
+    start_ns = (
+        int(pd.Timestamp("2019-01-01", tz="UTC").value)
+        + int(r_world.integers(0, 6 * 365 * 86400)) * NS
+    )
     start = pd.Timestamp(start_ns, tz="UTC")
     span = float(days) * 86400.0
     frames, ports, zones = _make_ports(r_world, max(int(n_ports), 1), high_latitude, antimeridian)
-    vessels = _make_vessels(r_world, int(n_vessels), ports, merchant_share, no_mmsi_share, sog_missing_share,
-                            fix_interval_s, port_only_share)
+    vessels = _make_vessels(
+        r_world,
+        int(n_vessels),
+        ports,
+        merchant_share,
+        no_mmsi_share,
+        sog_missing_share,
+        fix_interval_s,
+        port_only_share,
+    )
     # plans
     required = list(DECOYS) if decoys else []
     required = [d for d in required if d not in ("ais_port_only", "sea_stop")] + ["sea_stop"]
@@ -1435,56 +1806,123 @@ def simulate(
                     plan.tags.append((plan.T[k], plan.T[k + 1], "ais_port_only", plan.rport[k]))
         tracks.append(_Track.of(plan))
 
-    ais, ais_meta, fixes = _sample_ais(r_ais, r_fault, vessels, tracks, zones, frames, span, start_ns,
-                                       faults, duplicate_rate, jump_rate)
+    ais, ais_meta, fixes = _sample_ais(
+        r_ais,
+        r_fault,
+        vessels,
+        tracks,
+        zones,
+        frames,
+        span,
+        start_ns,
+        faults,
+        duplicate_rate,
+        jump_rate,
+    )
     visits = _truth_visits(vessels, tracks, zones, ports, span)
     if osint:
-        osint_df, osint_meta, osint_ev, contra = _make_osint(r_osint, vessels, tracks, zones, ports, frames, span,
-                                                             start_ns, visits, contradictions)
+        osint_df, osint_meta, osint_ev, contra = _make_osint(
+            r_osint, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions
+        )
     else:
-        osint_df, osint_meta = schema.empty(("time", "lat", "lon", "kind", "vessel")), pd.DataFrame(
-            {"vessel_ids": pd.Series(dtype=object), "false": pd.Series(dtype=bool)})
+        osint_df, osint_meta = (
+            schema.empty(("time", "lat", "lon", "kind", "vessel")),
+            pd.DataFrame({"vessel_ids": pd.Series(dtype=object), "false": pd.Series(dtype=bool)}),
+        )
         osint_ev = _empty_evidence()
         contra = []
-    truth_visits, truth_events = _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra,
-                                               span, start_ns)
+    truth_visits, truth_events = _truth_tables(
+        vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns
+    )
     zones_gdf = _zones_frame(ports, zones)
     names = np.array([p.name for p in ports] + [""], dtype=object)
     ais_meta["port"] = pd.Categorical.from_codes(
         np.where(ais_meta["port_idx"] >= 0, ais_meta["port_idx"], len(ports)),
-        categories=pd.Index(list(names), dtype=_TEXT))
+        categories=pd.Index(list(names), dtype=_TEXT),
+    )
     ais_meta = ais_meta.drop(columns="port_idx")
     decoy_rows = [
-        {"vessel_id": V[i]["vessel_id"], "decoy": part, "port": names[port],
-         "start": pd.Timestamp(start_ns + int(round(ta * NS)), tz="UTC"), "end": pd.Timestamp(start_ns + int(round(tb * NS)), tz="UTC")}
-        for i, tr in enumerate(tracks) for ta, tb, lab, port in tr.tags for part in lab.split("|") if part
+        {
+            "vessel_id": V[i]["vessel_id"],
+            "decoy": part,
+            "port": names[port],
+            "start": pd.Timestamp(start_ns + int(round(ta * NS)), tz="UTC"),
+            "end": pd.Timestamp(start_ns + int(round(tb * NS)), tz="UTC"),
+        }
+        for i, tr in enumerate(tracks)
+        for ta, tb, lab, port in tr.tags
+        for part in lab.split("|")
+        if part
     ]
     decoy_log = pd.DataFrame(decoy_rows, columns=["vessel_id", "decoy", "port", "start", "end"])
     reg_frame = vessels[vessels["registry"]][REGISTRY_COLUMNS].reset_index(drop=True).astype(str)
     registry = Registry(reg_frame, path="<simulated>")
     contradictions_df = pd.DataFrame(
-        [{"vessel_id": c["vessel_id"], "time": pd.Timestamp(start_ns + int(round(c["t"] * NS)), tz="UTC"), "kind": c["kind"],
-          "port": ports[c["port"]].name, "zones": "|".join(f"{ports[zones[z].port].name}/{zones[z].tier}" for z in c["zones"])}
-         for c in contra], columns=["vessel_id", "time", "kind", "port", "zones"])
+        [
+            {
+                "vessel_id": c["vessel_id"],
+                "time": pd.Timestamp(start_ns + int(round(c["t"] * NS)), tz="UTC"),
+                "kind": c["kind"],
+                "port": ports[c["port"]].name,
+                "zones": "|".join(
+                    f"{ports[zones[z].port].name}/{zones[z].tier}" for z in c["zones"]
+                ),
+            }
+            for c in contra
+        ],
+        columns=["vessel_id", "time", "kind", "port", "zones"],
+    )
     track_rows = []
     for i, tr in enumerate(tracks):
         n = len(tr.mode)
-        track_rows.append(pd.DataFrame({
-            "vessel_id": V[i]["vessel_id"],
-            "t0": _ts(start_ns + np.round(tr.T[:-1] * NS).astype("int64")),
-            "t1": _ts(start_ns + np.round(tr.T[1:] * NS).astype("int64")),
-            "x0": tr.X[:-1], "y0": tr.Y[:-1], "x1": tr.X[1:], "y1": tr.Y[1:],
-            "mode": np.array(["move", "rest", "swing"])[tr.mode] if n else [],
-            "speed_kn": tr.speed, "region": int(V[i]["region"]),
-        }))
+        track_rows.append(
+            pd.DataFrame(
+                {
+                    "vessel_id": V[i]["vessel_id"],
+                    "t0": _ts(start_ns + np.round(tr.T[:-1] * NS).astype("int64")),
+                    "t1": _ts(start_ns + np.round(tr.T[1:] * NS).astype("int64")),
+                    "x0": tr.X[:-1],
+                    "y0": tr.Y[:-1],
+                    "x1": tr.X[1:],
+                    "y1": tr.Y[1:],
+                    "mode": np.array(["move", "rest", "swing"])[tr.mode] if n else [],
+                    "speed_kn": tr.speed,
+                    "region": int(V[i]["region"]),
+                }
+            )
+        )
     tracks_df = pd.concat(track_rows, ignore_index=True) if track_rows else pd.DataFrame()
-    keep = [c for c in vessels.columns if c not in ("unlisted", "cyrillic", "mmsi_int", "home", "rest_factor",
-                                                      "cruise_kn", "approach_kn")]
+    keep = [
+        c
+        for c in vessels.columns
+        if c
+        not in (
+            "unlisted",
+            "cyrillic",
+            "mmsi_int",
+            "home",
+            "rest_factor",
+            "cruise_kn",
+            "approach_kn",
+        )
+    ]
     return Scenario(
-        seed=int(seed), start=start, end=start + pd.Timedelta(seconds=span), zones=zones_gdf,
-        vessels=vessels[keep].reset_index(drop=True), registry=registry, ais=ais, ais_meta=ais_meta,
-        osint=osint_df, osint_meta=osint_meta, truth_visits=truth_visits, truth_events=truth_events,
-        contradictions=contradictions_df, decoys=decoy_log, tracks=tracks_df, params=params,
+        seed=int(seed),
+        start=start,
+        end=start + pd.Timedelta(seconds=span),
+        zones=zones_gdf,
+        vessels=vessels[keep].reset_index(drop=True),
+        registry=registry,
+        ais=ais,
+        ais_meta=ais_meta,
+        osint=osint_df,
+        osint_meta=osint_meta,
+        truth_visits=truth_visits,
+        truth_events=truth_events,
+        contradictions=contradictions_df,
+        decoys=decoy_log,
+        tracks=tracks_df,
+        params=params,
     )
 
 
@@ -1492,7 +1930,9 @@ def simulate(
 # AIS
 
 
-def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, faults, dup_rate, jump_rate):
+def _sample_ais(
+    rng, r_fault, vessels, tracks, zones, frames, span, start_ns, faults, dup_rate, jump_rate
+):
     V = vessels.to_dict("records")
     cols = {k: [] for k in ("v", "t", "x", "y", "xo", "yo", "sog", "cog", "rest", "fault", "src")}
     for i in range(len(vessels)):
@@ -1502,7 +1942,9 @@ def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, fa
         tr = tracks[i]
         dt = float(v["fix_interval_s"])
         n = int(span / (0.7 * dt)) + 2
-        t = float(rng.uniform(0, dt)) + np.concatenate([[0.0], np.cumsum(dt * rng.uniform(0.7, 1.3, n))])
+        t = float(rng.uniform(0, dt)) + np.concatenate(
+            [[0.0], np.cumsum(dt * rng.uniform(0.7, 1.3, n))]
+        )
         t = t[t < span]
         seg = tr.seg(t)
         mode = tr.mode[seg]
@@ -1522,7 +1964,11 @@ def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, fa
         r = np.minimum(np.abs(rng.normal(0, a / 2, len(t))) * math.sqrt(2), a)
         ang = rng.uniform(0, 2 * math.pi, len(t))
         xo, yo = x + r * np.cos(ang), y + r * np.sin(ang)
-        sog = np.where(rest, tr.level[seg] + rng.normal(0, 0.04, len(t)), tr.speed[seg] + rng.normal(0, 0.08, len(t)))
+        sog = np.where(
+            rest,
+            tr.level[seg] + rng.normal(0, 0.04, len(t)),
+            tr.speed[seg] + rng.normal(0, 0.08, len(t)),
+        )
         sog = np.round(np.clip(sog, 0, None), 1)
         if v["sog_missing"]:
             sog[:] = np.nan
@@ -1532,7 +1978,9 @@ def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, fa
         src = rng.integers(0, 2, len(t)).astype(np.int8)
         if faults and len(t) > 4:
             # single-fix jumps: neighbours within 30 min on both sides, never first/last
-            cand = np.flatnonzero((np.diff(t, prepend=-1e9) < 1800) & (np.diff(t, append=1e18) < 1800))
+            cand = np.flatnonzero(
+                (np.diff(t, prepend=-1e9) < 1800) & (np.diff(t, append=1e18) < 1800)
+            )
             cand = cand[(cand > 0) & (cand < len(t) - 1)]
             nj = int(r_fault.binomial(len(t), jump_rate)) + (1 if r_fault.random() < 0.3 else 0)
             if len(cand) and nj:
@@ -1544,16 +1992,43 @@ def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, fa
                 yo[pick] = y[pick] + d * np.sin(ja)
                 fault[pick] = 2
         cols["v"].append(np.full(len(t), i, np.int32))
-        for k, arr in (("t", t), ("x", x), ("y", y), ("xo", xo), ("yo", yo), ("sog", sog), ("cog", cog),
-                       ("rest", rest), ("fault", fault), ("src", src)):
+        for k, arr in (
+            ("t", t),
+            ("x", x),
+            ("y", y),
+            ("xo", xo),
+            ("yo", yo),
+            ("sog", sog),
+            ("cog", cog),
+            ("rest", rest),
+            ("fault", fault),
+            ("src", src),
+        ):
             cols[k].append(arr)
     if not cols["t"]:
-        empty = schema.conform(pd.DataFrame({"time": pd.Series(dtype=schema.TIME_DTYPE), "lat": [], "lon": [],
-                                             "kind": pd.Categorical([], categories=list(schema.KINDS)),
-                                             "mmsi": pd.Series(dtype="Int64"), "sog_kn": [], "cog_deg": []}))
-        meta = pd.DataFrame({"vessel_id": pd.Series(dtype=object), "at_rest": pd.Series(dtype=bool),
-                             "fault": pd.Series(dtype=object), "visible": pd.Series(dtype=bool),
-                             "port_idx": pd.Series(dtype=np.int32), "tier_rank": pd.Series(dtype=np.int32)})
+        empty = schema.conform(
+            pd.DataFrame(
+                {
+                    "time": pd.Series(dtype=schema.TIME_DTYPE),
+                    "lat": [],
+                    "lon": [],
+                    "kind": pd.Categorical([], categories=list(schema.KINDS)),
+                    "mmsi": pd.Series(dtype="Int64"),
+                    "sog_kn": [],
+                    "cog_deg": [],
+                }
+            )
+        )
+        meta = pd.DataFrame(
+            {
+                "vessel_id": pd.Series(dtype=object),
+                "at_rest": pd.Series(dtype=bool),
+                "fault": pd.Series(dtype=object),
+                "visible": pd.Series(dtype=bool),
+                "port_idx": pd.Series(dtype=np.int32),
+                "tier_rank": pd.Series(dtype=np.int32),
+            }
+        )
         return empty, meta, _empty_fixes()
     c = {k: np.concatenate(v) for k, v in cols.items()}
     # duplicates: the same message from the other receiver, 0.05-1 s later
@@ -1584,25 +2059,38 @@ def _sample_ais(rng, r_fault, vessels, tracks, zones, frames, span, start_ns, fa
     mmsi = vessels["mmsi_int"].to_numpy()[c["v"]]
     t_ns = start_ns + np.round(c["t"] * NS).astype("int64")
     n = len(order)
-    ais = pd.DataFrame({
-        "time": _ts(t_ns[order]),
-        "lat": lat[order], "lon": lon[order],
-        "kind": pd.Categorical.from_codes(np.zeros(n, np.int8), dtype=schema.KIND_DTYPE),
-        "mmsi": pd.array(mmsi[order], dtype="Int64"),
-        "sog_kn": c["sog"][order], "cog_deg": np.round(c["cog"][order], 1),
-        "source": pd.Categorical.from_codes(c["src"][order], categories=pd.Index(["AIS-T", "AIS-S"], dtype=_TEXT)),
-        "src_file": pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index(["sim_ais.csv"], dtype=_TEXT)),
-        "src_line": pd.array(np.arange(2, n + 2, dtype="int32"), dtype="Int32"),
-    })
+    ais = pd.DataFrame(
+        {
+            "time": _ts(t_ns[order]),
+            "lat": lat[order],
+            "lon": lon[order],
+            "kind": pd.Categorical.from_codes(np.zeros(n, np.int8), dtype=schema.KIND_DTYPE),
+            "mmsi": pd.array(mmsi[order], dtype="Int64"),
+            "sog_kn": c["sog"][order],
+            "cog_deg": np.round(c["cog"][order], 1),
+            "source": pd.Categorical.from_codes(
+                c["src"][order], categories=pd.Index(["AIS-T", "AIS-S"], dtype=_TEXT)
+            ),
+            "src_file": pd.Categorical.from_codes(
+                np.zeros(n, np.int8), categories=pd.Index(["sim_ais.csv"], dtype=_TEXT)
+            ),
+            "src_line": pd.array(np.arange(2, n + 2, dtype="int32"), dtype="Int32"),
+        }
+    )
     ais = schema.conform(ais)
     ids = pd.Index(vessels["vessel_id"].astype(str).tolist(), dtype=_TEXT)
-    meta = pd.DataFrame({
-        "vessel_id": pd.Categorical.from_codes(c["v"][order], categories=ids),
-        "at_rest": c["rest"][order].astype(bool),
-        "fault": pd.Categorical.from_codes(c["fault"][order], categories=pd.Index(["", "duplicate", "jump"], dtype=_TEXT)),
-        "visible": c["fault"][order] == 0,
-        "port_idx": port[order], "tier_rank": rank[order],
-    })
+    meta = pd.DataFrame(
+        {
+            "vessel_id": pd.Categorical.from_codes(c["v"][order], categories=ids),
+            "at_rest": c["rest"][order].astype(bool),
+            "fault": pd.Categorical.from_codes(
+                c["fault"][order], categories=pd.Index(["", "duplicate", "jump"], dtype=_TEXT)
+            ),
+            "visible": c["fault"][order] == 0,
+            "port_idx": port[order],
+            "tier_rank": rank[order],
+        }
+    )
     fixes = {k: c[k] for k in ("v", "t", "xo", "yo", "sog", "rest", "fault")}
     fixes["port"], fixes["rank"] = port, rank
     return ais, meta, fixes
@@ -1613,7 +2101,11 @@ _TEXT = pd.Index(["x"]).dtype  # this pandas' default dtype for text
 
 def _ts(ns: np.ndarray) -> pd.Series:
     """UTC timestamps from int64 nanoseconds (fast path)."""
-    return pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]")).dt.tz_localize("UTC").astype(schema.TIME_DTYPE)
+    return (
+        pd.Series(np.asarray(ns, dtype="int64").view("datetime64[ns]"))
+        .dt.tz_localize("UTC")
+        .astype(schema.TIME_DTYPE)
+    )
 
 
 def _empty_fixes():
@@ -1621,9 +2113,18 @@ def _empty_fixes():
 
 
 def _empty_evidence():
-    return {k: np.empty(0, dtype=d) for k, d in (("v", np.int32), ("t", np.float64), ("status", np.int8),
-                                                  ("port", np.int32), ("rank", np.int32), ("kind", np.int8),
-                                                  ("false", bool))}
+    return {
+        k: np.empty(0, dtype=d)
+        for k, d in (
+            ("v", np.int32),
+            ("t", np.float64),
+            ("status", np.int8),
+            ("port", np.int32),
+            ("rank", np.int32),
+            ("kind", np.int8),
+            ("false", bool),
+        )
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1644,7 +2145,9 @@ def _truth_visits(vessels, tracks, zones, ports, span):
             rd = np.minimum(tr.T[rest_k + 1], d)
             ov = rd - ra
             if z.idx not in inside_cache:
-                inside_cache[z.idx] = z.margin(tr.X[rest_k], tr.Y[rest_k]) > 0 if len(rest_k) else np.zeros(0, bool)
+                inside_cache[z.idx] = (
+                    z.margin(tr.X[rest_k], tr.Y[rest_k]) > 0 if len(rest_k) else np.zeros(0, bool)
+                )
             inside = inside_cache[z.idx]
             rest_s = float(np.sum(np.where((ov > 0) & inside, ov, 0.0)))
             labels = []
@@ -1653,8 +2156,23 @@ def _truth_visits(vessels, tracks, zones, ports, span):
                     for part in lab.split("|"):
                         if part and part not in labels:
                             labels.append(part)
-            out.append(dict(v=i, zone=z.idx, port=z.port, rank=z.rank, a=a, d=d, open_a=open_a, open_d=open_d,
-                            stopped=rest_s > 0, rest_min=rest_s / 60.0, labels=labels, v_a=v_a, v_d=v_d))
+            out.append(
+                dict(
+                    v=i,
+                    zone=z.idx,
+                    port=z.port,
+                    rank=z.rank,
+                    a=a,
+                    d=d,
+                    open_a=open_a,
+                    open_d=open_d,
+                    stopped=rest_s > 0,
+                    rest_min=rest_s / 60.0,
+                    labels=labels,
+                    v_a=v_a,
+                    v_d=v_d,
+                )
+            )
     return out
 
 
@@ -1690,7 +2208,7 @@ def _token(rng, v: pd.Series) -> str:
     return f
 
 
-def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions):
+def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions):  # noqa: C901 -- scenario generator: one branch per kind of evidence, fault and contradiction
     V = vessels.to_dict("records")
     reg = np.flatnonzero(vessels["registry"].to_numpy())
     ev = {k: [] for k in ("v", "t", "status", "port", "rank", "kind", "false")}
@@ -1698,8 +2216,15 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
     n_ports = len(ports)
 
     def add_ev(i, t, status, port, rank, kind, false=False):
-        for k, val in (("v", i), ("t", t), ("status", status), ("port", port), ("rank", rank), ("kind", kind),
-                       ("false", false)):
+        for k, val in (
+            ("v", i),
+            ("t", t),
+            ("status", status),
+            ("port", port),
+            ("rank", rank),
+            ("kind", kind),
+            ("false", false),
+        ):
             ev[k].append(val)
 
     groups: dict[str, list[int]] = {}
@@ -1740,7 +2265,9 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
         reg_ = region_of[idx] if len(idx) else np.empty(0, int)
         for r in np.unique(reg_):
             m = reg_ == r
-            p_out[m], k_out[m] = _membership(np.asarray(x)[m], np.asarray(y)[m], zones, int(r), frames[int(r)])
+            p_out[m], k_out[m] = _membership(
+                np.asarray(x)[m], np.asarray(y)[m], zones, int(r), frames[int(r)]
+            )
         return p_out, k_out
 
     def pos_many(idx, t):
@@ -1754,13 +2281,19 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
 
     # --- surveys
     n_surv = max(min(2, n_ports), int(round(0.6 * n_ports)))
-    surveyed = [ports[k] for k in sorted(rng.choice(n_ports, size=min(n_surv, n_ports), replace=False))]
+    surveyed = [
+        ports[k] for k in sorted(rng.choice(n_ports, size=min(n_surv, n_ports), replace=False))
+    ]
     surveys = []
     for p in surveyed:
         mean = float(rng.uniform(8, 48)) * H
         t = float(rng.uniform(0, mean))
         while t < span:
-            z = p.zones[0] if len(p.zones) == 1 or rng.random() < 0.8 else p.zones[int(rng.integers(1, len(p.zones)))]
+            z = (
+                p.zones[0]
+                if len(p.zones) == 1 or rng.random() < 0.8
+                else p.zones[int(rng.integers(1, len(p.zones)))]
+            )
             surveys.append((float(round(t)), p, z, "full" if rng.random() < 0.65 else "partial"))
             t += float(rng.exponential(mean))
     surveys.sort(key=lambda s: s[0])
@@ -1795,7 +2328,9 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
         for j, s in enumerate(survey_recs):
             if s["cov"] != "full" or s["z"].rank != 0:
                 continue
-            maybe = {m for g in s["counted"] for m in groups[g] if len(s["counted"][g]) < len(groups[g])}
+            maybe = {
+                m for g in s["counted"] for m in groups[g] if len(s["counted"][g]) < len(groups[g])
+            }
             for i in s["named"]:
                 if i in maybe:
                     continue
@@ -1812,14 +2347,28 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
             s["omit"].add(i)
             t2 = float(round(s["t"] + float(rng.uniform(2, 6)) * H))
             x, y = true_pos(i, t2)
-            extra_sightings.append((i, t2, float(x[0]), float(y[0]), None, False, "seen again at its berth"))
-            contra.append(dict(vessel_id=V[i]["vessel_id"], v=i, t=s["t"], kind="false_absence",
-                               port=s["p"].idx, zones=[s["z"].idx]))
+            extra_sightings.append(
+                (i, t2, float(x[0]), float(y[0]), None, False, "seen again at its berth")
+            )
+            contra.append(
+                dict(
+                    vessel_id=V[i]["vessel_id"],
+                    v=i,
+                    t=s["t"],
+                    kind="false_absence",
+                    port=s["p"].idx,
+                    zones=[s["z"].idx],
+                )
+            )
         # a sighting placing in port a vessel that AIS shows at sea
         pre = []
         for vi in visits:
             i = vi["v"]
-            if not (V[i]["registry"] and V[i]["has_ais"]) or vi["open_d"] or vi["rank"] != len(ports[vi["port"]].zones) - 1:
+            if (
+                not (V[i]["registry"] and V[i]["has_ais"])
+                or vi["open_d"]
+                or vi["rank"] != len(ports[vi["port"]].zones) - 1
+            ):
                 continue
             t_f = round(vi["d"] + float(rng.uniform(3, 10)) * H)
             if t_f < span - H:
@@ -1835,8 +2384,16 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
             h = ports[pidx].harbour
             pt = _Planner.place(_PlaceHelper(rng), h, 30.0, None, None) or (h.cx, h.cy)
             extra_sightings.append((i, t_f, pt[0], pt[1], "probable", True, "reported in port"))
-            contra.append(dict(vessel_id=V[i]["vessel_id"], v=i, t=t_f, kind="false_presence",
-                               port=pidx, zones=[z.idx for z in ports[pidx].zones]))
+            contra.append(
+                dict(
+                    vessel_id=V[i]["vessel_id"],
+                    v=i,
+                    t=t_f,
+                    kind="false_presence",
+                    port=pidx,
+                    zones=[z.idx for z in ports[pidx].zones],
+                )
+            )
 
     for s in survey_recs:
         toks = []
@@ -1859,11 +2416,27 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
             port_txt = str(rng.choice(p.aliases))
         else:
             port_txt = p.name
-        rows.append(dict(time=s["t"], lat=np.nan, lon=np.nan, kind="survey", vessel="|".join(toks), port=port_txt,
-                         coverage=s["cov"], source=str(rng.choice(_SOURCES[:5])), confidence=np.nan,
-                         confidence_text="", notes=f"{s['cov']} survey of {p.name}/{z.tier}"))
-        meta.append(dict(vessel_ids="|".join(sorted(V[i]["vessel_id"] for i in attributed)),
-                         false=bool(s["omit"])))
+        rows.append(
+            dict(
+                time=s["t"],
+                lat=np.nan,
+                lon=np.nan,
+                kind="survey",
+                vessel="|".join(toks),
+                port=port_txt,
+                coverage=s["cov"],
+                source=str(rng.choice(_SOURCES[:5])),
+                confidence=np.nan,
+                confidence_text="",
+                notes=f"{s['cov']} survey of {p.name}/{z.tier}",
+            )
+        )
+        meta.append(
+            dict(
+                vessel_ids="|".join(sorted(V[i]["vessel_id"] for i in attributed)),
+                false=bool(s["omit"]),
+            )
+        )
         for i in attributed:
             add_ev(i, s["t"], SURV_IN, p.idx, z.rank, 2)
         if s["cov"] == "full":
@@ -1912,8 +2485,15 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
         where = [member(i, px, py) for i, (px, py) in zip(mem, pos, strict=True)]
         if len({(int(p[0]), int(k[0])) for p, k in where}) == 1 and int(where[0][0][0]) >= 0:
             j = int(rng.integers(0, len(mem)))
-            sighting(mem[j], t, float(pos[j][0][0]), float(pos[j][1][0]), token=group_token(g, len(mem)),
-                     ids=list(mem), note="group")
+            sighting(
+                mem[j],
+                t,
+                float(pos[j][0][0]),
+                float(pos[j][1][0]),
+                token=group_token(g, len(mem)),
+                ids=list(mem),
+                note="group",
+            )
     for _ in range(int(rng.poisson(span / 86400 * 0.3))):
         multi = [g for g in groups if g.startswith("type:") and len(groups[g]) >= 2]
         if not multi:
@@ -1922,7 +2502,15 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
         i = groups[g][int(rng.integers(0, len(groups[g])))]
         t = float(round(rng.uniform(0, span)))
         x, y = true_pos(i, t)
-        sighting(i, t, float(x[0]), float(y[0]), token=group_token(g, 1), ids=[], note="group, not identified")
+        sighting(
+            i,
+            t,
+            float(x[0]),
+            float(y[0]),
+            token=group_token(g, 1),
+            ids=[],
+            note="group, not identified",
+        )
 
     if pending:
         pi = np.array([p[0] for p in pending])
@@ -1943,15 +2531,43 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
             lon[m], lat[m] = frames[int(r)].lonlat(xr[m], yr[m])
         for j, (i, t, _, _, token, conf, false, note, ids, _) in enumerate(pending):
             ct, cv = _confidence(rng) if conf is None else (conf, CONFIDENCE_WORDS.get(conf, 0.7))
-            rows.append(dict(time=t, lat=float(lat[j]), lon=float(lon[j]), kind="sighting",
-                             vessel=token if token is not None else _token(rng, V[i]), port=None, coverage=None,
-                             source=str(rng.choice(_SOURCES)), confidence=cv, confidence_text=ct, notes=note))
-            meta.append(dict(vessel_ids="|".join(sorted(V[k]["vessel_id"] for k in ids)), false=false))
+            rows.append(
+                dict(
+                    time=t,
+                    lat=float(lat[j]),
+                    lon=float(lon[j]),
+                    kind="sighting",
+                    vessel=token if token is not None else _token(rng, V[i]),
+                    port=None,
+                    coverage=None,
+                    source=str(rng.choice(_SOURCES)),
+                    confidence=cv,
+                    confidence_text=ct,
+                    notes=note,
+                )
+            )
+            meta.append(
+                dict(vessel_ids="|".join(sorted(V[k]["vessel_id"] for k in ids)), false=false)
+            )
             for k in ids:
                 add_ev(k, t, POS, int(p1[j]), int(k1[j]), 1, false)
 
-    df = pd.DataFrame(rows, columns=["time", "lat", "lon", "kind", "vessel", "port", "coverage", "source",
-                                     "confidence", "confidence_text", "notes"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "time",
+            "lat",
+            "lon",
+            "kind",
+            "vessel",
+            "port",
+            "coverage",
+            "source",
+            "confidence",
+            "confidence_text",
+            "notes",
+        ],
+    )
     meta = pd.DataFrame(meta, columns=["vessel_ids", "false"])
     order = rng.permutation(len(df))
     df, meta = df.iloc[order].reset_index(drop=True), meta.iloc[order].reset_index(drop=True)
@@ -1967,8 +2583,14 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
     df = schema.conform(df)
     evd = {k: np.asarray(ev[k]) for k in ev}
     evd["t"] = evd["t"].astype("float64")
-    for k, d in (("v", np.int32), ("status", np.int8), ("port", np.int32), ("rank", np.int32), ("kind", np.int8),
-                 ("false", bool)):
+    for k, d in (
+        ("v", np.int32),
+        ("status", np.int8),
+        ("port", np.int32),
+        ("rank", np.int32),
+        ("kind", np.int8),
+        ("false", bool),
+    ):
         evd[k] = evd[k].astype(d)
     return df, meta, evd, contra
 
@@ -1998,11 +2620,15 @@ def _in_out(status, port, rank, pz, rz):
     return is_in, is_out
 
 
-def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns):
+def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns):  # noqa: C901 -- ground truth: one branch per evidence kind and event side
     vis = fixes["fault"] == 0 if len(fixes["t"]) else np.zeros(0, bool)
     # visible fixes are already in (vessel, time) order: vessels were sampled in turn, and the
     # duplicates appended at the end are not visible
-    fx = {k: fixes[k][vis] for k in ("v", "t", "xo", "yo", "sog", "rest", "port", "rank")} if len(vis) else _empty_fixes()
+    fx = (
+        {k: fixes[k][vis] for k in ("v", "t", "xo", "yo", "sog", "rest", "port", "rank")}
+        if len(vis)
+        else _empty_fixes()
+    )
     fx["v"] = fx["v"].astype(np.int32)
     o = np.lexsort((osint_ev["t"], osint_ev["v"]))
     oe = {k: arr[o] for k, arr in osint_ev.items()}
@@ -2025,8 +2651,14 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
         ft = fx["t"][f0:f1]
         fport, frank = fx["port"][f0:f1], fx["rank"][f0:f1]
         n_f = f1 - f0
-        ais_e = {"t": ft, "status": np.zeros(n_f, np.int8), "port": fport, "rank": frank,
-                 "kind": np.zeros(n_f, np.int8), "false": np.zeros(n_f, bool)}
+        ais_e = {
+            "t": ft,
+            "status": np.zeros(n_f, np.int8),
+            "port": fport,
+            "rank": frank,
+            "kind": np.zeros(n_f, np.int8),
+            "false": np.zeros(n_f, bool),
+        }
         cat = {k: np.concatenate([ais_e[k], oe[k][o0:o1]]) for k in ais_e}
         order = np.argsort(cat["t"], kind="stable")
         all_e = {k: arr[order] for k, arr in cat.items()}
@@ -2044,21 +2676,26 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
             a, d = vi["a"], vi["d"]
             ins, _ = masks("all", z)
             tt = all_e["t"]
-            s0, s1 = np.searchsorted(tt, [a, d], side="left")[0], np.searchsorted(tt, d, side="right")
-            osint_present = bool(np.any(ins[s0:s1] & (all_e["kind"][s0:s1] > 0) & ~all_e["false"][s0:s1]))
+            s0, s1 = (
+                np.searchsorted(tt, [a, d], side="left")[0],
+                np.searchsorted(tt, d, side="right"),
+            )
+            osint_present = bool(
+                np.any(ins[s0:s1] & (all_e["kind"][s0:s1] > 0) & ~all_e["false"][s0:s1])
+            )
             # does AIS show the stop?
             ev_ais = False
             if vi["stopped"] and has_ais[i] and n_f:
                 k0, k1 = np.searchsorted(ft, a, side="left"), np.searchsorted(ft, d, side="right")
                 m = (fport[k0:k1] == z.port) & (frank[k0:k1] >= 0) & (frank[k0:k1] <= z.rank)
                 if m.any():
-                    sog = fx["sog"][f0 + k0:f0 + k1][m]
-                    rest = fx["rest"][f0 + k0:f0 + k1][m]
+                    sog = fx["sog"][f0 + k0 : f0 + k1][m]
+                    rest = fx["rest"][f0 + k0 : f0 + k1][m]
                     if np.any(rest & np.isfinite(sog)):
                         ev_ais = True
                     else:
                         tm = ft[k0:k1][m]
-                        xm, ym = fx["xo"][f0 + k0:f0 + k1][m], fx["yo"][f0 + k0:f0 + k1][m]
+                        xm, ym = fx["xo"][f0 + k0 : f0 + k1][m], fx["yo"][f0 + k0 : f0 + k1][m]
                         j = np.searchsorted(tm, tm + 600.0)
                         ok = np.flatnonzero(j < len(tm))
                         for jj in (j[ok], np.full(len(ok), len(tm) - 1)):
@@ -2071,24 +2708,55 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
             stopped = bool(vi["stopped"])
             kind = "call" if stopped or osint_present else "transit"
             vid = f"{vids[i]}@{ports[z.port].name}/{z.tier}#{n}"
-            vrows.append(dict(visit_id=vid, vessel_id=vids[i], port=ports[z.port].name, tier=z.tier, tier_rank=z.rank,
-                              arrival=np.nan if vi["open_a"] else a, departure=np.nan if vi["open_d"] else d, kind=kind,
-                              stopped=stopped, rest_min=round(vi["rest_min"], 2), osint_present=osint_present,
-                              evidenced_ais=ev_ais, evidenced=ev_ais or osint_present, decoys="|".join(vi["labels"]),
-                              registry=bool(in_reg[i]), has_ais=bool(has_ais[i])))
+            vrows.append(
+                dict(
+                    visit_id=vid,
+                    vessel_id=vids[i],
+                    port=ports[z.port].name,
+                    tier=z.tier,
+                    tier_rank=z.rank,
+                    arrival=np.nan if vi["open_a"] else a,
+                    departure=np.nan if vi["open_d"] else d,
+                    kind=kind,
+                    stopped=stopped,
+                    rest_min=round(vi["rest_min"], 2),
+                    osint_present=osint_present,
+                    evidenced_ais=ev_ais,
+                    evidenced=ev_ais or osint_present,
+                    decoys="|".join(vi["labels"]),
+                    registry=bool(in_reg[i]),
+                    has_ais=bool(has_ais[i]),
+                )
+            )
             if kind != "call":
                 continue
             gps = float(gps_err[i])
-            for event, t_ev, open_, v_kn in (("arrival", a, vi["open_a"], vi["v_a"]),
-                                             ("departure", d, vi["open_d"], vi["v_d"])):
+            for event, t_ev, open_, v_kn in (
+                ("arrival", a, vi["open_a"], vi["v_a"]),
+                ("departure", d, vi["open_d"], vi["v_d"]),
+            ):
                 if open_:
                     continue
-                rec = dict(vessel_id=vids[i], port=ports[z.port].name, tier=z.tier, tier_rank=z.rank, event=event,
-                           time=t_ev, visit_id=vid, stopped=stopped, osint_present=osint_present, evidenced_ais=ev_ais,
-                           evidenced=ev_ais or osint_present, registry=bool(in_reg[i]), has_ais=bool(has_ais[i]),
-                           decoys="|".join(vi["labels"]),
-                           time_tol_s=1.0 + (gps / (max(v_kn, 0.05) * KN) if has_ais[i] else 0.0),
-                           consistent=True, _v=i, _z=z.idx)
+                rec = dict(
+                    vessel_id=vids[i],
+                    port=ports[z.port].name,
+                    tier=z.tier,
+                    tier_rank=z.rank,
+                    event=event,
+                    time=t_ev,
+                    visit_id=vid,
+                    stopped=stopped,
+                    osint_present=osint_present,
+                    evidenced_ais=ev_ais,
+                    evidenced=ev_ais or osint_present,
+                    registry=bool(in_reg[i]),
+                    has_ais=bool(has_ais[i]),
+                    decoys="|".join(vi["labels"]),
+                    time_tol_s=1.0 + (gps / (max(v_kn, 0.05) * KN) if has_ais[i] else 0.0),
+                    consistent=True,
+                    _v=i,
+                    _z=z.idx,
+                )
                 for suffix, which, e in (("", "all", all_e), ("_ais", "ais", ais_e)):
                     ins, outs = masks(which, z)
                     tt = e["t"]
@@ -2100,9 +2768,9 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
                     # evidence in the zone on the far side of the crossing (a later or an earlier
                     # call, the ship having left and come back unseen) hides it: no evidence
                     # tells this crossing from staying
-                    if event == "departure" and len(ka) and ins[cut:cut2 + ka[0]].any():
+                    if event == "departure" and len(ka) and ins[cut : cut2 + ka[0]].any():
                         ka = ka[:0]
-                    if event == "arrival" and len(kb) and ins[kb[-1] + 1:cut2].any():
+                    if event == "arrival" and len(kb) and ins[kb[-1] + 1 : cut2].any():
                         kb = kb[:0]
                     rec["tight_earliest" + suffix] = tt[kb[-1]] if len(kb) else np.nan
                     rec["tight_latest" + suffix] = tt[cut2 + ka[0]] if len(ka) else np.nan
@@ -2110,10 +2778,31 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
                         rec["earliest_kind"] = kinds[e["kind"][kb[-1]]] if len(kb) else ""
                         rec["latest_kind"] = kinds[e["kind"][cut2 + ka[0]]] if len(ka) else ""
                 erows.append(rec)
-    ev_cols = ["vessel_id", "port", "tier", "tier_rank", "event", "time", "tight_earliest", "tight_latest",
-               "earliest_kind", "latest_kind", "tight_earliest_ais", "tight_latest_ais", "evidence", "time_tol_s",
-               "consistent", "visit_id", "stopped", "osint_present", "evidenced_ais", "evidenced", "registry",
-               "has_ais", "decoys"]
+    ev_cols = [
+        "vessel_id",
+        "port",
+        "tier",
+        "tier_rank",
+        "event",
+        "time",
+        "tight_earliest",
+        "tight_latest",
+        "earliest_kind",
+        "latest_kind",
+        "tight_earliest_ais",
+        "tight_latest_ais",
+        "evidence",
+        "time_tol_s",
+        "consistent",
+        "visit_id",
+        "stopped",
+        "osint_present",
+        "evidenced_ais",
+        "evidenced",
+        "registry",
+        "has_ais",
+        "decoys",
+    ]
     te = pd.DataFrame(erows)
     if len(te):
         # contradictions: the events either side of false evidence, at the zones it is false about
@@ -2132,17 +2821,49 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
         both_ais = (ek == "ais") & (lk == "ais")
         both_os = ek.isin(["sighting", "survey"]) & lk.isin(["sighting", "survey"])
         te["evidence"] = np.select([~ok, both_ais, both_os], ["none", "ais", "osint"], "mixed")
-        for c in ("time", "tight_earliest", "tight_latest", "tight_earliest_ais", "tight_latest_ais"):
+        for c in (
+            "time",
+            "tight_earliest",
+            "tight_latest",
+            "tight_earliest_ais",
+            "tight_latest_ais",
+        ):
             te[c] = _to_ts(te[c].to_numpy(dtype="float64"), start_ns)
-        te = te.sort_values(["time", "vessel_id", "event", "tier_rank"], kind="stable").reset_index(drop=True)
+        te = te.sort_values(["time", "vessel_id", "event", "tier_rank"], kind="stable").reset_index(
+            drop=True
+        )
         te = te[ev_cols]
     else:
         te = pd.DataFrame({c: [] for c in ev_cols})
-        for c in ("time", "tight_earliest", "tight_latest", "tight_earliest_ais", "tight_latest_ais"):
+        for c in (
+            "time",
+            "tight_earliest",
+            "tight_latest",
+            "tight_earliest_ais",
+            "tight_latest_ais",
+        ):
             te[c] = pd.Series(dtype=schema.TIME_DTYPE)
-    tv = pd.DataFrame(vrows, columns=["visit_id", "vessel_id", "port", "tier", "tier_rank", "arrival", "departure",
-                                      "kind", "stopped", "rest_min", "osint_present", "evidenced_ais", "evidenced",
-                                      "decoys", "registry", "has_ais"])
+    tv = pd.DataFrame(
+        vrows,
+        columns=[
+            "visit_id",
+            "vessel_id",
+            "port",
+            "tier",
+            "tier_rank",
+            "arrival",
+            "departure",
+            "kind",
+            "stopped",
+            "rest_min",
+            "osint_present",
+            "evidenced_ais",
+            "evidenced",
+            "decoys",
+            "registry",
+            "has_ais",
+        ],
+    )
     for c in ("arrival", "departure"):
         tv[c] = _to_ts(tv[c].to_numpy(dtype="float64"), start_ns)
     return tv, te
@@ -2165,8 +2886,14 @@ def _to_ts(sec: np.ndarray, start_ns: int) -> pd.Series:
 MATCH_TOLERANCE_S = 1800.0
 
 #: Categories :func:`score` reports, in print order.
-CATEGORIES = ("AIS departures", "AIS arrivals", "OSINT departures", "OSINT arrivals", "mixed",
-              "AIS in mixed run")
+CATEGORIES = (
+    "AIS departures",
+    "AIS arrivals",
+    "OSINT departures",
+    "OSINT arrivals",
+    "mixed",
+    "AIS in mixed run",
+)
 
 
 def _osint_times(sc: Scenario) -> dict[str, set[int]]:
@@ -2194,7 +2921,10 @@ def metrics(matches: pd.DataFrame, n_false: int) -> dict:
     tp_all = int((matches["det"] >= 0).sum())
     win = sc_[found & sc_["consistent"].to_numpy(bool)]
     return {
-        "n_truth": len(sc_), "tp": tp, "fn": len(sc_) - tp, "fp": n_false,
+        "n_truth": len(sc_),
+        "tp": tp,
+        "fn": len(sc_) - tp,
+        "fp": n_false,
         "precision": tp_all / (tp_all + n_false) if tp_all + n_false else np.nan,
         "recall": tp / len(sc_) if len(sc_) else np.nan,
         "median_error_s": float(sc_.loc[found, "error_s"].median()) if tp else np.nan,
@@ -2204,7 +2934,9 @@ def metrics(matches: pd.DataFrame, n_false: int) -> dict:
     }
 
 
-def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.DataFrame | None = None) -> dict:
+def score(  # noqa: C901 -- one branch per evidence category
+    sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.DataFrame | None = None
+) -> dict:
     """Match detected events to the truth and measure them.
 
     Parameters
@@ -2262,7 +2994,9 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
         ev = truth["evidence"]
         truth["cat"] = np.select(
             [ev == "ais", (ev == "osint") & (truth["event"] == "departure"), ev == "osint"],
-            ["AIS in mixed run", "OSINT departures", "OSINT arrivals"], "mixed")
+            ["AIS in mixed run", "OSINT departures", "OSINT arrivals"],
+            "mixed",
+        )
         transits = tv.loc[(tv["registry"] & (tv["kind"] == "transit")).astype(bool)]
         contra = sc.contradictions
     truth = truth.reset_index(drop=True)
@@ -2302,8 +3036,12 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
         if m.any():
             truth.loc[m, "det_" + c] = det[c].to_numpy()[t_match[m]]
     truth["error_s"] = (truth["det_time"] - truth["time"]).dt.total_seconds().abs()
-    truth["contain"] = (truth["det_time_earliest"] - tol <= truth["time"]) & (truth["time"] <= truth["det_time_latest"] + tol)
-    truth["tight"] = (truth["det_time_earliest"] >= truth["e"] - tol) & (truth["det_time_latest"] <= truth["l"] + tol)
+    truth["contain"] = (truth["det_time_earliest"] - tol <= truth["time"]) & (
+        truth["time"] <= truth["det_time_latest"] + tol
+    )
+    truth["tight"] = (truth["det_time_earliest"] >= truth["e"] - tol) & (
+        truth["det_time_latest"] <= truth["l"] + tol
+    )
     # unmatched detections
     fp = det[d_match < 0].copy()
     explained = np.zeros(len(fp), bool)
@@ -2323,13 +3061,19 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
         fp["cat"] = np.where(fp["event"] == "departure", "AIS departures", "AIS arrivals")
     else:
         ot = _osint_times(sc)
+
         def kind(v, t):
             return "osint" if int(pd.Timestamp(t).value) in ot.get(v, ()) else "ais"
+
         ke = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_earliest"], strict=True)]
         kl = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_latest"], strict=True)]
         fp["cat"] = [
-            "AIS in mixed run" if a == b == "ais" else ("OSINT departures" if ev_ == "departure" else "OSINT arrivals")
-            if a == b == "osint" else "mixed" for a, b, ev_ in zip(ke, kl, fp["event"], strict=True)
+            "AIS in mixed run"
+            if a == b == "ais"
+            else ("OSINT departures" if ev_ == "departure" else "OSINT arrivals")
+            if a == b == "osint"
+            else "mixed"
+            for a, b, ev_ in zip(ke, kl, fp["event"], strict=True)
         ]
     # detections inside transit visits
     fp["transit"] = ""
@@ -2338,12 +3082,17 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
         lo = tr["arrival"].fillna(sc.start) - pd.Timedelta(seconds=MATCH_TOLERANCE_S)
         hi = tr["departure"].fillna(sc.end) + pd.Timedelta(seconds=MATCH_TOLERANCE_S)
         tr = tr.assign(lo=lo, hi=hi)
-        j = fp.reset_index().merge(tr[["vessel_id", "port", "tier", "visit_id", "lo", "hi", "decoys"]],
-                                   on=["vessel_id", "port", "tier"])
+        j = fp.reset_index().merge(
+            tr[["vessel_id", "port", "tier", "visit_id", "lo", "hi", "decoys"]],
+            on=["vessel_id", "port", "tier"],
+        )
         j = j[(j["time"] >= j["lo"]) & (j["time"] <= j["hi"])]
         first = j.drop_duplicates("index").set_index("index")
         fp.loc[first.index, "transit"] = first["visit_id"]
-    cats = {cat: metrics(truth[truth["cat"] == cat], int((fp["cat"] == cat).sum())) for cat in CATEGORIES}
+    cats = {
+        cat: metrics(truth[truth["cat"] == cat], int((fp["cat"] == cat).sum()))
+        for cat in CATEGORIES
+    }
     n_tr = len(transits)
     hit_tr = fp.loc[fp["transit"] != "", "transit"].nunique()
     # decoys
@@ -2352,13 +3101,25 @@ def score(sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.Da
     for lab in labels:
         has = truth["decoys"].map(lambda x, lab=lab: lab in str(x).split("|")).astype(bool)
         t_ = truth.loc[has & truth["scorable"].astype(bool)]
-        tvv = transits.loc[transits["decoys"].map(lambda x, lab=lab: lab in str(x).split("|")).astype(bool)]
+        tvv = transits.loc[
+            transits["decoys"].map(lambda x, lab=lab: lab in str(x).split("|")).astype(bool)
+        ]
         f_ = fp[fp["transit"].isin(set(tvv["visit_id"]))]
-        dec[lab] = {"events": len(t_), "found": int((t_["det"] >= 0).sum()), "transits": len(tvv),
-                    "false_events": len(f_)}
-    out = {"categories": cats, "transits": {"n": n_tr, "with_events": int(hit_tr)},
-           "contradiction_events": len(contradiction_events), "decoys": dec, "matches": truth,
-           "false_positives": fp, "n_detected": len(det)}
+        dec[lab] = {
+            "events": len(t_),
+            "found": int((t_["det"] >= 0).sum()),
+            "transits": len(tvv),
+            "false_events": len(f_),
+        }
+    out = {
+        "categories": cats,
+        "transits": {"n": n_tr, "with_events": int(hit_tr)},
+        "contradiction_events": len(contradiction_events),
+        "decoys": dec,
+        "matches": truth,
+        "false_positives": fp,
+        "n_detected": len(det),
+    }
     if visits is not None:
         out["visits"] = _score_visits(sc, visits, run)
     return out
@@ -2381,7 +3142,11 @@ def _score_visits(sc: Scenario, visits: pd.DataFrame, run: str) -> dict:
     v["vessel_id"] = v["vessel_id"].astype(str)
 
     def col(name, fill):
-        s = pd.to_datetime(v[name], utc=True) if name in v.columns else pd.Series(pd.NaT, index=v.index, dtype=schema.TIME_DTYPE)
+        s = (
+            pd.to_datetime(v[name], utc=True)
+            if name in v.columns
+            else pd.Series(pd.NaT, index=v.index, dtype=schema.TIME_DTYPE)
+        )
         return s.fillna(fill)
 
     v["lo"] = col("arrival_earliest", sc.start - pd.Timedelta(days=3650))
@@ -2389,7 +3154,10 @@ def _score_visits(sc: Scenario, visits: pd.DataFrame, run: str) -> dict:
     v["vi"] = np.arange(len(v))
     pop["a"] = pop["arrival"].fillna(sc.start)
     pop["d"] = pop["departure"].fillna(sc.end)
-    j = pop.merge(v[["vessel_id", "port", "tier", "level", "lo", "hi", "vi"]], on=["vessel_id", "port", "tier"])
+    j = pop.merge(
+        v[["vessel_id", "port", "tier", "level", "lo", "hi", "vi"]],
+        on=["vessel_id", "port", "tier"],
+    )
     j = j[(j["lo"] <= j["d"]) & (j["a"] <= j["hi"])]
     det_call = v[v["level"] >= 2]
     call_j = j[j["level"] >= 2]
@@ -2399,7 +3167,9 @@ def _score_visits(sc: Scenario, visits: pd.DataFrame, run: str) -> dict:
     return {
         "truth_calls": len(shown),
         "found": int(shown["visit_id"].isin(matched_truth_calls).sum()),
-        "recall": float(shown["visit_id"].isin(matched_truth_calls).mean()) if len(shown) else np.nan,
+        "recall": float(shown["visit_id"].isin(matched_truth_calls).mean())
+        if len(shown)
+        else np.nan,
         "detected_calls": len(det_call),
         "precision": len(good_det) / len(det_call) if len(det_call) else np.nan,
         "transits_as_calls": int(call_j.loc[~call_j["call"], "visit_id"].nunique()),

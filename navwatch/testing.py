@@ -52,10 +52,16 @@ def make_track(
 def events_key(events: pd.DataFrame) -> pd.DataFrame:
     """Events sorted canonically, for comparisons independent of order."""
     cols = [c for c in EVENT_COLUMNS if c in events.columns]
-    return events[cols].sort_values(["vessel_id", "time", "event", "port", "tier"], kind="stable").reset_index(drop=True)
+    return (
+        events[cols]
+        .sort_values(["vessel_id", "time", "event", "port", "tier"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
-def assert_events_equal(left: pd.DataFrame, right: pd.DataFrame, *, check_evidence: bool = True) -> None:
+def assert_events_equal(
+    left: pd.DataFrame, right: pd.DataFrame, *, check_evidence: bool = True
+) -> None:
     """Assert two events tables hold the same events (order ignored)."""
     a, b = events_key(left), events_key(right)
     if not check_evidence:

@@ -72,16 +72,26 @@ class ZoneIndex:
     """
 
     def __init__(self, zones, exit_margin_km: float = 0.0):
-        if not isinstance(zones, pd.DataFrame) or "port" not in zones.columns or not hasattr(zones, "geometry"):
+        if (
+            not isinstance(zones, pd.DataFrame)
+            or "port" not in zones.columns
+            or not hasattr(zones, "geometry")
+        ):
             raise PortsError(
                 "zones must be a GeoDataFrame with 'port' and geometry (navwatch.load_ports()), "
                 f"got {type(zones).__name__}"
             )
         self.zones = zones.reset_index(drop=True)
         self.port = self.zones["port"].astype(str).to_numpy()
-        tier = self.zones["tier"] if "tier" in self.zones.columns else pd.Series("harbour", index=self.zones.index)
+        tier = (
+            self.zones["tier"]
+            if "tier" in self.zones.columns
+            else pd.Series("harbour", index=self.zones.index)
+        )
         self.tier = tier.fillna("harbour").astype(str).to_numpy()
-        self.label = np.array([f"{p}/{t}" for p, t in zip(self.port, self.tier, strict=True)], dtype=object)
+        self.label = np.array(
+            [f"{p}/{t}" for p, t in zip(self.port, self.tier, strict=True)], dtype=object
+        )
         self.entry = np.asarray(self.zones.geometry.values, dtype=object)
         self.exit_margin_km = exit_margin_km
         rep = shapely.point_on_surface(self.entry)
@@ -93,10 +103,21 @@ class ZoneIndex:
         self._exit: dict[int, object] = {}
         b = shapely.bounds(self.entry).reshape(-1, 4)
         pad_lat = exit_margin_km / KM_PER_DEG_LAT * 1.01
-        pad_lon = exit_margin_km / (KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))) * 1.01
-        self.exit_bounds = np.column_stack([b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat])
+        pad_lon = (
+            exit_margin_km
+            / (
+                KM_PER_DEG_LON_EQUATOR
+                * np.cos(np.radians(np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89)))
+            )
+            * 1.01
+        )
+        self.exit_bounds = np.column_stack(
+            [b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon, b[:, 3] + pad_lat]
+        )
         # Area in km^2 (local scale) decides priority: smaller zones win where zones overlap.
-        self.area_km2 = shapely.area(self.entry) * KM_PER_DEG_LAT * KM_PER_DEG_LON_EQUATOR * lat_scale
+        self.area_km2 = (
+            shapely.area(self.entry) * KM_PER_DEG_LAT * KM_PER_DEG_LON_EQUATOR * lat_scale
+        )
         # One port = one key of navwatch.ports.port_keys; its tiers nest by rank (0 innermost).
         keys = port_keys(self.zones)
         self.port_code = np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int32)
@@ -215,7 +236,9 @@ class ZoneIndex:
             ny = int((y1 - y0) / cell) + 1
         lon_ok = np.where(ok, lon, x0)
         lat_ok = np.where(ok, lat, y0)
-        key = ((lat_ok - y0) // cell).astype(np.int64) * nx + ((lon_ok - x0) // cell).astype(np.int64)
+        key = ((lat_ok - y0) // cell).astype(np.int64) * nx + ((lon_ok - x0) // cell).astype(
+            np.int64
+        )
         zone_cells = []
         used = np.zeros(nx * ny, dtype=bool)
         for z in cand:
@@ -223,7 +246,9 @@ class ZoneIndex:
             cx1 = min(int((b[z, 2] - x0) // cell), nx - 1)
             cy0 = max(int((b[z, 1] - y0) // cell), 0)
             cy1 = min(int((b[z, 3] - y0) // cell), ny - 1)
-            cells = (np.arange(cy0, cy1 + 1)[:, None] * nx + np.arange(cx0, cx1 + 1)[None, :]).ravel()
+            cells = (
+                np.arange(cy0, cy1 + 1)[:, None] * nx + np.arange(cx0, cx1 + 1)[None, :]
+            ).ravel()
             zone_cells.append(cells)
             used[cells] = True
         pts = np.flatnonzero(used[key] & ok)
@@ -235,7 +260,9 @@ class ZoneIndex:
         for z, cells in zip(cand, zone_cells, strict=True):
             lo = np.searchsorted(pkey, cells, side="left")
             hi = np.searchsorted(pkey, cells, side="right")
-            idx = np.concatenate([pts[a:c] for a, c in zip(lo, hi, strict=True) if c > a] or [np.empty(0, np.int64)])
+            idx = np.concatenate(
+                [pts[a:c] for a, c in zip(lo, hi, strict=True) if c > a] or [np.empty(0, np.int64)]
+            )
             if len(idx) == 0:
                 continue
             xs, ys = lon[idx], lat[idx]
@@ -257,7 +284,9 @@ class ZoneIndex:
                 self._exit[z] = self.entry[z]
             else:
                 frame, geom, _ = self._projected(z)
-                self._exit[z] = frame.to_lonlat(shapely.buffer(geom, self.exit_margin_km, quad_segs=16))
+                self._exit[z] = frame.to_lonlat(
+                    shapely.buffer(geom, self.exit_margin_km, quad_segs=16)
+                )
         return self._exit[z]
 
     def in_exit(self, z: int, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -280,7 +309,9 @@ class ZoneIndex:
         """Distances (km) from points to zone ``z``'s boundary (in the zone's local frame)."""
         frame, _, boundary = self._projected(z)
         x, y = frame.xy(lon, lat)
-        return shapely.distance(boundary, shapely.points(np.asarray(x, float), np.asarray(y, float)))
+        return shapely.distance(
+            boundary, shapely.points(np.asarray(x, float), np.asarray(y, float))
+        )
 
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
         """Distance (km) from a point to zone ``z``'s boundary (in the zone's local frame)."""

@@ -19,7 +19,9 @@ FERRY = DATA / "noaa" / "nyharbor_2020-06-30_tugs_ferry.csv"
 
 
 def navwatch(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "navwatch", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "navwatch", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -36,7 +38,15 @@ def _squeezed(text: str) -> str:
 
 def _written_help(cmd) -> list[str]:
     """The help as written in the code: docstring, epilog and the help of every parameter."""
-    return [t for t in (cmd.help, cmd.epilog, *(p.help for p in cmd.params if not getattr(p, "hidden", False))) if t]
+    return [
+        t
+        for t in (
+            cmd.help,
+            cmd.epilog,
+            *(p.help for p in cmd.params if not getattr(p, "hidden", False)),
+        )
+        if t
+    ]
 
 
 def test_commands_are_discovered():
@@ -65,8 +75,12 @@ def test_help_renders_as_written(name):
 
 def test_bracketed_help_text_survives():
     """The two texts Rich markup used to garble."""
-    assert "pip install 'navwatch[dask]'" in " ".join(CliRunner().invoke(app, ["detect", "--help"]).output.split())
-    assert "(default [watch].once_listen_s)" in " ".join(CliRunner().invoke(app, ["watch", "--help"]).output.split())
+    assert "pip install 'navwatch[dask]'" in " ".join(
+        CliRunner().invoke(app, ["detect", "--help"]).output.split()
+    )
+    assert "(default [watch].once_listen_s)" in " ".join(
+        CliRunner().invoke(app, ["watch", "--help"]).output.split()
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -123,10 +137,14 @@ def test_detect_real_noaa_slice_spot_check(tmp_path):
     at 00:05:19, arrives at St. George (WPI "Tompkinsville SI") at about 00:18-00:21 (checked by
     hand in the data README)."""
     out = tmp_path / "events.csv"
-    res = navwatch("detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out)
+    res = navwatch(
+        "detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out
+    )
     assert res.returncode == 0, res.stderr
     assert "departures" in res.stdout and "ANDREW J BARBERI" in res.stdout
-    ev = pd.read_csv(out, parse_dates=["time", "time_earliest", "time_latest"])  # one time format per file
+    ev = pd.read_csv(
+        out, parse_dates=["time", "time_earliest", "time_latest"]
+    )  # one time format per file
     ferry = ev[ev["mmsi"] == 367000150]
     assert list(zip(ferry["event"], ferry["port"], strict=True)) == [
         ("departure", "New York City"),
@@ -143,7 +161,9 @@ def test_detect_real_noaa_slice_spot_check(tmp_path):
 @pytest.mark.parametrize("suffix", [".parquet", ".geojson", ".gpkg"])
 def test_detect_output_formats(tmp_path, suffix):
     out = tmp_path / f"events{suffix}"
-    res = navwatch("detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out)
+    res = navwatch(
+        "detect", FERRY, "--all-vessels", "--ports", WPI, "--port-radius-km", "1.5", "-o", out
+    )
     assert res.returncode == 0, res.stderr
     if suffix == ".parquet":
         ev = pd.read_parquet(out)
@@ -159,7 +179,9 @@ def test_detect_output_formats(tmp_path, suffix):
 
 
 def test_detect_nmea_file(tmp_path):
-    res = navwatch("detect", DATA / "nmea" / "socal_sample_head.ais", "--all-vessels", "-o", tmp_path / "e.csv")
+    res = navwatch(
+        "detect", DATA / "nmea" / "socal_sample_head.ais", "--all-vessels", "-o", tmp_path / "e.csv"
+    )
     assert res.returncode == 0, res.stderr
     assert "nmea" in res.stdout
 
@@ -203,7 +225,9 @@ def test_bad_rows_are_quarantined_and_strict_exits_3(tmp_path):
 def test_demo_reproduces_the_tartus_case(tmp_path):
     res = navwatch("demo", "-o", tmp_path / "out")
     assert res.returncode == 0, res.stderr
-    ev = pd.read_csv(tmp_path / "out" / "events.csv", parse_dates=["time", "time_earliest", "time_latest"])
+    ev = pd.read_csv(
+        tmp_path / "out" / "events.csv", parse_dates=["time", "time_earliest", "time_latest"]
+    )
     assert "Tartus" in res.stdout
     for name in ("dispersal.csv", "dispersal.fleet.csv", "report.html"):
         assert (tmp_path / "out" / name).stat().st_size > 1000
@@ -214,7 +238,14 @@ def test_demo_reproduces_the_tartus_case(tmp_path):
     departures = first[(first["event"] == "departure") & (first["tier"] == "harbour")]
     # all six leave the harbour between the 1 Dec image and the 3 Dec image ...
     assert sorted(departures["vessel_id"]) == sorted(
-        ["admiral-gorshkov", "admiral-golovko", "admiral-grigorovich", "yelnya", "vyazma", "novorossiysk"]
+        [
+            "admiral-gorshkov",
+            "admiral-golovko",
+            "admiral-grigorovich",
+            "yelnya",
+            "vyazma",
+            "novorossiysk",
+        ]
     )
     assert (departures["time_earliest"] == pd.Timestamp("2024-12-01T08:30:00Z")).all()
     # ... Yelnya inside [1 Dec image, the 2 Dec morning sighting]
@@ -222,11 +253,15 @@ def test_demo_reproduces_the_tartus_case(tmp_path):
     assert yelnya["time_latest"] == pd.Timestamp("2024-12-02T06:00:00Z")
     assert pd.isna(yelnya["flags"])
     # the others' departures, and their return by the 5 Dec Maxar image, contradict each other
-    others = ev[(ev["vessel_id"] != "yelnya") & (ev["time_latest"] <= pd.Timestamp("2024-12-05T08:30:00Z"))]
+    others = ev[
+        (ev["vessel_id"] != "yelnya") & (ev["time_latest"] <= pd.Timestamp("2024-12-05T08:30:00Z"))
+    ]
     assert len(others) == 10
     assert others["flags"].str.contains("contradiction").all()
     # everyone leaves again between 5 and 9 Dec; two Gorshkov-class frigates are offshore on 10 Dec
-    last = ev[(ev["event"] == "departure") & (ev["time_earliest"] == pd.Timestamp("2024-12-05T08:30:00Z"))]
+    last = ev[
+        (ev["event"] == "departure") & (ev["time_earliest"] == pd.Timestamp("2024-12-05T08:30:00Z"))
+    ]
     assert len(last) == 6 and (last["time_latest"] == pd.Timestamp("2024-12-09T08:30:00Z")).all()
     # the two Gorshkov-class frigates seen 7-13 km out on 10 Dec never left the anchorage tier
     # (which holds the harbour) as far as the evidence shows: their anchorage visit lasts to 10 Dec

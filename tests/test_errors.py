@@ -23,7 +23,11 @@ def test_every_public_exception_is_a_navwatch_error_defined_in_errors():
     seen = set()
     for mod in _modules():
         for name, obj in inspect.getmembers(mod, inspect.isclass):
-            if issubclass(obj, BaseException) and obj.__module__.startswith("navwatch") and not name.startswith("_"):
+            if (
+                issubclass(obj, BaseException)
+                and obj.__module__.startswith("navwatch")
+                and not name.startswith("_")
+            ):
                 seen.add(obj)
                 assert issubclass(obj, errors.NavwatchError), f"{obj.__module__}.{name}"
                 assert obj.__module__ == "navwatch.errors", f"{name} is defined in {obj.__module__}"

@@ -26,7 +26,9 @@ def test_one_degree_of_latitude():
     assert float(distance_km(0.0, 0.0, 1.0, 0.0)) == pytest.approx(geodesy.KM_PER_DEG_LAT, abs=1e-3)
     assert float(distance_km(89.0, 0.0, 90.0, 0.0)) == pytest.approx(111.694, abs=2e-3)
     # one degree of longitude on the equator
-    assert float(distance_km(0.0, 0.0, 0.0, 1.0)) == pytest.approx(geodesy.KM_PER_DEG_LON_EQUATOR, abs=1e-3)
+    assert float(distance_km(0.0, 0.0, 0.0, 1.0)) == pytest.approx(
+        geodesy.KM_PER_DEG_LON_EQUATOR, abs=1e-3
+    )
 
 
 def test_one_nautical_mile_is_a_minute_of_arc_at_mid_latitude():
@@ -67,11 +69,15 @@ def test_compatibility_names():
     assert zones.EARTH_RADIUS_KM == zi_mod.EARTH_RADIUS_KM == geodesy.EARTH_RADIUS_KM
 
 
-@pytest.mark.parametrize(("lon", "lat"), [(33.4, 34.9), (33.1, 69.07), (-20.0, -70.0), (15.0, 78.5)])
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(33.4, 34.9), (33.1, 69.07), (-20.0, -70.0), (15.0, 78.5)]
+)
 def test_local_frame_distances_from_the_centre_are_geodesic(lon, lat):
     f = local_frame(lon, lat)
     az = np.arange(0, 360, 15.0)
-    plon, plat, _ = GEOD.fwd(np.full(az.size, lon), np.full(az.size, lat), az, np.full(az.size, 25_000.0))
+    plon, plat, _ = GEOD.fwd(
+        np.full(az.size, lon), np.full(az.size, lat), az, np.full(az.size, 25_000.0)
+    )
     x, y = f.xy(plon, plat)
     assert np.hypot(x, y) == pytest.approx(25.0, rel=1e-9)
     back = f.lonlat(x, y)
@@ -84,9 +90,13 @@ def test_buffer_radius_at_high_latitude_measured_with_geod(lat):
     lon = 33.1
     zone = buffer_km(shapely.Point(lon, lat), 5.0)
     ring = np.asarray(zone.exterior.coords)
-    d_km = GEOD.inv(np.full(len(ring), lon), np.full(len(ring), lat), ring[:, 0], ring[:, 1])[2] / 1000
+    d_km = (
+        GEOD.inv(np.full(len(ring), lon), np.full(len(ring), lat), ring[:, 0], ring[:, 1])[2] / 1000
+    )
     assert np.abs(d_km / 5.0 - 1).max() < 0.01
-    assert np.abs(d_km / 5.0 - 1).max() < 1e-6  # in fact exact: AEQD keeps distances from the centre
+    assert (
+        np.abs(d_km / 5.0 - 1).max() < 1e-6
+    )  # in fact exact: AEQD keeps distances from the centre
 
 
 def test_zone_exit_margin_at_high_latitude_measured_with_geod():
@@ -99,7 +109,9 @@ def test_zone_exit_margin_at_high_latitude_measured_with_geod():
     zones = gpd.GeoDataFrame({"port": ["Severomorsk"]}, geometry=[circle(lon, lat, 3.0)], crs=4326)
     zi = ZoneIndex(zones, exit_margin_km=2.0)
     ring = np.asarray(zi.exit_polygon(0).exterior.coords)
-    d_km = GEOD.inv(np.full(len(ring), lon), np.full(len(ring), lat), ring[:, 0], ring[:, 1])[2] / 1000
+    d_km = (
+        GEOD.inv(np.full(len(ring), lon), np.full(len(ring), lat), ring[:, 0], ring[:, 1])[2] / 1000
+    )
     # 3 km circle (64-gon, edges sag ~3.6 m) grown by 2 km: every vertex ~5 km from the centre
     assert np.abs(d_km / 5.0 - 1).max() < 0.01
     # boundary distance of the centre: the circle's radius less the 64-gon's sag (3.6 m)
@@ -128,11 +140,14 @@ def test_zone_split_at_the_antimeridian_has_no_seam_boundary():
     from navwatch.zones import ZoneIndex
 
     west, east = shapely.box(179.9, -40.2, 180.0, -39.8), shapely.box(-180.0, -40.2, -179.9, -39.8)
-    zones = gpd.GeoDataFrame({"port": ["Seam"]}, geometry=[shapely.MultiPolygon([west, east])], crs=4326)
+    zones = gpd.GeoDataFrame(
+        {"port": ["Seam"]}, geometry=[shapely.MultiPolygon([west, east])], crs=4326
+    )
     zi = ZoneIndex(zones, exit_margin_km=1.0)
     # a point next to the seam is ~8.5 km from the zone's real (east or west) edge, not 0
     want = GEOD.inv(179.999, -40.0, 179.9, -40.0)[2] / 1000
     assert zi.boundary_distance_km(0, 179.999, -40.0) == pytest.approx(want, rel=1e-3)
     # the exit polygon covers both sides of the seam and nothing far away
-    assert zi.in_exit(0, np.array([179.895, -179.895, 179.999, 0.0]), np.array([-40.0, -40.0, -40.0, -40.0])).tolist() == [
-        True, True, True, False]
+    assert zi.in_exit(
+        0, np.array([179.895, -179.895, 179.999, 0.0]), np.array([-40.0, -40.0, -40.0, -40.0])
+    ).tolist() == [True, True, True, False]

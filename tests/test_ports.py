@@ -287,7 +287,10 @@ def test_wpi_radius_table_is_documented():
     assert WPI_RADIUS_KM == {"Very Small": 2.0, "Small": 3.0, "Medium": 4.0, "Large": 5.0, "": 3.0}
 
 
-@pytest.mark.skipif(not WPI_FULL.exists(), reason="../shared/data (the full World Port Index) is not beside the clone")
+@pytest.mark.skipif(
+    not WPI_FULL.exists(),
+    reason="../shared/data (the full World Port Index) is not beside the clone",
+)
 def test_full_wpi_loads_and_finds_ports():
     z = load_ports(WPI_FULL, bundled=False)
     assert len(z) == 3768

@@ -14,7 +14,9 @@ WEEK = SHARED / "ais" / "tracktable-data-nyharbor" / "NYHarbor_2020_12_first_wee
 WPI = SHARED / "ports" / "nga-wpi-uscg-nais-data" / "UpdatedPub150.csv"
 NMEA = SHARED / "ais" / "simpleais-socal" / "sample.ais"
 
-pytestmark = pytest.mark.skipif(not WEEK.exists() or not WPI.exists(), reason="../shared/data not present")
+pytestmark = pytest.mark.skipif(
+    not WEEK.exists() or not WPI.exists(), reason="../shared/data not present"
+)
 
 
 @pytest.fixture(scope="module")

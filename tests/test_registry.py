@@ -16,20 +16,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_registry_is_the_top_level_one():
-    assert (ROOT / "vessels.csv").read_bytes() == (ROOT / "navwatch" / "data" / "vessels.csv").read_bytes()
+    assert (ROOT / "vessels.csv").read_bytes() == (
+        ROOT / "navwatch" / "data" / "vessels.csv"
+    ).read_bytes()
 
 
 def test_shipped_registry_has_the_tartus_flotilla():
     reg = load_registry(ROOT / "vessels.csv")
     assert list(reg.frame.columns[: len(COLUMNS)]) == COLUMNS
     assert set(reg.ids) == {
-        "admiral-gorshkov", "admiral-golovko", "admiral-grigorovich", "yelnya", "vyazma", "novorossiysk",
+        "admiral-gorshkov",
+        "admiral-golovko",
+        "admiral-grigorovich",
+        "yelnya",
+        "vyazma",
+        "novorossiysk",
     }
     assert reg.mmsi == {273547800: "vyazma"}  # the only identifier public reporting gives
     assert reg.imo == {} and reg.callsign == {}
 
 
-@pytest.mark.parametrize("spelling", ["Yelnya", "Yel'nya", "Elnya", "Jelnja", "YELNYA", "yel nya", "Ельня"])
+@pytest.mark.parametrize(
+    "spelling", ["Yelnya", "Yel'nya", "Elnya", "Jelnja", "YELNYA", "yel nya", "Ельня"]
+)
 def test_transliteration_variants_resolve(spelling):
     assert load_registry().lookup_name(spelling) == "yelnya"
 

@@ -42,9 +42,24 @@ def make_states(tracks: dict[str, list[tuple[str, float, float]]], **cols) -> pd
     rows = []
     for vid, pts in tracks.items():
         for t, lat, lon in pts:
-            rows.append({"vessel_id": vid, "vessel_name": vid.upper(), "mmsi": 1, "time": pd.Timestamp(t).tz_convert("UTC"),
-                         "lat": lat, "lon": lon, "sog_kn": 10.0, "kind": "ais", "state": "out", "port": "", "tier": "",
-                         "source": "AIS", "src_file": "ais.csv", "src_line": 1})
+            rows.append(
+                {
+                    "vessel_id": vid,
+                    "vessel_name": vid.upper(),
+                    "mmsi": 1,
+                    "time": pd.Timestamp(t).tz_convert("UTC"),
+                    "lat": lat,
+                    "lon": lon,
+                    "sog_kn": 10.0,
+                    "kind": "ais",
+                    "state": "out",
+                    "port": "",
+                    "tier": "",
+                    "source": "AIS",
+                    "src_file": "ais.csv",
+                    "src_line": 1,
+                }
+            )
     df = pd.DataFrame(rows)
     for k, v in cols.items():
         df[k] = v
@@ -89,7 +104,12 @@ def test_esc_and_script_json_never_let_markup_through():
 def test_report_html_holds_hostile_strings_only_escaped(demo):
     m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], offline=True)
     html = m.get_root().render()
-    for raw in ("<img src=x", "window.__pwned=1</script>", "<script>window.__pwned", "onerror=window.__pwned=3>"):
+    for raw in (
+        "<img src=x",
+        "window.__pwned=1</script>",
+        "<script>window.__pwned",
+        "onerror=window.__pwned=3>",
+    ):
         assert raw not in html
     # layer-control names: escaped by navwatch, then JSON-encoded by folium
     assert "\\u0026lt;img src=x onerror=window.__pwned=3\\u0026gt;" in html
@@ -97,7 +117,10 @@ def test_report_html_holds_hostile_strings_only_escaped(demo):
     names = [v["n"] for v in data["vessels"]]
     assert esc(HOSTILE) in names  # tooltips carry escaped HTML
     assert any(esc(HOSTILE) in v["p"] for v in data["vessels"])
-    assert sum(esc(HOSTILE) in e["p"] for e in data["events"]) == (demo["events"]["vessel_id"] == "yelnya").sum()
+    assert (
+        sum(esc(HOSTILE) in e["p"] for e in data["events"])
+        == (demo["events"]["vessel_id"] == "yelnya").sum()
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -124,7 +147,13 @@ def test_thin_keeps_first_last_and_mandatory_points_and_caps():
 def test_thin_moored_collapses_and_straight_line_keeps_ends():
     n = 2000
     t = np.arange(n) * 60
-    moored = thin_tracks(np.zeros(n, int), t, 34.9 + np.random.default_rng(0).normal(0, 2e-5, n), np.full(n, 35.8), bucket_min=600)
+    moored = thin_tracks(
+        np.zeros(n, int),
+        t,
+        34.9 + np.random.default_rng(0).normal(0, 2e-5, n),
+        np.full(n, 35.8),
+        bucket_min=600,
+    )
     assert moored[0] and moored[-1] and moored.sum() <= n * 60 / 36000 + 5
     f = np.linspace(0, 1, n)
     straight = thin_tracks(np.zeros(n, int), t, 34 + f, 35 + f, bucket_min=1e9)
@@ -133,7 +162,9 @@ def test_thin_moored_collapses_and_straight_line_keeps_ends():
 
 def test_thin_empty_and_single_points():
     assert thin_tracks(np.array([], int), np.array([]), np.array([]), np.array([])).tolist() == []
-    m = thin_tracks(np.array([0, 1, 1]), np.array([0, 0, 60]), np.array([1.0, 2, 2]), np.array([1.0, 2, 2]))
+    m = thin_tracks(
+        np.array([0, 1, 1]), np.array([0, 0, 60]), np.array([1.0, 2, 2]), np.array([1.0, 2, 2])
+    )
     assert m.tolist() == [True, True, True]
 
 
@@ -142,13 +173,34 @@ def test_report_tracks_keep_event_evidence_points():
     (the event's window) survive thinning, as do the first and last fix."""
     n = 3000
     times = pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC")
-    lat = np.where(np.arange(n) < 1500, 34.90 + np.random.default_rng(0).normal(0, 1e-5, n), 34.90 + (np.arange(n) - 1499) * 0.002)
+    lat = np.where(
+        np.arange(n) < 1500,
+        34.90 + np.random.default_rng(0).normal(0, 1e-5, n),
+        34.90 + (np.arange(n) - 1499) * 0.002,
+    )
     st = make_states({"a": list(zip(times, lat, np.full(n, 35.0), strict=True))})
     st.loc[:1499, ["state", "port", "tier"]] = ["in", "Testport", "harbour"]
-    ev = pd.DataFrame([{"vessel_id": "a", "vessel_name": "A", "port": "Testport", "tier": "harbour", "event": "departure",
-                        "time": times[1499] + pd.Timedelta("30s"), "time_earliest": times[1499], "time_latest": times[1500],
-                        "window_h": 1 / 60, "confidence": 0.9, "time_method": "interpolated", "evidence": "e", "flags": "",
-                        "lat": 34.901, "lon": 35.0}])
+    ev = pd.DataFrame(
+        [
+            {
+                "vessel_id": "a",
+                "vessel_name": "A",
+                "port": "Testport",
+                "tier": "harbour",
+                "event": "departure",
+                "time": times[1499] + pd.Timedelta("30s"),
+                "time_earliest": times[1499],
+                "time_latest": times[1500],
+                "window_h": 1 / 60,
+                "confidence": 0.9,
+                "time_method": "interpolated",
+                "evidence": "e",
+                "flags": "",
+                "lat": 34.901,
+                "lon": 35.0,
+            }
+        ]
+    )
     m = map_report(st, ev, None, max_track_points=50, offline=True)
     d = data_island(m.get_root().render())
     (v,) = d["vessels"]
@@ -164,19 +216,31 @@ def test_one_million_positions_stay_small():
     vessels, per = 200, 5000
     rng = np.random.default_rng(0)
     v = np.repeat(np.arange(vessels), per)
-    st = pd.DataFrame({
-        "vessel_id": pd.array([f"v{i:03d}" for i in range(vessels)])[v],
-        "vessel_name": "x", "mmsi": v, "kind": "ais", "state": "out", "port": "", "tier": "", "source": "AIS",
-        "time": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.tile(np.arange(per) * 60, vessels), unit="s"),
-        "lat": 34 + np.cumsum(rng.normal(0, 1e-3, v.size)), "lon": 30 + np.cumsum(rng.normal(0, 1e-3, v.size)),
-        "sog_kn": 8.0,
-    })
+    st = pd.DataFrame(
+        {
+            "vessel_id": pd.array([f"v{i:03d}" for i in range(vessels)])[v],
+            "vessel_name": "x",
+            "mmsi": v,
+            "kind": "ais",
+            "state": "out",
+            "port": "",
+            "tier": "",
+            "source": "AIS",
+            "time": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(np.tile(np.arange(per) * 60, vessels), unit="s"),
+            "lat": 34 + np.cumsum(rng.normal(0, 1e-3, v.size)),
+            "lon": 30 + np.cumsum(rng.normal(0, 1e-3, v.size)),
+            "sog_kn": 8.0,
+        }
+    )
     # (build time and size are measured by bench/bench_report.py)
     m = map_report(st, None, nw.load_ports(), offline=True)
     html = _assets_offline(m)
     assert len(html.encode()) < 20e6
     s = m.navwatch_summary
-    assert s["vessels"] == vessels and s["points_in"] == vessels * per and s["points_kept"] <= 250_000
+    assert (
+        s["vessels"] == vessels and s["points_in"] == vessels * per and s["points_kept"] <= 250_000
+    )
 
 
 def _assets_offline(m) -> str:
@@ -207,8 +271,16 @@ def test_online_uses_cdn_and_tiles_and_saving_offline_strips_them(demo, tmp_path
 
 
 def test_port_since_until_and_age_reference(demo):
-    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], port="tartus",
-                   since="2024-12-04", until="2024-12-08T00:00", offline=True)
+    m = map_report(
+        demo["states"],
+        demo["events"],
+        demo["zones"],
+        demo["registry"],
+        port="tartus",
+        since="2024-12-04",
+        until="2024-12-08T00:00",
+        offline=True,
+    )
     d = data_island(m.get_root().render())
     assert m.navwatch_summary["events"] == len(d["events"]) > 0
     t = [d["t0"] + e["t"] for e in d["events"]]
@@ -219,24 +291,46 @@ def test_port_since_until_and_age_reference(demo):
     with pytest.raises(ConfigError, match="Atlantis"):
         map_report(demo["states"], demo["events"], demo["zones"], port="Atlantis")
     with pytest.raises(ConfigError, match="after"):
-        map_report(demo["states"], demo["events"], demo["zones"], since="2024-12-09", until="2024-12-01")
+        map_report(
+            demo["states"], demo["events"], demo["zones"], since="2024-12-09", until="2024-12-01"
+        )
     with pytest.raises(SchemaError, match="lat"):
         map_report(demo["states"].drop(columns="lat"))
 
 
 def test_fleet_table_panel(demo):
-    fleet = pd.DataFrame({
-        "time": pd.date_range("2024-11-30", periods=3, freq="6h", tz="UTC"),
-        "n_vessels": 6, "n_in_port": [6, 3, 0], "n_offshore": [0, 2, 2], "n_at_sea": [0, 1, 3],
-        "n_in_other_port": 0, "n_unknown": [0, 0, 1], "median_distance_km": [0.0, 4.5, 20.25],
-        "max_distance_km": [0.1, 9.0, 40.0], "spread_km": 0.0, "n_located": 6,
-    })
-    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], fleet=fleet, port="Tartus", offline=True)
+    fleet = pd.DataFrame(
+        {
+            "time": pd.date_range("2024-11-30", periods=3, freq="6h", tz="UTC"),
+            "n_vessels": 6,
+            "n_in_port": [6, 3, 0],
+            "n_offshore": [0, 2, 2],
+            "n_at_sea": [0, 1, 3],
+            "n_in_other_port": 0,
+            "n_unknown": [0, 0, 1],
+            "median_distance_km": [0.0, 4.5, 20.25],
+            "max_distance_km": [0.1, 9.0, 40.0],
+            "spread_km": 0.0,
+            "n_located": 6,
+        }
+    )
+    m = map_report(
+        demo["states"],
+        demo["events"],
+        demo["zones"],
+        demo["registry"],
+        fleet=fleet,
+        port="Tartus",
+        offline=True,
+    )
     html = m.get_root().render()
-    panel = html[html.index('id="nw-panel"'):]
+    panel = html[html.index('id="nw-panel"') :]
     panel = panel[: panel.index("</details>")]
     assert "Fleet dispersal – Tartus" in panel and "<svg" in panel and "<polygon" in panel
-    assert "<td>11-30 06:00</td><td>3</td><td>2</td><td>1</td><td>0</td><td>0</td><td>4.5</td>" in panel
+    assert (
+        "<td>11-30 06:00</td><td>3</td><td>2</td><td>1</td><td>0</td><td>0</td><td>4.5</td>"
+        in panel
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,7 +339,12 @@ def test_fleet_table_panel(demo):
 
 def run_cli(*args) -> subprocess.CompletedProcess:
     code = "import navwatch.cli.report; from navwatch.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, "report", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code, "report", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +373,14 @@ def test_cli_report_help_and_bad_port(tmp_path):
 # ----------------------------------------------------------------------------------------------
 # in a real browser: Debian chromium via Playwright, network blocked
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -295,7 +400,12 @@ def open_offline(browser, path: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     problems: list[str] = []
     requests: list[str] = []
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
 
     def on_dialog(dialog):
@@ -318,7 +428,9 @@ def open_offline(browser, path: Path):
 
 
 def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
-    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], port="Tartus", offline=True)
+    m = map_report(
+        demo["states"], demo["events"], demo["zones"], demo["registry"], port="Tartus", offline=True
+    )
     path = save_report(m, tmp_path / "demo.html")
     page, problems, requests = open_offline(browser, path)
     try:
@@ -330,7 +442,9 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         assert page.locator("path.nw-track").count() == s["tracks"]
         assert page.locator("path.nw-zone").count() == s["zones"]
         assert page.locator("path.nw-event").count() == s["events"]
-        assert page.locator(".leaflet-control-layers-overlays label").count() == 4 + 4  # zone tiers + 4 layers
+        assert (
+            page.locator(".leaflet-control-layers-overlays label").count() == 4 + 4
+        )  # zone tiers + 4 layers
 
         texts = []
         for i in range(s["vessels"]):
@@ -338,7 +452,10 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
             popup = page.locator(".leaflet-popup-content")
             popup.wait_for(timeout=5_000)
             texts.append(popup.inner_text())
-            assert page.locator(".leaflet-popup-content img, .leaflet-popup-content script").count() == 0
+            assert (
+                page.locator(".leaflet-popup-content img, .leaflet-popup-content script").count()
+                == 0
+            )
             page.locator(".leaflet-popup-close-button").dispatch_event("click")
             popup.wait_for(state="detached", timeout=5_000)
         hostile = [t for t in texts if HOSTILE in t]
@@ -346,7 +463,9 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         assert "Altay class" in hostile[0] and "oiler" in hostile[0]
         assert "last evidence" in hostile[0] and "before the latest evidence" in hostile[0]
         assert HOSTILE_TIER in page.locator(".leaflet-control-layers").inner_text()
-        assert page.locator(".leaflet-control-layers img, .leaflet-control-layers script").count() == 0
+        assert (
+            page.locator(".leaflet-control-layers img, .leaflet-control-layers script").count() == 0
+        )
 
         # the time slider replays: at the start (30 Nov survey) every vessel is in port, no event yet
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
@@ -375,7 +494,9 @@ def test_browser_real_ais_report(browser, ny_report):
     try:
         d = data_island(out.read_text(encoding="utf-8"))
         assert page.locator("path.nw-vessel").count() == len(d["vessels"]) == 246
-        assert page.locator("path.nw-track").count() == sum(len(v["t"]) >= 2 for v in d["vessels"]) > 0
+        assert (
+            page.locator("path.nw-track").count() == sum(len(v["t"]) >= 2 for v in d["vessels"]) > 0
+        )
         assert page.locator("path.nw-zone").count() == len(d["zones"]) > 0
         page.locator("path.nw-vessel").first.dispatch_event("click")
         assert "AIS fix" in page.locator(".leaflet-popup-content").inner_text()

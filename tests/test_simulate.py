@@ -84,7 +84,9 @@ def test_registry_aliases_classes_and_vessels_without_mmsi(sc):
             n_alias += 1
     assert n_alias >= len(v)
     # transliterations of one name: Latin variants (Yel'nya/Elnya/Jel'nja) and Cyrillic
-    assert v["aliases"].str.contains("'").any() or v["aliases"].str.contains("[Jj]", regex=True).any()
+    assert (
+        v["aliases"].str.contains("'").any() or v["aliases"].str.contains("[Jj]", regex=True).any()
+    )
     assert v["aliases"].str.contains("[А-Яа-я]", regex=True).any()
     merchants = sc.vessels[~sc.vessels["registry"]]
     assert merchants["vessel_id"].str.match(r"mmsi:\d{9}$").all()
@@ -111,7 +113,11 @@ def test_ais_faults_and_variety(sc):
             d = nw.detect.zoneindex.haversine_km(j["lat"], j["lon"], tr["lat"][n], tr["lon"][n])
             assert d > 90
     # fix intervals from seconds to half an hour; some vessels without SOG
-    dt = per[per["fault"] == ""].groupby("mmsi")["time"].apply(lambda t: t.diff().dt.total_seconds().median())
+    dt = (
+        per[per["fault"] == ""]
+        .groupby("mmsi")["time"]
+        .apply(lambda t: t.diff().dt.total_seconds().median())
+    )
     assert dt.min() < 120 and dt.max() > 600
     nan_sog = a.groupby("mmsi")["sog_kn"].apply(lambda s: s.isna().all())
     assert nan_sog.any() and not nan_sog.all()
@@ -121,12 +127,20 @@ def test_call_visits_have_fixes_at_rest_inside_the_zone(sc):
     a = ais_with_meta(sc)
     a = a[a["visible"]]
     tv = sc.truth_visits
-    calls = tv[tv["stopped"] & tv["evidenced_ais"] & tv["arrival"].notna() & tv["departure"].notna()]
+    calls = tv[
+        tv["stopped"] & tv["evidenced_ais"] & tv["arrival"].notna() & tv["departure"].notna()
+    ]
     assert len(calls) >= 10
     at_rest = 0
     for _, c in calls.iterrows():
-        f = a[(a["vessel_id"] == c["vessel_id"]) & (a["time"] >= c["arrival"]) & (a["time"] <= c["departure"])]
-        inside = shapely.contains_xy(zone_geom(sc, c["port"], c["tier"]), f["lon"].to_numpy(), f["lat"].to_numpy())
+        f = a[
+            (a["vessel_id"] == c["vessel_id"])
+            & (a["time"] >= c["arrival"])
+            & (a["time"] <= c["departure"])
+        ]
+        inside = shapely.contains_xy(
+            zone_geom(sc, c["port"], c["tier"]), f["lon"].to_numpy(), f["lat"].to_numpy()
+        )
         assert inside.any(), c["visit_id"]
         at_rest += bool((inside & f["at_rest"].to_numpy()).any())
     assert at_rest >= 0.8 * len(calls)  # the others went dark for the whole stop (gap decoys)
@@ -134,8 +148,14 @@ def test_call_visits_have_fixes_at_rest_inside_the_zone(sc):
     tr = tv[tv["kind"] == "transit"]
     assert len(tr)
     for _, c in tr.head(40).iterrows():
-        f = a[(a["vessel_id"] == c["vessel_id"]) & (a["time"] >= c["arrival"]) & (a["time"] <= c["departure"])]
-        inside = shapely.contains_xy(zone_geom(sc, c["port"], c["tier"]), f["lon"].to_numpy(), f["lat"].to_numpy())
+        f = a[
+            (a["vessel_id"] == c["vessel_id"])
+            & (a["time"] >= c["arrival"])
+            & (a["time"] <= c["departure"])
+        ]
+        inside = shapely.contains_xy(
+            zone_geom(sc, c["port"], c["tier"]), f["lon"].to_numpy(), f["lat"].to_numpy()
+        )
         assert not (inside & f["at_rest"].to_numpy()).any(), c["visit_id"]
 
 
@@ -155,7 +175,9 @@ def test_tight_windows_contain_the_true_time_and_rest_on_visible_evidence(sc):
     for lo, hi in (("tight_earliest", "tight_latest"), ("tight_earliest_ais", "tight_latest_ais")):
         ok = te[lo].notna() & te[hi].notna()
         assert ok.sum() >= 0.5 * len(te)
-        assert (te.loc[ok, lo] <= te.loc[ok, "time"]).all() and (te.loc[ok, "time"] <= te.loc[ok, hi]).all()
+        assert (te.loc[ok, lo] <= te.loc[ok, "time"]).all() and (
+            te.loc[ok, "time"] <= te.loc[ok, hi]
+        ).all()
     both = te["tight_earliest"].notna() & te["tight_earliest_ais"].notna()
     assert (te.loc[both, "tight_earliest"] >= te.loc[both, "tight_earliest_ais"]).all()
     both = te["tight_latest"].notna() & te["tight_latest_ais"].notna()
@@ -167,7 +189,9 @@ def test_tight_windows_contain_the_true_time_and_rest_on_visible_evidence(sc):
     checked = 0
     for _, ev in te[te["earliest_kind"] == "ais"].head(60).iterrows():
         fix = a.loc[(ev["vessel_id"], ev["tight_earliest"])]
-        inside = bool(shapely.contains_xy(zone_geom(sc, ev["port"], ev["tier"]), fix["lon"], fix["lat"]))
+        inside = bool(
+            shapely.contains_xy(zone_geom(sc, ev["port"], ev["tier"]), fix["lon"], fix["lat"])
+        )
         assert inside == (ev["event"] == "departure")
         assert str(fix["mmsi"]) == mmsi_of.loc[ev["vessel_id"], "mmsi"]
         checked += 1
@@ -186,17 +210,28 @@ def test_decoys_present_either_side_of_thresholds():
     for lab in ("transit_20min", "transit_2h", "transit_1kn", "transit_pilot", "transit_gap_4.5h"):
         vs = labelled[labelled["decoys"].str.contains(re.escape(lab))]
         # never a stop; a call only when a sighting/survey saw it in port during the pass
-        assert len(vs) and (~vs["stopped"]).all() and ((vs["kind"] == "transit") | vs["osint_present"]).all(), lab
+        assert (
+            len(vs)
+            and (~vs["stopped"]).all()
+            and ((vs["kind"] == "transit") | vs["osint_present"]).all()
+        ), lab
     # a berth at the edge: fixes at rest on both sides of the polygon
     a = ais_with_meta(s)
     d = s.decoys[s.decoys["decoy"] == "berth_edge"]
     both = False
     for _, row in d.iterrows():
-        f = a[(a["vessel_id"] == row["vessel_id"]) & a["at_rest"] & (a["time"] > row["start"]) & (a["time"] < row["end"])]
+        f = a[
+            (a["vessel_id"] == row["vessel_id"])
+            & a["at_rest"]
+            & (a["time"] > row["start"])
+            & (a["time"] < row["end"])
+        ]
         if len(f) < 5:
             continue
         geoms = s.zones[s.zones["port"] == row["port"]].geometry
-        ins = np.column_stack([shapely.contains_xy(g, f["lon"].to_numpy(), f["lat"].to_numpy()) for g in geoms])
+        ins = np.column_stack(
+            [shapely.contains_xy(g, f["lon"].to_numpy(), f["lat"].to_numpy()) for g in geoms]
+        )
         both |= bool((ins.any(axis=0) & ~ins.all(axis=0)).any())
     assert both
     # a stop 50 m outside a zone's edge is no call at that zone
@@ -261,7 +296,10 @@ def accuracy(seed: int) -> dict:
         s = sim.simulate(seed, **ACC)
         ais = nw.detect_port_events(s.ais, s.zones, s.registry, all_vessels=True)
         mixed = nw.detect_port_events(s.observations(), s.zones, s.registry)
-        _RESULTS[seed] = {"ais": sim.score(s, ais.events, run="ais"), "all": sim.score(s, mixed.events, run="all")}
+        _RESULTS[seed] = {
+            "ais": sim.score(s, ais.events, run="ais"),
+            "all": sim.score(s, mixed.events, run="all"),
+        }
     return _RESULTS[seed]
 
 
@@ -269,8 +307,10 @@ def pooled(r: dict, cats) -> dict:
     m = r["matches"][r["matches"]["cat"].isin(cats)]
     f = sim.metrics(m, int(r["false_positives"]["cat"].isin(cats).sum()))
     # no events to score counts as meeting the goal
-    return {k: (1.0 if f[k] != f[k] and k != "median_error_s" else (0.0 if f[k] != f[k] else f[k]))
-            for k in ("precision", "recall", "median_error_s", "contain", "tight")}
+    return {
+        k: (1.0 if f[k] != f[k] and k != "median_error_s" else (0.0 if f[k] != f[k] else f[k]))
+        for k in ("precision", "recall", "median_error_s", "contain", "tight")
+    }
 
 
 AIS = ("AIS departures", "AIS arrivals")

@@ -35,7 +35,11 @@ def harbour_anchorage(order: tuple[str, ...] = ("harbour", "anchorage")) -> gpd.
     ranking by area would put the anchorage inside the harbour."""
     where = {"harbour": (HARBOUR_AT, 3.0), "anchorage": (ANCHORAGE_AT, 1.5)}
     return gpd.GeoDataFrame(
-        {"port": ["Testport"] * len(order), "tier": list(order), "aliases": ["Portus"] * len(order)},
+        {
+            "port": ["Testport"] * len(order),
+            "tier": list(order),
+            "aliases": ["Portus"] * len(order),
+        },
         geometry=[circle(where[t][0][1], where[t][0][0], where[t][1]) for t in order],
         crs="EPSG:4326",
     )
@@ -182,8 +186,12 @@ def test_fleet_dispersal_and_map_report_take_an_alias(tartus):
     pd.testing.assert_frame_equal(by_alias.fleet, by_name.fleet)
     pd.testing.assert_frame_equal(pd.DataFrame(by_alias.vessels), pd.DataFrame(by_name.vessels))
 
-    m_name = map_report(det.states, det.events, zones, reg, fleet=by_name.fleet, port="Tartus", offline=True)
-    m_alias = map_report(det.states, det.events, zones, reg, fleet=by_alias.fleet, port="Tartous", offline=True)
+    m_name = map_report(
+        det.states, det.events, zones, reg, fleet=by_name.fleet, port="Tartus", offline=True
+    )
+    m_alias = map_report(
+        det.states, det.events, zones, reg, fleet=by_alias.fleet, port="Tartous", offline=True
+    )
     assert m_alias.navwatch_summary == m_name.navwatch_summary
     assert m_alias.navwatch_summary["events"] > 0
     html = m_alias.get_root().render()

@@ -91,7 +91,10 @@ def matches(rec: dict[str, Any], rules: AlertRules) -> bool:
     if float(rec.get("confidence") or 0.0) < rules.min_confidence:
         return False
     if rules.vessels:
-        keys = {_norm_name(str(rec.get("vessel_id") or "")), _norm_name(str(rec.get("vessel_name") or ""))}
+        keys = {
+            _norm_name(str(rec.get("vessel_id") or "")),
+            _norm_name(str(rec.get("vessel_name") or "")),
+        }
         if rec.get("mmsi") is not None:
             keys.add(str(rec["mmsi"]))
         if not keys & {_norm_name(v) if not v.isdigit() else v for v in rules.vessels}:
@@ -116,7 +119,16 @@ def _summary(kind: str, rec: dict[str, Any]) -> str:
     return text
 
 
-def _payload(kind: str, aid: str, ref: str | None, rev: int, rec: dict[str, Any], previous: dict[str, Any] | None, reason: str, detected_at: str) -> str:
+def _payload(
+    kind: str,
+    aid: str,
+    ref: str | None,
+    rev: int,
+    rec: dict[str, Any],
+    previous: dict[str, Any] | None,
+    reason: str,
+    detected_at: str,
+) -> str:
     body = {
         "version": PAYLOAD_VERSION,
         "alert_id": aid,
@@ -130,13 +142,20 @@ def _payload(kind: str, aid: str, ref: str | None, rev: int, rec: dict[str, Any]
         "event": rec,
     }
     if previous is not None:
-        body["changed"] = {k: {"from": previous.get(k), "to": rec.get(k)} for k in _SIG_FIELDS if previous.get(k) != rec.get(k)}
+        body["changed"] = {
+            k: {"from": previous.get(k), "to": rec.get(k)}
+            for k in _SIG_FIELDS
+            if previous.get(k) != rec.get(k)
+        }
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
 def plan_alerts(
     events: pd.DataFrame, rules: AlertRules, detected_at: str
-) -> Callable[[Callable[[list[str]], dict[str, dict[str, Any]]]], tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+) -> Callable[
+    [Callable[[list[str]], dict[str, dict[str, Any]]]],
+    tuple[list[dict[str, Any]], list[dict[str, Any]]],
+]:
     """A planner for :meth:`Store.commit_tick`: given a lookup of stored event rows, the alerts
     to enqueue and the event rows to store. Events are handled in table order (time, vessel)."""
     records = [event_record(r) for r in events.to_dict("records")]
@@ -154,10 +173,34 @@ def plan_alerts(
                 rev = 0 if old is None else int(old["revision"])
                 if ok:
                     aid = alert_id(eid, 0)
-                    alerts.append(dict(alert_id=aid, event_id=eid, kind="new", ref_alert_id=None, payload=_payload("new", aid, None, 0, rec, None, "new event", detected_at)))
-                    rows[eid] = dict(event_id=eid, first_alert_id=aid, revision=0, status="alerted", sig=sig, event=json.dumps(rec, sort_keys=True))
+                    alerts.append(
+                        dict(
+                            alert_id=aid,
+                            event_id=eid,
+                            kind="new",
+                            ref_alert_id=None,
+                            payload=_payload(
+                                "new", aid, None, 0, rec, None, "new event", detected_at
+                            ),
+                        )
+                    )
+                    rows[eid] = dict(
+                        event_id=eid,
+                        first_alert_id=aid,
+                        revision=0,
+                        status="alerted",
+                        sig=sig,
+                        event=json.dumps(rec, sort_keys=True),
+                    )
                 else:
-                    rows[eid] = dict(event_id=eid, first_alert_id=None, revision=rev, status="seen", sig=sig, event=json.dumps(rec, sort_keys=True))
+                    rows[eid] = dict(
+                        event_id=eid,
+                        first_alert_id=None,
+                        revision=rev,
+                        status="seen",
+                        sig=sig,
+                        event=json.dumps(rec, sort_keys=True),
+                    )
                 continue
             if old["sig"] == sig:
                 continue
@@ -167,18 +210,41 @@ def plan_alerts(
             new_flag = bool(rec["flags"]) and rec["flags"] != (before.get("flags") or "")
             if old["status"] != "retracted" and (new_flag or not ok):
                 kind, status = "retraction", "retracted"
-                reason = f"contradicted: {rec['flags']}" if new_flag else "no longer matches the alert rules (e.g. confidence below min_confidence)"
+                reason = (
+                    f"contradicted: {rec['flags']}"
+                    if new_flag
+                    else "no longer matches the alert rules (e.g. confidence below min_confidence)"
+                )
             elif old["status"] == "retracted":
                 if ok and not rec["flags"]:
-                    kind, status, reason = "update", "alerted", "reinstated: evidence no longer contradicts it"
+                    kind, status, reason = (
+                        "update",
+                        "alerted",
+                        "reinstated: evidence no longer contradicts it",
+                    )
                 else:
                     rows[eid] = {**old, "sig": sig, "event": json.dumps(rec, sort_keys=True)}
                     continue
             else:
                 kind, status, reason = "update", "alerted", "window, time or confidence changed"
             aid = alert_id(eid, rev)
-            alerts.append(dict(alert_id=aid, event_id=eid, kind=kind, ref_alert_id=first, payload=_payload(kind, aid, first, rev, rec, before, reason, detected_at)))
-            rows[eid] = dict(event_id=eid, first_alert_id=first, revision=rev, status=status, sig=sig, event=json.dumps(rec, sort_keys=True))
+            alerts.append(
+                dict(
+                    alert_id=aid,
+                    event_id=eid,
+                    kind=kind,
+                    ref_alert_id=first,
+                    payload=_payload(kind, aid, first, rev, rec, before, reason, detected_at),
+                )
+            )
+            rows[eid] = dict(
+                event_id=eid,
+                first_alert_id=first,
+                revision=rev,
+                status=status,
+                sig=sig,
+                event=json.dumps(rec, sort_keys=True),
+            )
         return alerts, list(rows.values())
 
     return plan

@@ -99,7 +99,9 @@ def redact_url(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    query = "&".join(f"{kv.split('=', 1)[0]}=***" for kv in p.query.split("&") if kv) if p.query else ""
+    query = (
+        "&".join(f"{kv.split('=', 1)[0]}=***" for kv in p.query.split("&") if kv) if p.query else ""
+    )
     if netloc == p.netloc and query == p.query:
         return url  # nothing secret (urlunsplit would also turn sqlite://// into sqlite://)
     return urlunsplit((p.scheme, netloc, p.path, query, p.fragment))
@@ -308,7 +310,9 @@ class _Table:
             raise ConfigError(f"{self.key(k)}: required key is missing")
         return self.data[k]
 
-    def str_(self, k: str, default: str | None = None, *, required: bool = False, choices=None) -> str:
+    def str_(
+        self, k: str, default: str | None = None, *, required: bool = False, choices=None
+    ) -> str:
         v = self.req(k) if required else self.get(k, default)
         if not isinstance(v, str):
             raise ConfigError(f"{self.key(k)}: expected a string, got {v!r}")
@@ -316,7 +320,15 @@ class _Table:
             raise ConfigError(f"{self.key(k)}: expected one of {list(choices)}, got {v!r}")
         return v
 
-    def num(self, k: str, default: float | None = None, *, required: bool = False, min_: float = 0.0, positive: bool = False) -> float:
+    def num(
+        self,
+        k: str,
+        default: float | None = None,
+        *,
+        required: bool = False,
+        min_: float = 0.0,
+        positive: bool = False,
+    ) -> float:
         v = self.req(k) if required else self.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise ConfigError(f"{self.key(k)}: expected a number, got {v!r}")
@@ -326,12 +338,22 @@ class _Table:
             raise ConfigError(f"{self.key(k)}: expected a number >= {min_}, got {v!r}")
         return float(v)
 
-    def int_(self, k: str, default: int | None = None, *, required: bool = False, lo: int = 0, hi: int | None = None) -> int:
+    def int_(
+        self,
+        k: str,
+        default: int | None = None,
+        *,
+        required: bool = False,
+        lo: int = 0,
+        hi: int | None = None,
+    ) -> int:
         v = self.req(k) if required else self.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int):
             raise ConfigError(f"{self.key(k)}: expected an integer, got {v!r}")
         if v < lo or (hi is not None and v > hi):
-            raise ConfigError(f"{self.key(k)}: expected an integer in [{lo}, {hi if hi is not None else '...'}], got {v!r}")
+            raise ConfigError(
+                f"{self.key(k)}: expected an integer in [{lo}, {hi if hi is not None else '...'}], got {v!r}"
+            )
         return v
 
     def bool_(self, k: str, default: bool) -> bool:
@@ -344,7 +366,9 @@ class _Table:
         v = self.get(k, list(default))
         if isinstance(v, str):
             v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in v):
+        if not isinstance(v, list) or not all(
+            isinstance(x, str | int) and not isinstance(x, bool) for x in v
+        ):
             raise ConfigError(f"{self.key(k)}: expected a list of strings, got {v!r}")
         return tuple(str(x) for x in v)
 
@@ -353,15 +377,21 @@ class _Table:
         name = self.get(k)
         if name is None:
             if required:
-                raise ConfigError(f"{self.key(k)}: required: the name of an environment variable holding the secret")
+                raise ConfigError(
+                    f"{self.key(k)}: required: the name of an environment variable holding the secret"
+                )
             return None
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ConfigError(f"{self.key(k)}: expected the name of an environment variable, got {name!r}")
+            raise ConfigError(
+                f"{self.key(k)}: expected the name of an environment variable, got {name!r}"
+            )
         if name not in self.env:
             raise ConfigError(f"{self.key(k)}: environment variable {name} is not set")
         return Secret(self.env[name])
 
-    def path(self, k: str, base: Path, default: str | None = None, *, required: bool = False) -> Path | None:
+    def path(
+        self, k: str, base: Path, default: str | None = None, *, required: bool = False
+    ) -> Path | None:
         v = self.req(k) if required else self.get(k, default)
         if v is None or v == "":
             return None
@@ -381,7 +411,9 @@ class _Table:
                 )
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            raise ConfigError(f"{self.where}: unknown key(s) {unknown}; expected some of {sorted(self.used)}")
+            raise ConfigError(
+                f"{self.where}: unknown key(s) {unknown}; expected some of {sorted(self.used)}"
+            )
 
 
 def _check_secret_keys(t: _Table) -> None:
@@ -400,15 +432,21 @@ def _schedule(t: _Table) -> Schedule:
     tz = t.str_("timezone", "UTC")
     if kind == "cron":
         if not cron:
-            raise ConfigError(f"{t.key('cron')}: required when schedule = \"cron\" (5 fields, e.g. \"*/5 * * * *\")")
+            raise ConfigError(
+                f'{t.key("cron")}: required when schedule = "cron" (5 fields, e.g. "*/5 * * * *")'
+            )
         if len(cron.split()) != 5:
-            raise ConfigError(f"{t.key('cron')}: expected 5 crontab fields (minute hour day month weekday), got {cron!r}")
+            raise ConfigError(
+                f"{t.key('cron')}: expected 5 crontab fields (minute hour day month weekday), got {cron!r}"
+            )
         try:
             from apscheduler.triggers.cron import CronTrigger
 
             CronTrigger.from_crontab(cron, timezone=tz)
         except ValueError as exc:
-            raise ConfigError(f"{t.key('cron')}: not a valid crontab expression {cron!r}: {exc}") from None
+            raise ConfigError(
+                f"{t.key('cron')}: not a valid crontab expression {cron!r}: {exc}"
+            ) from None
     return Schedule(kind=kind, interval_s=interval_s, cron=cron, timezone=tz)
 
 
@@ -426,14 +464,20 @@ def _source(t: _Table, i: int, base: Path, types: list[Any]) -> Source:
     elif typ == "http":
         url = t.str_("url", required=True)
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError(f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}")
+            raise ConfigError(
+                f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}"
+            )
         headers_env = t.get("headers_env", {})
         if not isinstance(headers_env, dict):
-            raise ConfigError(f"{t.key('headers_env')}: expected a table header-name = \"ENV_VAR\", got {headers_env!r}")
+            raise ConfigError(
+                f'{t.key("headers_env")}: expected a table header-name = "ENV_VAR", got {headers_env!r}'
+            )
         hdrs = []
         for h, var in headers_env.items():
             if not isinstance(var, str) or var not in t.env:
-                raise ConfigError(f"{t.key('headers_env')}.{h}: environment variable {var!r} is not set")
+                raise ConfigError(
+                    f"{t.key('headers_env')}.{h}: environment variable {var!r} is not set"
+                )
             hdrs.append((h, Secret(t.env[var])))
         src = HttpSource(
             name=name,
@@ -446,8 +490,16 @@ def _source(t: _Table, i: int, base: Path, types: list[Any]) -> Source:
         lo = t.num("reconnect_min_s", 0.5, positive=True)
         hi = t.num("reconnect_max_s", 30.0, positive=True)
         if hi < lo:
-            raise ConfigError(f"{t.key('reconnect_max_s')}: must be >= reconnect_min_s ({lo}), got {hi}")
-        src = TcpSource(name=name, host=t.str_("host", required=True), port=t.int_("port", required=True, lo=1, hi=65535), reconnect_min_s=lo, reconnect_max_s=hi)
+            raise ConfigError(
+                f"{t.key('reconnect_max_s')}: must be >= reconnect_min_s ({lo}), got {hi}"
+            )
+        src = TcpSource(
+            name=name,
+            host=t.str_("host", required=True),
+            port=t.int_("port", required=True, lo=1, hi=65535),
+            reconnect_min_s=lo,
+            reconnect_max_s=hi,
+        )
     else:
         src = UdpSource(
             name=name,
@@ -464,13 +516,17 @@ def _sink(t: _Table, i: int, base: Path, types: list[Any]) -> Sink:
     name = t.str_("name", typ if types.count(typ) == 1 else f"{typ}-{i}")
     _check_secret_keys(t)
     if typ == "console":
-        sink: Sink = ConsoleSink(name=name, stream=t.str_("stream", "stderr", choices=("stderr", "stdout")))
+        sink: Sink = ConsoleSink(
+            name=name, stream=t.str_("stream", "stderr", choices=("stderr", "stdout"))
+        )
     elif typ == "jsonl":
         sink = JsonlSink(name=name, path=t.path("path", base, required=True))  # type: ignore[arg-type]
     elif typ == "webhook":
         url = t.str_("url", required=True)
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError(f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}")
+            raise ConfigError(
+                f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}"
+            )
         sink = WebhookSink(
             name=name,
             url=url,
@@ -491,14 +547,18 @@ def _sink(t: _Table, i: int, base: Path, types: list[Any]) -> Sink:
         ssl = t.bool_("ssl", False)
         starttls = t.bool_("starttls", not ssl)
         if ssl and starttls:
-            raise ConfigError(f"{t.key('starttls')}: use either ssl (implicit TLS, port 465) or starttls, not both")
+            raise ConfigError(
+                f"{t.key('starttls')}: use either ssl (implicit TLS, port 465) or starttls, not both"
+            )
         username = t.secret_env("username_env")
         if username is None and t.has("username"):
             u = t.str_("username")
             username = Secret(u)
         password = t.secret_env("password_env")
         if password is not None and username is None:
-            raise ConfigError(f"{t.key('username_env')}: password_env is set but no username (username_env or username)")
+            raise ConfigError(
+                f"{t.key('username_env')}: password_env is set but no username (username_env or username)"
+            )
         sink = EmailSink(
             name=name,
             host=t.str_("host", required=True),
@@ -519,7 +579,13 @@ def _sink(t: _Table, i: int, base: Path, types: list[Any]) -> Sink:
     return sink
 
 
-def parse_config(data: Mapping[str, Any], *, base: Path | None = None, env: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
+def parse_config(
+    data: Mapping[str, Any],
+    *,
+    base: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Config:
     """Build a :class:`Config` from parsed TOML; relative paths are taken from ``base``.
 
     Raises :class:`~navwatch.errors.ConfigError` naming the key and what was expected.
@@ -549,9 +615,15 @@ def parse_config(data: Mapping[str, Any], *, base: Path | None = None, env: Mapp
     s = _Table(top.get("state", {}), "[state]", env)
     _check_secret_keys(s)
     url_secret = s.secret_env("url_env")
-    url = url_secret.reveal() if url_secret is not None else s.str_("url", "sqlite:///navwatch-state.db")
+    url = (
+        url_secret.reveal()
+        if url_secret is not None
+        else s.str_("url", "sqlite:///navwatch-state.db")
+    )
     s.done()
-    url = _normalise_db_url(url, base, "[state].url_env" if url_secret is not None else "[state].url")
+    url = _normalise_db_url(
+        url, base, "[state].url_env" if url_secret is not None else "[state].url"
+    )
 
     d = _Table(top.get("detect", {}), "[detect]", env)
     pd_ = d.get("params", {})
@@ -560,7 +632,9 @@ def parse_config(data: Mapping[str, Any], *, base: Path | None = None, env: Mapp
     detect = DetectConfig(
         registry=d.path("registry", base),
         ports=d.path("ports", base),
-        port_radius_km=None if d.get("port_radius_km") is None else d.num("port_radius_km", positive=True),
+        port_radius_km=None
+        if d.get("port_radius_km") is None
+        else d.num("port_radius_km", positive=True),
         all_vessels=d.bool_("all_vessels", False),
         params=DetectParams.from_dict(pd_, where="detect.params"),
     )
@@ -570,23 +644,34 @@ def parse_config(data: Mapping[str, Any], *, base: Path | None = None, env: Mapp
     events = a.strs("events", ("departure",))
     for e in events:
         if e not in EVENT_KINDS:
-            raise ConfigError(f"[alerts].events: expected a list of {list(EVENT_KINDS)}, got {list(events)!r}")
+            raise ConfigError(
+                f"[alerts].events: expected a list of {list(EVENT_KINDS)}, got {list(events)!r}"
+            )
     mc = a.num("min_confidence", 0.0)
     if mc > 1:
         raise ConfigError(f"[alerts].min_confidence: expected a number in [0, 1], got {mc}")
-    rules = AlertRules(events=events, min_confidence=mc, vessels=a.strs("vessels"), ports=a.strs("ports"))
+    rules = AlertRules(
+        events=events, min_confidence=mc, vessels=a.strs("vessels"), ports=a.strs("ports")
+    )
     a.done()
 
     sources_raw = top.get("sources", [])
     if not isinstance(sources_raw, list):
-        raise ConfigError(f"[[sources]]: expected an array of tables ([[sources]]), got {sources_raw!r}")
+        raise ConfigError(
+            f"[[sources]]: expected an array of tables ([[sources]]), got {sources_raw!r}"
+        )
     stypes = [x.get("type") if isinstance(x, dict) else None for x in sources_raw]
-    sources = tuple(_source(_Table(x, f"[[sources]][{i}]", env), i, base, stypes) for i, x in enumerate(sources_raw))
+    sources = tuple(
+        _source(_Table(x, f"[[sources]][{i}]", env), i, base, stypes)
+        for i, x in enumerate(sources_raw)
+    )
     sinks_raw = top.get("sinks", [])
     if not isinstance(sinks_raw, list):
         raise ConfigError(f"[[sinks]]: expected an array of tables ([[sinks]]), got {sinks_raw!r}")
     types = [x.get("type") if isinstance(x, dict) else None for x in sinks_raw]
-    sinks = tuple(_sink(_Table(x, f"[[sinks]][{i}]", env), i, base, types) for i, x in enumerate(sinks_raw))
+    sinks = tuple(
+        _sink(_Table(x, f"[[sinks]][{i}]", env), i, base, types) for i, x in enumerate(sinks_raw)
+    )
     for what, items in (("sources", sources), ("sinks", sinks)):
         names = [x.name for x in items]
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -623,7 +708,9 @@ def _normalise_db_url(url: str, base: Path, where: str) -> str:
         return "postgresql+psycopg:" + url.split(":", 1)[1]
     if scheme.startswith("postgresql+"):
         return url
-    raise ConfigError(f"{where}: expected a sqlite:/// or postgresql:// URL, got {redact_url(url)!r}")
+    raise ConfigError(
+        f"{where}: expected a sqlite:/// or postgresql:// URL, got {redact_url(url)!r}"
+    )
 
 
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Config:

@@ -65,7 +65,11 @@ class _Console(_Base):
     def send(self, item: Outgoing) -> None:
         body = json.loads(item.payload)
         stream = sys.stdout if self.cfg.stream == "stdout" else sys.stderr
-        print(f"navwatch alert [{item.kind}] {item.alert_id}: {body.get('summary', '')}", file=stream, flush=True)
+        print(
+            f"navwatch alert [{item.kind}] {item.alert_id}: {body.get('summary', '')}",
+            file=stream,
+            flush=True,
+        )
 
 
 class _Jsonl(_Base):
@@ -109,7 +113,11 @@ class _Jsonl(_Base):
 class _Webhook(_Base):
     def __init__(self, cfg: WebhookSink) -> None:
         super().__init__(cfg)
-        self.retries, self.backoff_s, self.backoff_max_s = cfg.retries, cfg.backoff_s, cfg.backoff_max_s
+        self.retries, self.backoff_s, self.backoff_max_s = (
+            cfg.retries,
+            cfg.backoff_s,
+            cfg.backoff_max_s,
+        )
 
     def send(self, item: Outgoing) -> None:
         cfg: WebhookSink = self.cfg  # type: ignore[assignment]
@@ -139,7 +147,11 @@ class _Webhook(_Base):
 class _Email(_Base):
     def __init__(self, cfg: EmailSink) -> None:
         super().__init__(cfg)
-        self.retries, self.backoff_s, self.backoff_max_s = cfg.retries, cfg.backoff_s, cfg.backoff_max_s
+        self.retries, self.backoff_s, self.backoff_max_s = (
+            cfg.retries,
+            cfg.backoff_s,
+            cfg.backoff_max_s,
+        )
 
     def message(self, item: Outgoing) -> EmailMessage:
         cfg: EmailSink = self.cfg  # type: ignore[assignment]
@@ -155,7 +167,9 @@ class _Email(_Base):
             msg["References"] = f"<{item.ref_alert_id}@navwatch>"
         msg["X-Navwatch-Alert-Id"] = item.alert_id
         msg["X-Navwatch-Alert-Kind"] = item.kind
-        msg.set_content(f"{body.get('summary', '')}\n\n{json.dumps(body, indent=2, sort_keys=True)}\n")
+        msg.set_content(
+            f"{body.get('summary', '')}\n\n{json.dumps(body, indent=2, sort_keys=True)}\n"
+        )
         return msg
 
     def send(self, item: Outgoing) -> None:
@@ -164,7 +178,9 @@ class _Email(_Base):
         where = f"smtp {cfg.host}:{cfg.port}"
         try:
             if cfg.ssl:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=ctx)
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, timeout=cfg.timeout_s, context=ctx
+                )
             else:
                 smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
             try:
@@ -173,7 +189,10 @@ class _Email(_Base):
                     smtp.starttls(context=ctx)
                     smtp.ehlo()
                 if cfg.username is not None:
-                    smtp.login(cfg.username.reveal(), cfg.password.reveal() if cfg.password is not None else "")
+                    smtp.login(
+                        cfg.username.reveal(),
+                        cfg.password.reveal() if cfg.password is not None else "",
+                    )
                 smtp.send_message(self.message(item))
             finally:
                 try:
@@ -181,20 +200,29 @@ class _Email(_Base):
                 except (smtplib.SMTPException, OSError):
                     smtp.close()
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"{where}: recipients refused: {sorted(exc.recipients)}", retryable=False) from None
+            raise DeliveryError(
+                f"{where}: recipients refused: {sorted(exc.recipients)}", retryable=False
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"{where}: authentication failed ({exc.smtp_code})") from None
         except smtplib.SMTPResponseException as exc:
-            raise DeliveryError(f"{where}: {exc.smtp_code} {exc.smtp_error!r}", retryable=not 500 <= exc.smtp_code < 600) from None
+            raise DeliveryError(
+                f"{where}: {exc.smtp_code} {exc.smtp_error!r}",
+                retryable=not 500 <= exc.smtp_code < 600,
+            ) from None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
 def make_sink(cfg: Sink) -> _Base:
-    return {ConsoleSink: _Console, JsonlSink: _Jsonl, WebhookSink: _Webhook, EmailSink: _Email}[type(cfg)](cfg)
+    return {ConsoleSink: _Console, JsonlSink: _Jsonl, WebhookSink: _Webhook, EmailSink: _Email}[
+        type(cfg)
+    ](cfg)
 
 
-def _deliver_sink(store: Store, sink: _Base, deadline: float, stop: threading.Event | None) -> dict[str, int]:
+def _deliver_sink(
+    store: Store, sink: _Base, deadline: float, stop: threading.Event | None
+) -> dict[str, int]:
     counts = {"delivered": 0, "failed": 0, "rejected": 0, "queued": 0}
     while time.time() < deadline and not (stop is not None and stop.is_set()):
         batch = store.pending(sink.name)
@@ -227,19 +255,43 @@ def _deliver_sink(store: Store, sink: _Base, deadline: float, stop: threading.Ev
                 counts["delivered"] += 1
                 log.info("sink %s: delivered %s alert %s", sink.name, item.kind, item.alert_id)
             elif not err.retryable:
-                store.mark(item.alert_id, sink.name, status="rejected", attempts=attempts, error=str(err))
+                store.mark(
+                    item.alert_id, sink.name, status="rejected", attempts=attempts, error=str(err)
+                )
                 counts["rejected"] += 1
-                log.error("sink %s: alert %s rejected, not retried: %s", sink.name, item.alert_id, err)
+                log.error(
+                    "sink %s: alert %s rejected, not retried: %s", sink.name, item.alert_id, err
+                )
             else:
                 wait = min(sink.backoff_s * 2 ** max(attempts - 1, 0), sink.backoff_max_s)
-                store.mark(item.alert_id, sink.name, status="pending", attempts=attempts, next_attempt_at=time.time() + wait, error=str(err))
+                store.mark(
+                    item.alert_id,
+                    sink.name,
+                    status="pending",
+                    attempts=attempts,
+                    next_attempt_at=time.time() + wait,
+                    error=str(err),
+                )
                 counts["failed"] += 1
-                log.warning("sink %s: alert %s not delivered (%s); %d attempt(s), next in %.1f s; later alerts wait behind it", sink.name, item.alert_id, err, attempts, wait)
+                log.warning(
+                    "sink %s: alert %s not delivered (%s); %d attempt(s), next in %.1f s; later alerts wait behind it",
+                    sink.name,
+                    item.alert_id,
+                    err,
+                    attempts,
+                    wait,
+                )
                 return counts
     return counts
 
 
-def deliver(store: Store, sinks: list[_Base], *, timeout_s: float = 60.0, stop: threading.Event | None = None) -> dict[str, dict[str, int]]:
+def deliver(
+    store: Store,
+    sinks: list[_Base],
+    *,
+    timeout_s: float = 60.0,
+    stop: threading.Event | None = None,
+) -> dict[str, dict[str, int]]:
     """Send queued alerts to every sink (sinks in parallel, each in order); returns counts."""
     if not sinks:
         return {}

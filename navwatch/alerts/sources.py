@@ -43,7 +43,15 @@ from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
 from .config import DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 
-__all__ = ["Chunk", "FeedBuffer", "TcpFeed", "UdpFeed", "decode_feed", "fetch_http", "read_directory"]
+__all__ = [
+    "Chunk",
+    "FeedBuffer",
+    "TcpFeed",
+    "UdpFeed",
+    "decode_feed",
+    "fetch_http",
+    "read_directory",
+]
 
 log = logging.getLogger("navwatch.watch")
 
@@ -74,7 +82,16 @@ def _qframe(q: Quarantine, source: str, *, line_offset: int = 0) -> pd.DataFrame
 
 
 def _qrow(source: str, file: str, code: str, reason: str, raw: str = "") -> pd.DataFrame:
-    return pd.DataFrame({"source": [source], "file": [file], "line": pd.array([None], dtype="Int64"), "code": [code], "reason": [reason], "raw": [raw[:300]]})
+    return pd.DataFrame(
+        {
+            "source": [source],
+            "file": [file],
+            "line": pd.array([None], dtype="Int64"),
+            "code": [code],
+            "reason": [reason],
+            "raw": [raw[:300]],
+        }
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,7 +153,9 @@ def _ignored(p: Path) -> bool:
     return p.name.startswith(".") or p.name.endswith(IGNORED_SUFFIXES)
 
 
-def read_directory(src: DirectorySource, known: dict[tuple[str, str], dict[str, Any]], now_s: float) -> list[Chunk]:
+def read_directory(
+    src: DirectorySource, known: dict[tuple[str, str], dict[str, Any]], now_s: float
+) -> list[Chunk]:
     """New input in a watched directory since what ``known`` (the ``nw_inputs`` rows) records."""
     root = src.path
     if not root.is_dir():
@@ -170,14 +189,21 @@ def _sha_file(p: Path) -> str:
     return h.hexdigest()
 
 
-def _file_chunk(src: DirectorySource, p: Path, key: str, row: dict[str, Any] | None, now_s: float) -> Chunk | None:
+def _file_chunk(
+    src: DirectorySource, p: Path, key: str, row: dict[str, Any] | None, now_s: float
+) -> Chunk | None:
     st = p.stat()
     size, mtime = st.st_size, st.st_mtime_ns
     seen = dict(source=src.name, key=key, seen_size=size, seen_mtime_ns=mtime)
     settled = now_s - mtime / NS_PER_S >= src.settle_s
     unchanged = row is not None and row["seen_size"] == size and row["seen_mtime_ns"] == mtime
     stable = settled or unchanged  # whole-file formats: complete once either holds
-    if row is not None and row["size"] == size and row["mtime_ns"] == mtime and row["status"] in ("done", "quarantined", "partial"):
+    if (
+        row is not None
+        and row["size"] == size
+        and row["mtime_ns"] == mtime
+        and row["status"] in ("done", "quarantined", "partial")
+    ):
         if row["status"] != "partial" or row["offset_bytes"] >= size or not stable:
             return None
     fmt = row["format"] if row is not None and row["status"] == "partial" else None
@@ -189,7 +215,11 @@ def _file_chunk(src: DirectorySource, p: Path, key: str, row: dict[str, Any] | N
         except Exception as exc:  # IngestError, or a library failing on odd content
             if not stable:
                 return _wait(src, key, row, seen)
-            reason = exc.reason if isinstance(exc, IngestError) else f"cannot detect the format: {type(exc).__name__}: {exc}"
+            reason = (
+                exc.reason
+                if isinstance(exc, IngestError)
+                else f"cannot detect the format: {type(exc).__name__}: {exc}"
+            )
             return _quarantine_file(src, p, key, size, mtime, reason)
     compressed = base_suffix(p) != p.suffix.lower()
     if fmt in LINE_FORMATS and not compressed:
@@ -206,9 +236,15 @@ def _file_chunk(src: DirectorySource, p: Path, key: str, row: dict[str, Any] | N
     except IngestError as exc:
         return _quarantine_file(src, p, key, size, mtime, exc.reason, sha)
     except Exception as exc:  # a reader failing on malformed content must not stop the watcher
-        return _quarantine_file(src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}", sha)
+        return _quarantine_file(
+            src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}", sha
+        )
     if row is not None and row["status"] == "done":
-        log.warning("source %s: %s changed after it was consumed; reading the new version whole", src.name, p)
+        log.warning(
+            "source %s: %s changed after it was consumed; reading the new version whole",
+            src.name,
+            p,
+        )
     return Chunk(
         src.name, key, obs=obs, quarantine=_qframe(local, src.name),
         input={**seen, "status": "done", "format": fmt, "size": size, "mtime_ns": mtime, "sha256": sha,
@@ -221,7 +257,9 @@ def _wait(src, key: str, row: dict[str, Any] | None, seen: dict[str, Any]) -> Ch
     return Chunk(src.name, key, input=seen if row is not None else {**seen, "status": "pending"})
 
 
-def _quarantine_file(src, p: Path, key: str, size: int, mtime: int, reason: str, sha: str | None = None) -> Chunk:
+def _quarantine_file(
+    src, p: Path, key: str, size: int, mtime: int, reason: str, sha: str | None = None
+) -> Chunk:
     log.warning("source %s: quarantined %s: %s", src.name, p, reason)
     return Chunk(
         src.name, key, quarantine=_qrow(src.name, str(p), "unreadable_file", reason),
@@ -230,12 +268,16 @@ def _quarantine_file(src, p: Path, key: str, size: int, mtime: int, reason: str,
     )  # fmt: skip
 
 
-def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, stable: bool) -> Chunk | None:
+def _line_chunk(
+    src, p: Path, key: str, fmt: str, row, size: int, mtime: int, stable: bool
+) -> Chunk | None:
     offset = int(row["offset_bytes"]) if row is not None and row["status"] == "partial" else 0
     lines_before = int(row["lines"]) if offset else 0
     rows_before = int(row["rows"]) if offset else 0
     if offset and (size < offset or _sha_head(p, offset) != row["sha256"]):
-        log.warning("source %s: %s was truncated or replaced; reading it again from the start", src.name, p)
+        log.warning(
+            "source %s: %s was truncated or replaced; reading it again from the start", src.name, p
+        )
         offset = lines_before = rows_before = 0
     with open(p, "rb") as fh:
         fh.seek(offset)
@@ -256,7 +298,9 @@ def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, st
     if not text:
         if row is not None and row["seen_size"] == size and row["seen_mtime_ns"] == mtime:
             return None
-        return Chunk(src.name, key, input=seen if row is not None else {**seen, "status": "pending"})
+        return Chunk(
+            src.name, key, input=seen if row is not None else {**seen, "status": "pending"}
+        )
     local = Quarantine()
     file = str(p)
     if fmt == "nmea":
@@ -273,7 +317,9 @@ def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, st
         except IngestError as exc:
             return _quarantine_file(src, p, key, size, mtime, exc.reason)
         except Exception as exc:
-            return _quarantine_file(src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}")
+            return _quarantine_file(
+                src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}"
+            )
         shift = lines_before - 1 if offset else 0
         if "src_file" in obs.columns:
             obs["src_file"] = pd.array([file] * len(obs), dtype="string")
@@ -294,7 +340,10 @@ def _line_chunk(src, p: Path, key: str, fmt: str, row, size: int, mtime: int, st
 def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     """Poll an HTTP(S) URL; new rows (newer than any consumed before) or None."""
     where = redact_url(src.url)
-    headers = {"User-Agent": "navwatch-watch", "Accept": "text/csv, application/json;q=0.9, */*;q=0.1"}
+    headers = {
+        "User-Agent": "navwatch-watch",
+        "Accept": "text/csv, application/json;q=0.9, */*;q=0.1",
+    }
     headers.update({k: v.reveal() for k, v in src.headers})
     if row is not None and row.get("etag"):
         headers["If-None-Match"] = row["etag"]
@@ -307,10 +356,21 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return None
-        log.warning("source %s: GET %s: HTTP %s %s (will retry next tick)", src.name, where, exc.code, exc.reason)
+        log.warning(
+            "source %s: GET %s: HTTP %s %s (will retry next tick)",
+            src.name,
+            where,
+            exc.code,
+            exc.reason,
+        )
         return None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        log.warning("source %s: GET %s failed: %s (will retry next tick)", src.name, where, getattr(exc, "reason", exc))
+        log.warning(
+            "source %s: GET %s failed: %s (will retry next tick)",
+            src.name,
+            where,
+            getattr(exc, "reason", exc),
+        )
         return None
     sha = hashlib.sha256(body).hexdigest()
     base = dict(source=src.name, key=where, etag=etag)
@@ -327,10 +387,25 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     except (IngestError, ValueError) as exc:
         reason = exc.reason if isinstance(exc, IngestError) else str(exc)
         log.warning("source %s: %s: quarantined response: %s", src.name, where, reason)
-        return Chunk(src.name, where, quarantine=_qrow(src.name, where, "unreadable_response", reason, body[:300].decode("utf-8", "replace")), input={**base, "status": "quarantined", "sha256": sha, "reason": reason})
+        return Chunk(
+            src.name,
+            where,
+            quarantine=_qrow(
+                src.name,
+                where,
+                "unreadable_response",
+                reason,
+                body[:300].decode("utf-8", "replace"),
+            ),
+            input={**base, "status": "quarantined", "sha256": sha, "reason": reason},
+        )
     hw = None if row is None else row.get("high_water_ns")
     if hw is not None and len(obs):
-        t = obs["time"].array.asi8 if hasattr(obs["time"].array, "asi8") else obs["time"].astype("int64").to_numpy()
+        t = (
+            obs["time"].array.asi8
+            if hasattr(obs["time"].array, "asi8")
+            else obs["time"].astype("int64").to_numpy()
+        )
         obs = obs[t > hw].reset_index(drop=True)
     if len(obs):
         hw = max(hw or 0, int(pd.Timestamp(obs["time"].max()).value))
@@ -360,7 +435,10 @@ def _http_body(body: bytes, fmt: str, where: str) -> tuple[InMemory, str | None]
                 data = data[k]
                 break
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-        raise IngestError("response", "JSON must be a list of records, an object with one (observations/records/data/...), or GeoJSON")
+        raise IngestError(
+            "response",
+            "JSON must be a list of records, an object with one (observations/records/data/...), or GeoJSON",
+        )
     return InMemory(pd.DataFrame(data).to_csv(index=False).encode("utf-8"), where), None
 
 
@@ -427,9 +505,17 @@ class FeedBuffer:
             except Exception as exc:  # database briefly unavailable: keep the lines, retry
                 attempt += 1
                 if self._stop.is_set() and attempt > 30:
-                    log.error("feed buffer: state database unavailable while stopping; %d received line(s) not stored", n)
+                    log.error(
+                        "feed buffer: state database unavailable while stopping; %d received line(s) not stored",
+                        n,
+                    )
                     return 0
-                log.warning("feed buffer: cannot write %d line(s) to the state database (%s: %s); retrying", n, type(exc).__name__, getattr(exc, "orig", exc))
+                log.warning(
+                    "feed buffer: cannot write %d line(s) to the state database (%s: %s); retrying",
+                    n,
+                    type(exc).__name__,
+                    getattr(exc, "orig", exc),
+                )
                 time.sleep(1.0)
         self.written += n
         return n
@@ -465,7 +551,14 @@ class TcpFeed(threading.Thread):
             try:
                 sock = socket.create_connection((src.host, src.port), timeout=5)
             except OSError as exc:
-                log.warning("feed %s: cannot connect to %s:%s: %s; retrying in %.1f s", src.name, src.host, src.port, exc, delay)
+                log.warning(
+                    "feed %s: cannot connect to %s:%s: %s; retrying in %.1f s",
+                    src.name,
+                    src.host,
+                    src.port,
+                    exc,
+                    delay,
+                )
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, src.reconnect_max_s)
                 continue
@@ -499,7 +592,9 @@ class TcpFeed(threading.Thread):
             i = buf.rfind(b"\n")
             if i >= 0:
                 chunk, buf = buf[: i + 1], buf[i + 1 :]
-                self.buffer.add(self.src.name, stamp(chunk.decode("ascii", "replace").split("\n"), time.time()))
+                self.buffer.add(
+                    self.src.name, stamp(chunk.decode("ascii", "replace").split("\n"), time.time())
+                )
         if buf.strip():
             self.buffer.add(self.src.name, stamp([buf.decode("ascii", "replace")], time.time()))
 
@@ -525,7 +620,9 @@ class UdpFeed(threading.Thread):
             self.sock.bind((src.host, src.port))
         except OSError as exc:
             self.sock.close()
-            raise IngestError(f"udp://{src.host}:{src.port}", f"feed {src.name}: cannot listen: {exc}") from None
+            raise IngestError(
+                f"udp://{src.host}:{src.port}", f"feed {src.name}: cannot listen: {exc}"
+            ) from None
         self.sock.settimeout(0.5)
         log.info("feed %s: listening on udp %s:%s", src.name, src.host, src.port)
 
@@ -559,7 +656,9 @@ class UdpFeed(threading.Thread):
         self.stop_event.set()
 
 
-def decode_feed(snapshot_feed: list[tuple[int, str, int, str]], known: dict[tuple[str, str], dict[str, Any]]) -> list[Chunk]:
+def decode_feed(
+    snapshot_feed: list[tuple[int, str, int, str]], known: dict[tuple[str, str], dict[str, Any]]
+) -> list[Chunk]:
     """Decode buffered live lines per source (the ``nw_inputs`` row ``(source, "feed")`` holds
     its counters), keeping a trailing incomplete multi-part message (``carry``) for the next
     tick instead of cutting it."""

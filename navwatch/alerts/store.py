@@ -160,7 +160,9 @@ def _from_parquet(blob: bytes) -> pd.DataFrame:
     df = pd.read_parquet(io.BytesIO(blob))
     for c in df.columns:
         dt = df[c].dtype
-        if isinstance(dt, pd.BooleanDtype) or (isinstance(dt, pd.Int64Dtype) and c in ("src_line",)):
+        if isinstance(dt, pd.BooleanDtype) or (
+            isinstance(dt, pd.Int64Dtype) and c in ("src_line",)
+        ):
             df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df
 
@@ -218,7 +220,9 @@ class Store:
         self.is_sqlite = url.startswith("sqlite")
         try:
             if self.is_sqlite:
-                self.engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+                self.engine = sa.create_engine(
+                    url, connect_args={"timeout": 60, "check_same_thread": False}
+                )
                 sa_event.listen(self.engine, "connect", _sqlite_connect)
                 sa_event.listen(self.engine, "begin", _sqlite_begin)
             else:
@@ -250,7 +254,9 @@ class Store:
         try:
             md.create_all(self.engine, checkfirst=True)
         except sa.exc.OperationalError as exc:
-            raise StateError(f"state database {redact_url(self.url)}: cannot connect or create tables: {exc.orig}") from None
+            raise StateError(
+                f"state database {redact_url(self.url)}: cannot connect or create tables: {exc.orig}"
+            ) from None
         except sa.exc.IntegrityError:  # a concurrent create won the race
             pass
         except sa.exc.ProgrammingError as exc:  # PG: concurrent CREATE TABLE of the same name
@@ -260,11 +266,17 @@ class Store:
             with self.write() as c:
                 row = c.execute(sa.select(lock_t.c.schema_version).where(lock_t.c.id == 1)).first()
                 if row is None:
-                    c.execute(sa.insert(lock_t).values(id=1, tick=0, schema_version=SCHEMA_VERSION, updated_at=time.time()))
+                    c.execute(
+                        sa.insert(lock_t).values(
+                            id=1, tick=0, schema_version=SCHEMA_VERSION, updated_at=time.time()
+                        )
+                    )
         except sa.exc.IntegrityError:  # another watcher inserted it first
             row = None
         if row is not None and row[0] != SCHEMA_VERSION:
-            raise StateError(f"state database {redact_url(self.url)}: schema version {row[0]}, this navwatch expects {SCHEMA_VERSION}")
+            raise StateError(
+                f"state database {redact_url(self.url)}: schema version {row[0]}, this navwatch expects {SCHEMA_VERSION}"
+            )
 
     # -- live feed buffer -------------------------------------------------------------------------
     def append_feed(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
@@ -276,17 +288,31 @@ class Store:
 
     def feed_backlog(self) -> int:
         with self.read() as c:
-            return int(c.execute(sa.select(sa.func.coalesce(sa.func.sum(feed_t.c.n_lines), 0))).scalar_one())
+            return int(
+                c.execute(
+                    sa.select(sa.func.coalesce(sa.func.sum(feed_t.c.n_lines), 0))
+                ).scalar_one()
+            )
 
     # -- tick -------------------------------------------------------------------------------------
     def snapshot(self, *, feed_limit_lines: int | None = None) -> Snapshot:
         with self.read() as c:
             tick = int(c.execute(sa.select(lock_t.c.tick).where(lock_t.c.id == 1)).scalar_one())
             inputs = {(r.source, r.key): dict(r._mapping) for r in c.execute(sa.select(inputs_t))}
-            st = c.execute(sa.select(detector_t.c.rows, detector_t.c.emitted).where(detector_t.c.id == 1)).first()
+            st = c.execute(
+                sa.select(detector_t.c.rows, detector_t.c.emitted).where(detector_t.c.id == 1)
+            ).first()
             feed = []
             total = 0
-            for r in c.execute(sa.select(feed_t.c.id, feed_t.c.source, feed_t.c.received_ns, feed_t.c.data, feed_t.c.n_lines).order_by(feed_t.c.id)):
+            for r in c.execute(
+                sa.select(
+                    feed_t.c.id,
+                    feed_t.c.source,
+                    feed_t.c.received_ns,
+                    feed_t.c.data,
+                    feed_t.c.n_lines,
+                ).order_by(feed_t.c.id)
+            ):
                 feed.append((int(r.id), r.source, int(r.received_ns), r.data))
                 total += int(r.n_lines)
                 if feed_limit_lines is not None and total >= feed_limit_lines:
@@ -316,34 +342,68 @@ class Store:
         sinks = list(sinks)
         with self.write() as c:
             res = c.execute(
-                sa.update(lock_t).where(lock_t.c.id == 1, lock_t.c.tick == snap.tick).values(tick=snap.tick + 1, updated_at=now)
+                sa.update(lock_t)
+                .where(lock_t.c.id == 1, lock_t.c.tick == snap.tick)
+                .values(tick=snap.tick + 1, updated_at=now)
             )
             if res.rowcount != 1:
-                raise StateConflict(f"tick {snap.tick} was committed by another watcher; nothing written")
+                raise StateConflict(
+                    f"tick {snap.tick} was committed by another watcher; nothing written"
+                )
             tick = snap.tick + 1
             for row in inputs:
                 key = {"source": row["source"], "key": row["key"]}
                 vals = {k: v for k, v in row.items() if k not in key}
                 vals["updated_at"] = now
                 if (row["source"], row["key"]) in snap.inputs:
-                    c.execute(sa.update(inputs_t).where(inputs_t.c.source == key["source"], inputs_t.c.key == key["key"]).values(**vals))
+                    c.execute(
+                        sa.update(inputs_t)
+                        .where(inputs_t.c.source == key["source"], inputs_t.c.key == key["key"])
+                        .values(**vals)
+                    )
                 else:
-                    c.execute(sa.insert(inputs_t).values(**key, **{"offset_bytes": 0, "lines": 0, "rows": 0, **vals}))
+                    c.execute(
+                        sa.insert(inputs_t).values(
+                            **key, **{"offset_bytes": 0, "lines": 0, "rows": 0, **vals}
+                        )
+                    )
             ids = sorted(set(feed_ids))
             for i in range(0, len(ids), 500):
                 c.execute(sa.delete(feed_t).where(feed_t.c.id.in_(ids[i : i + 500])))
             if state is not None:
                 blob_rows, blob_emitted = encode_state(state)
                 vals = dict(rows=blob_rows, emitted=blob_emitted, tick=tick, updated_at=now)
-                if c.execute(sa.update(detector_t).where(detector_t.c.id == 1).values(**vals)).rowcount == 0:
+                if (
+                    c.execute(
+                        sa.update(detector_t).where(detector_t.c.id == 1).values(**vals)
+                    ).rowcount
+                    == 0
+                ):
                     c.execute(sa.insert(detector_t).values(id=1, **vals))
             if quarantine is not None and len(quarantine):
                 q = quarantine
                 c.execute(
                     sa.insert(quarantine_t),
                     [
-                        dict(tick=tick, source=_s(s), file=_s(f), line=None if pd.isna(ln) else int(ln), code=_s(cd), reason=_s(rs), raw=_s(rw), created_at=now)
-                        for s, f, ln, cd, rs, rw in zip(q["source"], q["file"], q["line"], q["code"], q["reason"], q["raw"], strict=True)
+                        dict(
+                            tick=tick,
+                            source=_s(s),
+                            file=_s(f),
+                            line=None if pd.isna(ln) else int(ln),
+                            code=_s(cd),
+                            reason=_s(rs),
+                            raw=_s(rw),
+                            created_at=now,
+                        )
+                        for s, f, ln, cd, rs, rw in zip(
+                            q["source"],
+                            q["file"],
+                            q["line"],
+                            q["code"],
+                            q["reason"],
+                            q["raw"],
+                            strict=True,
+                        )
                     ],
                 )
             alerts: list[dict[str, Any]] = []
@@ -351,11 +411,15 @@ class Store:
                 alerts = self._enqueue(c, plan, sinks, tick, now)
         return alerts
 
-    def _enqueue(self, c: sa.Connection, plan, sinks: list[str], tick: int, now: float) -> list[dict[str, Any]]:
+    def _enqueue(
+        self, c: sa.Connection, plan, sinks: list[str], tick: int, now: float
+    ) -> list[dict[str, Any]]:
         def prior(event_ids: list[str]) -> dict[str, dict[str, Any]]:
             out: dict[str, dict[str, Any]] = {}
             for i in range(0, len(event_ids), 500):
-                for r in c.execute(sa.select(events_t).where(events_t.c.event_id.in_(event_ids[i : i + 500]))):
+                for r in c.execute(
+                    sa.select(events_t).where(events_t.c.event_id.in_(event_ids[i : i + 500]))
+                ):
                     out[r.event_id] = dict(r._mapping)
             return out
 
@@ -363,18 +427,43 @@ class Store:
         for ev in event_rows:
             vals = {k: v for k, v in ev.items() if k != "event_id"}
             vals["updated_at"] = now
-            if c.execute(sa.update(events_t).where(events_t.c.event_id == ev["event_id"]).values(**vals)).rowcount == 0:
+            if (
+                c.execute(
+                    sa.update(events_t).where(events_t.c.event_id == ev["event_id"]).values(**vals)
+                ).rowcount
+                == 0
+            ):
                 c.execute(sa.insert(events_t).values(event_id=ev["event_id"], **vals))
         if not alerts:
             return []
-        seq = int(c.execute(sa.select(sa.func.coalesce(sa.func.max(alerts_t.c.seq), 0))).scalar_one())
+        seq = int(
+            c.execute(sa.select(sa.func.coalesce(sa.func.max(alerts_t.c.seq), 0))).scalar_one()
+        )
         out = []
         for a in alerts:
             seq += 1
-            row = dict(seq=seq, alert_id=a["alert_id"], event_id=a["event_id"], kind=a["kind"], ref_alert_id=a.get("ref_alert_id"), payload=a["payload"], tick=tick, created_at=now)
+            row = dict(
+                seq=seq,
+                alert_id=a["alert_id"],
+                event_id=a["event_id"],
+                kind=a["kind"],
+                ref_alert_id=a.get("ref_alert_id"),
+                payload=a["payload"],
+                tick=tick,
+                created_at=now,
+            )
             c.execute(sa.insert(alerts_t).values(**row))
             for s in sinks:
-                c.execute(sa.insert(deliveries_t).values(alert_id=a["alert_id"], sink=s, seq=seq, status="pending", attempts=0, next_attempt_at=0.0))
+                c.execute(
+                    sa.insert(deliveries_t).values(
+                        alert_id=a["alert_id"],
+                        sink=s,
+                        seq=seq,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=0.0,
+                    )
+                )
             out.append(row)
         return out
 
@@ -383,13 +472,27 @@ class Store:
         """Undelivered (alert, sink) pairs for these sinks. A sink added to the config later
         receives only alerts enqueued after it was added."""
         with self.read() as c:
-            return int(c.execute(sa.select(sa.func.count()).select_from(deliveries_t).where(deliveries_t.c.status == "pending", deliveries_t.c.sink.in_(list(sinks)))).scalar_one())
+            return int(
+                c.execute(
+                    sa.select(sa.func.count())
+                    .select_from(deliveries_t)
+                    .where(deliveries_t.c.status == "pending", deliveries_t.c.sink.in_(list(sinks)))
+                ).scalar_one()
+            )
 
     def pending(self, sink: str, limit: int = 200) -> list[Outgoing]:
         """The oldest undelivered alerts for ``sink``, in enqueue order."""
         j = deliveries_t.join(alerts_t, deliveries_t.c.alert_id == alerts_t.c.alert_id)
         q = (
-            sa.select(deliveries_t.c.seq, alerts_t.c.alert_id, alerts_t.c.kind, alerts_t.c.ref_alert_id, alerts_t.c.payload, deliveries_t.c.attempts, deliveries_t.c.next_attempt_at)
+            sa.select(
+                deliveries_t.c.seq,
+                alerts_t.c.alert_id,
+                alerts_t.c.kind,
+                alerts_t.c.ref_alert_id,
+                alerts_t.c.payload,
+                deliveries_t.c.attempts,
+                deliveries_t.c.next_attempt_at,
+            )
             .select_from(j)
             .where(deliveries_t.c.sink == sink, deliveries_t.c.status == "pending")
             .order_by(deliveries_t.c.seq)
@@ -398,13 +501,29 @@ class Store:
         with self.read() as c:
             return [Outgoing(*r) for r in c.execute(q)]
 
-    def mark(self, alert_id: str, sink: str, *, status: str, attempts: int, next_attempt_at: float = 0.0, error: str | None = None, now: float | None = None) -> None:
+    def mark(
+        self,
+        alert_id: str,
+        sink: str,
+        *,
+        status: str,
+        attempts: int,
+        next_attempt_at: float = 0.0,
+        error: str | None = None,
+        now: float | None = None,
+    ) -> None:
         now = time.time() if now is None else now
         with self.write() as c:
             c.execute(
                 sa.update(deliveries_t)
                 .where(deliveries_t.c.alert_id == alert_id, deliveries_t.c.sink == sink)
-                .values(status=status, attempts=attempts, next_attempt_at=next_attempt_at, last_error=error, delivered_at=now if status == "delivered" else None)
+                .values(
+                    status=status,
+                    attempts=attempts,
+                    next_attempt_at=next_attempt_at,
+                    last_error=error,
+                    delivered_at=now if status == "delivered" else None,
+                )
             )
 
     # -- inspection (CLI, tests) ------------------------------------------------------------------
@@ -414,7 +533,9 @@ class Store:
 
     def deliveries(self) -> pd.DataFrame:
         with self.read() as c:
-            return pd.read_sql(sa.select(deliveries_t).order_by(deliveries_t.c.seq, deliveries_t.c.sink), c)
+            return pd.read_sql(
+                sa.select(deliveries_t).order_by(deliveries_t.c.seq, deliveries_t.c.sink), c
+            )
 
     def inputs(self) -> pd.DataFrame:
         with self.read() as c:
@@ -445,4 +566,6 @@ def _sqlite_connect(dbapi_con, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("nw_write") else "BEGIN")
+    conn.exec_driver_sql(
+        "BEGIN IMMEDIATE" if conn.get_execution_options().get("nw_write") else "BEGIN"
+    )

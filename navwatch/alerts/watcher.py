@@ -74,11 +74,17 @@ class Watcher:
         self.store.create()
         d = cfg.detect
         self.registry = load_registry(d.registry)
-        self.zones = ZoneIndex(load_ports(d.ports, default_radius_km=d.port_radius_km), d.params.exit_margin_km)
+        self.zones = ZoneIndex(
+            load_ports(d.ports, default_radius_km=d.port_radius_km), d.params.exit_margin_km
+        )
         # rule ports named as analysts write them (aliases, other spellings) -> the zones' names;
         # an unknown port stops the watcher at start, naming close ones
         try:
-            ports = tuple(dict.fromkeys(self.zones.port[self.zones.find(p, strict=True)] for p in cfg.alerts.ports))
+            ports = tuple(
+                dict.fromkeys(
+                    self.zones.port[self.zones.find(p, strict=True)] for p in cfg.alerts.ports
+                )
+            )
         except PortsError as exc:
             raise ConfigError(f"[alerts].ports: {exc}") from None
         self.rules = dataclasses.replace(cfg.alerts, ports=ports)
@@ -126,7 +132,9 @@ class Watcher:
                 c = fetch_http(src, snap.inputs.get((src.name, redact_url(src.url))))
                 if c is not None:
                     chunks.append(c)
-        if snap.feed or any(k == "feed" and (r.get("carry") or "") for (_, k), r in snap.inputs.items()):
+        if snap.feed or any(
+            k == "feed" and (r.get("carry") or "") for (_, k), r in snap.inputs.items()
+        ):
             chunks.extend(decode_feed(snap.feed, snap.inputs))
 
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
@@ -169,7 +177,12 @@ class Watcher:
         return rep
 
     def deliver(self, timeout_s: float | None = None) -> dict:
-        return deliver(self.store, self.sinks, timeout_s=timeout_s or self.cfg.deliver_timeout_s, stop=self._stop)
+        return deliver(
+            self.store,
+            self.sinks,
+            timeout_s=timeout_s or self.cfg.deliver_timeout_s,
+            stop=self._stop,
+        )
 
     def run_once(self, listen_s: float = 0.0) -> TickReport | None:
         """One tick then delivery (what it did in ``delivered``). A tick that lost a race with
@@ -239,7 +252,11 @@ def run_scheduled(watcher: Watcher) -> None:
 
     old = {s: signal.signal(s, _shutdown) for s in (signal.SIGINT, signal.SIGTERM)}
     watcher.start_feeds()
-    log.info("watching: %s; state %s", sch.cron if sch.kind == "cron" else f"every {sch.interval_s:g} s", redact_url(watcher.cfg.state_url.reveal()))
+    log.info(
+        "watching: %s; state %s",
+        sch.cron if sch.kind == "cron" else f"every {sch.interval_s:g} s",
+        redact_url(watcher.cfg.state_url.reveal()),
+    )
     try:
         scheduler.start()
     finally:

@@ -78,7 +78,9 @@ def duration(value: str | pd.Timedelta) -> pd.Timedelta:
     try:
         td = pd.Timedelta(text)
     except (ValueError, TypeError):
-        raise typer.BadParameter(f"expected a duration such as 6h, 30min or 1D, got {value!r}") from None
+        raise typer.BadParameter(
+            f"expected a duration such as 6h, 30min or 1D, got {value!r}"
+        ) from None
     if pd.isna(td) or td <= pd.Timedelta(0):
         raise typer.BadParameter(f"must be a positive duration, got {value!r}")
     return td
@@ -106,7 +108,9 @@ def table_path(value: Path | None) -> Path | None:
     """``callback`` of options naming a table to write: its suffix must be a format navwatch
     writes (checked before the inputs are read, not after)."""
     if value is not None and value.suffix.lower() not in TABLE_FORMATS:
-        raise typer.BadParameter(f"{str(value)!r}: unknown table format {value.suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
+        raise typer.BadParameter(
+            f"{str(value)!r}: unknown table format {value.suffix!r}; use one of {', '.join(TABLE_FORMATS)}"
+        )
     return value
 
 
@@ -131,7 +135,9 @@ SchedulerOption = Annotated[
 MemoryLimitOption = Annotated[
     float,
     typer.Option(
-        "--memory-limit-mb", callback=positive, help="out-of-core: working memory of one detection job; sets the number of buckets."
+        "--memory-limit-mb",
+        callback=positive,
+        help="out-of-core: working memory of one detection job; sets the number of buckets.",
     ),
 ]
 
@@ -153,7 +159,9 @@ def file_progress(enabled: bool = True):
         task = progress.add_task("reading", total=None)
 
         def cb(path, i, n):
-            progress.update(task, total=n, completed=i, description=f"reading {Path(str(path)).name}")
+            progress.update(
+                task, total=n, completed=i, description=f"reading {Path(str(path)).name}"
+            )
 
         yield cb
 
@@ -177,20 +185,34 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
     for c in ("file", "format", "rows", "quarantined", "not vessels"):
         t.add_column(c, justify="left" if c in ("file", "format") else "right")
     for s in run.read_stats.get("files", []):
-        t.add_row(Path(str(s["file"])).name, str(s.get("format", "")), f"{s.get('rows', 0):,}", f"{s.get('quarantined', 0):,}", f"{s.get('skipped_non_vessel', 0):,}")
+        t.add_row(
+            Path(str(s["file"])).name,
+            str(s.get("format", "")),
+            f"{s.get('rows', 0):,}",
+            f"{s.get('quarantined', 0):,}",
+            f"{s.get('skipped_non_vessel', 0):,}",
+        )
     if run.read_stats.get("files"):
         out.print(t)
     for s in run.read_stats.get("files", []):  # reader notes: skipped stations, odd MMSIs, warnings
         name = Path(str(s["file"])).name
         if s.get("skipped_by_class"):
             by = ", ".join(f"{k} {v:,}" for k, v in sorted(s["skipped_by_class"].items()))
-            out.print(f"{name}: skipped, not vessels (ITU-R M.585 MMSI class): {by}", highlight=False)
+            out.print(
+                f"{name}: skipped, not vessels (ITU-R M.585 MMSI class): {by}", highlight=False
+            )
         if s.get("nonstandard_mmsi"):
             n = s["nonstandard_mmsi"]
-            out.print(f"{name}: {n:,} row{'' if n == 1 else 's'} with a nonstandard MMSI (kept)", highlight=False)
+            out.print(
+                f"{name}: {n:,} row{'' if n == 1 else 's'} with a nonstandard MMSI (kept)",
+                highlight=False,
+            )
         if s.get("confidence_unknown"):
             by = ", ".join(f"{k!r} {v:,}" for k, v in sorted(s["confidence_unknown"].items()))
-            out.print(f"{name}: warning: confidence not understood, kept at the default reliability: {by}", highlight=False)
+            out.print(
+                f"{name}: warning: confidence not understood, kept at the default reliability: {by}",
+                highlight=False,
+            )
 
     s = det.stats
     counts = Table(title="rows and events", title_justify="left", show_header=False)
@@ -217,7 +239,10 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
     out.print(counts)
     qc = det.quarantine.counts()
     if len(qc):
-        out.print("quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in qc.items()), highlight=False)
+        out.print(
+            "quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in qc.items()),
+            highlight=False,
+        )
 
     ev = det.events
     if len(ev):
@@ -225,12 +250,20 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
         for c in ("vessel", "port", "event", "time (UTC)", "window (UTC)", "conf.", "flags"):
             et.add_column(c, no_wrap=c != "vessel")
         for _, r in ev.head(max_events).iterrows():
-            name = r["vessel_name"] if isinstance(r["vessel_name"], str) and r["vessel_name"] else r["vessel_id"]
+            name = (
+                r["vessel_name"]
+                if isinstance(r["vessel_name"], str) and r["vessel_name"]
+                else r["vessel_id"]
+            )
             port = r["port"] + ("" if r["tier"] == "harbour" else f" ({r['tier']})")
             et.add_row(
-                str(name), port, str(r["event"]), fmt_time(r["time"]),
+                str(name),
+                port,
+                str(r["event"]),
+                fmt_time(r["time"]),
                 f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])[5:] if fmt_time(r['time_earliest'])[:4] == fmt_time(r['time_latest'])[:4] else fmt_time(r['time_latest'])}",
-                f"{r['confidence']:.2f}", "conflict" if r["flags"] else "",
+                f"{r['confidence']:.2f}",
+                "conflict" if r["flags"] else "",
             )
         out.print(et)
         if len(ev) > max_events:

@@ -22,29 +22,89 @@ from ._common import (
     table_path,
 )
 
-INPUTS = typer.Argument(..., help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.", show_default=False)
+INPUTS = typer.Argument(
+    ...,
+    help="Observation files or Parquet dataset folders: NOAA/DMA/any CSV (.gz/.zst/.zip), NMEA, Parquet, GeoPackage/GeoJSON, sightings or port-survey CSV. Format is detected from content.",
+    show_default=False,
+)
 
 
 @app.command()
 @handle_errors
 def detect(
     inputs: list[Path] = INPUTS,
-    registry: Path | None = typer.Option(None, "--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch)."),
-    ports: Path | None = typer.Option(None, "--ports", "-p", help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones."),
-    port_radius_km: float | None = typer.Option(None, "--port-radius-km", callback=positive, help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km."),
-    all_vessels: bool = typer.Option(False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."),
-    output: Path = typer.Option(Path("events.csv"), "--output", "-o", callback=table_path, help="Events table: .csv, .parquet, .geojson or .gpkg."),
-    quarantine: Path | None = typer.Option(None, "--quarantine", "-q", help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected."),
-    exit_margin_km: float = typer.Option(DetectParams.exit_margin_km, min=0, help="Hysteresis: out of a zone only this far beyond it."),
-    min_visit_level: int = typer.Option(DetectParams.min_visit_level, "--min-visit-level", min=1, max=4, help="Visits below this evidence level make no events and count as transits: 1 entry/exit only, 2 stop or in-port gap or non-AIS evidence, 3 that plus entry or exit, 4 plus both."),
-    stop_speed_kn: float = typer.Option(DetectParams.stop_speed_kn, "--stop-speed-kn", min=0, help=f"At or below this speed a vessel is stopped; it moves again at {DetectParams.move_speed_kn:g} kn, or at this speed if higher."),
-    visits: Path | None = typer.Option(None, "--visits", callback=table_path, help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg."),
-    max_speed_kn: float = typer.Option(DetectParams.max_speed_kn, callback=positive, help="Single fixes implying more than this are position jumps."),
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        "-r",
+        help="Vessel registry CSV (default: the registry shipped with navwatch).",
+    ),
+    ports: Path | None = typer.Option(
+        None,
+        "--ports",
+        "-p",
+        help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.",
+    ),
+    port_radius_km: float | None = typer.Option(
+        None,
+        "--port-radius-km",
+        callback=positive,
+        help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km.",
+    ),
+    all_vessels: bool = typer.Option(
+        False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."
+    ),
+    output: Path = typer.Option(
+        Path("events.csv"),
+        "--output",
+        "-o",
+        callback=table_path,
+        help="Events table: .csv, .parquet, .geojson or .gpkg.",
+    ),
+    quarantine: Path | None = typer.Option(
+        None,
+        "--quarantine",
+        "-q",
+        help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected.",
+    ),
+    exit_margin_km: float = typer.Option(
+        DetectParams.exit_margin_km,
+        min=0,
+        help="Hysteresis: out of a zone only this far beyond it.",
+    ),
+    min_visit_level: int = typer.Option(
+        DetectParams.min_visit_level,
+        "--min-visit-level",
+        min=1,
+        max=4,
+        help="Visits below this evidence level make no events and count as transits: 1 entry/exit only, 2 stop or in-port gap or non-AIS evidence, 3 that plus entry or exit, 4 plus both.",
+    ),
+    stop_speed_kn: float = typer.Option(
+        DetectParams.stop_speed_kn,
+        "--stop-speed-kn",
+        min=0,
+        help=f"At or below this speed a vessel is stopped; it moves again at {DetectParams.move_speed_kn:g} kn, or at this speed if higher.",
+    ),
+    visits: Path | None = typer.Option(
+        None,
+        "--visits",
+        callback=table_path,
+        help="Also write the visits table (one row per visit to a zone, with its evidence level) here: .csv, .parquet, .geojson or .gpkg.",
+    ),
+    max_speed_kn: float = typer.Option(
+        DetectParams.max_speed_kn,
+        callback=positive,
+        help="Single fixes implying more than this are position jumps.",
+    ),
     engine: EngineOption = "memory",
     scheduler: SchedulerOption = None,
     memory_limit_mb: MemoryLimitOption = 2048,
-    strict: bool = typer.Option(False, "--strict", help="Exit with code 3 if any input row was quarantined."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with code 3 if any input row was quarantined."
+    ),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
+    ),
 ) -> None:
     """Detect port departures and arrivals, with time windows, confidence and evidence.
 
@@ -52,8 +112,11 @@ def detect(
     writes rejected rows to a quarantine file.
     """
     params = DetectParams(
-        exit_margin_km=exit_margin_km, max_speed_kn=max_speed_kn, min_visit_level=min_visit_level,
-        stop_speed_kn=stop_speed_kn, move_speed_kn=max(DetectParams.move_speed_kn, stop_speed_kn),
+        exit_margin_km=exit_margin_km,
+        max_speed_kn=max_speed_kn,
+        min_visit_level=min_visit_level,
+        stop_speed_kn=stop_speed_kn,
+        move_speed_kn=max(DetectParams.move_speed_kn, stop_speed_kn),
     )
     with file_progress(progress) as cb:
         run = run_detect(
@@ -66,5 +129,8 @@ def detect(
     if run.visits_output is not None:
         err.print(f"{len(run.visits):,} visits written to {visits}", highlight=False)
     if run.quarantine_output is not None:
-        err.print(f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}", highlight=False)
+        err.print(
+            f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}",
+            highlight=False,
+        )
     raise typer.Exit(exit_code(run, strict))

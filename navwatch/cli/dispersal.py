@@ -94,7 +94,7 @@ def dispersal(
         typer.Option(
             "--stale-after-h",
             min=0,
-            help="A status resting on older evidence becomes 'unknown' (stale)."
+            help="A status resting on older evidence becomes 'unknown' (stale).",
         ),
     ] = DispersalParams.stale_after_h,
     interpolate_max_gap_h: Annotated[
@@ -196,7 +196,10 @@ def dispersal(
         highlight=False,
     )
     if run.quarantine_output is not None:
-        err.print(f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}", highlight=False)
+        err.print(
+            f"{len(run.quarantine):,} rejected rows written to {run.quarantine_output}",
+            highlight=False,
+        )
     raise typer.Exit(EXIT_QUARANTINED if strict and len(run.quarantine) else 0)
 
 

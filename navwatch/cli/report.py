@@ -30,20 +30,86 @@ INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatc
 @handle_errors
 def report(
     inputs: Annotated[list[Path], typer.Argument(help=INPUTS_HELP, show_default=False)],
-    registry: Annotated[Path | None, typer.Option("--registry", "-r", help="Vessel registry CSV (default: the registry shipped with navwatch).")] = None,
-    ports: Annotated[Path | None, typer.Option("--ports", "-p", help="Port zones file, added to the bundled zones (as for `navwatch detect`).")] = None,
-    port_radius_km: Annotated[float | None, typer.Option("--port-radius-km", callback=positive, help="Radius of point zones (CSV without radius_km, World Port Index).")] = None,
-    all_vessels: Annotated[bool, typer.Option("--all-vessels", help="Track every MMSI in the data, not only registry vessels.")] = False,
-    port: Annotated[str | None, typer.Option("--port", help="Focus port: its events, its zones, and the dispersal panel for it.")] = None,
-    since: Annotated[pd.Timestamp | None, typer.Option("--since", parser=utc_time, metavar="<time>", help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).")] = None,
-    until: Annotated[pd.Timestamp | None, typer.Option("--until", parser=utc_time, metavar="<time>", help="End of the report period; ages of last evidence are measured to it.")] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all.")] = False,
-    max_track_points: Annotated[int, typer.Option("--max-track-points", min=2, help="At most this many points per vessel track (evidence of events always kept).")] = 1000,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            "--registry",
+            "-r",
+            help="Vessel registry CSV (default: the registry shipped with navwatch).",
+        ),
+    ] = None,
+    ports: Annotated[
+        Path | None,
+        typer.Option(
+            "--ports",
+            "-p",
+            help="Port zones file, added to the bundled zones (as for `navwatch detect`).",
+        ),
+    ] = None,
+    port_radius_km: Annotated[
+        float | None,
+        typer.Option(
+            "--port-radius-km",
+            callback=positive,
+            help="Radius of point zones (CSV without radius_km, World Port Index).",
+        ),
+    ] = None,
+    all_vessels: Annotated[
+        bool,
+        typer.Option(
+            "--all-vessels", help="Track every MMSI in the data, not only registry vessels."
+        ),
+    ] = False,
+    port: Annotated[
+        str | None,
+        typer.Option(
+            "--port", help="Focus port: its events, its zones, and the dispersal panel for it."
+        ),
+    ] = None,
+    since: Annotated[
+        pd.Timestamp | None,
+        typer.Option(
+            "--since",
+            parser=utc_time,
+            metavar="<time>",
+            help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).",
+        ),
+    ] = None,
+    until: Annotated[
+        pd.Timestamp | None,
+        typer.Option(
+            "--until",
+            parser=utc_time,
+            metavar="<time>",
+            help="End of the report period; ages of last evidence are measured to it.",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all."
+        ),
+    ] = False,
+    max_track_points: Annotated[
+        int,
+        typer.Option(
+            "--max-track-points",
+            min=2,
+            help="At most this many points per vessel track (evidence of events always kept).",
+        ),
+    ] = 1000,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
     engine: EngineOption = "memory",
     scheduler: SchedulerOption = None,
     memory_limit_mb: MemoryLimitOption = 2048,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (terminals only).")] = True,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
+        ),
+    ] = True,
 ) -> None:
     """Write an HTML map report: port zones, thinned tracks, last known positions with popups,
     departures/arrivals with windows and evidence, a time slider to replay the movements, a
@@ -63,7 +129,12 @@ def report(
         highlight=False,
     )
     if len(run.quarantine):
-        out.print(f"{len(run.quarantine):,} input rows quarantined (see `navwatch detect` for the file)", highlight=False)
+        out.print(
+            f"{len(run.quarantine):,} input rows quarantined (see `navwatch detect` for the file)",
+            highlight=False,
+        )
     path = run.output
     mb = path.stat().st_size / 1e6
-    err.print(f"report written to {path} ({mb:.1f} MB{', offline' if offline else ''})", highlight=False)
+    err.print(
+        f"report written to {path} ({mb:.1f} MB{', offline' if offline else ''})", highlight=False
+    )

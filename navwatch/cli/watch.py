@@ -16,7 +16,13 @@ from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-CONFIG = typer.Option(..., "--config", "-c", help="TOML configuration (see examples/navwatch.toml).", show_default=False)
+CONFIG = typer.Option(
+    ...,
+    "--config",
+    "-c",
+    help="TOML configuration (see examples/navwatch.toml).",
+    show_default=False,
+)
 
 
 def _plain_errors(fn):
@@ -38,9 +44,22 @@ def _plain_errors(fn):
 @_plain_errors
 def watch(
     config: Path = CONFIG,
-    once: bool = typer.Option(False, "--once", help="Run one tick (consume input, enqueue alerts, deliver) and exit: for cron and tests."),
-    listen_s: float | None = typer.Option(None, "--listen-s", min=0, help="With --once: listen to the live feeds this many seconds before the tick (default [watch].once_listen_s)."),
-    print_config: bool = typer.Option(False, "--print-config", help="Print the validated configuration (secrets redacted) as JSON and exit."),
+    once: bool = typer.Option(
+        False,
+        "--once",
+        help="Run one tick (consume input, enqueue alerts, deliver) and exit: for cron and tests.",
+    ),
+    listen_s: float | None = typer.Option(
+        None,
+        "--listen-s",
+        min=0,
+        help="With --once: listen to the live feeds this many seconds before the tick (default [watch].once_listen_s).",
+    ),
+    print_config: bool = typer.Option(
+        False,
+        "--print-config",
+        help="Print the validated configuration (secrets redacted) as JSON and exit.",
+    ),
     log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
 ) -> None:
     """Watch sources on a schedule and send an alert for every new departure.
@@ -51,12 +70,18 @@ def watch(
     """
     level = log_level.upper()
     if level not in _LEVELS:
-        raise typer.BadParameter(f"expected one of {list(_LEVELS)}, got {log_level!r}", param_hint="--log-level")
+        raise typer.BadParameter(
+            f"expected one of {list(_LEVELS)}, got {log_level!r}", param_hint="--log-level"
+        )
     cfg = load_config(config)
     if print_config:
         out.print_json(json.dumps(cfg.redacted()))
         return
-    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     watcher = Watcher(cfg)
     if not once:
         run_scheduled(watcher)
@@ -66,5 +91,15 @@ def watch(
     finally:
         watcher.close()
     if rep is not None:
-        done = ", ".join(f"{k} {v.get('delivered', 0)}" + (f" ({v['queued'] + v['failed']} queued)" if v.get("queued") or v.get("failed") else "") for k, v in rep.delivered.items())
-        typer.echo(f"tick {rep.tick}: {rep.rows} observation(s), {len(rep.alerts)} alert(s) enqueued; delivered: {done or 'no sinks'}")
+        done = ", ".join(
+            f"{k} {v.get('delivered', 0)}"
+            + (
+                f" ({v['queued'] + v['failed']} queued)"
+                if v.get("queued") or v.get("failed")
+                else ""
+            )
+            for k, v in rep.delivered.items()
+        )
+        typer.echo(
+            f"tick {rep.tick}: {rep.rows} observation(s), {len(rep.alerts)} alert(s) enqueued; delivered: {done or 'no sinks'}"
+        )

@@ -45,7 +45,11 @@ EVENT_COLUMNS = [
     "lon",
 ]
 
-_KIND_CODE = {"ais": engine.KIND_AIS, "sighting": engine.KIND_SIGHTING, "survey": engine.KIND_SURVEY}
+_KIND_CODE = {
+    "ais": engine.KIND_AIS,
+    "sighting": engine.KIND_SIGHTING,
+    "survey": engine.KIND_SURVEY,
+}
 
 # Columns kept for evidence rows that are not AIS fixes and for carried rows.
 _EVIDENCE_COLUMNS = [
@@ -78,7 +82,9 @@ class DetectorState:
     """
 
     rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
-    emitted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, "_sig", "_base_conf"]))
+    emitted: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=[*EVENT_COLUMNS, "_sig", "_base_conf"])
+    )
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -171,7 +177,9 @@ def detect_port_events(
     stats: dict = {"rows_in": int(len(obs))}
 
     ev = _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, vessels)
-    counts = dict.fromkeys(("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0)
+    counts = dict.fromkeys(
+        ("duplicates", "position_jumps", "held_for_next_fix", "transits", "pending_visits"), 0
+    )
     tables, vtables, carried, states = [], [], [], []
     # Vessels are independent: run the state machine over groups of whole vessels at a time so
     # memory stays bounded by ``chunk_rows`` whatever the size of the input.
@@ -193,12 +201,16 @@ def detect_port_events(
     stats.update(counts)
     events = pd.concat(tables, ignore_index=True) if tables else _events_frame([])
     events, emitted = _reconcile(events, state.emitted)
-    events = events.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(drop=True)
+    events = events.sort_values(["time", "vessel_id", "event"], kind="stable").reset_index(
+        drop=True
+    )
     rows = pd.concat(carried, ignore_index=True) if carried else _carry_frame([])
     new_state = DetectorState(rows=rows, emitted=emitted)
     visits_all = pd.concat(vtables, ignore_index=True) if vtables else _visits_frame([])
     visits_out = visits_all[visits_all["_touched"]].drop(columns="_touched")
-    visits_out = visits_out.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
+    visits_out = visits_out.sort_values(
+        ["start", "vessel_id", "port", "tier"], kind="stable"
+    ).reset_index(drop=True)
     stats["events"] = int(len(events))
     stats["departures"] = int((events["event"] == "departure").sum())
     stats["arrivals"] = int((events["event"] == "arrival").sum())
@@ -207,8 +219,17 @@ def detect_port_events(
     stats["vessels"] = int(len(v) and 1 + np.count_nonzero(v[1:] != v[:-1]))
     st = None
     if with_states:
-        st = pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
-    return Detection(events=events, state=new_state, stats=stats, quarantine=quarantine, states=st, visits=visits_out)
+        st = (
+            pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
+        )
+    return Detection(
+        events=events,
+        state=new_state,
+        stats=stats,
+        quarantine=quarantine,
+        states=st,
+        visits=visits_out,
+    )
 
 
 _INTERNAL = ["_sig", "_base_conf", "_qualified", "_kept", "_settled", "_news"]
@@ -245,7 +266,11 @@ def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFram
                 events.at[i, "confidence"] = round(float(old["_base_conf"]) * CONFLICT_FACTOR, 3)
                 report[i] = True
     keep = (report | seen) & events["_kept"].to_numpy(bool)
-    new_emitted = events[keep].drop(columns=["_qualified", "_kept", "_settled", "_news"]).reset_index(drop=True)
+    new_emitted = (
+        events[keep]
+        .drop(columns=["_qualified", "_kept", "_settled", "_news"])
+        .reset_index(drop=True)
+    )
     out = events[report].drop(columns=_INTERNAL).reset_index(drop=True)
     return out, new_emitted
 
@@ -342,7 +367,10 @@ class _Evidence:
         """Column ``name`` (any dtype) of the rows with ids ``rid``, as an object array."""
         out = np.full(len(rid), None, dtype=object)
         in_base = rid < self.n_base
-        for mask, frame, ids in ((in_base, self.base, rid[in_base]), (~in_base, self.extra, rid[~in_base] - self.n_base)):
+        for mask, frame, ids in (
+            (in_base, self.base, rid[in_base]),
+            (~in_base, self.extra, rid[~in_base] - self.n_base),
+        ):
             if mask.any() and name in frame.columns:
                 out[mask] = frame[name].iloc[ids].to_numpy(dtype=object)
         return out
@@ -365,7 +393,9 @@ class _Evidence:
         return pd.DataFrame(cols, columns=_EVIDENCE_COLUMNS)
 
 
-def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wanted=None) -> _Evidence:
+def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sightings, surveys, carried rows)
+    obs, zi, registry, all_vessels, state, quarantine, stats, wanted=None
+) -> _Evidence:
     n_obs = len(obs)
     kcodes = _kind_codes(obs["kind"])
     is_survey = kcodes == engine.KIND_SURVEY
@@ -422,8 +452,14 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
 
     n_new = sum(len(p) for p in extra_parts)
     carried = state.rows
-    extra = pd.concat([p for p in [*extra_parts, carried] if len(p)], ignore_index=True) if n_new or len(carried) else _carry_frame([])
-    extra_vid = extra["vessel_id"].astype(object).to_numpy() if len(extra) else np.empty(0, dtype=object)
+    extra = (
+        pd.concat([p for p in [*extra_parts, carried] if len(p)], ignore_index=True)
+        if n_new or len(carried)
+        else _carry_frame([])
+    )
+    extra_vid = (
+        extra["vessel_id"].astype(object).to_numpy() if len(extra) else np.empty(0, dtype=object)
+    )
     for v in extra_vid:
         if v not in code_of:
             code_of[v] = len(vessel_ids)
@@ -439,7 +475,9 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
 
     # 2. vessel codes in sorted order of vessel_id, so the processing order is stable
     rank = np.empty(len(vessel_ids), dtype=np.int32)
-    rank[np.argsort(vessel_ids.astype(str), kind="stable")] = np.arange(len(vessel_ids), dtype=np.int32)
+    rank[np.argsort(vessel_ids.astype(str), kind="stable")] = np.arange(
+        len(vessel_ids), dtype=np.int32
+    )
     vessel_ids, names, mmsis = _permute(rank, vessel_ids, names, mmsis)
     lut = np.append(rank, -1).astype(np.int32)  # -1 (untracked) indexes the last slot
     row_code = lut[row_code]
@@ -456,12 +494,18 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
         "kind": (kcodes, _kind_codes(extra["kind"]) if len(extra) else np.empty(0, np.int8)),
         "present": (
             np.int8(-1),
-            extra["present"].astype("boolean").astype("Int8").fillna(-1).to_numpy("int8") if len(extra) and "present" in extra else np.full(len(extra), -1, np.int8),
+            extra["present"].astype("boolean").astype("Int8").fillna(-1).to_numpy("int8")
+            if len(extra) and "present" in extra
+            else np.full(len(extra), -1, np.int8),
         ),
         "szone": (np.int32(-1), _zone_codes(extra, zi) if len(extra) else np.empty(0, np.int32)),
         "rel": (
-            _lazy_reliability(_f(obs, "confidence") if "confidence" in obs.columns else None, kcodes),
-            _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"])) if len(extra) else np.empty(0),
+            _lazy_reliability(
+                _f(obs, "confidence") if "confidence" in obs.columns else None, kcodes
+            ),
+            _reliability(_f(extra, "confidence"), _kind_codes(extra["kind"]))
+            if len(extra)
+            else np.empty(0),
         ),
         **_carried_columns(carried, n_new),
     }
@@ -480,7 +524,15 @@ def _build_evidence(obs, zi, registry, all_vessels, state, quarantine, stats, wa
     if len(row_id) < 2**31 - 1:
         row_id = row_id.astype(np.int32)  # half the memory of the index kept for the whole run
     ev = _Evidence(
-        obs, extra, row_id, _sorted_codes(row_code, extra_code, row_id, n_obs), vessel_ids, names, mmsis, cols, n_new
+        obs,
+        extra,
+        row_id,
+        _sorted_codes(row_code, extra_code, row_id, n_obs),
+        vessel_ids,
+        names,
+        mmsis,
+        cols,
+        n_new,
     )
     _break_ties(ev)
     return ev
@@ -535,7 +587,12 @@ def _break_ties(ev: _Evidence) -> None:
         # extend the block's tie runs that continue into the next block
         slots = np.flatnonzero(in_tie)
         end = hi
-        while end < len(rid) and in_tie[-1] and v[end] == v[end - 1] and ev.gather("t", rid[end : end + 1])[0] == t[-1]:
+        while (
+            end < len(rid)
+            and in_tie[-1]
+            and v[end] == v[end - 1]
+            and ev.gather("t", rid[end : end + 1])[0] == t[-1]
+        ):
             end += 1
         if end > hi:
             slots = np.concatenate([slots, np.arange(hi - lo, end - lo)])
@@ -604,7 +661,12 @@ def resolve_vessel_codes(obs: pd.DataFrame, registry: Registry | None, all_vesse
         for k, vid in zip(todo, sv, strict=True):
             if vid is not None and not pd.isna(vid):
                 row_code[k] = code(str(vid))
-    return row_code, np.array(ids, dtype=object), np.array(names, dtype=object), np.array(mmsis, dtype="float64")
+    return (
+        row_code,
+        np.array(ids, dtype=object),
+        np.array(names, dtype=object),
+        np.array(mmsis, dtype="float64"),
+    )
 
 
 def _mmsi_codes(arr) -> tuple[np.ndarray, np.ndarray]:
@@ -638,7 +700,14 @@ def _registry_names(vessel_ids, names, mmsis, registry) -> None:
                 mmsis[pos[v]] = float(first)
 
 
-def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIndex, quarantine: Quarantine, stats: dict, wanted=None) -> pd.DataFrame:
+def _expand_surveys(
+    surveys: pd.DataFrame,
+    registry: Registry | None,
+    zi: ZoneIndex,
+    quarantine: Quarantine,
+    stats: dict,
+    wanted=None,
+) -> pd.DataFrame:
     rows = []
     unknown_tokens = 0
     ids = registry.ids if registry is not None else []
@@ -650,11 +719,17 @@ def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIn
         line = s.get("src_line", None)
         port = s.get("port", None)
         if port is None or pd.isna(port) or zi.find(str(port)) < 0:
-            quarantine.add(file, line, "unknown_port", f"survey port {port!r} is not a known port zone", port)
+            quarantine.add(
+                file, line, "unknown_port", f"survey port {port!r} is not a known port zone", port
+            )
             continue
         coverage = str(s.get("coverage", "partial") or "partial").strip().lower()
         text = s.get("vessel", "")
-        tokens = [] if text is None or pd.isna(text) else [x.strip() for x in str(text).split("|") if x.strip()]
+        tokens = (
+            []
+            if text is None or pd.isna(text)
+            else [x.strip() for x in str(text).split("|") if x.strip()]
+        )
         seen: set[str] = set()
         maybe: set[str] = set()
         for tok in tokens:
@@ -667,7 +742,13 @@ def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIn
                 maybe.update(m.vessel_ids)
             else:
                 unknown_tokens += 1
-                quarantine.add(file, line, "unknown_vessel", f"survey token {tok!r} matches no registry vessel, class or type (the rest of the survey is used)", tok)
+                quarantine.add(
+                    file,
+                    line,
+                    "unknown_vessel",
+                    f"survey token {tok!r} matches no registry vessel, class or type (the rest of the survey is used)",
+                    tok,
+                )
         base = {c: s.get(c, None) for c in _EVIDENCE_COLUMNS if c not in ("present",)}
         base.update(lat=np.nan, lon=np.nan, kind="survey", port=str(port))
         for v in ids:
@@ -681,7 +762,11 @@ def _expand_surveys(surveys: pd.DataFrame, registry: Registry | None, zi: ZoneIn
 
 def _ns(s: pd.Series) -> np.ndarray:
     s = s if s.dtype == schema.TIME_DTYPE else schema.to_utc(s)
-    return s.array.asi8 if hasattr(s.array, "asi8") else s.to_numpy().astype("datetime64[ns]").astype(np.int64)
+    return (
+        s.array.asi8
+        if hasattr(s.array, "asi8")
+        else s.to_numpy().astype("datetime64[ns]").astype(np.int64)
+    )
 
 
 def _f(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -700,7 +785,11 @@ def _kind_codes(kind: pd.Series) -> np.ndarray:
     """int8 kind codes (engine.KIND_*) of a kind column, without making Python strings."""
     if not isinstance(kind.dtype, pd.CategoricalDtype):
         kind = kind.astype(schema.KIND_DTYPE)
-    lut = np.array([_KIND_CODE.get(str(c), engine.KIND_SIGHTING) for c in kind.cat.categories] + [engine.KIND_SIGHTING], dtype=np.int8)
+    lut = np.array(
+        [_KIND_CODE.get(str(c), engine.KIND_SIGHTING) for c in kind.cat.categories]
+        + [engine.KIND_SIGHTING],
+        dtype=np.int8,
+    )
     codes = kind.cat.codes.to_numpy()
     return lut[np.where(codes >= 0, codes, len(lut) - 1)]
 
@@ -768,7 +857,9 @@ def _line(obs: pd.DataFrame, i: int):
 # outputs
 
 
-def _quarantine_jumps(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, quarantine: Quarantine) -> None:
+def _quarantine_jumps(
+    ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, quarantine: Quarantine
+) -> None:
     rows = np.flatnonzero(res.status == engine.ROW_JUMP)
     if not len(rows):
         return
@@ -776,15 +867,21 @@ def _quarantine_jumps(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: in
     quarantine.add_frame(
         pd.DataFrame(
             {
-                "file": [f if f is not None and not pd.isna(f) else "<observations>" for f in recs["src_file"]],
-                "line": pd.array([None if pd.isna(x) else int(x) for x in recs["src_line"]], dtype="Int64"),
+                "file": [
+                    f if f is not None and not pd.isna(f) else "<observations>"
+                    for f in recs["src_file"]
+                ],
+                "line": pd.array(
+                    [None if pd.isna(x) else int(x) for x in recs["src_line"]], dtype="Int64"
+                ),
                 "code": "position_jump",
                 "reason": [
                     f"{ev.vessel_ids[a.v[k]]}: fix implies {res.jump_speed_kn[k]:.0f} kn from the previous fix and back"
                     for k in rows
                 ],
                 "raw": [
-                    f"{pd.Timestamp(int(a.t[k]), tz='UTC').isoformat()} {a.lat[k]:.5f},{a.lon[k]:.5f}" for k in rows
+                    f"{pd.Timestamp(int(a.t[k]), tz='UTC').isoformat()} {a.lat[k]:.5f},{a.lon[k]:.5f}"
+                    for k in rows
                 ],
             }
         )
@@ -823,7 +920,18 @@ def _events_frame(rows: list[dict]) -> pd.DataFrame:
     for c in ("time", "time_earliest", "time_latest"):
         df[c] = pd.to_datetime(df[c].astype("int64"), utc=True).astype(schema.TIME_DTYPE)
     df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
-    for c in ("event_id", "vessel_id", "vessel_name", "port", "tier", "event", "time_method", "evidence", "flags", "_sig"):
+    for c in (
+        "event_id",
+        "vessel_id",
+        "vessel_name",
+        "port",
+        "tier",
+        "event",
+        "time_method",
+        "evidence",
+        "flags",
+        "_sig",
+    ):
         df[c] = df[c].astype("string")
     for c in ("window_h", "confidence", "lat", "lon", "_base_conf"):
         df[c] = df[c].astype("float64")
@@ -834,7 +942,9 @@ def _event_id(vessel_id: str, zone_label: str, event: str, t_ns: int) -> str:
     return hashlib.sha1(f"{vessel_id}|{zone_label}|{event}|{t_ns}".encode()).hexdigest()[:16]
 
 
-def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
+def _events_table(
+    ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex
+) -> pd.DataFrame:
     if not res.events:
         return _events_frame([])
     pos_before = np.array([res.eff[r.before] for r in res.events], dtype=np.int64)
@@ -846,7 +956,9 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
     # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
     # decided when its visit qualifies)
     settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
-    by = np.array([res.eff[r.conflict_by] if r.conflict_by >= 0 else -1 for r in res.events], dtype=np.int64)
+    by = np.array(
+        [res.eff[r.conflict_by] if r.conflict_by >= 0 else -1 for r in res.events], dtype=np.int64
+    )
     news = (by >= 0) & ~(a.carried[np.maximum(by, 0)] & ~a.held[np.maximum(by, 0)])
     rows = []
     for j, r in enumerate(res.events):
@@ -893,9 +1005,28 @@ def _events_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, z
 
 #: Columns of ``Detection.visits``.
 VISIT_COLUMNS = [
-    "visit_id", "vessel_id", "vessel_name", "mmsi", "port", "tier", "start", "end",
-    "arrival_earliest", "arrival_latest", "departure_earliest", "departure_latest",
-    "duration_h", "stopped_h", "gap_h", "non_ais", "level", "call", "open", "confidence", "lat", "lon",
+    "visit_id",
+    "vessel_id",
+    "vessel_name",
+    "mmsi",
+    "port",
+    "tier",
+    "start",
+    "end",
+    "arrival_earliest",
+    "arrival_latest",
+    "departure_earliest",
+    "departure_latest",
+    "duration_h",
+    "stopped_h",
+    "gap_h",
+    "non_ais",
+    "level",
+    "call",
+    "open",
+    "confidence",
+    "lat",
+    "lon",
 ]
 
 #: Confidence of a visit by evidence level (times the best reliability of its evidence).
@@ -904,7 +1035,14 @@ LEVEL_CONFIDENCE = {1: 0.2, 2: 0.6, 3: 0.8, 4: 0.95}
 
 def _visits_frame(rows: dict | list) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=[*VISIT_COLUMNS, "_touched"])
-    for c in ("start", "end", "arrival_earliest", "arrival_latest", "departure_earliest", "departure_latest"):
+    for c in (
+        "start",
+        "end",
+        "arrival_earliest",
+        "arrival_latest",
+        "departure_earliest",
+        "departure_latest",
+    ):
         df[c] = pd.to_datetime(df[c], utc=True).astype(schema.TIME_DTYPE)
     df["mmsi"] = pd.array(df["mmsi"].astype("float64"), dtype="Float64").astype("Int64")
     for c in ("visit_id", "vessel_id", "vessel_name", "port", "tier"):
@@ -917,7 +1055,9 @@ def _visits_frame(rows: dict | list) -> pd.DataFrame:
     return df
 
 
-def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIndex, params: DetectParams) -> pd.DataFrame:
+def _visits_table(
+    ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIndex, params: DetectParams
+) -> pd.DataFrame:
     """One row per visit. ``_touched``: the visit holds evidence new in this batch (the others
     were reported by an earlier one and have not changed)."""
     vis = res.visits
@@ -931,7 +1071,9 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
 
     def at(rows: np.ndarray) -> pd.DatetimeIndex:
         """Times of effective rows, NaT where there is no row (-1)."""
-        return pd.to_datetime(np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min), utc=True)
+        return pd.to_datetime(
+            np.where(rows >= 0, t[np.maximum(rows, 0)], np.iinfo(np.int64).min), utc=True
+        )
 
     # the events' windows, widened for GPS error at the edge (engine._noise_slack)
     arr_slack = np.zeros(len(vis), np.int64)
@@ -949,7 +1091,10 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
     conf = np.array([LEVEL_CONFIDENCE[int(x)] for x in level]) * vis.rel
     df = _visits_frame(
         {
-            "visit_id": [hashlib.sha1(f"{v}|{z}|{tf}".encode()).hexdigest()[:16] for v, z, tf in zip(vids, labels, t_first, strict=True)],
+            "visit_id": [
+                hashlib.sha1(f"{v}|{z}|{tf}".encode()).hexdigest()[:16]
+                for v, z, tf in zip(vids, labels, t_first, strict=True)
+            ],
             "vessel_id": vids,
             "vessel_name": ev.vessel_names[vis.v],
             "mmsi": ev.vessel_mmsi[vis.v],
@@ -970,8 +1115,16 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
             "open": vis.decided < 0,
             "confidence": np.round(conf, 3),
             # where it was first seen in the zone, else the zone's representative point
-            "lat": np.where(np.isfinite(a.lat[res.eff[vis.first]]), a.lat[res.eff[vis.first]], zi.rep_lat[vis.zone]),
-            "lon": np.where(np.isfinite(a.lon[res.eff[vis.first]]), a.lon[res.eff[vis.first]], zi.rep_lon[vis.zone]),
+            "lat": np.where(
+                np.isfinite(a.lat[res.eff[vis.first]]),
+                a.lat[res.eff[vis.first]],
+                zi.rep_lat[vis.zone],
+            ),
+            "lon": np.where(
+                np.isfinite(a.lon[res.eff[vis.first]]),
+                a.lon[res.eff[vis.first]],
+                zi.rep_lon[vis.zone],
+            ),
             "_touched": touched,
         }
     )
@@ -980,8 +1133,23 @@ def _visits_table(ev: _Evidence, a: Arrays, res: engine.EngineResult, zi: ZoneIn
 
 #: Columns of ``Detection.states``.
 STATE_COLUMNS = [
-    "vessel_id", "vessel_name", "mmsi", "time", "lat", "lon", "sog_kn", "kind", "present",
-    "surveyed", "state", "port", "tier", "source", "confidence", "src_file", "src_line",
+    "vessel_id",
+    "vessel_name",
+    "mmsi",
+    "time",
+    "lat",
+    "lon",
+    "sog_kn",
+    "kind",
+    "present",
+    "surveyed",
+    "state",
+    "port",
+    "tier",
+    "source",
+    "confidence",
+    "src_file",
+    "src_line",
 ]
 
 
@@ -1027,7 +1195,18 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     return df[STATE_COLUMNS]
 
 
-_CARRY_COLUMNS = [*_EVIDENCE_COLUMNS, "vessel_id", "vessel_name", "_held", "_pending", "_stop", "_since", "_stop_q", "_cum_stop", "_cum_gap"]
+_CARRY_COLUMNS = [
+    *_EVIDENCE_COLUMNS,
+    "vessel_id",
+    "vessel_name",
+    "_held",
+    "_pending",
+    "_stop",
+    "_since",
+    "_stop_q",
+    "_cum_stop",
+    "_cum_gap",
+]
 
 
 def empty_events() -> pd.DataFrame:
@@ -1049,7 +1228,9 @@ def _carry_frame(recs) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=_CARRY_COLUMNS)
 
 
-def _carry_rows(ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex) -> pd.DataFrame:
+def _carry_rows(
+    ev: _Evidence, a: Arrays, res: engine.EngineResult, lo: int, zi: ZoneIndex
+) -> pd.DataFrame:
     """The rows the next batch needs (see :class:`DetectorState`), with what was measured there."""
     carry = res.carry
     rows = ev.records(carry + lo)

@@ -259,7 +259,10 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
         # cheap per-axis estimate of the distance first (no trigonometry): most pairs are close
         dlat = np.abs(plat[1:] - plat[:-1])
         dlon = np.abs(plon[1:] - plon[:-1])
-        far = samev & ((dlat * KM_PER_DEG_LAT > p.jump_min_km) | (np.minimum(dlon, 360 - dlon) * KM_PER_DEG_LON_EQUATOR > p.jump_min_km))
+        far = samev & (
+            (dlat * KM_PER_DEG_LAT > p.jump_min_km)
+            | (np.minimum(dlon, 360 - dlon) * KM_PER_DEG_LON_EQUATOR > p.jump_min_km)
+        )
         bad = np.zeros(len(samev), bool)  # bad[k]: the pair (k, k+1) implies an impossible speed
         spd = np.full(len(samev), np.nan)
         kk = np.flatnonzero(far)
@@ -385,7 +388,10 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
         base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
         ok = base >= 0
         b = np.maximum(base, 0)
-        d_km = np.maximum(distance_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000, 0)
+        d_km = np.maximum(
+            distance_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000,
+            0,
+        )
         dt_h = np.abs(ta - ta[b]) / NS_PER_H
         with np.errstate(divide="ignore", invalid="ignore"):
             implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
@@ -426,7 +432,9 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     across_kn = np.full(len(ap), np.inf)
     if len(long_):
         d_km = distance_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
-        across_kn[long_] = np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
+        across_kn[long_] = (
+            np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
+        )
     still = across_kn < p.move_speed_kn
     still_gap = (dt >= gap_ns) & still
     c_stop_ap = np.where((prev_stop == 1) & (dt < gap_ns), dt, 0)
@@ -489,7 +497,12 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
 
 
 def _stationary(
-    v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, p: DetectParams, which: np.ndarray | None = None
+    v: np.ndarray,
+    t: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    p: DetectParams,
+    which: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per fix (sorted by vessel and time): whether the vessel's last fix at least
     ``stationary_min`` earlier lies within ``stationary_radius_m`` -- at rest whatever its SOG
@@ -509,7 +522,9 @@ def _stationary(
 IMPLIED_BASE_S = 120
 
 
-def _lookback(v: np.ndarray, t: np.ndarray, lag_s: int, which: np.ndarray | None = None) -> np.ndarray:
+def _lookback(
+    v: np.ndarray, t: np.ndarray, lag_s: int, which: np.ndarray | None = None
+) -> np.ndarray:
     """Per fix (sorted by vessel and time): index of the vessel's last fix at least ``lag_s``
     seconds earlier, -1 where there is none (or where ``which`` is False)."""
     n = len(t)
@@ -575,7 +590,9 @@ class Segments:
         return len(self.first)
 
 
-def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex, p: DetectParams) -> Segments:
+def segments(
+    e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex, p: DetectParams
+) -> Segments:
     m = len(e)
     brk = est.copy()
     # at rest just outside a zone: a berth at the edge, where GPS noise puts fixes on both sides
@@ -584,9 +601,19 @@ def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex
         r = np.flatnonzero(rest_near)
         for z in np.unique(loc.near[r]):
             rz = r[loc.near[r] == z]
-            rest_near[rz] = zi.boundary_distances_km(int(z), e.lon[rz], e.lat[rz]) * 1000 <= p.edge_noise_m
+            rest_near[rz] = (
+                zi.boundary_distances_km(int(z), e.lon[rz], e.lat[rz]) * 1000 <= p.edge_noise_m
+            )
     if m > 1:
-        for col in (loc.pos, loc.inside, loc.near, loc.present_zone, loc.absent_zone, loc.ais, rest_near):
+        for col in (
+            loc.pos,
+            loc.inside,
+            loc.near,
+            loc.present_zone,
+            loc.absent_zone,
+            loc.ais,
+            rest_near,
+        ):
             brk[1:] |= col[1:] != col[:-1]
     first = np.flatnonzero(brk)
     last = np.append(first[1:] - 1, m - 1) if len(first) else first
@@ -600,8 +627,19 @@ def segments(e: Arrays, est: np.ndarray, loc: Located, mo: Motion, zi: ZoneIndex
         vfirst[sv[gstart]] = gstart
         vend[sv[gstart]] = np.append(gstart[1:], len(first))
     return Segments(
-        first, last, of_row, sv, loc.pos[first], loc.inside[first], loc.near[first],
-        loc.present_zone[first], loc.absent_zone[first], loc.ais[first], rest_near[first], vfirst, vend,
+        first,
+        last,
+        of_row,
+        sv,
+        loc.pos[first],
+        loc.inside[first],
+        loc.near[first],
+        loc.present_zone[first],
+        loc.absent_zone[first],
+        loc.ais[first],
+        rest_near[first],
+        vfirst,
+        vend,
     )
 
 
@@ -626,7 +664,13 @@ class _Links:
 
 
 def _links(
-    sg: Segments, seg: np.ndarray, ev: np.ndarray, before: np.ndarray, after: np.ndarray, emits: np.ndarray, st: np.ndarray
+    sg: Segments,
+    seg: np.ndarray,
+    ev: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    emits: np.ndarray,
+    st: np.ndarray,
 ) -> _Links:
     # for windows, a ship at rest in the band is still at its berth (noise at the edge): only
     # evidence outside the polygon while under way brackets a crossing
@@ -653,7 +697,6 @@ def _links(
     )
 
 
-
 @dataclass
 class Timelines:
     pair_v: np.ndarray
@@ -675,11 +718,15 @@ def evidence(zi: ZoneIndex, sg: Segments, seg: np.ndarray, z: np.ndarray) -> np.
     pos = sg.pos[seg]
     ins, nr = sg.inside[seg], sg.near[seg]
     pz, az = sg.present_zone[seg], sg.absent_zone[seg]
-    at = np.where(zi.holds(ins, z), Evidence.IN, np.where(zi.holds(nr, z), Evidence.BAND, Evidence.OUT))
+    at = np.where(
+        zi.holds(ins, z), Evidence.IN, np.where(zi.holds(nr, z), Evidence.BAND, Evidence.OUT)
+    )
     ev = np.where(pos, at, ev)
     # listed in a survey: in it and every outer tier; out of every other port; nothing about
     # the inner tiers of the surveyed zone
-    listed = np.where(zi.holds(pz, z), Evidence.IN, np.where(zi.same_port(pz, z), Evidence.NONE, Evidence.OUT))
+    listed = np.where(
+        zi.holds(pz, z), Evidence.IN, np.where(zi.same_port(pz, z), Evidence.NONE, Evidence.OUT)
+    )
     ev = np.where(pz >= 0, listed, ev)
     # absent from a full survey: out of that zone and of its inner tiers, nothing else
     ev = np.where(az >= 0, np.where(zi.holds(z, az), Evidence.OUT, Evidence.NONE), ev)
@@ -692,7 +739,9 @@ def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
     width = np.int64(len(zi) + 1)
     seen = np.unique(sg.v[base].astype(np.int64) * width + sg.inside[base])
     if len(seen):
-        keys = [v * width + zi.holders(int(z)) for v, z in zip(seen // width, seen % width, strict=True)]
+        keys = [
+            v * width + zi.holders(int(z)) for v, z in zip(seen // width, seen % width, strict=True)
+        ]
         key = np.unique(np.concatenate(keys))
     else:
         key = np.empty(0, np.int64)
@@ -710,7 +759,18 @@ def timelines(sg: Segments, zi: ZoneIndex) -> Timelines:
     ev = evidence(zi, sg, seg, pair_z[pair])
     before, after = step(ev, start)
     emits = EMITS[before, ev]
-    return Timelines(pair_v, pair_z, pair, seg, ev, before, after, emits, start, _links(sg, seg, ev, before, after, emits, start))
+    return Timelines(
+        pair_v,
+        pair_z,
+        pair,
+        seg,
+        ev,
+        before,
+        after,
+        emits,
+        start,
+        _links(sg, seg, ev, before, after, emits, start),
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -722,9 +782,13 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     s_el = lk.vstart
     n = len(s_el)
     pair = tl.pair[s_el]
-    pair_end = np.flatnonzero(np.append(tl.start[1:], True)) if len(tl.pair) else np.empty(0, np.int64)
+    pair_end = (
+        np.flatnonzero(np.append(tl.start[1:], True)) if len(tl.pair) else np.empty(0, np.int64)
+    )
     closed = lk.vend >= 0
-    l_el = np.where(closed, lk.last_in[np.maximum(lk.vend - 1, 0)], lk.last_in[pair_end[pair]] if n else 0)
+    l_el = np.where(
+        closed, lk.last_in[np.maximum(lk.vend - 1, 0)], lk.last_in[pair_end[pair]] if n else 0
+    )
     last = sg.last[tl.seg[l_el]]
     entry = tl.before[s_el] == ZoneState.OUT
     # the visit began with the first evidence in (or at rest at the edge) after the last
@@ -736,7 +800,11 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     i_el = np.where((i_el >= 0) & (i_el <= s_el), i_el, s_el)
     first = sg.first[tl.seg[i_el]]
     arr_before = np.where(entry & (pb >= 0), sg.last[tl.seg[np.maximum(pb, 0)]], -1)
-    f_el = lk.next_bracket[np.minimum(l_el + 1, max(len(tl.ev) - 1, 0))] if n else np.empty(0, np.int64)
+    f_el = (
+        lk.next_bracket[np.minimum(l_el + 1, max(len(tl.ev) - 1, 0))]
+        if n
+        else np.empty(0, np.int64)
+    )
     dep_after = np.where(closed, sg.first[tl.seg[np.maximum(f_el, 0)]], -1)
     decided = np.where(closed, sg.first[tl.seg[np.maximum(lk.vend, 0)]], -1)
     cq = np.cumsum(mo.stop_q)
@@ -745,7 +813,13 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     # outside (from what is stored at those rows, so that a later batch decides the same)
     da = np.maximum(dep_after, 0)
     min_stop = int(p.min_stop_min * NS_PER_MIN)
-    has_stop |= closed & (dep_after >= 0) & (mo.stop[last] == 1) & (mo.since[last] >= 0) & (e.t[da] - mo.since[last] >= min_stop)
+    has_stop |= (
+        closed
+        & (dep_after >= 0)
+        & (mo.stop[last] == 1)
+        & (mo.since[last] >= 0)
+        & (e.t[da] - mo.since[last] >= min_stop)
+    )
     gap_s = (mo.cum_gap[last] - mo.cum_gap[first]) / NS_PER_S
     stopped_s = (mo.cum_stop[last] - mo.cum_stop[first]) / NS_PER_S
     non_ais_el = (tl.ev == Evidence.IN) & ~sg.ais[tl.seg]
@@ -755,8 +829,20 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
     level = visit_level(entry, closed, has_stop | has_gap | non_ais)
     rel = np.maximum(e.rel[first], e.rel[last]) if n else np.empty(0)
     return Visits(
-        tl.pair_v[pair], tl.pair_z[pair], first, last, arr_before, dep_after, decided,
-        stopped_s, gap_s, has_stop, has_gap, non_ais, level, rel,
+        tl.pair_v[pair],
+        tl.pair_z[pair],
+        first,
+        last,
+        arr_before,
+        dep_after,
+        decided,
+        stopped_s,
+        gap_s,
+        has_stop,
+        has_gap,
+        non_ais,
+        level,
+        rel,
     )
 
 
@@ -767,7 +853,9 @@ def visits(e: Arrays, mo: Motion, sg: Segments, tl: Timelines, p: DetectParams) 
 CONTRADICTION = "contradiction: reported absent, then present again with no sighting between"
 
 
-def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timelines, vis: Visits) -> list[RawEvent]:
+def events(
+    e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timelines, vis: Visits
+) -> list[RawEvent]:
     lk = tl.links
     out: list[RawEvent] = []
     qualifies = vis.level >= p.min_visit_level
@@ -786,7 +874,11 @@ def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timeline
         ev.decided, ev.visit, ev.qualified = int(vis.first[k]), int(k), bool(qualifies[k])
         j = int(lk.vstart[k])
         o = int(out_start[j - 1]) if j > 0 else -1
-        if o >= 0 and tl.emits[o] == Event.DEPARTURE and elsewhere[j - 1] - (elsewhere[o - 1] if o > 0 else 0) == 0:
+        if (
+            o >= 0
+            and tl.emits[o] == Event.DEPARTURE
+            and elsewhere[j - 1] - (elsewhere[o - 1] if o > 0 else 0) == 0
+        ):
             ev.conflict, ev.conflict_by = CONTRADICTION, ev.decided
             if o in by_dep:
                 by_dep[o].conflict, by_dep[o].conflict_by = CONTRADICTION, ev.decided
@@ -798,7 +890,9 @@ def events(e: Arrays, zi: ZoneIndex, p: DetectParams, sg: Segments, tl: Timeline
 # 8. the state after each row, and what to carry
 
 
-def row_states(e: Arrays, est: np.ndarray, zi: ZoneIndex, sg: Segments, tl: Timelines) -> np.ndarray:
+def row_states(
+    e: Arrays, est: np.ndarray, zi: ZoneIndex, sg: Segments, tl: Timelines
+) -> np.ndarray:
     """Per effective row: the innermost zone the vessel is in, else ``OUT`` (at sea, or known out
     of the zones it was in) or ``UNKNOWN``."""
     ns = len(sg)
@@ -856,7 +950,15 @@ def _outdated(zi: ZoneIndex, sg: Segments, tl: Timelines, el: np.ndarray) -> np.
     return bad
 
 
-def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, vis: Visits, p: DetectParams) -> np.ndarray:
+def carry(
+    e: Arrays,
+    est: np.ndarray,
+    mo: Motion,
+    sg: Segments,
+    tl: Timelines,
+    vis: Visits,
+    p: DetectParams,
+) -> np.ndarray:
     """Which effective rows the next batch needs so that it decides exactly as one run would."""
     m = len(e)
     keep = np.zeros(m, bool)
@@ -871,12 +973,20 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
         keep[sea[np.append(e.v[sea][1:] != e.v[sea][:-1], True)]] = True
     sv = np.flatnonzero(e.kind == KIND_SURVEY)
     if len(sv):
-        key = (e.v[sv].astype(np.int64) * 4 + (e.present[sv] + 1)) * (int(e.szone.max()) + 2) + e.szone[sv] + 1
+        key = (
+            (e.v[sv].astype(np.int64) * 4 + (e.present[sv] + 1)) * (int(e.szone.max()) + 2)
+            + e.szone[sv]
+            + 1
+        )
         _, last_of = np.unique(key[::-1], return_index=True)
         keep[sv[len(sv) - 1 - last_of]] = True
     ap = np.flatnonzero((e.kind == KIND_AIS) & np.isfinite(e.lat))
     keep[ap[stationary_window(e.v[ap], e.t[ap], p)]] = True
-    for mask in (np.isfinite(e.lat), (e.kind == KIND_AIS) & np.isfinite(e.lat), (e.kind == KIND_SURVEY) & (e.present == 1)):
+    for mask in (
+        np.isfinite(e.lat),
+        (e.kind == KIND_AIS) & np.isfinite(e.lat),
+        (e.kind == KIND_SURVEY) & (e.present == 1),
+    ):
         r = np.flatnonzero(mask)
         if len(r):
             rv = e.v[r]
@@ -919,7 +1029,9 @@ def carry(e: Arrays, est: np.ndarray, mo: Motion, sg: Segments, tl: Timelines, v
         o = out_start[pe]
         ok = (tl.after[pe] == ZoneState.OUT) & (o > 0)
         o = np.where(ok, o, 0)
-        ok &= (tl.emits[o] == Event.DEPARTURE) & (elsewhere[pe] - elsewhere[np.maximum(o - 1, 0)] == 0)
+        ok &= (tl.emits[o] == Event.DEPARTURE) & (
+            elsewhere[pe] - elsewhere[np.maximum(o - 1, 0)] == 0
+        )
         dv = lk.visit[o[ok] - 1]
         dv = dv[dv >= 0]
         keep[vis.last[dv]] = True
@@ -956,7 +1068,9 @@ def _noise_slack(e: Arrays, p: DetectParams, a: int, b: int, d_km: float, row: i
     if rest_m <= 0 or e.kind[row] != KIND_AIS:
         return 0
     dt_h = abs(int(e.t[b]) - int(e.t[a])) / NS_PER_H
-    v_kn = distance_km(e.lat[a], e.lon[a], e.lat[b], e.lon[b]) / KM_PER_NM / dt_h if dt_h > 0 else 0.0
+    v_kn = (
+        distance_km(e.lat[a], e.lon[a], e.lat[b], e.lon[b]) / KM_PER_NM / dt_h if dt_h > 0 else 0.0
+    )
     return int(rest_m / 1000 / KM_PER_NM / max(float(v_kn), p.move_speed_kn) * NS_PER_H)
 
 
@@ -982,7 +1096,19 @@ def _departure(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, L: int, F: int
         t = t0 + (t1 - t0) // 2
         lat, lon = zi.rep_lat[z], zi.rep_lon[z]
         method = "midpoint"
-    return RawEvent(int(e.v[L]), z, "departure", L, F, t, float(lat), float(lon), method, slack0_ns=s0, slack1_ns=s1)
+    return RawEvent(
+        int(e.v[L]),
+        z,
+        "departure",
+        L,
+        F,
+        t,
+        float(lat),
+        float(lon),
+        method,
+        slack0_ns=s0,
+        slack1_ns=s1,
+    )
 
 
 def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) -> RawEvent:
@@ -1007,4 +1133,16 @@ def _arrival(e: Arrays, zi: ZoneIndex, p: DetectParams, z: int, P: int, i: int) 
         t = t0 + (t1 - t0) // 2
         lat, lon = (e.lat[i], e.lon[i]) if pos_i else (zi.rep_lat[z], zi.rep_lon[z])
         method = "midpoint"
-    return RawEvent(int(e.v[i]), z, "arrival", P, i, t, float(lat), float(lon), method, slack0_ns=s0, slack1_ns=s1)
+    return RawEvent(
+        int(e.v[i]),
+        z,
+        "arrival",
+        P,
+        i,
+        t,
+        float(lat),
+        float(lon),
+        method,
+        slack0_ns=s0,
+        slack1_ns=s1,
+    )

@@ -92,7 +92,9 @@ def sticky() -> bool:
     return True
 
 
-def step(evidence: np.ndarray, group_start: np.ndarray, initial: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def step(
+    evidence: np.ndarray, group_start: np.ndarray, initial: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Apply :data:`TRANSITIONS` along arrays of evidence, independently per group.
 
     Parameters
@@ -134,7 +136,9 @@ def step(evidence: np.ndarray, group_start: np.ndarray, initial: np.ndarray | No
     return before, after
 
 
-def visit_level(entry_seen: np.ndarray, exit_seen: np.ndarray, stop_or_gap: np.ndarray) -> np.ndarray:
+def visit_level(
+    entry_seen: np.ndarray, exit_seen: np.ndarray, stop_or_gap: np.ndarray
+) -> np.ndarray:
     """Evidence level of visits, as Global Fishing Watch grades port visits.
 
     ====  =================================================

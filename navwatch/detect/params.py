@@ -101,7 +101,9 @@ class DetectParams:
                 f"DetectParams: move_speed_kn ({self.move_speed_kn}) must be >= stop_speed_kn ({self.stop_speed_kn})"
             )
         if self.min_visit_level not in (1, 2, 3, 4):
-            raise ConfigError(f"DetectParams.min_visit_level: expected 1, 2, 3 or 4, got {self.min_visit_level}")
+            raise ConfigError(
+                f"DetectParams.min_visit_level: expected 1, 2, 3 or 4, got {self.min_visit_level}"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "detect") -> DetectParams:
@@ -124,7 +126,9 @@ class DetectParams:
             )
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}")
+            raise ConfigError(
+                f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}"
+            )
         return cls(**data)
 
     def to_dict(self) -> dict[str, float]:

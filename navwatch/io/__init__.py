@@ -84,7 +84,7 @@ FORMATS = tuple(READERS)
 _GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".gpx", ".sqlite"}
 
 
-def detect_format(path: Source) -> str:
+def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognised format (content sniffing)
     """The format of a file, judged by its content; the extension only breaks ties.
 
     Parquet files start with ``PAR1`` and a directory is a Parquet dataset. GeoPackage (SQLite),

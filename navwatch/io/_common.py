@@ -48,14 +48,18 @@ class InMemory:
             own = getattr(data, "name", None)
             default = own if isinstance(own, str) else "<stream>"
             if isinstance(data, io.TextIOBase):
-                raise IngestError(name or default, "is a text stream: open it in binary mode ('rb') or pass bytes")
+                raise IngestError(
+                    name or default, "is a text stream: open it in binary mode ('rb') or pass bytes"
+                )
             self.data = data
             if getattr(data, "seekable", lambda: False)():
                 self._start = data.tell()
             else:  # read once, so that it can be read again
                 self.data = _read_all(data, name or default)
         else:
-            raise ConfigError(f"in-memory input must be bytes or a binary file object, not {type(data).__name__}")
+            raise ConfigError(
+                f"in-memory input must be bytes or a binary file object, not {type(data).__name__}"
+            )
         self.name = str(name) if name is not None else default
 
     def __str__(self) -> str:
@@ -120,7 +124,9 @@ def as_path(path: Source) -> Path | InMemory:
 
 def is_in_memory(obj: object) -> bool:
     """True for in-memory input: bytes, a file object or an :class:`InMemory`."""
-    return isinstance(obj, InMemory | bytes | bytearray | memoryview) or callable(getattr(obj, "read", None))
+    return isinstance(obj, InMemory | bytes | bytearray | memoryview) or callable(
+        getattr(obj, "read", None)
+    )
 
 
 def base_suffix(path: str | Path | InMemory) -> str:
@@ -156,9 +162,14 @@ def open_binary(path: str | Path | InMemory) -> IO[bytes]:
             return zstandard.ZstdDecompressor().stream_reader(fh, closefd=True)
         if suffix == ".zip":
             zf = zipfile.ZipFile(p)
-            names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
+            names = [
+                n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")
+            ]
             if len(names) != 1:
-                raise IngestError(p, f"zip archive must hold exactly one data file, found {len(names)}: {names[:5]}")
+                raise IngestError(
+                    p,
+                    f"zip archive must hold exactly one data file, found {len(names)}: {names[:5]}",
+                )
             return zf.open(names[0])
         return open(p, "rb")
     except IngestError:
@@ -258,7 +269,11 @@ def position_problems(lat: pd.Series, lon: pd.Series, time: pd.Series) -> pd.Ser
         (t, "bad_time", "time missing or unparseable"),
         (np.isnan(lat) | np.isnan(lon), "no_position", "latitude/longitude missing"),
         ((lat == 91) | (lon == 181), "no_position", "position not available (lat 91 / lon 181)"),
-        ((np.abs(lat) > 90) | (np.abs(lon) > 180), "bad_position", "latitude/longitude out of range"),
+        (
+            (np.abs(lat) > 90) | (np.abs(lon) > 180),
+            "bad_position",
+            "latitude/longitude out of range",
+        ),
         ((lat == 0) & (lon == 0), "no_position", "position 0/0 (no fix)"),
     ]
     code = np.full(len(lat), None, dtype=object)
@@ -283,7 +298,11 @@ def split_valid(
     if not bad.any():
         return frame
     if quarantine is not None:
-        lines = frame["src_line"][bad] if "src_line" in frame.columns else pd.Series(pd.NA, index=frame.index[bad])
+        lines = (
+            frame["src_line"][bad]
+            if "src_line" in frame.columns
+            else pd.Series(pd.NA, index=frame.index[bad])
+        )
         quarantine.add_frame(
             pd.DataFrame(
                 {

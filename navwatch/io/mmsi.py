@@ -175,7 +175,11 @@ def check_mmsi(values: Any) -> MmsiCheck:
     ["MMSI 'hello' is not a number", "MMSI '-5' is negative", "MMSI '1234567890' has more than 9 digits"]
     """
     arr = as_chunked(values)
-    numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type)
+    numeric = (
+        pa.types.is_integer(arr.type)
+        or pa.types.is_floating(arr.type)
+        or pa.types.is_decimal(arr.type)
+    )
     if not numeric:
         arr = trimmed_text(arr)
     present = arr.is_valid().to_numpy(zero_copy_only=False)

@@ -80,7 +80,15 @@ _STATS_KEYS = [
     "duplicates_dropped", "skipped_non_vessel", "nonstandard_mmsi", "quarantined", "quarantined_lines",
     "quarantined_messages", "read_errors", "timed_lines",
 ]  # fmt: skip
-_FATES = ["position", "static", "other_type", "duplicate", "non_vessel", "other_sentence", "quarantined"]
+_FATES = [
+    "position",
+    "static",
+    "other_type",
+    "duplicate",
+    "non_vessel",
+    "other_sentence",
+    "quarantined",
+]
 
 _SENTENCE_START = re.compile(r"[!$\\]")
 _PAYLOAD_OK = re.compile(rb"[0-W`-w]*")  # the 6-bit "armoured" ASCII alphabet
@@ -245,7 +253,19 @@ class _Parser:
         self.static: dict[int, dict[str, Any]] = {}
         self.cols: dict[str, list[Any]] = {
             k: []
-            for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "source", "line", "nfrag")
+            for k in (
+                "time",
+                "lat",
+                "lon",
+                "mmsi",
+                "sog",
+                "cog",
+                "hdg",
+                "status",
+                "source",
+                "line",
+                "nfrag",
+            )
         }
         self.raw: list[str] = []
 

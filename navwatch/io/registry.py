@@ -17,7 +17,7 @@ from ..registry import COLUMNS, Registry, split_ids
 __all__ = ["load_registry"]
 
 
-def load_registry(path: str | Path | None = None) -> Registry:
+def load_registry(path: str | Path | None = None) -> Registry:  # noqa: C901 -- one check per registry rule, each with its own message
     """Load ``vessels.csv`` (or the copy shipped in the package when ``path`` is None).
 
     Raises :class:`~navwatch.errors.RegistryError` naming the file, row and problem.
@@ -39,7 +39,9 @@ def load_registry(path: str | Path | None = None) -> Registry:
         raise RegistryError(f"{path}: cannot parse as CSV: {exc}") from exc
     frame.columns = [c.strip() for c in frame.columns]
     if "vessel_id" not in frame.columns or "name" not in frame.columns:
-        raise RegistryError(f"{path}: needs columns vessel_id and name (expected {COLUMNS}); found {list(frame.columns)}")
+        raise RegistryError(
+            f"{path}: needs columns vessel_id and name (expected {COLUMNS}); found {list(frame.columns)}"
+        )
     for c in COLUMNS:
         if c not in frame.columns:
             frame[c] = ""
@@ -62,6 +64,8 @@ def load_registry(path: str | Path | None = None) -> Registry:
         for vid, cell in zip(frame["vessel_id"], frame[col], strict=True):
             for m in split_ids(cell):
                 if m in seen:
-                    raise RegistryError(f"{path}: {col} {m} is given to both {seen[m]!r} and {vid!r}")
+                    raise RegistryError(
+                        f"{path}: {col} {m} is given to both {seen[m]!r} and {vid!r}"
+                    )
                 seen[m] = vid
     return Registry(frame[COLUMNS + [c for c in frame.columns if c not in COLUMNS]], path=str(path))

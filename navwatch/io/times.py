@@ -265,7 +265,9 @@ class _Strptime(_Format):
             start, width = self.field
             same_len = pc.equal(pc.utf8_length(text), width).fill_null(False)
             ok &= same_len.to_numpy(zero_copy_only=False)
-            digits = pc.if_else(pa.chunked_array([ok]), pc.utf8_slice_codeunits(text, start, start + 2), "0")
+            digits = pc.if_else(
+                pa.chunked_array([ok]), pc.utf8_slice_codeunits(text, start, start + 2), "0"
+            )
             try:
                 same_month = pc.equal(pc.cast(digits, pa.int64()), pc.month(ts)).fill_null(False)
                 ok &= same_month.to_numpy(zero_copy_only=False)
@@ -303,7 +305,9 @@ class _Iso(_Format):
     key = "iso"
     label = "ISO 8601"
 
-    def __init__(self, fixes: tuple[tuple[str, str], ...] = (), go: bool = False, zoned: bool | None = None):
+    def __init__(
+        self, fixes: tuple[tuple[str, str], ...] = (), go: bool = False, zoned: bool | None = None
+    ):
         self.fixes = fixes  # rewrites every value needs (found in the sample)
         self.go = go  # every value ends ' +HHMM UTC': slice instead of regex
         self.zoned = zoned  # the sample was all zoned (True), all naive (False), mixed (None)
@@ -320,7 +324,9 @@ class _Iso(_Format):
     @staticmethod
     def _cast(text: pa.ChunkedArray, zoned: bool) -> np.ndarray | None:
         try:
-            return _arrow_ts_ns(text.cast(pa.timestamp("ns", "UTC") if zoned else pa.timestamp("ns")))
+            return _arrow_ts_ns(
+                text.cast(pa.timestamp("ns", "UTC") if zoned else pa.timestamp("ns"))
+            )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
 
@@ -365,9 +371,10 @@ class _Iso(_Format):
 
     @classmethod
     def for_sample(cls, sample: pa.ChunkedArray) -> _Iso:
-        if pc.all(pc.ends_with(sample, _GO_SUFFIX)).as_py() and pc.all(
-            pc.equal(pc.utf8_slice_codeunits(sample, -10, -9), " ")
-        ).as_py():
+        if (
+            pc.all(pc.ends_with(sample, _GO_SUFFIX)).as_py()
+            and pc.all(pc.equal(pc.utf8_slice_codeunits(sample, -10, -9), " ")).as_py()
+        ):
             return cls(go=True, zoned=True)
         zoned = cls._zoned(sample)
         if zoned.all() or not zoned.any():
@@ -380,7 +387,9 @@ class _Iso(_Format):
                 fixes.append((pattern, repl))
                 sample = fixed
         zoned = cls._zoned(sample)
-        return cls(tuple(fixes), zoned=bool(zoned.all()) if zoned.all() or not zoned.any() else None)
+        return cls(
+            tuple(fixes), zoned=bool(zoned.all()) if zoned.all() or not zoned.any() else None
+        )
 
 
 class _Epoch(_Format):
@@ -419,13 +428,22 @@ _COMPACT = _Strptime(
     r"^(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})$",
 )
 _YMD = _Strptime(
-    "ymd", "YYYY/MM/DD HH:MM:SS", "%Y/%m/%d %H:%M:%S", r"^(?P<Y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})" + _TIME
+    "ymd",
+    "YYYY/MM/DD HH:MM:SS",
+    "%Y/%m/%d %H:%M:%S",
+    r"^(?P<Y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})" + _TIME,
 )
 _DMY = _Strptime(
-    "dmy", "dd/mm/YYYY HH:MM:SS", "%d/%m/%Y %H:%M:%S", r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<Y>\d{4})" + _TIME
+    "dmy",
+    "dd/mm/YYYY HH:MM:SS",
+    "%d/%m/%Y %H:%M:%S",
+    r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<Y>\d{4})" + _TIME,
 )
 _MDY = _Strptime(
-    "mdy", "mm/dd/YYYY HH:MM:SS", "%m/%d/%Y %H:%M:%S", r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<Y>\d{4})" + _TIME
+    "mdy",
+    "mm/dd/YYYY HH:MM:SS",
+    "%m/%d/%Y %H:%M:%S",
+    r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<Y>\d{4})" + _TIME,
 )
 _EPOCH = _Epoch()
 
@@ -533,7 +551,9 @@ class TimeColumn:
     navwatch.errors.IngestError: f.csv: column 'Time': cannot read times such as '20210701185151x' (tried ISO 8601, YYYYMMDD_HHMMSS, YYYY/MM/DD HH:MM:SS, dd/mm/YYYY or mm/dd/YYYY HH:MM:SS, epoch seconds/ms/us)
     """
 
-    def __init__(self, file: object, column: str = "time", *, dayfirst: bool = False, strict: bool = True):
+    def __init__(
+        self, file: object, column: str = "time", *, dayfirst: bool = False, strict: bool = True
+    ):
         self.file = str(file)
         self.column = str(column)
         self.dayfirst = dayfirst
@@ -572,7 +592,9 @@ class TimeColumn:
             ns = _arrow_ts_ns(arr)
         elif pa.types.is_integer(t):
             valid = arr.is_valid().to_numpy(zero_copy_only=False)
-            ns = _epoch_int_ns(arr.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False), valid)
+            ns = _epoch_int_ns(
+                arr.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False), valid
+            )
         elif pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t):
             ns = _epoch_float_ns(to_float(arr))
         elif pa.types.is_null(t):
@@ -609,7 +631,9 @@ class TimeColumn:
                 return np.full(len(text), _NAT)
         return self.parser.parse(text)
 
-    def _reasons(self, bad: np.ndarray, arr: pa.ChunkedArray, text: pa.ChunkedArray | None) -> np.ndarray:
+    def _reasons(
+        self, bad: np.ndarray, arr: pa.ChunkedArray, text: pa.ChunkedArray | None
+    ) -> np.ndarray:
         out = np.full(len(bad), None, dtype=object)
         idx = np.flatnonzero(bad)
         shown = (text if text is not None else arr).take(pa.array(idx)).to_pylist()
@@ -627,7 +651,11 @@ class TimeColumn:
 
 
 def parse_times(
-    values: Any, *, file: object = "<values>", column: str = "time", dayfirst: bool = False,
+    values: Any,
+    *,
+    file: object = "<values>",
+    column: str = "time",
+    dayfirst: bool = False,
     strict: bool = True,
 ) -> pd.Series:
     """Parse one column of times to ``datetime64[ns, UTC]`` (NaT where unreadable).
@@ -655,11 +683,17 @@ def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> p
     if unit is not None:
         out = pd.to_datetime(values, unit=unit, utc=True, errors="coerce")
         out = pd.Series(out) if not isinstance(out, pd.Series) else out
-        return pd.Series(_pandas_ns(out), index=index).dt.tz_localize("UTC").astype(schema.TIME_DTYPE)
+        return (
+            pd.Series(_pandas_ns(out), index=index).dt.tz_localize("UTC").astype(schema.TIME_DTYPE)
+        )
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or s.dtype.kind == "M":
         ns = _pandas_ns(s)
-    elif s.dtype.kind in "iufb" or isinstance(s.dtype, pd.StringDtype) or pd.api.types.is_numeric_dtype(s.dtype):
+    elif (
+        s.dtype.kind in "iufb"
+        or isinstance(s.dtype, pd.StringDtype)
+        or pd.api.types.is_numeric_dtype(s.dtype)
+    ):
         tc = TimeColumn("<values>", str(s.name or "time"), dayfirst=dayfirst, strict=False)
         ns = tc.parse(pa.array(s, from_pandas=True))[0].array.asi8.view("datetime64[ns]")
     else:  # object: text, datetime objects, or a mix
@@ -733,4 +767,3 @@ def iso_text_ns(m: re.Match[str]) -> int | None:
         offset_s = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) >= 4 else 0)
         ns -= (offset_s if tz[0] == "+" else -offset_s) * _NS
     return ns
-

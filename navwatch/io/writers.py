@@ -41,14 +41,19 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise NavwatchError(f"{path}: unknown output format {suffix!r}; use one of {', '.join(FORMATS)}")
+        raise NavwatchError(
+            f"{path}: unknown output format {suffix!r}; use one of {', '.join(FORMATS)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
         df.to_parquet(path, index=False)
         return path
     text = df.copy()
     times = [c for c in text.columns if isinstance(text[c].dtype, pd.DatetimeTZDtype)]
-    whole = all((text[c].dropna().dt.tz_convert("UTC").dt.floor("s") == text[c].dropna()).all() for c in times)
+    whole = all(
+        (text[c].dropna().dt.tz_convert("UTC").dt.floor("s") == text[c].dropna()).all()
+        for c in times
+    )
     fmt = "%Y-%m-%dT%H:%M:%SZ" if whole else "%Y-%m-%dT%H:%M:%S.%fZ"
     for c in times:
         text[c] = text[c].dt.tz_convert("UTC").dt.strftime(fmt)

@@ -69,8 +69,18 @@ TIER_STYLES = {
 }
 OTHER_TIER_STYLE = {"color": "#6a51a3", "weight": 1.5, "fill": 0.12, "dash": None}
 PALETTE = [
-    "#e6ab02", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e",
-    "#a6761d", "#1f78b4", "#b15928", "#6a3d9a", "#17becf", "#fb9a99",
+    "#e6ab02",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#a6761d",
+    "#1f78b4",
+    "#b15928",
+    "#6a3d9a",
+    "#17becf",
+    "#fb9a99",
 ]
 SPREAD_KM = 0.25
 _REQUIRED = ("vessel_id", "time", "lat", "lon", "kind")
@@ -101,9 +111,13 @@ class _ReportLayer(MacroElement):
     def render(self, **kwargs) -> None:
         figure = self.get_root()
         name = self.get_name()
-        figure.header.add_child(_Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name)
+        figure.header.add_child(
+            _Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name
+        )
         data_id = f"{name}_data"
-        island = f'<script type="application/json" id="{data_id}">{script_json(self._data)}</script>'
+        island = (
+            f'<script type="application/json" id="{data_id}">{script_json(self._data)}</script>'
+        )
         figure.html.add_child(_Raw(island + self._body), name=name)
         g = self._groups
         zones = ", ".join(z.get_name() for z in g["zones"])
@@ -126,7 +140,9 @@ def _utc(value, what: str) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{what}: expected a date/time such as 2024-12-01T00:00Z, got {value!r}") from exc
+        raise ConfigError(
+            f"{what}: expected a date/time such as 2024-12-01T00:00Z, got {value!r}"
+        ) from exc
     if ts is pd.NaT:
         raise ConfigError(f"{what}: expected a date/time, got {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -165,7 +181,13 @@ def _located(st: pd.DataFrame, zi: ZoneIndex) -> pd.DataFrame:
         surv = (kind == "survey") & present & ~has
         if surv.any():
             # ``port/tier`` -> (lat, lon) of the zone's representative point
-            reps = dict(zip(zi.label, zip(zi.rep_lat.tolist(), zi.rep_lon.tolist(), strict=True), strict=True))
+            reps = dict(
+                zip(
+                    zi.label,
+                    zip(zi.rep_lat.tolist(), zi.rep_lon.tolist(), strict=True),
+                    strict=True,
+                )
+            )
             labels = _str(st["surveyed"])
             vids = _str(st["vessel_id"])
             idx = np.flatnonzero(surv)
@@ -180,7 +202,9 @@ def _located(st: pd.DataFrame, zi: ZoneIndex) -> pd.DataFrame:
                     a = 2 * math.pi * k / len(members)
                     sel = rows[vids[rows] == v]
                     lat[sel] = plat + r * math.cos(a) / M_PER_DEG_LAT
-                    lon[sel] = plon + r * math.sin(a) / (M_PER_DEG_LON_EQUATOR * math.cos(math.radians(plat)))
+                    lon[sel] = plon + r * math.sin(a) / (
+                        M_PER_DEG_LON_EQUATOR * math.cos(math.radians(plat))
+                    )
                     has[sel] = True
     loc = st.loc[has].copy()
     loc["lat"] = lat[has]
@@ -191,17 +215,24 @@ def _located(st: pd.DataFrame, zi: ZoneIndex) -> pd.DataFrame:
 
 def _registry_frame(registry) -> pd.DataFrame:
     if registry is None:
-        return pd.DataFrame(columns=["vessel_id", "name", "type", "vessel_class"]).set_index("vessel_id")
+        return pd.DataFrame(columns=["vessel_id", "name", "type", "vessel_class"]).set_index(
+            "vessel_id"
+        )
     frame = registry.frame if hasattr(registry, "frame") else registry
     cols = [c for c in ("vessel_id", "name", "type", "vessel_class") if c in frame.columns]
     return frame[cols].drop_duplicates("vessel_id").set_index("vessel_id")
 
 
 def _seconds(t: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    return pd.to_datetime(t, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy() // NS_PER_S
+    return (
+        pd.to_datetime(t, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+        // NS_PER_S
+    )
 
 
-def _status_counts(st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: str | None, n_steps: int = 48) -> pd.DataFrame:
+def _status_counts(
+    st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: str | None, n_steps: int = 48
+) -> pd.DataFrame:
     """Fallback dispersal panel: per time step, vessels by port state as of that time.
 
     ``st`` is sorted by vessel code ``codes``, then time ``t_s`` (seconds). Steps are the
@@ -210,11 +241,27 @@ def _status_counts(st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: s
     if not len(st):
         return pd.DataFrame(columns=["time"])
     distinct = np.unique(t_s)
-    grid = distinct if len(distinct) <= 60 else np.linspace(t_s.min(), t_s.max(), n_steps).round().astype(np.int64)
-    state = st["state"].astype("string").fillna("").to_numpy(dtype=object) if "state" in st.columns else np.full(len(st), "unknown", dtype=object)
-    pname = st["port"].astype("string").fillna("").to_numpy(dtype=object) if "port" in st.columns else np.full(len(st), "", dtype=object)
+    grid = (
+        distinct
+        if len(distinct) <= 60
+        else np.linspace(t_s.min(), t_s.max(), n_steps).round().astype(np.int64)
+    )
+    state = (
+        st["state"].astype("string").fillna("").to_numpy(dtype=object)
+        if "state" in st.columns
+        else np.full(len(st), "unknown", dtype=object)
+    )
+    pname = (
+        st["port"].astype("string").fillna("").to_numpy(dtype=object)
+        if "port" in st.columns
+        else np.full(len(st), "", dtype=object)
+    )
     # 0 in port (the focus port, or any port without one), 1 other port, 2 out, 3 unknown
-    status = np.where(state == "in", np.where((pname == port) if port else True, 0, 1), np.where(state == "out", 2, 3))
+    status = np.where(
+        state == "in",
+        np.where((pname == port) if port else True, 0, 1),
+        np.where(state == "out", 2, 3),
+    )
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(codes)]
     counts = np.zeros((len(grid), 4), dtype=np.int64)
@@ -222,14 +269,16 @@ def _status_counts(st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: s
     for lo, hi in zip(starts, ends, strict=True):
         k = np.searchsorted(t_s[lo:hi], grid, side="right") - 1
         counts[steps, np.where(k >= 0, status[lo + np.maximum(k, 0)], 3)] += 1
-    out = pd.DataFrame({
-        "time": pd.to_datetime(grid, unit="s", utc=True),
-        "n_vessels": len(starts),
-        "n_in_port": counts[:, 0],
-        "n_in_other_port": counts[:, 1],
-        "n_at_sea": counts[:, 2],
-        "n_unknown": counts[:, 3],
-    })
+    out = pd.DataFrame(
+        {
+            "time": pd.to_datetime(grid, unit="s", utc=True),
+            "n_vessels": len(starts),
+            "n_in_port": counts[:, 0],
+            "n_in_other_port": counts[:, 1],
+            "n_at_sea": counts[:, 2],
+            "n_unknown": counts[:, 3],
+        }
+    )
     return out if port else out.drop(columns="n_in_other_port")
 
 
@@ -237,7 +286,7 @@ def _status_counts(st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: s
 # the report
 
 
-def map_report(
+def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follow-up)
     states: pd.DataFrame,
     events: pd.DataFrame | None = None,
     zones=None,
@@ -307,7 +356,9 @@ def map_report(
     """
     missing = [c for c in _REQUIRED if c not in states.columns]
     if missing:
-        raise SchemaError(f"map_report: states table lacks column(s) {', '.join(missing)} (expected Detection.states)")
+        raise SchemaError(
+            f"map_report: states table lacks column(s) {', '.join(missing)} (expected Detection.states)"
+        )
     if max_track_points < 2 or max_total_points < 2:
         raise ConfigError("map_report: max_track_points and max_total_points must be at least 2")
     since_ts, until_ts = _utc(since, "since"), _utc(until, "until")
@@ -348,7 +399,10 @@ def map_report(
         key = np.zeros(len(loc), dtype=np.int64)
         for c in ("state", "port", "tier"):
             if c in loc.columns:
-                key = key * 1024 + pd.factorize(loc[c], use_na_sentinel=False)[0].astype(np.int64) % 1024
+                key = (
+                    key * 1024
+                    + pd.factorize(loc[c], use_na_sentinel=False)[0].astype(np.int64) % 1024
+                )
         change = (key[1:] != key[:-1]) & (lcode[1:] == lcode[:-1])
         keep[1:] |= change
         keep[:-1] |= change
@@ -368,7 +422,16 @@ def map_report(
 
     n_loc_vessels = len(np.unique(lcode))
     per_vessel = min(max_track_points, max(20, max_total_points // max(n_loc_vessels, 1)))
-    kept = thin_tracks(lcode, lt, llat, llon, keep, tolerance_m=tolerance_m, bucket_min=bucket_min, max_points=per_vessel)
+    kept = thin_tracks(
+        lcode,
+        lt,
+        llat,
+        llon,
+        keep,
+        tolerance_m=tolerance_m,
+        bucket_min=bucket_min,
+        max_points=per_vessel,
+    )
 
     # time base and slider range
     all_t = [lt]
@@ -383,22 +446,40 @@ def map_report(
     tmax = max(tmax, tmin + 60)
     last_evidence = pd.to_datetime(st["time"], utc=True).max() if len(st) else None
     age_ref = until_ts if until_ts is not None else last_evidence
-    age_ref_label = f"until ({fmt_time(until_ts)})" if until_ts is not None else f"the latest evidence ({fmt_time(last_evidence)})"
+    age_ref_label = (
+        f"until ({fmt_time(until_ts)})"
+        if until_ts is not None
+        else f"the latest evidence ({fmt_time(last_evidence)})"
+    )
 
     # vessels: name, registry info, last evidence (any kind), last position, popup, track
     reg = _registry_frame(registry)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], dtype=np.int64)
-    ends = np.r_[starts[1:], len(codes)].astype(np.int64) if len(codes) else np.array([], dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        if len(codes)
+        else np.array([], dtype=np.int64)
+    )
+    ends = (
+        np.r_[starts[1:], len(codes)].astype(np.int64)
+        if len(codes)
+        else np.array([], dtype=np.int64)
+    )
     # per vessel: its last evidence row, its last non-empty name, its last located row
     last_rows = st.iloc[ends - 1].to_dict("records")
     if "vessel_name" in st.columns:
         has_name = (st["vessel_name"].astype("string").fillna("").str.len() > 0).to_numpy(bool)
-        name_at = np.maximum.reduceat(np.where(has_name, np.arange(len(st)), -1), starts) if len(starts) else np.array([], dtype=np.int64)
+        name_at = (
+            np.maximum.reduceat(np.where(has_name, np.arange(len(st)), -1), starts)
+            if len(starts)
+            else np.array([], dtype=np.int64)
+        )
         name_col = st["vessel_name"]
     else:
         name_at = np.full(len(starts), -1)
         name_col = None
-    lbounds = np.flatnonzero(np.r_[True, lcode[1:] != lcode[:-1], True]) if len(lcode) else np.array([0])
+    lbounds = (
+        np.flatnonzero(np.r_[True, lcode[1:] != lcode[:-1], True]) if len(lcode) else np.array([0])
+    )
     lcodes_u = lcode[lbounds[:-1]] if len(lcode) else np.array([], dtype=np.int64)
     loc_last = loc.iloc[lbounds[1:] - 1].to_dict("records") if len(lcode) else []
     where_loc = {int(c): i for i, c in enumerate(lcodes_u)}
@@ -433,7 +514,9 @@ def map_report(
             "vessel_class": reg_value(vid, "vessel_class"),
             "type": reg_value(vid, "type"),
             "last_time": last["time"],
-            "age_s": (age_ref - pd.Timestamp(last["time"])).total_seconds() if age_ref is not None else float("nan"),
+            "age_s": (age_ref - pd.Timestamp(last["time"])).total_seconds()
+            if age_ref is not None
+            else float("nan"),
             "age_ref": age_ref_label,
             "last_kind": last_kind,
             "last_source": last.get("source"),
@@ -452,14 +535,16 @@ def map_report(
         }
         sel = np.flatnonzero(kept[a:b]) + a
         n_tracks += int(len(sel) >= 2)
-        vessels_json.append({
-            "n": esc(nm),
-            "p": vessel_popup(info),
-            "c": PALETTE[len(vessels_json) % len(PALETTE)],
-            "t": (lt[sel] - t0).astype(int).tolist(),
-            "la": np.round(llat[sel], 5).tolist(),
-            "lo": np.round(llon[sel], 5).tolist(),
-        })
+        vessels_json.append(
+            {
+                "n": esc(nm),
+                "p": vessel_popup(info),
+                "c": PALETTE[len(vessels_json) % len(PALETTE)],
+                "t": (lt[sel] - t0).astype(int).tolist(),
+                "la": np.round(llat[sel], 5).tolist(),
+                "lo": np.round(llon[sel], 5).tolist(),
+            }
+        )
 
     events_json = []
     if len(ev):
@@ -471,17 +556,27 @@ def map_report(
         for i, rec in enumerate(ev.to_dict("records")):
             if not ok[i]:
                 continue
-            events_json.append({
-                "k": "departure" if rec.get("event") == "departure" else "arrival",
-                "t": int(esec[i]) - t0,
-                "la": round(float(elat[i]), 5),
-                "lo": round(float(elon[i]), 5),
-                "p": event_popup(rec),
-            })
+            events_json.append(
+                {
+                    "k": "departure" if rec.get("event") == "departure" else "arrival",
+                    "t": int(esec[i]) - t0,
+                    "la": round(float(elat[i]), 5),
+                    "lo": round(float(elon[i]), 5),
+                    "p": event_popup(rec),
+                }
+            )
 
     # zones near the data (and every zone of the focus port)
-    pts_lat = np.concatenate([llat, [e["la"] for e in events_json]]) if len(llat) or events_json else np.array([])
-    pts_lon = np.concatenate([llon, [e["lo"] for e in events_json]]) if len(llon) or events_json else np.array([])
+    pts_lat = (
+        np.concatenate([llat, [e["la"] for e in events_json]])
+        if len(llat) or events_json
+        else np.array([])
+    )
+    pts_lon = (
+        np.concatenate([llon, [e["lo"] for e in events_json]])
+        if len(llon) or events_json
+        else np.array([])
+    )
     zsel = np.zeros(len(zones), dtype=bool)
     if len(zones):
         b = shapely.bounds(zones.geometry.to_numpy())  # minx, miny, maxx, maxy
@@ -490,7 +585,12 @@ def map_report(
             w_, e_ = float(pts_lon.min()), float(pts_lon.max())
             pad_lat = max(0.5, 0.25 * (n_ - s_))
             pad_lon = max(0.5, 0.25 * (e_ - w_))
-            zsel = (b[:, 0] <= e_ + pad_lon) & (b[:, 2] >= w_ - pad_lon) & (b[:, 1] <= n_ + pad_lat) & (b[:, 3] >= s_ - pad_lat)
+            zsel = (
+                (b[:, 0] <= e_ + pad_lon)
+                & (b[:, 2] >= w_ - pad_lon)
+                & (b[:, 1] <= n_ + pad_lat)
+                & (b[:, 3] >= s_ - pad_lat)
+            )
         else:
             zsel[:] = True
         if port_name is not None:
@@ -498,13 +598,25 @@ def map_report(
     zshow = zones[zsel] if len(zones) else zones
     shown = np.flatnonzero(zsel)
     # tiers innermost first: each at the lowest rank it has among the zones shown
-    tiers = list(pd.Series(zi.rank[shown]).groupby(zi.tier[shown], sort=False).min().sort_values(kind="stable").index)
+    tiers = list(
+        pd.Series(zi.rank[shown])
+        .groupby(zi.tier[shown], sort=False)
+        .min()
+        .sort_values(kind="stable")
+        .index
+    )
     tier_styles = [TIER_STYLES.get(str(t), OTHER_TIER_STYLE) for t in tiers]
     zones_json = []
     if len(zshow):
         geoms = shapely.transform(zshow.geometry.to_numpy(), lambda c: np.round(c, 5))
         for p, t, gj in zip(zi.port[shown], zi.tier[shown], shapely.to_geojson(geoms), strict=True):
-            zones_json.append({"k": tiers.index(t), "tip": f"<b>{esc(p)}</b> {esc(_tier_label(t))}", "g": json.loads(gj)})
+            zones_json.append(
+                {
+                    "k": tiers.index(t),
+                    "tip": f"<b>{esc(p)}</b> {esc(_tier_label(t))}",
+                    "g": json.loads(gj),
+                }
+            )
 
     # dispersal panel
     if fleet is not None:
@@ -517,18 +629,28 @@ def map_report(
 
     # the map
     if len(pts_lat):
-        bounds = [[float(pts_lat.min()), float(pts_lon.min())], [float(pts_lat.max()), float(pts_lon.max())]]
+        bounds = [
+            [float(pts_lat.min()), float(pts_lon.min())],
+            [float(pts_lat.max()), float(pts_lon.max())],
+        ]
     elif len(zshow):
         zb = zshow.total_bounds
         bounds = [[float(zb[1]), float(zb[0])], [float(zb[3]), float(zb[2])]]
     else:
         bounds = [[-60.0, -170.0], [70.0, 170.0]]
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=centre, zoom_start=6, tiles=None if offline else "OpenStreetMap", control_scale=True)
+    m = folium.Map(
+        location=centre,
+        zoom_start=6,
+        tiles=None if offline else "OpenStreetMap",
+        control_scale=True,
+    )
     if offline:
         m.default_js = []
         m.default_css = []
-        m.get_root().header.add_child(_Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0)
+        m.get_root().header.add_child(
+            _Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0
+        )
     groups = {
         "zones": [folium.FeatureGroup(name=f"zones: {esc(_tier_label(t))}") for t in tiers],
         "tracks": folium.FeatureGroup(name="tracks"),
@@ -537,12 +659,30 @@ def map_report(
         "arrivals": folium.FeatureGroup(name="arrivals"),
     }
     # drawing order = layer-control order: vessels last, so they stay clickable above events
-    for g in [*groups["zones"], groups["tracks"], groups["departures"], groups["arrivals"], groups["vessels"]]:
+    for g in [
+        *groups["zones"],
+        groups["tracks"],
+        groups["departures"],
+        groups["arrivals"],
+        groups["vessels"],
+    ]:
         g.add_to(m)
 
-    first = since_ts if since_ts is not None else (pd.Timestamp(t0 + tmin, unit="s", tz="UTC") if len(all_t) else None)
-    final = until_ts if until_ts is not None else (pd.Timestamp(t0 + tmax, unit="s", tz="UTC") if len(all_t) else None)
-    period = f"{fmt_time(first)} – {fmt_time(final)}" if first is not None or final is not None else "no evidence"
+    first = (
+        since_ts
+        if since_ts is not None
+        else (pd.Timestamp(t0 + tmin, unit="s", tz="UTC") if len(all_t) else None)
+    )
+    final = (
+        until_ts
+        if until_ts is not None
+        else (pd.Timestamp(t0 + tmax, unit="s", tz="UTC") if len(all_t) else None)
+    )
+    period = (
+        f"{fmt_time(first)} – {fmt_time(final)}"
+        if first is not None or final is not None
+        else "no evidence"
+    )
     sub = f"{len(vessels_json)} vessels located"
     if n_unlocated:
         sub += f" ({n_unlocated} more with evidence but no position)"
@@ -553,17 +693,31 @@ def map_report(
         f'<div class="nw-row"><button class="nw-play" type="button">\u25b6 play</button>'
         f'<input type="range" aria-label="report time"></div><div class="nw-time"></div></div>'
     )
-    legend_html = legend([(_tier_label(t), s) for t, s in zip(tiers, tier_styles, strict=True)], "colour per vessel")
+    legend_html = legend(
+        [(_tier_label(t), s) for t, s in zip(tiers, tier_styles, strict=True)], "colour per vessel"
+    )
     body = (
         slider
-        + legend_html.replace('<div class="nw-box nw-legend">', '<div class="nw-box nw-legend" id="nw-legend" style="display:none">', 1)
-        + panel.replace('<details class="nw-box nw-panel"', '<details class="nw-box nw-panel" id="nw-panel" style="display:none"', 1)
+        + legend_html.replace(
+            '<div class="nw-box nw-legend">',
+            '<div class="nw-box nw-legend" id="nw-legend" style="display:none">',
+            1,
+        )
+        + panel.replace(
+            '<details class="nw-box nw-panel"',
+            '<details class="nw-box nw-panel" id="nw-panel" style="display:none"',
+            1,
+        )
     )
     data = {
-        "t0": t0, "tmin": tmin, "tmax": tmax,
+        "t0": t0,
+        "tmin": tmin,
+        "tmax": tmax,
         "ids": {"slider": "nw-slider", "legend": "nw-legend", "panel": "nw-panel"},
         "tiers": [{"name": esc(t), "style": s} for t, s in zip(tiers, tier_styles, strict=True)],
-        "zones": zones_json, "vessels": vessels_json, "events": events_json,
+        "zones": zones_json,
+        "vessels": vessels_json,
+        "events": events_json,
     }
     m.add_child(_ReportLayer(data, body, groups))
     folium.LayerControl(collapsed=False).add_to(m)

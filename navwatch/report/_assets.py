@@ -15,9 +15,14 @@ from pathlib import Path
 from ..errors import ConfigError
 
 # <script ... src="http(s)://..." ...></script>  and  <link ... href="http(s)://..." ...>
-_EXTERNAL_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script>\s*""", re.I)
+_EXTERNAL_SCRIPT = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script>\s*""", re.I
+)
 _EXTERNAL_LINK = re.compile(r"""<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^>]*>\s*""", re.I)
-_ANY_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+_ANY_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""",
+    re.I,
+)
 _MARK = 'data-navwatch="leaflet"'
 _CSS_URL = re.compile(r"""url\(\s*['"]?(images/[^'")]+)['"]?\s*\)""")
 
@@ -57,7 +62,7 @@ def leaflet_css() -> str:
 
 def inline_leaflet_html() -> str:
     """``<style>`` + ``<script>`` elements carrying Leaflet, for the page head."""
-    return f'<style {_MARK}>{leaflet_css()}</style>\n<script {_MARK}>{leaflet_js()}</script>'
+    return f"<style {_MARK}>{leaflet_css()}</style>\n<script {_MARK}>{leaflet_js()}</script>"
 
 
 def external_references(html: str) -> list[str]:

@@ -19,7 +19,13 @@ import pandas as pd
 
 from ..geodesy import NS_PER_S, S_PER_H
 
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 # A structural "{" in JSON is followed by '"' or '}', so "{" before "{", "%" or "#" is inside a
 # string: escape it so no Jinja delimiter can appear in the page.
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
@@ -108,7 +114,11 @@ def cite(kind: object, source: object, src_file: object, src_line: object) -> st
     where = ""
     if isinstance(src_file, str) and src_file:
         name = src_file.replace("\\", "/").rsplit("/", 1)[-1]
-        line = "" if src_line is None or (isinstance(src_line, float) and math.isnan(src_line)) else f":{src_line}"
+        line = (
+            ""
+            if src_line is None or (isinstance(src_line, float) and math.isnan(src_line))
+            else f":{src_line}"
+        )
         where = f" [{name}{line}]"
     text = f"{kind}: {source if isinstance(source, str) else ''}{where}".strip()
     return esc(text)
@@ -119,18 +129,42 @@ def vessel_popup(info: dict) -> str:
     state = info.get("state") or ""
     if state == "in":
         tier = info.get("tier") or ""
-        state = f"in {info.get('port') or ''}" + (f" ({tier})" if tier and tier != "harbour" else "")
+        state = f"in {info.get('port') or ''}" + (
+            f" ({tier})" if tier and tier != "harbour" else ""
+        )
     ids = " / ".join(x for x in (esc(info.get("vessel_id")), esc(info.get("mmsi"))) if x)
     rows = [
         ("class", esc(info.get("vessel_class"))),
         ("type", esc(info.get("type"))),
         ("id / MMSI", ids),
-        ("last evidence", f"{esc(fmt_time(info.get('last_time')))}, {esc(fmt_age(info.get('age_s', float('nan'))))} before {esc(info.get('age_ref', ''))}"),
-        ("evidence", cite(info.get("last_kind"), info.get("last_source"), info.get("last_file"), info.get("last_line"))),
+        (
+            "last evidence",
+            f"{esc(fmt_time(info.get('last_time')))}, {esc(fmt_age(info.get('age_s', float('nan'))))} before {esc(info.get('age_ref', ''))}",
+        ),
+        (
+            "evidence",
+            cite(
+                info.get("last_kind"),
+                info.get("last_source"),
+                info.get("last_file"),
+                info.get("last_line"),
+            ),
+        ),
         ("port state", esc(state)),
         ("position", f"{esc(fmt_time(info.get('pos_time')))} ({esc(info.get('pos_how'))})"),
-        ("speed", esc(_num(info.get("sog_kn"), ".1f") + " kn") if _num(info.get("sog_kn"), ".1f") else ""),
-        ("source", cite(info.get("pos_kind"), info.get("pos_source"), info.get("pos_file"), info.get("pos_line"))),
+        (
+            "speed",
+            esc(_num(info.get("sog_kn"), ".1f") + " kn") if _num(info.get("sog_kn"), ".1f") else "",
+        ),
+        (
+            "source",
+            cite(
+                info.get("pos_kind"),
+                info.get("pos_source"),
+                info.get("pos_file"),
+                info.get("pos_line"),
+            ),
+        ),
     ]
     return f'<div class="nw-pop"><b class="nw-name">{esc(info.get("name"))}</b>{table(rows)}</div>'
 
@@ -148,10 +182,19 @@ def event_popup(ev: dict) -> str:
         ("time", f"{esc(fmt_time(ev.get('time')))} ({esc(ev.get('time_method'))})"),
         ("window", window),
         ("confidence", esc(_num(ev.get("confidence"), ".2f"))),
-        ("flags", f'<span class="nw-flag">{esc(ev.get("flags"))}</span>' if isinstance(ev.get("flags"), str) and ev.get("flags") else ""),
+        (
+            "flags",
+            f'<span class="nw-flag">{esc(ev.get("flags"))}</span>'
+            if isinstance(ev.get("flags"), str) and ev.get("flags")
+            else "",
+        ),
         ("evidence", f'<div class="nw-ev">{esc(ev.get("evidence"))}</div>'),
     ]
-    name = ev.get("vessel_name") if isinstance(ev.get("vessel_name"), str) and ev.get("vessel_name") else ev.get("vessel_id")
+    name = (
+        ev.get("vessel_name")
+        if isinstance(ev.get("vessel_name"), str) and ev.get("vessel_name")
+        else ev.get("vessel_id")
+    )
     return (
         f'<div class="nw-pop"><b class="nw-name">{esc(name)}</b><br>'
         f"<span>{esc(verb)} {esc(where)}</span>{table(rows)}</div>"
@@ -168,10 +211,18 @@ STATUS_COLUMNS: Sequence[tuple[str, str, str]] = (
     ("n_in_other_port", "other port", "#756bb1"),
     ("n_unknown", "unknown", "#bdbdbd"),
 )
-_SHORT = {"in port": "port", "offshore": "offsh.", "at sea": "sea", "other port": "other", "unknown": "unk."}
+_SHORT = {
+    "in port": "port",
+    "offshore": "offsh.",
+    "at sea": "sea",
+    "other port": "other",
+    "unknown": "unk.",
+}
 
 
-def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int = 10, svg_id: str = "nw-disp-svg") -> str:
+def dispersal_panel(
+    fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int = 10, svg_id: str = "nw-disp-svg"
+) -> str:
     """``<details>`` panel: counts by status over time (stacked SVG) and a table of them."""
     cols = [(c, label, colour) for c, label, colour in STATUS_COLUMNS if c in fleet.columns]
     if not len(fleet) or not cols:
@@ -179,7 +230,9 @@ def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int
     f = fleet.sort_values("time").reset_index(drop=True)
     t = pd.to_datetime(f["time"], utc=True)
     ts = (t.astype("int64").to_numpy() // NS_PER_S) - t0_s
-    counts = np.column_stack([pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols])
+    counts = np.column_stack(
+        [pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols]
+    )
     total = max(float(counts.sum(axis=1).max()), 1.0)
     w, h, left, bottom, top = 300.0, 100.0, 26.0, 16.0, 4.0
     t_lo, t_hi = float(ts.min()), float(ts.max())
@@ -207,7 +260,9 @@ def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int
             bot_pts += [(xs[i], y(lower[i])), (xs[i + 1], y(lower[i]))]
         pts = top_pts + bot_pts[::-1]
         d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
-        shapes.append(f'<polygon points="{d}" fill="{colour}" stroke="none"><title>{esc(label)}</title></polygon>')
+        shapes.append(
+            f'<polygon points="{d}" fill="{colour}" stroke="none"><title>{esc(label)}</title></polygon>'
+        )
     axis = (
         f'<line x1="{left}" y1="{h - bottom}" x2="{w}" y2="{h - bottom}" stroke="#444" stroke-width="0.5"/>'
         f'<text x="{left - 3}" y="{y(total) + 8}" text-anchor="end">{int(total)}</text>'
@@ -221,11 +276,26 @@ def dispersal_panel(fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int
         f'data-t0="{t_lo:.0f}" data-t1="{t_end:.0f}" data-x0="{left}" data-x1="{w}" font-size="9" font-family="sans-serif">'
         f"{''.join(shapes)}{axis}{cursor}</svg>"
     )
-    keys = "".join(f'<span><i style="background:{colour}"></i>{esc(label)}</span> ' for _, label, colour in cols)
-    pick = np.arange(len(f)) if len(f) <= max_rows else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
+    keys = "".join(
+        f'<span><i style="background:{colour}"></i>{esc(label)}</span> '
+        for _, label, colour in cols
+    )
+    pick = (
+        np.arange(len(f))
+        if len(f) <= max_rows
+        else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
+    )
     extra = [c for c in ("median_distance_km", "max_distance_km") if c in f.columns]
-    head = "<tr><th>UTC</th>" + "".join(f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols)
-    head += "".join(f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>" for c in extra) + "</tr>"
+    head = "<tr><th>UTC</th>" + "".join(
+        f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols
+    )
+    head += (
+        "".join(
+            f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>"
+            for c in extra
+        )
+        + "</tr>"
+    )
     body = []
     for i in pick:
         cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))

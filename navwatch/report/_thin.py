@@ -41,7 +41,9 @@ def _group_bounds(vessel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _dp_keep(x: np.ndarray, y: np.ndarray, group: np.ndarray, rows: np.ndarray, tolerance_m: float) -> np.ndarray:
+def _dp_keep(
+    x: np.ndarray, y: np.ndarray, group: np.ndarray, rows: np.ndarray, tolerance_m: float
+) -> np.ndarray:
     """Row indices Douglas-Peucker keeps, per group of >= 2 points.
 
     The row index rides along as the Z coordinate (GEOS keeps Z on the vertices it keeps), so

@@ -60,7 +60,6 @@ from .partition import (
 BUCKETS_PER_THREAD = 4
 
 
-
 def detect_dask(
     inputs: Iterable[str | Path],
     zones,
@@ -125,11 +124,23 @@ def detect_dask(
     with _connect(scheduler, n_workers, workdir) as client:
         threads = sum(client.nthreads().values()) or 1
         if buckets is None:
-            buckets = default_buckets(estimate_rows([p for p, _ in units]), threads, _thread_memory(client))
+            buckets = default_buckets(
+                estimate_rows([p for p, _ in units]), threads, _thread_memory(client)
+            )
         # 1. read and route by bucket; summaries come back, the bucket frames stay on the workers
-        reads = client.map(_read_unit, [str(p) for p, _ in units], [f for _, f in units], buckets=buckets,
-                           key=[f"navwatch-read-{i}-{tag}" for i in range(len(units))])
-        sums = client.map(operator.getitem, reads, [0] * len(reads), key=[f"navwatch-summary-{i}-{tag}" for i in range(len(reads))])
+        reads = client.map(
+            _read_unit,
+            [str(p) for p, _ in units],
+            [f for _, f in units],
+            buckets=buckets,
+            key=[f"navwatch-read-{i}-{tag}" for i in range(len(units))],
+        )
+        sums = client.map(
+            operator.getitem,
+            reads,
+            [0] * len(reads),
+            key=[f"navwatch-summary-{i}-{tag}" for i in range(len(reads))],
+        )
         summaries = client.gather(_tick(sums, "read", progress))
         for s in summaries:
             if "error" in s:
@@ -142,7 +153,9 @@ def detect_dask(
         spill.unmatched_aside = _unmatched(evidence, registry, all_vessels)
         # 2. shared inputs once per worker
         zi_f = client.scatter(zi, broadcast=True, hash=False)
-        reg_f = client.scatter(registry, broadcast=True, hash=False) if registry is not None else None
+        reg_f = (
+            client.scatter(registry, broadcast=True, hash=False) if registry is not None else None
+        )
         ev_f = client.scatter(evidence, broadcast=True, hash=False)
         # 3. one task per job, fed the job's bucket frames of every read task (the shuffle)
         root_of = {k: min(job) for job in plan.jobs for k in job}
@@ -150,13 +163,30 @@ def detect_dask(
         jobs = []
         for j, job in enumerate(plan.jobs):
             pieces = [
-                client.submit(operator.getitem, reads[i], 1 + k, key=f"navwatch-piece-{i}-{k}-{tag}")
-                for k in job for i, s in enumerate(summaries) if s["rows"][k]
+                client.submit(
+                    operator.getitem, reads[i], 1 + k, key=f"navwatch-piece-{i}-{k}-{tag}"
+                )
+                for k in job
+                for i, s in enumerate(summaries)
+                if s["rows"][k]
             ]
             mine = VesselsOf(min(job), first_root, plan.buckets, root_of, dict(spill.vessel_bucket))
             part = str(out_dir / f"part-{min(job):05d}.parquet") if out_dir is not None else None
-            jobs.append(client.submit(run_job, pieces, ev_f, zi_f, reg_f, params, all_vessels, mine, part,
-                                      with_states=with_states, key=f"navwatch-detect-{j}-{tag}"))
+            jobs.append(
+                client.submit(
+                    run_job,
+                    pieces,
+                    ev_f,
+                    zi_f,
+                    reg_f,
+                    params,
+                    all_vessels,
+                    mine,
+                    part,
+                    with_states=with_states,
+                    key=f"navwatch-detect-{j}-{tag}",
+                )
+            )
         del reads, sums
         results = client.gather(_tick(jobs, "detect", progress))
         workers = len(client.nthreads())
@@ -200,7 +230,9 @@ def _dataset_parts(folder: Path) -> list[Path] | None:
     from ..io.tables import recognise_columns
 
     try:
-        dataset = ds.dataset(folder, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"])
+        dataset = ds.dataset(
+            folder, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"]
+        )
         frags = sorted(dataset.get_fragments(), key=lambda f: f.path)
         if len(frags) < 2:
             return None
@@ -237,7 +269,10 @@ def default_buckets(rows: int, threads: int, thread_memory: float | None) -> int
 
 def _thread_memory(client) -> float | None:
     """The smallest memory limit per thread among the workers (None: no limits)."""
-    per = [(w.get("memory_limit") or 0) / max(w.get("nthreads") or 1, 1) for w in client.scheduler_info().get("workers", {}).values()]
+    per = [
+        (w.get("memory_limit") or 0) / max(w.get("nthreads") or 1, 1)
+        for w in client.scheduler_info().get("workers", {}).values()
+    ]
     return float(min(per)) if per and min(per) > 0 else None
 
 
@@ -249,7 +284,9 @@ def _connect(scheduler, n_workers: int, workdir) -> Iterator:
         yield scheduler
         return
     if scheduler is not None and not isinstance(scheduler, str):
-        raise ConfigError(f"scheduler must be an address, a distributed.Client or None, not {type(scheduler).__name__}")
+        raise ConfigError(
+            f"scheduler must be an address, a distributed.Client or None, not {type(scheduler).__name__}"
+        )
     if scheduler is not None:
         with Client(scheduler) as client:
             yield client
@@ -269,8 +306,15 @@ def local_cluster(n_workers: int = 2, **kwargs):
     import dask
     from distributed import LocalCluster
 
-    kw = {"processes": True, "threads_per_worker": 1, "dashboard_address": ":0", "silence_logs": logging.ERROR}
-    kw.update({k: (str(v) if k == "local_directory" else v) for k, v in kwargs.items() if v is not None})
+    kw = {
+        "processes": True,
+        "threads_per_worker": 1,
+        "dashboard_address": ":0",
+        "silence_logs": logging.ERROR,
+    }
+    kw.update(
+        {k: (str(v) if k == "local_directory" else v) for k, v in kwargs.items() if v is not None}
+    )
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=n_workers, **kw)
 
@@ -291,7 +335,9 @@ def _prepare_output(output) -> Path | None:
         return None
     out = Path(output)
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out}: the dask engine writes events as a folder of Parquet parts; give a folder")
+        raise ConfigError(
+            f"{out}: the dask engine writes events as a folder of Parquet parts; give a folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("part-*.parquet"):  # parts of an earlier run
         old.unlink()
@@ -353,8 +399,12 @@ class _MemSpill(_Spill):
         # _Spill.add up to the bucket write (see the report: a hook in _Spill.add would let this
         # class override only the write)
         self.rows_in += len(df)
-        ais = (df["kind"] == "ais").to_numpy(bool) if "kind" in df.columns else np.ones(len(df), bool)
-        has_mmsi = df["mmsi"].notna().to_numpy() if "mmsi" in df.columns else np.zeros(len(df), bool)
+        ais = (
+            (df["kind"] == "ais").to_numpy(bool) if "kind" in df.columns else np.ones(len(df), bool)
+        )
+        has_mmsi = (
+            df["mmsi"].notna().to_numpy() if "mmsi" in df.columns else np.zeros(len(df), bool)
+        )
         keep = ais & has_mmsi
         if (~keep).any():
             self.aside.append(df[~keep])
@@ -363,7 +413,11 @@ class _MemSpill(_Spill):
 
     def bucket_frames(self) -> list[pd.DataFrame | None]:
         """The rows of each bucket (None when empty), in input order within a bucket."""
-        df = schema.concat(self.kept) if len(self.kept) > 1 else (self.kept[0] if self.kept else None)
+        df = (
+            schema.concat(self.kept)
+            if len(self.kept) > 1
+            else (self.kept[0] if self.kept else None)
+        )
         self.kept = []
         if df is None:
             return [None] * self.buckets

@@ -138,7 +138,9 @@ def detect_partitioned(
             for batch in _batches(path, quarantine):
                 spill.add(batch)
         plan = spill.plan(registry, all_vessels)
-        return _run_jobs(spill, plan, zi, registry, params, all_vessels, quarantine, progress, with_states)
+        return _run_jobs(
+            spill, plan, zi, registry, params, all_vessels, quarantine, progress, with_states
+        )
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
@@ -167,8 +169,12 @@ class _Spill:
 
     def add(self, df: pd.DataFrame) -> None:
         self.rows_in += len(df)
-        ais = (df["kind"] == "ais").to_numpy(bool) if "kind" in df.columns else np.ones(len(df), bool)
-        has_mmsi = df["mmsi"].notna().to_numpy() if "mmsi" in df.columns else np.zeros(len(df), bool)
+        ais = (
+            (df["kind"] == "ais").to_numpy(bool) if "kind" in df.columns else np.ones(len(df), bool)
+        )
+        has_mmsi = (
+            df["mmsi"].notna().to_numpy() if "mmsi" in df.columns else np.zeros(len(df), bool)
+        )
         spill = ais & has_mmsi
         if (~spill).any():
             self.aside.append(df[~spill])
@@ -193,7 +199,11 @@ class _Spill:
 
     def read(self, k: int) -> pd.DataFrame:
         folder = self.work / f"bucket={k:05d}"
-        frames = [pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))] if folder.exists() else []
+        frames = (
+            [pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))]
+            if folder.exists()
+            else []
+        )
         return schema.concat([schema.conform(f) for f in frames]) if frames else schema.empty()
 
     def evidence(self) -> pd.DataFrame:
@@ -212,7 +222,11 @@ class _Spill:
             return x
 
         first_bucket: dict[str, int] = {}
-        b = bucket_of(per["mmsi"].to_numpy(dtype=np.int64), self.buckets) if len(per) else np.empty(0, np.int64)
+        b = (
+            bucket_of(per["mmsi"].to_numpy(dtype=np.int64), self.buckets)
+            if len(per)
+            else np.empty(0, np.int64)
+        )
         for v, k in zip(vid, b, strict=True):
             if v is None or pd.isna(v):
                 continue
@@ -228,7 +242,17 @@ class _Spill:
         return PartitionPlan(self.buckets, list(self.rows), jobs or [[0]])
 
 
-def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vessels, quarantine, progress, with_states=False) -> Detection:
+def _run_jobs(
+    spill: _Spill,
+    plan: PartitionPlan,
+    zi,
+    registry,
+    params,
+    all_vessels,
+    quarantine,
+    progress,
+    with_states=False,
+) -> Detection:
     evidence = spill.evidence()
     spill.unmatched_aside = _unmatched(evidence, registry, all_vessels)
     root_of = {k: min(job) for job in plan.jobs for k in job}
@@ -238,7 +262,18 @@ def _run_jobs(spill: _Spill, plan: PartitionPlan, zi, registry, params, all_vess
         if progress is not None:
             progress("detect", j, len(plan.jobs))
         mine = VesselsOf(min(job), first_root, plan.buckets, root_of, spill.vessel_bucket)
-        results.append(run_job([spill.read(k) for k in job], evidence, zi, registry, params, all_vessels, mine, with_states=with_states))
+        results.append(
+            run_job(
+                [spill.read(k) for k in job],
+                evidence,
+                zi,
+                registry,
+                params,
+                all_vessels,
+                mine,
+                with_states=with_states,
+            )
+        )
     return merge_jobs(results, spill, plan, quarantine)
 
 
@@ -259,13 +294,23 @@ class VesselsOf:
         if k is not None:
             return self.root_of[k] == self.root
         if v.startswith("mmsi:"):
-            return self.root_of[int(bucket_of(np.array([int(v[5:])]), self.buckets)[0])] == self.root
+            return (
+                self.root_of[int(bucket_of(np.array([int(v[5:])]), self.buckets)[0])] == self.root
+            )
         return self.root == self.first_root
 
 
-def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, params: DetectParams,
-            all_vessels: bool, vessels: Callable[[str], bool], output: str | None = None,
-            with_states: bool = False) -> dict:
+def run_job(
+    pieces: list[pd.DataFrame],
+    evidence: pd.DataFrame,
+    zi,
+    registry,
+    params: DetectParams,
+    all_vessels: bool,
+    vessels: Callable[[str], bool],
+    output: str | None = None,
+    with_states: bool = False,
+) -> dict:
     """Detect one job: its bucket frames plus the evidence kept aside, restricted to ``vessels``.
 
     Returns the job's events, carried state rows and emitted events, stats, its quarantine
@@ -274,8 +319,16 @@ def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, pa
     """
     obs = schema.concat([*pieces, evidence])
     q = Quarantine()
-    det = detect_port_events(obs, zi, registry, params=params, all_vessels=all_vessels, quarantine=q, vessels=vessels,
-                             with_states=with_states)
+    det = detect_port_events(
+        obs,
+        zi,
+        registry,
+        params=params,
+        all_vessels=all_vessels,
+        quarantine=q,
+        vessels=vessels,
+        with_states=with_states,
+    )
     del obs
     qf = q.to_frame()
     jumps = (qf["code"] == "position_jump").to_numpy(bool)
@@ -283,11 +336,21 @@ def run_job(pieces: list[pd.DataFrame], evidence: pd.DataFrame, zi, registry, pa
         from ..io.writers import write_table
 
         write_table(det.events, output)
-    return {"events": det.events, "visits": det.visits, "rows": det.state.rows, "emitted": det.state.emitted,
-            "stats": det.stats, "jumps": qf[jumps], "evidence_q": qf[~jumps], "states": det.states}
+    return {
+        "events": det.events,
+        "visits": det.visits,
+        "rows": det.state.rows,
+        "emitted": det.state.emitted,
+        "stats": det.stats,
+        "jumps": qf[jumps],
+        "evidence_q": qf[~jumps],
+        "states": det.states,
+    }
 
 
-def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine) -> Detection:
+def merge_jobs(
+    results: list[dict], spill: _Spill, plan: PartitionPlan, quarantine: Quarantine
+) -> Detection:
     """One :class:`Detection` from the jobs' results, as :func:`detect_partitioned` merges them:
     position jumps from every job, the evidence's quarantine entries once, counts summed (rows
     kept aside counted once)."""
@@ -300,16 +363,33 @@ def merge_jobs(results: list[dict], spill: _Spill, plan: PartitionPlan, quaranti
         quarantine.add_frame(eq.drop_duplicates().reset_index(drop=True))
     ev = pd.concat([r["events"] for r in results], ignore_index=True) if results else empty_events()
     ev = ev.sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
-    rows = pd.concat([r["rows"] for r in results], ignore_index=True) if results else empty_state_rows()
+    rows = (
+        pd.concat([r["rows"] for r in results], ignore_index=True)
+        if results
+        else empty_state_rows()
+    )
     emitted = [r["emitted"] for r in results if len(r["emitted"])]
     state = DetectorState(rows=rows)
     if emitted:
-        state.emitted = pd.concat(emitted, ignore_index=True).sort_values(_EVENT_SORT, kind="stable").reset_index(drop=True)
+        state.emitted = (
+            pd.concat(emitted, ignore_index=True)
+            .sort_values(_EVENT_SORT, kind="stable")
+            .reset_index(drop=True)
+        )
     stats = _merge_stats([r["stats"] for r in results], spill, plan)
     vis = [r["visits"] for r in results if r.get("visits") is not None]
     visits = pd.concat(vis, ignore_index=True) if vis else empty_visits()
-    visits = visits.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(drop=True)
-    return Detection(events=ev, state=state, stats=stats, quarantine=quarantine, visits=visits, states=_merge_states(results))
+    visits = visits.sort_values(["start", "vessel_id", "port", "tier"], kind="stable").reset_index(
+        drop=True
+    )
+    return Detection(
+        events=ev,
+        state=state,
+        stats=stats,
+        quarantine=quarantine,
+        visits=visits,
+        states=_merge_states(results),
+    )
 
 
 def _merge_states(results: list[dict]) -> pd.DataFrame | None:
@@ -342,8 +422,19 @@ def _unmatched(obs: pd.DataFrame, registry, all_vessels: bool) -> int:
 
 
 def _merge_stats(stats_list: list[dict], spill: _Spill, plan: PartitionPlan) -> dict:
-    summed = ("rows_unmatched", "duplicates", "position_jumps", "held_for_next_fix", "transits",
-              "pending_visits", "events", "departures", "arrivals", "vessels", "visits")
+    summed = (
+        "rows_unmatched",
+        "duplicates",
+        "position_jumps",
+        "held_for_next_fix",
+        "transits",
+        "pending_visits",
+        "events",
+        "departures",
+        "arrivals",
+        "vessels",
+        "visits",
+    )
     once = ("sightings_unattributed", "survey_unknown_tokens")
     out: dict = {"rows_in": spill.rows_in}
     for k in summed:
@@ -356,5 +447,7 @@ def _merge_stats(stats_list: list[dict], spill: _Spill, plan: PartitionPlan) -> 
             out[k] = max(s.get(k, 0) for s in stats_list)
     out["buckets"] = plan.buckets
     out["jobs"] = len(plan.jobs)
-    out["max_job_rows"] = int(max((sum(plan.rows_per_bucket[k] for k in job) for job in plan.jobs), default=0) + n_aside)
+    out["max_job_rows"] = int(
+        max((sum(plan.rows_per_bucket[k] for k in job) for job in plan.jobs), default=0) + n_aside
+    )
     return out

@@ -33,7 +33,12 @@ ROOT = HERE.parents[1]
 SAMPLE_AIS = ROOT / "tests" / "data" / "nmea" / "socal_sample_head.ais"
 WEBHOOK_SECRET = "test-webhook-secret-8f2c"
 SMTP_USER, SMTP_PASSWORD = "navwatch-user", "smtp-pass-55e1"
-CLI = [sys.executable, "-c", "import navwatch.cli.watch; from navwatch.cli import main; main()", "watch"]
+CLI = [
+    sys.executable,
+    "-c",
+    "import navwatch.cli.watch; from navwatch.cli import main; main()",
+    "watch",
+]
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -85,7 +90,9 @@ class WebhookReceiver:
                 with recv.lock:
                     if not hmac.compare_digest(sig, good):
                         recv.bad_signatures += 1
-                    recv.received.append({"headers": dict(self.headers), "body": json.loads(body), "t": time.time()})
+                    recv.received.append(
+                        {"headers": dict(self.headers), "body": json.loads(body), "t": time.time()}
+                    )
                 self.send_response(recv.status)
                 self.end_headers()
 
@@ -159,7 +166,11 @@ class SmtpReceiver:
                 return "250 OK"
 
         def auth(server, session, envelope, mechanism, auth_data):
-            ok = isinstance(auth_data, LoginPassword) and auth_data.login == SMTP_USER.encode() and auth_data.password == SMTP_PASSWORD.encode()
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login == SMTP_USER.encode()
+                and auth_data.password == SMTP_PASSWORD.encode()
+            )
             return AuthResult(success=ok)
 
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -204,7 +215,9 @@ def pg_server():
     """A throw-away PostgreSQL cluster on a free port; yields its base URL (no database)."""
     bindir = _pg_bin()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed: apt-get install -y postgresql")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) not installed: apt-get install -y postgresql"
+        )
     root = Path(tempfile.mkdtemp(prefix="navwatch-pg-"))
     data, sock = root / "data", root / "sock"
     sock.mkdir()
@@ -216,16 +229,54 @@ def pg_server():
         shutil.chown(sock, user)
     port = free_port()
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "navwatch", "--auth=trust", "-E", "UTF8", "--no-sync"], check=True, capture_output=True, env=env)
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "navwatch",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c max_connections=100"
-    r = subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "-t", "60", "start"], capture_output=True, env=env, text=True)
+    r = subprocess.run(
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        env=env,
+        text=True,
+    )
     if r.returncode != 0:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         raise RuntimeError(f"pg_ctl start failed: {r.stderr}\n{log}")
     try:
         yield f"postgresql://navwatch@127.0.0.1:{port}"
     finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True, env=env)
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            env=env,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -320,12 +371,26 @@ def toml_value(v) -> str:
     return json.dumps(str(v))
 
 
-def write_config(path: Path, *, state_url: str, sources: list[dict], sinks: list[dict], watch: dict | None = None, alerts: dict | None = None, detect: dict | None = None) -> Path:
+def write_config(
+    path: Path,
+    *,
+    state_url: str,
+    sources: list[dict],
+    sinks: list[dict],
+    watch: dict | None = None,
+    alerts: dict | None = None,
+    detect: dict | None = None,
+) -> Path:
     """A TOML config in ``path.parent`` with the Testport zones and all_vessels on."""
     (path.parent / "ports.csv").write_text(PORTS_CSV)
-    parts = ["[watch]"] + [f"{k} = {toml_value(v)}" for k, v in ({"interval_s": 1, **(watch or {})}).items()]
+    parts = ["[watch]"] + [
+        f"{k} = {toml_value(v)}" for k, v in ({"interval_s": 1, **(watch or {})}).items()
+    ]
     parts += ["[state]", f"url = {toml_value(state_url)}"]
-    parts += ["[detect]"] + [f"{k} = {toml_value(v)}" for k, v in ({"ports": "ports.csv", "all_vessels": True, **(detect or {})}).items()]
+    parts += ["[detect]"] + [
+        f"{k} = {toml_value(v)}"
+        for k, v in ({"ports": "ports.csv", "all_vessels": True, **(detect or {})}).items()
+    ]
     if alerts:
         parts += ["[alerts]"] + [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
     for s in sources:
@@ -337,7 +402,16 @@ def write_config(path: Path, *, state_url: str, sources: list[dict], sinks: list
 
 
 def webhook_sink(w: WebhookReceiver, **kw) -> dict:
-    return {"type": "webhook", "url": w.url, "secret_env": "NW_TEST_WEBHOOK_SECRET", "timeout_s": 5, "retries": 2, "backoff_s": 0.1, "backoff_max_s": 0.5, **kw}
+    return {
+        "type": "webhook",
+        "url": w.url,
+        "secret_env": "NW_TEST_WEBHOOK_SECRET",
+        "timeout_s": 5,
+        "retries": 2,
+        "backoff_s": 0.1,
+        "backoff_max_s": 0.5,
+        **kw,
+    }
 
 
 def email_sink(s: SmtpReceiver, cert: Path, **kw) -> dict:
@@ -347,11 +421,24 @@ def email_sink(s: SmtpReceiver, cert: Path, **kw) -> dict:
 
 
 def cli_env() -> dict:
-    return {**os.environ, "NW_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET, "NW_TEST_SMTP_USER": SMTP_USER, "NW_TEST_SMTP_PASSWORD": SMTP_PASSWORD, "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "NW_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "NW_TEST_SMTP_USER": SMTP_USER,
+        "NW_TEST_SMTP_PASSWORD": SMTP_PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def run_once(config: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, "--config", str(config), "--once", *extra], capture_output=True, text=True, env=cli_env(), timeout=timeout, cwd=config.parent)
+    return subprocess.run(
+        [*CLI, "--config", str(config), "--once", *extra],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=timeout,
+        cwd=config.parent,
+    )
 
 
 @pytest.fixture

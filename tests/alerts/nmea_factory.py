@@ -22,17 +22,39 @@ DEPARTURE_FIX = IN_PORT_FIXES + 2  # 5.6 km out, beyond radius + exit margin
 
 def position(mmsi: int, lat: float, lon: float, sog_kn: float, t: float, *, status: int = 0) -> str:
     s = encode_dict(
-        {"type": 1, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": sog_kn, "course": 90.0, "heading": 90, "status": status},
+        {
+            "type": 1,
+            "mmsi": mmsi,
+            "lat": lat,
+            "lon": lon,
+            "speed": sog_kn,
+            "course": 90.0,
+            "heading": 90,
+            "status": status,
+        },
         talker_id="AI",
     )[0]
     return f"{t:.3f} {s}"
 
 
-def departure_lines(mmsi: int, t0: float = T0, *, lat: float = PORT_LAT, lon: float = PORT_LON, step_s: int = 300, n_out: int = 4) -> list[str]:
+def departure_lines(
+    mmsi: int,
+    t0: float = T0,
+    *,
+    lat: float = PORT_LAT,
+    lon: float = PORT_LON,
+    step_s: int = 300,
+    n_out: int = 4,
+) -> list[str]:
     """A departure from Testport: IN_PORT_FIXES moored fixes, then moving out east at 12 kn."""
-    lines = [position(mmsi, lat + 0.001 * (i % 2), lon, 0.0, t0 + i * step_s, status=5) for i in range(IN_PORT_FIXES)]
+    lines = [
+        position(mmsi, lat + 0.001 * (i % 2), lon, 0.0, t0 + i * step_s, status=5)
+        for i in range(IN_PORT_FIXES)
+    ]
     km_per_deg = 111.32 * math.cos(math.radians(lat))
     for j in range(1, n_out + 1):
         km = 12 * 1.852 * (j * step_s / 3600)
-        lines.append(position(mmsi, lat, lon + km / km_per_deg, 12.0, t0 + (IN_PORT_FIXES - 1 + j) * step_s))
+        lines.append(
+            position(mmsi, lat, lon + km / km_per_deg, 12.0, t0 + (IN_PORT_FIXES - 1 + j) * step_s)
+        )
     return lines

@@ -11,7 +11,18 @@ from navwatch.alerts.alerting import alert_id, matches, plan_alerts
 from navwatch.alerts.config import AlertRules
 
 
-def make_event(eid="e1", *, event="departure", conf=0.9, t0="2024-12-02T06:00Z", t1="2024-12-02T07:00Z", flags="", vessel="yelnya", port="Tartus", mmsi=273000001):
+def make_event(
+    eid="e1",
+    *,
+    event="departure",
+    conf=0.9,
+    t0="2024-12-02T06:00Z",
+    t1="2024-12-02T07:00Z",
+    flags="",
+    vessel="yelnya",
+    port="Tartus",
+    mmsi=273000001,
+):
     t0, t1 = pd.Timestamp(t0), pd.Timestamp(t1)
     return {"event_id": eid, "vessel_id": vessel, "vessel_name": vessel.title(), "mmsi": mmsi, "port": port, "tier": "harbour", "event": event,
             "time": t0 + (t1 - t0) / 2, "time_earliest": t0, "time_latest": t1, "window_h": (t1 - t0).total_seconds() / 3600,
@@ -34,7 +45,7 @@ class Memory:
 
 def test_new_then_update_references_first_alert():
     m = Memory()
-    (k, first, ref), = m.run([make_event(conf=0.7, t0="2024-12-02T04:00Z")])[0]
+    ((k, first, ref),) = m.run([make_event(conf=0.7, t0="2024-12-02T04:00Z")])[0]
     assert (k, ref) == ("new", None) and first == alert_id("e1", 0)
     got, alerts = m.run([make_event(conf=0.9)])  # window narrowed, confidence raised
     assert got == [("update", alert_id("e1", 1), first)]
@@ -47,12 +58,20 @@ def test_new_then_update_references_first_alert():
 def test_contradiction_retracts_then_reinstates():
     m = Memory()
     first = m.run([make_event()])[0][0][1]
-    got, alerts = m.run([make_event(conf=0.45, flags="contradiction: reported absent, then present again")])
+    got, alerts = m.run(
+        [make_event(conf=0.45, flags="contradiction: reported absent, then present again")]
+    )
     assert got == [("retraction", alert_id("e1", 1), first)]
     assert json.loads(alerts[0]["payload"])["reason"].startswith("contradicted")
-    assert m.run([make_event(conf=0.4, flags="contradiction: reported absent, then present again")])[0] == []
+    assert (
+        m.run([make_event(conf=0.4, flags="contradiction: reported absent, then present again")])[0]
+        == []
+    )
     got, alerts = m.run([make_event(conf=0.9)])
-    assert got == [("update", alert_id("e1", 2), first)] and "reinstated" in json.loads(alerts[0]["payload"])["reason"]
+    assert (
+        got == [("update", alert_id("e1", 2), first)]
+        and "reinstated" in json.loads(alerts[0]["payload"])["reason"]
+    )
 
 
 def test_min_confidence_new_only_once_it_qualifies_and_retracts_below():
@@ -76,7 +95,11 @@ def test_min_confidence_new_only_once_it_qualifies_and_retracts_below():
     ],
 )
 def test_rules_select_events(rules, alerted):
-    events = [make_event("d1"), make_event("a1", event="arrival"), make_event("d2", event="arrival", vessel="vyazma", mmsi=273000002, port="Latakia")]
+    events = [
+        make_event("d1"),
+        make_event("a1", event="arrival"),
+        make_event("d2", event="arrival", vessel="vyazma", mmsi=273000002, port="Latakia"),
+    ]
     got, alerts = Memory().run(events, rules)
     assert {a["event_id"] for a in alerts} == alerted
 

@@ -33,14 +33,28 @@ def test_example_config_commented_blocks_parse_too():
     lines = []
     for ln in text.splitlines():
         s = ln.lstrip()
-        if s.startswith("# [[") or (s.startswith("# ") and "=" in s.split("#")[1] and not s.startswith("# #") and lines and (lines[-1].startswith("[[") or "=" in lines[-1])):
+        if s.startswith("# [[") or (
+            s.startswith("# ")
+            and "=" in s.split("#")[1]
+            and not s.startswith("# #")
+            and lines
+            and (lines[-1].startswith("[[") or "=" in lines[-1])
+        ):
             ln = s[2:]
         lines.append(ln)
     uncommented = "\n".join(lines).replace('# cron = "*/5 * * * *"', "")
     import tomllib
 
     data = tomllib.loads(uncommented)
-    env = {k: "x" for k in ("NAVWATCH_PARTNER_AUTH", "NAVWATCH_WEBHOOK_SECRET", "NAVWATCH_SMTP_USER", "NAVWATCH_SMTP_PASSWORD")}
+    env = {
+        k: "x"
+        for k in (
+            "NAVWATCH_PARTNER_AUTH",
+            "NAVWATCH_WEBHOOK_SECRET",
+            "NAVWATCH_SMTP_USER",
+            "NAVWATCH_SMTP_PASSWORD",
+        )
+    }
     cfg = parse_config(data, base=EXAMPLE.parent, env=env)
     assert {s.type for s in cfg.sources} == {"directory", "http", "tcp", "udp"}
     assert {s.type for s in cfg.sinks} == {"console", "jsonl", "webhook", "email"}
@@ -51,24 +65,71 @@ def test_example_config_commented_blocks_parse_too():
     [
         ({"watch": {"interval_s": "often"}}, "[watch].interval_s: expected a number, got 'often'"),
         ({"watch": {"interval_s": 0}}, "[watch].interval_s: expected a number > 0"),
-        ({"watch": {"schedule": "hourly"}}, "[watch].schedule: expected one of ['interval', 'cron'], got 'hourly'"),
+        (
+            {"watch": {"schedule": "hourly"}},
+            "[watch].schedule: expected one of ['interval', 'cron'], got 'hourly'",
+        ),
         ({"watch": {"schedule": "cron"}}, "[watch].cron: required when schedule"),
-        ({"watch": {"schedule": "cron", "cron": "*/5 * * *"}}, "[watch].cron: expected 5 crontab fields"),
-        ({"watch": {"schedule": "cron", "cron": "99 * * * *"}}, "[watch].cron: not a valid crontab expression"),
+        (
+            {"watch": {"schedule": "cron", "cron": "*/5 * * *"}},
+            "[watch].cron: expected 5 crontab fields",
+        ),
+        (
+            {"watch": {"schedule": "cron", "cron": "99 * * * *"}},
+            "[watch].cron: not a valid crontab expression",
+        ),
         ({"watch": {"intervall_s": 5}}, "[watch]: unknown key(s) ['intervall_s']"),
-        ({"state": {"url": "mysql://x"}}, "[state].url: expected a sqlite:/// or postgresql:// URL"),
-        ({"state": {"url_env": "NO_SUCH_VAR_NW"}}, "[state].url_env: environment variable NO_SUCH_VAR_NW is not set"),
-        ({"sources": [{"type": "ftp"}]}, "[[sources]][0].type: expected one of ['directory', 'http', 'tcp', 'udp'], got 'ftp'"),
+        (
+            {"state": {"url": "mysql://x"}},
+            "[state].url: expected a sqlite:/// or postgresql:// URL",
+        ),
+        (
+            {"state": {"url_env": "NO_SUCH_VAR_NW"}},
+            "[state].url_env: environment variable NO_SUCH_VAR_NW is not set",
+        ),
+        (
+            {"sources": [{"type": "ftp"}]},
+            "[[sources]][0].type: expected one of ['directory', 'http', 'tcp', 'udp'], got 'ftp'",
+        ),
         ({"sources": [{"type": "directory"}]}, "[[sources]][0].path: required key is missing"),
-        ({"sources": [{"type": "tcp", "host": "h", "port": 70000}]}, "[[sources]][0].port: expected an integer in [1, 65535], got 70000"),
-        ({"sources": [{"type": "http", "url": "ftp://x"}]}, "[[sources]][0].url: expected an http:// or https:// URL"),
-        ({"sinks": [{"type": "webhook", "url": "https://h/x", "secret": "s3cr3t"}]}, "[[sinks]][0].secret: secrets are not read from the config file; set secret_env"),
-        ({"sinks": [{"type": "email", "host": "h", "to": ["a@b"], "password": "pw"}]}, "[[sinks]][0].password: secrets are not read from the config file"),
-        ({"sinks": [{"type": "webhook", "url": "https://h/x", "secret_env": "NO_SUCH_VAR_NW"}]}, "[[sinks]][0].secret_env: environment variable NO_SUCH_VAR_NW is not set"),
+        (
+            {"sources": [{"type": "tcp", "host": "h", "port": 70000}]},
+            "[[sources]][0].port: expected an integer in [1, 65535], got 70000",
+        ),
+        (
+            {"sources": [{"type": "http", "url": "ftp://x"}]},
+            "[[sources]][0].url: expected an http:// or https:// URL",
+        ),
+        (
+            {"sinks": [{"type": "webhook", "url": "https://h/x", "secret": "s3cr3t"}]},
+            "[[sinks]][0].secret: secrets are not read from the config file; set secret_env",
+        ),
+        (
+            {"sinks": [{"type": "email", "host": "h", "to": ["a@b"], "password": "pw"}]},
+            "[[sinks]][0].password: secrets are not read from the config file",
+        ),
+        (
+            {"sinks": [{"type": "webhook", "url": "https://h/x", "secret_env": "NO_SUCH_VAR_NW"}]},
+            "[[sinks]][0].secret_env: environment variable NO_SUCH_VAR_NW is not set",
+        ),
         ({"sinks": [{"type": "email", "host": "h", "to": []}]}, "[[sinks]][0].to: required"),
-        ({"sinks": [{"type": "email", "host": "h", "to": ["nobody"]}]}, "'nobody' is not an e-mail address"),
-        ({"sinks": [{"type": "jsonl", "path": "a"}, {"type": "jsonl", "path": "b", "name": "jsonl-0"}]}, "[[sinks]]: names must be unique; repeated: ['jsonl-0']"),
-        ({"alerts": {"events": ["departure", "sinking"]}}, "[alerts].events: expected a list of ['departure', 'arrival']"),
+        (
+            {"sinks": [{"type": "email", "host": "h", "to": ["nobody"]}]},
+            "'nobody' is not an e-mail address",
+        ),
+        (
+            {
+                "sinks": [
+                    {"type": "jsonl", "path": "a"},
+                    {"type": "jsonl", "path": "b", "name": "jsonl-0"},
+                ]
+            },
+            "[[sinks]]: names must be unique; repeated: ['jsonl-0']",
+        ),
+        (
+            {"alerts": {"events": ["departure", "sinking"]}},
+            "[alerts].events: expected a list of ['departure', 'arrival']",
+        ),
         ({"alerts": {"min_confidence": 2}}, "[alerts].min_confidence: expected a number in [0, 1]"),
         ({"detect": {"params": {"exit_margin_km": -1}}}, "exit_margin_km: must be >= 0"),
         ({"detect": {"params": {"margin": 1}}}, "[detect.params]: unknown key(s) ['margin']"),
@@ -91,14 +152,28 @@ def test_bad_toml_and_missing_file(tmp_path):
 
 
 def test_secrets_never_in_dumps_or_reprs():
-    env = {"WH": "webhook-SECRET-1", "PW": "smtp-SECRET-2", "U": "user-SECRET-3", "DB": "postgresql://nav:db-SECRET-4@db:5432/nav", "H": "Bearer http-SECRET-5"}
+    env = {
+        "WH": "webhook-SECRET-1",
+        "PW": "smtp-SECRET-2",
+        "U": "user-SECRET-3",
+        "DB": "postgresql://nav:db-SECRET-4@db:5432/nav",
+        "H": "Bearer http-SECRET-5",
+    }
     cfg = parse_config(
         {
             "state": {"url_env": "DB"},
-            "sources": [{"type": "http", "url": "https://h/x.csv", "headers_env": {"Authorization": "H"}}],
+            "sources": [
+                {"type": "http", "url": "https://h/x.csv", "headers_env": {"Authorization": "H"}}
+            ],
             "sinks": [
                 {"type": "webhook", "url": "https://h/hook", "secret_env": "WH"},
-                {"type": "email", "host": "smtp", "to": ["a@b.c"], "username_env": "U", "password_env": "PW"},
+                {
+                    "type": "email",
+                    "host": "smtp",
+                    "to": ["a@b.c"],
+                    "username_env": "U",
+                    "password_env": "PW",
+                },
             ],
         },
         env=env,
@@ -114,13 +189,27 @@ def test_secrets_never_in_dumps_or_reprs():
 
 def test_print_config_cli_redacts_and_bad_config_exits_1(tmp_path):
     p = tmp_path / "nw.toml"
-    p.write_text('[state]\nurl = "postgresql://u:pw-SECRET@h/db"\n[[sinks]]\ntype = "webhook"\nurl = "http://127.0.0.1:1/x?token=tok-SECRET"\nsecret_env = "NW_TEST_WEBHOOK_SECRET"\n')
-    r = subprocess.run([*CLI, "--config", str(p), "--print-config"], capture_output=True, text=True, env=cli_env(), timeout=60)
+    p.write_text(
+        '[state]\nurl = "postgresql://u:pw-SECRET@h/db"\n[[sinks]]\ntype = "webhook"\nurl = "http://127.0.0.1:1/x?token=tok-SECRET"\nsecret_env = "NW_TEST_WEBHOOK_SECRET"\n'
+    )
+    r = subprocess.run(
+        [*CLI, "--config", str(p), "--print-config"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert "SECRET" not in r.stdout + r.stderr and "test-webhook-secret" not in r.stdout
     dumped = json.loads(r.stdout)
     assert dumped["sinks"][0]["secret"] == "***" and dumped["sinks"][0]["url"].endswith("token=***")
     p.write_text('[watch]\ninterval_s = "soon"\n')
-    r = subprocess.run([*CLI, "--config", str(p), "--once"], capture_output=True, text=True, env=cli_env(), timeout=60)
+    r = subprocess.run(
+        [*CLI, "--config", str(p), "--once"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+    )
     assert r.returncode == 1
     assert "[watch].interval_s: expected a number, got 'soon'" in r.stderr

@@ -23,7 +23,14 @@ from .nmea_factory import T0, departure_lines
 
 def _kill_during_tick(cfg, rng: random.Random) -> str:
     """Start a one-tick watcher and SIGKILL it at a random point; returns where."""
-    p = subprocess.Popen([*CLI, "--config", str(cfg), "--once"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=cfg.parent)
+    p = subprocess.Popen(
+        [*CLI, "--config", str(cfg), "--once"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=cfg.parent,
+    )
     where = "start-up"
     if rng.random() < 0.15:
         time.sleep(rng.uniform(0.1, 1.2))  # during start-up / schema creation
@@ -51,7 +58,9 @@ def _csv_departure(mmsi: int, t0: float) -> list[str]:
 
 
 @pytest.mark.parametrize("backend, iterations", [("sqlite", 16), ("postgresql", 8)])
-def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path, webhook, backend, iterations, request):
+def test_sigkill_at_random_points_loses_and_duplicates_nothing(
+    tmp_path, webhook, backend, iterations, request
+):
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'state.db'}"
     else:
@@ -104,7 +113,11 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path, webhook
     assert set(got) == set(alerts["alert_id"]), f"kills at {kills}"
     # at-least-once: a re-send can only follow a kill between sending and recording it
     assert sum(got.values()) - len(got) <= iterations
-    jsonl = Counter(json.loads(x)["alert_id"] for x in (tmp_path / "alerts.jsonl").read_text().splitlines() if x.strip().endswith("}"))
+    jsonl = Counter(
+        json.loads(x)["alert_id"]
+        for x in (tmp_path / "alerts.jsonl").read_text().splitlines()
+        if x.strip().endswith("}")
+    )
     assert set(jsonl) == set(alerts["alert_id"]) and max(jsonl.values()) == 1
     assert set(store.deliveries()["status"]) == {"delivered"}
     # no input skipped or consumed twice

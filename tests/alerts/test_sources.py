@@ -24,7 +24,12 @@ from .nmea_factory import PORTS_CSV, T0, departure_lines
 def _watcher(tmp_path, sources, **detect):
     (tmp_path / "ports.csv").write_text(PORTS_CSV)
     cfg = parse_config(
-        {"state": {"url": "sqlite:///state.db"}, "detect": {"ports": "ports.csv", "all_vessels": True, **detect}, "sources": sources, "sinks": [{"type": "jsonl", "path": "a.jsonl"}]},
+        {
+            "state": {"url": "sqlite:///state.db"},
+            "detect": {"ports": "ports.csv", "all_vessels": True, **detect},
+            "sources": sources,
+            "sinks": [{"type": "jsonl", "path": "a.jsonl"}],
+        },
         base=tmp_path,
     )
     return Watcher(cfg)
@@ -50,7 +55,9 @@ def test_nmea_file_cut_inside_a_multipart_message_is_read_whole(tmp_path):
     assert rows == len(whole)
     q = w.store.quarantine()
     q = q[q["source"] != "detect"]  # position jumps judged by the detector
-    assert q["code"].value_counts().to_dict() == wq.counts().to_dict()  # the file's own lost fragments, no more
+    assert (
+        q["code"].value_counts().to_dict() == wq.counts().to_dict()
+    )  # the file's own lost fragments, no more
     assert sorted(q["line"]) == sorted(wq.to_frame()["line"])
     inp = w.store.inputs().iloc[0]
     assert inp["lines"] == len(lines) and inp["rows"] == len(whole)
@@ -75,7 +82,9 @@ def test_growing_csv_keeps_header_and_line_numbers(tmp_path):
     rows = ["time,mmsi,lat,lon,sog_kn"]
     for ln in departure_lines(273000010):
         r = parse_lines([ln]).iloc[0]
-        rows.append(f"{r['time'].isoformat()},273000010,{r['lat']:.6f},{r['lon']:.6f},{r['sog_kn']}")
+        rows.append(
+            f"{r['time'].isoformat()},273000010,{r['lat']:.6f},{r['lon']:.6f},{r['sog_kn']}"
+        )
     rows.insert(5, "2024-12-02T06:20:00Z,273000010,not-a-lat,-40.0,0")  # a bad row on line 6
     f = tmp_path / "in" / "pos.csv"
     f.write_text("\n".join(rows[:4]) + "\n" + rows[4][:10])
@@ -118,7 +127,9 @@ def test_replaced_line_file_is_read_from_the_start(tmp_path):
     f = tmp_path / "in" / "a.nmea"
     f.write_text("\n".join(departure_lines(273000030)) + "\n")
     assert len(w.tick().alerts) == 1
-    f.write_text("\n".join(departure_lines(273000031, T0 + 86400)[:5]) + "\n")  # rotated: shorter, new content
+    f.write_text(
+        "\n".join(departure_lines(273000031, T0 + 86400)[:5]) + "\n"
+    )  # rotated: shorter, new content
     assert w.tick().rows == 5
     w.close()
 
@@ -164,12 +175,17 @@ def http():
 
 def _records(mmsi, t0=T0):
     df = parse_lines(departure_lines(mmsi, t0))
-    return [{"time": t.isoformat(), "mmsi": mmsi, "lat": la, "lon": lo, "sog_kn": s} for t, la, lo, s in zip(df["time"], df["lat"], df["lon"], df["sog_kn"], strict=True)]
+    return [
+        {"time": t.isoformat(), "mmsi": mmsi, "lat": la, "lon": lo, "sog_kn": s}
+        for t, la, lo, s in zip(df["time"], df["lat"], df["lon"], df["sog_kn"], strict=True)
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_http_source_polls_new_rows_only(tmp_path, http, fmt):
-    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}])
+    w = _watcher(
+        tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}]
+    )
     recs = _records(273000040)
 
     def serve(rs):
@@ -192,7 +208,13 @@ def test_http_source_polls_new_rows_only(tmp_path, http, fmt):
 
 
 def test_http_source_down_or_bad_keeps_running(tmp_path, http):
-    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{free_port()}/down"}, {"type": "http", "name": "bad", "url": f"http://127.0.0.1:{http.port}/x"}])
+    w = _watcher(
+        tmp_path,
+        [
+            {"type": "http", "url": f"http://127.0.0.1:{free_port()}/down"},
+            {"type": "http", "name": "bad", "url": f"http://127.0.0.1:{http.port}/x"},
+        ],
+    )
     http.body, http.ctype = b"{not json", "application/json"
     rep = w.tick()
     assert rep.rows == 0
@@ -203,9 +225,15 @@ def test_http_source_down_or_bad_keeps_running(tmp_path, http):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "geojson"])
 def test_http_body_read_in_memory_and_bad_rows_name_the_url(tmp_path, http, monkeypatch, fmt):
-    w = _watcher(tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}])
+    w = _watcher(
+        tmp_path, [{"type": "http", "url": f"http://127.0.0.1:{http.port}/positions?key=abc"}]
+    )
     recs = _records(273000050)[:6]
-    recs[2] = {**recs[2], "lat": 91.0, "lon": 181.0}  # "not available": quarantined, line 4 of the CSV
+    recs[2] = {
+        **recs[2],
+        "lat": 91.0,
+        "lon": 181.0,
+    }  # "not available": quarantined, line 4 of the CSV
     if fmt == "csv":
         http.body, http.ctype = pd.DataFrame(recs).to_csv(index=False).encode(), "text/csv"
     elif fmt == "json":

@@ -30,11 +30,17 @@ def test_create_is_idempotent(state_url):
     s = _store(state_url)
     s.create()
     assert s.tick_count() == 0
-    assert "***" in repr(Store("postgresql+psycopg://u:pw@h/db")) and "pw" not in repr(Store("postgresql+psycopg://u:pw@h/db"))
+    assert "***" in repr(Store("postgresql+psycopg://u:pw@h/db")) and "pw" not in repr(
+        Store("postgresql+psycopg://u:pw@h/db")
+    )
 
 
 def _demo_obs() -> pd.DataFrame:
-    return nw.read_observations(sorted(DEMO.glob("*.csv"))).sort_values("time", kind="stable").reset_index(drop=True)
+    return (
+        nw.read_observations(sorted(DEMO.glob("*.csv")))
+        .sort_values("time", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def test_detector_state_round_trips_through_the_database(state_url):
@@ -53,7 +59,9 @@ def test_detector_state_round_trips_through_the_database(state_url):
         d_db = nw.detect_port_events(part, zones, reg, state=snap.state)
         s.commit_tick(snap, state=d_db.state)
         got.append(d_db.events)
-    pd.testing.assert_frame_equal(pd.concat(got, ignore_index=True), pd.concat(want, ignore_index=True))
+    pd.testing.assert_frame_equal(
+        pd.concat(got, ignore_index=True), pd.concat(want, ignore_index=True)
+    )
     rows, emitted = encode_state(mem_state)
     back = decode_state(rows, emitted)
     assert len(back.rows) == len(mem_state.rows) and len(back.emitted) == len(mem_state.emitted)
@@ -109,7 +117,16 @@ def _plan(alerts):
 
 def test_outbox_order_and_per_sink_status(state_url):
     s = _store(state_url)
-    alerts = [dict(alert_id=f"a{i}", event_id=f"e{i}", kind="new", ref_alert_id=None, payload=json.dumps({"i": i})) for i in range(5)]
+    alerts = [
+        dict(
+            alert_id=f"a{i}",
+            event_id=f"e{i}",
+            kind="new",
+            ref_alert_id=None,
+            payload=json.dumps({"i": i}),
+        )
+        for i in range(5)
+    ]
     snap = s.snapshot()
     enq = s.commit_tick(snap, plan=_plan(alerts), sinks=["hook", "mail"])
     assert [a["alert_id"] for a in enq] == [f"a{i}" for i in range(5)]
@@ -129,11 +146,18 @@ def test_tartus_reference_case_new_then_retraction(state_url, tmp_path):
     incoming = tmp_path / "in"
     incoming.mkdir()
     cfg = parse_config(
-        {"state": {"url": state_url}, "sources": [{"type": "directory", "path": "in", "settle_s": 0}], "sinks": [{"type": "jsonl", "path": "a.jsonl"}]},
+        {
+            "state": {"url": state_url},
+            "sources": [{"type": "directory", "path": "in", "settle_s": 0}],
+            "sinks": [{"type": "jsonl", "path": "a.jsonl"}],
+        },
         base=tmp_path,
     )
     w = Watcher(cfg)
-    frames = {f: pd.read_csv(DEMO / f, dtype=str, keep_default_na=False) for f in ("sightings.csv", "surveys.csv")}
+    frames = {
+        f: pd.read_csv(DEMO / f, dtype=str, keep_default_na=False)
+        for f in ("sightings.csv", "surveys.csv")
+    }
     days = sorted({t[:10] for df in frames.values() for t in df["time"]})
     by_day = {}
     for day in days:
@@ -142,15 +166,29 @@ def test_tartus_reference_case_new_then_retraction(state_url, tmp_path):
             if len(part):
                 part.to_csv(incoming / f"{day}-{f}", index=False)
         rep = w.run_once()
-        by_day[day] = [(json.loads(a["payload"])["event"]["vessel_id"], a["kind"], a["ref_alert_id"]) for a in rep.alerts]
+        by_day[day] = [
+            (json.loads(a["payload"])["event"]["vessel_id"], a["kind"], a["ref_alert_id"])
+            for a in rep.alerts
+        ]
     w.close()
     assert by_day["2024-12-02"] == [("yelnya", "new", None)]
     first = {v: k for v, k, _ in by_day["2024-12-03"]}
-    assert first == dict.fromkeys(["admiral-golovko", "admiral-gorshkov", "admiral-grigorovich", "novorossiysk", "vyazma"], "new")
+    assert first == dict.fromkeys(
+        ["admiral-golovko", "admiral-gorshkov", "admiral-grigorovich", "novorossiysk", "vyazma"],
+        "new",
+    )
     retracted = by_day["2024-12-05"]
-    assert {v for v, k, _ in retracted} == set(first) and {k for _, k, _ in retracted} == {"retraction"}
+    assert {v for v, k, _ in retracted} == set(first) and {k for _, k, _ in retracted} == {
+        "retraction"
+    }
     alerts = Store(cfg.state_url.reveal()).alerts()
-    new_ids = dict(zip(alerts[(alerts["kind"] == "new") & (alerts["tick"] == 4)]["event_id"], alerts[(alerts["kind"] == "new") & (alerts["tick"] == 4)]["alert_id"], strict=True))
+    new_ids = dict(
+        zip(
+            alerts[(alerts["kind"] == "new") & (alerts["tick"] == 4)]["event_id"],
+            alerts[(alerts["kind"] == "new") & (alerts["tick"] == 4)]["alert_id"],
+            strict=True,
+        )
+    )
     for _, r in alerts[alerts["kind"] == "retraction"].iterrows():
         assert r["ref_alert_id"] == new_ids[r["event_id"]]
         assert "contradiction" in json.loads(r["payload"])["reason"]

@@ -49,7 +49,9 @@ def _drop(path: Path, lines: list[str]) -> None:
     os.replace(tmp, path)
 
 
-def test_departure_dropped_in_directory_alerts_every_sink_once(tmp_path, state_url, webhook, smtp, tls_cert):
+def test_departure_dropped_in_directory_alerts_every_sink_once(
+    tmp_path, state_url, webhook, smtp, tls_cert
+):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     cfg = write_config(
@@ -66,7 +68,9 @@ def test_departure_dropped_in_directory_alerts_every_sink_once(tmp_path, state_u
     # exactly one alert on every sink, within the one tick
     console = [ln for ln in r.stdout.splitlines() if ln.startswith("navwatch alert")]
     jsonl = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
-    assert len(console) == 1 and len(jsonl) == 1 and len(webhook.ids()) == 1 and len(smtp.ids()) == 1
+    assert (
+        len(console) == 1 and len(jsonl) == 1 and len(webhook.ids()) == 1 and len(smtp.ids()) == 1
+    )
     aid = jsonl[0]["alert_id"]
     assert aid in console[0] and webhook.ids() == [aid] and smtp.ids() == [aid]
     body = webhook.bodies()[0]
@@ -90,7 +94,12 @@ def test_growing_file_resumes_at_line_boundaries(tmp_path, webhook):
     rest is read when it grows, every line exactly once."""
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    cfg = write_config(tmp_path / "nw.toml", state_url=f"sqlite:///{tmp_path / 's.db'}", sources=[{"type": "directory", "path": "incoming"}], sinks=[webhook_sink(webhook)])
+    cfg = write_config(
+        tmp_path / "nw.toml",
+        state_url=f"sqlite:///{tmp_path / 's.db'}",
+        sources=[{"type": "directory", "path": "incoming"}],
+        sinks=[webhook_sink(webhook)],
+    )
     lines = departure_lines(273000002)
     text = "".join(ln + "\n" for ln in lines)
     cut = text.index(lines[DEPARTURE_FIX]) + 20  # mid-line, inside the departure-making sentence
@@ -105,14 +114,24 @@ def test_growing_file_resumes_at_line_boundaries(tmp_path, webhook):
     assert len(webhook.ids()) == 1
     inp = _store(cfg).inputs()
     row = inp[inp["key"] == "live.nmea"].iloc[0]
-    assert row["offset_bytes"] == len(text.encode()) and row["lines"] == len(lines) and row["rows"] == len(lines)
+    assert (
+        row["offset_bytes"] == len(text.encode())
+        and row["lines"] == len(lines)
+        and row["rows"] == len(lines)
+    )
     assert _store(cfg).quarantine().empty
 
 
 def test_bad_input_is_quarantined_and_watcher_keeps_running(tmp_path, webhook):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    cfg = write_config(tmp_path / "nw.toml", state_url=f"sqlite:///{tmp_path / 's.db'}", sources=[{"type": "directory", "path": "incoming"}], sinks=[webhook_sink(webhook)], watch={"quarantine_csv": "quarantine.csv"})
+    cfg = write_config(
+        tmp_path / "nw.toml",
+        state_url=f"sqlite:///{tmp_path / 's.db'}",
+        sources=[{"type": "directory", "path": "incoming"}],
+        sinks=[webhook_sink(webhook)],
+        watch={"quarantine_csv": "quarantine.csv"},
+    )
     (incoming / "garbage.bin").write_bytes(b"\x00\x01\x02 not a format \xff" * 50)
     (incoming / "notes.txt").write_text("hello, this is not AIS\nnor CSV of positions\n")
     lines = departure_lines(273000003)
@@ -142,7 +161,12 @@ def test_bad_input_is_quarantined_and_watcher_keeps_running(tmp_path, webhook):
 def test_sink_outage_alerts_queued_then_delivered_in_order(tmp_path, webhook, smtp, tls_cert):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    cfg = write_config(tmp_path / "nw.toml", state_url=f"sqlite:///{tmp_path / 's.db'}", sources=[{"type": "directory", "path": "incoming"}], sinks=[webhook_sink(webhook), email_sink(smtp, tls_cert[0])])
+    cfg = write_config(
+        tmp_path / "nw.toml",
+        state_url=f"sqlite:///{tmp_path / 's.db'}",
+        sources=[{"type": "directory", "path": "incoming"}],
+        sinks=[webhook_sink(webhook), email_sink(smtp, tls_cert[0])],
+    )
     webhook.stop()
     smtp.stop()
     expected = []
@@ -170,7 +194,12 @@ def test_sink_outage_alerts_queued_then_delivered_in_order(tmp_path, webhook, sm
 def test_webhook_rejection_is_not_retried_forever(tmp_path, webhook):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    cfg = write_config(tmp_path / "nw.toml", state_url=f"sqlite:///{tmp_path / 's.db'}", sources=[{"type": "directory", "path": "incoming"}], sinks=[webhook_sink(webhook)])
+    cfg = write_config(
+        tmp_path / "nw.toml",
+        state_url=f"sqlite:///{tmp_path / 's.db'}",
+        sources=[{"type": "directory", "path": "incoming"}],
+        sinks=[webhook_sink(webhook)],
+    )
     webhook.status = 400
     _drop(incoming / "a.nmea", departure_lines(273000200))
     r = run_once(cfg)
@@ -179,7 +208,14 @@ def test_webhook_rejection_is_not_retried_forever(tmp_path, webhook):
 
 
 def _start_watch(cfg: Path) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=cfg.parent)
+    return subprocess.Popen(
+        [*CLI, "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=cfg.parent,
+    )
 
 
 def _stop(p: subprocess.Popen) -> tuple[str, str]:
@@ -239,7 +275,10 @@ def test_udp_feed_alerts(tmp_path, webhook):
         sample = [ln for ln in SAMPLE_AIS.read_text().splitlines() if ln.strip()][:2000]
         for ln in sample + departure_lines(273000400):
             # AIS-catcher style: bare sentences, no receive time (the watcher stamps them)
-            s.sendto((ln.split(" ", 1)[1] if ln[0].isdigit() else ln).encode() + b"\r\n", ("127.0.0.1", port))
+            s.sendto(
+                (ln.split(" ", 1)[1] if ln[0].isdigit() else ln).encode() + b"\r\n",
+                ("127.0.0.1", port),
+            )
             time.sleep(0.0002)
         wait_for(lambda: webhook.ids(), timeout=20, what="webhook alert")
         time.sleep(1.5)
@@ -261,7 +300,11 @@ def test_scheduler_survives_restart_with_buffered_lines(tmp_path, webhook):
     p = _start_watch(cfg)  # cron far away: only the start-up tick runs, then lines are buffered
     try:
         assert server.accepted.wait(30)
-        wait_for(lambda: _store(cfg).feed_backlog() == len(departure_lines(273000500)), timeout=20, what="buffered lines")
+        wait_for(
+            lambda: _store(cfg).feed_backlog() == len(departure_lines(273000500)),
+            timeout=20,
+            what="buffered lines",
+        )
     finally:
         p.send_signal(signal.SIGKILL)
         p.communicate()

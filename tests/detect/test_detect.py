@@ -30,7 +30,14 @@ def leg(t0_min: float, km0: float, km1: float, speed_kn: float, step_min: float 
     return out
 
 
-def moored(t0_min: float, minutes: float, km: float = 0.0, step_min: float = 5.0, jitter_m: float = 0.0, seed: int = 0):
+def moored(
+    t0_min: float,
+    minutes: float,
+    km: float = 0.0,
+    step_min: float = 5.0,
+    jitter_m: float = 0.0,
+    seed: int = 0,
+):
     rng = np.random.default_rng(seed)
     out = []
     for k in range(int(minutes / step_min) + 1):
@@ -82,8 +89,11 @@ def test_gps_noise_at_the_edge_never_departs(harbour_only):
 
 def test_without_hysteresis_the_same_noise_would_flicker(harbour_only):
     # the test above can fail: with no exit margin the same track makes events
-    det = detect(make_track(moored(0, 24 * 60, km=2.95, jitter_m=150, seed=1)), harbour_only,
-                 params=DetectParams(exit_margin_km=0))
+    det = detect(
+        make_track(moored(0, 24 * 60, km=2.95, jitter_m=150, seed=1)),
+        harbour_only,
+        params=DetectParams(exit_margin_km=0),
+    )
     assert len(det.events) > 0
 
 
@@ -128,7 +138,9 @@ def test_out_of_order_rows_give_the_same_events(harbour_only):
     track = moored(0, 120, km=0.5) + leg(121, 0.5, 20, speed_kn=12)
     obs = make_track(track)
     shuffled = obs.sample(frac=1, random_state=3)
-    pd.testing.assert_frame_equal(detect(obs, harbour_only).events, detect(shuffled, harbour_only).events)
+    pd.testing.assert_frame_equal(
+        detect(obs, harbour_only).events, detect(shuffled, harbour_only).events
+    )
 
 
 def test_dark_in_port_reappears_at_sea(harbour_only):
@@ -141,7 +153,9 @@ def test_dark_in_port_reappears_at_sea(harbour_only):
     assert ev["time_latest"] == T0 + pd.Timedelta(minutes=600)
     assert ev["time_method"] == "projected"
     # 37 km from the boundary at 10 kn = 2.0 h before the first fix at sea
-    assert abs(ev["time"] - (T0 + pd.Timedelta(minutes=600 - 37 / 18.52 * 60))) < pd.Timedelta(minutes=3)
+    assert abs(ev["time"] - (T0 + pd.Timedelta(minutes=600 - 37 / 18.52 * 60))) < pd.Timedelta(
+        minutes=3
+    )
     assert ev["confidence"] < 0.8  # an 8 h window is less certain than a fix-by-fix crossing
 
 
@@ -170,7 +184,11 @@ def test_tiers_say_which_tier_was_left_or_entered(zones):
 
 def test_between_two_ports(harbour_only):
     # Testport -> Otherport (91 km east)
-    track = moored(0, 120, km=0.5) + leg(121, 0.5, 91.3, speed_kn=15, step_min=5) + moored(1200, 120, km=91.3)
+    track = (
+        moored(0, 120, km=0.5)
+        + leg(121, 0.5, 91.3, speed_kn=15, step_min=5)
+        + moored(1200, 120, km=91.3)
+    )
     det = detect(make_track(track), harbour_only)
     got = list(zip(det.events["event"], det.events["port"], strict=True))
     assert got == [("departure", "Testport"), ("arrival", "Otherport")]
@@ -194,10 +212,12 @@ def _survey(time, present, coverage="full", port="Testport", line=2):
 
 
 def test_full_survey_absence_brackets_a_departure(harbour_only, two_ship_registry):
-    obs = schema.concat([
-        _survey("2024-11-30 08:30", "Alpha|Bravo", line=2),
-        _survey("2024-12-03 08:30", "Bravo", line=3),
-    ])
+    obs = schema.concat(
+        [
+            _survey("2024-11-30 08:30", "Alpha|Bravo", line=2),
+            _survey("2024-12-03 08:30", "Bravo", line=3),
+        ]
+    )
     det = detect_port_events(obs, harbour_only, two_ship_registry)
     assert len(det.events) == 1
     ev = det.events.iloc[0]
@@ -209,16 +229,20 @@ def test_full_survey_absence_brackets_a_departure(harbour_only, two_ship_registr
 
 
 def test_partial_survey_is_presence_only(harbour_only, two_ship_registry):
-    obs = schema.concat([_survey("2024-11-30", "Alpha|Bravo"), _survey("2024-12-03", "Bravo", coverage="partial")])
+    obs = schema.concat(
+        [_survey("2024-11-30", "Alpha|Bravo"), _survey("2024-12-03", "Bravo", coverage="partial")]
+    )
     assert detect_port_events(obs, harbour_only, two_ship_registry).events.empty
 
 
 def test_contradiction_is_flagged_on_both_events(harbour_only, two_ship_registry):
-    obs = schema.concat([
-        _survey("2024-11-30", "Alpha|Bravo"),
-        _survey("2024-12-03", ""),
-        _survey("2024-12-05", "frigate|oiler"),
-    ])
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Bravo"),
+            _survey("2024-12-03", ""),
+            _survey("2024-12-05", "frigate|oiler"),
+        ]
+    )
     det = detect_port_events(obs, harbour_only, two_ship_registry)
     assert len(det.events) == 4
     assert det.events["flags"].str.contains("contradiction").all()
@@ -227,17 +251,36 @@ def test_contradiction_is_flagged_on_both_events(harbour_only, two_ship_registry
 
 def test_sighting_at_sea_then_back_is_not_a_contradiction(harbour_only, two_ship_registry):
     lat, lon = east(20)
-    sighting = pd.DataFrame({"time": [pd.Timestamp("2024-12-04", tz="UTC")], "lat": [lat], "lon": [lon],
-                             "kind": ["sighting"], "vessel": ["Alfa"], "source": ["spotter"]})
-    obs = schema.concat([_survey("2024-11-30", "Alpha|Bravo"), _survey("2024-12-03", "Bravo"), sighting,
-                         _survey("2024-12-05", "Alpha|Bravo")])
+    sighting = pd.DataFrame(
+        {
+            "time": [pd.Timestamp("2024-12-04", tz="UTC")],
+            "lat": [lat],
+            "lon": [lon],
+            "kind": ["sighting"],
+            "vessel": ["Alfa"],
+            "source": ["spotter"],
+        }
+    )
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Bravo"),
+            _survey("2024-12-03", "Bravo"),
+            sighting,
+            _survey("2024-12-05", "Alpha|Bravo"),
+        ]
+    )
     det = detect_port_events(obs, harbour_only, two_ship_registry)
     assert list(det.events["event"]) == ["departure", "arrival"]
     assert (det.events["flags"] == "").all()
 
 
 def test_unknown_survey_port_and_token_are_quarantined(harbour_only, two_ship_registry):
-    obs = schema.concat([_survey("2024-11-30", "Alpha|Zulu"), _survey("2024-12-01", "Alpha", port="Atlantis", line=3)])
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Zulu"),
+            _survey("2024-12-01", "Alpha", port="Atlantis", line=3),
+        ]
+    )
     det = detect_port_events(obs, harbour_only, two_ship_registry)
     codes = sorted(det.quarantine.to_frame()["code"])
     assert codes == ["unknown_port", "unknown_vessel"]
@@ -260,7 +303,12 @@ def test_registry_match_by_ais_name(harbour_only, two_ship_registry):
 def test_incremental_equals_one_run(harbour_only):
     from navwatch.testing import assert_events_equal, merge_incremental
 
-    track = moored(0, 120, km=0.5) + leg(121, 0.5, 20, speed_kn=12) + leg(300, 20, 0.5, 12) + moored(400, 60, 0.5)
+    track = (
+        moored(0, 120, km=0.5)
+        + leg(121, 0.5, 20, speed_kn=12)
+        + leg(300, 20, 0.5, 12)
+        + moored(400, 60, 0.5)
+    )
     obs = make_track(track)
     full = detect(obs, harbour_only).events
     for cut in range(1, len(obs), 7):
@@ -270,10 +318,12 @@ def test_incremental_equals_one_run(harbour_only):
 
 
 def test_absent_from_an_outer_tier_means_gone_from_the_inner_one(zones, two_ship_registry):
-    obs = schema.concat([
-        _survey("2024-11-30", "Alpha|Bravo"),
-        _survey("2024-12-03", "Bravo", port="Testport/anchorage"),
-    ])
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Bravo"),
+            _survey("2024-12-03", "Bravo", port="Testport/anchorage"),
+        ]
+    )
     det = detect_port_events(obs, zones, two_ship_registry)
     # absent from the anchorage (which holds the harbour): gone from both tiers, one window
     got = det.events.sort_values("tier")
@@ -285,11 +335,13 @@ def test_absent_from_an_outer_tier_means_gone_from_the_inner_one(zones, two_ship
 
 
 def test_seen_in_the_outer_tier_does_not_move_a_ship_in_the_harbour(zones, two_ship_registry):
-    obs = schema.concat([
-        _survey("2024-11-30", "Alpha|Bravo"),
-        _survey("2024-12-01", "Alpha", port="Testport/anchorage", coverage="partial"),
-        _survey("2024-12-03", "Bravo"),
-    ])
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Bravo"),
+            _survey("2024-12-01", "Alpha", port="Testport/anchorage", coverage="partial"),
+            _survey("2024-12-03", "Bravo"),
+        ]
+    )
     ev = detect_port_events(obs, zones, two_ship_registry).events
     dep = ev[ev["vessel_id"] == "alpha"]
     # the 1 Dec anchorage survey holds the harbour too: the window is 30 Nov .. 3 Dec, no move on 1 Dec

@@ -39,12 +39,25 @@ def registry(tmp_path_factory):
     p = tmp_path_factory.mktemp("reg") / "vessels.csv"
     lines = ["vessel_id,name,aliases,type,vessel_class,navy,home_port,mmsi,imo,callsign,notes"]
     for i, (vid, mmsi) in enumerate(SHIPS.items()):
-        lines.append(f"{vid},{vid.title()},,{['frigate', 'oiler', 'frigate'][i]},C{i},X,Testport,{mmsi},,,")
+        lines.append(
+            f"{vid},{vid.title()},,{['frigate', 'oiler', 'frigate'][i]},C{i},X,Testport,{mmsi},,,"
+        )
     p.write_text("\n".join(lines) + "\n")
     return load_registry(p)
 
 
-def _row(minute, vessel, *, km=None, kind="ais", sog=np.nan, port=None, coverage=None, listed=None, conf=np.nan):
+def _row(
+    minute,
+    vessel,
+    *,
+    km=None,
+    kind="ais",
+    sog=np.nan,
+    port=None,
+    coverage=None,
+    listed=None,
+    conf=np.nan,
+):
     lat = PORT_LAT if km is not None else np.nan
     lon = PORT_LON + km / KM_LON if km is not None else np.nan
     return {
@@ -75,13 +88,29 @@ def evidence(draw):
             port = draw(st.sampled_from(SURVEYED))
             coverage = draw(st.sampled_from(["full", "full", "partial"]))
             listed = draw(st.lists(st.sampled_from(list(SHIPS)), max_size=3, unique=True))
-            rows.append(_row(t, "alpha", kind="survey", port=port, coverage=coverage,
-                             listed="|".join(v.title() for v in listed)))
+            rows.append(
+                _row(
+                    t,
+                    "alpha",
+                    kind="survey",
+                    port=port,
+                    coverage=coverage,
+                    listed="|".join(v.title() for v in listed),
+                )
+            )
             continue
         vessel = draw(st.sampled_from(list(SHIPS)))
         place = draw(st.sampled_from(list(PLACES)))
         if what == "sighting":
-            rows.append(_row(t, vessel, km=PLACES[place], kind="sighting", conf=draw(st.sampled_from([np.nan, 0.4, 0.9]))))
+            rows.append(
+                _row(
+                    t,
+                    vessel,
+                    km=PLACES[place],
+                    kind="sighting",
+                    conf=draw(st.sampled_from([np.nan, 0.4, 0.9])),
+                )
+            )
             continue
         # an AIS episode: stay (stopped or drifting) or sail through, a few fixes
         moving = draw(st.booleans())
@@ -100,7 +129,11 @@ def evidence(draw):
     return schema.conform(df)
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 VISIT_KEY = ["vessel_id", "port", "tier", "start"]
 
 
@@ -121,9 +154,20 @@ def test_any_split_of_mixed_evidence_equals_one_run(zones, registry, obs, cuts, 
     bounds = sorted({times.iloc[0] + span * c for c in cuts})
     edges = [times.iloc[0] - pd.Timedelta(1, "s"), *bounds, times.iloc[-1] + pd.Timedelta(1, "s")]
     state, events, visits = None, [], []
-    unrelated = schema.conform(pd.DataFrame([
-        {"time": T0 - pd.Timedelta(days=1), "lat": 10.0, "lon": 10.0, "kind": "ais", "mmsi": 999000001, "sog_kn": 5.0}
-    ]))
+    unrelated = schema.conform(
+        pd.DataFrame(
+            [
+                {
+                    "time": T0 - pd.Timedelta(days=1),
+                    "lat": 10.0,
+                    "lon": 10.0,
+                    "kind": "ais",
+                    "mmsi": 999000001,
+                    "sog_kn": 5.0,
+                }
+            ]
+        )
+    )
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         batches = [obs[(obs["time"] >= lo) & (obs["time"] < hi)]]
         if noise:  # an empty batch and one of a vessel nobody tracks
@@ -139,6 +183,7 @@ def test_any_split_of_mixed_evidence_equals_one_run(zones, registry, obs, cuts, 
     except AssertionError:
         import os
         import pickle
+
         if os.environ.get("NAVWATCH_DUMP"):
             pickle.dump((obs, cuts, noise), open(os.environ["NAVWATCH_DUMP"], "wb"))
         raise
@@ -175,10 +220,22 @@ def test_tartus_contradiction_survives_any_later_batch():
     d1 = detect_port_events(demo, zones, reg)
     flagged = d1.events[d1.events["flags"].astype(str).str.contains("contradiction")]
     assert len(flagged) >= 2  # the 3 Dec "gone" reports vs the 5 Dec Maxar image
-    later = schema.conform(pd.DataFrame([{
-        "time": pd.Timestamp("2024-12-20", tz="UTC"), "lat": np.nan, "lon": np.nan, "kind": "survey",
-        "port": "Latakia", "coverage": "full", "vessel": "", "source": "later image",
-    }]))
+    later = schema.conform(
+        pd.DataFrame(
+            [
+                {
+                    "time": pd.Timestamp("2024-12-20", tz="UTC"),
+                    "lat": np.nan,
+                    "lon": np.nan,
+                    "kind": "survey",
+                    "port": "Latakia",
+                    "coverage": "full",
+                    "vessel": "",
+                    "source": "later image",
+                }
+            ]
+        )
+    )
     state = d1.state
     for batch in (demo.iloc[0:0], later, demo.iloc[0:0]):
         d = detect_port_events(batch, zones, reg, state=state)

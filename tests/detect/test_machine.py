@@ -56,7 +56,10 @@ def test_vectorised_step_equals_the_table_applied_row_by_row(seq):
 
 def test_table_is_complete():
     assert set(TRANSITIONS) == {(s, e) for s in ZoneState for e in Evidence}
-    assert (NEXT_STATE[ZoneState.OUT, Evidence.IN], EMITS[ZoneState.OUT, Evidence.IN]) == (ZoneState.IN, Event.ARRIVAL)
+    assert (NEXT_STATE[ZoneState.OUT, Evidence.IN], EMITS[ZoneState.OUT, Evidence.IN]) == (
+        ZoneState.IN,
+        Event.ARRIVAL,
+    )
 
 
 # Evidence for the test port's harbour (3 km circle; exit margin 1 km), as real observations.
@@ -88,11 +91,15 @@ def test_every_transition_drives_the_detector(harbour_only, state, evidence):
     assert got == want
     last = det.states if det.states is not None else None
     assert last is None  # states only on request
-    st_ = detect_port_events(make_track(rows), harbour_only, all_vessels=True, with_states=True).states
+    st_ = detect_port_events(
+        make_track(rows), harbour_only, all_vessels=True, with_states=True
+    ).states
     final = st_["state"].iloc[-1]
-    assert final == {ZoneState.IN: "in", ZoneState.OUT: "out", ZoneState.UNKNOWN: "unknown"}[nxt] or (
-        nxt == ZoneState.UNKNOWN and final == "out" and evidence == Evidence.BAND
-    ) or (nxt == ZoneState.UNKNOWN and final == "unknown")
+    assert (
+        final == {ZoneState.IN: "in", ZoneState.OUT: "out", ZoneState.UNKNOWN: "unknown"}[nxt]
+        or (nxt == ZoneState.UNKNOWN and final == "out" and evidence == Evidence.BAND)
+        or (nxt == ZoneState.UNKNOWN and final == "unknown")
+    )
 
 
 def test_levels_follow_global_fishing_watch():
@@ -105,7 +112,9 @@ def test_levels_follow_global_fishing_watch():
 
 
 def _events(track, zones, **params):
-    return detect_port_events(make_track(track), zones, all_vessels=True, params=DetectParams(**params))
+    return detect_port_events(
+        make_track(track), zones, all_vessels=True, params=DetectParams(**params)
+    )
 
 
 @pytest.mark.parametrize("speed_kn", [2.0, 3.0, 6.0, 10.0, 16.0, 25.0])
@@ -129,7 +138,11 @@ def test_a_pass_lasting_hours_through_a_large_zone_is_a_transit(zones):
 def test_a_stop_makes_a_call_once_it_lasts(harbour_only, stop_min, call):
     inbound = leg(0, -20, 0.5, speed_kn=15)
     t = inbound[-1][0] + 1
-    track = inbound + moored(t, stop_min, km=0.5, step_min=1) + leg(t + stop_min + 1, 0.5, 20, speed_kn=15)
+    track = (
+        inbound
+        + moored(t, stop_min, km=0.5, step_min=1)
+        + leg(t + stop_min + 1, 0.5, 20, speed_kn=15)
+    )
     det = _events(track, harbour_only)
     assert list(det.events["event"]) == (["arrival", "departure"] if call else [])
 
@@ -180,7 +193,11 @@ def test_a_reception_gap_in_a_pass_is_not_a_call(zones):
 
 
 def test_speed_implied_by_fixes_when_sog_is_missing(harbour_only):
-    track = leg(0, -20, 0.5, speed_kn=15) + moored(90, 60, km=0.5, jitter_m=15, seed=3) + leg(151, 0.5, 20, speed_kn=15)
+    track = (
+        leg(0, -20, 0.5, speed_kn=15)
+        + moored(90, 60, km=0.5, jitter_m=15, seed=3)
+        + leg(151, 0.5, 20, speed_kn=15)
+    )
     obs = make_track(track)
     obs["sog_kn"] = np.nan
     det = detect_port_events(obs, harbour_only, all_vessels=True)
@@ -189,7 +206,9 @@ def test_speed_implied_by_fixes_when_sog_is_missing(harbour_only):
 
 def test_min_visit_level_4_needs_both_crossings(harbour_only):
     first_seen_in_port = moored(0, 60, km=0.5) + leg(61, 0.5, 20, speed_kn=15)
-    assert list(_events(first_seen_in_port, harbour_only).events["event"]) == ["departure"]  # level 3
+    assert list(_events(first_seen_in_port, harbour_only).events["event"]) == [
+        "departure"
+    ]  # level 3
     assert _events(first_seen_in_port, harbour_only, min_visit_level=4).events.empty
     det = _events(first_seen_in_port, harbour_only, min_visit_level=4)
     assert det.stats["transits"] == 1
@@ -200,63 +219,104 @@ def test_min_visit_level_4_needs_both_crossings(harbour_only):
 
 
 def _survey(time, port, listed, coverage="full", line=2):
-    return pd.DataFrame({
-        "time": [pd.Timestamp(time, tz="UTC")], "lat": [np.nan], "lon": [np.nan], "kind": ["survey"],
-        "port": [port], "coverage": [coverage], "vessel": [listed], "source": ["Imagery"],
-        "src_file": ["surveys.csv"], "src_line": [line],
-    })
+    return pd.DataFrame(
+        {
+            "time": [pd.Timestamp(time, tz="UTC")],
+            "lat": [np.nan],
+            "lon": [np.nan],
+            "kind": ["survey"],
+            "port": [port],
+            "coverage": [coverage],
+            "vessel": [listed],
+            "source": ["Imagery"],
+            "src_file": ["surveys.csv"],
+            "src_line": [line],
+        }
+    )
 
 
 def _sighting(time, vessel, km, line=2):
     lat, lon = east(km)
-    return pd.DataFrame({
-        "time": [pd.Timestamp(time, tz="UTC")], "lat": [lat], "lon": [lon], "kind": ["sighting"],
-        "vessel": [vessel], "source": ["spotter"], "confidence": ["high"], "src_file": ["sightings.csv"], "src_line": [line],
-    })
+    return pd.DataFrame(
+        {
+            "time": [pd.Timestamp(time, tz="UTC")],
+            "lat": [lat],
+            "lon": [lon],
+            "kind": ["sighting"],
+            "vessel": [vessel],
+            "source": ["spotter"],
+            "confidence": ["high"],
+            "src_file": ["sightings.csv"],
+            "src_line": [line],
+        }
+    )
 
 
 def test_absent_from_one_port_says_nothing_about_another(harbour_only, two_ship_registry):
-    obs = schema.concat([
-        _survey("2024-12-01", "Testport", "Alpha|Bravo"),
-        _sighting("2024-12-02", "Alpha", 91.3),  # Alpha in Otherport
-        _survey("2024-12-03", "Testport", "Bravo"),  # Alpha absent from Testport: nothing about Otherport
-        _survey("2024-12-04", "Otherport", "Alpha"),
-    ])
+    obs = schema.concat(
+        [
+            _survey("2024-12-01", "Testport", "Alpha|Bravo"),
+            _sighting("2024-12-02", "Alpha", 91.3),  # Alpha in Otherport
+            _survey(
+                "2024-12-03", "Testport", "Bravo"
+            ),  # Alpha absent from Testport: nothing about Otherport
+            _survey("2024-12-04", "Otherport", "Alpha"),
+        ]
+    )
     det = detect_port_events(obs, harbour_only, two_ship_registry)
     ev = det.events.set_index(["port", "event"])
     # arrived at Otherport between its last evidence elsewhere (1 Dec in Testport) and the sighting
     arr = ev.loc[("Otherport", "arrival")]
-    assert (arr["time_earliest"], arr["time_latest"]) == (pd.Timestamp("2024-12-01", tz="UTC"), pd.Timestamp("2024-12-02", tz="UTC"))
+    assert (arr["time_earliest"], arr["time_latest"]) == (
+        pd.Timestamp("2024-12-01", tz="UTC"),
+        pd.Timestamp("2024-12-02", tz="UTC"),
+    )
     dep = ev.loc[("Testport", "departure")]
-    assert (dep["time_earliest"], dep["time_latest"]) == (pd.Timestamp("2024-12-01", tz="UTC"), pd.Timestamp("2024-12-02", tz="UTC"))
+    assert (dep["time_earliest"], dep["time_latest"]) == (
+        pd.Timestamp("2024-12-01", tz="UTC"),
+        pd.Timestamp("2024-12-02", tz="UTC"),
+    )
     assert not det.events["flags"].astype(bool).any()
 
 
-def test_arrival_window_starts_at_the_last_evidence_outside_that_port(harbour_only, two_ship_registry):
+def test_arrival_window_starts_at_the_last_evidence_outside_that_port(
+    harbour_only, two_ship_registry
+):
     # Alpha in Testport, then absent from Testport's survey, then present in Otherport:
     # it may have reached Otherport before the Testport survey, so the window starts when it
     # was last seen in Testport, not at the survey.
-    obs = schema.concat([
-        _survey("2024-12-01", "Testport", "Alpha"),
-        _survey("2024-12-03", "Testport", ""),
-        _survey("2024-12-05", "Otherport", "Alpha"),
-    ])
-    ev = detect_port_events(obs, harbour_only, two_ship_registry).events.set_index(["port", "event"])
+    obs = schema.concat(
+        [
+            _survey("2024-12-01", "Testport", "Alpha"),
+            _survey("2024-12-03", "Testport", ""),
+            _survey("2024-12-05", "Otherport", "Alpha"),
+        ]
+    )
+    ev = detect_port_events(obs, harbour_only, two_ship_registry).events.set_index(
+        ["port", "event"]
+    )
     arr = ev.loc[("Otherport", "arrival")]
     assert arr["time_earliest"] == pd.Timestamp("2024-12-01", tz="UTC")
     assert arr["time_latest"] == pd.Timestamp("2024-12-05", tz="UTC")
     dep = ev.loc[("Testport", "departure")]
-    assert (dep["time_earliest"], dep["time_latest"]) == (pd.Timestamp("2024-12-01", tz="UTC"), pd.Timestamp("2024-12-03", tz="UTC"))
+    assert (dep["time_earliest"], dep["time_latest"]) == (
+        pd.Timestamp("2024-12-01", tz="UTC"),
+        pd.Timestamp("2024-12-03", tz="UTC"),
+    )
 
 
 def test_first_seen_absent_then_present_elsewhere_is_no_arrival(harbour_only, two_ship_registry):
     # nothing ever said Alpha was outside Otherport: its arrival there was not seen
-    obs = schema.concat([_survey("2024-12-01", "Testport", "Bravo"), _survey("2024-12-05", "Otherport", "Alpha")])
+    obs = schema.concat(
+        [_survey("2024-12-01", "Testport", "Bravo"), _survey("2024-12-05", "Otherport", "Alpha")]
+    )
     ev = detect_port_events(obs, harbour_only, two_ship_registry).events
     assert ev[ev["vessel_id"] == "alpha"].empty
 
 
 def test_word_confidence_of_a_sighting_is_used(harbour_only, two_ship_registry):
-    obs = schema.concat([_survey("2024-12-01", "Testport", "Alpha"), _sighting("2024-12-02", "Alpha", 40.0)])
+    obs = schema.concat(
+        [_survey("2024-12-01", "Testport", "Alpha"), _sighting("2024-12-02", "Alpha", 40.0)]
+    )
     ev = detect_port_events(obs, harbour_only, two_ship_registry).events
     assert list(ev["event"]) == ["departure"]

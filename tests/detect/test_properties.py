@@ -42,12 +42,25 @@ def voyages(draw):
                     continue
                 speed = abs(target - km) / (minutes / 60) / 1.852 if minutes else 0.0
                 noise = draw(st.sampled_from([0.0, 0.0, 0.05, -0.05]))
-                rows.append((mmsi, t_k, PORT_LAT + noise / 110.574, PORT_LON + (km_k + noise) / KM_LON, speed, "ais"))
+                rows.append(
+                    (
+                        mmsi,
+                        t_k,
+                        PORT_LAT + noise / 110.574,
+                        PORT_LON + (km_k + noise) / KM_LON,
+                        speed,
+                        "ais",
+                    )
+                )
                 fault = draw(st.sampled_from(["none"] * 8 + ["dup", "jump"]))
                 if fault == "dup":
-                    rows.append((mmsi, t_k + 1 / 60, PORT_LAT, PORT_LON + km_k / KM_LON, speed, "ais"))
+                    rows.append(
+                        (mmsi, t_k + 1 / 60, PORT_LAT, PORT_LON + km_k / KM_LON, speed, "ais")
+                    )
                 elif fault == "jump":
-                    rows.append((mmsi, t_k + 0.5, PORT_LAT + 1.0, PORT_LON + km_k / KM_LON, speed, "ais"))
+                    rows.append(
+                        (mmsi, t_k + 0.5, PORT_LAT + 1.0, PORT_LON + km_k / KM_LON, speed, "ais")
+                    )
             t += minutes
             km = target
     df = pd.DataFrame(rows, columns=["mmsi", "minute", "lat", "lon", "sog_kn", "kind"])
@@ -59,14 +72,20 @@ def voyages(draw):
     return obs
 
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
 @given(obs=voyages(), seed=st.integers(0, 2**32 - 1))
 def test_row_order_never_changes_events(harbour_only, obs, seed):
     a = detect_port_events(obs, harbour_only, all_vessels=True)
-    b = detect_port_events(obs.sample(frac=1, random_state=seed % (2**32)), harbour_only, all_vessels=True)
+    b = detect_port_events(
+        obs.sample(frac=1, random_state=seed % (2**32)), harbour_only, all_vessels=True
+    )
     assert_events_equal(a.events, b.events)
     assert a.stats == b.stats
 
@@ -101,7 +120,12 @@ def test_many_batches_equal_one_run(harbour_only, obs, splits):
     bounds = [times.iloc[0] - pd.Timedelta(1, "s"), *cuts, times.iloc[-1] + pd.Timedelta(1, "s")]
     state, batches = None, []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        d = detect_port_events(obs[(obs["time"] >= lo) & (obs["time"] < hi)], harbour_only, all_vessels=True, state=state)
+        d = detect_port_events(
+            obs[(obs["time"] >= lo) & (obs["time"] < hi)],
+            harbour_only,
+            all_vessels=True,
+            state=state,
+        )
         state = d.state
         batches.append(d.events)
     try:

@@ -14,14 +14,23 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def _detect_output(tmp_path, *files) -> str:
     """``navwatch detect FILES --all-vessels``: its output with white space folded."""
-    args = ["detect", *(str(f) for f in files), "--all-vessels", "-o", str(tmp_path / "events.csv"), "--no-progress"]
+    args = [
+        "detect",
+        *(str(f) for f in files),
+        "--all-vessels",
+        "-o",
+        str(tmp_path / "events.csv"),
+        "--no-progress",
+    ]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     return " ".join(res.output.split())
 
 
 def test_detect_prints_skipped_classes_nonstandard_mmsi_and_confidence_warnings(tmp_path):
-    out = _detect_output(tmp_path, DATA / "dma" / "dma_from_nyharbor.csv", DATA / "evidence" / "sightings.csv")
+    out = _detect_output(
+        tmp_path, DATA / "dma" / "dma_from_nyharbor.csv", DATA / "evidence" / "sightings.csv"
+    )
     assert "not vessels" in out
     assert (
         "dma_from_nyharbor.csv: skipped, not vessels (ITU-R M.585 MMSI class): "
@@ -37,7 +46,9 @@ def test_detect_prints_skipped_classes_nonstandard_mmsi_and_confidence_warnings(
 
 def test_nonstandard_mmsi_note_plural_and_absent(tmp_path):
     out = _detect_output(
-        tmp_path, DATA / "noaa" / "nyharbor_2020-06-30_head.csv", DATA / "noaa" / "nyharbor_2020-06-30_tugs_ferry.csv"
+        tmp_path,
+        DATA / "noaa" / "nyharbor_2020-06-30_head.csv",
+        DATA / "noaa" / "nyharbor_2020-06-30_tugs_ferry.csv",
     )
     assert "nyharbor_2020-06-30_head.csv: 4 rows with a nonstandard MMSI (kept)" in out
     assert "tugs_ferry.csv: " not in out  # only ship MMSIs: no note

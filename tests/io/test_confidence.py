@@ -58,7 +58,9 @@ def test_understood(text, value):
     assert unknown == {} and conf[0] == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["1.4", "80", "150%", "-0.1", "-5%", "sure-ish", "high-ish", "inf"])
+@pytest.mark.parametrize(
+    "text", ["1.4", "80", "150%", "-0.1", "-5%", "sure-ish", "high-ish", "inf"]
+)
 def test_not_understood_is_nan_and_counted(text):
     conf, unknown = parse_confidence([text, text, "high"])
     assert np.isnan(conf[:2]).all() and conf[2] == 0.85
@@ -84,7 +86,9 @@ def test_words_are_ordered_and_in_range():
     values = [CONFIDENCE_WORDS[w] for w in order]
     assert values == sorted(values, reverse=True)
     assert CONFIDENCE_WORDS["likely"] == CONFIDENCE_WORDS["probable"]
-    assert CONFIDENCE_WORDS["rumor"] == CONFIDENCE_WORDS["rumour"] == CONFIDENCE_WORDS["unconfirmed"]
+    assert (
+        CONFIDENCE_WORDS["rumor"] == CONFIDENCE_WORDS["rumour"] == CONFIDENCE_WORDS["unconfirmed"]
+    )
 
 
 def test_readme_table_matches_the_mapping():
@@ -122,7 +126,9 @@ def test_sightings_words_kept_unknown_counted_not_quarantined(tmp_path):
 
 def test_generic_csv_confidence_column(tmp_path):
     p = tmp_path / "g.csv"
-    p.write_text("time,lat,lon,vessel,kind,confidence\n2024-12-02T06:00Z,34.9,35.8,Yelnya,sighting,likely\n")
+    p.write_text(
+        "time,lat,lon,vessel,kind,confidence\n2024-12-02T06:00Z,34.9,35.8,Yelnya,sighting,likely\n"
+    )
     assert read_generic_csv(p)["confidence"].tolist() == [0.7]
 
 
@@ -146,8 +152,16 @@ def test_conform_converts_text_confidence_and_warns_on_unknown():
 
 def test_concat_converts_text_confidence():
     """Tables built in Python and concatenated (schema.concat) get words too."""
-    a = pd.DataFrame({"time": [pd.Timestamp("2024-12-02", tz="UTC")], "lat": [1.0], "lon": [2.0],
-                      "kind": ["sighting"], "vessel": ["Alpha"], "confidence": ["high"]})
+    a = pd.DataFrame(
+        {
+            "time": [pd.Timestamp("2024-12-02", tz="UTC")],
+            "lat": [1.0],
+            "lon": [2.0],
+            "kind": ["sighting"],
+            "vessel": ["Alpha"],
+            "confidence": ["high"],
+        }
+    )
     b = a.assign(confidence=["probable"])
     out = schema.concat([a, b])
     assert out["confidence"].tolist() == [0.85, 0.7] and str(out["confidence"].dtype) == "float64"

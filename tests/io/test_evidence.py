@@ -226,6 +226,8 @@ def test_property_generic_rows_conserved(tmp_path_factory, monkeypatch, rows, sm
     # those not starting 2-7 (not a ship's MID) are kept and counted
     assert st["nonstandard_mmsi"] == int((~mmsi.between(200_000_000, 799_999_999)).sum())
     qf = q.to_frame()
-    for raw, reason in zip(qf["raw"][qf["code"] == "bad_mmsi"], qf["reason"][qf["code"] == "bad_mmsi"], strict=True):
+    for raw, reason in zip(
+        qf["raw"][qf["code"] == "bad_mmsi"], qf["reason"][qf["code"] == "bad_mmsi"], strict=True
+    ):
         value = raw.split(",")[1]
         assert value in reason and check_mmsi([value]).code[0] == BAD  # really malformed

@@ -59,7 +59,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
     out["parquet"] = d / "a.parquet"
     parquet.to_parquet(out["parquet"], index=False)
     gdf = gpd.GeoDataFrame(
-        df.drop(columns=["LAT", "LON"]), geometry=gpd.points_from_xy(df["LON"], df["LAT"]), crs="EPSG:4326"
+        df.drop(columns=["LAT", "LON"]),
+        geometry=gpd.points_from_xy(df["LON"], df["LAT"]),
+        crs="EPSG:4326",
     )
     out["geojson"] = d / "a.geojson"
     gdf.to_file(out["geojson"], driver="GeoJSON")
@@ -85,11 +87,16 @@ def test_bytes_read_like_the_file(files, key):
 
 def test_quarantine_rows_and_src_file_name_the_input():
     q = Quarantine()
-    df = read_observations(InMemory(BAD_CSV.encode(), "https://feed.example/positions"), quarantine=q)
+    df = read_observations(
+        InMemory(BAD_CSV.encode(), "https://feed.example/positions"), quarantine=q
+    )
     assert df["src_file"].astype(str).unique().tolist() == ["https://feed.example/positions"]
     rows = q.to_frame()
     assert rows["file"].unique().tolist() == ["https://feed.example/positions"]
-    assert rows["line"].tolist() == [3, 4] and rows["code"].tolist() == ["no_position", "parse_error"]
+    assert rows["line"].tolist() == [3, 4] and rows["code"].tolist() == [
+        "no_position",
+        "parse_error",
+    ]
     stats = df.attrs["read_stats"]["files"][0]
     assert stats["file"] == "https://feed.example/positions" and stats["format"] == "csv"
 
@@ -131,7 +138,16 @@ def test_in_memory_misuse():
 
 def test_geojson_without_a_layer_name_in_memory_and_gzipped(tmp_path):
     # GDAL names such a layer after the in-memory buffer, a new name each time it is opened
-    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.9, 43.1]}, "properties": {"time": "2024-12-03T08:00:00Z", "mmsi": 273000001}}]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [5.9, 43.1]},
+                "properties": {"time": "2024-12-03T08:00:00Z", "mmsi": 273000001},
+            }
+        ],
+    }
     body = json.dumps(fc).encode()
     (tmp_path / "a.geojson.gz").write_bytes(gzip.compress(body))
     for src in (InMemory(body, "feed"), tmp_path / "a.geojson.gz"):

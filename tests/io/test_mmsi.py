@@ -99,7 +99,21 @@ def test_count_nonstandard_ignores_missing():
 
 
 def test_check_text_and_numbers():
-    c = check_mmsi(["273547800", " 367000150.0 ", "002190047", "hello", "-5", "1234567890", "12345", "2.5e8", "211000001.5", None, ""])
+    c = check_mmsi(
+        [
+            "273547800",
+            " 367000150.0 ",
+            "002190047",
+            "hello",
+            "-5",
+            "1234567890",
+            "12345",
+            "2.5e8",
+            "211000001.5",
+            None,
+            "",
+        ]
+    )
     assert c.mmsi.tolist()[:2] == [273547800, 367000150]
     assert [cls(x) for x in c.code] == [0, 0, "coast_station", -1, -1, -1, -1, 0, -1, 0, 0]
     assert [r for r in c.reason if r] == [
@@ -155,7 +169,9 @@ def test_generic_csv_mmsi_rules_and_accounting(tmp_path):
     qf = q.to_frame()
     assert qf["code"].eq("bad_mmsi").all() and qf["file"].eq(str(p)).all()
     assert qf["line"].tolist() == [3, 4, 5, 6]
-    assert "'hello' is not a number" in qf["reason"][0] and qf["raw"][0].startswith("2024-12-02T06:01")
+    assert "'hello' is not a number" in qf["reason"][0] and qf["raw"][0].startswith(
+        "2024-12-02T06:01"
+    )
     st = df.attrs["stats"]
     expect = {}
     for _, fate in ROWS:
@@ -254,7 +270,12 @@ def test_parquet_integer_and_float_mmsi(tmp_path):
     assert df.attrs["stats"]["nonstandard_mmsi"] == 1
     floats = tmp_path / "f.parquet"
     pd.DataFrame(
-        {"time": ["2024-12-03T08:00Z"] * 3, "lat": 1.0, "lon": 2.0, "mmsi": [896876500.0, np.nan, 211000001.0]}
+        {
+            "time": ["2024-12-03T08:00Z"] * 3,
+            "lat": 1.0,
+            "lon": 2.0,
+            "mmsi": [896876500.0, np.nan, 211000001.0],
+        }
     ).to_parquet(floats)
     assert read_parquet(floats).attrs["stats"]["nonstandard_mmsi"] == 1
 

@@ -83,7 +83,11 @@ def check_accounting(df: pd.DataFrame) -> None:
     assert rs["skipped_non_vessel"] == s["skipped_non_vessel"]
     # kept rows whose 9-digit MMSI does not start 2-7 (not a ship's MID)
     mmsi = df["mmsi"].dropna().astype("int64")
-    assert s["nonstandard_mmsi"] == rs["nonstandard_mmsi"] == int((~mmsi.between(200_000_000, 799_999_999)).sum())
+    assert (
+        s["nonstandard_mmsi"]
+        == rs["nonstandard_mmsi"]
+        == int((~mmsi.between(200_000_000, 799_999_999)).sum())
+    )
 
 
 def epoch(ts: str) -> int:

@@ -131,7 +131,9 @@ def test_noaa_slice_rows_lines_and_dtypes(noaa, raw_noaa, kept):
     tug = noaa[noaa["mmsi"] == int(NONSTANDARD_MMSI)]
     assert (raw_noaa["MMSI"] == NONSTANDARD_MMSI).sum() == len(tug) == 4
     assert tug["name"].eq("MACKENZIE ROSE").all() and tug["callsign"].eq("WDG6760").all()
-    assert tug["src_line"].tolist() == [i + 2 for i in np.flatnonzero(raw_noaa["MMSI"] == NONSTANDARD_MMSI)]
+    assert tug["src_line"].tolist() == [
+        i + 2 for i in np.flatnonzero(raw_noaa["MMSI"] == NONSTANDARD_MMSI)
+    ]
     assert_canonical(noaa)
     assert noaa["src_line"].tolist() == kept_lines(raw_noaa)
     assert (noaa["src_file"] == str(NOAA)).all()

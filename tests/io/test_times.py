@@ -50,25 +50,39 @@ def _local(t: datetime, off: int) -> datetime:
 
 CASES = {
     "iso T naive": (lambda t, f, o: t.strftime("%Y-%m-%dT%H:%M:%S") + _frac(f, 9), False, 9, False),
-    "iso space naive": (lambda t, f, o: t.strftime("%Y-%m-%d %H:%M:%S") + _frac(f, 3), False, 3, False),
+    "iso space naive": (
+        lambda t, f, o: t.strftime("%Y-%m-%d %H:%M:%S") + _frac(f, 3),
+        False,
+        3,
+        False,
+    ),
     "iso Z": (lambda t, f, o: t.strftime("%Y-%m-%dT%H:%M:%S") + _frac(f, 6) + "Z", False, 6, False),
     "iso +HH:MM": (
         lambda t, f, o: _local(t, o).strftime("%Y-%m-%dT%H:%M:%S") + _frac(f, 9) + _offset(o),
-        False, 9, False,
+        False,
+        9,
+        False,
     ),
     "iso +HHMM space": (
         lambda t, f, o: _local(t, o).strftime("%Y-%m-%d %H:%M:%S") + _offset(o, colon=False),
-        False, 0, False,
+        False,
+        0,
+        False,
     ),
     "aisstream": (
-        lambda t, f, o: t.strftime("%Y-%m-%d %H:%M:%S") + _frac(f, 9) + " +0000 UTC", False, 9, False
+        lambda t, f, o: t.strftime("%Y-%m-%d %H:%M:%S") + _frac(f, 9) + " +0000 UTC",
+        False,
+        9,
+        False,
     ),
     "YYYYMMDD_HHMMSS": (lambda t, f, o: t.strftime("%Y%m%d_%H%M%S"), False, 0, False),
     "YYYY/MM/DD": (lambda t, f, o: t.strftime("%Y/%m/%d %H:%M:%S"), False, 0, False),
     "dd/mm/YYYY (DMA)": (lambda t, f, o: t.strftime("%d/%m/%Y %H:%M:%S"), True, 0, False),
     "d/m/YYYY unpadded (DMA)": (
         lambda t, f, o: f"{t.day}/{t.month}/{t.year} {t.hour}:{t.minute:02d}:{t.second:02d}",
-        True, 0, False,
+        True,
+        0,
+        False,
     ),
     "mm/dd/YYYY": (lambda t, f, o: t.strftime("%m/%d/%Y %H:%M:%S"), False, 0, False),
     "epoch s text": (lambda t, f, o: str(_ns(t) // 10**9), False, 0, False),
@@ -98,7 +112,10 @@ def test_property_every_format_round_trips(case, values):
     if after_1973:
         values = [(max(t, AFTER_1973), f, o) for t, f, o in values]
     text = [fmt(t, f, o) for t, f, o in values]
-    expected = [_ns(t, (f // 10 ** (9 - digits)) * 10 ** (9 - digits) if digits else 0) for t, f, o in values]
+    expected = [
+        _ns(t, (f // 10 ** (9 - digits)) * 10 ** (9 - digits) if digits else 0)
+        for t, f, o in values
+    ]
     tc = TimeColumn("p.csv", "time", dayfirst=dayfirst)
     times, reasons = tc.parse(text)
     tc.finish()
@@ -148,7 +165,13 @@ def test_dayfirst_never_tries_month_first():
 def test_one_format_per_column_and_reasons_name_column_and_value():
     tc = TimeColumn("f.csv", "BaseDateTime")
     times, reasons = tc.parse(
-        ["2024-12-02T06:00:00", "20241202_060000", "2024-02-30T00:00:00", "2300-01-01T00:00:00", None]
+        [
+            "2024-12-02T06:00:00",
+            "20241202_060000",
+            "2024-02-30T00:00:00",
+            "2300-01-01T00:00:00",
+            None,
+        ]
     )
     assert tc.format == "ISO 8601"
     assert times[0] == pd.Timestamp("2024-12-02T06:00Z") and times[1:].isna().all()
@@ -166,9 +189,15 @@ def test_one_format_per_column_and_reasons_name_column_and_value():
 
 def test_roll_over_days_are_bad_not_moved():
     for fmt, text in [
-        ("dd/mm/YYYY HH:MM:SS", ["28/02/2023 00:00:00", "31/02/2023 00:00:00", "29/2/2023 0:00:00"]),
+        (
+            "dd/mm/YYYY HH:MM:SS",
+            ["28/02/2023 00:00:00", "31/02/2023 00:00:00", "29/2/2023 0:00:00"],
+        ),
         ("YYYYMMDD_HHMMSS", ["20230228_000000", "20230231_000000", "20230229_000000"]),
-        ("YYYY/MM/DD HH:MM:SS", ["2023/02/28 00:00:00", "2023/02/31 00:00:00", "2023/2/29 00:00:00"]),
+        (
+            "YYYY/MM/DD HH:MM:SS",
+            ["2023/02/28 00:00:00", "2023/02/31 00:00:00", "2023/2/29 00:00:00"],
+        ),
     ]:
         tc = TimeColumn("f", "t", dayfirst=True)
         times, _ = tc.parse(text)
@@ -178,7 +207,9 @@ def test_roll_over_days_are_bad_not_moved():
 
 def test_unreadable_column_is_one_ingest_error_at_once_or_at_the_end():
     many = TimeColumn("big.csv", "Time")
-    with pytest.raises(IngestError, match=r"big.csv: column 'Time': cannot read times such as 'soon'"):
+    with pytest.raises(
+        IngestError, match=r"big.csv: column 'Time': cannot read times such as 'soon'"
+    ):
         many.parse(["soon"] * 2000)  # enough values: no need to read on
     few = TimeColumn("f.csv", "Time")
     times, _ = few.parse(["soon", "later"])
@@ -204,10 +235,23 @@ def test_parse_times_and_to_utc_api():
     assert list(got.index) == [10, 11] and str(got.dtype) == "datetime64[ns, UTC]"
     assert got[10] == pd.Timestamp("2021-07-01T18:51:51Z")
     assert schema.to_utc(["1733212800123"])[0] == pd.Timestamp("2024-12-03T08:00:00.123Z")
-    mixed = pd.Series([pd.Timestamp("2024-12-02 08:00", tz="Europe/Paris"), "2024-12-02T06:00Z", None])
-    assert to_utc(mixed).tolist()[:2] == [pd.Timestamp("2024-12-02T07:00Z"), pd.Timestamp("2024-12-02T06:00Z")]
+    mixed = pd.Series(
+        [pd.Timestamp("2024-12-02 08:00", tz="Europe/Paris"), "2024-12-02T06:00Z", None]
+    )
+    assert to_utc(mixed).tolist()[:2] == [
+        pd.Timestamp("2024-12-02T07:00Z"),
+        pd.Timestamp("2024-12-02T06:00Z"),
+    ]
     assert to_utc(["not a time"]).isna().all()  # the Python API never raises
-    df = pd.DataFrame({"time": ["2021/07/01 18:51:51"], "lat": [1.0], "lon": [2.0], "kind": ["ais"], "mmsi": [211000001]})
+    df = pd.DataFrame(
+        {
+            "time": ["2021/07/01 18:51:51"],
+            "lat": [1.0],
+            "lon": [2.0],
+            "kind": ["ais"],
+            "mmsi": [211000001],
+        }
+    )
     assert schema.conform(df)["time"][0] == pd.Timestamp("2021-07-01T18:51:51Z")
 
 
@@ -237,9 +281,16 @@ def test_bad_time_rows_quarantined_with_column_and_value(tmp_path):
     )
     q = Quarantine()
     df = read_generic_csv(p, quarantine=q)
-    assert df["time"].tolist() == [pd.Timestamp("2021-07-01T18:51:51Z"), pd.Timestamp("2021-07-01T18:51:54Z")]
+    assert df["time"].tolist() == [
+        pd.Timestamp("2021-07-01T18:51:51Z"),
+        pd.Timestamp("2021-07-01T18:51:54Z"),
+    ]
     qf = q.to_frame()
-    assert qf[["line", "code"]].values.tolist() == [[3, "bad_time"], [4, "bad_time"], [5, "bad_time"]]
+    assert qf[["line", "code"]].values.tolist() == [
+        [3, "bad_time"],
+        [4, "bad_time"],
+        [5, "bad_time"],
+    ]
     assert qf["reason"].tolist() == [
         "column 'Timestamp': cannot read '2021-07-01T18:51:52' as a time (YYYYMMDD_HHMMSS)",
         "column 'Timestamp': cannot read '20210732_185153' as a time (YYYYMMDD_HHMMSS)",
@@ -278,7 +329,9 @@ def test_dma_is_day_first_only(tmp_path):
 
 def test_generic_csv_day_first_when_the_sample_proves_it(tmp_path):
     p = tmp_path / "g.csv"
-    p.write_text("time,lat,lon,mmsi\n03/12/2024 10:00,1,2,211000001\n13/12/2024 10:00,1,2,211000001\n")
+    p.write_text(
+        "time,lat,lon,mmsi\n03/12/2024 10:00,1,2,211000001\n13/12/2024 10:00,1,2,211000001\n"
+    )
     assert read_generic_csv(p)["time"].dt.day.tolist() == [3, 13]
 
 
@@ -300,7 +353,17 @@ def test_parquet_text_and_integer_time_columns(tmp_path):
         pd.Timestamp("2026-10-08T03:04:06Z"),
     ]
     p2 = tmp_path / "b.parquet"
-    pq.write_table(pa.table({"t": pa.array([1733212800123], pa.int64()), "lat": [1.0], "lon": [2.0], "mmsi": [211000001]}), p2)
+    pq.write_table(
+        pa.table(
+            {
+                "t": pa.array([1733212800123], pa.int64()),
+                "lat": [1.0],
+                "lon": [2.0],
+                "mmsi": [211000001],
+            }
+        ),
+        p2,
+    )
     assert read_parquet(p2)["time"][0] == pd.Timestamp("2024-12-03T08:00:00.123Z")
 
 
@@ -316,10 +379,14 @@ def test_sightings_and_surveys_read_every_format(tmp_path):
         pd.Timestamp("2024-12-03T06:15Z"),
     ]
     v = tmp_path / "v.csv"
-    v.write_text("time,port,source,coverage,present,notes\n2024/12/10 09:00:00,Tartus,Planet,full,Yelnya,\n")
+    v.write_text(
+        "time,port,source,coverage,present,notes\n2024/12/10 09:00:00,Tartus,Planet,full,Yelnya,\n"
+    )
     assert read_surveys(v)["time"][0] == pd.Timestamp("2024-12-10T09:00Z")
     bad = tmp_path / "bad.csv"
-    bad.write_text("time,port,source,coverage,present,notes\nlast week,Tartus,Planet,full,Yelnya,\n")
+    bad.write_text(
+        "time,port,source,coverage,present,notes\nlast week,Tartus,Planet,full,Yelnya,\n"
+    )
     with pytest.raises(IngestError, match="column 'time': cannot read times such as 'last week'"):
         read_surveys(bad)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytest.importorskip("distributed", reason="the Dask engine needs the dask extra: pip install 'navwatch[dask]'")
+pytest.importorskip(
+    "distributed", reason="the Dask engine needs the dask extra: pip install 'navwatch[dask]'"
+)
 
 import navwatch as nw  # noqa: E402
 from navwatch.demo import demo_inputs  # noqa: E402
@@ -27,7 +29,12 @@ QKEY = ["file", "line", "code", "reason"]
 def client():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster, Client(cluster) as c:
+    with (
+        LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as c,
+    ):
         yield c
 
 
@@ -51,7 +58,13 @@ def zones_registry():
 
 def _in_memory(inputs, zones, reg, all_vessels):
     q = nw.Quarantine()
-    return nw.detect_port_events(nw.read_observations(inputs, quarantine=q), zones, reg, all_vessels=all_vessels, quarantine=q)
+    return nw.detect_port_events(
+        nw.read_observations(inputs, quarantine=q),
+        zones,
+        reg,
+        all_vessels=all_vessels,
+        quarantine=q,
+    )
 
 
 def _as_text(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -71,10 +84,14 @@ def _assert_same(got, mem, state=True):
 
 
 def _assert_same_state(a, b, emitted=True):
-    pd.testing.assert_frame_equal(_as_text(a.rows, ["vessel_id", "time", "kind", "src_line"]),
-                                  _as_text(b.rows, ["vessel_id", "time", "kind", "src_line"]))
+    pd.testing.assert_frame_equal(
+        _as_text(a.rows, ["vessel_id", "time", "kind", "src_line"]),
+        _as_text(b.rows, ["vessel_id", "time", "kind", "src_line"]),
+    )
     if emitted:
-        pd.testing.assert_frame_equal(_as_text(a.emitted, ["event_id"]), _as_text(b.emitted, ["event_id"]))
+        pd.testing.assert_frame_equal(
+            _as_text(a.emitted, ["event_id"]), _as_text(b.emitted, ["event_id"])
+        )
 
 
 @pytest.mark.parametrize("all_vessels", [True, False])
@@ -82,15 +99,23 @@ def _assert_same_state(a, b, emitted=True):
 def test_dask_equals_in_memory(client, inputs, zones_registry, buckets, all_vessels):
     zones, reg = zones_registry
     mem = _in_memory(inputs, zones, reg, all_vessels)
-    got = detect_dask(inputs, zones, reg, all_vessels=all_vessels, scheduler=client, buckets=buckets)
+    got = detect_dask(
+        inputs, zones, reg, all_vessels=all_vessels, scheduler=client, buckets=buckets
+    )
     _assert_same(got, mem, state=buckets == 1)
     # with several jobs the carried rows are the out-of-core engine's (same split; it does not
     # keep the emitted events)
     part = detect_partitioned(inputs, zones, reg, all_vessels=all_vessels, buckets=buckets)
     _assert_same_state(got.state, part.state, emitted=False)
-    pd.testing.assert_frame_equal(_as_text(got.state.emitted, ["event_id"]), _as_text(mem.state.emitted, ["event_id"]))
+    pd.testing.assert_frame_equal(
+        _as_text(got.state.emitted, ["event_id"]), _as_text(mem.state.emitted, ["event_id"])
+    )
     assert len(mem.events) > (100 if all_vessels else 20)
-    assert mem.quarantine.counts().get("position_jump", 0) > 0 and mem.stats["duplicates"] > 0 or not all_vessels
+    assert (
+        mem.quarantine.counts().get("position_jump", 0) > 0
+        and mem.stats["duplicates"] > 0
+        or not all_vessels
+    )
     assert got.stats["buckets"] == buckets and got.stats["workers"] == 2
     assert got.stats["read_tasks"] > len(inputs)  # the dataset folder is read one part per task
 
@@ -106,7 +131,9 @@ def test_default_local_cluster_and_parquet_output(inputs, zones_registry, tmp_pa
     zones, reg = zones_registry
     mem = _in_memory(inputs, zones, reg, True)
     out = tmp_path / "events"
-    got = detect_dask(inputs, zones, reg, all_vessels=True, output=out, workdir=tmp_path / "dask")  # LocalCluster(2)
+    got = detect_dask(
+        inputs, zones, reg, all_vessels=True, output=out, workdir=tmp_path / "dask"
+    )  # LocalCluster(2)
     _assert_same(got, mem, state=False)
     assert got.stats["workers"] == 2
     written = pd.read_parquet(out)
@@ -132,9 +159,17 @@ def test_unreadable_input_names_the_file(client, tmp_path, zones_registry):
 
 def test_dataset_read_as_one_task_when_parts_differ(tmp_path):
     folder = tmp_path / "ds"
-    df = pd.DataFrame({"mmsi": [273000001, 273000002], "time": pd.to_datetime(["2024-12-01", "2024-12-02"], utc=True),
-                       "lat": [34.9, 34.9], "lon": [35.8, 35.8]})
-    df.to_parquet(folder, partition_cols=["mmsi"], index=False)  # the hive key is a column navwatch reads
+    df = pd.DataFrame(
+        {
+            "mmsi": [273000001, 273000002],
+            "time": pd.to_datetime(["2024-12-01", "2024-12-02"], utc=True),
+            "lat": [34.9, 34.9],
+            "lon": [35.8, 35.8],
+        }
+    )
+    df.to_parquet(
+        folder, partition_cols=["mmsi"], index=False
+    )  # the hive key is a column navwatch reads
     assert read_units([folder]) == [(folder, "parquet")]
     other = tmp_path / "ds2"
     other.mkdir()
@@ -152,6 +187,15 @@ def test_dask_states_equal_in_memory(client, inputs, zones_registry):
     """``with_states``: the states the workers made, gathered in the in-memory order."""
     zones, reg = zones_registry
     q = nw.Quarantine()
-    mem = nw.detect_port_events(nw.read_observations(inputs, quarantine=q), zones, reg, all_vessels=True, quarantine=q, with_states=True)
-    got = detect_dask(inputs, zones, reg, all_vessels=True, scheduler=client, buckets=7, with_states=True)
+    mem = nw.detect_port_events(
+        nw.read_observations(inputs, quarantine=q),
+        zones,
+        reg,
+        all_vessels=True,
+        quarantine=q,
+        with_states=True,
+    )
+    got = detect_dask(
+        inputs, zones, reg, all_vessels=True, scheduler=client, buckets=7, with_states=True
+    )
     pd.testing.assert_frame_equal(got.states, mem.states)

@@ -26,20 +26,48 @@ def _archive(tmp_path, n_vessels=40, seed=1):
         lat0, lon0, lat1, lon1 = pts.iloc[a].y, pts.iloc[a].x, pts.iloc[b].y, pts.iloc[b].x
         t = pd.Timestamp("2024-12-01", tz="UTC") + pd.Timedelta(minutes=int(rng.integers(0, 600)))
         for k in range(300):  # moored, with GPS noise
-            rows.append((mmsi, t + pd.Timedelta(minutes=5 * k), lat0 + rng.normal(0, 2e-4), lon0 + rng.normal(0, 2e-4), 0.1))
+            rows.append(
+                (
+                    mmsi,
+                    t + pd.Timedelta(minutes=5 * k),
+                    lat0 + rng.normal(0, 2e-4),
+                    lon0 + rng.normal(0, 2e-4),
+                    0.1,
+                )
+            )
         t = rows[-1][1]
         steps = 200
         for k in range(1, steps + 1):  # sail to the other port, with a dark gap in the middle
             if 80 < k < 120:
                 continue
             f = k / steps
-            rows.append((mmsi, t + pd.Timedelta(minutes=10 * k), lat0 + f * (lat1 - lat0), lon0 + f * (lon1 - lon0), 12.0))
+            rows.append(
+                (
+                    mmsi,
+                    t + pd.Timedelta(minutes=10 * k),
+                    lat0 + f * (lat1 - lat0),
+                    lon0 + f * (lon1 - lon0),
+                    12.0,
+                )
+            )
         t = rows[-1][1]
         for k in range(1, 100):
-            rows.append((mmsi, t + pd.Timedelta(minutes=5 * k), lat1 + rng.normal(0, 2e-4), lon1 + rng.normal(0, 2e-4), 0.0))
+            rows.append(
+                (
+                    mmsi,
+                    t + pd.Timedelta(minutes=5 * k),
+                    lat1 + rng.normal(0, 2e-4),
+                    lon1 + rng.normal(0, 2e-4),
+                    0.0,
+                )
+            )
     df = pd.DataFrame(rows, columns=["mmsi", "time", "lat", "lon", "sog_kn"])
-    dup = df.sample(frac=0.02, random_state=seed).assign(time=lambda d: d["time"] + pd.Timedelta(seconds=1))
-    jump = df.sample(n=30, random_state=seed + 1).assign(lat=lambda d: d["lat"] + 2.0, time=lambda d: d["time"] + pd.Timedelta(seconds=30))
+    dup = df.sample(frac=0.02, random_state=seed).assign(
+        time=lambda d: d["time"] + pd.Timedelta(seconds=1)
+    )
+    jump = df.sample(n=30, random_state=seed + 1).assign(
+        lat=lambda d: d["lat"] + 2.0, time=lambda d: d["time"] + pd.Timedelta(seconds=30)
+    )
     df = pd.concat([df, dup, jump]).sample(frac=1, random_state=seed)
     df.loc[df.index[:5], "mmsi"] = 273_547_800  # the registry's Vyazma appears too
     df["day"] = df["time"].dt.strftime("%Y-%m-%d")
@@ -61,8 +89,23 @@ def test_partitioned_equals_in_memory(archive, buckets, all_vessels):
     inputs = [archive, *demo_inputs()]
     zones, reg = nw.load_ports(), nw.load_registry()
     q1, q2 = nw.Quarantine(), nw.Quarantine()
-    mem = nw.detect_port_events(nw.read_observations(inputs, quarantine=q1), zones, reg, all_vessels=all_vessels, quarantine=q1, with_states=True)
-    part = detect_partitioned(inputs, zones, reg, all_vessels=all_vessels, buckets=buckets, quarantine=q2, with_states=True)
+    mem = nw.detect_port_events(
+        nw.read_observations(inputs, quarantine=q1),
+        zones,
+        reg,
+        all_vessels=all_vessels,
+        quarantine=q1,
+        with_states=True,
+    )
+    part = detect_partitioned(
+        inputs,
+        zones,
+        reg,
+        all_vessels=all_vessels,
+        buckets=buckets,
+        quarantine=q2,
+        with_states=True,
+    )
     assert_events_equal(part.events, mem.events)
     pd.testing.assert_frame_equal(part.states, mem.states)  # same rows, same order
     assert len(mem.events) > 20 or not all_vessels
@@ -93,8 +136,21 @@ def test_cli_out_of_core_engine(archive, tmp_path):
 
     def run(*extra):
         out = tmp_path / f"e{len(extra)}.csv"
-        res = subprocess.run([sys.executable, "-m", "navwatch", "detect", str(archive), "--all-vessels", "-o", str(out), *extra],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "navwatch",
+                "detect",
+                str(archive),
+                "--all-vessels",
+                "-o",
+                str(out),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stderr
         return pd.read_csv(out), res.stdout
 

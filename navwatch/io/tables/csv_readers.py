@@ -40,7 +40,9 @@ def _read_csv_with(
     path: str | Path,
     fmt: str,
     select: Callable[[list[str]], dict[str, int]],
-    convert: Callable[[dict[str, pa.ChunkedArray], int, _Ctx], tuple[pd.DataFrame, np.ndarray | None]],
+    convert: Callable[
+        [dict[str, pa.ChunkedArray], int, _Ctx], tuple[pd.DataFrame, np.ndarray | None]
+    ],
     quarantine: Quarantine | None,
     *,
     kind: str | None = None,
@@ -72,8 +74,14 @@ def _read_csv_with(
         df["src_line"] = pd.array(chunk.lines, dtype="Int32")
         frames.append(
             _process(
-                df, stats, local, path, chunk.raw,
-                skip=skip, position=position, extra_checks=extra_checks,
+                df,
+                stats,
+                local,
+                path,
+                chunk.raw,
+                skip=skip,
+                position=position,
+                extra_checks=extra_checks,
             )  # fmt: skip
         )
     if ctx.times is not None:

@@ -33,7 +33,9 @@ def _problems(df: pd.DataFrame, *, position: bool | np.ndarray = True) -> pd.Dat
     else:
         probs = position_problems(df["lat"], df["lon"], df["time"])
         if position is not True:
-            only_time = ~np.asarray(position) & (probs["code"] != "bad_time").fillna(True).to_numpy()
+            only_time = (
+                ~np.asarray(position) & (probs["code"] != "bad_time").fillna(True).to_numpy()
+            )
             probs.loc[only_time, ["code", "reason"]] = None
     if _TIME_REASON in df.columns:
         reason = df[_TIME_REASON].to_numpy(dtype=object)
@@ -46,7 +48,9 @@ def _problems(df: pd.DataFrame, *, position: bool | np.ndarray = True) -> pd.Dat
     return probs
 
 
-def _skip_non_vessels(df: pd.DataFrame, skip: np.ndarray | None, stats: dict[str, Any]) -> np.ndarray | None:
+def _skip_non_vessels(
+    df: pd.DataFrame, skip: np.ndarray | None, stats: dict[str, Any]
+) -> np.ndarray | None:
     """Mask of the rows to keep (None = all): drops rows of non-vessel stations, by the reader's
     own rule (``skip``: class name per row or None, e.g. DMA ``Type of mobile``) or by the MMSI
     (:mod:`navwatch.io.mmsi`), and counts them by class in ``stats``."""
@@ -96,7 +100,9 @@ def _process(
         extra_checks(df, probs)
     out = _validate(df, probs, raw, local, path)
     if "mmsi" in out.columns:
-        stats["nonstandard_mmsi"] = stats.get("nonstandard_mmsi", 0) + count_nonstandard(out["mmsi"])
+        stats["nonstandard_mmsi"] = stats.get("nonstandard_mmsi", 0) + count_nonstandard(
+            out["mmsi"]
+        )
     if _CONF_UNKNOWN in out.columns:
         unknown = stats.setdefault("confidence_unknown", {})
         for value, k in out[_CONF_UNKNOWN].dropna().value_counts().items():
@@ -204,7 +210,11 @@ def _kind_checks(df: pd.DataFrame, probs: pd.DataFrame) -> None:
 
 
 def _default_kind(df: pd.DataFrame) -> pd.DataFrame:
-    if "kind" in df.columns and df["kind"].dtype == schema.KIND_DTYPE and not df["kind"].isna().any():
+    if (
+        "kind" in df.columns
+        and df["kind"].dtype == schema.KIND_DTYPE
+        and not df["kind"].isna().any()
+    ):
         return df  # already canonical (no object-array round trip over millions of rows)
     if "kind" in df.columns:
         k = df["kind"].where(df["kind"].isin(schema.KINDS), None).fillna("ais")

@@ -109,13 +109,17 @@ def iter_parquet(
     """
     path = as_source(path)
     stats = _new_stats("parquet")
-    for df in _parquet_batches(path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows):
+    for df in _parquet_batches(
+        path, columns, quarantine if quarantine is not None else Quarantine(), stats, batch_rows
+    ):
         if "src_file" in df.columns:
             df["src_file"] = df["src_file"].astype("category")
         yield schema.conform(df, where=str(path))
 
 
-def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: int) -> Iterator[pd.DataFrame]:
+def _parquet_batches(
+    path, columns, local: Quarantine, stats: dict, batch_rows: int
+) -> Iterator[pd.DataFrame]:
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
@@ -154,7 +158,9 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
             pf = pq.ParquetFile(source, pre_buffer=False)  # pre-buffering holds whole row groups
             sch = pf.schema_arrow
             meta = sch.metadata or {}
-            parts = [(str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))]
+            parts = [
+                (str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))
+            ]
             capacity = pf.metadata.num_rows
     except IngestError:
         raise
@@ -194,7 +200,9 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
                 df = _frame(cols, n, times=times)
                 if geo_col is not None:
                     df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
-                df["src_line"] = pd.array(np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32")
+                df["src_line"] = pd.array(
+                    np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32"
+                )
                 df["src_file"] = _const_str(src, n)
                 line0 += n
 
@@ -202,7 +210,15 @@ def _parquet_batches(path, columns, local: Quarantine, stats: dict, batch_rows: 
                     return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
 
                 yield _default_kind(
-                    _process(df, stats, local, src, raw, position=_position_mask, extra_checks=_kind_checks)
+                    _process(
+                        df,
+                        stats,
+                        local,
+                        src,
+                        raw,
+                        position=_position_mask,
+                        extra_checks=_kind_checks,
+                    )
                 )
                 del table, cols, df
         except (OSError, pa.ArrowException) as exc:
@@ -240,10 +256,21 @@ class _Assembler:
             s = df[c]
             if c not in self.dtypes:
                 self.dtypes[c] = s.dtype
-                if isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub"):
-                    self.arrays[c] = np.empty(self.capacity, dtype="int64" if isinstance(s.dtype, pd.DatetimeTZDtype) else s.dtype)
-                elif isinstance(s.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray | pd.arrays.FloatingArray):
-                    self.arrays[c] = (np.empty(self.capacity, dtype=s.array._data.dtype), np.ones(self.capacity, dtype=bool))
+                if isinstance(s.dtype, pd.DatetimeTZDtype) or (
+                    isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub"
+                ):
+                    self.arrays[c] = np.empty(
+                        self.capacity,
+                        dtype="int64" if isinstance(s.dtype, pd.DatetimeTZDtype) else s.dtype,
+                    )
+                elif isinstance(
+                    s.array,
+                    pd.arrays.IntegerArray | pd.arrays.BooleanArray | pd.arrays.FloatingArray,
+                ):
+                    self.arrays[c] = (
+                        np.empty(self.capacity, dtype=s.array._data.dtype),
+                        np.ones(self.capacity, dtype=bool),
+                    )
                 else:
                     self.parts[c] = []
                 if self.n:  # a column missing from earlier frames
@@ -264,7 +291,12 @@ class _Assembler:
         dtype = self.dtypes[c]
         self.parts.setdefault(c, []) if c in self.parts else None
         if c in self.parts:
-            self.parts[c].append(pd.Series([pd.NA] * self.n, dtype=dtype if not isinstance(dtype, pd.CategoricalDtype) else "object"))
+            self.parts[c].append(
+                pd.Series(
+                    [pd.NA] * self.n,
+                    dtype=dtype if not isinstance(dtype, pd.CategoricalDtype) else "object",
+                )
+            )
         elif isinstance(self.arrays[c], tuple):
             self.arrays[c][1][: self.n] = True
         else:
@@ -277,7 +309,15 @@ class _Assembler:
             if c in self.parts:
                 parts = self.parts[c]
                 if parts and all(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
-                    cols[c] = pd.Series(pd.api.types.union_categoricals([x.array for x in parts], ignore_order=True)) if len(parts) > 1 else parts[0]
+                    cols[c] = (
+                        pd.Series(
+                            pd.api.types.union_categoricals(
+                                [x.array for x in parts], ignore_order=True
+                            )
+                        )
+                        if len(parts) > 1
+                        else parts[0]
+                    )
                 else:
                     cols[c] = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
             elif isinstance(self.arrays[c], tuple):

@@ -30,7 +30,6 @@ def _int(values: np.ndarray, lo: float, hi: float) -> pd.Series:
     return pd.Series(out)
 
 
-
 #: AIS navigational status text (normalised with :func:`normalise_name`) -> code 0-15.
 NAV_STATUS_TEXT: dict[str, int] = {
     "underwayusingengine": 0,
@@ -155,21 +154,29 @@ _HIDDEN = (_TIME_REASON, _MMSI_CODE, _MMSI_REASON, _CONF_UNKNOWN)
 def _confidence(arr: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """(floats, text of each value not understood or None) of a confidence column."""
     arr = _chunked(arr)
-    if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type):
+    if (
+        pa.types.is_floating(arr.type)
+        or pa.types.is_integer(arr.type)
+        or pa.types.is_decimal(arr.type)
+    ):
         values = pd.Series(_float(arr))
     else:
         values = pd.Series(_text(arr).to_pandas(), dtype="object")
     conf, unknown = schema.parse_confidence(values)
     if not unknown:
         return conf, None
-    shown = values.astype("string").str.strip() if values.dtype == object else values.map(lambda v: f"{v:g}")
+    shown = (
+        values.astype("string").str.strip()
+        if values.dtype == object
+        else values.map(lambda v: f"{v:g}")
+    )
     flagged = shown.isin(list(unknown)).to_numpy(dtype=bool, na_value=False) & np.isnan(conf)
     text = np.full(len(conf), None, dtype=object)
     text[flagged] = shown[flagged].to_numpy(dtype=object)
     return conf, text
 
 
-def _frame(
+def _frame(  # noqa: C901 -- one conversion per canonical column
     cols: dict[str, Any],
     n: int,
     *,
