@@ -536,7 +536,7 @@ def _radius_column(
     out = np.array(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
     problems = []
     for i in np.flatnonzero(~blank & ~(np.isfinite(out) & (out > 0))):
-        problems.append((labels[i], f"radius_km {texts[i]!r} is not a positive number"))
+        problems.append((labels[int(i)], f"radius_km {texts[i]!r} is not a positive number"))
     out[blank] = default_km
     return out, problems
 
@@ -727,30 +727,30 @@ def _read_vector(  # noqa: C901 -- one branch per vector-format quirk
     radius_out = np.full(n, np.nan)
     point_rows: list[int] = []
     for i, g in enumerate(gdf.geometry):
-        why = problems_by.setdefault(labels[i], [])
+        reasons = problems_by.setdefault(labels[i], [])
         if not names[i]:
-            why.append("no port name")
+            reasons.append("no port name")
         if g is None or g.is_empty:
-            why.append("no geometry")
+            reasons.append("no geometry")
             continue
         if g.geom_type == "Point":
             x, y = g.x, g.y
             if not (-180 <= x <= 180 and -90 <= y <= 90):
-                why.append(f"point ({x:g}, {y:g}) is not a lon/lat position")
+                reasons.append(f"point ({x:g}, {y:g}) is not a lon/lat position")
             else:
                 point_rows.append(i)
         elif g.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
             minx, miny, maxx, maxy = g.bounds
             if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-                why.append(f"polygon bounds {g.bounds} are not lon/lat degrees")
+                reasons.append(f"polygon bounds {g.bounds} are not lon/lat degrees")
                 continue
             fixed = _polygonal(g)
             if fixed is None:
-                why.append(f"{g.geom_type} has no polygonal area")
+                reasons.append(f"{g.geom_type} has no polygonal area")
             else:
                 geoms[i] = fixed
         else:
-            why.append(
+            reasons.append(
                 f"geometry type {g.geom_type} not supported (need Polygon, MultiPolygon or Point)"
             )
     problems = [(w, "; ".join(problems_by[w])) for w in labels if problems_by.get(w)]
@@ -875,7 +875,7 @@ def load_ports(
             user = parts[0]
             # Drawn or listed zones replace a bundled port of the same name; the World Port
             # Index's generic circles do not replace the curated bundled zones (with tiers).
-            if _sniff(Path(path)) == "wpi":
+            if path is not None and _sniff(Path(path)) == "wpi":
                 parts[0] = user[~_same_port(user, b)]
             else:
                 b = b[~_same_port(b, user)]

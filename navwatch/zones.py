@@ -202,10 +202,10 @@ class ZoneIndex:
                     outer.append(z)
                     inner.append(shapely.union_all(self.entry[below]))
             if outer:
-                outer = np.array(outer)
-                part = shapely.difference(self.entry[outer], np.array(inner, dtype=object))
+                outer_idx = np.array(outer)
+                part = shapely.difference(self.entry[outer_idx], np.array(inner, dtype=object))
                 ok = ~shapely.is_empty(part) & (shapely.area(part) > 0)
-                own[outer[ok]] = part[ok]
+                own[outer_idx[ok]] = part[ok]
             rep = shapely.point_on_surface(own)
             self._own = (shapely.get_x(rep), shapely.get_y(rep))
         return self._own
@@ -266,7 +266,7 @@ class ZoneIndex:
             if len(idx) == 0:
                 continue
             xs, ys = lon[idx], lat[idx]
-            in_exit = shapely.contains_xy(self.exit_polygon(z), xs, ys)
+            in_exit = shapely.contains_xy(self.exit_polygon(int(z)), xs, ys)
             if not in_exit.any():
                 continue
             idx, xs, ys = idx[in_exit], xs[in_exit], ys[in_exit]

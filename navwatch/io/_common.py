@@ -7,7 +7,7 @@ import gzip
 import io
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 import pandas as pd
@@ -72,8 +72,9 @@ class InMemory:
         """A binary reader from the start of the input (closing it leaves a caller's file open)."""
         if isinstance(self.data, bytes):
             return io.BytesIO(self.data)
+        assert self._start is not None  # set for every seekable file object kept as it is
         self.data.seek(self._start)
-        return _Borrowed(self.data)
+        return cast(IO[bytes], _Borrowed(self.data))
 
     def read(self) -> bytes:
         """The whole input."""
@@ -111,9 +112,9 @@ Source = str | Path | bytes | IO[bytes] | InMemory
 def as_source(path: Source) -> str | Path | InMemory:
     """What a reader reads: a path as given, or in-memory input (bytes, a binary file object) as
     an :class:`InMemory`."""
-    if is_in_memory(path) and not isinstance(path, InMemory):
+    if is_in_memory(path) and not isinstance(path, InMemory | str | Path):
         return InMemory(path)
-    return path
+    return cast("str | Path | InMemory", path)
 
 
 def as_path(path: Source) -> Path | InMemory:
@@ -154,7 +155,7 @@ def open_binary(path: str | Path | InMemory) -> IO[bytes]:
     suffix = p.suffix.lower()
     try:
         if suffix == ".gz":
-            return gzip.open(p, "rb")
+            return cast(IO[bytes], gzip.open(p, "rb"))
         if suffix == ".zst":
             import zstandard
 
@@ -198,6 +199,7 @@ def head_text(path: str | Path, n_bytes: int = 8192) -> str:
 def as_chunked(arr: object) -> pa.ChunkedArray:
     """Any arrow array, pandas Series or sequence as a chunked array; dictionaries decoded and
     large/view strings cast to plain strings."""
+    out: pa.ChunkedArray
     if isinstance(arr, pa.ChunkedArray):
         out = arr
     elif isinstance(arr, pa.Array):
@@ -213,11 +215,11 @@ def as_chunked(arr: object) -> pa.ChunkedArray:
 
 def trimmed_text(arr: object) -> pa.ChunkedArray:
     """Text with surrounding whitespace removed; empty text -> null."""
-    arr = as_chunked(arr)
-    if not pa.types.is_string(arr.type):
-        arr = arr.cast(pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    ca = as_chunked(arr)
+    if not pa.types.is_string(ca.type):
+        ca = ca.cast(pa.string())
+    ca = pc.utf8_trim_whitespace(ca)
+    return pc.if_else(pc.equal(ca, ""), pa.scalar(None, pa.string()), ca)
 
 
 NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
@@ -225,30 +227,30 @@ NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 def to_float(arr: object) -> np.ndarray:
     """float64 values; anything that is not a number becomes NaN."""
-    arr = as_chunked(arr)
-    t = arr.type
+    ca = as_chunked(arr)
+    t = ca.type
     if (
         pa.types.is_floating(t)
         or pa.types.is_integer(t)
         or pa.types.is_decimal(t)
         or pa.types.is_boolean(t)
     ):
-        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
+        return np.asarray(pc.cast(ca, pa.float64()).to_numpy(), dtype="float64")
     if pa.types.is_null(t):
-        return np.full(len(arr), np.nan)
+        return np.full(len(ca), np.nan)
     if not pa.types.is_string(t):
-        arr = arr.cast(pa.string())
+        ca = ca.cast(pa.string())
     try:
-        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(), dtype="float64")
+        return np.asarray(pc.cast(ca, pa.float64()).to_numpy(), dtype="float64")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:  # null out the text that is not a number (e.g. DMA 'Unknown'), then cast
-        trimmed = pc.utf8_trim_whitespace(arr)
+        trimmed = pc.utf8_trim_whitespace(ca)
         numeric = pc.match_substring_regex(trimmed, NUMBER_RE)
         kept = pc.if_else(numeric, trimmed, pa.scalar(None, pa.string()))
         return np.asarray(pc.cast(kept, pa.float64()).to_numpy(), dtype="float64")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        s = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
+        s = pd.Series(ca.to_numpy(zero_copy_only=False), dtype="object")
         return pd.to_numeric(s.str.strip(), errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )

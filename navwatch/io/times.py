@@ -469,7 +469,7 @@ def _guess(sample: pa.ChunkedArray, dayfirst: bool) -> _Format | None:
             fmt = None  # day-first formats never read month first
         if fmt:
             counts[fmt] = counts.get(fmt, 0) + 1
-    return _Guessed(max(counts, key=counts.get)) if counts else None
+    return _Guessed(max(counts, key=counts.__getitem__)) if counts else None
 
 
 def _candidates(sample: pa.ChunkedArray, dayfirst: bool) -> list[Callable[[], _Format | None]]:

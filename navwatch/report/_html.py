@@ -297,7 +297,7 @@ def dispersal_panel(
         + "</tr>"
     )
     body = []
-    for i in pick:
+    for i in pick.tolist():
         cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))
         cells += "".join(f"<td>{esc(_num(f[c].iloc[i], '.1f'))}</td>" for c in extra)
         body.append(f"<tr><td>{esc(t.iloc[i].strftime('%m-%d %H:%M'))}</td>{cells}</tr>")

@@ -69,15 +69,15 @@ def recognise_columns(names: Iterable[object]) -> dict[str, str]:
     >>> recognise_columns(["Timestamp", "Lat", "LNG", "MMSI", "Speed", "extra"])
     {'time': 'Timestamp', 'lat': 'Lat', 'lon': 'LNG', 'mmsi': 'MMSI', 'sog_kn': 'Speed'}
     """
-    names = [str(n) for n in names]
-    norm = [normalise_name(n) for n in names]
+    texts = [str(n) for n in names]
+    norm = [normalise_name(n) for n in texts]
     used: set[int] = set()
     out: dict[str, str] = {}
     for canon, synonyms in SYNONYMS.items():
         for syn in synonyms:
             hit = next((i for i, n in enumerate(norm) if n == syn and i not in used), None)
             if hit is not None:
-                out[canon] = names[hit]
+                out[canon] = texts[hit]
                 used.add(hit)
                 break
     return out
