@@ -11,7 +11,7 @@ import glob
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -191,13 +191,17 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
 
 
 def _expand(paths: Source | Iterable[Source]) -> list[Path | InMemory]:
-    items = [paths] if isinstance(paths, (str, Path)) or is_in_memory(paths) else list(paths)
+    items: list[Source]
+    if isinstance(paths, (str, Path)) or is_in_memory(paths):
+        items = [cast(Source, paths)]
+    else:
+        items = list(cast(Iterable[Source], paths))
     out: list[Path | InMemory] = []
     for item in items:
         if is_in_memory(item):
-            out.append(as_source(item))
+            out.append(as_path(item))  # an InMemory
             continue
-        p = Path(item)
+        p = Path(cast("str | Path", item))
         if not p.exists() and glob.has_magic(str(item)):
             hits = sorted(glob.glob(str(item), recursive=True))
             if not hits:
@@ -213,7 +217,7 @@ def read_observations(
     *,
     quarantine: Quarantine | None = None,
     format: str | None = None,
-    progress: Callable[[Path, int, int], Any] | None = None,
+    progress: Callable[[Path | InMemory, int, int], Any] | None = None,
 ) -> pd.DataFrame:
     """Read one or many observation files of any supported format into one canonical table.
 
@@ -255,7 +259,7 @@ def read_observations(
     (['sighting', 'ais'], ['sightings', 'csv'])
     """
     if format is not None and format not in READERS:
-        shown = as_source(paths) if is_in_memory(paths) else paths
+        shown = as_source(cast(Source, paths)) if is_in_memory(paths) else paths
         raise IngestError(str(shown), f"unknown format {format!r}; expected one of {list(FORMATS)}")
     files = _expand(paths)
     if not files:

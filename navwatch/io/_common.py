@@ -289,7 +289,7 @@ def split_valid(
     frame: pd.DataFrame,
     problems: pd.DataFrame,
     quarantine: Quarantine | None,
-    file: str | Path,
+    file: str | Path | InMemory,
     raw: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Move rows with a problem (``problems.code`` not null) to the quarantine; return the rest.

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from ...errors import IngestError
 from ...quarantine import Quarantine
-from .._common import open_binary
+from .._common import InMemory, open_binary
 
 #: Bytes per CSV block; a block is parsed, converted and validated before the next is read.
 CHUNK_BYTES = 32 << 20
@@ -72,7 +72,7 @@ def _blocks(fh: Any, size: int, path: object) -> Iterator[bytes]:
 
 
 def _csv_chunks(
-    path: str | Path,
+    path: str | Path | InMemory,
     select: Callable[[list[str]], list[int]],
     quarantine: Quarantine,
     stats: dict[str, Any],
@@ -127,7 +127,7 @@ def _parse_block(
     header: list[str],
     want: list[int],
     quarantine: Quarantine,
-    path: str | Path,
+    path: str | Path | InMemory,
     stats: dict[str, Any],
 ) -> _Chunk:
     lone_cr = b"\r" in buf and b"\r" in buf.replace(b"\r\n", b"")

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
-from .._common import Source, as_source
+from .._common import InMemory, Source, as_source
 from .._common import trimmed_text as _text
 from ..times import TimeColumn
 from .columns import _require, normalise_name, recognise_columns
@@ -31,13 +31,13 @@ class _Ctx:
     """What a CSV reader's ``convert`` needs besides the columns: the file's time column
     parser (created when the header is known, so it can name the column)."""
 
-    path: str | Path
+    path: str | Path | InMemory
     dayfirst: bool = False
     times: TimeColumn | None = None
 
 
 def _read_csv_with(
-    path: str | Path,
+    path: str | Path | InMemory,
     fmt: str,
     select: Callable[[list[str]], dict[str, int]],
     convert: Callable[

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ... import schema
 from ...quarantine import Quarantine
-from .._common import position_problems, split_valid
+from .._common import InMemory, position_problems, split_valid
 from ..mmsi import NON_VESSEL_CLASSES, count_nonstandard
 from .values import _CONF_UNKNOWN, _HIDDEN, _MMSI_CODE, _MMSI_REASON, _TIME_REASON
 
@@ -25,8 +25,8 @@ def _problems(df: pd.DataFrame, *, position: bool | np.ndarray = True) -> pd.Dat
         t = df["time"].isna().to_numpy()
         probs = pd.DataFrame(
             {
-                "code": np.where(t, "bad_time", None).astype(object),
-                "reason": np.where(t, "time missing or unparseable", None).astype(object),
+                "code": np.where(t, "bad_time", None).astype(object),  # type: ignore[call-overload]
+                "reason": np.where(t, "time missing or unparseable", None).astype(object),  # type: ignore[call-overload]
             },
             index=df.index,
         )
@@ -75,11 +75,18 @@ def _skip_non_vessels(
     return ~drop
 
 
+def _remapped(
+    raw: Callable[[np.ndarray], list[str]], rows: np.ndarray
+) -> Callable[[np.ndarray], list[str]]:
+    """``raw`` for positions among the kept rows ``rows`` of the frame before skipping."""
+    return lambda idx: raw(rows[idx])
+
+
 def _process(
     df: pd.DataFrame,
     stats: dict[str, Any],
     local: Quarantine,
-    path: str | Path,
+    path: str | Path | InMemory,
     raw: Callable[[np.ndarray], list[str]],
     *,
     skip: np.ndarray | None = None,
@@ -94,7 +101,7 @@ def _process(
     if keep is not None:
         df = df.loc[keep].reset_index(drop=True)
         rows = np.flatnonzero(keep)
-        raw = lambda idx, r=rows, f=raw: f(r[idx])  # noqa: E731
+        raw = _remapped(raw, rows)
     probs = _problems(df, position=position(df) if callable(position) else position)
     if extra_checks is not None:
         extra_checks(df, probs)
@@ -124,7 +131,7 @@ def _validate(
     probs: pd.DataFrame,
     raw: Callable[[np.ndarray], list[str]],
     quarantine: Quarantine,
-    path: str | Path,
+    path: str | Path | InMemory,
 ) -> pd.DataFrame:
     bad = probs["code"].notna().to_numpy()
     if not bad.any():
@@ -137,7 +144,7 @@ def _validate(
 
 def _finish(
     frames: list[pd.DataFrame],
-    path: str | Path,
+    path: str | Path | InMemory,
     local: Quarantine,
     quarantine: Quarantine | None,
     stats: dict[str, Any],

@@ -137,7 +137,7 @@ def _parquet_batches(
             parts: list[tuple[str, Callable[[list[str]], Any]]] = [
                 (
                     f.path,
-                    lambda cols, f=f: f.to_batches(
+                    lambda cols, f=f: f.to_batches(  # type: ignore[misc]
                         columns=cols,
                         schema=sch,
                         batch_size=batch_rows,
@@ -159,7 +159,7 @@ def _parquet_batches(
             sch = pf.schema_arrow
             meta = sch.metadata or {}
             parts = [
-                (str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))
+                (str(p), lambda cols, pf=pf: pf.iter_batches(columns=cols, batch_size=batch_rows))  # type: ignore[misc]
             ]
             capacity = pf.metadata.num_rows
     except IngestError:
