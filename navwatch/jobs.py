@@ -87,9 +87,10 @@ def _write_quarantine(
 ) -> Path | None:
     """Write the rejected rows where :func:`quarantine_path` says (nothing if none, or if the
     job writes no ``output`` and no path is given); returns the file written."""
-    if not len(quarantine) or (output is None and given is None):
+    base = output if output is not None else given
+    if not len(quarantine) or base is None:
         return None
-    path = quarantine_path(output if output is not None else given, given)
+    path = quarantine_path(base, given)
     quarantine.write(path)
     return path
 
@@ -229,6 +230,7 @@ def run_detect(
         )
         run = DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
     else:
+        detect_split: Callable[..., Detection]  # the engines differ in their tuning keywords
         if engine == "out-of-core":
             from .scale import detect_partitioned as detect_split
 

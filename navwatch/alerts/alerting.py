@@ -65,7 +65,7 @@ def _num(x: Any) -> Any:
 
 def event_record(row: dict[str, Any]) -> dict[str, Any]:
     """An events-table row as JSON-ready data (ISO times, None for missing)."""
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in row.items():
         if k in ("time", "time_earliest", "time_latest"):
             out[k] = _iso(v)

@@ -62,6 +62,8 @@ class _Base:
 
 
 class _Console(_Base):
+    cfg: ConsoleSink
+
     def send(self, item: Outgoing) -> None:
         body = json.loads(item.payload)
         stream = sys.stdout if self.cfg.stream == "stdout" else sys.stderr

@@ -281,10 +281,10 @@ class Store:
     # -- live feed buffer -------------------------------------------------------------------------
     def append_feed(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
         """Append buffered live lines: (source, received_ns, n_lines, data) per row."""
-        rows = [dict(source=s, received_ns=t, n_lines=n, data=d) for s, t, n, d in rows]
-        if rows:
+        records = [dict(source=s, received_ns=t, n_lines=n, data=d) for s, t, n, d in rows]
+        if records:
             with self.write() as c:
-                c.execute(sa.insert(feed_t), rows)
+                c.execute(sa.insert(feed_t), records)
 
     def feed_backlog(self) -> int:
         with self.read() as c:

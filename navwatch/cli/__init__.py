@@ -12,8 +12,6 @@ option (the parsers are in ``_common``); 3 ``--strict`` and some rows were quara
 
 from __future__ import annotations
 
-import sys
-
 from . import demo as _demo  # noqa: F401
 from . import detect as _detect  # noqa: F401  (registers commands)
 from . import dispersal as _dispersal  # noqa: F401
@@ -30,4 +28,4 @@ def main() -> None:
 __all__ = ["app", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -251,7 +251,7 @@ def _reconcile(events: pd.DataFrame, emitted: pd.DataFrame) -> tuple[pd.DataFram
     # decided by a row an earlier batch judged: reported then, unless its visit had not qualified
     # yet (a pending arrival); else what the carried rows say is not news
     report = ~seen & events["_qualified"].to_numpy(bool) & ~events["_settled"].to_numpy(bool)
-    if seen.any():
+    if known is not None and seen.any():  # seen only where known holds the row
         events = events.copy()
         for i in np.flatnonzero(seen):
             old = known.loc[ids[i]]
@@ -434,7 +434,7 @@ def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sigh
             else:
                 quarantine.add(
                     obs["src_file"].iloc[i] if "src_file" in obs.columns else "<observations>",
-                    _line(obs, i),
+                    _line(obs, int(i)),
                     "unknown_vessel",
                     f"sighting names {token!r}: no registry vessel, class or type matches",
                     token,

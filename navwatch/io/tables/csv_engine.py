@@ -189,7 +189,7 @@ def _fast_block(
     ncols: int,
     want: list[int],
     quarantine: Quarantine,
-    path: str | Path,
+    path: str | Path | InMemory,
     stats: dict[str, Any],
     *,
     quoted: bool = False,
@@ -283,7 +283,7 @@ def _slow_block(
     ncols: int,
     want: list[int],
     quarantine: Quarantine,
-    path: str | Path,
+    path: str | Path | InMemory,
     stats: dict[str, Any],
 ) -> _Chunk:
     text = buf.decode("utf-8", errors="replace").replace("\x00", "")
