@@ -128,7 +128,7 @@ def detect_partitioned(
     if buckets is None:
         buckets = max(1, math.ceil(estimate_rows(paths) * BYTES_PER_ROW / (memory_limit_mb * 1e6)))
     own = workdir is None
-    work = Path(tempfile.mkdtemp(prefix="navwatch-spill-")) if own else Path(workdir)
+    work = Path(tempfile.mkdtemp(prefix="navwatch-spill-")) if workdir is None else Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     try:
         spill = _Spill(work, buckets)
@@ -166,6 +166,7 @@ class _Spill:
         self.identity: dict[str, pd.Series] = {}
         self.rows_in = 0
         self.mmsis: set[int] = set()
+        self.unmatched_aside = 0  # rows kept aside that resolve to no vessel (set once read)
 
     def add(self, df: pd.DataFrame) -> None:
         self.rows_in += len(df)
