@@ -45,12 +45,13 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any, cast
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 
 from ..errors import ConfigError, PortsError, SchemaError
 from ..geodesy import NS_PER_S
@@ -108,8 +109,9 @@ class _ReportLayer(MacroElement):
         self._body = body
         self._groups = groups
 
-    def render(self, **kwargs) -> None:
-        figure = self.get_root()
+    # branca's Element.render returns the HTML; a MacroElement's renders into its figure
+    def render(self, **kwargs) -> None:  # type: ignore[override]
+        figure = cast(Figure, self.get_root())
         name = self.get_name()
         figure.header.add_child(
             _Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name
@@ -120,6 +122,7 @@ class _ReportLayer(MacroElement):
         )
         figure.html.add_child(_Raw(island + self._body), name=name)
         g = self._groups
+        assert self._parent is not None  # rendered as a child of the map
         zones = ", ".join(z.get_name() for z in g["zones"])
         script = (
             f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], tracks: {g['tracks'].get_name()}, "
@@ -434,10 +437,10 @@ def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follo
     )
 
     # time base and slider range
-    all_t = [lt]
+    times = [lt]
     if len(ev):
-        all_t.append(_seconds(ev["time"].dropna()))
-    all_t = np.concatenate(all_t) if any(len(a) for a in all_t) else np.array([], dtype=np.int64)
+        times.append(_seconds(ev["time"].dropna()))
+    all_t = np.concatenate(times) if any(len(a) for a in times) else np.array([], dtype=np.int64)
     if len(all_t):
         t0 = int(all_t.min()) // 60 * 60
         tmin, tmax = int(all_t.min()) - t0, int(all_t.max()) - t0
@@ -488,7 +491,7 @@ def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follo
     def reg_value(vid: str, c: str):
         return reg.at[vid, c] if vid in reg.index and c in reg.columns else None
 
-    vessels_json = []
+    vessels_json: list[dict[str, Any]] = []
     n_tracks = 0
     n_unlocated = 0
     for j, s0 in enumerate(starts):
@@ -648,10 +651,10 @@ def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follo
     if offline:
         m.default_js = []
         m.default_css = []
-        m.get_root().header.add_child(
+        cast(Figure, m.get_root()).header.add_child(
             _Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0
         )
-    groups = {
+    groups: dict[str, Any] = {
         "zones": [folium.FeatureGroup(name=f"zones: {esc(_tier_label(t))}") for t in tiers],
         "tracks": folium.FeatureGroup(name="tracks"),
         "vessels": folium.FeatureGroup(name="last known positions"),
@@ -722,8 +725,9 @@ def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follo
     m.add_child(_ReportLayer(data, body, groups))
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(bounds, padding=(30, 30), max_zoom=13)
-    m.navwatch_offline = offline
-    m.navwatch_summary = {
+    # what the map shows, for save_report and callers: attributes navwatch adds to the map
+    m.navwatch_offline = offline  # type: ignore[attr-defined]
+    m.navwatch_summary = {  # type: ignore[attr-defined]
         "vessels": len(vessels_json),
         "vessels_unlocated": n_unlocated,
         "tracks": n_tracks,
@@ -748,7 +752,7 @@ def save_report(m: folium.Map, path: str | Path, *, offline: bool = False) -> Pa
     offline = offline or bool(getattr(m, "navwatch_offline", False))
     # tiles are fetched at run time: an offline page of a map built online is drawn without them
     tiles = [(k, c) for k, c in m._children.items() if offline and isinstance(c, folium.TileLayer)]
-    figure = m.get_root()
+    figure = cast(Figure, m.get_root())
     for k, tile in tiles:
         del m._children[k]
         for part in (figure.header, figure.html, figure.script):  # left there by an earlier render
