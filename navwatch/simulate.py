@@ -441,6 +441,11 @@ class _Zone:
     local: shapely.Polygon | None = None
     geom: object = None
 
+    def local_polygon(self) -> shapely.Polygon:
+        """:attr:`local`, which is set when the world is built."""
+        assert self.local is not None
+        return self.local
+
     def norm(self, x, y):
         dx, dy = np.asarray(x) - self.cx, np.asarray(y) - self.cy
         c, s = math.cos(self.theta), math.sin(self.theta)
@@ -744,8 +749,8 @@ def _make_ports(rng, n_ports: int, high_latitude: bool, antimeridian: bool):  # 
                     if rng.random() < 0.5
                     else -179.999 + float(rng.uniform(0, 0.6)) * bound / 111e3
                 )
-                x, y = frames[r].xy(lon_t, lat_t)
-                x, y = float(x), float(y)
+                xa, ya = frames[r].xy(lon_t, lat_t)
+                x, y = float(xa), float(ya)
             else:
                 rad = region_radius[r] * math.sqrt(float(rng.random()))
                 ang = float(rng.uniform(0, 2 * math.pi))
@@ -847,7 +852,7 @@ def _make_vessels(  # noqa: C901 -- scenario generator: one branch per kind of v
                 used_mmsi.add(mmsi)
                 break
         if registry:
-            cyr = None
+            cyr = ""  # always drawn below
             for _ in range(200):
                 cyr = _cyr_name(rng)
                 forms = {_translit(cyr, s) for s in ("bgn", "press", "j")}
@@ -1129,7 +1134,7 @@ class _Planner:
             nx, ny = -nx, -ny
         sign = 1.0 if outside else -1.0
         s = dist
-        ring = z.local.exterior
+        ring = z.local_polygon().exterior
         for _ in range(30):  # the nearest edge may be a neighbour: correct to the true distance
             px, py = mx + sign * s * nx, my + sign * s * ny
             got = ring.distance(shapely.Point(px, py))
@@ -1295,6 +1300,7 @@ class _Planner:
             dur = max(gap * H - d1 - d2, 60.0)
             plan.dark.append((t_berth - d1, t_berth + dur + d2))
         if swing:
+            assert sw is not None  # drawn above with swing
             Ls, Rs = sw
             vs = max(level, 0.1) * KN
             cyc = 2 * Ls / vs
@@ -1595,7 +1601,7 @@ def _membership(
             band = np.abs(m) < 1.0
             if band.any():
                 b = near[band]
-                if lon is None:
+                if lon is None or lat is None:  # given together
                     blon, blat = frame.lonlat(x[b], y[b])
                 else:
                     blon, blat = lon[b], lat[b]
@@ -1612,7 +1618,7 @@ def _membership(
 
 def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
     """Per zone, the intervals the true track is inside its polygon (local frame)."""
-    out = []
+    out: list[tuple[_Zone, float, float, bool, bool, float, float]] = []
     n = len(tr.mode)
     zs = [z for z in zones if z.region == region]
     if n == 0 or not zs:
@@ -1638,7 +1644,7 @@ def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
                 [np.column_stack([xs0[ks], ys0[ks]]), np.column_stack([xs1[ks], ys1[ks]])], axis=1
             )
         )
-        rings = np.array([z.local.exterior for z in zs], dtype=object)[js]
+        rings = np.array([z.local_polygon().exterior for z in zs], dtype=object)[js]
         hits = shapely.intersection(lines, rings)
         coords, idx = shapely.get_coordinates(hits, return_index=True)
         if len(idx):
@@ -1681,8 +1687,8 @@ def _visits(tr: _Track, zones: list[_Zone], region: int, t0: float, t1: float):
         if not inside.any():
             continue
         edges = np.diff(np.concatenate([[0], inside.astype(np.int8), [0]]))
-        for s_, e_ in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-            a, d = bps[s_], bps[e_]
+        for st, en in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            a, d = bps[st], bps[en]
             out.append(
                 (z, a, d, a <= t0, d >= t1, speed_at[j].get(a, np.nan), speed_at[j].get(d, np.nan))
             )
