@@ -29,6 +29,7 @@ test: lint
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check navwatch tests bench
 	$(VENV)/bin/ruff format --check navwatch tests bench
+	$(VENV)/bin/mypy navwatch
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_detect.py
