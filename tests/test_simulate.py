@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 import navwatch as nw
+import navwatch.detect.zoneindex  # noqa: F401  (nw.detect.zoneindex below)
 from navwatch import simulate as sim
 from navwatch.ports import ZONE_COLUMNS
 

@@ -211,18 +211,15 @@ def read_units(inputs: Iterable[str | Path]) -> list[tuple[Path, str]]:
 
     units: list[tuple[Path, str]] = []
     for p in _expand(list(inputs) if not isinstance(inputs, (str, Path)) else [inputs]):
+        if not isinstance(p, Path):
+            # workers read files; bytes in this process cannot be shipped to them by name
+            raise ConfigError(f"the dask engine reads files only, not in-memory input ({p})")
         fmt = detect_format(p)
-        # FIXME: _expand also yields InMemory input, which this engine does not support: a
-        # Parquet one fails on is_dir(), others are shipped to the workers by name only.
-        parts = (
-            _dataset_parts(p)  # type: ignore[arg-type]
-            if fmt == "parquet" and p.is_dir()  # type: ignore[union-attr]
-            else None
-        )
+        parts = _dataset_parts(p) if fmt == "parquet" and p.is_dir() else None
         if parts:
             units.extend((f, "parquet") for f in parts)
         else:
-            units.append((p, fmt))  # type: ignore[arg-type]
+            units.append((p, fmt))
     if not units:
         raise IngestError("<none>", "no input paths given")
     return units
