@@ -580,33 +580,10 @@ _SYL = (
 )
 _SURN = ("ов", "ин", "ев", "ский", "ёв", "енко")
 _ADJ_END = ("ый", "ий", "ой", "ая")
+# Letters every romanisation writes alike. Deliberately not navwatch.registry's table: the
+# simulator must not borrow the normaliser it tests.
 _BASE = dict(
-    zip(
-        "абвгдзиклмнопрстуфыэ",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "z",
-            "i",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "y",
-            "e",
-        ],
-        strict=True,
-    )
+    zip("абвгдзиклмнопрстуфыэ", "a b v g d z i k l m n o p r s t u f y e".split(), strict=True)
 )
 _BASE.update({"ж": "zh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": ""})
 
@@ -2118,19 +2095,20 @@ def _empty_fixes():
     return {k: np.empty(0) for k in ("v", "t", "xo", "yo", "sog", "rest", "fault", "port", "rank")}
 
 
+#: Dtypes of the evidence arrays the truth tables are built from (``t`` in seconds).
+_EVIDENCE_DTYPES = {
+    "v": np.int32,
+    "t": np.float64,
+    "status": np.int8,
+    "port": np.int32,
+    "rank": np.int32,
+    "kind": np.int8,
+    "false": bool,
+}
+
+
 def _empty_evidence():
-    return {
-        k: np.empty(0, dtype=d)
-        for k, d in (
-            ("v", np.int32),
-            ("t", np.float64),
-            ("status", np.int8),
-            ("port", np.int32),
-            ("rank", np.int32),
-            ("kind", np.int8),
-            ("false", bool),
-        )
-    }
+    return {k: np.empty(0, dtype=d) for k, d in _EVIDENCE_DTYPES.items()}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -2217,7 +2195,7 @@ def _token(rng, v: pd.Series) -> str:
 def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions):  # noqa: C901 -- scenario generator: one branch per kind of evidence, fault and contradiction
     V = vessels.to_dict("records")
     reg = np.flatnonzero(vessels["registry"].to_numpy())
-    ev = {k: [] for k in ("v", "t", "status", "port", "rank", "kind", "false")}
+    ev: dict[str, list] = {k: [] for k in _EVIDENCE_DTYPES}
     rows, meta = [], []
     n_ports = len(ports)
 
@@ -2587,17 +2565,7 @@ def _make_osint(rng, vessels, tracks, zones, ports, frames, span, start_ns, visi
     df["src_line"] = pd.array(line, dtype="Int32")
     df["confidence_text"] = df["confidence_text"].astype("string")
     df = schema.conform(df)
-    evd = {k: np.asarray(ev[k]) for k in ev}
-    evd["t"] = evd["t"].astype("float64")
-    for k, d in (
-        ("v", np.int32),
-        ("status", np.int8),
-        ("port", np.int32),
-        ("rank", np.int32),
-        ("kind", np.int8),
-        ("false", bool),
-    ):
-        evd[k] = evd[k].astype(d)
+    evd = {k: np.asarray(ev[k]).astype(_EVIDENCE_DTYPES[k]) for k in ev}
     return df, meta, evd, contra
 
 
