@@ -115,7 +115,49 @@ def table_path(value: Path | None) -> Path | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# how detection runs: the same options on every command that detects (detect, dispersal, report)
+# the same options on every command that detects (detect, dispersal, report)
+
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry",
+        "-r",
+        help="Vessel registry CSV: names, aliases, classes, MMSI/IMO, home ports (default: the registry shipped with navwatch).",
+    ),
+]
+PortsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ports",
+        "-p",
+        help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.",
+    ),
+]
+PortRadiusOption = Annotated[
+    float | None,
+    typer.Option(
+        "--port-radius-km",
+        callback=positive,
+        help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km.",
+    ),
+]
+QuarantineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--quarantine",
+        "-q",
+        help="Write rejected input rows (file, line, code, reason, raw) here (.csv or .parquet). Default: <output stem>.quarantine.csv when any row was rejected.",
+    ),
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Exit with code 3 if any input row was quarantined.")
+]
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
+    ),
+]
 
 EngineOption = Annotated[
     Engine,

@@ -10,6 +10,7 @@ from ..demo import demo_inputs
 from ..dispersal import DispersalParams
 from ..jobs import run_detect, run_dispersal, run_report
 from ._common import app, handle_errors, out, print_run_summary
+from .dispersal import print_dispersal_summary
 
 
 @app.command()
@@ -39,31 +40,8 @@ def demo(
     ).dispersal
     run_report(demo_inputs(), port="Tartus", offline=True, output=output_dir / "report.html")
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
-    _print_fleet(disp.fleet)
+    print_dispersal_summary(disp, title="Tartus fleet")
     out.print(
         f"outputs in {output_dir}/: events.csv, visits.csv, dispersal.csv, dispersal.fleet.csv, report.html (offline)",
         highlight=False,
     )
-
-
-def _print_fleet(fleet) -> None:
-    """Fleet status counts at the steps where they change."""
-    from rich.table import Table
-
-    cols = ["n_in_port", "n_offshore", "n_at_sea", "n_in_other_port", "n_unknown"]
-    changed = fleet[cols].ne(fleet[cols].shift()).any(axis=1)
-    t = Table(title="Tartus fleet, 6-hourly (rows where the counts change)", title_justify="left")
-    for c in (
-        "time (UTC)",
-        "in port",
-        "offshore",
-        "at sea",
-        "other port",
-        "unknown",
-        "max km from home",
-    ):
-        t.add_column(c, justify="left" if c.startswith("time") else "right")
-    for _, r in fleet[changed].iterrows():
-        km = "" if r["max_distance_km"] != r["max_distance_km"] else f"{r['max_distance_km']:.1f}"
-        t.add_row(r["time"].strftime("%Y-%m-%d %H:%M"), *(str(int(r[c])) for c in cols), km)
-    out.print(t)

@@ -11,7 +11,13 @@ from ..jobs import run_detect
 from ._common import (
     EngineOption,
     MemoryLimitOption,
+    PortRadiusOption,
+    PortsOption,
+    ProgressOption,
+    QuarantineOption,
+    RegistryOption,
     SchedulerOption,
+    StrictOption,
     app,
     err,
     exit_code,
@@ -33,24 +39,9 @@ INPUTS = typer.Argument(
 @handle_errors
 def detect(
     inputs: list[Path] = INPUTS,
-    registry: Path | None = typer.Option(
-        None,
-        "--registry",
-        "-r",
-        help="Vessel registry CSV (default: the registry shipped with navwatch).",
-    ),
-    ports: Path | None = typer.Option(
-        None,
-        "--ports",
-        "-p",
-        help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.",
-    ),
-    port_radius_km: float | None = typer.Option(
-        None,
-        "--port-radius-km",
-        callback=positive,
-        help="Radius of point zones (CSV without radius_km, World Port Index). Default: WPI radius by harbour size (2-5 km), else 3 km.",
-    ),
+    registry: RegistryOption = None,
+    ports: PortsOption = None,
+    port_radius_km: PortRadiusOption = None,
     all_vessels: bool = typer.Option(
         False, "--all-vessels", help="Track every MMSI in the data, not only registry vessels."
     ),
@@ -61,12 +52,7 @@ def detect(
         callback=table_path,
         help="Events table: .csv, .parquet, .geojson or .gpkg.",
     ),
-    quarantine: Path | None = typer.Option(
-        None,
-        "--quarantine",
-        "-q",
-        help="Write rejected rows (file, line, code, reason, raw) here (.csv or .parquet). Default: next to the output as <output>.quarantine.csv when any row was rejected.",
-    ),
+    quarantine: QuarantineOption = None,
     exit_margin_km: float = typer.Option(
         DetectParams.exit_margin_km,
         min=0,
@@ -99,12 +85,8 @@ def detect(
     engine: EngineOption = "memory",
     scheduler: SchedulerOption = None,
     memory_limit_mb: MemoryLimitOption = 2048,
-    strict: bool = typer.Option(
-        False, "--strict", help="Exit with code 3 if any input row was quarantined."
-    ),
-    progress: bool = typer.Option(
-        True, "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
-    ),
+    strict: StrictOption = False,
+    progress: ProgressOption = True,
 ) -> None:
     """Detect port departures and arrivals, with time windows, confidence and evidence.
 

@@ -16,7 +16,13 @@ from ._common import (
     EXIT_QUARANTINED,
     EngineOption,
     MemoryLimitOption,
+    PortRadiusOption,
+    PortsOption,
+    ProgressOption,
+    QuarantineOption,
+    RegistryOption,
     SchedulerOption,
+    StrictOption,
     app,
     duration,
     err,
@@ -24,7 +30,6 @@ from ._common import (
     fmt_time,
     handle_errors,
     out,
-    positive,
     table_path,
     utc_time,
 )
@@ -42,30 +47,9 @@ MAX_PRINTED_STEPS = 40
 @handle_errors
 def dispersal(
     inputs: Annotated[list[Path], INPUTS],
-    registry: Annotated[
-        Path | None,
-        typer.Option(
-            "--registry",
-            "-r",
-            help="Vessel registry CSV (default: the registry shipped with navwatch). Gives home ports.",
-        ),
-    ] = None,
-    ports: Annotated[
-        Path | None,
-        typer.Option(
-            "--ports",
-            "-p",
-            help="Port zones: GeoJSON/GPKG polygons, CSV name,lat,lon,radius_km, or the NGA World Port Index CSV. Added to the bundled zones.",
-        ),
-    ] = None,
-    port_radius_km: Annotated[
-        float | None,
-        typer.Option(
-            "--port-radius-km",
-            callback=positive,
-            help="Radius of point zones (CSV without radius_km, World Port Index).",
-        ),
-    ] = None,
+    registry: RegistryOption = None,
+    ports: PortsOption = None,
+    port_radius_km: PortRadiusOption = None,
     port: Annotated[
         str | None,
         typer.Option(
@@ -139,26 +123,12 @@ def dispersal(
             help="Per-vessel table: .csv, .parquet, .geojson or .gpkg. The fleet table goes next to it as <stem>.fleet.csv.",
         ),
     ] = Path("dispersal.csv"),
-    quarantine: Annotated[
-        Path | None,
-        typer.Option(
-            "--quarantine",
-            "-q",
-            help="Write rejected input rows here. Default: <output stem>.quarantine.csv when any row was rejected.",
-        ),
-    ] = None,
+    quarantine: QuarantineOption = None,
     engine: EngineOption = "memory",
     scheduler: SchedulerOption = None,
     memory_limit_mb: MemoryLimitOption = 2048,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with code 3 if any input row was quarantined.")
-    ] = False,
-    progress: Annotated[
-        bool,
-        typer.Option(
-            "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
-        ),
-    ] = True,
+    strict: StrictOption = False,
+    progress: ProgressOption = True,
 ) -> None:
     """Fleet dispersal over time: per vessel in_port / offshore / at_sea / in_other_port /
     unknown, with the evidence behind it, its age, a position and the distance from home; per

@@ -13,13 +13,16 @@ from ..jobs import run_report
 from ._common import (
     EngineOption,
     MemoryLimitOption,
+    PortRadiusOption,
+    PortsOption,
+    ProgressOption,
+    RegistryOption,
     SchedulerOption,
     app,
     err,
     file_progress,
     handle_errors,
     out,
-    positive,
     utc_time,
 )
 
@@ -30,30 +33,9 @@ INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatc
 @handle_errors
 def report(
     inputs: Annotated[list[Path], typer.Argument(help=INPUTS_HELP, show_default=False)],
-    registry: Annotated[
-        Path | None,
-        typer.Option(
-            "--registry",
-            "-r",
-            help="Vessel registry CSV (default: the registry shipped with navwatch).",
-        ),
-    ] = None,
-    ports: Annotated[
-        Path | None,
-        typer.Option(
-            "--ports",
-            "-p",
-            help="Port zones file, added to the bundled zones (as for `navwatch detect`).",
-        ),
-    ] = None,
-    port_radius_km: Annotated[
-        float | None,
-        typer.Option(
-            "--port-radius-km",
-            callback=positive,
-            help="Radius of point zones (CSV without radius_km, World Port Index).",
-        ),
-    ] = None,
+    registry: RegistryOption = None,
+    ports: PortsOption = None,
+    port_radius_km: PortRadiusOption = None,
     all_vessels: Annotated[
         bool,
         typer.Option(
@@ -104,12 +86,7 @@ def report(
     engine: EngineOption = "memory",
     scheduler: SchedulerOption = None,
     memory_limit_mb: MemoryLimitOption = 2048,
-    progress: Annotated[
-        bool,
-        typer.Option(
-            "--progress/--no-progress", help="Show a progress bar on stderr (terminals only)."
-        ),
-    ] = True,
+    progress: ProgressOption = True,
 ) -> None:
     """Write an HTML map report: port zones, thinned tracks, last known positions with popups,
     departures/arrivals with windows and evidence, a time slider to replay the movements, a
