@@ -27,14 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_detect import generate  # noqa: E402  (same synthetic archive as the detect benchmark)
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from navwatch.testing import CHROMIUM_ARGS  # noqa: E402
 
 
 def browser_load(path: Path) -> dict:
@@ -44,7 +37,7 @@ def browser_load(path: Path) -> dict:
     if not exe:
         return {}
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=ARGS)
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         page = b.new_page(viewport={"width": 1280, "height": 800})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))

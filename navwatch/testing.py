@@ -20,6 +20,17 @@ from .detect.api import EVENT_COLUMNS
 
 T0 = pd.Timestamp("2024-12-01T00:00:00Z")
 
+#: Flags for Debian's headless ``chromium`` under Playwright, as the report tests and
+#: ``bench/bench_report.py`` launch it (no sandbox in containers; no background network traffic).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def make_track(
     points: Iterable[tuple[float, float, float]] | Iterable[tuple[float, float, float, float]],

@@ -21,6 +21,7 @@ from navwatch.errors import ConfigError, SchemaError
 from navwatch.ports import circle
 from navwatch.report import map_report, save_report, thin_tracks
 from navwatch.report._html import esc, script_json
+from navwatch.testing import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -372,15 +373,6 @@ def test_cli_report_help_and_bad_port(tmp_path):
 
 # ----------------------------------------------------------------------------------------------
 # in a real browser: Debian chromium via Playwright, network blocked
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
