@@ -22,6 +22,19 @@ if os.environ.get("CI"):
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+
+def needs_shared(*files: Path):
+    """Skip a test (with the reason) unless these files of ../shared/data, the third-party data
+    beside the clone, are present: a fresh clone has none of them."""
+    import pytest
+
+    missing = [f for f in files if not f.exists()]
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"../shared/data is not beside the clone (needs {', '.join(f.name for f in missing)})",
+    )
+
+
 # A named test port: a 3 km circle, with an anchorage tier 3-12 km out.
 PORT_LAT, PORT_LON = 34.90, 35.00
 

@@ -29,7 +29,7 @@ from navwatch.ports import (
     load_ports,
     normalise_name,
 )
-from tests.conftest import SHARED
+from tests.conftest import SHARED, needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "ports"
@@ -287,10 +287,7 @@ def test_wpi_radius_table_is_documented():
     assert WPI_RADIUS_KM == {"Very Small": 2.0, "Small": 3.0, "Medium": 4.0, "Large": 5.0, "": 3.0}
 
 
-@pytest.mark.skipif(
-    not WPI_FULL.exists(),
-    reason="../shared/data (the full World Port Index) is not beside the clone",
-)
+@needs_shared(WPI_FULL)
 def test_full_wpi_loads_and_finds_ports():
     z = load_ports(WPI_FULL, bundled=False)
     assert len(z) == 3768

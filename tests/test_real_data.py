@@ -8,15 +8,13 @@ import pandas as pd
 import pytest
 
 import navwatch as nw
-from tests.conftest import SHARED
+from tests.conftest import SHARED, needs_shared
 
 WEEK = SHARED / "ais" / "tracktable-data-nyharbor" / "NYHarbor_2020_12_first_week.traj"
 WPI = SHARED / "ports" / "nga-wpi-uscg-nais-data" / "UpdatedPub150.csv"
 NMEA = SHARED / "ais" / "simpleais-socal" / "sample.ais"
 
-pytestmark = pytest.mark.skipif(
-    not WEEK.exists() or not WPI.exists(), reason="../shared/data not present"
-)
+pytestmark = needs_shared(WEEK, WPI)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +56,7 @@ def test_staten_island_ferry_shuttles(week):
         assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
 
 
-@pytest.mark.skipif(not NMEA.exists(), reason="../shared/data not present")
+@needs_shared(NMEA)
 def test_nmea_file_through_detection():
     q = nw.Quarantine()
     obs = nw.read_observations(NMEA, quarantine=q)

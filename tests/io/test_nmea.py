@@ -19,7 +19,7 @@ from navwatch.io import read_observations
 from navwatch.io.nmea import looks_like_nmea, parse_lines, read_nmea
 from navwatch.quarantine import Quarantine
 from navwatch.schema import DTYPES
-from tests.conftest import SHARED
+from tests.conftest import SHARED, needs_shared
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nmea"
 HEAD = DATA / "socal_sample_head.ais"  # first 1,500 lines of the real simpleais file
@@ -238,7 +238,7 @@ def test_truncated_gz_keeps_rows_and_quarantines_read_error(tmp_path):
 # ---- the full real file -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not FULL.exists(), reason="shared data not present")
+@needs_shared(FULL)
 def test_full_real_file():
     q = Quarantine()
     df = read_nmea(FULL, quarantine=q)

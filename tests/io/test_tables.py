@@ -28,7 +28,7 @@ from navwatch.io.tables import (
     recognise_columns,
 )
 from navwatch.quarantine import Quarantine
-from tests.conftest import SHARED
+from tests.conftest import SHARED, needs_shared
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NYHARBOR = SHARED / "ais" / "tracktable-data-nyharbor"  # ../shared/data beside the clone
@@ -612,9 +612,7 @@ def test_traj_malformed_lines(tmp_path):
 # ------------------------------------------------------------------ full real files
 
 
-@pytest.mark.skipif(
-    not (NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv").exists(), reason="shared data absent"
-)
+@needs_shared(NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv")
 def test_real_ny_hour():
     q = Quarantine()
     out = read_noaa(NYHARBOR / "NYHarbor_2020_06_30_first_hour.csv", quarantine=q)
@@ -629,9 +627,7 @@ def test_real_ny_hour():
     assert out["heading_deg"].isna().sum() == 3606
 
 
-@pytest.mark.skipif(
-    not (NYHARBOR / "NYHarbor_2020_12_first_week.traj").exists(), reason="shared data absent"
-)
+@needs_shared(NYHARBOR / "NYHarbor_2020_12_first_week.traj")
 def test_real_traj_week():
     out = read_traj(NYHARBOR / "NYHarbor_2020_12_first_week.traj")
     assert len(out) == 172_679 and out["mmsi"].nunique() == 140
