@@ -41,255 +41,25 @@ the report uses none of them) and refuses to write a page that still refers to t
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import folium
 import numpy as np
 import pandas as pd
-import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure
 
-from ..errors import ConfigError, PortsError, SchemaError
-from ..geodesy import NS_PER_S
-from ..zones import ZoneIndex
-from . import _assets
-from ._html import dispersal_panel, esc, event_popup, fmt_time, legend, script_json, vessel_popup
-from ._js import REPORT_CSS, REPORT_JS
-from ._thin import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, thin_tracks
+from . import _assets, _layers, _page
+from ._thin import thin_tracks
 
 __all__ = ["map_report", "save_report", "thin_tracks"]
 
-TIER_STYLES = {
-    "harbour": {"color": "#08306b", "weight": 2.0, "fill": 0.25, "dash": None},
-    "anchorage": {"color": "#2171b5", "weight": 1.5, "fill": 0.12, "dash": "5 4"},
-    "operating_area": {"color": "#6baed6", "weight": 1.0, "fill": 0.04, "dash": "2 5"},
-}
-OTHER_TIER_STYLE = {"color": "#6a51a3", "weight": 1.5, "fill": 0.12, "dash": None}
-PALETTE = [
-    "#e6ab02",
-    "#1b9e77",
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#a6761d",
-    "#1f78b4",
-    "#b15928",
-    "#6a3d9a",
-    "#17becf",
-    "#fb9a99",
-]
-SPREAD_KM = 0.25
-_REQUIRED = ("vessel_id", "time", "lat", "lon", "kind")
+# the styles, kept importable here
+TIER_STYLES = _layers.TIER_STYLES
+PALETTE = _layers.PALETTE
 
 
-class _Raw(Element):
-    """Markup inserted as is: never parsed as a Jinja template (unlike ``branca.Element``)."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "NavwatchRaw"
-        self._text = text
-
-    def render(self, **kwargs) -> str:
-        return self._text
-
-
-class _ReportLayer(MacroElement):
-    """The report's styles, script, data island and controls; groups filled by its script."""
-
-    def __init__(self, data: dict, body: str, groups: dict):
-        super().__init__()
-        self._name = "NavwatchReport"
-        self._data = data
-        self._body = body
-        self._groups = groups
-
-    # branca's Element.render returns the HTML; a MacroElement's renders into its figure
-    def render(self, **kwargs) -> None:  # type: ignore[override]
-        figure = cast(Figure, self.get_root())
-        name = self.get_name()
-        figure.header.add_child(
-            _Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name
-        )
-        data_id = f"{name}_data"
-        island = (
-            f'<script type="application/json" id="{data_id}">{script_json(self._data)}</script>'
-        )
-        figure.html.add_child(_Raw(island + self._body), name=name)
-        g = self._groups
-        assert self._parent is not None  # rendered as a child of the map
-        zones = ", ".join(z.get_name() for z in g["zones"])
-        script = (
-            f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], tracks: {g['tracks'].get_name()}, "
-            f"vessels: {g['vessels'].get_name()}, departures: {g['departures'].get_name()}, "
-            f"arrivals: {g['arrivals'].get_name()}}}, "
-            f'JSON.parse(document.getElementById("{data_id}").textContent));'
-        )
-        figure.script.add_child(_Raw(script), name=name)
-
-
-# ----------------------------------------------------------------------------------------------
-# inputs
-
-
-def _utc(value, what: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"{what}: expected a date/time such as 2024-12-01T00:00Z, got {value!r}"
-        ) from exc
-    if ts is pd.NaT:
-        raise ConfigError(f"{what}: expected a date/time, got {value!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _window(df: pd.DataFrame, col: str, since, until) -> pd.DataFrame:
-    if df is None or not len(df) or (since is None and until is None):
-        return df
-    t = pd.to_datetime(df[col], utc=True)
-    keep = np.ones(len(df), dtype=bool)
-    if since is not None:
-        keep &= (t >= since).to_numpy(bool, na_value=False)
-    if until is not None:
-        keep &= (t <= until).to_numpy(bool, na_value=False)
-    return df[keep]
-
-
-def _tier_label(tier: object) -> str:
-    """``operating_area`` -> ``operating area`` (identifier-like names only; others as given)."""
-    t = str(tier)
-    return t.replace("_", " ") if re.fullmatch(r"[a-z][a-z0-9_]*", t) else t
-
-
-def _str(s: pd.Series) -> np.ndarray:
-    return s.astype(object).where(s.notna(), "").to_numpy(dtype=object)
-
-
-def _located(st: pd.DataFrame, zi: ZoneIndex) -> pd.DataFrame:
-    """Rows of ``st`` that place a vessel somewhere, with ``lat``/``lon`` and ``how``."""
-    lat = pd.to_numeric(st["lat"], errors="coerce").to_numpy(float, copy=True)
-    lon = pd.to_numeric(st["lon"], errors="coerce").to_numpy(float, copy=True)
-    kind = _str(st["kind"]).astype(str)
-    has = np.isfinite(lat) & np.isfinite(lon)
-    if "present" in st.columns and "surveyed" in st.columns:
-        present = pd.array(st["present"], dtype="boolean").fillna(False).to_numpy(bool)
-        surv = (kind == "survey") & present & ~has
-        if surv.any():
-            # ``port/tier`` -> (lat, lon) of the zone's representative point
-            reps = dict(
-                zip(
-                    zi.label,
-                    zip(zi.rep_lat.tolist(), zi.rep_lon.tolist(), strict=True),
-                    strict=True,
-                )
-            )
-            labels = _str(st["surveyed"])
-            vids = _str(st["vessel_id"])
-            idx = np.flatnonzero(surv)
-            for label in pd.unique(labels[idx]):
-                if label not in reps:
-                    continue
-                rows = idx[labels[idx] == label]
-                members = sorted(set(vids[rows]))
-                plat, plon = reps[label]
-                for k, v in enumerate(members):
-                    r = SPREAD_KM * 1000.0 if len(members) > 1 else 0.0
-                    a = 2 * math.pi * k / len(members)
-                    sel = rows[vids[rows] == v]
-                    lat[sel] = plat + r * math.cos(a) / M_PER_DEG_LAT
-                    lon[sel] = plon + r * math.sin(a) / (
-                        M_PER_DEG_LON_EQUATOR * math.cos(math.radians(plat))
-                    )
-                    has[sel] = True
-    loc = st.loc[has].copy()
-    loc["lat"] = lat[has]
-    loc["lon"] = lon[has]
-    loc["how"] = kind[has]
-    return loc
-
-
-def _registry_frame(registry) -> pd.DataFrame:
-    if registry is None:
-        return pd.DataFrame(columns=["vessel_id", "name", "type", "vessel_class"]).set_index(
-            "vessel_id"
-        )
-    frame = registry.frame if hasattr(registry, "frame") else registry
-    cols = [c for c in ("vessel_id", "name", "type", "vessel_class") if c in frame.columns]
-    return frame[cols].drop_duplicates("vessel_id").set_index("vessel_id")
-
-
-def _seconds(t: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    return (
-        pd.to_datetime(t, utc=True).astype("datetime64[ns, UTC]").astype("int64").to_numpy()
-        // NS_PER_S
-    )
-
-
-def _status_counts(
-    st: pd.DataFrame, codes: np.ndarray, t_s: np.ndarray, port: str | None, n_steps: int = 48
-) -> pd.DataFrame:
-    """Fallback dispersal panel: per time step, vessels by port state as of that time.
-
-    ``st`` is sorted by vessel code ``codes``, then time ``t_s`` (seconds). Steps are the
-    distinct evidence times when there are at most 60, else ``n_steps`` even steps.
-    """
-    if not len(st):
-        return pd.DataFrame(columns=["time"])
-    distinct = np.unique(t_s)
-    grid = (
-        distinct
-        if len(distinct) <= 60
-        else np.linspace(t_s.min(), t_s.max(), n_steps).round().astype(np.int64)
-    )
-    state = (
-        st["state"].astype("string").fillna("").to_numpy(dtype=object)
-        if "state" in st.columns
-        else np.full(len(st), "unknown", dtype=object)
-    )
-    pname = (
-        st["port"].astype("string").fillna("").to_numpy(dtype=object)
-        if "port" in st.columns
-        else np.full(len(st), "", dtype=object)
-    )
-    # 0 in port (the focus port, or any port without one), 1 other port, 2 out, 3 unknown
-    status = np.where(
-        state == "in",
-        np.where((pname == port) if port else True, 0, 1),
-        np.where(state == "out", 2, 3),
-    )
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)]
-    counts = np.zeros((len(grid), 4), dtype=np.int64)
-    steps = np.arange(len(grid))
-    for lo, hi in zip(starts, ends, strict=True):
-        k = np.searchsorted(t_s[lo:hi], grid, side="right") - 1
-        counts[steps, np.where(k >= 0, status[lo + np.maximum(k, 0)], 3)] += 1
-    out = pd.DataFrame(
-        {
-            "time": pd.to_datetime(grid, unit="s", utc=True),
-            "n_vessels": len(starts),
-            "n_in_port": counts[:, 0],
-            "n_in_other_port": counts[:, 1],
-            "n_at_sea": counts[:, 2],
-            "n_unknown": counts[:, 3],
-        }
-    )
-    return out if port else out.drop(columns="n_in_other_port")
-
-
-# ----------------------------------------------------------------------------------------------
-# the report
-
-
-def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follow-up)
+def map_report(
     states: pd.DataFrame,
     events: pd.DataFrame | None = None,
     zones=None,
@@ -357,385 +127,45 @@ def map_report(  # noqa: C901 -- to be split into layer builders (issue 10 follo
     6
     >>> save_report(m, "report.html")  # doctest: +SKIP
     """
-    missing = [c for c in _REQUIRED if c not in states.columns]
-    if missing:
-        raise SchemaError(
-            f"map_report: states table lacks column(s) {', '.join(missing)} (expected Detection.states)"
-        )
-    if max_track_points < 2 or max_total_points < 2:
-        raise ConfigError("map_report: max_track_points and max_total_points must be at least 2")
-    since_ts, until_ts = _utc(since, "since"), _utc(until, "until")
-    if since_ts is not None and until_ts is not None and since_ts > until_ts:
-        raise ConfigError(f"since ({since_ts}) is after until ({until_ts})")
-    zi = ZoneIndex.of(zones)
-    zones = zi.zones
-    port_name = None
-    if port:
-        try:
-            port_name = str(zi.port[zi.find(port, strict=True)])
-        except PortsError as exc:
-            raise ConfigError(f"map_report: {exc}") from exc
+    from ._data import prepare
 
-    st = _window(states, "time", since_ts, until_ts)
-    st = st[pd.to_datetime(st["time"], utc=True).notna().to_numpy()]
-    ev = events if events is not None else pd.DataFrame(columns=["vessel_id", "time"])
-    ev = _window(ev, "time", since_ts, until_ts)
-    if port_name is not None and len(ev):
-        ev = ev[_str(ev["port"]) == port_name]
-    ev = ev.reset_index(drop=True)
+    inp = prepare(
+        states, events, zones, port=port, since=since, until=until,
+        max_track_points=max_track_points, max_total_points=max_total_points,
+    )  # fmt: skip
+    tr = _layers.tracks(
+        inp, max_track_points=max_track_points, max_total_points=max_total_points,
+        tolerance_m=tolerance_m, bucket_min=bucket_min,
+    )  # fmt: skip
+    tb = _layers.time_base(inp, tr)
+    vessels, n_unlocated = _layers.vessels(inp, tr, tb, registry)
+    events_json = _layers.events(inp, tb)
+    lat = np.concatenate([tr.lat, [e["la"] for e in events_json]])
+    lon = np.concatenate([tr.lon, [e["lo"] for e in events_json]])
+    zl = _layers.zones(inp, lat, lon)
 
-    # per-vessel order: vessel code (sorted ids), then time
-    vid_all = _str(st["vessel_id"]).astype(str)
-    codes, vessel_ids = pd.factorize(vid_all, sort=True)
-    order = np.lexsort((_seconds(st["time"]), codes))
-    st = st.iloc[order].reset_index(drop=True)
-    codes = codes[order]
-
-    loc = _located(st, zi)
-    lcode = codes[loc.index.to_numpy()]
-    lt = _seconds(loc["time"])
-    llat, llon = loc["lat"].to_numpy(float), loc["lon"].to_numpy(float)
-
-    # mandatory points: non-AIS evidence, both sides of every change of port state, event brackets
-    keep = loc["how"].to_numpy() != "ais"
-    if len(loc) > 1:
-        key = np.zeros(len(loc), dtype=np.int64)
-        for c in ("state", "port", "tier"):
-            if c in loc.columns:
-                key = (
-                    key * 1024
-                    + pd.factorize(loc[c], use_na_sentinel=False)[0].astype(np.int64) % 1024
-                )
-        change = (key[1:] != key[:-1]) & (lcode[1:] == lcode[:-1])
-        keep[1:] |= change
-        keep[:-1] |= change
-    if len(ev) and len(loc):
-        ecode = pd.Index(vessel_ids).get_indexer(_str(ev["vessel_id"]).astype(str))
-        span = int(lt.max() - lt.min() + 1) if len(lt) else 1
-        base = int(lt.min()) if len(lt) else 0
-        lkey = lcode.astype(np.int64) * span + (lt - base)
-        ekeys = []
-        for c in ("time_earliest", "time_latest"):
-            if c in ev.columns:
-                es = pd.to_datetime(ev[c], utc=True)
-                ok = (ecode >= 0) & es.notna().to_numpy()
-                ekeys.append(ecode[ok].astype(np.int64) * span + (_seconds(es[ok]) - base))
-        if ekeys:
-            keep |= np.isin(lkey, np.concatenate(ekeys))
-
-    n_loc_vessels = len(np.unique(lcode))
-    per_vessel = min(max_track_points, max(20, max_total_points // max(n_loc_vessels, 1)))
-    kept = thin_tracks(
-        lcode,
-        lt,
-        llat,
-        llon,
-        keep,
-        tolerance_m=tolerance_m,
-        bucket_min=bucket_min,
-        max_points=per_vessel,
-    )
-
-    # time base and slider range
-    times = [lt]
-    if len(ev):
-        times.append(_seconds(ev["time"].dropna()))
-    all_t = np.concatenate(times) if any(len(a) for a in times) else np.array([], dtype=np.int64)
-    if len(all_t):
-        t0 = int(all_t.min()) // 60 * 60
-        tmin, tmax = int(all_t.min()) - t0, int(all_t.max()) - t0
-    else:
-        t0, tmin, tmax = 0, 0, 0
-    tmax = max(tmax, tmin + 60)
-    last_evidence = pd.to_datetime(st["time"], utc=True).max() if len(st) else None
-    age_ref = until_ts if until_ts is not None else last_evidence
-    age_ref_label = (
-        f"until ({fmt_time(until_ts)})"
-        if until_ts is not None
-        else f"the latest evidence ({fmt_time(last_evidence)})"
-    )
-
-    # vessels: name, registry info, last evidence (any kind), last position, popup, track
-    reg = _registry_frame(registry)
-    starts = (
-        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        if len(codes)
-        else np.array([], dtype=np.int64)
-    )
-    ends = (
-        np.r_[starts[1:], len(codes)].astype(np.int64)
-        if len(codes)
-        else np.array([], dtype=np.int64)
-    )
-    # per vessel: its last evidence row, its last non-empty name, its last located row
-    last_rows = st.iloc[ends - 1].to_dict("records")
-    if "vessel_name" in st.columns:
-        has_name = (st["vessel_name"].astype("string").fillna("").str.len() > 0).to_numpy(bool)
-        name_at = (
-            np.maximum.reduceat(np.where(has_name, np.arange(len(st)), -1), starts)
-            if len(starts)
-            else np.array([], dtype=np.int64)
-        )
-        name_col = st["vessel_name"]
-    else:
-        name_at = np.full(len(starts), -1)
-        name_col = None
-    lbounds = (
-        np.flatnonzero(np.r_[True, lcode[1:] != lcode[:-1], True]) if len(lcode) else np.array([0])
-    )
-    lcodes_u = lcode[lbounds[:-1]] if len(lcode) else np.array([], dtype=np.int64)
-    loc_last = loc.iloc[lbounds[1:] - 1].to_dict("records") if len(lcode) else []
-    where_loc = {int(c): i for i, c in enumerate(lcodes_u)}
-    how_label = {"ais": "AIS fix", "sighting": "sighting", "survey": "port survey: zone point"}
-
-    def reg_value(vid: str, c: str):
-        return reg.at[vid, c] if vid in reg.index and c in reg.columns else None
-
-    vessels_json: list[dict[str, Any]] = []
-    n_tracks = 0
-    n_unlocated = 0
-    for j, s0 in enumerate(starts):
-        code = int(codes[s0])
-        li = where_loc.get(code)
-        if li is None:
-            n_unlocated += 1
-            continue
-        a, b = int(lbounds[li]), int(lbounds[li + 1])
-        vid = str(vessel_ids[code])
-        nm = str(name_col.iloc[name_at[j]]) if name_col is not None and name_at[j] >= 0 else ""
-        nm = nm or str(reg_value(vid, "name") or "") or vid
-        last, pos = last_rows[j], loc_last[li]
-        last_kind = last.get("kind")
-        present = last.get("present")
-        if last_kind == "survey" and present is not None and not pd.isna(present):
-            last_kind = f"survey ({'present in' if present else 'absent from'} {last.get('surveyed') or ''})"
-        mmsi = last.get("mmsi")
-        info = {
-            "name": nm,
-            "vessel_id": vid,
-            "mmsi": None if mmsi is None or pd.isna(mmsi) else mmsi,
-            "vessel_class": reg_value(vid, "vessel_class"),
-            "type": reg_value(vid, "type"),
-            "last_time": last["time"],
-            "age_s": (age_ref - pd.Timestamp(last["time"])).total_seconds()
-            if age_ref is not None
-            else float("nan"),
-            "age_ref": age_ref_label,
-            "last_kind": last_kind,
-            "last_source": last.get("source"),
-            "last_file": last.get("src_file"),
-            "last_line": last.get("src_line"),
-            "state": last.get("state"),
-            "port": last.get("port"),
-            "tier": last.get("tier"),
-            "pos_time": pos["time"],
-            "pos_how": how_label.get(pos["how"], pos["how"]),
-            "pos_kind": pos["how"],
-            "pos_source": pos.get("source"),
-            "pos_file": pos.get("src_file"),
-            "pos_line": pos.get("src_line"),
-            "sog_kn": pos.get("sog_kn"),
-        }
-        sel = np.flatnonzero(kept[a:b]) + a
-        n_tracks += int(len(sel) >= 2)
-        vessels_json.append(
-            {
-                "n": esc(nm),
-                "p": vessel_popup(info),
-                "c": PALETTE[len(vessels_json) % len(PALETTE)],
-                "t": (lt[sel] - t0).astype(int).tolist(),
-                "la": np.round(llat[sel], 5).tolist(),
-                "lo": np.round(llon[sel], 5).tolist(),
-            }
-        )
-
-    events_json = []
-    if len(ev):
-        elat = pd.to_numeric(ev["lat"], errors="coerce").to_numpy(float)
-        elon = pd.to_numeric(ev["lon"], errors="coerce").to_numpy(float)
-        et = pd.to_datetime(ev["time"], utc=True)
-        ok = np.isfinite(elat) & np.isfinite(elon) & et.notna().to_numpy(bool)
-        esec = np.where(ok, _seconds(et.fillna(pd.Timestamp(0, tz="UTC"))), 0)
-        for i, rec in enumerate(ev.to_dict("records")):
-            if not ok[i]:
-                continue
-            events_json.append(
-                {
-                    "k": "departure" if rec.get("event") == "departure" else "arrival",
-                    "t": int(esec[i]) - t0,
-                    "la": round(float(elat[i]), 5),
-                    "lo": round(float(elon[i]), 5),
-                    "p": event_popup(rec),
-                }
-            )
-
-    # zones near the data (and every zone of the focus port)
-    pts_lat = (
-        np.concatenate([llat, [e["la"] for e in events_json]])
-        if len(llat) or events_json
-        else np.array([])
-    )
-    pts_lon = (
-        np.concatenate([llon, [e["lo"] for e in events_json]])
-        if len(llon) or events_json
-        else np.array([])
-    )
-    zsel = np.zeros(len(zones), dtype=bool)
-    if len(zones):
-        b = shapely.bounds(zones.geometry.to_numpy())  # minx, miny, maxx, maxy
-        if len(pts_lat):
-            s_, n_ = float(pts_lat.min()), float(pts_lat.max())
-            w_, e_ = float(pts_lon.min()), float(pts_lon.max())
-            pad_lat = max(0.5, 0.25 * (n_ - s_))
-            pad_lon = max(0.5, 0.25 * (e_ - w_))
-            zsel = (
-                (b[:, 0] <= e_ + pad_lon)
-                & (b[:, 2] >= w_ - pad_lon)
-                & (b[:, 1] <= n_ + pad_lat)
-                & (b[:, 3] >= s_ - pad_lat)
-            )
-        else:
-            zsel[:] = True
-        if port_name is not None:
-            zsel |= zi.port == port_name
-    zshow = zones[zsel] if len(zones) else zones
-    shown = np.flatnonzero(zsel)
-    # tiers innermost first: each at the lowest rank it has among the zones shown
-    tiers = list(
-        pd.Series(zi.rank[shown])
-        .groupby(zi.tier[shown], sort=False)
-        .min()
-        .sort_values(kind="stable")
-        .index
-    )
-    tier_styles = [TIER_STYLES.get(str(t), OTHER_TIER_STYLE) for t in tiers]
-    zones_json = []
-    if len(zshow):
-        geoms = shapely.transform(zshow.geometry.to_numpy(), lambda c: np.round(c, 5))
-        for p, t, gj in zip(zi.port[shown], zi.tier[shown], shapely.to_geojson(geoms), strict=True):
-            zones_json.append(
-                {
-                    "k": tiers.index(t),
-                    "tip": f"<b>{esc(p)}</b> {esc(_tier_label(t))}",
-                    "g": json.loads(gj),
-                }
-            )
-
-    # dispersal panel
-    if fleet is not None:
-        fl = _window(fleet, "time", since_ts, until_ts)
-        panel_title = f"Fleet dispersal{' – ' + port_name if port_name else ''}"
-    else:
-        fl = _status_counts(st, codes, _seconds(st["time"]), port_name)
-        panel_title = f"Port states{' – in ' + port_name if port_name else ''} (from detection)"
-    panel = dispersal_panel(fl if fl is not None else pd.DataFrame(), title=panel_title, t0_s=t0)
-
-    # the map
-    if len(pts_lat):
-        bounds = [
-            [float(pts_lat.min()), float(pts_lon.min())],
-            [float(pts_lat.max()), float(pts_lon.max())],
-        ]
-    elif len(zshow):
-        zb = zshow.total_bounds
-        bounds = [[float(zb[1]), float(zb[0])], [float(zb[3]), float(zb[2])]]
-    else:
-        bounds = [[-60.0, -170.0], [70.0, 170.0]]
-    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(
-        location=centre,
-        zoom_start=6,
-        tiles=None if offline else "OpenStreetMap",
-        control_scale=True,
-    )
-    if offline:
-        m.default_js = []
-        m.default_css = []
-        cast(Figure, m.get_root()).header.add_child(
-            _Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0
-        )
-    groups: dict[str, Any] = {
-        "zones": [folium.FeatureGroup(name=f"zones: {esc(_tier_label(t))}") for t in tiers],
-        "tracks": folium.FeatureGroup(name="tracks"),
-        "vessels": folium.FeatureGroup(name="last known positions"),
-        "departures": folium.FeatureGroup(name="departures"),
-        "arrivals": folium.FeatureGroup(name="arrivals"),
-    }
-    # drawing order = layer-control order: vessels last, so they stay clickable above events
-    for g in [
-        *groups["zones"],
-        groups["tracks"],
-        groups["departures"],
-        groups["arrivals"],
-        groups["vessels"],
-    ]:
-        g.add_to(m)
-
-    first = (
-        since_ts
-        if since_ts is not None
-        else (pd.Timestamp(t0 + tmin, unit="s", tz="UTC") if len(all_t) else None)
-    )
-    final = (
-        until_ts
-        if until_ts is not None
-        else (pd.Timestamp(t0 + tmax, unit="s", tz="UTC") if len(all_t) else None)
-    )
-    period = (
-        f"{fmt_time(first)} – {fmt_time(final)}"
-        if first is not None or final is not None
-        else "no evidence"
-    )
-    sub = f"{len(vessels_json)} vessels located"
+    m = _page.base_map(_page.bounds_of(lat, lon, zl), offline=offline)
+    groups = _page.layer_groups(m, zl.tiers)
+    where = " at " + inp.port_name if inp.port_name else ""
+    sub = f"{len(vessels)} vessels located"
     if n_unlocated:
         sub += f" ({n_unlocated} more with evidence but no position)"
-    sub += f", {len(events_json)} events{' at ' + port_name if port_name else ''}; {period}"
-    slider = (
-        f'<div class="nw-box nw-slider" id="nw-slider" style="display:none">'
-        f'<div class="nw-title">{esc(title or "navwatch report")}</div><div class="nw-sub">{esc(sub)}</div>'
-        f'<div class="nw-row"><button class="nw-play" type="button">\u25b6 play</button>'
-        f'<input type="range" aria-label="report time"></div><div class="nw-time"></div></div>'
-    )
-    legend_html = legend(
-        [(_tier_label(t), s) for t, s in zip(tiers, tier_styles, strict=True)], "colour per vessel"
-    )
-    body = (
-        slider
-        + legend_html.replace(
-            '<div class="nw-box nw-legend">',
-            '<div class="nw-box nw-legend" id="nw-legend" style="display:none">',
-            1,
-        )
-        + panel.replace(
-            '<details class="nw-box nw-panel"',
-            '<details class="nw-box nw-panel" id="nw-panel" style="display:none"',
-            1,
-        )
-    )
-    data = {
-        "t0": t0,
-        "tmin": tmin,
-        "tmax": tmax,
-        "ids": {"slider": "nw-slider", "legend": "nw-legend", "panel": "nw-panel"},
-        "tiers": [{"name": esc(t), "style": s} for t, s in zip(tiers, tier_styles, strict=True)],
-        "zones": zones_json,
-        "vessels": vessels_json,
-        "events": events_json,
-    }
-    m.add_child(_ReportLayer(data, body, groups))
+    sub += f", {len(events_json)} events{where}; {tb.period}"
+    body = _page.body(title or "navwatch report", sub, zl, _page.panel(inp, fleet, tb))
+    m.add_child(_page.ReportLayer(_page.data_island(tb, zl, vessels, events_json), body, groups))
     folium.LayerControl(collapsed=False).add_to(m)
-    m.fit_bounds(bounds, padding=(30, 30), max_zoom=13)
+    m.fit_bounds(_page.bounds_of(lat, lon, zl), padding=(30, 30), max_zoom=13)
     # what the map shows, for save_report and callers: attributes navwatch adds to the map
     m.navwatch_offline = offline  # type: ignore[attr-defined]
     m.navwatch_summary = {  # type: ignore[attr-defined]
-        "vessels": len(vessels_json),
+        "vessels": len(vessels),
         "vessels_unlocated": n_unlocated,
-        "tracks": n_tracks,
-        "zones": len(zones_json),
+        "tracks": sum(len(v["t"]) >= 2 for v in vessels),
+        "zones": len(zl.json),
         "events": len(events_json),
-        "points_in": int(len(loc)),
-        "points_kept": int(kept.sum()),
-        "period": period,
+        "points_in": int(len(tr.loc)),
+        "points_kept": int(tr.kept.sum()),
+        "period": tb.period,
     }
     return m
 

@@ -233,6 +233,41 @@ def dispersal_panel(
     counts = np.column_stack(
         [pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols]
     )
+    svg = _chart_svg(t, ts, counts, cols, svg_id)
+    keys = "".join(
+        f'<span><i style="background:{colour}"></i>{esc(label)}</span> '
+        for _, label, colour in cols
+    )
+    pick = (
+        np.arange(len(f))
+        if len(f) <= max_rows
+        else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
+    )
+    extra = [c for c in ("median_distance_km", "max_distance_km") if c in f.columns]
+    head = "<tr><th>UTC</th>" + "".join(
+        f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols
+    )
+    head += (
+        "".join(
+            f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>"
+            for c in extra
+        )
+        + "</tr>"
+    )
+    body = []
+    for i in pick.tolist():
+        cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))
+        cells += "".join(f"<td>{esc(_num(f[c].iloc[i], '.1f'))}</td>" for c in extra)
+        body.append(f"<tr><td>{esc(t.iloc[i].strftime('%m-%d %H:%M'))}</td>{cells}</tr>")
+    note = "" if len(pick) == len(f) else f'<div class="nw-note">{len(pick)} of {len(f)} rows</div>'
+    return (
+        f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary>'
+        f'<div class="nw-keys">{keys}</div>{svg}<table class="nw-disp">{head}{"".join(body)}</table>{note}</details>'
+    )
+
+
+def _chart_svg(t: pd.Series, ts: np.ndarray, counts: np.ndarray, cols: list, svg_id: str) -> str:
+    """Stacked step chart of ``counts`` (one column per status of ``cols``) at times ``ts``."""
     total = max(float(counts.sum(axis=1).max()), 1.0)
     w, h, left, bottom, top = 300.0, 100.0, 26.0, 16.0, 4.0
     t_lo, t_hi = float(ts.min()), float(ts.max())
@@ -271,40 +306,10 @@ def dispersal_panel(
         f'<text x="{w}" y="{h - 3}" text-anchor="end">{esc(t.iloc[-1].strftime("%Y-%m-%d %H:%M"))}</text>'
     )
     cursor = f'<line class="nw-cursor" x1="{w}" y1="{top}" x2="{w}" y2="{h - bottom}" stroke="#d00" stroke-width="1"/>'
-    svg = (
+    return (
         f'<svg id="{esc(svg_id)}" width="{int(w)}" height="{int(h)}" viewBox="0 0 {int(w)} {int(h)}" '
         f'data-t0="{t_lo:.0f}" data-t1="{t_end:.0f}" data-x0="{left}" data-x1="{w}" font-size="9" font-family="sans-serif">'
         f"{''.join(shapes)}{axis}{cursor}</svg>"
-    )
-    keys = "".join(
-        f'<span><i style="background:{colour}"></i>{esc(label)}</span> '
-        for _, label, colour in cols
-    )
-    pick = (
-        np.arange(len(f))
-        if len(f) <= max_rows
-        else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
-    )
-    extra = [c for c in ("median_distance_km", "max_distance_km") if c in f.columns]
-    head = "<tr><th>UTC</th>" + "".join(
-        f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols
-    )
-    head += (
-        "".join(
-            f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>"
-            for c in extra
-        )
-        + "</tr>"
-    )
-    body = []
-    for i in pick.tolist():
-        cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))
-        cells += "".join(f"<td>{esc(_num(f[c].iloc[i], '.1f'))}</td>" for c in extra)
-        body.append(f"<tr><td>{esc(t.iloc[i].strftime('%m-%d %H:%M'))}</td>{cells}</tr>")
-    note = "" if len(pick) == len(f) else f'<div class="nw-note">{len(pick)} of {len(f)} rows</div>'
-    return (
-        f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary>'
-        f'<div class="nw-keys">{keys}</div>{svg}<table class="nw-disp">{head}{"".join(body)}</table>{note}</details>'
     )
 
 
