@@ -260,6 +260,13 @@ def run_detect(
 detect_files = run_detect
 
 
+def _check_states(run: DetectRun) -> None:
+    if run.detection.states is None:
+        raise ConfigError(
+            "dispersal and reports need the detector's states: pass a run_detect(..., with_states=True)"
+        )
+
+
 def disperse_states(
     states: pd.DataFrame,
     zones,
@@ -301,12 +308,15 @@ def run_dispersal(
     memory_limit_mb: float = 2048,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    detected: DetectRun | None = None,
 ) -> DispersalRun:
     """Read every input, detect port states with ``engine`` (:func:`run_detect`), measure
     dispersal (:func:`disperse_states`: ``port``, ``vessels``, ``start``, ``end``, ``params``),
     and write the per-vessel table to ``output``, the fleet table next to it as
     ``<stem>.fleet.csv`` (:func:`~navwatch.io.writers.write_dispersal`) and rejected rows where
     :func:`quarantine_path` says. Without ``output`` nothing is written (:data:`dispersal_files`).
+    ``detected``, a :func:`run_detect` of the same inputs made ``with_states``, is used instead
+    of detecting again (the reading and detection arguments are then ignored).
 
     Examples
     --------
@@ -315,11 +325,12 @@ def run_dispersal(
     >>> int(run.dispersal.fleet["n_vessels"].iloc[0]), len(run.quarantine)
     (6, 0)
     """
-    det = run_detect(
+    det = detected or run_detect(
         inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
         params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
         with_states=True, scheduler=scheduler,
     )  # fmt: skip
+    _check_states(det)
     disp = disperse_states(
         det.detection.states, det.zones, det.registry, all_vessels=all_vessels, port=port, vessels=vessels,
         start=start, end=end, params=params,
@@ -356,21 +367,24 @@ def run_report(
     memory_limit_mb: float = 2048,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    detected: DetectRun | None = None,
 ) -> ReportRun:
     """Write an HTML map report (:func:`navwatch.report.map_report`) to ``output``.
 
     With ``port`` the dispersal panel shows that port's fleet (``dispersal_params``, default
     every :data:`REPORT_DISPERSAL_EVERY`, over ``since`` .. ``until``); if it cannot be measured
     the panel counts port states and ``notes`` says why. Rejected input rows are written only if
-    ``quarantine`` names a file (the report itself counts them).
+    ``quarantine`` names a file (the report itself counts them). ``detected`` as in
+    :func:`run_dispersal`.
     """
     from .report import map_report, save_report  # folium: imported only for reports
 
-    run = run_detect(
+    run = detected or run_detect(
         inputs, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
         params=detect_params, progress=progress, engine=engine, memory_limit_mb=memory_limit_mb,
         with_states=True, scheduler=scheduler,
     )  # fmt: skip
+    _check_states(run)
     det, notes, fleet = run.detection, [], None
     if port:
         try:

@@ -101,3 +101,26 @@ def test_quarantine_goes_next_to_the_output_unless_given(tmp_path):
 def test_unknown_engine_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         detect_files(demo_inputs(), engine="spark")
+
+
+def test_dispersal_and_report_reuse_a_previous_detection(tmp_path):
+    """The demo detects once for its three outputs: a ``detected`` run gives the same tables as
+    detecting again, and one made without states is refused with the reason."""
+    from navwatch.dispersal import DispersalParams
+    from navwatch.jobs import run_report
+
+    det = run_detect(demo_inputs(), with_states=True)
+    params = DispersalParams(every="6h")
+    again = run_dispersal(demo_inputs(), port="Tartus", params=params).dispersal
+    reused = run_dispersal(demo_inputs(), port="Tartus", params=params, detected=det)
+    assert reused.detect is det
+    assert reused.dispersal.fleet.equals(again.fleet)
+    assert reused.dispersal.vessels.drop(columns="geometry").equals(
+        again.vessels.drop(columns="geometry")
+    )
+    rep = run_report(
+        demo_inputs(), port="Tartus", offline=True, output=tmp_path / "r.html", detected=det
+    )
+    assert rep.detect is det and rep.summary["vessels"] == 6
+    with pytest.raises(ConfigError, match="states"):
+        run_dispersal(demo_inputs(), port="Tartus", detected=run_detect(demo_inputs()))

@@ -30,15 +30,19 @@ def demo(
         output=output_dir / "events.csv",
         visits_output=output_dir / "visits.csv",
         quarantine=q,
+        with_states=True,
     )
-    disp = run_dispersal(
+    disp = run_dispersal(  # one detection for the three outputs
         demo_inputs(),
+        detected=run,
         port="Tartus",
         params=DispersalParams(every="6h"),
         output=output_dir / "dispersal.csv",
         quarantine=q,
     ).dispersal
-    run_report(demo_inputs(), port="Tartus", offline=True, output=output_dir / "report.html")
+    run_report(
+        demo_inputs(), detected=run, port="Tartus", offline=True, output=output_dir / "report.html"
+    )
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
     print_dispersal_summary(disp, title="Tartus fleet")
     out.print(
