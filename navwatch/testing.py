@@ -17,19 +17,9 @@ import pandas as pd
 
 from . import schema
 from .detect.api import EVENT_COLUMNS
+from .report._png import CHROMIUM_ARGS as CHROMIUM_ARGS  # the flags tests launch Chromium with
 
 T0 = pd.Timestamp("2024-12-01T00:00:00Z")
-
-#: Flags for Debian's headless ``chromium`` under Playwright, as the report tests and
-#: ``bench/bench_report.py`` launch it (no sandbox in containers; no background network traffic).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def make_track(

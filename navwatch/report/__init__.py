@@ -75,6 +75,7 @@ def map_report(
     tolerance_m: float = 50.0,
     bucket_min: float = 60.0,
     title: str | None = None,
+    full_paths: bool = False,
 ) -> folium.Map:
     """Build the HTML map report.
 
@@ -109,6 +110,10 @@ def map_report(
         Douglas-Peucker tolerance (metres) and time bucket (minutes) of :func:`thin_tracks`.
     title : str, optional
         Heading of the slider box (default: ``navwatch report``).
+    full_paths : bool
+        Name input files by their full paths in popups and evidence. By default they are named
+        relative to the inputs' common folder, so a shared report does not show the analyst's
+        folders.
 
     Returns
     -------
@@ -131,7 +136,7 @@ def map_report(
 
     inp = prepare(
         states, events, zones, port=port, since=since, until=until,
-        max_track_points=max_track_points, max_total_points=max_total_points,
+        max_track_points=max_track_points, max_total_points=max_total_points, full_paths=full_paths,
     )  # fmt: skip
     tr = _layers.tracks(
         inp, max_track_points=max_track_points, max_total_points=max_total_points,

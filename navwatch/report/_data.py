@@ -4,6 +4,7 @@ vessel-then-time order, the events shown, located rows and the fallback port-sta
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -34,7 +35,9 @@ class Inputs:
     ev: pd.DataFrame
 
 
-def prepare(states, events, zones, *, port, since, until, max_track_points, max_total_points):
+def prepare(
+    states, events, zones, *, port, since, until, max_track_points, max_total_points, full_paths
+):
     """Check the arguments of :func:`~navwatch.report.map_report` and prepare its :class:`Inputs`."""
     missing = [c for c in _REQUIRED if c not in states.columns]
     if missing:
@@ -61,12 +64,65 @@ def prepare(states, events, zones, *, port, since, until, max_track_points, max_
     if port_name is not None and len(ev):
         ev = ev[str_values(ev["port"]) == port_name]
     ev = ev.reset_index(drop=True)
+    if not full_paths:
+        st, ev = hide_paths(st, ev)
 
     # per-vessel order: vessel code (sorted ids), then time
     codes, vessel_ids = pd.factorize(str_values(st["vessel_id"]).astype(str), sort=True)
     order = np.lexsort((seconds(st["time"]), codes))
     st = st.iloc[order].reset_index(drop=True)
     return Inputs(zi, port_name, since_ts, until_ts, st, codes[order], pd.Index(vessel_ids), ev)
+
+
+def display_paths(files) -> dict[str, str]:
+    r"""How a report names each input file: relative to the files' common folder (a single file
+    by its name), so a shared report does not show the analyst's folders.
+
+    >>> display_paths(["/home/a/case/ais/day1.csv", "/home/a/case/surveys.csv"])
+    {'/home/a/case/ais/day1.csv': 'ais/day1.csv', '/home/a/case/surveys.csv': 'surveys.csv'}
+    >>> display_paths([r"C:\cases\tartus\obs.csv"])["C:\\cases\\tartus\\obs.csv"]
+    'obs.csv'
+    """
+    names = sorted({str(f) for f in files if isinstance(f, str) and f})
+    if not names:
+        return {}
+    posix = [n.replace("\\", "/") for n in names]
+    folders = [posixpath.dirname(n) for n in posix]
+    try:
+        root = posixpath.commonpath(folders) if all(folders) else ""
+    except ValueError:  # absolute and relative paths mixed
+        root = ""
+    out = {}
+    for name, p in zip(names, posix, strict=True):
+        rel = posixpath.relpath(p, root) if root else p
+        out[name] = posixpath.basename(p) if rel.startswith("..") or not root else rel
+    return out
+
+
+def hide_paths(st: pd.DataFrame, ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``st`` and ``ev`` with every input file named as :func:`display_paths` says: the
+    ``src_file`` column and the ``[file:line]`` citations in the events' evidence."""
+    files = list(st["src_file"].dropna().unique()) if "src_file" in st.columns else []
+    shown = {k: v for k, v in display_paths(files).items() if k != v}
+    if not shown:
+        return st, ev
+    st = st.copy()
+    st["src_file"] = st["src_file"].astype(object).map(lambda f: shown.get(f, f))
+    if "evidence" in ev.columns and len(ev):
+        pattern = re.compile(
+            "\\[(" + "|".join(map(re.escape, sorted(shown, key=len, reverse=True))) + "):"
+        )
+        ev = ev.copy()
+        ev["evidence"] = (
+            ev["evidence"]
+            .astype(object)
+            .map(
+                lambda t: (
+                    pattern.sub(lambda m: f"[{shown[m.group(1)]}:", t) if isinstance(t, str) else t
+                )
+            )
+        )
+    return st, ev
 
 
 def _utc(value, what: str) -> pd.Timestamp | None:

@@ -110,10 +110,10 @@ def table(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def cite(kind: object, source: object, src_file: object, src_line: object) -> str:
-    """``survey: Maxar (USNI) [surveys.csv:5]`` (escaped)."""
+    """``survey: Maxar (USNI) [surveys.csv:5]`` (escaped; the file as given)."""
     where = ""
     if isinstance(src_file, str) and src_file:
-        name = src_file.replace("\\", "/").rsplit("/", 1)[-1]
+        name = src_file  # as the report names its inputs (see _data.display_paths)
         line = (
             ""
             if src_line is None or (isinstance(src_line, float) and math.isnan(src_line))

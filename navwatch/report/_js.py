@@ -111,6 +111,7 @@ function navwatchReport(map, groups, D) {
   range.addEventListener("input", function () { stop(); setTime(+range.value); });
   setTime(D.tmax);
   window.navwatchSetTime = setTime;
+  window.navwatchSetTimeUTC = function (s) { stop(); setTime(Math.min(Math.max(s - t0, D.tmin), D.tmax)); };
   window.navwatchReady = true;
 }
 """
