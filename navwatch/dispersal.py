@@ -100,6 +100,7 @@ import pandas as pd
 import shapely
 
 from . import schema
+from .durations import parse_duration
 from .errors import ConfigError, NotFoundError, SchemaError
 from .geodesy import NS_PER_H as _NS_PER_H
 from .geodesy import distance_km
@@ -208,16 +209,7 @@ class DispersalParams:
     interpolate_max_gap_h: float = 6.0
 
     def __post_init__(self) -> None:
-        try:
-            every = pd.Timedelta(self.every)
-        except (ValueError, TypeError):
-            raise ConfigError(
-                f"DispersalParams.every: expected a duration such as '6h' or '1D', got {self.every!r}"
-            ) from None
-        if pd.isna(every) or every <= pd.Timedelta(0):
-            raise ConfigError(
-                f"DispersalParams.every: must be a positive duration, got {self.every!r}"
-            )
+        every = parse_duration(self.every, what="DispersalParams.every")
         object.__setattr__(self, "every", every)
         for name in ("stale_after_h", "interpolate_max_gap_h"):
             value = getattr(self, name)

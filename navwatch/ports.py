@@ -27,22 +27,18 @@ source : str
     or the citation of a bundled zone).
 geometry : Polygon or MultiPolygon
 
-Inputs accepted by :func:`load_ports` (the format is detected from the extension and content):
-
-* anything geopandas reads (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet) with a
-  ``name`` (or ``port``) property and optional ``tier``, ``aliases``, ``country``, ``locode``,
-  ``source``; polygon features are used as drawn, point features become circles of their
-  ``radius_km`` property (or the default radius);
-* a CSV with ``name,lat,lon,radius_km`` and optional ``tier,aliases,country,locode,source``;
-* the NGA World Port Index (Pub. 150) CSV exactly as published (``UpdatedPub150.csv``): each port
-  becomes a circle whose radius follows its ``Harbor Size`` (:data:`WPI_RADIUS_KM`: Very Small
-  2 km, Small 3 km, Medium 4 km, Large 5 km, blank 3 km) unless ``default_radius_km`` is given.
+Ports files (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet; a ``name,lat,lon,radius_km``
+CSV; the NGA World Port Index CSV exactly as published) are read and checked by
+:mod:`navwatch.io.zones`, whose docs list what each may hold. :func:`load_ports` builds the zones
+table from the zones as read: names, tiers, aliases and LOCODEs in their canonical forms, each
+point a circle of its radius (a World Port Index port's radius follows its ``Harbor Size``,
+:data:`WPI_RADIUS_KM`), the tiers ranked and nested.
 
 Circles
 -------
 :func:`circle` builds one circle exactly, in a local azimuthal-equidistant (AEQD) projection
 centred on the point (distances from the centre of an AEQD projection are true geodesic
-distances on the WGS84 ellipsoid). Readers build thousands of circles at once with
+distances on the WGS84 ellipsoid). The zones table gets its thousands of circles at once from
 :func:`circles`, which is vectorised in numpy: each vertex is the centre offset by
 ``(east, north)`` km, converted to degrees with the ellipsoid's meridional and prime-vertical
 radii of curvature evaluated at the *mid-latitude* of the offset (one fixed-point iteration).
@@ -69,21 +65,24 @@ import difflib
 import functools
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
-from importlib import resources
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
 from . import geodesy
 from .errors import PortsError
 from .geodesy import WGS84 as _GEOD
 from .geodesy import local_frame, meridional_radius_km, prime_vertical_radius_km
+from .io._common import Source
+from .io.zones import DEFAULT_RADIUS_KM as DEFAULT_RADIUS_KM  # re-export: part of this API
+from .io.zones import WPI_RADIUS_KM as WPI_RADIUS_KM  # re-export: part of this API
+from .io.zones import cell_text as _text
+from .io.zones import is_missing as _is_missing
+from .io.zones import read_bundled_zones, read_zones
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
@@ -124,45 +123,12 @@ _TIER_SYNONYMS = {
     "oparea": "operating_area",
 }
 
-#: Radius of a point zone with no radius of its own and no ``default_radius_km``.
-DEFAULT_RADIUS_KM = 3.0
-
-#: World Port Index ``Harbor Size`` -> circle radius (km). Blank (71 ports) -> 3 km.
-WPI_RADIUS_KM = {"Very Small": 2.0, "Small": 3.0, "Medium": 4.0, "Large": 5.0, "": 3.0}
-
-#: The WPI columns navwatch reads (the file has 107).
-WPI_COLUMNS = {
-    "number": "World Port Index Number",
-    "name": "Main Port Name",
-    "alt": "Alternate Port Name",
-    "locode": "UN/LOCODE",
-    "country": "Country Code",
-    "size": "Harbor Size",
-    "lat": "Latitude",
-    "lon": "Longitude",
-}
-
 #: Vertices per circle.
 CIRCLE_VERTICES = 64
 
 #: Above this radius, or poleward of :data:`_LOCAL_MAX_LAT`, :func:`circles` uses pyproj.Geod.
 _LOCAL_MAX_RADIUS_KM = 50.0
 _LOCAL_MAX_LAT = 80.0
-
-_VECTOR_SUFFIXES = {
-    ".geojson",
-    ".json",
-    ".gpkg",
-    ".shp",
-    ".fgb",
-    ".gml",
-    ".kml",
-    ".gpx",
-    ".sqlite",
-}
-_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
-_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-_MAX_LISTED_PROBLEMS = 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,19 +180,6 @@ def _clean_locode(text: Any) -> str:
     if len(compact) == 5 and compact[:2].isalpha() and compact[2:].isalnum():
         return compact
     return raw
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _text(values: Iterable[Any]) -> list[str]:
-    return ["" if _is_missing(v) else " ".join(str(v).split()) for v in values]
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,45 +293,41 @@ def buffer_km(geom: Any, km: float, *, quad_segs: int = 16) -> Any:
         raise PortsError(str(exc)) from exc
 
 
-def _polygonal(geom: Any) -> Any:
-    """The polygonal part of ``geom`` after repair, or None if there is none."""
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return None if geom.is_empty else geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
-        return None
-    out = shapely.union_all(parts)
-    return None if out.is_empty else out
-
-
 # --------------------------------------------------------------------------------------------
 # building the zones table
 # --------------------------------------------------------------------------------------------
 
 
 def _empty_zones() -> gpd.GeoDataFrame:
-    return _zones_frame({c: [] for c in ZONE_COLUMNS if c != "tier_rank"})
+    return _zones_frame(pd.DataFrame({c: [] for c in ZONE_COLUMNS if c != "tier_rank"}))
 
 
-def _zones_frame(cols: dict[str, Any]) -> gpd.GeoDataFrame:
-    """Assemble a zones table (without computing ranks) from column lists."""
+def _zones_frame(raw: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Assemble a zones table (without computing ranks) from zones as read
+    (:attr:`navwatch.io.zones.ZoneFile.zones`): text in its canonical forms, and each point the
+    circle of its ``radius_km`` (:func:`circles`)."""
+    radius = raw["radius_km"].to_numpy(dtype="float64")
+    geoms = np.asarray(raw["geometry"].to_numpy(), dtype=object)
+    points = shapely.get_type_id(geoms) == 0
+    if points.any():
+        geoms = geoms.copy()
+        centres = geoms[points]
+        geoms[points] = circles(shapely.get_x(centres), shapely.get_y(centres), radius[points])
     data = {
-        "port": _text(cols["port"]),
-        "tier": [_norm_tier(t) for t in cols["tier"]],
-        "tier_rank": np.zeros(len(cols["port"]), dtype="int64"),
-        "country": _text(cols["country"]),
-        "locode": [_clean_locode(v) for v in cols["locode"]],
-        "aliases": [_clean_aliases(v) for v in cols["aliases"]],
-        "radius_km": np.asarray(cols["radius_km"], dtype="float64"),
-        "source": _text(cols["source"]),
+        "port": _text(raw["port"]),
+        "tier": [_norm_tier(t) for t in raw["tier"]],
+        "tier_rank": np.zeros(len(raw), dtype="int64"),
+        "country": _text(raw["country"]),
+        "locode": [_clean_locode(v) for v in raw["locode"]],
+        "aliases": [_clean_aliases(v) for v in raw["aliases"]],
+        "radius_km": radius,
+        "source": _text(raw["source"]),
     }
     frame = pd.DataFrame(data)
     for c in ("port", "tier", "country", "locode", "aliases", "source"):
         frame[c] = frame[c].astype(object)
     return gpd.GeoDataFrame(
-        frame, geometry=gpd.GeoSeries(list(cols["geometry"]), crs="EPSG:4326"), crs="EPSG:4326"
+        frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"), crs="EPSG:4326"
     )
 
 
@@ -480,332 +429,13 @@ def _finalise(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# readers
-# --------------------------------------------------------------------------------------------
-
-
-def _problems_message(path: Path, problems: list[tuple[str, str]]) -> str:
-    shown = "; ".join(f"{where}: {why}" for where, why in problems[:_MAX_LISTED_PROBLEMS])
-    more = len(problems) - _MAX_LISTED_PROBLEMS
-    tail = f"; ... and {more} more" if more > 0 else ""
-    return f"{path}: {len(problems)} bad row(s): {shown}{tail}"
-
-
-def _position_problems(
-    labels: Sequence[str],
-    names: Sequence[str],
-    lat: np.ndarray,
-    lon: np.ndarray,
-    raw_lat: Sequence[Any],
-    raw_lon: Sequence[Any],
-) -> list[tuple[str, str]]:
-    out = []
-    for i, label in enumerate(labels):
-        why = []
-        if not names[i]:
-            why.append("no port name")
-        if not np.isfinite(lat[i]) or not np.isfinite(lon[i]):
-            which = [
-                n for n, v in (("latitude", lat[i]), ("longitude", lon[i])) if not np.isfinite(v)
-            ]
-            got = ", ".join(
-                f"{n}={r!r}"
-                for n, r in zip(("latitude", "longitude"), (raw_lat[i], raw_lon[i]), strict=True)
-                if n in which
-            )
-            why.append(f"missing or non-numeric {' and '.join(which)} ({got})")
-        else:
-            if not -90 <= lat[i] <= 90:
-                why.append(f"latitude {lat[i]:g} out of range [-90, 90]")
-            if not -180 <= lon[i] <= 180:
-                why.append(f"longitude {lon[i]:g} out of range [-180, 180]")
-        if why:
-            out.append((label, "; ".join(why)))
-    return out
-
-
-def _radius_column(
-    raw: Sequence[Any] | None, n: int, default_km: float, labels: Sequence[str]
-) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Parse a radius column: blank -> default; non-numeric or <= 0 -> a problem."""
-    if raw is None:
-        return np.full(n, default_km), []
-    texts = _text(raw)
-    blank = np.array([t == "" for t in texts])
-    values = pd.to_numeric(pd.Series(texts, dtype=object).where(~blank, None), errors="coerce")
-    out = np.array(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
-    problems = []
-    for i in np.flatnonzero(~blank & ~(np.isfinite(out) & (out > 0))):
-        problems.append((labels[int(i)], f"radius_km {texts[i]!r} is not a positive number"))
-    out[blank] = default_km
-    return out, problems
-
-
-def _sniff(path: Path) -> str:
-    """``"wpi"``, ``"csv"``, ``"parquet"`` or ``"vector"``."""
-    suffixes = [s.lower() for s in path.suffixes]
-    while suffixes and suffixes[-1] in (".gz", ".zip", ".bz2", ".xz", ".zst"):
-        if suffixes[-1] == ".zip" and len(suffixes) == 1:
-            return "vector"  # zipped shapefile
-        suffixes.pop()
-    suffix = suffixes[-1] if suffixes else ""
-    if suffix in _PARQUET_SUFFIXES:
-        return "parquet"
-    if suffix in _VECTOR_SUFFIXES:
-        return "vector"
-    if suffix not in _CSV_SUFFIXES:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(4096)
-        except OSError as exc:
-            raise PortsError(f"{path}: cannot read ports file: {exc}") from exc
-        if head.startswith(b"SQLite format 3") or head.lstrip().startswith((b"{", b"<")):
-            return "vector"
-        if head.startswith(b"PAR1"):
-            return "parquet"
-    try:
-        header = pd.read_csv(path, nrows=0, encoding_errors="replace")
-    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise PortsError(f"{path}: cannot read ports file as CSV: {exc}") from exc
-    columns = {str(c).strip() for c in header.columns}
-    if {WPI_COLUMNS["name"], WPI_COLUMNS["lat"], WPI_COLUMNS["lon"]} <= columns:
-        return "wpi"
-    return "csv"
-
-
-def _read_csv_text(path: Path, **kw: Any) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace", **kw)
-    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise PortsError(f"{path}: cannot read ports file as CSV: {exc}") from exc
-
-
-def _read_wpi(path: Path, default_radius_km: float | None) -> gpd.GeoDataFrame:
-    wanted = set(WPI_COLUMNS.values())
-    df = _read_csv_text(path, usecols=lambda c: c.strip() in wanted)
-    df.columns = [c.strip() for c in df.columns]
-    for c in wanted - set(df.columns):
-        df[c] = ""
-    col = {k: df[v].str.strip() for k, v in WPI_COLUMNS.items()}
-    labels = [f"line {i + 2}" for i in range(len(df))]
-    names = col["name"].tolist()
-    lat = pd.to_numeric(col["lat"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    lon = pd.to_numeric(col["lon"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    problems = _position_problems(
-        labels, names, lat, lon, df[WPI_COLUMNS["lat"]].tolist(), df[WPI_COLUMNS["lon"]].tolist()
-    )
-    if problems:
-        raise PortsError(_problems_message(path, problems))
-    sizes = col["size"].tolist()
-    if default_radius_km is not None:
-        radius = np.full(len(df), float(default_radius_km))
-        how = [f"default {default_radius_km:g} km circle" for _ in sizes]
-    else:
-        radius = np.array([WPI_RADIUS_KM.get(s, WPI_RADIUS_KM[""]) for s in sizes], dtype="float64")
-        how = [
-            f"{s or 'blank size'} harbour, {r:g} km circle"
-            for s, r in zip(sizes, radius, strict=True)
-        ]
-    numbers = col["number"].tolist()
-    source = [
-        f"NGA WPI #{num} ({h})" if num else f"NGA WPI ({h})"
-        for num, h in zip(numbers, how, strict=True)
-    ]
-    aliases = [_clean_aliases(a.replace(";", "|")) for a in col["alt"]]
-    frame = _zones_frame(
-        {
-            "port": names,
-            "tier": [DEFAULT_TIER] * len(df),
-            "country": col["country"].tolist(),
-            "locode": col["locode"].tolist(),
-            "aliases": aliases,
-            "radius_km": radius,
-            "source": source,
-            "geometry": circles(lon, lat, radius),
-        }
-    )
-    return frame
-
-
-def _pick(columns: Iterable[str], *candidates: str) -> str | None:
-    lower = {str(c).strip().lower(): c for c in columns}
-    for cand in candidates:
-        if cand in lower:
-            return lower[cand]
-    return None
-
-
-def _read_simple_csv(path: Path, default_radius_km: float) -> gpd.GeoDataFrame:
-    df = _read_csv_text(path, skipinitialspace=True)
-    c_name = _pick(df.columns, "name", "port", "port_name")
-    c_lat = _pick(df.columns, "lat", "latitude")
-    c_lon = _pick(df.columns, "lon", "lng", "long", "longitude")
-    if c_name is None or c_lat is None or c_lon is None:
-        raise PortsError(
-            f"{path}: a ports CSV needs columns name,lat,lon[,radius_km,tier,aliases,country,locode] "
-            f"(or the NGA World Port Index header); found {[str(c) for c in df.columns]}"
-        )
-    labels = [f"line {i + 2}" for i in range(len(df))]
-    names = _text(df[c_name])
-    lat = pd.to_numeric(df[c_lat].str.strip(), errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan
-    )
-    lon = pd.to_numeric(df[c_lon].str.strip(), errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan
-    )
-    problems = _position_problems(labels, names, lat, lon, df[c_lat].tolist(), df[c_lon].tolist())
-    c_radius = _pick(df.columns, "radius_km", "radius")
-    radius, radius_problems = _radius_column(
-        None if c_radius is None else df[c_radius], len(df), default_radius_km, labels
-    )
-    problems = _merge_problems(problems, radius_problems, labels)
-    if problems:
-        raise PortsError(_problems_message(path, problems))
-
-    def opt(*cands: str, default: str = "") -> list[Any]:
-        c = _pick(df.columns, *cands)
-        return df[c].tolist() if c is not None else [default] * len(df)
-
-    return _zones_frame(
-        {
-            "port": names,
-            "tier": opt("tier"),
-            "country": opt("country"),
-            "locode": opt("locode", "un/locode", "unlocode"),
-            "aliases": opt("aliases", "alias"),
-            "radius_km": radius,
-            "source": [s or path.name for s in _text(opt("source"))],
-            "geometry": circles(lon, lat, radius),
-        }
-    )
-
-
-def _merge_problems(
-    a: list[tuple[str, str]], b: list[tuple[str, str]], labels: Sequence[str]
-) -> list[tuple[str, str]]:
-    if not b:
-        return a
-    merged: dict[str, list[str]] = {}
-    for where, why in a + b:
-        merged.setdefault(where, []).append(why)
-    order = {lab: i for i, lab in enumerate(labels)}
-    return [(w, "; ".join(merged[w])) for w in sorted(merged, key=lambda w: order.get(w, 0))]
-
-
-def _read_vector(  # noqa: C901 -- one branch per vector-format quirk
-    path: Path, default_radius_km: float, *, parquet: bool = False
-) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_parquet(path) if parquet else gpd.read_file(path)
-    except Exception as exc:  # pyogrio/pyarrow raise many types; all mean "cannot read"
-        raise PortsError(f"{path}: cannot read ports file: {exc}") from exc
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
-        raise PortsError(f"{path}: no geometry column; expected polygon or point features")
-    if gdf.crs is not None and not gdf.crs.equals(CRS.from_epsg(4326)):
-        try:
-            gdf = gdf.to_crs(4326)
-        except Exception as exc:  # pyproj raises CRSError/ProjError
-            raise PortsError(
-                f"{path}: cannot reproject from {gdf.crs} to EPSG:4326: {exc}"
-            ) from exc
-    c_name = _pick(gdf.columns, "name", "port", "port_name")
-    if c_name is None:
-        raise PortsError(
-            f"{path}: features need a 'name' (or 'port') property; found {[str(c) for c in gdf.columns]}"
-        )
-    n = len(gdf)
-    labels = [f"feature {i + 1}" for i in range(n)]
-    names = _text(gdf[c_name])
-    c_radius = _pick(gdf.columns, "radius_km", "radius")
-    radius_raw = None if c_radius is None else gdf[c_radius].tolist()
-    radius, problems = _radius_column(radius_raw, n, default_radius_km, labels)
-    problems_by: dict[str, list[str]] = {}
-    for where, why in problems:
-        problems_by.setdefault(where, []).append(why)
-
-    geoms: list[Any] = [None] * n
-    radius_out = np.full(n, np.nan)
-    point_rows: list[int] = []
-    for i, g in enumerate(gdf.geometry):
-        reasons = problems_by.setdefault(labels[i], [])
-        if not names[i]:
-            reasons.append("no port name")
-        if g is None or g.is_empty:
-            reasons.append("no geometry")
-            continue
-        if g.geom_type == "Point":
-            x, y = g.x, g.y
-            if not (-180 <= x <= 180 and -90 <= y <= 90):
-                reasons.append(f"point ({x:g}, {y:g}) is not a lon/lat position")
-            else:
-                point_rows.append(i)
-        elif g.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
-            minx, miny, maxx, maxy = g.bounds
-            if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-                reasons.append(f"polygon bounds {g.bounds} are not lon/lat degrees")
-                continue
-            fixed = _polygonal(g)
-            if fixed is None:
-                reasons.append(f"{g.geom_type} has no polygonal area")
-            else:
-                geoms[i] = fixed
-        else:
-            reasons.append(
-                f"geometry type {g.geom_type} not supported (need Polygon, MultiPolygon or Point)"
-            )
-    problems = [(w, "; ".join(problems_by[w])) for w in labels if problems_by.get(w)]
-    if problems:
-        raise PortsError(_problems_message(path, problems))
-    if point_rows:
-        pts = gdf.geometry.iloc[point_rows]
-        polys = circles(pts.x.to_numpy(), pts.y.to_numpy(), radius[point_rows])
-        for i, poly, r in zip(point_rows, polys, radius[point_rows], strict=True):
-            geoms[i] = poly
-            radius_out[i] = r
-
-    def opt(*cands: str) -> list[Any]:
-        c = _pick(gdf.columns, *cands)
-        return gdf[c].tolist() if c is not None else [""] * n
-
-    return _zones_frame(
-        {
-            "port": names,
-            "tier": opt("tier"),
-            "country": opt("country"),
-            "locode": opt("locode", "un/locode", "unlocode"),
-            "aliases": opt("aliases", "alias"),
-            "radius_km": radius_out,
-            "source": [s or path.name for s in _text(opt("source"))],
-            "geometry": geoms,
-        }
-    )
-
-
-def _read_zones(path: str | Path, default_radius_km: float | None) -> gpd.GeoDataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise PortsError(f"{p}: ports file not found")
-    if p.is_dir() and p.suffix.lower() not in (".gdb",):
-        raise PortsError(f"{p}: is a directory, expected a ports file")
-    kind = _sniff(p)
-    radius = DEFAULT_RADIUS_KM if default_radius_km is None else float(default_radius_km)
-    if kind == "wpi":
-        return _read_wpi(p, default_radius_km)
-    if kind == "csv":
-        return _read_simple_csv(p, radius)
-    return _read_vector(p, radius, parquet=kind == "parquet")
-
-
-# --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1)
 def _bundled() -> gpd.GeoDataFrame:
-    ref = resources.files("navwatch") / "data" / "ports.geojson"
-    with resources.as_file(ref) as p:
-        return _finalise(_read_vector(Path(p), DEFAULT_RADIUS_KM))
+    return _finalise(_zones_frame(read_bundled_zones()))
 
 
 def bundled_ports() -> gpd.GeoDataFrame:
@@ -821,7 +451,7 @@ def bundled_ports() -> gpd.GeoDataFrame:
 
 
 def load_ports(
-    path: str | Path | None = None,
+    path: Source | None = None,
     *,
     default_radius_km: float | None = None,
     bundled: bool = True,
@@ -831,7 +461,9 @@ def load_ports(
     Parameters
     ----------
     path
-        A ports file; its format is detected from the extension and content (module docs).
+        A ports file, or in-memory input (bytes, a binary file object or an
+        :class:`~navwatch.io.InMemory`); its format is detected from the extension and content
+        (:mod:`navwatch.io.zones`).
     default_radius_km
         Radius for point zones that carry none. For the World Port Index it replaces the
         per-``Harbor Size`` radii of :data:`WPI_RADIUS_KM`. Defaults to 3 km.
@@ -867,15 +499,18 @@ def load_ports(
                 f"default_radius_km must be a positive number, got {default_radius_km!r}"
             )
     parts: list[gpd.GeoDataFrame] = []
+    kind = None
     if path is not None:
-        parts.append(_finalise(_read_zones(path, default_radius_km)))
+        file = read_zones(path, default_radius_km=default_radius_km)
+        kind = file.kind
+        parts.append(_finalise(_zones_frame(file.zones)))
     if bundled:
         b = _bundled()
         if parts and not parts[0].empty:
             user = parts[0]
             # Drawn or listed zones replace a bundled port of the same name; the World Port
             # Index's generic circles do not replace the curated bundled zones (with tiers).
-            if path is not None and _sniff(Path(path)) == "wpi":
+            if kind == "wpi":
                 parts[0] = user[~_same_port(user, b)]
             else:
                 b = b[~_same_port(b, user)]

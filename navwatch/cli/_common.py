@@ -4,7 +4,6 @@ summaries."""
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,7 +17,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import NavwatchError
+from ..durations import parse_duration
+from ..errors import ConfigError, NavwatchError
 from ..io.writers import FORMATS as TABLE_FORMATS
 from ..jobs import Engine
 
@@ -59,31 +59,21 @@ def handle_errors(fn: Callable) -> Callable:
 # option values, checked while the command line is parsed, before any input is read: a value
 # refused here is bad usage (click's exit code 2, the message names the option)
 
-_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DURATION = "value"
 
 
 def duration(value: str | pd.Timedelta) -> pd.Timedelta:
-    """``parser`` of every option that takes a duration: a positive pandas duration with its
-    unit (``6h``, ``30min``, ``1D``, ``90s``, ISO 8601 ``PT6H``). A bare number is refused, as
-    pandas would read ``6`` as 6 nanoseconds.
+    """``parser`` of every option that takes a duration: :func:`navwatch.durations.parse_duration`
+    (a positive duration with its unit: ``6h``, ``30min``, ``1D``, ``90s``, ISO 8601 ``PT6H``; a
+    bare number is refused, as pandas would read ``6`` as 6 nanoseconds), its refusal bad usage.
 
     >>> duration("30min")
     Timedelta('0 days 00:30:00')
     """
-    if isinstance(value, pd.Timedelta):
-        return value
-    text = str(value).strip()
-    if _BARE_NUMBER.fullmatch(text):
-        raise typer.BadParameter(f"add a unit: 6h, 30min, 1D (got {value!r})")
     try:
-        td = pd.Timedelta(text)
-    except (ValueError, TypeError):
-        raise typer.BadParameter(
-            f"expected a duration such as 6h, 30min or 1D, got {value!r}"
-        ) from None
-    if pd.isna(td) or td <= pd.Timedelta(0):
-        raise typer.BadParameter(f"must be a positive duration, got {value!r}")
-    return td
+        return parse_duration(value, what=_DURATION)
+    except ConfigError as exc:  # click names the option: the message need not say what
+        raise typer.BadParameter(str(exc).removeprefix(f"{_DURATION}: ")) from None
 
 
 def utc_time(value: str | pd.Timestamp) -> pd.Timestamp:

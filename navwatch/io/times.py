@@ -51,6 +51,9 @@ are taken as they are (naive = UTC) and dates as midnight UTC.
 
 The scalar helpers :func:`epoch_text_ns` and :func:`iso_text_ns` are the per-value
 counterparts used by the line-oriented NMEA reader for leading receive times.
+
+Durations given as parameters or settings (``every="6h"``) are read by
+:func:`navwatch.durations.parse_duration`, not here.
 """
 
 from __future__ import annotations
