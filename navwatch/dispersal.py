@@ -519,8 +519,28 @@ def _next_where(mask: np.ndarray, v: np.ndarray) -> np.ndarray:
 # the fleet
 
 
-def _fleet(states, zt: _FleetPorts, registry, port, vessels):  # noqa: C901 -- parameter checks, one per option; split with map_report (issue 10 follow-up)
-    """vessel ids, names, home names, home keys, home lat/lon."""
+@dataclass
+class _Fleet:
+    """The fleet's vessels in output order, with their display names and home ports."""
+
+    ids: list[str]
+    names: list[str]  # display names
+    home_names: list[str]  # home port as the zones name it ('' for none)
+    home_key: np.ndarray  # port code of the home port (-1: none)
+    home_lat: np.ndarray  # home point (NaN: no home port, or not among the zones)
+    home_lon: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _blank(x: object) -> bool:
+    """Whether a registry value is missing or empty text."""
+    return x is None or (not isinstance(x, str) and pd.isna(x)) or not str(x).strip()
+
+
+def _registry_maps(registry) -> tuple[dict[str, object], dict[str, object]]:
+    """(home port by vessel id, name by vessel id) of the registry; empty without one."""
     reg = getattr(registry, "frame", registry)
     reg_home: dict[str, object] = {}
     reg_name: dict[str, object] = {}
@@ -534,41 +554,26 @@ def _fleet(states, zt: _FleetPorts, registry, port, vessels):  # noqa: C901 -- p
             reg_home = dict(zip(ids, reg["home_port"].tolist(), strict=True))
         if "name" in reg.columns:
             reg_name = dict(zip(ids, reg["name"].tolist(), strict=True))
-    in_states = (
-        pd.unique(states["vessel_id"].dropna().astype(str)) if len(states) else np.empty(0, object)
-    )
-    port_key = -1
-    if port is not None:
-        zt.zi.find(str(port), strict=True)  # an unknown port is an error that lists close names
-        port_key = zt.home(port)[0]
-    if vessels is not None:
-        known = set(in_states) | set(reg_home) | set(reg_name)
-        ids = []
-        for x in vessels:
-            x = str(x)
-            if x not in known and registry is not None and hasattr(registry, "lookup_name"):
-                x = registry.lookup_name(x) or x
-            if x not in known:
-                raise ConfigError(
-                    f"fleet_dispersal: unknown vessel {x!r}: not in the states nor the registry"
-                )
-            ids.append(x)
-        ids = list(dict.fromkeys(ids))
-    else:
-        ids = sorted(set(reg_name) | set(reg_home) | {str(x) for x in in_states})
-    homes = []
-    for x in ids:
-        h = reg_home.get(x)
-        if h is None or (not isinstance(h, str) and pd.isna(h)) or not str(h).strip():
-            h = port
-        homes.append(h)
-    info = [zt.home(h) for h in homes]
-    hkey = np.array([i[0] for i in info], dtype=np.int64)
-    if vessels is None and port is not None:
-        sel = hkey == port_key
-        ids = [x for x, s in zip(ids, sel, strict=True) if s]
-        info = [i for i, s in zip(info, sel, strict=True) if s]
-        hkey = hkey[sel]
+    return reg_home, reg_name
+
+
+def _listed_vessels(vessels, known: set[str], registry) -> list[str]:
+    """The ids of ``vessels`` (ids, or names the registry knows), in order, each once."""
+    ids = []
+    for x in vessels:
+        x = str(x)
+        if x not in known and registry is not None and hasattr(registry, "lookup_name"):
+            x = registry.lookup_name(x) or x
+        if x not in known:
+            raise ConfigError(
+                f"fleet_dispersal: unknown vessel {x!r}: not in the states nor the registry"
+            )
+        ids.append(x)
+    return list(dict.fromkeys(ids))
+
+
+def _display_names(states, ids: list[str], reg_name: dict[str, object]) -> list[str]:
+    """Per vessel: its registry name, else its first name in the states, else its id."""
     names = {}
     if len(states) and "vessel_name" in states.columns:
         first = states[["vessel_id", "vessel_name"]].dropna().drop_duplicates("vessel_id")
@@ -578,13 +583,43 @@ def _fleet(states, zt: _FleetPorts, registry, port, vessels):  # noqa: C901 -- p
     disp = []
     for x in ids:
         n = reg_name.get(x)
-        if n is None or (not isinstance(n, str) and pd.isna(n)) or not str(n).strip():
+        if _blank(n):
             n = names.get(x) or x
         disp.append(str(n))
-    home_lat = np.array([i[1] for i in info], dtype="float64")
-    home_lon = np.array([i[2] for i in info], dtype="float64")
-    home_name = [i[3] for i in info]
-    return ids, disp, home_name, hkey, home_lat, home_lon
+    return disp
+
+
+def _fleet(states, zt: _FleetPorts, registry, port, vessels) -> _Fleet:
+    """The fleet: ``vessels``, else every vessel of the registry and the states (of ``port``'s
+    fleet when given), with names and home ports (the registry's, else ``port``)."""
+    reg_home, reg_name = _registry_maps(registry)
+    in_states = (
+        pd.unique(states["vessel_id"].dropna().astype(str)) if len(states) else np.empty(0, object)
+    )
+    port_key = -1
+    if port is not None:
+        zt.zi.find(str(port), strict=True)  # an unknown port is an error that lists close names
+        port_key = zt.home(port)[0]
+    if vessels is not None:
+        ids = _listed_vessels(vessels, set(in_states) | set(reg_home) | set(reg_name), registry)
+    else:
+        ids = sorted(set(reg_name) | set(reg_home) | {str(x) for x in in_states})
+    homes = [port if _blank(reg_home.get(x)) else reg_home.get(x) for x in ids]
+    info = [zt.home(h) for h in homes]
+    hkey = np.array([i[0] for i in info], dtype=np.int64)
+    if vessels is None and port is not None:
+        sel = hkey == port_key
+        ids = [x for x, s in zip(ids, sel, strict=True) if s]
+        info = [i for i, s in zip(info, sel, strict=True) if s]
+        hkey = hkey[sel]
+    return _Fleet(
+        ids=ids,
+        names=_display_names(states, ids, reg_name),
+        home_names=[i[3] for i in info],
+        home_key=hkey,
+        home_lat=np.array([i[1] for i in info], dtype="float64"),
+        home_lon=np.array([i[2] for i in info], dtype="float64"),
+    )
 
 
 def _steps(t_rows: np.ndarray, start, end, every: pd.Timedelta, n_vessels: int) -> np.ndarray:
@@ -665,7 +700,7 @@ def _note_codes(keys: np.ndarray, fmt) -> tuple[np.ndarray, list[str]]:
 # main entry
 
 
-def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split with map_report (issue 10 follow-up)
+def fleet_dispersal(
     states: pd.DataFrame,
     zones,
     registry=None,
@@ -734,6 +769,25 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
     """
     params = params or DispersalParams()
     every = pd.Timedelta(params.every)
+    states = _checked_states(states)
+    zt = _FleetPorts(zones)
+    fleet = _fleet(states, zt, registry, port, vessels)
+    r = _prepare(states, {x: i for i, x in enumerate(fleet.ids)}, zt)
+    steps = _steps(r.t, start, end, every, len(fleet))
+    q = _at_steps(r, steps, len(fleet))
+    status = _statuses(r, q, fleet.home_key, params.stale_after_h)
+    lat, lon, method = _positions(r, q, status.code, zt, params.interpolate_max_gap_h, every)
+    dist = distance_km(lat, lon, fleet.home_lat[q.v], fleet.home_lon[q.v])
+    notes = _notes(r, q, status, params.stale_after_h)
+    vessels_gdf = _vessels_table(
+        r, q, fleet, zt, status.code, _basis(q, status.absence), (lat, lon, method), dist, notes
+    )
+    fleet_t = _fleet_table(steps, status.code, lat, lon, dist, len(fleet), len(steps))
+    return Dispersal(vessels=vessels_gdf, fleet=fleet_t, params=params)
+
+
+def _checked_states(states) -> pd.DataFrame:
+    """``states`` checked for the needed columns; a frame without columns is no evidence."""
     if not isinstance(states, pd.DataFrame):
         raise SchemaError(
             f"fleet_dispersal: states must be a DataFrame (Detection.states), got {type(states).__name__}"
@@ -746,15 +800,44 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
     if missing:  # an empty frame without columns: no evidence
         states = pd.DataFrame({c: pd.Series([], dtype=object) for c in _REQUIRED})
         states["time"] = pd.Series([], dtype=schema.TIME_DTYPE)
-    zt = _FleetPorts(zones)
-    ids, names, home_names, hkey, home_lat, home_lon = _fleet(states, zt, registry, port, vessels)
-    n_v = len(ids)
-    r = _prepare(states, {x: i for i, x in enumerate(ids)}, zt)
-    steps = _steps(r.t, start, end, every, n_v)
-    n_s = len(steps)
-    n = len(r)
+    return states
 
-    # ---- queries (vessel-major, then time): the last row at or before each step ------------
+
+# ----------------------------------------------------------------------------------------------
+# the fleet at the steps
+
+
+@dataclass
+class _Query:
+    """The fleet at the steps: one query per (vessel, step), vessel-major, with the rows that
+    answer it (indices into :class:`_Rows`, -1 for none). A status uses only rows at or before
+    its step; ``j`` and ``next_fix`` look ahead (interpolation, hindsight notes)."""
+
+    v: np.ndarray  # vessel code
+    t: np.ndarray  # step time (ns)
+    i: np.ndarray  # the vessel's last row at or before the step
+    j: np.ndarray  # the first row after the step (any vessel; len(rows) if none)
+    has: np.ndarray  # bool: the vessel has a row at or before the step
+    seen: np.ndarray  # last row saying where it is (a positional fix or a present survey)
+    fix: np.ndarray  # last positional fix
+    absent: np.ndarray  # newest absent survey
+    took_out: np.ndarray  # the absent survey that took it out of port (the end of its window)
+    next_fix: np.ndarray  # first positional fix after the step (any vessel; len(rows) if none)
+    has_next_fix: np.ndarray  # bool: ``next_fix`` is the vessel's own
+    state: np.ndarray  # port state after row ``i`` (_S_*; unknown without one)
+    zone: np.ndarray  # its zone (-1)
+    pkey: np.ndarray  # its port code (-1)
+    rank: np.ndarray  # its tier rank
+    positional: np.ndarray  # per *row* (not per query): a fix with a position (AIS, sighting)
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+
+def _at_steps(r: _Rows, steps: np.ndarray, n_v: int) -> _Query:
+    """For every (vessel, step): the last row at or before the step, the newest rows of each
+    kind a status rests on, and the port state."""
+    n_s, n = len(steps), len(r)
     qv = np.repeat(np.arange(n_v, dtype=np.int64), n_s)
     qt = np.tile(steps, n_v)
     tu = np.sort(np.concatenate([r.t, steps]))  # equal times get equal ranks (searchsorted left)
@@ -782,152 +865,245 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
     last_took_out = _last_where(took_out, r.v)
     next_pos = _next_where(positional, r.v)
 
-    s = np.where(has, last_seen[ic] if n else -1, -1)
-    p = np.where(has, last_pos[ic] if n else -1, -1)
-    a = np.where(has, last_abs[ic] if n else -1, -1)  # newest absent survey (the evidence)
-    a_out = np.where(has, last_took_out[ic] if n else -1, -1)  # the one that took it out (the note)
     nx = next_pos[j] if n else np.zeros(len(j), np.int64)
     has_nx = nx < n
     has_nx[has_nx] = r.v[nx[has_nx]] == qv[has_nx]
-    sc, pc = np.maximum(s, 0), np.maximum(p, 0)
-    nc = np.clip(nx, 0, max(n - 1, 0))
-    cur_state = np.where(has, r.state[ic] if n else _S_UNKNOWN, _S_UNKNOWN)
-    cur_zone = np.where(has, r.zone[ic] if n else -1, -1)
-    cur_pkey = np.where(has, r.pkey[ic] if n else -1, -1)
-    cur_rank = np.where(has, r.rank[ic] if n else 0, 0)
+    return _Query(
+        v=qv,
+        t=qt,
+        i=i,
+        j=j,
+        has=has,
+        seen=np.where(has, last_seen[ic] if n else -1, -1),
+        fix=np.where(has, last_pos[ic] if n else -1, -1),
+        absent=np.where(has, last_abs[ic] if n else -1, -1),
+        took_out=np.where(has, last_took_out[ic] if n else -1, -1),
+        next_fix=nx,
+        has_next_fix=has_nx,
+        state=np.where(has, r.state[ic] if n else _S_UNKNOWN, _S_UNKNOWN),
+        zone=np.where(has, r.zone[ic] if n else -1, -1),
+        pkey=np.where(has, r.pkey[ic] if n else -1, -1),
+        rank=np.where(has, r.rank[ic] if n else 0, 0),
+        positional=positional,
+    )
 
-    # ---- status ----------------------------------------------------------------------------
-    status = np.full(len(qv), UNKNOWN, np.int8)
+
+# ----------------------------------------------------------------------------------------------
+# statuses and what they rest on
+
+
+@dataclass
+class _Status:
+    """Per query: the status (index into :data:`STATUSES`) and why an unknown one is unknown."""
+
+    code: np.ndarray  # int8
+    located: np.ndarray  # the status before stale ones became unknown
+    stale: np.ndarray  # bool: located on evidence older than stale_after_h
+    absence: np.ndarray  # bool: unknown because the newest word is an absent survey
+
+
+def _statuses(r: _Rows, q: _Query, home_key: np.ndarray, stale_after_h: float) -> _Status:
+    """Each query's status from its rows at or before the step (the module's table)."""
+    n = len(r)
+    s, a, qt, cur_state = q.seen, q.absent, q.t, q.state
+    sc = np.maximum(s, 0)
+    hk = home_key[q.v]
+    status = np.full(len(q), UNKNOWN, np.int8)
     is_in = cur_state == _S_IN
-    home_here = is_in & (cur_pkey == hkey[qv]) & (hkey[qv] >= 0)
-    status[home_here & (cur_rank == 0)] = IN_PORT
-    status[home_here & (cur_rank > 0)] = OFFSHORE
+    home_here = is_in & (q.pkey == hk) & (hk >= 0)
+    status[home_here & (q.rank == 0)] = IN_PORT
+    status[home_here & (q.rank > 0)] = OFFSHORE
     status[is_in & ~home_here] = IN_OTHER
     s_ok = s >= 0
     at_sea = (cur_state == _S_OUT) & s_ok
     if n:
-        at_sea &= positional[sc] & (r.state[sc] == _S_OUT)
+        at_sea &= q.positional[sc] & (r.state[sc] == _S_OUT)
     status[at_sea] = AT_SEA
     status[is_in & ~s_ok] = UNKNOWN  # 'in' with nothing that says so: never a guess
     age_h = np.where(s_ok, (qt - (r.t[sc] if n else 0)) / _NS_PER_H, np.nan)
     located = status != UNKNOWN
-    stale = located & (age_h > params.stale_after_h)
+    stale = located & (age_h > stale_after_h)
     located_status = status.copy()
     status[stale] = UNKNOWN
     # unknown because the newest word is an absent survey (after anything that placed it)
-    absence = (status == UNKNOWN) & ~stale & has & ~is_in & (a >= 0) & (a > s)
+    absence = (status == UNKNOWN) & ~stale & q.has & ~is_in & (a >= 0) & (a > s)
+    return _Status(code=status, located=located_status, stale=stale, absence=absence)
 
-    # ---- evidence the status rests on ------------------------------------------------------
-    ev = np.where(s_ok, s, -1)
-    ev = np.where(absence & (a >= 0), a, ev)
-    ev = np.where(has & ~is_in & ~s_ok & ~absence, i, ev)
-    ev_ok = ev >= 0
-    evc = np.maximum(ev, 0)
-    ev_t = np.where(ev_ok, r.t[evc] if n else 0, np.iinfo(np.int64).min)
-    ev_age = np.where(ev_ok, (qt - ev_t) / _NS_PER_H, np.nan)
 
-    # ---- position --------------------------------------------------------------------------
-    lat = np.full(len(qv), np.nan)
-    lon = np.full(len(qv), np.nan)
-    method = np.full(len(qv), _NONE, np.int8)
-    if n:
-        p_ok = p >= 0
-        tp = r.t[pc]
-        exact = p_ok & (tp == qt)
-        gap_ns = params.interpolate_max_gap_h * _NS_PER_H
-        interp = p_ok & has_nx & ~exact & ((r.t[nc] - tp) <= gap_ns) & (r.t[nc] > tp)
-        recent = p_ok & ~exact & ~interp & ((qt - tp) < every.value)
-        obs = exact | recent
-        lat[obs], lon[obs] = r.lat[pc[obs]], r.lon[pc[obs]]
-        method[obs] = _OBSERVED
-        if interp.any():
-            f = (qt[interp] - tp[interp]) / (r.t[nc[interp]] - tp[interp])
-            la0, lo0 = r.lat[pc[interp]], r.lon[pc[interp]]
-            dlo = (r.lon[nc[interp]] - lo0 + 540.0) % 360.0 - 180.0
-            lat[interp] = la0 + f * (r.lat[nc[interp]] - la0)
-            lon[interp] = (lo0 + f * dlo + 540.0) % 360.0 - 180.0
-            method[interp] = _INTERPOLATED
-        zpos = (method == _NONE) & np.isin(status, (IN_PORT, OFFSHORE, IN_OTHER)) & (cur_zone >= 0)
-        zc = cur_zone[zpos]
-        lat[zpos], lon[zpos] = zt.rep_lat[zc], zt.rep_lon[zc]
-        method[zpos] = _ZONE
-    dist = distance_km(lat, lon, home_lat[qv], home_lon[qv])
+def _basis(q: _Query, absence: np.ndarray) -> np.ndarray:
+    """Per query, the row its status rests on (``last_evidence_*``); -1 for none."""
+    s_ok = q.seen >= 0
+    is_in = q.state == _S_IN
+    ev = np.where(s_ok, q.seen, -1)
+    ev = np.where(absence & (q.absent >= 0), q.absent, ev)
+    return np.where(q.has & ~is_in & ~s_ok & ~absence, q.i, ev)
 
-    # ---- notes -----------------------------------------------------------------------------
-    note_code = np.full(len(qv), -1, np.int64)
-    cats: dict[str, int] = {}
 
-    def add(mask: np.ndarray, codes: np.ndarray, texts: list[str]) -> None:
-        lut = np.array([cats.setdefault(x, len(cats)) for x in texts], dtype=np.int64)
-        note_code[mask] = lut[codes]
+# ----------------------------------------------------------------------------------------------
+# positions
 
-    def add_const(mask: np.ndarray, text: str) -> None:
+
+def _positions(
+    r: _Rows, q: _Query, status: np.ndarray, zt: _FleetPorts, max_gap_h: float, every
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per query: lat, lon and position method (observed, interpolated, zone point or none)."""
+    n, qt = len(r), q.t
+    lat = np.full(len(q), np.nan)
+    lon = np.full(len(q), np.nan)
+    method = np.full(len(q), _NONE, np.int8)
+    if not n:
+        return lat, lon, method
+    p = q.fix
+    pc = np.maximum(p, 0)
+    nc = np.clip(q.next_fix, 0, max(n - 1, 0))
+    p_ok = p >= 0
+    tp = r.t[pc]
+    exact = p_ok & (tp == qt)
+    gap_ns = max_gap_h * _NS_PER_H
+    interp = p_ok & q.has_next_fix & ~exact & ((r.t[nc] - tp) <= gap_ns) & (r.t[nc] > tp)
+    recent = p_ok & ~exact & ~interp & ((qt - tp) < every.value)
+    obs = exact | recent
+    lat[obs], lon[obs] = r.lat[pc[obs]], r.lon[pc[obs]]
+    method[obs] = _OBSERVED
+    if interp.any():
+        f = (qt[interp] - tp[interp]) / (r.t[nc[interp]] - tp[interp])
+        la0, lo0 = r.lat[pc[interp]], r.lon[pc[interp]]
+        dlo = (r.lon[nc[interp]] - lo0 + 540.0) % 360.0 - 180.0
+        lat[interp] = la0 + f * (r.lat[nc[interp]] - la0)
+        lon[interp] = (lo0 + f * dlo + 540.0) % 360.0 - 180.0
+        method[interp] = _INTERPOLATED
+    zpos = (method == _NONE) & np.isin(status, (IN_PORT, OFFSHORE, IN_OTHER)) & (q.zone >= 0)
+    zc = q.zone[zpos]
+    lat[zpos], lon[zpos] = zt.rep_lat[zc], zt.rep_lon[zc]
+    method[zpos] = _ZONE
+    return lat, lon, method
+
+
+# ----------------------------------------------------------------------------------------------
+# notes
+
+
+class _Notes:
+    """Per query a note code; the note texts in the order first used (the categories)."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n, -1, np.int64)
+        self.cats: dict[str, int] = {}
+
+    def add(self, mask: np.ndarray, codes: np.ndarray, texts: list[str]) -> None:
+        """Queries ``mask`` get the notes ``texts[codes]``."""
+        lut = np.array([self.cats.setdefault(x, len(self.cats)) for x in texts], dtype=np.int64)
+        self.code[mask] = lut[codes]
+
+    def add_const(self, mask: np.ndarray, text: str) -> None:
+        """Queries ``mask`` get the note ``text``."""
         if mask.any():
-            note_code[mask] = cats.setdefault(text, len(cats))
+            self.code[mask] = self.cats.setdefault(text, len(self.cats))
 
-    add_const(~has, "no evidence yet")
+
+def _notes(r: _Rows, q: _Query, st: _Status, stale_after_h: float) -> _Notes:
+    """Why a status is unknown, or, with hindsight, that the next evidence shows a change."""
+    notes = _Notes(len(q))
+    status, stale, absence = st.code, st.stale, st.absence
+    notes.add_const(~q.has, "no evidence yet")
     if stale.any():
-        add(
+        notes.add(
             stale,
-            located_status[stale].astype(np.int64),
+            st.located[stale].astype(np.int64),
             [
-                f"stale: last seen {STATUSES[c]} more than {params.stale_after_h:g} h before"
+                f"stale: last seen {STATUSES[c]} more than {stale_after_h:g} h before"
                 for c in range(4)
             ],
         )
     if absence.any():
-        width = n + 1
-
-        def fmt_absence(keys: np.ndarray) -> np.ndarray:
-            ai, si = keys // width - 1, keys % width - 1
-            out = np.full(len(keys), "out of port; no evidence of where it is", dtype=object)
-            ok = ai >= 0
-            if ok.any():
-                zone = (
-                    r.surveyed.take(ai[ok])
-                    .astype(object)
-                    .where(lambda x: x.notna() & (x != ""), "the surveyed port")
-                )
-                zone = zone.to_numpy(dtype=object)
-                absent_desc = _desc(r, ai[ok], about=False)
-                seen_ok = si[ok] >= 0
-                seen_desc = np.full(int(ok.sum()), "", dtype=object)
-                if seen_ok.any():
-                    seen_desc[seen_ok] = _desc(r, si[ok][seen_ok], about=False)
-                out[ok] = np.where(
-                    seen_ok,
-                    "not in " + zone + ": left between " + seen_desc + " and " + absent_desc,
-                    "not in " + zone + " (" + absent_desc + "); not seen before",
-                )
-            return out
-
-        a_note = np.where(a_out[absence] > s[absence], a_out[absence], a[absence])
-        codes, texts = _note_codes((a_note + 1) * width + (s[absence] + 1), fmt_absence)
-        add(absence, codes, texts)
-    rest = (status == UNKNOWN) & has & ~stale & ~absence
-    add_const(
-        rest & (cur_state == _S_UNKNOWN),
+        s, a, a_out = q.seen[absence], q.absent[absence], q.took_out[absence]
+        a_note = np.where(a_out > s, a_out, a)
+        width = len(r) + 1
+        codes, texts = _note_codes(
+            (a_note + 1) * width + (s + 1), lambda keys: _absence_texts(r, keys, width)
+        )
+        notes.add(absence, codes, texts)
+    rest = (status == UNKNOWN) & q.has & ~stale & ~absence
+    notes.add_const(
+        rest & (q.state == _S_UNKNOWN),
         "port state not determined by the evidence so far (e.g. a first fix near a zone edge)",
     )
-    add_const(rest & (cur_state == _S_OUT), "out of port; no evidence of where it is")
-    add_const((status == UNKNOWN) & is_in & ~s_ok, "in a zone with no evidence of presence")
-    # hindsight: the next evidence after the step shows another port state (a window)
-    if n:
-        nxt_ok = (j < n) & has & (status != UNKNOWN)
-        jc = np.minimum(j, n - 1)
-        nxt_ok &= r.v[jc] == qv
-        changed = nxt_ok & ((r.state[jc] != cur_state) | (r.zone[jc] != cur_zone))
-        if changed.any():
-            codes, texts = _note_codes(
-                j[changed], lambda x: "next evidence (" + _desc(r, x) + ") shows it " + _where(r, x)
-            )
-            add(changed, codes, texts)
-    cats_list = list(cats)
+    notes.add_const(rest & (q.state == _S_OUT), "out of port; no evidence of where it is")
+    notes.add_const(
+        (status == UNKNOWN) & (q.state == _S_IN) & ~(q.seen >= 0),
+        "in a zone with no evidence of presence",
+    )
+    if len(r):
+        _hindsight_notes(r, q, status, notes)
+    return notes
 
-    # ---- assemble, time-major --------------------------------------------------------------
+
+def _absence_texts(r: _Rows, keys: np.ndarray, width: int) -> np.ndarray:
+    """Notes for keys ``(absent survey + 1) * width + (last sighting + 1)``: where the vessel
+    is not, and the window it left in."""
+    ai, si = keys // width - 1, keys % width - 1
+    out = np.full(len(keys), "out of port; no evidence of where it is", dtype=object)
+    ok = ai >= 0
+    if ok.any():
+        zone = (
+            r.surveyed.take(ai[ok])
+            .astype(object)
+            .where(lambda x: x.notna() & (x != ""), "the surveyed port")
+        )
+        zone = zone.to_numpy(dtype=object)
+        absent_desc = _desc(r, ai[ok], about=False)
+        seen_ok = si[ok] >= 0
+        seen_desc = np.full(int(ok.sum()), "", dtype=object)
+        if seen_ok.any():
+            seen_desc[seen_ok] = _desc(r, si[ok][seen_ok], about=False)
+        out[ok] = np.where(
+            seen_ok,
+            "not in " + zone + ": left between " + seen_desc + " and " + absent_desc,
+            "not in " + zone + " (" + absent_desc + "); not seen before",
+        )
+    return out
+
+
+def _hindsight_notes(r: _Rows, q: _Query, status: np.ndarray, notes: _Notes) -> None:
+    """Located statuses whose next evidence after the step shows another port state (a window)."""
+    n, j = len(r), q.j
+    nxt_ok = (j < n) & q.has & (status != UNKNOWN)
+    jc = np.minimum(j, n - 1)
+    nxt_ok &= r.v[jc] == q.v
+    changed = nxt_ok & ((r.state[jc] != q.state) | (r.zone[jc] != q.zone))
+    if changed.any():
+        codes, texts = _note_codes(
+            j[changed], lambda x: "next evidence (" + _desc(r, x) + ") shows it " + _where(r, x)
+        )
+        notes.add(changed, codes, texts)
+
+
+# ----------------------------------------------------------------------------------------------
+# the vessels table
+
+
+def _vessels_table(
+    r: _Rows,
+    q: _Query,
+    fleet: _Fleet,
+    zt: _FleetPorts,
+    status: np.ndarray,
+    ev: np.ndarray,
+    position: tuple[np.ndarray, np.ndarray, np.ndarray],
+    dist: np.ndarray,
+    notes: _Notes,
+) -> gpd.GeoDataFrame:
+    """The vessels table, time-major, from the vessel-major per-query arrays."""
+    n, n_v, qv = len(r), len(fleet), q.v
+    n_s = len(q) // n_v if n_v else 0
+    lat, lon, method = position
     order = (
         np.arange(n_v * n_s).reshape(n_v, n_s).T.ravel() if n_v and n_s else np.empty(0, np.int64)
     )
+    ev_ok = ev >= 0
+    evc = np.maximum(ev, 0)
+    ev_t = np.where(ev_ok, r.t[evc] if n else 0, np.iinfo(np.int64).min)
+    ev_age = np.where(ev_ok, (q.t - ev_t) / _NS_PER_H, np.nan)
     src_codes, src_uniq = (
         pd.factorize(r.src.astype(object).where(r.src.notna(), ""))
         if n
@@ -935,16 +1111,10 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
     )
     ev_src = np.where(ev_ok, src_codes[evc] if n else -1, -1)
     ev_kind = np.where(ev_ok, r.kind[evc] if n else -1, -1)
-    other = np.where(status == IN_OTHER, cur_zone, -1)
-    port_cats = list(dict.fromkeys(zt.zi.port))
-    port_code_of = {pname: c for c, pname in enumerate(port_cats)}
-    zone_port_code = np.array([port_code_of[pname] for pname in zt.zi.port], dtype=np.int64)
-    other_code = np.where(
-        other >= 0, zone_port_code[np.maximum(other, 0)] if len(zone_port_code) else -1, -1
-    )
-    home_cats = list(dict.fromkeys(home_names))
-    home_code = np.array([home_cats.index(h) for h in home_names], dtype=np.int64)
-    id_cat = pd.CategoricalDtype(ids)
+    other_code, port_cats = _other_ports(zt, np.where(status == IN_OTHER, q.zone, -1))
+    home_cats = list(dict.fromkeys(fleet.home_names))
+    home_code = np.array([home_cats.index(h) for h in fleet.home_names], dtype=np.int64)
+    names = fleet.names
 
     def cat(codes: np.ndarray, categories) -> pd.Categorical:
         return pd.Categorical.from_codes(
@@ -954,25 +1124,20 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
             else pd.Index([], dtype=str),
         )
 
-    times = pd.to_datetime(qt[order], utc=True).astype(schema.TIME_DTYPE)
-    ev_time = pd.to_datetime(np.where(ev_ok, ev_t, np.iinfo(np.int64).min)[order], utc=True).astype(
-        schema.TIME_DTYPE
-    )
     lat_o, lon_o = lat[order], lon[order]
-    geom = np.full(len(order), None, dtype=object)
-    okxy = np.isfinite(lat_o) & np.isfinite(lon_o)
-    geom[okxy] = shapely.points(lon_o[okxy], lat_o[okxy])
     frame = pd.DataFrame(
         {
-            "time": times,
-            "vessel_id": pd.Categorical.from_codes(qv[order], dtype=id_cat),
+            "time": pd.to_datetime(q.t[order], utc=True).astype(schema.TIME_DTYPE),
+            "vessel_id": pd.Categorical.from_codes(qv[order], dtype=pd.CategoricalDtype(fleet.ids)),
             "vessel_name": cat(qv, names)
             if len(set(names)) == len(names)
             else pd.Categorical(np.asarray(names, dtype=object)[qv[order]]),
             "home_port": cat(home_code[qv], home_cats),
             "status": cat(status.astype(np.int64), STATUSES),
             "other_port": cat(other_code, port_cats),
-            "last_evidence_time": ev_time,
+            "last_evidence_time": pd.to_datetime(
+                np.where(ev_ok, ev_t, np.iinfo(np.int64).min)[order], utc=True
+            ).astype(schema.TIME_DTYPE),
             "last_evidence_age_h": ev_age[order],
             "last_evidence_source": cat(ev_src.astype(np.int64), [str(x) for x in src_uniq]),
             "last_evidence_kind": cat(ev_kind.astype(np.int64), schema.KINDS),
@@ -980,15 +1145,27 @@ def fleet_dispersal(  # noqa: C901 -- parameter checks, one per option; split wi
             "lat": lat_o,
             "lon": lon_o,
             "distance_home_km": dist[order],
-            "note": cat(note_code, cats_list),
+            "note": cat(notes.code, list(notes.cats)),
         }
     )
+    geom = np.full(len(order), None, dtype=object)
+    okxy = np.isfinite(lat_o) & np.isfinite(lon_o)
+    geom[okxy] = shapely.points(lon_o[okxy], lat_o[okxy])
     vessels_gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.GeoSeries(geom, crs="EPSG:4326"), crs="EPSG:4326"
     )
-    vessels_gdf = vessels_gdf[VESSEL_COLUMNS]
-    fleet = _fleet_table(steps, status, lat, lon, dist, n_v, n_s)
-    return Dispersal(vessels=vessels_gdf, fleet=fleet, params=params)
+    return vessels_gdf[VESSEL_COLUMNS]
+
+
+def _other_ports(zt: _FleetPorts, zone: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(port codes of zone rows ``zone``, -1 where -1; the port names those codes index)."""
+    port_cats = list(dict.fromkeys(zt.zi.port))
+    port_code_of = {pname: c for c, pname in enumerate(port_cats)}
+    zone_port_code = np.array([port_code_of[pname] for pname in zt.zi.port], dtype=np.int64)
+    other_code = np.where(
+        zone >= 0, zone_port_code[np.maximum(zone, 0)] if len(zone_port_code) else -1, -1
+    )
+    return other_code, port_cats
 
 
 def _fleet_table(steps, status, lat, lon, dist, n_v: int, n_s: int) -> pd.DataFrame:
