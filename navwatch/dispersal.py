@@ -47,11 +47,12 @@ Positions
 ---------
 ``position_method`` is, in order of preference: ``observed`` (the newest positional fix, if it
 is less than one step old), ``interpolated`` (linearly in lon/lat between the fixes bracketing
-``t``, when they are at most ``interpolate_max_gap_h`` apart), ``zone`` (the representative
-point of the zone a vessel is in when nothing better is known -- it is known only from a
-survey, or its last fix there is older than a step; for an outer tier, the point lies in the
-tier's own part, outside its inner tiers) or ``none`` (also for every ``unknown`` status without
-an observed or interpolated fix).
+``t``, when they are at most ``interpolate_max_gap_h`` apart), ``last_fix`` (the newest fix,
+older than a step, while the status still rests on it: positions and distances change only
+with new evidence), ``zone`` (the representative point of the zone a vessel is in when it is
+known there only from a survey newer than its last fix; for an outer tier, the point lies in
+the tier's own part, outside its inner tiers) or ``none`` (also for every ``unknown`` status
+without an observed or interpolated fix).
 
 Fleet and steps
 ---------------
@@ -109,6 +110,7 @@ from .zones import ZoneIndex
 
 __all__ = [
     "FLEET_COLUMNS",
+    "status_changes",
     "STATUSES",
     "VESSEL_COLUMNS",
     "Dispersal",
@@ -121,10 +123,12 @@ __all__ = [
 #: Statuses, in the order of the fleet counts.
 STATUSES = ("in_port", "offshore", "at_sea", "in_other_port", "unknown")
 IN_PORT, OFFSHORE, AT_SEA, IN_OTHER, UNKNOWN = range(5)
+#: A home-port code meaning "every port": in port / offshore wherever the vessel is.
+ANY_PORT = -2
 
 #: Position methods.
-POSITION_METHODS = ("observed", "interpolated", "zone", "none")
-_OBSERVED, _INTERPOLATED, _ZONE, _NONE = range(4)
+POSITION_METHODS = ("observed", "interpolated", "zone", "none", "last_fix")
+_OBSERVED, _INTERPOLATED, _ZONE, _NONE, _LAST_FIX = range(5)
 
 #: Columns of :attr:`Dispersal.vessels`, in order.
 VESSEL_COLUMNS = [
@@ -786,6 +790,82 @@ def fleet_dispersal(
     return Dispersal(vessels=vessels_gdf, fleet=fleet_t, params=params)
 
 
+def status_changes(
+    states: pd.DataFrame,
+    zones,
+    registry=None,
+    *,
+    port: str | None = None,
+    vessels: list[str] | None = None,
+    stale_after_h: float = DispersalParams.stale_after_h,
+) -> pd.DataFrame:
+    """Each vessel's status (the module's table) as it changes over time: the status after
+    every evidence row, and when the evidence it rests on turns stale, one row per change.
+
+    The same statuses as :func:`fleet_dispersal`, without a time step: what a report's slider
+    shows at any moment. The fleet is ``vessels`` (default: every vessel in ``states``). A
+    vessel's home port is its registry ``home_port``, else ``port``; with neither, every port
+    is home (``in_port`` / ``offshore`` wherever it is).
+
+    Returns
+    -------
+    DataFrame
+        ``vessel_id``, ``time`` (UTC), ``status`` (a name of :data:`STATUSES`) and ``why``:
+        for ``unknown``, ``stale``, ``absence`` (an absent survey is the newest word) or
+        ``none`` (nothing places it); empty otherwise. Rows by vessel, then time.
+
+    Examples
+    --------
+    >>> import navwatch as nw
+    >>> from navwatch.demo import demo_inputs
+    >>> det = nw.detect_port_events(nw.read_observations(demo_inputs()), nw.load_ports(),
+    ...                             nw.load_registry(), with_states=True)
+    >>> ch = status_changes(det.states, nw.load_ports(), nw.load_registry(), port="Tartus")
+    >>> y = ch[ch.vessel_id == "yelnya"].head(3)
+    >>> [(str(t)[:16], s, w) for t, s, w in zip(y.time, y.status, y.why)]
+    [('2024-11-30 08:30', 'in_port', ''), ('2024-12-02 06:00', 'offshore', ''), ('2024-12-04 06:00', 'unknown', 'stale')]
+    """
+    states = _checked_states(states)
+    zt = _FleetPorts(zones)
+    if vessels is None:
+        vessels = sorted(pd.unique(states["vessel_id"].dropna().astype(str)))
+    fleet = _fleet(states, zt, registry, port, vessels)
+    home = np.where([not h for h in fleet.home_names], ANY_PORT, fleet.home_key)
+    if port is not None or any(fleet.home_names):
+        home = fleet.home_key
+    r = _prepare(states, {x: i for i, x in enumerate(fleet.ids)}, zt)
+    q = _query(r, *_change_times(r, stale_after_h))
+    st = _statuses(r, q, home, stale_after_h)
+    code = st.code.astype(np.int64)
+    why = np.where(st.stale, 1, np.where(st.absence, 2, np.where(code == UNKNOWN, 3, 0)))
+    key = code * 4 + why
+    keep = (
+        np.r_[True, (key[1:] != key[:-1]) | (q.v[1:] != q.v[:-1])] if len(q) else np.empty(0, bool)
+    )
+    return pd.DataFrame(
+        {
+            "vessel_id": pd.Series(np.asarray(fleet.ids, dtype=object)[q.v[keep]], dtype="string"),
+            "time": pd.to_datetime(q.t[keep], utc=True),
+            "status": pd.Categorical.from_codes(code[keep], categories=list(STATUSES)),
+            "why": pd.Categorical.from_codes(
+                why[keep], categories=["", "stale", "absence", "none"]
+            ),
+        }
+    )
+
+
+def _change_times(r: _Rows, stale_after_h: float) -> tuple[np.ndarray, np.ndarray]:
+    """(vessel, time) of every moment a status may change, by vessel then time: each row's
+    time, and the moment each row that places a vessel becomes stale."""
+    positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
+    seen = positional | ((r.kind == 2) & (r.present == 1))
+    stale_ns = int(stale_after_h * _NS_PER_H) + 1
+    qv = np.concatenate([r.v, r.v[seen]])
+    qt = np.concatenate([r.t, r.t[seen] + stale_ns])
+    order = np.lexsort((qt, qv))
+    return qv[order], qt[order]
+
+
 def _checked_states(states) -> pd.DataFrame:
     """``states`` checked for the needed columns; a frame without columns is no evidence."""
     if not isinstance(states, pd.DataFrame):
@@ -837,10 +917,14 @@ class _Query:
 def _at_steps(r: _Rows, steps: np.ndarray, n_v: int) -> _Query:
     """For every (vessel, step): the last row at or before the step, the newest rows of each
     kind a status rests on, and the port state."""
-    n_s, n = len(steps), len(r)
-    qv = np.repeat(np.arange(n_v, dtype=np.int64), n_s)
-    qt = np.tile(steps, n_v)
-    tu = np.sort(np.concatenate([r.t, steps]))  # equal times get equal ranks (searchsorted left)
+    n_s = len(steps)
+    return _query(r, np.repeat(np.arange(n_v, dtype=np.int64), n_s), np.tile(steps, n_v))
+
+
+def _query(r: _Rows, qv: np.ndarray, qt: np.ndarray) -> _Query:
+    """:func:`_at_steps` for any (vessel ``qv``, time ``qt``) pairs."""
+    n = len(r)
+    tu = np.sort(np.concatenate([r.t, qt]))  # equal times get equal ranks (searchsorted left)
     k = len(tu) + 1
     key_rows = r.v * k + np.searchsorted(tu, r.t)
     key_q = qv * k + np.searchsorted(tu, qt)
@@ -910,7 +994,7 @@ def _statuses(r: _Rows, q: _Query, home_key: np.ndarray, stale_after_h: float) -
     hk = home_key[q.v]
     status = np.full(len(q), UNKNOWN, np.int8)
     is_in = cur_state == _S_IN
-    home_here = is_in & (q.pkey == hk) & (hk >= 0)
+    home_here = is_in & (((q.pkey == hk) & (hk >= 0)) | (hk == ANY_PORT))
     status[home_here & (q.rank == 0)] = IN_PORT
     status[home_here & (q.rank > 0)] = OFFSHORE
     status[is_in & ~home_here] = IN_OTHER
@@ -946,7 +1030,8 @@ def _basis(q: _Query, absence: np.ndarray) -> np.ndarray:
 def _positions(
     r: _Rows, q: _Query, status: np.ndarray, zt: _FleetPorts, max_gap_h: float, every
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per query: lat, lon and position method (observed, interpolated, zone point or none)."""
+    """Per query: lat, lon and position method (observed, interpolated, last fix, zone point
+    or none)."""
     n, qt = len(r), q.t
     lat = np.full(len(q), np.nan)
     lon = np.full(len(q), np.nan)
@@ -972,6 +1057,10 @@ def _positions(
         lat[interp] = la0 + f * (r.lat[nc[interp]] - la0)
         lon[interp] = (lo0 + f * dlo + 540.0) % 360.0 - 180.0
         method[interp] = _INTERPOLATED
+    located = np.isin(status, (IN_PORT, OFFSHORE, AT_SEA, IN_OTHER))
+    last = (method == _NONE) & located & p_ok & (q.seen == p)  # the status rests on that fix
+    lat[last], lon[last] = r.lat[pc[last]], r.lon[pc[last]]
+    method[last] = _LAST_FIX
     zpos = (method == _NONE) & np.isin(status, (IN_PORT, OFFSHORE, IN_OTHER)) & (q.zone >= 0)
     zc = q.zone[zpos]
     lat[zpos], lon[zpos] = zt.rep_lat[zc], zt.rep_lon[zc]

@@ -293,11 +293,10 @@ def test_staleness(zones):
         params={"stale_after_h": 12},
     )
     fresh, old = at(d, "alpha", 12), at(d, "alpha", 18)
-    assert (fresh["status"], fresh["position_method"], fresh["distance_home_km"]) == (
-        "in_port",
-        "zone",
-        0.0,
-    )
+    # no new evidence since the fix: it keeps the fix's position, so the distance does not jump
+    # to the zone's point (issue 11: "no jump without a new observation")
+    assert (fresh["status"], fresh["position_method"]) == ("in_port", "last_fix")
+    assert fresh["distance_home_km"] == pytest.approx(at(d, "alpha", 0)["distance_home_km"])
     assert fresh["last_evidence_age_h"] == 11.5
     assert (
         old["status"] == "unknown"
@@ -321,7 +320,9 @@ def test_an_absent_survey_does_not_refresh_an_old_sighting(zones):
         "sighting",
         26.0,
     )
-    assert r["position_method"] == "zone"  # the anchorage's own part, not the harbour
+    # the sighting's own position: no new evidence of where it is, so no jump (issue 11)
+    assert r["position_method"] == "last_fix"
+    assert r["distance_home_km"] == pytest.approx(at(d, "alpha", 12)["distance_home_km"])
     assert 3.0 < r["distance_home_km"] < 12.5
     assert at(d, "alpha", 54)["status"] == "offshore"
     assert at(d, "alpha", 60)["status"] == "unknown" and at(d, "alpha", 60)["note"].startswith(
@@ -360,9 +361,9 @@ def test_interpolation_and_its_gap_limit(zones, home_point):
     )
     d3 = disperse(ais(273000001, fixes), zones, REG, hours=18, every="6h", vessels=["alpha"])
     r4 = at(d3, "alpha", 18)
-    assert (r4["status"], r4["position_method"]) == ("at_sea", "none") and pd.isna(
-        r4["distance_home_km"]
-    )
+    # the status still rests on that fix: its position is kept (it is the last known one)
+    assert (r4["status"], r4["position_method"]) == ("at_sea", "last_fix")
+    assert r4["distance_home_km"] == pytest.approx(r3["distance_home_km"])
 
 
 def test_interpolation_across_the_antimeridian():

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
+from ..errors import ConfigError
 from . import _assets, _layers, _page
 from ._thin import thin_tracks
 
@@ -76,6 +77,8 @@ def map_report(
     bucket_min: float = 60.0,
     title: str | None = None,
     full_paths: bool = False,
+    tiles: str | None = None,
+    stale_after_h: float = 48.0,
 ) -> folium.Map:
     """Build the HTML map report.
 
@@ -101,7 +104,15 @@ def map_report(
     since, until : datetime-like, optional
         Report period (UTC; naive times are UTC). ``until`` is also the reference for ages.
     offline : bool
-        No tiles; Leaflet inlined from ``xstatic-leaflet`` (see module docs).
+        Refuse anything that would use the network (``tiles``). Every report is self-contained
+        (Leaflet inlined, land drawn from data shipped with navwatch's dependencies); this only
+        makes the promise explicit.
+    tiles : str, optional
+        Online map tiles drawn above the land: ``"osm"`` (OpenStreetMap) or a URL template
+        (``https://.../{z}/{x}/{y}.png``). The report notes on the map when they fail to load.
+    stale_after_h : float
+        A vessel's status rests on evidence at most this old; older, it is drawn as "position
+        unknown" where it was last seen (as :class:`navwatch.dispersal.DispersalParams`).
     max_track_points : int
         At most this many points per vessel track (mandatory points excepted).
     max_total_points : int
@@ -138,30 +149,43 @@ def map_report(
         states, events, zones, port=port, since=since, until=until,
         max_track_points=max_track_points, max_total_points=max_total_points, full_paths=full_paths,
     )  # fmt: skip
+    if offline and tiles:
+        raise ConfigError("map_report: offline reports fetch nothing; leave out tiles")
     tr = _layers.tracks(
         inp, max_track_points=max_track_points, max_total_points=max_total_points,
         tolerance_m=tolerance_m, bucket_min=bucket_min,
     )  # fmt: skip
     tb = _layers.time_base(inp, tr)
-    vessels, n_unlocated = _layers.vessels(inp, tr, tb, registry)
+    statuses = _layers.status_codes(inp, registry, tb, stale_after_h)
+    vessels, n_unlocated = _layers.vessels(inp, tr, tb, registry, statuses)
     events_json = _layers.events(inp, tb)
     lat = np.concatenate([tr.lat, [e["la"] for e in events_json]])
     lon = np.concatenate([tr.lon, [e["lo"] for e in events_json]])
     zl = _layers.zones(inp, lat, lon)
+    bounds = _page.bounds_of(lat, lon, zl)
 
-    m = _page.base_map(_page.bounds_of(lat, lon, zl), offline=offline)
+    m = _page.base_map(bounds)
     groups = _page.layer_groups(m, zl.tiers)
     where = " at " + inp.port_name if inp.port_name else ""
     sub = f"{len(vessels)} vessels located"
     if n_unlocated:
         sub += f" ({n_unlocated} more with evidence but no position)"
     sub += f", {len(events_json)} events{where}; {tb.period}"
-    body = _page.body(title or "navwatch report", sub, zl, _page.panel(inp, fleet, tb))
-    m.add_child(_page.ReportLayer(_page.data_island(tb, zl, vessels, events_json), body, groups))
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.fit_bounds(_page.bounds_of(lat, lon, zl), padding=(30, 30), max_zoom=13)
+    parts = _page.parts(inp, fleet, tb, zl, vessels, events_json)
+    land = _page.land_layer(bounds, inp.zi, zl)
+    extra = {
+        "bounds": bounds,
+        "status_labels": _layers.STATUS_LABELS,
+        "tiles": _page.tile_source(tiles),
+        "has_events_list": bool(events_json),
+        **land,
+    }
+    body = _page.body(title or "navwatch report", sub, parts)
+    data = _page.data_island(tb, zl, vessels, events_json, extra)
+    m.add_child(_page.ReportLayer(data, body, groups))
+    folium.LayerControl(collapsed=True).add_to(m)
     # what the map shows, for save_report and callers: attributes navwatch adds to the map
-    m.navwatch_offline = offline  # type: ignore[attr-defined]
+    m.navwatch_offline = not tiles  # type: ignore[attr-defined]
     m.navwatch_summary = {  # type: ignore[attr-defined]
         "vessels": len(vessels),
         "vessels_unlocated": n_unlocated,
@@ -171,6 +195,7 @@ def map_report(
         "points_in": int(len(tr.loc)),
         "points_kept": int(tr.kept.sum()),
         "period": tb.period,
+        "land": land.get("land_note", ""),
     }
     return m
 

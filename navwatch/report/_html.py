@@ -211,6 +211,7 @@ STATUS_COLUMNS: Sequence[tuple[str, str, str]] = (
     ("n_in_other_port", "other port", "#756bb1"),
     ("n_unknown", "unknown", "#bdbdbd"),
 )
+_EVENT_COLOURS = {"departure": "#d7301f", "arrival": "#238b45"}
 _SHORT = {
     "in port": "port",
     "offshore": "offsh.",
@@ -220,10 +221,31 @@ _SHORT = {
 }
 
 
+def change_points(counts: np.ndarray) -> np.ndarray:
+    """Rows of a counts table where any count differs from the row before (the first and the
+    last row always): the table tells every change and skips the steps that repeat.
+
+    >>> change_points(np.array([[6, 0], [6, 0], [5, 1], [5, 1], [5, 1]])).tolist()
+    [0, 2, 4]
+    """
+    if not len(counts):
+        return np.empty(0, dtype=np.int64)
+    changed = np.r_[True, (counts[1:] != counts[:-1]).any(axis=1)]
+    changed[-1] = True
+    return np.flatnonzero(changed)
+
+
 def dispersal_panel(
-    fleet: pd.DataFrame, *, title: str, t0_s: int, max_rows: int = 10, svg_id: str = "nw-disp-svg"
+    fleet: pd.DataFrame,
+    *,
+    title: str,
+    t0_s: int,
+    events: Sequence[dict] = (),
+    svg_id: str = "nw-disp-svg",
 ) -> str:
-    """``<details>`` panel: counts by status over time (stacked SVG) and a table of them."""
+    """``<details>`` panel: counts by status over time (stacked SVG, the ``events`` — dicts with
+    ``t`` seconds after ``t0_s`` and ``k`` departure/arrival — marked under it) and a table of
+    every change point."""
     cols = [(c, label, colour) for c, label, colour in STATUS_COLUMNS if c in fleet.columns]
     if not len(fleet) or not cols:
         return f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary><p>no data</p></details>'
@@ -233,41 +255,51 @@ def dispersal_panel(
     counts = np.column_stack(
         [pd.to_numeric(f[c], errors="coerce").fillna(0).to_numpy(float) for c, _, _ in cols]
     )
-    svg = _chart_svg(t, ts, counts, cols, svg_id)
+    svg = _chart_svg(t, ts, counts, cols, svg_id, events)
     keys = "".join(
         f'<span><i style="background:{colour}"></i>{esc(label)}</span> '
         for _, label, colour in cols
     )
-    pick = (
-        np.arange(len(f))
-        if len(f) <= max_rows
-        else np.unique(np.linspace(0, len(f) - 1, max_rows).round().astype(int))
+    keys += (
+        '<span><i style="background:#d7301f"></i>departure</span> '
+        '<span><i style="background:#238b45"></i>arrival</span>'
+        if len(events)
+        else ""
     )
+    pick = change_points(counts)
     extra = [c for c in ("median_distance_km", "max_distance_km") if c in f.columns]
     head = "<tr><th>UTC</th>" + "".join(
         f'<th title="{esc(label)}">{esc(_SHORT.get(label, label))}</th>' for _, label, _ in cols
     )
-    head += (
-        "".join(
-            f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>"
-            for c in extra
-        )
-        + "</tr>"
+    head += "".join(
+        f"<th>{esc(c.replace('_distance_km', ' km').replace('median', 'med'))}</th>" for c in extra
     )
     body = []
     for i in pick.tolist():
         cells = "".join(f"<td>{int(counts[i, j])}</td>" for j in range(len(cols)))
         cells += "".join(f"<td>{esc(_num(f[c].iloc[i], '.1f'))}</td>" for c in extra)
         body.append(f"<tr><td>{esc(t.iloc[i].strftime('%m-%d %H:%M'))}</td>{cells}</tr>")
-    note = "" if len(pick) == len(f) else f'<div class="nw-note">{len(pick)} of {len(f)} rows</div>'
+    note = (
+        f'<div class="nw-muted">{len(pick)} change points of {len(f)} steps: a step is listed '
+        "when a count changes</div>"
+    )
     return (
         f'<details class="nw-box nw-panel" open><summary>{esc(title)}</summary>'
-        f'<div class="nw-keys">{keys}</div>{svg}<table class="nw-disp">{head}{"".join(body)}</table>{note}</details>'
+        f'<div class="nw-keys">{keys}</div>{svg}<div class="nw-scroll"><table class="nw-disp">'
+        f"<tr>{head}</tr>{''.join(body)}</table></div>{note}</details>"
     )
 
 
-def _chart_svg(t: pd.Series, ts: np.ndarray, counts: np.ndarray, cols: list, svg_id: str) -> str:
-    """Stacked step chart of ``counts`` (one column per status of ``cols``) at times ``ts``."""
+def _chart_svg(
+    t: pd.Series,
+    ts: np.ndarray,
+    counts: np.ndarray,
+    cols: list,
+    svg_id: str,
+    events: Sequence[dict],
+) -> str:
+    """Stacked step chart of ``counts`` (one column per status of ``cols``) at times ``ts``,
+    with a tick under the axis at each event."""
     total = max(float(counts.sum(axis=1).max()), 1.0)
     w, h, left, bottom, top = 300.0, 100.0, 26.0, 16.0, 4.0
     t_lo, t_hi = float(ts.min()), float(ts.max())
@@ -305,24 +337,122 @@ def _chart_svg(t: pd.Series, ts: np.ndarray, counts: np.ndarray, cols: list, svg
         f'<text x="{left}" y="{h - 3}">{esc(t.iloc[0].strftime("%Y-%m-%d %H:%M"))}</text>'
         f'<text x="{w}" y="{h - 3}" text-anchor="end">{esc(t.iloc[-1].strftime("%Y-%m-%d %H:%M"))}</text>'
     )
+    ticks = "".join(
+        f'<path d="M{x(e["t"]):.1f},{h - bottom + 0.5} l-3,6 h6 z" fill="{_EVENT_COLOURS.get(e["k"], "#555")}">'
+        f"<title>{esc(e.get('title', e['k']))}</title></path>"
+        for e in events
+        if t_lo <= e["t"] <= t_end
+    )
     cursor = f'<line class="nw-cursor" x1="{w}" y1="{top}" x2="{w}" y2="{h - bottom}" stroke="#d00" stroke-width="1"/>'
     return (
-        f'<svg id="{esc(svg_id)}" width="{int(w)}" height="{int(h)}" viewBox="0 0 {int(w)} {int(h)}" '
+        f'<svg class="nw-chart" id="{esc(svg_id)}" width="{int(w)}" height="{int(h)}" viewBox="0 0 {int(w)} {int(h)}" '
         f'data-t0="{t_lo:.0f}" data-t1="{t_end:.0f}" data-x0="{left}" data-x1="{w}" font-size="9" font-family="sans-serif">'
-        f"{''.join(shapes)}{axis}{cursor}</svg>"
+        f"{''.join(shapes)}{axis}{ticks}{cursor}</svg>"
     )
 
 
-def legend(tiers: Sequence[tuple[str, dict]], vessel_note: str) -> str:
-    """Legend box: zone tiers, vessels, tracks, departures, arrivals."""
+#: How vessels are drawn by their status at the slider time (codes of the report's script).
+STATUS_KEYS: Sequence[tuple[int, str]] = (
+    (0, "in port"),
+    (1, "offshore (anchorage, operating area)"),
+    (2, "at sea"),
+    (3, "in another port"),
+    (4, "position unknown: hollow, where last seen"),
+)
+
+
+def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]) -> str:
+    """Legend box: zone tiers, vessel statuses, tracks, events, and each vessel by its colour
+    (``vessels``: escaped name, colour) with a switch for name labels on the map."""
     items = [
         f'<div><i class="sq" style="background:{s["color"]};opacity:{max(s["fill"] * 2.5, 0.35):.2f}"></i>zone: {esc(name)}</div>'
         for name, s in tiers
     ]
     items += [
-        f'<div><i style="background:#e6ab02;border:1.5px solid #1b1b1b"></i>last known position ({esc(vessel_note)})</div>',
-        '<div><i class="ln" style="background:#e6ab02"></i>track (thinned)</div>',
-        '<div><i style="background:#d7301f;border:2px solid #fff;box-shadow:0 0 0 1px #d7301f"></i>departure</div>',
-        '<div><i style="background:#238b45;border:2px solid #fff;box-shadow:0 0 0 1px #238b45"></i>arrival</div>',
+        f'<div><span class="nw-v nw-s-{code}"></span>{esc(label)}</div>'
+        for code, label in STATUS_KEYS
     ]
-    return f'<div class="nw-box nw-legend"><b>Legend</b>{"".join(items)}</div>'
+    items += [
+        '<div><i class="ln" style="background:#777"></i>track (thinned)</div>',
+        '<div><i style="background:#d7301f;border:2px solid #fff;box-shadow:0 0 0 1px #444"></i>departure</div>',
+        '<div><i style="background:#238b45;border:2px solid #fff;box-shadow:0 0 0 1px #444"></i>arrival '
+        '<span class="nw-muted">(a number: events at one place)</span></div>',
+    ]
+    names = "".join(f'<div><i style="background:{c}"></i>{n}</div>' for n, c in vessels)
+    return (
+        '<details class="nw-box nw-legend" open><summary>Legend</summary>'
+        f'{"".join(items)}<div class="nw-vessels">{names}</div>'
+        '<label><input type="checkbox" class="nw-labels-toggle"> vessel names on the map</label></details>'
+    )
+
+
+def events_list(rows: Sequence[dict]) -> str:
+    """The events panel: one row per event (``rows``: raw events-table records with ``i``, the
+    event's index in the script's data), newest last; a click on a row shows it."""
+    body = []
+    for r in rows:
+        name = (
+            r.get("vessel_name")
+            if isinstance(r.get("vessel_name"), str) and r.get("vessel_name")
+            else r.get("vessel_id")
+        )
+        dep = r.get("event") == "departure"
+        window = (
+            f"{fmt_time(r.get('time_earliest'))[5:16]} – {fmt_time(r.get('time_latest'))[5:16]}"
+        )
+        flags = r.get("flags") if isinstance(r.get("flags"), str) else ""
+        body.append(
+            f'<tr data-e="{int(r["i"])}"><td>{esc(name)}</td>'
+            f'<td class="{"dep" if dep else "arr"}">{"departure" if dep else "arrival"} {esc(r.get("port"))}</td>'
+            f"<td>{esc(window)}</td><td>{esc(_num(r.get('confidence'), '.2f'))}</td>"
+            f'<td class="nw-flag">{esc(flags)}</td></tr>'
+        )
+    head = "<tr><th>vessel</th><th>event</th><th>window (UTC)</th><th>conf.</th><th>flags</th></tr>"
+    return (
+        f'<details class="nw-box nw-events" open><summary>Events ({len(rows)})</summary>'
+        f'<div class="nw-scroll"><table>{head}{"".join(body)}</table></div></details>'
+    )
+
+
+#: Colours of the timeline strips by status code (0-3 as the legend; 4-6 unknown).
+TIMELINE_COLOURS = ("#08519c", "#6baed6", "#fd8d3c", "#756bb1", "#e0e0e0", "#e0e0e0", "#e0e0e0")
+
+
+def timeline(strips: Sequence[dict], *, tmin: int, tmax: int, labels: Sequence[str]) -> str:
+    """Per vessel, its status over the period as coloured spans, and its events as ticks.
+
+    ``strips``: dicts with ``n`` (escaped name), ``st``/``ss`` (status change times, seconds,
+    and codes) and ``ev`` (list of (t, kind)); ``labels`` the status names by code.
+    """
+    if not strips:
+        return ""
+    left, w, row = 92.0, 470.0, 13.0
+    h = row * len(strips) + 4
+    span = max(tmax - tmin, 1)
+
+    def x(t: float) -> float:
+        return left + (min(max(t, tmin), tmax) - tmin) / span * (w - left)
+
+    parts = []
+    for k, v in enumerate(strips):
+        y = 2 + k * row
+        parts.append(f'<text x="{left - 4}" y="{y + 9}" text-anchor="end">{v["n"]}</text>')
+        bounds = [*v["st"], tmax]
+        for a, b, code in zip(bounds[:-1], bounds[1:], v["ss"], strict=False):
+            if b <= tmin or a >= tmax or x(b) - x(a) < 0.05:
+                continue
+            parts.append(
+                f'<rect x="{x(a):.1f}" y="{y + 1}" width="{x(b) - x(a):.1f}" height="{row - 4}" '
+                f'fill="{TIMELINE_COLOURS[code]}"><title>{esc(labels[code])}</title></rect>'
+            )
+        for t, kind in v["ev"]:
+            parts.append(
+                f'<path d="M{x(t):.1f},{y} v{row - 2}" stroke="{_EVENT_COLOURS.get(kind, "#555")}" stroke-width="2"/>'
+            )
+    cursor = f'<line class="nw-cursor" x1="{w}" y1="0" x2="{w}" y2="{h}" stroke="#d00" stroke-width="1"/>'
+    svg = (
+        f'<svg class="nw-chart" width="{int(w)}" height="{int(h)}" viewBox="0 0 {int(w)} {int(h)}" '
+        f'data-t0="{tmin}" data-t1="{tmax}" data-x0="{left}" data-x1="{w}" font-size="9" font-family="sans-serif">'
+        f"{''.join(parts)}{cursor}</svg>"
+    )
+    return f'<details class="nw-tl"><summary>Timeline by vessel</summary><div class="nw-timeline">{svg}</div></details>'

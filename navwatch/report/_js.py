@@ -1,21 +1,35 @@
 """The report's own script and styles (project-written; Leaflet core is the only library).
 
-``navwatchReport(map, groups, data)`` draws zones, tracks, last positions and events from the
-JSON data island, wires the time slider (replay: every vessel at its last point at or before the
-slider time, its track up to there, the events up to there) and sets ``window.navwatchReady``.
-Every string in ``data`` is HTML built and escaped server-side; the script never builds HTML from
-data itself.
+``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels and events
+from the JSON data island, wires the time slider (replay: every vessel at its last located point
+at or before the slider time, drawn by its status *at that time*; its track up to there; the
+events up to there), the events list, the timeline and the panels, and sets
+``window.navwatchReady``. Every string in ``data`` is HTML built and escaped server-side; the
+script never builds HTML from data values except numbers and the server's escaped strings.
+
+Status codes (``vessels[i].ss``) are those of :data:`navwatch.dispersal.STATUSES`: 0 in port,
+1 offshore, 2 at sea, 3 in another port, 4 unknown; 5 is unknown because the evidence is stale
+and 6 unknown because an absent survey says where it is not. 4-6 are drawn hollow, at the last
+position, with how long ago it was seen there.
 """
 
 REPORT_JS = r"""
 function navwatchReport(map, groups, D) {
   "use strict";
-  var t0 = D.t0;
-  L.DomUtil.addClass(map.getContainer(), "nw-map");
+  var t0 = D.t0, HOLLOW = 4;
+  var container = map.getContainer();
+  L.DomUtil.addClass(container, "nw-map");
   function fmt(t) { return new Date((t0 + t) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
   function upper(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (a[m] <= x) lo = m + 1; else hi = m; } return lo; }
+  function ago(s) {
+    var h = s / 3600;
+    if (h < 1) return Math.max(0, Math.round(s / 60)) + " min";
+    if (h < 48) return Math.round(h) + " h";
+    return Math.round(h / 24) + " d";
+  }
+  function byId(id) { return id ? document.getElementById(id) : null; }
   function control(id, position) {
-    var el = document.getElementById(id);
+    var el = byId(id);
     if (!el) return null;
     var C = L.Control.extend({ options: { position: position }, onAdd: function () {
       el.style.display = ""; L.DomEvent.disableClickPropagation(el); L.DomEvent.disableScrollPropagation(el); return el; } });
@@ -23,6 +37,32 @@ function navwatchReport(map, groups, D) {
     return el;
   }
 
+  // ---- land (its own pane, below the tiles) and tiles when asked for
+  map.createPane("nwLand");
+  map.getPane("nwLand").style.zIndex = 150;
+  map.getPane("nwLand").style.pointerEvents = "none";
+  if (D.land) {
+    L.geoJSON(D.land, { pane: "nwLand", interactive: false, style: function () { return {
+      color: "#8f8573", weight: 0.8, opacity: 1, fillColor: "#ebe5d5", fillOpacity: 1, className: "nw-land" }; } }).addTo(map);
+  }
+  if (map.attributionControl) {
+    map.attributionControl.setPrefix(false);
+    if (D.land_source) map.attributionControl.addAttribution(D.land_source);
+  }
+  var note = control(D.ids.note, "topright");
+  function showNote(text) { if (note) { note.textContent = text; note.style.display = ""; } }
+  if (note) note.style.display = "none";
+  if (!D.land) showNote(D.land_missing || "No land data: the map shows the data only.");
+  if (D.tiles) {
+    var failed = 0;
+    var tiles = L.tileLayer(D.tiles.url, { attribution: D.tiles.attribution, maxZoom: 19, className: "nw-tiles" });
+    tiles.on("tileerror", function () {
+      if (++failed === 1) showNote("Map tiles could not be loaded (no network?): land is drawn from the report's own data.");
+    });
+    tiles.addTo(map);
+  }
+
+  // ---- zones and port labels
   D.zones.forEach(function (z) {
     var s = D.tiers[z.k].style;
     var layer = L.geoJSON(z.g, { style: function () { return {
@@ -31,69 +71,161 @@ function navwatchReport(map, groups, D) {
     layer.bindTooltip(z.tip, { sticky: true });
     layer.addTo(groups.zones[z.k]);
   });
+  D.labels.forEach(function (p) {
+    L.marker([p.la, p.lo], { interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "nw-port-label", html: '<span>' + p.n + "</span>", iconSize: [0, 0] }) }).addTo(groups.labels);
+  });
 
+  // ---- vessels: a marker styled by status at the slider time, and a track
+  var labelsOn = false;
+  function vesselIcon(colour, cls) {
+    return L.divIcon({ className: "nw-vicon", iconSize: [16, 16], iconAnchor: [8, 8],
+      html: '<div class="nw-v ' + cls + '" style="--c:' + colour + '"></div>' });
+  }
   var vessels = D.vessels.map(function (v) {
     var ll = v.la.map(function (la, i) { return [la, v.lo[i]]; });
-    var o = { t: v.t, ll: ll, k: -1, track: null };
+    var o = { v: v, t: v.t, ll: ll, k: -1, key: "", tip: "", track: null };
     if (ll.length >= 2) {
       o.track = L.polyline(ll, { color: v.c, weight: 2, opacity: 0.8, className: "nw-track", interactive: false });
     }
-    o.marker = L.circleMarker(ll[ll.length - 1], { radius: 6, color: "#1b1b1b", weight: 1.5, fillColor: v.c,
-      fillOpacity: 0.95, className: "nw-vessel" });
+    o.marker = L.marker(ll[ll.length - 1], { icon: vesselIcon(v.c, "nw-s-0"), keyboard: false, riseOnHover: true });
     o.marker.bindPopup(v.p, { maxWidth: 360 });
-    o.marker.bindTooltip(v.n, { direction: "top", offset: [0, -6] });
     return o;
   });
+  function statusAt(o, T) {
+    var j = upper(o.v.st, T) - 1;
+    return j < 0 ? HOLLOW : o.v.ss[j];
+  }
+  function describe(o, code, T) {
+    var seen = o.t[o.k];
+    if (code >= HOLLOW) return o.v.n + " \u00b7 " + D.status_labels[code] + " \u00b7 last seen here " + ago(T - seen) + " before";
+    return o.v.n + " \u00b7 " + D.status_labels[code];
+  }
+  function placeVessel(o, T) {
+    var k = upper(o.t, T) - 1;
+    if (k < 0) {
+      if (o.k >= 0) { groups.vessels.removeLayer(o.marker); if (o.track) groups.tracks.removeLayer(o.track); }
+      o.k = -1;
+      return -1;
+    }
+    if (k !== o.k) {
+      o.marker.setLatLng(o.ll[k]);
+      if (o.track) o.track.setLatLngs(o.ll.slice(0, k + 1));
+      if (o.k < 0) { groups.vessels.addLayer(o.marker); if (o.track) groups.tracks.addLayer(o.track); }
+      o.k = k;
+    }
+    var code = statusAt(o, T);
+    var key = code + "|" + labelsOn;
+    if (key !== o.key) {
+      o.marker.setIcon(vesselIcon(o.v.c, "nw-s-" + code));
+      o.key = key;
+    }
+    var tip = describe(o, code, T);
+    if (tip !== o.tip || !o.marker.getTooltip() || o.marker.getTooltip().options.permanent !== labelsOn) {
+      o.marker.unbindTooltip();
+      o.marker.bindTooltip(labelsOn ? o.v.n : tip, { direction: "top", offset: [0, -8], permanent: labelsOn,
+        className: labelsOn ? "nw-vlabel" : "" });
+      if (!labelsOn) o.marker.setTooltipContent(tip);
+      o.tip = tip;
+    }
+    return code;
+  }
 
-  var events = D.events.map(function (e) {
-    var dep = e.k === "departure";
-    var m = L.circleMarker([e.la, e.lo], { radius: 5, color: "#ffffff", weight: 2, fillColor: dep ? "#d7301f" : "#238b45",
-      fillOpacity: 1, className: "nw-event nw-" + e.k });
-    m.bindPopup(e.p, { maxWidth: 400 });
-    return { t: e.t, m: m, g: dep ? groups.departures : groups.arrivals, on: false };
+  // ---- events: markers at one place share one clustered marker with a count
+  var places = {}, clusters = [];
+  var events = D.events.map(function (e, i) {
+    var key = e.la.toFixed(4) + "," + e.lo.toFixed(4);
+    var c = places[key];
+    if (!c) {
+      c = places[key] = { ll: [e.la, e.lo], items: [], on: -1, cls: "", marker: null };
+      clusters.push(c);
+      c.marker = L.marker(c.ll, { keyboard: false, icon: L.divIcon({ className: "nw-eicon", html: "" }) });
+      c.marker.bindPopup(function () { return clusterPopup(c); }, { maxWidth: 420, maxHeight: 360 });
+    }
+    var o = { e: e, i: i, c: c };
+    c.items.push(o);
+    return o;
   });
+  var currentT = D.tmax;
+  function clusterPopup(c) {
+    var shown = c.items.filter(function (o) { return o.e.t <= currentT; });
+    shown.sort(function (a, b) { return b.e.t - a.e.t; });
+    var head = shown.length > 1 ? '<div class="nw-ehead">' + shown.length + " events here</div>" : "";
+    return head + shown.map(function (o) { return o.e.p; }).join('<hr class="nw-sep">');
+  }
+  function drawCluster(c, T) {
+    var n = 0, dep = 0;
+    c.items.forEach(function (o) { if (o.e.t <= T) { n++; if (o.e.k === "departure") dep++; } });
+    var cls = n === 0 ? "" : dep === n ? "nw-e-dep" : dep === 0 ? "nw-e-arr" : "nw-e-mix";
+    if (n === c.on && cls === c.cls) return n;
+    if (n === 0) { groups.events.removeLayer(c.marker); }
+    else {
+      var size = n > 1 ? 22 : 14;
+      c.marker.setIcon(L.divIcon({ className: "nw-eicon", iconSize: [size, size], iconAnchor: [size / 2, size / 2],
+        html: '<div class="nw-e ' + cls + '">' + (n > 1 ? n : "") + "</div>" }));
+      if (c.on <= 0) groups.events.addLayer(c.marker);
+    }
+    c.on = n; c.cls = cls;
+    return n;
+  }
 
+  // ---- boxes
   var slider = control(D.ids.slider, "bottomleft");
-  control(D.ids.legend, "bottomright");
+  var legendBox = control(D.ids.legend, "bottomright");
   var panel = control(D.ids.panel, "topleft");
+  var list = control(D.ids.events, "topright");
   var range = slider.querySelector("input[type=range]");
   var label = slider.querySelector(".nw-time");
   var play = slider.querySelector("button.nw-play");
-  var cursor = panel ? panel.querySelector(".nw-cursor") : null;
-  var svg = panel ? panel.querySelector("svg") : null;
+  var charts = Array.prototype.slice.call(document.querySelectorAll("svg.nw-chart"));
+  var rows = list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-e]")) : [];
   range.min = D.tmin; range.max = D.tmax; range.step = Math.max(1, Math.round((D.tmax - D.tmin) / 2000));
+  if (container.clientWidth < 900) {
+    [panel, list, legendBox].forEach(function (el) { if (el && el.tagName === "DETAILS") el.open = false; });
+  }
 
   function setTime(T) {
-    var shown = 0;
-    vessels.forEach(function (o) {
-      var k = upper(o.t, T) - 1;
-      if (k !== o.k) {
-        if (k < 0) {
-          groups.vessels.removeLayer(o.marker);
-          if (o.track) groups.tracks.removeLayer(o.track);
-        } else {
-          o.marker.setLatLng(o.ll[k]);
-          if (o.track) o.track.setLatLngs(o.ll.slice(0, k + 1));
-          if (o.k < 0) { groups.vessels.addLayer(o.marker); if (o.track) groups.tracks.addLayer(o.track); }
-        }
-        o.k = k;
-      }
-      if (k >= 0) shown++;
-    });
+    currentT = T;
+    var counts = [0, 0, 0, 0, 0, 0, 0], shown = 0;
+    vessels.forEach(function (o) { var code = placeVessel(o, T); if (code >= 0) { counts[code]++; shown++; } });
     var nev = 0;
-    events.forEach(function (e) {
-      var on = e.t <= T;
-      if (on !== e.on) { if (on) e.g.addLayer(e.m); else e.g.removeLayer(e.m); e.on = on; }
-      if (on) nev++;
-    });
+    clusters.forEach(function (c) { nev += drawCluster(c, T); });
+    rows.forEach(function (r) { r.classList.toggle("nw-future", D.events[+r.dataset.e].t > T); });
     range.value = T;
-    label.textContent = fmt(T) + " \u00b7 " + shown + " vessels located \u00b7 " + nev + " events";
-    if (cursor && svg) {
+    var parts = [];
+    for (var code = 0; code < HOLLOW; code++) if (counts[code]) parts.push(counts[code] + " " + D.status_labels[code]);
+    var unknown = counts[4] + counts[5] + counts[6];
+    if (unknown) parts.push(unknown + " position unknown");
+    label.textContent = fmt(T) + " \u00b7 " + (parts.join(", ") || "no vessel located yet") + " \u00b7 " + nev + " events";
+    charts.forEach(function (svg) {
       var a = +svg.dataset.t0, b = +svg.dataset.t1, x0 = +svg.dataset.x0, x1 = +svg.dataset.x1;
       var x = x0 + Math.min(Math.max((T - a) / Math.max(b - a, 1), 0), 1) * (x1 - x0);
-      cursor.setAttribute("x1", x); cursor.setAttribute("x2", x);
-    }
+      Array.prototype.forEach.call(svg.querySelectorAll(".nw-cursor"), function (c) { c.setAttribute("x1", x); c.setAttribute("x2", x); });
+    });
   }
+
+  // clicking a chart or the timeline moves the slider there
+  charts.forEach(function (svg) {
+    svg.addEventListener("click", function (ev) {
+      var box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+      var x = (ev.clientX - box.left) * (vb && vb.width ? vb.width / box.width : 1);
+      var a = +svg.dataset.t0, b = +svg.dataset.t1, x0 = +svg.dataset.x0, x1 = +svg.dataset.x1;
+      if (x < x0) return;
+      stop(); setTime(Math.round(Math.min(Math.max(a + (x - x0) / (x1 - x0) * (b - a), D.tmin), D.tmax)));
+    });
+  });
+  // a row of the events list: to its time, and the map to the event
+  rows.forEach(function (r) {
+    r.addEventListener("click", function () {
+      var o = events[+r.dataset.e];
+      stop(); setTime(o.e.t);
+      map.setView(o.c.ll, Math.max(map.getZoom(), 13));
+      o.c.marker.openPopup();
+    });
+  });
+  // vessel labels on the map
+  var toggle = legendBox ? legendBox.querySelector("input.nw-labels-toggle") : null;
+  if (toggle) toggle.addEventListener("change", function () { labelsOn = toggle.checked; setTime(+range.value); });
 
   var timer = null;
   function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "\u25b6 play"; }
@@ -109,6 +241,17 @@ function navwatchReport(map, groups, D) {
     }, 100);
   });
   range.addEventListener("input", function () { stop(); setTime(+range.value); });
+
+  // fit the data into the part of the map the boxes leave free
+  function fit() {
+    var w = container.clientWidth, h = container.clientHeight;
+    var left = panel && panel.open !== false ? panel.offsetWidth : 0;
+    var right = Math.max(list && list.open !== false ? list.offsetWidth : 0, legendBox ? legendBox.offsetWidth : 0);
+    var bottom = slider ? slider.offsetHeight : 0;
+    var padL = Math.min(left + 20, w * 0.35), padR = Math.min(right + 20, w * 0.35);
+    map.fitBounds(D.bounds, { paddingTopLeft: [padL, 20], paddingBottomRight: [padR, Math.min(bottom + 20, h * 0.4)], maxZoom: 13 });
+  }
+  fit();
   setTime(D.tmax);
   window.navwatchSetTime = setTime;
   window.navwatchSetTimeUTC = function (s) { stop(); setTime(Math.min(Math.max(s - t0, D.tmin), D.tmax)); };
@@ -117,32 +260,63 @@ function navwatchReport(map, groups, D) {
 """
 
 REPORT_CSS = r"""
-.leaflet-container.nw-map { background: #e9eff4; }
+.leaflet-container.nw-map { background: #c9dbe8; }
 .nw-map .leaflet-popup-content, .nw-map .leaflet-tooltip, .nw-map .leaflet-control-layers { font: 12px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .nw-box { background: rgba(255,255,255,0.95); padding: 6px 9px; border-radius: 5px;
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 12px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
+.nw-box > summary { font-weight: 600; cursor: pointer; }
 .nw-slider { width: 480px; max-width: calc(100vw - 60px); }
 .nw-slider .nw-title { font-weight: 600; margin-bottom: 2px; }
 .nw-slider .nw-sub { color: #555; font-size: 11px; }
 .nw-slider .nw-row { display: flex; align-items: center; gap: 6px; }
 .nw-slider input[type=range] { flex: 1; }
 .nw-slider button { font: inherit; padding: 1px 6px; cursor: pointer; }
+.nw-timeline { max-height: 180px; overflow: auto; margin-top: 3px; }
+.nw-note { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; max-width: 300px; }
 .nw-pop table { border-collapse: collapse; margin-top: 3px; }
 .nw-pop th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal; vertical-align: top; white-space: nowrap; }
 .nw-pop td { vertical-align: top; padding: 1px 0; }
 .nw-pop .nw-name { font-size: 13px; }
 .nw-ev { white-space: pre-wrap; font-size: 11px; color: #333; max-height: 9em; overflow: auto; }
+.nw-ehead { font-weight: 600; margin-bottom: 4px; }
+.nw-sep { border: 0; border-top: 1px solid #ccc; margin: 6px 0; }
 .nw-flag { color: #b30000; }
-.nw-legend div { white-space: nowrap; }
+.nw-legend { max-width: 260px; }
+.nw-legend div { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.nw-legend .nw-vessels { max-height: 160px; overflow: auto; }
 .nw-legend i, .nw-keys i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; border-radius: 50%; box-sizing: border-box; }
 .nw-legend i.sq, .nw-keys i { border-radius: 2px; }
 .nw-legend i.ln { height: 3px; vertical-align: 3px; border-radius: 0; }
+.nw-legend .nw-v { display: inline-block; vertical-align: -2px; margin-right: 5px; --c: #999; }
 .nw-panel { max-width: 320px; }
-.nw-panel summary { font-weight: 600; cursor: pointer; }
 .nw-panel svg { display: block; margin: 3px 0; }
+.nw-chart { cursor: crosshair; }
 .nw-keys span { margin-right: 6px; font-size: 11px; white-space: nowrap; }
+.nw-scroll { max-height: 220px; overflow: auto; }
 .nw-disp { font-size: 10.5px; border-collapse: collapse; }
 .nw-disp th, .nw-disp td { padding: 0 3px; text-align: right; white-space: nowrap; }
-.nw-disp th { font-weight: normal; color: #555; }
-.nw-note { color: #777; font-size: 10px; }
+.nw-disp th { font-weight: normal; color: #555; position: sticky; top: 0; background: #fff; }
+.nw-events { max-width: 420px; }
+.nw-events table { font-size: 11px; border-collapse: collapse; }
+.nw-events th { text-align: left; font-weight: normal; color: #555; position: sticky; top: 0; background: #fff; }
+.nw-events td { padding: 1px 4px; white-space: nowrap; }
+.nw-events tr[data-e] { cursor: pointer; }
+.nw-events tr[data-e]:hover { background: #eef3f8; }
+.nw-events tr.nw-future { color: #aaa; }
+.nw-events .dep { color: #c62a1c; } .nw-events .arr { color: #1d7a3d; }
+.nw-muted { color: #777; font-size: 10px; }
+.nw-vicon, .nw-eicon { background: none; border: 0; }
+.nw-v { width: 12px; height: 12px; margin: 2px; box-sizing: border-box; background: var(--c); border: 2px solid #1b1b1b; border-radius: 50%; }
+.nw-v.nw-s-1 { border: 2px dashed #08306b; }
+.nw-v.nw-s-2 { border-radius: 2px; transform: rotate(45deg); width: 11px; height: 11px; margin: 2.5px; }
+.nw-v.nw-s-3 { border-radius: 2px; border-color: #54278f; }
+.nw-v.nw-s-4, .nw-v.nw-s-5, .nw-v.nw-s-6 { background: rgba(255,255,255,0.55); border: 2px dashed var(--c); opacity: 0.85; }
+.nw-e { box-sizing: border-box; width: 100%; height: 100%; border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 0 1px #444;
+  color: #fff; font: bold 11px/18px system-ui, sans-serif; text-align: center; }
+.nw-e-dep { background: #d7301f; } .nw-e-arr { background: #238b45; }
+.nw-e-mix { background: conic-gradient(#d7301f 0 50%, #238b45 50% 100%); }
+.nw-port-label { background: none; border: 0; pointer-events: none; }
+.nw-port-label span { position: absolute; left: 0; top: 0; transform: translate(-50%, -150%); white-space: nowrap;
+  font: 600 12px/1 system-ui, sans-serif; color: #08306b; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.nw-vlabel { font-size: 11px; padding: 1px 4px; }
 """

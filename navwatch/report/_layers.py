@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..geodesy import NS_PER_S
 from ._data import Inputs, located, registry_frame, seconds, str_values, tier_label
 from ._html import esc, event_popup, fmt_time, vessel_popup
 from ._thin import thin_tracks
@@ -160,9 +161,52 @@ def time_base(inp: Inputs, tr: Tracks) -> TimeBase:
     return TimeBase(t0, tmin, tmax, first, final, age_ref, label)
 
 
-def vessels(inp: Inputs, tr: Tracks, tb: TimeBase, registry) -> tuple[list[dict[str, Any]], int]:
-    """One entry per located vessel (name, popup, colour, thinned track), and how many vessels
-    have evidence but no position."""
+#: Labels of the status codes the report's script uses (see :mod:`navwatch.report._js`).
+STATUS_LABELS = [
+    "in port",
+    "offshore",
+    "at sea",
+    "in another port",
+    "position unknown",
+    "position unknown (evidence stale)",
+    "position unknown (absent from a port survey)",
+]
+_WHY_CODE = {"stale": 5, "absence": 6}
+
+
+def status_codes(inp: Inputs, registry, tb: TimeBase, stale_after_h: float) -> dict[str, tuple]:
+    """Per vessel id: (times in seconds after ``tb.t0``, status codes) of every change of its
+    status (:func:`navwatch.dispersal.status_changes`, the statuses of the dispersal table)."""
+    from ..dispersal import STATUSES, status_changes
+
+    ids = [str(x) for x in inp.vessel_ids]
+    if not ids:
+        return {}
+    ch = status_changes(
+        inp.st, inp.zi, registry, port=inp.port_name, vessels=ids, stale_after_h=stale_after_h
+    )
+    code = np.asarray(ch["status"].cat.codes, dtype=np.int64)
+    why = ch["why"].astype(str).to_numpy()
+    code = np.where(
+        code == STATUSES.index("unknown"),
+        [_WHY_CODE.get(w, 4) for w in why] if len(why) else code,
+        code,
+    )
+    ns = ch["time"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+    t = -(-ns // NS_PER_S) - tb.t0  # whole seconds, rounded up: a stale moment is never early
+    out = {}
+    vid = ch["vessel_id"].astype(str).to_numpy()
+    bounds = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1], True]) if len(vid) else [0]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
+        out[vid[a]] = (t[a:b].astype(int).tolist(), code[a:b].astype(int).tolist())
+    return out
+
+
+def vessels(
+    inp: Inputs, tr: Tracks, tb: TimeBase, registry, statuses: dict[str, tuple]
+) -> tuple[list[dict[str, Any]], int]:
+    """One entry per located vessel (name, popup, colour, thinned track, status changes), and
+    how many vessels have evidence but no position."""
     codes, st = inp.codes, inp.st
     if not len(codes):
         return [], 0
@@ -191,8 +235,12 @@ def vessels(inp: Inputs, tr: Tracks, tb: TimeBase, registry) -> tuple[list[dict[
         info = _popup_info(vid, nm, last_rows[j], loc_last[li], reg, tb)
         a, b = int(lbounds[li]), int(lbounds[li + 1])
         sel = np.flatnonzero(tr.kept[a:b]) + a
+        st_t, st_s = statuses.get(vid, ([], []))
         out.append(
             {
+                "id": vid,
+                "st": st_t,
+                "ss": st_s,
                 "n": esc(nm),
                 "p": vessel_popup(info),
                 "c": PALETTE[len(out) % len(PALETTE)],
@@ -270,16 +318,24 @@ def events(inp: Inputs, tb: TimeBase) -> list[dict[str, Any]]:
     out = []
     for i, rec in enumerate(ev.to_dict("records")):
         if ok[i]:
+            kind = "departure" if rec.get("event") == "departure" else "arrival"
+            name = rec.get("vessel_name") or rec.get("vessel_id")
             out.append(
                 {
-                    "k": "departure" if rec.get("event") == "departure" else "arrival",
+                    "k": kind,
                     "t": int(esec[i]) - tb.t0,
                     "la": round(float(elat[i]), 5),
                     "lo": round(float(elon[i]), 5),
                     "p": event_popup(rec),
+                    "v": str(rec.get("vessel_id")),
+                    "title": esc(
+                        f"{name}: {kind} {rec.get('port') or ''}, {fmt_time(rec.get('time'))}"
+                    ),
+                    "row": i,
                 }
             )
-    return out
+    order = sorted(range(len(out)), key=lambda j: (out[j]["t"], j))
+    return [out[j] for j in order]
 
 
 @dataclass
@@ -290,6 +346,8 @@ class ZoneLayer:
     tiers: list[Any]  # innermost first
     styles: list[dict[str, Any]]
     bounds: np.ndarray | None  # total bounds of the zones drawn (minx, miny, maxx, maxy)
+    labels: list[dict[str, Any]]  # port names: n (escaped), la, lo
+    shown: np.ndarray  # rows of the ZoneIndex drawn
 
 
 def zones(inp: Inputs, lat: np.ndarray, lon: np.ndarray) -> ZoneLayer:
@@ -321,7 +379,21 @@ def zones(inp: Inputs, lat: np.ndarray, lon: np.ndarray) -> ZoneLayer:
             )
     styles = [TIER_STYLES.get(str(t), OTHER_TIER_STYLE) for t in tiers]
     bounds = zi.zones.iloc[shown].total_bounds if len(shown) else None
-    return ZoneLayer(out, tiers, styles, bounds)
+    return ZoneLayer(out, tiers, styles, bounds, _port_labels(zi, shown), shown)
+
+
+def _port_labels(zi, shown: np.ndarray) -> list[dict[str, Any]]:
+    """One label per port drawn, at the representative point of its innermost zone drawn."""
+    labels: dict[str, dict[str, Any]] = {}
+    for i in sorted(shown.tolist(), key=lambda i: (int(zi.rank[i]), i)):
+        name = str(zi.port[i])
+        if name not in labels:
+            labels[name] = {
+                "n": esc(name),
+                "la": round(float(zi.rep_lat[i]), 5),
+                "lo": round(float(zi.rep_lon[i]), 5),
+            }
+    return list(labels.values())
 
 
 def _near(zi, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 
+from ..errors import ConfigError
 from . import _assets
 from ._data import Inputs, seconds, status_counts, tier_label, window
-from ._html import dispersal_panel, esc, legend, script_json
+from ._html import dispersal_panel, esc, events_list, legend, script_json, timeline
 from ._js import REPORT_CSS, REPORT_JS
-from ._layers import TimeBase, ZoneLayer
+from ._layers import STATUS_LABELS, TimeBase, ZoneLayer
 
 
 class Raw(Element):
@@ -54,17 +55,19 @@ class ReportLayer(MacroElement):
         g = self._groups
         assert self._parent is not None  # rendered as a child of the map
         zones = ", ".join(z.get_name() for z in g["zones"])
+        named = ", ".join(
+            f"{k}: {g[k].get_name()}" for k in ("labels", "tracks", "events", "vessels")
+        )
         script = (
-            f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], tracks: {g['tracks'].get_name()}, "
-            f"vessels: {g['vessels'].get_name()}, departures: {g['departures'].get_name()}, "
-            f"arrivals: {g['arrivals'].get_name()}}}, "
+            f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], {named}}}, "
             f'JSON.parse(document.getElementById("{data_id}").textContent));'
         )
         figure.script.add_child(Raw(script), name=name)
 
 
-def panel(inp: Inputs, fleet: pd.DataFrame | None, tb: TimeBase) -> str:
-    """The dispersal panel: ``fleet`` over the period, else port-state counts from the states."""
+def panel(inp: Inputs, fleet: pd.DataFrame | None, tb: TimeBase, events: list[dict]) -> str:
+    """The dispersal panel: ``fleet`` over the period, else port-state counts from the states;
+    the events marked on its chart."""
     where = inp.port_name
     if fleet is not None:
         fl = window(fleet, "time", inp.since, inp.until)
@@ -72,7 +75,10 @@ def panel(inp: Inputs, fleet: pd.DataFrame | None, tb: TimeBase) -> str:
     else:
         fl = status_counts(inp.st, inp.codes, seconds(inp.st["time"]), where)
         title = f"Port states{' – in ' + where if where else ''} (from detection)"
-    return dispersal_panel(fl if fl is not None else pd.DataFrame(), title=title, t0_s=tb.t0)
+    marks = [{"t": e["t"] + tb.t0, "k": e["k"], "title": e["title"]} for e in events]
+    return dispersal_panel(
+        fl if fl is not None else pd.DataFrame(), title=title, t0_s=0, events=marks
+    )
 
 
 def bounds_of(lat: np.ndarray, lon: np.ndarray, zl: ZoneLayer) -> list[list[float]]:
@@ -85,21 +91,16 @@ def bounds_of(lat: np.ndarray, lon: np.ndarray, zl: ZoneLayer) -> list[list[floa
     return [[-60.0, -170.0], [70.0, 170.0]]
 
 
-def base_map(bounds: list[list[float]], *, offline: bool) -> folium.Map:
-    """The folium map: OpenStreetMap tiles online; offline no tiles and Leaflet inlined."""
+def base_map(bounds: list[list[float]]) -> folium.Map:
+    """The folium map, self-contained: Leaflet inlined, no tiles (the script adds land, and
+    tiles when asked for), no other library."""
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(
-        location=centre,
-        zoom_start=6,
-        tiles=None if offline else "OpenStreetMap",
-        control_scale=True,
+    m = folium.Map(location=centre, zoom_start=6, tiles=None, control_scale=True)
+    m.default_js = []
+    m.default_css = []
+    cast(Figure, m.get_root()).header.add_child(
+        Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0
     )
-    if offline:
-        m.default_js = []
-        m.default_css = []
-        cast(Figure, m.get_root()).header.add_child(
-            Raw(_assets.inline_leaflet_html()), name="navwatch_leaflet", index=0
-        )
     return m
 
 
@@ -108,52 +109,122 @@ def layer_groups(m: folium.Map, tiers: list[Any]) -> dict[str, Any]:
     last, so they stay clickable above events."""
     groups: dict[str, Any] = {
         "zones": [folium.FeatureGroup(name=f"zones: {esc(tier_label(t))}") for t in tiers],
+        "labels": folium.FeatureGroup(name="port names"),
         "tracks": folium.FeatureGroup(name="tracks"),
-        "vessels": folium.FeatureGroup(name="last known positions"),
-        "departures": folium.FeatureGroup(name="departures"),
-        "arrivals": folium.FeatureGroup(name="arrivals"),
+        "events": folium.FeatureGroup(name="departures and arrivals"),
+        "vessels": folium.FeatureGroup(name="vessels"),
     }
-    for g in [*groups["zones"], groups["tracks"], groups["departures"], groups["arrivals"]]:
+    for g in [*groups["zones"], groups["labels"], groups["tracks"], groups["events"]]:
         g.add_to(m)
     groups["vessels"].add_to(m)
     return groups
 
 
-def body(title: str, sub: str, zl: ZoneLayer, panel_html: str) -> str:
-    """The boxes the script turns into map controls (hidden until it does)."""
+IDS = {
+    "slider": "nw-slider",
+    "legend": "nw-legend",
+    "panel": "nw-panel",
+    "events": "nw-events",
+    "note": "nw-note",
+}
+
+
+def _with_id(html: str, cls: str, key: str) -> str:
+    """Give the box of class ``cls`` its id, hidden until the script places it."""
+    return html.replace(f'class="{cls}"', f'class="{cls}" id="{IDS[key]}" style="display:none"', 1)
+
+
+def body(title: str, sub: str, parts: dict[str, str]) -> str:
+    """The boxes the script turns into map controls (hidden until it does): the slider with
+    the timeline, the legend, the dispersal panel, the events list and the note."""
     slider = (
-        f'<div class="nw-box nw-slider" id="nw-slider" style="display:none">'
+        f'<div class="nw-box nw-slider" id="{IDS["slider"]}" style="display:none">'
         f'<div class="nw-title">{esc(title)}</div><div class="nw-sub">{esc(sub)}</div>'
         f'<div class="nw-row"><button class="nw-play" type="button">\u25b6 play</button>'
-        f'<input type="range" aria-label="report time"></div><div class="nw-time"></div></div>'
-    )
-    legend_html = legend(
-        [(tier_label(t), s) for t, s in zip(zl.tiers, zl.styles, strict=True)], "colour per vessel"
+        f'<input type="range" aria-label="report time"></div><div class="nw-time"></div>'
+        f"{parts['timeline']}</div>"
     )
     return (
         slider
-        + legend_html.replace(
-            '<div class="nw-box nw-legend">',
-            '<div class="nw-box nw-legend" id="nw-legend" style="display:none">',
-            1,
-        )
-        + panel_html.replace(
-            '<details class="nw-box nw-panel"',
-            '<details class="nw-box nw-panel" id="nw-panel" style="display:none"',
-            1,
-        )
+        + _with_id(parts["legend"], "nw-box nw-legend", "legend")
+        + _with_id(parts["panel"], "nw-box nw-panel", "panel")
+        + (_with_id(parts["events"], "nw-box nw-events", "events") if parts["events"] else "")
+        + f'<div class="nw-box nw-note" id="{IDS["note"]}" style="display:none"></div>'
     )
 
 
-def data_island(tb: TimeBase, zl: ZoneLayer, vessels: list, events: list) -> dict[str, Any]:
+def data_island(
+    tb: TimeBase, zl: ZoneLayer, vessels: list, events: list, extra: dict[str, Any]
+) -> dict[str, Any]:
     """What the report's script reads."""
+    ids = dict(IDS)
+    if not extra.get("has_events_list"):
+        ids["events"] = ""
     return {
         "t0": tb.t0,
         "tmin": tb.tmin,
         "tmax": tb.tmax,
-        "ids": {"slider": "nw-slider", "legend": "nw-legend", "panel": "nw-panel"},
+        "ids": ids,
         "tiers": [{"name": esc(t), "style": s} for t, s in zip(zl.tiers, zl.styles, strict=True)],
         "zones": zl.json,
+        "labels": zl.labels,
         "vessels": vessels,
         "events": events,
+        **{k: v for k, v in extra.items() if k != "has_events_list"},
+    }
+
+
+_OSM = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+}
+
+
+def tile_source(tiles: str | None) -> dict[str, str] | None:
+    """The script's tile layer: None, ``osm`` or a URL template with ``{z}``, ``{x}``, ``{y}``."""
+    if not tiles:
+        return None
+    if tiles.lower() in ("osm", "openstreetmap"):
+        return dict(_OSM)
+    if not all(k in tiles for k in ("{z}", "{x}", "{y}")) or not tiles.startswith(
+        ("https://", "http://")
+    ):
+        raise ConfigError(
+            f"tiles: expected 'osm' or a URL template such as https://host/{{z}}/{{x}}/{{y}}.png, got {tiles!r}"
+        )
+    return {"url": tiles, "attribution": esc(tiles.split("/")[2])}
+
+
+def land_layer(bounds: list[list[float]], zi, zl: ZoneLayer) -> dict[str, Any]:
+    """The land under the report (:mod:`navwatch.report._land`): GeoJSON clipped to what a
+    reader may pan to, in full detail around the zones drawn."""
+    try:
+        from . import _land  # type: ignore[attr-defined]
+    except ImportError:
+        return {"land": None, "land_missing": "No land data in this build.", "land_note": "none"}
+    detail = zi.zones.geometry.to_numpy()[zl.shown] if len(zl.shown) else None
+    return _land.land_for_report(bounds, detail)
+
+
+def parts(
+    inp: Inputs, fleet, tb: TimeBase, zl: ZoneLayer, vessels: list, events: list
+) -> dict[str, str]:
+    """The HTML of the boxes: legend, dispersal panel, events list and timeline."""
+    records = inp.ev.to_dict("records")
+    rows = [{**records[e["row"]], "i": i} for i, e in enumerate(events)]
+    by_vessel: dict[str, list] = {}
+    for e in events:
+        by_vessel.setdefault(e["v"], []).append((e["t"], e["k"]))
+    strips = [
+        {"n": v["n"], "st": v["st"], "ss": v["ss"], "ev": by_vessel.get(v["id"], [])}
+        for v in vessels
+    ]
+    return {
+        "legend": legend(
+            [(tier_label(t), s) for t, s in zip(zl.tiers, zl.styles, strict=True)],
+            [(v["n"], v["c"]) for v in vessels],
+        ),
+        "panel": panel(inp, fleet, tb, events),
+        "events": events_list(rows) if rows else "",
+        "timeline": timeline(strips, tmin=tb.tmin, tmax=tb.tmax, labels=STATUS_LABELS),
     }
