@@ -44,44 +44,11 @@ __all__ = [
     "vessel_timeline",
 ]
 
-#: Columns of :func:`dark_periods`, in order.
-DARK_COLUMNS = [
-    "vessel_id",
-    "vessel_name",
-    "mmsi",
-    "time_start",
-    "time_end",
-    "gap_h",
-    "lat_start",
-    "lon_start",
-    "lat_end",
-    "lon_end",
-    "distance_km",
-    "implied_speed_kn",
-    "state_start",
-    "port_start",
-    "state_end",
-    "port_end",
-    "outage_h",
-]
+#: Columns of :func:`dark_periods`, in order (:data:`navwatch.schema.DARK_PERIODS`).
+DARK_COLUMNS = schema.DARK_COLUMNS
 
-#: Columns of :func:`vessel_timeline`, in order.
-TIMELINE_COLUMNS = [
-    "vessel_id",
-    "vessel_name",
-    "entry",
-    "port",
-    "tier",
-    "start",
-    "end",
-    "duration_h",
-    "time",
-    "n_evidence",
-    "kinds",
-    "confidence",
-    "flags",
-    "detail",
-]
+#: Columns of :func:`vessel_timeline`, in order (:data:`navwatch.schema.TIMELINE`).
+TIMELINE_COLUMNS = schema.TIMELINE_COLUMNS
 
 _EVENTS = ("departure", "arrival")
 _BY = ("time", "time_earliest", "time_latest")
@@ -249,11 +216,9 @@ def dark_periods(
     Returns
     -------
     DataFrame
-        Columns :data:`DARK_COLUMNS`, one row per silence, by vessel then time:
-        ``time_start``/``time_end`` the fixes before and after (UTC), ``gap_h``, their
-        positions, ``distance_km`` between them, ``implied_speed_kn`` (distance over gap),
-        the port state and port after each fix (``state_*`` is ``in``/``out``/``unknown``) and
-        ``outage_h``.
+        One row per silence, by vessel then time: the fixes before and after it, the gap, the
+        distance and implied speed between them, the port state after each and the archive's
+        outage; columns :data:`navwatch.schema.DARK_PERIODS`.
 
     Raises
     ------
@@ -343,7 +308,7 @@ def dark_periods(
             "outage_h": outage / NS_PER_H,
         }
     )
-    return out[DARK_COLUMNS]
+    return schema.validate(out[DARK_COLUMNS], schema.DARK_PERIODS, where=where)
 
 
 def _outage_ns(
@@ -447,13 +412,9 @@ def vessel_timeline(
     Returns
     -------
     DataFrame
-        Columns :data:`TIMELINE_COLUMNS`, by vessel then ``start`` (a spell before an event
-        starting at the same time). ``entry`` is ``in``/``out``/``unknown`` for a spell,
-        ``departure``/``arrival`` for an event. Spells: ``duration_h`` from first to last
-        evidence, ``n_evidence`` rows, ``kinds`` (e.g. ``sighting+survey``), ``detail`` the
-        sources; ``time``, ``confidence`` and ``flags`` empty. Events: ``start``/``end`` the
-        window, ``duration_h`` its width, ``time`` the best estimate, ``kinds`` the time
-        method, ``confidence``, ``flags``, ``detail`` the bracketing evidence.
+        Spells and events, by vessel then ``start`` (a spell before an event starting at the
+        same time); columns :data:`navwatch.schema.TIMELINE` (what each means for a spell and
+        for an event).
 
     Raises
     ------
@@ -584,4 +545,4 @@ def vessel_timeline(
         out[c] = out[c].astype(schema.TIME_DTYPE)
     for c in ("vessel_id", "vessel_name", "entry", "port", "tier", "kinds", "flags", "detail"):
         out[c] = _text(out[c])
-    return out[TIMELINE_COLUMNS]
+    return schema.validate(out[TIMELINE_COLUMNS], schema.TIMELINE, where=where)

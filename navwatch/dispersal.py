@@ -130,40 +130,11 @@ ANY_PORT = -2
 POSITION_METHODS = ("observed", "interpolated", "zone", "none", "last_fix")
 _OBSERVED, _INTERPOLATED, _ZONE, _NONE, _LAST_FIX = range(5)
 
-#: Columns of :attr:`Dispersal.vessels`, in order.
-VESSEL_COLUMNS = [
-    "time",
-    "vessel_id",
-    "vessel_name",
-    "home_port",
-    "status",
-    "other_port",
-    "last_evidence_time",
-    "last_evidence_age_h",
-    "last_evidence_source",
-    "last_evidence_kind",
-    "position_method",
-    "lat",
-    "lon",
-    "distance_home_km",
-    "geometry",
-    "note",
-]
+#: Columns of :attr:`Dispersal.vessels`, in order (:data:`navwatch.schema.DISPERSAL_VESSELS`).
+VESSEL_COLUMNS = schema.VESSEL_COLUMNS
 
-#: Columns of :attr:`Dispersal.fleet`, in order.
-FLEET_COLUMNS = [
-    "time",
-    "n_vessels",
-    "n_in_port",
-    "n_offshore",
-    "n_at_sea",
-    "n_in_other_port",
-    "n_unknown",
-    "median_distance_km",
-    "max_distance_km",
-    "spread_km",
-    "n_located",
-]
+#: Columns of :attr:`Dispersal.fleet`, in order (:data:`navwatch.schema.DISPERSAL_FLEET`).
+FLEET_COLUMNS = schema.FLEET_COLUMNS
 
 #: Refuse to build more output rows than this (steps x vessels): choose a coarser ``every``.
 MAX_OUTPUT_ROWS = 10_000_000
@@ -255,9 +226,9 @@ class Dispersal:
     """Result of :func:`fleet_dispersal`.
 
     ``vessels`` (GeoDataFrame, EPSG:4326) has one row per (time, vessel), sorted by time then
-    vessel, columns :data:`VESSEL_COLUMNS`; ``fleet`` one row per time step, columns
-    :data:`FLEET_COLUMNS`. Text columns with few values (ids, names, statuses, sources,
-    notes) are categoricals, which keeps a million rows light.
+    vessel, columns :data:`navwatch.schema.DISPERSAL_VESSELS`; ``fleet`` one row per time step,
+    columns :data:`navwatch.schema.DISPERSAL_FLEET`. Text columns with few values (ids, names,
+    statuses, sources, notes) are categoricals, which keeps a million rows light.
     """
 
     vessels: gpd.GeoDataFrame
@@ -741,8 +712,9 @@ def fleet_dispersal(
     Returns
     -------
     Dispersal
-        ``vessels`` (one row per time and vessel) and ``fleet`` (one row per time); see the
-        module documentation for the statuses, positions and distances.
+        ``vessels`` (one row per time and vessel) and ``fleet`` (one row per time), columns
+        :data:`navwatch.schema.DISPERSAL_VESSELS` and ``DISPERSAL_FLEET``; see the module
+        documentation for the statuses, positions and distances.
 
     Raises
     ------

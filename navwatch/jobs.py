@@ -248,9 +248,9 @@ def run_detect(
             )
         run = DetectRun(det, None, {}, reg, zones)
     if output is not None:
-        run.output = write_table(run.events, output)
+        run.output = write_table(run.events, output, table="events")
     if visits_output is not None:
-        run.visits_output = write_table(run.visits, visits_output)
+        run.visits_output = write_table(run.visits, visits_output, table="visits")
     run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
     return run
 

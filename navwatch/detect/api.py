@@ -24,26 +24,8 @@ from . import engine
 from .engine import OUT, Arrays
 from .params import DetectParams
 
-#: Columns of the events table, in order.
-EVENT_COLUMNS = [
-    "event_id",
-    "vessel_id",
-    "vessel_name",
-    "mmsi",
-    "port",
-    "tier",
-    "event",
-    "time",
-    "time_earliest",
-    "time_latest",
-    "window_h",
-    "confidence",
-    "time_method",
-    "evidence",
-    "flags",
-    "lat",
-    "lon",
-]
+#: Columns of the events table, in order (:data:`navwatch.schema.EVENTS` describes them).
+EVENT_COLUMNS = schema.EVENT_COLUMNS
 
 _KIND_CODE = {
     "ais": engine.KIND_AIS,
@@ -95,8 +77,9 @@ class Detection:
     """Result of :func:`detect_port_events`.
 
     ``events`` is the events table (new or changed events when a ``state`` was passed in);
-    ``visits`` the visits table (:data:`VISIT_COLUMNS`: one row per run of evidence in a zone,
-    with its evidence level; with a ``state``, the visits this batch added to or changed);
+    ``visits`` the visits table (one row per run of evidence in a zone, with its evidence level;
+    with a ``state``, the visits this batch added to or changed); ``states`` the per-row states
+    (``with_states``). Their columns: :data:`navwatch.schema.EVENTS`, ``VISITS``, ``STATES``;
     ``state`` continues detection with the next batch; ``stats`` counts what happened to every
     input row; ``quarantine`` holds rejected rows (position jumps, unknown ports/vessels).
     """
@@ -156,7 +139,9 @@ def detect_port_events(
     Returns
     -------
     Detection
-        ``events`` sorted by time, then vessel.
+        ``events`` sorted by time, then vessel. The columns of the events, visits and states
+        tables, their dtypes and meanings: :data:`navwatch.schema.EVENTS`, ``VISITS``,
+        ``STATES``.
 
     Examples
     --------
@@ -1003,31 +988,8 @@ def _events_table(
     return _events_frame(rows)
 
 
-#: Columns of ``Detection.visits``.
-VISIT_COLUMNS = [
-    "visit_id",
-    "vessel_id",
-    "vessel_name",
-    "mmsi",
-    "port",
-    "tier",
-    "start",
-    "end",
-    "arrival_earliest",
-    "arrival_latest",
-    "departure_earliest",
-    "departure_latest",
-    "duration_h",
-    "stopped_h",
-    "gap_h",
-    "non_ais",
-    "level",
-    "call",
-    "open",
-    "confidence",
-    "lat",
-    "lon",
-]
+#: Columns of ``Detection.visits`` (:data:`navwatch.schema.VISITS` describes them).
+VISIT_COLUMNS = schema.VISIT_COLUMNS
 
 #: Confidence of a visit by evidence level (times the best reliability of its evidence).
 LEVEL_CONFIDENCE = {1: 0.2, 2: 0.6, 3: 0.8, 4: 0.95}
@@ -1131,33 +1093,13 @@ def _visits_table(
     return df
 
 
-#: Columns of ``Detection.states``.
-STATE_COLUMNS = [
-    "vessel_id",
-    "vessel_name",
-    "mmsi",
-    "time",
-    "lat",
-    "lon",
-    "sog_kn",
-    "kind",
-    "present",
-    "surveyed",
-    "state",
-    "port",
-    "tier",
-    "source",
-    "confidence",
-    "src_file",
-    "src_line",
-]
+#: Columns of ``Detection.states`` (:data:`navwatch.schema.STATES` describes them).
+STATE_COLUMNS = schema.STATE_COLUMNS
 
 
 def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) -> pd.DataFrame:
-    """Per effective evidence row: who, when, where, what, and the port state after it.
-
-    ``state`` is ``in`` (``port``/``tier`` say where), ``out`` or ``unknown``; ``surveyed`` is
-    the ``port/tier`` a survey row is about."""
+    """Per effective evidence row: who, when, where, what, and the port state after it
+    (columns: :data:`navwatch.schema.STATES`)."""
     if a is None or not len(res.eff):
         return pd.DataFrame({c: [] for c in STATE_COLUMNS})
     pos = res.eff

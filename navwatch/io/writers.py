@@ -1,5 +1,8 @@
 """Writers for navwatch tables: CSV, Parquet or GeoJSON, chosen by the output file's extension;
-the dispersal tables (:func:`write_dispersal`) and the quarantine (:func:`write_quarantine`)."""
+the dispersal tables (:func:`write_dispersal`) and the quarantine (:func:`write_quarantine`).
+
+An emitted table is checked against its schema (:func:`navwatch.schema.validate`) before it is
+written: ``write_table(df, path, table="events")``; :func:`write_dispersal` always checks."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from .. import schema
 from ..errors import NavwatchError
 
 if TYPE_CHECKING:
@@ -18,8 +22,15 @@ if TYPE_CHECKING:
 FORMATS = (".csv", ".parquet", ".geojson", ".gpkg")
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+def write_table(
+    df: pd.DataFrame, path: str | Path, *, table: schema.Table | str | None = None
+) -> Path:
     """Write a table with ``lat``/``lon`` columns; GeoJSON/GeoPackage get point geometries.
+
+    With ``table`` (a :class:`navwatch.schema.Table` or its name, e.g. ``"events"``), ``df`` is
+    first validated against it (:func:`navwatch.schema.validate`, dtypes only: cheap), and a
+    :class:`~navwatch.errors.SchemaError` naming ``path`` is raised, with nothing written, if it
+    does not match.
 
     Times are written as ISO 8601 UTC in CSV and GeoJSON, in one format per file: whole seconds
     (``2024-12-02T06:00:00Z``) when every time in the table is a whole second, else microseconds
@@ -39,6 +50,8 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     '34.9,35.87,2024-12-02T00:00:01.500000Z,2024-12-03T00:00:00.000000Z'
     """
     path = Path(path)
+    if table is not None:
+        schema.validate(df, table, where=str(path))
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise NavwatchError(
@@ -75,7 +88,11 @@ def fleet_path(output: str | Path) -> Path:
 
 def write_dispersal(disp: Dispersal, output: str | Path) -> tuple[Path, Path]:
     """Write the per-vessel table to ``output`` (.csv, .parquet, .geojson, .gpkg; points from
-    ``lat``/``lon``) and the fleet table to :func:`fleet_path` (CSV). Returns both paths."""
+    ``lat``/``lon``) and the fleet table to :func:`fleet_path` (CSV). Returns both paths.
+
+    Both are validated first (:data:`navwatch.schema.DISPERSAL_VESSELS`, ``DISPERSAL_FLEET``)."""
+    schema.validate(disp.vessels, schema.DISPERSAL_VESSELS, where=str(output))
+    schema.validate(disp.fleet, schema.DISPERSAL_FLEET, where=str(fleet_path(output)))
     table = pd.DataFrame(disp.vessels.drop(columns="geometry"))
     for c in table.columns:
         if isinstance(table[c].dtype, pd.CategoricalDtype):

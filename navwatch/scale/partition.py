@@ -336,7 +336,7 @@ def run_job(
     if output is not None and len(det.events):
         from ..io.writers import write_table
 
-        write_table(det.events, output)
+        write_table(det.events, output, table="events")
     return {
         "events": det.events,
         "visits": det.visits,

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SchemaError
+from ..errors import SchemaError
 
 TIME_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
 
@@ -146,7 +146,7 @@ def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> p
     >>> to_utc(["2024-12-02T08:00:00+02:00", "20241202_060000", "nonsense"]).tolist()
     [Timestamp('2024-12-02 06:00:00+0000', tz='UTC'), NaT, NaT]
     """
-    from .io.times import to_utc as _to_utc
+    from ..io.times import to_utc as _to_utc
 
     return _to_utc(values, dayfirst=dayfirst, unit=unit)
 
