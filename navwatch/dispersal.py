@@ -759,6 +759,8 @@ def fleet_dispersal(
         r, q, fleet, zt, status.code, _basis(q, status.absence), (lat, lon, method), dist, notes
     )
     fleet_t = _fleet_table(steps, status.code, lat, lon, dist, len(fleet), len(steps))
+    schema.validate(vessels_gdf, "dispersal_vessels", where="fleet_dispersal")
+    schema.validate(fleet_t, "dispersal_fleet", where="fleet_dispersal")
     return Dispersal(vessels=vessels_gdf, fleet=fleet_t, params=params)
 
 

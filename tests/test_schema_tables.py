@@ -135,11 +135,6 @@ def test_tables_of_no_evidence_match_their_schema():
     schema.validate(analysis.vessel_timeline(det.states), "vessel_timeline", where="no evidence")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="detect_port_events' states with no evidence have float64 columns "
-    "(api._states_table builds them from empty lists); fix: return schema.STATES.empty()",
-)
 def test_states_of_no_evidence_match_their_schema():
     det = navwatch.detect_port_events(
         pd.DataFrame(), navwatch.load_ports(), navwatch.load_registry(), with_states=True

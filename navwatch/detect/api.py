@@ -207,6 +207,11 @@ def detect_port_events(
         st = (
             pd.concat(states, ignore_index=True) if states else _states_table(ev, None, None, 0, zi)
         )
+    where = "detect_port_events"  # the tables leave as their schemas say (dtypes only: cheap)
+    schema.validate(events, "events", where=where)
+    schema.validate(visits_out, "visits", where=where)
+    if st is not None:
+        schema.validate(st, "states", where=where)
     return Detection(
         events=events,
         state=new_state,
@@ -1101,7 +1106,7 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     """Per effective evidence row: who, when, where, what, and the port state after it
     (columns: :data:`navwatch.schema.STATES`)."""
     if a is None or not len(res.eff):
-        return pd.DataFrame({c: [] for c in STATE_COLUMNS})
+        return schema.STATES.empty()
     pos = res.eff
     rid = ev.row_id[lo + pos]
     st = res.state
@@ -1132,8 +1137,18 @@ def _states_table(ev: _Evidence, a: Arrays | None, res, lo: int, zi: ZoneIndex) 
     )
     for c in ("source", "src_file", "src_line"):
         df[c] = ev.take(c, rid)
-    for c in ("vessel_id", "vessel_name", "surveyed", "state", "port", "tier"):
+    for c in (
+        "vessel_id",
+        "vessel_name",
+        "surveyed",
+        "state",
+        "port",
+        "tier",
+        "source",
+        "src_file",
+    ):
         df[c] = df[c].astype("string")
+    df["src_line"] = pd.array(pd.to_numeric(df["src_line"], errors="coerce"), dtype="Int32")
     return df[STATE_COLUMNS]
 
 

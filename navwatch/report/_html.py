@@ -114,11 +114,7 @@ def cite(kind: object, source: object, src_file: object, src_line: object) -> st
     where = ""
     if isinstance(src_file, str) and src_file:
         name = src_file  # as the report names its inputs (see _data.display_paths)
-        line = (
-            ""
-            if src_line is None or (isinstance(src_line, float) and math.isnan(src_line))
-            else f":{src_line}"
-        )
+        line = "" if src_line is None or pd.isna(src_line) else f":{int(src_line)}"  # type: ignore[call-overload]
         where = f" [{name}{line}]"
     text = f"{kind}: {source if isinstance(source, str) else ''}{where}".strip()
     return esc(text)

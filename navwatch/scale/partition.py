@@ -403,10 +403,6 @@ def _merge_states(results: list[dict]) -> pd.DataFrame | None:
     st = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     order = np.argsort(st["vessel_id"].to_numpy(dtype=str, na_value=""), kind="stable")
     st = st.iloc[order].reset_index(drop=True)
-    # columns taken from the input as objects get their dtype inferred from their values (a job
-    # whose values are all missing has object, another str): infer it again over all the rows
-    for c in ("source", "src_file", "src_line"):
-        st[c] = pd.Series(st[c].to_numpy(dtype=object), index=st.index)
     return st
 
 

@@ -213,23 +213,10 @@ STATES = Table(
         _text("state", "port state after this row: in, out or unknown"),
         _text("port", "state in: port of the innermost zone it is in; '' otherwise"),
         _text("tier", "state in: tier of that zone; '' otherwise"),
-        Column(
-            "source",
-            "str",
-            "who made the observation; text as pandas infers it (str, or object when no row has "
-            "one), not string like the other text columns, nor category as in the observations",
-            True,
-            also=("object",),
-        ),
+        _text("source", "who made the observation", True),
         _float("confidence", "reliability used: the row's confidence, else its kind's default"),
-        Column("src_file", "str", "file the row came from (dtypes: as source)", True, ("object",)),
-        Column(
-            "src_line",
-            "object",
-            "1-based line or row in that file: Python ints, None when unknown (not Int32 as in "
-            "the observations)",
-            True,
-        ),
+        _text("src_file", "file the row came from", True),
+        Column("src_line", "Int32", "1-based line or row in that file", True),
     ),
 )
 
