@@ -360,6 +360,8 @@ def run_report(
     since: pd.Timestamp | None = None,
     until: pd.Timestamp | None = None,
     offline: bool = False,
+    tiles: str | None = None,
+    full_paths: bool = False,
     max_track_points: int = 1000,
     detect_params: DetectParams | None = None,
     dispersal_params: DispersalParams | None = None,
@@ -386,19 +388,21 @@ def run_report(
     )  # fmt: skip
     _check_states(run)
     det, notes, fleet = run.detection, [], None
+    dparams = dispersal_params or DispersalParams(every=REPORT_DISPERSAL_EVERY)
     if port:
         try:
             fleet = fleet_dispersal(
                 det.states, run.zones, run.registry, port=port, start=since, end=until,
-                params=dispersal_params or DispersalParams(every=REPORT_DISPERSAL_EVERY),
+                params=dparams,
             ).fleet  # fmt: skip
         except NavwatchError as exc:
             notes.append(f"no dispersal panel: {exc}")
     m = map_report(
         det.states, det.events, run.zones, run.registry, fleet=fleet, port=port, since=since, until=until,
-        offline=offline, max_track_points=max_track_points,
+        offline=offline, tiles=tiles, full_paths=full_paths, max_track_points=max_track_points,
+        stale_after_h=dparams.stale_after_h,
     )  # fmt: skip
-    path = save_report(m, output, offline=offline)
+    path = save_report(m, output)
     if quarantine is not None:
         run.quarantine_output = _write_quarantine(run.quarantine, None, quarantine)
     return ReportRun(m, Path(path), run, fleet, notes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from navwatch.errors import ConfigError, SchemaError
 from navwatch.ports import circle
 from navwatch.report import map_report, save_report, thin_tracks
 from navwatch.report._html import esc, script_json
-from navwatch.testing import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -254,21 +252,23 @@ def _assets_offline(m) -> str:
 # offline / online, options, errors
 
 
-def test_offline_html_is_self_contained(demo, tmp_path):
+def test_html_is_self_contained(demo, tmp_path):
     m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], offline=True)
     html = save_report(m, tmp_path / "r.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=[\"']?(https?:)?//", html)
-    assert "L.tileLayer" not in html and 'data-navwatch="leaflet"' in html
+    assert 'data-navwatch="leaflet"' in html and data_island(html)["tiles"] is None
     assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
 
 
-def test_online_uses_cdn_and_tiles_and_saving_offline_strips_them(demo, tmp_path):
-    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"])
-    online = save_report(m, tmp_path / "on.html").read_text(encoding="utf-8")
-    assert "cdn.jsdelivr.net/npm/leaflet" in online and "tile.openstreetmap.org" in online
-    offline = save_report(m, tmp_path / "off.html", offline=True).read_text(encoding="utf-8")
-    assert "openstreetmap" not in offline and "cdn.jsdelivr" not in offline
-    assert "tile.openstreetmap.org" in m.get_root().render()  # the map itself is left as it was
+def test_tiles_when_asked_for(demo, tmp_path):
+    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], tiles="osm")
+    html = save_report(m, tmp_path / "on.html").read_text(encoding="utf-8")
+    assert "tile.openstreetmap.org" in data_island(html)["tiles"]["url"]
+    assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=[\"']?(https?:)?//", html)
+    with pytest.raises(ConfigError, match="offline"):
+        map_report(demo["states"], None, demo["zones"], tiles="osm", offline=True)
+    with pytest.raises(ConfigError, match="URL template"):
+        map_report(demo["states"], None, demo["zones"], tiles="ftp://x/{z}/{x}/{y}.png")
 
 
 def test_port_since_until_and_age_reference(demo):
@@ -359,7 +359,7 @@ def test_cli_report_real_ais_offline(ny_report):
     out, res = ny_report
     assert res.returncode == 0, res.stderr
     assert "599 observations" in res.stdout and "246 vessels located" in res.stdout
-    assert "report written to" in res.stderr and "offline" in res.stderr
+    assert "report written to" in res.stderr and "self-contained" in res.stderr
     html = out.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link)\b[^>]*(src|href)=[\"']?(https?:)?//", html)
 
@@ -377,46 +377,47 @@ def test_cli_report_help_and_bad_port(tmp_path):
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    exe = shutil.which("chromium")
-    if not exe:
+    pytest.importorskip("playwright.sync_api")
+    from navwatch.report._png import chromium, chromium_executable
+
+    if not chromium_executable():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-def open_offline(browser, path: Path):
+def open_offline(browser, path: Path, width: int = 1280, height: int = 800):
     """Open ``path`` with every non-file request blocked; returns (page, problems, requests)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    problems: list[str] = []
-    requests: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
-        ),
+    from navwatch.report._png import open_report
+
+    return open_report(browser, path, width=width, height=height)
+
+
+def set_time(page, when: str) -> None:
+    page.evaluate("(s) => window.navwatchSetTimeUTC(s)", int(pd.Timestamp(when).timestamp()))
+
+
+def status_counts(page) -> dict[str, int]:
+    """Vessel markers on the map by the status class they are drawn with."""
+    return page.evaluate(
+        """() => { const c = {}; document.querySelectorAll('.leaflet-marker-pane .nw-v').forEach(
+             (e) => { const k = [...e.classList].find((x) => x.startsWith('nw-s-')); c[k] = (c[k] || 0) + 1; });
+           return c; }"""
     )
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
 
-    def on_dialog(dialog):
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
 
-    page.on("dialog", on_dialog)
+def pixel(page, png: bytes, lat: float, lon: float) -> tuple[int, int, int]:
+    """The colour of the screenshot ``png`` at (lat, lon) of the page's map."""
+    import io
 
-    def route(r):
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            requests.append(r.request.url)
-            r.abort()
+    from PIL import Image
 
-    page.route("**/*", route)
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.navwatchReady === true", timeout=20_000)
-    return page, problems, requests
+    xy = page.evaluate(
+        """([la, lo]) => { const m = Object.values(window).find((v) => v && v._container && v.latLngToContainerPoint);
+                           const p = m.latLngToContainerPoint([la, lo]); return [p.x, p.y]; }""",
+        [lat, lon],
+    )
+    return Image.open(io.BytesIO(png)).convert("RGB").getpixel((round(xy[0]), round(xy[1])))
 
 
 def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
@@ -430,17 +431,15 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         assert s["vessels"] == len(demo["registry"].frame) == 6
         assert s["events"] == (demo["events"]["port"] == "Tartus").sum()
         assert s["zones"] == (demo["zones"]["port"] == "Tartus").sum() + 1  # + the hostile zone
-        assert page.locator("path.nw-vessel").count() == s["vessels"]
+        assert page.locator(".leaflet-marker-pane .nw-v").count() == s["vessels"]
         assert page.locator("path.nw-track").count() == s["tracks"]
         assert page.locator("path.nw-zone").count() == s["zones"]
-        assert page.locator("path.nw-event").count() == s["events"]
-        assert (
-            page.locator(".leaflet-control-layers-overlays label").count() == 4 + 4
-        )  # zone tiers + 4 layers
+        # zone tiers + port names, tracks, events, vessels
+        assert page.locator(".leaflet-control-layers-overlays label").count() == 4 + 4
 
         texts = []
         for i in range(s["vessels"]):
-            page.locator("path.nw-vessel").nth(i).dispatch_event("click")
+            page.locator(".leaflet-marker-icon.nw-vicon").nth(i).dispatch_event("click")
             popup = page.locator(".leaflet-popup-content")
             popup.wait_for(timeout=5_000)
             texts.append(popup.inner_text())
@@ -454,7 +453,8 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         assert len(hostile) == 1, texts
         assert "Altay class" in hostile[0] and "oiler" in hostile[0]
         assert "last evidence" in hostile[0] and "before the latest evidence" in hostile[0]
-        assert HOSTILE_TIER in page.locator(".leaflet-control-layers").inner_text()
+        assert HOSTILE_TIER in page.locator(".leaflet-control-layers").text_content()
+        assert HOSTILE in page.locator("#nw-legend").inner_text()  # the legend names every vessel
         assert (
             page.locator(".leaflet-control-layers img, .leaflet-control-layers script").count() == 0
         )
@@ -462,19 +462,113 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         # the time slider replays: at the start (30 Nov survey) every vessel is in port, no event yet
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
                                   r.value = r.min; r.dispatchEvent(new Event('input')); }""")
-        assert page.locator("path.nw-event").count() == 0
-        assert page.locator("path.nw-vessel").count() == 6
+        assert page.locator(".leaflet-marker-pane .nw-e").count() == 0
+        assert status_counts(page) == {"nw-s-0": 6}
         assert "2024-11-30 08:30 UTC" in page.locator("#nw-slider .nw-time").inner_text()
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
                                   r.value = r.max; r.dispatchEvent(new Event('input')); }""")
-        assert page.locator("path.nw-event").count() == s["events"]
-
+        shown = page.evaluate(
+            "() => [...document.querySelectorAll('.leaflet-marker-pane .nw-e')].map((e) => +e.textContent || 1)"
+        )
+        assert sum(shown) == s["events"]
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert problems == [] and requests == []
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.locator("path.nw-vessel").first.dispatch_event("click")
-        page.wait_for_timeout(400)  # popup fade-in
-        page.screenshot(path=str(ARTIFACTS / "report_demo.png"))
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_page(browser, tmp_path_factory):
+    """The demo report as `navwatch demo` writes it, open in Chromium (network blocked)."""
+    out = tmp_path_factory.mktemp("demo")
+    from navwatch.jobs import run_report
+
+    run = run_report(demo_inputs(), port="Tartus", offline=True, output=out / "report.html")
+    page, problems, requests = open_offline(browser, run.output, width=1400, height=900)
+    yield page, run, problems, requests
+    page.close()
+
+
+def test_browser_unknown_vessels_are_not_drawn_in_port(demo_page):
+    """3 Dec 20:30 and 10 Dec: the surveys found five ships absent from Tartus. None of them may
+    look like a ship in port: they are hollow markers where last seen, saying how long ago."""
+    page, run, problems, _ = demo_page
+    set_time(page, "2024-12-03T20:30Z")
+    counts = status_counts(page)
+    assert counts.get("nw-s-0", 0) == 0, counts
+    assert sum(counts.get(f"nw-s-{k}", 0) for k in (4, 5, 6)) == 5 and counts.get("nw-s-1") == 1
+    assert "5 position unknown" in page.locator("#nw-slider .nw-time").inner_text()
+    hollow = page.locator(".leaflet-marker-pane .nw-s-6").first
+    hollow.hover()
+    tip = page.locator(".leaflet-tooltip").last.inner_text()
+    assert "absent" in tip and "last seen here" in tip and "before" in tip
+    set_time(page, "2024-12-10T12:00Z")
+    counts = status_counts(page)
+    assert counts.get("nw-s-0", 0) == 0 and counts.get("nw-s-1") == 2, counts
+    set_time(page, "2024-12-05T12:00Z")
+    assert status_counts(page) == {"nw-s-0": 6}  # the fleet is back
+    assert problems == []
+
+
+def test_browser_events_are_clustered_listed_and_port_labelled(demo_page):
+    page, run, problems, _ = demo_page
+    set_time(page, "2024-12-10T08:30Z")
+    counts = page.evaluate(
+        "() => [...document.querySelectorAll('.leaflet-marker-pane .nw-e')].map((e) => +e.textContent || 1)"
+    )
+    assert max(counts) > 1 and sum(counts) == run.summary["events"]  # coincident events: a count
+    big = page.locator(".leaflet-marker-pane .nw-e").filter(has_text=str(max(counts)))
+    big.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    assert f"{max(counts)} events here" in popup.inner_text()
+    page.locator(".leaflet-popup-close-button").dispatch_event("click")
+    # the events list: a row moves the slider to the event and shows it
+    rows = page.locator("#nw-events tr[data-e]")
+    assert rows.count() == run.summary["events"]
+    assert "Yelnya" in rows.first.inner_text() and "departure" in rows.first.inner_text()
+    rows.first.click()
+    assert "2024-12-0" in page.locator("#nw-slider .nw-time").inner_text()
+    assert "Yelnya" in page.locator(".leaflet-popup-content").inner_text()
+    # port names on the map, inside the view
+    label = page.locator(".nw-port-label span", has_text="Tartus")
+    assert label.count() == 1 and label.is_visible()
+    box, view = label.bounding_box(), page.viewport_size
+    assert 0 <= box["x"] < view["width"] and 0 <= box["y"] < view["height"]
+    # the timeline: a strip per vessel
+    assert page.locator("#nw-slider svg.nw-chart text").count() == 6
+    assert problems == []
+
+
+def test_browser_land_and_sea_differ_and_no_local_paths(demo_page):
+    page, run, problems, _ = demo_page
+    html = run.output.read_text(encoding="utf-8")
+    assert str(ROOT) not in html and "/navwatch/data/demo/" not in html  # names relative
+    assert "[surveys.csv:" in html
+    page.evaluate(
+        """() => { const m = Object.values(window).find((v) => v && v._container && v.setView);
+                   m.setView([34.9, 35.85], 9, {animate: false}); }"""
+    )
+    page.wait_for_timeout(300)
+    png = page.screenshot()
+    land, sea = pixel(page, png, 34.95, 36.10), pixel(page, png, 34.85, 35.55)
+    assert land != sea, (land, sea)
+    assert sum(land) > sum(sea)  # land drawn light on a blue sea
+    assert problems == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report_demo_regional.png"))
+
+
+def test_browser_tiles_that_fail_are_noted(browser, demo, tmp_path):
+    m = map_report(demo["states"], demo["events"], demo["zones"], demo["registry"], tiles="osm")
+    path = save_report(m, tmp_path / "tiles.html")
+    page, problems, requests = open_offline(browser, path)
+    try:
+        page.wait_for_function(
+            "() => document.getElementById('nw-note').style.display !== 'none'", timeout=10_000
+        )
+        assert "tiles could not be loaded" in page.locator("#nw-note").inner_text()
+        assert requests and all("tile.openstreetmap.org" in u for u in requests)
+        assert [p for p in problems if not p.startswith("console")] == []
     finally:
         page.close()
 
@@ -485,15 +579,34 @@ def test_browser_real_ais_report(browser, ny_report):
     page, problems, requests = open_offline(browser, out)
     try:
         d = data_island(out.read_text(encoding="utf-8"))
-        assert page.locator("path.nw-vessel").count() == len(d["vessels"]) == 246
+        assert page.locator(".leaflet-marker-pane .nw-v").count() == len(d["vessels"]) == 246
         assert (
             page.locator("path.nw-track").count() == sum(len(v["t"]) >= 2 for v in d["vessels"]) > 0
         )
         assert page.locator("path.nw-zone").count() == len(d["zones"]) > 0
-        page.locator("path.nw-vessel").first.dispatch_event("click")
+        page.locator(".leaflet-marker-icon.nw-vicon").first.dispatch_event("click")
         assert "AIS fix" in page.locator(".leaflet-popup-content").inner_text()
         assert problems == [] and requests == []
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report_nyharbor.png"))
     finally:
         page.close()
+
+
+def test_cli_png_picture(tmp_path):
+    pytest.importorskip("playwright.sync_api")
+    from navwatch.report._png import chromium_executable
+
+    if not chromium_executable():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    png = tmp_path / "tartus.png"
+    res = run_cli(
+        *demo_inputs(), "--port", "Tartus", "-o", tmp_path / "r.html", "--png", png,
+        "--at", "2024-12-02T12:00Z", "--no-progress",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (1400, 900) and len(im.getcolors(maxcolors=1 << 20) or []) > 50
+    assert "picture written to" in res.stderr

@@ -69,9 +69,46 @@ def report(
     offline: Annotated[
         bool,
         typer.Option(
-            "--offline", help="Self-contained file: Leaflet inlined, no tiles, no network at all."
+            "--offline",
+            help="Refuse anything that would use the network (--tiles). Every report is "
+            "self-contained already: Leaflet inlined, land drawn from installed data.",
         ),
     ] = False,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            "--tiles",
+            metavar="<osm|url>",
+            help="Also draw online map tiles above the land: 'osm' (OpenStreetMap) or a URL "
+            "template https://host/{z}/{x}/{y}.png. The page notes when they fail to load.",
+        ),
+    ] = None,
+    full_paths: Annotated[
+        bool,
+        typer.Option(
+            "--full-paths",
+            help="Name input files by their full paths in the report (default: relative to "
+            "the inputs' common folder, so a shared report shows no local folders).",
+        ),
+    ] = False,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            metavar="<file.png>",
+            help="Also write a picture of the map (headless Chromium via Playwright: "
+            "pip install 'navwatch[png]').",
+        ),
+    ] = None,
+    at: Annotated[
+        pd.Timestamp | None,
+        typer.Option(
+            "--at",
+            parser=utc_time,
+            metavar="<time>",
+            help="The slider time of the --png picture (default: the end of the period).",
+        ),
+    ] = None,
     max_track_points: Annotated[
         int,
         typer.Option(
@@ -88,13 +125,16 @@ def report(
     memory_limit_mb: MemoryLimitOption = 2048,
     progress: ProgressOption = True,
 ) -> None:
-    """Write an HTML map report: port zones, thinned tracks, last known positions with popups,
-    departures/arrivals with windows and evidence, a time slider to replay the movements, a
-    legend and a dispersal panel."""
+    """Write an HTML map report: land and port zones, thinned tracks, vessels drawn by their
+    status at the slider time (in port, offshore, at sea, another port, or unknown where last
+    seen), departures/arrivals with windows and evidence, an events list, a timeline per
+    vessel, a legend and a dispersal panel. The file is self-contained: it opens without a
+    network. With --png, also a picture of the map."""
     with file_progress(progress) as cb:
         run = run_report(
             inputs, output=output, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
-            port=port, since=since, until=until, offline=offline, max_track_points=max_track_points,
+            port=port, since=since, until=until, offline=offline, tiles=tiles, full_paths=full_paths,
+            max_track_points=max_track_points,
             detect_params=DetectParams(), engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler, progress=cb,
         )  # fmt: skip
     for note in run.notes:
@@ -112,6 +152,10 @@ def report(
         )
     path = run.output
     mb = path.stat().st_size / 1e6
-    err.print(
-        f"report written to {path} ({mb:.1f} MB{', offline' if offline else ''})", highlight=False
-    )
+    online = f", tiles from {tiles}" if tiles else ", self-contained"
+    err.print(f"report written to {path} ({mb:.1f} MB{online})", highlight=False)
+    if png is not None:
+        from ..report import screenshot
+
+        screenshot(path, png, at=at, network=bool(tiles))
+        err.print(f"picture written to {png}", highlight=False)

@@ -51,9 +51,10 @@ from branca.element import Figure
 
 from ..errors import ConfigError
 from . import _assets, _layers, _page
+from ._png import screenshot
 from ._thin import thin_tracks
 
-__all__ = ["map_report", "save_report", "thin_tracks"]
+__all__ = ["map_report", "save_report", "screenshot", "thin_tracks"]
 
 # the styles, kept importable here
 TIER_STYLES = _layers.TIER_STYLES
@@ -184,8 +185,7 @@ def map_report(
     data = _page.data_island(tb, zl, vessels, events_json, extra)
     m.add_child(_page.ReportLayer(data, body, groups))
     folium.LayerControl(collapsed=True).add_to(m)
-    # what the map shows, for save_report and callers: attributes navwatch adds to the map
-    m.navwatch_offline = not tiles  # type: ignore[attr-defined]
+    # what the map shows, for callers: an attribute navwatch adds to the map
     m.navwatch_summary = {  # type: ignore[attr-defined]
         "vessels": len(vessels),
         "vessels_unlocated": n_unlocated,
@@ -201,16 +201,15 @@ def map_report(
 
 
 def save_report(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
-    """Write the report as one HTML file and return its path.
+    """Write the report as one self-contained HTML file and return its path.
 
-    With ``offline`` (or a map built with ``map_report(..., offline=True)``) every external
-    ``<script src>``/``<link href>`` is removed, tile layers are left out and Leaflet is inlined;
-    a page that would still fetch anything raises :class:`~navwatch.errors.ConfigError` instead
-    of being written.
+    Every external ``<script src>``/``<link href>`` folium emits is removed (the report uses
+    Leaflet only, inlined); a page that would still fetch anything at load raises
+    :class:`~navwatch.errors.ConfigError` instead of being written. Online tiles asked for with
+    ``map_report(tiles=...)`` are fetched by the page's script, and noted when they fail. With
+    ``offline``, folium tile layers someone added to the map are left out too.
     """
     path = Path(path)
-    offline = offline or bool(getattr(m, "navwatch_offline", False))
-    # tiles are fetched at run time: an offline page of a map built online is drawn without them
     tiles = [(k, c) for k, c in m._children.items() if offline and isinstance(c, folium.TileLayer)]
     figure = cast(Figure, m.get_root())
     for k, tile in tiles:
@@ -222,8 +221,7 @@ def save_report(m: folium.Map, path: str | Path, *, offline: bool = False) -> Pa
     finally:
         for k, c in tiles:
             m._children[k] = c
-    if offline:
-        html = _assets.make_offline(html)
+    html = _assets.make_offline(html)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

@@ -353,7 +353,7 @@ STATUS_KEYS: Sequence[tuple[int, str]] = (
     (1, "offshore (anchorage, operating area)"),
     (2, "at sea"),
     (3, "in another port"),
-    (4, "position unknown: hollow, where last seen"),
+    (4, "position unknown (where last seen)"),
 )
 
 
@@ -382,6 +382,11 @@ def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]
     )
 
 
+def _flag_words(flags: str) -> str:
+    """The name of each flag (``contradiction: reported absent...`` -> ``contradiction``)."""
+    return ", ".join(f.split(":", 1)[0].strip() for f in flags.split(";") if f.strip())
+
+
 def events_list(rows: Sequence[dict]) -> str:
     """The events panel: one row per event (``rows``: raw events-table records with ``i``, the
     event's index in the script's data), newest last; a click on a row shows it."""
@@ -401,7 +406,7 @@ def events_list(rows: Sequence[dict]) -> str:
             f'<tr data-e="{int(r["i"])}"><td>{esc(name)}</td>'
             f'<td class="{"dep" if dep else "arr"}">{"departure" if dep else "arrival"} {esc(r.get("port"))}</td>'
             f"<td>{esc(window)}</td><td>{esc(_num(r.get('confidence'), '.2f'))}</td>"
-            f'<td class="nw-flag">{esc(flags)}</td></tr>'
+            f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>'
         )
     head = "<tr><th>vessel</th><th>event</th><th>window (UTC)</th><th>conf.</th><th>flags</th></tr>"
     return (

@@ -88,7 +88,8 @@ function navwatchReport(map, groups, D) {
     if (ll.length >= 2) {
       o.track = L.polyline(ll, { color: v.c, weight: 2, opacity: 0.8, className: "nw-track", interactive: false });
     }
-    o.marker = L.marker(ll[ll.length - 1], { icon: vesselIcon(v.c, "nw-s-0"), keyboard: false, riseOnHover: true });
+    o.marker = L.marker(ll[ll.length - 1], { icon: vesselIcon(v.c, "nw-s-0"), keyboard: false, riseOnHover: true,
+      zIndexOffset: 1000 });  // above the events
     o.marker.bindPopup(v.p, { maxWidth: 360 });
     return o;
   });
@@ -300,6 +301,7 @@ REPORT_CSS = r"""
 .nw-events table { font-size: 11px; border-collapse: collapse; }
 .nw-events th { text-align: left; font-weight: normal; color: #555; position: sticky; top: 0; background: #fff; }
 .nw-events td { padding: 1px 4px; white-space: nowrap; }
+.nw-events td.nw-flag { cursor: help; }
 .nw-events tr[data-e] { cursor: pointer; }
 .nw-events tr[data-e]:hover { background: #eef3f8; }
 .nw-events tr.nw-future { color: #aaa; }
