@@ -117,7 +117,7 @@ def _port_shapes(rng) -> list[tuple[str, float, float, float, float, float]]:
 
 
 def _port_site(rng, i, r, shapes, frames, centres, region_radius, ports, antimeridian):
-    """Where port ``i`` goes in region ``r``, away from the others (the first on the antimeridian)."""
+    """Where port ``i`` goes in region ``r``: away from the others (the first may straddle 180)."""
     bound = max(math.hypot(s[1], s[2]) + max(s[3], s[4]) for s in shapes)
     for attempt in range(500):
         if antimeridian and r == 0 and i == 0:
