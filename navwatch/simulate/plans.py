@@ -9,13 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .common import (
-    KN,
-    MOVE,
-    REST,
-    SWING,
-    H,
-)
+from .common import KN, MOVE, REST, SWING, H
 from .geometry import _NV, _Port, _ray_exit, _Zone
 
 
@@ -60,6 +54,27 @@ class _Plan:
         self.level.append(level)
         self.swing.append(swing)
         self.rport.append(port)
+
+
+@dataclass
+class _Call:
+    """A port call as :meth:`_Planner.call` lays it out, stage by stage."""
+
+    port: _Port
+    kind: str  # a DECOYS label or a kind drawn at random ("normal", "anchor", "edge", ...)
+    labels: list[str]  # the decoys it lays
+    towards: float  # direction from the port to the ship when it heads in (rad)
+    tiered: bool  # the port has zones outside its harbour
+    z: _Zone  # the zone it rests in
+    inner: _Zone | None = None  # a zone it rests outside of (the harbour, for an anchorage)
+    level: float = 0.0  # reported SOG at rest (kn)
+    dur: float = 0.0  # rest (s)
+    swing: bool = False  # at anchor, swinging on its chain
+    sw: tuple[float, float] | None = None  # the swing's arc length and radius (m)
+    bx: float = 0.0  # where it rests
+    by: float = 0.0
+    ux: float = 0.0  # unit vector from the rest position out along the way in
+    uy: float = 0.0
 
 
 class _Planner:
@@ -243,7 +258,26 @@ class _Planner:
         plan.move(bx, by, v_m)
         return plan.t - t
 
-    def call(self, plan: _Plan, port: _Port, spec: str | None) -> None:  # noqa: C901 -- scenario generator: one branch per kind of call and decoy
+    def call(self, plan: _Plan, port: _Port, spec: str | None) -> None:
+        """A port call: in, at rest at a berth or at anchor, and out; ``spec`` lays that decoy."""
+        c = self._call_kind(plan, port, spec)
+        if c.kind in ("edge", "berth_edge", "inside50", "berth_inside_50m", "berth_outside_50m"):
+            self._edge_berth(c)
+        else:
+            self._open_berth(c)
+        if c.kind in ("anchor", "then") and not c.labels:
+            c.labels = ["anchorage_call"] if c.tiered else []
+        if c.kind == "then" or c.kind == "anchor_then_berth":
+            c.labels = ["anchor_then_berth"]
+        gap, last = self._call_arrive(plan, c)
+        self.last_port = port.idx
+        t_berth = self._call_stay(plan, c, gap, last)
+        if c.kind in ("then", "anchor_then_berth"):
+            self._anchor_then_berth(plan, c)
+        self._call_leave(plan, c, t_berth)
+
+    def _call_kind(self, plan: _Plan, port: _Port, spec: str | None) -> _Call:
+        """The kind of call (``spec`` or drawn), how long and how still it rests, in which zone."""
         rng = self.rng
         towards = self.facing(port, plan)
         tiered = len(port.zones) > 1
@@ -259,125 +293,135 @@ class _Planner:
         if kind in ("then", "anchorage_call", "anchor_then_berth") and not tiered:
             kind = "normal"
             labels = []
-        level = self.rest_level()
-        dur = float(np.exp(rng.uniform(np.log(0.5 * H), np.log(96 * H))))
-        swing = False
-        z = port.harbour
-        inner = None
+        c = _Call(port, kind, labels, towards, tiered, z=port.harbour)
+        c.level = self.rest_level()
+        c.dur = float(np.exp(rng.uniform(np.log(0.5 * H), np.log(96 * H))))
         if (
             kind.startswith("anchor_sog")
             or kind == "anchor"
             or kind in ("anchorage_call", "then", "anchor_then_berth")
         ):
-            swing = kind != "anchorage_call" or rng.random() < 0.5
+            c.swing = kind != "anchorage_call" or rng.random() < 0.5
             if tiered:
-                z, inner = port.zones[1], port.harbour
-            level = (
+                c.z, c.inner = port.zones[1], port.harbour
+            c.level = (
                 float(spec.split("_")[-1])
                 if spec and spec.startswith("anchor_sog")
                 else float(min(abs(rng.normal(0, 0.15)), 0.6))
             )
             if kind in ("then", "anchor_then_berth"):
-                dur = self.u(1, 12) * H
+                c.dur = self.u(1, 12) * H
         elif kind == "stop_sog_0.15":
-            level = 0.15
+            c.level = 0.15
         elif kind.startswith("stop_") and kind.endswith("min"):
-            dur = float(kind[5:-3]) * 60
+            c.dur = float(kind[5:-3]) * 60
         elif kind == "short":
             mins = int(rng.choice([5, 10, 15, 20, 30]))
-            dur = mins * 60.0
-            labels = [f"stop_{mins}min" if mins in (5, 15, 30) else "stop_short"]
-        # where to rest
-        ux = uy = None
-        if kind in ("edge", "berth_edge", "inside50", "berth_inside_50m", "berth_outside_50m"):
-            a = float(self.v["gps_error_m"])
-            dist = {"berth_inside_50m": 50.0, "inside50": 50.0, "berth_outside_50m": 50.0}.get(
-                kind, max(2.0, self.u(0.15, 0.8) * a)
-            )
-            outside = kind == "berth_outside_50m"
-            zz = port.harbour if (outside or rng.random() < 0.6) else port.outer
-            (bx, by), (ux, uy), got = self.edge_point(zz, dist, towards, outside)
-            if outside and tiered and zz is port.harbour and -port.zones[1].margin(bx, by) > -200:
-                pass
-            labels = [
-                kind
-                if kind.startswith("berth")
-                else ("berth_edge" if kind == "edge" else "berth_inside_50m")
-            ]
+            c.dur = mins * 60.0
+            c.labels = [f"stop_{mins}min" if mins in (5, 15, 30) else "stop_short"]
+        return c
+
+    def _edge_berth(self, c: _Call) -> None:
+        """A berth at a zone's edge (inside by less than the GPS error), or 50 m inside/outside."""
+        kind, port = c.kind, c.port
+        a = float(self.v["gps_error_m"])
+        dist = {"berth_inside_50m": 50.0, "inside50": 50.0, "berth_outside_50m": 50.0}.get(
+            kind, max(2.0, self.u(0.15, 0.8) * a)
+        )
+        outside = kind == "berth_outside_50m"
+        zz = port.harbour if (outside or self.rng.random() < 0.6) else port.outer
+        (c.bx, c.by), (c.ux, c.uy), _ = self.edge_point(zz, dist, c.towards, outside)
+        c.labels = [
+            kind
+            if kind.startswith("berth")
+            else ("berth_edge" if kind == "edge" else "berth_inside_50m")
+        ]
+
+    def _open_berth(self, c: _Call) -> None:
+        """A berth or anchorage inside the zone (outside the harbour), clear of the edges."""
+        clearance = 100.0
+        if c.swing:
+            L = self.u(40, 150)
+            R = L / self.u(0.5, 1.5)
+            clearance = 2 * R + 100.0
+            c.sw = (L, R)
+        p = self.place(c.z, clearance, c.inner, c.towards)
+        if p is None:
+            c.z, c.inner, c.swing = c.port.harbour, None, False
+            c.level = self.rest_level()
+            p = self.place(c.z, 20.0, None, c.towards) or (c.z.cx, c.z.cy)
+        c.bx, c.by = p
+        if c.inner is not None:  # radially away from the harbour: the way in never crosses it
+            ux, uy = c.bx - c.inner.cx, c.by - c.inner.cy
         else:
-            clearance = 100.0
-            sw = None
-            if swing:
-                L = self.u(40, 150)
-                R = L / self.u(0.5, 1.5)
-                clearance = 2 * R + 100.0
-                sw = (L, R)
-            p = self.place(z, clearance, inner, towards)
-            if p is None:
-                z, inner, swing = port.harbour, None, False
-                level = self.rest_level()
-                p = self.place(z, 20.0, None, towards) or (z.cx, z.cy)
-            bx, by = p
-            if inner is not None:  # radially away from the harbour: the way in never crosses it
-                ux, uy = bx - inner.cx, by - inner.cy
-            else:
-                a = towards + self.u(-1.0, 1.0)
-                ux, uy = math.cos(a), math.sin(a)
-            n = math.hypot(ux, uy)
-            ux, uy = ux / n, uy / n
-        if kind in ("anchor", "then") and not labels:
-            labels = ["anchorage_call"] if tiered else []
-        if kind == "then" or kind == "anchor_then_berth":
-            labels = ["anchor_then_berth"]
+            a = c.towards + self.u(-1.0, 1.0)
+            ux, uy = math.cos(a), math.sin(a)
+        n = math.hypot(ux, uy)
+        c.ux, c.uy = ux / n, uy / n
+
+    def _call_arrive(self, plan: _Plan, c: _Call) -> tuple[float | None, float]:
+        """Sail in to the berth; returns the in-port gap (h, or None) and the last stretch (s)."""
+        kind = c.kind
         gap = None
         if kind in ("gap", "gap_3.5h", "gap_4.5h"):
             gap = {"gap_3.5h": 3.5, "gap_4.5h": 4.5}.get(
-                kind, float(rng.choice([3.5, 4.5, self.u(4, 24)]))
+                kind, float(self.rng.choice([3.5, 4.5, self.u(4, 24)]))
             )
             if kind == "gap":
-                labels = [f"gap_{gap:g}h"] if gap in (3.5, 4.5) else []
+                c.labels = [f"gap_{gap:g}h"] if gap in (3.5, 4.5) else []
             # the last stretch must be inside the zone for a fix "in port, moving" before the gap
-            room = _ray_exit(z, bx, by, ux, uy)
+            room = _ray_exit(c.z, c.bx, c.by, c.ux, c.uy)
             slow = min(self.u(200, 800), 0.5 * room)
-            last = self.approach(plan, port, bx, by, (ux, uy), slow_last=slow)
+            last = self.approach(plan, c.port, c.bx, c.by, (c.ux, c.uy), slow_last=slow)
         else:
-            last = self.approach(plan, port, bx, by, (ux, uy))
-        self.last_port = port.idx
+            last = self.approach(plan, c.port, c.bx, c.by, (c.ux, c.uy))
+        return gap, last
+
+    def _call_stay(self, plan: _Plan, c: _Call, gap: float | None, last: float) -> float:
+        """Rest (swinging at anchor), dark through an in-port gap; returns when the rest began."""
         t_berth = plan.t
         if gap is not None:
             d1 = self.u(0.2, 0.8) * last
             d2 = self.u(60, 300)
-            dur = max(gap * H - d1 - d2, 60.0)
-            plan.dark.append((t_berth - d1, t_berth + dur + d2))
-        if swing:
-            assert sw is not None  # drawn above with swing
-            Ls, Rs = sw
-            vs = max(level, 0.1) * KN
+            c.dur = max(gap * H - d1 - d2, 60.0)
+            plan.dark.append((t_berth - d1, t_berth + c.dur + d2))
+        if c.swing:
+            assert c.sw is not None  # drawn with swing
+            Ls, Rs = c.sw
+            vs = max(c.level, 0.1) * KN
             cyc = 2 * Ls / vs
-            n = max(1, int(round(dur / cyc)))
-            dur = n * cyc
+            n = max(1, int(round(c.dur / cyc)))
+            c.dur = n * cyc
             psi0 = self.u(0, 2 * math.pi)
-            ax, ay = bx - Rs * math.cos(psi0), by - Rs * math.sin(psi0)
-            plan.rest(dur, level, port.idx, (ax, ay, Rs, psi0, Ls, vs))
+            ax, ay = c.bx - Rs * math.cos(psi0), c.by - Rs * math.sin(psi0)
+            plan.rest(c.dur, c.level, c.port.idx, (ax, ay, Rs, psi0, Ls, vs))
         else:
-            plan.rest(dur, level, port.idx)
-        plan.tags.append((t_berth, plan.t, "|".join(labels), port.idx))
-        if kind in ("then", "anchor_then_berth"):
-            p = self.place(port.harbour, 100.0, None, None) or (port.harbour.cx, port.harbour.cy)
-            plan.move(p[0], p[1], self.u(2, 6))
-            t_b = plan.t
-            plan.rest(
-                float(np.exp(rng.uniform(np.log(1 * H), np.log(72 * H)))),
-                self.rest_level(),
-                port.idx,
-            )
-            plan.tags.append((t_b, plan.t, "anchor_then_berth", port.idx))
-            a = self.u(0, 2 * math.pi)
-            ux, uy = math.cos(a), math.sin(a)
+            plan.rest(c.dur, c.level, c.port.idx)
+        plan.tags.append((t_berth, plan.t, "|".join(c.labels), c.port.idx))
+        return t_berth
+
+    def _anchor_then_berth(self, plan: _Plan, c: _Call) -> None:
+        """From the anchorage to a berth in the harbour for 1-72 h; it leaves in any direction."""
+        port = c.port
+        p = self.place(port.harbour, 100.0, None, None) or (port.harbour.cx, port.harbour.cy)
+        plan.move(p[0], p[1], self.u(2, 6))
+        t_b = plan.t
+        plan.rest(
+            float(np.exp(self.rng.uniform(np.log(1 * H), np.log(72 * H)))),
+            self.rest_level(),
+            port.idx,
+        )
+        plan.tags.append((t_b, plan.t, "anchor_then_berth", port.idx))
+        a = self.u(0, 2 * math.pi)
+        c.ux, c.uy = math.cos(a), math.sin(a)
+
+    def _call_leave(self, plan: _Plan, c: _Call, t_berth: float) -> None:
+        """Leave, the AIS dark from some hours before for a dark departure."""
+        kind = c.kind
         dark_dep = None
         if kind in ("dark", "dark_departure") and plan.t - t_berth > 20 * 60:
             dark_dep = plan.t - min(self.u(0.5, 6) * H, plan.t - t_berth - 10 * 60)
-            plan.tags.append((t_berth, plan.t, "dark_departure", port.idx))
+            plan.tags.append((t_berth, plan.t, "dark_departure", c.port.idx))
         if kind in (
             "normal",
             "short",
@@ -387,12 +431,13 @@ class _Planner:
             "gap_3.5h",
             "gap_4.5h",
             "stop_sog_0.15",
-        ) or (kind.startswith("stop_") and inner is None):
+        ) or (kind.startswith("stop_") and c.inner is None):
             a = self.u(0, 2 * math.pi)  # leave in any direction
-            ux, uy = math.cos(a), math.sin(a)
-        self.leave(plan, port, (ux, uy), dark_dep)
+            c.ux, c.uy = math.cos(a), math.sin(a)
+        self.leave(plan, c.port, (c.ux, c.uy), dark_dep)
 
     def transit(self, plan: _Plan, port: _Port, spec: str | None) -> bool:
+        """A pass through one of the port's zones without stopping; False when none fits."""
         rng = self.rng
         kind = spec or str(
             rng.choice(
@@ -410,45 +455,10 @@ class _Planner:
             port = self.all_ports[z.port]
         else:
             z = port.zones[int(rng.integers(0, len(port.zones)))]
-        for _ in range(30):
-            a = self.u(0, 2 * math.pi)
-            dx, dy = math.cos(a), math.sin(a)
-            off = (
-                self.u(-0.8, 0.8) * min(z.a, z.b)
-                if gap is None
-                else self.u(-0.3, 0.3) * min(z.a, z.b)
-            )
-            cx, cy = z.cx - dy * off, z.cy + dx * off
-            far = port.bound * 3 + 10e3
-            line = shapely.LineString(
-                [(cx - dx * far, cy - dy * far), (cx + dx * far, cy + dy * far)]
-            )
-            seg = shapely.intersection(line, z.local)
-            if seg.is_empty or seg.length < 100:
-                continue
-            chord = seg.length
-            v_in = {
-                "fast": self.u(8, 25),
-                "medium": self.u(3, 8),
-                "slow": self.u(2, 5),
-                "transit_slow": self.u(2, 5),
-                "1kn": self.u(1.0, 1.2),
-                "transit_1kn": self.u(1.0, 1.2),
-                "3kn": self.u(2.8, 3.2),
-                "transit_3kn": self.u(2.8, 3.2),
-                "pilot": self.u(1.0, 2.0),
-                "transit_pilot": self.u(1.0, 2.0),
-            }.get(kind)
-            if kind in ("20min", "transit_20min"):
-                v_in = chord / (20 * 60) / KN
-            elif kind in ("2h", "transit_2h"):
-                v_in = chord / (2 * H) / KN
-            elif gap is not None:
-                v_in = chord / ((gap + self.u(1.0, 2.0)) * H) / KN
-            if v_in is not None and 1.0 <= v_in <= 25.0:
-                break
-        else:
+        pass_ = self._transit_line(port, z, kind, gap)
+        if pass_ is None:
             return False
+        cx, cy, dx, dy, off, seg, chord, v_in = pass_
         # start on the side facing the ship
         sx, sy = plan.pos
         if (sx - cx) * dx + (sy - cy) * dy > 0:
@@ -487,6 +497,47 @@ class _Planner:
             plan.dark.append((mid - gap * H / 2, mid + gap * H / 2))
         plan.tags.append((t_in0, t_in1, label, port.idx))
         return True
+
+    def _transit_line(self, port: _Port, z: _Zone, kind: str, gap: float | None):
+        """A chord of ``z``, the speed over it: (cx, cy, dx, dy, off, seg, length, kn) or None."""
+        for _ in range(30):
+            a = self.u(0, 2 * math.pi)
+            dx, dy = math.cos(a), math.sin(a)
+            off = (
+                self.u(-0.8, 0.8) * min(z.a, z.b)
+                if gap is None
+                else self.u(-0.3, 0.3) * min(z.a, z.b)
+            )
+            cx, cy = z.cx - dy * off, z.cy + dx * off
+            far = port.bound * 3 + 10e3
+            line = shapely.LineString(
+                [(cx - dx * far, cy - dy * far), (cx + dx * far, cy + dy * far)]
+            )
+            seg = shapely.intersection(line, z.local)
+            if seg.is_empty or seg.length < 100:
+                continue
+            chord = seg.length
+            v_in = {
+                "fast": self.u(8, 25),
+                "medium": self.u(3, 8),
+                "slow": self.u(2, 5),
+                "transit_slow": self.u(2, 5),
+                "1kn": self.u(1.0, 1.2),
+                "transit_1kn": self.u(1.0, 1.2),
+                "3kn": self.u(2.8, 3.2),
+                "transit_3kn": self.u(2.8, 3.2),
+                "pilot": self.u(1.0, 2.0),
+                "transit_pilot": self.u(1.0, 2.0),
+            }.get(kind)
+            if kind in ("20min", "transit_20min"):
+                v_in = chord / (20 * 60) / KN
+            elif kind in ("2h", "transit_2h"):
+                v_in = chord / (2 * H) / KN
+            elif gap is not None:
+                v_in = chord / ((gap + self.u(1.0, 2.0)) * H) / KN
+            if v_in is not None and 1.0 <= v_in <= 25.0:
+                return cx, cy, dx, dy, off, seg, chord, v_in
+        return None
 
     def sea_stop(self, plan: _Plan) -> None:
         x, y = self.sea_point(near=plan.pos)
