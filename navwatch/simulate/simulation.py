@@ -10,15 +10,7 @@ from ..errors import ConfigError
 from ..registry import COLUMNS as REGISTRY_COLUMNS
 from ..registry import Registry
 from .ais import _sample_ais
-from .common import (
-    _TEXT,
-    DECOYS,
-    MOVE,
-    NS,
-    H,
-    _empty_evidence,
-    _ts,
-)
+from .common import _TEXT, DECOYS, MOVE, NS, H, _empty_evidence, _ts
 from .osint import _make_osint
 from .plans import _Planner, _Track
 from .scenario import Scenario
@@ -116,7 +108,57 @@ def simulate(
         fix_interval_s,
         port_only_share,
     )
-    # plans
+    tracks = _plan_tracks(r_plan, vessels, ports, zones, span, decoys)
+    ais, ais_meta, fixes = _sample_ais(
+        r_ais,
+        r_fault,
+        vessels,
+        tracks,
+        zones,
+        frames,
+        span,
+        start_ns,
+        faults,
+        duplicate_rate,
+        jump_rate,
+    )
+    visits = _truth_visits(vessels, tracks, zones, ports, span)
+    if osint:
+        osint_df, osint_meta, osint_ev, contra = _make_osint(
+            r_osint, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions
+        )
+    else:
+        osint_df, osint_meta, osint_ev, contra = _no_osint()
+    truth_visits, truth_events = _truth_tables(
+        vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns
+    )
+    zones_gdf = _zones_frame(ports, zones)
+    names = np.array([p.name for p in ports] + [""], dtype=object)
+    ais_meta = _ais_meta_ports(ais_meta, names)
+    V = vessels.to_dict("records")
+    reg_frame = vessels[vessels["registry"]][REGISTRY_COLUMNS].reset_index(drop=True).astype(str)
+    return Scenario(
+        seed=int(seed),
+        start=start,
+        end=start + pd.Timedelta(seconds=span),
+        zones=zones_gdf,
+        vessels=_public_vessels(vessels),
+        registry=Registry(reg_frame, path="<simulated>"),
+        ais=ais,
+        ais_meta=ais_meta,
+        osint=osint_df,
+        osint_meta=osint_meta,
+        truth_visits=truth_visits,
+        truth_events=truth_events,
+        contradictions=_contradictions_frame(contra, ports, zones, start_ns),
+        decoys=_decoy_log(tracks, V, names, start_ns),
+        tracks=_tracks_frame(tracks, V, start_ns),
+        params=params,
+    )
+
+
+def _plan_tracks(r_plan, vessels, ports, zones, span, decoys) -> list[_Track]:
+    """Every vessel's true track, the decoys laid by AIS vessels (one is made AIS-in-port-only)."""
     required = list(DECOYS) if decoys else []
     required = [d for d in required if d not in ("ais_port_only", "sea_stop")] + ["sea_stop"]
     required = [required[i] for i in r_plan.permutation(len(required))]
@@ -139,42 +181,29 @@ def simulate(
                 if m != MOVE and plan.rport[k] >= 0:
                     plan.tags.append((plan.T[k], plan.T[k + 1], "ais_port_only", plan.rport[k]))
         tracks.append(_Track.of(plan))
+    return tracks
 
-    ais, ais_meta, fixes = _sample_ais(
-        r_ais,
-        r_fault,
-        vessels,
-        tracks,
-        zones,
-        frames,
-        span,
-        start_ns,
-        faults,
-        duplicate_rate,
-        jump_rate,
+
+def _no_osint():
+    """Empty OSINT tables, evidence and contradictions (``osint=False``)."""
+    osint_df, osint_meta = (
+        schema.empty(("time", "lat", "lon", "kind", "vessel")),
+        pd.DataFrame({"vessel_ids": pd.Series(dtype=object), "false": pd.Series(dtype=bool)}),
     )
-    visits = _truth_visits(vessels, tracks, zones, ports, span)
-    if osint:
-        osint_df, osint_meta, osint_ev, contra = _make_osint(
-            r_osint, vessels, tracks, zones, ports, frames, span, start_ns, visits, contradictions
-        )
-    else:
-        osint_df, osint_meta = (
-            schema.empty(("time", "lat", "lon", "kind", "vessel")),
-            pd.DataFrame({"vessel_ids": pd.Series(dtype=object), "false": pd.Series(dtype=bool)}),
-        )
-        osint_ev = _empty_evidence()
-        contra = []
-    truth_visits, truth_events = _truth_tables(
-        vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns
-    )
-    zones_gdf = _zones_frame(ports, zones)
-    names = np.array([p.name for p in ports] + [""], dtype=object)
+    return osint_df, osint_meta, _empty_evidence(), []
+
+
+def _ais_meta_ports(ais_meta: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
+    """``ais_meta`` with the port index replaced by the port's name (``''`` at sea)."""
     ais_meta["port"] = pd.Categorical.from_codes(
-        np.where(ais_meta["port_idx"] >= 0, ais_meta["port_idx"], len(ports)),
+        np.where(ais_meta["port_idx"] >= 0, ais_meta["port_idx"], len(names) - 1),
         categories=pd.Index(list(names), dtype=_TEXT),
     )
-    ais_meta = ais_meta.drop(columns="port_idx")
+    return ais_meta.drop(columns="port_idx")
+
+
+def _decoy_log(tracks, V, names, start_ns) -> pd.DataFrame:
+    """Every decoy laid: ``vessel_id, decoy, port, start, end``."""
     decoy_rows = [
         {
             "vessel_id": V[i]["vessel_id"],
@@ -188,10 +217,12 @@ def simulate(
         for part in lab.split("|")
         if part
     ]
-    decoy_log = pd.DataFrame(decoy_rows, columns=["vessel_id", "decoy", "port", "start", "end"])
-    reg_frame = vessels[vessels["registry"]][REGISTRY_COLUMNS].reset_index(drop=True).astype(str)
-    registry = Registry(reg_frame, path="<simulated>")
-    contradictions_df = pd.DataFrame(
+    return pd.DataFrame(decoy_rows, columns=["vessel_id", "decoy", "port", "start", "end"])
+
+
+def _contradictions_frame(contra, ports, zones, start_ns) -> pd.DataFrame:
+    """The injected contradictions: ``vessel_id, time, kind, port, zones``."""
+    return pd.DataFrame(
         [
             {
                 "vessel_id": c["vessel_id"],
@@ -206,6 +237,10 @@ def simulate(
         ],
         columns=["vessel_id", "time", "kind", "port", "zones"],
     )
+
+
+def _tracks_frame(tracks, V, start_ns) -> pd.DataFrame:
+    """The true plans, one row per leg."""
     track_rows = []
     for i, tr in enumerate(tracks):
         n = len(tr.mode)
@@ -225,7 +260,11 @@ def simulate(
                 }
             )
         )
-    tracks_df = pd.concat(track_rows, ignore_index=True) if track_rows else pd.DataFrame()
+    return pd.concat(track_rows, ignore_index=True) if track_rows else pd.DataFrame()
+
+
+def _public_vessels(vessels: pd.DataFrame) -> pd.DataFrame:
+    """The vessels table without the simulator's own columns."""
     keep = [
         c
         for c in vessels.columns
@@ -240,21 +279,4 @@ def simulate(
             "approach_kn",
         )
     ]
-    return Scenario(
-        seed=int(seed),
-        start=start,
-        end=start + pd.Timedelta(seconds=span),
-        zones=zones_gdf,
-        vessels=vessels[keep].reset_index(drop=True),
-        registry=registry,
-        ais=ais,
-        ais_meta=ais_meta,
-        osint=osint_df,
-        osint_meta=osint_meta,
-        truth_visits=truth_visits,
-        truth_events=truth_events,
-        contradictions=contradictions_df,
-        decoys=decoy_log,
-        tracks=tracks_df,
-        params=params,
-    )
+    return vessels[keep].reset_index(drop=True)
