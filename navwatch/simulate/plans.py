@@ -170,19 +170,7 @@ class _Planner:
 
     def place(self, z: _Zone, clearance: float, inner: _Zone | None, towards: float | None):
         """A point inside ``z`` (outside ``inner``) at least ``clearance`` from their edges."""
-        for _ in range(400):
-            if towards is not None and self.rng.random() < 0.7:
-                a = towards + self.u(-1.2, 1.2)
-            else:
-                a = self.u(0, 2 * math.pi)
-            r = z.bound * math.sqrt(self.u())
-            x, y = z.cx + r * math.cos(a), z.cy + r * math.sin(a)
-            if z.margin(x, y) < clearance:
-                continue
-            if inner is not None and -inner.margin(x, y) < clearance:
-                continue
-            return x, y
-        return None
+        return _place(self.rng, z, clearance, inner, towards)
 
     def edge_point(self, z: _Zone, dist: float, towards: float, outside: bool):
         """A point ``dist`` metres inside (or outside) ``z``'s polygon, and the outward normal."""
@@ -659,11 +647,18 @@ class _Track:
         return m
 
 
-class _PlaceHelper:
-    """The bits of :class:`_Planner` that :meth:`_Planner.place` uses."""
-
-    def __init__(self, rng):
-        self.rng = rng
-
-    def u(self, a=0.0, b=1.0) -> float:
-        return float(self.rng.uniform(a, b))
+def _place(rng, z: _Zone, clearance: float, inner: _Zone | None, towards: float | None):
+    """A point inside ``z`` (outside ``inner``) at least ``clearance`` from their edges, or None."""
+    for _ in range(400):
+        if towards is not None and rng.random() < 0.7:
+            a = towards + float(rng.uniform(-1.2, 1.2))
+        else:
+            a = float(rng.uniform(0, 2 * math.pi))
+        r = z.bound * math.sqrt(float(rng.uniform(0.0, 1.0)))
+        x, y = z.cx + r * math.cos(a), z.cy + r * math.sin(a)
+        if z.margin(x, y) < clearance:
+            continue
+        if inner is not None and -inner.margin(x, y) < clearance:
+            continue
+        return x, y
+    return None
