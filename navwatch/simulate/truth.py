@@ -9,15 +9,7 @@ import pandas as pd
 import shapely
 
 from .. import schema
-from .common import (
-    KN,
-    MOVE,
-    POS,
-    SURV_IN,
-    SURV_OUT,
-    _empty_fixes,
-    _to_ts,
-)
+from .common import KN, MOVE, POS, SURV_IN, SURV_OUT, _empty_fixes, _to_ts
 from .geometry import _Zone
 from .plans import _Track
 
@@ -157,7 +149,108 @@ def _in_out(status, port, rank, pz, rz):
     return is_in, is_out
 
 
-def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns):  # noqa: C901 -- ground truth: one branch per evidence kind and event side
+#: Columns of ``truth_events`` and ``truth_visits``, in order.
+_EVENT_COLUMNS = [
+    "vessel_id",
+    "port",
+    "tier",
+    "tier_rank",
+    "event",
+    "time",
+    "tight_earliest",
+    "tight_latest",
+    "earliest_kind",
+    "latest_kind",
+    "tight_earliest_ais",
+    "tight_latest_ais",
+    "evidence",
+    "time_tol_s",
+    "consistent",
+    "visit_id",
+    "stopped",
+    "osint_present",
+    "evidenced_ais",
+    "evidenced",
+    "registry",
+    "has_ais",
+    "decoys",
+]
+_VISIT_COLUMNS = [
+    "visit_id",
+    "vessel_id",
+    "port",
+    "tier",
+    "tier_rank",
+    "arrival",
+    "departure",
+    "kind",
+    "stopped",
+    "rest_min",
+    "osint_present",
+    "evidenced_ais",
+    "evidenced",
+    "decoys",
+    "registry",
+    "has_ais",
+]
+_EVENT_TIMES = ("time", "tight_earliest", "tight_latest", "tight_earliest_ais", "tight_latest_ais")
+_KINDS = np.array(["ais", "sighting", "survey"])  # evidence kind codes
+
+
+def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra, span, start_ns):
+    """The truth visits and the events of calls, with tight windows, from visits and evidence."""
+    fx, oe, fb, ob = _evidence_by_vessel(fixes, osint_ev, len(vessels))
+    vids = vessels["vessel_id"].to_numpy()
+    has_ais = vessels["has_ais"].to_numpy()
+    in_reg = vessels["registry"].to_numpy()
+    gps_err = vessels["gps_error_m"].to_numpy()
+    vrows, erows = [], []
+    by_vessel: dict[int, list] = {}
+    for n, vi in enumerate(visits):
+        by_vessel.setdefault(vi["v"], []).append((n, vi))
+    for i, vlist in by_vessel.items():
+        ev = _Evidence(fx, oe, int(fb[i]), int(fb[i + 1]), int(ob[i]), int(ob[i + 1]))
+        for n, vi in vlist:
+            z = zones[vi["zone"]]
+            a, d = vi["a"], vi["d"]
+            osint_present = ev.osint_present(z, a, d)
+            # does AIS show the stop?
+            ev_ais = False
+            if vi["stopped"] and has_ais[i] and ev.n_f:
+                ev_ais = ev.ais_shows_stop(z, a, d)
+            stopped = bool(vi["stopped"])
+            kind = "call" if stopped or osint_present else "transit"
+            vid = f"{vids[i]}@{ports[z.port].name}/{z.tier}#{n}"
+            vrow = dict(
+                visit_id=vid,
+                vessel_id=vids[i],
+                port=ports[z.port].name,
+                tier=z.tier,
+                tier_rank=z.rank,
+                arrival=np.nan if vi["open_a"] else a,
+                departure=np.nan if vi["open_d"] else d,
+                kind=kind,
+                stopped=stopped,
+                rest_min=round(vi["rest_min"], 2),
+                osint_present=osint_present,
+                evidenced_ais=ev_ais,
+                evidenced=ev_ais or osint_present,
+                decoys="|".join(vi["labels"]),
+                registry=bool(in_reg[i]),
+                has_ais=bool(has_ais[i]),
+            )
+            vrows.append(vrow)
+            if kind == "call":
+                erows += _call_events(vrow, vi, z, ev, float(gps_err[i]))
+    te = _events_frame(erows, contra, start_ns)
+    tv = pd.DataFrame(vrows, columns=_VISIT_COLUMNS)
+    for c in ("arrival", "departure"):
+        tv[c] = _to_ts(tv[c].to_numpy(dtype="float64"), start_ns)
+    return tv, te
+
+
+def _evidence_by_vessel(fixes, osint_ev, nv: int):
+    """Visible fixes and OSINT evidence in (vessel, time) order, and where each vessel's start."""
     vis = fixes["fault"] == 0 if len(fixes["t"]) else np.zeros(0, bool)
     # visible fixes are already in (vessel, time) order: vessels were sampled in turn, and the
     # duplicates appended at the end are not visible
@@ -169,238 +262,160 @@ def _truth_tables(vessels, tracks, zones, ports, visits, fixes, osint_ev, contra
     fx["v"] = fx["v"].astype(np.int32)
     o = np.lexsort((osint_ev["t"], osint_ev["v"]))
     oe = {k: arr[o] for k, arr in osint_ev.items()}
-    nv = len(vessels)
     fb = np.searchsorted(fx["v"], np.arange(nv + 1, dtype=np.int32))
     ob = np.searchsorted(oe["v"], np.arange(nv + 1, dtype=oe["v"].dtype))
+    return fx, oe, fb, ob
 
-    vids = vessels["vessel_id"].to_numpy()
-    has_ais = vessels["has_ais"].to_numpy()
-    in_reg = vessels["registry"].to_numpy()
-    gps_err = vessels["gps_error_m"].to_numpy()
-    vrows, erows = [], []
-    kinds = np.array(["ais", "sighting", "survey"])
-    by_vessel: dict[int, list] = {}
-    for n, vi in enumerate(visits):
-        by_vessel.setdefault(vi["v"], []).append((n, vi))
-    for i, vlist in by_vessel.items():
-        f0, f1 = int(fb[i]), int(fb[i + 1])
-        o0, o1 = int(ob[i]), int(ob[i + 1])
-        ft = fx["t"][f0:f1]
-        fport, frank = fx["port"][f0:f1], fx["rank"][f0:f1]
-        n_f = f1 - f0
-        ais_e = {
-            "t": ft,
+
+class _Evidence:
+    """One vessel's visible AIS fixes, alone (``ais``) and with its OSINT (``all``), by time."""
+
+    def __init__(self, fx: dict, oe: dict, f0: int, f1: int, o0: int, o1: int):
+        self.fx = {k: arr[f0:f1] for k, arr in fx.items()}
+        self.n_f = n_f = f1 - f0
+        self.ais = {
+            "t": self.fx["t"],
             "status": np.zeros(n_f, np.int8),
-            "port": fport,
-            "rank": frank,
+            "port": self.fx["port"],
+            "rank": self.fx["rank"],
             "kind": np.zeros(n_f, np.int8),
             "false": np.zeros(n_f, bool),
         }
-        cat = {k: np.concatenate([ais_e[k], oe[k][o0:o1]]) for k in ais_e}
+        cat = {k: np.concatenate([self.ais[k], oe[k][o0:o1]]) for k in self.ais}
         order = np.argsort(cat["t"], kind="stable")
-        all_e = {k: arr[order] for k, arr in cat.items()}
-        cache: dict = {}
+        self.all = {k: arr[order] for k, arr in cat.items()}
+        self._masks: dict = {}
 
-        def masks(which, z, _all=all_e, _ais=ais_e, _cache=cache):
-            key = (which, z.idx)
-            if key not in _cache:
-                e = _all if which == "all" else _ais
-                _cache[key] = _in_out(e["status"], e["port"], e["rank"], z.port, z.rank)
-            return _cache[key]
+    def masks(self, which: str, z: _Zone):
+        """Per row of ``which`` evidence: does it place the vessel in ``z``, and out of it."""
+        key = (which, z.idx)
+        if key not in self._masks:
+            e = self.all if which == "all" else self.ais
+            self._masks[key] = _in_out(e["status"], e["port"], e["rank"], z.port, z.rank)
+        return self._masks[key]
 
-        for n, vi in vlist:
-            z = zones[vi["zone"]]
-            a, d = vi["a"], vi["d"]
-            ins, _ = masks("all", z)
-            tt = all_e["t"]
-            s0, s1 = (
-                np.searchsorted(tt, [a, d], side="left")[0],
-                np.searchsorted(tt, d, side="right"),
-            )
-            osint_present = bool(
-                np.any(ins[s0:s1] & (all_e["kind"][s0:s1] > 0) & ~all_e["false"][s0:s1])
-            )
-            # does AIS show the stop?
-            ev_ais = False
-            if vi["stopped"] and has_ais[i] and n_f:
-                k0, k1 = np.searchsorted(ft, a, side="left"), np.searchsorted(ft, d, side="right")
-                m = (fport[k0:k1] == z.port) & (frank[k0:k1] >= 0) & (frank[k0:k1] <= z.rank)
-                if m.any():
-                    sog = fx["sog"][f0 + k0 : f0 + k1][m]
-                    rest = fx["rest"][f0 + k0 : f0 + k1][m]
-                    if np.any(rest & np.isfinite(sog)):
-                        ev_ais = True
-                    else:
-                        tm = ft[k0:k1][m]
-                        xm, ym = fx["xo"][f0 + k0 : f0 + k1][m], fx["yo"][f0 + k0 : f0 + k1][m]
-                        j = np.searchsorted(tm, tm + 600.0)
-                        ok = np.flatnonzero(j < len(tm))
-                        for jj in (j[ok], np.full(len(ok), len(tm) - 1)):
-                            dt = tm[jj] - tm[ok]
-                            good = dt >= 600.0
-                            sp = np.hypot(xm[jj] - xm[ok], ym[jj] - ym[ok])[good] / dt[good] / KN
-                            if np.any(sp < 0.5):
-                                ev_ais = True
-                                break
-            stopped = bool(vi["stopped"])
-            kind = "call" if stopped or osint_present else "transit"
-            vid = f"{vids[i]}@{ports[z.port].name}/{z.tier}#{n}"
-            vrows.append(
-                dict(
-                    visit_id=vid,
-                    vessel_id=vids[i],
-                    port=ports[z.port].name,
-                    tier=z.tier,
-                    tier_rank=z.rank,
-                    arrival=np.nan if vi["open_a"] else a,
-                    departure=np.nan if vi["open_d"] else d,
-                    kind=kind,
-                    stopped=stopped,
-                    rest_min=round(vi["rest_min"], 2),
-                    osint_present=osint_present,
-                    evidenced_ais=ev_ais,
-                    evidenced=ev_ais or osint_present,
-                    decoys="|".join(vi["labels"]),
-                    registry=bool(in_reg[i]),
-                    has_ais=bool(has_ais[i]),
-                )
-            )
-            if kind != "call":
-                continue
-            gps = float(gps_err[i])
-            for event, t_ev, open_, v_kn in (
-                ("arrival", a, vi["open_a"], vi["v_a"]),
-                ("departure", d, vi["open_d"], vi["v_d"]),
-            ):
-                if open_:
-                    continue
-                rec = dict(
-                    vessel_id=vids[i],
-                    port=ports[z.port].name,
-                    tier=z.tier,
-                    tier_rank=z.rank,
-                    event=event,
-                    time=t_ev,
-                    visit_id=vid,
-                    stopped=stopped,
-                    osint_present=osint_present,
-                    evidenced_ais=ev_ais,
-                    evidenced=ev_ais or osint_present,
-                    registry=bool(in_reg[i]),
-                    has_ais=bool(has_ais[i]),
-                    decoys="|".join(vi["labels"]),
-                    time_tol_s=1.0 + (gps / (max(v_kn, 0.05) * KN) if has_ais[i] else 0.0),
-                    consistent=True,
-                    _v=i,
-                    _z=z.idx,
-                )
-                for suffix, which, e in (("", "all", all_e), ("_ais", "ais", ais_e)):
-                    ins, outs = masks(which, z)
-                    tt = e["t"]
-                    before, after = (ins, outs) if event == "departure" else (outs, ins)
-                    cut = int(np.searchsorted(tt, t_ev, side="right"))
-                    kb = np.flatnonzero(before[:cut])
-                    cut2 = int(np.searchsorted(tt, t_ev, side="left"))
-                    ka = np.flatnonzero(after[cut2:])
-                    # evidence in the zone on the far side of the crossing (a later or an earlier
-                    # call, the ship having left and come back unseen) hides it: no evidence
-                    # tells this crossing from staying
-                    if event == "departure" and len(ka) and ins[cut : cut2 + ka[0]].any():
-                        ka = ka[:0]
-                    if event == "arrival" and len(kb) and ins[kb[-1] + 1 : cut2].any():
-                        kb = kb[:0]
-                    rec["tight_earliest" + suffix] = tt[kb[-1]] if len(kb) else np.nan
-                    rec["tight_latest" + suffix] = tt[cut2 + ka[0]] if len(ka) else np.nan
-                    if not suffix:
-                        rec["earliest_kind"] = kinds[e["kind"][kb[-1]]] if len(kb) else ""
-                        rec["latest_kind"] = kinds[e["kind"][cut2 + ka[0]]] if len(ka) else ""
-                erows.append(rec)
-    ev_cols = [
-        "vessel_id",
-        "port",
-        "tier",
-        "tier_rank",
-        "event",
-        "time",
-        "tight_earliest",
-        "tight_latest",
-        "earliest_kind",
-        "latest_kind",
-        "tight_earliest_ais",
-        "tight_latest_ais",
-        "evidence",
-        "time_tol_s",
-        "consistent",
-        "visit_id",
-        "stopped",
-        "osint_present",
-        "evidenced_ais",
-        "evidenced",
-        "registry",
-        "has_ais",
-        "decoys",
-    ]
-    te = pd.DataFrame(erows)
-    if len(te):
-        # contradictions: the events either side of false evidence, at the zones it is false about
-        for c in contra:
-            for zi in c["zones"]:
-                m = (te["_v"] == c["v"]) & (te["_z"] == zi)
-                if not m.any():
-                    continue
-                sub = te[m].sort_values("time")
-                prev = sub[sub["time"] <= c["t"]]
-                nxt = sub[sub["time"] >= c["t"]]
-                for part in (prev.tail(1), nxt.head(1)):
-                    te.loc[part.index, "consistent"] = False
-        ek, lk = te["earliest_kind"], te["latest_kind"]
-        ok = (ek != "") & (lk != "")
-        both_ais = (ek == "ais") & (lk == "ais")
-        both_os = ek.isin(["sighting", "survey"]) & lk.isin(["sighting", "survey"])
-        te["evidence"] = np.select([~ok, both_ais, both_os], ["none", "ais", "osint"], "mixed")
-        for c in (
-            "time",
-            "tight_earliest",
-            "tight_latest",
-            "tight_earliest_ais",
-            "tight_latest_ais",
-        ):
-            te[c] = _to_ts(te[c].to_numpy(dtype="float64"), start_ns)
-        te = te.sort_values(["time", "vessel_id", "event", "tier_rank"], kind="stable").reset_index(
-            drop=True
+    def osint_present(self, z: _Zone, a: float, d: float) -> bool:
+        """Whether OSINT (not injected as false) places the vessel in ``z`` from ``a`` to ``d``."""
+        ins, _ = self.masks("all", z)
+        e = self.all
+        tt = e["t"]
+        s0, s1 = (
+            np.searchsorted(tt, [a, d], side="left")[0],
+            np.searchsorted(tt, d, side="right"),
         )
-        te = te[ev_cols]
-    else:
-        te = pd.DataFrame({c: [] for c in ev_cols})
-        for c in (
-            "time",
-            "tight_earliest",
-            "tight_latest",
-            "tight_earliest_ais",
-            "tight_latest_ais",
-        ):
-            te[c] = pd.Series(dtype=schema.TIME_DTYPE)
-    tv = pd.DataFrame(
-        vrows,
-        columns=[
-            "visit_id",
-            "vessel_id",
-            "port",
-            "tier",
-            "tier_rank",
-            "arrival",
-            "departure",
-            "kind",
-            "stopped",
-            "rest_min",
-            "osint_present",
-            "evidenced_ais",
-            "evidenced",
-            "decoys",
-            "registry",
-            "has_ais",
-        ],
+        return bool(np.any(ins[s0:s1] & (e["kind"][s0:s1] > 0) & ~e["false"][s0:s1]))
+
+    def ais_shows_stop(self, z: _Zone, a: float, d: float) -> bool:
+        """A fix in ``z`` at rest with SOG, or two 10+ min apart implying under 0.5 kn."""
+        fx = self.fx
+        ft, fport, frank = fx["t"], fx["port"], fx["rank"]
+        k0, k1 = np.searchsorted(ft, a, side="left"), np.searchsorted(ft, d, side="right")
+        m = (fport[k0:k1] == z.port) & (frank[k0:k1] >= 0) & (frank[k0:k1] <= z.rank)
+        if not m.any():
+            return False
+        sog = fx["sog"][k0:k1][m]
+        rest = fx["rest"][k0:k1][m]
+        if np.any(rest & np.isfinite(sog)):
+            return True
+        tm = ft[k0:k1][m]
+        xm, ym = fx["xo"][k0:k1][m], fx["yo"][k0:k1][m]
+        j = np.searchsorted(tm, tm + 600.0)
+        ok = np.flatnonzero(j < len(tm))
+        for jj in (j[ok], np.full(len(ok), len(tm) - 1)):
+            dt = tm[jj] - tm[ok]
+            good = dt >= 600.0
+            sp = np.hypot(xm[jj] - xm[ok], ym[jj] - ym[ok])[good] / dt[good] / KN
+            if np.any(sp < 0.5):
+                return True
+        return False
+
+    def bounds(self, which: str, z: _Zone, event: str, t_ev: float) -> tuple[int, int]:
+        """Rows of ``which`` evidence bounding the tight window of crossing ``t_ev`` (-1: none)."""
+        ins, outs = self.masks(which, z)
+        tt = (self.all if which == "all" else self.ais)["t"]
+        before, after = (ins, outs) if event == "departure" else (outs, ins)
+        cut = int(np.searchsorted(tt, t_ev, side="right"))
+        kb = np.flatnonzero(before[:cut])
+        cut2 = int(np.searchsorted(tt, t_ev, side="left"))
+        ka = np.flatnonzero(after[cut2:])
+        # evidence in the zone on the far side of the crossing (a later or an earlier call, the
+        # ship having left and come back unseen) hides it: no evidence tells this crossing from
+        # staying
+        if event == "departure" and len(ka) and ins[cut : cut2 + ka[0]].any():
+            ka = ka[:0]
+        if event == "arrival" and len(kb) and ins[kb[-1] + 1 : cut2].any():
+            kb = kb[:0]
+        return (int(kb[-1]) if len(kb) else -1), (cut2 + int(ka[0]) if len(ka) else -1)
+
+
+def _call_events(vrow: dict, vi: dict, z: _Zone, ev: _Evidence, gps: float) -> list[dict]:
+    """The arrival and departure of a call (those inside the period), with tight windows."""
+    out = []
+    for event, t_ev, open_, v_kn in (
+        ("arrival", vi["a"], vi["open_a"], vi["v_a"]),
+        ("departure", vi["d"], vi["open_d"], vi["v_d"]),
+    ):
+        if open_:
+            continue
+        rec = dict(
+            vessel_id=vrow["vessel_id"],
+            port=vrow["port"],
+            tier=vrow["tier"],
+            tier_rank=vrow["tier_rank"],
+            event=event,
+            time=t_ev,
+            visit_id=vrow["visit_id"],
+            stopped=vrow["stopped"],
+            osint_present=vrow["osint_present"],
+            evidenced_ais=vrow["evidenced_ais"],
+            evidenced=vrow["evidenced"],
+            registry=vrow["registry"],
+            has_ais=vrow["has_ais"],
+            decoys=vrow["decoys"],
+            time_tol_s=1.0 + (gps / (max(v_kn, 0.05) * KN) if vrow["has_ais"] else 0.0),
+            consistent=True,
+            _v=vi["v"],
+            _z=z.idx,
+        )
+        for suffix, which in (("", "all"), ("_ais", "ais")):
+            e = ev.all if which == "all" else ev.ais
+            lo, hi = ev.bounds(which, z, event, t_ev)
+            rec["tight_earliest" + suffix] = e["t"][lo] if lo >= 0 else np.nan
+            rec["tight_latest" + suffix] = e["t"][hi] if hi >= 0 else np.nan
+            if not suffix:
+                rec["earliest_kind"] = _KINDS[e["kind"][lo]] if lo >= 0 else ""
+                rec["latest_kind"] = _KINDS[e["kind"][hi]] if hi >= 0 else ""
+        out.append(rec)
+    return out
+
+
+def _events_frame(erows: list[dict], contra: list[dict], start_ns: int) -> pd.DataFrame:
+    """``truth_events``: the events in time order, marked next to contradictions, timestamped."""
+    te = pd.DataFrame(erows)
+    if not len(te):
+        te = pd.DataFrame({c: [] for c in _EVENT_COLUMNS})
+        for col in _EVENT_TIMES:
+            te[col] = pd.Series(dtype=schema.TIME_DTYPE)
+        return te
+    # contradictions: the events either side of false evidence, at the zones it is false about
+    for c in contra:
+        for zi in c["zones"]:
+            m = (te["_v"] == c["v"]) & (te["_z"] == zi)
+            if not m.any():
+                continue
+            sub = te[m].sort_values("time")
+            prev = sub[sub["time"] <= c["t"]]
+            nxt = sub[sub["time"] >= c["t"]]
+            for part in (prev.tail(1), nxt.head(1)):
+                te.loc[part.index, "consistent"] = False
+    ek, lk = te["earliest_kind"], te["latest_kind"]
+    ok = (ek != "") & (lk != "")
+    both_ais = (ek == "ais") & (lk == "ais")
+    both_os = ek.isin(["sighting", "survey"]) & lk.isin(["sighting", "survey"])
+    te["evidence"] = np.select([~ok, both_ais, both_os], ["none", "ais", "osint"], "mixed")
+    for col in _EVENT_TIMES:
+        te[col] = _to_ts(te[col].to_numpy(dtype="float64"), start_ns)
+    te = te.sort_values(["time", "vessel_id", "event", "tier_rank"], kind="stable").reset_index(
+        drop=True
     )
-    for c in ("arrival", "departure"):
-        tv[c] = _to_ts(tv[c].to_numpy(dtype="float64"), start_ns)
-    return tv, te
+    return te[_EVENT_COLUMNS]
