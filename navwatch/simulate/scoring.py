@@ -7,9 +7,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import ConfigError
-from .common import (
-    NS,
-)
+from .common import NS
 from .scenario import Scenario
 
 #: Matching tolerance for event times: the longest AIS fix interval the simulator draws, so an
@@ -66,7 +64,7 @@ def metrics(matches: pd.DataFrame, n_false: int) -> dict:
     }
 
 
-def score(  # noqa: C901 -- one branch per evidence category
+def score(
     sc: Scenario, events: pd.DataFrame, *, run: str = "all", visits: pd.DataFrame | None = None
 ) -> dict:
     """Match detected events to the truth and measure them.
@@ -109,6 +107,43 @@ def score(  # noqa: C901 -- one branch per evidence category
     """
     if run not in ("all", "ais"):
         raise ConfigError("run must be 'all' or 'ais'")
+    truth, transits, contra = _truth_for_run(sc, run)
+    det = events.reset_index(drop=True).copy()
+    for c in ("time", "time_earliest", "time_latest"):
+        det[c] = pd.to_datetime(det[c], utc=True)
+    det["vessel_id"] = det["vessel_id"].astype(str)
+    tol = pd.to_timedelta(truth["time_tol_s"], unit="s")
+    t_match, d_match = _match(truth, det, tol)
+    _add_matches(truth, det, t_match, tol)
+    # unmatched detections
+    fp = det[d_match < 0].copy()
+    explained = _explained(fp, contra)
+    contradiction_events = fp[explained]
+    fp = fp[~explained].copy()
+    fp["cat"] = _fp_categories(sc, fp, run)
+    _mark_transits(sc, fp, transits)
+    cats = {
+        cat: metrics(truth[truth["cat"] == cat], int((fp["cat"] == cat).sum()))
+        for cat in CATEGORIES
+    }
+    n_tr = len(transits)
+    hit_tr = fp.loc[fp["transit"] != "", "transit"].nunique()
+    out = {
+        "categories": cats,
+        "transits": {"n": n_tr, "with_events": int(hit_tr)},
+        "contradiction_events": len(contradiction_events),
+        "decoys": _decoy_figures(sc.truth_visits, truth, transits, fp),
+        "matches": truth,
+        "false_positives": fp,
+        "n_detected": len(det),
+    }
+    if visits is not None:
+        out["visits"] = _score_visits(sc, visits, run)
+    return out
+
+
+def _truth_for_run(sc: Scenario, run: str):
+    """The truth events a run scores (category, window), its transits and its contradictions."""
     te = sc.truth_events
     tv = sc.truth_visits
     if run == "ais":
@@ -131,12 +166,11 @@ def score(  # noqa: C901 -- one branch per evidence category
         )
         transits = tv.loc[(tv["registry"] & (tv["kind"] == "transit")).astype(bool)]
         contra = sc.contradictions
-    truth = truth.reset_index(drop=True)
-    det = events.reset_index(drop=True).copy()
-    for c in ("time", "time_earliest", "time_latest"):
-        det[c] = pd.to_datetime(det[c], utc=True)
-    det["vessel_id"] = det["vessel_id"].astype(str)
-    tol = pd.to_timedelta(truth["time_tol_s"], unit="s")
+    return truth.reset_index(drop=True), transits, contra
+
+
+def _match(truth: pd.DataFrame, det: pd.DataFrame, tol: pd.Series):
+    """One-to-one matches: the detection of each truth event and the truth event of each (-1)."""
     # candidate pairs
     key = ["vessel_id", "port", "tier", "event"]
     tk = truth[key].astype(str).assign(ti=np.arange(len(truth)))
@@ -161,6 +195,11 @@ def score(  # noqa: C901 -- one branch per evidence category
         if t_match[ti[k]] < 0 and d_match[di[k]] < 0:
             t_match[ti[k]] = di[k]
             d_match[di[k]] = ti[k]
+    return t_match, d_match
+
+
+def _add_matches(truth: pd.DataFrame, det: pd.DataFrame, t_match, tol: pd.Series) -> None:
+    """Add the matched detection, its error and whether its window contains/is tight (in place)."""
     truth["det"] = t_match
     m = t_match >= 0
     for c in ("time", "time_earliest", "time_latest"):
@@ -174,8 +213,10 @@ def score(  # noqa: C901 -- one branch per evidence category
     truth["tight"] = (truth["det_time_earliest"] >= truth["e"] - tol) & (
         truth["det_time_latest"] <= truth["l"] + tol
     )
-    # unmatched detections
-    fp = det[d_match < 0].copy()
+
+
+def _explained(fp: pd.DataFrame, contra: pd.DataFrame) -> np.ndarray:
+    """Which unmatched detections an injected contradiction explains (its time in the window)."""
     explained = np.zeros(len(fp), bool)
     if len(fp) and len(contra):
         for vid, grp in contra.groupby("vessel_id"):
@@ -187,27 +228,32 @@ def score(  # noqa: C901 -- one branch per evidence category
             tf = pd.to_datetime(grp["time"], utc=True).array.asi8
             hit = ((e[:, None] <= tf[None]) & (tf[None] <= lt[:, None])).any(axis=1)
             explained[np.flatnonzero(mm)[hit]] = True
-    contradiction_events = fp[explained]
-    fp = fp[~explained].copy()
+    return explained
+
+
+def _fp_categories(sc: Scenario, fp: pd.DataFrame, run: str):
+    """The category of each false detection, from the kind of evidence at its window's ends."""
     if run == "ais":
-        fp["cat"] = np.where(fp["event"] == "departure", "AIS departures", "AIS arrivals")
-    else:
-        ot = _osint_times(sc)
+        return np.where(fp["event"] == "departure", "AIS departures", "AIS arrivals")
+    ot = _osint_times(sc)
 
-        def kind(v, t):
-            return "osint" if int(pd.Timestamp(t).value) in ot.get(v, ()) else "ais"
+    def kind(v, t):
+        return "osint" if int(pd.Timestamp(t).value) in ot.get(v, ()) else "ais"
 
-        ke = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_earliest"], strict=True)]
-        kl = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_latest"], strict=True)]
-        fp["cat"] = [
-            "AIS in mixed run"
-            if a == b == "ais"
-            else ("OSINT departures" if ev_ == "departure" else "OSINT arrivals")
-            if a == b == "osint"
-            else "mixed"
-            for a, b, ev_ in zip(ke, kl, fp["event"], strict=True)
-        ]
-    # detections inside transit visits
+    ke = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_earliest"], strict=True)]
+    kl = [kind(v, t) for v, t in zip(fp["vessel_id"], fp["time_latest"], strict=True)]
+    return [
+        "AIS in mixed run"
+        if a == b == "ais"
+        else ("OSINT departures" if ev_ == "departure" else "OSINT arrivals")
+        if a == b == "osint"
+        else "mixed"
+        for a, b, ev_ in zip(ke, kl, fp["event"], strict=True)
+    ]
+
+
+def _mark_transits(sc: Scenario, fp: pd.DataFrame, transits: pd.DataFrame) -> None:
+    """Add to each false detection the truth transit visit it falls in (``''``: none)."""
     fp["transit"] = ""
     if len(fp) and len(transits):
         tr = transits.copy()
@@ -221,13 +267,10 @@ def score(  # noqa: C901 -- one branch per evidence category
         j = j[(j["time"] >= j["lo"]) & (j["time"] <= j["hi"])]
         first = j.drop_duplicates("index").set_index("index")
         fp.loc[first.index, "transit"] = first["visit_id"]
-    cats = {
-        cat: metrics(truth[truth["cat"] == cat], int((fp["cat"] == cat).sum()))
-        for cat in CATEGORIES
-    }
-    n_tr = len(transits)
-    hit_tr = fp.loc[fp["transit"] != "", "transit"].nunique()
-    # decoys
+
+
+def _decoy_figures(tv, truth, transits, fp) -> dict:
+    """Per decoy label: scorable events and those found; transits and their false events."""
     dec = {}
     labels = sorted({d for s in tv["decoys"] for d in str(s).split("|") if d})
     for lab in labels:
@@ -243,18 +286,7 @@ def score(  # noqa: C901 -- one branch per evidence category
             "transits": len(tvv),
             "false_events": len(f_),
         }
-    out = {
-        "categories": cats,
-        "transits": {"n": n_tr, "with_events": int(hit_tr)},
-        "contradiction_events": len(contradiction_events),
-        "decoys": dec,
-        "matches": truth,
-        "false_positives": fp,
-        "n_detected": len(det),
-    }
-    if visits is not None:
-        out["visits"] = _score_visits(sc, visits, run)
-    return out
+    return dec
 
 
 def _score_visits(sc: Scenario, visits: pd.DataFrame, run: str) -> dict:
