@@ -87,6 +87,14 @@ Scoring
 :func:`score` matches a detector's events to the truth and measures precision, recall, timing
 error and windows per evidence type; ``bench/bench_accuracy.py`` prints it over several seeds.
 
+Layout
+------
+One module per stage, each importing only those listed before it: ``common`` (units, codes,
+decoy labels), ``geometry`` (local frames, zones, membership), ``names``, ``world`` (regions,
+ports), ``vessels``, ``plans`` (itineraries), ``truth`` (visits, calls, events, tight windows),
+``ais``, ``osint``, ``scenario`` (:class:`Scenario`), ``simulation`` (:func:`simulate`) and
+``scoring`` (:func:`score`, :func:`metrics`). ``navwatch.simulate`` re-exports the public names.
+
 Examples
 --------
 >>> sc = simulate(3, n_vessels=6, days=2, n_ports=3, fix_interval_s=300)
