@@ -352,3 +352,13 @@ def test_transits_make_no_events(seed):
     r = accuracy(seed)
     assert r["ais"]["transits"]["with_events"] == 0
     assert r["all"]["transits"]["with_events"] == 0
+
+
+def test_a_scenario_without_osint_writes_its_inputs(tmp_path):
+    """``osint=False``: the OSINT table has its usual columns (empty), so the files are written
+    and read back with no sightings or surveys."""
+    sc = sim.simulate(seed=3, n_vessels=3, days=2, osint=False)
+    ref = sim.simulate(seed=3, n_vessels=3, days=2)
+    assert list(sc.osint.columns) == list(ref.osint.columns) and not len(sc.osint)
+    paths = sc.write_inputs(tmp_path)
+    assert all(p.exists() for p in paths.values())

@@ -184,10 +184,20 @@ def _plan_tracks(r_plan, vessels, ports, zones, span, decoys) -> list[_Track]:
     return tracks
 
 
+#: The OSINT table's columns (as :mod:`navwatch.simulate.osint` builds it).
+OSINT_COLUMNS = ["time", "lat", "lon", "kind", "vessel", "port", "coverage", "source"]
+OSINT_COLUMNS += ["confidence", "confidence_text", "notes", "src_file", "src_line"]
+
+
 def _no_osint():
     """Empty OSINT tables, evidence and contradictions (``osint=False``)."""
     osint_df, osint_meta = (
-        schema.empty(("time", "lat", "lon", "kind", "vessel")),
+        schema.empty(
+            ("time", "lat", "lon", "kind", "vessel", "port", "coverage", "source", "confidence")
+            + ("notes", "src_file", "src_line")
+        )
+        .assign(confidence_text=pd.Series(dtype="string"))
+        .reindex(columns=OSINT_COLUMNS),
         pd.DataFrame({"vessel_ids": pd.Series(dtype=object), "false": pd.Series(dtype=bool)}),
     )
     return osint_df, osint_meta, _empty_evidence(), []
