@@ -453,15 +453,26 @@ def vessel_timeline(
             "Detection.events",
         )
     ids = _select(states, vessel)
+    spells = _spells(_timeline_rows(states, ids))
+    parts = [spells]
+    if events is not None and len(events):
+        parts.append(_event_entries(events, ids, spells))
+    return _timeline_table(parts, spells)
+
+
+def _timeline_rows(states: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The states rows of vessels ``ids`` with a time, by vessel then time (UTC)."""
     st = states[_text(states["vessel_id"]).isin(ids).to_numpy(bool)].reset_index(drop=True)
     st = st.assign(time=schema.to_utc(st["time"]))
-    st = (
+    return (
         st[st["time"].notna()]
         .sort_values(["vessel_id", "time"], kind="stable")
         .reset_index(drop=True)
     )
 
-    # spells: runs of equal (vessel, state, port, tier)
+
+def _spells(st: pd.DataFrame) -> pd.DataFrame:
+    """Timeline entries for the runs of equal (vessel, state, port, tier) of sorted rows ``st``."""
     key = pd.DataFrame({c: _text(st[c]) for c in ("vessel_id", "state", "port", "tier")})
     change = (key != key.shift()).any(axis=1).to_numpy(bool)
     run = np.cumsum(change) - 1
@@ -502,36 +513,40 @@ def vessel_timeline(
     spells["confidence"] = np.nan
     spells["flags"] = ""
     spells["_rank"] = 0
+    return spells
 
-    parts = [spells]
-    if events is not None and len(events):
-        ev = events[_text(events["vessel_id"]).isin(ids).to_numpy(bool)].reset_index(drop=True)
-        names = dict(zip(spells["vessel_id"], spells["vessel_name"], strict=True))
-        evt = pd.DataFrame(
-            {
-                "vessel_id": _text(ev["vessel_id"]),
-                "vessel_name": _text(ev["vessel_name"]) if "vessel_name" in ev.columns else "",
-                "entry": _text(ev["event"]),
-                "port": _text(ev["port"]),
-                "tier": _text(ev["tier"]),
-                "start": schema.to_utc(ev["time_earliest"]),
-                "end": schema.to_utc(ev["time_latest"]),
-                "n_evidence": pd.NA,
-                "detail": _text(ev["evidence"]) if "evidence" in ev.columns else "",
-                "kinds": _text(ev["time_method"]) if "time_method" in ev.columns else "",
-                "time": schema.to_utc(ev["time"]),
-                "confidence": pd.to_numeric(ev["confidence"], errors="coerce")
-                if "confidence" in ev.columns
-                else np.nan,
-                "flags": _text(ev["flags"]) if "flags" in ev.columns else "",
-                "_rank": 1,
-            }
-        )
-        missing_name = evt["vessel_name"] == ""
-        evt.loc[missing_name, "vessel_name"] = (
-            evt.loc[missing_name, "vessel_id"].map(names).fillna("")
-        )
-        parts.append(evt)
+
+def _event_entries(events: pd.DataFrame, ids: list[str], spells: pd.DataFrame) -> pd.DataFrame:
+    """Timeline entries for the events of vessels ``ids`` (names from ``spells`` if missing)."""
+    ev = events[_text(events["vessel_id"]).isin(ids).to_numpy(bool)].reset_index(drop=True)
+    names = dict(zip(spells["vessel_id"], spells["vessel_name"], strict=True))
+    evt = pd.DataFrame(
+        {
+            "vessel_id": _text(ev["vessel_id"]),
+            "vessel_name": _text(ev["vessel_name"]) if "vessel_name" in ev.columns else "",
+            "entry": _text(ev["event"]),
+            "port": _text(ev["port"]),
+            "tier": _text(ev["tier"]),
+            "start": schema.to_utc(ev["time_earliest"]),
+            "end": schema.to_utc(ev["time_latest"]),
+            "n_evidence": pd.NA,
+            "detail": _text(ev["evidence"]) if "evidence" in ev.columns else "",
+            "kinds": _text(ev["time_method"]) if "time_method" in ev.columns else "",
+            "time": schema.to_utc(ev["time"]),
+            "confidence": pd.to_numeric(ev["confidence"], errors="coerce")
+            if "confidence" in ev.columns
+            else np.nan,
+            "flags": _text(ev["flags"]) if "flags" in ev.columns else "",
+            "_rank": 1,
+        }
+    )
+    missing_name = evt["vessel_name"] == ""
+    evt.loc[missing_name, "vessel_name"] = evt.loc[missing_name, "vessel_id"].map(names).fillna("")
+    return evt
+
+
+def _timeline_table(parts: list[pd.DataFrame], spells: pd.DataFrame) -> pd.DataFrame:
+    """Spells and events in one table: by vessel, then start (a spell first), typed columns."""
     out = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)

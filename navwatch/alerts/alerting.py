@@ -170,81 +170,78 @@ def plan_alerts(
             sig = event_signature(rec)
             ok = matches(rec, rules)
             if old is None or old["first_alert_id"] is None:
-                rev = 0 if old is None else int(old["revision"])
-                if ok:
-                    aid = alert_id(eid, 0)
-                    alerts.append(
-                        dict(
-                            alert_id=aid,
-                            event_id=eid,
-                            kind="new",
-                            ref_alert_id=None,
-                            payload=_payload(
-                                "new", aid, None, 0, rec, None, "new event", detected_at
-                            ),
-                        )
-                    )
-                    rows[eid] = dict(
-                        event_id=eid,
-                        first_alert_id=aid,
-                        revision=0,
-                        status="alerted",
-                        sig=sig,
-                        event=json.dumps(rec, sort_keys=True),
-                    )
-                else:
-                    rows[eid] = dict(
-                        event_id=eid,
-                        first_alert_id=None,
-                        revision=rev,
-                        status="seen",
-                        sig=sig,
-                        event=json.dumps(rec, sort_keys=True),
-                    )
+                alert, row = _plan_unalerted(rec, old, sig, ok, detected_at)
+            elif old["sig"] == sig:
                 continue
-            if old["sig"] == sig:
-                continue
-            before = json.loads(old["event"])
-            rev = int(old["revision"]) + 1
-            first = old["first_alert_id"]
-            new_flag = bool(rec["flags"]) and rec["flags"] != (before.get("flags") or "")
-            if old["status"] != "retracted" and (new_flag or not ok):
-                kind, status = "retraction", "retracted"
-                reason = (
-                    f"contradicted: {rec['flags']}"
-                    if new_flag
-                    else "no longer matches the alert rules (e.g. confidence below min_confidence)"
-                )
-            elif old["status"] == "retracted":
-                if ok and not rec["flags"]:
-                    kind, status, reason = (
-                        "update",
-                        "alerted",
-                        "reinstated: evidence no longer contradicts it",
-                    )
-                else:
-                    rows[eid] = {**old, "sig": sig, "event": json.dumps(rec, sort_keys=True)}
-                    continue
             else:
-                kind, status, reason = "update", "alerted", "window, time or confidence changed"
-            aid = alert_id(eid, rev)
-            alerts.append(
-                dict(
-                    alert_id=aid,
-                    event_id=eid,
-                    kind=kind,
-                    ref_alert_id=first,
-                    payload=_payload(kind, aid, first, rev, rec, before, reason, detected_at),
-                )
-            )
-            rows[eid] = dict(
-                event_id=eid,
-                first_alert_id=first,
-                revision=rev,
-                status=status,
-                sig=sig,
-                event=json.dumps(rec, sort_keys=True),
-            )
+                alert, row = _plan_changed(rec, old, sig, ok, detected_at)
+            if alert is not None:
+                alerts.append(alert)
+            rows[eid] = row
         return alerts, list(rows.values())
 
     return plan
+
+
+def _event_row(
+    rec: dict[str, Any], first: str | None, rev: int, status: str, sig: str
+) -> dict[str, Any]:
+    """The store's row of an event after this tick."""
+    return dict(
+        event_id=rec["event_id"],
+        first_alert_id=first,
+        revision=rev,
+        status=status,
+        sig=sig,
+        event=json.dumps(rec, sort_keys=True),
+    )
+
+
+def _alert(kind: str, aid: str, ref: str | None, rec: dict[str, Any], payload: str) -> dict:
+    """An alert to enqueue."""
+    return dict(
+        alert_id=aid, event_id=rec["event_id"], kind=kind, ref_alert_id=ref, payload=payload
+    )
+
+
+def _plan_unalerted(
+    rec: dict[str, Any], old: dict[str, Any] | None, sig: str, ok: bool, detected_at: str
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """An event never alerted: its *new* alert if it matches the rules now, and its row."""
+    rev = 0 if old is None else int(old["revision"])
+    if not ok:
+        return None, _event_row(rec, None, rev, "seen", sig)
+    aid = alert_id(rec["event_id"], 0)
+    payload = _payload("new", aid, None, 0, rec, None, "new event", detected_at)
+    return _alert("new", aid, None, rec, payload), _event_row(rec, aid, 0, "alerted", sig)
+
+
+def _plan_changed(
+    rec: dict[str, Any], old: dict[str, Any], sig: str, ok: bool, detected_at: str
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """An alerted event re-reported changed: a retraction, an update or nothing; its row."""
+    before = json.loads(old["event"])
+    rev = int(old["revision"]) + 1
+    first = old["first_alert_id"]
+    new_flag = bool(rec["flags"]) and rec["flags"] != (before.get("flags") or "")
+    if old["status"] != "retracted" and (new_flag or not ok):
+        kind, status = "retraction", "retracted"
+        reason = (
+            f"contradicted: {rec['flags']}"
+            if new_flag
+            else "no longer matches the alert rules (e.g. confidence below min_confidence)"
+        )
+    elif old["status"] == "retracted":
+        if ok and not rec["flags"]:
+            kind, status, reason = (
+                "update",
+                "alerted",
+                "reinstated: evidence no longer contradicts it",
+            )
+        else:
+            return None, {**old, "sig": sig, "event": json.dumps(rec, sort_keys=True)}
+    else:
+        kind, status, reason = "update", "alerted", "window, time or confidence changed"
+    aid = alert_id(rec["event_id"], rev)
+    payload = _payload(kind, aid, first, rev, rec, before, reason, detected_at)
+    return _alert(kind, aid, first, rec, payload), _event_row(rec, first, rev, status, sig)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..detect import DetectParams
@@ -603,16 +603,56 @@ def parse_config(
     env = os.environ if env is None else env
     base = base or Path.cwd()
     top = _Table(dict(data), "<config>", env)
+    watch = _watch(_Table(top.get("watch", {}), "[watch]", env), base)
+    url = _state_url(_Table(top.get("state", {}), "[state]", env), base)
+    detect = _detect(_Table(top.get("detect", {}), "[detect]", env), base)
+    rules = _alert_rules(_Table(top.get("alerts", {}), "[alerts]", env))
+    sources = _tables(top, "sources", _source, base, env)
+    sinks = _tables(top, "sinks", _sink, base, env)
+    for what, items in (("sources", sources), ("sinks", sinks)):
+        names = [x.name for x in items]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(f"[[{what}]]: names must be unique; repeated: {dup}")
+    top.done()
+    return Config(
+        state_url=Secret(url),
+        schedule=watch.schedule,
+        detect=detect,
+        alerts=rules,
+        sources=sources,
+        sinks=sinks,
+        once_listen_s=watch.once_listen_s,
+        feed_flush_s=watch.feed_flush_s,
+        quarantine_csv=watch.quarantine_csv,
+        deliver_timeout_s=watch.deliver_timeout_s,
+        path=path,
+    )
 
-    w = _Table(top.get("watch", {}), "[watch]", env)
+
+class _Watch(NamedTuple):
+    """The ``[watch]`` table: the schedule and the watcher's timings."""
+
+    schedule: Schedule
+    once_listen_s: float
+    feed_flush_s: float
+    deliver_timeout_s: float
+    quarantine_csv: Path | None
+
+
+def _watch(w: _Table, base: Path) -> _Watch:
+    """The ``[watch]`` table."""
     schedule = _schedule(w)
     once_listen_s = w.num("once_listen_s", 0.0)
     feed_flush_s = w.num("feed_flush_s", 0.1, positive=True)
     deliver_timeout_s = w.num("deliver_timeout_s", 60.0, positive=True)
     quarantine_csv = w.path("quarantine_csv", base)
     w.done()
+    return _Watch(schedule, once_listen_s, feed_flush_s, deliver_timeout_s, quarantine_csv)
 
-    s = _Table(top.get("state", {}), "[state]", env)
+
+def _state_url(s: _Table, base: Path) -> str:
+    """The ``[state]`` table: the database URL (from ``url_env`` or ``url``), normalised."""
     _check_secret_keys(s)
     url_secret = s.secret_env("url_env")
     url = (
@@ -621,11 +661,13 @@ def parse_config(
         else s.str_("url", "sqlite:///navwatch-state.db")
     )
     s.done()
-    url = _normalise_db_url(
+    return _normalise_db_url(
         url, base, "[state].url_env" if url_secret is not None else "[state].url"
     )
 
-    d = _Table(top.get("detect", {}), "[detect]", env)
+
+def _detect(d: _Table, base: Path) -> DetectConfig:
+    """The ``[detect]`` table, with its ``params`` sub-table."""
     pd_ = d.get("params", {})
     if not isinstance(pd_, dict):
         raise ConfigError(f"[detect].params: expected a table, got {pd_!r}")
@@ -639,8 +681,11 @@ def parse_config(
         params=DetectParams.from_dict(pd_, where="detect.params"),
     )
     d.done()
+    return detect
 
-    a = _Table(top.get("alerts", {}), "[alerts]", env)
+
+def _alert_rules(a: _Table) -> AlertRules:
+    """The ``[alerts]`` table."""
     events = a.strs("events", ("departure",))
     for e in events:
         if e not in EVENT_KINDS:
@@ -654,42 +699,26 @@ def parse_config(
         events=events, min_confidence=mc, vessels=a.strs("vessels"), ports=a.strs("ports")
     )
     a.done()
+    return rules
 
-    sources_raw = top.get("sources", [])
-    if not isinstance(sources_raw, list):
-        raise ConfigError(
-            f"[[sources]]: expected an array of tables ([[sources]]), got {sources_raw!r}"
-        )
-    stypes = [x.get("type") if isinstance(x, dict) else None for x in sources_raw]
-    sources = tuple(
-        _source(_Table(x, f"[[sources]][{i}]", env), i, base, stypes)
-        for i, x in enumerate(sources_raw)
-    )
-    sinks_raw = top.get("sinks", [])
-    if not isinstance(sinks_raw, list):
-        raise ConfigError(f"[[sinks]]: expected an array of tables ([[sinks]]), got {sinks_raw!r}")
-    types = [x.get("type") if isinstance(x, dict) else None for x in sinks_raw]
-    sinks = tuple(
-        _sink(_Table(x, f"[[sinks]][{i}]", env), i, base, types) for i, x in enumerate(sinks_raw)
-    )
-    for what, items in (("sources", sources), ("sinks", sinks)):
-        names = [x.name for x in items]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ConfigError(f"[[{what}]]: names must be unique; repeated: {dup}")
-    top.done()
-    return Config(
-        state_url=Secret(url),
-        schedule=schedule,
-        detect=detect,
-        alerts=rules,
-        sources=sources,
-        sinks=sinks,
-        once_listen_s=once_listen_s,
-        feed_flush_s=feed_flush_s,
-        quarantine_csv=quarantine_csv,
-        deliver_timeout_s=deliver_timeout_s,
-        path=path,
+
+_T = TypeVar("_T")
+
+
+def _tables(
+    top: _Table,
+    what: str,
+    parse: Callable[[_Table, int, Path, list[Any]], _T],
+    base: Path,
+    env: Mapping[str, str],
+) -> tuple[_T, ...]:
+    """An array of tables (``[[sources]]``, ``[[sinks]]``), each read by ``parse``."""
+    raw = top.get(what, [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"[[{what}]]: expected an array of tables ([[{what}]]), got {raw!r}")
+    types = [x.get("type") if isinstance(x, dict) else None for x in raw]
+    return tuple(
+        parse(_Table(x, f"[[{what}]][{i}]", env), i, base, types) for i, x in enumerate(raw)
     )
 
 

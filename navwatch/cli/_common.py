@@ -213,10 +213,17 @@ def fmt_time(t) -> str:
 def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detect") -> None:
     """Inputs, what happened to every row, and the events (first ``max_events``)."""
     det = run.detection
+    _print_inputs(run.read_stats.get("files", []), title)
+    _print_counts(det)
+    _print_events(det.events, max_events)
+
+
+def _print_inputs(files: list[dict], title: str) -> None:
+    """One row per input file, then the readers' notes about it."""
     t = Table(title=f"{title}: inputs", title_justify="left")
     for c in ("file", "format", "rows", "quarantined", "not vessels"):
         t.add_column(c, justify="left" if c in ("file", "format") else "right")
-    for s in run.read_stats.get("files", []):
+    for s in files:
         t.add_row(
             Path(str(s["file"])).name,
             str(s.get("format", "")),
@@ -224,9 +231,9 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
             f"{s.get('quarantined', 0):,}",
             f"{s.get('skipped_non_vessel', 0):,}",
         )
-    if run.read_stats.get("files"):
+    if files:
         out.print(t)
-    for s in run.read_stats.get("files", []):  # reader notes: skipped stations, odd MMSIs, warnings
+    for s in files:  # reader notes: skipped stations, odd MMSIs, warnings
         name = Path(str(s["file"])).name
         if s.get("skipped_by_class"):
             by = ", ".join(f"{k} {v:,}" for k, v in sorted(s["skipped_by_class"].items()))
@@ -246,6 +253,9 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
                 highlight=False,
             )
 
+
+def _print_counts(det) -> None:
+    """What happened to the rows, and the events counted."""
     s = det.stats
     counts = Table(title="rows and events", title_justify="left", show_header=False)
     counts.add_column("what")
@@ -276,32 +286,34 @@ def print_run_summary(run, *, max_events: int = 25, title: str = "navwatch detec
             highlight=False,
         )
 
-    ev = det.events
-    if len(ev):
-        et = Table(title=f"events ({len(ev):,})", title_justify="left")
-        for c in ("vessel", "port", "event", "time (UTC)", "window (UTC)", "conf.", "flags"):
-            et.add_column(c, no_wrap=c != "vessel")
-        for _, r in ev.head(max_events).iterrows():
-            name = (
-                r["vessel_name"]
-                if isinstance(r["vessel_name"], str) and r["vessel_name"]
-                else r["vessel_id"]
-            )
-            port = r["port"] + ("" if r["tier"] == "harbour" else f" ({r['tier']})")
-            et.add_row(
-                str(name),
-                port,
-                str(r["event"]),
-                fmt_time(r["time"]),
-                f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])[5:] if fmt_time(r['time_earliest'])[:4] == fmt_time(r['time_latest'])[:4] else fmt_time(r['time_latest'])}",
-                f"{r['confidence']:.2f}",
-                "conflict" if r["flags"] else "",
-            )
-        out.print(et)
-        if len(ev) > max_events:
-            out.print(f"... {len(ev) - max_events:,} more in the output file", highlight=False)
-    else:
+
+def _print_events(ev: pd.DataFrame, max_events: int) -> None:
+    """The first ``max_events`` events, or that there are none."""
+    if not len(ev):
         out.print("no port events", highlight=False)
+        return
+    et = Table(title=f"events ({len(ev):,})", title_justify="left")
+    for c in ("vessel", "port", "event", "time (UTC)", "window (UTC)", "conf.", "flags"):
+        et.add_column(c, no_wrap=c != "vessel")
+    for _, r in ev.head(max_events).iterrows():
+        name = (
+            r["vessel_name"]
+            if isinstance(r["vessel_name"], str) and r["vessel_name"]
+            else r["vessel_id"]
+        )
+        port = r["port"] + ("" if r["tier"] == "harbour" else f" ({r['tier']})")
+        et.add_row(
+            str(name),
+            port,
+            str(r["event"]),
+            fmt_time(r["time"]),
+            f"{fmt_time(r['time_earliest'])} .. {fmt_time(r['time_latest'])[5:] if fmt_time(r['time_earliest'])[:4] == fmt_time(r['time_latest'])[:4] else fmt_time(r['time_latest'])}",
+            f"{r['confidence']:.2f}",
+            "conflict" if r["flags"] else "",
+        )
+    out.print(et)
+    if len(ev) > max_events:
+        out.print(f"... {len(ev) - max_events:,} more in the output file", highlight=False)
 
 
 def exit_code(run, strict: bool) -> int:

@@ -383,9 +383,12 @@ class _Evidence:
         return pd.DataFrame(cols, columns=_EVIDENCE_COLUMNS)
 
 
-def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sightings, surveys, carried rows)
+def _build_evidence(
     obs, zi, registry, all_vessels, state, quarantine, stats, wanted=None
 ) -> _Evidence:
+    """The evidence of ``obs`` and of the carried ``state`` rows, ordered by vessel then time:
+    a vessel code per row, the rows that surveys and group sightings add, and the column
+    sources the engine reads."""
     n_obs = len(obs)
     kcodes = _kind_codes(obs["kind"])
     is_survey = kcodes == engine.KIND_SURVEY
@@ -399,37 +402,12 @@ def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sigh
         elsewhere = ~mine[row_code]  # rows of vessels another partition tracks
         n_elsewhere = int(np.sum(elsewhere & ~is_survey & ~is_sighting))
         row_code[elsewhere] = -1
-    code_of = {v: i for i, v in enumerate(vessel_ids)}
     extra_parts: list[pd.DataFrame] = []
 
     # sightings naming a group: attribute when the count covers the group, else unattributed
     todo = np.flatnonzero(is_sighting & (row_code < 0))
     if registry is not None and len(todo) and "vessel" in obs.columns:
-        expanded = []
-        unattributed = 0
-        for i in todo:
-            token = obs["vessel"].iloc[i]
-            if token is None or pd.isna(token):
-                continue
-            match = registry.resolve_token(token)
-            if match.attributed:
-                for v in match.vessel_ids:
-                    if wanted is not None and not wanted(v):
-                        continue
-                    row = {c: obs[c].iloc[i] for c in _EVIDENCE_COLUMNS if c in obs.columns}
-                    row["vessel_id"] = v
-                    expanded.append(row)
-            elif match.vessel_ids:
-                unattributed += 1
-            else:
-                quarantine.add(
-                    obs["src_file"].iloc[i] if "src_file" in obs.columns else "<observations>",
-                    _line(obs, int(i)),
-                    "unknown_vessel",
-                    f"sighting names {token!r}: no registry vessel, class or type matches",
-                    token,
-                )
-        stats["sightings_unattributed"] = unattributed
+        expanded = _group_sightings(obs, todo, registry, quarantine, stats, wanted)
         if expanded:
             extra_parts.append(pd.DataFrame(expanded))
 
@@ -447,21 +425,8 @@ def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sigh
         if n_new or len(carried)
         else _carry_frame([])
     )
-    extra_vid = (
-        extra["vessel_id"].astype(object).to_numpy() if len(extra) else np.empty(0, dtype=object)
-    )
-    for v in extra_vid:
-        if v not in code_of:
-            code_of[v] = len(vessel_ids)
-            vessel_ids = np.append(vessel_ids, v)
-            names = np.append(names, "")
-            mmsis = np.append(mmsis, np.nan)
-    if len(extra) and "vessel_name" in extra.columns:
-        for v, nm in zip(extra_vid, extra["vessel_name"], strict=True):
-            if not names[code_of[v]] and isinstance(nm, str):
-                names[code_of[v]] = nm
+    vessel_ids, names, mmsis, extra_code = _extra_vessels(extra, vessel_ids, names, mmsis)
     _registry_names(vessel_ids, names, mmsis, registry)
-    extra_code = np.array([code_of[v] for v in extra_vid], dtype=np.int32)
 
     # 2. vessel codes in sorted order of vessel_id, so the processing order is stable
     rank = np.empty(len(vessel_ids), dtype=np.int32)
@@ -475,9 +440,83 @@ def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sigh
     extra_code = rank[extra_code] if len(extra_code) else extra_code
 
     # 3. column sources: base (the observation table, zero-copy where possible) and extra
-    t_base = _ns(obs["time"])
-    cols = {
-        "t": (t_base, _ns(extra["time"]) if len(extra) else np.empty(0, np.int64)),
+    cols = _column_sources(obs, extra, kcodes, zi, carried, n_new)
+
+    # 4. the order: by vessel code, then time; ties broken by content
+    row_id = _row_order(row_code, extra_code, cols["t"], n_obs)
+    ev = _Evidence(
+        obs,
+        extra,
+        row_id,
+        _sorted_codes(row_code, extra_code, row_id, n_obs),
+        vessel_ids,
+        names,
+        mmsis,
+        cols,
+        n_new,
+    )
+    _break_ties(ev)
+    return ev
+
+
+def _group_sightings(obs, todo, registry, quarantine, stats, wanted) -> list[dict]:
+    """Evidence rows for sightings ``todo`` that name a group (a class, a type, several
+    vessels): one per vessel when the count covers the group; the others are counted as
+    unattributed, or quarantined when nothing in the registry matches."""
+    expanded = []
+    unattributed = 0
+    for i in todo:
+        token = obs["vessel"].iloc[i]
+        if token is None or pd.isna(token):
+            continue
+        match = registry.resolve_token(token)
+        if match.attributed:
+            for v in match.vessel_ids:
+                if wanted is not None and not wanted(v):
+                    continue
+                row = {c: obs[c].iloc[i] for c in _EVIDENCE_COLUMNS if c in obs.columns}
+                row["vessel_id"] = v
+                expanded.append(row)
+        elif match.vessel_ids:
+            unattributed += 1
+        else:
+            quarantine.add(
+                obs["src_file"].iloc[i] if "src_file" in obs.columns else "<observations>",
+                _line(obs, int(i)),
+                "unknown_vessel",
+                f"sighting names {token!r}: no registry vessel, class or type matches",
+                token,
+            )
+    stats["sightings_unattributed"] = unattributed
+    return expanded
+
+
+def _extra_vessels(extra: pd.DataFrame, vessel_ids, names, mmsis):
+    """The vessel tables grown by the vessels only ``extra`` rows name (with the names those
+    rows give), and the vessel code of every ``extra`` row."""
+    code_of = {v: i for i, v in enumerate(vessel_ids)}
+    extra_vid = (
+        extra["vessel_id"].astype(object).to_numpy() if len(extra) else np.empty(0, dtype=object)
+    )
+    for v in extra_vid:
+        if v not in code_of:
+            code_of[v] = len(vessel_ids)
+            vessel_ids = np.append(vessel_ids, v)
+            names = np.append(names, "")
+            mmsis = np.append(mmsis, np.nan)
+    if len(extra) and "vessel_name" in extra.columns:
+        for v, nm in zip(extra_vid, extra["vessel_name"], strict=True):
+            if not names[code_of[v]] and isinstance(nm, str):
+                names[code_of[v]] = nm
+    extra_code = np.array([code_of[v] for v in extra_vid], dtype=np.int32)
+    return vessel_ids, names, mmsis, extra_code
+
+
+def _column_sources(obs, extra, kcodes, zi, carried, n_new) -> dict:
+    """Per engine column, its (base, extra) sources: the observation table's column (an array,
+    a scalar or a lazy function of row ids; zero-copy where possible) and the extra rows'."""
+    return {
+        "t": (_ns(obs["time"]), _ns(extra["time"]) if len(extra) else np.empty(0, np.int64)),
         "lat": (_f(obs, "lat"), _f(extra, "lat")),
         "lon": (_f(obs, "lon"), _f(extra, "lon")),
         "sog": (_f(obs, "sog_kn"), _f(extra, "sog_kn")),
@@ -500,32 +539,24 @@ def _build_evidence(  # noqa: C901 -- one branch per kind of evidence (AIS, sigh
         **_carried_columns(carried, n_new),
     }
 
-    # 4. the order: by vessel code, then time; ties broken by content
-    if not len(extra) and (row_code >= 0).all():
+
+def _row_order(row_code, extra_code, t_cols, n_obs: int) -> np.ndarray:
+    """Row ids (``n_obs + j``: extra row ``j``) of the tracked rows by vessel code, then time
+    (ties in no particular order yet); int32 when they fit, for the index kept all run."""
+    t_base, t_extra = t_cols
+    if not len(extra_code) and (row_code >= 0).all():
         codes_all, t_all, ids_all = row_code, t_base, None
     else:
         base_rows = np.flatnonzero(row_code >= 0)
         codes_all = np.concatenate([row_code[base_rows], extra_code])
-        t_all = np.concatenate([t_base[base_rows], cols["t"][1]])
-        ids_all = np.concatenate([base_rows, n_obs + np.arange(len(extra))]).astype(np.int64)
+        t_all = np.concatenate([t_base[base_rows], t_extra])
+        ids_all = np.concatenate([base_rows, n_obs + np.arange(len(extra_code))]).astype(np.int64)
     order = _vessel_time_order(codes_all, t_all)
     row_id = order if ids_all is None else ids_all[order]
     del order, t_all, codes_all
     if len(row_id) < 2**31 - 1:
         row_id = row_id.astype(np.int32)  # half the memory of the index kept for the whole run
-    ev = _Evidence(
-        obs,
-        extra,
-        row_id,
-        _sorted_codes(row_code, extra_code, row_id, n_obs),
-        vessel_ids,
-        names,
-        mmsis,
-        cols,
-        n_new,
-    )
-    _break_ties(ev)
-    return ev
+    return row_id
 
 
 def _vessel_time_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray:

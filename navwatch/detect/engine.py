@@ -235,11 +235,30 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
     n = len(a)
     status = np.zeros(n, dtype=np.int8)
     jump_speed = np.full(n, np.nan)
-    start = group_starts(a.v)
     positional = np.isfinite(a.lat) & np.isfinite(a.lon)
     ais = a.kind == KIND_AIS
 
     # 1. duplicates: an AIS fix right after another AIS fix of the same vessel, same place.
+    _mark_duplicates(a, p, ais, status)
+
+    # 2. single-fix position jumps among the remaining AIS fixes.
+    pi = np.flatnonzero((status == ROW_OK) & ais & positional)
+    if len(pi) >= 2:
+        jump, spd_in = _position_jumps(a, p, pi)
+        settled = a.carried & ~a.held  # carried rows already judged in their batch
+        jump &= ~settled[pi]
+        status[pi[jump]] = ROW_JUMP
+        jump_speed[pi[jump]] = spd_in[jump]
+        # 3. held last fixes (judged against the previous fix that is not itself a jump)
+        _hold_far_last_fixes(a, p, pi[~jump], settled, status)
+    return status, jump_speed
+
+
+def _mark_duplicates(a: Arrays, p: DetectParams, ais: np.ndarray, status: np.ndarray) -> None:
+    """Mark ``ROW_DUP`` an AIS fix within ``dup_window_s`` and ``dup_distance_m`` of the
+    vessel's previous AIS fix (two rows carried from an earlier batch are never compared)."""
+    n = len(a)
+    start = group_starts(a.v)
     if n > 1:
         same = ~start[1:] & ais[1:] & ais[:-1] & ~(a.carried[1:] & a.carried[:-1])
         dt = a.t[1:] - a.t[:-1]
@@ -250,73 +269,76 @@ def screen(a: Arrays, p: DetectParams) -> tuple[np.ndarray, np.ndarray]:
             dup = i[d_m <= p.dup_distance_m] + 1
             status[dup] = ROW_DUP
 
-    # 2. single-fix position jumps among the remaining AIS fixes.
-    pi = np.flatnonzero((status == ROW_OK) & ais & positional)
-    if len(pi) >= 2:
-        pv = a.v[pi]
-        samev = pv[1:] == pv[:-1]
-        plat, plon, pt = a.lat[pi], a.lon[pi], a.t[pi]
-        # cheap per-axis estimate of the distance first (no trigonometry): most pairs are close
-        dlat = np.abs(plat[1:] - plat[:-1])
-        dlon = np.abs(plon[1:] - plon[:-1])
-        far = samev & (
-            (dlat * KM_PER_DEG_LAT > p.jump_min_km)
-            | (np.minimum(dlon, 360 - dlon) * KM_PER_DEG_LON_EQUATOR > p.jump_min_km)
-        )
-        bad = np.zeros(len(samev), bool)  # bad[k]: the pair (k, k+1) implies an impossible speed
-        spd = np.full(len(samev), np.nan)
-        kk = np.flatnonzero(far)
-        if len(kk):
-            d = distance_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
-            dt_h = (pt[kk + 1] - pt[kk]) / NS_PER_H
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s_k = np.where(dt_h > 0, d / KM_PER_NM / dt_h, np.inf)
-            spd[kk] = s_k
-            bad[kk] = (d > p.jump_min_km) & (s_k > p.max_speed_kn)
-        m = len(pi)
-        bad_in = np.zeros(m, bool)
-        bad_in[1:] = bad
-        bad_out = np.zeros(m, bool)
-        bad_out[:-1] = bad
-        spd_in = np.full(m, np.nan)
-        spd_in[1:] = spd
-        jump = bad_in & bad_out
-        if jump.any():
-            k = np.flatnonzero(jump)
-            d2 = distance_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
-            dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
-            with np.errstate(divide="ignore", invalid="ignore"):
-                spd2 = np.where(dt2 > 0, d2 / KM_PER_NM / dt2, np.inf)
-            keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)
-            jump[k[~keep_rule]] = False
-        settled = a.carried & ~a.held  # carried rows already judged in their batch
-        jump &= ~settled[pi]
-        status[pi[jump]] = ROW_JUMP
-        jump_speed[pi[jump]] = spd_in[jump]
-        # The last fix of a vessel that is impossibly far from the previous one cannot be judged
-        # until the next fix arrives: hold it (the same happens in one run and in batches).
-        # (judged against the previous fix that is not itself a jump)
-        kept = pi[~jump]
-        if len(kept) >= 2:
-            kv = a.v[kept]
-            last = np.flatnonzero(np.r_[kv[1:] != kv[:-1], True])
-            last = last[last > 0]
-            last = last[kv[last] == kv[last - 1]]
-            i1, i0 = kept[last], kept[last - 1]
-            d_last = distance_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
-            dt_last = (a.t[i1] - a.t[i0]) / NS_PER_H
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s_last = np.where(dt_last > 0, d_last / KM_PER_NM / dt_last, np.inf)
-            pend = (d_last > p.jump_min_km) & (s_last > p.max_speed_kn) & ~settled[i1]
-            status[i1[pend]] = ROW_PENDING
-            # whatever comes after a held fix (a report, a survey) waits with it: once the fix
-            # is judged it may change what that evidence decides
-            if pend.any():
-                hv, ht = a.v[i1[pend]], a.t[i1[pend]]
-                lut = np.full(int(a.v.max()) + 1, np.iinfo(np.int64).max, np.int64)
-                np.minimum.at(lut, hv, ht)
-                status[(status == ROW_OK) & (a.t >= lut[a.v])] = ROW_PENDING
-    return status, jump_speed
+
+def _position_jumps(a: Arrays, p: DetectParams, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the positional AIS fixes ``pi`` (at least two): whether each is a single-fix jump
+    (impossibly fast to reach and to leave, while its neighbours are mutually reachable), and
+    the implied speed (kn) from the previous fix where the per-axis estimate flagged it."""
+    pv = a.v[pi]
+    samev = pv[1:] == pv[:-1]
+    plat, plon, pt = a.lat[pi], a.lon[pi], a.t[pi]
+    # cheap per-axis estimate of the distance first (no trigonometry): most pairs are close
+    dlat = np.abs(plat[1:] - plat[:-1])
+    dlon = np.abs(plon[1:] - plon[:-1])
+    far = samev & (
+        (dlat * KM_PER_DEG_LAT > p.jump_min_km)
+        | (np.minimum(dlon, 360 - dlon) * KM_PER_DEG_LON_EQUATOR > p.jump_min_km)
+    )
+    bad = np.zeros(len(samev), bool)  # bad[k]: the pair (k, k+1) implies an impossible speed
+    spd = np.full(len(samev), np.nan)
+    kk = np.flatnonzero(far)
+    if len(kk):
+        d = distance_km(plat[kk], plon[kk], plat[kk + 1], plon[kk + 1])
+        dt_h = (pt[kk + 1] - pt[kk]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_k = np.where(dt_h > 0, d / KM_PER_NM / dt_h, np.inf)
+        spd[kk] = s_k
+        bad[kk] = (d > p.jump_min_km) & (s_k > p.max_speed_kn)
+    m = len(pi)
+    bad_in = np.zeros(m, bool)
+    bad_in[1:] = bad
+    bad_out = np.zeros(m, bool)
+    bad_out[:-1] = bad
+    spd_in = np.full(m, np.nan)
+    spd_in[1:] = spd
+    jump = bad_in & bad_out
+    if jump.any():
+        k = np.flatnonzero(jump)
+        d2 = distance_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
+        dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spd2 = np.where(dt2 > 0, d2 / KM_PER_NM / dt2, np.inf)
+        keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)
+        jump[k[~keep_rule]] = False
+    return jump, spd_in
+
+
+def _hold_far_last_fixes(
+    a: Arrays, p: DetectParams, kept: np.ndarray, settled: np.ndarray, status: np.ndarray
+) -> None:
+    """Mark ``ROW_PENDING`` a vessel's last fix (among ``kept``, the fixes that are not jumps)
+    that is impossibly far from its previous one, and every later row of that vessel."""
+    # The last fix of a vessel that is impossibly far from the previous one cannot be judged
+    # until the next fix arrives: hold it (the same happens in one run and in batches).
+    if len(kept) >= 2:
+        kv = a.v[kept]
+        last = np.flatnonzero(np.r_[kv[1:] != kv[:-1], True])
+        last = last[last > 0]
+        last = last[kv[last] == kv[last - 1]]
+        i1, i0 = kept[last], kept[last - 1]
+        d_last = distance_km(a.lat[i0], a.lon[i0], a.lat[i1], a.lon[i1])
+        dt_last = (a.t[i1] - a.t[i0]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_last = np.where(dt_last > 0, d_last / KM_PER_NM / dt_last, np.inf)
+        pend = (d_last > p.jump_min_km) & (s_last > p.max_speed_kn) & ~settled[i1]
+        status[i1[pend]] = ROW_PENDING
+        # whatever comes after a held fix (a report, a survey) waits with it: once the fix
+        # is judged it may change what that evidence decides
+        if pend.any():
+            hv, ht = a.v[i1[pend]], a.t[i1[pend]]
+            lut = np.full(int(a.v.max()) + 1, np.iinfo(np.int64).max, np.int64)
+            np.minimum.at(lut, hv, ht)
+            status[(status == ROW_OK) & (a.t >= lut[a.v])] = ROW_PENDING
 
 
 # ----------------------------------------------------------------------------------------------
@@ -368,6 +390,7 @@ class Motion:
 
 
 def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
+    """Stage 3: effective speeds, stops, stop evidence, rest and cumulative stopped/gap time."""
     m = len(e)
     sog = e.sog.copy()
     ap = np.flatnonzero(loc.ais & loc.pos)
@@ -375,50 +398,12 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     # rows an earlier batch judged (a held fix and what waited with it are judged now)
     settled = e.carried & ~e.held
     new = ~settled
-    # implied speed where SOG is missing: from the fix at least IMPLIED_BASE_S earlier (dense
-    # fixes a few metres apart say nothing through GPS noise), less a GPS noise allowance
-    need = ~np.isfinite(sog[sel]) & new[sel]
-    if need.any() and len(ap) >= 2:
-        va, ta = e.v[sel], e.t[sel]
-        j = _lookback(va, ta, IMPLIED_BASE_S)
-        k = np.arange(len(ap))
-        prev_ok = np.r_[False, va[1:] == va[:-1]]
-        # (a vessel's first fix has no speed: looking ahead would make a run depend on the
-        # next batch)
-        base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
-        ok = base >= 0
-        b = np.maximum(base, 0)
-        d_km = np.maximum(
-            distance_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000,
-            0,
-        )
-        dt_h = np.abs(ta - ta[b]) / NS_PER_H
-        with np.errstate(divide="ignore", invalid="ignore"):
-            implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
-        sog[ap[need]] = implied[need]
+    _fill_implied_sog(e, sog, ap, sel, new, p)
     # stop hysteresis over each vessel's AIS fixes
     s = sog[sel]
-    raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
-    cst = e.c_stop[sel]
-    raw = np.where(settled[sel] & (cst >= 0), cst, raw)
     gs = group_starts(e.v[sel])
-    known = (raw >= 0) | gs
-    k = np.where(known, np.arange(len(ap)), 0)
-    np.maximum.accumulate(k, out=k)
-    stop_ap = np.where(raw[k] >= 0, raw[k], 0).astype(np.int8)
-    prev_stop = np.zeros(len(ap), np.int8)
-    prev_stop[1:] = stop_ap[:-1]
-    prev_stop[gs] = 0
     t_ap = e.t[sel]
-    begins = (stop_ap == 1) & (prev_stop == 0)
-    csince = e.c_since[sel]
-    stored = settled[sel] & (stop_ap == 1) & (csince >= 0)
-    # a vessel first seen stopped has been stopped for an unknown time: its stop counts at once
-    censored = begins & gs & ~settled[sel]
-    anchor = begins | stored
-    anchor_val = np.where(stored, csince, np.where(censored, 0, t_ap))
-    j = ffill_index(anchor, gs | begins)
-    since_ap = np.where((stop_ap == 1) & (j >= 0), anchor_val[np.maximum(j, 0)], -1)
+    stop_ap, prev_stop, since_ap = _stops(e, s, sel, settled, gs, t_ap, p)
     # time between consecutive fixes: stopped (short intervals) or an AIS gap (long ones)
     dt = np.zeros(len(ap), np.int64)
     if len(ap) > 1:
@@ -427,15 +412,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     lat_ap, lon_ap = e.lat[sel], e.lon[sel]
     min_stop = int(p.min_stop_min * NS_PER_MIN)
     gap_ns = int(p.port_gap_h * NS_PER_H)
-    # a silence that hid no movement: the ship lay still while its AIS was quiet
-    long_ = np.flatnonzero(dt >= int(p.stationary_min * NS_PER_MIN))
-    across_kn = np.full(len(ap), np.inf)
-    if len(long_):
-        d_km = distance_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
-        across_kn[long_] = (
-            np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
-        )
-    still = across_kn < p.move_speed_kn
+    still = _still_across(lat_ap, lon_ap, dt, p)
     still_gap = (dt >= gap_ns) & still
     c_stop_ap = np.where((prev_stop == 1) & (dt < gap_ns), dt, 0)
     c_gap_ap = np.where(still_gap, dt, 0)
@@ -458,13 +435,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     # allows (a ship that has just cast off can still read as stopped over a long interval)
     rest_ap = (stop_ap == 1) | (stationary & (sog[sel] < p.move_speed_kn))
     if len(ap) > 1:
-        inside_ap, near_ap = loc.inside[sel], loc.near[sel]
-        came_out = np.r_[False, (inside_ap[:-1] == near_ap[1:]) & (inside_ap[1:] != near_ap[1:])]
-        came_out &= (near_ap >= 0) & ~gs
-        c = np.flatnonzero(came_out & rest_ap)
-        if len(c):
-            step_m = distance_km(lat_ap[c - 1], lon_ap[c - 1], lat_ap[c], lon_ap[c]) * 1000
-            rest_ap[c[step_m > 2 * p.stop_noise_m]] = False
+        _not_at_rest_coming_out(rest_ap, loc, sel, gs, lat_ap, lon_ap, p)
     # a silence across which it did not move: at rest in between
     q_ap |= still
     if settled.any():
@@ -482,6 +453,112 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     c_gap = np.zeros(m, np.int64)
     c_stop[sel] = c_stop_ap
     c_gap[sel] = c_gap_ap
+    cum_stop, cum_gap = _cumulative(e, est, settled, c_stop, c_gap)
+    return Motion(sog, stop, since, stop_q, cum_stop, cum_gap, rest)
+
+
+def _fill_implied_sog(
+    e: Arrays, sog: np.ndarray, ap: np.ndarray, sel, new: np.ndarray, p: DetectParams
+) -> None:
+    """Fill ``sog`` where it is missing on the new AIS fixes ``ap`` with an implied speed."""
+    # implied speed where SOG is missing: from the fix at least IMPLIED_BASE_S earlier (dense
+    # fixes a few metres apart say nothing through GPS noise), less a GPS noise allowance
+    need = ~np.isfinite(sog[sel]) & new[sel]
+    if need.any() and len(ap) >= 2:
+        va, ta = e.v[sel], e.t[sel]
+        j = _lookback(va, ta, IMPLIED_BASE_S)
+        k = np.arange(len(ap))
+        prev_ok = np.r_[False, va[1:] == va[:-1]]
+        # (a vessel's first fix has no speed: looking ahead would make a run depend on the
+        # next batch)
+        base = np.where(j >= 0, j, np.where(prev_ok, k - 1, -1))
+        ok = base >= 0
+        b = np.maximum(base, 0)
+        d_km = np.maximum(
+            distance_km(e.lat[ap[b]], e.lon[ap[b]], e.lat[sel], e.lon[sel]) - p.stop_noise_m / 1000,
+            0,
+        )
+        dt_h = np.abs(ta - ta[b]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            implied = np.where(ok & (dt_h > 0), d_km / KM_PER_NM / dt_h, np.nan)
+        sog[ap[need]] = implied[need]
+
+
+def _stops(
+    e: Arrays,
+    s: np.ndarray,
+    sel,
+    settled: np.ndarray,
+    gs: np.ndarray,
+    t_ap: np.ndarray,
+    p: DetectParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per AIS fix (speeds ``s``): stopped (hysteresis between stop_speed_kn and
+    move_speed_kn; carried fixes keep their state), stopped at the previous fix, and when the
+    current stop began (-1 when moving; 0 for a vessel first seen stopped)."""
+    raw = np.where(s <= p.stop_speed_kn, 1, np.where(s >= p.move_speed_kn, 0, -1)).astype(np.int8)
+    cst = e.c_stop[sel]
+    raw = np.where(settled[sel] & (cst >= 0), cst, raw)
+    known = (raw >= 0) | gs
+    k = np.where(known, np.arange(len(s)), 0)
+    np.maximum.accumulate(k, out=k)
+    stop_ap = np.where(raw[k] >= 0, raw[k], 0).astype(np.int8)
+    prev_stop = np.zeros(len(s), np.int8)
+    prev_stop[1:] = stop_ap[:-1]
+    prev_stop[gs] = 0
+    begins = (stop_ap == 1) & (prev_stop == 0)
+    csince = e.c_since[sel]
+    stored = settled[sel] & (stop_ap == 1) & (csince >= 0)
+    # a vessel first seen stopped has been stopped for an unknown time: its stop counts at once
+    censored = begins & gs & ~settled[sel]
+    anchor = begins | stored
+    anchor_val = np.where(stored, csince, np.where(censored, 0, t_ap))
+    j = ffill_index(anchor, gs | begins)
+    since_ap = np.where((stop_ap == 1) & (j >= 0), anchor_val[np.maximum(j, 0)], -1)
+    return stop_ap, prev_stop, since_ap
+
+
+def _still_across(
+    lat_ap: np.ndarray, lon_ap: np.ndarray, dt: np.ndarray, p: DetectParams
+) -> np.ndarray:
+    """Per AIS fix: whether the silence of at least stationary_min before it hid no movement
+    (the ship lay still while its AIS was quiet)."""
+    long_ = np.flatnonzero(dt >= int(p.stationary_min * NS_PER_MIN))
+    across_kn = np.full(len(dt), np.inf)
+    if len(long_):
+        d_km = distance_km(lat_ap[long_ - 1], lon_ap[long_ - 1], lat_ap[long_], lon_ap[long_])
+        across_kn[long_] = (
+            np.maximum(d_km - p.stop_noise_m / 1000, 0) / KM_PER_NM / (dt[long_] / NS_PER_H)
+        )
+    return across_kn < p.move_speed_kn
+
+
+def _not_at_rest_coming_out(
+    rest_ap: np.ndarray,
+    loc: Located,
+    sel,
+    gs: np.ndarray,
+    lat_ap: np.ndarray,
+    lon_ap: np.ndarray,
+    p: DetectParams,
+) -> None:
+    """Clear ``rest_ap`` at a fix that has just come out of a zone further from the fix inside
+    than GPS noise on both fixes allows."""
+    inside_ap, near_ap = loc.inside[sel], loc.near[sel]
+    came_out = np.r_[False, (inside_ap[:-1] == near_ap[1:]) & (inside_ap[1:] != near_ap[1:])]
+    came_out &= (near_ap >= 0) & ~gs
+    c = np.flatnonzero(came_out & rest_ap)
+    if len(c):
+        step_m = distance_km(lat_ap[c - 1], lon_ap[c - 1], lat_ap[c], lon_ap[c]) * 1000
+        rest_ap[c[step_m > 2 * p.stop_noise_m]] = False
+
+
+def _cumulative(
+    e: Arrays, est: np.ndarray, settled: np.ndarray, c_stop: np.ndarray, c_gap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the vessel's stopped and gap time (ns) since its first row, from the per-row
+    increments ``c_stop``/``c_gap`` (between two carried rows: what was measured there)."""
+    m = len(e)
     # between two rows carried from an earlier batch, what was measured there (rows in between
     # were not carried)
     cr = np.flatnonzero(settled[1:] & settled[:-1]) + 1 if m > 1 else np.empty(0, np.int64)
@@ -493,7 +570,7 @@ def motion(e: Arrays, est: np.ndarray, loc: Located, p: DetectParams) -> Motion:
     g0 = np.where(est, np.arange(m), 0)
     np.maximum.accumulate(g0, out=g0)
     cum_stop, cum_gap = np.cumsum(c_stop), np.cumsum(c_gap)
-    return Motion(sog, stop, since, stop_q, cum_stop - cum_stop[g0], cum_gap - cum_gap[g0], rest)
+    return cum_stop - cum_stop[g0], cum_gap - cum_gap[g0]
 
 
 def _stationary(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -120,10 +121,35 @@ def iter_parquet(
 def _parquet_batches(
     path, columns, local: Quarantine, stats: dict, batch_rows: int
 ) -> Iterator[pd.DataFrame]:
+    """Canonical observation frames of a Parquet file or dataset, a record batch each (bad rows
+    to ``local``); ``stats['capacity']`` is set to the total row count before the first."""
+    p = as_path(path)
+    parts, sch, meta, capacity = _parquet_parts(p, batch_rows)
+    layout = _layout(p, sch, meta, columns)
+    stats["capacity"] = capacity
+    times = TimeColumn(p, layout.found["time"])
+    for src, read in parts:
+        line0 = 0
+        try:
+            for batch in read(layout.read_columns):
+                n = batch.num_rows
+                yield _batch_frame(batch, src, line0, layout, times, stats, local)
+                line0 += n
+        except (OSError, pa.ArrowException) as exc:
+            raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
+    times.finish()
+    pa.default_memory_pool().release_unused()
+
+
+_Part = tuple[str, Callable[[list[str]], Any]]  # a data file and its batch reader over columns
+
+
+def _parquet_parts(p, batch_rows: int) -> tuple[list[_Part], pa.Schema, dict, int]:
+    """The data files to read (with a batch reader each), the schema, its metadata and the
+    total row count of a Parquet file (possibly compressed, or in memory) or dataset folder."""
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    p = as_path(path)
     try:
         if not isinstance(p, InMemory) and p.is_dir():
             dataset = ds.dataset(
@@ -134,7 +160,7 @@ def _parquet_batches(
                 raise IngestError(p, "directory holds no Parquet files")
             sch = dataset.schema
             meta = pq.read_schema(fragments[0].path).metadata or {}
-            parts: list[tuple[str, Callable[[list[str]], Any]]] = [
+            parts: list[_Part] = [
                 (
                     f.path,
                     lambda cols, f=f: f.to_batches(  # type: ignore[misc]
@@ -166,7 +192,27 @@ def _parquet_batches(
         raise
     except (OSError, pa.ArrowException) as exc:
         raise IngestError(p, f"cannot read as Parquet: {exc}") from exc
+    return parts, sch, meta, capacity
 
+
+@dataclass
+class _Layout:
+    """Where a Parquet schema holds the canonical columns."""
+
+    found: dict[str, str]  # canonical name -> column name
+    geo_col: str | None  # a point geometry column giving lon/lat
+    geo_info: dict  # its GeoParquet metadata (encoding, crs)
+
+    @property
+    def read_columns(self) -> list[str]:
+        """The columns to read."""
+        geo = [self.geo_col] if self.geo_col else []
+        return list(dict.fromkeys(list(self.found.values()) + geo))
+
+
+def _layout(p, sch: pa.Schema, meta: dict, columns: Sequence[str] | None) -> _Layout:
+    """Recognise the canonical columns of ``sch`` (time, a position, an identity, and
+    ``columns`` when given, else every recognisable one)."""
     names = list(sch.names)
     geo_col, geo_info = _geo_column(sch, meta)
     found = recognise_columns([n for n in names if n != geo_col])
@@ -184,47 +230,38 @@ def _parquet_batches(
     if columns is not None:
         keep = set(schema.REQUIRED) | set(schema.IDENTITY) | set(columns)
         found = {k: v for k, v in found.items() if k in keep}
-    read_cols = list(dict.fromkeys(list(found.values()) + ([geo_col] if geo_col else [])))
+    return _Layout(found, geo_col, geo_info)
 
-    stats["capacity"] = capacity
-    times = TimeColumn(p, found["time"])
-    for src, read in parts:
-        line0 = 0
-        try:
-            batches = read(read_cols)
-            for batch in batches:
-                table = pa.Table.from_batches([batch])
-                n = table.num_rows
-                stats["records"] += n
-                cols = {canon: table.column(name) for canon, name in found.items()}
-                df = _frame(cols, n, times=times)
-                if geo_col is not None:
-                    df["lon"], df["lat"] = _points_from_arrow(src, table.column(geo_col), geo_info)
-                df["src_line"] = pd.array(
-                    np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32"
-                )
-                df["src_file"] = _const_str(src, n)
-                line0 += n
 
-                def raw(idx: np.ndarray, t: pa.Table = table) -> list[str]:
-                    return [str(r) for r in t.take(pa.array(idx)).to_pylist()]
+def _batch_frame(
+    batch,
+    src: str,
+    line0: int,
+    layout: _Layout,
+    times: TimeColumn,
+    stats: dict,
+    local: Quarantine,
+) -> pd.DataFrame:
+    """One record batch of data file ``src`` (its rows ``line0 + 1`` on) as a canonical,
+    checked observation frame."""
+    table = pa.Table.from_batches([batch])
+    n = table.num_rows
+    stats["records"] += n
+    cols = {canon: table.column(name) for canon, name in layout.found.items()}
+    df = _frame(cols, n, times=times)
+    if layout.geo_col is not None:
+        df["lon"], df["lat"] = _points_from_arrow(
+            src, table.column(layout.geo_col), layout.geo_info
+        )
+    df["src_line"] = pd.array(np.arange(line0 + 1, line0 + n + 1, dtype=np.int32), dtype="Int32")
+    df["src_file"] = _const_str(src, n)
 
-                yield _default_kind(
-                    _process(
-                        df,
-                        stats,
-                        local,
-                        src,
-                        raw,
-                        position=_position_mask,
-                        extra_checks=_kind_checks,
-                    )
-                )
-                del table, cols, df
-        except (OSError, pa.ArrowException) as exc:
-            raise IngestError(src, f"cannot read as Parquet: {exc}") from exc
-    times.finish()
-    pa.default_memory_pool().release_unused()
+    def raw(idx: np.ndarray) -> list[str]:
+        return [str(r) for r in table.take(pa.array(idx)).to_pylist()]
+
+    return _default_kind(
+        _process(df, stats, local, src, raw, position=_position_mask, extra_checks=_kind_checks)
+    )
 
 
 _BATCH_ROWS = 262_144
