@@ -560,4 +560,4 @@ def _timeline_table(parts: list[pd.DataFrame], spells: pd.DataFrame) -> pd.DataF
         out[c] = out[c].astype(schema.TIME_DTYPE)
     for c in ("vessel_id", "vessel_name", "entry", "port", "tier", "kinds", "flags", "detail"):
         out[c] = _text(out[c])
-    return schema.validate(out[TIMELINE_COLUMNS], schema.TIMELINE, where=where)
+    return schema.validate(out[TIMELINE_COLUMNS], schema.TIMELINE, where="vessel_timeline")
