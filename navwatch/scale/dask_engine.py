@@ -128,23 +128,7 @@ def detect_dask(
                 estimate_rows([p for p, _ in units]), threads, _thread_memory(client)
             )
         # 1. read and route by bucket; summaries come back, the bucket frames stay on the workers
-        reads = client.map(
-            _read_unit,
-            [str(p) for p, _ in units],
-            [f for _, f in units],
-            buckets=buckets,
-            key=[f"navwatch-read-{i}-{tag}" for i in range(len(units))],
-        )
-        sums = client.map(
-            operator.getitem,
-            reads,
-            [0] * len(reads),
-            key=[f"navwatch-summary-{i}-{tag}" for i in range(len(reads))],
-        )
-        summaries = client.gather(_tick(sums, "read", progress))
-        for s in summaries:
-            if "error" in s:
-                raise IngestError(*s["error"])
+        reads, summaries = _read_and_route(client, units, buckets, tag, progress)
         spill = _merge_summaries(summaries, buckets)
         for s in summaries:
             quarantine.add_frame(s["quarantine"])
@@ -162,20 +146,12 @@ def detect_dask(
         first_root = min(plan.jobs[0])
         jobs = []
         for j, job in enumerate(plan.jobs):
-            pieces = [
-                client.submit(
-                    operator.getitem, reads[i], 1 + k, key=f"navwatch-piece-{i}-{k}-{tag}"
-                )
-                for k in job
-                for i, s in enumerate(summaries)
-                if s["rows"][k]
-            ]
             mine = VesselsOf(min(job), first_root, plan.buckets, root_of, dict(spill.vessel_bucket))
             part = str(out_dir / f"part-{min(job):05d}.parquet") if out_dir is not None else None
             jobs.append(
                 client.submit(
                     run_job,
-                    pieces,
+                    _job_pieces(client, reads, summaries, job, tag),
                     ev_f,
                     zi_f,
                     reg_f,
@@ -187,13 +163,47 @@ def detect_dask(
                     key=f"navwatch-detect-{j}-{tag}",
                 )
             )
-        del reads, sums
+        del reads
         results = client.gather(_tick(jobs, "detect", progress))
         workers = len(client.nthreads())
     det = merge_jobs(results, spill, plan, quarantine)
     det.stats["read_tasks"] = len(units)
     det.stats["workers"] = workers
     return det
+
+
+def _read_and_route(client, units, buckets: int, tag: str, progress) -> tuple[list, list[dict]]:
+    """Submit one read task per unit (it routes its rows to ``buckets`` and keeps the bucket
+    frames on its worker); return the read futures and their gathered summaries (an input
+    that failed to read raises its :class:`IngestError` here)."""
+    reads = client.map(
+        _read_unit,
+        [str(p) for p, _ in units],
+        [f for _, f in units],
+        buckets=buckets,
+        key=[f"navwatch-read-{i}-{tag}" for i in range(len(units))],
+    )
+    sums = client.map(
+        operator.getitem,
+        reads,
+        [0] * len(reads),
+        key=[f"navwatch-summary-{i}-{tag}" for i in range(len(reads))],
+    )
+    summaries = client.gather(_tick(sums, "read", progress))
+    for s in summaries:
+        if "error" in s:
+            raise IngestError(*s["error"])
+    return reads, summaries
+
+
+def _job_pieces(client, reads: list, summaries: list[dict], job, tag: str) -> list:
+    """Futures of the bucket frames of ``job`` from every read task that has rows in them."""
+    return [
+        client.submit(operator.getitem, reads[i], 1 + k, key=f"navwatch-piece-{i}-{k}-{tag}")
+        for k in job
+        for i, s in enumerate(summaries)
+        if s["rows"][k]
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
