@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -85,6 +85,12 @@ def utc_time(value: str | pd.Timestamp) -> pd.Timestamp:
     if pd.isna(t):
         raise typer.BadParameter(f"{value!r} is not a time (UTC, ISO 8601, e.g. 2024-12-01T00:00Z)")
     return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+
+
+def time_option(flag: str, help: str) -> Any:
+    """A ``--<flag> <time>`` option read by :func:`utc_time` (use as
+    ``Annotated[pd.Timestamp | None, time_option("--since", "...")] = None``)."""
+    return typer.Option(flag, parser=utc_time, metavar="<time>", help=help)
 
 
 def positive(value: float | None) -> float | None:

@@ -31,7 +31,7 @@ from ._common import (
     handle_errors,
     out,
     table_path,
-    utc_time,
+    time_option,
 )
 
 INPUTS = typer.Argument(
@@ -91,20 +91,16 @@ def dispersal(
     ] = DispersalParams.interpolate_max_gap_h,
     since: Annotated[
         pd.Timestamp | None,
-        typer.Option(
+        time_option(
             "--since",
-            parser=utc_time,
-            metavar="<time>",
-            help="First time step (UTC, ISO 8601). Default: the first evidence, floored to the step.",
+            "First time step (UTC, ISO 8601). Default: the first evidence, floored to the step.",
         ),
     ] = None,
     until: Annotated[
         pd.Timestamp | None,
-        typer.Option(
+        time_option(
             "--until",
-            parser=utc_time,
-            metavar="<time>",
-            help="Last time step (UTC, ISO 8601). Default: the first step at or after the last evidence.",
+            "Last time step (UTC, ISO 8601). Default: the first step at or after the last evidence.",
         ),
     ] = None,
     all_vessels: Annotated[

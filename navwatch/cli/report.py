@@ -23,7 +23,7 @@ from ._common import (
     file_progress,
     handle_errors,
     out,
-    utc_time,
+    time_option,
 )
 
 INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
@@ -50,20 +50,14 @@ def report(
     ] = None,
     since: Annotated[
         pd.Timestamp | None,
-        typer.Option(
-            "--since",
-            parser=utc_time,
-            metavar="<time>",
-            help="Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z).",
+        time_option(
+            "--since", "Start of the report period (UTC, e.g. 2024-12-01 or 2024-12-01T06:00Z)."
         ),
     ] = None,
     until: Annotated[
         pd.Timestamp | None,
-        typer.Option(
-            "--until",
-            parser=utc_time,
-            metavar="<time>",
-            help="End of the report period; ages of last evidence are measured to it.",
+        time_option(
+            "--until", "End of the report period; ages of last evidence are measured to it."
         ),
     ] = None,
     offline: Annotated[
@@ -102,11 +96,8 @@ def report(
     ] = None,
     at: Annotated[
         pd.Timestamp | None,
-        typer.Option(
-            "--at",
-            parser=utc_time,
-            metavar="<time>",
-            help="The slider time of the --png picture (default: the end of the period).",
+        time_option(
+            "--at", "The slider time of the --png picture (default: the end of the period)."
         ),
     ] = None,
     max_track_points: Annotated[
