@@ -829,13 +829,31 @@ def status_changes(
 
 
 def _change_times(r: _Rows, stale_after_h: float) -> tuple[np.ndarray, np.ndarray]:
-    """(vessel, time) of every moment a status may change, by vessel then time: each row's
-    time, and the moment each row that places a vessel becomes stale."""
+    """(vessel, time) of every moment a status may change, by vessel then time: each row that
+    differs from the vessel's previous one in what a status reads (port state, zone, kind of
+    evidence) or places it again after it went stale, and the moment the newest row placing a
+    vessel becomes stale (when no other such row follows within ``stale_after_h``). A run of
+    fixes in one state is one moment."""
     positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
     seen = positional | ((r.kind == 2) & (r.present == 1))
+    n = len(r)
+    new = np.ones(n, bool)
+    if n > 1:
+        same = r.v[1:] == r.v[:-1]
+        for col in (r.state, r.zone, r.kind, r.present, positional):
+            same &= col[1:] == col[:-1]
+        new[1:] = ~same
     stale_ns = int(stale_after_h * _NS_PER_H) + 1
-    qv = np.concatenate([r.v, r.v[seen]])
-    qt = np.concatenate([r.t, r.t[seen] + stale_ns])
+    s_idx = np.flatnonzero(seen)
+    last_of_run = np.ones(len(s_idx), bool)
+    if len(s_idx) > 1:
+        follows = r.v[s_idx[1:]] == r.v[s_idx[:-1]]
+        soon = r.t[s_idx[1:]] - r.t[s_idx[:-1]] < stale_ns
+        last_of_run[:-1] = ~(follows & soon)
+        new[s_idx[1:]] |= ~(follows & soon)  # seen again after going stale: fresh again
+    goes_stale = s_idx[last_of_run]
+    qv = np.concatenate([r.v[new], r.v[goes_stale]])
+    qt = np.concatenate([r.t[new], r.t[goes_stale] + stale_ns])
     order = np.lexsort((qt, qv))
     return qv[order], qt[order]
 

@@ -819,3 +819,57 @@ def test_a_million_states_rows():
     d = fleet_dispersal(states, nw.load_ports(), port="Tartus")
     assert len(d.fleet) == 28 * 4 + 1 and len(d.vessels) == 300 * len(d.fleet)
     assert (d.fleet[[f"n_{s}" for s in STATUSES]].sum(axis=1) == 300).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# status_changes: the statuses of the dispersal table without a time step (the report's slider)
+
+
+def _every_row_times(r, stale_after_h):
+    """The reference: query after every row and at every row's stale moment."""
+    from navwatch import dispersal as D
+
+    positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
+    seen = positional | ((r.kind == 2) & (r.present == 1))
+    ns = int(stale_after_h * D._NS_PER_H) + 1
+    qv = np.concatenate([r.v, r.v[seen]])
+    qt = np.concatenate([r.t, r.t[seen] + ns])
+    o = np.lexsort((qt, qv))
+    return qv[o], qt[o]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("stale_after_h", [1.0, 6.0, 48.0])
+def test_status_changes_equal_a_query_after_every_row(seed, stale_after_h, monkeypatch):
+    """Only rows that change what a status reads are queried; the result must equal querying
+    after every row (simulated fleets: AIS, sightings, surveys, absences, gaps)."""
+    from navwatch import dispersal as D
+    from navwatch.simulate import simulate
+
+    sc = simulate(seed=seed, n_vessels=15, days=5)
+    det = nw.detect_port_events(
+        sc.observations(), sc.zones, sc.registry, with_states=True, all_vessels=True
+    )
+    fast = D.status_changes(det.states, sc.zones, sc.registry, stale_after_h=stale_after_h)
+    monkeypatch.setattr(D, "_change_times", _every_row_times)
+    ref = D.status_changes(det.states, sc.zones, sc.registry, stale_after_h=stale_after_h)
+    assert len(fast) > 20 and fast.equals(ref)
+
+
+def test_status_changes_agree_with_the_dispersal_table():
+    """At every step of fleet_dispersal, the status as of that time from status_changes is the
+    table's status: one set of rules for the table and the report's slider."""
+    from navwatch.dispersal import status_changes
+
+    zones, reg = nw.load_ports(), nw.load_registry()
+    det = nw.detect_port_events(nw.read_observations(demo_inputs()), zones, reg, with_states=True)
+    d = nw.fleet_dispersal(
+        det.states, zones, reg, port="Tartus", params=DispersalParams(every="3h")
+    )
+    ch = status_changes(det.states, zones, reg, port="Tartus")
+    v = d.vessels
+    for vid, rows in v.groupby("vessel_id"):
+        c = ch[ch["vessel_id"] == vid]
+        k = np.searchsorted(c["time"].to_numpy(), rows["time"].to_numpy(), side="right") - 1
+        got = np.where(k >= 0, c["status"].astype(str).to_numpy()[np.maximum(k, 0)], "unknown")
+        assert got.tolist() == rows["status"].astype(str).tolist(), vid

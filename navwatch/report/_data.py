@@ -107,7 +107,9 @@ def hide_paths(st: pd.DataFrame, ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     if not shown:
         return st, ev
     st = st.copy()
-    st["src_file"] = st["src_file"].astype(object).map(lambda f: shown.get(f, f))
+    codes, uniques = pd.factorize(st["src_file"])  # a few files, many rows: map the files once
+    names = np.array([shown.get(u, u) for u in uniques], dtype=object)
+    st["src_file"] = pd.array(np.where(codes >= 0, names[codes], None), dtype="string")
     if "evidence" in ev.columns and len(ev):
         pattern = re.compile(
             "\\[(" + "|".join(map(re.escape, sorted(shown, key=len, reverse=True))) + "):"

@@ -8,6 +8,7 @@ from typing import Any, cast
 import folium
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, Figure, MacroElement
 
 from ..errors import ConfigError
@@ -195,15 +196,46 @@ def tile_source(tiles: str | None) -> dict[str, str] | None:
     return {"url": tiles, "attribution": esc(tiles.split("/")[2])}
 
 
+#: Land is drawn in full detail this far (degrees, ~10 km) around every zone drawn.
+DETAIL_PAD_DEG = 0.1
+#: Land reaches at least this far (degrees across, before the land module's own padding), so a
+#: reader who zooms out from a harbour still sees the coast around it.
+LAND_MIN_SPAN_DEG = 2.0
+#: Size budget of the land in a report (bytes of GeoJSON).
+LAND_BUDGET_BYTES = 1_500_000
+
+
+def _at_least(bounds: list[list[float]], span: float) -> list[list[float]]:
+    """``bounds`` grown about their centre to at least ``span`` degrees each way."""
+    (s_, w), (n, e) = bounds
+    cy, cx = (s_ + n) / 2, (w + e) / 2
+    hy, hx = max(n - s_, span) / 2, max(e - w, span) / 2
+    return [[max(cy - hy, -85.0), cx - hx], [min(cy + hy, 85.0), cx + hx]]
+
+
 def land_layer(bounds: list[list[float]], zi, zl: ZoneLayer) -> dict[str, Any]:
     """The land under the report (:mod:`navwatch.report._land`): GeoJSON clipped to what a
-    reader may pan to, in full detail around the zones drawn."""
-    try:
-        from . import _land  # type: ignore[attr-defined]
-    except ImportError:
-        return {"land": None, "land_missing": "No land data in this build.", "land_note": "none"}
-    detail = zi.zones.geometry.to_numpy()[zl.shown] if len(zl.shown) else None
-    return _land.land_for_report(bounds, detail)
+    reader may pan to, in full detail around the zones drawn; or why there is none."""
+    from . import _land
+
+    why = _land.why_no_land()
+    if why:
+        return {"land": None, "land_missing": f"No land drawn: {why}", "land_note": why}
+    detail = None
+    if len(zl.shown):
+        b = shapely.bounds(zi.zones.geometry.to_numpy()[zl.shown])
+        d = DETAIL_PAD_DEG
+        detail = shapely.box(b[:, 0] - d, b[:, 1] - d, b[:, 2] + d, b[:, 3] + d)
+    layer = _land.land_layer(
+        _at_least(bounds, LAND_MIN_SPAN_DEG), detail_areas=detail, budget_bytes=LAND_BUDGET_BYTES
+    )
+    if layer is None:  # pragma: no cover - why_no_land said it was there
+        return {"land": None, "land_missing": "No land drawn.", "land_note": "none"}
+    note = (
+        f"{layer.vertices:,} vertices, {layer.nbytes / 1e6:.2f} MB; simplified to "
+        f"{layer.fine_m:.0f} m near the zones, {layer.coarse_m:.0f} m elsewhere"
+    )
+    return {"land": layer.geojson, "land_source": _land.LAND_SOURCE, "land_note": note}
 
 
 def parts(
