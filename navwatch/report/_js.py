@@ -1,5 +1,8 @@
 """The report's own script and styles (project-written; Leaflet core is the only library).
 
+Tracks come delta-encoded (``t`` seconds after ``t0``, ``la``/``lo`` in 1e-5 degrees, each
+value after the first a difference); the script sums them back.
+
 ``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels and events
 from the JSON data island, wires the time slider (replay: every vessel at its last located point
 at or before the slider time, drawn by its status *at that time*; its track up to there; the
@@ -82,6 +85,8 @@ function navwatchReport(map, groups, D) {
     return L.divIcon({ className: "nw-vicon", iconSize: [16, 16], iconAnchor: [8, 8],
       html: '<div class="nw-v ' + cls + '" style="--c:' + colour + '"></div>' });
   }
+  function sums(d, scale) { var out = new Array(d.length), x = 0; for (var i = 0; i < d.length; i++) { x += d[i]; out[i] = x * scale; } return out; }
+  D.vessels.forEach(function (v) { v.t = sums(v.t, 1); v.la = sums(v.la, 1e-5); v.lo = sums(v.lo, 1e-5); });
   var vessels = D.vessels.map(function (v) {
     var ll = v.la.map(function (la, i) { return [la, v.lo[i]]; });
     var o = { v: v, t: v.t, ll: ll, k: -1, key: "", tip: "", track: null };

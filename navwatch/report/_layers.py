@@ -244,12 +244,24 @@ def vessels(
                 "n": esc(nm),
                 "p": vessel_popup(info),
                 "c": PALETTE[len(out) % len(PALETTE)],
-                "t": (tr.t[sel] - tb.t0).astype(int).tolist(),
-                "la": np.round(tr.lat[sel], 5).tolist(),
-                "lo": np.round(tr.lon[sel], 5).tolist(),
+                # delta-encoded integers (seconds; 1e-5 degrees, ~1 m): half the bytes of
+                # decimals; the script sums them back
+                "t": _deltas(tr.t[sel] - tb.t0),
+                "la": _deltas(np.round(tr.lat[sel] * 1e5)),
+                "lo": _deltas(np.round(tr.lon[sel] * 1e5)),
             }
         )
     return out, n_unlocated
+
+
+def _deltas(values: np.ndarray) -> list[int]:
+    """``values`` as integers, each after the first as the difference from the one before.
+
+    >>> _deltas(np.array([3490012.0, 3490015.0, 3490001.0]))
+    [3490012, 3, -14]
+    """
+    v = np.asarray(values).astype(np.int64)
+    return np.diff(v, prepend=0).tolist()
 
 
 def _last_names(st: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, pd.Series | None]:
