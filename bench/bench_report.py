@@ -45,6 +45,7 @@ def browser_load(path: Path) -> dict:
         t_load = time.perf_counter() - t
         page.wait_for_function("window.navwatchReady === true", timeout=120_000)
         t_ready = time.perf_counter() - t
+        t_script = page.evaluate("window.navwatchBuildMs") / 1000.0
         counts = page.evaluate("""() => ({vessels: document.querySelectorAll('.leaflet-marker-pane .nw-v').length,
             tracks: document.querySelectorAll('path.nw-track').length,
             event_markers: document.querySelectorAll('.leaflet-marker-pane .nw-e').length,
@@ -55,7 +56,14 @@ def browser_load(path: Path) -> dict:
             r.value = (+r.min + +r.max) / 2; r.dispatchEvent(new Event('input')); }""")
         t_step = time.perf_counter() - t
         page.screenshot(path=str(path.with_suffix(".png")))
-    return {"load": t_load, "ready": t_ready, "step": t_step, "counts": counts, "errors": errors}
+    return {
+        "load": t_load,
+        "ready": t_ready,
+        "script": t_script,
+        "step": t_step,
+        "counts": counts,
+        "errors": errors,
+    }
 
 
 def main() -> None:
@@ -116,6 +124,7 @@ def main() -> None:
         return
     print(f"browser load event:   {b['load']:7.2f} s")
     print(f"browser report ready: {b['ready']:7.2f} s   (Leaflet drew every layer; goal: seconds)")
+    print(f"  of which the script: {b['script']:7.2f} s   (navwatchReport: land, layers, boxes)")
     print(f"slider step:          {b['step']:7.2f} s   (replay to mid-period)")
     print(
         f"DOM: {b['counts']}; console/page errors: {len(b['errors'])}; screenshot {out.with_suffix('.png')}"

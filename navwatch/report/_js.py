@@ -19,6 +19,7 @@ position, with how long ago it was seen there.
 REPORT_JS = r"""
 function navwatchReport(map, groups, D) {
   "use strict";
+  var started = performance.now();
   var t0 = D.t0, HOLLOW = 4;
   var container = map.getContainer();
   L.DomUtil.addClass(container, "nw-map");
@@ -126,13 +127,16 @@ function navwatchReport(map, groups, D) {
       o.marker.setIcon(vesselIcon(o.v.c, "nw-s-" + code));
       o.key = key;
     }
-    var tip = describe(o, code, T);
-    if (tip !== o.tip || !o.marker.getTooltip() || o.marker.getTooltip().options.permanent !== labelsOn) {
+    var tt = o.marker.getTooltip();
+    if (!tt || tt.options.permanent !== labelsOn) {  // (re)bind only when the labels switch
       o.marker.unbindTooltip();
-      o.marker.bindTooltip(labelsOn ? o.v.n : tip, { direction: "top", offset: [0, -8], permanent: labelsOn,
+      o.marker.bindTooltip(labelsOn ? o.v.n : "", { direction: "top", offset: [0, -8], permanent: labelsOn,
         className: labelsOn ? "nw-vlabel" : "" });
-      if (!labelsOn) o.marker.setTooltipContent(tip);
-      o.tip = tip;
+      o.tip = labelsOn ? o.v.n : "";
+    }
+    if (!labelsOn) {
+      var tip = describe(o, code, T);
+      if (tip !== o.tip) { o.marker.setTooltipContent(tip); o.tip = tip; }
     }
     return code;
   }
@@ -261,6 +265,7 @@ function navwatchReport(map, groups, D) {
   setTime(D.tmax);
   window.navwatchSetTime = setTime;
   window.navwatchSetTimeUTC = function (s) { stop(); setTime(Math.min(Math.max(s - t0, D.tmin), D.tmax)); };
+  window.navwatchBuildMs = performance.now() - started;  // for the benchmark
   window.navwatchReady = true;
 }
 """
