@@ -12,13 +12,16 @@ and prints:
              process (which also reads GSHHG's metadata: ~0.4 s for the full resolution);
 * size:      vertices and bytes of the compact JSON the page embeds, against the budget;
 * tolerance: the coarse one (outside the detail areas) and the fine one, ground metres;
-* Hausdorff: between the land's boundary and the full-resolution land clipped to the same
-             window (:func:`navwatch.report._land.clipped_land`), in metres: the largest
-             distance from a vertex of either to the other's boundary, measured in the local
-             azimuthal-equidistant frame of the window's centre (``navwatch.geodesy``) -- in
-             Web Mercator scaled by the cosine of the latitude for the world. Overall, its 99th
-             percentile (islands and lakes dropped as smaller than a tolerance square make the
-             maximum), and inside the detail areas.
+* Hausdorff: between the land's boundary and the reference's -- GSHHG's full resolution (the
+             high one for the world) clipped to the same window, every polygon of every level,
+             no overlay -- in metres: the largest distance from a vertex of either to the
+             other's boundary, in the local azimuthal-equidistant frame of the window's centre
+             (``navwatch.geodesy``; for the world Web Mercator scaled by the cosine of the
+             latitude). Printed: over everything, with its 99th percentile (islands and lakes
+             dropped under a tolerance square make the maximum); for the sea coast of the
+             polygons over 4 tolerance squares (what simplification should keep: above 100 m
+             Douglas-Peucker also drops inlets narrower than the tolerance, e.g. the Golden
+             Horn); and inside the detail areas (200 m clear of their edge).
 
 For Tartus it then checks the harbour at zoom-12 detail: the water basin between the two moles
 (the point 35.870 E 34.9086 N, ~280 m from each) is water, 2 km inland is land, 3 km offshore is

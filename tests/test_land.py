@@ -167,6 +167,32 @@ def test_world_within_budget():
     assert is_land(geom, (0.0, -80.0))  # Antarctica
 
 
+@pytest.mark.parametrize(
+    "rect",
+    [
+        (35.80, 34.85, 35.95, 34.95),  # Tartus: Eurasia's 1.2 M vertices, most far away
+        (80.0, 40.0, 90.0, 45.0),  # inside Asia: Eurasia's ring winds around the whole window
+        (-10.0, -85.0, 10.0, -60.0),  # Antarctica's two halves, split at 0 deg
+        (-71.2, 42.2, -70.8, 42.5),  # Boston
+    ],
+)
+def test_shrunk_rings_clip_as_the_originals(rect):
+    """:func:`_land._polygons` collapses runs of vertices far from the window; clipped to the
+    window, every polygon is the original's clip."""
+    sh = _land._shorelines(str(_land.land_data_dir()), "f")
+    w, s, e, n = rect
+    idx = np.flatnonzero((sh.south <= n) & (sh.north >= s) & (sh.west <= e) & (sh.east >= w))
+    coords = np.asarray(sh.pts[_land._ranges(sh.start[idx], sh.n[idx])], dtype="float64")
+    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(idx)), sh.n[idx]))
+    original = shapely.clip_by_rect(shapely.polygons(rings), *rect)
+    polys, shrunk = _land._polygons(sh, idx, rect)
+    assert shrunk.any()
+    assert shapely.get_num_coordinates(polys).sum() < 0.2 * len(coords)
+    clipped = _land._clip(polys, shrunk, rect)
+    diff = shapely.area(shapely.symmetric_difference(clipped, original))
+    assert diff.max() < 1e-12 * (e - w) * (n - s)
+
+
 def test_padded_window():
     assert padded_window([[0.0, 10.0], [1.0, 12.0]], 0.5) == Window(9.0, -0.5, 13.0, 1.5)
     assert padded_window([[80.0, 0.0], [84.0, 10.0]]) == Window(-5.0, 78.0, 15.0, 85.0)
