@@ -447,8 +447,8 @@ def _polygons_of(geom: Any) -> np.ndarray:
 
 
 def _subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` minus ``b`` (arrays of polygons), overlaying only the polygons of ``a`` that meet
-    one of ``b``."""
+    """``a`` minus ``b`` (arrays of polygons, those of ``b`` disjoint: :func:`_merge`),
+    overlaying only the polygons of ``a`` that meet one of ``b``."""
     if not len(a) or not len(b):
         return a
     ia, ib = _meeting(a, b)
@@ -460,7 +460,7 @@ def _subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = [a[np.setdiff1d(np.arange(len(a)), hit)]]
     for k, bs in zip(hit, np.split(ib, first[1:]), strict=True):
         try:
-            out.append(_polygons_of(shapely.difference(a[k], shapely.union_all(b[bs]))))
+            out.append(_polygons_of(shapely.difference(a[k], shapely.multipolygons(b[bs]))))
         except shapely.errors.GEOSException:
             fixed = shapely.make_valid(np.concatenate([[a[k]], b[bs]]))
             out.append(_polygons_of(shapely.difference(fixed[0], shapely.union_all(fixed[1:]))))
@@ -534,8 +534,8 @@ def _land_of(parts: dict[int, np.ndarray], tol_merc: float, exact: bool = True) 
         level[k] = g
     empty = np.empty(0, dtype=object)
     land = _merge(np.concatenate([level.get(1, empty), level.get(5, empty)]))
-    land = _subtract(land, level.get(2, empty))
-    islands = _subtract(_merge(level.get(3, empty)), level.get(4, empty))
+    land = _subtract(land, _merge(level.get(2, empty)))
+    islands = _subtract(_merge(level.get(3, empty)), _merge(level.get(4, empty)))
     return _merge(np.concatenate([land, islands]))
 
 
