@@ -47,7 +47,7 @@ function navwatchReport(map, groups, D) {
   map.getPane("nwLand").style.pointerEvents = "none";
   if (D.land) {
     L.geoJSON(D.land, { pane: "nwLand", interactive: false, style: function () { return {
-      color: "#8f8573", weight: 0.8, opacity: 1, fillColor: "#ebe5d5", fillOpacity: 1, className: "nw-land" }; } }).addTo(map);
+      stroke: false, fillColor: "#ebe5d5", fillOpacity: 1, className: "nw-land" }; } }).addTo(map);  // fill only: a stroke would draw the window's edges
   }
   if (map.attributionControl) {
     map.attributionControl.setPrefix(false);
