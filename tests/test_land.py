@@ -114,6 +114,21 @@ def test_east_med_within_budget_and_detail_where_asked():
     assert small.coarse_m > layer.coarse_m
 
 
+def test_several_detail_areas_apart():
+    """Reports give one detail area per port drawn: disjoint areas (here Tartus and Latakia,
+    80 km apart) are each drawn in detail, and the composed land is valid."""
+    latakia = shapely.Point(35.77, 35.52)
+    areas = [buffer_km(HARBOUR, 5.0), buffer_km(latakia, 5.0)]
+    layer = land_layer(EAST_MED, detail_areas=areas)
+    assert layer is not None and layer.geometry.is_valid and layer.fine_m <= 20
+    for area in areas:
+        inner = area.buffer(-0.01)
+        w, s_, e, n = area.bounds
+        full = clipped_land(Window(w - 0.1, s_ - 0.1, e + 0.1, n + 0.1))
+        c = area.centroid
+        assert hausdorff_m(layer.geometry & inner, full & inner, c.x, c.y) < 50.0
+
+
 @pytest.mark.parametrize(
     ("bounds", "meridian", "on_land"),
     [

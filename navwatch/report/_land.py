@@ -596,7 +596,7 @@ def _compose(coarse: np.ndarray, fine: np.ndarray | None, detail: Any) -> np.nda
     them."""
     if fine is None or detail.is_empty:
         return coarse
-    outside = _subtract(coarse, np.array([detail]))
+    outside = _subtract(coarse, _polygons_of(detail))  # D may be several disjoint areas
     inside = _polygons_of(shapely.intersection(fine, detail)) if len(fine) else fine
     pieces = np.concatenate([outside, inside])
     at = shapely.dwithin(pieces, shapely.boundary(detail), 1e-6)
