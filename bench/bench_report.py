@@ -46,10 +46,10 @@ def browser_load(path: Path) -> dict:
         page.wait_for_function("window.navwatchReady === true", timeout=120_000)
         t_ready = time.perf_counter() - t
         t_script = page.evaluate("window.navwatchBuildMs") / 1000.0
-        counts = page.evaluate("""() => ({vessels: document.querySelectorAll('.leaflet-marker-pane .nw-v').length,
+        counts = page.evaluate("""() => ({vessels: document.querySelectorAll('path.nw-vessel').length,
             tracks: document.querySelectorAll('path.nw-track').length,
-            event_markers: document.querySelectorAll('.leaflet-marker-pane .nw-e').length,
-            land_paths: document.querySelectorAll('path.nw-land').length})""")
+            event_markers: document.querySelectorAll('path.nw-event').length,
+            land_canvas: document.querySelectorAll('.leaflet-nwLand-pane canvas').length})""")
         # one replay step: move the slider to the middle of the period
         t = time.perf_counter()
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');

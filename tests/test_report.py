@@ -403,11 +403,18 @@ def set_time(page, when: str) -> None:
 
 
 def status_counts(page) -> dict[str, int]:
-    """Vessel markers on the map by the status class they are drawn with."""
+    """Vessel markers on the map by the status they are drawn with (``nw-s-<code>``)."""
     return page.evaluate(
-        """() => { const c = {}; document.querySelectorAll('.leaflet-marker-pane .nw-v').forEach(
-             (e) => { const k = [...e.classList].find((x) => x.startsWith('nw-s-')); c[k] = (c[k] || 0) + 1; });
+        """() => { const c = {}; document.querySelectorAll('path.nw-vessel').forEach(
+             (e) => { const k = 'nw-s-' + e.getAttribute('data-status'); c[k] = (c[k] || 0) + 1; });
            return c; }"""
+    )
+
+
+def event_counts(page) -> list[int]:
+    """Events per event marker on the map."""
+    return page.evaluate(
+        "() => [...document.querySelectorAll('path.nw-event')].map((e) => +e.getAttribute('data-n'))"
     )
 
 
@@ -436,7 +443,7 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         assert s["vessels"] == len(demo["registry"].frame) == 6
         assert s["events"] == (demo["events"]["port"] == "Tartus").sum()
         assert s["zones"] == (demo["zones"]["port"] == "Tartus").sum() + 1  # + the hostile zone
-        assert page.locator(".leaflet-marker-pane .nw-v").count() == s["vessels"]
+        assert page.locator("path.nw-vessel").count() == s["vessels"]
         assert page.locator("path.nw-track").count() == s["tracks"]
         assert page.locator("path.nw-zone").count() == s["zones"]
         # zone tiers + port names, tracks, events, vessels
@@ -444,7 +451,7 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
 
         texts = []
         for i in range(s["vessels"]):
-            page.locator(".leaflet-marker-icon.nw-vicon").nth(i).dispatch_event("click")
+            page.locator("path.nw-vessel").nth(i).dispatch_event("click")
             popup = page.locator(".leaflet-popup-content")
             popup.wait_for(timeout=5_000)
             texts.append(popup.inner_text())
@@ -467,15 +474,12 @@ def test_browser_demo_offline_hostile_name(browser, demo, tmp_path):
         # the time slider replays: at the start (30 Nov survey) every vessel is in port, no event yet
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
                                   r.value = r.min; r.dispatchEvent(new Event('input')); }""")
-        assert page.locator(".leaflet-marker-pane .nw-e").count() == 0
+        assert page.locator("path.nw-event").count() == 0
         assert status_counts(page) == {"nw-s-0": 6}
         assert "2024-11-30 08:30 UTC" in page.locator("#nw-slider .nw-time").inner_text()
         page.evaluate("""() => { const r = document.querySelector('#nw-slider input[type=range]');
                                   r.value = r.max; r.dispatchEvent(new Event('input')); }""")
-        shown = page.evaluate(
-            "() => [...document.querySelectorAll('.leaflet-marker-pane .nw-e')].map((e) => +e.textContent || 1)"
-        )
-        assert sum(shown) == s["events"]
+        assert sum(event_counts(page)) == s["events"]
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert problems == [] and requests == []
     finally:
@@ -503,7 +507,7 @@ def test_browser_unknown_vessels_are_not_drawn_in_port(demo_page):
     assert counts.get("nw-s-0", 0) == 0, counts
     assert sum(counts.get(f"nw-s-{k}", 0) for k in (4, 5, 6)) == 5 and counts.get("nw-s-1") == 1
     assert "5 position unknown" in page.locator("#nw-slider .nw-time").inner_text()
-    hollow = page.locator(".leaflet-marker-pane .nw-s-6").first
+    hollow = page.locator('path.nw-vessel[data-status="6"]').first
     hollow.hover()
     tip = page.locator(".leaflet-tooltip").last.inner_text()
     assert "absent" in tip and "last seen here" in tip and "before" in tip
@@ -518,12 +522,10 @@ def test_browser_unknown_vessels_are_not_drawn_in_port(demo_page):
 def test_browser_events_are_clustered_listed_and_port_labelled(demo_page):
     page, run, problems, _ = demo_page
     set_time(page, "2024-12-10T08:30Z")
-    counts = page.evaluate(
-        "() => [...document.querySelectorAll('.leaflet-marker-pane .nw-e')].map((e) => +e.textContent || 1)"
-    )
+    counts = event_counts(page)
     assert max(counts) > 1 and sum(counts) == run.summary["events"]  # coincident events: a count
-    big = page.locator(".leaflet-marker-pane .nw-e").filter(has_text=str(max(counts)))
-    big.dispatch_event("click")
+    assert page.locator(".nw-count", has_text=str(max(counts))).count() == 1  # shown on the map
+    page.locator(f'path.nw-event[data-n="{max(counts)}"]').dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     assert f"{max(counts)} events here" in popup.inner_text()
     page.locator(".leaflet-popup-close-button").dispatch_event("click")
@@ -586,12 +588,12 @@ def test_browser_real_ais_report(browser, ny_report):
     page, problems, requests = open_offline(browser, out)
     try:
         d = data_island(out.read_text(encoding="utf-8"))
-        assert page.locator(".leaflet-marker-pane .nw-v").count() == len(d["vessels"]) == 246
+        assert page.locator("path.nw-vessel").count() == len(d["vessels"]) == 246
         assert (
             page.locator("path.nw-track").count() == sum(len(v["t"]) >= 2 for v in d["vessels"]) > 0
         )
         assert page.locator("path.nw-zone").count() == len(d["zones"]) > 0
-        page.locator(".leaflet-marker-icon.nw-vicon").first.dispatch_event("click")
+        page.locator("path.nw-vessel").first.dispatch_event("click")
         assert "AIS fix" in page.locator(".leaflet-popup-content").inner_text()
         assert problems == [] and requests == []
         ARTIFACTS.mkdir(exist_ok=True)

@@ -387,6 +387,10 @@ def _flag_words(flags: str) -> str:
     return ", ".join(f.split(":", 1)[0].strip() for f in flags.split(";") if f.strip())
 
 
+#: The events list starts open up to this many events.
+EVENTS_LIST_OPEN_MAX = 40
+
+
 def events_list(rows: Sequence[dict]) -> str:
     """The events panel: one row per event (``rows``: raw events-table records with ``i``, the
     event's index in the script's data), newest last; a click on a row shows it."""
@@ -409,8 +413,10 @@ def events_list(rows: Sequence[dict]) -> str:
             f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>'
         )
     head = "<tr><th>vessel</th><th>event</th><th>window (UTC)</th><th>conf.</th><th>flags</th></tr>"
+    # open when it is short enough to read at a glance; a long list starts folded
+    opened = " open" if len(rows) <= EVENTS_LIST_OPEN_MAX else ""
     return (
-        f'<details class="nw-box nw-events" open><summary>Events ({len(rows)})</summary>'
+        f'<details class="nw-box nw-events"{opened}><summary>Events ({len(rows)})</summary>'
         f'<div class="nw-scroll"><table>{head}{"".join(body)}</table></div></details>'
     )
 

@@ -19,7 +19,8 @@ position, with how long ago it was seen there.
 REPORT_JS = r"""
 function navwatchReport(map, groups, D) {
   "use strict";
-  var started = performance.now();
+  var started = performance.now(), timings = {};
+  function mark(stage) { timings[stage] = Math.round(performance.now() - started); }
   var t0 = D.t0, HOLLOW = 4;
   var container = map.getContainer();
   L.DomUtil.addClass(container, "nw-map");
@@ -46,13 +47,14 @@ function navwatchReport(map, groups, D) {
   map.getPane("nwLand").style.zIndex = 150;
   map.getPane("nwLand").style.pointerEvents = "none";
   if (D.land) {
-    L.geoJSON(D.land, { pane: "nwLand", interactive: false, style: function () { return {
+    L.geoJSON(D.land, { pane: "nwLand", interactive: false, renderer: L.canvas({ pane: "nwLand" }), style: function () { return {
       stroke: false, fillColor: "#ebe5d5", fillOpacity: 1, className: "nw-land" }; } }).addTo(map);  // fill only: a stroke would draw the window's edges
   }
   if (map.attributionControl) {
     map.attributionControl.setPrefix(false);
     if (D.land_source) map.attributionControl.addAttribution(D.land_source);
   }
+  mark("land");
   var note = control(D.ids.note, "topright");
   function showNote(text) { if (note) { note.textContent = text; note.style.display = ""; } }
   if (note) note.style.display = "none";
@@ -80,22 +82,35 @@ function navwatchReport(map, groups, D) {
       icon: L.divIcon({ className: "nw-port-label", html: '<span>' + p.n + "</span>", iconSize: [0, 0] }) }).addTo(groups.labels);
   });
 
+  mark("zones");
   // ---- vessels: a marker styled by status at the slider time, and a track
   var labelsOn = false;
-  function vesselIcon(colour, cls) {
-    return L.divIcon({ className: "nw-vicon", iconSize: [16, 16], iconAnchor: [8, 8],
-      html: '<div class="nw-v ' + cls + '" style="--c:' + colour + '"></div>' });
+  // SVG circles (fast to restyle): the fill is the vessel's colour, the ring its status
+  // (the colours of the dispersal chart); unknown: hollow, dashed in the vessel's colour
+  var RING = ["#08306b", "#2171b5", "#e6550d", "#54278f"];
+  map.createPane("nwVessels");
+  map.getPane("nwVessels").style.zIndex = 450;  // above zones, tracks and events
+  function vesselStyle(colour, code) {
+    if (code >= HOLLOW) return { radius: 6, color: colour, weight: 2, opacity: 0.95, dashArray: "2 3",
+      fillColor: "#ffffff", fillOpacity: 0.35 };
+    return { radius: 6, color: RING[code], weight: code === 0 ? 2 : 3, opacity: 1,
+      dashArray: code === 1 ? "3 2" : null, fillColor: colour, fillOpacity: 0.95 };
   }
   function sums(d, scale) { var out = new Array(d.length), x = 0; for (var i = 0; i < d.length; i++) { x += d[i]; out[i] = x * scale; } return out; }
-  D.vessels.forEach(function (v) { v.t = sums(v.t, 1); v.la = sums(v.la, 1e-5); v.lo = sums(v.lo, 1e-5); });
+  function pairs(dla, dlo) {
+    var out = new Array(dla.length), la = 0, lo = 0;
+    for (var i = 0; i < dla.length; i++) { la += dla[i]; lo += dlo[i]; out[i] = [la * 1e-5, lo * 1e-5]; }
+    return out;
+  }
   var vessels = D.vessels.map(function (v) {
-    var ll = v.la.map(function (la, i) { return [la, v.lo[i]]; });
-    var o = { v: v, t: v.t, ll: ll, k: -1, key: "", tip: "", track: null };
-    if (ll.length >= 2) {
-      o.track = L.polyline(ll, { color: v.c, weight: 2, opacity: 0.8, className: "nw-track", interactive: false });
+    v.t = sums(v.t, 1);
+    var ll = pairs(v.la, v.lo);
+    var o = { v: v, t: v.t, ll: ll, k: -1, key: -1, tip: "", track: null };
+    if (ll.length >= 2) {  // its points are set when it is first drawn
+      o.track = L.polyline([], { color: v.c, weight: 2, opacity: 0.8, className: "nw-track", interactive: false });
     }
-    o.marker = L.marker(ll[ll.length - 1], { icon: vesselIcon(v.c, "nw-s-0"), keyboard: false, riseOnHover: true,
-      zIndexOffset: 1000 });  // above the events
+    o.marker = L.circleMarker(ll[ll.length - 1], L.extend({ pane: "nwVessels", className: "nw-vessel" },
+      vesselStyle(v.c, 0)));
     o.marker.bindPopup(v.p, { maxWidth: 360 });
     return o;
   });
@@ -115,17 +130,17 @@ function navwatchReport(map, groups, D) {
       o.k = -1;
       return -1;
     }
+    var code = statusAt(o, T);
+    if (code !== o.key) o.marker.setStyle(vesselStyle(o.v.c, code));
     if (k !== o.k) {
       o.marker.setLatLng(o.ll[k]);
-      if (o.track) o.track.setLatLngs(o.ll.slice(0, k + 1));
+      if (o.track) o.track.setLatLngs(k === o.ll.length - 1 ? o.ll : o.ll.slice(0, k + 1));  // (Leaflet copies)
       if (o.k < 0) { groups.vessels.addLayer(o.marker); if (o.track) groups.tracks.addLayer(o.track); }
       o.k = k;
     }
-    var code = statusAt(o, T);
-    var key = code + "|" + labelsOn;
-    if (key !== o.key) {
-      o.marker.setIcon(vesselIcon(o.v.c, "nw-s-" + code));
-      o.key = key;
+    if (code !== o.key) {
+      o.marker.getElement().setAttribute("data-status", code);  // what it is drawn as, for tests
+      o.key = code;
     }
     var tt = o.marker.getTooltip();
     if (!tt || tt.options.permanent !== labelsOn) {  // (re)bind only when the labels switch
@@ -141,15 +156,17 @@ function navwatchReport(map, groups, D) {
     return code;
   }
 
+  mark("vessels");
   // ---- events: markers at one place share one clustered marker with a count
   var places = {}, clusters = [];
+  var EVENT_FILL = { "nw-e-dep": "#d7301f", "nw-e-arr": "#238b45", "nw-e-mix": "#7a5c2e" };
   var events = D.events.map(function (e, i) {
     var key = e.la.toFixed(4) + "," + e.lo.toFixed(4);
     var c = places[key];
     if (!c) {
       c = places[key] = { ll: [e.la, e.lo], items: [], on: -1, cls: "", marker: null };
       clusters.push(c);
-      c.marker = L.marker(c.ll, { keyboard: false, icon: L.divIcon({ className: "nw-eicon", html: "" }) });
+      c.marker = L.circleMarker(c.ll, { radius: 5, color: "#ffffff", weight: 2, fillOpacity: 1, className: "nw-event" });
       c.marker.bindPopup(function () { return clusterPopup(c); }, { maxWidth: 420, maxHeight: 360 });
     }
     var o = { e: e, i: i, c: c };
@@ -170,15 +187,23 @@ function navwatchReport(map, groups, D) {
     if (n === c.on && cls === c.cls) return n;
     if (n === 0) { groups.events.removeLayer(c.marker); }
     else {
-      var size = n > 1 ? 22 : 14;
-      c.marker.setIcon(L.divIcon({ className: "nw-eicon", iconSize: [size, size], iconAnchor: [size / 2, size / 2],
-        html: '<div class="nw-e ' + cls + '">' + (n > 1 ? n : "") + "</div>" }));
+      c.marker.setStyle({ radius: n > 1 ? 9 : 5, fillColor: EVENT_FILL[cls] });
       if (c.on <= 0) groups.events.addLayer(c.marker);
+      c.marker.getElement().setAttribute("data-n", n);
+    }
+    // the count, on the marker (a fixed-size label: no layout to measure, clicks pass through)
+    if (n > 1) {
+      if (!c.count) c.count = L.marker(c.ll, { interactive: false, keyboard: false });
+      c.count.setIcon(L.divIcon({ className: "nw-count", iconSize: [18, 18], iconAnchor: [9, 9], html: String(n) }));
+      if (!(c.on > 1)) groups.events.addLayer(c.count);
+    } else if (c.count && c.on > 1) {
+      groups.events.removeLayer(c.count);
     }
     c.on = n; c.cls = cls;
     return n;
   }
 
+  mark("events");
   // ---- boxes
   var slider = control(D.ids.slider, "bottomleft");
   var legendBox = control(D.ids.legend, "bottomright");
@@ -261,8 +286,12 @@ function navwatchReport(map, groups, D) {
     var padL = Math.min(left + 20, w * 0.35), padR = Math.min(right + 20, w * 0.35);
     map.fitBounds(D.bounds, { paddingTopLeft: [padL, 20], paddingBottomRight: [padR, Math.min(bottom + 20, h * 0.4)], maxZoom: 13 });
   }
+  mark("boxes");
   fit();
+  mark("fit");
   setTime(D.tmax);
+  mark("draw");
+  window.navwatchTimings = timings;
   window.navwatchSetTime = setTime;
   window.navwatchSetTimeUTC = function (s) { stop(); setTime(Math.min(Math.max(s - t0, D.tmin), D.tmax)); };
   window.navwatchBuildMs = performance.now() - started;  // for the benchmark
@@ -317,16 +346,7 @@ REPORT_CSS = r"""
 .nw-events tr.nw-future { color: #aaa; }
 .nw-events .dep { color: #c62a1c; } .nw-events .arr { color: #1d7a3d; }
 .nw-muted { color: #777; font-size: 10px; }
-.nw-vicon, .nw-eicon { background: none; border: 0; }
-.nw-v { width: 12px; height: 12px; margin: 2px; box-sizing: border-box; background: var(--c); border: 2px solid #1b1b1b; border-radius: 50%; }
-.nw-v.nw-s-1 { border: 2px dashed #08306b; }
-.nw-v.nw-s-2 { border-radius: 2px; transform: rotate(45deg); width: 11px; height: 11px; margin: 2.5px; }
-.nw-v.nw-s-3 { border-radius: 2px; border-color: #54278f; }
-.nw-v.nw-s-4, .nw-v.nw-s-5, .nw-v.nw-s-6 { background: rgba(255,255,255,0.55); border: 2px dashed var(--c); opacity: 0.85; }
-.nw-e { box-sizing: border-box; width: 100%; height: 100%; border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 0 1px #444;
-  color: #fff; font: bold 11px/18px system-ui, sans-serif; text-align: center; }
-.nw-e-dep { background: #d7301f; } .nw-e-arr { background: #238b45; }
-.nw-e-mix { background: conic-gradient(#d7301f 0 50%, #238b45 50% 100%); }
+.nw-count { background: none; border: 0; color: #fff; font: bold 10px/18px system-ui, sans-serif; text-align: center; }
 .nw-port-label { background: none; border: 0; pointer-events: none; }
 .nw-port-label span { position: absolute; left: 0; top: 0; transform: translate(-50%, -150%); white-space: nowrap;
   font: 600 12px/1 system-ui, sans-serif; color: #08306b; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
