@@ -64,6 +64,7 @@ from branca.element import Figure
 
 from ..errors import ConfigError
 from . import _assets, _layers, _page
+from ._html import STATUS_RINGS
 from ._png import screenshot
 from ._thin import thin_tracks
 
@@ -190,6 +191,7 @@ def map_report(
     extra = {
         "bounds": bounds,
         "status_labels": _layers.STATUS_LABELS,
+        "rings": list(STATUS_RINGS),
         "tiles": _page.tile_source(tiles),
         "has_events_list": bool(events_json),
         **land,

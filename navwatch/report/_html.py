@@ -349,12 +349,32 @@ def _chart_svg(
 
 #: How vessels are drawn by their status at the slider time (codes of the report's script).
 STATUS_KEYS: Sequence[tuple[int, str]] = (
-    (0, "in port"),
+    (0, "in port (fill: the vessel's colour)"),
     (1, "offshore (anchorage, operating area)"),
     (2, "at sea"),
     (3, "in another port"),
     (4, "position unknown (where last seen)"),
 )
+
+
+#: Ring colours of vessel markers by status (as the report's script draws them).
+STATUS_RINGS = ("#08306b", "#2171b5", "#e6550d", "#54278f")
+
+
+def _status_symbol(code: int) -> str:
+    """A small SVG of a vessel marker drawn with status ``code`` (grey fill)."""
+    if code >= 4:
+        ring = (
+            'stroke="#777" stroke-width="2" stroke-dasharray="2 3" fill="#fff" fill-opacity="0.35"'
+        )
+    else:
+        dash = ' stroke-dasharray="3 2"' if code == 1 else ""
+        width = 2 if code == 0 else 3
+        ring = f'stroke="{STATUS_RINGS[code]}" stroke-width="{width}"{dash} fill="#aaa"'
+    return (
+        '<svg class="nw-sym" width="14" height="14" viewBox="0 0 14 14">'
+        f'<circle cx="7" cy="7" r="5" {ring}/></svg>'
+    )
 
 
 def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]) -> str:
@@ -364,10 +384,7 @@ def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]
         f'<div><i class="sq" style="background:{s["color"]};opacity:{max(s["fill"] * 2.5, 0.35):.2f}"></i>zone: {esc(name)}</div>'
         for name, s in tiers
     ]
-    items += [
-        f'<div><span class="nw-v nw-s-{code}"></span>{esc(label)}</div>'
-        for code, label in STATUS_KEYS
-    ]
+    items += [f"<div>{_status_symbol(code)}{esc(label)}</div>" for code, label in STATUS_KEYS]
     items += [
         '<div><i class="ln" style="background:#777"></i>track (thinned)</div>',
         '<div><i style="background:#d7301f;border:2px solid #fff;box-shadow:0 0 0 1px #444"></i>departure</div>',

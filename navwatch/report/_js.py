@@ -87,7 +87,7 @@ function navwatchReport(map, groups, D) {
   var labelsOn = false;
   // SVG circles (fast to restyle): the fill is the vessel's colour, the ring its status
   // (the colours of the dispersal chart); unknown: hollow, dashed in the vessel's colour
-  var RING = ["#08306b", "#2171b5", "#e6550d", "#54278f"];
+  var RING = D.rings;  // (navwatch.report._html.STATUS_RINGS, also the legend's)
   map.createPane("nwVessels");
   map.getPane("nwVessels").style.zIndex = 450;  // above zones, tracks and events
   function vesselStyle(colour, code) {
@@ -327,7 +327,7 @@ REPORT_CSS = r"""
 .nw-legend i, .nw-keys i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; border-radius: 50%; box-sizing: border-box; }
 .nw-legend i.sq, .nw-keys i { border-radius: 2px; }
 .nw-legend i.ln { height: 3px; vertical-align: 3px; border-radius: 0; }
-.nw-legend .nw-v { display: inline-block; vertical-align: -2px; margin-right: 5px; --c: #999; }
+.nw-legend .nw-sym { vertical-align: -3px; margin-right: 4px; }
 .nw-panel { max-width: 320px; }
 .nw-panel svg { display: block; margin: 3px 0; }
 .nw-chart { cursor: crosshair; }
@@ -336,7 +336,7 @@ REPORT_CSS = r"""
 .nw-disp { font-size: 10.5px; border-collapse: collapse; }
 .nw-disp th, .nw-disp td { padding: 0 3px; text-align: right; white-space: nowrap; }
 .nw-disp th { font-weight: normal; color: #555; position: sticky; top: 0; background: #fff; }
-.nw-events { max-width: 420px; }
+.nw-events { max-width: 500px; }
 .nw-events table { font-size: 11px; border-collapse: collapse; }
 .nw-events th { text-align: left; font-weight: normal; color: #555; position: sticky; top: 0; background: #fff; }
 .nw-events td { padding: 1px 4px; white-space: nowrap; }
