@@ -739,7 +739,7 @@ def fleet_dispersal(
     admiral-grigorovich  unknown            none             survey
            novorossiysk  unknown            none             survey
                  vyazma  unknown            none             survey
-                 yelnya offshore            zone           sighting
+                 yelnya offshore        last_fix           sighting
     >>> print(d.vessels["note"].iloc[0])
     not in Tartus/harbour: left between present survey 2024-12-01 08:30Z and absent survey 2024-12-03 08:30Z
     """

@@ -234,7 +234,7 @@ DISPERSAL_VESSELS = Table(
         _float("last_evidence_age_h", "its age at the step, hours", True),
         Column("last_evidence_source", "category", "its source", True),
         Column("last_evidence_kind", "category", f"its kind: {', '.join(KINDS)}", True),
-        Column("position_method", "category", "observed, interpolated, zone or none"),
+        Column("position_method", "category", "observed, interpolated, last_fix, zone or none"),
         _float("lat", "position, WGS84 degrees; NaN when position_method is none", True),
         _float("lon", "position, WGS84 degrees; NaN when position_method is none", True),
         _float("distance_home_km", "from the home port's innermost tier; NaN if unknown", True),
