@@ -46,6 +46,6 @@ def demo(
     print_run_summary(run, title="navwatch demo: Tartus, Nov-Dec 2024")
     print_dispersal_summary(disp, title="Tartus fleet")
     out.print(
-        f"outputs in {output_dir}/: events.csv, visits.csv, dispersal.csv, dispersal.fleet.csv, report.html (offline)",
+        f"outputs in {output_dir}/: events.csv, visits.csv, dispersal.csv, dispersal.fleet.csv, report.html (self-contained)",
         highlight=False,
     )
