@@ -828,14 +828,20 @@ def status_changes(
     )
 
 
+def _placing(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: a positional fix (AIS or sighting with a position), and a row that says where
+    the vessel *is* (such a fix, or a present survey)."""
+    positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
+    return positional, positional | ((r.kind == 2) & (r.present == 1))
+
+
 def _change_times(r: _Rows, stale_after_h: float) -> tuple[np.ndarray, np.ndarray]:
     """(vessel, time) of every moment a status may change, by vessel then time: each row that
     differs from the vessel's previous one in what a status reads (port state, zone, kind of
     evidence) or places it again after it went stale, and the moment the newest row placing a
     vessel becomes stale (when no other such row follows within ``stale_after_h``). A run of
     fixes in one state is one moment."""
-    positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
-    seen = positional | ((r.kind == 2) & (r.present == 1))
+    positional, seen = _placing(r)
     n = len(r)
     new = np.ones(n, bool)
     if n > 1:
@@ -927,8 +933,7 @@ def _query(r: _Rows, qv: np.ndarray, qt: np.ndarray) -> _Query:
     i = np.where(has, i, -1)
     ic = np.maximum(i, 0)  # safe index; masked by ``has``
 
-    positional = (r.kind <= 1) & (r.kind >= 0) & np.isfinite(r.lat) & np.isfinite(r.lon)
-    seen = positional | ((r.kind == 2) & (r.present == 1))
+    positional, seen = _placing(r)
     absent = (r.kind == 2) & (r.present == 0)
     # the absent survey that took the vessel out (the end of its departure window)
     first_of_vessel = np.ones(n, bool)
