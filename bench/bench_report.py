@@ -10,7 +10,8 @@ default), runs detection with ``with_states=True``, then measures:
 * save:    ``navwatch.report.save_report`` (render + inline Leaflet + write);
 * size:    the HTML file in MB (goal < 20 MB);
 * load:    headless Debian Chromium (Playwright, network blocked) from navigation to the page's
-           ``load`` event and to the report being drawn (``window.navwatchReady``) (goal: seconds).
+           ``load`` event, to the report being drawn (``window.navwatchReady``) and to the page
+           settled (no zoom animation left, two frames painted: what a reader waits for).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_detect import generate  # noqa: E402  (same synthetic archive as the detect benchmark)
+
+
+FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))"
 
 
 def browser_load(path: Path) -> dict:
@@ -45,9 +49,13 @@ def browser_load(path: Path) -> dict:
         t_load = time.perf_counter() - t
         page.wait_for_function("window.navwatchReady === true", timeout=120_000)
         t_ready = time.perf_counter() - t
+        # settled: no zoom animation left and two frames painted (work Leaflet defers past "ready")
+        page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')", timeout=120_000)
+        page.evaluate(FRAMES)
+        t_settled = time.perf_counter() - t
         t_script = page.evaluate("window.navwatchBuildMs") / 1000.0
         counts = page.evaluate("""() => ({vessels: document.querySelectorAll('path.nw-vessel').length,
-            tracks: document.querySelectorAll('path.nw-track').length,
+            tracks: window.navwatchTrackCount(),
             event_markers: document.querySelectorAll('path.nw-event').length,
             land_canvas: document.querySelectorAll('.leaflet-nwLand-pane canvas').length})""")
         # one replay step: move the slider to the middle of the period
@@ -59,6 +67,7 @@ def browser_load(path: Path) -> dict:
     return {
         "load": t_load,
         "ready": t_ready,
+        "settled": t_settled,
         "script": t_script,
         "step": t_step,
         "counts": counts,
@@ -125,6 +134,9 @@ def main() -> None:
     print(f"browser load event:   {b['load']:7.2f} s")
     print(f"browser report ready: {b['ready']:7.2f} s   (Leaflet drew every layer; goal: seconds)")
     print(f"  of which the script: {b['script']:7.2f} s   (navwatchReport: land, layers, boxes)")
+    print(
+        f"browser settled:      {b['settled']:7.2f} s   (+ no zoom animation left, two frames painted)"
+    )
     print(f"slider step:          {b['step']:7.2f} s   (replay to mid-period)")
     print(
         f"DOM: {b['counts']}; console/page errors: {len(b['errors'])}; screenshot {out.with_suffix('.png')}"

@@ -42,6 +42,26 @@ function navwatchReport(map, groups, D) {
     return el;
   }
 
+  // ---- the boxes first, then the view: every layer below is drawn once, at its final zoom
+  var slider = control(D.ids.slider, "bottomleft");
+  var legendBox = control(D.ids.legend, "bottomright");
+  var panel = control(D.ids.panel, "topleft");
+  var list = control(D.ids.events, "topright");
+  if (container.clientWidth < 900) {
+    [panel, list, legendBox].forEach(function (el) { if (el && el.tagName === "DETAILS") el.open = false; });
+  }
+  // fit the data into the part of the map the boxes leave free
+  (function fit() {
+    var w = container.clientWidth, h = container.clientHeight;
+    var left = panel && panel.open !== false ? panel.offsetWidth : 0;
+    var right = Math.max(list && list.open !== false ? list.offsetWidth : 0, legendBox ? legendBox.offsetWidth : 0);
+    var bottom = slider ? slider.offsetHeight : 0;
+    var padL = Math.min(left + 20, w * 0.35), padR = Math.min(right + 20, w * 0.35);
+    map.fitBounds(D.bounds, { paddingTopLeft: [padL, 20], paddingBottomRight: [padR, Math.min(bottom + 20, h * 0.4)],
+      maxZoom: 13, animate: false });
+  })();
+  mark("fit");
+
   // ---- land (its own pane, below the tiles) and tiles when asked for
   map.createPane("nwLand");
   map.getPane("nwLand").style.zIndex = 150;
@@ -99,15 +119,20 @@ function navwatchReport(map, groups, D) {
   function sums(d, scale) { var out = new Array(d.length), x = 0; for (var i = 0; i < d.length; i++) { x += d[i]; out[i] = x * scale; } return out; }
   function pairs(dla, dlo) {
     var out = new Array(dla.length), la = 0, lo = 0;
-    for (var i = 0; i < dla.length; i++) { la += dla[i]; lo += dlo[i]; out[i] = [la * 1e-5, lo * 1e-5]; }
+    for (var i = 0; i < dla.length; i++) { la += dla[i]; lo += dlo[i]; out[i] = L.latLng(la * 1e-5, lo * 1e-5); }
     return out;
   }
+  // tracks on one canvas (thousands of points: far cheaper than one SVG path each), in the
+  // overlay pane under the vessels and events; they take no clicks
+  var trackCanvas = L.canvas({ padding: 0.5 });
+  var tracksDrawn = 0;
+  window.navwatchTrackCount = function () { return tracksDrawn; };
   var vessels = D.vessels.map(function (v) {
     v.t = sums(v.t, 1);
     var ll = pairs(v.la, v.lo);
     var o = { v: v, t: v.t, ll: ll, k: -1, key: -1, tip: "", track: null };
     if (ll.length >= 2) {  // its points are set when it is first drawn
-      o.track = L.polyline([], { color: v.c, weight: 2, opacity: 0.8, className: "nw-track", interactive: false });
+      o.track = L.polyline([], { color: v.c, weight: 2, opacity: 0.8, interactive: false, renderer: trackCanvas });
     }
     o.marker = L.circleMarker(ll[ll.length - 1], L.extend({ pane: "nwVessels", className: "nw-vessel" },
       vesselStyle(v.c, 0)));
@@ -126,7 +151,7 @@ function navwatchReport(map, groups, D) {
   function placeVessel(o, T) {
     var k = upper(o.t, T) - 1;
     if (k < 0) {
-      if (o.k >= 0) { groups.vessels.removeLayer(o.marker); if (o.track) groups.tracks.removeLayer(o.track); }
+      if (o.k >= 0) { groups.vessels.removeLayer(o.marker); if (o.track) { groups.tracks.removeLayer(o.track); tracksDrawn--; } }
       o.k = -1;
       return -1;
     }
@@ -134,8 +159,8 @@ function navwatchReport(map, groups, D) {
     if (code !== o.key) o.marker.setStyle(vesselStyle(o.v.c, code));
     if (k !== o.k) {
       o.marker.setLatLng(o.ll[k]);
-      if (o.track) o.track.setLatLngs(k === o.ll.length - 1 ? o.ll : o.ll.slice(0, k + 1));  // (Leaflet copies)
-      if (o.k < 0) { groups.vessels.addLayer(o.marker); if (o.track) groups.tracks.addLayer(o.track); }
+      if (o.track) o.track.setLatLngs(k === o.ll.length - 1 ? o.ll : o.ll.slice(0, k + 1));  // (LatLngs: Leaflet keeps them)
+      if (o.k < 0) { groups.vessels.addLayer(o.marker); if (o.track) { groups.tracks.addLayer(o.track); tracksDrawn++; } }
       o.k = k;
     }
     if (code !== o.key) {
@@ -204,20 +229,13 @@ function navwatchReport(map, groups, D) {
   }
 
   mark("events");
-  // ---- boxes
-  var slider = control(D.ids.slider, "bottomleft");
-  var legendBox = control(D.ids.legend, "bottomright");
-  var panel = control(D.ids.panel, "topleft");
-  var list = control(D.ids.events, "topright");
+  // ---- the boxes' controls
   var range = slider.querySelector("input[type=range]");
   var label = slider.querySelector(".nw-time");
   var play = slider.querySelector("button.nw-play");
   var charts = Array.prototype.slice.call(document.querySelectorAll("svg.nw-chart"));
   var rows = list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-e]")) : [];
   range.min = D.tmin; range.max = D.tmax; range.step = Math.max(1, Math.round((D.tmax - D.tmin) / 2000));
-  if (container.clientWidth < 900) {
-    [panel, list, legendBox].forEach(function (el) { if (el && el.tagName === "DETAILS") el.open = false; });
-  }
 
   function setTime(T) {
     currentT = T;
@@ -277,18 +295,7 @@ function navwatchReport(map, groups, D) {
   });
   range.addEventListener("input", function () { stop(); setTime(+range.value); });
 
-  // fit the data into the part of the map the boxes leave free
-  function fit() {
-    var w = container.clientWidth, h = container.clientHeight;
-    var left = panel && panel.open !== false ? panel.offsetWidth : 0;
-    var right = Math.max(list && list.open !== false ? list.offsetWidth : 0, legendBox ? legendBox.offsetWidth : 0);
-    var bottom = slider ? slider.offsetHeight : 0;
-    var padL = Math.min(left + 20, w * 0.35), padR = Math.min(right + 20, w * 0.35);
-    map.fitBounds(D.bounds, { paddingTopLeft: [padL, 20], paddingBottomRight: [padR, Math.min(bottom + 20, h * 0.4)], maxZoom: 13 });
-  }
   mark("boxes");
-  fit();
-  mark("fit");
   setTime(D.tmax);
   mark("draw");
   window.navwatchTimings = timings;
