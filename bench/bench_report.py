@@ -27,7 +27,6 @@ sys.path.insert(0, str(HERE))
 
 from bench_detect import generate  # noqa: E402  (same synthetic archive as the detect benchmark)
 
-
 FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))"
 
 
