@@ -31,6 +31,7 @@ from typing import Any, Literal, get_args
 
 import pandas as pd
 
+from . import schema
 from .detect import Detection, DetectParams, detect_port_events
 from .dispersal import Dispersal, DispersalParams, fleet_dispersal
 from .errors import ConfigError, NavwatchError
@@ -218,7 +219,9 @@ def run_detect(
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
     zones = load_ports(ports, default_radius_km=port_radius_km)
     if engine == "memory":
-        obs = read_observations(list(inputs), quarantine=q, progress=progress)
+        obs = read_observations(
+            list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
+        )
         det = detect_port_events(
             obs,
             zones,

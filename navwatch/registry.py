@@ -224,12 +224,23 @@ def first_identities(
     """
     out: dict[str, pd.Series] = {}
     for col in IDENTITY_COLUMNS:
-        if col in df.columns:
-            has = df[col].notna().to_numpy()
-            if valid is not None:
-                has = has & valid
+        if col not in df.columns:
+            continue
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # on the codes: no text per row
+            codes = s.cat.codes.to_numpy()
+            has = codes >= 0 if valid is None else (codes >= 0) & valid
             if has.any():
-                out[col] = pd.Series(df[col].to_numpy()[has]).groupby(keys[has]).first()
+                first = pd.Series(codes[has]).groupby(keys[has]).first()
+                out[col] = pd.Series(
+                    s.cat.categories.to_numpy()[first.to_numpy()], index=first.index
+                )
+            continue
+        has = s.notna().to_numpy()
+        if valid is not None:
+            has = has & valid
+        if has.any():
+            out[col] = pd.Series(s.to_numpy()[has]).groupby(keys[has]).first()
     return out
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "read_generic_csv",
     "read_geo",
     "read_nmea",
+    "read_file",
     "read_noaa",
     "read_observations",
     "read_parquet",
@@ -65,6 +66,9 @@ def _looks_like_nmea(head: str) -> bool:
         return bool(_NMEA_RE.search(head))
     return bool(looks_like_nmea(head))
 
+
+#: The formats whose readers take ``columns=`` (they skip the columns not wanted).
+_PROJECTING = frozenset({"noaa", "dma", "csv", "parquet"})
 
 #: Format name -> reader ``reader(path, *, quarantine=None) -> DataFrame``; ``path`` may also be
 #: in-memory input (:class:`InMemory`).
@@ -212,12 +216,32 @@ def _expand(paths: Source | Iterable[Source]) -> list[Path | InMemory]:
     return out
 
 
+def read_file(
+    path: Path | InMemory,
+    fmt: str,
+    *,
+    quarantine: Quarantine | None = None,
+    columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """One file read by the reader of format ``fmt`` (:data:`READERS`), with only ``columns`` of
+    the optional canonical columns (:func:`navwatch.schema.projected`; None: all). The tabular
+    readers do not decode the others; the rest drop them after reading."""
+    if columns is None:
+        return READERS[fmt](path, quarantine=quarantine)
+    if fmt in _PROJECTING:
+        return READERS[fmt](path, quarantine=quarantine, columns=tuple(columns))
+    df = READERS[fmt](path, quarantine=quarantine)
+    keep = list(schema.projected(dict.fromkeys(df.columns), columns))
+    return df[keep] if len(keep) < len(df.columns) else df
+
+
 def read_observations(
     paths: Source | Iterable[Source],
     *,
     quarantine: Quarantine | None = None,
     format: str | None = None,
     progress: Callable[[Path | InMemory, int, int], Any] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Read one or many observation files of any supported format into one canonical table.
 
@@ -232,6 +256,11 @@ def read_observations(
         Force a format (one of :data:`FORMATS`) instead of detecting it per file.
     progress : callable, optional
         Called as ``progress(path, i, n)`` before reading file ``i`` (0-based) of ``n``.
+    columns : iterable of str, optional
+        The optional canonical columns wanted besides the required, identity and provenance
+        ones (:func:`navwatch.schema.projected`); the tabular readers then do not even decode
+        the others. Default: every column a file holds. navwatch's jobs ask for
+        :data:`navwatch.schema.ANALYSIS_COLUMNS`.
 
     Returns
     -------
@@ -262,6 +291,7 @@ def read_observations(
         shown = as_source(cast(Source, paths)) if is_in_memory(paths) else paths
         raise IngestError(str(shown), f"unknown format {format!r}; expected one of {list(FORMATS)}")
     files = _expand(paths)
+    wanted = None if columns is None else tuple(columns)
     if not files:
         raise IngestError("<none>", "no input paths given")
     frames = []
@@ -271,7 +301,7 @@ def read_observations(
             progress(path, i, len(files))
         fmt = format or detect_format(path)
         local = Quarantine()
-        df = READERS[fmt](path, quarantine=local)
+        df = read_file(path, fmt, quarantine=local, columns=wanted)
         stats = dict(df.attrs.get("stats", {}))
         stats.update(file=str(path), format=fmt, rows=len(df), quarantined=len(local))
         per_file.append(stats)

@@ -395,9 +395,10 @@ def _read_unit(path: str, fmt: str, buckets: int) -> tuple:
 
 
 def _read_other(path: str, fmt: str, q: Quarantine) -> pd.DataFrame:
-    from ..io import READERS
+    from .. import schema
+    from ..io import read_file
 
-    return READERS[fmt](Path(path), quarantine=q)
+    return read_file(Path(path), fmt, quarantine=q, columns=schema.ANALYSIS_COLUMNS)
 
 
 class _MemSpill(_Spill):

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from .. import schema
 from ..detect import Detection, DetectorState, DetectParams, detect_port_events
 from ..detect.api import empty_events, empty_state_rows, empty_visits, resolve_vessel_codes
-from ..io import READERS, detect_format
+from ..io import detect_format, read_file
 from ..io.tables import iter_parquet
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, merge_identities, resolve_ids
@@ -147,11 +147,13 @@ def detect_partitioned(
 
 
 def _batches(path: Path, quarantine: Quarantine) -> Iterator[pd.DataFrame]:
+    """The canonical rows of one input, in batches when it is Parquet; only the columns the
+    analyses read (:data:`navwatch.schema.ANALYSIS_COLUMNS`)."""
     fmt = detect_format(path)
     if fmt == "parquet":
-        yield from iter_parquet(path, quarantine=quarantine)
+        yield from iter_parquet(path, quarantine=quarantine, columns=schema.ANALYSIS_COLUMNS)
     else:
-        yield READERS[fmt](path, quarantine=quarantine)
+        yield read_file(path, fmt, quarantine=quarantine, columns=schema.ANALYSIS_COLUMNS)
 
 
 class _Spill:

@@ -5,6 +5,8 @@ and every table navwatch emits, with :func:`validate` for the boundaries (:mod:`
 """
 
 from ..errors import SchemaError as SchemaError
+from .observations import ALWAYS_READ as ALWAYS_READ
+from .observations import ANALYSIS_COLUMNS as ANALYSIS_COLUMNS
 from .observations import CONFIDENCE_MISSING as CONFIDENCE_MISSING
 from .observations import CONFIDENCE_WORDS as CONFIDENCE_WORDS
 from .observations import DEFAULT_RELIABILITY as DEFAULT_RELIABILITY
@@ -12,6 +14,7 @@ from .observations import DTYPES as DTYPES
 from .observations import IDENTITY as IDENTITY
 from .observations import KIND_DTYPE as KIND_DTYPE
 from .observations import KINDS as KINDS
+from .observations import MOTION_DETAIL as MOTION_DETAIL
 from .observations import OPTIONAL as OPTIONAL
 from .observations import REQUIRED as REQUIRED
 from .observations import TIME_DTYPE as TIME_DTYPE
@@ -20,6 +23,7 @@ from .observations import concat as concat
 from .observations import conform as conform
 from .observations import empty as empty
 from .observations import parse_confidence as parse_confidence
+from .observations import projected as projected
 from .observations import to_utc as to_utc
 from .tables import DARK_COLUMNS as DARK_COLUMNS
 from .tables import DARK_PERIODS as DARK_PERIODS

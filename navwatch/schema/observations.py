@@ -17,13 +17,15 @@ lat, lon : float64
 kind : category
     ``ais`` (any AIS-derived fix), ``sighting`` (imagery, spotter, press) or ``survey``.
 mmsi, imo : Int64 (optional)
-callsign, name : string (optional)
-    Identity as broadcast or recorded in the source.
+callsign, name : category (optional)
+    Identity as broadcast or recorded in the source. Categorical: a few names repeat over
+    millions of fixes, so readers convert them once per distinct value and the table holds a
+    small code per row.
 vessel : string (optional)
     Free-text vessel reference for sightings/surveys: a registry id, name, alias, or a class/type
     token such as ``Admiral Gorshkov class x2``. For survey rows before expansion, the raw
     ``present`` list (``|``-separated).
-ship_type : string (optional)
+ship_type : category (optional)
     AIS ship type code (``"35"``) or the source's text (DMA ``"Military"``).
 sog_kn, cog_deg, heading_deg : float64 (optional)
     Speed and course over ground, true heading. NaN when not available (511/360/102.3 sentinels
@@ -71,10 +73,10 @@ DTYPES: dict[str, Any] = {
     "kind": KIND_DTYPE,
     "mmsi": "Int64",
     "imo": "Int64",
-    "callsign": "string",
-    "name": "string",
+    "callsign": "category",
+    "name": "category",
     "vessel": "string",
-    "ship_type": "string",
+    "ship_type": "category",
     "sog_kn": "float64",
     "cog_deg": "float64",
     "heading_deg": "float64",
@@ -92,6 +94,31 @@ DTYPES: dict[str, Any] = {
 REQUIRED = ("time", "lat", "lon", "kind")
 IDENTITY = ("mmsi", "imo", "callsign", "name", "vessel")
 OPTIONAL = tuple(c for c in DTYPES if c not in REQUIRED)
+#: Columns every reader keeps whatever was asked for (:func:`projected`).
+ALWAYS_READ = (*REQUIRED, *IDENTITY, "src_file", "src_line")
+#: The optional columns that motion detail only (course, heading, status, type): no analysis of
+#: navwatch reads them, so the jobs skip them (:data:`ANALYSIS_COLUMNS`).
+MOTION_DETAIL = ("cog_deg", "heading_deg", "nav_status", "ship_type")
+#: The optional columns navwatch's analyses read (detection, dispersal, reports, the watcher):
+#: what the jobs ask the readers for. Notebooks read everything by default.
+ANALYSIS_COLUMNS = tuple(c for c in OPTIONAL if c not in MOTION_DETAIL)
+
+
+def projected(found: dict[str, Any], columns: Iterable[str] | None) -> dict[str, Any]:
+    """``found`` (canonical name -> where a source holds it) without the optional canonical
+    columns not in ``columns``; None keeps all. Required, identity and provenance columns, and
+    keys that are not canonical columns (a reader's own, such as DMA's type of mobile), stay.
+
+    Examples
+    --------
+    >>> projected({"time": 0, "cog_deg": 5, "sog_kn": 4, "mobile": 1}, ["sog_kn"])
+    {'time': 0, 'sog_kn': 4, 'mobile': 1}
+    """
+    if columns is None:
+        return dict(found)
+    keep = set(ALWAYS_READ) | set(columns)
+    return {k: v for k, v in found.items() if k not in DTYPES or k in keep}
+
 
 #: Reliability of an observation when its ``confidence`` is NaN, by kind. AIS is not 1.0:
 #: warship AIS is optional and has been spoofed (REFERENCE.md section 5).

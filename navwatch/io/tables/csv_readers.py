@@ -50,11 +50,13 @@ def _read_csv_with(
     position: bool | Callable[[pd.DataFrame], bool | np.ndarray] = True,
     extra_checks: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
     dayfirst: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Shared driver: CSV blocks -> ``convert`` -> :func:`_process` -> canonical table.
 
     ``select(header)`` returns {canonical: column index}; ``convert(cols, n, ctx)`` returns the
     frame and an optional array giving, per row, the non-vessel class to skip it as (or None).
+    Only ``columns`` of the optional ones are read (:func:`navwatch.schema.projected`).
     """
     local = Quarantine()
     stats = _new_stats(fmt)
@@ -62,7 +64,7 @@ def _read_csv_with(
     ctx = _Ctx(path, dayfirst)
 
     def pick(header: list[str]) -> list[int]:
-        mapping.update(select(header))
+        mapping.update(schema.projected(select(header), columns))
         if "time" in mapping:
             ctx.times = TimeColumn(path, header[mapping["time"]], dayfirst=dayfirst)
         return sorted(set(mapping.values()))
@@ -107,7 +109,9 @@ def _select_by_synonyms(
     return select
 
 
-def read_noaa(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_noaa(
+    path: Source, *, quarantine: Quarantine | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read a NOAA MarineCadastre AIS CSV: the legacy layout or the 2024+ ``csv2`` layout.
 
     Columns are found by name in any order (``BaseDateTime`` or ``base_date_time``, ``LAT`` or
@@ -124,6 +128,8 @@ def read_noaa(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataF
     quarantine : Quarantine, optional
         Receives bad rows (``parse_error``, ``bad_time``, ``no_position``, ``bad_position``,
         ``bad_mmsi``); stations that are not vessels are skipped and counted instead.
+    columns : sequence of str, optional
+        Optional canonical columns to read (:func:`navwatch.schema.projected`); default all.
 
     Returns
     -------
@@ -149,6 +155,7 @@ def read_noaa(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataF
         quarantine,
         kind="ais",
         source="AIS",
+        columns=columns,
     )
 
 
@@ -177,7 +184,9 @@ DMA_NON_VESSEL = {
 }
 
 
-def read_dma(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_dma(
+    path: Source, *, quarantine: Quarantine | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read a Danish Maritime Authority AIS CSV (``# Timestamp,Type of mobile,MMSI,...``).
 
     Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (:mod:`navwatch.io.times`, day-first: a
@@ -194,6 +203,8 @@ def read_dma(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFr
         The CSV, optionally compressed.
     quarantine : Quarantine, optional
         Receives bad rows.
+    columns : sequence of str, optional
+        Optional canonical columns to read (:func:`navwatch.schema.projected`); default all.
 
     Returns
     -------
@@ -244,11 +255,21 @@ def read_dma(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFr
         return df, skip
 
     return _read_csv_with(
-        path, "dma", select, convert, quarantine, kind="ais", source="AIS", dayfirst=True
+        path,
+        "dma",
+        select,
+        convert,
+        quarantine,
+        kind="ais",
+        source="AIS",
+        dayfirst=True,
+        columns=columns,
     )
 
 
-def read_generic_csv(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_generic_csv(
+    path: Source, *, quarantine: Quarantine | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read any CSV with recognisable time, lat, lon and identity columns.
 
     Columns are matched by :func:`recognise_columns` (``time``/``timestamp``/``datetime``/
@@ -265,6 +286,8 @@ def read_generic_csv(path: Source, *, quarantine: Quarantine | None = None) -> p
         The CSV, optionally compressed.
     quarantine : Quarantine, optional
         Receives bad rows.
+    columns : sequence of str, optional
+        Optional canonical columns to read (:func:`navwatch.schema.projected`); default all.
 
     Returns
     -------
@@ -294,4 +317,5 @@ def read_generic_csv(path: Source, *, quarantine: Quarantine | None = None) -> p
         quarantine,
         position=_position_mask,
         extra_checks=_kind_checks,
+        columns=columns,
     )

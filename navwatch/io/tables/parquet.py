@@ -58,7 +58,8 @@ def read_parquet(
     quarantine : Quarantine, optional
         Receives bad rows.
     columns : sequence of str, optional
-        Canonical columns wanted besides time/lat/lon/kind and identity; default all recognisable.
+        Optional canonical columns wanted besides the required, identity and provenance ones
+        (:func:`navwatch.schema.projected`); default all recognisable.
 
     Returns
     -------
@@ -227,10 +228,7 @@ def _layout(p, sch: pa.Schema, meta: dict, columns: Sequence[str] | None) -> _La
         raise IngestError(
             p, f"no identity column (mmsi, imo, callsign, name, vessel); columns found: {names}"
         )
-    if columns is not None:
-        keep = set(schema.REQUIRED) | set(schema.IDENTITY) | set(columns)
-        found = {k: v for k, v in found.items() if k in keep}
-    return _Layout(found, geo_col, geo_info)
+    return _Layout(schema.projected(found, columns), geo_col, geo_info)
 
 
 def _batch_frame(

@@ -21,6 +21,47 @@ from ..mmsi import check_mmsi
 from ..times import TimeColumn
 from .columns import normalise_name
 
+_TEXT = pd.Index(["x"]).dtype  # this pandas' default dtype for text
+
+
+def _distinct(arr: Any) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a column and each row's index into them (-1 where null).
+
+    Identity and code columns repeat a few values over millions of rows: they are converted on
+    these distinct values, then spread to the rows by index (never row by row). A column read
+    dictionary-encoded keeps its dictionary.
+    """
+    ca = arr if isinstance(arr, pa.ChunkedArray) else _chunked(arr)
+    if not pa.types.is_dictionary(ca.type):
+        if pa.types.is_large_string(ca.type) or pa.types.is_string_view(ca.type):
+            ca = ca.cast(pa.string())
+        ca = pc.dictionary_encode(ca)
+    enc = ca.combine_chunks() if ca.num_chunks != 1 else ca.chunk(0)
+    if isinstance(enc, pa.ChunkedArray):  # (an empty column)
+        enc = pa.array([], type=ca.type)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return enc.dictionary, codes
+
+
+def _spread(per_value: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """``per_value[codes]``, ``missing`` where a code is -1."""
+    table = np.append(per_value, np.asarray([missing], dtype=per_value.dtype))
+    return table[codes]
+
+
+def _text_category(arr: Any) -> pd.Series:
+    """A text column as a categorical: surrounding whitespace removed, empty text missing;
+    the text is handled once per distinct value."""
+    return _category_of(*_distinct(arr))
+
+
+def _category_of(values: pa.Array, codes: np.ndarray) -> pd.Series:
+    """The categorical of rows ``codes`` into distinct ``values`` (-1: missing), trimmed."""
+    text = _text(values).to_numpy(zero_copy_only=False)
+    inverse, cats = pd.factorize(pd.Series(text, dtype=_TEXT), use_na_sentinel=True)
+    new = _spread(inverse.astype(np.int64), codes, -1)
+    return pd.Series(pd.Categorical.from_codes(new, categories=pd.Index(cats, dtype=_TEXT)))
+
 
 def _int(values: np.ndarray, lo: float, hi: float) -> pd.Series:
     """Int64 of the integral values in [lo, hi]; everything else <NA>."""
@@ -91,15 +132,13 @@ def _code_of(value: object) -> int | None:
 
 def _nav_status(arr: Any) -> pd.Series:
     """Int16 status codes 0-15 from numbers or English text (DMA, old NOAA); else <NA>."""
-    arr = _chunked(arr)
-    if not pa.types.is_string(arr.type) and not pa.types.is_null(arr.type):
-        v = _float(arr)
-        return _int(v, 0, 15).astype("Int16")
-    enc = pc.dictionary_encode(_text(arr)).combine_chunks()
-    codes = [_code_of(x) for x in enc.dictionary.to_pylist()]
-    lookup = np.array([np.nan if c is None else c for c in codes] + [np.nan], dtype="float64")
-    idx = enc.indices.fill_null(len(codes)).to_numpy(zero_copy_only=False)
-    return _int(lookup[idx], 0, 15).astype("Int16")
+    values, codes = _distinct(arr)
+    if pa.types.is_string(values.type):
+        per = [_code_of(x) for x in _text(values).to_pylist()]
+        lookup = np.array([np.nan if c is None else c for c in per], dtype="float64")
+    else:
+        lookup = _float(values)
+    return _int(_spread(lookup, codes, np.nan), 0, 15).astype("Int16")
 
 
 _IMO_PREFIX = r"(?i)^\s*imo\s*[:#.-]?\s*"
@@ -107,17 +146,16 @@ _IMO_PREFIX = r"(?i)^\s*imo\s*[:#.-]?\s*"
 
 def _imo(arr: Any) -> pd.Series:
     """IMO numbers (7 digits, ``IMO9869693`` accepted); 0, ``Unknown`` and junk -> <NA>."""
-    arr = _chunked(arr)
-    if pa.types.is_string(arr.type):
-        arr = pc.replace_substring_regex(arr, _IMO_PREFIX, "")
-    return _int(_float(arr), 1_000_000, 9_999_999)
+    values, codes = _distinct(arr)
+    if pa.types.is_string(values.type):
+        values = pc.replace_substring_regex(values, _IMO_PREFIX, "")
+    return _int(_spread(_float(values), codes, np.nan), 1_000_000, 9_999_999)
 
 
 def _ship_type(arr: Any) -> pd.Series:
-    """Ship type as text: ``60.0`` -> ``'60'``; text (DMA ``Military``) kept."""
-    arr = _text(arr)
-    arr = pc.replace_substring_regex(arr, r"^(\d+)\.0*$", r"\1")
-    return pd.Series(arr.to_pandas(), dtype="string").reset_index(drop=True)
+    """Ship type as a text category: ``60.0`` -> ``'60'``; text (DMA ``Military``) kept."""
+    values, codes = _distinct(arr)
+    return _category_of(pc.replace_substring_regex(_text(values), r"^(\d+)\.0*$", r"\1"), codes)
 
 
 def _angle(values: np.ndarray) -> np.ndarray:
@@ -209,7 +247,10 @@ def _frame(  # noqa: C901 -- one conversion per canonical column
             out[_MMSI_REASON] = check.reason
     if "imo" in cols:
         out["imo"] = _imo(cols["imo"])
-    for c in ("callsign", "name", "vessel", "port", "source", "notes"):
+    for c in ("callsign", "name"):
+        if c in cols:
+            out[c] = _text_category(cols[c])
+    for c in ("vessel", "port", "source", "notes"):
         if c in cols:
             out[c] = pd.Series(_text(cols[c]).to_pandas(), dtype="string").reset_index(drop=True)
     if "coverage" in cols:
