@@ -588,7 +588,9 @@ def position_payloads(
     heading = np.where(class_b & (rng.random(n) < 0.8) | (rng.random(n) < 0.03), 511, fx["heading"])
     second = fx["time"] % 60
     status = np.where(fx["stay"], np.where(fx["anchored"], 1, 5), 0)
-    turn = np.where(fx["stay"], 0, np.where(rng.random(n) < 0.2, -128, rng.integers(-5, 6, n)))
+    rot = rng.integers(-4, 5, n)  # deg/min; the field holds 4.733 * sqrt(rate), signed
+    turn = np.sign(rot) * np.round(4.733 * np.sqrt(np.abs(rot))).astype(np.int64)
+    turn = np.where(fx["stay"], 0, np.where(rng.random(n) < 0.2, -128, turn))
     radio = rng.integers(0, 1 << 19, n)
     a = _bits([(mtype, 6), (0, 2), (fleet.mmsi[v], 30), (status, 4), (turn, 8), (speed, 10),
                (1, 1), (lon, 28), (lat, 27), (course, 12), (heading, 9), (second, 6), (0, 2),
@@ -767,8 +769,10 @@ def nmea_self_check(fleet: Fleet, sample: dict, n: int = 200) -> str:
     for r in rows[:20]:  # the same payload from pyais' own encoder
         line = lines[r].tobytes().decode().strip()
         d = pyais.decode(line).asdict()
-        again = pyais.encode_dict(d, talker_id="AI", sentence_type="VDM", radio_channel=line[-8])
-        if again[0].split(",")[5] != line.split(",")[5]:
+        again = pyais.encode_dict(
+            d, talker_id="AI", sentence_type="VDM", radio_channel=line.split("!")[1].split(",")[4]
+        )
+        if again[0].split(",")[5] != line.split("!")[1].split(",")[5]:
             raise AssertionError(f"pyais encodes {d} as {again[0]}, generated {line}")
     for r in range(min(20, len(sample["f1"]))):
         a, b = (sample[k][r].tobytes().decode().strip() for k in ("f1", "f2"))
