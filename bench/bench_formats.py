@@ -286,10 +286,14 @@ def _failed(what: str, r: dict) -> None:
         print(f"    {line}")
 
 
+def _x(ratio: float | None) -> str:
+    return "failed" if ratio is None else f"{ratio:.2f}x"
+
+
 def print_table(results: dict) -> None:
     """The figures: one row per format, goals next to them."""
     head = (f"{'format':14}{'file MB':>9}{'rows':>13}{'floor s':>9}{'navwatch s':>12}{'ratio':>8}"
-            f"{'goal':>9}{'floor RSS':>11}{'navwatch RSS':>14}{'needed MB':>11}{'RSS ratio':>11}{'goal':>8}")  # fmt: skip
+            f"{'goal':>13}{'floor RSS':>11}{'navwatch RSS':>14}{'needed MB':>11}{'RSS ratio':>11}{'goal':>12}")  # fmt: skip
     print("\n" + head)
     for name, r in results.items():
         kind = FORMATS[name][2]
@@ -298,12 +302,16 @@ def print_table(results: dict) -> None:
         rows = r["manifest"].get("rows") if kind == "pyais" else fl.get("rows")
         rows = rows or nw["summary"].get("read") or 0
         needed = rows * 8 * 5 / 1e6
-        ratio = f"{nw['seconds'] / fl['seconds']:.2f}x" if _ok(fl) and _ok(nw) else "failed"
-        rss_ratio = f"{nw['peak_rss'] / (needed * 1e6):.2f}x" if _ok(nw) and needed else "-"
+        ratio = nw["seconds"] / fl["seconds"] if _ok(fl) and _ok(nw) else None
+        rss = nw["peak_rss"] / (needed * 1e6) if _ok(nw) and needed else None
+        time_goal = f"<= {goal:g}x " + ("-" if ratio is None else "met" if ratio <= goal else "no")
+        rss_goal = (
+            "-" if kind != "parquet" or rss is None else "<= 2x " + ("met" if rss <= 2 else "no")
+        )
         print(
             f"{name:14}{r['size'] / 1e6:9,.0f}{rows:13,}{fl['seconds']:9.2f}{nw['seconds']:12.2f}"
-            f"{ratio:>8}{f'<= {goal:g}x':>9}{fl['peak_rss'] / 1e6:11,.0f}{nw['peak_rss'] / 1e6:14,.0f}"
-            f"{needed:11,.0f}{rss_ratio:>11}{'<= 2x' if kind == 'parquet' else '-':>8}"
+            f"{_x(ratio):>8}{time_goal:>13}{fl['peak_rss'] / 1e6:11,.0f}{nw['peak_rss'] / 1e6:14,.0f}"
+            f"{needed:11,.0f}{_x(rss):>11}{rss_goal:>12}"
         )
         for label, f in r["floors"][1:]:
             print(f"{'':14}{label} floor: {f['seconds']:.2f} s (navwatch / {label} = "
