@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-report bench-watch bench-scale bench-accuracy install clean
+.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-scale bench-accuracy install clean
 
 # the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
 $(VENV)/.installed-run: pyproject.toml
@@ -35,6 +35,9 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_detect.py
+
+bench-formats: $(VENV)/.installed
+	$(PY) bench/bench_formats.py
 
 bench-report: $(VENV)/.installed
 	$(PY) bench/bench_report.py
