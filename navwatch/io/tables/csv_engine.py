@@ -38,6 +38,8 @@ class _Chunk:
     cols: dict[int, pa.ChunkedArray]
     lines: np.ndarray
     _raw: Callable[[np.ndarray], list[str]] = field(repr=False)
+    #: line breaks in the block when the parser knows them (else they are counted)
+    breaks: int | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -63,7 +65,7 @@ def _blocks(fh: Any, size: int, path: object) -> Iterator[bytes]:
             break
         pending += data
         cut = pending.rfind(b"\n") + 1
-        if cut == 0 or pending.count(b'"', 0, cut) % 2:
+        if cut == 0 or (b'"' in pending and pending.count(b'"', 0, cut) % 2):
             continue  # no full line yet, or inside a quoted field: read on
         yield pending[:cut]
         pending = pending[cut:]
@@ -109,8 +111,9 @@ def _csv_chunks(
                 want = select(header)
                 block = block[end + 1 :]
                 line += 1
-            yield _parse_block(block, line, header, want, quarantine, path, stats)
-            line += block.count(b"\n")
+            chunk = _parse_block(block, line, header, want, quarantine, path, stats)
+            yield chunk
+            line += chunk.breaks if chunk.breaks is not None else block.count(b"\n")
         if header is None:
             raise IngestError(path, "empty file: expected a CSV header line")
     finally:
@@ -145,6 +148,8 @@ def _parse_block(
 def _arrow_parse(
     buf: bytes, ncols: int, want: list[int], *, quoted: bool, handler: Callable | None = None
 ) -> pa.Table:
+    """The ``want`` columns of a block as strings (blank lines skipped; records with the wrong
+    number of fields to ``handler``)."""
     names = [f"c{i}" for i in range(ncols)]
     cols = [names[i] for i in want]
     return pacsv.read_csv(
@@ -197,30 +202,32 @@ def _fast_block(
     """Parse a block with pyarrow; one record per physical line (raises _NeedSlowPath if not)."""
     if not buf:
         return _empty_chunk(want)
+    # every physical line one record: no record with the wrong number of fields (the handler
+    # sees those, and lines a quoted line break merged) and as many records as lines (pyarrow
+    # skips blank lines); else the exact path below
     n_lines = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
-    has_blank = buf.startswith((b"\n", b"\r\n")) or b"\n\n" in buf or b"\n\r\n" in buf
-    if not has_blank:
-        bad_rows: list[Any] = []
+    bad_rows: list[Any] = []
 
-        def handler(row: Any) -> str:
-            bad_rows.append(row)
-            return "skip"
+    def handler(row: Any) -> str:
+        bad_rows.append(row)
+        return "skip"
 
-        table = _arrow_parse(buf, ncols, want, quoted=quoted, handler=handler)
-        if not bad_rows and table.num_rows == n_lines:
-            stats["records"] += n_lines
-            lazy: dict[str, Callable] = {}
+    table = _arrow_parse(buf, ncols, want, quoted=quoted, handler=handler)
+    if not bad_rows and table.num_rows == n_lines:
+        stats["records"] += n_lines
+        lazy: dict[str, Callable] = {}
 
-            def raw(idx: np.ndarray) -> list[str]:
-                if "f" not in lazy:
-                    lazy["f"] = _decoder(buf, *_line_bounds(buf))
-                return lazy["f"](idx)
+        def raw(idx: np.ndarray) -> list[str]:
+            if "f" not in lazy:
+                lazy["f"] = _decoder(buf, *_line_bounds(buf))
+            return lazy["f"](idx)
 
-            return _Chunk(
-                {i: table.column(f"c{i}") for i in want},
-                first_line + np.arange(n_lines, dtype=np.int64),
-                raw,
-            )
+        return _Chunk(
+            {i: table.column(f"c{i}") for i in want},
+            first_line + np.arange(n_lines, dtype=np.int64),
+            raw,
+            n_lines - (0 if buf.endswith(b"\n") else 1),
+        )
     # Slow-but-exact path: count fields per line, cut out blank and bad lines.
     starts, ends = _line_bounds(buf)
     arr = np.frombuffer(buf, dtype=np.uint8)

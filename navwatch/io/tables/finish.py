@@ -156,11 +156,8 @@ def _finish(
     if len(frames) == 1:
         df = frames[0].reset_index(drop=True)  # no data copy under copy-on-write
     else:
-        df = (
-            pd.concat(frames, ignore_index=True)
-            if frames
-            else pd.DataFrame({c: [] for c in schema.REQUIRED})
-        )
+        # (schema.concat unions the blocks' categories: pd.concat would make them text again)
+        df = schema.concat(frames) if frames else pd.DataFrame({c: [] for c in schema.REQUIRED})
     if kind is not None:
         df["kind"] = _const_kind(kind, len(df))
     else:
