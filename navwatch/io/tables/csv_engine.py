@@ -40,6 +40,8 @@ class _Chunk:
     _raw: Callable[[np.ndarray], list[str]] = field(repr=False)
     #: line breaks in the block when the parser knows them (else they are counted)
     breaks: int | None = None
+    #: bytes of the block (set by :func:`_csv_chunks`)
+    nbytes: int = 0
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -56,21 +58,46 @@ def _read(fh: Any, size: int, path: object) -> bytes:
         raise IngestError(path, f"cannot read: {type(exc).__name__}: {exc}") from exc
 
 
-def _blocks(fh: Any, size: int, path: object) -> Iterator[bytes]:
-    """Blocks of ``fh`` that end after a newline with an even number of quote characters."""
+def _read_into(fh: Any, buf: bytearray, start: int, path: object) -> int:
+    """Fill ``buf`` from ``start`` with ``fh``'s next bytes; how many were read (0: the end).
+    Decompression or I/O failures become an :class:`IngestError`."""
+    view = memoryview(buf)[start:]
+    try:
+        total = 0
+        while total < len(view):
+            n = fh.readinto(view[total:])
+            if not n:
+                break
+            total += n
+        return total
+    except Exception as exc:  # gzip/zlib/zstandard/zipfile raise assorted types
+        raise IngestError(path, f"cannot read: {type(exc).__name__}: {exc}") from exc
+    finally:
+        view.release()
+
+
+def _blocks(fh: Any, size: int, path: object) -> Iterator[bytearray]:
+    """Blocks of ``fh`` that end after a newline with an even number of quote characters.
+
+    Each block is a new buffer the file is read straight into, after the previous block's
+    unfinished line: its bytes are copied once."""
     pending = b""
     while True:
-        data = _read(fh, size, path)
-        if not data:
+        buf = bytearray(len(pending) + size)
+        buf[: len(pending)] = pending
+        n = _read_into(fh, buf, len(pending), path)
+        if not n:
             break
-        pending += data
-        cut = pending.rfind(b"\n") + 1
-        if cut == 0 or (b'"' in pending and pending.count(b'"', 0, cut) % 2):
-            continue  # no full line yet, or inside a quoted field: read on
-        yield pending[:cut]
-        pending = pending[cut:]
+        del buf[len(pending) + n :]  # (truncates in place)
+        cut = buf.rfind(b"\n") + 1
+        if cut == 0 or (b'"' in buf and buf.count(b'"', 0, cut) % 2):
+            pending = bytes(buf)  # no full line yet, or inside a quoted field: read on
+            continue
+        pending = bytes(buf[cut:])
+        del buf[cut:]
+        yield buf
     if pending:
-        yield pending
+        yield bytearray(pending)
 
 
 def _csv_chunks(
@@ -112,6 +139,7 @@ def _csv_chunks(
                 block = block[end + 1 :]
                 line += 1
             chunk = _parse_block(block, line, header, want, quarantine, path, stats)
+            chunk.nbytes = len(block)
             yield chunk
             line += chunk.breaks if chunk.breaks is not None else block.count(b"\n")
         if header is None:
@@ -125,7 +153,7 @@ class _NeedSlowPath(Exception):
 
 
 def _parse_block(
-    buf: bytes,
+    buf: bytes | bytearray,
     first_line: int,
     header: list[str],
     want: list[int],
@@ -146,7 +174,12 @@ def _parse_block(
 
 
 def _arrow_parse(
-    buf: bytes, ncols: int, want: list[int], *, quoted: bool, handler: Callable | None = None
+    buf: bytes | bytearray,
+    ncols: int,
+    want: list[int],
+    *,
+    quoted: bool,
+    handler: Callable | None = None,
 ) -> pa.Table:
     """The ``want`` columns of a block as strings (blank lines skipped; records with the wrong
     number of fields to ``handler``)."""
@@ -171,7 +204,7 @@ def _arrow_parse(
     )
 
 
-def _line_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _line_bounds(buf: bytes | bytearray) -> tuple[np.ndarray, np.ndarray]:
     arr = np.frombuffer(buf, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
     ends = nl if buf.endswith(b"\n") else np.append(nl, len(buf))
@@ -179,7 +212,9 @@ def _line_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _decoder(buf: bytes, starts: np.ndarray, ends: np.ndarray) -> Callable[[np.ndarray], list[str]]:
+def _decoder(
+    buf: bytes | bytearray, starts: np.ndarray, ends: np.ndarray
+) -> Callable[[np.ndarray], list[str]]:
     def raw(idx: np.ndarray) -> list[str]:
         return [
             buf[starts[i] : ends[i]].decode("utf-8", errors="replace").rstrip("\r") for i in idx
@@ -189,7 +224,7 @@ def _decoder(buf: bytes, starts: np.ndarray, ends: np.ndarray) -> Callable[[np.n
 
 
 def _fast_block(
-    buf: bytes,
+    buf: bytes | bytearray,
     first_line: int,
     ncols: int,
     want: list[int],
@@ -285,7 +320,7 @@ def _fast_block(
 
 
 def _slow_block(
-    buf: bytes,
+    buf: bytes | bytearray,
     first_line: int,
     ncols: int,
     want: list[int],

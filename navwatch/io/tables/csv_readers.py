@@ -17,12 +17,12 @@ import pyarrow.compute as pc
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
-from .._common import InMemory, Source, as_source
+from .._common import COMPRESSED_SUFFIXES, InMemory, Source, as_source
 from .._common import trimmed_text as _text
 from ..times import TimeColumn
 from .columns import _require, normalise_name, recognise_columns
-from .csv_engine import _csv_chunks
-from .finish import _finish, _kind_checks, _new_stats, _position_mask, _process
+from .csv_engine import _Chunk, _csv_chunks
+from .finish import _Assembler, _finish, _kind_checks, _new_stats, _position_mask, _process
 from .values import _frame
 
 
@@ -69,12 +69,14 @@ def _read_csv_with(
             ctx.times = TimeColumn(path, header[mapping["time"]], dayfirst=dayfirst)
         return sorted(set(mapping.values()))
 
-    frames = []
+    out: _Assembler | None = None
     for chunk in _csv_chunks(path, pick, local, stats):
         cols = {canon: chunk.cols[i] for canon, i in mapping.items()}
         df, skip = convert(cols, len(chunk), ctx)
         df["src_line"] = pd.array(chunk.lines, dtype="Int32")
-        frames.append(
+        if out is None:
+            out = _Assembler(_expected_rows(path, chunk))
+        out.add(
             _process(
                 df,
                 stats,
@@ -88,7 +90,24 @@ def _read_csv_with(
         )
     if ctx.times is not None:
         ctx.times.finish()
+    frames = [out.frame()] if out is not None else []
     return _finish(frames, path, local, quarantine, stats, kind=kind, source=source)
+
+
+def _expected_rows(path: str | Path | InMemory, first: _Chunk) -> int:
+    """Rows a CSV will give, from its size and its first block (an estimate: the assembler
+    grows past it); the first block's rows when the size is unknown (compressed, in memory)."""
+    if (
+        isinstance(path, InMemory)
+        or not first.nbytes
+        or Path(path).suffix.lower() in COMPRESSED_SUFFIXES
+    ):
+        return max(len(first), 1024)
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return max(len(first), 1024)
+    return max(int(size / first.nbytes * len(first) * 1.02) + 1024, len(first))
 
 
 def _select_by_synonyms(

@@ -181,6 +181,119 @@ def _finish(
     return df
 
 
+def _tz_array(values: np.ndarray, dtype: pd.DatetimeTZDtype):
+    """A tz-aware datetime array over int64 ``values`` (epoch units of ``dtype``), sharing them."""
+    raw = values.view(f"M8[{dtype.unit}]")
+    try:  # no copy (pandas' own constructor copies 80 MB per 10 M rows)
+        return pd.arrays.DatetimeArray._simple_new(raw, dtype=dtype)
+    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
+        return pd.arrays.DatetimeArray._from_sequence(raw, dtype=dtype)
+
+
+class _Assembler:
+    """Concatenates frames into preallocated arrays (numeric and masked columns; others are
+    concatenated at the end, categoricals by uniting their categories): peak memory stays near
+    the size of the result instead of all the blocks plus their concatenation. ``capacity`` is
+    the expected row count (exact for Parquet, estimated for CSV); it grows when exceeded."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.n = 0
+        self.arrays: dict[str, Any] = {}
+        self.parts: dict[str, list] = {}
+        self.dtypes: dict[str, Any] = {}
+
+    def _grow(self, need: int) -> None:
+        """Room for ``need`` rows (capacity at least 1.5 times larger: amortised copies)."""
+        self.capacity = max(need, int(self.capacity * 1.5) + 1024)
+        for c, a in self.arrays.items():
+            if isinstance(a, tuple):
+                self.arrays[c] = (np.resize(a[0], self.capacity), np.resize(a[1], self.capacity))
+            else:
+                self.arrays[c] = np.resize(a, self.capacity)
+
+    def add(self, df: pd.DataFrame) -> None:
+        k = len(df)
+        if self.n + k > self.capacity:
+            self._grow(self.n + k)
+        for c in df.columns:
+            s = df[c]
+            if c not in self.dtypes:
+                self.dtypes[c] = s.dtype
+                if isinstance(s.dtype, pd.DatetimeTZDtype) or (
+                    isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub"
+                ):
+                    self.arrays[c] = np.empty(
+                        self.capacity,
+                        dtype="int64" if isinstance(s.dtype, pd.DatetimeTZDtype) else s.dtype,
+                    )
+                elif isinstance(
+                    s.array,
+                    pd.arrays.IntegerArray | pd.arrays.BooleanArray | pd.arrays.FloatingArray,
+                ):
+                    self.arrays[c] = (
+                        np.empty(self.capacity, dtype=s.array._data.dtype),
+                        np.ones(self.capacity, dtype=bool),
+                    )
+                else:
+                    self.parts[c] = []
+                if self.n:  # a column missing from earlier frames
+                    self._backfill(c)
+            if c in self.parts:
+                self.parts[c].append(s.reset_index(drop=True))
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                vals[self.n : self.n + k] = s.array._data
+                mask[self.n : self.n + k] = s.array._mask
+            elif isinstance(s.dtype, pd.DatetimeTZDtype):
+                self.arrays[c][self.n : self.n + k] = s.array.asi8
+            else:
+                self.arrays[c][self.n : self.n + k] = s.to_numpy()
+        self.n += k
+
+    def _backfill(self, c: str) -> None:
+        dtype = self.dtypes[c]
+        self.parts.setdefault(c, []) if c in self.parts else None
+        if c in self.parts:
+            self.parts[c].append(
+                pd.Series(
+                    [pd.NA] * self.n,
+                    dtype=dtype if not isinstance(dtype, pd.CategoricalDtype) else "object",
+                )
+            )
+        elif isinstance(self.arrays[c], tuple):
+            self.arrays[c][1][: self.n] = True
+        else:
+            self.arrays[c][: self.n] = np.nan if np.dtype(self.arrays[c].dtype).kind == "f" else 0
+
+    def frame(self) -> pd.DataFrame:
+        n = self.n
+        cols: dict[str, Any] = {}
+        for c, dtype in self.dtypes.items():
+            if c in self.parts:
+                parts = self.parts[c]
+                if parts and all(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
+                    cols[c] = (
+                        pd.Series(
+                            pd.api.types.union_categoricals(
+                                [x.array for x in parts], ignore_order=True
+                            )
+                        )
+                        if len(parts) > 1
+                        else parts[0]
+                    )
+                else:
+                    cols[c] = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+            elif isinstance(self.arrays[c], tuple):
+                vals, mask = self.arrays[c]
+                cols[c] = pd.Series(type(pd.array([], dtype=dtype))(vals[:n], mask[:n]), copy=False)
+            elif isinstance(dtype, pd.DatetimeTZDtype):
+                cols[c] = pd.Series(_tz_array(self.arrays[c][:n], dtype), copy=False)
+            else:
+                cols[c] = pd.Series(self.arrays[c][:n], copy=False)
+        return pd.DataFrame(cols, copy=False)
+
+
 def _const_str(value: str, n: int) -> pd.Categorical:
     """``n`` copies of ``value`` as a categorical (1 byte a row, fast for millions)."""
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
