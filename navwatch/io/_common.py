@@ -282,7 +282,14 @@ def position_problems(lat: pd.Series, lon: pd.Series, time: pd.Series) -> pd.Ser
     for mask, c, text in reversed(conds):  # the first rule listed wins
         code[mask] = c
         reason[mask] = text
-    return pd.DataFrame({"code": code, "reason": reason}, index=getattr(time, "index", None))
+    index = getattr(time, "index", None)
+    # object columns as they are (mostly None): inferring text would convert every row
+    return pd.DataFrame(
+        {
+            "code": pd.Series(code, index=index, dtype=object, copy=False),
+            "reason": pd.Series(reason, index=index, dtype=object, copy=False),
+        }
+    )
 
 
 def split_valid(

@@ -134,3 +134,25 @@ def test_projection_reads_only_what_is_asked(noaa_files, which):
     assert some["name"].tolist()[:2] == ["ANDREW J BARBERI"] * 2
     assert isinstance(some["name"].dtype, pd.CategoricalDtype)
     assert some["imo"].tolist()[:2] == [7702774, 7702774]
+
+
+@given(
+    st.lists(st.text(alphabet="ab,\r\x00é", max_size=30), min_size=1, max_size=200),
+    st.booleans(),
+    st.sampled_from([1, 3, 16, 64, 1 << 20]),
+    st.data(),
+)
+def test_lines_text_finds_the_lines_an_index_finds(lines, trailing, piece, data):
+    """The quarantine's raw text: a few lines found without indexing the whole block."""
+    from navwatch.io.tables import csv_engine as ce
+
+    buf = bytearray(("\n".join(lines) + ("\n" if trailing else "")).encode())
+    n = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=12))), dtype=int)
+    expected = ce._decoder(buf, *ce._line_bounds(buf))(rows)
+    old = ce._PIECE
+    ce._PIECE = piece
+    try:
+        assert ce._lines_text(buf, rows) == expected
+    finally:
+        ce._PIECE = old

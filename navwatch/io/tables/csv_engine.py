@@ -212,6 +212,42 @@ def _line_bounds(buf: bytes | bytearray) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
+_PIECE = 1 << 20  # bytes per piece whose line breaks are counted to find a few lines
+
+
+def _piece_breaks(buf: bytes | bytearray) -> list[int]:
+    """Line breaks in each piece of :data:`_PIECE` bytes of ``buf``."""
+    return [buf.count(b"\n", i, i + _PIECE) for i in range(0, len(buf), _PIECE)]
+
+
+def _lines_text(
+    buf: bytes | bytearray, rows: np.ndarray, counts: list[int] | None = None
+) -> list[str]:
+    """The text of lines ``rows`` (0-based) of ``buf``. Finds only those lines: the line
+    breaks are counted per piece of the block (``counts``, from :func:`_piece_breaks`), then
+    located in the pieces that hold them (a few bad rows in a 32 MB block do not index all
+    its lines)."""
+    if not len(rows):
+        return []
+    counts = _piece_breaks(buf) if counts is None else counts
+    before = np.concatenate(([0], np.cumsum(counts)))  # line breaks before each piece
+    found: dict[int, np.ndarray] = {}
+    out = []
+    for r in np.asarray(rows, dtype=np.int64):
+        start = 0
+        if r > 0:  # after line break number r - 1 (0-based)
+            p = int(np.searchsorted(before, r - 1, side="right")) - 1
+            if p not in found:
+                piece = np.frombuffer(buf, dtype=np.uint8, count=min(_PIECE, len(buf) - p * _PIECE),
+                                      offset=p * _PIECE)  # fmt: skip
+                found[p] = np.flatnonzero(piece == 10) + p * _PIECE
+            start = int(found[p][r - 1 - before[p]]) + 1
+        end = buf.find(b"\n", start)
+        end = len(buf) if end < 0 else end
+        out.append(bytes(buf[start:end]).decode("utf-8", errors="replace").rstrip("\r"))
+    return out
+
+
 def _decoder(
     buf: bytes | bytearray, starts: np.ndarray, ends: np.ndarray
 ) -> Callable[[np.ndarray], list[str]]:
@@ -240,7 +276,8 @@ def _fast_block(
     # every physical line one record: no record with the wrong number of fields (the handler
     # sees those, and lines a quoted line break merged) and as many records as lines (pyarrow
     # skips blank lines); else the exact path below
-    n_lines = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
+    pieces = _piece_breaks(buf)
+    n_lines = sum(pieces) + (0 if buf.endswith(b"\n") else 1)
     bad_rows: list[Any] = []
 
     def handler(row: Any) -> str:
@@ -250,12 +287,9 @@ def _fast_block(
     table = _arrow_parse(buf, ncols, want, quoted=quoted, handler=handler)
     if not bad_rows and table.num_rows == n_lines:
         stats["records"] += n_lines
-        lazy: dict[str, Callable] = {}
 
         def raw(idx: np.ndarray) -> list[str]:
-            if "f" not in lazy:
-                lazy["f"] = _decoder(buf, *_line_bounds(buf))
-            return lazy["f"](idx)
+            return _lines_text(buf, idx, pieces)
 
         return _Chunk(
             {i: table.column(f"c{i}") for i in want},

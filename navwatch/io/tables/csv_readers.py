@@ -12,18 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ... import schema
 from ...errors import IngestError
 from ...quarantine import Quarantine
 from .._common import COMPRESSED_SUFFIXES, InMemory, Source, as_source
-from .._common import trimmed_text as _text
 from ..times import TimeColumn
 from .columns import _require, normalise_name, recognise_columns
 from .csv_engine import _Chunk, _csv_chunks
 from .finish import _Assembler, _finish, _kind_checks, _new_stats, _position_mask, _process
-from .values import _frame
+from .values import _distinct, _frame
 
 
 @dataclass
@@ -264,13 +262,14 @@ def read_dma(
         mobile = cols.pop("mobile", None)
         df = _frame(cols, n, times=ctx.times)
         skip = None
-        if mobile is not None:
-            m = pc.utf8_lower(pc.replace_substring_regex(_text(mobile), r"[^0-9A-Za-z]+", ""))
-            names = sorted(DMA_NON_VESSEL)
-            idx = pc.index_in(m, value_set=pa.array(names)).to_numpy(zero_copy_only=False)
-            if not np.isnan(idx.astype("float64")).all():
-                lookup = np.array([DMA_NON_VESSEL[k] for k in names] + [None], dtype=object)
-                skip = lookup[np.nan_to_num(idx.astype("float64"), nan=len(names)).astype(np.int64)]
+        if mobile is not None:  # judged once per distinct text
+            values, codes = _distinct(mobile)
+            per = np.array(
+                [DMA_NON_VESSEL.get(normalise_name(v)) for v in values.to_pylist()] + [None],
+                dtype=object,
+            )
+            if pd.notna(per).any():
+                skip = per[codes]  # (code -1: the None at the end)
         return df, skip
 
     return _read_csv_with(
