@@ -25,6 +25,8 @@ start and imports included) and reads its peak RSS (``getrusage(RUSAGE_CHILDREN)
   then one numpy lexsort by vessel and time. NMEA has two floors: pyais alone
   (``FileReaderStream`` + ``decode()`` of every message: tag blocks and two-part messages by
   pyais' own assembling; duplicates not dropped) and the bytes read by ``np.fromfile``;
+* read: navwatch's reader alone, ``read_observations([FILE], columns=ANALYSIS_COLUMNS)`` as the
+  CLI calls it (the goals on readers compare this with the floor);
 * navwatch: the CLI as users run it, ``python -m navwatch detect FILE --ports PORTS
   --all-vessels -o OUT.parquet -q QUARANTINE.csv --no-progress`` (the bench ports are added to
   navwatch's 13 bundled zones, which lie far from the generated regions).
@@ -202,6 +204,19 @@ def floors(name: str, path: Path, logs: Path) -> list[tuple[str, dict]]:
     ]  # fmt: skip
 
 
+READ = """
+import json, sys
+import navwatch as nw
+obs = nw.read_observations([sys.argv[1]], columns=nw.schema.ANALYSIS_COLUMNS)
+print(json.dumps({"rows": len(obs)}))
+"""
+
+
+def reader(name: str, path: Path, out: Path) -> dict:
+    """navwatch's reader alone, as the CLI calls it (the columns detection reads)."""
+    return run([sys.executable, "-c", READ, str(path)], out / f"{name}.read.log")
+
+
 def navwatch(name: str, path: Path, ports: Path, out: Path) -> dict:
     """The CLI on one file; its summary, events and quarantine counts."""
     events, quarantine = out / f"{name}.events.parquet", out / f"{name}.quarantine.csv"
@@ -292,7 +307,7 @@ def _x(ratio: float | None) -> str:
 
 def print_table(results: dict) -> None:
     """The figures: one row per format, goals next to them."""
-    head = (f"{'format':14}{'file MB':>9}{'rows':>13}{'floor s':>9}{'navwatch s':>12}{'ratio':>8}"
+    head = (f"{'format':14}{'file MB':>9}{'rows':>13}{'floor s':>9}{'read s':>8}{'ratio':>7}{'navwatch s':>12}{'ratio':>8}"
             f"{'goal':>13}{'floor RSS':>11}{'navwatch RSS':>14}{'needed MB':>11}{'RSS ratio':>11}{'goal':>12}")  # fmt: skip
     print("\n" + head)
     for name, r in results.items():
@@ -303,19 +318,24 @@ def print_table(results: dict) -> None:
         rows = rows or nw["summary"].get("read") or 0
         needed = rows * 8 * 5 / 1e6
         ratio = nw["seconds"] / fl["seconds"] if _ok(fl) and _ok(nw) else None
+        rd = r["read"]
+        read_ratio = rd["seconds"] / fl["seconds"] if _ok(fl) and _ok(rd) else None
         rss = nw["peak_rss"] / (needed * 1e6) if _ok(nw) and needed else None
         time_goal = f"<= {goal:g}x " + ("-" if ratio is None else "met" if ratio <= goal else "no")
         rss_goal = (
             "-" if kind != "parquet" or rss is None else "<= 2x " + ("met" if rss <= 2 else "no")
         )
         print(
-            f"{name:14}{r['size'] / 1e6:9,.0f}{rows:13,}{fl['seconds']:9.2f}{nw['seconds']:12.2f}"
+            f"{name:14}{r['size'] / 1e6:9,.0f}{rows:13,}{fl['seconds']:9.2f}{rd['seconds']:8.2f}"
+            f"{_x(read_ratio):>7}{nw['seconds']:12.2f}"
             f"{_x(ratio):>8}{time_goal:>13}{fl['peak_rss'] / 1e6:11,.0f}{nw['peak_rss'] / 1e6:14,.0f}"
             f"{needed:11,.0f}{_x(rss):>11}{rss_goal:>12}"
         )
         for label, f in r["floors"][1:]:
             print(f"{'':14}{label} floor: {f['seconds']:.2f} s (navwatch / {label} = "
                   f"{nw['seconds'] / f['seconds']:.1f}x)")  # fmt: skip
+    print("read = navwatch's reader alone (read_observations of the columns detection uses); "
+          "navwatch = `navwatch detect --all-vessels` (read, detect, write)")  # fmt: skip
     print("ratio = navwatch s / floor s (NMEA: / pyais); RSS ratio = navwatch peak RSS / needed MB "
           "(rows x 5 columns x 8 B); MB = 1e6 bytes; whole processes, imports included")  # fmt: skip
 
@@ -413,7 +433,8 @@ def main() -> None:
         path = work / FORMATS[name][1].format(**sizes)
         _warm(path)
         results[name] = dict(size=path.stat().st_size, manifest=_manifest(path),
-                             floors=floors(name, path, out), navwatch=navwatch(name, path, ports, out))  # fmt: skip
+                             floors=floors(name, path, out), read=reader(name, path, out),
+                             navwatch=navwatch(name, path, ports, out))  # fmt: skip
         for label, f in results[name]["floors"]:
             if not _ok(f):
                 _failed(f"{name}: {label} floor", f)
