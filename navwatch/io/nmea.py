@@ -88,6 +88,7 @@ SEEN_KEEP_NS = 60 * NS_PER_S
 #: Environment variable that, set to ``0``, makes :func:`read_nmea` and :func:`parse_lines` use
 #: the general (line by line, pyais) path instead of :mod:`navwatch.io.nmea_fast`.
 FAST_ENV = "NAVWATCH_NMEA_FAST"
+NO_TIME_REASON = "no receive time (no tag block c: and no leading timestamp)"
 
 _COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
@@ -472,12 +473,7 @@ class _Parser:
         time_ns = next((f.time_ns for f in frags if f.time_ns is not None), None)
         if time_ns is None:
             for f in frags:
-                self._reject_line(
-                    f.line,
-                    "no_time",
-                    "no receive time (no tag block c: and no leading timestamp)",
-                    f.text,
-                )
+                self._reject_line(f.line, "no_time", NO_TIME_REASON, f.text)
             return
         self.stats["messages"] += 1
         self.stats["fragments"] += len(frags)

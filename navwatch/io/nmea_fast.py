@@ -2,73 +2,78 @@
 
 :func:`parse_bytes` (used by :func:`navwatch.io.nmea.read_nmea`) and :func:`parse_text_lines`
 (used by :func:`navwatch.io.nmea.parse_lines`, the watcher's path) give **the same table,
-quarantine and** ``nmea_stats`` as the general path of :mod:`navwatch.io.nmea`, which decodes
-line by line with pyais; only ``nmea_stats["fast_lines"]`` (lines decoded here) differs.
+quarantine and** ``nmea_stats`` as the general path of :mod:`navwatch.io.nmea`, which reads
+line by line with pyais; only ``nmea_stats["fast_lines"]`` (the lines read here) differs.
 
-The lines this module decodes itself are the single-fragment AIS sentences of the common framing
-(every other line goes to the general path's parser, unchanged)::
+Lines read here
+---------------
+The AIS sentences of the common framing; every other line goes to the general path's parser::
 
-    [epoch S] [\\tag block*hh\\] !ttVDM,1,1,[seq],[channel],payload,fill*hh [trailer]
+    [epoch S] [\\tag block*hh\\] !ttVDM,n,k,[seq],[channel],payload,fill*hh [trailer]
 
 * all bytes printable ASCII (no tab, no non-ASCII), no space at either end of the line;
 * the leading time, if any, is a Unix time (9-13 digits, optional fraction) with separators
   ``S`` from `` ,;|[]`` around it (ISO 8601 times go to the general path);
 * the tag block, if any, has a valid ``*hh`` checksum, at most four fields, at most one ``c:``
-  (digits with an optional fraction, Unix seconds or milliseconds) and at most one ``s:``;
-  the sentence follows it directly;
-* the sentence (``!``, any two-character talker, ``VDM``/``VDO``) has exactly seven fields,
-  fragment count and number ``1``, a sequence id of at most three digits, a payload of 1-80
-  characters of the 6-bit alphabet, fill bits 0-5, and a valid checksum;
-* a receive time: from the tag block, else the leading time, else a trailing USCG-style
-  ``,<10-digit Unix time>`` after the checksum;
-* its message type is a position report 1, 2, 3 or 18 with the standard 168 bits (28
-  characters, fill 0), decoded here from the bit fields (pyais' conversions, bit for bit); or a
-  type that is neither a position nor static data (4, 8, 20, 21, ...), which is only counted.
+  (digits, optional fraction: Unix seconds or milliseconds) and at most one ``s:`` of at most
+  48 characters; the sentence follows it directly;
+* the sentence: ``!``, any two-character talker, ``VDM``/``VDO``; exactly seven fields;
+  fragment count 1-9 and number 1-count as one digit; a sequence id of at most three digits;
+  a channel of at most three characters; a payload of 1-80 characters of the 6-bit alphabet;
+  fill bits 0-5; a valid checksum;
+* the receive time, if any: from the tag block, else the leading time, else a trailing
+  USCG-style ``,<10-digit Unix time>`` after the checksum.
 
-Everything else goes to the general path line by line: multi-part sentences and their
-assembly, static data (types 5, 24 and 19, whose name and ship type are kept per MMSI), type
-27, nonstandard lengths, other framings (ISO times, tabs, spaces after the tag block, ...),
-bad checksums and garbled lines (the quarantine rows are the general path's own). Duplicates
-are found once over all messages of both paths (:func:`duplicates`, the general path's rule,
-vectorised), then the general path decodes the messages it holds, and both sets of rows go
-through one finishing step (:meth:`navwatch.io.nmea._Parser.finish`).
+Multi-part messages are assembled here (the general path's rule, vectorised over the sequence
+keys: :func:`_assemble`) unless a line left to the general path is itself a fragment of one;
+then all fragments are assembled there, in line order. Messages are decoded here when they are
+position reports 1, 2, 3, 18 of 168 bits, type 19 with its name and ship type, static data of
+types 5 and 24 (parts A and B), or types that are only counted (4, 8, 20, 21, ...); the rest
+(type 27, truncated or odd-length reports, type 24 parts 2-3) are decoded by the general path
+with pyais. Duplicates are found once over the messages of both paths (:func:`duplicates`, the
+general path's rule vectorised), and all rows, static data and quarantine rows go through one
+finishing step (:meth:`navwatch.io.nmea._Parser.finish`).
 
-Speed (``bench/bench_nmea.py``, 1.2 M tag-blocked lines on one core): see the README of the
-benchmark output; the file reader is about an order of magnitude faster than pyais alone.
+Speed: ``bench/bench_nmea.py`` (its docstring has the figures).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+from pyais.constants import NavigationStatus, ShipType
 
 from ..quarantine import Quarantine
+from . import nmea as _nmea
 from .nmea import (
     DUPLICATE_WINDOW_NS,
     POSITION_TYPES,
-    SEEN_KEEP_NS,
-    SEEN_MAX,
     STATIC_TYPES,
+    _Fragment,
+    _lost_reason,
     _Parser,
+    _read_line,
     _Rows,
     _Seen,
 )
 
 __all__ = ["duplicates", "parse_bytes", "parse_text_lines"]
 
-#: Longest single-fragment payload decoded here (characters; 10 per 60-bit word).
+#: Longest payload (characters) read here, of a sentence and of an assembled message's key.
 MAX_PAYLOAD = 80
-_WORDS = MAX_PAYLOAD // 10
 #: Lines per vectorised block (bounds the memory of the intermediate arrays).
 BLOCK_LINES = 1 << 17
 #: Group ranks processed together by :func:`duplicates`; longer groups finish in a loop.
 _RANKS = 256
 _BIG = np.int64(1) << 62
-_NO_SOURCE = "AIS"
 _MAX_SOURCE = 48
+_MAX_FRAGS = 9
 _LATEST_S = 9 * 10**9  # Unix seconds (year 2255): later times are left to the general path
+_PAD = 128  # zero bytes after a buffer, for windows that reach past its end
 
 
 def _table(pairs: dict[int, int], default: int = -1) -> np.ndarray:
@@ -80,16 +85,21 @@ def _table(pairs: dict[int, int], default: int = -1) -> np.ndarray:
 
 # the 6-bit "armoured" alphabet ('0'..'W' -> 0..39, '`'..'w' -> 40..63), as pyais
 _SIX = _table({c: c - 48 for c in range(48, 88)} | {c: c - 56 for c in range(96, 120)})
+_SIX_OK = _SIX >= 0
 _HEX = _table(
     {c: c - 48 for c in range(48, 58)}
     | {c: c - 55 for c in range(65, 71)}
     | {c: c - 87 for c in range(97, 103)}
 )
-_DIGIT = _table({c: c - 48 for c in range(48, 58)})
+# structural bytes: 1 ',' 2 '*' 3 backslash 4 '!' 5 '$' 6 control or non-ASCII
+_KIND = _table({44: 1, 42: 2, 92: 3, 33: 4, 36: 5} | {c: 6 for c in [*range(32), *range(127, 256)]}, 0).astype(np.uint8)
+_DIGIT = _table({c: c - 48 for c in range(48, 58)}).astype(np.int8)
 _SEP = _table({ord(c): 1 for c in " \t,;|[]"}, 0).astype(bool)
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
-_POSITION_FAST = np.zeros(64, dtype=bool)
-_POSITION_FAST[[1, 2, 3, 18]] = True
+# 6-bit text: 0..31 -> '@'..'_', 32..63 -> ' '..'?'
+_TEXT = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
+# pyais' conversions of coded fields, as tables
+_SHIP_TYPE = np.array([int(ShipType.from_value(v)) for v in range(256)], dtype=np.int64)  # type: ignore[arg-type]
+_STATUS = np.array([int(NavigationStatus.from_value(v)) for v in range(16)], dtype=np.int16)  # type: ignore[arg-type]
 _COUNTED_ONLY = np.ones(64, dtype=bool)
 _COUNTED_ONLY[sorted(POSITION_TYPES | STATIC_TYPES)] = False
 
@@ -99,18 +109,24 @@ _COUNTED_ONLY[sorted(POSITION_TYPES | STATIC_TYPES)] = False
 # ---------------------------------------------------------------------------------------------
 
 
-def _lines(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _windows(padded: np.ndarray, width: int) -> np.ndarray:
+    """Row ``i`` = ``padded[i : i + width]`` (a view; ``padded`` ends in :data:`_PAD` zeros)."""
+    return np.lib.stride_tricks.sliding_window_view(padded, width)
+
+
+def _lines(buf: np.ndarray, has_cr: bool) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) of every line, split at ``\\n``, ``\\r\\n`` or ``\\r`` as Python's text files
     split them (``newline=""``); a final terminator opens no further line."""
     n = len(buf)
-    pos = np.flatnonzero((buf == 10) | (buf == 13))
-    if len(pos):
+    if has_cr:
+        pos = np.flatnonzero((buf == 10) | (buf == 13))
         crlf = (buf[pos] == 10) & (pos > 0) & (buf[np.maximum(pos - 1, 0)] == 13)
         ends = pos[~crlf]
-        after = np.minimum(ends + 1, n - 1)
-        nxt = ends + 1 + ((buf[ends] == 13) & (ends + 1 < n) & (buf[after] == 10))
+        after = buf[np.minimum(ends + 1, max(n - 1, 0))]
+        nxt = ends + 1 + ((buf[ends] == 13) & (ends + 1 < n) & (after == 10))
     else:
-        ends = nxt = np.zeros(0, dtype=np.int64)
+        ends = np.flatnonzero(buf == 10)
+        nxt = ends + 1
     starts = np.concatenate([[0], nxt]).astype(np.int64)
     ends = np.concatenate([ends, [n]]).astype(np.int64)
     if starts[-1] >= n:  # the text ends with a terminator (or is empty)
@@ -125,12 +141,16 @@ class _Block:
     def __init__(self, b: np.ndarray) -> None:
         self.b = b
         self.n = len(b)
+        self.padded = np.concatenate([b, np.zeros(_PAD, dtype=np.uint8)])
         self.xor0 = np.concatenate([[0], np.bitwise_xor.accumulate(b)]).astype(np.uint8)
-        self.comma = np.flatnonzero(b == 44)
-        self.star = np.flatnonzero(b == 42)
-        self.bslash = np.flatnonzero(b == 92)
-        self.start = np.flatnonzero((b == 33) | (b == 36) | (b == 92))  # ! $ backslash
-        self.odd = np.flatnonzero((b < 32) | (b > 126))  # control and non-ASCII bytes
+        kind = _KIND[b]
+        pos = np.flatnonzero(kind)
+        kind = kind[pos]
+        self.comma = pos[kind == 1]
+        self.star = pos[kind == 2]
+        self.bslash = pos[kind == 3]
+        self.start = pos[(kind >= 3) & (kind <= 5)]  # backslash ! $
+        self.odd = pos[kind == 6]  # control and non-ASCII bytes
 
     def at(self, i: np.ndarray) -> np.ndarray:
         """The bytes at positions ``i`` (clipped into the block)."""
@@ -154,8 +174,8 @@ class _Block:
         return np.searchsorted(pos, z) - np.searchsorted(pos, a)
 
     def gather(self, a: np.ndarray, width: int) -> np.ndarray:
-        """``width`` bytes from each position of ``a`` (rows; clipped into the block)."""
-        return self.at(a[:, None] + np.arange(width))
+        """``width`` bytes from each position of ``a`` (rows; zeros past the block's end)."""
+        return _windows(self.padded, width)[np.clip(a, 0, self.n)]
 
     def hex2(self, i: np.ndarray) -> np.ndarray:
         """The two hex digits at ``i`` as a number, -1 if either is not a hex digit."""
@@ -186,39 +206,50 @@ def _framing(k: _Block, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     return ok, p, ss, tag, ts
 
 
-def _sentence(k: _Block, ss: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(ok, '*' position, payload start, payload length, fill bits) of ``!ttVDM,1,1,...``."""
+def _sentence(k: _Block, ss: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dict]:
+    """(ok, fields) of ``!ttVDM,cnt,num,seq,channel,payload,fill*hh`` sentences at ``ss``."""
     st = k.next(k.star, ss + 1)
     ok = (st > ss + 6) & (st + 2 < e) & (k.hex2(st + 1) == k.xor(ss + 1, st))
     ok &= (k.at(ss + 1) != 44) & (k.at(ss + 2) != 44)
     ok &= (k.at(ss + 3) == 86) & (k.at(ss + 4) == 68)  # 'VD'
     ok &= ((k.at(ss + 5) == 77) | (k.at(ss + 5) == 79)) & (k.at(ss + 6) == 44)  # 'M'/'O' ','
     if not len(k.comma):
-        return np.zeros(len(ss), dtype=bool), st, st, st, st
+        return np.zeros(len(ss), dtype=bool), {}
     i0 = np.searchsorted(k.comma, ss)
     ok &= np.searchsorted(k.comma, st) - i0 == 6
     c = [k.comma[np.clip(i0 + j, 0, len(k.comma) - 1)] for j in range(6)]
-    ok &= (c[1] == c[0] + 2) & (k.at(c[0] + 1) == 49) & (c[2] == c[1] + 2) & (k.at(c[1] + 1) == 49)
-    seq = c[3] - c[2] - 1
-    ok &= seq <= 3
+    cnt = k.at(c[0] + 1).astype(np.int64) - 48
+    num = k.at(c[1] + 1).astype(np.int64) - 48
+    ok &= (c[1] == c[0] + 2) & (c[2] == c[1] + 2) & (cnt >= 1) & (cnt <= 9)
+    ok &= (num >= 1) & (num <= cnt)
+    seq_len, chan_len = c[3] - c[2] - 1, c[4] - c[3] - 1
+    ok &= (seq_len <= 3) & (chan_len <= 3)
+    seq = np.where(seq_len > 0, 0, -1)
+    chan = chan_len.copy()
     for j in range(3):
-        ok &= (j >= seq) | (_DIGIT[k.at(c[2] + 1 + j)] >= 0)
+        d = _DIGIT[k.at(c[2] + 1 + j)].astype(np.int64)
+        ok &= (j >= seq_len) | (d >= 0)
+        seq = np.where(j < seq_len, seq * 10 + d, seq)
+        chan |= np.where(j < chan_len, k.at(c[3] + 1 + j).astype(np.int64) << (2 + 7 * j), 0)
     fill = k.at(c[5] + 1).astype(np.int64) - 48
     ok &= (st == c[5] + 2) & (fill >= 0) & (fill <= 5)
     a = c[4] + 1
     length = c[5] - a
     ok &= (length >= 1) & (length <= MAX_PAYLOAD)
-    return ok, st, a, length, fill
+    return ok, {"st": st, "cnt": cnt, "num": num, "seq": seq, "chan": chan, "pa": a,
+                "plen": length, "fill": fill}  # fmt: skip
 
 
 def _tag_fields(k: _Block, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ok, c: value start, end, s: value start, end, has c:) of tag blocks ``p..ts``; a missing
     field has an empty range."""
+    if not len(k.comma):
+        comma, last = np.zeros(1, dtype=np.int64), 0
+    else:
+        comma, last = k.comma, len(k.comma) - 1
     i0 = np.searchsorted(k.comma, p + 1)
     nf = np.searchsorted(k.comma, ts) - i0 + 1
     ok = nf <= 4
-    last = max(len(k.comma) - 1, 0)
-    comma = k.comma if len(k.comma) else np.zeros(1, dtype=np.int64)
     ca = cz = sa = sz = np.zeros(len(p), dtype=np.int64)
     n_c = n_s = np.zeros(len(p), dtype=np.int64)
     for j in range(4):
@@ -236,27 +267,29 @@ def _tag_fields(k: _Block, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, .
     return ok, ca, cz, sa, sz, n_c == 1
 
 
-def _decimal(k: _Block, a: np.ndarray, z: np.ndarray, width: int = 32) -> tuple[np.ndarray, ...]:
-    """(ok, integer part, its digit count, fraction in ns = first 9 decimals, has a dot, decimals)
+def _number(k: _Block, a: np.ndarray, z: np.ndarray, width: int = 24) -> tuple[np.ndarray, ...]:
+    """(ok, integer part, its digit count, first 9 decimals as an integer, has a dot, decimals)
     of ``digits[.digits]`` text in ``[a, z)``."""
+    n = len(a)
     length = z - a
-    ok = (length >= 1) & (length <= width)
+    m = k.gather(a, width)
+    d = _DIGIT[m]
     col = np.arange(width)
-    d = _DIGIT[k.gather(a, width)].astype(np.int64)
     inside = col < length[:, None]
-    digit = (d >= 0) & inside
-    not_digit = ~digit
-    nint = np.where(not_digit.any(axis=1), not_digit.argmax(axis=1), width)
-    nint = np.minimum(nint, length)
+    not_digit = (d < 0) | ~inside
+    nint = np.minimum(np.where(not_digit.any(axis=1), not_digit.argmax(axis=1), width), length)
     dot = nint < length
-    ok &= (nint >= 1) & (nint <= 18) & (~dot | (k.at(a + nint) == 46))
-    frac_col = inside & (col > nint[:, None])
-    ok &= ~(frac_col & not_digit).any(axis=1)
-    d = np.where(digit, d, 0)
-    power = nint[:, None] - 1 - col
-    ival = (d * np.where(power >= 0, _POW10[np.clip(power, 0, 18)], 0)).sum(axis=1)
-    fpos = col - nint[:, None] - 1
-    frac = (d * np.where(frac_col & (fpos < 9), _POW10[np.clip(8 - fpos, 0, 18)], 0)).sum(axis=1)
+    rows = np.arange(n)
+    ok = (length >= 1) & (length <= width) & (nint >= 1) & (nint <= 18)
+    ok &= ~dot | (m[rows, np.minimum(nint, width - 1)] == 46)
+    ok &= ~(inside & (col > nint[:, None]) & (d < 0)).any(axis=1)
+    ival = np.zeros(n, dtype=np.int64)
+    for j in range(min(width, 18, int(nint.max(initial=0)))):
+        ival = np.where(j < nint, ival * 10 + d[:, j], ival)
+    decimals = _DIGIT[k.gather(a + nint + 1, 9)]
+    frac = np.zeros(n, dtype=np.int64)
+    for j in range(9):
+        frac = frac * 10 + np.where(j < length - nint - 1, decimals[:, j], 0)
     return ok, ival, nint, frac, dot, length - nint - 1
 
 
@@ -273,19 +306,17 @@ def _epoch_ns(ival: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _prefix_time(k: _Block, s: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ok, has a time, ns) of the text before the tag block or sentence: nothing, separators
     only, or a Unix time with separators around it."""
-    width = 40
+    width = 24
     length = p - s
-    col = np.arange(width)
-    inside = col < length[:, None]
+    inside = np.arange(width) < length[:, None]
     text = inside & ~_SEP[k.gather(s, width)]
     has = text.any(axis=1)
     lead = text.argmax(axis=1)
     tail = width - text[:, ::-1].argmax(axis=1)
-    ok, ival, nint, frac, dot, decimals = _decimal(k, s + lead, s + tail)
+    ok, ival, nint, frac, dot, decimals = _number(k, s + lead, s + tail)
     ok &= (nint >= 9) & (nint <= 13) & (~dot | (decimals >= 1))
     good, ns = _epoch_ns(ival, frac)
-    ok &= good
-    return (length <= width) & (~has | ok), has, ns
+    return (length <= width) & (~has | (ok & good)), has, ns
 
 
 def _trailer_time(k: _Block, st: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -294,216 +325,283 @@ def _trailer_time(k: _Block, st: np.ndarray, e: np.ndarray) -> tuple[np.ndarray,
     has = (e - (st + 3) >= 11) & ((sep == 44) | (sep == 32))
     d = _DIGIT[k.gather(e - 10, 10)].astype(np.int64)
     has &= (d >= 0).all(axis=1)
-    v = (np.where(d >= 0, d, 0) * _POW10[9::-1]).sum(axis=1)
+    v = (np.where(d >= 0, d, 0) * 10 ** np.arange(9, -1, -1, dtype=np.int64)).sum(axis=1)
     has &= (v >= 10**8) & (v < _LATEST_S)
     return has, v * 10**9
 
 
-# ---------------------------------------------------------------------------------------------
-# Payloads: 6-bit values, 60-bit words, position reports
-# ---------------------------------------------------------------------------------------------
-
-
-def _six(k: _Block, a: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ok, 6-bit values) of the payloads ``[a, a + length)``: rows padded with 0 to a multiple
-    of 10 characters; ok when every character is in the alphabet."""
-    width = max(10, -(-int(length.max(initial=0)) // 10) * 10)
-    v = _SIX[k.gather(a, width)].astype(np.int64)
-    inside = np.arange(width) < length[:, None]
-    ok = ~((v < 0) & inside).any(axis=1)
-    return ok, np.where(inside, v, 0)
-
-
-def _words(v: np.ndarray) -> np.ndarray:
-    """6-bit values (rows of a multiple of 10) as 60-bit words, 10 characters each, first
-    character in the high bits (as pyais' word bit vector)."""
-    n, width = v.shape
-    w = v.reshape(n, width // 10, 10).astype(np.uint64)
-    shift = (6 * np.arange(9, -1, -1)).astype(np.uint64)
-    return np.bitwise_or.reduce(w << shift, axis=2)
-
-
-def _bits(w: np.ndarray, off: int, width: int) -> np.ndarray:
-    """Unsigned ``width``-bit field at bit ``off`` of each row of words (width <= 60)."""
-    k, r = divmod(off, 60)
-    if r + width <= 60:
-        v = (w[:, k] >> np.uint64(60 - r - width)) & np.uint64((1 << width) - 1)
-    else:
-        lo = r + width - 60
-        hi = w[:, k] & np.uint64((1 << (60 - r)) - 1)
-        v = (hi << np.uint64(lo)) | (w[:, k + 1] >> np.uint64(60 - lo))
-    return v.astype(np.int64)
-
-
-def _signed(v: np.ndarray, width: int) -> np.ndarray:
-    return np.where(v >= 1 << (width - 1), v - (1 << width), v)
-
-
-def _positions(w: np.ndarray, mtype: np.ndarray) -> dict[str, np.ndarray]:
-    """Columns of 168-bit position reports of types 1-3 and 18, with pyais' conversions and the
-    general path's "not available" rules (:meth:`navwatch.io.nmea._Parser._position`)."""
-    b18 = mtype == 18
-
-    def field(off: int, off18: int, width: int, signed: bool = False) -> np.ndarray:
-        v = np.where(b18, _bits(w, off18, width), _bits(w, off, width))
-        return _signed(v, width) if signed else v
-
-    lon, lat = field(61, 57, 28, True), field(89, 85, 27, True)
-    sog = field(50, 46, 10) / 10.0
-    cog = field(116, 112, 12) / 10.0
-    hdg = field(128, 124, 9).astype(np.float64)
-    return {
-        "mmsi": _bits(w, 8, 30),
-        # pyais: round(v / 600000, 6) computed exactly as ((10 v + 3) // 6) / 1e6
-        "lat": ((10 * lat + 3) // 6) / 1e6,
-        "lon": ((10 * lon + 3) // 6) / 1e6,
-        "sog": np.where(sog >= 102.3, np.nan, sog),
-        "cog": np.where(cog >= 360, np.nan, cog),
-        "hdg": np.where(hdg >= 360, np.nan, hdg),
-        "status": _bits(w, 38, 4).astype(np.int16),
-        "status_na": b18,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# A block of lines -> the lines decoded here, and the others
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Fast:
-    """Single-fragment messages decoded here (block-local until :meth:`shifted`)."""
-
-    line: np.ndarray  # line index, 0-based
-    time: np.ndarray
-    mtype: np.ndarray
-    length: np.ndarray  # payload characters
-    words: np.ndarray  # payload as 60-bit words (rows; width varies by block)
-    source: np.ndarray  # index into the sources
-    start: np.ndarray  # byte range of the line
-    end: np.ndarray
-
-
-def _candidates(k: _Block, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Indices of the lines with the fast framing and their positions of interest."""
-    ok, p, ss, tag, ts = _framing(k, s, e)
-    good, st, a, length, fill = _sentence(k, ss, e)
-    i = np.flatnonzero(ok & good)
-    return i, {
-        "s": s[i], "e": e[i], "p": p[i], "tag": tag[i], "ts": ts[i], "st": st[i], "a": a[i],
-        "length": length[i], "fill": fill[i],
-    }  # fmt: skip
-
-
-def _times(k: _Block, c: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(ok, ns, source value start, end) of candidate lines: the receive time by the general
-    path's precedence (tag block c:, leading time, USCG trailer)."""
-    tag = c["tag"]
-    ok, ca, cz, sa, sz, has_c = _tag_fields(k, c["p"], c["ts"])
-    ok |= ~tag
-    has_c &= tag
-    good, cval, cint, cfrac, _, _ = _decimal(k, ca, cz)
-    fine, c_ns = _epoch_ns(cval, cfrac)
-    ok &= ~has_c | (good & fine & (cint <= 14))
-    good, has_p, p_ns = _prefix_time(k, c["s"], c["p"])
-    ok &= good
-    has_t, t_ns = _trailer_time(k, c["st"], c["e"])
-    ok &= has_c | has_p | has_t
-    ns = np.where(has_c, c_ns, np.where(has_p, p_ns, t_ns))
-    return ok, ns, np.where(tag, sa, 0), np.where(tag, sz, 0)
+def _times(k: _Block, c: dict) -> tuple[np.ndarray, ...]:
+    """(ok, has a time, ns, source value start, end) of candidate lines: the receive time by the
+    general path's precedence (tag block c:, leading time, USCG trailer)."""
+    n = len(c["s"])
+    ok = np.ones(n, dtype=bool)
+    timed = np.zeros(n, dtype=bool)
+    ns, sa, sz = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    t = np.flatnonzero(c["tag"])
+    if len(t):
+        ok[t], ca, cz, sa[t], sz[t], has_c = _tag_fields(k, c["p"][t], c["ts"][t])
+        tc = t[has_c]
+        good, cval, cint, cfrac, _, _ = _number(k, ca[has_c], cz[has_c])
+        fine, ns[tc] = _epoch_ns(cval, cfrac)
+        ok[tc] &= good & fine & (cint <= 14)
+        timed[tc] = True
+    pre = np.flatnonzero(c["p"] > c["s"])  # validated even when the tag block has the time
+    if len(pre):
+        good, has_p, p_ns = _prefix_time(k, c["s"][pre], c["p"][pre])
+        ok[pre] &= good
+        use = has_p & ~timed[pre]
+        ns[pre[use]], timed[pre[use]] = p_ns[use], True
+    last = np.flatnonzero(~timed & (c["e"] - c["st"] >= 14))
+    if len(last):
+        has_t, t_ns = _trailer_time(k, c["st"][last], c["e"][last])
+        ns[last[has_t]], timed[last[has_t]] = t_ns[has_t], True
+    return ok, timed, ns, sa, sz
 
 
 def _source_codes(k: _Block, sa: np.ndarray, sz: np.ndarray, sources: dict[str, int]) -> np.ndarray:
-    """Index of ``"AIS:<s>"`` (or ``"AIS"`` without ``s:``) in ``sources``, which grows."""
+    """Index of ``"AIS:<s>"`` in ``sources`` (which grows); 0 without ``s:``."""
     code = np.zeros(len(sa), dtype=np.int64)
     has = sz > sa
     if has.any():
         m = k.gather(sa[has], _MAX_SOURCE)
         m = np.where(np.arange(_MAX_SOURCE) < (sz - sa)[has][:, None], m, 0).astype(np.uint8)
-        names, inv = np.unique(np.ascontiguousarray(m).view(f"S{_MAX_SOURCE}").ravel(), return_inverse=True)
+        keys = np.ascontiguousarray(m).view(f"S{_MAX_SOURCE}").ravel()
+        names, inv = np.unique(keys, return_inverse=True)
         ids = [sources.setdefault(f"AIS:{v.decode('ascii')}", len(sources)) for v in names]
         code[has] = np.asarray(ids, dtype=np.int64)[inv]
     return code
 
 
+# ---------------------------------------------------------------------------------------------
+# Scan: the lines read here, as fragment records
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Frags:
+    """AIS sentences read here, one per line, in line order."""
+
+    line: np.ndarray  # 0-based
+    time: np.ndarray  # ns (0 where not timed)
+    timed: np.ndarray
+    source: np.ndarray  # index into the sources, 0 = no s:
+    cnt: np.ndarray
+    num: np.ndarray
+    seq: np.ndarray  # -1 = none
+    chan: np.ndarray  # length | characters << 2 + 7 j
+    pa: np.ndarray  # payload start (byte offset)
+    plen: np.ndarray
+    fill: np.ndarray
+    start: np.ndarray  # the line's bytes
+    end: np.ndarray
+    first: np.ndarray  # 6-bit value of the first payload character
+
+    def take(self, i: np.ndarray) -> _Frags:
+        return _Frags(*(getattr(self, f.name)[i] for f in fields(self)))
+
+    @staticmethod
+    def concat(parts: list[_Frags]) -> _Frags:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Frags(
+            *(np.concatenate([getattr(p, f.name) for p in parts] or [empty]) for f in fields(_Frags))
+        )
+
+
 def _scan_block(
     b: np.ndarray, s: np.ndarray, e: np.ndarray, sources: dict[str, int]
-) -> tuple[np.ndarray, _Fast]:
-    """(indices of the non-empty lines for the general path, the messages decoded here) of the
+) -> tuple[np.ndarray, _Frags]:
+    """(indices of the non-empty lines for the general path, the sentences read here) of the
     lines ``[s, e)`` of the block ``b`` (block-local indices and offsets)."""
     k = _Block(b)
-    i, c = _candidates(k, s, e)
-    ok, ns, sa, sz = _times(k, c)
-    good, v = _six(k, c["a"], c["length"])
-    ok &= good
-    length, fill = c["length"], c["fill"]
-    mtype = v[:, 0]
-    position = _POSITION_FAST[mtype] & (length == 28) & (fill == 0)
-    counted = _COUNTED_ONLY[mtype] & (6 * length - fill >= 6)
-    ok &= position | counted
+    ok, p, ss, tag, ts = _framing(k, s, e)
+    good, f = _sentence(k, ss, e)
+    i = np.flatnonzero(ok & good)
+    c = {"s": s[i], "e": e[i], "p": p[i], "tag": tag[i], "ts": ts[i]}
+    c |= {key: v[i] for key, v in f.items()}
+    ok, timed, ns, sa, sz = _times(k, c)
+    width = int(c["plen"].max(initial=1))
+    m = k.gather(c["pa"], width)
+    inside = np.arange(width) < c["plen"][:, None]
+    ok &= ~(inside & ~_SIX_OK[m]).any(axis=1)
     j = np.flatnonzero(ok)
-    fast = _Fast(
-        line=i[j], time=ns[j], mtype=mtype[j], length=length[j], words=_words(v[j]),
-        source=_source_codes(k, sa[j], sz[j], sources), start=c["s"][j], end=c["e"][j],
+    frags = _Frags(
+        line=i[j], time=np.where(timed, ns, 0)[j], timed=timed[j],
+        source=_source_codes(k, sa[j], sz[j], sources), cnt=c["cnt"][j], num=c["num"][j],
+        seq=c["seq"][j], chan=c["chan"][j], pa=c["pa"][j], plen=c["plen"][j], fill=c["fill"][j],
+        start=c["s"][j], end=c["e"][j], first=_SIX[m[j, 0]].astype(np.int64),
     )  # fmt: skip
-    slow = np.ones(len(s), dtype=bool)
-    slow[fast.line] = False
-    slow &= e > s
-    return np.flatnonzero(slow), fast
+    slow = e > s
+    slow[frags.line] = False
+    return np.flatnonzero(slow), frags
 
 
-def _scan(buf: np.ndarray, sources: dict[str, int]) -> tuple[np.ndarray, np.ndarray, _Fast]:
-    """(line starts and ends, lines for the general path, messages decoded here) of a text:
-    line indices are 0-based, offsets into ``buf``; done in blocks of :data:`BLOCK_LINES`."""
-    starts, ends = _lines(buf)
+def _scan(buf: np.ndarray, has_cr: bool, sources: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """(line starts, ends, lines for the general path, sentences read here) of a text: line
+    indices 0-based, offsets into ``buf``; in blocks of :data:`BLOCK_LINES` lines."""
+    starts, ends = _lines(buf, has_cr)
     slow: list[np.ndarray] = []
-    found: list[_Fast] = []
+    found: list[_Frags] = []
     for k0 in range(0, len(starts), BLOCK_LINES):
         s, e = starts[k0 : k0 + BLOCK_LINES], ends[k0 : k0 + BLOCK_LINES]
         b0, b1 = int(s[0]), int(e[-1])
         if b1 <= b0:  # empty lines only
             continue
-        lines, fast = _scan_block(buf[b0:b1], s - b0, e - b0, sources)
+        lines, fr = _scan_block(buf[b0:b1], s - b0, e - b0, sources)
         slow.append(lines + k0)
-        fast.line += k0
-        fast.start += b0
-        fast.end += b0
-        found.append(fast)
-    width = max([3] + [f.words.shape[1] for f in found])  # >= the 168 bits of a position
-    words = [np.pad(f.words, ((0, 0), (0, width - f.words.shape[1]))) for f in found]
-    i64 = np.zeros(0, dtype=np.int64)
-    fast = _Fast(
-        *(np.concatenate([getattr(f, k) for f in found] or [i64]) for k in ("line", "time", "mtype", "length")),
-        words=np.concatenate(words) if words else np.zeros((0, 3), dtype=np.uint64),
-        **{k: np.concatenate([getattr(f, k) for f in found] or [i64]) for k in ("source", "start", "end")},
+        fr.line += k0
+        for name in ("pa", "start", "end"):
+            getattr(fr, name)[:] += b0
+        found.append(fr)
+    empty = np.zeros(0, dtype=np.int64)
+    return starts, ends, np.concatenate(slow or [empty]), _Frags.concat(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-part assembly, vectorised
+# ---------------------------------------------------------------------------------------------
+
+
+def _assemble(fr: _Frags) -> tuple[np.ndarray, list[tuple[int, int, str]], list[int]]:
+    """Assemble multi-part fragments (``fr``, in line order) as the general path does.
+
+    Returns the complete messages (rows of fragment indices, -1 padded), the fragments lost on
+    the way as (line found at, fragment, why) in the order the general path reports them, and
+    the fragments still open at the end, in its order.
+    """
+    n = len(fr.line)
+    if n == 0:
+        return np.zeros((0, 1), dtype=np.int64), [], []
+    key = (fr.cnt << 40) | ((fr.seq + 1) << 24) | fr.chan
+    _, gid = np.unique(key, return_inverse=True)
+    order = np.argsort(gid.ravel() * n + np.arange(n))  # by key, in line order within a key
+    g, num, cnt = gid.ravel()[order], fr.num[order], fr.cnt[order]
+    pos = np.arange(n)
+    # a fragment continues an open message when the ones before it (same key) are 1 .. num-1
+    intact = np.ones(n, dtype=bool)
+    for j in range(1, _MAX_FRAGS):
+        back = np.maximum(pos - j, 0)
+        follows = (pos >= j) & (g[back] == g) & (num[back] == num - j)
+        intact &= (num <= j) | follows
+    open_after = np.where(intact & (num < cnt), num, 0)  # fragments of the key's open message
+    prev = np.maximum(pos - 1, 0)
+    open_before = np.where((pos > 0) & (g[prev] == g), open_after[prev], 0)
+    done = np.flatnonzero(intact & (num == cnt))
+    width = int(cnt.max())
+    members = np.full((len(done), width), -1, dtype=np.int64)
+    for j in range(width):
+        has = cnt[done] > j
+        members[has, j] = order[done[has] - cnt[done[has]] + 1 + j]
+    lost = _lost_events(fr, order, num, open_before, intact)
+    last = np.flatnonzero(np.append(g[1:] != g[:-1], True))
+    still = last[open_after[last] > 0]
+    # the general path lists them by when their key entered its dict of open messages
+    entered = np.maximum.accumulate(np.where(open_before == 0, pos, 0))[still]
+    at_end = [
+        int(order[i])
+        for grp in np.argsort(fr.line[order[entered]], kind="stable").tolist()
+        for i in range(still[grp] - open_after[still[grp]] + 1, still[grp] + 1)
+    ]
+    return members, lost, at_end
+
+
+def _lost_events(
+    fr: _Frags, order: np.ndarray, num: np.ndarray, open_before: np.ndarray, intact: np.ndarray
+) -> list[tuple[int, int, str]]:
+    """(line found at, fragment, why) of the fragments lost while assembling (see
+    :func:`_assemble`; positions are in key order ``order``)."""
+    out: list[tuple[int, int, str]] = []
+    for i in np.flatnonzero(((num == 1) & (open_before > 0)) | ~intact).tolist():
+        at = int(fr.line[order[i]]) + 1
+        n_open, k = int(open_before[i]), int(num[i])
+        if k == 1:
+            why = f"a new message with the same sequence id began on line {at}"
+        else:
+            why = f"fragment {k - 1} never arrived"
+        out += [(at, int(order[j]), why) for j in range(i - n_open, i)]
+        if k > 1 and not intact[i]:
+            out.append((at, int(order[i]), "the earlier fragment(s) of this message are missing"))
+    out.sort(key=lambda ev: ev[0])  # stable: within a line, the order above
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages: members, payload characters, keys
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Msgs:
+    """Messages of the fragments read here, in the order they were completed."""
+
+    members: np.ndarray  # fragment indices, -1 padded
+    nfrag: np.ndarray
+    line: np.ndarray  # of the last fragment, 0-based
+    time: np.ndarray  # of the first fragment that has one
+    timed: np.ndarray
+    source: np.ndarray  # of the first fragment that has one
+    length: np.ndarray  # payload characters
+    bits: np.ndarray  # payload bits (without the fill bits of the last fragment)
+    mtype: np.ndarray  # first 6 bits
+
+    def take(self, i: np.ndarray) -> _Msgs:
+        return _Msgs(*(getattr(self, f.name)[i] for f in fields(self)))
+
+
+def _messages(fr: _Frags, members: np.ndarray) -> _Msgs:
+    """The messages of single fragments and of the complete multi-part ``members``."""
+    single = np.flatnonzero(fr.cnt == 1)
+    width = members.shape[1]
+    rows = np.full((len(single) + len(members), width), -1, dtype=np.int64)
+    rows[: len(single), 0] = single
+    rows[len(single) :] = members
+    nfrag = (rows >= 0).sum(axis=1)
+    last = rows[np.arange(len(rows)), nfrag - 1]
+    order = np.argsort(fr.line[last], kind="stable")
+    rows, nfrag, last = rows[order], nfrag[order], last[order]
+    first = rows[:, 0]
+    time, timed, source, length = fr.time[first], fr.timed[first], fr.source[first], fr.plen[first]
+    for j in range(1, width):
+        m = rows[:, j]
+        has = m >= 0
+        fj = np.maximum(m, 0)
+        use = has & fr.timed[fj] & ~timed
+        time = np.where(use, fr.time[fj], time)
+        timed = timed | use
+        source = np.where((source == 0) & has, fr.source[fj], source)
+        length = length + np.where(has, fr.plen[fj], 0)
+    return _Msgs(
+        members=rows, nfrag=nfrag, line=fr.line[last], time=time, timed=timed, source=source,
+        length=length, bits=6 * length - fr.fill[last], mtype=fr.first[first],
     )  # fmt: skip
-    return np.stack([starts, ends]), np.concatenate(slow or [i64]), fast
 
 
-# ---------------------------------------------------------------------------------------------
-# Duplicates over all messages
-# ---------------------------------------------------------------------------------------------
+def _chars(padded: np.ndarray, fr: _Frags, members: np.ndarray, width: int) -> np.ndarray:
+    """The payload characters of messages (rows of ``width``, zeros after the payload), the
+    fragments' payloads one after another."""
+    first = members[:, 0]
+    col = np.arange(width)
+    off = fr.plen[first][:, None]
+    out = _windows(padded, width)[fr.pa[first]] * (col < off)
+    for j in range(1, members.shape[1]):
+        rows = np.flatnonzero(members[:, j] >= 0)
+        if not len(rows):
+            break
+        m = members[rows, j]
+        part = _windows(padded, width)[fr.pa[m]]
+        o = off[rows]
+        shifted = np.take_along_axis(part, np.clip(col - o, 0, width - 1), axis=1)
+        here = (col >= o) & (col < o + fr.plen[m][:, None])
+        out[rows] = np.where(here, shifted, out[rows])
+        off[rows] += fr.plen[m][:, None]
+    return out
 
 
-def _pack(payloads: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(length, words) of whole payloads (valid 6-bit text) as keys comparable with those of
-    :func:`_scan`; payloads over :data:`MAX_PAYLOAD` characters get exact stand-in keys (an id
-    in the first word, with their length, which no payload decoded here has)."""
-    n = len(payloads)
-    length = np.fromiter(map(len, payloads), dtype=np.int64, count=n)
-    words = np.zeros((n, _WORDS), dtype=np.uint64)
-    short = length <= MAX_PAYLOAD
-    if short.any():
-        buf = np.frombuffer(b"".join(p for p, ok in zip(payloads, short.tolist(), strict=True) if ok), dtype=np.uint8)
-        k = _Block(np.concatenate([buf, np.zeros(1, dtype=np.uint8)]))
-        starts = np.concatenate([[0], np.cumsum(length[short])[:-1]])
-        _, v = _six(k, starts, length[short])
-        w = _words(v)
-        words[short, : w.shape[1]] = w[:, :_WORDS]
-    ids: dict[bytes, int] = {}
-    for i in np.flatnonzero(~short).tolist():
-        words[i, 0] = ids.setdefault(payloads[i], len(ids))
-    return length, words
+def _key_rows(chars: np.ndarray) -> np.ndarray:
+    """Payload characters (rows, zeros after the payload) as uint64 words."""
+    width = chars.shape[1]
+    padded = np.zeros((len(chars), -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = chars
+    return padded.view(np.uint64)
 
 
 def _groups(length: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, int]:
@@ -532,15 +630,38 @@ def _groups(length: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, int]:
     return gid, int(gid.max()) + 1
 
 
+def _payload_groups(
+    length: np.ndarray,
+    chars: Callable[[np.ndarray, int], np.ndarray],
+    payloads: Callable[[np.ndarray], list[bytes]],
+) -> tuple[np.ndarray, int]:
+    """Group ids of equal payloads: ``chars(rows, width)`` gives the characters of the
+    payloads at ``rows``, ``payloads(rows)`` the payloads themselves (for those over
+    :data:`MAX_PAYLOAD` characters); payloads of different length classes differ."""
+    gid = np.zeros(len(length), dtype=np.int64)
+    total = 0
+    for lo, hi in ((0, 32), (32, MAX_PAYLOAD)):
+        rows = np.flatnonzero((length > lo) & (length <= hi))
+        if len(rows):
+            g, n = _groups(length[rows], _key_rows(chars(rows, hi)))
+            gid[rows] = g + total
+            total += n
+    rows = np.flatnonzero(length > MAX_PAYLOAD)
+    ids: dict[bytes, int] = {}
+    for r, payload in zip(rows.tolist(), payloads(rows), strict=True):
+        gid[r] = total + ids.setdefault(payload, len(ids))
+    return gid, total + len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates over all messages
+# ---------------------------------------------------------------------------------------------
+
+
 def duplicates(length: np.ndarray, words: np.ndarray, time: np.ndarray) -> np.ndarray:
     """Which messages (in arrival order) are copies by the general path's rule
-    (:class:`navwatch.io.nmea._Seen`): the same payload (``length``, ``words``) last kept at
-    most :data:`~navwatch.io.nmea.DUPLICATE_WINDOW_NS` away.
-
-    Vectorised over the groups of equal payloads, one rank at a time. The general path forgets
-    old payloads when it holds more than :data:`~navwatch.io.nmea.SEEN_MAX`; that can change a
-    decision only where receive times jump back by more than ``SEEN_KEEP_NS -
-    DUPLICATE_WINDOW_NS``; then the general path's own rule is run message by message.
+    (:class:`navwatch.io.nmea._Seen`): the same payload (``length`` and ``words``, any exact
+    encoding of it) last kept at most :data:`~navwatch.io.nmea.DUPLICATE_WINDOW_NS` away.
 
     Examples
     --------
@@ -549,10 +670,21 @@ def duplicates(length: np.ndarray, words: np.ndarray, time: np.ndarray) -> np.nd
     [False, True, False, False]
     """
     gid, ngroups = _groups(length, words)
+    return _duplicates(gid, ngroups, time)
+
+
+def _duplicates(gid: np.ndarray, ngroups: int, time: np.ndarray) -> np.ndarray:
+    """:func:`duplicates` of payload groups. Vectorised over the groups, one rank at a time.
+
+    The general path forgets old payloads when it holds more than
+    :data:`~navwatch.io.nmea.SEEN_MAX`; that can change a decision only where receive times
+    jump back by more than ``SEEN_KEEP_NS - DUPLICATE_WINDOW_NS``: then its own rule is run,
+    message by message.
+    """
     n = len(gid)
-    if n and ngroups > SEEN_MAX:
+    if n and ngroups > _nmea.SEEN_MAX:
         back = np.maximum.accumulate(time)[:-1] - time[1:]
-        if back.max(initial=0) > SEEN_KEEP_NS - DUPLICATE_WINDOW_NS:
+        if back.max(initial=0) > _nmea.SEEN_KEEP_NS - DUPLICATE_WINDOW_NS:
             seen = _Seen()
             return np.fromiter(
                 (seen.duplicate(g, t) for g, t in zip(gid.tolist(), time.tolist(), strict=True)),
@@ -563,8 +695,8 @@ def duplicates(length: np.ndarray, words: np.ndarray, time: np.ndarray) -> np.nd
 
 
 def _last_kept(gid: np.ndarray, ngroups: int, time: np.ndarray) -> np.ndarray:
-    """:func:`duplicates` without forgetting: by group, the ``r``-th message of every group at
-    once (ranks beyond :data:`_RANKS` one by one)."""
+    """:func:`_duplicates` without forgetting: the ``r``-th message of every group at once
+    (ranks beyond :data:`_RANKS` one by one)."""
     n = len(gid)
     dup = np.zeros(n, dtype=bool)
     if n == 0:
@@ -597,6 +729,112 @@ def _last_kept(gid: np.ndarray, ngroups: int, time: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# Decoding: bit fields, positions, static data
+# ---------------------------------------------------------------------------------------------
+
+
+def _words(chars: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Payload characters (rows) as 60-bit words of 10 six-bit values, first character in the
+    high bits (as pyais' word bit vector); zeros after the payload."""
+    n, width = chars.shape
+    width10 = -(-width // 10) * 10
+    v = np.zeros((n, width10), dtype=np.uint8)
+    inside = np.arange(width) < length[:, None]
+    v[:, :width] = np.where(inside, _SIX[chars], 0)
+    w = np.zeros((n, width10 // 10), dtype=np.uint64)
+    for j in range(10):
+        w = (w << np.uint64(6)) | v[:, j::10]
+    return w
+
+
+def _bits(w: np.ndarray, off: int, width: int) -> np.ndarray:
+    """Unsigned ``width``-bit field at bit ``off`` of each row of words (width <= 60)."""
+    k, r = divmod(off, 60)
+    if r + width <= 60:
+        v = (w[:, k] >> np.uint64(60 - r - width)) & np.uint64((1 << width) - 1)
+    else:
+        lo = r + width - 60
+        hi = w[:, k] & np.uint64((1 << (60 - r)) - 1)
+        v = (hi << np.uint64(lo)) | (w[:, k + 1] >> np.uint64(60 - lo))
+    return v.astype(np.int64)
+
+
+def _signed(v: np.ndarray, width: int) -> np.ndarray:
+    return np.where(v >= 1 << (width - 1), v - (1 << width), v)
+
+
+def _positions(w: np.ndarray, mtype: np.ndarray) -> dict[str, np.ndarray]:
+    """Columns of position reports of types 1-3 and 18/19 (the same layout), with pyais'
+    conversions and the general path's "not available" rules
+    (:meth:`navwatch.io.nmea._Parser._position`)."""
+    class_b = mtype >= 18
+
+    def field(off: int, off_b: int, width: int, signed: bool = False) -> np.ndarray:
+        v = np.where(class_b, _bits(w, off_b, width), _bits(w, off, width))
+        return _signed(v, width) if signed else v
+
+    lon, lat = field(61, 57, 28, True), field(89, 85, 27, True)
+    sog = field(50, 46, 10) / 10.0
+    cog = field(116, 112, 12) / 10.0
+    hdg = field(128, 124, 9).astype(np.float64)
+    return {
+        "mmsi": _bits(w, 8, 30),
+        # pyais: round(v / 600000, 6), computed exactly as ((10 v + 3) // 6) / 1e6
+        "lat": ((10 * lat + 3) // 6) / 1e6,
+        "lon": ((10 * lon + 3) // 6) / 1e6,
+        "sog": np.where(sog >= 102.3, np.nan, sog),
+        "cog": np.where(cog >= 360, np.nan, cog),
+        "hdg": np.where(hdg >= 360, np.nan, hdg),
+        "status": _STATUS[_bits(w, 38, 4)],
+        "status_na": class_b,
+    }
+
+
+def _text(w: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]:
+    """(text, non-empty) of a 6-bit text field, as the general path keeps it (pyais'
+    ``get_str``, then :func:`navwatch.io.nmea._text`): up to the first '@', spaces stripped."""
+    v = np.stack([_bits(w, off + 6 * j, 6) for j in range(nchars)], axis=1)
+    ch = _TEXT[v]
+    col = np.arange(nchars)
+    at = v == 0
+    cut = np.where(at.any(axis=1), at.argmax(axis=1), nchars)
+    word = (ch != 32) & (col < cut[:, None])
+    has = word.any(axis=1)
+    lead = word.argmax(axis=1)
+    tail = nchars - word[:, ::-1].argmax(axis=1)
+    out = np.take_along_axis(ch, np.minimum(col + lead[:, None], nchars - 1), axis=1)
+    out[col >= (tail - lead)[:, None]] = 0
+    return np.ascontiguousarray(out).view(f"S{nchars}").ravel(), has
+
+
+def _statics(w: np.ndarray, mtype: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(values, present) of the static fields of type 5, 24 (parts A and B) and 19 messages,
+    normalised as :meth:`navwatch.io.nmea._Parser._remember` keeps them."""
+    part = _bits(w, 38, 2)
+    t5, t19 = mtype == 5, mtype == 19
+    a24, b24 = (mtype == 24) & (part == 0), (mtype == 24) & (part == 1)
+    name = np.where(t5, 112, np.where(t19, 143, 40))
+    call = np.where(t5, 70, 90)
+    names = [_text(w, off, 20) for off in (112, 143, 40)]
+    calls = [_text(w, off, 7) for off in (70, 90)]
+    imo = _bits(w, 40, 30)
+    # types 5 and 19 map the code through pyais' ShipType (unknown codes -> 0); 24 keeps it
+    coded = _SHIP_TYPE[np.where(t5, _bits(w, 232, 8), _bits(w, 263, 8))]
+    ship_type = np.where(t5 | t19, coded, _bits(w, 40, 8))
+    pick_n = np.select([name == 112, name == 143], [0, 1], 2)
+    name_v = np.choose(pick_n, [n[0] for n in names])
+    name_ok = np.choose(pick_n, [n[1] for n in names]) & (t5 | t19 | a24)
+    call_v = np.where(call == 70, calls[0][0], calls[1][0])
+    call_ok = np.where(call == 70, calls[0][1], calls[1][1]) & (t5 | b24)
+    return {
+        "imo": (imo, t5 & (imo != 0)),
+        "callsign": (call_v, call_ok),
+        "name": (name_v, name_ok),
+        "ship_type": (ship_type, (t5 | t19 | b24) & (ship_type != 0)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # The reader
 # ---------------------------------------------------------------------------------------------
 
@@ -623,26 +861,40 @@ def parse_bytes(
 
     Examples
     --------
-    >>> df, q = parse_bytes(b"\\\\c:1452468552*53\\\\!AIVDM,1,1,,B,14Wtnn002SGLde:BbrBmdTLF0Vql,0*6E\\n", "x")
+    >>> line = b"\\\\c:1452468552*53\\\\!AIVDM,1,1,,B,14Wtnn002SGLde:BbrBmdTLF0Vql,0*6E\\n"
+    >>> df, q = parse_bytes(line, "x")
     >>> int(df["mmsi"].iloc[0]), df.attrs["nmea_stats"]["fast_lines"], len(q)
     (310327000, 1, 0)
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    sources = {_NO_SOURCE: 0}
-    spans, slow, fast = _scan(buf, sources)
+    sources = {"AIS": 0}
+    starts, ends, slow, fr = _scan(buf, b"\r" in data, sources)
     parser = _Parser(file, defer=True)
+
+    def text(i: int) -> str:
+        if forced and i in forced:
+            return forced[i]
+        return data[starts[i] : ends[i]].decode("utf-8", "replace")
+
     lines = slow.tolist()
     if forced:
         lines = sorted(set(lines) | set(forced))
-    for i in lines:
-        text = forced[i] if forced and i in forced else None
-        if text is None:
-            text = data[spans[0, i] : spans[1, i]].decode("utf-8", "replace")
-        parser.feed(i + 1, text)
-    dup_fast, dup_slow = _duplicates_of(fast, parser.deferred)
+    held = [f for f in (parser.fragment(i + 1, text(i)) for i in lines) if f is not None]
+    multi = fr.cnt > 1
+    if multi.any() and any(f.sentence.frag_cnt > 1 for f in held):
+        # a fragment the general path reads: it assembles every multi-part message
+        held += [f for i in fr.line[multi].tolist() if (f := parser.fragment(i + 1, text(i)))]
+        held.sort(key=lambda f: f.line)
+        fr = fr.take(np.flatnonzero(~multi))
+    for f in held:
+        parser.assemble(f)
+    padded = np.concatenate([buf, np.zeros(_PAD, dtype=np.uint8)])
+    msgs = _fast_messages(parser, data, fr)
+    dup_fast, dup_slow = _duplicates_of(padded, fr, msgs, parser.deferred)
     parser.decode_deferred(dup_slow)
-    _count(parser, fast, dup_fast)
-    frame = parser.finish(more=_rows(data, fast, ~dup_fast, list(sources)))
+    rows = _decode(parser, data, padded, fr, msgs.take(np.flatnonzero(~dup_fast)), sources)
+    _count(parser, msgs, dup_fast)
+    frame = parser.finish(more=rows)
     return frame, parser.quarantine
 
 
@@ -662,62 +914,170 @@ def parse_text_lines(lines: list[str], file: str) -> tuple[pd.DataFrame, Quarant
     return parse_bytes("\n".join(clean).encode("ascii"), file, forced=forced)
 
 
+def _fast_messages(parser: _Parser, data: bytes, fr: _Frags) -> _Msgs:
+    """Assemble the fragments read here; report lost fragments and messages without a time to
+    the parser (as the general path would, at the same lines) and count the lines."""
+    multi = np.flatnonzero(fr.cnt > 1)
+    sub = fr.take(multi)
+    members, lost, at_end = _assemble(sub)
+    members = np.where(members >= 0, multi[np.maximum(members, 0)], -1)
+
+    def report(i: int, code: str, why: str) -> None:
+        text = data[fr.start[i] : fr.end[i]].decode("ascii")
+        if code == "missing_fragment":
+            seq = int(fr.seq[i])
+            chan = int(fr.chan[i])
+            channel = "".join(chr((chan >> (2 + 7 * j)) & 127) for j in range(chan & 3))
+            why = _lost_reason(int(fr.num[i]), int(fr.cnt[i]), None if seq < 0 else seq, channel, why)
+        parser._reject_line(int(fr.line[i]) + 1, code, why, text)
+
+    for at, i, why in lost:
+        parser._at = at
+        report(int(multi[i]), "missing_fragment", why)
+    msgs = _messages(fr, members)
+    for m in np.flatnonzero(~msgs.timed).tolist():
+        parser._at = int(msgs.line[m]) + 1
+        for i in msgs.members[m, : msgs.nfrag[m]].tolist():
+            report(i, "no_time", _nmea.NO_TIME_REASON)
+    parser._at = sys.maxsize  # open at the end: reported after everything else
+    for i in at_end:
+        report(int(multi[i]), "missing_fragment", "the message was never completed")
+    n = len(fr.line)
+    for key, value in (("lines", n), ("fast_lines", n), ("timed_lines", int(fr.timed.sum()))):
+        parser.stats[key] += value
+    return msgs.take(np.flatnonzero(msgs.timed))
+
+
 def _duplicates_of(
-    fast: _Fast, deferred: list[tuple[list, int, bytes]]
+    padded: np.ndarray, fr: _Frags, msgs: _Msgs, deferred: list[tuple[list, int, bytes]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Copies among the messages decoded here and those the general path holds, in line order
+    """Copies among the messages read here and those the general path holds, in line order
     (each message at the line of its last fragment)."""
-    length, words = _pack([payload for _, _, payload in deferred])
-    line = np.asarray([frags[-1].line - 1 for frags, _, _ in deferred], dtype=np.int64)
-    time = np.asarray([t for _, t, _ in deferred], dtype=np.int64)
-    width = max(fast.words.shape[1], words.shape[1])
-    all_words = np.concatenate(
-        [np.pad(w, ((0, 0), (0, width - w.shape[1]))) for w in (fast.words, words)]
-    )
-    all_line = np.concatenate([fast.line, line])
-    order = np.argsort(all_line, kind="stable")
-    dup = np.empty(len(all_line), dtype=bool)
-    dup[order] = duplicates(
-        np.concatenate([fast.length, length])[order],
-        all_words[order],
-        np.concatenate([fast.time, time])[order],
-    )
-    n = len(fast.line)
-    return dup[:n], dup[n:]
+    slow = [payload for _, _, payload in deferred]
+    n_slow = np.fromiter(map(len, slow), dtype=np.int64, count=len(slow))
+    slow_buf = np.frombuffer(b"".join(slow) + bytes(_PAD), dtype=np.uint8)
+    slow_at = np.concatenate([[0], np.cumsum(n_slow)[:-1]]).astype(np.int64)
+    nf = len(msgs.line)
+    line = np.concatenate([msgs.line, [frags[-1].line - 1 for frags, _, _ in deferred]])
+    time = np.concatenate([msgs.time, [t for _, t, _ in deferred]]).astype(np.int64)
+    length = np.concatenate([msgs.length, n_slow])
+    order = np.argsort(line, kind="stable")
+
+    def chars(rows: np.ndarray, width: int) -> np.ndarray:
+        i = order[rows]
+        out = np.zeros((len(rows), width), dtype=np.uint8)
+        mine = i < nf
+        out[mine] = _chars(padded, fr, msgs.members[i[mine]], width)
+        theirs = i[~mine] - nf
+        got = _windows(slow_buf, width)[slow_at[theirs]]
+        out[~mine] = np.where(np.arange(width) < n_slow[theirs][:, None], got, 0)
+        return out
+
+    def payloads(rows: np.ndarray) -> list[bytes]:
+        data = padded.tobytes() if len(rows) else b""
+        return [
+            slow[k - nf] if k >= nf else _payload(data, fr, msgs.members[k])
+            for k in order[rows].tolist()
+        ]
+
+    gid, ngroups = _payload_groups(length[order], chars, payloads)
+    dup = np.empty(len(line), dtype=bool)
+    dup[order] = _duplicates(gid, ngroups, time[order])
+    return dup[:nf], dup[nf:]
 
 
-def _count(parser: _Parser, fast: _Fast, dup: np.ndarray) -> None:
-    """Add the messages decoded here to the parser's accounting."""
-    st, fates = parser.stats, parser.fates
-    n = len(fast.line)
-    for key in ("lines", "timed_lines", "messages", "fragments", "fast_lines"):
-        st[key] += n
-    n_dup = int(dup.sum())
-    st["duplicates_dropped"] += n_dup
-    fates["duplicate"] += n_dup
-    kept = fast.mtype[~dup]
-    by_type = np.bincount(kept, minlength=64)
+def _payload(data: bytes, fr: _Frags, members: np.ndarray) -> bytes:
+    """The joined payload of one message."""
+    return b"".join(
+        data[fr.pa[i] : fr.pa[i] + fr.plen[i]] for i in members[members >= 0].tolist()
+    )
+
+
+def _text_of(data: bytes, fr: _Frags, members: np.ndarray) -> str:
+    """The lines of a message's fragments, joined by newlines (its quarantine ``raw``)."""
+    return "\n".join(data[fr.start[i] : fr.end[i]].decode("ascii") for i in members[members >= 0].tolist())
+
+
+def _count(parser: _Parser, msgs: _Msgs, dup: np.ndarray) -> None:
+    """Add the (timed) messages read here and their copies to the parser's accounting."""
+    st = parser.stats
+    st["messages"] += len(msgs.line)
+    st["fragments"] += int(msgs.nfrag.sum())
+    st["duplicates_dropped"] += int(dup.sum())
+    parser.fates["duplicate"] += int(msgs.nfrag[dup].sum())
+
+
+def _decode(
+    parser: _Parser,
+    data: bytes,
+    padded: np.ndarray,
+    fr: _Frags,
+    msgs: _Msgs,
+    sources: dict[str, int],
+) -> _Rows:
+    """Decode the kept messages read here: positions become rows, static data goes to the
+    parser (with the line it came from), other types are counted; the rest are decoded by the
+    general path (pyais)."""
+    bits, mtype = msgs.bits, msgs.mtype
+    position = np.isin(mtype, (1, 2, 3, 18)) & (bits == 168)
+    wide = np.flatnonzero(((mtype == 19) & (bits >= 271)) | ((mtype == 5) & (bits >= 240)) | (mtype == 24))
+    w_wide = _words(_chars(padded, fr, msgs.members[wide], MAX_PAYLOAD), msgs.length[wide])
+    part = _bits(w_wide, 38, 2)
+    ok24 = ((part == 0) & (bits[wide] >= 160)) | ((part == 1) & (bits[wide] >= 132))
+    keep = (mtype[wide] != 24) | ok24
+    wide, w_wide = wide[keep], w_wide[keep]
+    static = np.zeros(len(mtype), dtype=bool)
+    static[wide] = mtype[wide] != 19
+    counted = _COUNTED_ONLY[mtype] & (bits >= 6)
+    done = position | counted
+    done[wide] = True
+    by_type = np.bincount(mtype[done], minlength=64)
     for t in np.flatnonzero(by_type).tolist():
         parser.types[t] = parser.types.get(t, 0) + int(by_type[t])
-    other = int(_COUNTED_ONLY[kept].sum())
-    st["other_types"] += other
-    fates["other_type"] += other
+    for key, n in (("statics", static), ("other_types", counted)):
+        parser.stats[key] += int(n.sum())
+    parser.fates["static"] += int(msgs.nfrag[static].sum())
+    parser.fates["other_type"] += int(msgs.nfrag[counted].sum())
+    _learn(parser, msgs.take(wide), w_wide)
+    for m in np.flatnonzero(~done).tolist():  # the general path decodes these with pyais
+        frags = [_read_line(int(fr.line[i]) + 1, data[fr.start[i] : fr.end[i]].decode("ascii"))
+                 for i in msgs.members[m, : msgs.nfrag[m]].tolist()]  # fmt: skip
+        parser._at = int(msgs.line[m]) + 1
+        parser._decode([f for f in frags if f is not None], int(msgs.time[m]))
+    pos = np.flatnonzero(position)
+    t19 = wide[mtype[wide] == 19]
+    w = np.concatenate([_words(_chars(padded, fr, msgs.members[pos], 30), msgs.length[pos]),
+                        w_wide[mtype[wide] == 19][:, :3]])  # fmt: skip
+    return _rows(data, fr, msgs.take(np.concatenate([pos, t19])), w, list(sources))
 
 
-def _rows(data: bytes, fast: _Fast, keep: np.ndarray, sources: list[str]) -> _Rows:
-    """The position rows of the messages decoded here that are not copies."""
-    sel = keep & _POSITION_FAST[fast.mtype]
-    c = _positions(fast.words[sel][:, :3], fast.mtype[sel])
-    start, end = fast.start[sel], fast.end[sel]
+def _learn(parser: _Parser, msgs: _Msgs, w: np.ndarray) -> None:
+    """Give the parser the latest value of each static field per MMSI among ``msgs``."""
+    if not len(msgs.line):
+        return
+    mmsi = _bits(w, 8, 30)
+    for key, (values, present) in _statics(w, msgs.mtype).items():
+        i = np.flatnonzero(present)
+        i = i[np.lexsort((msgs.line[i], mmsi[i]))]
+        last = i[np.append(mmsi[i][1:] != mmsi[i][:-1], True)] if len(i) else i
+        for m, v, line in zip(mmsi[last].tolist(), values[last].tolist(), msgs.line[last].tolist(), strict=True):
+            value = v.decode("ascii") if isinstance(v, bytes) else (str(v) if key == "ship_type" else v)
+            parser.learn(m, key, value, line + 1)
+
+
+def _rows(data: bytes, fr: _Frags, msgs: _Msgs, w: np.ndarray, sources: list[str]) -> _Rows:
+    """Position rows of messages (``w``: their first three words)."""
+    c = _positions(w, msgs.mtype)
+    members = msgs.members
 
     def raw(i: np.ndarray) -> list[str]:
-        return [data[a:z].decode("ascii") for a, z in zip(start[i].tolist(), end[i].tolist(), strict=True)]
+        return [_text_of(data, fr, members[k]) for k in i.tolist()]
 
     return _Rows(
-        time=fast.time[sel],
+        time=msgs.time,
         **c,
-        source=np.asarray(sources, dtype=object)[fast.source[sel]],
-        line=fast.line[sel] + 1,
-        nfrag=np.ones(int(sel.sum()), dtype=np.int64),
+        source=np.asarray(sources, dtype=object)[msgs.source],
+        line=msgs.line + 1,
+        nfrag=msgs.nfrag.astype(np.int64),
         raw=raw,
     )
