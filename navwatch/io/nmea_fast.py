@@ -142,15 +142,16 @@ class _Block:
         self.b = b
         self.n = len(b)
         self.padded = np.concatenate([b, np.zeros(_PAD, dtype=np.uint8)])
-        self.xor0 = np.concatenate([[0], np.bitwise_xor.accumulate(b)]).astype(np.uint8)
+        self.xor0 = np.concatenate([np.zeros(1, dtype=np.uint8), np.bitwise_xor.accumulate(b)])
         kind = _KIND[b]
         pos = np.flatnonzero(kind)
         kind = kind[pos]
-        self.comma = pos[kind == 1]
-        self.star = pos[kind == 2]
-        self.bslash = pos[kind == 3]
-        self.start = pos[(kind >= 3) & (kind <= 5)]  # backslash ! $
-        self.odd = pos[kind == 6]  # control and non-ASCII bytes
+        end = np.array([_BIG])  # every list of positions ends with _BIG: "none after this"
+        self.comma = np.concatenate([pos[kind == 1], end])
+        self.star = np.concatenate([pos[kind == 2], end])
+        self.bslash = np.concatenate([pos[kind == 3], end])
+        self.start = np.concatenate([pos[(kind >= 3) & (kind <= 5)], end])  # backslash ! $
+        self.odd = np.concatenate([pos[kind == 6], end])  # control and non-ASCII bytes
 
     def at(self, i: np.ndarray) -> np.ndarray:
         """The bytes at positions ``i`` (clipped into the block)."""
@@ -163,10 +164,7 @@ class _Block:
     @staticmethod
     def next(pos: np.ndarray, i: np.ndarray) -> np.ndarray:
         """The first of the sorted positions ``pos`` at or after ``i`` (``_BIG`` if none)."""
-        if not len(pos):
-            return np.full(len(i), _BIG)
-        j = np.searchsorted(pos, i)
-        return np.where(j < len(pos), pos[np.minimum(j, len(pos) - 1)], _BIG)
+        return pos[np.minimum(np.searchsorted(pos, i), len(pos) - 1)]
 
     @staticmethod
     def count(pos: np.ndarray, a: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -213,8 +211,6 @@ def _sentence(k: _Block, ss: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dic
     ok &= (k.at(ss + 1) != 44) & (k.at(ss + 2) != 44)
     ok &= (k.at(ss + 3) == 86) & (k.at(ss + 4) == 68)  # 'VD'
     ok &= ((k.at(ss + 5) == 77) | (k.at(ss + 5) == 79)) & (k.at(ss + 6) == 44)  # 'M'/'O' ','
-    if not len(k.comma):
-        return np.zeros(len(ss), dtype=bool), {}
     i0 = np.searchsorted(k.comma, ss)
     ok &= np.searchsorted(k.comma, st) - i0 == 6
     c = [k.comma[np.clip(i0 + j, 0, len(k.comma) - 1)] for j in range(6)]
@@ -243,10 +239,7 @@ def _sentence(k: _Block, ss: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dic
 def _tag_fields(k: _Block, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ok, c: value start, end, s: value start, end, has c:) of tag blocks ``p..ts``; a missing
     field has an empty range."""
-    if not len(k.comma):
-        comma, last = np.zeros(1, dtype=np.int64), 0
-    else:
-        comma, last = k.comma, len(k.comma) - 1
+    comma, last = k.comma, len(k.comma) - 1
     i0 = np.searchsorted(k.comma, p + 1)
     nf = np.searchsorted(k.comma, ts) - i0 + 1
     ok = nf <= 4
