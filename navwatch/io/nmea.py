@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyais.messages import AISSentence
 
 from ..errors import IngestError
@@ -114,6 +115,7 @@ _PAYLOAD_OK = re.compile(rb"[0-W`-w]*")  # the 6-bit "armoured" ASCII alphabet
 _TRAILING_EPOCH = re.compile(r"[,\s](\d{10}(?:\.\d+)?)\s*$")
 _PREFIX_SEPARATORS = " \t,;|[]"
 _NS = NS_PER_S
+_TEXT_DTYPE = pd.Index(["x"]).dtype  # this pandas' default dtype for text (as navwatch.schema)
 
 
 class _Reject(Exception):
@@ -320,8 +322,9 @@ class _Seen:
 class _Rows:
     """Position rows in message order, before the checks of :meth:`_Parser.finish`.
 
-    ``raw(i)`` gives the original text (fragments joined by newlines) of the rows at positions
-    ``i``; it is asked only for the rows that go to the quarantine.
+    ``source`` indexes ``sources`` (``"AIS"`` or ``"AIS:<s>"``); ``raw(i)`` gives the original
+    text (fragments joined by newlines) of the rows at positions ``i``, asked only for the rows
+    that go to the quarantine.
     """
 
     time: np.ndarray  # int64 ns
@@ -333,23 +336,37 @@ class _Rows:
     hdg: np.ndarray
     status: np.ndarray  # int16, with status_na
     status_na: np.ndarray
-    source: np.ndarray  # object: "AIS" or "AIS:<s>"
+    source: np.ndarray  # int64 index into sources
     line: np.ndarray  # int64, of the last fragment
     nfrag: np.ndarray  # int64
     raw: Callable[[np.ndarray], list[str]]
+    sources: list[str]
+
+    _ARRAYS = ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "status_na",
+               "source", "line", "nfrag")  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.line)
 
+    def take(self, i: np.ndarray) -> _Rows:
+        """The rows at positions ``i``."""
+        old = self.raw
+        return _Rows(
+            **{k: getattr(self, k)[i] for k in self._ARRAYS},
+            raw=lambda j: old(i[j]),
+            sources=self.sources,
+        )
+
     def merged(self, other: _Rows) -> _Rows:
         """Both sets of rows, in line order (the order their messages were completed in)."""
         n = len(self)
+        sources = list(self.sources)
+        index = {name: k for k, name in enumerate(sources)}
+        remap = np.asarray([index.setdefault(x, len(index)) for x in other.sources], dtype=np.int64)
+        sources += list(index)[len(sources) :]
         order = np.argsort(np.concatenate([self.line, other.line]), kind="stable")
-        fields = {
-            k: np.concatenate([getattr(self, k), getattr(other, k)])[order]
-            for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "status_na",
-                      "source", "line", "nfrag")
-        }  # fmt: skip
+        fields = {k: np.concatenate([getattr(self, k), getattr(other, k)])[order] for k in self._ARRAYS}
+        fields["source"] = np.concatenate([self.source, remap[other.source]])[order]
 
         def raw(i: np.ndarray) -> list[str]:
             j = order[i]
@@ -359,7 +376,7 @@ class _Rows:
             out[~mine] = other.raw(j[~mine] - n)
             return list(out)
 
-        return _Rows(**fields, raw=raw)
+        return _Rows(**fields, raw=raw, sources=sources)
 
 
 class _Parser:
@@ -601,6 +618,8 @@ class _Parser:
         c = self.cols
         status = c["status"]
         raw = self.raw
+        index: dict[str, int] = {"AIS": 0}
+        source = [index.setdefault(x, len(index)) for x in c["source"]]
         return _Rows(
             time=np.asarray(c["time"], dtype=np.int64),
             lat=np.asarray(c["lat"], dtype=np.float64),
@@ -611,10 +630,11 @@ class _Parser:
             hdg=np.asarray(c["hdg"], dtype=np.float64),
             status=np.asarray([0 if v is None else v for v in status], dtype=np.int16),
             status_na=np.asarray([v is None for v in status], dtype=bool),
-            source=np.asarray(c["source"], dtype=object),
+            source=np.asarray(source, dtype=np.int64),
             line=np.asarray(c["line"], dtype=np.int64),
             nfrag=np.asarray(c["nfrag"], dtype=np.int64),
             raw=lambda i: [raw[k] for k in i.tolist()],
+            sources=list(index),
         )
 
     def finish(self, more: _Rows | None = None) -> pd.DataFrame:
@@ -629,10 +649,10 @@ class _Parser:
             self.quarantine.add(self.file, line, code, reason, raw)
         self._events = []
         rows = self.rows() if more is None else self.rows().merged(more)
-        frame, rows, code = self._vessels(rows)
-        frame = self._checked(frame, rows, code)
-        frame = self._identities(frame)
-        frame = conform(frame[_COLUMNS].reset_index(drop=True), where=self.file)
+        rows, code = self._vessels(rows)
+        frame, rows = self._checked(rows, code)
+        frame = self._identities(frame, rows)
+        frame = conform(frame[_COLUMNS], where=self.file)
         self.stats["positions"] = len(frame)
         self.stats["nonstandard_mmsi"] = count_nonstandard(frame["mmsi"])
         self.stats["quarantined"] = len(self.quarantine)
@@ -645,76 +665,83 @@ class _Parser:
         frame.attrs["stats"] = _reader_stats(frame.attrs["nmea_stats"])
         return frame
 
-    def _vessels(self, rows: _Rows) -> tuple[pd.DataFrame, _Rows, np.ndarray]:
-        """The rows as a frame without the stations that are not vessels (counted by class)."""
+    def _vessels(self, rows: _Rows) -> tuple[_Rows, np.ndarray]:
+        """The rows without the stations that are not vessels (counted by class), and the MMSI
+        class of each (:func:`~navwatch.io.mmsi.classify_mmsi`)."""
         code = classify_mmsi(rows.mmsi)
         skip = code > 0  # not a vessel (ITU-R M.585): skipped and counted, not quarantined
-        if skip.any():
-            for k, n_k in zip(*np.unique(code[skip], return_counts=True), strict=True):
-                name = NON_VESSEL_CLASSES[int(k) - 1]
-                self.by_class[name] = self.by_class.get(name, 0) + int(n_k)
-            self.stats["skipped_non_vessel"] += int(skip.sum())
-            self.fates["non_vessel"] += int(rows.nfrag[skip].sum())
-            keep = np.flatnonzero(~skip)
-            old = rows
-            fields = {
-                k: getattr(rows, k)[keep]
-                for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "status_na",
-                          "source", "line", "nfrag")
-            }  # fmt: skip
-            rows = _Rows(**fields, raw=lambda i: old.raw(keep[i]))
+        if not skip.any():
+            return rows, code
+        for k, n_k in zip(*np.unique(code[skip], return_counts=True), strict=True):
+            name = NON_VESSEL_CLASSES[int(k) - 1]
+            self.by_class[name] = self.by_class.get(name, 0) + int(n_k)
+        self.stats["skipped_non_vessel"] += int(skip.sum())
+        self.fates["non_vessel"] += int(rows.nfrag[skip].sum())
+        keep = np.flatnonzero(~skip)
+        return rows.take(keep), code[keep]
+
+    def _checked(self, rows: _Rows, code: np.ndarray) -> tuple[pd.DataFrame, _Rows]:
+        """The rows with a usable position and MMSI (a frame, and as rows); the others go to
+        the quarantine."""
         n = len(rows)
+        no = np.zeros(n, dtype=bool)
         frame = pd.DataFrame(
             {
                 "time": pd.to_datetime(rows.time, unit="ns", utc=True),
                 "lat": rows.lat,
                 "lon": rows.lon,
                 "kind": pd.Categorical(["ais"] * n, categories=["ais", "sighting", "survey"]),
-                "mmsi": pd.arrays.IntegerArray(rows.mmsi, np.zeros(n, dtype=bool)),
+                "mmsi": pd.arrays.IntegerArray(rows.mmsi, no),
                 "sog_kn": rows.sog,
                 "cog_deg": rows.cog,
                 "heading_deg": rows.hdg,
                 "nav_status": pd.arrays.IntegerArray(rows.status, rows.status_na),
-                "source": pd.array(rows.source, dtype="string"),
-                "src_file": pd.array(np.full(n, self.file, dtype=object), dtype="string"),
-                "src_line": pd.arrays.IntegerArray(
-                    rows.line.astype(np.int32), np.zeros(n, dtype=bool)
-                ),
+                "src_line": pd.arrays.IntegerArray(rows.line.astype(np.int32), no.copy()),
             }
         )
-        return frame, rows, code[~skip]
-
-    def _checked(self, frame: pd.DataFrame, rows: _Rows, code: np.ndarray) -> pd.DataFrame:
-        """The rows with a usable position and MMSI; the others go to the quarantine."""
         problems = position_problems(frame["lat"], frame["lon"], frame["time"])
         bad_mmsi = (code == BAD) & problems["code"].isna().to_numpy()
         if bad_mmsi.any():
             problems.loc[bad_mmsi, "code"] = "bad_mmsi"
-            problems.loc[bad_mmsi, "reason"] = [
-                bad_mmsi_reason(m, m) for m in frame["mmsi"][bad_mmsi].astype("int64")
-            ]
+            problems.loc[bad_mmsi, "reason"] = [bad_mmsi_reason(m, m) for m in rows.mmsi[bad_mmsi]]
         bad = problems["code"].notna().to_numpy()
-        raw = np.full(len(frame), None, dtype=object)
+        raw = np.full(n, None, dtype=object)
         if bad.any():
             raw[bad] = rows.raw(np.flatnonzero(bad))
-        frame = split_valid(
-            frame, problems, self.quarantine, self.file, raw=pd.Series(raw, index=frame.index)
-        )
+        frame = split_valid(frame, problems, self.quarantine, self.file, raw=pd.Series(raw))
         self.stats["quarantined_messages"] += int(bad.sum())
         self.fates["quarantined"] += int(rows.nfrag[bad].sum())
         self.fates["position"] += int(rows.nfrag[~bad].sum())
+        return frame.reset_index(drop=True), rows.take(np.flatnonzero(~bad))
+
+    def _identities(self, frame: pd.DataFrame, rows: _Rows) -> pd.DataFrame:
+        """Attach the source, the file and the static data of each MMSI (latest non-empty value
+        per field), in their final dtypes."""
+        used, code = np.unique(rows.source, return_inverse=True)
+        names = [rows.sources[k] for k in used.tolist()]
+        rank = np.argsort(np.asarray(names, dtype=object), kind="stable")
+        frame["source"] = _categorical(np.argsort(rank)[code.ravel()], [names[k] for k in rank])
+        frame["src_file"] = _categorical(np.zeros(len(frame), dtype=np.int64), [self.file] * (len(frame) > 0))
+        uniq, inv = np.unique(rows.mmsi, return_inverse=True)
+        empty: dict[str, tuple[int, Any]] = {}
+        known = [self.static.get(m, empty) for m in uniq.tolist()]
+        for key in ("imo", "callsign", "name", "ship_type"):
+            values = [k[key][1] if key in k else None for k in known]
+            if key == "imo":
+                imo = np.asarray([0 if v is None else v for v in values], dtype=np.int64)
+                na = np.asarray([v is None for v in values], dtype=bool)
+                frame[key] = pd.arrays.IntegerArray(imo[inv.ravel()], na[inv.ravel()])
+            else:
+                dictionary = pa.array(values, type=pa.string())
+                column = pa.DictionaryArray.from_arrays(pa.array(inv.ravel().astype(np.int32)), dictionary)
+                frame[key] = pd.array(column.dictionary_decode(), dtype="string")
         return frame
 
-    def _identities(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Attach the static data of each MMSI (latest non-empty value per field)."""
-        mmsi = frame["mmsi"].to_numpy(dtype=np.int64, na_value=-1)
-        uniq, inv = np.unique(mmsi, return_inverse=True)
-        empty: dict[str, tuple[int, Any]] = {}
-        known = [self.static.get(int(m), empty) for m in uniq]
-        for key, dtype in (("imo", "Int64"), ("callsign", "string"), ("name", "string"), ("ship_type", "string")):  # fmt: skip
-            values = np.asarray([k[key][1] if key in k else None for k in known] + [None], dtype=object)[:-1]
-            frame[key] = pd.array(values[inv], dtype=dtype)
-        return frame
+
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """A categorical with text categories in the default text dtype (as
+    :func:`~navwatch.schema.conform` makes them)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=_TEXT_DTYPE))
 
 
 def _reader_stats(nmea: dict[str, Any]) -> dict[str, Any]:

@@ -1069,8 +1069,9 @@ def _rows(data: bytes, fr: _Frags, msgs: _Msgs, w: np.ndarray, sources: list[str
     return _Rows(
         time=msgs.time,
         **c,
-        source=np.asarray(sources, dtype=object)[msgs.source],
+        source=msgs.source,
         line=msgs.line + 1,
         nfrag=msgs.nfrag.astype(np.int64),
         raw=raw,
+        sources=sources,
     )
