@@ -315,3 +315,15 @@ def test_bytes_with_crlf_lone_cr_invalid_utf8_and_no_final_newline():
     df, q = both_bytes(data)
     assert df["src_line"].tolist() == [2, 5]
     assert q.to_frame()["line"].tolist() == [1, 3]
+
+
+def test_rows_of_all_kinds_stay_in_line_order():
+    """Type 19 reports (decoded with their static data) and types 1/18 interleave in line order,
+    in the table and in the quarantine."""
+    t19 = pyais.encode_dict({"type": 19, "mmsi": 211000019, "lat": 91, "lon": 181, "shipname": "B"})[0]
+    t1 = pyais.encode_dict({"type": 1, "mmsi": 211000001, "lat": 91, "lon": 181})[0]
+    t19b = pyais.encode_dict({"type": 19, "mmsi": 211000019, "lat": 54.2, "lon": 10.1})[0]
+    t18 = pyais.encode_dict({"type": 18, "mmsi": 338000001, "lat": 54.4, "lon": 10.2})[0]
+    lines = [tag(f"c:{T0 + 3 * i}") + s for i, s in enumerate([t19, t1, t19b, t18])]
+    df = both_lines(lines)
+    assert df["src_line"].tolist() == [3, 4] and df["name"].fillna("-").tolist() == ["B", "-"]

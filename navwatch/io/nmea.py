@@ -360,6 +360,8 @@ class _Rows:
     def merged(self, other: _Rows) -> _Rows:
         """Both sets of rows, in line order (the order their messages were completed in)."""
         n = len(self)
+        if n == 0:
+            return other
         sources = list(self.sources)
         index = {name: k for k, name in enumerate(sources)}
         remap = np.asarray([index.setdefault(x, len(index)) for x in other.sources], dtype=np.int64)

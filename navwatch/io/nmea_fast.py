@@ -86,13 +86,13 @@ def _table(pairs: dict[int, int], default: int = -1) -> np.ndarray:
 # the 6-bit "armoured" alphabet ('0'..'W' -> 0..39, '`'..'w' -> 40..63), as pyais
 _SIX = _table({c: c - 48 for c in range(48, 88)} | {c: c - 56 for c in range(96, 120)})
 _SIX_OK = _SIX >= 0
+_SIX_VALUE = np.where(_SIX_OK, _SIX, 0).astype(np.uint8)
 _HEX = _table(
     {c: c - 48 for c in range(48, 58)}
     | {c: c - 55 for c in range(65, 71)}
     | {c: c - 87 for c in range(97, 103)}
 )
-# structural bytes: 1 ',' 2 '*' 3 backslash 4 '!' 5 '$' 6 control or non-ASCII
-_KIND = _table({44: 1, 42: 2, 92: 3, 33: 4, 36: 5} | {c: 6 for c in [*range(32), *range(127, 256)]}, 0).astype(np.uint8)
+_POWERS = 10.0 ** np.arange(13, -1, -1)  # 1e13 .. 1
 _DIGIT = _table({c: c - 48 for c in range(48, 58)}).astype(np.int8)
 _SEP = _table({ord(c): 1 for c in " \t,;|[]"}, 0).astype(bool)
 # 6-bit text: 0..31 -> '@'..'_', 32..63 -> ' '..'?'
@@ -138,20 +138,21 @@ class _Block:
     """A run of lines: the bytes, sorted positions of the structural characters, and a prefix
     XOR for checksums over any range."""
 
-    def __init__(self, b: np.ndarray) -> None:
+    def __init__(self, b: np.ndarray, in_lines: int) -> None:
         self.b = b
         self.n = len(b)
-        self.padded = np.concatenate([b, np.zeros(_PAD, dtype=np.uint8)])
+        zeros = np.zeros(_PAD, dtype=np.uint8)
+        self.padded = np.concatenate([zeros, b, zeros])  # windows may start before or end after
         self.xor0 = np.concatenate([np.zeros(1, dtype=np.uint8), np.bitwise_xor.accumulate(b)])
-        kind = _KIND[b]
-        pos = np.flatnonzero(kind)
-        kind = kind[pos]
         end = np.array([_BIG])  # every list of positions ends with _BIG: "none after this"
-        self.comma = np.concatenate([pos[kind == 1], end])
-        self.star = np.concatenate([pos[kind == 2], end])
-        self.bslash = np.concatenate([pos[kind == 3], end])
-        self.start = np.concatenate([pos[(kind >= 3) & (kind <= 5)], end])  # backslash ! $
-        self.odd = np.concatenate([pos[kind == 6], end])  # control and non-ASCII bytes
+        self.comma = np.concatenate([np.flatnonzero(b == 44), end])
+        self.star = np.concatenate([np.flatnonzero(b == 42), end])
+        self.bslash = np.concatenate([np.flatnonzero(b == 92), end])
+        self.start = np.concatenate([np.flatnonzero((b == 33) | (b == 36) | (b == 92)), end])
+        # control and non-ASCII bytes (none when those below 32 are the line ends between the
+        # ``in_lines`` bytes of the lines)
+        clean = self.n == 0 or (b.max() <= 126 and np.count_nonzero(b < 32) == self.n - in_lines)
+        self.odd = end if clean else np.concatenate([np.flatnonzero((b < 32) | (b > 126)), end])
 
     def at(self, i: np.ndarray) -> np.ndarray:
         """The bytes at positions ``i`` (clipped into the block)."""
@@ -172,8 +173,8 @@ class _Block:
         return np.searchsorted(pos, z) - np.searchsorted(pos, a)
 
     def gather(self, a: np.ndarray, width: int) -> np.ndarray:
-        """``width`` bytes from each position of ``a`` (rows; zeros past the block's end)."""
-        return _windows(self.padded, width)[np.clip(a, 0, self.n)]
+        """``width`` bytes from each position of ``a`` (rows; zeros outside the block)."""
+        return _windows(self.padded, width)[np.clip(a, -_PAD, self.n) + _PAD]
 
     def hex2(self, i: np.ndarray) -> np.ndarray:
         """The two hex digits at ``i`` as a number, -1 if either is not a hex digit."""
@@ -187,65 +188,71 @@ class _Block:
 
 
 def _framing(k: _Block, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(ok, first special character, sentence start, has tag block, tag block '*')."""
+    """(ok, first special character, sentence start, has tag block, tag block '*', sentence
+    '*') of lines ``[s, e)``; the '*' found as the first (second after a tag block) of the line."""
     ok = (e - s >= 17) & (k.at(s) != 32) & (k.at(e - 1) != 32)
-    ok &= k.count(k.odd, s, e) == 0
-    p = k.next(k.start, s)
+    if len(k.odd) > 1:
+        ok &= k.count(k.odd, s, e) == 0
+    p = k.start[np.searchsorted(k.start, s)]
     ok &= p < e
     ch = k.at(p)
     tag = ok & (ch == 92)
     ok &= tag | (ch == 33)
-    q = k.next(k.bslash, p + 1)
-    ts = k.next(k.star, p + 1)
-    good_tag = (q < e) & (q == ts + 3) & (k.hex2(ts + 1) == k.xor(p + 1, ts))
+    q = k.bslash[np.minimum(np.searchsorted(k.bslash, p) + 1, len(k.bslash) - 1)]
+    i = np.searchsorted(k.star, s)
+    ts, st = k.star[i], k.star[np.minimum(i + tag, len(k.star) - 1)]
+    good_tag = (ts > p) & (q < e) & (q == ts + 3) & (k.hex2(ts + 1) == k.xor(p + 1, ts))
     ok &= ~tag | good_tag
     ss = np.where(tag, q + 1, p)
     ok &= k.at(ss) == 33  # '!' right after the tag block ('$' sentences are not AIS here)
-    return ok, p, ss, tag, ts
+    return ok, p, ss, tag, ts, st
 
 
-def _sentence(k: _Block, ss: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dict]:
-    """(ok, fields) of ``!ttVDM,cnt,num,seq,channel,payload,fill*hh`` sentences at ``ss``."""
-    st = k.next(k.star, ss + 1)
-    ok = (st > ss + 6) & (st + 2 < e) & (k.hex2(st + 1) == k.xor(ss + 1, st))
-    ok &= (k.at(ss + 1) != 44) & (k.at(ss + 2) != 44)
-    ok &= (k.at(ss + 3) == 86) & (k.at(ss + 4) == 68)  # 'VD'
-    ok &= ((k.at(ss + 5) == 77) | (k.at(ss + 5) == 79)) & (k.at(ss + 6) == 44)  # 'M'/'O' ','
-    i0 = np.searchsorted(k.comma, ss)
-    ok &= np.searchsorted(k.comma, st) - i0 == 6
-    c = [k.comma[np.clip(i0 + j, 0, len(k.comma) - 1)] for j in range(6)]
-    cnt = k.at(c[0] + 1).astype(np.int64) - 48
-    num = k.at(c[1] + 1).astype(np.int64) - 48
-    ok &= (c[1] == c[0] + 2) & (c[2] == c[1] + 2) & (cnt >= 1) & (cnt <= 9)
-    ok &= (num >= 1) & (num <= cnt)
-    seq_len, chan_len = c[3] - c[2] - 1, c[4] - c[3] - 1
+def _sentence(
+    k: _Block, ss: np.ndarray, st: np.ndarray, e: np.ndarray
+) -> tuple[np.ndarray, dict]:
+    """(ok, fields) of ``!ttVDM,cnt,num,seq,channel,payload,fill*hh`` sentences at ``ss``
+    (``st``: the first '*' after ``ss``)."""
+    ok = (st > ss + 10) & (st + 2 < e) & (k.hex2(st + 1) == k.xor(ss + 1, st))
+    h = k.gather(ss, 11)  # "!ttVDM,c,n,"
+    ok &= (h[:, 1] != 44) & (h[:, 2] != 44) & (h[:, 3] == 86) & (h[:, 4] == 68)  # 'VD'
+    ok &= ((h[:, 5] == 77) | (h[:, 5] == 79)) & (h[:, 6] == 44)  # 'M' or 'O', ','
+    cnt, num = h[:, 7].astype(np.int64) - 48, h[:, 9].astype(np.int64) - 48
+    ok &= (h[:, 8] == 44) & (h[:, 10] == 44) & (cnt >= 1) & (cnt <= 9) & (num >= 1) & (num <= cnt)
+    ic = np.searchsorted(k.comma, st)
+    c = [k.comma[np.clip(ic - 4 + j, 0, len(k.comma) - 1)] for j in range(4)]
+    ok &= (ic >= 4) & (c[0] == ss + 10)  # the last four commas: the third to the sixth
+    seq_len, chan_len = c[1] - c[0] - 1, c[2] - c[1] - 1
     ok &= (seq_len <= 3) & (chan_len <= 3)
     seq = np.where(seq_len > 0, 0, -1)
     chan = chan_len.copy()
+    seq_text, chan_text = k.gather(c[0] + 1, 3).astype(np.int64), k.gather(c[1] + 1, 3).astype(np.int64)
     for j in range(3):
-        d = _DIGIT[k.at(c[2] + 1 + j)].astype(np.int64)
+        d = _DIGIT[seq_text[:, j]].astype(np.int64)
         ok &= (j >= seq_len) | (d >= 0)
         seq = np.where(j < seq_len, seq * 10 + d, seq)
-        chan |= np.where(j < chan_len, k.at(c[3] + 1 + j).astype(np.int64) << (2 + 7 * j), 0)
-    fill = k.at(c[5] + 1).astype(np.int64) - 48
-    ok &= (st == c[5] + 2) & (fill >= 0) & (fill <= 5)
-    a = c[4] + 1
-    length = c[5] - a
+        chan |= np.where(j < chan_len, chan_text[:, j] << (2 + 7 * j), 0)
+    fill = k.at(c[3] + 1).astype(np.int64) - 48
+    ok &= (st == c[3] + 2) & (fill >= 0) & (fill <= 5)
+    a = c[2] + 1
+    length = c[3] - a
     ok &= (length >= 1) & (length <= MAX_PAYLOAD)
     return ok, {"st": st, "cnt": cnt, "num": num, "seq": seq, "chan": chan, "pa": a,
-                "plen": length, "fill": fill}  # fmt: skip
+                "plen": length, "fill": fill, "ic": ic}  # fmt: skip
 
 
-def _tag_fields(k: _Block, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(ok, c: value start, end, s: value start, end, has c:) of tag blocks ``p..ts``; a missing
-    field has an empty range."""
+def _tag_fields(
+    k: _Block, p: np.ndarray, ts: np.ndarray, i_ts: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """(ok, c: value start, end, s: value start, end, has c:) of tag blocks ``p..ts`` (``i_ts``:
+    index of the first comma after ``ts``); a missing field has an empty range."""
     comma, last = k.comma, len(k.comma) - 1
     i0 = np.searchsorted(k.comma, p + 1)
-    nf = np.searchsorted(k.comma, ts) - i0 + 1
+    nf = i_ts - i0 + 1
     ok = nf <= 4
     ca = cz = sa = sz = np.zeros(len(p), dtype=np.int64)
     n_c = n_s = np.zeros(len(p), dtype=np.int64)
-    for j in range(4):
+    for j in range(int(np.minimum(nf, 4).max(initial=0))):
         fs = p + 1 if j == 0 else comma[np.clip(i0 + j - 1, 0, last)] + 1
         fe = np.where(j == nf - 1, ts, comma[np.clip(i0 + j, 0, last)])
         here = j < nf
@@ -262,28 +269,29 @@ def _tag_fields(k: _Block, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, .
 
 def _number(k: _Block, a: np.ndarray, z: np.ndarray, width: int = 24) -> tuple[np.ndarray, ...]:
     """(ok, integer part, its digit count, first 9 decimals as an integer, has a dot, decimals)
-    of ``digits[.digits]`` text in ``[a, z)``."""
-    n = len(a)
+    of ``digits[.digits]`` text in ``[a, z)`` (at most 14 digits before the dot)."""
     length = z - a
+    width = int(np.clip(length.max(initial=1), 1, width))  # the longest text, up to width
     m = k.gather(a, width)
-    d = _DIGIT[m]
-    col = np.arange(width)
-    inside = col < length[:, None]
-    not_digit = (d < 0) | ~inside
-    nint = np.minimum(np.where(not_digit.any(axis=1), not_digit.argmax(axis=1), width), length)
+    not_digit = ((m - np.uint8(48)) > 9) & (np.arange(width) < length[:, None])
+    others = np.count_nonzero(not_digit, axis=1)
+    nint = np.where(others > 0, not_digit.argmax(axis=1), length)  # digits before the dot
     dot = nint < length
-    rows = np.arange(n)
-    ok = (length >= 1) & (length <= width) & (nint >= 1) & (nint <= 18)
-    ok &= ~dot | (m[rows, np.minimum(nint, width - 1)] == 46)
-    ok &= ~(inside & (col > nint[:, None]) & (d < 0)).any(axis=1)
-    ival = np.zeros(n, dtype=np.int64)
-    for j in range(min(width, 18, int(nint.max(initial=0)))):
-        ival = np.where(j < nint, ival * 10 + d[:, j], ival)
-    decimals = _DIGIT[k.gather(a + nint + 1, 9)]
-    frac = np.zeros(n, dtype=np.int64)
-    for j in range(9):
-        frac = frac * 10 + np.where(j < length - nint - 1, decimals[:, j], 0)
-    return ok, ival, nint, frac, dot, length - nint - 1
+    ok = (length >= 1) & (length <= 24) & (nint >= 1) & (nint <= 14) & (others == dot)
+    ok &= ~dot | (m[np.arange(len(a)), np.minimum(nint, width - 1)] == 46)
+    decimals = length - nint - 1
+    ival = _digits(k, a + nint - 14, 14, np.arange(14) >= (14 - nint)[:, None])
+    frac = _digits(k, a + nint + 1, 9, np.arange(9) < decimals[:, None])
+    return ok, ival, nint, frac, dot, decimals
+
+
+def _digits(k: _Block, a: np.ndarray, width: int, use: np.ndarray | None = None) -> np.ndarray:
+    """The decimal number of the digits in ``width`` bytes from each of ``a``, reading the
+    columns not in ``use`` and any byte that is not a digit as 0."""
+    d = k.gather(a, width) - np.uint8(48)
+    keep = d <= 9 if use is None else use & (d <= 9)
+    # exact in float64: every product and partial sum is an integer below 2**53
+    return (np.where(keep, d, np.uint8(0)) @ _POWERS[-width:]).astype(np.int64)
 
 
 def _epoch_ns(ival: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -316,9 +324,8 @@ def _trailer_time(k: _Block, st: np.ndarray, e: np.ndarray) -> tuple[np.ndarray,
     """(has, ns) of a trailing ``,<10-digit Unix time>`` (USCG NAIS) after the checksum."""
     sep = k.at(e - 11)
     has = (e - (st + 3) >= 11) & ((sep == 44) | (sep == 32))
-    d = _DIGIT[k.gather(e - 10, 10)].astype(np.int64)
-    has &= (d >= 0).all(axis=1)
-    v = (np.where(d >= 0, d, 0) * 10 ** np.arange(9, -1, -1, dtype=np.int64)).sum(axis=1)
+    has &= ((k.gather(e - 10, 10) - np.uint8(48)) <= 9).all(axis=1)
+    v = _digits(k, e - 10, 10)
     has &= (v >= 10**8) & (v < _LATEST_S)
     return has, v * 10**9
 
@@ -332,7 +339,7 @@ def _times(k: _Block, c: dict) -> tuple[np.ndarray, ...]:
     ns, sa, sz = (np.zeros(n, dtype=np.int64) for _ in range(3))
     t = np.flatnonzero(c["tag"])
     if len(t):
-        ok[t], ca, cz, sa[t], sz[t], has_c = _tag_fields(k, c["p"][t], c["ts"][t])
+        ok[t], ca, cz, sa[t], sz[t], has_c = _tag_fields(k, c["p"][t], c["ts"][t], c["ic"][t] - 6)
         tc = t[has_c]
         good, cval, cint, cfrac, _, _ = _number(k, ca[has_c], cz[has_c])
         fine, ns[tc] = _epoch_ns(cval, cfrac)
@@ -354,14 +361,17 @@ def _times(k: _Block, c: dict) -> tuple[np.ndarray, ...]:
 def _source_codes(k: _Block, sa: np.ndarray, sz: np.ndarray, sources: dict[str, int]) -> np.ndarray:
     """Index of ``"AIS:<s>"`` in ``sources`` (which grows); 0 without ``s:``."""
     code = np.zeros(len(sa), dtype=np.int64)
-    has = sz > sa
-    if has.any():
-        m = k.gather(sa[has], _MAX_SOURCE)
-        m = np.where(np.arange(_MAX_SOURCE) < (sz - sa)[has][:, None], m, 0).astype(np.uint8)
-        keys = np.ascontiguousarray(m).view(f"S{_MAX_SOURCE}").ravel()
-        names, inv = np.unique(keys, return_inverse=True)
-        ids = [sources.setdefault(f"AIS:{v.decode('ascii')}", len(sources)) for v in names]
-        code[has] = np.asarray(ids, dtype=np.int64)[inv]
+    has = np.flatnonzero(sz > sa)
+    if len(has):
+        length = (sz - sa)[has]
+        width = -(-int(length.max()) // 8) * 8
+        m = k.gather(sa[has], width) * (np.arange(width) < length[:, None])
+        gid, n = _groups(length, np.ascontiguousarray(m).view(np.uint64))
+        first = np.zeros(n, dtype=np.int64)
+        first[gid] = np.arange(len(gid))  # a row of each group (all rows of a group are equal)
+        names = [bytes(m[i, : length[i]]).decode("ascii") for i in first.tolist()]
+        ids = np.asarray([sources.setdefault(f"AIS:{v}", len(sources)) for v in names])
+        code[has] = ids[gid]
     return code
 
 
@@ -405,23 +415,26 @@ def _scan_block(
 ) -> tuple[np.ndarray, _Frags]:
     """(indices of the non-empty lines for the general path, the sentences read here) of the
     lines ``[s, e)`` of the block ``b`` (block-local indices and offsets)."""
-    k = _Block(b)
-    ok, p, ss, tag, ts = _framing(k, s, e)
-    good, f = _sentence(k, ss, e)
+    k = _Block(b, int((e - s).sum()))
+    ok, p, ss, tag, ts, st = _framing(k, s, e)
+    good, f = _sentence(k, ss, st, e)
     i = np.flatnonzero(ok & good)
     c = {"s": s[i], "e": e[i], "p": p[i], "tag": tag[i], "ts": ts[i]}
     c |= {key: v[i] for key, v in f.items()}
     ok, timed, ns, sa, sz = _times(k, c)
-    width = int(c["plen"].max(initial=1))
-    m = k.gather(c["pa"], width)
-    inside = np.arange(width) < c["plen"][:, None]
-    ok &= ~(inside & ~_SIX_OK[m]).any(axis=1)
+    first = np.zeros(len(ok), dtype=np.int64)
+    for lo, hi in ((0, 32), (32, MAX_PAYLOAD)):  # the payload in the 6-bit alphabet
+        r = np.flatnonzero((c["plen"] > lo) & (c["plen"] <= hi))
+        m = k.gather(c["pa"][r], hi)
+        outside = np.arange(hi, dtype=np.uint8) >= c["plen"][r].astype(np.uint8)[:, None]
+        ok[r] &= (_armoured(m) | outside).all(axis=1)
+        first[r] = _SIX[m[:, 0]]
     j = np.flatnonzero(ok)
     frags = _Frags(
         line=i[j], time=np.where(timed, ns, 0)[j], timed=timed[j],
         source=_source_codes(k, sa[j], sz[j], sources), cnt=c["cnt"][j], num=c["num"][j],
         seq=c["seq"][j], chan=c["chan"][j], pa=c["pa"][j], plen=c["plen"][j], fill=c["fill"][j],
-        start=c["s"][j], end=c["e"][j], first=_SIX[m[j, 0]].astype(np.int64),
+        start=c["s"][j], end=c["e"][j], first=first[j],
     )  # fmt: skip
     slow = e > s
     slow[frags.line] = False
@@ -611,12 +624,15 @@ def _groups(length: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, int]:
     hs = h[order]
     new = np.concatenate([[True], hs[1:] != hs[:-1]])
     group = np.cumsum(new) - 1
-    head = order[np.flatnonzero(new)][group]
-    same = (length[order] == length[head]) & (words[order] == words[head]).all(axis=1)
+    starts = np.flatnonzero(new)
+    size = np.diff(np.append(starts, n))
+    check = np.flatnonzero(np.repeat(size > 1, size))  # rows sharing a hash with another
+    a, b = order[check], order[starts[group[check]]]
+    rows = np.ascontiguousarray(words).view(f"V{8 * words.shape[1]}").ravel()
     gid = np.empty(n, dtype=np.int64)
-    if same.all():
+    if ((length[a] == length[b]) & (rows[a] == rows[b])).all():
         gid[order] = group
-        return gid, int(group[-1]) + 1
+        return gid, len(starts)
     keys = np.ascontiguousarray(np.column_stack([length.astype(np.uint64), words]))
     _, inv = np.unique(keys.view([("", np.uint64)] * keys.shape[1]).ravel(), return_inverse=True)
     gid[:] = inv.ravel()
@@ -726,15 +742,24 @@ def _last_kept(gid: np.ndarray, ngroups: int, time: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def _words(chars: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Payload characters (rows) as 60-bit words of 10 six-bit values, first character in the
-    high bits (as pyais' word bit vector); zeros after the payload."""
+def _armoured(m: np.ndarray) -> np.ndarray:
+    """Which bytes are characters of the 6-bit alphabet ('0'..'W', '`'..'w')."""
+    return ((m - np.uint8(48)) < 40) | ((m - np.uint8(96)) < 24)
+
+
+def _six(chars: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Payload characters (rows) as 6-bit values, zeros after the payload; the width rounded up
+    to a multiple of 10."""
     n, width = chars.shape
-    width10 = -(-width // 10) * 10
-    v = np.zeros((n, width10), dtype=np.uint8)
-    inside = np.arange(width) < length[:, None]
-    v[:, :width] = np.where(inside, _SIX[chars], 0)
-    w = np.zeros((n, width10 // 10), dtype=np.uint64)
+    v = np.zeros((n, -(-width // 10) * 10), dtype=np.uint8)
+    v[:, :width] = _SIX_VALUE[chars] * (np.arange(width) < length[:, None])
+    return v
+
+
+def _words(v: np.ndarray) -> np.ndarray:
+    """6-bit values (rows, :func:`_six`) as 60-bit words of 10 values, the first in the high
+    bits (as pyais' word bit vector)."""
+    w = np.zeros((len(v), v.shape[1] // 10), dtype=np.uint64)
     for j in range(10):
         w = (w << np.uint64(6)) | v[:, j::10]
     return w
@@ -783,13 +808,17 @@ def _positions(w: np.ndarray, mtype: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _text(w: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]:
-    """(text, non-empty) of a 6-bit text field, as the general path keeps it (pyais'
-    ``get_str``, then :func:`navwatch.io.nmea._text`): up to the first '@', spaces stripped."""
-    v = np.stack([_bits(w, off + 6 * j, 6) for j in range(nchars)], axis=1)
-    ch = _TEXT[v]
+def _text(v: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]:
+    """(text, non-empty) of the 6-bit text field at bit ``off`` of 6-bit values ``v`` (rows), as
+    the general path keeps it (pyais' ``get_str``, then :func:`navwatch.io.nmea._text`): up to
+    the first '@', spaces stripped."""
+    c, r = divmod(off, 6)
+    six = v[:, c : c + nchars]
+    if r:
+        six = ((six << np.uint8(r)) | (v[:, c + 1 : c + nchars + 1] >> np.uint8(6 - r))) & np.uint8(63)
+    ch = _TEXT[six]
     col = np.arange(nchars)
-    at = v == 0
+    at = six == 0
     cut = np.where(at.any(axis=1), at.argmax(axis=1), nchars)
     word = (ch != 32) & (col < cut[:, None])
     has = word.any(axis=1)
@@ -800,31 +829,27 @@ def _text(w: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]
     return np.ascontiguousarray(out).view(f"S{nchars}").ravel(), has
 
 
-def _statics(w: np.ndarray, mtype: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """(values, present) of the static fields of type 5, 24 (parts A and B) and 19 messages,
-    normalised as :meth:`navwatch.io.nmea._Parser._remember` keeps them."""
+def _statics(v: np.ndarray, w: np.ndarray, mtype: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(field, rows, values) of the non-empty static fields of type 5, 24 (parts A and B) and 19
+    messages (6-bit values ``v``, words ``w``), normalised as
+    :meth:`navwatch.io.nmea._Parser._remember` keeps them."""
     part = _bits(w, 38, 2)
-    t5, t19 = mtype == 5, mtype == 19
-    a24, b24 = (mtype == 24) & (part == 0), (mtype == 24) & (part == 1)
-    name = np.where(t5, 112, np.where(t19, 143, 40))
-    call = np.where(t5, 70, 90)
-    names = [_text(w, off, 20) for off in (112, 143, 40)]
-    calls = [_text(w, off, 7) for off in (70, 90)]
-    imo = _bits(w, 40, 30)
-    # types 5 and 19 map the code through pyais' ShipType (unknown codes -> 0); 24 keeps it
-    coded = _SHIP_TYPE[np.where(t5, _bits(w, 232, 8), _bits(w, 263, 8))]
-    ship_type = np.where(t5 | t19, coded, _bits(w, 40, 8))
-    pick_n = np.select([name == 112, name == 143], [0, 1], 2)
-    name_v = np.choose(pick_n, [n[0] for n in names])
-    name_ok = np.choose(pick_n, [n[1] for n in names]) & (t5 | t19 | a24)
-    call_v = np.where(call == 70, calls[0][0], calls[1][0])
-    call_ok = np.where(call == 70, calls[0][1], calls[1][1]) & (t5 | b24)
-    return {
-        "imo": (imo, t5 & (imo != 0)),
-        "callsign": (call_v, call_ok),
-        "name": (name_v, name_ok),
-        "ship_type": (ship_type, (t5 | t19 | b24) & (ship_type != 0)),
-    }
+    t5, t19 = np.flatnonzero(mtype == 5), np.flatnonzero(mtype == 19)
+    a24, b24 = np.flatnonzero((mtype == 24) & (part == 0)), np.flatnonzero((mtype == 24) & (part == 1))
+    out = []
+    for key, rows, off, n in (("name", t5, 112, 20), ("name", t19, 143, 20), ("name", a24, 40, 20),
+                              ("callsign", t5, 70, 7), ("callsign", b24, 90, 7)):  # fmt: skip
+        text, has = _text(v[rows], off, n)
+        out.append((key, rows[has], text[has]))
+    # types 5 and 19 map the ship type code through pyais' ShipType (unknown -> 0); 24 keeps it
+    for key, rows, value in (
+        ("imo", t5, _bits(w[t5], 40, 30)),
+        ("ship_type", t5, _SHIP_TYPE[_bits(w[t5], 232, 8)]),
+        ("ship_type", t19, _SHIP_TYPE[_bits(w[t19], 263, 8)]),
+        ("ship_type", b24, _bits(w[b24], 40, 8)),
+    ):
+        out.append((key, rows[value != 0], value[value != 0]))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,7 +908,7 @@ def parse_bytes(
         parser.assemble(f)
     padded = np.concatenate([buf, np.zeros(_PAD, dtype=np.uint8)])
     msgs = _fast_messages(parser, data, fr)
-    dup_fast, dup_slow = _duplicates_of(padded, fr, msgs, parser.deferred)
+    dup_fast, dup_slow = _duplicates_of(data, padded, fr, msgs, parser.deferred)
     parser.decode_deferred(dup_slow)
     rows = _decode(parser, data, padded, fr, msgs.take(np.flatnonzero(~dup_fast)), sources)
     _count(parser, msgs, dup_fast)
@@ -942,7 +967,7 @@ def _fast_messages(parser: _Parser, data: bytes, fr: _Frags) -> _Msgs:
 
 
 def _duplicates_of(
-    padded: np.ndarray, fr: _Frags, msgs: _Msgs, deferred: list[tuple[list, int, bytes]]
+    data: bytes, padded: np.ndarray, fr: _Frags, msgs: _Msgs, deferred: list[tuple[list, int, bytes]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Copies among the messages read here and those the general path holds, in line order
     (each message at the line of its last fragment)."""
@@ -951,15 +976,20 @@ def _duplicates_of(
     slow_buf = np.frombuffer(b"".join(slow) + bytes(_PAD), dtype=np.uint8)
     slow_at = np.concatenate([[0], np.cumsum(n_slow)[:-1]]).astype(np.int64)
     nf = len(msgs.line)
-    line = np.concatenate([msgs.line, [frags[-1].line - 1 for frags, _, _ in deferred]])
-    time = np.concatenate([msgs.time, [t for _, t, _ in deferred]]).astype(np.int64)
-    length = np.concatenate([msgs.length, n_slow])
-    order = np.argsort(line, kind="stable")
+    length, time = msgs.length, msgs.time
+    order = None
+    if deferred:  # both kinds of messages, in line order
+        line = np.concatenate([msgs.line, [frags[-1].line - 1 for frags, _, _ in deferred]])
+        order = np.argsort(line, kind="stable")
+        length = np.concatenate([length, n_slow])[order]
+        time = np.concatenate([time, [t for _, t, _ in deferred]]).astype(np.int64)[order]
 
     def chars(rows: np.ndarray, width: int) -> np.ndarray:
-        i = order[rows]
-        out = np.zeros((len(rows), width), dtype=np.uint8)
+        i = rows if order is None else order[rows]
         mine = i < nf
+        if mine.all():
+            return _chars(padded, fr, msgs.members[i], width)
+        out = np.zeros((len(rows), width), dtype=np.uint8)
         out[mine] = _chars(padded, fr, msgs.members[i[mine]], width)
         theirs = i[~mine] - nf
         got = _windows(slow_buf, width)[slow_at[theirs]]
@@ -967,15 +997,13 @@ def _duplicates_of(
         return out
 
     def payloads(rows: np.ndarray) -> list[bytes]:
-        data = padded.tobytes() if len(rows) else b""
-        return [
-            slow[k - nf] if k >= nf else _payload(data, fr, msgs.members[k])
-            for k in order[rows].tolist()
-        ]
+        i = rows if order is None else order[rows]
+        return [slow[k - nf] if k >= nf else _payload(data, fr, msgs.members[k]) for k in i.tolist()]
 
-    gid, ngroups = _payload_groups(length[order], chars, payloads)
-    dup = np.empty(len(line), dtype=bool)
-    dup[order] = _duplicates(gid, ngroups, time[order])
+    gid, ngroups = _payload_groups(length, chars, payloads)
+    dup = _duplicates(gid, ngroups, time)
+    if order is not None:
+        dup[order] = dup.copy()
     return dup[:nf], dup[nf:]
 
 
@@ -1014,11 +1042,12 @@ def _decode(
     bits, mtype = msgs.bits, msgs.mtype
     position = np.isin(mtype, (1, 2, 3, 18)) & (bits == 168)
     wide = np.flatnonzero(((mtype == 19) & (bits >= 271)) | ((mtype == 5) & (bits >= 240)) | (mtype == 24))
-    w_wide = _words(_chars(padded, fr, msgs.members[wide], MAX_PAYLOAD), msgs.length[wide])
+    v_wide = _six(_chars(padded, fr, msgs.members[wide], MAX_PAYLOAD), msgs.length[wide])
+    w_wide = _words(v_wide)
     part = _bits(w_wide, 38, 2)
     ok24 = ((part == 0) & (bits[wide] >= 160)) | ((part == 1) & (bits[wide] >= 132))
     keep = (mtype[wide] != 24) | ok24
-    wide, w_wide = wide[keep], w_wide[keep]
+    wide, v_wide, w_wide = wide[keep], v_wide[keep], w_wide[keep]
     static = np.zeros(len(mtype), dtype=bool)
     static[wide] = mtype[wide] != 19
     counted = _COUNTED_ONLY[mtype] & (bits >= 6)
@@ -1031,7 +1060,7 @@ def _decode(
         parser.stats[key] += int(n.sum())
     parser.fates["static"] += int(msgs.nfrag[static].sum())
     parser.fates["other_type"] += int(msgs.nfrag[counted].sum())
-    _learn(parser, msgs.take(wide), w_wide)
+    _learn(parser, msgs.take(wide), v_wide, w_wide)
     for m in np.flatnonzero(~done).tolist():  # the general path decodes these with pyais
         frags = [_read_line(int(fr.line[i]) + 1, data[fr.start[i] : fr.end[i]].decode("ascii"))
                  for i in msgs.members[m, : msgs.nfrag[m]].tolist()]  # fmt: skip
@@ -1039,22 +1068,30 @@ def _decode(
         parser._decode([f for f in frags if f is not None], int(msgs.time[m]))
     pos = np.flatnonzero(position)
     t19 = wide[mtype[wide] == 19]
-    w = np.concatenate([_words(_chars(padded, fr, msgs.members[pos], 30), msgs.length[pos]),
-                        w_wide[mtype[wide] == 19][:, :3]])  # fmt: skip
-    return _rows(data, fr, msgs.take(np.concatenate([pos, t19])), w, list(sources))
+    single = msgs.nfrag[pos] == 1  # 28 characters from the payload's start; no need to join
+    v = np.empty((len(pos), 30), dtype=np.uint8)
+    v[single] = _SIX_VALUE[_windows(padded, 30)[fr.pa[msgs.members[pos[single], 0]]]]
+    v[~single] = _six(_chars(padded, fr, msgs.members[pos[~single]], 30), msgs.length[pos[~single]])
+    w = np.concatenate([_words(v), w_wide[mtype[wide] == 19][:, :3]])
+    rows = np.concatenate([pos, t19])
+    order = np.argsort(rows, kind="stable")  # messages are in line order
+    return _rows(data, fr, msgs.take(rows[order]), w[order], list(sources))
 
 
-def _learn(parser: _Parser, msgs: _Msgs, w: np.ndarray) -> None:
+def _learn(parser: _Parser, msgs: _Msgs, v: np.ndarray, w: np.ndarray) -> None:
     """Give the parser the latest value of each static field per MMSI among ``msgs``."""
-    if not len(msgs.line):
-        return
     mmsi = _bits(w, 8, 30)
-    for key, (values, present) in _statics(w, msgs.mtype).items():
-        i = np.flatnonzero(present)
-        i = i[np.lexsort((msgs.line[i], mmsi[i]))]
-        last = i[np.append(mmsi[i][1:] != mmsi[i][:-1], True)] if len(i) else i
-        for m, v, line in zip(mmsi[last].tolist(), values[last].tolist(), msgs.line[last].tolist(), strict=True):
-            value = v.decode("ascii") if isinstance(v, bytes) else (str(v) if key == "ship_type" else v)
+    found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for key, rows, values in _statics(v, w, msgs.mtype):
+        found.setdefault(key, []).append((rows, values))
+    for key, parts in found.items():
+        rows = np.concatenate([r for r, _ in parts])
+        values = np.concatenate([x for _, x in parts])
+        order = np.lexsort((msgs.line[rows], mmsi[rows]))
+        rows, values = rows[order], values[order]
+        last = np.append(mmsi[rows][1:] != mmsi[rows][:-1], True) if len(rows) else rows > 0
+        for m, x, line in zip(mmsi[rows[last]].tolist(), values[last].tolist(), msgs.line[rows[last]].tolist(), strict=True):
+            value = x.decode("ascii") if isinstance(x, bytes) else (str(x) if key == "ship_type" else x)
             parser.learn(m, key, value, line + 1)
 
 
