@@ -109,7 +109,9 @@ MIXES = {  # share of messages by kind
     "shore": {"pos123": 0.70, "pos18": 0.10, "base4": 0.05, "static5": 0.07, "static24": 0.08},
     "positions": {"pos123": 0.88, "pos18": 0.12},
 }
-NAMES = np.array([b"ORION", b"NORDIC STAR", b"PILOT 7", b"KATHARINA B", b"SEA FALCON", b"MARE NOSTRUM"])
+NAMES = np.array(
+    [b"ORION", b"NORDIC STAR", b"PILOT 7", b"KATHARINA B", b"SEA FALCON", b"MARE NOSTRUM"]
+)
 
 
 def _positions(rng: np.random.Generator, kind: str, mmsi: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 from functools import reduce
 from operator import xor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,6 +81,7 @@ def both_lines(lines: list[str]) -> pd.DataFrame:
 
 # ---- random logs -------------------------------------------------------------------------------
 
+
 def _mostly(common: st.SearchStrategy, *rare: object) -> st.SearchStrategy:
     """``common``, or one of the ``rare`` values a quarter of the time."""
     return st.integers(0, 3).flatmap(lambda k: st.sampled_from(rare) if k == 0 else common)
@@ -141,35 +141,29 @@ def rechannel(sentence: str, channel: str) -> str:
     return f"!{text}*{_xor(text):02X}"
 
 
+_FRAMINGS = {  # receive time framings: (sentence, unix s, ms, unix ms, receiver, separator)
+    "tag": lambda s, sec, ms, t, r, sep: tag(f"c:{sec}") + s,
+    "tag_s": lambda s, sec, ms, t, r, sep: tag(f"s:{r},c:{sec}.{ms:03d}") + s,
+    "tag_ms": lambda s, sec, ms, t, r, sep: tag(f"c:{t},s:{r}") + s,
+    "tag_nots": lambda s, sec, ms, t, r, sep: tag(f"g:1-2-{ms},s:{r}") + s,
+    "tag_bad": lambda s, sec, ms, t, r, sep: tag(f"c:{sec}", checksum=_xor(f"c:{sec}") ^ 1) + s,
+    "epoch": lambda s, sec, ms, t, r, sep: f"{sec}.{ms:03d} {s}",
+    "epoch_sep": lambda s, sec, ms, t, r, sep: f"[{sec}]{sep}{s}",
+    "iso": lambda s, sec, ms, t, r, sep: f"{pd.Timestamp(t, unit='ms').isoformat()}Z {s}",
+    "uscg": lambda s, sec, ms, t, r, sep: f"{s},b003669710,{sec}",
+    "both": lambda s, sec, ms, t, r, sep: f"{sec} " + tag(f"c:{sec + 1}") + s,
+    "none": lambda s, sec, ms, t, r, sep: s,
+}
+
+
 @st.composite
 def _framed(draw, sentence: str, t_ms: int) -> str:
     """``sentence`` with a random receive time framing, sometimes broken."""
     sec, ms = divmod(t_ms, 1000)
-    how = draw(st.sampled_from(["tag", "tag", "tag_s", "tag_ms", "epoch", "epoch", "epoch_sep",
-                                "iso", "uscg", "none", "tag_nots", "tag_bad", "both"]))  # fmt: skip
+    how = draw(st.sampled_from(["tag", "tag", "tag_s", "tag_ms", "epoch", "epoch", *_FRAMINGS]))
     receiver = draw(st.sampled_from(["r1", "rcv-2", "x:y", ""]))
-    if how == "tag":
-        line = tag(f"c:{sec}") + sentence
-    elif how == "tag_s":
-        line = tag(f"s:{receiver},c:{sec}.{ms:03d}") + sentence
-    elif how == "tag_ms":
-        line = tag(f"c:{t_ms},s:{receiver}") + sentence
-    elif how == "tag_nots":
-        line = tag(f"g:1-2-{ms},s:{receiver}") + sentence
-    elif how == "tag_bad":
-        line = tag(f"c:{sec}", checksum=_xor(f"c:{sec}") ^ 1) + sentence
-    elif how == "epoch":
-        line = f"{sec}.{ms:03d} {sentence}"
-    elif how == "epoch_sep":
-        line = f"[{sec}]{draw(st.sampled_from([',', ';', ' |', ' ']))}{sentence}"
-    elif how == "iso":
-        line = f"{pd.Timestamp(t_ms, unit='ms').isoformat()}Z {sentence}"
-    elif how == "uscg":
-        line = f"{sentence},b003669710,{sec}"
-    elif how == "both":
-        line = f"{sec} " + tag(f"c:{sec + 1}") + sentence
-    else:
-        line = sentence
+    sep = draw(st.sampled_from([",", ";", " |", " "]))
+    line = _FRAMINGS[how](sentence, sec, ms, t_ms, receiver, sep)
     fault = draw(st.sampled_from(["none"] * 30 + ["checksum", "cut", "pad", "tab", "char"]))
     if fault == "checksum":
         line = line[:-2] + ("00" if line[-2:] != "00" else "11")
@@ -265,7 +259,12 @@ def test_fast_path_runs_and_reports_what_it_read():
     by the vectorised path; the ISO-timed line and the garbled one are the general path's."""
     pos = pyais.encode_dict({"type": 1, "mmsi": 211000001, "lat": 54.3, "lon": 10.15})[0]
     pos2 = pyais.encode_dict({"type": 18, "mmsi": 338000001, "lat": 54.4, "lon": 10.2})[0]
-    lines = [tag(f"s:rcv1,c:{T0}") + pos, f"{T0 + 3}.250 {pos2}", f"2024-12-02T06:00:00Z {pos}", "junk"]
+    lines = [
+        tag(f"s:rcv1,c:{T0}") + pos,
+        f"{T0 + 3}.250 {pos2}",
+        f"2024-12-02T06:00:00Z {pos}",
+        "junk",
+    ]
     df = both_lines(lines)
     s = df.attrs["nmea_stats"]
     assert s["lines"] == 4 and s["fast_lines"] == 2
@@ -302,7 +301,13 @@ def test_multipart_with_a_fragment_for_the_general_path():
 
 def test_text_lines_with_line_breaks_or_non_ascii_inside():
     pos = pyais.encode_dict({"type": 1, "mmsi": 211000001, "lat": 54.3, "lon": 10.15})[0]
-    lines = [f"{T0} {pos}", f"{T0 + 3} {pos}\r", f"{T0 + 6} é{pos}", f"{T0 + 9} {pos}\nx", f"{T0 + 12} {pos}"]
+    lines = [
+        f"{T0} {pos}",
+        f"{T0 + 3} {pos}\r",
+        f"{T0 + 6} é{pos}",
+        f"{T0 + 9} {pos}\nx",
+        f"{T0 + 12} {pos}",
+    ]
     df = both_lines(lines)
     assert df["src_line"].tolist() == [1, 2, 4, 5]  # 3: a non-ASCII character
 
@@ -320,7 +325,9 @@ def test_bytes_with_crlf_lone_cr_invalid_utf8_and_no_final_newline():
 def test_rows_of_all_kinds_stay_in_line_order():
     """Type 19 reports (decoded with their static data) and types 1/18 interleave in line order,
     in the table and in the quarantine."""
-    t19 = pyais.encode_dict({"type": 19, "mmsi": 211000019, "lat": 91, "lon": 181, "shipname": "B"})[0]
+    t19 = pyais.encode_dict(
+        {"type": 19, "mmsi": 211000019, "lat": 91, "lon": 181, "shipname": "B"}
+    )[0]
     t1 = pyais.encode_dict({"type": 1, "mmsi": 211000001, "lat": 91, "lon": 181})[0]
     t19b = pyais.encode_dict({"type": 19, "mmsi": 211000019, "lat": 54.2, "lon": 10.1})[0]
     t18 = pyais.encode_dict({"type": 18, "mmsi": 338000001, "lat": 54.4, "lon": 10.2})[0]

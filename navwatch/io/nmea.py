@@ -119,12 +119,14 @@ _TEXT_DTYPE = pd.Index(["x"]).dtype  # this pandas' default dtype for text (as n
 
 
 class _Reject(Exception):
-    """A line that cannot be used: quarantine ``code`` with ``reason``."""
+    """A line that cannot be used: quarantine ``code`` with ``reason``; ``timed`` when it is an
+    AIS sentence with a receive time (counted as such)."""
 
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: str, reason: str, *, timed: bool = False):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.timed = timed
 
 
 @dataclass(slots=True)
@@ -134,7 +136,6 @@ class _Fragment:
     time_ns: int | None
     source: str | None
     sentence: AISSentence
-    reject: tuple[str, str] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,26 +245,24 @@ def _is_ais(sentence: str) -> bool:
 def _read_line(lineno: int, line: str) -> _Fragment | None:
     """The AIS fragment of a stripped line; None for another NMEA sentence.
 
-    Raises :class:`_Reject` for garbled lines and bad checksums. A timed sentence that pyais
-    cannot use comes back without ``sentence`` and with its ``reject`` (code, reason), so that
-    it still counts as timed.
+    Raises :class:`_Reject` for garbled lines, bad checksums and AIS sentences that pyais
+    cannot use (``timed`` if such a sentence carried a receive time).
     """
     sentence, time_ns, source = _split(line)
     if not _is_ais(sentence):
         return None
-    frag = _Fragment(lineno, line, time_ns, source, None)
+    timed = time_ns is not None
     try:
-        frag.sentence = AISSentence(sentence.encode("ascii"))
+        s = AISSentence(sentence.encode("ascii"))
     except Exception as exc:  # pyais raises several types for malformed fields
-        frag.reject = ("parse_error", f"malformed AIS sentence: {exc}")
-        return frag
-    if not frag.sentence.payload:
-        frag.reject = ("empty_payload", "AIS sentence with an empty payload (no message)")
-    elif not _PAYLOAD_OK.fullmatch(frag.sentence.payload):
-        frag.reject = ("parse_error", "invalid character in the 6-bit AIS payload")
-    if frag.reject is not None:
-        frag.sentence = None
-    return frag
+        raise _Reject("parse_error", f"malformed AIS sentence: {exc}", timed=timed) from None
+    if not s.payload:
+        raise _Reject(
+            "empty_payload", "AIS sentence with an empty payload (no message)", timed=timed
+        )
+    if not _PAYLOAD_OK.fullmatch(s.payload):
+        raise _Reject("parse_error", "invalid character in the 6-bit AIS payload", timed=timed)
+    return _Fragment(lineno, line, time_ns, source, s)
 
 
 def _lost_reason(frag_num: int, frag_cnt: int, seq_id: int | None, channel: str, why: str) -> str:
@@ -367,7 +366,9 @@ class _Rows:
         remap = np.asarray([index.setdefault(x, len(index)) for x in other.sources], dtype=np.int64)
         sources += list(index)[len(sources) :]
         order = np.argsort(np.concatenate([self.line, other.line]), kind="stable")
-        fields = {k: np.concatenate([getattr(self, k), getattr(other, k)])[order] for k in self._ARRAYS}
+        fields = {
+            k: np.concatenate([getattr(self, k), getattr(other, k)])[order] for k in self._ARRAYS
+        }
         fields["source"] = np.concatenate([self.source, remap[other.source]])[order]
 
         def raw(i: np.ndarray) -> list[str]:
@@ -448,6 +449,7 @@ class _Parser:
         try:
             frag = _read_line(lineno, line)
         except _Reject as r:
+            self.stats["timed_lines"] += r.timed
             self._reject_line(lineno, r.code, r.reason, line)
             return None
         if frag is None:
@@ -456,9 +458,6 @@ class _Parser:
             return None
         if frag.time_ns is not None:
             self.stats["timed_lines"] += 1
-        if frag.sentence is None:
-            self._reject_line(lineno, frag.reject[0], frag.reject[1], line)
-            return None
         return frag
 
     def assemble(self, frag: _Fragment) -> None:
@@ -604,9 +603,7 @@ class _Parser:
             if value is not None:
                 self.learn(mmsi, key, value, self._at, known)
 
-    def learn(
-        self, mmsi: int, key: str, value: Any, line: int, known: dict | None = None
-    ) -> None:
+    def learn(self, mmsi: int, key: str, value: Any, line: int, known: dict | None = None) -> None:
         """Static ``key`` = ``value`` of ``mmsi`` from the message completed on ``line``: kept
         unless a later message already gave one (messages may be decoded out of order)."""
         if known is None:
@@ -647,8 +644,8 @@ class _Parser:
             self._lost(frags, "the message was never completed")
         self.pending.clear()
         self._events.sort(key=lambda e: e[0])  # stable: the order found within a line is kept
-        for _, (line, code, reason, raw) in self._events:
-            self.quarantine.add(self.file, line, code, reason, raw)
+        for _, (line, code_, reason, raw) in self._events:
+            self.quarantine.add(self.file, line, code_, reason, raw)
         self._events = []
         rows = self.rows() if more is None else self.rows().merged(more)
         rows, code = self._vessels(rows)
@@ -723,7 +720,9 @@ class _Parser:
         names = [rows.sources[k] for k in used.tolist()]
         rank = np.argsort(np.asarray(names, dtype=object), kind="stable")
         frame["source"] = _categorical(np.argsort(rank)[code.ravel()], [names[k] for k in rank])
-        frame["src_file"] = _categorical(np.zeros(len(frame), dtype=np.int64), [self.file] * (len(frame) > 0))
+        frame["src_file"] = _categorical(
+            np.zeros(len(frame), dtype=np.int64), [self.file] * (len(frame) > 0)
+        )
         uniq, inv = np.unique(rows.mmsi, return_inverse=True)
         empty: dict[str, tuple[int, Any]] = {}
         known = [self.static.get(m, empty) for m in uniq.tolist()]
@@ -735,7 +734,9 @@ class _Parser:
                 frame[key] = pd.arrays.IntegerArray(imo[inv.ravel()], na[inv.ravel()])
             else:
                 dictionary = pa.array(values, type=pa.string())
-                column = pa.DictionaryArray.from_arrays(pa.array(inv.ravel().astype(np.int32)), dictionary)
+                column = pa.DictionaryArray.from_arrays(
+                    pa.array(inv.ravel().astype(np.int32)), dictionary
+                )
                 frame[key] = pd.array(column.dictionary_decode(), dtype="string")
         return frame
 

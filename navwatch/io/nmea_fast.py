@@ -53,7 +53,6 @@ from .nmea import (
     DUPLICATE_WINDOW_NS,
     POSITION_TYPES,
     STATIC_TYPES,
-    _Fragment,
     _lost_reason,
     _Parser,
     _read_line,
@@ -208,9 +207,7 @@ def _framing(k: _Block, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     return ok, p, ss, tag, ts, st
 
 
-def _sentence(
-    k: _Block, ss: np.ndarray, st: np.ndarray, e: np.ndarray
-) -> tuple[np.ndarray, dict]:
+def _sentence(k: _Block, ss: np.ndarray, st: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, dict]:
     """(ok, fields) of ``!ttVDM,cnt,num,seq,channel,payload,fill*hh`` sentences at ``ss``
     (``st``: the first '*' after ``ss``)."""
     ok = (st > ss + 10) & (st + 2 < e) & (k.hex2(st + 1) == k.xor(ss + 1, st))
@@ -226,7 +223,10 @@ def _sentence(
     ok &= (seq_len <= 3) & (chan_len <= 3)
     seq = np.where(seq_len > 0, 0, -1)
     chan = chan_len.copy()
-    seq_text, chan_text = k.gather(c[0] + 1, 3).astype(np.int64), k.gather(c[1] + 1, 3).astype(np.int64)
+    seq_text, chan_text = (
+        k.gather(c[0] + 1, 3).astype(np.int64),
+        k.gather(c[1] + 1, 3).astype(np.int64),
+    )
     for j in range(3):
         d = _DIGIT[seq_text[:, j]].astype(np.int64)
         ok &= (j >= seq_len) | (d >= 0)
@@ -406,7 +406,10 @@ class _Frags:
     def concat(parts: list[_Frags]) -> _Frags:
         empty = np.zeros(0, dtype=np.int64)
         return _Frags(
-            *(np.concatenate([getattr(p, f.name) for p in parts] or [empty]) for f in fields(_Frags))
+            *(
+                np.concatenate([getattr(p, f.name) for p in parts] or [empty])
+                for f in fields(_Frags)
+            )
         )
 
 
@@ -441,7 +444,9 @@ def _scan_block(
     return np.flatnonzero(slow), frags
 
 
-def _scan(buf: np.ndarray, has_cr: bool, sources: dict[str, int]) -> tuple[np.ndarray, ...]:
+def _scan(
+    buf: np.ndarray, has_cr: bool, sources: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Frags]:
     """(line starts, ends, lines for the general path, sentences read here) of a text: line
     indices 0-based, offsets into ``buf``; in blocks of :data:`BLOCK_LINES` lines."""
     starts, ends = _lines(buf, has_cr)
@@ -815,7 +820,9 @@ def _text(v: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]
     c, r = divmod(off, 6)
     six = v[:, c : c + nchars]
     if r:
-        six = ((six << np.uint8(r)) | (v[:, c + 1 : c + nchars + 1] >> np.uint8(6 - r))) & np.uint8(63)
+        six = ((six << np.uint8(r)) | (v[:, c + 1 : c + nchars + 1] >> np.uint8(6 - r))) & np.uint8(
+            63
+        )
     ch = _TEXT[six]
     col = np.arange(nchars)
     at = six == 0
@@ -829,13 +836,18 @@ def _text(v: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]
     return np.ascontiguousarray(out).view(f"S{nchars}").ravel(), has
 
 
-def _statics(v: np.ndarray, w: np.ndarray, mtype: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _statics(
+    v: np.ndarray, w: np.ndarray, mtype: np.ndarray
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(field, rows, values) of the non-empty static fields of type 5, 24 (parts A and B) and 19
     messages (6-bit values ``v``, words ``w``), normalised as
     :meth:`navwatch.io.nmea._Parser._remember` keeps them."""
     part = _bits(w, 38, 2)
     t5, t19 = np.flatnonzero(mtype == 5), np.flatnonzero(mtype == 19)
-    a24, b24 = np.flatnonzero((mtype == 24) & (part == 0)), np.flatnonzero((mtype == 24) & (part == 1))
+    a24, b24 = (
+        np.flatnonzero((mtype == 24) & (part == 0)),
+        np.flatnonzero((mtype == 24) & (part == 1)),
+    )
     out = []
     for key, rows, off, n in (("name", t5, 112, 20), ("name", t19, 143, 20), ("name", a24, 40, 20),
                               ("callsign", t5, 70, 7), ("callsign", b24, 90, 7)):  # fmt: skip
@@ -946,7 +958,9 @@ def _fast_messages(parser: _Parser, data: bytes, fr: _Frags) -> _Msgs:
             seq = int(fr.seq[i])
             chan = int(fr.chan[i])
             channel = "".join(chr((chan >> (2 + 7 * j)) & 127) for j in range(chan & 3))
-            why = _lost_reason(int(fr.num[i]), int(fr.cnt[i]), None if seq < 0 else seq, channel, why)
+            why = _lost_reason(
+                int(fr.num[i]), int(fr.cnt[i]), None if seq < 0 else seq, channel, why
+            )
         parser._reject_line(int(fr.line[i]) + 1, code, why, text)
 
     for at, i, why in lost:
@@ -967,7 +981,11 @@ def _fast_messages(parser: _Parser, data: bytes, fr: _Frags) -> _Msgs:
 
 
 def _duplicates_of(
-    data: bytes, padded: np.ndarray, fr: _Frags, msgs: _Msgs, deferred: list[tuple[list, int, bytes]]
+    data: bytes,
+    padded: np.ndarray,
+    fr: _Frags,
+    msgs: _Msgs,
+    deferred: list[tuple[list, int, bytes]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Copies among the messages read here and those the general path holds, in line order
     (each message at the line of its last fragment)."""
@@ -998,7 +1016,9 @@ def _duplicates_of(
 
     def payloads(rows: np.ndarray) -> list[bytes]:
         i = rows if order is None else order[rows]
-        return [slow[k - nf] if k >= nf else _payload(data, fr, msgs.members[k]) for k in i.tolist()]
+        return [
+            slow[k - nf] if k >= nf else _payload(data, fr, msgs.members[k]) for k in i.tolist()
+        ]
 
     gid, ngroups = _payload_groups(length, chars, payloads)
     dup = _duplicates(gid, ngroups, time)
@@ -1009,14 +1029,14 @@ def _duplicates_of(
 
 def _payload(data: bytes, fr: _Frags, members: np.ndarray) -> bytes:
     """The joined payload of one message."""
-    return b"".join(
-        data[fr.pa[i] : fr.pa[i] + fr.plen[i]] for i in members[members >= 0].tolist()
-    )
+    return b"".join(data[fr.pa[i] : fr.pa[i] + fr.plen[i]] for i in members[members >= 0].tolist())
 
 
 def _text_of(data: bytes, fr: _Frags, members: np.ndarray) -> str:
     """The lines of a message's fragments, joined by newlines (its quarantine ``raw``)."""
-    return "\n".join(data[fr.start[i] : fr.end[i]].decode("ascii") for i in members[members >= 0].tolist())
+    return "\n".join(
+        data[fr.start[i] : fr.end[i]].decode("ascii") for i in members[members >= 0].tolist()
+    )
 
 
 def _count(parser: _Parser, msgs: _Msgs, dup: np.ndarray) -> None:
@@ -1041,7 +1061,9 @@ def _decode(
     general path (pyais)."""
     bits, mtype = msgs.bits, msgs.mtype
     position = np.isin(mtype, (1, 2, 3, 18)) & (bits == 168)
-    wide = np.flatnonzero(((mtype == 19) & (bits >= 271)) | ((mtype == 5) & (bits >= 240)) | (mtype == 24))
+    wide = np.flatnonzero(
+        ((mtype == 19) & (bits >= 271)) | ((mtype == 5) & (bits >= 240)) | (mtype == 24)
+    )
     v_wide = _six(_chars(padded, fr, msgs.members[wide], MAX_PAYLOAD), msgs.length[wide])
     w_wide = _words(v_wide)
     part = _bits(w_wide, 38, 2)
@@ -1090,8 +1112,15 @@ def _learn(parser: _Parser, msgs: _Msgs, v: np.ndarray, w: np.ndarray) -> None:
         order = np.lexsort((msgs.line[rows], mmsi[rows]))
         rows, values = rows[order], values[order]
         last = np.append(mmsi[rows][1:] != mmsi[rows][:-1], True) if len(rows) else rows > 0
-        for m, x, line in zip(mmsi[rows[last]].tolist(), values[last].tolist(), msgs.line[rows[last]].tolist(), strict=True):
-            value = x.decode("ascii") if isinstance(x, bytes) else (str(x) if key == "ship_type" else x)
+        for m, x, line in zip(
+            mmsi[rows[last]].tolist(),
+            values[last].tolist(),
+            msgs.line[rows[last]].tolist(),
+            strict=True,
+        ):
+            value = (
+                x.decode("ascii") if isinstance(x, bytes) else (str(x) if key == "ship_type" else x)
+            )
             parser.learn(m, key, value, line + 1)
 
 
