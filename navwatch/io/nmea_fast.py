@@ -309,11 +309,18 @@ def _prefix_time(k: _Block, s: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, .
     only, or a Unix time with separators around it."""
     width = 24
     length = p - s
-    inside = np.arange(width) < length[:, None]
-    text = inside & ~_SEP[k.gather(s, width)]
-    has = text.any(axis=1)
-    lead = text.argmax(axis=1)
-    tail = width - text[:, ::-1].argmax(axis=1)
+    # usually the time starts the line and one separator follows it
+    lead = np.zeros(len(s), dtype=np.int64)
+    tail = length - 1
+    has = np.ones(len(s), dtype=bool)
+    other = np.flatnonzero(
+        _SEP[k.at(s)] | ~_SEP[k.at(p - 1)] | _SEP[k.at(p - 2)] | (length < 2) | (length > width)
+    )
+    if len(other):
+        text = (np.arange(width) < length[other][:, None]) & ~_SEP[k.gather(s[other], width)]
+        has[other] = text.any(axis=1)
+        lead[other] = text.argmax(axis=1)
+        tail[other] = width - text[:, ::-1].argmax(axis=1)
     ok, ival, nint, frac, dot, decimals = _number(k, s + lead, s + tail)
     ok &= (nint >= 9) & (nint <= 13) & (~dot | (decimals >= 1))
     good, ns = _epoch_ns(ival, frac)
