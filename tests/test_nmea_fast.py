@@ -334,3 +334,30 @@ def test_rows_of_all_kinds_stay_in_line_order():
     lines = [tag(f"c:{T0 + 3 * i}") + s for i, s in enumerate([t19, t1, t19b, t18])]
     df = both_lines(lines)
     assert df["src_line"].tolist() == [3, 4] and df["name"].fillna("-").tolist() == ["B", "-"]
+
+
+def test_payload_groups_stay_exact_when_hashes_collide(monkeypatch):
+    """Equal hashes of different payloads (forced here) fall back to an exact grouping."""
+    words = np.array([[1, 2], [3, 4], [1, 2], [3, 4], [5, 6]], dtype=np.uint64)
+    length = np.full(5, 28)
+    expected, n = nmea_fast._groups(length, words)
+    monkeypatch.setattr(nmea_fast, "_hash", lambda length, words: np.zeros(len(length), np.uint64))
+    gid, n_collided = nmea_fast._groups(length, words)
+    assert n == n_collided == 3
+    assert gid[0] == gid[2] != gid[1] == gid[3] != gid[4]
+    assert (
+        np.unique(gid, return_inverse=True)[1] == np.unique(expected, return_inverse=True)[1]
+    ).all()
+
+
+def test_fragments_open_at_the_end_are_reported_in_the_general_order():
+    """The general path reports them in the order their sequence key was first opened, even
+    when a new first part replaced an open one."""
+    a = pyais.encode_dict({"type": 5, "mmsi": 211000001, "shipname": "A"}, seq_id=1)
+    b = pyais.encode_dict({"type": 5, "mmsi": 211000002, "shipname": "B"}, seq_id=2)
+    lines = [tag(f"c:{T0}") + a[0], tag(f"c:{T0}") + b[0], tag(f"c:{T0 + 1}") + a[0]]
+    q = Quarantine()
+    df = parse_lines(lines, quarantine=q)
+    both_lines(lines)
+    assert df.attrs["nmea_stats"]["fast_lines"] == 3
+    assert q.to_frame()["line"].tolist() == [1, 3, 2]

@@ -622,16 +622,22 @@ def _key_rows(chars: np.ndarray) -> np.ndarray:
     return padded.view(np.uint64)
 
 
+def _hash(length: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each (length, words) row."""
+    h = length.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for j in range(words.shape[1]):
+        h = (h ^ words[:, j]) * np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    return h
+
+
 def _groups(length: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, int]:
     """(group id, number of groups) of exactly equal (length, words) rows: by a 64-bit hash,
     checked; on a hash collision, by a full sort."""
     n = len(length)
     if n == 0:
         return np.zeros(0, dtype=np.int64), 0
-    h = length.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for j in range(words.shape[1]):
-        h = (h ^ words[:, j]) * np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(31)
+    h = _hash(length, words)
     order = np.argsort(h)
     hs = h[order]
     new = np.concatenate([[True], hs[1:] != hs[:-1]])
