@@ -114,13 +114,23 @@ NAMES = np.array(
 )
 
 
-def _positions(rng: np.random.Generator, kind: str, mmsi: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _positions(
+    rng: np.random.Generator, kind: str, mmsi: np.ndarray, t: np.ndarray, vessel: np.ndarray
+) -> np.ndarray:
+    """Position reports of vessels on straight tracks (each from its own start, course and
+    speed, drawn from a seed of its own)."""
     n = len(mmsi)
-    lat = np.round((rng.uniform(30, 45, n)) * 600_000).astype(np.int64)
-    lon = np.round((rng.uniform(-10, 35, n)) * 600_000).astype(np.int64)
-    speed = np.where(rng.random(n) < 0.02, 1023, rng.integers(0, 300, n))
-    course = np.where(rng.random(n) < 0.02, 3600, rng.integers(0, 3600, n))
-    heading = np.where(rng.random(n) < 0.2, 511, rng.integers(0, 360, n))
+    track = np.random.default_rng(7).uniform(size=(3000, 4))[vessel]
+    knots = 20 * track[:, 2]
+    course = 360 * track[:, 3]
+    hours = (t - T0) / 3600
+    lat_deg = 30 + 15 * track[:, 0] + knots * hours / 60 * np.cos(np.radians(course))
+    lon_deg = -10 + 45 * track[:, 1] + knots * hours / 60 * np.sin(np.radians(course))
+    lat = np.round(lat_deg * 600_000).astype(np.int64)
+    lon = np.round(lon_deg * 600_000).astype(np.int64)
+    speed = np.where(rng.random(n) < 0.02, 1023, np.round(knots * 10).astype(np.int64))
+    course = np.where(rng.random(n) < 0.02, 3600, np.round(course * 10).astype(np.int64) % 3600)
+    heading = np.where(rng.random(n) < 0.2, 511, (course // 10) % 360)
     sec, z = t % 60, np.zeros(n, dtype=np.int64)
     if kind == "pos18":
         f = [(z + 18, 6), (z, 2), (mmsi, 30), (z, 8), (speed, 10), (z, 1), (lon & (2**28 - 1), 28),
@@ -196,7 +206,7 @@ def _payload_bits(
     """(which messages, their payload bits) of one kind; type 24 alternates parts A and B."""
     every = np.ones(len(mmsi), dtype=bool)
     if name in ("pos123", "pos18"):
-        return [(every, _positions(rng, name, mmsi, t))]
+        return [(every, _positions(rng, name, mmsi, t, vessel))]
     if name == "base4":
         return [(every, _base(rng, mmsi, t))]
     if name == "static5":

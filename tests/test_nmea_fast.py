@@ -256,13 +256,13 @@ def test_fast_equals_general_on_nmea_files(path):
 
 def test_fast_path_runs_and_reports_what_it_read():
     """A silent fallback to the general path would fail here: fast_lines counts the lines read
-    by the vectorised path; the ISO-timed line and the garbled one are the general path's."""
+    by the vectorised path; the line with a UTC offset and the garbled one are the general path's."""
     pos = pyais.encode_dict({"type": 1, "mmsi": 211000001, "lat": 54.3, "lon": 10.15})[0]
     pos2 = pyais.encode_dict({"type": 18, "mmsi": 338000001, "lat": 54.4, "lon": 10.2})[0]
     lines = [
         tag(f"s:rcv1,c:{T0}") + pos,
         f"{T0 + 3}.250 {pos2}",
-        f"2024-12-02T06:00:00Z {pos}",
+        f"2024-12-02T08:00:00+02:00 {pos}",
         "junk",
     ]
     df = both_lines(lines)
@@ -282,21 +282,21 @@ def test_environment_variable_forces_the_general_path(monkeypatch, tmp_path):
 
 
 def test_multipart_with_a_fragment_for_the_general_path():
-    """A fragment in a framing the fast path leaves to the general path (an ISO time): all
+    """A fragment in a framing the fast path leaves to the general path (a UTC offset): all
     multi-part messages are then assembled there, with the same result."""
-    parts = pyais.encode_dict({"type": 5, "mmsi": 211000009, "shipname": "ISO PART"}, seq_id=1)
+    parts = pyais.encode_dict({"type": 5, "mmsi": 211000009, "shipname": "OFFSET"}, seq_id=1)
     other = pyais.encode_dict({"type": 5, "mmsi": 211000008, "shipname": "TAGGED"}, seq_id=2)
     pos = pyais.encode_dict({"type": 1, "mmsi": 211000009, "lat": 54.3, "lon": 10.15})[0]
     lines = [
         tag(f"c:{T0}") + other[0],
-        f"2016-01-10T23:29:12Z {parts[0]}",
+        f"2016-01-11T00:29:12+01:00 {parts[0]}",
         parts[1],
         other[1],
         tag(f"c:{T0 + 1}") + pos,
         tag(f"c:{T0 + 2}") + other[1],  # an orphan second part
     ]
     df = both_lines(lines)
-    assert df["name"].tolist() == ["ISO PART"]
+    assert df["name"].tolist() == ["OFFSET"]
 
 
 def test_text_lines_with_line_breaks_or_non_ascii_inside():
@@ -359,3 +359,20 @@ def test_fragments_open_at_the_end_are_reported_in_the_general_order():
     both_lines(lines)
     assert df.attrs["nmea_stats"]["fast_lines"] == 3
     assert q.to_frame()["line"].tolist() == [1, 3, 2]
+
+
+def test_iso_times_read_here_or_by_the_general_path():
+    """Leading ISO 8601 times of the plain shapes are read here (UTC, fraction, leap second);
+    the others (offsets, lower case, no seconds, impossible dates) by the general path."""
+    shapes = [
+        "2024-12-02T06:00:00Z", "2024-12-02 06:00:00.123", "2024-02-29T23:59:60",
+        "[2024-12-02T06:00:05.123456789Z]", "2023-02-29T00:00:00", "2024-12-02T06:00:00+01:00",
+        "2024-12-02t06:00:00z", "2024-12-02T06:00Z",
+    ]  # fmt: skip
+    lines = [
+        f"{t} " + pyais.encode_dict({"type": 1, "mmsi": 211000000 + i, "lat": 54, "lon": 10})[0]
+        for i, t in enumerate(shapes)
+    ]
+    df = both_lines(lines)
+    assert df.attrs["nmea_stats"]["fast_lines"] == 4
+    assert str(df["time"].iloc[2]) == "2024-03-01 00:00:00+00:00"  # 23:59:60 rolls over

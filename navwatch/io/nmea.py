@@ -1,4 +1,9 @@
-"""Raw NMEA 0183 AIS reader (``!AIVDM``/``!AIVDO`` sentences, any talker), decoded with pyais.
+"""Raw NMEA 0183 AIS reader (``!AIVDM``/``!AIVDO`` sentences, any talker).
+
+Two paths give the same result: :mod:`navwatch.io.nmea_fast` (the default) reads the common
+framings with numpy over the whole text and hands every other line to the general path here,
+which reads line by line and decodes with pyais (``fast=False`` or ``NAVWATCH_NMEA_FAST=0``).
+Both feed one finishing step (:meth:`_Parser.finish`).
 
 A line is ``[receive time] [\\tag block\\] sentence [trailer]``:
 
