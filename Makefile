@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-scale bench-accuracy install clean
+.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy install clean
 
 # the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
 $(VENV)/.installed-run: pyproject.toml
@@ -44,6 +44,9 @@ bench-report: $(VENV)/.installed
 
 bench-watch: $(VENV)/.installed
 	$(PY) bench/bench_watch.py
+
+bench-nmea: $(VENV)/.installed
+	$(PY) bench/bench_nmea.py
 
 bench-scale: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[dask,bench]'

@@ -1,4 +1,9 @@
-"""Raw NMEA 0183 AIS reader (``!AIVDM``/``!AIVDO`` sentences, any talker), decoded with pyais.
+"""Raw NMEA 0183 AIS reader (``!AIVDM``/``!AIVDO`` sentences, any talker).
+
+Two paths give the same result: :mod:`navwatch.io.nmea_fast` (the default) reads the common
+framings with numpy over the whole text and hands every other line to the general path here,
+which reads line by line and decodes with pyais (``fast=False`` or ``NAVWATCH_NMEA_FAST=0``).
+Both feed one finishing step (:meth:`_Parser.finish`).
 
 A line is ``[receive time] [\\tag block\\] sentence [trailer]``:
 
@@ -37,13 +42,17 @@ message; ``positions`` the rows returned. ``quarantined_lines`` are rejected lin
 ``types``), ``duplicate``, ``non_vessel`` (skipped station), ``other_sentence`` (not AIS) or
 ``quarantined``. ``timed_lines`` counts the AIS sentences that carried a receive time: a file
 where none does is one :class:`~navwatch.errors.IngestError` (:func:`read_nmea`), not a
-quarantine row per line.
+quarantine row per line. ``fast_lines`` counts the lines decoded by the vectorised path
+(:mod:`navwatch.io.nmea_fast`, the default; 0 on the general path): everything else in the
+table, the quarantine and these counts is the same on both paths.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import xor
@@ -51,13 +60,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyais.messages import AISSentence
 
 from ..errors import IngestError
 from ..geodesy import NS_PER_S
 from ..quarantine import Quarantine
 from ..schema import conform
-from ._common import Source, as_source, open_text, position_problems, split_valid
+from ._common import (
+    Source,
+    as_source,
+    open_binary,
+    open_text,
+    position_problems,
+    split_valid,
+)
 from .mmsi import BAD, NON_VESSEL_CLASSES, bad_mmsi_reason, classify_mmsi, count_nonstandard
 from .times import EPOCH_TEXT as _EPOCH
 from .times import ISO_TEXT as _ISO
@@ -70,6 +87,14 @@ POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 24})
 #: Two copies of the same payload received at most this far apart are one message.
 DUPLICATE_WINDOW_NS = 2 * NS_PER_S
+#: Memory bound of the duplicate rule: with more payloads than this remembered, those kept more
+#: than ``SEEN_KEEP_NS`` away from the current message are forgotten.
+SEEN_MAX = 500_000
+SEEN_KEEP_NS = 60 * NS_PER_S
+#: Environment variable that, set to ``0``, makes :func:`read_nmea` and :func:`parse_lines` use
+#: the general (line by line, pyais) path instead of :mod:`navwatch.io.nmea_fast`.
+FAST_ENV = "NAVWATCH_NMEA_FAST"
+NO_TIME_REASON = "no receive time (no tag block c: and no leading timestamp)"
 
 _COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
@@ -78,7 +103,7 @@ _COLUMNS = [
 _STATS_KEYS = [
     "lines", "other_sentences", "fragments", "messages", "positions", "statics", "other_types",
     "duplicates_dropped", "skipped_non_vessel", "nonstandard_mmsi", "quarantined", "quarantined_lines",
-    "quarantined_messages", "read_errors", "timed_lines",
+    "quarantined_messages", "read_errors", "timed_lines", "fast_lines",
 ]  # fmt: skip
 _FATES = [
     "position",
@@ -95,15 +120,18 @@ _PAYLOAD_OK = re.compile(rb"[0-W`-w]*")  # the 6-bit "armoured" ASCII alphabet
 _TRAILING_EPOCH = re.compile(r"[,\s](\d{10}(?:\.\d+)?)\s*$")
 _PREFIX_SEPARATORS = " \t,;|[]"
 _NS = NS_PER_S
+_TEXT_DTYPE = pd.Index(["x"]).dtype  # this pandas' default dtype for text (as navwatch.schema)
 
 
 class _Reject(Exception):
-    """A line that cannot be used: quarantine ``code`` with ``reason``."""
+    """A line that cannot be used: quarantine ``code`` with ``reason``; ``timed`` when it is an
+    AIS sentence with a receive time (counted as such)."""
 
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: str, reason: str, *, timed: bool = False):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.timed = timed
 
 
 @dataclass(slots=True)
@@ -219,6 +247,36 @@ def _is_ais(sentence: str) -> bool:
     return len(head) == 6 and head[3:].upper() in ("VDM", "VDO")
 
 
+def _read_line(lineno: int, line: str) -> _Fragment | None:
+    """The AIS fragment of a stripped line; None for another NMEA sentence.
+
+    Raises :class:`_Reject` for garbled lines, bad checksums and AIS sentences that pyais
+    cannot use (``timed`` if such a sentence carried a receive time).
+    """
+    sentence, time_ns, source = _split(line)
+    if not _is_ais(sentence):
+        return None
+    timed = time_ns is not None
+    try:
+        s = AISSentence(sentence.encode("ascii"))
+    except Exception as exc:  # pyais raises several types for malformed fields
+        raise _Reject("parse_error", f"malformed AIS sentence: {exc}", timed=timed) from None
+    if not s.payload:
+        raise _Reject(
+            "empty_payload", "AIS sentence with an empty payload (no message)", timed=timed
+        )
+    if not _PAYLOAD_OK.fullmatch(s.payload):
+        raise _Reject("parse_error", "invalid character in the 6-bit AIS payload", timed=timed)
+    return _Fragment(lineno, line, time_ns, source, s)
+
+
+def _lost_reason(frag_num: int, frag_cnt: int, seq_id: int | None, channel: str, why: str) -> str:
+    return (
+        f"fragment {frag_num} of {frag_cnt} (sequence {seq_id}, channel {channel or '-'}) "
+        f"lost: {why}"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Message level: assembly, de-duplication, decoding
 # ---------------------------------------------------------------------------------------------
@@ -240,84 +298,178 @@ def _float(value: Any, not_available: float) -> float:
     return np.nan if v >= not_available else v
 
 
+class _Seen:
+    """The duplicate rule: a message is a copy when the same payload was last *kept* at most
+    :data:`DUPLICATE_WINDOW_NS` away. Keys are payloads (or any exact stand-in for them).
+
+    To bound memory, once more than :data:`SEEN_MAX` payloads are remembered, those kept more
+    than :data:`SEEN_KEEP_NS` away from the current message are forgotten; that can only change
+    a decision where the receive times jump back by more than ``SEEN_KEEP_NS -
+    DUPLICATE_WINDOW_NS`` (:func:`navwatch.io.nmea_fast.duplicates` relies on this).
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[Hashable, int] = {}
+
+    def duplicate(self, key: Hashable, time_ns: int) -> bool:
+        """True if ``key`` at ``time_ns`` is a copy; otherwise it becomes the kept one."""
+        first = self.kept.get(key)
+        if first is not None and abs(time_ns - first) <= DUPLICATE_WINDOW_NS:
+            return True
+        if len(self.kept) > SEEN_MAX:
+            self.kept = {p: t for p, t in self.kept.items() if abs(time_ns - t) <= SEEN_KEEP_NS}
+        self.kept[key] = time_ns
+        return False
+
+
+@dataclass
+class _Rows:
+    """Position rows in message order, before the checks of :meth:`_Parser.finish`.
+
+    ``source`` indexes ``sources`` (``"AIS"`` or ``"AIS:<s>"``); ``raw(i)`` gives the original
+    text (fragments joined by newlines) of the rows at positions ``i``, asked only for the rows
+    that go to the quarantine.
+    """
+
+    time: np.ndarray  # int64 ns
+    lat: np.ndarray
+    lon: np.ndarray
+    mmsi: np.ndarray  # int64
+    sog: np.ndarray
+    cog: np.ndarray
+    hdg: np.ndarray
+    status: np.ndarray  # int16, with status_na
+    status_na: np.ndarray
+    source: np.ndarray  # int64 index into sources
+    line: np.ndarray  # int64, of the last fragment
+    nfrag: np.ndarray  # int64
+    raw: Callable[[np.ndarray], list[str]]
+    sources: list[str]
+
+    _ARRAYS = ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "status_na",
+               "source", "line", "nfrag")  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def take(self, i: np.ndarray) -> _Rows:
+        """The rows at positions ``i``."""
+        old = self.raw
+        return _Rows(
+            **{k: getattr(self, k)[i] for k in self._ARRAYS},
+            raw=lambda j: old(i[j]),
+            sources=self.sources,
+        )
+
+    def merged(self, other: _Rows) -> _Rows:
+        """Both sets of rows, in line order (the order their messages were completed in)."""
+        n = len(self)
+        if n == 0:
+            return other
+        sources = list(self.sources)
+        index = {name: k for k, name in enumerate(sources)}
+        remap = np.asarray([index.setdefault(x, len(index)) for x in other.sources], dtype=np.int64)
+        sources += list(index)[len(sources) :]
+        order = np.argsort(np.concatenate([self.line, other.line]), kind="stable")
+        fields = {
+            k: np.concatenate([getattr(self, k), getattr(other, k)])[order] for k in self._ARRAYS
+        }
+        fields["source"] = np.concatenate([self.source, remap[other.source]])[order]
+
+        def raw(i: np.ndarray) -> list[str]:
+            j = order[i]
+            out = np.empty(len(j), dtype=object)
+            mine = j < n
+            out[mine] = self.raw(j[mine])
+            out[~mine] = other.raw(j[~mine] - n)
+            return list(out)
+
+        return _Rows(**fields, raw=raw, sources=sources)
+
+
 class _Parser:
-    def __init__(self, file: str) -> None:
+    """The general path: one line at a time, decoded with pyais.
+
+    With ``defer=True`` complete messages are only collected (:attr:`deferred`) and
+    :meth:`decode_deferred` decodes them once the duplicates are known; the fast path
+    (:mod:`navwatch.io.nmea_fast`) feeds it the lines it does not decode itself.
+    """
+
+    def __init__(self, file: str, *, defer: bool = False) -> None:
         self.file = file
+        self.defer = defer
         self.quarantine = Quarantine()
         self.stats = dict.fromkeys(_STATS_KEYS, 0)
         self.fates = dict.fromkeys(_FATES, 0)
         self.by_class: dict[str, int] = {}
         self.types: dict[int, int] = {}
         self.pending: dict[tuple[int, int | None, str], list[_Fragment]] = {}
-        self.seen: dict[bytes, int] = {}
-        self.static: dict[int, dict[str, Any]] = {}
+        self.seen = _Seen()
+        self.deferred: list[tuple[list[_Fragment], int, bytes]] = []
+        # static data by MMSI and field: (line of the message, value)
+        self.static: dict[int, dict[str, tuple[int, Any]]] = {}
         self.cols: dict[str, list[Any]] = {
             k: []
-            for k in (
-                "time",
-                "lat",
-                "lon",
-                "mmsi",
-                "sog",
-                "cog",
-                "hdg",
-                "status",
-                "source",
-                "line",
-                "nfrag",
-            )
-        }
+            for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status", "source", "line", "nfrag")
+        }  # fmt: skip
         self.raw: list[str] = []
+        # quarantine rows with the line being read when they were found, put in that order
+        self._events: list[tuple[int, tuple[int | None, str, str, str]]] = []
+        self._at = 0
 
     # -- rejects ------------------------------------------------------------------------------
     def _reject_line(self, line: int, code: str, reason: str, text: str) -> None:
         if not text.isascii():  # lone surrogates from str input would break the quarantine frame
             text = text.encode("utf-8", "replace").decode("utf-8")
-        self.quarantine.add(self.file, line, code, reason, text)
+        self._events.append((self._at, (line, code, reason, text)))
         self.stats["quarantined_lines"] += 1
         self.fates["quarantined"] += 1
 
     def _reject_message(self, frags: list[_Fragment], code: str, reason: str) -> None:
         raw = "\n".join(f.text for f in frags)
-        self.quarantine.add(self.file, frags[-1].line, code, reason, raw)
+        self._events.append((self._at, (frags[-1].line, code, reason, raw)))
         self.stats["quarantined_messages"] += 1
         self.fates["quarantined"] += len(frags)
 
     def _lost(self, frags: list[_Fragment], why: str) -> None:
         for f in frags:
             s = f.sentence
-            reason = (
-                f"fragment {s.frag_num} of {s.frag_cnt} (sequence {s.seq_id}, channel "
-                f"{s.channel or '-'}) lost: {why}"
-            )
+            reason = _lost_reason(s.frag_num, s.frag_cnt, s.seq_id, s.channel, why)
             self._reject_line(f.line, "missing_fragment", reason, f.text)
 
     # -- lines --------------------------------------------------------------------------------
     def feed(self, lineno: int, text: str) -> None:
+        frag = self.fragment(lineno, text)
+        if frag is not None:
+            self.assemble(frag)
+
+    def fragment(self, lineno: int, text: str) -> _Fragment | None:
+        """The AIS sentence of one line, counted; None for an empty line, another sentence or
+        a rejected line (quarantined)."""
         line = text.strip()
         if not line:
-            return
+            return None
+        self._at = lineno
         self.stats["lines"] += 1
         try:
-            sentence, time_ns, source = _split(line)
-            if not _is_ais(sentence):
-                self.stats["other_sentences"] += 1
-                self.fates["other_sentence"] += 1
-                return
-            if time_ns is not None:
-                self.stats["timed_lines"] += 1
-            try:
-                s = AISSentence(sentence.encode("ascii"))
-            except Exception as exc:  # pyais raises several types for malformed fields
-                raise _Reject("parse_error", f"malformed AIS sentence: {exc}") from None
-            if not s.payload:
-                raise _Reject("empty_payload", "AIS sentence with an empty payload (no message)")
-            if not _PAYLOAD_OK.fullmatch(s.payload):
-                raise _Reject("parse_error", "invalid character in the 6-bit AIS payload")
+            frag = _read_line(lineno, line)
         except _Reject as r:
+            self.stats["timed_lines"] += r.timed
             self._reject_line(lineno, r.code, r.reason, line)
-            return
-        frag = _Fragment(lineno, line, time_ns, source, s)
+            return None
+        if frag is None:
+            self.stats["other_sentences"] += 1
+            self.fates["other_sentence"] += 1
+            return None
+        if frag.time_ns is not None:
+            self.stats["timed_lines"] += 1
+        return frag
+
+    def assemble(self, frag: _Fragment) -> None:
+        """Complete a message with ``frag`` (multi-part messages by count, sequence id and
+        channel, whatever the talker)."""
+        self._at = lineno = frag.line
+        s = frag.sentence
         if s.frag_cnt == 1:
             self._message([frag])
             return
@@ -344,25 +496,33 @@ class _Parser:
         time_ns = next((f.time_ns for f in frags if f.time_ns is not None), None)
         if time_ns is None:
             for f in frags:
-                self._reject_line(
-                    f.line,
-                    "no_time",
-                    "no receive time (no tag block c: and no leading timestamp)",
-                    f.text,
-                )
+                self._reject_line(f.line, "no_time", NO_TIME_REASON, f.text)
             return
-        st = self.stats
-        st["messages"] += 1
-        st["fragments"] += len(frags)
+        self.stats["messages"] += 1
+        self.stats["fragments"] += len(frags)
         payload = b"".join(f.sentence.payload for f in frags)
-        first = self.seen.get(payload)
-        if first is not None and abs(time_ns - first) <= DUPLICATE_WINDOW_NS:
-            st["duplicates_dropped"] += 1
-            self.fates["duplicate"] += len(frags)
-            return
-        if len(self.seen) > 500_000:  # keep memory bounded on long files
-            self.seen = {p: t for p, t in self.seen.items() if abs(time_ns - t) <= 60 * _NS}
-        self.seen[payload] = time_ns
+        if self.defer:
+            self.deferred.append((frags, time_ns, payload))
+        elif self.seen.duplicate(payload, time_ns):
+            self._duplicate(len(frags))
+        else:
+            self._decode(frags, time_ns)
+
+    def _duplicate(self, nfrag: int) -> None:
+        self.stats["duplicates_dropped"] += 1
+        self.fates["duplicate"] += nfrag
+
+    def decode_deferred(self, duplicate: np.ndarray) -> None:
+        """Decode the :attr:`deferred` messages that are not copies (``duplicate`` is aligned)."""
+        for (frags, time_ns, _), dup in zip(self.deferred, duplicate.tolist(), strict=True):
+            if dup:
+                self._duplicate(len(frags))
+            else:
+                self._at = frags[-1].line
+                self._decode(frags, time_ns)
+        self.deferred = []
+
+    def _decode(self, frags: list[_Fragment], time_ns: int) -> None:
         sentence = (
             frags[0].sentence
             if len(frags) == 1
@@ -371,7 +531,7 @@ class _Parser:
         msg_type = sentence.ais_id
         self.types[msg_type] = self.types.get(msg_type, 0) + 1
         if msg_type not in POSITION_TYPES and msg_type not in STATIC_TYPES:
-            st["other_types"] += 1
+            self.stats["other_types"] += 1
             self.fates["other_type"] += len(frags)
             return
         try:
@@ -446,61 +606,57 @@ class _Parser:
             else:
                 value = _text(value)
             if value is not None:
-                known[key] = value
+                self.learn(mmsi, key, value, self._at, known)
+
+    def learn(self, mmsi: int, key: str, value: Any, line: int, known: dict | None = None) -> None:
+        """Static ``key`` = ``value`` of ``mmsi`` from the message completed on ``line``: kept
+        unless a later message already gave one (messages may be decoded out of order)."""
+        if known is None:
+            known = self.static.setdefault(mmsi, {})
+        if key not in known or known[key][0] <= line:
+            known[key] = (line, value)
 
     # -- end ----------------------------------------------------------------------------------
-    def finish(self) -> pd.DataFrame:
+    def rows(self) -> _Rows:
+        """The position rows decoded here, as arrays."""
+        c = self.cols
+        status = c["status"]
+        raw = self.raw
+        index: dict[str, int] = {"AIS": 0}
+        source = [index.setdefault(x, len(index)) for x in c["source"]]
+        return _Rows(
+            time=np.asarray(c["time"], dtype=np.int64),
+            lat=np.asarray(c["lat"], dtype=np.float64),
+            lon=np.asarray(c["lon"], dtype=np.float64),
+            mmsi=np.asarray(c["mmsi"], dtype=np.int64),
+            sog=np.asarray(c["sog"], dtype=np.float64),
+            cog=np.asarray(c["cog"], dtype=np.float64),
+            hdg=np.asarray(c["hdg"], dtype=np.float64),
+            status=np.asarray([0 if v is None else v for v in status], dtype=np.int16),
+            status_na=np.asarray([v is None for v in status], dtype=bool),
+            source=np.asarray(source, dtype=np.int64),
+            line=np.asarray(c["line"], dtype=np.int64),
+            nfrag=np.asarray(c["nfrag"], dtype=np.int64),
+            raw=lambda i: [raw[k] for k in i.tolist()],
+            sources=list(index),
+        )
+
+    def finish(self, more: _Rows | None = None) -> pd.DataFrame:
+        """The observation table: this parser's rows (and ``more``, merged in line order)
+        checked, identities attached, and the counts in ``attrs``."""
+        self._at = sys.maxsize  # fragments still open at the end are lost after everything else
         for frags in self.pending.values():
             self._lost(frags, "the message was never completed")
         self.pending.clear()
-        c = self.cols
-        n = len(c["time"])
-        frame = pd.DataFrame(
-            {
-                "time": pd.to_datetime(np.asarray(c["time"], dtype="int64"), unit="ns", utc=True),
-                "lat": np.asarray(c["lat"], dtype="float64"),
-                "lon": np.asarray(c["lon"], dtype="float64"),
-                "kind": pd.Categorical(["ais"] * n, categories=["ais", "sighting", "survey"]),
-                "mmsi": pd.array(c["mmsi"], dtype="Int64"),
-                "sog_kn": np.asarray(c["sog"], dtype="float64"),
-                "cog_deg": np.asarray(c["cog"], dtype="float64"),
-                "heading_deg": np.asarray(c["hdg"], dtype="float64"),
-                "nav_status": pd.array(c["status"], dtype="Int16"),
-                "source": pd.array(c["source"], dtype="string"),
-                "src_file": pd.array([self.file] * n, dtype="string"),
-                "src_line": pd.array(c["line"], dtype="Int32"),
-            }
-        )
-        raw = pd.Series(self.raw, dtype="object")
-        nfrag = np.asarray(c["nfrag"], dtype=np.int64)
-        code = classify_mmsi(np.asarray(c["mmsi"], dtype=np.int64))
-        skip = code > 0  # not a vessel (ITU-R M.585): skipped and counted, not quarantined
-        if skip.any():
-            for k, n_k in zip(*np.unique(code[skip], return_counts=True), strict=True):
-                name = NON_VESSEL_CLASSES[int(k) - 1]
-                self.by_class[name] = self.by_class.get(name, 0) + int(n_k)
-            self.stats["skipped_non_vessel"] += int(skip.sum())
-            self.fates["non_vessel"] += int(nfrag[skip].sum())
-            frame, raw = frame[~skip].reset_index(drop=True), raw[~skip].reset_index(drop=True)
-            nfrag, code = nfrag[~skip], code[~skip]
-        problems = position_problems(frame["lat"], frame["lon"], frame["time"])
-        bad_mmsi = (code == BAD) & problems["code"].isna().to_numpy()
-        if bad_mmsi.any():
-            problems.loc[bad_mmsi, "code"] = "bad_mmsi"
-            problems.loc[bad_mmsi, "reason"] = [
-                bad_mmsi_reason(m, m) for m in frame["mmsi"][bad_mmsi].astype("int64")
-            ]
-        bad = problems["code"].notna().to_numpy()
-        frame = split_valid(frame, problems, self.quarantine, self.file, raw=raw)
-        self.stats["quarantined_messages"] += int(bad.sum())
-        self.fates["quarantined"] += int(nfrag[bad].sum())
-        self.fates["position"] += int(nfrag[~bad].sum())
-        mmsis = frame["mmsi"].to_numpy(dtype=object)
-        empty: dict[str, Any] = {}
-        for key, dtype in (("imo", "Int64"), ("callsign", "string"), ("name", "string"), ("ship_type", "string")):  # fmt: skip
-            values = [self.static.get(m, empty).get(key) for m in mmsis]
-            frame[key] = pd.array(values, dtype=dtype)
-        frame = conform(frame[_COLUMNS].reset_index(drop=True), where=self.file)
+        self._events.sort(key=lambda e: e[0])  # stable: the order found within a line is kept
+        for _, (line, code_, reason, raw) in self._events:
+            self.quarantine.add(self.file, line, code_, reason, raw)
+        self._events = []
+        rows = self.rows() if more is None else self.rows().merged(more)
+        rows, code = self._vessels(rows)
+        frame, rows = self._checked(rows, code)
+        frame = self._identities(frame, rows)
+        frame = conform(frame[_COLUMNS], where=self.file)
         self.stats["positions"] = len(frame)
         self.stats["nonstandard_mmsi"] = count_nonstandard(frame["mmsi"])
         self.stats["quarantined"] = len(self.quarantine)
@@ -512,6 +668,88 @@ class _Parser:
         }
         frame.attrs["stats"] = _reader_stats(frame.attrs["nmea_stats"])
         return frame
+
+    def _vessels(self, rows: _Rows) -> tuple[_Rows, np.ndarray]:
+        """The rows without the stations that are not vessels (counted by class), and the MMSI
+        class of each (:func:`~navwatch.io.mmsi.classify_mmsi`)."""
+        code = classify_mmsi(rows.mmsi)
+        skip = code > 0  # not a vessel (ITU-R M.585): skipped and counted, not quarantined
+        if not skip.any():
+            return rows, code
+        for k, n_k in zip(*np.unique(code[skip], return_counts=True), strict=True):
+            name = NON_VESSEL_CLASSES[int(k) - 1]
+            self.by_class[name] = self.by_class.get(name, 0) + int(n_k)
+        self.stats["skipped_non_vessel"] += int(skip.sum())
+        self.fates["non_vessel"] += int(rows.nfrag[skip].sum())
+        keep = np.flatnonzero(~skip)
+        return rows.take(keep), code[keep]
+
+    def _checked(self, rows: _Rows, code: np.ndarray) -> tuple[pd.DataFrame, _Rows]:
+        """The rows with a usable position and MMSI (a frame, and as rows); the others go to
+        the quarantine."""
+        n = len(rows)
+        no = np.zeros(n, dtype=bool)
+        frame = pd.DataFrame(
+            {
+                "time": pd.to_datetime(rows.time, unit="ns", utc=True),
+                "lat": rows.lat,
+                "lon": rows.lon,
+                "kind": pd.Categorical(["ais"] * n, categories=["ais", "sighting", "survey"]),
+                "mmsi": pd.arrays.IntegerArray(rows.mmsi, no),
+                "sog_kn": rows.sog,
+                "cog_deg": rows.cog,
+                "heading_deg": rows.hdg,
+                "nav_status": pd.arrays.IntegerArray(rows.status, rows.status_na),
+                "src_line": pd.arrays.IntegerArray(rows.line.astype(np.int32), no.copy()),
+            }
+        )
+        problems = position_problems(frame["lat"], frame["lon"], frame["time"])
+        bad_mmsi = (code == BAD) & problems["code"].isna().to_numpy()
+        if bad_mmsi.any():
+            problems.loc[bad_mmsi, "code"] = "bad_mmsi"
+            problems.loc[bad_mmsi, "reason"] = [bad_mmsi_reason(m, m) for m in rows.mmsi[bad_mmsi]]
+        bad = problems["code"].notna().to_numpy()
+        raw = np.full(n, None, dtype=object)
+        if bad.any():
+            raw[bad] = rows.raw(np.flatnonzero(bad))
+        frame = split_valid(frame, problems, self.quarantine, self.file, raw=pd.Series(raw))
+        self.stats["quarantined_messages"] += int(bad.sum())
+        self.fates["quarantined"] += int(rows.nfrag[bad].sum())
+        self.fates["position"] += int(rows.nfrag[~bad].sum())
+        return frame.reset_index(drop=True), rows.take(np.flatnonzero(~bad))
+
+    def _identities(self, frame: pd.DataFrame, rows: _Rows) -> pd.DataFrame:
+        """Attach the source, the file and the static data of each MMSI (latest non-empty value
+        per field), in their final dtypes."""
+        used, code = np.unique(rows.source, return_inverse=True)
+        names = [rows.sources[k] for k in used.tolist()]
+        rank = np.argsort(np.asarray(names, dtype=object), kind="stable")
+        frame["source"] = _categorical(np.argsort(rank)[code.ravel()], [names[k] for k in rank])
+        frame["src_file"] = _categorical(
+            np.zeros(len(frame), dtype=np.int64), [self.file] * (len(frame) > 0)
+        )
+        uniq, inv = np.unique(rows.mmsi, return_inverse=True)
+        empty: dict[str, tuple[int, Any]] = {}
+        known = [self.static.get(m, empty) for m in uniq.tolist()]
+        for key in ("imo", "callsign", "name", "ship_type"):
+            values = [k[key][1] if key in k else None for k in known]
+            if key == "imo":
+                imo = np.asarray([0 if v is None else v for v in values], dtype=np.int64)
+                na = np.asarray([v is None for v in values], dtype=bool)
+                frame[key] = pd.arrays.IntegerArray(imo[inv.ravel()], na[inv.ravel()])
+            else:
+                dictionary = pa.array(values, type=pa.string())
+                column = pa.DictionaryArray.from_arrays(
+                    pa.array(inv.ravel().astype(np.int32)), dictionary
+                )
+                frame[key] = pd.array(column.dictionary_decode(), dtype="string")
+        return frame
+
+
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """A categorical with text categories in the default text dtype (as
+    :func:`~navwatch.schema.conform` makes them)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=_TEXT_DTYPE))
 
 
 def _reader_stats(nmea: dict[str, Any]) -> dict[str, Any]:
@@ -536,8 +774,19 @@ def _reader_stats(nmea: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _fast(fast: bool | None) -> bool:
+    """Whether to use the fast path: ``fast`` if given, else unless ``NAVWATCH_NMEA_FAST=0``."""
+    if fast is not None:
+        return fast
+    return os.environ.get(FAST_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def parse_lines(
-    lines: Iterable[str], *, file: str = "<lines>", quarantine: Quarantine | None = None
+    lines: Iterable[str],
+    *,
+    file: str = "<lines>",
+    quarantine: Quarantine | None = None,
+    fast: bool | None = None,
 ) -> pd.DataFrame:
     """Decode NMEA AIS lines into a canonical observation table.
 
@@ -549,6 +798,10 @@ def parse_lines(
         Name recorded in ``src_file`` and in quarantine rows.
     quarantine : Quarantine, optional
         Receives the rejected lines and messages, each with file, line, code and reason.
+    fast : bool, optional
+        Decode the common single-fragment sentences vectorised (:mod:`navwatch.io.nmea_fast`;
+        same result) or every line with pyais (``False``). Default: fast, unless the
+        environment variable ``NAVWATCH_NMEA_FAST`` is ``0``.
 
     Returns
     -------
@@ -574,22 +827,29 @@ def parse_lines(
     >>> {k: df.attrs["nmea_stats"][k] for k in ("positions", "duplicates_dropped", "quarantined")}
     {'positions': 1, 'duplicates_dropped': 1, 'quarantined': 1}
     """
-    parser = _Parser(str(file))
-    for lineno, text in enumerate(lines, start=1):
-        parser.feed(lineno, text)
-    frame = parser.finish()
+    if _fast(fast):
+        from .nmea_fast import parse_text_lines
+
+        frame, local = parse_text_lines(list(lines), str(file))
+    else:
+        parser = _Parser(str(file))
+        for lineno, text in enumerate(lines, start=1):
+            parser.feed(lineno, text)
+        frame, local = parser.finish(), parser.quarantine
     if quarantine is not None:
-        quarantine.extend(parser.quarantine)
+        quarantine.extend(local)
     return frame
 
 
-def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
+def read_nmea(
+    path: Source, *, quarantine: Quarantine | None = None, fast: bool | None = None
+) -> pd.DataFrame:
     """Read a raw NMEA AIS log (optionally .gz/.zst/.zip) into a canonical observation table.
 
     ``path`` may also be the log in memory (:class:`~navwatch.io.InMemory`).
 
-    See :func:`parse_lines` for the columns and the module docstring for the line formats and
-    ``attrs["nmea_stats"]``. A file that cannot be opened raises
+    See :func:`parse_lines` for the columns (and ``fast``) and the module docstring for the
+    line formats and ``attrs["nmea_stats"]``. A file that cannot be opened raises
     :class:`~navwatch.errors.IngestError`; bad lines go to ``quarantine``. If the file breaks
     off mid-stream (truncated .gz), the lines read so far are kept and one ``read_error`` row
     is quarantined. A file in which no line carries a receive time raises one
@@ -606,9 +866,21 @@ def read_nmea(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataF
     path = as_source(path)
     file = str(path)
     errors: list[str] = []
-    with open_text(path) as fh:
-        local = Quarantine()
-        frame = parse_lines(_guarded(fh, errors), file=file, quarantine=local)
+    frame = None
+    if _fast(fast):
+        from .nmea_fast import parse_bytes
+
+        with open_binary(path) as fh:
+            try:
+                data = fh.read()
+            except Exception:  # breaks off: the general path keeps what it can read, as ever
+                data = None
+        if data is not None:
+            frame, local = parse_bytes(data, file)
+    if frame is None:
+        with open_text(path) as fh:
+            local = Quarantine()
+            frame = parse_lines(_guarded(fh, errors), file=file, quarantine=local, fast=False)
     stats = frame.attrs["nmea_stats"]
     untimed = int(local.counts().get("no_time", 0))
     if untimed and not stats["timed_lines"]:

@@ -50,7 +50,10 @@ converted exactly; fractional values are rounded to the microsecond. Arrow times
 are taken as they are (naive = UTC) and dates as midnight UTC.
 
 The scalar helpers :func:`epoch_text_ns` and :func:`iso_text_ns` are the per-value
-counterparts used by the line-oriented NMEA reader for leading receive times.
+counterparts used by the line-oriented NMEA reader for leading receive times;
+:mod:`navwatch.io.nmea_fast` reads the common shapes of both from bytes, vectorised
+(``_epoch_ns``, ``_iso_ns``; tested equal through the NMEA reader's two paths): change them
+together.
 
 Durations given as parameters or settings (``every="6h"``) are read by
 :func:`navwatch.durations.parse_duration`, not here.
