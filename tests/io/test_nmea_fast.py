@@ -333,7 +333,9 @@ def test_rows_of_all_kinds_stay_in_line_order():
     t18 = pyais.encode_dict({"type": 18, "mmsi": 338000001, "lat": 54.4, "lon": 10.2})[0]
     lines = [tag(f"c:{T0 + 3 * i}") + s for i, s in enumerate([t19, t1, t19b, t18])]
     df = both_lines(lines)
-    assert df["src_line"].tolist() == [3, 4] and df["name"].astype("string").fillna("-").tolist() == ["B", "-"]
+    assert df["src_line"].tolist() == [3, 4] and df["name"].astype("string").fillna(
+        "-"
+    ).tolist() == ["B", "-"]
 
 
 def test_payload_groups_stay_exact_when_hashes_collide(monkeypatch):
