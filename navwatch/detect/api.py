@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -366,20 +367,33 @@ class _Evidence:
         return out
 
     def records(self, sorted_pos: np.ndarray) -> pd.DataFrame:
-        """Evidence columns of the rows at the given sorted positions (vectorised)."""
+        """Evidence columns of the rows at the given sorted positions (vectorised; each column
+        keeps its dtype when both tables hold it alike: no Python object per value)."""
         rid = self.row_id[np.asarray(sorted_pos, dtype=np.int64)].astype(np.int64)
-        cols = {c: np.full(len(rid), np.nan, dtype=object) for c in _EVIDENCE_COLUMNS}
         in_base = rid < self.n_base
-        for mask, frame, ids in (
-            (in_base, self.base, rid[in_base]),
-            (~in_base, self.extra, rid[~in_base] - self.n_base),
-        ):
-            if not mask.any():
+        parts = [
+            (np.flatnonzero(m), frame, ids)
+            for m, frame, ids in (
+                (in_base, self.base, rid[in_base]),
+                (~in_base, self.extra, rid[~in_base] - self.n_base),
+            )
+            if m.any()
+        ]
+        where = np.concatenate([w for w, _, _ in parts]) if parts else np.zeros(0, np.int64)
+        order = np.argsort(where, kind="stable")
+        cols: dict[str, Any] = {}
+        for c in _EVIDENCE_COLUMNS:
+            pieces = [
+                frame[c].iloc[ids].reset_index(drop=True)
+                if c in frame.columns
+                else pd.Series(np.nan, index=range(len(ids)), dtype=object)
+                for _, frame, ids in parts
+            ]
+            if not pieces:
+                cols[c] = pd.Series([], dtype=object)
                 continue
-            where = np.flatnonzero(mask)
-            for c in _EVIDENCE_COLUMNS:
-                if c in frame.columns:
-                    cols[c][where] = frame[c].iloc[ids].to_numpy(dtype=object)
+            joined = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+            cols[c] = joined.iloc[order].reset_index(drop=True)
         return pd.DataFrame(cols, columns=_EVIDENCE_COLUMNS)
 
 
