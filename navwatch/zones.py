@@ -313,6 +313,38 @@ class ZoneIndex:
             boundary, shapely.points(np.asarray(x, float), np.asarray(y, float))
         )
 
+    def port_distances_km(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Distance (km) from each point to the nearest zone of any port (0 inside one).
+
+        Zones whose bounding box is more than ~1,000 km away are skipped for a point (no
+        threshold of navwatch's reaches that far); with no zone near, the distance is inf.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["P"]}, geometry=[box(0, 0, 0.1, 0.1)], crs=4326))
+        >>> [round(float(d), 1) for d in zi.port_distances_km(np.array([0.05, 0.2]), np.array([0.05, 0.05]))]
+        [0.0, 11.1]
+        """
+        lon = np.asarray(lon, dtype="float64")
+        lat = np.asarray(lat, dtype="float64")
+        out = np.full(len(lon), np.inf)
+        b = self.exit_bounds
+        for z in range(len(self)):
+            near = (
+                (lat > b[z, 1] - 9) & (lat < b[z, 3] + 9)
+                & (np.abs(((lon - (b[z, 0] + b[z, 2]) / 2) + 180) % 360 - 180)
+                   < (b[z, 2] - b[z, 0]) / 2 + 9 / max(np.cos(np.radians(min(abs(b[z, 1]), abs(b[z, 3]), 80))), 0.1))
+            )  # fmt: skip
+            if not near.any():
+                continue
+            frame, geom, _ = self._projected(z)
+            x, y = frame.xy(lon[near], lat[near])
+            d = shapely.distance(geom, shapely.points(np.asarray(x, float), np.asarray(y, float)))
+            out[near] = np.minimum(out[near], d)
+        return out
+
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
         """Distance (km) from a point to zone ``z``'s boundary (in the zone's local frame)."""
         return float(self.boundary_distances_km(z, np.array([lon]), np.array([lat]))[0])

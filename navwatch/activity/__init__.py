@@ -1,0 +1,45 @@
+"""Activity at sea (issue 13): what ships did between port calls.
+
+One event model for every type (:mod:`.table`), computed from AIS tracks (:mod:`.tracks`),
+vectorised, on any archive (``all_vessels``):
+
+=================  ==========================================================================
+type               definition (thresholds: :class:`ActivityParams`)
+=================  ==========================================================================
+gap                AIS silence of at least ``gap_min_h`` between two fixes of a vessel;
+                   ``likely_intentional`` per GFW's current rule
+loitering          one vessel slower than ``loitering_max_speed_kn`` for at least
+                   ``loitering_min_duration_h``, beyond ``port_exclusion_km`` of every port zone
+encounter          two vessels within ``encounter_max_distance_m`` for at least
+                   ``encounter_min_duration_h``, median speed below
+                   ``encounter_max_median_speed_kn``, away from ports (GFW)
+replenishment      two vessels within ``replenishment_max_distance_m`` on a common course at
+                   8-15 kn for at least ``replenishment_min_duration_min`` (underway
+                   replenishment; flagged when one of them is an oiler or auxiliary)
+spoofing           position integrity: one MMSI in two places at once, a displaced segment;
+                   several vessels displaced together are one jamming event
+identity_change    the same MMSI's name, IMO or call sign changes
+=================  ==========================================================================
+
+:func:`detect_activity` runs the detectors asked for and returns one table
+(:data:`navwatch.activity.table.COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from .api import DETECTORS, detect_activity
+from .params import EVENT_TYPES, ActivityParams
+from .table import COLUMNS, events_table
+from .tracks import Tracks, resample, tracks
+
+__all__ = [
+    "COLUMNS",
+    "DETECTORS",
+    "EVENT_TYPES",
+    "ActivityParams",
+    "Tracks",
+    "detect_activity",
+    "events_table",
+    "resample",
+    "tracks",
+]

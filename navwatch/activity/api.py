@@ -1,0 +1,114 @@
+"""``detect_activity``: run the activity detectors on an observation table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import ConfigError
+from ..registry import Registry
+from ..zones import ZoneIndex
+from .params import EVENT_TYPES, ActivityParams
+from .table import events_table
+from .tracks import Slots, Tracks, resample, tracks
+
+
+@dataclass
+class Context:
+    """What every detector gets: the tracks, the zones, the parameters, the observation table
+    (for static data and evidence) and the registry (vessel types)."""
+
+    tracks: Tracks
+    zones: ZoneIndex
+    params: ActivityParams
+    obs: pd.DataFrame
+    registry: Registry | None
+    _slots: Slots | None = field(default=None, repr=False)
+
+    def slots(self) -> Slots:
+        """The tracks resampled once for the two-vessel detectors."""
+        if self._slots is None:
+            p = self.params
+            self._slots = resample(
+                self.tracks, p.resample_step_min * 60.0, p.interpolate_max_gap_h * 3600.0
+            )
+        return self._slots
+
+    def evidence(self, rows, label: str = "") -> list[str]:
+        """``file:line`` of observation rows (by position in ``obs``), for the evidence text."""
+        obs = self.obs
+        out = []
+        for r in rows:
+            f = obs["src_file"].iloc[r] if "src_file" in obs.columns else None
+            ln = obs["src_line"].iloc[r] if "src_line" in obs.columns else None
+            where = f"{f}:{ln}" if f is not None and not pd.isna(f) else f"row {r}"
+            out.append(f"{label}{where}")
+        return out
+
+
+#: Event type -> detector(ctx) -> DataFrame of rows for :func:`events_table`.
+DETECTORS: dict[str, Callable[[Context], pd.DataFrame]] = {}
+
+
+def _register() -> None:
+    from . import gaps, loitering
+
+    DETECTORS.setdefault("gap", gaps.detect_gaps)
+    DETECTORS.setdefault("loitering", loitering.detect_loitering)
+
+
+def detect_activity(
+    obs: pd.DataFrame,
+    zones=None,
+    registry: Registry | None = None,
+    *,
+    types: Iterable[str] | None = None,
+    params: ActivityParams | None = None,
+    all_vessels: bool = True,
+) -> pd.DataFrame:
+    """Activity events of the AIS fixes in ``obs`` (see :mod:`navwatch.activity`).
+
+    Parameters
+    ----------
+    obs : DataFrame
+        A canonical observation table (:func:`navwatch.read_observations`); only AIS rows are
+        used.
+    zones : GeoDataFrame or ZoneIndex, optional
+        Port zones (:func:`navwatch.load_ports`); distances to ports use them. None: none.
+    registry : Registry, optional
+        Names vessels and says which are oilers or auxiliaries.
+    types : iterable of str, optional
+        The event types to detect (default: every type navwatch has a detector for).
+    params : ActivityParams, optional
+        Thresholds.
+    all_vessels : bool
+        Every MMSI (default), or only registry vessels.
+
+    Returns
+    -------
+    DataFrame
+        One row per event, columns :data:`navwatch.activity.table.COLUMNS`.
+    """
+    _register()
+    wanted = list(DETECTORS) if types is None else list(types)
+    unknown = [t for t in wanted if t not in EVENT_TYPES]
+    if unknown:
+        raise ConfigError(
+            f"unknown activity type(s) {unknown}; expected some of {list(EVENT_TYPES)}"
+        )
+    missing = [t for t in wanted if t not in DETECTORS]
+    if missing:
+        raise ConfigError(f"no detector yet for activity type(s) {missing}")
+    p = params if params is not None else ActivityParams()
+    obs = obs.reset_index(drop=True)
+    zi = ZoneIndex.of(zones) if zones is not None else ZoneIndex.of(_no_zones())
+    ctx = Context(tracks(obs, registry, all_vessels=all_vessels), zi, p, obs, registry)
+    return events_table(DETECTORS[t](ctx) for t in EVENT_TYPES if t in wanted)
+
+
+def _no_zones():
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"port": pd.Series([], dtype=str)}, geometry=[], crs=4326)

@@ -1,0 +1,119 @@
+"""Activity parameters: one frozen, validated object, loadable from a TOML ``[activity]`` table.
+
+Every threshold has its unit in its name. Defaults follow the anchors' published definitions
+(``REFERENCE.md`` section 10: Global Fishing Watch encounters, loitering and gaps; Skylight;
+naval underway replenishment) and the issue's choices where they differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..errors import ConfigError
+
+#: The activity event types, in the order they are reported.
+EVENT_TYPES = ("encounter", "replenishment", "loitering", "gap", "spoofing", "identity_change")
+
+
+@dataclass(frozen=True)
+class ActivityParams:
+    """Thresholds of the activity detectors. Units are in every name.
+
+    Attributes
+    ----------
+    port_exclusion_km : float
+        Encounters and loitering count only more than this far from every port zone (GFW drops
+        encounters < 10 km from a port).
+    resample_step_min : float, interpolate_max_gap_h : float
+        Two-vessel events compare tracks resampled to slots of this many minutes (GFW: 10),
+        interpolating only across silences shorter than ``interpolate_max_gap_h`` (GFW: 1 h).
+    encounter_max_distance_m, encounter_min_duration_h, encounter_max_median_speed_kn : float
+        An encounter: two vessels within this distance in consecutive slots for at least this
+        long, their median speed below this (GFW: 0.5 km, 2 h, 2 kn).
+    encounter_merge_gap_h : float
+        Runs of the same pair closer in time than this are one encounter (GFW: 4 h).
+    replenishment_max_distance_m, replenishment_min_speed_kn, replenishment_max_speed_kn : float
+        Underway replenishment: two vessels this close, both between these speeds...
+    replenishment_max_course_diff_deg, replenishment_min_duration_min : float
+        ...on courses within this many degrees of each other, for at least this long.
+    loitering_max_speed_kn, loitering_min_duration_h : float
+        Loitering: one vessel slower than this (speed implied between fixes, GFW-style) for at
+        least this long, beyond ``port_exclusion_km`` of every port zone.
+    gap_min_h : float
+        An AIS silence at least this long is a gap (GFW: 6 h).
+    intentional_min_h, intentional_min_port_distance_nm : float
+        A gap may be intentional (GFW's current rule) only if at least this long and starting at
+        least this far from every port zone...
+    intentional_min_positions_before : int, intentional_window_h : float
+        ...with at least this many positions in this many hours before it (dense reception:
+        the silence is the transmitter's, not the receivers').
+    spoof_min_distance_km, spoof_max_interval_min, spoof_min_duration_min : float
+        Two places at once: fixes of one MMSI this far apart within this interval, the
+        conflict lasting at least this long (a cloned identity, or two transmitters).
+    spoof_max_speed_kn : float
+        A displaced segment: the implied speed out to it and back both exceed this.
+    jamming_min_vessels : int, jamming_window_min : float
+        At least this many vessels displaced within this window near each other: a jamming or
+        spoofing area, reported once, not blamed on one vessel.
+    """
+
+    port_exclusion_km: float = 10.0
+    resample_step_min: float = 10.0
+    interpolate_max_gap_h: float = 1.0
+    encounter_max_distance_m: float = 500.0
+    encounter_min_duration_h: float = 2.0
+    encounter_max_median_speed_kn: float = 2.0
+    encounter_merge_gap_h: float = 4.0
+    replenishment_max_distance_m: float = 200.0
+    replenishment_min_speed_kn: float = 8.0
+    replenishment_max_speed_kn: float = 15.0
+    replenishment_max_course_diff_deg: float = 20.0
+    replenishment_min_duration_min: float = 30.0
+    loitering_max_speed_kn: float = 2.0
+    loitering_min_duration_h: float = 4.0
+    gap_min_h: float = 6.0
+    intentional_min_h: float = 12.0
+    intentional_min_port_distance_nm: float = 50.0
+    intentional_min_positions_before: int = 14
+    intentional_window_h: float = 12.0
+    spoof_min_distance_km: float = 50.0
+    spoof_max_interval_min: float = 10.0
+    spoof_min_duration_min: float = 30.0
+    spoof_max_speed_kn: float = 30.0
+    jamming_min_vessels: int = 3
+    jamming_window_min: float = 10.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ConfigError(f"ActivityParams.{f.name}: expected a number, got {value!r}")
+            if value < 0:
+                raise ConfigError(f"ActivityParams.{f.name}: must be >= 0, got {value}")
+        if self.resample_step_min <= 0:
+            raise ConfigError("ActivityParams.resample_step_min must be > 0")
+        if self.replenishment_max_speed_kn < self.replenishment_min_speed_kn:
+            raise ConfigError(
+                "ActivityParams: replenishment_max_speed_kn must be >= replenishment_min_speed_kn"
+            )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "activity") -> ActivityParams:
+        """Build from a mapping (e.g. a TOML ``[activity]`` table), naming unknown keys.
+
+        Examples
+        --------
+        >>> ActivityParams.from_dict({"gap_min_h": 8}).gap_min_h
+        8
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}"
+            )
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)

@@ -1,0 +1,204 @@
+"""AIS tracks for the activity detectors: one sorted array set over all vessels, and resampling.
+
+:func:`tracks` takes a canonical observation table (any reader's) and keeps the AIS fixes of the
+vessels navwatch tracks (registry vessels, or every MMSI with ``all_vessels``), resolved to
+vessels exactly as port-event detection does (:func:`navwatch.detect.api.resolve_vessel_codes`),
+sorted by vessel and time, exact repeats of one fix (a second receiver) dropped. Positions are not
+screened for jumps here: the spoofing detector needs them as broadcast; the others use
+:meth:`Tracks.screened`.
+
+:func:`resample` puts tracks on a grid of slots (GFW encounters: 10 minutes), interpolating only
+across silences shorter than a limit, so two vessels can be compared slot by slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..geodesy import NS_PER_S, distance_km
+from ..registry import Registry
+
+KN_PER_KMH = 1 / 1.852
+
+
+@dataclass
+class Tracks:
+    """AIS fixes of every tracked vessel, sorted by vessel code then time.
+
+    Row arrays: ``code`` (vessel code), ``t`` (int64 ns UTC), ``lat``, ``lon``, ``sog``
+    (knots, NaN when not broadcast), ``row`` (the fix's row in the observation table, for
+    evidence). Per code: ``vessel_id``, ``vessel_name``, ``mmsi`` (float, NaN without one);
+    ``start[c]:start[c + 1]`` are the rows of vessel ``c``.
+    """
+
+    code: np.ndarray
+    t: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    sog: np.ndarray
+    row: np.ndarray
+    start: np.ndarray
+    vessel_id: np.ndarray
+    vessel_name: np.ndarray
+    mmsi: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def n_vessels(self) -> int:
+        return len(self.vessel_id)
+
+    def implied_speed_kn(self) -> np.ndarray:
+        """Speed from each fix to the next of the same vessel (NaN at a vessel's last fix and
+        between fixes of the same second)."""
+        n = len(self)
+        out = np.full(n, np.nan)
+        if n < 2:
+            return out
+        same = self.code[1:] == self.code[:-1]
+        dt_h = (self.t[1:] - self.t[:-1]) / (NS_PER_S * 3600.0)
+        d = distance_km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(same & (dt_h > 0), d / dt_h * KN_PER_KMH, np.nan)
+        out[:-1] = v
+        return out
+
+
+def tracks(
+    obs: pd.DataFrame, registry: Registry | None = None, *, all_vessels: bool = True
+) -> Tracks:
+    """The AIS tracks of ``obs`` (see the module docs).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"time": pd.to_datetime(["2024-12-02 06:00", "2024-12-02 06:00",
+    ...     "2024-12-02 05:00"], utc=True), "lat": [34.9, 34.9, 34.8], "lon": [35.8, 35.8, 35.7],
+    ...     "kind": "ais", "mmsi": pd.array([273000001] * 3, dtype="Int64")})
+    >>> tr = tracks(obs)
+    >>> len(tr), tr.n_vessels, tr.vessel_id[0], [float(x) for x in tr.lat]
+    (2, 1, 'mmsi:273000001', [34.8, 34.9])
+    """
+    from ..detect.api import resolve_vessel_codes
+
+    if len(obs) and "kind" in obs.columns:
+        obs = obs[(obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)]
+    code, ids, names, mmsis = resolve_vessel_codes(obs, registry, all_vessels)
+    t = obs["time"].dt.as_unit("ns").array.asi8 if len(obs) else np.zeros(0, np.int64)
+    lat = obs["lat"].to_numpy(dtype="float64", na_value=np.nan)
+    lon = obs["lon"].to_numpy(dtype="float64", na_value=np.nan)
+    sog = (
+        obs["sog_kn"].to_numpy(dtype="float64", na_value=np.nan)
+        if "sog_kn" in obs.columns
+        else np.full(len(obs), np.nan)
+    )
+    keep = (code >= 0) & np.isfinite(lat) & np.isfinite(lon)
+    row = np.flatnonzero(keep)
+    order = np.lexsort((lon[row], lat[row], t[row], code[row]))
+    row = row[order]
+    c, tt, la, lo = code[row], t[row], lat[row], lon[row]
+    repeat = np.zeros(len(row), bool)
+    repeat[1:] = (c[1:] == c[:-1]) & (tt[1:] == tt[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
+    row = row[~repeat]
+    c = code[row].astype(np.int64)
+    start = np.searchsorted(c, np.arange(len(ids) + 1))
+    return Tracks(
+        code=c,
+        t=t[row],
+        lat=lat[row],
+        lon=lon[row],
+        sog=sog[row],
+        row=row,
+        start=start,
+        vessel_id=ids,
+        vessel_name=names,
+        mmsi=mmsis,
+    )
+
+
+@dataclass
+class Slots:
+    """Tracks on a grid: one row per (vessel, slot) the vessel covers, sorted by slot then
+    vessel. ``slot`` counts ``step_s`` from ``t0_s`` (Unix seconds); ``lat``/``lon`` are
+    interpolated at the slot time; ``speed_kn`` and ``course_deg`` are those of the segment
+    the slot lies on (implied by its two fixes)."""
+
+    code: np.ndarray
+    slot: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    speed_kn: np.ndarray
+    course_deg: np.ndarray
+    t0_s: int
+    step_s: int
+
+    def __len__(self) -> int:
+        return len(self.slot)
+
+    def time_ns(self, slot: np.ndarray) -> np.ndarray:
+        return (self.t0_s + np.asarray(slot, dtype=np.int64) * self.step_s) * NS_PER_S
+
+
+def resample(tr: Tracks, step_s: float, max_gap_s: float) -> Slots:
+    """``tr`` on slots of ``step_s`` seconds, interpolated linearly between consecutive fixes of
+    a vessel less than ``max_gap_s`` apart (a slot exactly on a fix takes it; across longer
+    silences there are no slots: the vessel was not seen).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"time": pd.to_datetime(["2024-12-02 06:00", "2024-12-02 06:30"],
+    ...     utc=True), "lat": [0.0, 0.0], "lon": [0.0, 0.1], "kind": "ais",
+    ...     "mmsi": pd.array([273000001] * 2, dtype="Int64")})
+    >>> s = resample(tracks(obs), 600, 3600)
+    >>> [round(float(x), 3) for x in s.lon], round(float(s.speed_kn[0]), 1)
+    ([0.0, 0.033, 0.067, 0.1], 12.0)
+    """
+    step = int(round(step_s))
+    t_s = tr.t // NS_PER_S
+    t0 = int(t_s.min() // step * step) if len(t_s) else 0
+    if len(tr) < 2:
+        return _empty_slots(t0, step)
+    same = (tr.code[1:] == tr.code[:-1]) & ((t_s[1:] - t_s[:-1]) < max_gap_s)
+    a = np.flatnonzero(same)  # segments a -> a + 1
+    first = -((t0 - t_s[a]) // step)  # first slot at or after the segment's start
+    last = (t_s[a + 1] - t0) // step  # last slot at or before its end
+    n = np.maximum(last - first + 1, 0)
+    # a slot on a fix that ends one segment and starts the next is counted once: the later one
+    on_end = (t_s[a + 1] - t0) % step == 0
+    nxt = np.zeros(len(a), bool)
+    nxt[:-1] = a[1:] == a[:-1] + 1
+    n = n - (on_end & nxt & (n > 0))
+    seg = np.repeat(np.arange(len(a)), n)
+    slot = first[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n))
+    i = a[seg]
+    ts = t0 + slot * step
+    span = np.maximum(t_s[i + 1] - t_s[i], 1)
+    f = (ts - t_s[i]) / span
+    lat = tr.lat[i] + f * (tr.lat[i + 1] - tr.lat[i])
+    dlon = (tr.lon[i + 1] - tr.lon[i] + 180.0) % 360.0 - 180.0
+    lon = (tr.lon[i] + f * dlon + 180.0) % 360.0 - 180.0
+    d_km = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+    speed = d_km / (span / 3600.0) * KN_PER_KMH
+    course = _course_deg(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+    code = tr.code[i]
+    order = np.lexsort((code, slot))
+    return Slots(
+        code[order], slot[order], lat[order], lon[order], speed[order], course[order], t0, step
+    )
+
+
+def _course_deg(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Initial great-circle bearing, degrees clockwise from north."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(lon2 - lon1)
+    x = np.sin(dl) * np.cos(p2)
+    y = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    return np.degrees(np.arctan2(x, y)) % 360.0
+
+
+def _empty_slots(t0: int, step: int) -> Slots:
+    z = np.zeros(0)
+    return Slots(np.zeros(0, np.int64), np.zeros(0, np.int64), z, z, z, z, t0, step)
