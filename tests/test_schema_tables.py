@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import navwatch
+import navwatch.activity
 from navwatch import analysis, dispersal, schema
 from navwatch.demo import demo_inputs
 from navwatch.detect import api
@@ -24,7 +25,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 ENGINES = ("memory", "out-of-core")
 
 
-def _tables(run, **dispersal_kw) -> dict[str, pd.DataFrame]:
+def _tables(run, inputs, **dispersal_kw) -> dict[str, pd.DataFrame]:
     """Every table navwatch emits, from one detect run."""
     det = run.detection
     disp = disperse_states(det.states, run.zones, run.registry, **dispersal_kw)
@@ -36,14 +37,24 @@ def _tables(run, **dispersal_kw) -> dict[str, pd.DataFrame]:
         "dispersal_fleet": disp.fleet,
         "dark_periods": analysis.dark_periods(det.states, min_gap_h=1),
         "vessel_timeline": analysis.vessel_timeline(det.states, det.events),
+        "activity": _activity(run, inputs),
     }
+
+
+def _activity(run, inputs) -> pd.DataFrame:
+    """Activity events of the run's inputs (read again when the engine kept no table)."""
+    from navwatch.activity import detect_activity
+    from navwatch.io import read_observations
+
+    obs = run.observations if run.observations is not None else read_observations(inputs)
+    return detect_activity(obs, run.zones, run.registry)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def demo(request) -> dict[str, pd.DataFrame]:
     """The Tartus demo (surveys and sightings)."""
     run = run_detect(demo_inputs(), with_states=True, engine=request.param)
-    return _tables(run, port="Tartus")
+    return _tables(run, demo_inputs(), port="Tartus")
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +78,13 @@ def sim(request, sim_paths) -> dict[str, pd.DataFrame]:
     )
     if request.param == "out-of-core":
         assert run.detection.stats["buckets"] > 1
-    return _tables(run, all_vessels=True)
+    return _tables(run, [p["ais"], p["sightings"], p["surveys"]], all_vessels=True)
 
 
 @pytest.mark.parametrize("name", list(schema.TABLES))
 def test_demo_tables_match_their_schema(demo, name):
     df = demo[name]
-    assert len(df) or name == "dark_periods"  # the demo has no AIS: no silences
+    assert len(df) or name in ("dark_periods", "activity")  # the demo has no AIS: no silences
     schema.validate(df, name, where="demo", nulls=True)
     assert list(df.columns) == schema.TABLES[name].names
 
@@ -94,6 +105,7 @@ def test_the_builders_take_their_columns_from_the_schema():
         "dispersal_fleet": [dispersal.FLEET_COLUMNS],
         "dark_periods": [analysis.DARK_COLUMNS],
         "vessel_timeline": [analysis.TIMELINE_COLUMNS],
+        "activity": [navwatch.activity.COLUMNS],
     }
     assert set(pairs) == set(schema.TABLES)
     for name, lists in pairs.items():

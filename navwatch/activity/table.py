@@ -15,69 +15,9 @@ import pandas as pd
 
 from .. import schema
 
-#: Shared columns (every event type), then the per-type fields.
-SHARED_COLUMNS = [
-    "event_id",
-    "event_type",
-    "vessel_id",
-    "vessel_name",
-    "mmsi",
-    "other_vessel_id",
-    "other_vessel_name",
-    "other_mmsi",
-    "start",
-    "end",
-    "duration_h",
-    "lat",
-    "lon",
-    "confidence",
-    "evidence",
-    "flags",
-]
-TYPE_COLUMNS = [
-    "distance_from_port_km",
-    "median_distance_m",
-    "median_speed_kn",
-    "distance_km",
-    "implied_speed_kn",
-    "positions_before",
-    "likely_intentional",
-    "field",
-    "old_value",
-    "new_value",
-    "vessels",
-]
-COLUMNS = SHARED_COLUMNS + TYPE_COLUMNS
-
-_DTYPES = {
-    "event_id": "string",
-    "event_type": "string",
-    "vessel_id": "string",
-    "vessel_name": "string",
-    "mmsi": "Int64",
-    "other_vessel_id": "string",
-    "other_vessel_name": "string",
-    "other_mmsi": "Int64",
-    "start": schema.TIME_DTYPE,
-    "end": schema.TIME_DTYPE,
-    "duration_h": "float64",
-    "lat": "float64",
-    "lon": "float64",
-    "confidence": "float64",
-    "evidence": "string",
-    "flags": "string",
-    "distance_from_port_km": "float64",
-    "median_distance_m": "float64",
-    "median_speed_kn": "float64",
-    "distance_km": "float64",
-    "implied_speed_kn": "float64",
-    "positions_before": "Int64",
-    "likely_intentional": "boolean",
-    "field": "string",
-    "old_value": "string",
-    "new_value": "string",
-    "vessels": "string",
-}
+#: The columns, in order: those of :data:`navwatch.schema.ACTIVITY` (the one definition).
+COLUMNS = schema.ACTIVITY.names
+_DTYPES = {c.name: c.dtype for c in schema.ACTIVITY.columns}
 
 
 def event_id(event_type: str, vessel_id: str, other: str, start_ns: int) -> str:
@@ -110,7 +50,7 @@ def events_table(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = pd.DataFrame(index=df.index)
     for c in COLUMNS:
-        dtype = _DTYPES[c]
+        dtype = _DTYPES[c] if c not in ("start", "end") else schema.TIME_DTYPE
         if c in df.columns:
             s = df[c]
             if c in ("start", "end"):
@@ -135,4 +75,4 @@ def events_table(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
             )
         ]
     out = out.sort_values(["start", "event_type", "vessel_id"], kind="stable")
-    return out.reset_index(drop=True)
+    return schema.validate(out.reset_index(drop=True), "activity", where="activity")

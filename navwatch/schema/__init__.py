@@ -25,6 +25,8 @@ from .observations import empty as empty
 from .observations import parse_confidence as parse_confidence
 from .observations import projected as projected
 from .observations import to_utc as to_utc
+from .tables import ACTIVITY as ACTIVITY
+from .tables import ACTIVITY_COLUMNS as ACTIVITY_COLUMNS
 from .tables import DARK_COLUMNS as DARK_COLUMNS
 from .tables import DARK_PERIODS as DARK_PERIODS
 from .tables import DISPERSAL_FLEET as DISPERSAL_FLEET

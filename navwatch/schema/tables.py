@@ -44,6 +44,8 @@ from ..errors import SchemaError
 from .observations import KINDS, TIME_DTYPE
 
 __all__ = [
+    "ACTIVITY",
+    "ACTIVITY_COLUMNS",
     "DARK_COLUMNS",
     "DARK_PERIODS",
     "DISPERSAL_FLEET",
@@ -311,9 +313,67 @@ TIMELINE = Table(
 )
 
 #: Every emitted table by name.
+ACTIVITY = Table(
+    "activity",
+    "an activity event at sea (navwatch.activity.detect_activity), by start, type, vessel",
+    (
+        _text("event_id", "stable id: hash of the type, the vessel(s) and the start"),
+        _text(
+            "event_type", "encounter, replenishment, loitering, gap, spoofing or identity_change"
+        ),
+        *_id_columns(),
+        _text("other_vessel_id", "the other vessel of an encounter or replenishment", True),
+        _text("other_vessel_name", "its name", True),
+        Column("other_mmsi", "Int64", "its MMSI", nullable=True),
+        _time("start", "when the event began (a gap: the last fix before the silence)"),
+        _time("end", "when it ended (a gap: the first fix after)"),
+        _float("duration_h", "end - start, hours"),
+        _float("lat", "where: a mean position, or where the AIS went quiet (gap)", True),
+        _float("lon", "where", True),
+        _float("confidence", "0-1: how sure the evidence makes the event", True),
+        _text("evidence", "the fixes that decide it, as file:line"),
+        _text("flags", "';'-joined: oiler, two_places, displaced, jamming, no_port_nearby, ..."),
+        _float(
+            "distance_from_port_km", "to the nearest port zone (inf: none within ~1,000 km)", True
+        ),
+        _float("median_distance_m", "two-vessel events: median distance between them", True),
+        _float("median_speed_kn", "median speed during the event", True),
+        _float(
+            "distance_km",
+            "gap: distance between the fixes either side; spoofing: between the places",
+            True,
+        ),
+        _float(
+            "implied_speed_kn", "gap: speed implied across it; spoofing: the impossible speed", True
+        ),
+        Column(
+            "positions_before", "Int64", "gap: positions in the window before it", nullable=True
+        ),
+        Column(
+            "likely_intentional",
+            "boolean",
+            "gap: GFW's rule for intentional disabling",
+            nullable=True,
+        ),
+        _text("field", "identity_change: name, imo or callsign", True),
+        _text("old_value", "identity_change: the value before", True),
+        _text("new_value", "identity_change: the value after", True),
+        _text("vessels", "spoofing/jamming: ';'-joined vessel ids displaced together", True),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (EVENTS, VISITS, STATES, DISPERSAL_VESSELS, DISPERSAL_FLEET, DARK_PERIODS, TIMELINE)
+    for t in (
+        EVENTS,
+        VISITS,
+        STATES,
+        DISPERSAL_VESSELS,
+        DISPERSAL_FLEET,
+        DARK_PERIODS,
+        TIMELINE,
+        ACTIVITY,
+    )
 }
 
 #: Column lists, in order (the builders' names for them, also importable from the builders).
@@ -324,6 +384,7 @@ VESSEL_COLUMNS = DISPERSAL_VESSELS.names
 FLEET_COLUMNS = DISPERSAL_FLEET.names
 DARK_COLUMNS = DARK_PERIODS.names
 TIMELINE_COLUMNS = TIMELINE.names
+ACTIVITY_COLUMNS = ACTIVITY.names
 
 
 def _column_problem(have: list[str], want: list[str]) -> str:
