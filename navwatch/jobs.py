@@ -42,6 +42,7 @@ from .quarantine import Quarantine
 from .registry import Registry, load_registry
 
 __all__ = [
+    "ActivityRun",
     "DetectRun",
     "DispersalRun",
     "Engine",
@@ -50,6 +51,7 @@ __all__ = [
     "dispersal_files",
     "disperse_states",
     "quarantine_path",
+    "run_activity",
     "run_detect",
     "run_dispersal",
     "run_report",
@@ -409,3 +411,56 @@ def run_report(
     if quarantine is not None:
         run.quarantine_output = _write_quarantine(run.quarantine, None, quarantine)
     return ReportRun(m, Path(path), run, fleet, notes)
+
+
+@dataclass
+class ActivityRun:
+    """What an activity job produced: the events, the inputs' read statistics, the
+    quarantine, and the files written."""
+
+    events: pd.DataFrame
+    read_stats: dict
+    quarantine: Quarantine
+    output: Path | None = None
+    quarantine_output: Path | None = None
+
+
+def run_activity(
+    inputs: Sequence[str | Path],
+    *,
+    output: str | Path | None = None,
+    quarantine: str | Path | None = None,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    port_radius_km: float | None = None,
+    all_vessels: bool = True,
+    types: Sequence[str] | None = None,
+    params: Any = None,
+    progress: Progress | None = None,
+) -> ActivityRun:
+    """Read every input and detect activity at sea (:func:`navwatch.activity.detect_activity`);
+    write the table to ``output`` (``.csv``, ``.parquet``, ``.geojson`` or ``.gpkg``) and the
+    rejected rows next to it (or to ``quarantine``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from navwatch.demo import demo_inputs
+    >>> run = run_activity(demo_inputs(), output=Path(tempfile.mkdtemp()) / "activity.csv")
+    >>> run.output.exists(), list(run.events.columns[:3])
+    (True, ['event_id', 'event_type', 'vessel_id'])
+    """
+    from .activity import detect_activity
+
+    q = Quarantine()
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
+    obs = read_observations(
+        list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
+    )
+    events = detect_activity(obs, zones, reg, types=types, params=params, all_vessels=all_vessels)
+    run = ActivityRun(events, dict(obs.attrs.get("read_stats", {})), q)
+    if output is not None:
+        run.output = write_table(events, output, table="activity")
+    run.quarantine_output = _write_quarantine(q, output, quarantine)
+    return run

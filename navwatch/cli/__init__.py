@@ -12,6 +12,7 @@ option (the parsers are in ``_common``); 3 ``--strict`` and some rows were quara
 
 from __future__ import annotations
 
+from . import activity as _activity  # noqa: F401
 from . import demo as _demo  # noqa: F401
 from . import detect as _detect  # noqa: F401  (registers commands)
 from . import dispersal as _dispersal  # noqa: F401
