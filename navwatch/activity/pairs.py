@@ -124,11 +124,11 @@ def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
     band = np.clip(np.floor((lat + 90.0) / dlat).astype(np.int64), 0, nb - 1)
     x = (lon + 180.0) % 360.0  # [0, 360)
 
-    def cell(bands):
+    def cell(bands, xx):
         n = ncell[bands]
-        return np.floor(x * n / 360.0).astype(np.int64) % n, n
+        return np.floor(xx * n / 360.0).astype(np.int64) % n, n
 
-    own, _ = cell(band)
+    own, _ = cell(band, x)
     key = (slot * nb + band) * nx + own
     order = np.argsort(key, kind="stable")
     sk = key[order]
@@ -137,7 +137,7 @@ def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
         bb = band + dy
         ok = (bb >= 0) & (bb < nb)
         rows = np.flatnonzero(ok)
-        cx, n = cell(bb[rows])
+        cx, n = cell(bb[rows], x[rows])
         for dx in (-1, 0, 1):
             # with fewer than 3 cells in a band, neighbours would repeat a cell
             use = (dx == 0) | ((dx == 1) & (n >= 2)) | ((dx == -1) & (n >= 3))
@@ -301,9 +301,7 @@ def detect_replenishments(ctx) -> pd.DataFrame:
         s = ctx.slots()
     else:
         s = resample(ctx.tracks, step_min * 60.0, p.interpolate_max_gap_h * 3600.0)
-    ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (
-        s.speed_kn <= p.replenishment_max_speed_kn
-    )
+    ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (s.speed_kn <= p.replenishment_max_speed_kn)
     s = Slots(
         s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], s.speed_kn[ok], s.course_deg[ok],
         s.t0_s, s.step_s,
@@ -325,8 +323,8 @@ def detect_replenishments(ctx) -> pd.DataFrame:
         port_km=ctx.zones.port_distances_km(ev["lon"].to_numpy(), ev["lat"].to_numpy()),
     )
     aux = _auxiliaries(ctx)
-    ids = np.asarray(ctx.tracks.vessel_id, dtype=object)
-    oiler = np.array([ids[a] in aux or ids[b] in aux for a, b in zip(ev["a"], ev["b"])], bool)
+    is_aux = np.isin(np.asarray(ctx.tracks.vessel_id, dtype=object).astype(str), list(aux))
+    oiler = is_aux[ev["a"].to_numpy()] | is_aux[ev["b"].to_numpy()]
     flags = np.where(oiler, "oiler", "")
     minutes = (ev["last"] - ev["first"]) * s.step_s / 60.0
     conf = np.where(oiler, 0.8, 0.6) + 0.2 * np.minimum(
