@@ -24,7 +24,9 @@ position is more than ``port_exclusion_km`` from every port zone.
 consecutive slots lasting at least ``replenishment_min_duration_min``. Its slots are finer than
 the encounters' (at most a sixth of the minimum duration: 5 minutes by default) so a 30-minute
 event spans enough of them. Flag ``oiler`` when the registry says one of the two is an oiler,
-tanker, auxiliary, replenishment or supply ship (a flag, not a filter).
+tanker, auxiliary, replenishment or supply ship (a flag, not a filter); ``median_speed_kn`` is
+the mean of the two vessels' median speeds. There is no port exclusion (``distance_from_port_km``
+is reported): at 8-15 kn alongside, two ships are not berthed.
 
 The pair is reported in a stable order: ``vessel_id`` is the lower id, ``other_vessel_id`` the
 higher. A duration is measured between slot times, so it may under-read the true one by up to
