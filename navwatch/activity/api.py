@@ -53,10 +53,12 @@ DETECTORS: dict[str, Callable[[Context], pd.DataFrame]] = {}
 
 
 def _register() -> None:
-    from . import gaps, loitering
+    from . import gaps, loitering, pairs
 
     DETECTORS.setdefault("gap", gaps.detect_gaps)
     DETECTORS.setdefault("loitering", loitering.detect_loitering)
+    DETECTORS.setdefault("encounter", pairs.detect_encounters)
+    DETECTORS.setdefault("replenishment", pairs.detect_replenishments)
 
 
 def detect_activity(

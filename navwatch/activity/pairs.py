@@ -1,0 +1,404 @@
+"""Two-vessel activity: encounters (``encounter``) and underway replenishment (``replenishment``).
+
+Both compare tracks slot by slot (:func:`navwatch.activity.tracks.resample`). Neighbours are
+found per slot in a spatial grid, never by comparing all pairs (:func:`neighbour_pairs`): the
+globe is cut into latitude bands at least the distance limit high, each band into longitude
+cells at least the distance limit wide *at the band's poleward edge* (fewer, wider cells toward
+the poles; one cell round a polar cap), the cells of a band tiling the whole circle so the
+antimeridian is no edge. A vessel is compared only with the vessels of its own cell and of the
+8 neighbouring cells (its band's and the two adjacent bands'), exactly by
+:func:`navwatch.geodesy.distance_km`. All of it is sorted keys and ``searchsorted``: no Python
+loop per slot.
+
+**encounter** (Global Fishing Watch, ``REFERENCE.md`` section 10): two vessels within
+``encounter_max_distance_m`` in a slot are *adjacent*; consecutive adjacent slots of a pair form
+a run; runs of the same pair less than ``encounter_merge_gap_h`` apart (end of one to start of
+the next) are one encounter. It is kept when it lasts at least ``encounter_min_duration_h``
+(first to last adjacent slot), *each* vessel's median speed over its adjacent slots is below
+``encounter_max_median_speed_kn`` (``median_speed_kn`` reports the larger), and its mean
+position is more than ``port_exclusion_km`` from every port zone.
+
+**replenishment** (naval underway replenishment): two vessels within
+``replenishment_max_distance_m``, both between ``replenishment_min_speed_kn`` and
+``replenishment_max_speed_kn``, their courses within ``replenishment_max_course_diff_deg``, in
+consecutive slots lasting at least ``replenishment_min_duration_min``. Its slots are finer than
+the encounters' (at most a sixth of the minimum duration: 5 minutes by default) so a 30-minute
+event spans enough of them. Flag ``oiler`` when the registry says one of the two is an oiler,
+tanker, auxiliary, replenishment or supply ship (a flag, not a filter); ``median_speed_kn`` is
+the mean of the two vessels' median speeds. There is no port exclusion (``distance_from_port_km``
+is reported): at 8-15 kn alongside, two ships are not berthed.
+
+The pair is reported in a stable order: ``vessel_id`` is the lower id, ``other_vessel_id`` the
+higher. A duration is measured between slot times, so it may under-read the true one by up to
+one slot.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..geodesy import distance_km
+from .tracks import Slots, resample
+
+#: The smallest radius of curvature of WGS84 (meridional, at the equator), km: the haversine
+#: radius :func:`distance_km` uses is never smaller, so cells sized with it are large enough.
+_R_MIN_KM = 6335.0
+#: Cells are never smaller than this (km): keeps the integer cell keys far from overflow.
+_MIN_CELL_KM = 0.05
+#: Rows of slots searched at once (bounds the memory of the neighbour join).
+_CHUNK_ROWS = 1_000_000
+_AUXILIARY = re.compile(r"oiler|tanker|auxiliary|replenishment|supply", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------------------------
+# neighbour search
+
+
+def neighbour_pairs(
+    slot: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of rows ``i < j`` in the same slot within ``max_km`` of each other.
+
+    ``slot`` must be sorted (rows are processed in chunks of whole slots). Returns ``(i, j,
+    d_km)``, ordered by ``i`` then ``j``. Finds exactly the pairs an all-pairs comparison with
+    :func:`distance_km` finds, at any latitude and across the antimeridian.
+
+    Examples
+    --------
+    >>> i, j, d = neighbour_pairs(np.array([0, 0, 0, 1]), np.array([0.0, 0.0, 0.01, 0.0]),
+    ...     np.array([179.999, -179.999, 0.0, 0.0]), 0.5)
+    >>> i.tolist(), j.tolist(), [round(float(x), 3) for x in d]
+    ([0], [1], [0.223])
+    """
+    slot = np.asarray(slot, dtype=np.int64)
+    lat = np.asarray(lat, dtype="float64")
+    lon = np.asarray(lon, dtype="float64")
+    out_i, out_j, out_d = [], [], []
+    n = len(slot)
+    starts = [0]
+    while starts[-1] < n:  # chunks of whole slots
+        k = min(starts[-1] + _CHUNK_ROWS, n)
+        if k < n:
+            k = int(np.searchsorted(slot, slot[k], side="left"))
+            if k <= starts[-1]:
+                k = int(np.searchsorted(slot, slot[starts[-1]], side="right"))
+        starts.append(k)
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        i, j = _chunk_pairs(slot[a:b] - slot[a], lat[a:b], lon[a:b], max_km)
+        d = distance_km(lat[a + i], lon[a + i], lat[a + j], lon[a + j])
+        keep = d <= max_km
+        out_i.append(a + i[keep])
+        out_j.append(a + j[keep])
+        out_d.append(d[keep])
+    if not out_i:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0)
+    i, j, d = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+    order = np.lexsort((j, i))
+    return i[order], j[order], d[order]
+
+
+def _grid(max_km: float) -> tuple[float, np.ndarray]:
+    """Band height (degrees) and the number of longitude cells of each band."""
+    theta = max(max_km, _MIN_CELL_KM) / _R_MIN_KM  # the largest angle within max_km, radians
+    dlat = float(np.degrees(theta)) * 1.0001
+    nb = int(np.ceil(180.0 / dlat))
+    b = np.arange(nb)
+    # the most poleward latitude of a band and its two neighbours: any pair between them
+    lo, hi = -90.0 + (b - 1) * dlat, -90.0 + (b + 2) * dlat
+    phi = np.minimum(np.maximum(np.abs(lo), np.abs(hi)), 90.0)
+    c = np.cos(np.radians(phi))
+    # haversine: cos(lat1) cos(lat2) sin^2(dlon / 2) <= sin^2(theta / 2)
+    with np.errstate(divide="ignore"):
+        s = np.sin(theta / 2) / c
+    dlon = np.where(s < 1, np.degrees(2 * np.arcsin(np.minimum(s, 1.0))), 360.0) * 1.0001
+    ncell = np.maximum(np.floor(360.0 / dlon), 1).astype(np.int64)
+    return dlat, ncell
+
+
+def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``i < j`` (same slot, own or neighbouring cell) of one chunk."""
+    dlat, ncell = _grid(max_km)
+    nb, nx = len(ncell), int(ncell.max())
+    band = np.clip(np.floor((lat + 90.0) / dlat).astype(np.int64), 0, nb - 1)
+    x = (lon + 180.0) % 360.0  # [0, 360)
+
+    def cell(bands, xx):
+        n = ncell[bands]
+        return np.floor(xx * n / 360.0).astype(np.int64) % n, n
+
+    own, _ = cell(band, x)
+    key = (slot * nb + band) * nx + own
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    qi, qk = [], []
+    for dy in (-1, 0, 1):
+        bb = band + dy
+        ok = (bb >= 0) & (bb < nb)
+        rows = np.flatnonzero(ok)
+        cx, n = cell(bb[rows], x[rows])
+        for dx in (-1, 0, 1):
+            # with fewer than 3 cells in a band, neighbours would repeat a cell
+            use = (dx == 0) | ((dx == 1) & (n >= 2)) | ((dx == -1) & (n >= 3))
+            r = rows[use]
+            qi.append(r)
+            qk.append((slot[r] * nb + bb[r]) * nx + (cx[use] + dx) % n[use])
+    q_row, q_key = np.concatenate(qi), np.concatenate(qk)
+    lo = np.searchsorted(sk, q_key, side="left")
+    cnt = np.searchsorted(sk, q_key, side="right") - lo
+    i = np.repeat(q_row, cnt)
+    pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+    j = order[pos]
+    keep = i < j
+    return i[keep], j[keep]
+
+
+# ----------------------------------------------------------------------------------------------
+# runs of adjacent slots
+
+
+def _pair_rows(s: Slots, max_km: float, rank: np.ndarray) -> pd.DataFrame:
+    """One row per (pair, slot) within ``max_km``: vessel codes ``a`` (lower id) and ``b``,
+    the slot, the distance (m), both speeds and courses, the midpoint."""
+    i, j, d = neighbour_pairs(s.slot, s.lat, s.lon, max_km)
+    swap = rank[s.code[i]] > rank[s.code[j]]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    return pd.DataFrame(
+        {
+            "a": s.code[i],
+            "b": s.code[j],
+            "slot": s.slot[i],
+            "dist_m": d * 1000.0,
+            "va": s.speed_kn[i],
+            "vb": s.speed_kn[j],
+            "ca": s.course_deg[i],
+            "cb": s.course_deg[j],
+            "lat_a": s.lat[i],
+            "lon_a": s.lon[i],
+            "lat_b": s.lat[j],
+            "lon_b": s.lon[j],
+        }
+    )
+
+
+def _runs(df: pd.DataFrame, merge_slots: float) -> pd.DataFrame:
+    """Sort ``df`` by pair and slot and number its events in column ``event``: consecutive
+    slots of a pair, runs less than ``merge_slots`` slots apart merged (0: no merging)."""
+    df = df.sort_values(["a", "b", "slot"], kind="stable").reset_index(drop=True)
+    a, b, sl = (df[c].to_numpy() for c in ("a", "b", "slot"))
+    new = np.ones(len(df), bool)
+    if len(df) > 1:
+        same = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+        gap = sl[1:] - sl[:-1]  # 1 when consecutive; runs merge when less than merge_slots apart
+        new[1:] = ~same | ((gap > 1) & (gap >= merge_slots))
+    df["event"] = np.cumsum(new) - 1
+    return df
+
+
+def _summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per event: pair, first/last slot, slot count, medians, mean position."""
+    g = df.groupby("event", sort=True)
+    out = g.agg(
+        a=("a", "first"),
+        b=("b", "first"),
+        first=("slot", "min"),
+        last=("slot", "max"),
+        n=("slot", "size"),
+        median_distance_m=("dist_m", "median"),
+        va=("va", "median"),
+        vb=("vb", "median"),
+    )
+    # mean position on the unit sphere (right across the antimeridian)
+    lat = np.radians(np.concatenate([df["lat_a"], df["lat_b"]]))
+    lon = np.radians(np.concatenate([df["lon_a"], df["lon_b"]]))
+    ev = np.concatenate([df["event"], df["event"]])
+    xyz = pd.DataFrame(
+        {"x": np.cos(lat) * np.cos(lon), "y": np.cos(lat) * np.sin(lon), "z": np.sin(lat)}
+    )
+    m = xyz.groupby(ev, sort=True).mean()
+    out["lat"] = np.degrees(np.arctan2(m["z"], np.hypot(m["x"], m["y"]))).to_numpy()
+    out["lon"] = np.degrees(np.arctan2(m["y"], m["x"])).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _vessel_rank(tr) -> np.ndarray:
+    """Per vessel code, its rank in ``vessel_id`` order (the pair's stable order)."""
+    ids = np.asarray(tr.vessel_id, dtype=object).astype(str)
+    rank = np.empty(len(ids), np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return rank
+
+
+# ----------------------------------------------------------------------------------------------
+# detectors
+
+
+def detect_encounters(ctx) -> pd.DataFrame:
+    """Encounter events (see the module docs).
+
+    Examples
+    --------
+    >>> from navwatch.activity import detect_activity
+    >>> t = pd.date_range("2024-12-09 00:00", periods=181, freq="1min", tz="UTC")
+    >>> lat = 34.0 + np.arange(181) * 1e-6
+    >>> obs = pd.DataFrame({"time": np.tile(t, 2), "lat": np.tile(lat, 2),
+    ...     "lon": np.repeat([33.0, 33.003], 181), "kind": "ais",
+    ...     "mmsi": pd.array(np.repeat([273000001, 273000002], 181), dtype="Int64")})
+    >>> ev = detect_activity(obs, types=["encounter"])
+    >>> ev[["event_type", "vessel_id", "other_vessel_id", "duration_h"]].values.tolist()
+    [['encounter', 'mmsi:273000001', 'mmsi:273000002', 3.0]]
+    >>> round(float(ev["median_distance_m"][0]))
+    277
+    """
+    p = ctx.params
+    s = ctx.slots()
+    if len(s) < 2:
+        return pd.DataFrame()
+    tr = ctx.tracks
+    df = _pair_rows(s, p.encounter_max_distance_m / 1000.0, _vessel_rank(tr))
+    if not len(df):
+        return pd.DataFrame()
+    df = _runs(df, p.encounter_merge_gap_h * 3600.0 / s.step_s)
+    ev = _summary(df)
+    ev["adjacent"] = ev["n"]
+    ev["median_speed_kn"] = np.maximum(ev["va"], ev["vb"])
+    long = (ev["last"] - ev["first"]) * s.step_s >= p.encounter_min_duration_h * 3600.0 - 1e-6
+    ev = ev[long & (ev["median_speed_kn"] < p.encounter_max_median_speed_kn)]
+    if not len(ev):
+        return pd.DataFrame()
+    port_km = ctx.zones.port_distances_km(ev["lon"].to_numpy(), ev["lat"].to_numpy())
+    ev = ev[port_km > p.port_exclusion_km].assign(port_km=port_km[port_km > p.port_exclusion_km])
+    if not len(ev):
+        return pd.DataFrame()
+    span = ev["last"] - ev["first"] + 1
+    density = ev["n"] / span
+    length = np.minimum(1.0, (span - 1) * s.step_s / (2 * p.encounter_min_duration_h * 3600.0))
+    conf = 0.5 + 0.3 * length + 0.2 * density
+    return _frame(ctx, s, ev, "encounter", conf.to_numpy(), _flags_port(ev["port_km"]))
+
+
+def detect_replenishments(ctx) -> pd.DataFrame:
+    """Underway replenishment events (see the module docs).
+
+    Examples
+    --------
+    >>> from navwatch.activity import detect_activity
+    >>> t = pd.date_range("2024-12-09 00:00", periods=61, freq="1min", tz="UTC")
+    >>> lat = 34.0 + np.arange(61) * 12 * 1.852 / 60 / 111.0  # 12 kn north
+    >>> obs = pd.DataFrame({"time": np.tile(t, 2), "lat": np.tile(lat, 2),
+    ...     "lon": np.repeat([33.0, 33.0015], 61), "kind": "ais",
+    ...     "mmsi": pd.array(np.repeat([273000001, 273000002], 61), dtype="Int64")})
+    >>> ev = detect_activity(obs, types=["replenishment"])
+    >>> ev[["event_type", "duration_h"]].values.tolist()
+    [['replenishment', 1.0]]
+    """
+    p = ctx.params
+    step_min = min(p.resample_step_min, p.replenishment_min_duration_min / 6.0)
+    if step_min <= 0:
+        step_min = p.resample_step_min
+    if step_min == p.resample_step_min:
+        s = ctx.slots()
+    else:
+        s = resample(ctx.tracks, step_min * 60.0, p.interpolate_max_gap_h * 3600.0)
+    ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (s.speed_kn <= p.replenishment_max_speed_kn)
+    s = Slots(
+        s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], s.speed_kn[ok], s.course_deg[ok],
+        s.t0_s, s.step_s,
+    )  # fmt: skip
+    if len(s) < 2:
+        return pd.DataFrame()
+    df = _pair_rows(s, p.replenishment_max_distance_m / 1000.0, _vessel_rank(ctx.tracks))
+    diff = np.abs((df["ca"] - df["cb"] + 180.0) % 360.0 - 180.0)
+    df = df[diff <= p.replenishment_max_course_diff_deg]
+    if not len(df):
+        return pd.DataFrame()
+    ev = _summary(_runs(df, 0))
+    long = (ev["last"] - ev["first"]) * s.step_s >= p.replenishment_min_duration_min * 60 - 1e-6
+    ev = ev[long]
+    if not len(ev):
+        return pd.DataFrame()
+    ev = ev.assign(
+        median_speed_kn=(ev["va"] + ev["vb"]) / 2.0,
+        port_km=ctx.zones.port_distances_km(ev["lon"].to_numpy(), ev["lat"].to_numpy()),
+    )
+    aux = _auxiliaries(ctx)
+    is_aux = np.isin(np.asarray(ctx.tracks.vessel_id, dtype=object).astype(str), list(aux))
+    oiler = is_aux[ev["a"].to_numpy()] | is_aux[ev["b"].to_numpy()]
+    flags = np.where(oiler, "oiler", "")
+    minutes = (ev["last"] - ev["first"]) * s.step_s / 60.0
+    conf = np.where(oiler, 0.8, 0.6) + 0.2 * np.minimum(
+        1.0, minutes / (4 * p.replenishment_min_duration_min)
+    )
+    return _frame(ctx, s, ev, "replenishment", conf, flags)
+
+
+def _auxiliaries(ctx) -> set[str]:
+    """Registry vessel ids whose type or class names an oiler or auxiliary."""
+    reg = ctx.registry
+    if reg is None or not len(reg.frame):
+        return set()
+    f = reg.frame
+    text = pd.Series("", index=f.index, dtype=object)
+    for col in ("type", "vessel_class"):
+        if col in f.columns:
+            text = text + " " + f[col].fillna("").astype(str)
+    hit = text.str.contains(_AUXILIARY)
+    return set(f.loc[hit.to_numpy(dtype=bool), "vessel_id"].astype(str))
+
+
+def _flags_port(port_km: pd.Series) -> np.ndarray:
+    return np.where(np.isfinite(port_km.to_numpy()), "", "no_port_nearby")
+
+
+def _frame(ctx, s: Slots, ev: pd.DataFrame, kind: str, conf, flags) -> pd.DataFrame:
+    """The events table rows of ``ev`` (from :func:`_summary`)."""
+    tr = ctx.tracks
+    a, b = ev["a"].to_numpy(), ev["b"].to_numpy()
+    t_first, t_last = s.time_ns(ev["first"].to_numpy()), s.time_ns(ev["last"].to_numpy())
+    evidence = []
+    for k in range(len(ev)):
+        rows = [_nearest_fix(tr, c, t) for t in (t_first[k], t_last[k]) for c in (a[k], b[k])]
+        lab = ctx.evidence(rows)
+        span = int(ev["last"].iloc[k] - ev["first"].iloc[k] + 1)
+        evidence.append(
+            f"{int(ev['n'].iloc[k])} of {span} slots within range ({s.step_s // 60} min); "
+            f"start {lab[0]} / {lab[1]}; end {lab[2]} / {lab[3]}"
+        )
+    port_km = ev["port_km"].to_numpy()
+
+    def mmsi(c):
+        return pd.array(tr.mmsi[c], dtype="Float64").astype("Int64")
+
+    return pd.DataFrame(
+        {
+            "event_type": kind,
+            "vessel_id": tr.vessel_id[a],
+            "vessel_name": tr.vessel_name[a],
+            "mmsi": mmsi(a),
+            "other_vessel_id": tr.vessel_id[b],
+            "other_vessel_name": tr.vessel_name[b],
+            "other_mmsi": mmsi(b),
+            "start": pd.to_datetime(t_first, utc=True),
+            "end": pd.to_datetime(t_last, utc=True),
+            "lat": ev["lat"].to_numpy(),
+            "lon": ev["lon"].to_numpy(),
+            "confidence": np.round(np.asarray(conf, dtype="float64"), 3),
+            "evidence": evidence,
+            "flags": flags,
+            "distance_from_port_km": np.where(np.isfinite(port_km), port_km, np.nan),
+            "median_distance_m": ev["median_distance_m"].to_numpy(),
+            "median_speed_kn": ev["median_speed_kn"].to_numpy(),
+        }
+    )
+
+
+def _nearest_fix(tr, c: int, t_ns: int) -> int:
+    """The observation row of vessel ``c``'s fix nearest in time to ``t_ns``."""
+    lo, hi = int(tr.start[c]), int(tr.start[c + 1])
+    k = lo + int(np.searchsorted(tr.t[lo:hi], t_ns))
+    cand = [x for x in (k - 1, k) if lo <= x < hi]
+    best = min(cand, key=lambda x: abs(int(tr.t[x]) - int(t_ns)))
+    return int(tr.row[best])
