@@ -53,10 +53,12 @@ DETECTORS: dict[str, Callable[[Context], pd.DataFrame]] = {}
 
 
 def _register() -> None:
-    from . import gaps, loitering
+    from . import gaps, integrity, loitering
 
     DETECTORS.setdefault("gap", gaps.detect_gaps)
     DETECTORS.setdefault("loitering", loitering.detect_loitering)
+    DETECTORS.setdefault("spoofing", integrity.detect_spoofing)
+    DETECTORS.setdefault("identity_change", integrity.detect_identity_changes)
 
 
 def detect_activity(
