@@ -236,3 +236,32 @@ def test_noise_only_tracks_give_no_spoofing(seed, n_vessels, kn, step_s):
         lon = 20.0 + km * np.sin(course) / (KM_PER_DEG * np.cos(np.radians(40.0)))
         frames.append(_obs(273400000 + i, minutes, lat, lon + noise[1] / np.sqrt(2)))
     assert len(_spoof(pd.concat(frames, ignore_index=True))) == 0
+
+
+def test_two_clone_periods_are_two_events_and_row_order_does_not_matter():
+    first = _clone(60, seed=2)
+    second = _clone(45, seed=3)
+    second["time"] += pd.Timedelta("6h")
+    obs = pd.concat([first, second], ignore_index=True)
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["two_places", "two_places"]
+    shuffled = obs.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    again = _spoof(shuffled)
+    assert again["event_id"].tolist() == ev["event_id"].tolist()
+
+
+def test_vessels_far_apart_displaced_to_one_spot_is_jamming():
+    # circle-spoofing style: three vessels 300 km apart all shown near one point
+    frames = []
+    for i in range(3):
+        o = _steady(273500000 + i, lat0=36.0 + 3.0 * i)
+        o.loc[60:64, ["lat", "lon"]] = [45.0 + 0.01 * i, 25.0]
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    assert len(ev["vessels"].iloc[0].split(";")) == 3
+
+
+def test_clone_next_to_displaced_vessels_are_separate():
+    ev = _spoof(pd.concat([_clone(60), _fleet(2)], ignore_index=True))
+    assert sorted(ev["flags"]) == ["displaced", "displaced", "two_places"]
