@@ -78,12 +78,17 @@ def detect_spoofing(ctx) -> pd.DataFrame:
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
     runs, conflict = _conflict_runs(tr, p, seg, jump)
-    two = _two_places(ctx, seg, runs)
-    cand = _displacements(tr, p, jump, conflict)
+    places = _run_places(tr, runs)
+    disp = _displacements(tr, p, jump, conflict)
+    # conflict runs and displacements together: several vessels at once are a jamming area
+    cand = {k: np.concatenate([disp[k], places[k]]) for k in disp}
     label, jammed = _jamming_clusters(tr, p, cand)
     jam = _jamming_events(ctx, cand, label, jammed)
-    keep = ~np.isin(label, jammed) & (cand["n"] >= 2)
-    disp = _displaced_events(ctx, {k: v[keep] for k, v in cand.items()})
+    free = ~np.isin(label, jammed)
+    nd = len(disp["k0"])
+    two = _two_places(ctx, seg, runs, places, free[nd:])
+    keep = free[:nd] & (disp["n"] >= 2)
+    disp = _displaced_events(ctx, {k: v[keep] for k, v in disp.items()})
     return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
 
 
@@ -116,22 +121,39 @@ def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarr
     return runs, conflict
 
 
-def _two_places(ctx, seg, runs: list[np.ndarray]) -> pd.DataFrame:
-    """``two_places`` events of the conflict runs long enough and split into two far places."""
-    tr, p = ctx.tracks, ctx.params
-    rows = []
+def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Per conflict run: its fixes ``a..b``, the two tracks' median positions (parity split:
+    the fix after each jump switches track) and the distance between them, as candidate
+    displacements (``k0``/``k1``: first and last jump; ``lat``/``lon``: the second place)."""
+    cols: dict[str, list] = {k: [] for k in ("k0", "k1", "n", "lat", "lon", "la", "lo")}
     for r in runs:
-        a, b = int(r[0]), int(r[-1]) + 1  # fixes a..b
-        if tr.t[b] - tr.t[a] < p.spoof_min_duration_min * MIN_NS:
-            continue
+        a, b = int(r[0]), int(r[-1]) + 1
         is_jump = np.zeros(b - a + 1, np.int64)
-        is_jump[r - a + 1] = 1  # the fix after each jump switches track
+        is_jump[r - a + 1] = 1
         side = np.cumsum(is_jump) % 2 == 1
         la, lo = tr.lat[a : b + 1], tr.lon[a : b + 1]
-        pa = (float(np.median(la[~side])), float(np.median(lo[~side])))
-        pb = (float(np.median(la[side])), float(np.median(lo[side])))
-        dist = float(distance_km(pa[0], pa[1], pb[0], pb[1]))
-        if dist < p.spoof_min_distance_km:
+        vals = (r[0], r[-1], b - a + 1, np.median(la[side]), np.median(lo[side]))
+        for k, v in zip(("k0", "k1", "n", "lat", "lon"), vals, strict=True):
+            cols[k].append(v)
+        cols["la"].append(np.median(la[~side]))
+        cols["lo"].append(np.median(lo[~side]))
+    out = {
+        k: np.asarray(v, dtype=np.int64 if k in ("k0", "k1", "n") else float)
+        for k, v in cols.items()
+    }
+    out["dist"] = distance_km(out["la"], out["lo"], out["lat"], out["lon"])
+    return out
+
+
+def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> pd.DataFrame:
+    """``two_places`` events of the conflict runs (``keep``: not part of a jamming area) long
+    enough and split into two far places."""
+    tr, p = ctx.tracks, ctx.params
+    rows = []
+    for i, r in enumerate(runs):
+        a, b = int(r[0]), int(r[-1]) + 1  # fixes a..b
+        long = tr.t[b] - tr.t[a] >= p.spoof_min_duration_min * MIN_NS
+        if not (keep[i] and long and places["dist"][i] >= p.spoof_min_distance_km):
             continue
         ev = ctx.evidence([tr.row[a], tr.row[a + 1], tr.row[b]], "")
         c = int(tr.code[a])
@@ -143,13 +165,13 @@ def _two_places(ctx, seg, runs: list[np.ndarray]) -> pd.DataFrame:
                 "mmsi": tr.mmsi[c],
                 "start": tr.t[a],
                 "end": tr.t[b],
-                "lat": pa[0],
-                "lon": pa[1],
+                "lat": float(places["la"][i]),
+                "lon": float(places["lo"][i]),
                 "confidence": 0.9,
                 "evidence": f"place A {ev[0]}; place B {ev[1]}; last {ev[2]}; "
                 f"{len(r)} jumps in {b - a + 1} fixes",
                 "flags": "two_places",
-                "distance_km": dist,
+                "distance_km": float(places["dist"][i]),
                 "implied_speed_kn": float(np.median(seg["v"][r])),
             }
         )

@@ -265,3 +265,15 @@ def test_vessels_far_apart_displaced_to_one_spot_is_jamming():
 def test_clone_next_to_displaced_vessels_are_separate():
     ev = _spoof(pd.concat([_clone(60), _fleet(2)], ignore_index=True))
     assert sorted(ev["flags"]) == ["displaced", "displaced", "two_places"]
+
+
+def test_several_vessels_alternating_together_are_one_jamming_event():
+    frames = []
+    for i in range(3):
+        o = _clone(60, seed=10 + i)
+        o["mmsi"] = pd.array([273600000 + i] * len(o), dtype="Int64")
+        o["lat"] += 0.02 * i
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    assert ev["vessels"].iloc[0].count(";") == 2
