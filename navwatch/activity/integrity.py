@@ -22,7 +22,8 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     quarantines it as ``position_jump``).
 ``jamming``
     GNSS jamming or area spoofing (SkyTruth circle spoofing; SeaSpoofFinder keeps only jumps
-    several vessels make together): displacements (single fixes included) of at least
+    several vessels make together): displacements (single fixes included) and alternating
+    runs (as for ``two_places``, whatever their length) of at least
     ``jamming_min_vessels`` distinct vessels, starting within ``jamming_window_min`` of each
     other (chained) and near each other: true positions, or places displaced to, within
     ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
