@@ -53,12 +53,14 @@ DETECTORS: dict[str, Callable[[Context], pd.DataFrame]] = {}
 
 
 def _register() -> None:
-    from . import gaps, loitering, pairs
+    from . import gaps, integrity, loitering, pairs
 
     DETECTORS.setdefault("gap", gaps.detect_gaps)
     DETECTORS.setdefault("loitering", loitering.detect_loitering)
     DETECTORS.setdefault("encounter", pairs.detect_encounters)
     DETECTORS.setdefault("replenishment", pairs.detect_replenishments)
+    DETECTORS.setdefault("spoofing", integrity.detect_spoofing)
+    DETECTORS.setdefault("identity_change", integrity.detect_identity_changes)
 
 
 def detect_activity(

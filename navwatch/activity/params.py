@@ -53,9 +53,15 @@ class ActivityParams:
         conflict lasting at least this long (a cloned identity, or two transmitters).
     spoof_max_speed_kn : float
         A displaced segment: the implied speed out to it and back both exceed this.
+    spoof_min_displacement_km : float
+        ...and it lies at least this far from the track (GPS noise and a few fixes with a bad
+        time stamp stay below it).
     jamming_min_vessels : int, jamming_window_min : float
         At least this many vessels displaced within this window near each other: a jamming or
         spoofing area, reported once, not blamed on one vessel.
+    jamming_max_distance_km : float
+        Displacements are *near each other* when the vessels' true positions (or the places
+        they were displaced to) are within this distance.
     """
 
     port_exclusion_km: float = 10.0
@@ -81,8 +87,10 @@ class ActivityParams:
     spoof_max_interval_min: float = 10.0
     spoof_min_duration_min: float = 30.0
     spoof_max_speed_kn: float = 30.0
+    spoof_min_displacement_km: float = 5.0
     jamming_min_vessels: int = 3
     jamming_window_min: float = 10.0
+    jamming_max_distance_km: float = 100.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

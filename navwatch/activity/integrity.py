@@ -1,0 +1,419 @@
+"""Position and identity integrity: ``spoofing`` and ``identity_change`` (issue 13).
+
+Spoofing works on the fixes as broadcast (``ctx.tracks`` is not screened for jumps). A *jump*
+is a step between consecutive fixes of a vessel whose implied speed exceeds
+``spoof_max_speed_kn`` over at least ``spoof_min_displacement_km`` (GPS noise of tens of metres
+never qualifies, whatever the time between the fixes). Three patterns are reported, all as
+``event_type == "spoofing"`` with a flag:
+
+``two_places``
+    One MMSI in two places at once (a cloned identity, or two transmitters): a run of at least
+    three jumps of at least ``spoof_min_distance_km``, each within ``spoof_max_interval_min``,
+    chained (each jump no more than ``spoof_max_interval_min`` after the previous one landed),
+    lasting at least ``spoof_min_duration_min``. The run's fixes are split into two tracks by
+    parity (every jump switches track); ``lat``/``lon`` is the first track's median position
+    and ``distance_km`` the distance between the two tracks' medians, which must also be at
+    least ``spoof_min_distance_km``. Shorter alternating runs are reported as nothing at all.
+``displaced``
+    A stretch of at least two fixes teleported away and back: a jump out, a jump back, and the
+    step from the fix before the stretch to the fix after it plausible (at most
+    ``spoof_max_speed_kn``). ``lat``/``lon`` is the stretch's mean position, ``distance_km``
+    its distance from the fix before it. A single-fix jump is not spoofing (port detection
+    quarantines it as ``position_jump``).
+``jamming``
+    GNSS jamming or area spoofing (SkyTruth circle spoofing; SeaSpoofFinder keeps only jumps
+    several vessels make together): displacements (single fixes included) and alternating
+    runs (as for ``two_places``, whatever their length) of at least
+    ``jamming_min_vessels`` distinct vessels, starting within ``jamming_window_min`` of each
+    other (chained) and near each other: true positions, or places displaced to, within
+    ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
+    (``;``-joined), ``lat``/``lon`` is the vessels' mean true position, ``distance_km`` the
+    median displacement. Those vessels' displacements are not reported one by one.
+
+A plausible fast leg (25 kn back to port) has no jump; a long silence followed by a fix far
+away is a gap, not a jump, when the implied speed is plausible.
+
+Identity changes come from the observation rows carrying static data: per MMSI, in time order,
+each of ``name``, ``imo`` and ``callsign`` (missing values ignored; names and call signs
+compared in upper case with whitespace and ``@`` padding collapsed; IMO 0 is missing) is
+compared with its previous non-missing value; every change is one event (a change back and
+forth is two). ``start`` is the last time the old value was seen, ``end`` the first time the new
+one was; ``lat``/``lon`` is where the new value was first seen (or the vessel's last fix before
+then, when the static message has no position). MMSIs without any tracked fix are not reported
+(the vessel is not tracked).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..geodesy import NS_PER_S, distance_km
+from .table import event_id
+from .tracks import KN_PER_KMH, Tracks
+
+MIN_NS = 60 * NS_PER_S
+IDENTITY_FIELDS = ("name", "imo", "callsign")
+
+
+def detect_spoofing(ctx) -> pd.DataFrame:
+    """Spoofing events of ``ctx.tracks`` (see the module docs).
+
+    Examples
+    --------
+    >>> from navwatch.activity import detect_activity
+    >>> t = pd.date_range("2024-12-02 00:00", periods=30, freq="1min", tz="UTC")
+    >>> lat = np.full(30, 40.0)
+    >>> lat[10:16] = 40.8  # six fixes 89 km north, then back
+    >>> obs = pd.DataFrame({"time": t, "lat": lat, "lon": 20.0, "kind": "ais",
+    ...     "mmsi": pd.array([273000001] * 30, dtype="Int64")})
+    >>> ev = detect_activity(obs, types=["spoofing"])
+    >>> ev[["event_type", "flags"]].values.tolist(), round(float(ev["duration_h"][0]) * 60)
+    ([['spoofing', 'displaced']], 5)
+    """
+    tr, p = ctx.tracks, ctx.params
+    if len(tr) < 3:
+        return pd.DataFrame()
+    seg = _segments(tr)
+    jump = (
+        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
+    )
+    runs, conflict = _conflict_runs(tr, p, seg, jump)
+    places = _run_places(tr, runs)
+    disp = _displacements(tr, p, jump, conflict)
+    # conflict runs and displacements together: several vessels at once are a jamming area
+    cand = {k: np.concatenate([disp[k], places[k]]) for k in disp}
+    label, jammed = _jamming_clusters(tr, p, cand)
+    jam = _jamming_events(ctx, cand, label, jammed)
+    free = ~np.isin(label, jammed)
+    nd = len(disp["k0"])
+    two = _two_places(ctx, seg, runs, places, free[nd:])
+    keep = free[:nd] & (disp["n"] >= 2)
+    disp = _displaced_events(ctx, {k: v[keep] for k, v in disp.items()})
+    return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
+
+
+def _segments(tr: Tracks) -> dict[str, np.ndarray]:
+    """Per step ``k`` (fix ``k`` to ``k + 1``): same vessel, distance (km), duration (ns),
+    implied speed (kn; infinite between distinct positions of the same instant)."""
+    same = tr.code[1:] == tr.code[:-1]
+    d = distance_km(tr.lat[:-1], tr.lon[:-1], tr.lat[1:], tr.lon[1:])
+    dt = tr.t[1:] - tr.t[:-1]
+    hours = dt / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(hours > 0, d / hours * KN_PER_KMH, np.where(d > 0, np.inf, 0.0))
+    return {"same": same, "d": d, "dt": dt, "v": v}
+
+
+def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarray]:
+    """Chained runs of at least three large, quick jumps (candidate ``two_places``) as arrays of
+    step indices, and a per-step mask of the jumps in them."""
+    interval = p.spoof_max_interval_min * MIN_NS
+    q = np.flatnonzero(jump & (seg["d"] >= p.spoof_min_distance_km) & (seg["dt"] <= interval))
+    conflict = np.zeros(len(jump), bool)
+    if len(q) < 3:
+        return [], conflict
+    link = (tr.code[q[1:]] == tr.code[q[:-1]]) & (tr.t[q[1:]] - tr.t[q[:-1] + 1] <= interval)
+    run_id = np.concatenate(([0], np.cumsum(~link)))
+    bounds = np.flatnonzero(np.diff(np.concatenate(([-1], run_id, [run_id[-1] + 1]))))
+    runs = [q[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a >= 3]
+    for r in runs:
+        conflict[r] = True
+    return runs, conflict
+
+
+def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Per conflict run: its fixes ``a..b``, the two tracks' median positions (parity split:
+    the fix after each jump switches track) and the distance between them, as candidate
+    displacements (``k0``/``k1``: first and last jump; ``lat``/``lon``: the second place)."""
+    cols: dict[str, list] = {k: [] for k in ("k0", "k1", "n", "lat", "lon", "la", "lo")}
+    for r in runs:
+        a, b = int(r[0]), int(r[-1]) + 1
+        is_jump = np.zeros(b - a + 1, np.int64)
+        is_jump[r - a + 1] = 1
+        side = np.cumsum(is_jump) % 2 == 1
+        la, lo = tr.lat[a : b + 1], tr.lon[a : b + 1]
+        vals = (r[0], r[-1], b - a + 1, np.median(la[side]), np.median(lo[side]))
+        for k, v in zip(("k0", "k1", "n", "lat", "lon"), vals, strict=True):
+            cols[k].append(v)
+        cols["la"].append(np.median(la[~side]))
+        cols["lo"].append(np.median(lo[~side]))
+    out = {
+        k: np.asarray(v, dtype=np.int64 if k in ("k0", "k1", "n") else float)
+        for k, v in cols.items()
+    }
+    out["dist"] = distance_km(out["la"], out["lo"], out["lat"], out["lon"])
+    return out
+
+
+def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> pd.DataFrame:
+    """``two_places`` events of the conflict runs (``keep``: not part of a jamming area) long
+    enough and split into two far places."""
+    tr, p = ctx.tracks, ctx.params
+    rows = []
+    for i, r in enumerate(runs):
+        a, b = int(r[0]), int(r[-1]) + 1  # fixes a..b
+        long = tr.t[b] - tr.t[a] >= p.spoof_min_duration_min * MIN_NS
+        if not (keep[i] and long and places["dist"][i] >= p.spoof_min_distance_km):
+            continue
+        ev = ctx.evidence([tr.row[a], tr.row[a + 1], tr.row[b]], "")
+        c = int(tr.code[a])
+        rows.append(
+            {
+                "event_type": "spoofing",
+                "vessel_id": tr.vessel_id[c],
+                "vessel_name": tr.vessel_name[c],
+                "mmsi": tr.mmsi[c],
+                "start": tr.t[a],
+                "end": tr.t[b],
+                "lat": float(places["la"][i]),
+                "lon": float(places["lo"][i]),
+                "confidence": 0.9,
+                "evidence": f"place A {ev[0]}; place B {ev[1]}; last {ev[2]}; "
+                f"{len(r)} jumps in {b - a + 1} fixes",
+                "flags": "two_places",
+                "distance_km": float(places["dist"][i]),
+                "implied_speed_kn": float(np.median(seg["v"][r])),
+            }
+        )
+    return _frame(rows)
+
+
+def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
+    """Every stretch of fixes jumped out to and back from (one fix or more), outside conflict
+    runs: step out ``k0``, step back ``k1`` (fixes ``k0 + 1 .. k1`` displaced)."""
+    j = np.flatnonzero(jump)
+    k0, k1 = j[:-1], j[1:]
+    ok = (tr.code[k0] == tr.code[k1]) & ~conflict[k0] & ~conflict[k1]
+    k0, k1 = k0[ok], k1[ok]
+    back = distance_km(tr.lat[k0], tr.lon[k0], tr.lat[k1 + 1], tr.lon[k1 + 1])
+    hours = (tr.t[k1 + 1] - tr.t[k0]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_back = np.where(hours > 0, back / hours * KN_PER_KMH, np.where(back > 0, np.inf, 0.0))
+    ok = (v_back <= p.spoof_max_speed_kn) | (back < p.spoof_min_displacement_km)
+    # a jump that closed one stretch does not open the next
+    ok[1:] &= ~(ok[:-1] & (k0[1:] == k1[:-1]))
+    k0, k1 = k0[ok], k1[ok]
+    n = k1 - k0
+    cs_lat = np.concatenate(([0.0], np.cumsum(tr.lat)))
+    cs_lon = np.concatenate(([0.0], np.cumsum(tr.lon)))
+    lat = (cs_lat[k1 + 1] - cs_lat[k0 + 1]) / np.maximum(n, 1)
+    lon = (cs_lon[k1 + 1] - cs_lon[k0 + 1]) / np.maximum(n, 1)
+    dist = distance_km(tr.lat[k0], tr.lon[k0], lat, lon)
+    return {"k0": k0, "k1": k1, "n": n, "lat": lat, "lon": lon, "dist": dist}
+
+
+def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster label of each displacement (chained in time within ``jamming_window_min``, near
+    each other), and the labels with at least ``jamming_min_vessels`` distinct vessels."""
+    n = len(cand["k0"])
+    label = np.arange(n)
+    if n < max(p.jamming_min_vessels, 1):
+        return label, np.zeros(0, np.int64)
+    t = tr.t[cand["k0"] + 1]
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    hi = np.searchsorted(ts, ts + p.jamming_window_min * MIN_NS, side="right")
+    cnt = hi - np.arange(n) - 1
+    a = np.repeat(np.arange(n), cnt)
+    b = a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    a, b = order[a], order[b]
+    k0 = cand["k0"]
+    near_home = distance_km(tr.lat[k0[a]], tr.lon[k0[a]], tr.lat[k0[b]], tr.lon[k0[b]])
+    near_spot = distance_km(cand["lat"][a], cand["lon"][a], cand["lat"][b], cand["lon"][b])
+    r = p.jamming_max_distance_km
+    edge = (near_home <= r) | (near_spot <= r)
+    label = _components(n, a[edge], b[edge])
+    vessels = pd.DataFrame({"label": label, "code": tr.code[k0]}).drop_duplicates()
+    per = vessels.groupby("label").size()
+    jammed = per.index[per >= max(p.jamming_min_vessels, 1)].to_numpy()
+    return label, jammed
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component labels (the smallest member) of ``n`` nodes joined by edges a-b."""
+    lab = np.arange(n)
+    while len(a):
+        m = np.minimum(lab[a], lab[b])
+        new = lab.copy()
+        np.minimum.at(new, a, m)
+        np.minimum.at(new, b, m)
+        new = new[new]
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    return lab
+
+
+def _jamming_events(ctx, cand, label: np.ndarray, jammed: np.ndarray) -> pd.DataFrame:
+    """One ``jamming`` event per cluster of displacements with enough vessels."""
+    tr = ctx.tracks
+    rows = []
+    for lab in jammed:
+        i = np.flatnonzero(label == lab)
+        k0, k1 = cand["k0"][i], cand["k1"][i]
+        codes = tr.code[k0]
+        ids = sorted(set(tr.vessel_id[codes].tolist()))
+        start, end = int(tr.t[k0 + 1].min()), int(tr.t[k1].max())
+        vessels = ";".join(ids)
+        shown = i[:5]
+        ev = ctx.evidence(tr.row[cand["k0"][shown] + 1], "")
+        rows.append(
+            {
+                "event_id": event_id("spoofing", vessels, "", start),
+                "event_type": "spoofing",
+                "start": start,
+                "end": end,
+                "lat": float(tr.lat[k0].mean()),
+                "lon": float(tr.lon[k0].mean()),
+                "confidence": 0.8,
+                "evidence": "; ".join(ev) + f"; {len(i)} displacements of {len(ids)} vessels",
+                "flags": "jamming",
+                "distance_km": float(np.median(cand["dist"][i])),
+                "vessels": vessels,
+            }
+        )
+    return _frame(rows)
+
+
+def _displaced_events(ctx, cand) -> pd.DataFrame:
+    """One ``displaced`` event per displaced stretch of at least two fixes."""
+    tr = ctx.tracks
+    k0, k1 = cand["k0"], cand["k1"]
+    if not len(k0):
+        return pd.DataFrame()
+    c = tr.code[k0]
+    hours = (tr.t[k0 + 1] - tr.t[k0]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(hours > 0, cand["dist"] / hours * KN_PER_KMH, np.inf)
+    out, back = ctx.evidence(tr.row[k0 + 1], "out "), ctx.evidence(tr.row[k1 + 1], "back ")
+    return pd.DataFrame(
+        {
+            "event_type": "spoofing",
+            "vessel_id": tr.vessel_id[c],
+            "vessel_name": tr.vessel_name[c],
+            "mmsi": pd.array(tr.mmsi[c], dtype="Float64").astype("Int64"),
+            "start": pd.to_datetime(tr.t[k0 + 1], utc=True),
+            "end": pd.to_datetime(tr.t[k1], utc=True),
+            "lat": cand["lat"],
+            "lon": cand["lon"],
+            "confidence": 0.7,
+            "evidence": [
+                f"{x}; {y}; {n} fixes" for x, y, n in zip(out, back, cand["n"], strict=True)
+            ],
+            "flags": "displaced",
+            "distance_km": cand["dist"],
+            "implied_speed_kn": speed,
+        }
+    )
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """Event rows (times as int ns) as a frame for :func:`events_table`."""
+    if not rows:
+        return pd.DataFrame()
+    df = pd.DataFrame(rows)
+    for col in ("start", "end"):
+        df[col] = pd.to_datetime(df[col].to_numpy(np.int64), utc=True)
+    if "mmsi" in df.columns:
+        df["mmsi"] = pd.array(df["mmsi"].to_numpy(float), dtype="Float64").astype("Int64")
+    return df
+
+
+def detect_identity_changes(ctx) -> pd.DataFrame:
+    """Identity change events of ``ctx.obs`` (see the module docs).
+
+    Examples
+    --------
+    >>> from navwatch.activity import detect_activity
+    >>> t = pd.date_range("2024-12-02 00:00", periods=4, freq="1h", tz="UTC")
+    >>> obs = pd.DataFrame({"time": t, "lat": 40.0, "lon": 20.0, "kind": "ais",
+    ...     "mmsi": pd.array([273000001] * 4, dtype="Int64"),
+    ...     "name": pd.Categorical(["YELNYA", None, "Yelnya ", "ELNYA"])})
+    >>> ev = detect_activity(obs, types=["identity_change"])
+    >>> ev[["field", "old_value", "new_value", "duration_h"]].values.tolist()
+    [['name', 'YELNYA', 'ELNYA', 1.0]]
+    """
+    obs, tr = ctx.obs, ctx.tracks
+    if not len(obs) or "mmsi" not in obs.columns or not len(tr):
+        return pd.DataFrame()
+    mmsi = obs["mmsi"].to_numpy(dtype="float64", na_value=np.nan)
+    ais = (obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False) if "kind" in obs else True
+    pairs = pd.DataFrame({"mmsi": mmsi[tr.row], "code": tr.code}).drop_duplicates("mmsi")
+    code_of = pd.Series(pairs["code"].to_numpy(), index=pairs["mmsi"].to_numpy())
+    t = obs["time"].dt.as_unit("ns").array.asi8
+    frames = []
+    for col in IDENTITY_FIELDS:
+        if col not in obs.columns:
+            continue
+        codes, values = _value_codes(obs[col], col)
+        ok = np.flatnonzero((codes >= 0) & np.isfinite(mmsi) & ais)
+        if len(ok) < 2:
+            continue
+        ok = ok[np.lexsort((t[ok], mmsi[ok]))]
+        m, cd = mmsi[ok], codes[ok]
+        ch = np.flatnonzero((m[1:] == m[:-1]) & (cd[1:] != cd[:-1]))
+        old, new = ok[ch], ok[ch + 1]
+        vessel = code_of.reindex(mmsi[new]).to_numpy()
+        tracked = np.isfinite(vessel)
+        if not tracked.any():
+            continue
+        old, new, vessel = old[tracked], new[tracked], vessel[tracked].astype(np.int64)
+        frames.append(_identity_events(ctx, col, (codes, values), (old, new), vessel, t))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _value_codes(s: pd.Series, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per row a code of the normalised value (-1 missing), and per code the raw value shown
+    (the first raw spelling of it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raw_codes = s.cat.codes.to_numpy()
+        cats = pd.Index(s.cat.categories)
+    else:
+        raw_codes, cats = pd.factorize(s, use_na_sentinel=True)
+        cats = pd.Index(cats)
+    if col == "imo":
+        num = pd.to_numeric(pd.Series(cats), errors="coerce")
+        norm = num.where(num > 0)
+        shown = num.astype("Int64").astype(str).to_numpy()
+    else:
+        text = pd.Series(cats.astype(str)).str.replace("@", " ").str.upper()
+        norm = text.str.split().str.join(" ").replace("", None)
+        shown = pd.Series(cats.astype(str)).str.strip().to_numpy()
+    lut, uniq = pd.factorize(norm, use_na_sentinel=True)
+    first = pd.Series(np.arange(len(lut))).groupby(lut).first()
+    values = np.array([shown[first.get(i)] for i in range(len(uniq))], dtype=object)
+    codes = np.where(raw_codes >= 0, np.append(lut, -1)[raw_codes], -1)
+    return codes, values
+
+
+def _identity_events(ctx, col, coded, rows, vessel, t) -> pd.DataFrame:
+    """One event per change: from row ``old`` (last old value) to row ``new`` (first new);
+    ``coded`` is (per-row codes, per-code values)."""
+    tr, obs = ctx.tracks, ctx.obs
+    (codes, values), (old, new) = coded, rows
+    lat = obs["lat"].to_numpy(dtype="float64", na_value=np.nan)[new]
+    lon = obs["lon"].to_numpy(dtype="float64", na_value=np.nan)[new]
+    for i in np.flatnonzero(~(np.isfinite(lat) & np.isfinite(lon))):
+        c = vessel[i]
+        seg = tr.t[tr.start[c] : tr.start[c + 1]]
+        k = tr.start[c] + max(int(np.searchsorted(seg, t[new[i]], side="right")) - 1, 0)
+        lat[i], lon[i] = tr.lat[k], tr.lon[k]
+    ev_old, ev_new = ctx.evidence(old, "old "), ctx.evidence(new, "new ")
+    return pd.DataFrame(
+        {
+            "event_type": "identity_change",
+            "vessel_id": tr.vessel_id[vessel],
+            "vessel_name": tr.vessel_name[vessel],
+            "mmsi": obs["mmsi"].array[new],
+            "start": pd.to_datetime(t[old], utc=True),
+            "end": pd.to_datetime(t[new], utc=True),
+            "lat": lat,
+            "lon": lon,
+            "confidence": 0.9,
+            "evidence": [f"{a}; {b}" for a, b in zip(ev_old, ev_new, strict=True)],
+            "field": col,
+            "old_value": values[codes[old]],
+            "new_value": values[codes[new]],
+        }
+    )

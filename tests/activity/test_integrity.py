@@ -1,0 +1,279 @@
+"""Integrity detectors (issue 13): ``spoofing`` and ``identity_change`` on synthetic tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from navwatch.activity import ActivityParams, detect_activity
+
+T0 = pd.Timestamp("2024-12-02 00:00", tz="UTC")
+KM_PER_DEG = 111.2
+
+
+def _obs(mmsi: int, minutes, lat, lon, **extra) -> pd.DataFrame:
+    n = len(minutes)
+    df = pd.DataFrame(
+        {
+            "time": T0 + pd.to_timedelta(np.asarray(minutes, dtype=float), unit="min"),
+            "lat": np.asarray(lat, dtype=float),
+            "lon": np.asarray(lon, dtype=float),
+            "kind": "ais",
+            "mmsi": pd.array([mmsi] * n, dtype="Int64"),
+            "src_file": pd.Categorical([f"f{mmsi}.csv"] * n),
+            "src_line": pd.array(np.arange(1, n + 1), dtype="Int32"),
+        }
+    )
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def _cat(*frames: pd.DataFrame) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True)
+    for c in ("name", "callsign", "src_file"):
+        if c in df.columns:
+            df[c] = df[c].astype("category")
+    return df
+
+
+def _steady(mmsi: int, minutes: int = 120, lat0: float = 40.0, lon0: float = 20.0, kn=10.0):
+    """A vessel steaming east at ``kn`` with one fix a minute."""
+    m = np.arange(minutes)
+    dlon = m * kn * 1.852 / 60 / (KM_PER_DEG * np.cos(np.radians(lat0)))
+    return _obs(mmsi, m, np.full(minutes, lat0), lon0 + dlon)
+
+
+def _spoof(obs: pd.DataFrame, params: ActivityParams | None = None) -> pd.DataFrame:
+    return detect_activity(obs, types=["spoofing"], params=params)
+
+
+def _clone(duration_min: float, seed: int = 1) -> pd.DataFrame:
+    """One MMSI alternating between two places 200 km apart every 2-5 min, with a steady
+    track before and after (at place A)."""
+    rng = np.random.default_rng(seed)
+    steps = np.cumsum(rng.uniform(2, 5, 200))
+    steps = steps[steps <= duration_min]
+    minutes = np.concatenate([np.arange(-60, 0, 1.0), steps, duration_min + np.arange(1, 60)])
+    lat = np.full(len(minutes), 40.0)
+    inside = np.arange(60, 60 + len(steps))
+    lat[inside[::2]] = 40.0 + 200 / KM_PER_DEG  # every other fix at place B
+    return _obs(273000001, minutes, lat, np.full(len(minutes), 20.0))
+
+
+def test_clone_alternating_for_an_hour_is_two_places():
+    ev = _spoof(_clone(60))
+    assert ev["flags"].tolist() == ["two_places"]
+    e = ev.iloc[0]
+    assert e["vessel_id"] == "mmsi:273000001"
+    assert 190 < e["distance_km"] < 210
+    assert 0.8 <= e["duration_h"] <= 1.1 and e["mmsi"] == 273000001
+    assert "f273000001.csv:" in e["evidence"]
+
+
+def test_clone_alternating_for_20_min_is_nothing():
+    assert len(_spoof(_clone(20))) == 0
+
+
+def test_displaced_segment_of_six_fixes():
+    obs = _steady(273000002)
+    d_lat = 80 / KM_PER_DEG
+    obs.loc[50:55, "lat"] += d_lat
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["displaced"]
+    e = ev.iloc[0]
+    assert e["start"] == T0 + pd.Timedelta("50min") and e["end"] == T0 + pd.Timedelta("55min")
+    assert 75 < e["distance_km"] < 85
+    assert abs(e["lat"] - (40.0 + d_lat)) < 0.01
+    assert "6 fixes" in e["evidence"] and "out f273000002.csv:51" in e["evidence"]
+
+
+def test_single_fix_jump_is_not_spoofing():
+    obs = _steady(273000003)
+    obs.loc[50, "lat"] += 80 / KM_PER_DEG
+    assert len(_spoof(obs)) == 0
+
+
+def test_plausible_fast_leg_is_not_spoofing():
+    # 25 kn back to port, then a 3 h silence and a fix 120 km on (22 kn implied)
+    obs = _steady(273000004, minutes=180, kn=25.0)
+    late = obs.iloc[[-1]].copy()
+    late["time"] += pd.Timedelta("3h")
+    late["lon"] += 120 / (KM_PER_DEG * np.cos(np.radians(40.0)))
+    assert len(_spoof(pd.concat([obs, late], ignore_index=True))) == 0
+
+
+def _fleet(n: int) -> pd.DataFrame:
+    """``n`` vessels a few km apart, all displaced to one point for 6 minutes."""
+    frames = []
+    for i in range(n):
+        o = _steady(273100000 + i, lat0=40.0 + 0.03 * i)
+        o.loc[60:65, ["lat", "lon"]] = [41.0, 21.0]
+        frames.append(o)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_five_vessels_displaced_together_is_one_jamming_event():
+    ev = _spoof(_fleet(5))
+    assert ev["flags"].tolist() == ["jamming"]
+    e = ev.iloc[0]
+    assert e["vessels"].split(";") == [f"mmsi:{273100000 + i}" for i in range(5)]
+    assert abs(e["lat"] - 40.06) < 0.05  # the vessels' area, not the spoofed point
+    assert e["distance_km"] > 100
+    assert e["start"] == T0 + pd.Timedelta("60min")
+
+
+def test_two_vessels_displaced_together_are_displaced_events():
+    ev = _spoof(_fleet(2))
+    assert ev["flags"].tolist() == ["displaced", "displaced"]
+    assert sorted(ev["vessel_id"]) == ["mmsi:273100000", "mmsi:273100001"]
+
+
+def test_jamming_threshold_is_a_parameter():
+    ev = _spoof(_fleet(2), ActivityParams(jamming_min_vessels=2))
+    assert ev["flags"].tolist() == ["jamming"]
+
+
+def test_displacements_far_apart_in_time_are_not_jamming():
+    frames = []
+    for i in range(3):
+        o = _steady(273200000 + i, minutes=200, lat0=40.0 + 0.03 * i)
+        o.loc[20 + 60 * i : 25 + 60 * i, ["lat", "lon"]] = [41.0, 21.0]
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["displaced"] * 3
+
+
+# identity
+
+
+def _ident(col: str, values, mmsi: int = 273300000) -> pd.DataFrame:
+    n = len(values)
+    return _cat(
+        _obs(
+            mmsi, np.arange(n) * 60.0, np.full(n, 40.0), 20.0 + np.arange(n) * 0.1, **{col: values}
+        )
+    )
+
+
+def _changes(obs: pd.DataFrame) -> pd.DataFrame:
+    return detect_activity(obs, types=["identity_change"])
+
+
+def test_name_change():
+    ev = _changes(_ident("name", ["YELNYA", "YELNYA", None, "ELNYA", "ELNYA"]))
+    assert ev[["field", "old_value", "new_value"]].values.tolist() == [["name", "YELNYA", "ELNYA"]]
+    e = ev.iloc[0]
+    assert e["start"] == T0 + pd.Timedelta("1h") and e["end"] == T0 + pd.Timedelta("3h")
+    assert e["lon"] == 20.3 and e["mmsi"] == 273300000 and e["vessel_id"] == "mmsi:273300000"
+    assert e["evidence"] == "old f273300000.csv:2; new f273300000.csv:4"
+
+
+def test_name_case_and_space_only_change_is_nothing():
+    assert len(_changes(_ident("name", ["YELNYA", "Yelnya", " yelnya  ", "YELNYA@@@"]))) == 0
+
+
+def test_imo_change():
+    ev = _changes(_ident("imo", pd.array([9000001, pd.NA, 9000001, 0, 9000002], dtype="Int64")))
+    assert ev[["field", "old_value", "new_value"]].values.tolist() == [
+        ["imo", "9000001", "9000002"]
+    ]
+
+
+def test_callsign_change():
+    ev = _changes(_ident("callsign", ["UBCD", "ubcd", "UBXY"]))
+    assert ev[["field", "old_value", "new_value"]].values.tolist() == [["callsign", "UBCD", "UBXY"]]
+
+
+def test_back_and_forth_is_two_events():
+    ev = _changes(_ident("name", ["ALPHA", "BRAVO", "BRAVO", "ALPHA"]))
+    assert ev[["old_value", "new_value"]].values.tolist() == [
+        ["ALPHA", "BRAVO"],
+        ["BRAVO", "ALPHA"],
+    ]
+
+
+def test_changes_are_per_mmsi_and_static_rows_without_position_use_the_track():
+    a = _ident("name", ["ALPHA", "ALPHA"], mmsi=273300001)
+    b = _ident("name", ["BRAVO", "BRAVO"], mmsi=273300002)
+    static = a.iloc[[1]].copy()
+    static[["lat", "lon"]] = np.nan
+    static["time"] = T0 + pd.Timedelta("90min")
+    static["name"] = "CHARLIE"
+    ev = _changes(_cat(a, b, static))
+    assert ev[["vessel_id", "old_value", "new_value"]].values.tolist() == [
+        ["mmsi:273300001", "ALPHA", "CHARLIE"]
+    ]
+    assert ev["lon"].iloc[0] == 20.1  # the last fix before the static message
+
+
+def test_no_identity_columns_is_no_events():
+    assert len(_changes(_steady(273300003))) == 0
+
+
+# property: noise is never spoofing
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_vessels=st.integers(1, 6),
+    kn=st.floats(0.0, 25.0),
+    step_s=st.floats(1.0, 600.0),
+)
+def test_noise_only_tracks_give_no_spoofing(seed, n_vessels, kn, step_s):
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_vessels):
+        n = 100
+        minutes = np.cumsum(rng.uniform(0.0, step_s, n)) / 60.0
+        course = rng.uniform(0, 2 * np.pi)
+        km = minutes / 60.0 * kn * 1.852
+        noise = rng.uniform(-0.03, 0.03, (2, n)) / KM_PER_DEG  # <= 30 m a component
+        lat = 40.0 + 0.05 * i + km * np.cos(course) / KM_PER_DEG + noise[0] / np.sqrt(2)
+        lon = 20.0 + km * np.sin(course) / (KM_PER_DEG * np.cos(np.radians(40.0)))
+        frames.append(_obs(273400000 + i, minutes, lat, lon + noise[1] / np.sqrt(2)))
+    assert len(_spoof(pd.concat(frames, ignore_index=True))) == 0
+
+
+def test_two_clone_periods_are_two_events_and_row_order_does_not_matter():
+    first = _clone(60, seed=2)
+    second = _clone(45, seed=3)
+    second["time"] += pd.Timedelta("6h")
+    obs = pd.concat([first, second], ignore_index=True)
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["two_places", "two_places"]
+    shuffled = obs.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    again = _spoof(shuffled)
+    assert again["event_id"].tolist() == ev["event_id"].tolist()
+
+
+def test_vessels_far_apart_displaced_to_one_spot_is_jamming():
+    # circle-spoofing style: three vessels 300 km apart all shown near one point
+    frames = []
+    for i in range(3):
+        o = _steady(273500000 + i, lat0=36.0 + 3.0 * i)
+        o.loc[60:64, ["lat", "lon"]] = [45.0 + 0.01 * i, 25.0]
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    assert len(ev["vessels"].iloc[0].split(";")) == 3
+
+
+def test_clone_next_to_displaced_vessels_are_separate():
+    ev = _spoof(pd.concat([_clone(60), _fleet(2)], ignore_index=True))
+    assert sorted(ev["flags"]) == ["displaced", "displaced", "two_places"]
+
+
+def test_several_vessels_alternating_together_are_one_jamming_event():
+    frames = []
+    for i in range(3):
+        o = _clone(60, seed=10 + i)
+        o["mmsi"] = pd.array([273600000 + i] * len(o), dtype="Int64")
+        o["lat"] += 0.02 * i
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    assert ev["vessels"].iloc[0].count(";") == 2
