@@ -1,0 +1,8 @@
+"""Activity at sea simulator (draft)."""
+
+from __future__ import annotations
+
+from .common import DECOYS, EVENT_TYPES, THRESHOLDS
+from .scenario import ActivityScenario, simulate_activity
+
+__all__ = ["DECOYS", "EVENT_TYPES", "THRESHOLDS", "ActivityScenario", "simulate_activity"]
