@@ -111,7 +111,9 @@ def _transmitters(st: Stage, V, static, r_ais, r_fault, faults, jump_rate, missi
     for g in st.ghosts:
         victim = st.ships[g["victim"]]
         tr = _Track.of(g["plan"])
-        t, seg, rest, _, delay = _times(r_ais, g["v"], tr, st.span, [(g["t0"], 0, 0), (g["t1"], 0, 0)])
+        t, seg, rest, _, delay = _times(
+            r_ais, g["v"], tr, st.span, [(g["t0"], 0, 0), (g["t1"], 0, 0)]
+        )
         fx = _fixes_at(r_ais, r_fault, g["v"], tr, t, seg, rest, False, 0.0)
         fx["fault"][:] = CLONE
         fx["delay"] = delay
@@ -167,8 +169,9 @@ def _tables(c: dict, ids: list[str], start_ns: int):
             "mmsi": pd.array(c["mmsi"], dtype="Int64"),
             "name": _category(c["name"]),
             "callsign": _category(c["cs"]),
-            "imo": pd.array(np.where(np.isnan(c["imo"]), 0, c["imo"]).astype("int64"),
-                            dtype="Int64"),  # fmt: skip
+            "imo": pd.array(
+                np.where(np.isnan(c["imo"]), 0, c["imo"]).astype("int64"), dtype="Int64"
+            ),  # fmt: skip
             "sog_kn": c["sog"],
             "cog_deg": np.round(c["cog"], 1),
             "source": pd.Categorical.from_codes(

@@ -102,7 +102,11 @@ def pair_events(st: Stage, grid: Grid, aux: np.ndarray) -> list[dict]:
                                   max_distance_m=float(d[k0:k1].max())))  # fmt: skip
         dh = np.abs((grid.hd[i] - grid.hd[j] + 180.0) % 360.0 - 180.0)
         speed_ok = (grid.sp[[i, j]] >= lo_kn).all(axis=0) & (grid.sp[[i, j]] <= hi_kn).all(axis=0)
-        rep = (d <= TH["replenishment_distance_m"]) & speed_ok & (dh <= TH["replenishment_course_deg"])
+        rep = (
+            (d <= TH["replenishment_distance_m"])
+            & speed_ok
+            & (dh <= TH["replenishment_course_deg"])
+        )
         for k0, k1 in runs(rep):
             if grid.g[k1 - 1] - grid.g[k0] >= TH["replenishment_min_min"] * 60:
                 med = min(np.median(grid.sp[i, k0:k1]), np.median(grid.sp[j, k0:k1]))
@@ -123,7 +127,7 @@ def loiter_events(st: Stage, grid: Grid) -> list[dict]:
     return out
 
 
-def _messages(c: dict, n_ships: int):
+def _messages(c: dict):
     """Rows grouped by MMSI in time order, a second receiver's copy (<= 1 s after the row
     before it) dropped: order, group bounds."""
     o = np.lexsort((c["t"], c["mmsi"]))
@@ -139,7 +143,7 @@ def _messages(c: dict, n_ships: int):
 def gap_events(st: Stage, c: dict) -> list[dict]:
     """Silences of an MMSI in the final AIS (late fixes included), each with its intent."""
     out = []
-    o, b = _messages(c, len(st.ships))
+    o, b = _messages(c)
     for g0, g1 in zip(b[:-1], b[1:], strict=True):
         rows = o[g0:g1]
         t = c["t"][rows]
@@ -254,7 +258,7 @@ def identity_events(st: Stage, c: dict, static: list[dict]) -> list[dict]:
     for ship in st.ships:
         r = _rows_of(c, ship.i)
         t = c["t"][r]
-        for tc, field, new in sorted(ship.identity, key=lambda x: x[0]):
+        for tc, field, _ in sorted(ship.identity, key=lambda x: x[0]):
             vals = c[col[field]][r]
             have = ~pd.isna(vals)
             before = np.flatnonzero(have & (t < tc))
@@ -269,13 +273,11 @@ def identity_events(st: Stage, c: dict, static: list[dict]) -> list[dict]:
             if normalise(old) == normalise(new_v):
                 continue
             k = r[after[0]]
-            fr = st.frames[ship.region]
             near = st.coast[ship.region].dist(c["x"][k], c["y"][k], cap=1e9)[0] / 1e3
             out.append(dict(event_type="identity_change", subtype=field, ships=[ship.i],
                             t0=float(t[before[-1]]), t1=float(t[after[0]]), field=field,
                             old_value=str(old), new_value=new_v, lat=float(c["tlat"][k]),
                             lon=float(c["tlon"][k]), near_port_km=float(near)))  # fmt: skip
-            del fr
     return out
 
 
@@ -339,8 +341,10 @@ def truth_frame(rows: list[dict], eps, vessels: pd.DataFrame, start_ns: int) -> 
         )
         recs.append(rec)
     t = pd.DataFrame(recs).reindex(columns=TRUTH_COLUMNS)
-    return _truth_dtypes(t).sort_values(["start", "event_type", "mmsi"], kind="stable").reset_index(
-        drop=True
+    return (
+        _truth_dtypes(t)
+        .sort_values(["start", "event_type", "mmsi"], kind="stable")
+        .reset_index(drop=True)
     )
 
 

@@ -162,7 +162,18 @@ def reception_gaps(st: Stage, per_day: float = 0.15) -> None:
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPRSTUVWYZ"
-_WORDS = ("NORD", "STAR", "OCEAN", "POLAR", "BALTIC", "CAPE", "SEA", "WIND", "GULF", "AURORA")
+_WORDS: tuple[str, ...] = (
+    "NORD",
+    "STAR",
+    "OCEAN",
+    "POLAR",
+    "BALTIC",
+    "CAPE",
+    "SEA",
+    "WIND",
+    "GULF",
+    "AURORA",
+)
 _WORDS += ("PIONEER", "ATLANT", "VEGA", "ORION", "NEPTUN", "LIRA", "KAPITAN", "BRIZ", "VOLNA")
 
 

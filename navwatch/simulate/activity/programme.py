@@ -108,9 +108,9 @@ def _pair_decoys(rng, span: float) -> list:
         ("enc_port_8km", (200, 300), 3.0, (0.0, 0.1), {"band": (7.8e3, 8.2e3),
                                                        "keep": (6.5e3, 9.4e3)}),
     ):  # fmt: skip
-        p = {**slow, "sep": sep, "kn": kn, **extra}
-        out.append(_ep(rng, span, "pair_slow", "encounter", label, 2, dur * H, **p))
-    for label, sep, dur_min, kn in (
+        q: dict = {**slow, "sep": sep, "kn": kn, **extra}
+        out.append(_ep(rng, span, "pair_slow", "encounter", label, 2, dur * H, **q))
+    repl: tuple[tuple[str, tuple[float, float], float, float], ...] = (
         ("repl_180m", (170, 185), 60, float(rng.uniform(10, 13))),
         ("repl_600m", (580, 650), 60, 12.0),
         ("repl_40min", (130, 160), 40, 12.0),
@@ -119,9 +119,10 @@ def _pair_decoys(rng, span: float) -> list:
         ("repl_17kn", (130, 160), 60, 17.0),
         ("repl_8.5kn", (130, 160), 60, 8.5),
         ("repl_6kn", (130, 160), 60, 6.0),
-    ):
-        p = dict(sep=sep, kn=kn, aux=bool(rng.random() < 0.5))
-        out.append(_ep(rng, span, "alongside", "replenishment", label, 2, dur_min * 60.0, **p))
+    )
+    for label, sep2, dur_min, v in repl:
+        r: dict = dict(sep=sep2, kn=v, aux=bool(rng.random() < 0.5))
+        out.append(_ep(rng, span, "alongside", "replenishment", label, 2, dur_min * 60.0, **r))
     return out
 
 
@@ -135,12 +136,12 @@ def _single_decoys(rng, span: float) -> list:
         ("loiter_11km", 6.0, (0.0, 0.0), (10.8e3, 11.2e3), (10.5e3, 11.5e3)),
         ("loiter_9km", 6.0, (0.0, 0.0), (8.8e3, 9.2e3), (8.5e3, 9.5e3)),
     ):
-        p = dict(kn=kn, band=band, keep=keep)
-        out.append(_ep(rng, span, "loiter", "loitering", label, 1, dur * H, **p))
+        q: dict = dict(kn=kn, band=band, keep=keep)
+        out.append(_ep(rng, span, "loiter", "loitering", label, 1, dur * H, **q))
     out.append(_ep(rng, span, "port_rest", "loitering", "loiter_port_10h", 1, 10 * H,
                    after=16 * H))  # fmt: skip
     nm45, nm55 = (44.7 * NM, 45.3 * NM), (54.7 * NM, 55.3 * NM)
-    for label, G, p in (
+    gaps: tuple[tuple[str, float, dict], ...] = (
         ("gap_5h", 5.0, dict(band=FAR)),
         ("gap_5.9h", 5.9, dict(band=FAR)),
         ("gap_6.5h", 6.5, dict(band=FAR)),
@@ -152,8 +153,9 @@ def _single_decoys(rng, span: float) -> list:
         ("gap_11.5h", 11.5, dict(band=nm55)),
         ("gap_10pos", 13.0, dict(band=nm55, before=10)),
         ("gap_16pos", 13.0, dict(band=nm55, before=16)),
-    ):
-        out.append(_ep(rng, span, "gap", "gap", label, 1, G * H, pre=13 * H, G=G * H, **p))
+    )
+    for label, G, g in gaps:
+        out.append(_ep(rng, span, "gap", "gap", label, 1, G * H, pre=13 * H, G=G * H, **g))
     for label, dur in (("clone_40min", 40 * 60.0), ("clone_20min", 20 * 60.0)):
         out.append(_ep(rng, span, "clone", "spoofing", label, 1, dur))
     for _ in range(2):

@@ -231,8 +231,11 @@ def simulate_activity(
         vessels=vessels.drop(columns=["unlisted", "cyrillic", "home", "rest_factor"]),
         tracks=_tracks_frame(st, tracks, vessels, start_ns),
         frames=pd.DataFrame(
-            {"region": range(len(frames)), "lat0": [f.lat0 for f in frames],
-             "lon0": [f.lon0 for f in frames]}
+            {
+                "region": range(len(frames)),
+                "lat0": [f.lat0 for f in frames],
+                "lon0": [f.lon0 for f in frames],
+            }
         ),  # fmt: skip
         truth=truth,
         decoys=decoy_frame(eps, vessels, start_ns),
