@@ -176,8 +176,10 @@ def programme(rng, span: float, n_vessels: int, days: float, events: float, deco
 
 
 def lay_all(st: Stage, eps: list[Episode], static: list[dict]) -> None:
-    """Lay the moving episodes in time order, finish every track, then the AIS overlays."""
-    for ep in sorted((e for e in eps if e.kind in SCRIPTS), key=lambda e: e.t):
+    """Lay the moving episodes in time order (those needing several ships at once first: they
+    are the hardest to fit), finish every track, then the AIS overlays."""
+    moving = [e for e in eps if e.kind in SCRIPTS]
+    for ep in sorted(moving, key=lambda e: (e.kind not in ("jamming", "fleet"), e.t)):
         SCRIPTS[ep.kind](st, ep)
     for ship in st.ships:
         finish(ship, st.span + H)

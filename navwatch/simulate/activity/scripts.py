@@ -375,9 +375,10 @@ def _patrol(ship: Ship, cx: float, cy: float, R: float, t_end: float, kn: float)
 def jamming(st: Stage, ep: Episode) -> bool:
     """Several ships in one area whose positions all jump to one point or ring together."""
     p, rng = ep.p, st.rng
-    region = st.region_for(ep.n)
+    region = st.region_for(3)
     if region is None:
         return False
+    ep.n = min(ep.n, max(3, sum(s.region == region for s in st.ships) // 4))
     coast = st.coast[region]
     cx, cy = coast.site_in(rng, 25e3)
     R, D = p["R"], p["dur"]
