@@ -561,6 +561,16 @@ def test_scorer_jamming_gaps_and_decoys(sc):
     assert (fooled["decoy"] == "jam_member").sum() == len(vessels)
     flipped = set(fooled["decoy"]) - {"jam_member"}  # the gap whose intent was flipped, if a decoy
     assert flipped <= {k for k, v in DECOYS.items() if v.expected_intentional}
+    # one row per jammed vessel, as spoofing flagged jamming, naming vessels by id: one jamming
+    ids = sc.vessels.set_index("mmsi_int")["vessel_id"]
+    per_vessel = sp.assign(flags="displaced;jamming", vessels=[ids[m] for m in vessels])
+    r = score_activity(pd.concat([t.drop(index=j), per_vessel], ignore_index=True), sc)
+    assert (r["per_type"]["jamming"]["tp"], r["per_type"]["jamming"]["fp"]) == (1, 0)
+    assert r["per_type"]["spoofing"]["fp"] == 0 and r["spoofing_in_jamming"] == 0
+    assert not r["decoys"]["fooled"].any()
+    one = per_vessel.iloc[[0]].assign(event_type="jamming", vessels=";".join(ids[vessels]))
+    r = score_activity(pd.concat([t.drop(index=j), one], ignore_index=True), sc)
+    assert r["per_type"]["jamming"]["tp"] == 1 and r["per_type"]["jamming"]["vessel_recall"] == 1
     # an encounter on a decoy's pair in its window is reported as fooling the detector
     d = sc.decoys[sc.decoys["decoy"] == "enc_550m"].iloc[0]
     fake = pd.DataFrame(

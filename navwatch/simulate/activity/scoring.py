@@ -1,24 +1,41 @@
 """Scoring activity detections against a scenario's truth: :func:`score_activity` and
 :func:`metrics_table`.
 
-The detected table needs ``event_type, mmsi, start, end`` (UTC), and ``other_mmsi`` for
-two-vessel events (Int64, NA for one-vessel events); optionally ``vessels`` (a list of MMSIs,
-for jamming), ``likely_intentional`` (gaps) and ``field`` (identity changes). A detection
-matches a truth event when
+The detected table (one row per event) needs
+
+``event_type``
+    ``encounter``, ``replenishment``, ``loitering``, ``gap``, ``spoofing``, ``jamming`` or
+    ``identity_change`` (other types are counted in ``unknown_types`` and ignored). A
+    ``spoofing`` row with ``jamming`` in its ``flags`` or ``subtype`` is a jamming.
+``mmsi`` (Int64), ``other_mmsi`` (Int64; NA for one-vessel events)
+    The vessel; for encounters and replenishments the other one (the pair is unordered).
+``start``, ``end``
+    UTC (anything :func:`pandas.to_datetime` reads with ``utc=True``).
+
+and may have ``vessels`` (jamming: the vessels that jumped together, as a list of MMSIs or a
+string of MMSIs or vessel ids joined by ``;``, ``|`` or ``,``; without it, ``mmsi`` and
+``other_mmsi``), ``likely_intentional`` (gaps) and ``field`` (identity changes: ``name``,
+``imo`` or ``callsign``).
+
+A detection matches a truth event when
 
 * the types are equal;
 * the vessels are the same: the unordered pair ``{mmsi, other_mmsi}`` for encounters and
-  replenishments, ``mmsi`` for one-vessel events; for jamming, the detected vessels
-  (``vessels``, else ``{mmsi, other_mmsi}``) share at least two MMSIs with the jammed cluster;
-  for identity changes, ``field`` too when the detection gives one;
+  replenishments, ``mmsi`` for one-vessel events, and ``field`` too for an identity change when
+  the detection gives one; a jamming's vessels share at least two MMSIs with the jammed cluster;
 * the intervals overlap (touching counts), or the starts are at most ``start_tol_min`` apart.
 
-Matching is one-to-one, greedy by overlap (longest first, then nearest start). Spoofing
-detections on a jammed vessel during its jamming are false positives (truth says jamming, not
-spoofing by that vessel); ``spoofing_in_jamming`` counts them.
+Matching is one-to-one, greedy by overlap (longest first, then nearest start). A jamming may be
+reported as one row listing its vessels or as rows per vessel: jamming rows on vessels of one
+true jamming, at its time, are one detection (their vessels together); other jamming rows are
+grouped by overlapping time, each group one (false) detection. Spoofing rows not flagged as
+jamming on a jammed vessel during its jamming are spoofing's false positives (truth says
+jamming, not spoofing by that vessel); ``spoofing_in_jamming`` counts them.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -32,25 +49,89 @@ def _utc(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, utc=True)
 
 
-def _keys(df: pd.DataFrame) -> list:
+def _vessel_set(value, mmsi, other, ids: dict[str, int]) -> frozenset:
+    """MMSIs of a ``vessels`` value (a list of MMSIs, or MMSIs or vessel ids joined by ``;``,
+    ``|`` or ``,``), else of ``mmsi`` and ``other``."""
+    if isinstance(value, str) and value.strip():
+        parts = [p.strip() for p in re.split(r"[;|,]", value) if p.strip()]
+        out = set()
+        for p in parts:
+            if p in ids:
+                out.add(ids[p])
+            elif re.fullmatch(r"(mmsi:)?\d{6,9}", p):
+                out.add(int(p.split(":")[-1]))
+        if out:
+            return frozenset(out)
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray) and len(value):
+        return frozenset(int(x) for x in value)
+    return frozenset(int(x) for x in (mmsi, other) if not pd.isna(x))
+
+
+def _keys(df: pd.DataFrame, ids: dict[str, int]) -> list:
     """Each row's vessel key: frozenset of MMSIs (pair, jamming) or an MMSI."""
     mm = pd.array(df["mmsi"], dtype="Int64")
-    other = (
-        pd.array(df["other_mmsi"], dtype="Int64")
-        if "other_mmsi" in df
-        else pd.array([pd.NA] * len(df), dtype="Int64")
-    )
+    na = pd.array([pd.NA] * len(df), dtype="Int64")
+    other = pd.array(df["other_mmsi"], dtype="Int64") if "other_mmsi" in df else na
     vessels = df["vessels"] if "vessels" in df else pd.Series([None] * len(df), index=df.index)
     out: list = []
     for typ, m, o, vs in zip(df["event_type"], mm, other, vessels, strict=True):
-        if typ in PAIR_TYPES or typ == "jamming":
-            if typ == "jamming" and isinstance(vs, list | tuple | np.ndarray) and len(vs):
-                out.append(frozenset(int(x) for x in vs))
-            else:
-                out.append(frozenset(int(x) for x in (m, o) if not pd.isna(x)))
+        if typ == "jamming":
+            out.append(_vessel_set(vs, m, o, ids))
+        elif typ in PAIR_TYPES:
+            out.append(frozenset(int(x) for x in (m, o) if not pd.isna(x)))
         else:
             out.append(None if pd.isna(m) else int(m))
     return out
+
+
+def _jamming_flagged(det: pd.DataFrame) -> np.ndarray:
+    """Rows that say jamming: type ``jamming``, or ``spoofing`` with ``jamming`` in ``flags``
+    or ``subtype``."""
+    flag = np.zeros(len(det), bool)
+    for col in ("flags", "subtype"):
+        if col in det:
+            flag |= det[col].astype("string").str.contains("jamming", na=False).to_numpy()
+    typ = det["event_type"].to_numpy()
+    return (typ == "jamming") | ((typ == "spoofing") & flag)
+
+
+def _merge_jamming(det: pd.DataFrame, truth: pd.DataFrame, ids, tol) -> pd.DataFrame:
+    """Jamming rows as one row per detected jamming: rows on vessels of one true jamming (at
+    its time) are one detection, with their vessels together; the others are grouped by
+    overlapping time."""
+    jam = det[det["event_type"] == "jamming"]
+    if jam.empty:
+        return det
+    keys = _keys(jam, ids)
+    tj = truth[truth["event_type"] == "jamming"]
+    group: list = []
+    for k, (_, r) in zip(keys, jam.iterrows(), strict=True):
+        best, score = None, 0
+        for ti, t in tj.iterrows():
+            near = r["start"] <= t["end"] + tol and r["end"] >= t["start"] - tol
+            shared = len(k & set(t["vessels"]))
+            if near and shared > score:
+                best, score = ("truth", ti), shared
+        group.append(best)
+    order = np.argsort(jam["start"].to_numpy(), kind="stable")
+    free_end, n_free = None, 0
+    for j in order:
+        if group[j] is None:
+            if free_end is None or jam["start"].iloc[j] > free_end:
+                n_free += 1
+                free_end = jam["end"].iloc[j]
+            free_end = max(free_end, jam["end"].iloc[j])
+            group[j] = ("free", n_free)
+    rows = []
+    for g in dict.fromkeys(group):
+        idx = [j for j in range(len(jam)) if group[j] == g]
+        r = jam.iloc[idx[0]].copy()
+        r["start"], r["end"] = jam["start"].iloc[idx].min(), jam["end"].iloc[idx].max()
+        r["vessels"] = sorted(set().union(*(keys[j] for j in idx)))
+        r["rows"] = len(idx)
+        rows.append(r.rename(jam.index[idx[0]]))
+    merged = pd.DataFrame(rows).astype({"start": det["start"].dtype, "end": det["end"].dtype})
+    return pd.concat([det[det["event_type"] != "jamming"], merged])
 
 
 def _same(typ: str, kt, kd, ft: str, fd) -> bool:
@@ -61,9 +142,8 @@ def _same(typ: str, kt, kd, ft: str, fd) -> bool:
     return kt == kd
 
 
-def _candidates(truth: pd.DataFrame, det: pd.DataFrame, tol: pd.Timedelta) -> list[tuple]:
+def _candidates(truth, det, tol: pd.Timedelta, kt: list, kd: list) -> list[tuple]:
     """``(overlap s, -|start error| s, truth index, detected index)`` of every admissible pair."""
-    kt, kd = _keys(truth), _keys(det)
     ft = truth["field"] if "field" in truth else pd.Series("", index=truth.index)
     fd = det["field"] if "field" in det else pd.Series(None, index=det.index)
     out = []
@@ -83,11 +163,10 @@ def _candidates(truth: pd.DataFrame, det: pd.DataFrame, tol: pd.Timedelta) -> li
     return out
 
 
-def _match(truth: pd.DataFrame, det: pd.DataFrame, tol: pd.Timedelta) -> list[tuple[int, int]]:
+def _match(truth, det, tol: pd.Timedelta, kt: list, kd: list) -> list[tuple[int, int]]:
     pairs, used_t, used_d = [], set(), set()
-    for _, _, a, b in sorted(
-        _candidates(truth, det, tol), key=lambda c: (-c[0], -c[1], c[2], c[3])
-    ):
+    cands = _candidates(truth, det, tol, kt, kd)
+    for _, _, a, b in sorted(cands, key=lambda c: (-c[0], -c[1], c[2], c[3])):
         if a not in used_t and b not in used_d:
             used_t.add(a)
             used_d.add(b)
@@ -156,9 +235,8 @@ def _matches_frame(pairs, truth, det, kt, kd) -> pd.DataFrame:
     return m
 
 
-def _decoy_outcomes(decoys: pd.DataFrame, det: pd.DataFrame, tol: pd.Timedelta) -> pd.DataFrame:
+def _decoy_outcomes(decoys: pd.DataFrame, det: pd.DataFrame, tol, kd: list) -> pd.DataFrame:
     """Per decoy: did a detection of its type, on its vessel(s), fall in its window?"""
-    kd = _keys(det)
     li = det["likely_intentional"] if "likely_intentional" in det else None
     produced, intent = [], []
     for _, d in decoys.iterrows():
@@ -242,13 +320,17 @@ def score_activity(detected: pd.DataFrame, scenario, *, start_tol_min: float = 3
     """
     tol = pd.Timedelta(minutes=start_tol_min)
     truth = scenario.truth
+    v = scenario.vessels
+    ids = dict(zip(v["vessel_id"].astype(str), v["mmsi_int"].astype(int), strict=True))
     det = detected.copy()
     for c in ("start", "end"):
         det[c] = _utc(det[c])
+    det.loc[_jamming_flagged(det), "event_type"] = "jamming"
     unknown = int((~det["event_type"].isin(EVENT_TYPES)).sum())
-    det = det[det["event_type"].isin(EVENT_TYPES)]
-    pairs = _match(truth, det, tol)
-    matches = _matches_frame(pairs, truth, det, _keys(truth), _keys(det))
+    det = _merge_jamming(det[det["event_type"].isin(EVENT_TYPES)], truth, ids, tol)
+    kt, kd = _keys(truth, ids), _keys(det, ids)
+    pairs = _match(truth, det, tol, kt, kd)
+    matches = _matches_frame(pairs, truth, det, kt, kd)
     per_type = {t: _type_metrics(t, truth, det, matches) for t in EVENT_TYPES}
     tp, n_t, n_d = len(pairs), len(truth), len(det)
     hit_t = {a for a, _ in pairs}
@@ -265,7 +347,7 @@ def score_activity(detected: pd.DataFrame, scenario, *, start_tol_min: float = 3
         "matches": matches,
         "missed": truth.iloc[[a for a in range(n_t) if a not in hit_t]],
         "false": det.iloc[[b for b in range(n_d) if b not in hit_d]],
-        "decoys": _decoy_outcomes(scenario.decoys, det, tol),
+        "decoys": _decoy_outcomes(scenario.decoys, det, tol, kd),
         "spoofing_in_jamming": _spoofing_in_jamming(truth, det),
         "unknown_types": unknown,
         "start_tol_min": start_tol_min,
