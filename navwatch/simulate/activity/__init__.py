@@ -99,8 +99,9 @@ when the size allows; ``expected`` says whether it is truth of ``event_type``:
   harbour; each fleet member (``fleet_anchor``, its side from its distance);
 * gaps: silences of 5 h and 5.9 h (not gaps), 6.5 h; 9 h split by a late position into two
   4.5 h silences (no gap); 14 h shortened by a late position to 9 h; 13 h from 44.7-45.3 nm
-  (not intentional) and 54.7-55.3 nm (intentional); 11.5 h at 55 nm (not intentional); 13 h at
-  55 nm with 10 (not) or 16 (intentional) messages in the 12 h before; 8 h from a berth;
+  (not intentional) and 54.7-55.3 nm (intentional); 11.5 h at 55 nm (not intentional), these
+  three with at least 16 messages in the 12 h before whatever the fix interval; 13 h at 55 nm
+  with only 10 (not) or 16 (intentional) messages in the 12 h before; 8 h from a berth;
 * spoofing: a clone for 40 min (truth) / 20 min; single-fix jumps of 100-800 km; a run home at
   25 kn; AIS quiet 30-50 km out and next heard at the berth under 5.5 h later; each jammed
   vessel (``jam_member``: jamming, not spoofing);

@@ -148,9 +148,9 @@ def _single_decoys(rng, span: float) -> list:
         ("gap_late_removed", 9.0, dict(band=FAR, late=[4.5 * H])),
         ("gap_late_shortened", 14.0, dict(band=FAR, late=[5.0 * H])),
         ("gap_in_port", 8.0, dict(variant="port")),
-        ("gap_45nm", 13.0, dict(band=nm45)),
-        ("gap_55nm", 13.0, dict(band=nm55)),
-        ("gap_11.5h", 11.5, dict(band=nm55)),
+        ("gap_45nm", 13.0, dict(band=nm45, floor=16)),
+        ("gap_55nm", 13.0, dict(band=nm55, floor=16)),
+        ("gap_11.5h", 11.5, dict(band=nm55, floor=16)),
         ("gap_10pos", 13.0, dict(band=nm55, before=10)),
         ("gap_16pos", 13.0, dict(band=nm55, before=16)),
     )
@@ -169,7 +169,7 @@ def _single_decoys(rng, span: float) -> list:
 def programme(rng, span: float, n_vessels: int, days: float, events: float, decoys: bool):
     """Every episode of the scenario (true events at random, then the decoys)."""
     f = events * n_vessels * days / 240.0
-    eps = _random_events(rng, span, f)
+    eps = _random_events(rng, span, f) if events > 0 else []
     if decoys:
         eps += _pair_decoys(rng, span) + _single_decoys(rng, span)
     return [e for e in eps if e is not None]

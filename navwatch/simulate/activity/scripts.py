@@ -298,13 +298,15 @@ def roam_until(st: Stage, ship: Ship, t: float) -> None:
 
 
 def gap_fixes(ship: Ship, t_g: float, G: float, p: dict) -> None:
-    """The AIS of a silence: a fix at ``t_g`` and at ``t_g + G``, dark between; ``before``
-    fixes only (11 h apart at most) in the 12 h before; late fixes in the silence."""
+    """The AIS of a silence: a fix at ``t_g`` and at ``t_g + G``, dark between; in the 12 h
+    before, ``before`` fixes only, or ``floor`` fixes besides the ship's own (11 h spread);
+    late fixes in the silence."""
     ship.extra += [(t_g, 0, 0.0), (t_g + G, 0, 0.0)]
     ship.plan.dark.append((t_g, t_g + G))
-    n = p.get("before")
+    n = p.get("before") or p.get("floor")
     if n:
-        ship.plan.dark.append((t_g - 12 * H - 120.0, t_g))
+        if p.get("before"):
+            ship.plan.dark.append((t_g - 12 * H - 120.0, t_g))
         step = 11 * H / (n - 1)
         ship.extra += [(t_g - k * step, 0, 0.0) for k in range(1, n)]
     for late in p.get("late", ()):
