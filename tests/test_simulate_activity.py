@@ -430,12 +430,11 @@ def _measure_ais(ts, d, a, t0, t1):
         ghost = rows[m.loc[rows.index, "vessel_id"].astype(str).str.startswith("ghost:")]
         ghost = ghost[(ghost["time"] >= d.start) & (ghost["time"] <= d.end)]
         return ghost["time"].max() - ghost["time"].min() >= pd.Timedelta(minutes=30)
-    if thr == "a segment, not one fix":
-        near = rows[
-            (rows["time"] >= d.start - pd.Timedelta(minutes=30))
-            & (rows["time"] <= d.end + pd.Timedelta(minutes=30))
-        ]
-        return int((m.loc[near.index, "fault"] == "jump").sum()) >= 2
+    if thr == "a segment, not one fix":  # consecutive fixes away
+        away = (m.loc[rows.index, "fault"] == "jump").to_numpy().astype(np.int8)
+        k = int(np.flatnonzero((rows["time"] == d.start).to_numpy())[0])
+        assert away[k]
+        return bool(away[max(k - 1, 0)] or away[min(k + 1, len(away) - 1)])
     if thr == "implied speed > 30 kn":
         w = rows[(rows["time"] >= d.start) & (rows["time"] <= d.end)]
         w = w[m.loc[w.index, "fault"] == ""]

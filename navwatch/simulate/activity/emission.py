@@ -42,6 +42,10 @@ def _displace(rng, fx: dict, ship, st: Stage, code: np.ndarray) -> None:
     t, xo, yo, fault = fx["t"], fx["xo"], fx["yo"], fx["fault"]
     j = np.flatnonzero(code == JUMP)
     if len(j):
+        # a jump decoy is one fix: no random jump next to it (back to the true position)
+        nb = np.setdiff1d(np.clip(np.concatenate([j - 1, j + 1]), 0, len(t) - 1), j)
+        nb = nb[fault[nb] == JUMP]
+        xo[nb], yo[nb], fault[nb] = fx["x"][nb], fx["y"][nb], 0
         d = rng.uniform(100e3, 800e3, len(j))
         a = rng.uniform(0, 2 * math.pi, len(j))
         xo[j], yo[j] = fx["x"][j] + d * np.cos(a), fx["y"][j] + d * np.sin(a)
