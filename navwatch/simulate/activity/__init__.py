@@ -81,7 +81,10 @@ the area's centre), ``near_port_km`` (least distance from a port zone during the
 ``subtype`` (``clone``/``displaced``, ``point``/``ring``, the identity field), ``auxiliary``
 (replenishments), ``median_speed_kn, max_distance_m``, ``spoof_lat, spoof_lon`` (where the
 positions were sent), ``vessel_id, other_vessel_id`` and ``label``: the episode that made it (a
-decoy's name, or the kind of a random event; ``''`` for an incidental one).
+decoy's name, or the kind of a random event; ``''`` for an incidental one). Incidental events
+are rare (ships doing by chance what a definition describes: two ships leaving one harbour
+together for places a kilometre apart steam in company within 200 m for hours, a
+replenishment); they are truth like the others.
 
 Decoys
 ------
