@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy install clean
+.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy bench-activity install clean
 
 # the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
 $(VENV)/.installed-run: pyproject.toml
@@ -54,6 +54,9 @@ bench-scale: $(VENV)/.installed
 
 bench-accuracy: $(VENV)/.installed
 	$(PY) bench/bench_accuracy.py
+
+bench-activity: $(VENV)/.installed
+	$(PY) bench/bench_activity.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -94,6 +94,8 @@ decoy labels), ``geometry`` (local frames, zones, membership), ``names``, ``worl
 ports), ``vessels``, ``plans`` (itineraries), ``truth`` (visits, calls, events, tight windows),
 ``ais``, ``osint``, ``scenario`` (:class:`Scenario`), ``simulation`` (:func:`simulate`) and
 ``scoring`` (:func:`score`, :func:`metrics`). ``navwatch.simulate`` re-exports the public names.
+Activity at sea (encounters, replenishments, loitering, gaps, spoofing, jamming, identity
+changes) has its own simulator built on these stages: :mod:`navwatch.simulate.activity`.
 
 Examples
 --------

@@ -66,6 +66,12 @@ def _fix_times(rng, v: dict, tr: _Track, span: float):
 def _vessel_fixes(rng, r_fault, v: dict, tr: _Track, span, faults, jump_rate) -> dict:
     """One vessel's fixes: true and reported positions, SOG, COG, at rest, fault, receiver."""
     t, seg, rest = _fix_times(rng, v, tr, span)
+    return _fixes_at(rng, r_fault, v, tr, t, seg, rest, faults, jump_rate)
+
+
+def _fixes_at(rng, r_fault, v: dict, tr: _Track, t, seg, rest, faults, jump_rate) -> dict:
+    """Fixes of vessel ``v`` at times ``t`` (legs ``seg``, ``rest`` at rest): true and reported
+    positions (GPS error), SOG, COG, fault (single-fix jumps when ``faults``), receiver."""
     x, y = tr.position(t, seg)
     a = float(v["gps_error_m"])
     r = np.minimum(np.abs(rng.normal(0, a / 2, len(t))) * math.sqrt(2), a)
