@@ -1,12 +1,17 @@
 """Loitering: one vessel slow for hours away from ports (``loitering``).
 
-Speed is implied between consecutive fixes (as GFW does, so a vessel that broadcasts no SOG is
-judged too): a segment between two fixes no further apart in time than ``gap_min_h`` is *slow*
-when its implied speed is below ``loitering_max_speed_kn`` (a ship at anchor swinging on its
-chain, or drifting). A run of consecutive slow segments of one vessel, every fix of it more than
+Speed is implied by the fixes, as GFW does (so a vessel that broadcasts no SOG is judged too),
+over ``loitering_speed_window_min`` before and after each fix, the slower side counting
+(:func:`windowed_speed_kn`; GFW uses hourly implied speeds). Between fixes seconds apart, GPS error (5-30 m a fix) alone reads as knots; over
+30 minutes it is a few hundredths of a knot. A fix is *slow* when that speed is below
+``loitering_max_speed_kn``. A run of consecutive slow fixes of one vessel, no two further apart
+than ``gap_min_h`` (a longer silence is a gap, not loitering seen), every fix more than
 ``port_exclusion_km`` from every port zone, lasting at least ``loitering_min_duration_h`` from
-its first fix to its last, is a loitering event. A fleet anchored offshore of its base shows as
-several vessels loitering at once.
+its first fix to its last, is a loitering event. The side of the window facing the slow stretch keeps its ends slow, so a
+run starts and ends within minutes of the ship stopping and leaving. Single-fix position jumps (:meth:`~navwatch.activity.tracks.Tracks.screened`) are left out, and
+a slow stretch entered or left by a jump no ship makes (a displaced, spoofed or jammed position
+held for hours) is not loitering. A
+fleet anchored offshore of its base shows as several vessels loitering at once.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S
+from ..geodesy import NS_PER_S, distance_km
+from .tracks import KN_PER_KMH
 
 
 def detect_loitering(ctx) -> pd.DataFrame:
@@ -30,27 +36,26 @@ def detect_loitering(ctx) -> pd.DataFrame:
     >>> ev[["event_type", "duration_h"]].values.tolist()
     [['loitering', 5.0]]
     """
-    tr, p = ctx.tracks, ctx.params
+    p = ctx.params
+    tr = ctx.tracks.screened(p.spoof_max_speed_kn)  # a single-fix jump is no movement
     if len(tr) < 2:
         return pd.DataFrame()
-    v = tr.implied_speed_kn()[:-1]
+    v = windowed_speed_kn(tr, p.loitering_speed_window_min * 60.0)
+    slow_fix = v < p.loitering_max_speed_kn
+    idx = np.flatnonzero(slow_fix)
+    if not len(idx):
+        return pd.DataFrame()
+    slow_fix[idx] = ctx.zones.port_distances_km(tr.lon[idx], tr.lat[idx]) > p.port_exclusion_km
     same = tr.code[1:] == tr.code[:-1]
     short = (tr.t[1:] - tr.t[:-1]) <= p.gap_min_h * 3600 * NS_PER_S
-    slow = same & short & (v < p.loitering_max_speed_kn)  # segment k: fix k -> k + 1
-    k = np.flatnonzero(slow)
-    if not len(k):
-        return pd.DataFrame()
-    # fixes on slow segments near a port break the runs
-    idx = np.unique(np.concatenate([k, k + 1]))
-    near = np.zeros(len(tr), bool)
-    near[idx] = ctx.zones.port_distances_km(tr.lon[idx], tr.lat[idx]) <= p.port_exclusion_km
-    slow &= ~near[:-1] & ~near[1:]
-    runs = _runs(slow)
-    out = []
+    joined = same & short & slow_fix[:-1] & slow_fix[1:]  # segment k: fix k -> k + 1
     min_ns = p.loitering_min_duration_h * 3600 * NS_PER_S
-    for s0, s1 in runs:  # segments s0..s1-1: fixes s0..s1
-        if tr.t[s1] - tr.t[s0] >= min_ns:
-            out.append((s0, s1))
+    teleport = _teleports(tr, p)
+    out = [
+        (s0, s1)
+        for s0, s1 in _runs(joined)
+        if tr.t[s1] - tr.t[s0] >= min_ns and not (teleport[s0] or teleport[s1 + 1])
+    ]
     if not out:
         return pd.DataFrame()
     a = np.array([x for x, _ in out], dtype=np.int64)
@@ -58,7 +63,7 @@ def detect_loitering(ctx) -> pd.DataFrame:
     c = tr.code[a]
     lat = np.array([tr.lat[x : y + 1].mean() for x, y in out])
     lon = np.array([tr.lon[x : y + 1].mean() for x, y in out])
-    med = np.array([np.nanmedian(v[x:y]) for x, y in out])
+    med = np.array([np.nanmedian(v[x : y + 1]) for x, y in out])
     port_km = ctx.zones.port_distances_km(lon, lat)
     first, last = ctx.evidence(tr.row[a], "first "), ctx.evidence(tr.row[b], "last ")
     return pd.DataFrame(
@@ -79,6 +84,58 @@ def detect_loitering(ctx) -> pd.DataFrame:
             "median_speed_kn": med,
         }
     )
+
+
+def windowed_speed_kn(tr, window_s: float) -> np.ndarray:
+    """Per fix, the lower of the speeds implied over the ``window_s`` before it (from the first
+    fix in that window) and the ``window_s`` after it (to the last), of the same vessel; a side
+    whose fixes span less than half a window is not used (NaN when neither is).
+
+    A long baseline makes GPS error negligible; taking the slower side keeps the ends of a slow
+    stretch slow (the side facing the stretch), so a run starts and ends within minutes of the
+    ship stopping and leaving.
+
+    Examples
+    --------
+    >>> from navwatch.activity.tracks import Tracks
+    >>> t = np.arange(7) * 600 * NS_PER_S  # every 10 min, drifting 0.001 deg of latitude a fix
+    >>> tr = Tracks(np.zeros(7, np.int64), t, np.arange(7) * 1e-3, np.zeros(7), np.full(7, np.nan),
+    ...             np.arange(7), np.array([0, 7]), np.array(["v"]), np.array([""]), np.array([1.0]))
+    >>> [round(float(x), 2) for x in windowed_speed_kn(tr, 1800)]
+    [0.36, 0.36, 0.36, 0.36, 0.36, 0.36, 0.36]
+    """
+    span = int(window_s * NS_PER_S)
+    n = len(tr)
+    lo = np.arange(n)
+    hi = np.arange(n)
+    for c in range(tr.n_vessels):  # per vessel: two searchsorted calls over its fixes
+        a, b = int(tr.start[c]), int(tr.start[c + 1])
+        if b - a > 1:
+            t = tr.t[a:b]
+            lo[a:b] = a + np.searchsorted(t, t - span, side="left")
+            hi[a:b] = a + np.searchsorted(t, t + span, side="right") - 1
+    i = np.arange(n)
+    out = np.full(n, np.nan)
+    for end in (lo, hi):
+        dt = np.abs(tr.t[i] - tr.t[end])
+        d = distance_km(tr.lat[i], tr.lon[i], tr.lat[end], tr.lon[end])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(dt >= span // 2, d / (dt / (3600.0 * NS_PER_S)) * KN_PER_KMH, np.nan)
+        out = np.fmin(out, v)
+    return out
+
+
+def _teleports(tr, p) -> np.ndarray:
+    """Per fix, whether the vessel reached it by a jump no ship makes (more than
+    ``spoof_max_speed_kn`` over at least ``spoof_min_displacement_km`` from the fix before);
+    one more slot at the end (False). A slow stretch entered or left that way is a displaced
+    (spoofed or jammed) position, not a ship loitering there."""
+    out = np.zeros(len(tr) + 1, bool)
+    v = tr.implied_speed_kn()[:-1]
+    same = tr.code[1:] == tr.code[:-1]
+    d = distance_km(tr.lat[:-1], tr.lon[:-1], tr.lat[1:], tr.lon[1:])
+    out[1 : len(tr)] = same & (v > p.spoof_max_speed_kn) & (d >= p.spoof_min_displacement_km)
+    return out
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -38,8 +38,11 @@ class ActivityParams:
     replenishment_max_course_diff_deg, replenishment_min_duration_min : float
         ...on courses within this many degrees of each other, for at least this long.
     loitering_max_speed_kn, loitering_min_duration_h : float
-        Loitering: one vessel slower than this (speed implied between fixes, GFW-style) for at
+        Loitering: one vessel slower than this (speed implied by its fixes, GFW-style) for at
         least this long, beyond ``port_exclusion_km`` of every port zone.
+    loitering_speed_window_min : float
+        The implied speed of a fix is taken over this long before and after it (GFW: hourly
+        implied speeds): GPS error between fixes seconds apart would read as knots.
     gap_min_h : float
         An AIS silence at least this long is a gap (GFW: 6 h).
     intentional_min_h, intentional_min_port_distance_nm : float
@@ -78,6 +81,7 @@ class ActivityParams:
     replenishment_min_duration_min: float = 30.0
     loitering_max_speed_kn: float = 2.0
     loitering_min_duration_h: float = 4.0
+    loitering_speed_window_min: float = 30.0
     gap_min_h: float = 6.0
     intentional_min_h: float = 12.0
     intentional_min_port_distance_nm: float = 50.0

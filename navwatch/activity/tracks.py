@@ -4,7 +4,7 @@
 vessels navwatch tracks (registry vessels, or every MMSI with ``all_vessels``), resolved to
 vessels exactly as port-event detection does (:func:`navwatch.detect.api.resolve_vessel_codes`),
 sorted by vessel and time, exact repeats of one fix (a second receiver) dropped. Positions are not
-screened for jumps here: the spoofing detector needs them as broadcast; the others use
+screened for jumps here: the spoofing detector needs them as broadcast; loitering uses
 :meth:`Tracks.screened`.
 
 :func:`resample` puts tracks on a grid of slots (GFW encounters: 10 minutes), interpolating only
@@ -51,6 +51,52 @@ class Tracks:
     @property
     def n_vessels(self) -> int:
         return len(self.vessel_id)
+
+    def screened(self, max_speed_kn: float) -> Tracks:
+        """These tracks without single-fix position jumps: a fix that implies more than
+        ``max_speed_kn`` both from the fix before it and to the fix after it, while those two
+        agree (implying at most ``max_speed_kn`` between them). Port detection quarantines the
+        same fixes as ``position_jump``; the spoofing detector reads the tracks unscreened.
+
+        Examples
+        --------
+        >>> t = np.arange(4) * 60 * NS_PER_S
+        >>> tr = Tracks(np.zeros(4, np.int64), t, np.array([0, 0, 3.0, 0]), np.zeros(4),
+        ...             np.full(4, np.nan), np.arange(4), np.array([0, 4]), np.array(["v"]),
+        ...             np.array([""]), np.array([1.0]))
+        >>> [float(x) for x in tr.screened(30).lat]
+        [0.0, 0.0, 0.0]
+        """
+        n = len(self)
+        if n < 3:
+            return self
+        v = self.implied_speed_kn()  # fix i -> i + 1
+        prev_v = np.concatenate(([np.nan], v[:-1]))  # fix i - 1 -> i
+        same_around = np.zeros(n, bool)
+        same_around[1:-1] = (self.code[:-2] == self.code[1:-1]) & (self.code[2:] == self.code[1:-1])
+        dt_h = np.full(n, np.nan)
+        dt_h[1:-1] = (self.t[2:] - self.t[:-2]) / (NS_PER_S * 3600.0)
+        across = np.full(n, np.inf)
+        d = distance_km(self.lat[:-2], self.lon[:-2], self.lat[2:], self.lon[2:])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            across[1:-1] = np.where(dt_h[1:-1] > 0, d / dt_h[1:-1] * KN_PER_KMH, np.inf)
+        jump = same_around & (prev_v > max_speed_kn) & (v > max_speed_kn) & (across <= max_speed_kn)
+        if not jump.any():
+            return self
+        keep = ~jump
+        code = self.code[keep]
+        return Tracks(
+            code=code,
+            t=self.t[keep],
+            lat=self.lat[keep],
+            lon=self.lon[keep],
+            sog=self.sog[keep],
+            row=self.row[keep],
+            start=np.searchsorted(code, np.arange(self.n_vessels + 1)),
+            vessel_id=self.vessel_id,
+            vessel_name=self.vessel_name,
+            mmsi=self.mmsi,
+        )
 
     def implied_speed_kn(self) -> np.ndarray:
         """Speed from each fix to the next of the same vessel (NaN at a vessel's last fix and
