@@ -254,7 +254,7 @@ def detect_encounters(ctx) -> pd.DataFrame:
     277
     """
     p = ctx.params
-    s = ctx.slots()
+    s = _slots(ctx, p.resample_step_min)
     if len(s) < 2:
         return pd.DataFrame()
     tr = ctx.tracks
@@ -299,10 +299,7 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     step_min = min(p.resample_step_min, p.replenishment_min_duration_min / 6.0)
     if step_min <= 0:
         step_min = p.resample_step_min
-    if step_min == p.resample_step_min:
-        s = ctx.slots()
-    else:
-        s = resample(ctx.tracks, step_min * 60.0, p.interpolate_max_gap_h * 3600.0)
+    s = _slots(ctx, step_min)
     ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (s.speed_kn <= p.replenishment_max_speed_kn)
     s = Slots(
         s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], s.speed_kn[ok], s.course_deg[ok],
@@ -333,6 +330,18 @@ def detect_replenishments(ctx) -> pd.DataFrame:
         1.0, minutes / (4 * p.replenishment_min_duration_min)
     )
     return _frame(ctx, s, ev, "replenishment", conf, flags)
+
+
+def _slots(ctx, step_min: float) -> Slots:
+    """The tracks on slots of ``step_min``, speeds and courses over ``speed_baseline_min``."""
+    p = ctx.params
+    return resample(
+        ctx.tracks,
+        step_min * 60.0,
+        p.interpolate_max_gap_h * 3600.0,
+        baseline_s=p.speed_baseline_min * 60.0,
+        path_step_s=p.speed_path_step_min * 60.0,
+    )
 
 
 def _auxiliaries(ctx) -> set[str]:

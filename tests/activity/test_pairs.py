@@ -185,16 +185,28 @@ def test_replenishment_on_a_common_course_only():
 
 @pytest.mark.parametrize(("weave_deg", "found"), [(10.0, 1), (30.0, 0)])
 def test_replenishment_course_threshold(weave_deg, found):
-    # B keeps alongside A but weaves +-weave_deg about the common course every 30 s
+    # B keeps alongside A but weaves +-weave_deg about the common course every 30 s, read
+    # segment by segment (speed_baseline_min=0): the course threshold itself
+    o = _weave(weave_deg)
+    seg = ActivityParams(speed_baseline_min=0.0)
+    assert len(detect_activity(o, types=["replenishment"], params=seg)) == found
+    wide = ActivityParams(replenishment_max_course_diff_deg=40.0, speed_baseline_min=0.0)
+    assert len(detect_activity(o, types=["replenishment"], params=wide)) == 1
+
+
+def test_replenishment_course_over_the_baseline():
+    # the same 30 s zigzag moves B 50 m sideways and back: GPS error does as much. Over the
+    # default 10-minute baseline its course is the common course.
+    assert len(replenishments(_weave(30.0))) == 1
+
+
+def _weave(weave_deg):
     n = 121
     a = track(0, 1, 34.0, 33.0, speed_kn=12, step_min=0.5)
     leg_km = 12 * KN / 120 / np.cos(np.radians(weave_deg))
     east = 0.05 + (np.arange(n) % 2) * leg_km * np.sin(np.radians(weave_deg))
     b = a.assign(lon=a["lon"] + east / (KM_PER_DEG * np.cos(np.radians(a["lat"]))))
-    o = obs((273000001, a), (273000002, b))
-    assert len(replenishments(o)) == found
-    wide = ActivityParams(replenishment_max_course_diff_deg=40.0)
-    assert len(detect_activity(o, types=["replenishment"], params=wide)) == 1
+    return obs((273000001, a), (273000002, b))
 
 
 def test_replenishment_with_an_oiler_is_flagged():
