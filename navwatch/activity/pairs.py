@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..geodesy import distance_km
-from .tracks import Slots, resample
+from .tracks import Slots, Tracks, resample
 
 #: The smallest radius of curvature of WGS84 (meridional, at the equator), km: the haversine
 #: radius :func:`distance_km` uses is never smaller, so cells sized with it are large enough.
@@ -333,14 +333,52 @@ def detect_replenishments(ctx) -> pd.DataFrame:
 
 
 def _slots(ctx, step_min: float) -> Slots:
-    """The tracks on slots of ``step_min``, speeds and courses over ``speed_baseline_min``."""
+    """The tracks on slots of ``step_min``, speeds and courses over ``speed_baseline_min``,
+    displaced fixes left out (:func:`_screened`)."""
     p = ctx.params
     return resample(
-        ctx.tracks,
+        _screened(ctx),
         step_min * 60.0,
         p.interpolate_max_gap_h * 3600.0,
         baseline_s=p.speed_baseline_min * 60.0,
         path_step_s=p.speed_path_step_min * 60.0,
+    )
+
+
+def _screened(ctx) -> Tracks:
+    """``ctx.tracks`` without the fixes of displaced stretches (jumped out to and back from, as
+    the spoofing detector finds them: :mod:`navwatch.activity.integrity`). Jammed vessels all
+    report one point: left in, every pair of them would be an encounter."""
+    from .integrity import _conflict_runs, _displacements, _segments
+
+    tr, p = ctx.tracks, ctx.params
+    if len(tr) < 3:
+        return tr
+    seg = _segments(tr)
+    jump = (
+        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
+    )
+    _, conflict = _conflict_runs(tr, p, seg, jump)
+    disp = _displacements(tr, p, jump, conflict)
+    # fixes k0 + 1 .. k1 of each stretch: +1 at k0 + 1, -1 at k1 + 1
+    mark = np.zeros(len(tr) + 1, np.int64)
+    np.add.at(mark, disp["k0"] + 1, 1)
+    np.add.at(mark, disp["k1"] + 1, -1)
+    keep = np.cumsum(mark[:-1]) == 0
+    if keep.all():
+        return tr
+    code = tr.code[keep]
+    return Tracks(
+        code=code,
+        t=tr.t[keep],
+        lat=tr.lat[keep],
+        lon=tr.lon[keep],
+        sog=tr.sog[keep],
+        row=tr.row[keep],
+        start=np.searchsorted(code, np.arange(tr.n_vessels + 1)),
+        vessel_id=tr.vessel_id,
+        vessel_name=tr.vessel_name,
+        mmsi=tr.mmsi,
     )
 
 
