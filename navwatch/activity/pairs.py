@@ -346,25 +346,30 @@ def _slots(ctx, step_min: float) -> Slots:
 
 
 def _screened(ctx) -> Tracks:
-    """``ctx.tracks`` without the fixes of displaced stretches (jumped out to and back from, as
-    the spoofing detector finds them: :mod:`navwatch.activity.integrity`). Jammed vessels all
-    report one point: left in, every pair of them would be an encounter."""
-    from .integrity import _conflict_runs, _displacements, _segments
+    """``ctx.tracks`` without displaced fixes: a stretch jumped out to and back from (steps
+    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``, the way back
+    plausible from the fix before the way out). Jammed vessels all report one point: left in,
+    every pair of them would be an encounter."""
+    from .integrity import _segments
 
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 3:
         return tr
     seg = _segments(tr)
-    jump = (
+    jumps = np.flatnonzero(
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
-    _, conflict = _conflict_runs(tr, p, seg, jump)
-    disp = _displacements(tr, p, jump, conflict)
-    # fixes k0 + 1 .. k1 of each stretch: +1 at k0 + 1, -1 at k1 + 1
-    mark = np.zeros(len(tr) + 1, np.int64)
-    np.add.at(mark, disp["k0"] + 1, 1)
-    np.add.at(mark, disp["k1"] + 1, -1)
-    keep = np.cumsum(mark[:-1]) == 0
+    keep = np.ones(len(tr), bool)
+    out = -1  # the open jump out, or -1; a jump that closes a stretch opens none
+    for k in jumps.tolist():  # one step per jump (few): out and back alternate
+        if out >= 0 and tr.code[out] == tr.code[k]:
+            back = float(distance_km(tr.lat[out], tr.lon[out], tr.lat[k + 1], tr.lon[k + 1]))
+            hours = max(int(tr.t[k + 1] - tr.t[out]), 1) / (3600.0 * 1e9)
+            if back < p.spoof_min_displacement_km or back / 1.852 / hours <= p.spoof_max_speed_kn:
+                keep[out + 1 : k + 1] = False
+                out = -1
+                continue
+        out = k
     if keep.all():
         return tr
     code = tr.code[keep]
