@@ -10,6 +10,11 @@ antimeridian is no edge. A vessel is compared only with the vessels of its own c
 :func:`navwatch.geodesy.distance_km`. All of it is sorted keys and ``searchsorted``: no Python
 loop per slot.
 
+Speeds and courses are taken over ``speed_baseline_min`` (10 min) about each slot, the speed
+along the path through positions ``speed_path_step_min`` (2 min) apart: between fixes seconds
+apart GPS error reads as knots. Displaced fixes (jumped out to and back from, as spoofing and
+jamming do) are left out first: jammed vessels all report one point.
+
 **encounter** (Global Fishing Watch, ``REFERENCE.md`` section 10): two vessels within
 ``encounter_max_distance_m`` in a slot are *adjacent*; consecutive adjacent slots of a pair form
 a run; runs of the same pair less than ``encounter_merge_gap_h`` apart (end of one to start of
