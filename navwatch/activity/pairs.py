@@ -10,6 +10,11 @@ antimeridian is no edge. A vessel is compared only with the vessels of its own c
 :func:`navwatch.geodesy.distance_km`. All of it is sorted keys and ``searchsorted``: no Python
 loop per slot.
 
+Speeds and courses are taken over ``speed_baseline_min`` (10 min) about each slot, the speed
+along the path through positions ``speed_path_step_min`` (2 min) apart: between fixes seconds
+apart GPS error reads as knots. Displaced fixes (jumped out to and back from, as spoofing and
+jamming do) are left out first: jammed vessels all report one point.
+
 **encounter** (Global Fishing Watch, ``REFERENCE.md`` section 10): two vessels within
 ``encounter_max_distance_m`` in a slot are *adjacent*; consecutive adjacent slots of a pair form
 a run; runs of the same pair less than ``encounter_merge_gap_h`` apart (end of one to start of
@@ -41,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..geodesy import distance_km
-from .tracks import Slots, resample
+from .tracks import Slots, Tracks, resample
 
 #: The smallest radius of curvature of WGS84 (meridional, at the equator), km: the haversine
 #: radius :func:`distance_km` uses is never smaller, so cells sized with it are large enough.
@@ -254,7 +259,7 @@ def detect_encounters(ctx) -> pd.DataFrame:
     277
     """
     p = ctx.params
-    s = ctx.slots()
+    s = _slots(ctx, p.resample_step_min)
     if len(s) < 2:
         return pd.DataFrame()
     tr = ctx.tracks
@@ -299,10 +304,7 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     step_min = min(p.resample_step_min, p.replenishment_min_duration_min / 6.0)
     if step_min <= 0:
         step_min = p.resample_step_min
-    if step_min == p.resample_step_min:
-        s = ctx.slots()
-    else:
-        s = resample(ctx.tracks, step_min * 60.0, p.interpolate_max_gap_h * 3600.0)
+    s = _slots(ctx, step_min)
     ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (s.speed_kn <= p.replenishment_max_speed_kn)
     s = Slots(
         s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], s.speed_kn[ok], s.course_deg[ok],
@@ -333,6 +335,61 @@ def detect_replenishments(ctx) -> pd.DataFrame:
         1.0, minutes / (4 * p.replenishment_min_duration_min)
     )
     return _frame(ctx, s, ev, "replenishment", conf, flags)
+
+
+def _slots(ctx, step_min: float) -> Slots:
+    """The tracks on slots of ``step_min``, speeds and courses over ``speed_baseline_min``,
+    displaced fixes left out (:func:`_screened`)."""
+    p = ctx.params
+    return resample(
+        _screened(ctx),
+        step_min * 60.0,
+        p.interpolate_max_gap_h * 3600.0,
+        baseline_s=p.speed_baseline_min * 60.0,
+        path_step_s=p.speed_path_step_min * 60.0,
+    )
+
+
+def _screened(ctx) -> Tracks:
+    """``ctx.tracks`` without displaced fixes: a stretch jumped out to and back from (steps
+    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``, the way back
+    plausible from the fix before the way out). Jammed vessels all report one point: left in,
+    every pair of them would be an encounter."""
+    from .integrity import _segments
+
+    tr, p = ctx.tracks, ctx.params
+    if len(tr) < 3:
+        return tr
+    seg = _segments(tr)
+    jumps = np.flatnonzero(
+        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
+    )
+    keep = np.ones(len(tr), bool)
+    out = -1  # the open jump out, or -1; a jump that closes a stretch opens none
+    for k in jumps.tolist():  # one step per jump (few): out and back alternate
+        if out >= 0 and tr.code[out] == tr.code[k]:
+            back = float(distance_km(tr.lat[out], tr.lon[out], tr.lat[k + 1], tr.lon[k + 1]))
+            hours = max(int(tr.t[k + 1] - tr.t[out]), 1) / (3600.0 * 1e9)
+            if back < p.spoof_min_displacement_km or back / 1.852 / hours <= p.spoof_max_speed_kn:
+                keep[out + 1 : k + 1] = False
+                out = -1
+                continue
+        out = k
+    if keep.all():
+        return tr
+    code = tr.code[keep]
+    return Tracks(
+        code=code,
+        t=tr.t[keep],
+        lat=tr.lat[keep],
+        lon=tr.lon[keep],
+        sog=tr.sog[keep],
+        row=tr.row[keep],
+        start=np.searchsorted(code, np.arange(tr.n_vessels + 1)),
+        vessel_id=tr.vessel_id,
+        vessel_name=tr.vessel_name,
+        mmsi=tr.mmsi,
+    )
 
 
 def _auxiliaries(ctx) -> set[str]:

@@ -28,6 +28,14 @@ class ActivityParams:
     resample_step_min : float, interpolate_max_gap_h : float
         Two-vessel events compare tracks resampled to slots of this many minutes (GFW: 10),
         interpolating only across silences shorter than ``interpolate_max_gap_h`` (GFW: 1 h).
+    speed_baseline_min, speed_path_step_min : float
+        Two-vessel events take a vessel's speed and course over at least this many minutes
+        about each slot (its segment between fixes, widened to this): between fixes seconds
+        apart, GPS error of 5-30 m reads as knots (30 m in 10 s is 6 kn). The course is the
+        baseline's chord (1 degree of error at 8 kn over 10 min); the speed is measured along
+        the path through positions about ``speed_path_step_min`` apart across it, so a ship
+        circling within the baseline reads its speed (GPS error over 2 minutes adds a fraction
+        of a knot, in quadrature). 0: the segment's own speed and course.
     encounter_max_distance_m, encounter_min_duration_h, encounter_max_median_speed_kn : float
         An encounter: two vessels within this distance in consecutive slots for at least this
         long, their median speed below this (GFW: 0.5 km, 2 h, 2 kn).
@@ -70,6 +78,8 @@ class ActivityParams:
     port_exclusion_km: float = 10.0
     resample_step_min: float = 10.0
     interpolate_max_gap_h: float = 1.0
+    speed_baseline_min: float = 10.0
+    speed_path_step_min: float = 2.0
     encounter_max_distance_m: float = 500.0
     encounter_min_duration_h: float = 2.0
     encounter_max_median_speed_kn: float = 2.0

@@ -185,16 +185,28 @@ def test_replenishment_on_a_common_course_only():
 
 @pytest.mark.parametrize(("weave_deg", "found"), [(10.0, 1), (30.0, 0)])
 def test_replenishment_course_threshold(weave_deg, found):
-    # B keeps alongside A but weaves +-weave_deg about the common course every 30 s
+    # B keeps alongside A but weaves +-weave_deg about the common course every 30 s, read
+    # segment by segment (speed_baseline_min=0): the course threshold itself
+    o = _weave(weave_deg)
+    seg = ActivityParams(speed_baseline_min=0.0)
+    assert len(detect_activity(o, types=["replenishment"], params=seg)) == found
+    wide = ActivityParams(replenishment_max_course_diff_deg=40.0, speed_baseline_min=0.0)
+    assert len(detect_activity(o, types=["replenishment"], params=wide)) == 1
+
+
+def test_replenishment_course_over_the_baseline():
+    # the same 30 s zigzag moves B 50 m sideways and back: GPS error does as much. Over the
+    # default 10-minute baseline its course is the common course.
+    assert len(replenishments(_weave(30.0))) == 1
+
+
+def _weave(weave_deg):
     n = 121
     a = track(0, 1, 34.0, 33.0, speed_kn=12, step_min=0.5)
     leg_km = 12 * KN / 120 / np.cos(np.radians(weave_deg))
     east = 0.05 + (np.arange(n) % 2) * leg_km * np.sin(np.radians(weave_deg))
     b = a.assign(lon=a["lon"] + east / (KM_PER_DEG * np.cos(np.radians(a["lat"]))))
-    o = obs((273000001, a), (273000002, b))
-    assert len(replenishments(o)) == found
-    wide = ActivityParams(replenishment_max_course_diff_deg=40.0)
-    assert len(detect_activity(o, types=["replenishment"], params=wide)) == 1
+    return obs((273000001, a), (273000002, b))
 
 
 def test_replenishment_with_an_oiler_is_flagged():
@@ -255,3 +267,55 @@ def test_grid_empty_and_one():
     for n in (0, 1):
         i, j, d = neighbour_pairs(np.zeros(n, int), np.zeros(n), np.zeros(n), 0.5)
         assert len(i) == len(j) == len(d) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# GPS noise and displaced positions
+
+
+def _noisy(f: pd.DataFrame, sigma_m: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = len(f)
+    dlat = rng.normal(0, sigma_m, n) / 1000.0 / KM_PER_DEG
+    dlon = rng.normal(0, sigma_m, n) / 1000.0 / (KM_PER_DEG * np.cos(np.radians(f["lat"])))
+    return f.assign(lat=f["lat"] + dlat, lon=f["lon"] + dlon)
+
+
+def _noisy_pair(dist_m, hours, speed_kn, seed=1, sigma_m=30.0):
+    step = 10 / 60  # fixes every 10 s, sigma_m of GPS error each (per axis)
+    a = _noisy(track(0, hours, 34.0, 33.0, speed_kn=speed_kn, step_min=step), sigma_m, seed)
+    b = track(0, hours, 34.0, 33.0, speed_kn=speed_kn, step_min=step, east_m=dist_m)
+    return obs((273000001, a), (273000002, _noisy(b, sigma_m, seed + 1)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_gps_noise_on_10_s_fixes_keeps_a_slow_encounter(seed):
+    # 30 m in 10 s reads as 6 kn segment by segment: speed is taken over 10 minutes
+    assert len(encounters(_noisy_pair(300, 3, 1.5, seed))) == 1
+    assert len(encounters(_noisy_pair(300, 3, 0.1, seed))) == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_gps_noise_does_not_make_a_2_5_kn_pair_an_encounter(seed):
+    assert len(encounters(_noisy_pair(300, 3, 2.5, seed))) == 0
+
+
+@pytest.mark.parametrize(("speed_kn", "found"), [(14.5, 1), (8.5, 1), (16.0, 0), (7.0, 0)])
+def test_gps_noise_on_10_s_fixes_keeps_replenishment_bounds(speed_kn, found):
+    # 15 m per axis: at 30 m the distance of a slot (150 +- 42 m) itself crosses 200 m and
+    # breaks the run (distances are still instantaneous)
+    ev = replenishments(_noisy_pair(150, 1, speed_kn, sigma_m=15.0))
+    assert len(ev) == found
+    if found:
+        assert ev["duration_h"].iloc[0] >= 0.8
+
+
+def test_jammed_vessels_at_one_point_are_no_encounter():
+    # three ships 20 km apart at 10 kn; for 3 h their AIS all report one point 90 km away
+    ships = []
+    for k in range(3):
+        f = track(0, 5, 34.0, 33.0 + 0.2 * k, speed_kn=10, step_min=1.0)
+        jam = (f["time"] >= T0 + pd.Timedelta("1h")) & (f["time"] < T0 + pd.Timedelta("4h"))
+        f.loc[jam, "lat"], f.loc[jam, "lon"] = 35.0, 33.2
+        ships.append((273000001 + k, _noisy(f, 10, k)))
+    assert len(encounters(obs(*ships))) == 0
