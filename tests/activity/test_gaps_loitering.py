@@ -179,3 +179,48 @@ def test_gaps_are_exactly_the_long_silences(intervals_h, min_gap_h):
         if (b - a) >= pd.Timedelta(hours=min_gap_h)
     ]
     assert list(zip(ev["start"], ev["end"], strict=True)) == long
+
+
+def noisy(obs: pd.DataFrame, metres: float, seed: int = 0) -> pd.DataFrame:
+    """GPS error of ``metres`` (per axis, Gaussian) on every fix."""
+    rng = np.random.default_rng(seed)
+    out = obs.copy()
+    out["lat"] = out["lat"] + rng.normal(0, metres / 111_320, len(out))
+    out["lon"] = out["lon"] + rng.normal(
+        0, metres / (111_320 * np.cos(np.radians(PORT[1]))), len(out)
+    )
+    return out
+
+
+def drift(mmsi: int, hours: float, speed_kn: float, every_s: float, east_km: float = 60.0):
+    t = T0 + pd.to_timedelta(np.arange(int(hours * 3600 / every_s) + 1) * every_s, unit="s")
+    km = speed_kn * 1.852 * (t - T0).total_seconds() / 3600
+    pts = [at_km(east_km, float(k)) for k in km]
+    return track(mmsi, t, [p[0] for p in pts], [p[1] for p in pts])
+
+
+@pytest.mark.parametrize(("speed_kn", "expected"), [(0.1, 1), (1.5, 1), (2.6, 0)])
+def test_loitering_under_gps_noise_on_dense_fixes(speed_kn, expected):
+    """30 m of GPS error between fixes 10 s apart reads as knots; over the speed window it does
+    not: a 1.5 kn drift is loitering, 2.6 kn is not."""
+    obs = noisy(drift(273000030, 6, speed_kn, 10), 30)
+    ev = detect_activity(obs, zones(), types=["loitering"])
+    assert len(ev) == expected
+    if expected:
+        assert abs((ev["start"].iloc[0] - T0).total_seconds()) < 15 * 60
+        assert ev["duration_h"].iloc[0] == pytest.approx(6, abs=0.5)
+
+
+def test_loitering_ignores_jumps_and_displaced_positions():
+    obs = drift(273000031, 6, 0.2, 60)
+    far = at_km(400)
+    # a single-fix jump in the middle does not break the stretch
+    jumped = obs.copy()
+    jumped.loc[180, ["lon", "lat"]] = far
+    ev = detect_activity(jumped, zones(), types=["loitering"])
+    assert len(ev) == 1 and ev["duration_h"].iloc[0] == pytest.approx(6)
+    # a ship sailing, whose AIS is then shown at one far point for 5 h and back: not loitering
+    sail = loiter_track(273000032, 12, 12, 60)
+    held = sail["time"].between(T0 + pd.Timedelta("3h"), T0 + pd.Timedelta("8h"))
+    sail.loc[held, "lon"], sail.loc[held, "lat"] = far
+    assert detect_activity(sail, zones(), types=["loitering"]).empty
