@@ -191,9 +191,7 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         v_back = np.where(hours > 0, back / hours * KN_PER_KMH, np.where(back > 0, np.inf, 0.0))
     ok = (v_back <= p.spoof_max_speed_kn) | (back < p.spoof_min_displacement_km)
-    # a jump that closed one stretch does not open the next
-    ok[1:] &= ~(ok[:-1] & (k0[1:] == k1[:-1]))
-    k0, k1 = k0[ok], k1[ok]
+    k0, k1 = _first_of_chains(k0[ok], k1[ok])
     n = k1 - k0
     cs_lat = np.concatenate(([0.0], np.cumsum(tr.lat)))
     cs_lon = np.concatenate(([0.0], np.cumsum(tr.lon)))
@@ -201,6 +199,20 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     lon = (cs_lon[k1 + 1] - cs_lon[k0 + 1]) / np.maximum(n, 1)
     dist = distance_km(tr.lat[k0], tr.lon[k0], lat, lon)
     return {"k0": k0, "k1": k1, "n": n, "lat": lat, "lon": lon, "dist": dist}
+
+
+def _first_of_chains(k0: np.ndarray, k1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stretches ``k0 -> k1`` (in order) without two sharing a jump: a jump that closed one
+    stretch does not open the next. In a chain of stretches each opened by the jump that closed
+    the one before (a single-fix jump, the real track, a displaced stretch...), the first,
+    third, fifth... are kept: each one kept excludes only its successor, so a stretch dropped
+    for sharing a jump does not drop the one after it in turn."""
+    chained = np.zeros(len(k0), bool)
+    chained[1:] = k0[1:] == k1[:-1]
+    head = np.flatnonzero(~chained)
+    run = np.cumsum(~chained) - 1
+    keep = (np.arange(len(k0)) - head[run]) % 2 == 0
+    return k0[keep], k1[keep]
 
 
 def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
