@@ -181,26 +181,62 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
 
 def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     """Every stretch of fixes jumped out to and back from (one fix or more), outside conflict
-    runs: step out ``k0``, step back ``k1`` (fixes ``k0 + 1 .. k1`` displaced)."""
-    j = np.flatnonzero(jump)
-    k0, k1 = j[:-1], j[1:]
-    ok = (tr.code[k0] == tr.code[k1]) & ~conflict[k0] & ~conflict[k1]
-    k0, k1 = k0[ok], k1[ok]
-    back = distance_km(tr.lat[k0], tr.lon[k0], tr.lat[k1 + 1], tr.lon[k1 + 1])
-    hours = (tr.t[k1 + 1] - tr.t[k0]) / (3600.0 * NS_PER_S)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_back = np.where(hours > 0, back / hours * KN_PER_KMH, np.where(back > 0, np.inf, 0.0))
-    ok = (v_back <= p.spoof_max_speed_kn) | (back < p.spoof_min_displacement_km)
-    # a jump that closed one stretch does not open the next
-    ok[1:] &= ~(ok[:-1] & (k0[1:] == k1[:-1]))
-    k0, k1 = k0[ok], k1[ok]
+    runs: step out ``k0``, step back ``k1`` (fixes ``k0 + 1 .. k1`` displaced; see
+    :func:`_return_of`)."""
+    j = np.flatnonzero(jump & ~conflict)
+    pairs = []
+    for c in np.unique(tr.code[j]):
+        jc = j[tr.code[j] == c]
+        i = 0
+        while i < len(jc) - 1:
+            m = _return_of(tr, p, jc, i)
+            if m < 0:
+                i += 1
+                continue
+            pairs.append((jc[i], jc[m]))
+            i = m + 1
+    k0, k1 = (
+        (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+        if pairs
+        else (
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
+    )
     n = k1 - k0
-    cs_lat = np.concatenate(([0.0], np.cumsum(tr.lat)))
-    cs_lon = np.concatenate(([0.0], np.cumsum(tr.lon)))
-    lat = (cs_lat[k1 + 1] - cs_lat[k0 + 1]) / np.maximum(n, 1)
-    lon = (cs_lon[k1 + 1] - cs_lon[k0 + 1]) / np.maximum(n, 1)
+    cs = [np.concatenate(([0.0], np.cumsum(x))) for x in _unit_xyz(tr.lat, tr.lon)]
+    xyz = [(x[k1 + 1] - x[k0 + 1]) / np.maximum(n, 1) for x in cs]
+    lat = np.degrees(np.arctan2(xyz[2], np.hypot(xyz[0], xyz[1])))
+    lon = np.degrees(np.arctan2(xyz[1], xyz[0]))
     dist = distance_km(tr.lat[k0], tr.lon[k0], lat, lon)
     return {"k0": k0, "k1": k1, "n": n, "lat": lat, "lon": lon, "dist": dist}
+
+
+def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors of positions (their mean is a mean position, across 180 deg too)."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)
+
+
+def _return_of(tr: Tracks, p, jc: np.ndarray, i: int) -> int:
+    """Index in ``jc`` (one vessel's jumps, in time order) of the jump back from the stretch
+    jump ``jc[i]`` leads out to, or -1. The jump back is the first later one that lands where
+    the vessel could have sailed from the fix before the jump out (at most
+    ``spoof_max_speed_kn``, or within ``spoof_min_displacement_km`` of it) and undoes at least
+    half the displacement (its length at least half the jump out's). Jumps inside the stretch
+    (between the points of a ring, or between two places it is sent to) are not returns, so a
+    stretch may hold several; pairing each jump with the next would put the real track
+    between them out of step and report it as displaced."""
+    a, b = jc[i], jc[i + 1 :]
+    back = distance_km(tr.lat[a], tr.lon[a], tr.lat[b + 1], tr.lon[b + 1])
+    hours = (tr.t[b + 1] - tr.t[a]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(hours > 0, back / hours * KN_PER_KMH, np.where(back > 0, np.inf, 0.0))
+    out = distance_km(tr.lat[a], tr.lon[a], tr.lat[a + 1], tr.lon[a + 1])
+    size = distance_km(tr.lat[b], tr.lon[b], tr.lat[b + 1], tr.lon[b + 1])
+    ok = ((v <= p.spoof_max_speed_kn) | (back < p.spoof_min_displacement_km)) & (size >= out / 2)
+    hit = np.flatnonzero(ok)
+    return i + 1 + int(hit[0]) if len(hit) else -1
 
 
 def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:

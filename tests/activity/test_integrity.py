@@ -277,3 +277,46 @@ def test_several_vessels_alternating_together_are_one_jamming_event():
     ev = _spoof(pd.concat(frames, ignore_index=True))
     assert ev["flags"].tolist() == ["jamming"]
     assert ev["vessels"].iloc[0].count(";") == 2
+
+
+def test_displaced_segment_after_a_single_fix_jump_and_an_earlier_one_is_found():
+    # root cause 1: a single-fix jump, the real track, then two displaced stretches: the
+    # stretch sharing the single jump's closing jump was dropped, and dropped the next in turn
+    obs = _steady(273000010, minutes=300)
+    obs.loc[20, "lat"] += 300 / KM_PER_DEG  # single-fix jump
+    obs.loc[100:119, ["lat", "lon"]] = [38.0, 20.5]  # held at one point
+    obs.loc[200:260, ["lat", "lon"]] = [37.5, 21.0]  # another point, 120 km from the first
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["displaced", "displaced"]
+    assert ev["start"].tolist() == [T0 + pd.Timedelta("100min"), T0 + pd.Timedelta("200min")]
+    assert ev["end"].tolist() == [T0 + pd.Timedelta("119min"), T0 + pd.Timedelta("260min")]
+
+
+def test_ring_jamming_ends_at_the_last_displaced_fix_and_later_jumps_stay_out():
+    # root cause 2: jumps between the points of a ring are jumps too; pairing each jump with
+    # the next put the real track after the event out of step (reported as displaced, or as
+    # the jamming's end hours later)
+    rng = np.random.default_rng(3)
+    frames = []
+    for i in range(4):
+        o = _steady(273200000 + i, minutes=600, lat0=40.0 + 0.03 * i)
+        ang = rng.uniform(0, 2 * np.pi, 91)
+        o.loc[60:150, "lat"] = 41.0 + 6 / KM_PER_DEG * np.sin(ang)
+        o.loc[60:150, "lon"] = 21.0 + 6 / (KM_PER_DEG * np.cos(np.radians(41))) * np.cos(ang)
+        o.loc[300 + 60 * i, "lat"] += 200 / KM_PER_DEG  # single-fix jumps, an hour apart
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    e = ev.iloc[0]
+    assert len(e["vessels"].split(";")) == 4
+    assert e["start"] == T0 + pd.Timedelta("60min") and e["end"] == T0 + pd.Timedelta("150min")
+
+
+def test_displaced_segment_across_the_antimeridian_is_placed_there():
+    # root cause 3: the stretch's position was a plain mean of longitudes (0 deg across 180)
+    obs = _steady(273000011, lon0=179.5, minutes=120)
+    obs["lon"] = (obs["lon"] + 180) % 360 - 180
+    obs.loc[50:55, ["lat", "lon"]] = [[40.6, 179.99], [40.6, -179.99]] * 3
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["displaced"]
+    assert abs(abs(ev["lon"].iloc[0]) - 180) < 0.05 and ev["distance_km"].iloc[0] < 100
