@@ -313,11 +313,15 @@ class ZoneIndex:
             boundary, shapely.points(np.asarray(x, float), np.asarray(y, float))
         )
 
-    def port_distances_km(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def port_distances_km(
+        self, lon: np.ndarray, lat: np.ndarray, *, within_km: float = 1000.0
+    ) -> np.ndarray:
         """Distance (km) from each point to the nearest zone of any port (0 inside one).
 
-        Zones whose bounding box is more than ~1,000 km away are skipped for a point (no
-        threshold of navwatch's reaches that far); with no zone near, the distance is inf.
+        Only distances up to ``within_km`` are measured: a zone is skipped for the points
+        outside its bounding box widened by that much (a bounding-box test per zone, then exact
+        distances for the points near it), so a short ``within_km`` keeps millions of points
+        cheap. A point with no zone that near gets inf.
 
         Examples
         --------
@@ -326,22 +330,47 @@ class ZoneIndex:
         >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["P"]}, geometry=[box(0, 0, 0.1, 0.1)], crs=4326))
         >>> [round(float(d), 1) for d in zi.port_distances_km(np.array([0.05, 0.2]), np.array([0.05, 0.05]))]
         [0.0, 11.1]
+        >>> zi.port_distances_km(np.array([0.2]), np.array([0.05]), within_km=5).tolist()
+        [inf]
         """
         lon = np.asarray(lon, dtype="float64")
         lat = np.asarray(lat, dtype="float64")
         out = np.full(len(lon), np.inf)
+        if not len(self) or not len(lon):
+            return out
+        inside = self.membership(lon, lat)[0] >= 0  # (vectorised containment: 0 km, done)
+        out[inside] = 0.0
+        if inside.all():
+            return out
+        rest = np.flatnonzero(~inside)
+        out[rest] = self._outside_distances_km(lon[rest], lat[rest], within_km)
+        return out
+
+    def _outside_distances_km(
+        self, lon: np.ndarray, lat: np.ndarray, within_km: float
+    ) -> np.ndarray:
+        """:meth:`port_distances_km` of points outside every zone."""
+        out = np.full(len(lon), np.inf)
         b = self.exit_bounds
+        pad_lat = within_km / KM_PER_DEG_LAT
         for z in range(len(self)):
+            edge = min(max(abs(b[z, 1]), abs(b[z, 3])) + pad_lat, 89.0)
+            pad_lon = within_km / (KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(edge)))
+            half = (b[z, 2] - b[z, 0]) / 2 + pad_lon
             near = (
-                (lat > b[z, 1] - 9) & (lat < b[z, 3] + 9)
-                & (np.abs(((lon - (b[z, 0] + b[z, 2]) / 2) + 180) % 360 - 180)
-                   < (b[z, 2] - b[z, 0]) / 2 + 9 / max(np.cos(np.radians(min(abs(b[z, 1]), abs(b[z, 3]), 80))), 0.1))
-            )  # fmt: skip
+                (lat >= b[z, 1] - pad_lat)
+                & (lat <= b[z, 3] + pad_lat)
+                & (
+                    (half >= 180)
+                    | (np.abs(((lon - (b[z, 0] + b[z, 2]) / 2) + 180) % 360 - 180) <= half)
+                )
+            )
             if not near.any():
                 continue
             frame, geom, _ = self._projected(z)
             x, y = frame.xy(lon[near], lat[near])
             d = shapely.distance(geom, shapely.points(np.asarray(x, float), np.asarray(y, float)))
+            d = np.where(d <= within_km, d, np.inf)
             out[near] = np.minimum(out[near], d)
         return out
 

@@ -45,7 +45,8 @@ def detect_loitering(ctx) -> pd.DataFrame:
     idx = np.flatnonzero(slow_fix)
     if not len(idx):
         return pd.DataFrame()
-    slow_fix[idx] = ctx.zones.port_distances_km(tr.lon[idx], tr.lat[idx]) > p.port_exclusion_km
+    far = ctx.zones.port_distances_km(tr.lon[idx], tr.lat[idx], within_km=p.port_exclusion_km)
+    slow_fix[idx] = far > p.port_exclusion_km
     same = tr.code[1:] == tr.code[:-1]
     short = (tr.t[1:] - tr.t[:-1]) <= p.gap_min_h * 3600 * NS_PER_S
     joined = same & short & slow_fix[:-1] & slow_fix[1:]  # segment k: fix k -> k + 1
