@@ -92,7 +92,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -106,6 +106,7 @@ from .errors import ConfigError, NotFoundError, SchemaError
 from .geodesy import NS_PER_H as _NS_PER_H
 from .geodesy import distance_km
 from .ports import normalise_name
+from .settings import check_keys, check_non_negative
 from .zones import ZoneIndex
 
 __all__ = [
@@ -186,26 +187,12 @@ class DispersalParams:
     def __post_init__(self) -> None:
         every = parse_duration(self.every, what="DispersalParams.every")
         object.__setattr__(self, "every", every)
-        for name in ("stale_after_h", "interpolate_max_gap_h"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, int | float)
-                or isinstance(value, bool)
-                or not np.isfinite(value)
-            ):
-                raise ConfigError(f"DispersalParams.{name}: expected a number, got {value!r}")
-            if value < 0:
-                raise ConfigError(f"DispersalParams.{name}: must be >= 0, got {value}")
+        check_non_negative(self, ("stale_after_h", "interpolate_max_gap_h"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "dispersal") -> DispersalParams:
         """Build from a mapping (e.g. a TOML ``[dispersal]`` table), naming unknown keys."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}"
-            )
+        check_keys(cls, data, where)
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:

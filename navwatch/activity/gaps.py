@@ -68,9 +68,7 @@ def detect_gaps(ctx) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "event_type": "gap",
-            "vessel_id": tr.vessel_id[c],
-            "vessel_name": tr.vessel_name[c],
-            "mmsi": pd.array(tr.mmsi[c], dtype="Float64").astype("Int64"),
+            **tr.vessels(c),
             "start": pd.to_datetime(tr.t[i], utc=True),
             "end": pd.to_datetime(tr.t[j], utc=True),
             "lat": tr.lat[i],

@@ -70,9 +70,7 @@ def detect_loitering(ctx) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "event_type": "loitering",
-            "vessel_id": tr.vessel_id[c],
-            "vessel_name": tr.vessel_name[c],
-            "mmsi": pd.array(tr.mmsi[c], dtype="Float64").astype("Int64"),
+            **tr.vessels(c),
             "start": pd.to_datetime(tr.t[a], utc=True),
             "end": pd.to_datetime(tr.t[b], utc=True),
             "lat": lat,

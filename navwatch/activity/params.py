@@ -7,10 +7,11 @@ naval underway replenishment) and the issue's choices where they differ.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from ..settings import check_keys, check_non_negative
 
 #: The activity event types, in the order they are reported.
 EVENT_TYPES = ("encounter", "replenishment", "loitering", "gap", "spoofing", "identity_change")
@@ -107,12 +108,7 @@ class ActivityParams:
     jamming_max_distance_km: float = 100.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ConfigError(f"ActivityParams.{f.name}: expected a number, got {value!r}")
-            if value < 0:
-                raise ConfigError(f"ActivityParams.{f.name}: must be >= 0, got {value}")
+        check_non_negative(self)
         if self.resample_step_min <= 0:
             raise ConfigError("ActivityParams.resample_step_min must be > 0")
         if self.replenishment_max_speed_kn < self.replenishment_min_speed_kn:
@@ -129,12 +125,7 @@ class ActivityParams:
         >>> ActivityParams.from_dict({"gap_min_h": 8}).gap_min_h
         8
         """
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}"
-            )
+        check_keys(cls, data, where)
         return cls(**data)
 
     def to_dict(self) -> dict[str, float]:

@@ -52,6 +52,16 @@ class Tracks:
     def n_vessels(self) -> int:
         return len(self.vessel_id)
 
+    def vessels(self, codes: np.ndarray) -> dict[str, object]:
+        """The event table's vessel columns (``vessel_id``, ``vessel_name``, ``mmsi``) for
+        vessel ``codes``."""
+        codes = np.asarray(codes, dtype=np.int64)
+        return {
+            "vessel_id": self.vessel_id[codes],
+            "vessel_name": self.vessel_name[codes],
+            "mmsi": pd.array(self.mmsi[codes], dtype="Float64").astype("Int64"),
+        }
+
     def screened(self, max_speed_kn: float) -> Tracks:
         """These tracks without single-fix position jumps: a fix that implies more than
         ``max_speed_kn`` both from the fix before it and to the fix after it, while those two

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from ..settings import check_keys, check_non_negative
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,7 @@ class DetectParams:
     assumed_speed_kn: float = 10.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ConfigError(f"DetectParams.{f.name}: expected a number, got {value!r}")
-            if value < 0:
-                raise ConfigError(f"DetectParams.{f.name}: must be >= 0, got {value}")
+        check_non_negative(self)
         if self.assumed_speed_kn <= 0 or self.max_speed_kn <= 0:
             raise ConfigError("DetectParams: assumed_speed_kn and max_speed_kn must be > 0")
         if self.move_speed_kn < self.stop_speed_kn:
@@ -114,7 +110,6 @@ class DetectParams:
         >>> DetectParams.from_dict({"exit_margin_km": 2}).exit_margin_km
         2
         """
-        known = {f.name for f in fields(cls)}
         data = dict(data)
         if "min_dwell_min" in data:  # navwatch 0.1: time in a zone no longer makes a port call
             data.pop("min_dwell_min")
@@ -124,11 +119,7 @@ class DetectParams:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"[{where}]: unknown key(s) {unknown}; expected some of {sorted(known)}"
-            )
+        check_keys(cls, data, where)
         return cls(**data)
 
     def to_dict(self) -> dict[str, float]:
