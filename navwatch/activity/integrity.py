@@ -113,13 +113,45 @@ def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarr
     conflict = np.zeros(len(jump), bool)
     if len(q) < 3:
         return [], conflict
-    link = (tr.code[q[1:]] == tr.code[q[:-1]]) & (tr.t[q[1:]] - tr.t[q[:-1] + 1] <= interval)
+    link = _links(tr, p, q, interval)
     run_id = np.concatenate(([0], np.cumsum(~link)))
     bounds = np.flatnonzero(np.diff(np.concatenate(([-1], run_id, [run_id[-1] + 1]))))
     runs = [q[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a >= 3]
     for r in runs:
         conflict[r] = True
     return runs, conflict
+
+
+def _links(tr: Tracks, p, q: np.ndarray, interval: float) -> np.ndarray:
+    """Whether each jump ``q[i]`` chains to ``q[i + 1]`` (same vessel). Stretch ``i`` (fixes
+    ``q[i] + 1 .. q[i + 1]``, at one place) chains when it lasts at most ``interval``, or,
+    two places at once with one of them reported rarely, when it lasts at most
+    ``spoof_max_silence_min``, the other place carries on plausibly across it (the fixes
+    either side of it) and it carries on plausibly across a brief (at most ``interval``)
+    visit to the other place next to it. A transmitter reporting every quarter of an hour
+    next to one reporting every minute alternates this way; pairing its jumps as displaced
+    stretches would report each stretch of one event."""
+    same = tr.code[q[1:]] == tr.code[q[:-1]]
+    span = tr.t[q[1:]] - tr.t[q[:-1] + 1]  # stretch i: fixes q[i] + 1 .. q[i + 1]
+    link = span <= interval
+    if len(q) >= 3:
+        brief = link & same
+        across = np.zeros(len(link), bool)  # stretch i carries on across a brief neighbour
+        across[:-1] |= brief[1:] & _plausible(tr, p, q[1:-1], q[2:] + 1)
+        across[1:] |= brief[:-1] & _plausible(tr, p, q[:-2], q[1:-1] + 1)
+        other = _plausible(tr, p, q[:-1], q[1:] + 1)  # the other place carries on across i
+        link |= (span <= p.spoof_max_silence_min * MIN_NS) & across & other
+    return same & link
+
+
+def _plausible(tr: Tracks, p, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether a vessel could sail from fix ``i`` to fix ``j`` (at most ``spoof_max_speed_kn``,
+    or within ``spoof_min_displacement_km``)."""
+    d = distance_km(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j])
+    hours = np.abs(tr.t[j] - tr.t[i]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(hours > 0, d / hours * KN_PER_KMH, np.where(d > 0, np.inf, 0.0))
+    return (v <= p.spoof_max_speed_kn) | (d < p.spoof_min_displacement_km)
 
 
 def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
