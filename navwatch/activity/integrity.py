@@ -10,7 +10,9 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     One MMSI in two places at once (a cloned identity, or two transmitters): a run of at least
     three jumps of at least ``spoof_min_distance_km``, each within ``spoof_max_interval_min``,
     chained (each jump no more than ``spoof_max_interval_min`` after the previous one landed),
-    lasting at least ``spoof_min_duration_min``. The run's fixes are split into two tracks by
+    lasting at least ``spoof_min_duration_min`` (from the run's first fix after a jump to its
+    last before one: the fixes bracketing it may be a rarely reporting transmitter's, minutes
+    away from the conflict), which are ``start`` and ``end``. The run's fixes are split into two tracks by
     parity (every jump switches track); ``lat``/``lon`` is the first track's median position
     and ``distance_km`` the distance between the two tracks' medians, which must also be at
     least ``spoof_min_distance_km``. Shorter alternating runs are reported as nothing at all.
@@ -185,7 +187,9 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
     rows = []
     for i, r in enumerate(runs):
         a, b = int(r[0]), int(r[-1]) + 1  # fixes a..b
-        long = tr.t[b] - tr.t[a] >= p.spoof_min_duration_min * MIN_NS
+        # both places seen: from the first fix at the second place to the last before the
+        # final jump (the fixes bracketing the run may be a sparse transmitter's, minutes out)
+        long = tr.t[b - 1] - tr.t[a + 1] >= p.spoof_min_duration_min * MIN_NS
         if not (keep[i] and long and places["dist"][i] >= p.spoof_min_distance_km):
             continue
         ev = ctx.evidence([tr.row[a], tr.row[a + 1], tr.row[b]], "")
@@ -196,8 +200,8 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
                 "vessel_id": tr.vessel_id[c],
                 "vessel_name": tr.vessel_name[c],
                 "mmsi": tr.mmsi[c],
-                "start": tr.t[a],
-                "end": tr.t[b],
+                "start": tr.t[a + 1],
+                "end": tr.t[b - 1],
                 "lat": float(places["la"][i]),
                 "lon": float(places["lo"][i]),
                 "confidence": 0.9,
