@@ -27,8 +27,9 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     several vessels make together): displacements (single fixes included) and alternating
     runs (as for ``two_places``, whatever their length) of at least
     ``jamming_min_vessels`` distinct vessels, starting within ``jamming_window_min`` of each
-    other (chained) and near each other: true positions, or places displaced to, within
-    ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
+    other (chained) and near each other: places displaced to, or (stretches of two fixes or
+    more: single-fix glitches sent to scattered places coincide by chance in busy waters) true
+    positions, within ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
     (``;``-joined), ``lat``/``lon`` is the vessels' mean true position, ``distance_km`` the
     median displacement. Those vessels' displacements are not reported one by one.
 
@@ -294,7 +295,11 @@ def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
     near_home = distance_km(tr.lat[k0[a]], tr.lon[k0[a]], tr.lat[k0[b]], tr.lon[k0[b]])
     near_spot = distance_km(cand["lat"][a], cand["lon"][a], cand["lat"][b], cand["lon"][b])
     r = p.jamming_max_distance_km
-    edge = (near_home <= r) | (near_spot <= r)
+    # single-fix glitches of vessels near each other coincide by chance in busy waters: sent
+    # to scattered places they are independent; near each other's true positions only
+    # stretches of two fixes or more count
+    lasting = (cand["n"][a] >= 2) & (cand["n"][b] >= 2)
+    edge = ((near_home <= r) & lasting) | (near_spot <= r)
     label = _components(n, a[edge], b[edge])
     vessels = pd.DataFrame({"label": label, "code": tr.code[k0]}).drop_duplicates()
     per = vessels.groupby("label").size()
