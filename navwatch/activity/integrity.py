@@ -10,7 +10,9 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     One MMSI in two places at once (a cloned identity, or two transmitters): a run of at least
     three jumps of at least ``spoof_min_distance_km``, each within ``spoof_max_interval_min``,
     chained (each jump no more than ``spoof_max_interval_min`` after the previous one landed),
-    lasting at least ``spoof_min_duration_min``. The run's fixes are split into two tracks by
+    lasting at least ``spoof_min_duration_min`` (from the run's first fix after a jump to its
+    last before one: the fixes bracketing it may be a rarely reporting transmitter's, minutes
+    away from the conflict), which are ``start`` and ``end``. The run's fixes are split into two tracks by
     parity (every jump switches track); ``lat``/``lon`` is the first track's median position
     and ``distance_km`` the distance between the two tracks' medians, which must also be at
     least ``spoof_min_distance_km``. Shorter alternating runs are reported as nothing at all.
@@ -25,8 +27,9 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     several vessels make together): displacements (single fixes included) and alternating
     runs (as for ``two_places``, whatever their length) of at least
     ``jamming_min_vessels`` distinct vessels, starting within ``jamming_window_min`` of each
-    other (chained) and near each other: true positions, or places displaced to, within
-    ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
+    other (chained) and near each other: places displaced to, or (stretches of two fixes or
+    more: single-fix glitches sent to scattered places coincide by chance in busy waters) true
+    positions, within ``jamming_max_distance_km``. One event for the area: ``vessels`` lists the vessel ids
     (``;``-joined), ``lat``/``lon`` is the vessels' mean true position, ``distance_km`` the
     median displacement. Those vessels' displacements are not reported one by one.
 
@@ -113,13 +116,45 @@ def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarr
     conflict = np.zeros(len(jump), bool)
     if len(q) < 3:
         return [], conflict
-    link = (tr.code[q[1:]] == tr.code[q[:-1]]) & (tr.t[q[1:]] - tr.t[q[:-1] + 1] <= interval)
+    link = _links(tr, p, q, interval)
     run_id = np.concatenate(([0], np.cumsum(~link)))
     bounds = np.flatnonzero(np.diff(np.concatenate(([-1], run_id, [run_id[-1] + 1]))))
     runs = [q[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a >= 3]
     for r in runs:
         conflict[r] = True
     return runs, conflict
+
+
+def _links(tr: Tracks, p, q: np.ndarray, interval: float) -> np.ndarray:
+    """Whether each jump ``q[i]`` chains to ``q[i + 1]`` (same vessel). Stretch ``i`` (fixes
+    ``q[i] + 1 .. q[i + 1]``, at one place) chains when it lasts at most ``interval``, or,
+    two places at once with one of them reported rarely, when it lasts at most
+    ``spoof_max_silence_min``, the other place carries on plausibly across it (the fixes
+    either side of it) and it carries on plausibly across a brief (at most ``interval``)
+    visit to the other place next to it. A transmitter reporting every quarter of an hour
+    next to one reporting every minute alternates this way; pairing its jumps as displaced
+    stretches would report each stretch of one event."""
+    same = tr.code[q[1:]] == tr.code[q[:-1]]
+    span = tr.t[q[1:]] - tr.t[q[:-1] + 1]  # stretch i: fixes q[i] + 1 .. q[i + 1]
+    link = span <= interval
+    if len(q) >= 3:
+        brief = link & same
+        across = np.zeros(len(link), bool)  # stretch i carries on across a brief neighbour
+        across[:-1] |= brief[1:] & _plausible(tr, p, q[1:-1], q[2:] + 1)
+        across[1:] |= brief[:-1] & _plausible(tr, p, q[:-2], q[1:-1] + 1)
+        other = _plausible(tr, p, q[:-1], q[1:] + 1)  # the other place carries on across i
+        link |= (span <= p.spoof_max_silence_min * MIN_NS) & across & other
+    return same & link
+
+
+def _plausible(tr: Tracks, p, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether a vessel could sail from fix ``i`` to fix ``j`` (at most ``spoof_max_speed_kn``,
+    or within ``spoof_min_displacement_km``)."""
+    d = distance_km(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j])
+    hours = np.abs(tr.t[j] - tr.t[i]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(hours > 0, d / hours * KN_PER_KMH, np.where(d > 0, np.inf, 0.0))
+    return (v <= p.spoof_max_speed_kn) | (d < p.spoof_min_displacement_km)
 
 
 def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -153,7 +188,9 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
     rows = []
     for i, r in enumerate(runs):
         a, b = int(r[0]), int(r[-1]) + 1  # fixes a..b
-        long = tr.t[b] - tr.t[a] >= p.spoof_min_duration_min * MIN_NS
+        # both places seen: from the first fix at the second place to the last before the
+        # final jump (the fixes bracketing the run may be a sparse transmitter's, minutes out)
+        long = tr.t[b - 1] - tr.t[a + 1] >= p.spoof_min_duration_min * MIN_NS
         if not (keep[i] and long and places["dist"][i] >= p.spoof_min_distance_km):
             continue
         ev = ctx.evidence([tr.row[a], tr.row[a + 1], tr.row[b]], "")
@@ -164,8 +201,8 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
                 "vessel_id": tr.vessel_id[c],
                 "vessel_name": tr.vessel_name[c],
                 "mmsi": tr.mmsi[c],
-                "start": tr.t[a],
-                "end": tr.t[b],
+                "start": tr.t[a + 1],
+                "end": tr.t[b - 1],
                 "lat": float(places["la"][i]),
                 "lon": float(places["lo"][i]),
                 "confidence": 0.9,
@@ -258,7 +295,11 @@ def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
     near_home = distance_km(tr.lat[k0[a]], tr.lon[k0[a]], tr.lat[k0[b]], tr.lon[k0[b]])
     near_spot = distance_km(cand["lat"][a], cand["lon"][a], cand["lat"][b], cand["lon"][b])
     r = p.jamming_max_distance_km
-    edge = (near_home <= r) | (near_spot <= r)
+    # single-fix glitches of vessels near each other coincide by chance in busy waters: sent
+    # to scattered places they are independent; near each other's true positions only
+    # stretches of two fixes or more count
+    lasting = (cand["n"][a] >= 2) & (cand["n"][b] >= 2)
+    edge = ((near_home <= r) & lasting) | (near_spot <= r)
     label = _components(n, a[edge], b[edge])
     vessels = pd.DataFrame({"label": label, "code": tr.code[k0]}).drop_duplicates()
     per = vessels.groupby("label").size()

@@ -63,6 +63,11 @@ class ActivityParams:
     spoof_min_distance_km, spoof_max_interval_min, spoof_min_duration_min : float
         Two places at once: fixes of one MMSI this far apart within this interval, the
         conflict lasting at least this long (a cloned identity, or two transmitters).
+    spoof_max_silence_min : float
+        Two places at once with one of them reported rarely (a transmitter every quarter of
+        an hour next to one every minute): a stretch at one place this long at most, with the
+        other place carrying on plausibly across it and it carrying on across a brief visit
+        to the other place, still chains the run (it is not a displaced stretch).
     spoof_max_speed_kn : float
         A displaced segment: the implied speed out to it and back both exceed this.
     spoof_min_displacement_km : float
@@ -101,6 +106,7 @@ class ActivityParams:
     spoof_min_distance_km: float = 50.0
     spoof_max_interval_min: float = 10.0
     spoof_min_duration_min: float = 30.0
+    spoof_max_silence_min: float = 60.0
     spoof_max_speed_kn: float = 30.0
     spoof_min_displacement_km: float = 5.0
     jamming_min_vessels: int = 3

@@ -320,3 +320,45 @@ def test_displaced_segment_across_the_antimeridian_is_placed_there():
     ev = _spoof(obs)
     assert ev["flags"].tolist() == ["displaced"]
     assert abs(abs(ev["lon"].iloc[0]) - 180) < 0.05 and ev["distance_km"].iloc[0] < 100
+
+
+def _sparse_and_clone(duration_min: float, every_min: float = 13.0, first: float = -0.5):
+    """A vessel at a berth reporting every ``every_min`` minutes (one report at minute
+    ``first``), and from minute 0 for ``duration_min`` a clone 380 km away steaming at 12 kn
+    with a fix every 40 s (its stretches between the berth's fixes may last longer than the
+    conflict interval)."""
+    berth = first + every_min * np.arange(-10, (duration_min + 120) // every_min)
+    clone = np.arange(0, duration_min, 40 / 60)
+    km = clone * 12 * 1.852 / 60
+    minutes = np.concatenate([berth, clone])
+    lat = np.concatenate([np.full(len(berth), 58.5), 55.0 + km / KM_PER_DEG])
+    lon = np.concatenate([np.full(len(berth), -6.0), np.full(len(clone), -1.5)])
+    return _obs(273000001, minutes, lat, lon)
+
+
+def test_clone_next_to_a_rarely_reporting_vessel_is_one_two_places_event():
+    # root cause: every clone stretch between two berth fixes lasted more than
+    # spoof_max_interval_min, breaking the run: each stretch was one ``displaced`` event
+    ev = _spoof(_sparse_and_clone(180))
+    assert ev["flags"].tolist() == ["two_places"]
+    e = ev.iloc[0]
+    assert 2.7 <= e["duration_h"] <= 3.0
+    assert abs(e["start"] - T0) < pd.Timedelta(minutes=1)
+
+
+def test_short_clone_next_to_a_rarely_reporting_vessel_is_nothing():
+    # root cause: the run's duration was taken from the berth fixes bracketing it, up to one
+    # report interval either side of the clone: this 20 min clone lasted 40 min
+    assert len(_spoof(_sparse_and_clone(20.5, every_min=9.95, first=-9.9))) == 0
+
+
+def test_single_fix_glitches_of_nearby_vessels_at_once_are_not_jamming():
+    # root cause: coincident single-fix jumps of vessels within jamming_max_distance_km of
+    # each other clustered by their true positions, although sent to scattered places
+    frames = []
+    for i, (dlat, dlon) in enumerate([(2.0, -5.0), (1.0, 8.0), (-5.0, 3.0), (-1.5, -9.0)]):
+        o = _steady(273000010 + i, lat0=58.5 + 0.2 * i, lon0=-2.0 + 0.3 * i)
+        o.loc[60 + i, "lat"] += dlat
+        o.loc[60 + i, "lon"] += dlon
+        frames.append(o)
+    assert len(_spoof(_cat(*frames))) == 0
