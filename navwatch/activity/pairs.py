@@ -351,30 +351,28 @@ def _slots(ctx, step_min: float) -> Slots:
 
 
 def _screened(ctx) -> Tracks:
-    """``ctx.tracks`` without displaced fixes: a stretch jumped out to and back from (steps
-    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``, the way back
-    plausible from the fix before the way out). Jammed vessels all report one point: left in,
-    every pair of them would be an encounter."""
-    from .integrity import _segments
+    """``ctx.tracks`` without displaced fixes: each stretch jumped out to and back from (steps
+    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``), paired as the
+    spoofing detector pairs them (:func:`navwatch.activity.integrity._displacements`: the way
+    back lands where the vessel could have sailed from the fix before the way out; hops between
+    the points of a jamming ring are inside the stretch, not ways back). Pairing each jump with
+    the next plausible one instead leaves a way out open after a ring, and a jump days later
+    closes it (any place is within reach of days at the speed limit): the days between would
+    be dropped. Jammed vessels all report one point: left in, every pair of them would be an
+    encounter."""
+    from .integrity import _displacements, _segments
 
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 3:
         return tr
     seg = _segments(tr)
-    jumps = np.flatnonzero(
+    jump = (
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
+    disp = _displacements(tr, p, jump, np.zeros(len(jump), bool))
     keep = np.ones(len(tr), bool)
-    out = -1  # the open jump out, or -1; a jump that closes a stretch opens none
-    for k in jumps.tolist():  # one step per jump (few): out and back alternate
-        if out >= 0 and tr.code[out] == tr.code[k]:
-            back = float(distance_km(tr.lat[out], tr.lon[out], tr.lat[k + 1], tr.lon[k + 1]))
-            hours = max(int(tr.t[k + 1] - tr.t[out]), 1) / (3600.0 * 1e9)
-            if back < p.spoof_min_displacement_km or back / 1.852 / hours <= p.spoof_max_speed_kn:
-                keep[out + 1 : k + 1] = False
-                out = -1
-                continue
-        out = k
+    for k0, k1 in zip(disp["k0"].tolist(), disp["k1"].tolist(), strict=True):
+        keep[k0 + 1 : k1 + 1] = False
     if keep.all():
         return tr
     code = tr.code[keep]
