@@ -357,7 +357,7 @@ def _screened(ctx) -> Tracks:
     """``ctx.tracks`` without displaced fixes: each stretch jumped out to and back from (steps
     over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``). The way back from
     a jump out is the first later jump of the vessel landing where it could have sailed from
-    the fix before the way out (:func:`_way_back`); jumps in between (hops between the points
+    the fix before the way out and undoing at least half of it (:func:`_way_back`); jumps in between (hops between the points
     of a jamming ring) are inside the stretch. Taking each jump as a way out, the next
     plausible one as its way back, leaves a way out open after a ring (from a ring point), and
     a jump days later closes it (any place is within reach of days at the speed limit): the
@@ -401,13 +401,22 @@ def _screened(ctx) -> Tracks:
 
 
 def _way_back(tr: Tracks, p, out: int, later: np.ndarray) -> int:
-    """Index in ``later`` (the vessel's jumps after jump ``out``) of the first landing within
-    ``spoof_min_displacement_km`` of the fix before the jump out or reachable from it at
-    ``spoof_max_speed_kn``, or -1."""
-    back = distance_km(tr.lat[out], tr.lon[out], tr.lat[later + 1], tr.lon[later + 1])
+    """Index in ``later`` (the vessel's jumps after jump ``out``) of its way back, or -1: the
+    first landing within ``spoof_min_displacement_km`` of the fix before the jump out or
+    reachable from it at ``spoof_max_speed_kn`` that undoes at least half the jump out (as
+    :func:`navwatch.activity.integrity._return_of`: hops between the points of a ring 30 km
+    out become reachable after an hour or two, but are short); failing that, the first
+    reachable landing (a ship sailing toward the point its AIS is sent to comes back a shorter
+    way than it went)."""
+    a = tr.lat[out], tr.lon[out]
+    back = distance_km(a[0], a[1], tr.lat[later + 1], tr.lon[later + 1])
     hours = np.maximum(tr.t[later + 1] - tr.t[out], 1) / (3600.0 * 1e9)
     ok = (back < p.spoof_min_displacement_km) | (back / 1.852 / hours <= p.spoof_max_speed_kn)
-    hit = np.flatnonzero(ok)
+    size = distance_km(tr.lat[later], tr.lon[later], tr.lat[later + 1], tr.lon[later + 1])
+    away = float(distance_km(a[0], a[1], tr.lat[out + 1], tr.lon[out + 1]))
+    hit = np.flatnonzero(ok & (size >= away / 2))
+    if not len(hit):
+        hit = np.flatnonzero(ok)
     return int(hit[0]) if len(hit) else -1
 
 
