@@ -26,7 +26,8 @@ position is more than ``port_exclusion_km`` from every port zone.
 **replenishment** (naval underway replenishment): two vessels within
 ``replenishment_max_distance_m``, both between ``replenishment_min_speed_kn`` and
 ``replenishment_max_speed_kn``, their courses within ``replenishment_max_course_diff_deg``, in
-consecutive slots lasting at least ``replenishment_min_duration_min``. Its slots are finer than
+consecutive slots (a run broken by at most ``replenishment_tolerance_slots`` failing slots
+is one) lasting at least ``replenishment_min_duration_min``. Its slots are finer than
 the encounters' (at most a sixth of the minimum duration: 5 minutes by default) so a 30-minute
 event spans enough of them. Flag ``oiler`` when the registry says one of the two is an oiler,
 tanker, auxiliary, replenishment or supply ship (a flag, not a filter); ``median_speed_kn`` is
@@ -189,16 +190,18 @@ def _pair_rows(s: Slots, max_km: float, rank: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _runs(df: pd.DataFrame, merge_slots: float) -> pd.DataFrame:
+def _runs(df: pd.DataFrame, merge_slots: float, tolerance: int = 0) -> pd.DataFrame:
     """Sort ``df`` by pair and slot and number its events in column ``event``: consecutive
-    slots of a pair, runs less than ``merge_slots`` slots apart merged (0: no merging)."""
+    slots of a pair, runs less than ``merge_slots`` slots apart merged (0: no merging), and
+    runs broken by at most ``tolerance`` failing slots joined (one interpolated position a few
+    metres over the limit is GPS error, not the ships parting)."""
     df = df.sort_values(["a", "b", "slot"], kind="stable").reset_index(drop=True)
     a, b, sl = (df[c].to_numpy() for c in ("a", "b", "slot"))
     new = np.ones(len(df), bool)
     if len(df) > 1:
         same = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
         gap = sl[1:] - sl[:-1]  # 1 when consecutive; runs merge when less than merge_slots apart
-        new[1:] = ~same | ((gap > 1) & (gap >= merge_slots))
+        new[1:] = ~same | ((gap > 1 + max(int(tolerance), 0)) & (gap >= merge_slots))
     df["event"] = np.cumsum(new) - 1
     return df
 
@@ -317,7 +320,7 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     df = df[diff <= p.replenishment_max_course_diff_deg]
     if not len(df):
         return pd.DataFrame()
-    ev = _summary(_runs(df, 0))
+    ev = _summary(_runs(df, 0, p.replenishment_tolerance_slots))
     long = (ev["last"] - ev["first"]) * s.step_s >= p.replenishment_min_duration_min * 60 - 1e-6
     ev = ev[long]
     if not len(ev):
@@ -351,10 +354,15 @@ def _slots(ctx, step_min: float) -> Slots:
 
 
 def _screened(ctx) -> Tracks:
-    """``ctx.tracks`` without displaced fixes: a stretch jumped out to and back from (steps
-    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``, the way back
-    plausible from the fix before the way out). Jammed vessels all report one point: left in,
-    every pair of them would be an encounter."""
+    """``ctx.tracks`` without displaced fixes: each stretch jumped out to and back from (steps
+    over ``spoof_min_displacement_km`` faster than ``spoof_max_speed_kn``). The way back from
+    a jump out is the first later jump of the vessel landing where it could have sailed from
+    the fix before the way out and undoing at least half of it (:func:`_way_back`); jumps in between (hops between the points
+    of a jamming ring) are inside the stretch. Taking each jump as a way out, the next
+    plausible one as its way back, leaves a way out open after a ring (from a ring point), and
+    a jump days later closes it (any place is within reach of days at the speed limit): the
+    days between were dropped. Jammed vessels all report one point: left in, every pair of
+    them would be an encounter."""
     from .integrity import _segments
 
     tr, p = ctx.tracks, ctx.params
@@ -365,16 +373,16 @@ def _screened(ctx) -> Tracks:
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
     keep = np.ones(len(tr), bool)
-    out = -1  # the open jump out, or -1; a jump that closes a stretch opens none
-    for k in jumps.tolist():  # one step per jump (few): out and back alternate
-        if out >= 0 and tr.code[out] == tr.code[k]:
-            back = float(distance_km(tr.lat[out], tr.lon[out], tr.lat[k + 1], tr.lon[k + 1]))
-            hours = max(int(tr.t[k + 1] - tr.t[out]), 1) / (3600.0 * 1e9)
-            if back < p.spoof_min_displacement_km or back / 1.852 / hours <= p.spoof_max_speed_kn:
-                keep[out + 1 : k + 1] = False
-                out = -1
+    for c in np.unique(tr.code[jumps]).tolist():  # few jumps: a loop per jump
+        jc = jumps[tr.code[jumps] == c]
+        i = 0
+        while i < len(jc) - 1:
+            m = _way_back(tr, p, jc[i], jc[i + 1 :])
+            if m < 0:
+                i += 1
                 continue
-        out = k
+            keep[jc[i] + 1 : jc[i + 1 + m] + 1] = False
+            i += m + 2
     if keep.all():
         return tr
     code = tr.code[keep]
@@ -390,6 +398,26 @@ def _screened(ctx) -> Tracks:
         vessel_name=tr.vessel_name,
         mmsi=tr.mmsi,
     )
+
+
+def _way_back(tr: Tracks, p, out: int, later: np.ndarray) -> int:
+    """Index in ``later`` (the vessel's jumps after jump ``out``) of its way back, or -1: the
+    first landing within ``spoof_min_displacement_km`` of the fix before the jump out or
+    reachable from it at ``spoof_max_speed_kn`` that undoes at least half the jump out (as
+    :func:`navwatch.activity.integrity._return_of`: hops between the points of a ring 30 km
+    out become reachable after an hour or two, but are short); failing that, the first
+    reachable landing (a ship sailing toward the point its AIS is sent to comes back a shorter
+    way than it went)."""
+    a = tr.lat[out], tr.lon[out]
+    back = distance_km(a[0], a[1], tr.lat[later + 1], tr.lon[later + 1])
+    hours = np.maximum(tr.t[later + 1] - tr.t[out], 1) / (3600.0 * 1e9)
+    ok = (back < p.spoof_min_displacement_km) | (back / 1.852 / hours <= p.spoof_max_speed_kn)
+    size = distance_km(tr.lat[later], tr.lon[later], tr.lat[later + 1], tr.lon[later + 1])
+    away = float(distance_km(a[0], a[1], tr.lat[out + 1], tr.lon[out + 1]))
+    hit = np.flatnonzero(ok & (size >= away / 2))
+    if not len(hit):
+        hit = np.flatnonzero(ok)
+    return int(hit[0]) if len(hit) else -1
 
 
 def _auxiliaries(ctx) -> set[str]:

@@ -46,6 +46,10 @@ class ActivityParams:
         Underway replenishment: two vessels this close, both between these speeds...
     replenishment_max_course_diff_deg, replenishment_min_duration_min : float
         ...on courses within this many degrees of each other, for at least this long.
+    replenishment_tolerance_slots : int
+        A replenishment run broken by at most this many slots failing a condition is one run
+        (slots are 5 min: one position interpolated between sparse fixes with GPS error of
+        5-30 m reads a few metres over the distance, or a degree over the course). 0: none.
     loitering_max_speed_kn, loitering_min_duration_h : float
         Loitering: one vessel slower than this (speed implied by its fixes, GFW-style) for at
         least this long, beyond ``port_exclusion_km`` of every port zone.
@@ -95,6 +99,7 @@ class ActivityParams:
     replenishment_max_speed_kn: float = 15.0
     replenishment_max_course_diff_deg: float = 20.0
     replenishment_min_duration_min: float = 30.0
+    replenishment_tolerance_slots: int = 1
     loitering_max_speed_kn: float = 2.0
     loitering_min_duration_h: float = 4.0
     loitering_speed_window_min: float = 30.0

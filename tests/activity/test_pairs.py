@@ -138,6 +138,24 @@ def test_same_pair_twice_is_one_merged_encounter():
     assert len(encounters(pd.concat([first, third], ignore_index=True))) == 2
 
 
+def test_encounter_after_a_jamming_ring_and_before_a_later_jump():
+    # A is jammed 0.5 h onto a 4 km ring 100 km north (hops of 7 km between its points), then
+    # meets B for 4 h; at 10 h one fix of A jumps 100 km east. The jump out at 10 h must not
+    # be taken for the way back from the ring (reachable in 8.5 h at 30 kn): that would drop
+    # A's track from the ring to 10 h, and the encounter with it.
+    a = track(0, 12, 34.0, 33.0, speed_kn=0.0)
+    ring = (a["time"] > T0 + pd.Timedelta("1h")) & (a["time"] <= T0 + pd.Timedelta("1.5h"))
+    ang = np.radians(120.0 * np.arange(int(ring.sum())))
+    a.loc[ring, "lat"] = 34.0 + (100.0 + 4.0 * np.cos(ang)) / KM_PER_DEG
+    a.loc[ring, "lon"] = 33.0 + 4.0 * np.sin(ang) / (KM_PER_DEG * np.cos(np.radians(35.0)))
+    jump = a["time"] == T0 + pd.Timedelta("10h")
+    a.loc[jump, "lon"] += 100.0 / (KM_PER_DEG * np.cos(np.radians(34.0)))
+    b = track(4, 4, 34.0, 33.0, speed_kn=0.0, east_m=300.0)
+    ev = encounters(obs((273000001, a), (273000002, b)))
+    assert len(ev) == 1
+    assert ev["start"][0] == T0 + pd.Timedelta("4h") and ev["end"][0] == T0 + pd.Timedelta("8h")
+
+
 def test_encounter_straddling_the_antimeridian():
     ev = encounters(pair(300, 3, lat0=-16.0, lon0=179.9985))
     assert len(ev) == 1
@@ -192,6 +210,28 @@ def test_replenishment_course_threshold(weave_deg, found):
     assert len(detect_activity(o, types=["replenishment"], params=seg)) == found
     wide = ActivityParams(replenishment_max_course_diff_deg=40.0, speed_baseline_min=0.0)
     assert len(detect_activity(o, types=["replenishment"], params=wide)) == 1
+
+
+def test_replenishment_run_broken_by_one_slot_over_the_distance():
+    # B's fix at 20 min reads 260 m off (GPS error on a sparse track): the 5-minute slot on it
+    # is over 200 m, the runs either side 15 min each; one failing slot does not part them
+    def off(o, *minutes):
+        o = o.copy()
+        for m in minutes:
+            at = (o["mmsi"] == 273000002) & (
+                (o["time"] - (T0 + pd.Timedelta(minutes=m))).abs() < pd.Timedelta("1s")
+            )
+            o.loc[at, "lon"] += 0.11 / (KM_PER_DEG * np.cos(np.radians(o.loc[at, "lat"])))
+        return o
+
+    o = pair(150, 40 / 60, speed_kn=12)
+    ev = replenishments(off(o, 20))
+    assert len(ev) == 1
+    assert ev["end"][0] - ev["start"][0] == pd.Timedelta("40min")
+    # two failing slots in a row part them (each part too short), as does no tolerance
+    assert len(replenishments(off(o, 20, 25))) == 0
+    none = ActivityParams(replenishment_tolerance_slots=0)
+    assert len(detect_activity(off(o, 20), types=["replenishment"], params=none)) == 0
 
 
 def test_replenishment_course_over_the_baseline():
