@@ -153,7 +153,10 @@ def tracks(
     )
     keep = (code >= 0) & np.isfinite(lat) & np.isfinite(lon)
     row = np.flatnonzero(keep)
-    order = np.lexsort((lon[row], lat[row], t[row], code[row]))
+    # by vessel, then time (ties in their rows' order: a second receiver's exact copy of a fix
+    # is next to it); two stable sorts are several times faster than a lexsort of four keys
+    order = np.argsort(t[row], kind="stable")
+    order = order[np.argsort(code[row][order], kind="stable")]
     row = row[order]
     c, tt, la, lo = code[row], t[row], lat[row], lon[row]
     repeat = np.zeros(len(row), bool)
