@@ -419,15 +419,19 @@ def detect_identity_changes(ctx) -> pd.DataFrame:
     pairs = pd.DataFrame({"mmsi": mmsi[tr.row], "code": tr.code}).drop_duplicates("mmsi")
     code_of = pd.Series(pairs["code"].to_numpy(), index=pairs["mmsi"].to_numpy())
     t = obs["time"].dt.as_unit("ns").array.asi8
+    fields = [c for c in IDENTITY_FIELDS if c in obs.columns]
+    if not fields:
+        return pd.DataFrame()
+    # rows by MMSI then time, sorted once for every field (two stable sorts)
+    order = np.argsort(t, kind="stable")
+    order = order[np.argsort(mmsi[order], kind="stable")]
     frames = []
-    for col in IDENTITY_FIELDS:
-        if col not in obs.columns:
-            continue
+    for col in fields:
         codes, values = _value_codes(obs[col], col)
-        ok = np.flatnonzero((codes >= 0) & np.isfinite(mmsi) & ais)
+        keep = (codes >= 0) & np.isfinite(mmsi) & ais
+        ok = order[keep[order]]
         if len(ok) < 2:
             continue
-        ok = ok[np.lexsort((t[ok], mmsi[ok]))]
         m, cd = mmsi[ok], codes[ok]
         ch = np.flatnonzero((m[1:] == m[:-1]) & (cd[1:] != cd[:-1]))
         old, new = ok[ch], ok[ch + 1]
