@@ -132,7 +132,7 @@ def _teleports(tr, p) -> np.ndarray:
     out = np.zeros(len(tr) + 1, bool)
     v = tr.implied_speed_kn()[:-1]
     same = tr.code[1:] == tr.code[:-1]
-    d = distance_km(tr.lat[:-1], tr.lon[:-1], tr.lat[1:], tr.lon[1:])
+    d = tr.segment_km()
     out[1 : len(tr)] = same & (v > p.spoof_max_speed_kn) & (d >= p.spoof_min_displacement_km)
     return out
 

@@ -383,21 +383,7 @@ def _screened(ctx) -> Tracks:
                 continue
             keep[jc[i] + 1 : jc[i + 1 + m] + 1] = False
             i += m + 2
-    if keep.all():
-        return tr
-    code = tr.code[keep]
-    return Tracks(
-        code=code,
-        t=tr.t[keep],
-        lat=tr.lat[keep],
-        lon=tr.lon[keep],
-        sog=tr.sog[keep],
-        row=tr.row[keep],
-        start=np.searchsorted(code, np.arange(tr.n_vessels + 1)),
-        vessel_id=tr.vessel_id,
-        vessel_name=tr.vessel_name,
-        mmsi=tr.mmsi,
-    )
+    return tr.subset(keep)
 
 
 def _way_back(tr: Tracks, p, out: int, later: np.ndarray) -> int:

@@ -13,7 +13,7 @@ across silences shorter than a limit, so two vessels can be compared slot by slo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ class Tracks:
     vessel_id: np.ndarray
     vessel_name: np.ndarray
     mmsi: np.ndarray
+    _segment_km: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -93,7 +94,12 @@ class Tracks:
         jump = same_around & (prev_v > max_speed_kn) & (v > max_speed_kn) & (across <= max_speed_kn)
         if not jump.any():
             return self
-        keep = ~jump
+        return self.subset(~jump)
+
+    def subset(self, keep: np.ndarray) -> Tracks:
+        """These tracks with only the fixes where ``keep`` is True (vessel codes unchanged)."""
+        if keep.all():
+            return self
         code = self.code[keep]
         return Tracks(
             code=code,
@@ -108,6 +114,13 @@ class Tracks:
             mmsi=self.mmsi,
         )
 
+    def segment_km(self) -> np.ndarray:
+        """Distance from each fix to the next (any vessel's: mask with equal codes), length
+        ``len - 1``; computed once and kept, since several detectors read it."""
+        if self._segment_km is None:
+            self._segment_km = distance_km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+        return self._segment_km
+
     def implied_speed_kn(self) -> np.ndarray:
         """Speed from each fix to the next of the same vessel (NaN at a vessel's last fix and
         between fixes of the same second)."""
@@ -117,9 +130,8 @@ class Tracks:
             return out
         same = self.code[1:] == self.code[:-1]
         dt_h = (self.t[1:] - self.t[:-1]) / (NS_PER_S * 3600.0)
-        d = distance_km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(same & (dt_h > 0), d / dt_h * KN_PER_KMH, np.nan)
+            v = np.where(same & (dt_h > 0), self.segment_km() / dt_h * KN_PER_KMH, np.nan)
         out[:-1] = v
         return out
 
