@@ -73,6 +73,8 @@ def detect_gaps(ctx) -> pd.DataFrame:
             "end": pd.to_datetime(tr.t[j], utc=True),
             "lat": tr.lat[i],
             "lon": tr.lon[i],
+            "end_lat": tr.lat[j],
+            "end_lon": tr.lon[j],
             "confidence": np.where(intentional, 0.8, 0.5),
             "evidence": [f"{a}; {b}" for a, b in zip(off, on, strict=True)],
             "flags": np.where(np.isfinite(port_km), "", "no_port_nearby"),

@@ -205,6 +205,8 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
                 "end": tr.t[b - 1],
                 "lat": float(places["la"][i]),
                 "lon": float(places["lo"][i]),
+                "end_lat": float(places["lat"][i]),
+                "end_lon": float(places["lon"][i]),
                 "confidence": 0.9,
                 "evidence": f"place A {ev[0]}; place B {ev[1]}; last {ev[2]}; "
                 f"{len(r)} jumps in {b - a + 1} fixes",
@@ -374,6 +376,8 @@ def _displaced_events(ctx, cand) -> pd.DataFrame:
             "end": pd.to_datetime(tr.t[k1], utc=True),
             "lat": cand["lat"],
             "lon": cand["lon"],
+            "end_lat": tr.lat[k0],
+            "end_lon": tr.lon[k0],
             "confidence": 0.7,
             "evidence": [
                 f"{x}; {y}; {n} fixes" for x, y, n in zip(out, back, cand["n"], strict=True)

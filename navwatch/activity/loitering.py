@@ -65,6 +65,12 @@ def detect_loitering(ctx) -> pd.DataFrame:
     lat = np.array([tr.lat[x : y + 1].mean() for x, y in out])
     lon = np.array([tr.lon[x : y + 1].mean() for x, y in out])
     med = np.array([np.nanmedian(v[x : y + 1]) for x, y in out])
+    radius = np.array(
+        [
+            distance_km(tr.lat[x : y + 1], tr.lon[x : y + 1], la, lo).max() * 1000.0
+            for (x, y), la, lo in zip(out, lat, lon, strict=True)
+        ]
+    )
     port_km = ctx.zones.port_distances_km(lon, lat)
     first, last = ctx.evidence(tr.row[a], "first "), ctx.evidence(tr.row[b], "last ")
     return pd.DataFrame(
@@ -75,6 +81,7 @@ def detect_loitering(ctx) -> pd.DataFrame:
             "end": pd.to_datetime(tr.t[b], utc=True),
             "lat": lat,
             "lon": lon,
+            "radius_m": radius,
             "confidence": 0.8,
             "evidence": [
                 f"{x}; {y}; {n} fixes" for x, y, n in zip(first, last, b - a + 1, strict=True)

@@ -330,6 +330,18 @@ ACTIVITY = Table(
         _float("duration_h", "end - start, hours"),
         _float("lat", "where: a mean position, or where the AIS went quiet (gap)", True),
         _float("lon", "where", True),
+        _float(
+            "end_lat",
+            "gap: where the vessel reappeared (the first fix after); spoofing: the other place "
+            "(two_places: the second track; displaced: the track it was displaced from)",
+            True,
+        ),
+        _float("end_lon", "with end_lat", True),
+        _float(
+            "radius_m",
+            "loitering: the farthest fix from lat/lon (the area it stayed in), metres",
+            True,
+        ),
         _float("confidence", "0-1: how sure the evidence makes the event", True),
         _text("evidence", "the fixes that decide it, as file:line"),
         _text("flags", "';'-joined: oiler, two_places, displaced, jamming, no_port_nearby, ..."),
