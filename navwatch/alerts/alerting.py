@@ -2,18 +2,29 @@
 
 Rules (``prior`` is what the store remembers about an ``event_id``):
 
-* **new** -- an event that matches the :class:`~navwatch.alerts.config.AlertRules` (event kind,
-  ``min_confidence``, vessels, ports) and has never been alerted. Its alert id is
+Two families of events flow through the same rules: port events (``navwatch.detect``: departure,
+arrival; the events table) and activity events at sea (``navwatch.activity``: gap, loitering,
+encounter, replenishment, spoofing, identity_change; ``schema.ACTIVITY`` rows, with
+``nearest_port``/``nearest_port_km`` added by the watcher). Both are keyed by ``event_id``.
+
+* **new** -- an event that matches the :class:`~navwatch.alerts.config.AlertRules` (event kind or
+  activity type, ``min_confidence``, vessels -- either vessel of a pair, any vessel of a jamming
+  event --, ports -- port events only: activity events happen at sea and are not filtered by
+  port) and has never been alerted. Its alert id is
   ``sha256("navwatch|<event_id>|0")[:24]``; every later alert about the event references it
   (``ref_alert_id``). An event seen before but not alerted (e.g. its confidence was below the
   minimum) raises its *new* alert when a later version first matches.
-* **update** -- an alerted event re-reported with a different time, window, confidence or flags,
+* **update** -- an alerted event re-reported with different signature fields (port events: time,
+  window, confidence, flags; activity: start, end, confidence, flags, ``likely_intentional``,
+  ``vessels``, ``new_value`` -- :data:`~navwatch.alerts.activity_alerts.ACTIVITY_SIG_FIELDS`),
   that is not a retraction; kind ``update``, ``ref_alert_id`` = the first alert's id.
-* **retraction** -- an alerted (not already retracted) event whose new version carries a flag it
-  did not have (evidence that contradicts it, e.g. "reported absent, then present again with no
-  sighting between") or no longer matches the rules (confidence fell below the minimum).
-  A retracted event that changes again so that it matches, unflagged, gets an *update*
-  (``reinstated: true``).
+* **retraction** -- an alerted (not already retracted) event that no longer matches the rules
+  (confidence fell below the minimum), or is contradicted: a port event whose new version
+  carries a flag it did not have (e.g. "reported absent, then present again with no sighting
+  between"); an activity event re-reported with the ``retracted`` flag (it disappeared: late
+  positions filled a gap, ...). Other activity flags (``oiler``, ...) describe, they do not
+  contradict. A retracted event that changes again so that it matches, uncontradicted, gets an
+  *update* (reason ``reinstated``).
 * An event re-reported unchanged raises nothing.
 
 Revision ``n`` of an event has alert id ``sha256("navwatch|<event_id>|<n>")[:24]``: ids depend
@@ -32,12 +43,17 @@ from typing import Any
 import pandas as pd
 
 from ..registry import normalise as _norm_name
+from .activity_alerts import ACTIVITY_SIG_FIELDS, activity_summary, is_activity, is_retracted
 from .config import AlertRules
 
-__all__ = ["alert_id", "event_signature", "matches", "plan_alerts"]
+__all__ = ["PAYLOAD_VERSION", "alert_id", "event_signature", "matches", "plan_alerts"]
 
 _SIG_FIELDS = ("time", "time_earliest", "time_latest", "confidence", "flags")
-PAYLOAD_VERSION = 1
+_TIME_FIELDS = ("time", "time_earliest", "time_latest", "start", "end")
+#: Version of the alert JSON. 2: ``event_kind`` (departure, arrival or an activity type) at the
+#: top level; ``event`` is a port event row or an activity row (``schema.ACTIVITY`` plus
+#: ``nearest_port``, ``nearest_port_km``). 1: port events only, no ``event_kind``.
+PAYLOAD_VERSION = 2
 
 
 def alert_id(event_id: str, revision: int) -> str:
@@ -67,38 +83,64 @@ def event_record(row: dict[str, Any]) -> dict[str, Any]:
     """An events-table row as JSON-ready data (ISO times, None for missing)."""
     out: dict[str, Any] = {}
     for k, v in row.items():
-        if k in ("time", "time_earliest", "time_latest"):
+        if k in _TIME_FIELDS:
             out[k] = _iso(v)
         elif isinstance(v, str):
             out[k] = v
         else:
             v = _num(v)
             out[k] = None if v is None else v
-    if out.get("mmsi") is not None:
-        out["mmsi"] = int(out["mmsi"])
+    for k in ("mmsi", "other_mmsi", "positions_before"):
+        if out.get(k) is not None:
+            out[k] = int(out[k])
     out["flags"] = out.get("flags") or ""
     return out
 
 
+def event_kind(rec: dict[str, Any]) -> str:
+    """``departure``/``arrival`` for a port event, the activity type for an activity event."""
+    return str(rec.get("event_type") if is_activity(rec) else rec.get("event"))
+
+
+def _sig_fields(rec: dict[str, Any]) -> tuple[str, ...]:
+    return ACTIVITY_SIG_FIELDS if is_activity(rec) else _SIG_FIELDS
+
+
 def event_signature(rec: dict[str, Any]) -> str:
-    return "|".join(str(rec.get(k)) for k in _SIG_FIELDS)
+    return "|".join(str(rec.get(k)) for k in _sig_fields(rec))
+
+
+def _vessel_keys(rec: dict[str, Any]) -> set[str]:
+    """Every name the event's vessels go by: ids, names, MMSIs (both of a pair, every vessel
+    of a jamming event)."""
+    keys = set()
+    for p in ("", "other_"):
+        for k in ("vessel_id", "vessel_name"):
+            if rec.get(p + k):
+                keys.add(_norm_name(str(rec[p + k])))
+        if rec.get(p + "mmsi") is not None:
+            keys.add(str(rec[p + "mmsi"]))
+    for v in str(rec.get("vessels") or "").split(";"):
+        if v:
+            keys.add(_norm_name(v))
+            if v.startswith("mmsi:"):
+                keys.add(v[5:])
+    return keys
 
 
 def matches(rec: dict[str, Any], rules: AlertRules) -> bool:
-    """Whether an event (record) is one the rules alert on."""
-    if rec.get("event") not in rules.events:
+    """Whether an event (record) is one the rules alert on. ``ports`` filter port events only;
+    an activity event flagged ``retracted`` never matches."""
+    if event_kind(rec) not in rules.events:
         return False
     if float(rec.get("confidence") or 0.0) < rules.min_confidence:
         return False
     if rules.vessels:
-        keys = {
-            _norm_name(str(rec.get("vessel_id") or "")),
-            _norm_name(str(rec.get("vessel_name") or "")),
-        }
-        if rec.get("mmsi") is not None:
-            keys.add(str(rec["mmsi"]))
-        if not keys & {_norm_name(v) if not v.isdigit() else v for v in rules.vessels}:
+        wanted = {_norm_name(v) if not v.isdigit() else v for v in rules.vessels}
+        if not _vessel_keys(rec) & wanted:
             return False
+    if is_activity(rec):
+        return not is_retracted(rec)
     if rules.ports:
         if _norm_name(str(rec.get("port") or "")) not in {_norm_name(p) for p in rules.ports}:
             return False
@@ -106,6 +148,8 @@ def matches(rec: dict[str, Any], rules: AlertRules) -> bool:
 
 
 def _summary(kind: str, rec: dict[str, Any]) -> str:
+    if is_activity(rec):
+        return activity_summary(kind, rec)
     who = rec.get("vessel_name") or rec.get("vessel_id")
     verb = "left" if rec.get("event") == "departure" else "arrived at"
     where = rec.get("port") or "?"
@@ -133,6 +177,7 @@ def _payload(
         "version": PAYLOAD_VERSION,
         "alert_id": aid,
         "kind": kind,
+        "event_kind": event_kind(rec),
         "ref_alert_id": ref,
         "revision": rev,
         "event_id": rec["event_id"],
@@ -144,21 +189,25 @@ def _payload(
     if previous is not None:
         body["changed"] = {
             k: {"from": previous.get(k), "to": rec.get(k)}
-            for k in _SIG_FIELDS
+            for k in _sig_fields(rec)
             if previous.get(k) != rec.get(k)
         }
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
 def plan_alerts(
-    events: pd.DataFrame, rules: AlertRules, detected_at: str
+    events: pd.DataFrame, rules: AlertRules, detected_at: str, activity: pd.DataFrame | None = None
 ) -> Callable[
     [Callable[[list[str]], dict[str, dict[str, Any]]]],
     tuple[list[dict[str, Any]], list[dict[str, Any]]],
 ]:
     """A planner for :meth:`Store.commit_tick`: given a lookup of stored event rows, the alerts
-    to enqueue and the event rows to store. Events are handled in table order (time, vessel)."""
+    to enqueue and the event rows to store. Port events (``events``) are handled in table order
+    (time, vessel), then activity events (``activity``, ``schema.ACTIVITY`` rows: start, type,
+    vessel)."""
     records = [event_record(r) for r in events.to_dict("records")]
+    if activity is not None:
+        records += [event_record(r) for r in activity.to_dict("records")]
 
     def plan(lookup: Callable[[list[str]], dict[str, dict[str, Any]]]):
         prior = lookup(sorted({r["event_id"] for r in records}))
@@ -216,6 +265,26 @@ def _plan_unalerted(
     return _alert("new", aid, None, rec, payload), _event_row(rec, aid, 0, "alerted", sig)
 
 
+def _contradiction(rec: dict[str, Any], before: dict[str, Any]) -> str | None:
+    """Why the new version of an alerted event contradicts it, or None: a port event's new flag;
+    an activity event's ``retracted`` flag (other activity flags describe, they do not
+    contradict)."""
+    if is_activity(rec):
+        if is_retracted(rec):
+            return "retracted: the evidence no longer shows it (e.g. late positions filled a gap)"
+        return None
+    if rec["flags"] and rec["flags"] != (before.get("flags") or ""):
+        return f"contradicted: {rec['flags']}"
+    return None
+
+
+def _update_reason(rec: dict[str, Any], before: dict[str, Any]) -> str:
+    if not is_activity(rec):
+        return "window, time or confidence changed"
+    changed = [k for k in ACTIVITY_SIG_FIELDS if before.get(k) != rec.get(k)]
+    return "changed: " + ", ".join(changed or ["content"])
+
+
 def _plan_changed(
     rec: dict[str, Any], old: dict[str, Any], sig: str, ok: bool, detected_at: str
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -223,16 +292,13 @@ def _plan_changed(
     before = json.loads(old["event"])
     rev = int(old["revision"]) + 1
     first = old["first_alert_id"]
-    new_flag = bool(rec["flags"]) and rec["flags"] != (before.get("flags") or "")
-    if old["status"] != "retracted" and (new_flag or not ok):
+    why = _contradiction(rec, before)
+    if old["status"] != "retracted" and (why is not None or not ok):
         kind, status = "retraction", "retracted"
-        reason = (
-            f"contradicted: {rec['flags']}"
-            if new_flag
-            else "no longer matches the alert rules (e.g. confidence below min_confidence)"
-        )
+        reason = why or "no longer matches the alert rules (e.g. confidence below min_confidence)"
     elif old["status"] == "retracted":
-        if ok and not rec["flags"]:
+        clean = not is_retracted(rec) if is_activity(rec) else not rec["flags"]
+        if ok and clean:
             kind, status, reason = (
                 "update",
                 "alerted",
@@ -241,7 +307,7 @@ def _plan_changed(
         else:
             return None, {**old, "sig": sig, "event": json.dumps(rec, sort_keys=True)}
     else:
-        kind, status, reason = "update", "alerted", "window, time or confidence changed"
+        kind, status, reason = "update", "alerted", _update_reason(rec, before)
     aid = alert_id(rec["event_id"], rev)
     payload = _payload(kind, aid, first, rev, rec, before, reason, detected_at)
     return _alert(kind, aid, first, rec, payload), _event_row(rec, first, rev, status, sig)

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from ..activity import EVENT_TYPES, ActivityParams
 from ..detect import DetectParams
 from ..errors import ConfigError
 
 __all__ = [
+    "ALERT_EVENTS",
+    "ActivityConfig",
     "AlertRules",
     "Config",
     "ConsoleSink",
@@ -41,7 +44,11 @@ __all__ = [
     "redact_url",
 ]
 
+#: Port event kinds (``navwatch.detect``): the events table's ``event`` column.
 EVENT_KINDS = ("departure", "arrival")
+#: Everything ``[alerts] events`` accepts: the port event kinds, then every activity type
+#: (:data:`navwatch.activity.EVENT_TYPES`).
+ALERT_EVENTS = (*EVENT_KINDS, *EVENT_TYPES)
 _SECRET_KEYS = {"secret", "password", "token", "api_key", "apikey", "auth", "authorization"}
 
 
@@ -215,12 +222,27 @@ class EmailSink:
 
 @dataclass(frozen=True)
 class AlertRules:
-    """Which events raise alerts."""
+    """Which events raise alerts: port event kinds and activity types (:data:`ALERT_EVENTS`),
+    a minimum confidence, vessels (either vessel of a pair) and ports (port events only)."""
 
     events: tuple[str, ...] = ("departure",)
     min_confidence: float = 0.0
     vessels: tuple[str, ...] = ()
     ports: tuple[str, ...] = ()
+
+    @property
+    def activity_types(self) -> tuple[str, ...]:
+        """The activity types alerted on, in :data:`navwatch.activity.EVENT_TYPES` order."""
+        return tuple(t for t in EVENT_TYPES if t in self.events)
+
+
+@dataclass(frozen=True)
+class ActivityConfig:
+    """The ``[activity]`` table: detector thresholds and which vessels' tracks are searched
+    (``all_vessels``: default the ``[detect]`` setting)."""
+
+    all_vessels: bool = False
+    params: ActivityParams = field(default_factory=ActivityParams)
 
 
 @dataclass(frozen=True)
@@ -244,6 +266,7 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     detect: DetectConfig = field(default_factory=DetectConfig)
     alerts: AlertRules = field(default_factory=AlertRules)
+    activity: ActivityConfig = field(default_factory=ActivityConfig)
     sources: tuple[Source, ...] = ()
     sinks: tuple[Sink, ...] = ()
     once_listen_s: float = 0.0
@@ -264,7 +287,7 @@ def _plain(obj: Any) -> Any:
         d = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
         d["state_url"] = redact_url(obj.state_url.reveal())
         return d
-    if isinstance(obj, DetectParams):
+    if isinstance(obj, DetectParams | ActivityParams):
         return obj.to_dict()
     if hasattr(obj, "__dataclass_fields__"):
         out = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
@@ -607,6 +630,7 @@ def parse_config(
     url = _state_url(_Table(top.get("state", {}), "[state]", env), base)
     detect = _detect(_Table(top.get("detect", {}), "[detect]", env), base)
     rules = _alert_rules(_Table(top.get("alerts", {}), "[alerts]", env))
+    activity = _activity(_Table(top.get("activity", {}), "[activity]", env), detect)
     sources = _tables(top, "sources", _source, base, env)
     sinks = _tables(top, "sinks", _sink, base, env)
     for what, items in (("sources", sources), ("sinks", sinks)):
@@ -620,6 +644,7 @@ def parse_config(
         schedule=watch.schedule,
         detect=detect,
         alerts=rules,
+        activity=activity,
         sources=sources,
         sinks=sinks,
         once_listen_s=watch.once_listen_s,
@@ -688,10 +713,11 @@ def _alert_rules(a: _Table) -> AlertRules:
     """The ``[alerts]`` table."""
     events = a.strs("events", ("departure",))
     for e in events:
-        if e not in EVENT_KINDS:
+        if e not in ALERT_EVENTS:
             raise ConfigError(
-                f"[alerts].events: expected a list of {list(EVENT_KINDS)}, got {list(events)!r}"
+                f"[alerts].events: unknown event {e!r}; expected some of {list(ALERT_EVENTS)}"
             )
+    events = tuple(dict.fromkeys(events))
     mc = a.num("min_confidence", 0.0)
     if mc > 1:
         raise ConfigError(f"[alerts].min_confidence: expected a number in [0, 1], got {mc}")
@@ -700,6 +726,19 @@ def _alert_rules(a: _Table) -> AlertRules:
     )
     a.done()
     return rules
+
+
+def _activity(a: _Table, detect: DetectConfig) -> ActivityConfig:
+    """The ``[activity]`` table: ``all_vessels`` and every :class:`ActivityParams` field."""
+    all_vessels = a.bool_("all_vessels", detect.all_vessels)
+    data = {k: v for k, v in a.data.items() if k != "all_vessels"}
+    try:
+        params = ActivityParams.from_dict(data, where="activity")
+    except (ConfigError, TypeError, ValueError) as exc:
+        # "ActivityParams.gap_min_h: must be >= 0" -> "[activity].gap_min_h: must be >= 0"
+        msg = re.sub(r"^ActivityParams(\.|:)", lambda m: "[activity]" + m[1], str(exc))
+        raise ConfigError(msg if msg.startswith("[activity]") else f"[activity]: {msg}") from None
+    return ActivityConfig(all_vessels=all_vessels, params=params)
 
 
 _T = TypeVar("_T")

@@ -11,13 +11,20 @@ Tables (all prefixed ``nw_``):
 ``nw_feed_buffer``     live-feed lines received between ticks (appended by the listener in short
                        transactions of their own, deleted by the tick that consumes them).
 ``nw_detector_state``  the detector's :class:`~navwatch.detect.DetectorState` as two Parquet blobs.
+``nw_activity_state``  the activity detectors' state (``ActivityState.to_bytes()``), written only
+                       by ticks that ran activity detection (schema version 2).
 ``nw_events``          every event seen: its first alert id, revision and last content.
 ``nw_alerts``          the outbox: alert id, event id, kind (new/update/retraction), JSON payload.
 ``nw_deliveries``      one row per (alert, sink): status, attempts, next attempt time.
 ``nw_quarantine``      rejected input rows and files with a reason.
 
 A tick reads a snapshot, computes outside any transaction, then commits everything it consumed,
-the new detector state and the alerts in **one** transaction (:meth:`Store.commit_tick`).
+the new detector and activity states and the alerts in **one** transaction
+(:meth:`Store.commit_tick`).
+
+Schema versions: 1 (port events), 2 (adds ``nw_activity_state``). A database of an older version
+is refused with a message saying how to upgrade it (:meth:`Store.upgrade`,
+``navwatch watch --upgrade-state``); one of a newer version is refused.
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ from .config import redact_url
 
 __all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: What each schema version added (for the messages about old databases).
+SCHEMA_HISTORY = {1: "port events", 2: "activity alerts: table nw_activity_state"}
 
 md = sa.MetaData()
 _BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -84,6 +93,13 @@ detector_t = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("rows", sa.LargeBinary, nullable=False),
     sa.Column("emitted", sa.LargeBinary, nullable=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+activity_t = sa.Table(
+    "nw_activity_state", md,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("state", sa.LargeBinary, nullable=False),
     sa.Column("tick", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.Float),
 )  # fmt: skip
@@ -189,13 +205,15 @@ def decode_state(rows: bytes | None, emitted: bytes | None) -> DetectorState:
 
 @dataclass
 class Snapshot:
-    """What a tick reads before computing: tick counter, consumed inputs, detector state and
-    buffered live-feed rows (``feed``: id, source, received_ns, data; in arrival order)."""
+    """What a tick reads before computing: tick counter, consumed inputs, detector state,
+    buffered live-feed rows (``feed``: id, source, received_ns, data; in arrival order) and the
+    activity state (``ActivityState.to_bytes()``; None before the first activity tick)."""
 
     tick: int
     inputs: dict[tuple[str, str], dict[str, Any]]
     state: DetectorState
     feed: list[tuple[int, str, int, str]] = field(default_factory=list)
+    activity: bytes | None = None
 
 
 @dataclass
@@ -250,18 +268,9 @@ class Store:
             yield conn
 
     def create(self) -> None:
-        """Create the tables if missing (idempotent, safe with concurrent watchers)."""
-        try:
-            md.create_all(self.engine, checkfirst=True)
-        except sa.exc.OperationalError as exc:
-            raise StateError(
-                f"state database {redact_url(self.url)}: cannot connect or create tables: {exc.orig}"
-            ) from None
-        except sa.exc.IntegrityError:  # a concurrent create won the race
-            pass
-        except sa.exc.ProgrammingError as exc:  # PG: concurrent CREATE TABLE of the same name
-            if "already exists" not in str(exc):
-                raise
+        """Create the tables if missing (idempotent, safe with concurrent watchers); refuse a
+        database of another schema version (:meth:`upgrade` upgrades an older one)."""
+        self._create_tables()
         try:
             with self.write() as c:
                 row = c.execute(sa.select(lock_t.c.schema_version).where(lock_t.c.id == 1)).first()
@@ -274,9 +283,59 @@ class Store:
         except sa.exc.IntegrityError:  # another watcher inserted it first
             row = None
         if row is not None and row[0] != SCHEMA_VERSION:
-            raise StateError(
-                f"state database {redact_url(self.url)}: schema version {row[0]}, this navwatch expects {SCHEMA_VERSION}"
+            raise StateError(self._version_message(int(row[0])))
+
+    def _version_message(self, found: int) -> str:
+        where = f"state database {redact_url(self.url)}"
+        if found > SCHEMA_VERSION:
+            return (
+                f"{where}: schema version {found} was written by a newer navwatch; this one "
+                f"reads version {SCHEMA_VERSION}: upgrade navwatch"
             )
+        added = "; ".join(f"{v}: {SCHEMA_HISTORY[v]}" for v in range(found + 1, SCHEMA_VERSION + 1))
+        return (
+            f"{where}: schema version {found}, this navwatch expects {SCHEMA_VERSION} ({added}). "
+            "Stop every watcher on it, then run `navwatch watch --config FILE --upgrade-state` "
+            "once: it adds what is missing and keeps the consumed inputs, states, events and "
+            "alerts (activity detection then starts from the next tick's input)"
+        )
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring an older database to :data:`SCHEMA_VERSION` (every change so far only adds
+        tables); returns (version found, version now). Run it with no watcher on the database:
+        an old watcher would keep committing ticks without the new state."""
+        self._create_tables()
+        with self.write() as c:
+            row = c.execute(sa.select(lock_t.c.schema_version).where(lock_t.c.id == 1)).first()
+            if row is None:
+                c.execute(
+                    sa.insert(lock_t).values(
+                        id=1, tick=0, schema_version=SCHEMA_VERSION, updated_at=time.time()
+                    )
+                )
+                return SCHEMA_VERSION, SCHEMA_VERSION
+            found = int(row[0])
+            if found > SCHEMA_VERSION:
+                raise StateError(self._version_message(found))
+            c.execute(
+                sa.update(lock_t)
+                .where(lock_t.c.id == 1)
+                .values(schema_version=SCHEMA_VERSION, updated_at=time.time())
+            )
+        return found, SCHEMA_VERSION
+
+    def _create_tables(self) -> None:
+        try:
+            md.create_all(self.engine, checkfirst=True)
+        except sa.exc.OperationalError as exc:
+            raise StateError(
+                f"state database {redact_url(self.url)}: cannot connect or create tables: {exc.orig}"
+            ) from None
+        except sa.exc.IntegrityError:  # a concurrent create won the race
+            pass
+        except sa.exc.ProgrammingError as exc:  # PG: concurrent CREATE TABLE of the same name
+            if "already exists" not in str(exc):
+                raise
 
     # -- live feed buffer -------------------------------------------------------------------------
     def append_feed(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
@@ -302,6 +361,7 @@ class Store:
             st = c.execute(
                 sa.select(detector_t.c.rows, detector_t.c.emitted).where(detector_t.c.id == 1)
             ).first()
+            act = c.execute(sa.select(activity_t.c.state).where(activity_t.c.id == 1)).first()
             feed = []
             total = 0
             for r in c.execute(
@@ -318,7 +378,13 @@ class Store:
                 if feed_limit_lines is not None and total >= feed_limit_lines:
                     break
         state = decode_state(st[0], st[1]) if st is not None else DetectorState()
-        return Snapshot(tick=tick, inputs=inputs, state=state, feed=feed)
+        return Snapshot(
+            tick=tick,
+            inputs=inputs,
+            state=state,
+            feed=feed,
+            activity=None if act is None else bytes(act[0]),
+        )
 
     def commit_tick(
         self,
@@ -327,6 +393,7 @@ class Store:
         inputs: Iterable[dict[str, Any]] = (),
         feed_ids: Iterable[int] = (),
         state: DetectorState | None = None,
+        activity: bytes | None = None,
         quarantine: pd.DataFrame | None = None,
         plan=None,
         sinks: Iterable[str] = (),
@@ -336,6 +403,8 @@ class Store:
 
         ``plan(prior_events) -> (alerts, event_rows)`` is called inside the transaction with the
         stored rows of the events it asks about (see :func:`navwatch.alerts.alerting.plan_alerts`).
+        ``state`` and ``activity`` (the activity state as bytes), when given, replace the stored
+        ones.
         Raises :class:`StateConflict` (writing nothing) if another tick committed meanwhile.
         """
         now = time.time() if now is None else now
@@ -380,6 +449,8 @@ class Store:
                     == 0
                 ):
                     c.execute(sa.insert(detector_t).values(id=1, **vals))
+            if activity is not None:
+                _upsert(c, activity_t, dict(state=activity, tick=tick, updated_at=now))
             if quarantine is not None and len(quarantine):
                 q = quarantine
                 c.execute(
@@ -548,6 +619,12 @@ class Store:
     def tick_count(self) -> int:
         with self.read() as c:
             return int(c.execute(sa.select(lock_t.c.tick).where(lock_t.c.id == 1)).scalar_one())
+
+
+def _upsert(c: sa.Connection, table: sa.Table, vals: dict[str, Any]) -> None:
+    """Write the one row (id 1) of a single-row table."""
+    if c.execute(sa.update(table).where(table.c.id == 1).values(**vals)).rowcount == 0:
+        c.execute(sa.insert(table).values(id=1, **vals))
 
 
 def _s(v: Any) -> str | None:

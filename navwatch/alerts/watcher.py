@@ -5,9 +5,12 @@ A tick (:meth:`Watcher.tick`):
 1. reads a snapshot of the state database (tick counter, consumed inputs, detector state,
    buffered live lines) in a short read transaction;
 2. outside any transaction: reads new input from every source, decodes the live lines, runs
-   incremental detection from the stored state, and plans alerts;
+   incremental port-event detection from the stored state and, when ``[alerts] events`` names
+   an activity type, incremental activity detection (those types only) from the stored activity
+   state, and plans alerts for both;
 3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
-   new detector state, the event bookkeeping and the alerts with one delivery row per sink. The
+   new detector and activity states, the event bookkeeping and the alerts with one delivery row
+   per sink. The
    commit first bumps the tick counter only if it still holds the snapshot's value, so a
    concurrent watcher's tick cannot be applied twice; a crash anywhere before the commit leaves
    the database as it was, and the next tick reads the same input again.
@@ -31,12 +34,14 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
-from ..detect import detect_port_events
+from ..detect import DetectorState, detect_port_events
 from ..errors import ConfigError, PortsError
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
 from ..zones import ZoneIndex
+from ._activity_shim import ActivityState, detect_activity_incremental
+from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 from .sinks import deliver, make_sink
@@ -56,6 +61,8 @@ class TickReport:
     tick: int
     rows: int = 0
     events: int = 0
+    #: Activity events reported by the activity detectors this tick (new, changed, retracted).
+    activity_events: int = 0
     alerts: list[dict] = field(default_factory=list)
     quarantined: int = 0
     inputs: int = 0
@@ -124,6 +131,45 @@ class Watcher:
         t0 = time.perf_counter()
         snap = self.store.snapshot(feed_limit_lines=MAX_FEED_LINES_PER_TICK)
         log.info("tick %d: start", snap.tick + 1)
+        chunks = self._read(snap, now)
+        frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
+        obs = schema.concat(frames) if frames else None
+        qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
+        state, events = None, pd.DataFrame()
+        act_state, activity = None, None
+        if obs is not None and len(obs):
+            state, events = self._detect(obs, snap.state, qparts)
+            if self.rules.activity_types:
+                act_state, activity = self._detect_activity(obs, snap.activity, qparts)
+        quarantine = pd.concat(qparts, ignore_index=True) if qparts else None
+        detected_at = pd.Timestamp(now, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+        n_act = 0 if activity is None else len(activity)
+        plan = (
+            plan_alerts(events, self.rules, detected_at, activity) if len(events) or n_act else None
+        )
+        feed_ids = [i for c in chunks for i in c.feed_ids]
+        alerts = self.store.commit_tick(
+            snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
+            activity=act_state, quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
+        )  # fmt: skip
+        rep = TickReport(
+            tick=snap.tick + 1, rows=0 if obs is None else len(obs), events=len(events), activity_events=n_act,
+            alerts=alerts, quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks),
+            seconds=time.perf_counter() - t0,
+        )  # fmt: skip
+        log.info(
+            "tick %d: committed: %d input(s), %d observation(s), %d event(s), %d activity event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
+            rep.tick, rep.inputs, rep.rows, rep.events, n_act, len(alerts), rep.quarantined, rep.seconds,
+        )  # fmt: skip
+        if quarantine is not None and len(quarantine):
+            for code, n in quarantine["code"].value_counts().items():
+                log.warning("tick %d: quarantined %d row(s): %s", rep.tick, n, code)
+            if self.cfg.quarantine_csv is not None:
+                _append_csv(quarantine, self.cfg.quarantine_csv)
+        return rep
+
+    def _read(self, snap, now: float) -> list[Chunk]:
+        """New input from every source (directories, HTTP, the buffered live lines)."""
         chunks: list[Chunk] = []
         for src in self.cfg.sources:
             if isinstance(src, DirectorySource):
@@ -136,45 +182,38 @@ class Watcher:
             k == "feed" and (r.get("carry") or "") for (_, k), r in snap.inputs.items()
         ):
             chunks.extend(decode_feed(snap.feed, snap.inputs))
+        return chunks
 
-        frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
-        obs = schema.concat(frames) if frames else None
-        qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
-        state = None
-        events = pd.DataFrame()
-        if obs is not None and len(obs):
-            dq = Quarantine()
-            det = detect_port_events(
-                obs, self.zones, self.registry, params=self.cfg.detect.params, all_vessels=self.cfg.detect.all_vessels,
-                state=snap.state, quarantine=dq,
-            )  # fmt: skip
-            state, events = det.state, det.events
-            if len(dq):
-                f = dq.to_frame()
-                f.insert(0, "source", "detect")
-                qparts.append(f)
-        quarantine = pd.concat(qparts, ignore_index=True) if qparts else None
-        detected_at = pd.Timestamp(now, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-        plan = plan_alerts(events, self.rules, detected_at) if len(events) else None
-        feed_ids = [i for c in chunks for i in c.feed_ids]
-        alerts = self.store.commit_tick(
-            snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
-            quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
+    def _detect(
+        self, obs: pd.DataFrame, state: DetectorState, qparts: list[pd.DataFrame]
+    ) -> tuple[DetectorState, pd.DataFrame]:
+        """Incremental port-event detection; rows it rejects are appended to ``qparts``."""
+        dq = Quarantine()
+        det = detect_port_events(
+            obs, self.zones, self.registry, params=self.cfg.detect.params, all_vessels=self.cfg.detect.all_vessels,
+            state=state, quarantine=dq,
         )  # fmt: skip
-        rep = TickReport(
-            tick=snap.tick + 1, rows=0 if obs is None else len(obs), events=len(events), alerts=alerts,
-            quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks), seconds=time.perf_counter() - t0,
+        _quarantined(dq, "detect", qparts)
+        return det.state, det.events
+
+    def _detect_activity(
+        self, obs: pd.DataFrame, blob: bytes | None, qparts: list[pd.DataFrame]
+    ) -> tuple[bytes, pd.DataFrame]:
+        """Incremental activity detection of the alerted types from the stored state: the new
+        state as bytes and the events reported (new, changed, retracted), with the nearest
+        port named."""
+        aq = Quarantine()
+        act = self.cfg.activity
+        batch = detect_activity_incremental(
+            obs, self.zones, self.registry, types=list(self.rules.activity_types), params=act.params,
+            all_vessels=act.all_vessels, state=ActivityState.from_bytes(blob), quarantine=aq,
         )  # fmt: skip
-        log.info(
-            "tick %d: committed: %d input(s), %d observation(s), %d event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
-            rep.tick, rep.inputs, rep.rows, rep.events, len(alerts), rep.quarantined, rep.seconds,
-        )  # fmt: skip
-        if quarantine is not None and len(quarantine):
-            for code, n in quarantine["code"].value_counts().items():
-                log.warning("tick %d: quarantined %d row(s): %s", rep.tick, n, code)
-            if self.cfg.quarantine_csv is not None:
-                _append_csv(quarantine, self.cfg.quarantine_csv)
-        return rep
+        _quarantined(aq, "activity", qparts)
+        events = batch.events
+        if len(events):
+            events = with_nearest_port(events, self.zones)
+        log.debug("activity: %s", batch.stats)
+        return batch.state.to_bytes(), events
 
     def deliver(self, timeout_s: float | None = None) -> dict:
         return deliver(
@@ -213,6 +252,13 @@ class Watcher:
         for s in self.sinks:
             s.close()
         self.store.dispose()
+
+
+def _quarantined(q: Quarantine, source: str, qparts: list[pd.DataFrame]) -> None:
+    if len(q):
+        f = q.to_frame()
+        f.insert(0, "source", source)
+        qparts.append(f)
 
 
 def _append_csv(q: pd.DataFrame, path: Path) -> None:

@@ -33,12 +33,12 @@ def test_example_config_commented_blocks_parse_too():
     lines = []
     for ln in text.splitlines():
         s = ln.lstrip()
-        if s.startswith("# [[") or (
+        if s.startswith("# [") or (
             s.startswith("# ")
             and "=" in s.split("#")[1]
             and not s.startswith("# #")
             and lines
-            and (lines[-1].startswith("[[") or "=" in lines[-1])
+            and (lines[-1].startswith("[") or "=" in lines[-1])
         ):
             ln = s[2:]
         lines.append(ln)
@@ -58,6 +58,7 @@ def test_example_config_commented_blocks_parse_too():
     cfg = parse_config(data, base=EXAMPLE.parent, env=env)
     assert {s.type for s in cfg.sources} == {"directory", "http", "tcp", "udp"}
     assert {s.type for s in cfg.sinks} == {"console", "jsonl", "webhook", "email"}
+    assert cfg.activity.all_vessels is True and cfg.activity.params.gap_min_h == 6.0
 
 
 @pytest.mark.parametrize(
@@ -128,8 +129,26 @@ def test_example_config_commented_blocks_parse_too():
         ),
         (
             {"alerts": {"events": ["departure", "sinking"]}},
-            "[alerts].events: expected a list of ['departure', 'arrival']",
+            "[alerts].events: unknown event 'sinking'; expected some of ['departure', 'arrival', "
+            "'encounter', 'replenishment', 'loitering', 'gap', 'spoofing', 'identity_change']",
         ),
+        (
+            {"alerts": {"events": ["gap", "Loitering"]}},
+            "[alerts].events: unknown event 'Loitering'; expected some of",
+        ),
+        (
+            {"alerts": {"events": "gap, loitering"}},
+            "[alerts].events: unknown event 'gap, loitering'",
+        ),
+        ({"activity": {"gap_min_h": -1}}, "[activity].gap_min_h: must be >= 0, got -1"),
+        ({"activity": {"gap_min_h": "6 h"}}, "[activity].gap_min_h: expected a number, got '6 h'"),
+        ({"activity": {"gap_min": 6}}, "[activity]: unknown key(s) ['gap_min']; expected some of"),
+        (
+            {"activity": {"replenishment_min_speed_kn": 16}},
+            "[activity]: replenishment_max_speed_kn must be >= replenishment_min_speed_kn",
+        ),
+        ({"activity": {"all_vessels": "yes"}}, "[activity].all_vessels: expected true or false"),
+        ({"activity": [1]}, "[activity]: expected a table"),
         ({"alerts": {"min_confidence": 2}}, "[alerts].min_confidence: expected a number in [0, 1]"),
         ({"detect": {"params": {"exit_margin_km": -1}}}, "exit_margin_km: must be >= 0"),
         ({"detect": {"params": {"margin": 1}}}, "[detect.params]: unknown key(s) ['margin']"),
@@ -213,3 +232,44 @@ def test_print_config_cli_redacts_and_bad_config_exits_1(tmp_path):
     )
     assert r.returncode == 1
     assert "[watch].interval_s: expected a number, got 'soon'" in r.stderr
+
+
+def test_alerts_events_accept_every_activity_type_and_activity_table_loads():
+    from navwatch.activity import EVENT_TYPES, ActivityParams
+
+    cfg = parse_config(
+        {
+            "detect": {"all_vessels": True},
+            "alerts": {"events": ["departure", *EVENT_TYPES, "gap"]},
+            "activity": {"gap_min_h": 8, "replenishment_min_duration_min": 20},
+        },
+        env={},
+    )
+    assert cfg.alerts.events == ("departure", *EVENT_TYPES)  # a repeated name once
+    assert cfg.alerts.activity_types == EVENT_TYPES
+    assert cfg.activity.params == ActivityParams(gap_min_h=8, replenishment_min_duration_min=20)
+    assert cfg.activity.all_vessels is True  # from [detect] unless [activity] says otherwise
+    assert cfg.redacted()["activity"]["params"]["gap_min_h"] == 8
+    own = parse_config(
+        {"detect": {"all_vessels": True}, "activity": {"all_vessels": False}}, env={}
+    )
+    assert own.activity.all_vessels is False and own.activity.params == ActivityParams()
+    plain = parse_config({}, env={})
+    assert plain.alerts.activity_types == () and plain.activity.all_vessels is False
+
+
+def test_example_config_activity_block_parses():
+    """The commented [activity] example, uncommented, is a valid configuration."""
+    import tomllib
+
+    text = EXAMPLE.read_text()
+    start = text.index("# [activity]")
+    block = []
+    for ln in text[start:].splitlines():
+        if not ln.startswith("# "):
+            break
+        block.append(ln[2:])
+    data = tomllib.loads("\n".join(block))
+    cfg = parse_config({"activity": data["activity"]}, env={})
+    assert cfg.activity.params.gap_min_h == data["activity"]["gap_min_h"]
+    assert "replenishment" in EXAMPLE.read_text().split("[alerts]")[1].split("\n\n")[0]

@@ -1,0 +1,262 @@
+"""Activity events (``schema.ACTIVITY`` rows) as alerts: what identifies a change, which flags
+retract, readable summaries per type, and the nearest port named for context.
+
+Pure functions of a record (an activity row made JSON-ready by
+:func:`navwatch.alerts.alerting.event_record`), except :func:`with_nearest_port`, which reads the
+port zones. The planner (:mod:`navwatch.alerts.alerting`) decides new/update/retraction.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..activity import EVENT_TYPES
+from ..zones import ZoneIndex
+
+__all__ = [
+    "ACTIVITY_SIG_FIELDS",
+    "RETRACTED",
+    "activity_summary",
+    "is_activity",
+    "is_retracted",
+    "with_nearest_port",
+]
+
+#: An activity event's alert-worthy content: a change to any of these is an *update*. Type
+#: specific: a gap's ``likely_intentional``, a jamming event's displaced ``vessels``, an identity
+#: change's ``new_value``. (Positions, distances and speeds that move with every fix are not.)
+ACTIVITY_SIG_FIELDS = (
+    "start",
+    "end",
+    "confidence",
+    "flags",
+    "likely_intentional",
+    "vessels",
+    "new_value",
+)
+#: The flag incremental activity detection adds to an event that disappeared.
+RETRACTED = "retracted"
+#: Flags the summary already says in words.
+_SAID = {"two_places", "displaced", "jamming", "no_port_nearby", RETRACTED}
+
+
+def is_activity(rec: dict[str, Any]) -> bool:
+    """Whether a record is an activity event (it has an ``event_type``), not a port event."""
+    return rec.get("event_type") in EVENT_TYPES
+
+
+def flag_set(flags: Any) -> set[str]:
+    return {f.strip() for f in str(flags or "").split(";") if f.strip()}
+
+
+def is_retracted(rec: dict[str, Any]) -> bool:
+    """Whether the detector re-reported this activity event as gone."""
+    return RETRACTED in flag_set(rec.get("flags"))
+
+
+# ----------------------------------------------------------------------------------------------
+# nearest port
+
+
+def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:
+    """``events`` with ``nearest_port`` (the port of the nearest zone, None when no zone is
+    within ~1,000 km) and ``nearest_port_km`` (0 inside a zone) added, from ``lat``/``lon``."""
+    out = events.copy()
+    names: list[str | None] = []
+    dists: list[float] = []
+    for lon, lat in zip(out["lon"], out["lat"], strict=True):
+        name, km = nearest_port(zones, _f(lon), _f(lat))
+        names.append(name)
+        dists.append(np.nan if km is None else km)
+    out["nearest_port"] = pd.array(names, dtype="string")
+    out["nearest_port_km"] = np.asarray(dists, dtype="float64")
+    return out
+
+
+def nearest_port(zones: ZoneIndex, lon: float, lat: float) -> tuple[str | None, float | None]:
+    """(port, km) of the zone nearest to a point; (None, None) when none is within ~1,000 km.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["A", "B"]},
+    ...     geometry=[box(0, 0, 0.1, 0.1), box(1, 0, 1.1, 0.1)], crs=4326))
+    >>> [(p, round(km)) for p, km in [nearest_port(zi, 0.3, 0.05), nearest_port(zi, 0.9, 0.05)]]
+    [('A', 22), ('B', 11)]
+    >>> nearest_port(zi, 0.05, 0.05), nearest_port(zi, 40.0, 0.0)
+    (('A', 0.0), (None, None))
+    """
+    if not (math.isfinite(lon) and math.isfinite(lat)) or not len(zones):
+        return None, None
+    x, y = np.array([lon]), np.array([lat])
+    d = float(zones.port_distances_km(x, y)[0])
+    if not math.isfinite(d):
+        return None, None
+    inside = int(zones.membership(x, y)[0][0])
+    if inside >= 0:
+        return str(zones.port[inside]), 0.0
+    # the zones whose bounds, widened by that distance, hold the point; the nearest of them
+    pad_lat = (d + 1.0) / 111.0
+    pad_lon = (d + 1.0) / (111.0 * max(math.cos(math.radians(min(abs(lat) + pad_lat, 89.0))), 0.01))
+    b = zones.exit_bounds
+    dlon = np.abs((lon - (b[:, 0] + b[:, 2]) / 2 + 180.0) % 360.0 - 180.0)
+    cand = np.flatnonzero(
+        (lat >= b[:, 1] - pad_lat)
+        & (lat <= b[:, 3] + pad_lat)
+        & (dlon <= (b[:, 2] - b[:, 0]) / 2 + pad_lon)
+    )
+    best = min(cand, key=lambda z: zones.boundary_distance_km(int(z), lon, lat), default=None)
+    return (None, None) if best is None else (str(zones.port[best]), d)
+
+
+# ----------------------------------------------------------------------------------------------
+# summaries
+
+
+def _f(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def _t(iso: Any) -> pd.Timestamp | None:
+    return None if not iso else pd.Timestamp(iso).tz_convert("UTC")
+
+
+def _when(rec: dict[str, Any]) -> str:
+    """``2024-12-04 06:10-08:40 UTC`` (one day) or ``2024-12-04 23:10 - 2024-12-05 01:40 UTC``."""
+    a, b = _t(rec.get("start")), _t(rec.get("end"))
+    if a is None:
+        return "at an unknown time"
+    if b is None or b == a:
+        return f"{a:%Y-%m-%d %H:%M} UTC"
+    if a.date() == b.date():
+        return f"{a:%Y-%m-%d %H:%M}-{b:%H:%M} UTC"
+    return f"{a:%Y-%m-%d %H:%M} - {b:%Y-%m-%d %H:%M} UTC"
+
+
+def _latlon(lat: float, lon: float) -> str:
+    return f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
+
+
+def _where(rec: dict[str, Any]) -> str:
+    """``near 34.90N 35.40E, 42 km from Tartus``."""
+    lat, lon = _f(rec.get("lat")), _f(rec.get("lon"))
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return "at an unknown position"
+    text = f"near {_latlon(lat, lon)}"
+    port, km = rec.get("nearest_port"), _f(rec.get("nearest_port_km"))
+    if port and math.isfinite(km):
+        text += f", in the {port} zone" if km == 0 else f", {km:.0f} km from {port}"
+    elif "nearest_port" in rec:
+        text += ", no port within 1,000 km"
+    return text
+
+
+def _who(rec: dict[str, Any], other: bool = False) -> str:
+    p = "other_" if other else ""
+    name = rec.get(f"{p}vessel_name") or ""
+    if name:
+        return str(name)
+    vid = str(rec.get(f"{p}vessel_id") or "")
+    if vid.startswith("mmsi:"):
+        return f"MMSI {vid[5:]}"
+    return vid or "unknown vessel"
+
+
+def _gap(rec: dict[str, Any]) -> str:
+    a, b = _t(rec.get("start")), _t(rec.get("end"))
+    text = f"{_who(rec)} went dark for {_f(rec.get('duration_h')):.1f} h"
+    if a is not None:
+        text += f" from {a:%Y-%m-%d %H:%M} UTC"
+    text += f" {_where(rec)}"
+    if b is not None:
+        text += f"; reappeared {b:%Y-%m-%d %H:%M} UTC"
+        km = _f(rec.get("distance_km"))
+        if math.isfinite(km):
+            text += f" {km:.0f} km away"
+    if rec.get("likely_intentional") is True:
+        text += "; likely intentional"
+    return text
+
+
+def _pair(rec: dict[str, Any], what: str) -> str:
+    text = f"{_who(rec)} and {_who(rec, True)}: {what} {_when(rec)} {_where(rec)}"
+    dist, kn = _f(rec.get("median_distance_m")), _f(rec.get("median_speed_kn"))
+    if math.isfinite(dist):
+        text += f", {dist:.0f} m apart"
+    if math.isfinite(kn):
+        text += f", {kn:.1f} kn"
+    return text
+
+
+def _loitering(rec: dict[str, Any]) -> str:
+    text = (
+        f"{_who(rec)}: loitering for {_f(rec.get('duration_h')):.1f} h {_when(rec)} {_where(rec)}"
+    )
+    radius, kn = _f(rec.get("radius_m")), _f(rec.get("median_speed_kn"))
+    if math.isfinite(radius):
+        text += f", within {radius:.0f} m"
+    if math.isfinite(kn):
+        text += f", {kn:.1f} kn"
+    return text
+
+
+def _spoofing(rec: dict[str, Any]) -> str:
+    flags, km = flag_set(rec.get("flags")), _f(rec.get("distance_km"))
+    apart = f", {km:.0f} km apart" if math.isfinite(km) else ""
+    if "jamming" in flags:
+        ids = [v for v in str(rec.get("vessels") or "").split(";") if v]
+        shown = ", ".join(ids[:6]) + (", ..." if len(ids) > 6 else "")
+        return f"jamming or spoofing: {len(ids)} vessels displaced together ({shown}) {_when(rec)} {_where(rec)}"
+    if "two_places" in flags:
+        other = _latlon(_f(rec.get("end_lat")), _f(rec.get("end_lon")))
+        return f"{_who(rec)}: in two places at once {_when(rec)}, {_where(rec)} and near {other}{apart}"
+    off = f" {km:.0f} km off its track" if math.isfinite(km) else ""
+    return f"{_who(rec)}: positions displaced{off} {_when(rec)} {_where(rec)}"
+
+
+def _identity(rec: dict[str, Any]) -> str:
+    a, b = _t(rec.get("start")), _t(rec.get("end"))
+    span = f"between {a:%Y-%m-%d %H:%M} and {b:%Y-%m-%d %H:%M} UTC" if a and b else _when(rec)
+    mmsi = f" (MMSI {rec['mmsi']})" if rec.get("mmsi") is not None else ""
+    return (
+        f"{_who(rec)}{mmsi}: {rec.get('field') or 'identity'} changed from "
+        f"{rec.get('old_value')!r} to {rec.get('new_value')!r} {span} {_where(rec)}"
+    )
+
+
+def activity_summary(kind: str, rec: dict[str, Any]) -> str:
+    """One line about an activity alert: who, what, when (UTC), where, confidence, flags.
+
+    >>> activity_summary("new", {"event_type": "replenishment", "vessel_name": "Yelnya",
+    ...     "other_vessel_name": "Admiral Grigorovich", "start": "2024-12-04T06:10:00Z",
+    ...     "end": "2024-12-04T08:40:00Z", "lat": 34.9, "lon": 35.4, "median_distance_m": 180.0,
+    ...     "median_speed_kn": 12.0, "confidence": 0.9, "flags": "oiler",
+    ...     "nearest_port": "Tartus", "nearest_port_km": 42.4})
+    'Yelnya and Admiral Grigorovich: replenishment at sea 2024-12-04 06:10-08:40 UTC near 34.90N 35.40E, 42 km from Tartus, 180 m apart, 12.0 kn (confidence 0.90) [oiler]'
+    """
+    et = rec.get("event_type")
+    if et == "gap":
+        text = _gap(rec)
+    elif et == "replenishment":
+        text = _pair(rec, "replenishment at sea")
+    elif et == "encounter":
+        text = _pair(rec, "encounter at sea")
+    elif et == "loitering":
+        text = _loitering(rec)
+    elif et == "spoofing":
+        text = _spoofing(rec)
+    elif et == "identity_change":
+        text = _identity(rec)
+    else:
+        text = f"{_who(rec)}: {et} {_when(rec)} {_where(rec)}"
+    head = {"new": "", "update": "UPDATE: ", "retraction": "RETRACTED: "}[kind]
+    text = f"{head}{text} (confidence {_f(rec.get('confidence') or 0):.2f})"
+    shown = sorted(flag_set(rec.get("flags")) - _SAID)
+    return text + (f" [{';'.join(shown)}]" if shown else "")
