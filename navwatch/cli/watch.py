@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from ..alerts import Watcher, load_config, run_scheduled
+from ..alerts import Store, Watcher, load_config, run_scheduled
+from ..alerts.config import redact_url
 from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
@@ -60,9 +61,15 @@ def watch(
         "--print-config",
         help="Print the validated configuration (secrets redacted) as JSON and exit.",
     ),
+    upgrade_state: bool = typer.Option(
+        False,
+        "--upgrade-state",
+        help="Upgrade the state database of an older navwatch to this one's schema and exit "
+        "(stop every watcher on it first).",
+    ),
     log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
 ) -> None:
-    """Watch sources on a schedule and send an alert for every new departure.
+    """Watch sources on a schedule and alert on port events and activity at sea ([alerts] events).
 
     Runs on the configured APScheduler schedule (interval or cron) until SIGINT/SIGTERM, or one
     tick with --once. State (consumed input, detector state, alert outbox) lives in the configured
@@ -76,6 +83,19 @@ def watch(
     cfg = load_config(config)
     if print_config:
         out.print_json(json.dumps(cfg.redacted()))
+        return
+    if upgrade_state:
+        store = Store(cfg.state_url.reveal())
+        try:
+            found, now = store.upgrade()
+        finally:
+            store.dispose()
+        where = redact_url(cfg.state_url.reveal())
+        typer.echo(
+            f"{where}: schema version {found}, already current"
+            if found == now
+            else f"{where}: upgraded from schema version {found} to {now}"
+        )
         return
     logging.basicConfig(
         level=getattr(logging, level),
