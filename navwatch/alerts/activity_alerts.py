@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..activity import EVENT_TYPES
+from ..registry import Registry
 from ..zones import ZoneIndex
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "is_activity",
     "is_retracted",
     "with_nearest_port",
+    "with_registry_names",
 ]
 
 #: An activity event's alert-worthy content: a change to any of these is an *update*. Type
@@ -59,45 +61,64 @@ def is_retracted(rec: dict[str, Any]) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
-# nearest port
+# context added by the watcher: registry names, the nearest port
 
 
-def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:
-    """``events`` with ``nearest_port`` (the port of the nearest zone, None when no zone is
-    within ~1,000 km) and ``nearest_port_km`` (0 inside a zone) added, from ``lat``/``lon``."""
+def with_registry_names(events: pd.DataFrame, registry: Registry | None) -> pd.DataFrame:
+    """``events`` with an empty ``vessel_name``/``other_vessel_name`` of a registry vessel
+    filled with its registry name (the activity tracks leave it empty today)."""
+    if registry is None or not len(registry) or not len(events):
+        return events
+    names = dict(zip(registry.frame["vessel_id"], registry.frame["name"], strict=True))
     out = events.copy()
-    names: list[str | None] = []
-    dists: list[float] = []
-    for lon, lat in zip(out["lon"], out["lat"], strict=True):
-        name, km = nearest_port(zones, _f(lon), _f(lat))
-        names.append(name)
-        dists.append(np.nan if km is None else km)
-    out["nearest_port"] = pd.array(names, dtype="string")
-    out["nearest_port_km"] = np.asarray(dists, dtype="float64")
+    for p in ("", "other_"):
+        ids, cur = out[f"{p}vessel_id"], out[f"{p}vessel_name"]
+        known = ids.map(lambda v: names.get(v) if isinstance(v, str) else None)
+        fill = (cur.isna() | (cur.astype("string") == "")).fillna(True) & known.notna()
+        if fill.any():
+            out.loc[fill, f"{p}vessel_name"] = known[fill].astype(str).to_numpy()
     return out
 
 
-def nearest_port(zones: ZoneIndex, lon: float, lat: float) -> tuple[str | None, float | None]:
-    """(port, km) of the zone nearest to a point; (None, None) when none is within ~1,000 km.
+def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:
+    """``events`` with the zone nearest to ``lat``/``lon`` added: ``nearest_port`` (its port;
+    None when no zone is within ~1,000 km), ``nearest_port_tier`` (harbour, anchorage,
+    operating_area, ...) and ``nearest_port_km`` (0 inside it)."""
+    out = events.copy()
+    found = [
+        nearest_port(zones, _f(lon), _f(lat))
+        for lon, lat in zip(out["lon"], out["lat"], strict=True)
+    ]
+    out["nearest_port"] = pd.array([f[0] for f in found], dtype="string")
+    out["nearest_port_tier"] = pd.array([f[1] for f in found], dtype="string")
+    out["nearest_port_km"] = np.array([np.nan if f[2] is None else f[2] for f in found], float)
+    return out
+
+
+def nearest_port(
+    zones: ZoneIndex, lon: float, lat: float
+) -> tuple[str | None, str | None, float | None]:
+    """(port, tier, km) of the zone nearest to a point (inside one: the innermost, 0 km);
+    (None, None, None) when none is within ~1,000 km.
 
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["A", "B"]},
     ...     geometry=[box(0, 0, 0.1, 0.1), box(1, 0, 1.1, 0.1)], crs=4326))
-    >>> [(p, round(km)) for p, km in [nearest_port(zi, 0.3, 0.05), nearest_port(zi, 0.9, 0.05)]]
+    >>> [(p, round(km)) for p, _, km in [nearest_port(zi, 0.3, 0.05), nearest_port(zi, 0.9, 0.05)]]
     [('A', 22), ('B', 11)]
     >>> nearest_port(zi, 0.05, 0.05), nearest_port(zi, 40.0, 0.0)
-    (('A', 0.0), (None, None))
+    (('A', 'harbour', 0.0), (None, None, None))
     """
     if not (math.isfinite(lon) and math.isfinite(lat)) or not len(zones):
-        return None, None
+        return None, None, None
     x, y = np.array([lon]), np.array([lat])
     d = float(zones.port_distances_km(x, y)[0])
     if not math.isfinite(d):
-        return None, None
+        return None, None, None
     inside = int(zones.membership(x, y)[0][0])
     if inside >= 0:
-        return str(zones.port[inside]), 0.0
+        return str(zones.port[inside]), str(zones.tier[inside]), 0.0
     # the zones whose bounds, widened by that distance, hold the point; the nearest of them
     pad_lat = (d + 1.0) / 111.0
     pad_lon = (d + 1.0) / (111.0 * max(math.cos(math.radians(min(abs(lat) + pad_lat, 89.0))), 0.01))
@@ -109,7 +130,9 @@ def nearest_port(zones: ZoneIndex, lon: float, lat: float) -> tuple[str | None, 
         & (dlon <= (b[:, 2] - b[:, 0]) / 2 + pad_lon)
     )
     best = min(cand, key=lambda z: zones.boundary_distance_km(int(z), lon, lat), default=None)
-    return (None, None) if best is None else (str(zones.port[best]), d)
+    if best is None:
+        return None, None, None
+    return str(zones.port[best]), str(zones.tier[best]), d
 
 
 # ----------------------------------------------------------------------------------------------
@@ -145,14 +168,17 @@ def _latlon(lat: float, lon: float) -> str:
 
 
 def _where(rec: dict[str, Any]) -> str:
-    """``near 34.90N 35.40E, 42 km from Tartus``."""
+    """``near 34.90N 35.40E, 42 km from Tartus`` (the nearest zone: ``Tartus (operating area)``
+    when not a harbour; ``inside ...`` at 0 km)."""
     lat, lon = _f(rec.get("lat")), _f(rec.get("lon"))
     if not (math.isfinite(lat) and math.isfinite(lon)):
         return "at an unknown position"
     text = f"near {_latlon(lat, lon)}"
     port, km = rec.get("nearest_port"), _f(rec.get("nearest_port_km"))
     if port and math.isfinite(km):
-        text += f", in the {port} zone" if km == 0 else f", {km:.0f} km from {port}"
+        tier = str(rec.get("nearest_port_tier") or "harbour")
+        zone = port if tier == "harbour" else f"{port} ({tier.replace('_', ' ')})"
+        text += f", inside {zone}" if km == 0 else f", {km:.0f} km from {zone}"
     elif "nearest_port" in rec:
         text += ", no port within 1,000 km"
     return text

@@ -380,6 +380,7 @@ def write_config(
     watch: dict | None = None,
     alerts: dict | None = None,
     detect: dict | None = None,
+    activity: dict | None = None,
 ) -> Path:
     """A TOML config in ``path.parent`` with the Testport zones and all_vessels on."""
     (path.parent / "ports.csv").write_text(PORTS_CSV)
@@ -393,6 +394,8 @@ def write_config(
     ]
     if alerts:
         parts += ["[alerts]"] + [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
+    if activity:
+        parts += ["[activity]"] + [f"{k} = {toml_value(v)}" for k, v in activity.items()]
     for s in sources:
         parts += ["[[sources]]"] + [f"{k} = {toml_value(v)}" for k, v in s.items()]
     for s in sinks:
