@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .activity.gaps import across, silences
 from .errors import ConfigError, SchemaError
-from .geodesy import KM_PER_NM, NS_PER_H, distance_km
+from .geodesy import NS_PER_H
 
 __all__ = [
     "DARK_COLUMNS",
@@ -194,6 +195,11 @@ def dark_periods(
 ) -> pd.DataFrame:
     """Silences of at least ``min_gap_h`` hours between consecutive AIS fixes of a vessel.
 
+    A view of the activity ``gap`` events (:mod:`navwatch.activity.gaps`, the one definition of
+    a silence and of the distance and speed across it) over detection states: the same
+    silences, with the port state either side and the archive's outages added, where the gap
+    events add whether the silence looks intentional.
+
     Only AIS fixes count (sightings and surveys are sparse by nature). A silence is what the
     archive shows, not proof that a transmitter was switched off. ``outage_h`` says how much of
     it the archive itself was silent: the hours in which *no* vessel of ``states`` has a fix,
@@ -268,12 +274,11 @@ def dark_periods(
     codes, _ = pd.factorize(_text(st["vessel_id"]).to_numpy(object)[idx], sort=True)
     order = np.lexsort((t, codes))
     idx, t, codes = idx[order], t[order], codes[order]
-    same = codes[1:] == codes[:-1]
-    gap_ns = t[1:] - t[:-1]
-    pick = np.flatnonzero(same & (gap_ns > 0) & (gap_ns >= min_gap_h * NS_PER_H))
+    pick = silences(codes, t, min_gap_h * NS_PER_H)  # the one definition, shared with gap events
     a, b = idx[pick], idx[pick + 1]
-    gap_h = gap_ns[pick] / NS_PER_H
-    dist = distance_km(lat_all[a], lon_all[a], lat_all[b], lon_all[b])
+    gap_h, dist, speed = across(
+        lat_all[a], lon_all[a], lat_all[b], lon_all[b], t[pick + 1] - t[pick]
+    )
     outage = _outage_ns(np.sort(t), t[pick], t[pick + 1], outage_min_h * NS_PER_H)
 
     def carry(col: str, rows: np.ndarray, text: bool = True) -> pd.Series:
@@ -285,8 +290,6 @@ def dark_periods(
         s = st[col].iloc[rows].reset_index(drop=True)
         return _text(s) if text else pd.Series(pd.array(s, dtype="Int64"))
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = dist / KM_PER_NM / gap_h
     out = pd.DataFrame(
         {
             "vessel_id": carry("vessel_id", a),
