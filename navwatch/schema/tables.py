@@ -297,7 +297,10 @@ TIMELINE = Table(
     (
         _text("vessel_id", "registry id, or mmsi:<n>"),
         _text("vessel_name", "registry name, else the AIS name; '' when unknown"),
-        _text("entry", "spells: in, out or unknown; events: departure or arrival"),
+        _text(
+            "entry",
+            "spells: in, out or unknown; events: departure or arrival; activity: its event_type",
+        ),
         _text("port", "the spell's or event's port; '' when out or unknown"),
         _text("tier", "its tier; '' when out or unknown"),
         _time("start", "spells: first evidence; events: window start"),
@@ -305,7 +308,10 @@ TIMELINE = Table(
         _float("duration_h", "end - start, hours"),
         _time("time", "events: best estimate; NaT for spells", True),
         Column("n_evidence", "Int64", "spells: evidence rows; <NA> for events", True),
-        _text("kinds", "spells: kinds of evidence (sighting+survey); events: time method"),
+        _text(
+            "kinds",
+            "spells: kinds of evidence (sighting+survey); events: time method; activity: activity",
+        ),
         _float("confidence", "events: confidence; NaN for spells", True),
         _text("flags", "events: flags; '' for spells"),
         _text("detail", "spells: sources; events: the bracketing evidence"),
