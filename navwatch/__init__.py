@@ -26,7 +26,8 @@ The Tartus case end to end (the walk-through of ``notebooks/tartus_2024.ipynb``)
 """
 
 # (names imported "as" themselves are reachable here for existing code, not part of __all__)
-from .analysis import dark_periods, departures_per_day, vessel_timeline
+from .activity import ActivityParams, detect_activity
+from .analysis import activity_per_day, dark_periods, departures_per_day, vessel_timeline
 from .detect import EVENT_COLUMNS as EVENT_COLUMNS
 from .detect import Detection as Detection
 from .detect import DetectorState as DetectorState
@@ -61,11 +62,14 @@ def __getattr__(name: str):
 #: ``navwatch.detect``, ``navwatch.dispersal``, ``navwatch.registry``, ``navwatch.quarantine``,
 #: ``navwatch.io``, ...); the classes imported above stay reachable here for existing code.
 __all__ = [
+    "ActivityParams",
     "DetectParams",
     "DispersalParams",
     "NavwatchError",
+    "activity_per_day",
     "dark_periods",
     "departures_per_day",
+    "detect_activity",
     "detect_port_events",
     "fleet_dispersal",
     "load_ports",

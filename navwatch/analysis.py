@@ -6,9 +6,11 @@ out. They infer nothing new: they count, split and line up what the detector alr
 so every number can be traced back to evidence rows.
 
 * :func:`departures_per_day` -- departures (or arrivals) per port per day (or any fixed period);
+* :func:`activity_per_day` -- activity events at sea per type per day (or any fixed period);
 * :func:`dark_periods` -- silences between consecutive AIS fixes of a vessel, with where it was
   before and after, and whether the archive holds other vessels' fixes in the meantime;
-* :func:`vessel_timeline` -- a vessel's spells of constant port state with the events between.
+* :func:`vessel_timeline` -- a vessel's spells of constant port state with the events between
+  (and, given the activity table, what it did at sea).
 
 Examples
 --------
@@ -33,12 +35,14 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .activity.gaps import across, silences
 from .errors import ConfigError, SchemaError
-from .geodesy import KM_PER_NM, NS_PER_H, distance_km
+from .geodesy import NS_PER_H
 
 __all__ = [
     "DARK_COLUMNS",
     "TIMELINE_COLUMNS",
+    "activity_per_day",
     "dark_periods",
     "departures_per_day",
     "vessel_timeline",
@@ -185,6 +189,59 @@ def departures_per_day(
     return out
 
 
+def activity_per_day(activity: pd.DataFrame, freq="D", *, by: str = "start") -> pd.DataFrame:
+    """Count activity events (``navwatch.activity.detect_activity``) per type and per day (or
+    other fixed period).
+
+    Parameters
+    ----------
+    activity : DataFrame
+        The activity events table (at least ``event_type`` and the ``by`` column).
+    freq : str or Timedelta
+        A fixed period, as :func:`departures_per_day` (periods start at UTC midnight).
+    by : {"start", "end"}
+        The time that places an event in a period.
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (UTC, ascending: every period from the first event's to the last
+        event's, empty ones reading 0), one ``int64`` column per event type present (sorted;
+        the columns index is named ``event_type``).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"event_type": ["gap", "loitering", "gap"],
+    ...     "start": pd.to_datetime(["2024-12-02 05:00", "2024-12-02 09:00", "2024-12-04 01:00"],
+    ...                             utc=True)})
+    >>> activity_per_day(ev)  # doctest: +NORMALIZE_WHITESPACE
+    event_type                 gap  loitering
+    period
+    2024-12-02 00:00:00+00:00    1          1
+    2024-12-03 00:00:00+00:00    0          0
+    2024-12-04 00:00:00+00:00    1          0
+    """
+    where = "activity_per_day"
+    if by not in ("start", "end"):
+        raise ConfigError(f"{where}: by must be 'start' or 'end', got {by!r}")
+    step = _tick(freq, where)
+    _require(activity, ("event_type", by), where, "the activity events table")
+    t = schema.to_utc(activity[by].reset_index(drop=True)).dt.floor(step)
+    kind = _text(activity["event_type"].reset_index(drop=True))
+    ok = t.notna() & (kind != "")
+    types = pd.Index(sorted(set(kind[ok])), name="event_type")
+    if not ok.any():
+        return pd.DataFrame(
+            columns=types, index=pd.DatetimeIndex([], tz="UTC", name="period"), dtype="int64"
+        )
+    index = pd.date_range(t[ok].min(), t[ok].max(), freq=step, name="period")
+    counts = pd.DataFrame({"period": t[ok], "event_type": kind[ok]}).groupby(
+        ["period", "event_type"]
+    )
+    out = counts.size().unstack("event_type").reindex(index=index, columns=types)
+    return out.fillna(0).astype("int64")
+
+
 # ----------------------------------------------------------------------------------------------
 # dark periods
 
@@ -193,6 +250,11 @@ def dark_periods(
     states: pd.DataFrame, min_gap_h: float = 6.0, *, outage_min_h: float = 0.5
 ) -> pd.DataFrame:
     """Silences of at least ``min_gap_h`` hours between consecutive AIS fixes of a vessel.
+
+    A view of the activity ``gap`` events (:mod:`navwatch.activity.gaps`, the one definition of
+    a silence and of the distance and speed across it) over detection states: the same
+    silences, with the port state either side and the archive's outages added, where the gap
+    events add whether the silence looks intentional.
 
     Only AIS fixes count (sightings and surveys are sparse by nature). A silence is what the
     archive shows, not proof that a transmitter was switched off. ``outage_h`` says how much of
@@ -268,12 +330,11 @@ def dark_periods(
     codes, _ = pd.factorize(_text(st["vessel_id"]).to_numpy(object)[idx], sort=True)
     order = np.lexsort((t, codes))
     idx, t, codes = idx[order], t[order], codes[order]
-    same = codes[1:] == codes[:-1]
-    gap_ns = t[1:] - t[:-1]
-    pick = np.flatnonzero(same & (gap_ns > 0) & (gap_ns >= min_gap_h * NS_PER_H))
+    pick = silences(codes, t, min_gap_h * NS_PER_H)  # the one definition, shared with gap events
     a, b = idx[pick], idx[pick + 1]
-    gap_h = gap_ns[pick] / NS_PER_H
-    dist = distance_km(lat_all[a], lon_all[a], lat_all[b], lon_all[b])
+    gap_h, dist, speed = across(
+        lat_all[a], lon_all[a], lat_all[b], lon_all[b], t[pick + 1] - t[pick]
+    )
     outage = _outage_ns(np.sort(t), t[pick], t[pick + 1], outage_min_h * NS_PER_H)
 
     def carry(col: str, rows: np.ndarray, text: bool = True) -> pd.Series:
@@ -285,8 +346,6 @@ def dark_periods(
         s = st[col].iloc[rows].reset_index(drop=True)
         return _text(s) if text else pd.Series(pd.array(s, dtype="Int64"))
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = dist / KM_PER_NM / gap_h
     out = pd.DataFrame(
         {
             "vessel_id": carry("vessel_id", a),
@@ -385,7 +444,11 @@ def _join_unique(values: pd.Series, sep: str) -> str:
 
 
 def vessel_timeline(
-    states: pd.DataFrame, events: pd.DataFrame | None = None, vessel=None
+    states: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    vessel=None,
+    *,
+    activity: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A vessel's history: spells of constant port state, and the events between them.
 
@@ -408,6 +471,11 @@ def vessel_timeline(
     vessel : str, int or list, optional
         A ``vessel_id``, a vessel name (case-insensitive; must be unambiguous), an MMSI (int),
         or a list of them. Default: every vessel.
+    activity : DataFrame, optional
+        The activity events table (``navwatch.activity.detect_activity``): the vessel's events
+        at sea join the timeline, ``entry`` their type (``gap``, ``encounter``, ...), ``detail``
+        the other vessel of a pair (``with <name>``) and the evidence. An event of a pair
+        appears for both vessels, a jamming event for every vessel it names.
 
     Returns
     -------
@@ -457,6 +525,9 @@ def vessel_timeline(
     parts = [spells]
     if events is not None and len(events):
         parts.append(_event_entries(events, ids, spells))
+    if activity is not None and len(activity):
+        _require(activity, ("event_type", "vessel_id", "start", "end"), where, "the activity table")
+        parts.append(_activity_entries(activity, ids))
     return _timeline_table(parts, spells)
 
 
@@ -543,6 +614,63 @@ def _event_entries(events: pd.DataFrame, ids: list[str], spells: pd.DataFrame) -
     missing_name = evt["vessel_name"] == ""
     evt.loc[missing_name, "vessel_name"] = evt.loc[missing_name, "vessel_id"].map(names).fillna("")
     return evt
+
+
+def _activity_entries(activity: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """Timeline entries for the activity events of vessels ``ids``: as the vessel, as the other
+    vessel of a pair, or named in a jamming event's ``vessels``."""
+    ev = activity.reset_index(drop=True)
+    me, other = _column_text(ev, "vessel_id"), _column_text(ev, "other_vessel_id")
+    named = _column_text(ev, "vessels").str.split(";")
+    parts = []
+    for who in ids:
+        first = (me == who).to_numpy(bool)
+        second = (other == who).to_numpy(bool) & ~first
+        listed = named.apply(lambda v, w=who: w in v).to_numpy(bool) & ~first & ~second
+        parts += [
+            _activity_rows(ev[first], who, "vessel", "other_vessel"),
+            _activity_rows(ev[second], who, "other_vessel", "vessel"),
+            _activity_rows(ev[listed], who, "", ""),
+        ]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _column_text(df: pd.DataFrame, c: str) -> pd.Series:
+    """Column ``c`` as text ('' when missing), or all '' when ``df`` has no such column."""
+    return _text(df[c]) if c in df.columns else pd.Series([""] * len(df), dtype="string")
+
+
+def _activity_rows(sub: pd.DataFrame, who: str, name: str, partner: str) -> pd.DataFrame:
+    """Timeline entries of activity rows ``sub`` seen from vessel ``who`` (its columns
+    ``<name>_name``, the other vessel's ``<partner>_name`` or else ``<partner>_id``; '' for
+    neither)."""
+    blank = pd.Series([""] * len(sub), dtype="string", index=sub.index)
+    with_ = blank
+    if partner:
+        pname = _column_text(sub, f"{partner}_name")
+        with_ = pname.where(pname != "", _column_text(sub, f"{partner}_id"))
+    evidence = _column_text(sub, "evidence")
+    return pd.DataFrame(
+        {
+            "vessel_id": who,
+            "vessel_name": _column_text(sub, f"{name}_name").to_numpy() if name else "",
+            "entry": _column_text(sub, "event_type").to_numpy(),
+            "port": "",
+            "tier": "",
+            "start": schema.to_utc(sub["start"]).to_numpy(),
+            "end": schema.to_utc(sub["end"]).to_numpy(),
+            "n_evidence": pd.NA,
+            "detail": [f"with {w}; {e}" if w else e for w, e in zip(with_, evidence, strict=True)],
+            "kinds": "activity",
+            "time": pd.Series(pd.NaT, index=range(len(sub)), dtype=schema.TIME_DTYPE).to_numpy(),
+            "confidence": pd.to_numeric(_column_text(sub, "confidence"), errors="coerce")
+            .astype("float64")
+            .to_numpy(),
+            "flags": _column_text(sub, "flags").to_numpy(),
+            "_rank": 2,
+        }
+    )
 
 
 def _timeline_table(parts: list[pd.DataFrame], spells: pd.DataFrame) -> pd.DataFrame:

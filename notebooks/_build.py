@@ -464,8 +464,154 @@ m
 ]
 
 
+ACTIVITY = [
+    md(r"""
+# Activity at sea: what ships did between port calls
+
+Port departures are where a story starts; what a watcher asks next is what the ships did at sea.
+navwatch finds six kinds of activity in AIS tracks (definitions and thresholds in the README,
+"Activity at sea"): **encounters** (two vessels together, slow, away from ports),
+**replenishments** (two vessels side by side at 8-15 kn, flagged when one is an oiler),
+**loitering**, **gaps** (AIS silences, and whether they look intentional), **spoofing** (one MMSI
+in two places, displaced stretches, jamming of several vessels at once) and **identity changes**.
+
+No open AIS archive labels replenishments at sea, so this notebook runs on a *simulated* world
+with ground truth (`navwatch.simulate.activity`: a navy with oilers, merchant traffic, ports,
+GPS noise, missing SOG, duplicates and decoys just either side of every threshold) and scores
+the detections against it. Every cell is a call into the public `navwatch` API.
+"""),
+    code(
+        r"""
+%matplotlib inline
+import navwatch as nw
+from navwatch.simulate.activity import metrics_table, score_activity, simulate_activity
+
+world = simulate_activity(11, n_vessels=24, days=4, n_ports=3)
+obs, zones, registry = world.obs, world.zones, world.registry
+print(f"{len(obs):,} AIS fixes of {obs['mmsi'].nunique()} MMSIs, {len(zones)} port zones")
+obs.head(3)
+"""
+    ),
+    md(r"""
+## Every type in one table
+
+`nw.detect_activity` runs every detector and returns one table (`schema.ACTIVITY`): the shared
+columns (`event_id`, type, vessel and the other vessel of a pair, start and end in UTC,
+position, confidence, evidence as `file:line`, flags) and each type's own fields.
+`navwatch.activity.find_gaps`, `find_replenishments`, ... run one type each.
+"""),
+    code(
+        r"""
+ev = nw.detect_activity(obs, zones, registry)
+ev["event_type"].value_counts()
+""",
+        tag="counts",
+    ),
+    md(r"""
+## Replenishment at sea
+
+Two vessels within 200 m on a common course at 8-15 kn for at least 30 min. The registry says
+which vessels are oilers or auxiliaries: their replenishments are flagged `oiler` (a flag, not a
+filter; a frigate alongside a merchant is reported too).
+"""),
+    code(
+        r"""
+cols = ["vessel_name", "other_vessel_name", "start", "duration_h", "median_distance_m",
+        "median_speed_kn", "flags"]
+ev.loc[ev["event_type"] == "replenishment", cols]
+""",
+        tag="replenishment",
+    ),
+    md(r"""
+## Going dark
+
+A gap is a silence of at least 6 h; Global Fishing Watch's rule calls it *likely intentional*
+when it lasts 12 h or more, starts 50 nm or more from every port and the vessel was
+transmitting densely before it (so the area had reception).
+"""),
+    code(
+        r"""
+gaps = ev[ev["event_type"] == "gap"]
+gaps[["vessel_name", "start", "duration_h", "distance_from_port_km", "positions_before",
+      "likely_intentional"]].sort_values("duration_h", ascending=False)
+""",
+        tag="gaps",
+    ),
+    md(r"""
+## Position integrity
+
+`two_places`: one MMSI reporting from two places at once (a cloned identity); `displaced`: a
+stretch of fixes jumped out to and back from; `jamming`: several vessels displaced together,
+one event naming them all rather than blaming each.
+"""),
+    code(
+        r"""
+spoof = ev[ev["event_type"] == "spoofing"]
+spoof[["vessel_name", "start", "duration_h", "flags", "distance_km", "vessels"]]
+""",
+        tag="spoofing",
+    ),
+    md(r"""
+## One vessel's story
+
+`nw.vessel_timeline(..., activity=ev)` lines up a vessel's port spells, its departures and
+arrivals, and what it did at sea (a pair's events appear for both vessels, with the other one
+named in `detail`).
+"""),
+    code(
+        r"""
+det = nw.detect_port_events(obs, zones, registry, all_vessels=True, with_states=True)
+who = ev.loc[ev["event_type"] == "replenishment", "vessel_id"].iloc[0]
+tl = nw.vessel_timeline(det.states, det.events, who, activity=ev)
+tl[["entry", "port", "start", "end", "duration_h", "flags", "detail"]]
+""",
+        tag="timeline",
+    ),
+    md(r"""
+## Activity per day
+"""),
+    code(
+        r"""
+per_day = nw.activity_per_day(ev)
+per_day.plot.bar(stacked=True, figsize=(8, 3), title="activity events per day (by start)");
+""",
+        tag="per-day-plot",
+    ),
+    md(r"""
+## Are they right?
+
+The simulator knows what happened. Precision and recall per type, and the start and end errors
+in minutes (`bench/bench_activity.py` runs the same over many seeds and sizes):
+"""),
+    code(
+        r"""
+scores = score_activity(ev, world)
+metrics_table(scores)[["truth", "detected", "precision", "recall", "start_err_med_min"]]
+""",
+        tag="scores",
+    ),
+    md(r"""
+## Thresholds are parameters
+
+Every threshold is an `ActivityParams` field with its unit in its name (a TOML `[activity]`
+table loads with `ActivityParams.from_dict`). Only silences of 12 h or more:
+"""),
+    code(
+        r"""
+long_gaps = nw.detect_activity(obs, zones, registry, types=["gap"],
+                               params=nw.ActivityParams(gap_min_h=12))
+len(gaps), len(long_gaps)
+"""
+    ),
+]
+
+
 def build() -> None:
-    for name, cells in (("tartus_2024.ipynb", TARTUS), ("ais_port_departures.ipynb", AIS)):
+    for name, cells in (
+        ("tartus_2024.ipynb", TARTUS),
+        ("ais_port_departures.ipynb", AIS),
+        ("activity_at_sea.ipynb", ACTIVITY),
+    ):
         for i, cell in enumerate(cells):
             cell.id = f"{name.split('_')[0]}-{i:02d}"  # stable ids: regenerating gives no diff
         nb = new_notebook(cells=cells, metadata=KERNEL)

@@ -331,3 +331,22 @@ def test_timeline_ambiguous_name():
 def test_timeline_missing_columns():
     with pytest.raises(SchemaError, match="state"):
         vessel_timeline(pd.DataFrame({"vessel_id": [], "time": [], "kind": []}))
+
+
+def test_dark_periods_are_the_activity_gaps(ferry):
+    """One concept, one home: the silences of dark_periods are exactly the gap events of the
+    activity detectors on the same fixes (same vessels, same start and end, same distance)."""
+    from navwatch.activity import ActivityParams, detect_activity
+
+    obs = nw.read_observations(FERRY)
+    zones = nw.load_ports(WPI, default_radius_km=1.5)
+    dark = dark_periods(ferry.states, min_gap_h=0.1)
+    gaps = detect_activity(
+        obs, zones, types=["gap"], params=ActivityParams(gap_min_h=0.1), all_vessels=True
+    )
+    assert len(dark) >= 3
+    key = ["mmsi", "start", "end"]
+    a = dark.rename(columns={"time_start": "start", "time_end": "end"})[[*key, "distance_km"]]
+    b = gaps[[*key, "distance_km"]]
+    a, b = (x.sort_values(key).reset_index(drop=True) for x in (a, b))
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)

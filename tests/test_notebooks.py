@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["tartus_2024.ipynb", "ais_port_departures.ipynb"]
+NAMES = ["tartus_2024.ipynb", "ais_port_departures.ipynb", "activity_at_sea.ipynb"]
 TARTUS_SIX = {
     "Admiral Golovko",
     "Admiral Gorshkov",
@@ -144,3 +144,39 @@ def test_ais_notebook(ais):
     assert "Tompkinsville SI" in mime(tagged(nb, "timeline"))["text/html"]
     assert got["map"] == "folium.folium.Map"
     assert "leaflet" in mime(tagged(nb, "map"))["text/html"].lower()
+
+
+@pytest.fixture(scope="module")
+def activity():
+    probe = f"""
+import json
+s = metrics_table(scores)
+print({PROBE_MARK!r} + json.dumps({{
+    "types": sorted(ev["event_type"].unique()),
+    "oiler": int(ev["flags"].str.contains("oiler").sum()),
+    "intentional": int(gaps["likely_intentional"].fillna(False).sum()),
+    "precision": float(s.loc["all", "precision"]),
+    "recall": float(s.loc["all", "recall"]),
+    "timeline_activity": sorted(set(tl.loc[tl["kinds"] == "activity", "entry"])),
+    "long_gaps": int(len(long_gaps)),
+    "gaps": int(len(gaps)),
+}}))
+"""
+    return execute("activity_at_sea.ipynb", probe)
+
+
+def test_activity_notebook(activity):
+    nb, got = activity
+    assert got["types"] == [
+        "encounter", "gap", "identity_change", "loitering", "replenishment", "spoofing",
+    ]  # fmt: skip
+    assert got["oiler"] >= 1 and got["intentional"] >= 1
+    assert got["precision"] >= 0.9 and got["recall"] >= 0.9  # the bench holds the real goals
+    assert "replenishment" in got["timeline_activity"]
+    assert 0 < got["long_gaps"] < got["gaps"]
+    assert "replenishment" in mime(tagged(nb, "counts"))["text/plain"]
+    assert "median_distance_m" in mime(tagged(nb, "replenishment"))["text/html"]
+    assert "likely_intentional" in mime(tagged(nb, "gaps"))["text/html"]
+    assert "with " in mime(tagged(nb, "timeline"))["text/html"]
+    assert "image/png" in mime(tagged(nb, "per-day-plot"))
+    assert "precision" in mime(tagged(nb, "scores"))["text/html"]

@@ -29,6 +29,7 @@ def _tables(run, inputs, **dispersal_kw) -> dict[str, pd.DataFrame]:
     """Every table navwatch emits, from one detect run."""
     det = run.detection
     disp = disperse_states(det.states, run.zones, run.registry, **dispersal_kw)
+    activity = _activity(run, inputs)
     return {
         "events": det.events,
         "visits": det.visits,
@@ -37,7 +38,8 @@ def _tables(run, inputs, **dispersal_kw) -> dict[str, pd.DataFrame]:
         "dispersal_fleet": disp.fleet,
         "dark_periods": analysis.dark_periods(det.states, min_gap_h=1),
         "vessel_timeline": analysis.vessel_timeline(det.states, det.events),
-        "activity": _activity(run, inputs),
+        "activity": activity,
+        "event_core": schema.core_events(det.events, activity),
     }
 
 
@@ -106,6 +108,7 @@ def test_the_builders_take_their_columns_from_the_schema():
         "dark_periods": [analysis.DARK_COLUMNS],
         "vessel_timeline": [analysis.TIMELINE_COLUMNS],
         "activity": [navwatch.activity.COLUMNS],
+        "event_core": [list(schema.core_events().columns)],
     }
     assert set(pairs) == set(schema.TABLES)
     for name, lists in pairs.items():
@@ -291,3 +294,16 @@ def _readme_columns(marker: str) -> list[str]:
 )
 def test_readme_lists_every_column_in_order(marker, table):
     assert _readme_columns(marker) == table.names
+
+
+def test_core_events_hold_port_and_activity_events_alike(sim):
+    core = sim["event_core"]
+    ev, act = sim["events"], sim["activity"]
+    assert len(core) == len(ev) + len(act)
+    assert set(core["event_type"]) == set(ev["event"]) | set(act["event_type"])
+    assert core["start"].is_monotonic_increasing
+    dep = core.set_index("event_id").loc[ev["event_id"]]
+    assert (dep["start"].to_numpy() == ev["time_earliest"].to_numpy()).all()
+    assert (dep["port"].to_numpy() == ev["port"].to_numpy()).all()
+    a = core.set_index("event_id").loc[act["event_id"]]
+    assert (a["end"].to_numpy() == act["end"].to_numpy()).all() and a["port"].isna().all()

@@ -22,12 +22,22 @@ identity_change    the same MMSI's name, IMO or call sign changes
 =================  ==========================================================================
 
 :func:`detect_activity` runs the detectors asked for and returns one table
-(:data:`navwatch.activity.table.COLUMNS`).
+(:data:`navwatch.activity.table.COLUMNS`); ``find_gaps``, ``find_loitering``,
+``find_encounters``, ``find_replenishments``, ``find_spoofing`` and ``find_identity_changes``
+run one type each.
 """
 
 from __future__ import annotations
 
 from .api import DETECTORS, detect_activity
+from .by_type import (
+    find_encounters,
+    find_gaps,
+    find_identity_changes,
+    find_loitering,
+    find_replenishments,
+    find_spoofing,
+)
 from .params import EVENT_TYPES, ActivityParams
 from .table import COLUMNS, events_table
 from .tracks import Tracks, resample, tracks
@@ -40,6 +50,12 @@ __all__ = [
     "Tracks",
     "detect_activity",
     "events_table",
+    "find_encounters",
+    "find_gaps",
+    "find_identity_changes",
+    "find_loitering",
+    "find_replenishments",
+    "find_spoofing",
     "resample",
     "tracks",
 ]

@@ -21,10 +21,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S, distance_km
-from .tracks import KN_PER_KMH
+from ..geodesy import KM_PER_NM, NS_PER_S, distance_km
 
-KM_PER_NM = 1.852
+NS_PER_H = 3600 * NS_PER_S
+
+
+def silences(code: np.ndarray, t: np.ndarray, min_ns: float) -> np.ndarray:
+    """The one definition of an AIS silence, shared by :func:`detect_gaps` and
+    :func:`navwatch.analysis.dark_periods`: index ``k`` of each pair of consecutive fixes
+    ``k, k + 1`` of the same vessel (rows ordered by vessel ``code``, then time ``t`` in ns) at
+    least ``min_ns`` apart (and more than 0).
+
+    >>> silences(np.array([0, 0, 0, 1]), np.array([0, 5, 20, 40]), 10).tolist()
+    [1]
+    """
+    if len(t) < 2:
+        return np.zeros(0, np.int64)
+    dt = t[1:] - t[:-1]
+    return np.flatnonzero((code[1:] == code[:-1]) & (dt > 0) & (dt >= min_ns))
+
+
+def across(
+    lat0: np.ndarray, lon0: np.ndarray, lat1: np.ndarray, lon1: np.ndarray, dt_ns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hours, kilometres and the implied speed (knots) across silences from fix 0 to fix 1."""
+    hours = dt_ns / NS_PER_H
+    km = distance_km(lat0, lon0, lat1, lon1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return hours, km, km / KM_PER_NM / hours
 
 
 def detect_gaps(ctx) -> pd.DataFrame:
@@ -43,16 +67,13 @@ def detect_gaps(ctx) -> pd.DataFrame:
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 2:
         return pd.DataFrame()
-    dt = tr.t[1:] - tr.t[:-1]
-    same = tr.code[1:] == tr.code[:-1]
-    i = np.flatnonzero(same & (dt >= p.gap_min_h * 3600 * NS_PER_S))
+    i = silences(tr.code, tr.t, p.gap_min_h * NS_PER_H)
     if not len(i):
         return pd.DataFrame()
     j = i + 1
-    hours = dt[i] / (3600 * NS_PER_S)
-    d = distance_km(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j])
+    hours, d, speed = across(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j], tr.t[j] - tr.t[i])
     port_km = ctx.zones.port_distances_km(tr.lon[i], tr.lat[i])
-    window = int(p.intentional_window_h * 3600 * NS_PER_S)
+    window = int(p.intentional_window_h * NS_PER_H)
     before = np.array(
         [k - np.searchsorted(tr.t[tr.start[c] : k + 1], tr.t[k] - window) - tr.start[c] + 1
          for k, c in zip(i, tr.code[i], strict=True)],
@@ -80,7 +101,7 @@ def detect_gaps(ctx) -> pd.DataFrame:
             "flags": np.where(np.isfinite(port_km), "", "no_port_nearby"),
             "distance_from_port_km": np.where(np.isfinite(port_km), port_km, np.nan),
             "distance_km": d,
-            "implied_speed_kn": d / hours * KN_PER_KMH,
+            "implied_speed_kn": speed,
             "positions_before": before,
             "likely_intentional": intentional,
         }

@@ -150,11 +150,12 @@ def tracks(
     >>> len(tr), tr.n_vessels, tr.vessel_id[0], [float(x) for x in tr.lat]
     (2, 1, 'mmsi:273000001', [34.8, 34.9])
     """
-    from ..detect.api import resolve_vessel_codes
+    from ..detect.api import _registry_names, resolve_vessel_codes
 
     if len(obs) and "kind" in obs.columns:
         obs = obs[(obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)]
     code, ids, names, mmsis = resolve_vessel_codes(obs, registry, all_vessels)
+    _registry_names(ids, names, mmsis, registry, with_mmsi=False)  # names as detection gives
     t = obs["time"].dt.as_unit("ns").array.asi8 if len(obs) else np.zeros(0, np.int64)
     lat = obs["lat"].to_numpy(dtype="float64", na_value=np.nan)
     lon = obs["lon"].to_numpy(dtype="float64", na_value=np.nan)

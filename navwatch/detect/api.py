@@ -721,8 +721,8 @@ def _mmsi_codes(arr) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniq.astype("float64")
 
 
-def _registry_names(vessel_ids, names, mmsis, registry) -> None:
-    """Registry names (and MMSIs) for registry vessels."""
+def _registry_names(vessel_ids, names, mmsis, registry, *, with_mmsi: bool = True) -> None:
+    """Registry names (and, ``with_mmsi``, MMSIs) for registry vessels, in place."""
     if registry is None:
         return
     pos = {v: i for i, v in enumerate(vessel_ids)}
@@ -731,7 +731,7 @@ def _registry_names(vessel_ids, names, mmsis, registry) -> None:
         if v in pos:
             names[pos[v]] = name
             first = str(mm).split("|")[0].strip()
-            if first.isdigit():
+            if with_mmsi and first.isdigit():
                 mmsis[pos[v]] = float(first)
 
 

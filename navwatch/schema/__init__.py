@@ -32,6 +32,7 @@ from .tables import DARK_PERIODS as DARK_PERIODS
 from .tables import DISPERSAL_FLEET as DISPERSAL_FLEET
 from .tables import DISPERSAL_VESSELS as DISPERSAL_VESSELS
 from .tables import EVENT_COLUMNS as EVENT_COLUMNS
+from .tables import EVENT_CORE as EVENT_CORE
 from .tables import EVENTS as EVENTS
 from .tables import FLEET_COLUMNS as FLEET_COLUMNS
 from .tables import STATE_COLUMNS as STATE_COLUMNS
@@ -44,4 +45,5 @@ from .tables import VISIT_COLUMNS as VISIT_COLUMNS
 from .tables import VISITS as VISITS
 from .tables import Column as Column
 from .tables import Table as Table
+from .tables import core_events as core_events
 from .tables import validate as validate

@@ -297,7 +297,10 @@ TIMELINE = Table(
     (
         _text("vessel_id", "registry id, or mmsi:<n>"),
         _text("vessel_name", "registry name, else the AIS name; '' when unknown"),
-        _text("entry", "spells: in, out or unknown; events: departure or arrival"),
+        _text(
+            "entry",
+            "spells: in, out or unknown; events: departure or arrival; activity: its event_type",
+        ),
         _text("port", "the spell's or event's port; '' when out or unknown"),
         _text("tier", "its tier; '' when out or unknown"),
         _time("start", "spells: first evidence; events: window start"),
@@ -305,7 +308,10 @@ TIMELINE = Table(
         _float("duration_h", "end - start, hours"),
         _time("time", "events: best estimate; NaT for spells", True),
         Column("n_evidence", "Int64", "spells: evidence rows; <NA> for events", True),
-        _text("kinds", "spells: kinds of evidence (sighting+survey); events: time method"),
+        _text(
+            "kinds",
+            "spells: kinds of evidence (sighting+survey); events: time method; activity: activity",
+        ),
         _float("confidence", "events: confidence; NaN for spells", True),
         _text("flags", "events: flags; '' for spells"),
         _text("detail", "spells: sources; events: the bracketing evidence"),
@@ -374,6 +380,25 @@ ACTIVITY = Table(
     ),
 )
 
+EVENT_CORE = Table(
+    "event_core",
+    "what every event shares, port (departure, arrival) or activity at sea, by start, type, vessel",
+    (
+        _text("event_id", "the event's own stable id (events or activity table)"),
+        _text("event_type", "departure, arrival, or an activity type (gap, encounter, ...)"),
+        *_id_columns(),
+        _text("other_vessel_id", "two-vessel activity: the other vessel", True),
+        _time("start", "port events: window start (time_earliest); activity: start"),
+        _time("end", "port events: window end (time_latest); activity: end"),
+        _float("lat", "where (port events: the crossing; activity: see the activity table)", True),
+        _float("lon", "where", True),
+        _float("confidence", "0-1", True),
+        _text("evidence", "the deciding evidence"),
+        _text("flags", "';'-joined flags; '' when none"),
+        _text("port", "port events: the zone's port; activity: <NA>", True),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -385,6 +410,7 @@ TABLES: dict[str, Table] = {
         DARK_PERIODS,
         TIMELINE,
         ACTIVITY,
+        EVENT_CORE,
     )
 }
 
@@ -397,6 +423,37 @@ FLEET_COLUMNS = DISPERSAL_FLEET.names
 DARK_COLUMNS = DARK_PERIODS.names
 TIMELINE_COLUMNS = TIMELINE.names
 ACTIVITY_COLUMNS = ACTIVITY.names
+
+
+def core_events(events: pd.DataFrame | None = None, activity: pd.DataFrame | None = None):
+    """Port events and activity events in one table of what they share (:data:`EVENT_CORE`):
+    a port event's window is its ``start``/``end``, its ``event`` its ``event_type``. For lists,
+    maps and alerts that treat every event alike; each table keeps its own fields.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2024-12-02 06:00", tz="UTC")
+    >>> ev = EVENTS.empty()
+    >>> ev.loc[0, ["event_id", "vessel_id", "event", "port", "time_earliest", "time_latest"]] = [
+    ...     "e1", "yelnya", "departure", "Tartus", t, t + pd.Timedelta("2h")]
+    >>> core_events(ev)[["event_type", "port", "start", "end"]].iloc[0].tolist()
+    ['departure', 'Tartus', Timestamp('2024-12-02 06:00:00+0000', tz='UTC'), Timestamp('2024-12-02 08:00:00+0000', tz='UTC')]
+    """
+    parts = []
+    if events is not None and len(events):
+        parts.append(
+            events.rename(
+                columns={"event": "event_type", "time_earliest": "start", "time_latest": "end"}
+            )
+        )
+    if activity is not None and len(activity):
+        parts.append(activity.assign(port=pd.NA))
+    out = EVENT_CORE.empty()
+    if parts:
+        both = pd.concat([p.reindex(columns=EVENT_CORE.names) for p in parts], ignore_index=True)
+        out = both.astype({c.name: c.dtype for c in EVENT_CORE.columns})
+        out = out.sort_values(["start", "event_type", "vessel_id"], kind="stable")
+    return validate(out.reset_index(drop=True), EVENT_CORE, where="core_events")
 
 
 def _column_problem(have: list[str], want: list[str]) -> str:
