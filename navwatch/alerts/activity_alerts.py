@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from ..activity import EVENT_TYPES
-from ..registry import Registry
 from ..zones import ZoneIndex
 
 __all__ = [
@@ -25,7 +24,6 @@ __all__ = [
     "is_activity",
     "is_retracted",
     "with_nearest_port",
-    "with_registry_names",
 ]
 
 #: An activity event's alert-worthy content: a change to any of these is an *update*. Type
@@ -61,23 +59,7 @@ def is_retracted(rec: dict[str, Any]) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
-# context added by the watcher: registry names, the nearest port
-
-
-def with_registry_names(events: pd.DataFrame, registry: Registry | None) -> pd.DataFrame:
-    """``events`` with an empty ``vessel_name``/``other_vessel_name`` of a registry vessel
-    filled with its registry name (the activity tracks leave it empty today)."""
-    if registry is None or not len(registry) or not len(events):
-        return events
-    names = dict(zip(registry.frame["vessel_id"], registry.frame["name"], strict=True))
-    out = events.copy()
-    for p in ("", "other_"):
-        ids, cur = out[f"{p}vessel_id"], out[f"{p}vessel_name"]
-        known = ids.map(lambda v: names.get(v) if isinstance(v, str) else None)
-        fill = (cur.isna() | (cur.astype("string") == "")).fillna(True) & known.notna()
-        if fill.any():
-            out.loc[fill, f"{p}vessel_name"] = known[fill].astype(str).to_numpy()
-    return out
+# context added by the watcher: the nearest port
 
 
 def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from ..quarantine import Quarantine
 from ..registry import load_registry
 from ..zones import ZoneIndex
 from ._activity_shim import ActivityState, detect_activity_incremental
-from .activity_alerts import with_nearest_port, with_registry_names
+from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 from .sinks import deliver, make_sink
@@ -200,8 +200,8 @@ class Watcher:
         self, obs: pd.DataFrame, blob: bytes | None, qparts: list[pd.DataFrame]
     ) -> tuple[bytes, pd.DataFrame]:
         """Incremental activity detection of the alerted types from the stored state: the new
-        state as bytes and the events reported (new, changed, retracted), with registry names
-        and the nearest port."""
+        state as bytes and the events reported (new, changed, retracted), with the nearest
+        port."""
         aq = Quarantine()
         act = self.cfg.activity
         batch = detect_activity_incremental(
@@ -211,7 +211,7 @@ class Watcher:
         _quarantined(aq, "activity", qparts)
         events = batch.events
         if len(events):
-            events = with_nearest_port(with_registry_names(events, self.registry), self.zones)
+            events = with_nearest_port(events, self.zones)
         log.debug("activity: %s", batch.stats)
         return batch.state.to_bytes(), events
 
