@@ -3,14 +3,16 @@
 Same contract, done simply: the state keeps every AIS fix seen so far and the last reported
 version of every event; each batch re-runs :func:`navwatch.activity.detect_activity` on all the
 fixes and reports, by ``event_id``, the events that are new or changed since the state, and once
-more (with ``retracted`` added to their flags) those that disappeared. Events of types not asked
-for in this batch are neither reported nor kept. The state grows with the archive: fine for the
+more (with ``retracted`` added to their flags) those that disappeared. As the real one, it
+refuses (:class:`ConfigError`) a state made with other types, thresholds or ``all_vessels``, and
+(:class:`StateError`) bytes that are not a state. The state grows with the archive: fine for the
 watcher's tests, not for production; delete this module when the real function is in main.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,13 +20,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import schema
-from ..activity import ActivityParams, detect_activity
+from ..activity import EVENT_TYPES, ActivityParams, detect_activity
+from ..errors import ConfigError, StateError
 from ..quarantine import Quarantine
 from ..registry import Registry
 
 __all__ = ["ActivityBatch", "ActivityState", "detect_activity_incremental"]
 
-_MAGIC = b"NWAS1"
+_MAGIC = b"NWAS2"
 
 
 def _parquet(df: pd.DataFrame) -> bytes:
@@ -39,21 +42,24 @@ class ActivityState:
 
     fixes: pd.DataFrame = field(default_factory=lambda: schema.empty())
     events: pd.DataFrame = field(default_factory=lambda: schema.ACTIVITY.empty())
+    config: str = ""
 
     def to_bytes(self) -> bytes:
-        a, b = _parquet(self.fixes), _parquet(self.events)
-        return _MAGIC + struct.pack(">Q", len(a)) + a + b
+        c, a, b = self.config.encode(), _parquet(self.fixes), _parquet(self.events)
+        return _MAGIC + struct.pack(">QQ", len(c), len(a)) + c + a + b
 
     @classmethod
     def from_bytes(cls, blob: bytes | None) -> ActivityState:
         if not blob:
             return cls()
         if not blob.startswith(_MAGIC):
-            raise ValueError("not an activity state")
-        n = struct.unpack(">Q", blob[5:13])[0]
-        fixes = schema.conform(pd.read_parquet(io.BytesIO(blob[13 : 13 + n])))
-        events = pd.read_parquet(io.BytesIO(blob[13 + n :]))
-        return cls(fixes=fixes, events=_typed(events))
+            raise StateError("not an activity state (unknown header)")
+        nc, na = struct.unpack(">QQ", blob[5:21])
+        at = 21
+        config = blob[at : at + nc].decode()
+        fixes = schema.conform(pd.read_parquet(io.BytesIO(blob[at + nc : at + nc + na])))
+        events = pd.read_parquet(io.BytesIO(blob[at + nc + na :]))
+        return cls(fixes=fixes, events=_typed(events), config=config)
 
 
 def _typed(events: pd.DataFrame) -> pd.DataFrame:
@@ -89,15 +95,25 @@ def detect_activity_incremental(
 ) -> ActivityBatch:
     """Activity events new or changed since ``state`` (see the module docs)."""
     state = state or ActivityState()
-    types = list(types) if types is not None else None
+    wanted = list(types) if types is not None else list(EVENT_TYPES)
+    params = params if params is not None else ActivityParams()
+    config = json.dumps(
+        {"params": params.to_dict(), "types": sorted(wanted), "all_vessels": bool(all_vessels)},
+        sort_keys=True,
+    )
+    if state.config and state.config != config:
+        raise ConfigError(
+            "this activity state was made with other types, thresholds or all_vessels; start "
+            "from a fresh state (state=None) after changing them"
+        )
     ais = obs[(obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)] if len(obs) else obs
     fixes = schema.concat([state.fixes, ais]) if len(state.fixes) else ais.reset_index(drop=True)
     now = _typed(
-        detect_activity(fixes, zones, registry, types=types, params=params, all_vessels=all_vessels)
+        detect_activity(
+            fixes, zones, registry, types=wanted, params=params, all_vessels=all_vessels
+        )
     )
     before = state.events
-    if types is not None:
-        before = before[before["event_type"].isin(types)]
     old = {eid: _key(r) for eid, (_, r) in zip(before["event_id"], before.iterrows(), strict=True)}
     changed = [
         eid not in old or old[eid] != _key(r)
@@ -105,7 +121,7 @@ def detect_activity_incremental(
     ]
     gone = before[~before["event_id"].isin(set(now["event_id"]))].copy()
     gone["flags"] = [f"{f};retracted" if f else "retracted" for f in gone["flags"]]
-    parts = [p for p in (now[changed], gone) if len(p)]
+    parts = [x for x in (now[changed], gone) if len(x)]
     reported = _typed(pd.concat(parts, ignore_index=True)) if parts else _typed(now.iloc[:0])
     stats = {
         "fixes": len(fixes),
@@ -113,4 +129,5 @@ def detect_activity_incremental(
         "reported": len(reported),
         "retracted": len(gone),
     }
-    return ActivityBatch(events=reported, state=ActivityState(fixes=fixes, events=now), stats=stats)
+    nxt = ActivityState(fixes=fixes, events=now, config=config)
+    return ActivityBatch(events=reported, state=nxt, stats=stats)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .. import schema
 from ..detect import DetectorState, detect_port_events
-from ..errors import ConfigError, PortsError
+from ..errors import ConfigError, PortsError, StateError
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
@@ -201,13 +201,39 @@ class Watcher:
     ) -> tuple[bytes, pd.DataFrame]:
         """Incremental activity detection of the alerted types from the stored state: the new
         state as bytes and the events reported (new, changed, retracted), with the nearest
-        port."""
+        port.
+
+        A stored state that cannot be read, or that was made with other activity types,
+        thresholds or ``all_vessels`` (the detectors refuse it), is replaced by a fresh one
+        (logged): detection starts again from this tick's input; events already alerted keep
+        their bookkeeping, but those the old state followed get no more updates or retractions.
+        """
         aq = Quarantine()
         act = self.cfg.activity
-        batch = detect_activity_incremental(
-            obs, self.zones, self.registry, types=list(self.rules.activity_types), params=act.params,
-            all_vessels=act.all_vessels, state=ActivityState.from_bytes(blob), quarantine=aq,
-        )  # fmt: skip
+
+        def run(state: ActivityState | None):
+            return detect_activity_incremental(
+                obs, self.zones, self.registry, types=list(self.rules.activity_types), params=act.params,
+                all_vessels=act.all_vessels, state=state, quarantine=aq,
+            )  # fmt: skip
+
+        try:
+            state = ActivityState.from_bytes(blob)
+        except (StateError, ValueError) as exc:
+            log.warning("activity state unreadable (%s): activity detection starts afresh", exc)
+            state, blob = None, None
+        try:
+            batch = run(state)
+        except ConfigError as exc:
+            if blob is None:
+                raise
+            log.warning(
+                "activity settings changed ([alerts] events, [activity]): %s; activity detection "
+                "starts afresh from this tick's input",
+                exc,
+            )
+            aq = Quarantine()
+            batch = run(None)
         _quarantined(aq, "activity", qparts)
         events = batch.events
         if len(events):

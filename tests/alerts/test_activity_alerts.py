@@ -358,6 +358,40 @@ def test_activity_detection_runs_only_when_alerted_on(tmp_path):
     w.close()
 
 
+def test_changed_activity_settings_restart_activity_detection(tmp_path, caplog):
+    """The detectors refuse a state made with other types or thresholds: the watcher logs it
+    and starts activity detection afresh instead of failing every tick."""
+    cfg, incoming = setup(tmp_path, f"sqlite:///{tmp_path / 's.db'}", [], ["gap"])
+    w = watcher(cfg)
+    drop(incoming, "t1.csv", loiterer(0, 3))
+    assert tick(w) == []
+    w.close()
+    cfg, _ = setup(tmp_path, f"sqlite:///{tmp_path / 's.db'}", [], ["gap", "loitering"])
+    w = watcher(cfg)
+    drop(incoming, "t2.csv", loiterer(3 + 5 / 60, 5))
+    with caplog.at_level("WARNING", logger="navwatch.watch"):
+        (p,) = tick(w)
+    assert "activity settings changed" in caplog.text
+    # from this tick's input only: the loitering starts at 03:05, not 00:00
+    assert (p["event_kind"], p["kind"], p["event"]["start"]) == (
+        "loitering",
+        "new",
+        "2024-12-04T03:05:00Z",
+    )
+    caplog.clear()
+    drop(incoming, "t3.csv", loiterer(8 + 10 / 60, 1))
+    with caplog.at_level("WARNING", logger="navwatch.watch"):
+        assert kinds(tick(w)) == [("loitering", "update")]  # the new state is kept
+    assert "afresh" not in caplog.text
+    with w.store.write() as c:
+        c.execute(sa.update(activity_t).values(state=b"not a state"))
+    drop(incoming, "t4.csv", loiterer(9 + 15 / 60, 4.5))
+    with caplog.at_level("WARNING", logger="navwatch.watch"):
+        assert [k for _, k in kinds(tick(w))] == ["new"]  # from a fresh state, logged
+    assert "activity state unreadable" in caplog.text
+    w.close()
+
+
 # ----------------------------------------------------------------------------------------------
 # the store: activity state and schema versions
 
