@@ -292,14 +292,16 @@ def _inputs2(incoming: Path) -> None:
     drop(incoming, "t2.csv", gap_vessel(26.5, 2), loiterer(5 + 5 / 60, 2))
 
 
-def test_crash_before_commit_rerun_gives_the_same_alert_ids(tmp_path, webhook, monkeypatch):
+def test_crash_before_commit_rerun_gives_the_same_alert_ids(
+    tmp_path, state_url, webhook, monkeypatch
+):
     """A tick that fails inside its transaction, after planning its alerts, leaves the database
-    as it was (activity state included); the re-run raises the alerts an uninterrupted run
-    raises, with the same ids."""
+    (SQLite, PostgreSQL) as it was, activity state included; the re-run raises the alerts an
+    uninterrupted run (on SQLite) raises, with the same ids."""
     ref_cfg, ref_in = setup(
         tmp_path / "ref", f"sqlite:///{tmp_path / 'ref.db'}", [], ["gap", "loitering"]
     )
-    cfg, incoming = setup(tmp_path / "run", f"sqlite:///{tmp_path / 'run.db'}", [webhook_sink(webhook)], ["gap", "loitering"])  # fmt: skip
+    cfg, incoming = setup(tmp_path / "run", state_url, [webhook_sink(webhook)], ["gap", "loitering"])  # fmt: skip
     ref = watcher(ref_cfg)
     _inputs(ref_in)
     tick(ref)
