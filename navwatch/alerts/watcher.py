@@ -10,10 +10,9 @@ A tick (:meth:`Watcher.tick`):
    state, and plans alerts for both;
 3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
    new detector and activity states, the event bookkeeping and the alerts with one delivery row
-   per sink. The
-   commit first bumps the tick counter only if it still holds the snapshot's value, so a
-   concurrent watcher's tick cannot be applied twice; a crash anywhere before the commit leaves
-   the database as it was, and the next tick reads the same input again.
+   per sink. The commit first bumps the tick counter only if it still holds the snapshot's
+   value, so a concurrent watcher's tick cannot be applied twice; a crash anywhere before the
+   commit leaves the database as it was, and the next tick reads the same input again.
 
 Then :meth:`Watcher.deliver` sends queued alerts outside the transaction and marks each
 delivery; a crash between sending and marking re-sends the same alert id (at-least-once).
