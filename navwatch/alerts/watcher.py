@@ -2,8 +2,8 @@
 
 A tick (:meth:`Watcher.tick`):
 
-1. reads a snapshot of the state database (tick counter, consumed inputs, detector state,
-   buffered live lines) in a short read transaction;
+1. reads a snapshot of the state database (tick counter, consumed inputs, detector and activity
+   states, buffered live lines) in a short read transaction;
 2. outside any transaction: reads new input from every source, decodes the live lines, runs
    incremental port-event detection from the stored state and, when ``[alerts] events`` names
    an activity type, incremental activity detection (those types only) from the stored activity
