@@ -178,6 +178,7 @@ def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
         for k, v in cols.items()
     }
     out["dist"] = distance_km(out["la"], out["lo"], out["lat"], out["lon"])
+    out["first"], out["back"] = out["k0"] + 1, out["k1"] + 1
     return out
 
 
@@ -219,10 +220,65 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
 
 
 def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
-    """Every stretch of fixes jumped out to and back from (one fix or more), outside conflict
-    runs: step out ``k0``, step back ``k1`` (fixes ``k0 + 1 .. k1`` displaced; see
-    :func:`_return_of`)."""
-    j = np.flatnonzero(jump & ~conflict)
+    """Every stretch of fixes jumped out to and back from, outside conflict runs: ``k0`` the
+    fix before it (on the track), ``first`` and ``k1`` its first and last fixes, ``back`` the
+    fix after it, ``n`` its fixes. Isolated single-fix glitches (:func:`_glitches`) are
+    stretches of one fix; the other stretches are paired on the fixes without them (see
+    :func:`_return_of`), so a glitch next to or inside a stretch neither hides the jump out
+    nor passes for the jump back."""
+    g = _glitches(tr, p, jump, conflict)
+    keep = np.flatnonzero(~g)
+    sub = tr.subset(~g)
+    seg = _segments(sub)
+    sub_jump = seg["same"] & (seg["d"] >= p.spoof_min_displacement_km)
+    sub_jump &= seg["v"] > p.spoof_max_speed_kn
+    # a step of the fixes kept is a conflict jump only as the same step of all the fixes
+    sub_conflict = (np.diff(keep) == 1) & conflict[keep[:-1]]
+    k0, k1 = _pair_jumps(sub, p, np.flatnonzero(sub_jump & ~sub_conflict))
+    lat, lon = _mean_positions(sub, k0 + 1, k1)
+    one = np.flatnonzero(g)  # glitch fixes: k0 = the fix before, k1 = the glitch itself
+    out = {
+        "k0": np.concatenate([keep[k0], one - 1]),
+        "first": np.concatenate([keep[k0 + 1], one]),
+        "k1": np.concatenate([keep[k1], one]),
+        "back": np.concatenate([keep[k1 + 1], one + 1]),
+        "lat": np.concatenate([lat, tr.lat[one]]),
+        "lon": np.concatenate([lon, tr.lon[one]]),
+    }
+    out["n"] = out["k1"] - out["first"] + 1  # fixes as broadcast, glitches inside included
+    order = np.argsort(out["first"], kind="stable")
+    out = {k: v[order] for k, v in out.items()}
+    out["dist"] = distance_km(tr.lat[out["k0"]], tr.lon[out["k0"]], out["lat"], out["lon"])
+    return out
+
+
+def _glitches(tr: Tracks, p, jump, conflict) -> np.ndarray:
+    """Per fix: an isolated single-fix glitch (a corrupt position, port detection's
+    ``position_jump``). A fix jumped to and jumped away from (outside conflict runs) whose
+    neighbours agree: the step across it is plausible, or, at the edge of a displaced
+    stretch where the neighbours are on either side of the displacement, shorter than half
+    of either jump (the fix belongs to neither place). Two such fixes in a row are not
+    glitches (a place held for two fixes is a stretch)."""
+    n = len(tr)
+    cand = np.zeros(n, bool)
+    if n < 3:
+        return cand
+    j = jump & ~conflict
+    i = np.flatnonzero(j[:-1] & j[1:]) + 1  # fix i: jumps i - 1 -> i and i -> i + 1
+    d_in = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i], tr.lon[i])
+    d_out = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+    across = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i + 1], tr.lon[i + 1])
+    agree = _plausible(tr, p, i - 1, i + 1) | (across < np.minimum(d_in, d_out) / 2)
+    cand[i[agree]] = True
+    lone = cand.copy()
+    lone[1:] &= ~cand[:-1]
+    lone[:-1] &= ~cand[1:]
+    return lone
+
+
+def _pair_jumps(tr: Tracks, p, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Jumps ``j`` paired out and back per vessel (:func:`_return_of`): the steps out ``k0``
+    and back ``k1`` (fixes ``k0 + 1 .. k1`` displaced)."""
     pairs = []
     for c in np.unique(tr.code[j]):
         jc = j[tr.code[j] == c]
@@ -234,21 +290,18 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
                 continue
             pairs.append((jc[i], jc[m]))
             i = m + 1
-    k0, k1 = (
-        (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
-        if pairs
-        else (
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-        )
-    )
-    n = k1 - k0
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    k0, k1 = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    return k0, k1
+
+
+def _mean_positions(tr: Tracks, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean position (lat, lon) of fixes ``a[i] .. b[i]`` for every ``i`` (``a <= b``)."""
     cs = [np.concatenate(([0.0], np.cumsum(x))) for x in _unit_xyz(tr.lat, tr.lon)]
-    xyz = [(x[k1 + 1] - x[k0 + 1]) / np.maximum(n, 1) for x in cs]
+    xyz = [(x[b + 1] - x[a]) / np.maximum(b - a + 1, 1) for x in cs]
     lat = np.degrees(np.arctan2(xyz[2], np.hypot(xyz[0], xyz[1])))
-    lon = np.degrees(np.arctan2(xyz[1], xyz[0]))
-    dist = distance_km(tr.lat[k0], tr.lon[k0], lat, lon)
-    return {"k0": k0, "k1": k1, "n": n, "lat": lat, "lon": lon, "dist": dist}
+    return lat, np.degrees(np.arctan2(xyz[1], xyz[0]))
 
 
 def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,7 +338,7 @@ def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
     label = np.arange(n)
     if n < max(p.jamming_min_vessels, 1):
         return label, np.zeros(0, np.int64)
-    t = tr.t[cand["k0"] + 1]
+    t = tr.t[cand["first"]]
     order = np.argsort(t, kind="stable")
     ts = t[order]
     hi = np.searchsorted(ts, ts + p.jamming_window_min * MIN_NS, side="right")
@@ -333,10 +386,10 @@ def _jamming_events(ctx, cand, label: np.ndarray, jammed: np.ndarray) -> pd.Data
         k0, k1 = cand["k0"][i], cand["k1"][i]
         codes = tr.code[k0]
         ids = sorted(set(tr.vessel_id[codes].tolist()))
-        start, end = int(tr.t[k0 + 1].min()), int(tr.t[k1].max())
+        start, end = int(tr.t[cand["first"][i]].min()), int(tr.t[k1].max())
         vessels = ";".join(ids)
         shown = i[:5]
-        ev = ctx.evidence(tr.row[cand["k0"][shown] + 1], "")
+        ev = ctx.evidence(tr.row[cand["first"][shown]], "")
         rows.append(
             {
                 "event_id": event_id("spoofing", vessels, "", start),
@@ -358,21 +411,21 @@ def _jamming_events(ctx, cand, label: np.ndarray, jammed: np.ndarray) -> pd.Data
 def _displaced_events(ctx, cand) -> pd.DataFrame:
     """One ``displaced`` event per displaced stretch of at least two fixes."""
     tr = ctx.tracks
-    k0, k1 = cand["k0"], cand["k1"]
+    k0, first, k1 = cand["k0"], cand["first"], cand["k1"]
     if not len(k0):
         return pd.DataFrame()
     c = tr.code[k0]
-    hours = (tr.t[k0 + 1] - tr.t[k0]) / (3600.0 * NS_PER_S)
+    hours = (tr.t[first] - tr.t[k0]) / (3600.0 * NS_PER_S)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(hours > 0, cand["dist"] / hours * KN_PER_KMH, np.inf)
-    out, back = ctx.evidence(tr.row[k0 + 1], "out "), ctx.evidence(tr.row[k1 + 1], "back ")
+    out, back = ctx.evidence(tr.row[first], "out "), ctx.evidence(tr.row[cand["back"]], "back ")
     return pd.DataFrame(
         {
             "event_type": "spoofing",
             "vessel_id": tr.vessel_id[c],
             "vessel_name": tr.vessel_name[c],
             "mmsi": pd.array(tr.mmsi[c], dtype="Float64").astype("Int64"),
-            "start": pd.to_datetime(tr.t[k0 + 1], utc=True),
+            "start": pd.to_datetime(tr.t[first], utc=True),
             "end": pd.to_datetime(tr.t[k1], utc=True),
             "lat": cand["lat"],
             "lon": cand["lon"],
