@@ -33,6 +33,17 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     (``;``-joined), ``lat``/``lon`` is the vessels' mean true position, ``distance_km`` the
     median displacement. Those vessels' displacements are not reported one by one.
 
+*Glitches* (single corrupt positions, port detection's ``position_jump``) are set aside
+before jumps are paired out and back: a fix jumped to and away from, not next to another such
+fix, whose neighbours agree. At the edge of a displaced stretch (the neighbours on either side
+of the displacement) they agree when the step across is shorter than half of either jump:
+these are dropped first, before conflict runs are looked for (a glitch just before a jump out
+would otherwise take its place, and with the jumps out and back chain as a short conflict
+run). Elsewhere (outside conflict runs) they agree when the step across is plausible: these
+count as one-fix displacements (for jamming) and the stretches are paired without them, so a
+glitch inside a long displaced stretch is not taken for the jump back (after hours, the
+displaced place it returns to is within ``spoof_max_speed_kn`` of the fix before the stretch).
+
 A plausible fast leg (25 kn back to port) has no jump; a long silence followed by a fix far
 away is a gap, not a jump, when the implied speed is plausible.
 
@@ -47,6 +58,8 @@ then, when the static message has no position). MMSIs without any tracked fix ar
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -77,10 +90,12 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 3:
         return pd.DataFrame()
-    seg = _segments(tr)
-    jump = (
-        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
-    )
+    seg, jump = _jumps(tr, p)
+    edge = _glitches(tr, p, jump, edge=True)
+    if edge.any():  # glitches at the edge of a displaced stretch: gone before anything else
+        tr = tr.subset(~edge)
+        ctx = replace(ctx, tracks=tr, _slots=None)
+        seg, jump = _jumps(tr, p)
     runs, conflict = _conflict_runs(tr, p, seg, jump)
     places = _run_places(tr, runs)
     disp = _displacements(tr, p, jump, conflict)
@@ -94,6 +109,13 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     keep = free[:nd] & (disp["n"] >= 2)
     disp = _displaced_events(ctx, {k: v[keep] for k, v in disp.items()})
     return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
+
+
+def _jumps(tr: Tracks, p) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Steps (:func:`_segments`) and which of them are jumps."""
+    seg = _segments(tr)
+    far = seg["d"] >= p.spoof_min_displacement_km
+    return seg, seg["same"] & far & (seg["v"] > p.spoof_max_speed_kn)
 
 
 def _segments(tr: Tracks) -> dict[str, np.ndarray]:
@@ -226,12 +248,10 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     stretches of one fix; the other stretches are paired on the fixes without them (see
     :func:`_return_of`), so a glitch next to or inside a stretch neither hides the jump out
     nor passes for the jump back."""
-    g = _glitches(tr, p, jump, conflict)
+    g = _glitches(tr, p, jump & ~conflict, edge=False)
     keep = np.flatnonzero(~g)
     sub = tr.subset(~g)
-    seg = _segments(sub)
-    sub_jump = seg["same"] & (seg["d"] >= p.spoof_min_displacement_km)
-    sub_jump &= seg["v"] > p.spoof_max_speed_kn
+    _, sub_jump = _jumps(sub, p)
     # a step of the fixes kept is a conflict jump only as the same step of all the fixes
     sub_conflict = (np.diff(keep) == 1) & conflict[keep[:-1]]
     k0, k1 = _pair_jumps(sub, p, np.flatnonzero(sub_jump & ~sub_conflict))
@@ -252,23 +272,24 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     return out
 
 
-def _glitches(tr: Tracks, p, jump, conflict) -> np.ndarray:
-    """Per fix: an isolated single-fix glitch (a corrupt position, port detection's
-    ``position_jump``). A fix jumped to and jumped away from (outside conflict runs) whose
-    neighbours agree: the step across it is plausible, or, at the edge of a displaced
-    stretch where the neighbours are on either side of the displacement, shorter than half
-    of either jump (the fix belongs to neither place). Two such fixes in a row are not
-    glitches (a place held for two fixes is a stretch)."""
-    n = len(tr)
-    cand = np.zeros(n, bool)
-    if n < 3:
+def _glitches(tr: Tracks, p, jump: np.ndarray, *, edge: bool) -> np.ndarray:
+    """Per fix: an isolated single-fix glitch (a corrupt position; port detection's
+    ``position_jump``): a fix jumped to and jumped away from whose neighbours agree, and
+    not next to another such fix (a place held for two fixes is a stretch). The neighbours
+    agree when the step across the fix is plausible (at most ``spoof_max_speed_kn``); with
+    ``edge``, only glitches at the edge of a displaced stretch: the neighbours on either side
+    of the displacement (the step across not plausible) but nearer each other than half of
+    either jump (the fix belongs to neither place)."""
+    cand = np.zeros(len(tr), bool)
+    if len(tr) < 3:
         return cand
-    j = jump & ~conflict
-    i = np.flatnonzero(j[:-1] & j[1:]) + 1  # fix i: jumps i - 1 -> i and i -> i + 1
-    d_in = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i], tr.lon[i])
-    d_out = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
-    across = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i + 1], tr.lon[i + 1])
-    agree = _plausible(tr, p, i - 1, i + 1) | (across < np.minimum(d_in, d_out) / 2)
+    i = np.flatnonzero(jump[:-1] & jump[1:]) + 1  # fix i: jumps i - 1 -> i and i -> i + 1
+    agree = _plausible(tr, p, i - 1, i + 1)
+    if edge:
+        d_in = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i], tr.lon[i])
+        d_out = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+        across = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i + 1], tr.lon[i + 1])
+        agree = ~agree & (across < np.minimum(d_in, d_out) / 2)
     cand[i[agree]] = True
     lone = cand.copy()
     lone[1:] &= ~cand[:-1]
