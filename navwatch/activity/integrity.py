@@ -90,15 +90,16 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 3:
         return pd.DataFrame()
-    seg, jump = _jumps(tr, p)
+    seg = _segments(tr)
+    jump = _jump_mask(seg, p)
     edge = _glitches(tr, p, jump, edge=True)
     if edge.any():  # glitches at the edge of a displaced stretch: gone before anything else
+        seg, jump = _kept_steps(tr, p, seg, np.flatnonzero(~edge))
         tr = tr.subset(~edge)
         ctx = replace(ctx, tracks=tr, _slots=None)
-        seg, jump = _jumps(tr, p)
     runs, conflict = _conflict_runs(tr, p, seg, jump)
     places = _run_places(tr, runs)
-    disp = _displacements(tr, p, jump, conflict)
+    disp = _displacements(tr, p, seg, jump, conflict)
     # conflict runs and displacements together: several vessels at once are a jamming area
     cand = {k: np.concatenate([disp[k], places[k]]) for k in disp}
     label, jammed = _jamming_clusters(tr, p, cand)
@@ -111,23 +112,40 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
 
 
-def _jumps(tr: Tracks, p) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Steps (:func:`_segments`) and which of them are jumps."""
-    seg = _segments(tr)
+def _jump_mask(seg: dict[str, np.ndarray], p) -> np.ndarray:
+    """Which steps (:func:`_segments`) are jumps."""
     far = seg["d"] >= p.spoof_min_displacement_km
-    return seg, seg["same"] & far & (seg["v"] > p.spoof_max_speed_kn)
+    return seg["same"] & far & (seg["v"] > p.spoof_max_speed_kn)
 
 
 def _segments(tr: Tracks) -> dict[str, np.ndarray]:
     """Per step ``k`` (fix ``k`` to ``k + 1``): same vessel, distance (km), duration (ns),
     implied speed (kn; infinite between distinct positions of the same instant)."""
-    same = tr.code[1:] == tr.code[:-1]
-    d = distance_km(tr.lat[:-1], tr.lon[:-1], tr.lat[1:], tr.lon[1:])
-    dt = tr.t[1:] - tr.t[:-1]
+    return _steps(tr, np.arange(len(tr) - 1), np.arange(1, len(tr)))
+
+
+def _steps(tr: Tracks, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_segments` of the steps from fixes ``i`` to fixes ``j``."""
+    same = tr.code[j] == tr.code[i]
+    d = distance_km(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j])
+    dt = tr.t[j] - tr.t[i]
     hours = dt / (3600.0 * NS_PER_S)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(hours > 0, d / hours * KN_PER_KMH, np.where(d > 0, np.inf, 0.0))
     return {"same": same, "d": d, "dt": dt, "v": v}
+
+
+def _kept_steps(tr: Tracks, p, seg, keep: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Steps and jumps between the consecutive fixes ``keep`` (sorted indices), from the steps
+    of all the fixes ``seg``: only the steps across fixes left out are computed again."""
+    a, b = keep[:-1], keep[1:]
+    out = {k: v[a] for k, v in seg.items()}
+    across = np.flatnonzero(b - a != 1)
+    if len(across):
+        new = _steps(tr, a[across], b[across])
+        for k in out:
+            out[k][across] = new[k]
+    return out, _jump_mask(out, p)
 
 
 def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarray]:
@@ -241,7 +259,7 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
     return _frame(rows)
 
 
-def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
+def _displacements(tr: Tracks, p, seg, jump, conflict) -> dict[str, np.ndarray]:
     """Every stretch of fixes jumped out to and back from, outside conflict runs: ``k0`` the
     fix before it (on the track), ``first`` and ``k1`` its first and last fixes, ``back`` the
     fix after it, ``n`` its fixes. Isolated single-fix glitches (:func:`_glitches`) are
@@ -251,7 +269,7 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
     g = _glitches(tr, p, jump & ~conflict, edge=False)
     keep = np.flatnonzero(~g)
     sub = tr.subset(~g)
-    _, sub_jump = _jumps(sub, p)
+    _, sub_jump = _kept_steps(tr, p, seg, keep)
     # a step of the fixes kept is a conflict jump only as the same step of all the fixes
     sub_conflict = (np.diff(keep) == 1) & conflict[keep[:-1]]
     k0, k1 = _pair_jumps(sub, p, np.flatnonzero(sub_jump & ~sub_conflict))
