@@ -33,6 +33,17 @@ never qualifies, whatever the time between the fixes). Three patterns are report
     (``;``-joined), ``lat``/``lon`` is the vessels' mean true position, ``distance_km`` the
     median displacement. Those vessels' displacements are not reported one by one.
 
+*Glitches* (single corrupt positions, port detection's ``position_jump``) are set aside
+before jumps are paired out and back: a fix jumped to and away from, not next to another such
+fix, whose neighbours agree. At the edge of a displaced stretch (the neighbours on either side
+of the displacement) they agree when the step across is shorter than half of either jump:
+these are dropped first, before conflict runs are looked for (a glitch just before a jump out
+would otherwise take its place, and with the jumps out and back chain as a short conflict
+run). Elsewhere (outside conflict runs) they agree when the step across is plausible: these
+count as one-fix displacements (for jamming) and the stretches are paired without them, so a
+glitch inside a long displaced stretch is not taken for the jump back (after hours, the
+displaced place it returns to is within ``spoof_max_speed_kn`` of the fix before the stretch).
+
 A plausible fast leg (25 kn back to port) has no jump; a long silence followed by a fix far
 away is a gap, not a jump, when the implied speed is plausible.
 
@@ -47,6 +58,8 @@ then, when the static message has no position). MMSIs without any tracked fix ar
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -78,12 +91,15 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     if len(tr) < 3:
         return pd.DataFrame()
     seg = _segments(tr)
-    jump = (
-        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
-    )
+    jump = _jump_mask(seg, p)
+    edge = _glitches(tr, p, jump, edge=True)
+    if edge.any():  # glitches at the edge of a displaced stretch: gone before anything else
+        seg, jump = _kept_steps(tr, p, seg, np.flatnonzero(~edge))
+        tr = tr.subset(~edge)
+        ctx = replace(ctx, tracks=tr, _slots=None)
     runs, conflict = _conflict_runs(tr, p, seg, jump)
     places = _run_places(tr, runs)
-    disp = _displacements(tr, p, jump, conflict)
+    disp = _displacements(tr, p, seg, jump, conflict)
     # conflict runs and displacements together: several vessels at once are a jamming area
     cand = {k: np.concatenate([disp[k], places[k]]) for k in disp}
     label, jammed = _jamming_clusters(tr, p, cand)
@@ -96,16 +112,40 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
 
 
+def _jump_mask(seg: dict[str, np.ndarray], p) -> np.ndarray:
+    """Which steps (:func:`_segments`) are jumps."""
+    far = seg["d"] >= p.spoof_min_displacement_km
+    return seg["same"] & far & (seg["v"] > p.spoof_max_speed_kn)
+
+
 def _segments(tr: Tracks) -> dict[str, np.ndarray]:
     """Per step ``k`` (fix ``k`` to ``k + 1``): same vessel, distance (km), duration (ns),
     implied speed (kn; infinite between distinct positions of the same instant)."""
-    same = tr.code[1:] == tr.code[:-1]
-    d = distance_km(tr.lat[:-1], tr.lon[:-1], tr.lat[1:], tr.lon[1:])
-    dt = tr.t[1:] - tr.t[:-1]
+    return _steps(tr, np.arange(len(tr) - 1), np.arange(1, len(tr)))
+
+
+def _steps(tr: Tracks, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_segments` of the steps from fixes ``i`` to fixes ``j``."""
+    same = tr.code[j] == tr.code[i]
+    d = distance_km(tr.lat[i], tr.lon[i], tr.lat[j], tr.lon[j])
+    dt = tr.t[j] - tr.t[i]
     hours = dt / (3600.0 * NS_PER_S)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(hours > 0, d / hours * KN_PER_KMH, np.where(d > 0, np.inf, 0.0))
     return {"same": same, "d": d, "dt": dt, "v": v}
+
+
+def _kept_steps(tr: Tracks, p, seg, keep: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Steps and jumps between the consecutive fixes ``keep`` (sorted indices), from the steps
+    of all the fixes ``seg``: only the steps across fixes left out are computed again."""
+    a, b = keep[:-1], keep[1:]
+    out = {k: v[a] for k, v in seg.items()}
+    across = np.flatnonzero(b - a != 1)
+    if len(across):
+        new = _steps(tr, a[across], b[across])
+        for k in out:
+            out[k][across] = new[k]
+    return out, _jump_mask(out, p)
 
 
 def _conflict_runs(tr: Tracks, p, seg, jump) -> tuple[list[np.ndarray], np.ndarray]:
@@ -178,6 +218,7 @@ def _run_places(tr: Tracks, runs: list[np.ndarray]) -> dict[str, np.ndarray]:
         for k, v in cols.items()
     }
     out["dist"] = distance_km(out["la"], out["lo"], out["lat"], out["lon"])
+    out["first"], out["back"] = out["k0"] + 1, out["k1"] + 1
     return out
 
 
@@ -218,11 +259,65 @@ def _two_places(ctx, seg, runs: list[np.ndarray], places, keep: np.ndarray) -> p
     return _frame(rows)
 
 
-def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
-    """Every stretch of fixes jumped out to and back from (one fix or more), outside conflict
-    runs: step out ``k0``, step back ``k1`` (fixes ``k0 + 1 .. k1`` displaced; see
-    :func:`_return_of`)."""
-    j = np.flatnonzero(jump & ~conflict)
+def _displacements(tr: Tracks, p, seg, jump, conflict) -> dict[str, np.ndarray]:
+    """Every stretch of fixes jumped out to and back from, outside conflict runs: ``k0`` the
+    fix before it (on the track), ``first`` and ``k1`` its first and last fixes, ``back`` the
+    fix after it, ``n`` its fixes. Isolated single-fix glitches (:func:`_glitches`) are
+    stretches of one fix; the other stretches are paired on the fixes without them (see
+    :func:`_return_of`), so a glitch next to or inside a stretch neither hides the jump out
+    nor passes for the jump back."""
+    g = _glitches(tr, p, jump & ~conflict, edge=False)
+    keep = np.flatnonzero(~g)
+    sub = tr.subset(~g)
+    _, sub_jump = _kept_steps(tr, p, seg, keep)
+    # a step of the fixes kept is a conflict jump only as the same step of all the fixes
+    sub_conflict = (np.diff(keep) == 1) & conflict[keep[:-1]]
+    k0, k1 = _pair_jumps(sub, p, np.flatnonzero(sub_jump & ~sub_conflict))
+    lat, lon = _mean_positions(sub, k0 + 1, k1)
+    one = np.flatnonzero(g)  # glitch fixes: k0 = the fix before, k1 = the glitch itself
+    out = {
+        "k0": np.concatenate([keep[k0], one - 1]),
+        "first": np.concatenate([keep[k0 + 1], one]),
+        "k1": np.concatenate([keep[k1], one]),
+        "back": np.concatenate([keep[k1 + 1], one + 1]),
+        "lat": np.concatenate([lat, tr.lat[one]]),
+        "lon": np.concatenate([lon, tr.lon[one]]),
+    }
+    out["n"] = out["k1"] - out["first"] + 1  # fixes as broadcast, glitches inside included
+    order = np.argsort(out["first"], kind="stable")
+    out = {k: v[order] for k, v in out.items()}
+    out["dist"] = distance_km(tr.lat[out["k0"]], tr.lon[out["k0"]], out["lat"], out["lon"])
+    return out
+
+
+def _glitches(tr: Tracks, p, jump: np.ndarray, *, edge: bool) -> np.ndarray:
+    """Per fix: an isolated single-fix glitch (a corrupt position; port detection's
+    ``position_jump``): a fix jumped to and jumped away from whose neighbours agree, and
+    not next to another such fix (a place held for two fixes is a stretch). The neighbours
+    agree when the step across the fix is plausible (at most ``spoof_max_speed_kn``); with
+    ``edge``, only glitches at the edge of a displaced stretch: the neighbours on either side
+    of the displacement (the step across not plausible) but nearer each other than half of
+    either jump (the fix belongs to neither place)."""
+    cand = np.zeros(len(tr), bool)
+    if len(tr) < 3:
+        return cand
+    i = np.flatnonzero(jump[:-1] & jump[1:]) + 1  # fix i: jumps i - 1 -> i and i -> i + 1
+    agree = _plausible(tr, p, i - 1, i + 1)
+    if edge:
+        d_in = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i], tr.lon[i])
+        d_out = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+        across = distance_km(tr.lat[i - 1], tr.lon[i - 1], tr.lat[i + 1], tr.lon[i + 1])
+        agree = ~agree & (across < np.minimum(d_in, d_out) / 2)
+    cand[i[agree]] = True
+    lone = cand.copy()
+    lone[1:] &= ~cand[:-1]
+    lone[:-1] &= ~cand[1:]
+    return lone
+
+
+def _pair_jumps(tr: Tracks, p, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Jumps ``j`` paired out and back per vessel (:func:`_return_of`): the steps out ``k0``
+    and back ``k1`` (fixes ``k0 + 1 .. k1`` displaced)."""
     pairs = []
     for c in np.unique(tr.code[j]):
         jc = j[tr.code[j] == c]
@@ -234,21 +329,18 @@ def _displacements(tr: Tracks, p, jump, conflict) -> dict[str, np.ndarray]:
                 continue
             pairs.append((jc[i], jc[m]))
             i = m + 1
-    k0, k1 = (
-        (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
-        if pairs
-        else (
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-        )
-    )
-    n = k1 - k0
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    k0, k1 = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    return k0, k1
+
+
+def _mean_positions(tr: Tracks, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean position (lat, lon) of fixes ``a[i] .. b[i]`` for every ``i`` (``a <= b``)."""
     cs = [np.concatenate(([0.0], np.cumsum(x))) for x in _unit_xyz(tr.lat, tr.lon)]
-    xyz = [(x[k1 + 1] - x[k0 + 1]) / np.maximum(n, 1) for x in cs]
+    xyz = [(x[b + 1] - x[a]) / np.maximum(b - a + 1, 1) for x in cs]
     lat = np.degrees(np.arctan2(xyz[2], np.hypot(xyz[0], xyz[1])))
-    lon = np.degrees(np.arctan2(xyz[1], xyz[0]))
-    dist = distance_km(tr.lat[k0], tr.lon[k0], lat, lon)
-    return {"k0": k0, "k1": k1, "n": n, "lat": lat, "lon": lon, "dist": dist}
+    return lat, np.degrees(np.arctan2(xyz[1], xyz[0]))
 
 
 def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,7 +377,7 @@ def _jamming_clusters(tr: Tracks, p, cand) -> tuple[np.ndarray, np.ndarray]:
     label = np.arange(n)
     if n < max(p.jamming_min_vessels, 1):
         return label, np.zeros(0, np.int64)
-    t = tr.t[cand["k0"] + 1]
+    t = tr.t[cand["first"]]
     order = np.argsort(t, kind="stable")
     ts = t[order]
     hi = np.searchsorted(ts, ts + p.jamming_window_min * MIN_NS, side="right")
@@ -333,10 +425,10 @@ def _jamming_events(ctx, cand, label: np.ndarray, jammed: np.ndarray) -> pd.Data
         k0, k1 = cand["k0"][i], cand["k1"][i]
         codes = tr.code[k0]
         ids = sorted(set(tr.vessel_id[codes].tolist()))
-        start, end = int(tr.t[k0 + 1].min()), int(tr.t[k1].max())
+        start, end = int(tr.t[cand["first"][i]].min()), int(tr.t[k1].max())
         vessels = ";".join(ids)
         shown = i[:5]
-        ev = ctx.evidence(tr.row[cand["k0"][shown] + 1], "")
+        ev = ctx.evidence(tr.row[cand["first"][shown]], "")
         rows.append(
             {
                 "event_id": event_id("spoofing", vessels, "", start),
@@ -358,21 +450,21 @@ def _jamming_events(ctx, cand, label: np.ndarray, jammed: np.ndarray) -> pd.Data
 def _displaced_events(ctx, cand) -> pd.DataFrame:
     """One ``displaced`` event per displaced stretch of at least two fixes."""
     tr = ctx.tracks
-    k0, k1 = cand["k0"], cand["k1"]
+    k0, first, k1 = cand["k0"], cand["first"], cand["k1"]
     if not len(k0):
         return pd.DataFrame()
     c = tr.code[k0]
-    hours = (tr.t[k0 + 1] - tr.t[k0]) / (3600.0 * NS_PER_S)
+    hours = (tr.t[first] - tr.t[k0]) / (3600.0 * NS_PER_S)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(hours > 0, cand["dist"] / hours * KN_PER_KMH, np.inf)
-    out, back = ctx.evidence(tr.row[k0 + 1], "out "), ctx.evidence(tr.row[k1 + 1], "back ")
+    out, back = ctx.evidence(tr.row[first], "out "), ctx.evidence(tr.row[cand["back"]], "back ")
     return pd.DataFrame(
         {
             "event_type": "spoofing",
             "vessel_id": tr.vessel_id[c],
             "vessel_name": tr.vessel_name[c],
             "mmsi": pd.array(tr.mmsi[c], dtype="Float64").astype("Int64"),
-            "start": pd.to_datetime(tr.t[k0 + 1], utc=True),
+            "start": pd.to_datetime(tr.t[first], utc=True),
             "end": pd.to_datetime(tr.t[k1], utc=True),
             "lat": cand["lat"],
             "lon": cand["lon"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -362,3 +363,121 @@ def test_single_fix_glitches_of_nearby_vessels_at_once_are_not_jamming():
         o.loc[60 + i, "lon"] += dlon
         frames.append(o)
     assert len(_spoof(_cat(*frames))) == 0
+
+
+# single-fix glitches next to or inside displaced stretches (dense bench, seeds 303 and 1)
+
+
+def _moved(obs: pd.DataFrame, rows, km_north: float, km_east: float) -> None:
+    """Move fixes ``rows`` (labels) of ``obs`` by the given offsets, in place."""
+    obs.loc[rows, "lat"] += km_north / KM_PER_DEG
+    obs.loc[rows, "lon"] += km_east / (KM_PER_DEG * np.cos(np.radians(40.0)))
+
+
+def _long_stretch_with_glitch(mmsi: int = 273000020) -> pd.DataFrame:
+    """A vessel at 10 kn, one fix a minute for 12 h, displaced 100 km north from minute 60 to
+    359 (5 h: the displaced place is within 30 kn reach of the last true fix by then), with a
+    single-fix glitch 370 km further at minute 280."""
+    obs = _steady(mmsi, minutes=720)
+    obs.loc[60:359, "lat"] = 40.0 + 100 / KM_PER_DEG
+    obs.loc[280, "lat"] += 370 / KM_PER_DEG
+    return obs
+
+
+def test_glitch_inside_a_long_displaced_stretch_does_not_end_it():
+    # root cause: the glitch's jump back lands on the displaced place, which after hours is
+    # within 30 kn of the fix before the stretch: it was taken for the return, and the real
+    # return was paired with the next displacement's jump out, reporting the true track
+    # between them (minutes 360-599) as displaced and missing the second stretch
+    obs = _long_stretch_with_glitch()
+    _moved(obs, slice(600, 659), 0.0, 90.0)
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["displaced", "displaced"]
+    assert ev["start"].tolist() == [T0 + pd.Timedelta("60min"), T0 + pd.Timedelta("600min")]
+    assert ev["end"].tolist() == [T0 + pd.Timedelta("359min"), T0 + pd.Timedelta("659min")]
+    assert "300 fixes" in ev["evidence"].iloc[0]
+
+
+def test_vessel_displaced_with_a_glitch_earlier_is_counted_in_a_later_jamming_area():
+    # the same pairing error took the vessel's displacement out of the jamming area it was
+    # part of: two vessels left, reported one by one, and the true track as displaced
+    frames = [_long_stretch_with_glitch()]
+    for i in range(1, 3):
+        frames.append(_steady(273000020 + i, minutes=720, lat0=40.0 + 0.03 * i))
+    for o in frames:
+        o.loc[600:620, ["lat", "lon"]] = [41.0, 21.0]
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["displaced", "jamming"]
+    assert ev["end"].iloc[0] == T0 + pd.Timedelta("359min")
+    assert ev["vessels"].iloc[1].split(";") == [f"mmsi:{273000020 + i}" for i in range(3)]
+
+
+def _glitch_then_stretch(
+    mmsi: int = 273000030, glitch_km: float = 300.0, stretch_km: float = 80.0, every: int = 1
+) -> pd.DataFrame:
+    """A vessel at 10 kn with a fix every ``every`` minutes, displaced ``stretch_km`` north
+    for six fixes (from minute ``50 * every``), with one fix ``glitch_km`` south just
+    before."""
+    obs = _steady(mmsi, minutes=120 * every).iloc[::every].reset_index(drop=True)
+    _moved(obs, slice(50, 55), stretch_km, 0.0)
+    _moved(obs, 49, -glitch_km, 0.0)
+    return obs
+
+
+@pytest.mark.parametrize("every", [1, 10])
+def test_displaced_stretch_right_after_a_glitch_is_found_without_it(every):
+    # root cause: the glitch took the place of the jump out. A fix every 10 minutes (bench
+    # seed 1): the jump back (80 km) was less than half of the jump "out" (300 km, to the
+    # glitch), so the stretch was not found; a fix a minute: the jumps to the glitch, to the
+    # stretch and back chained as a "two places" run, too short to report. The glitch's
+    # neighbours are on either side of the displacement, so they do not agree as plausible,
+    # but they are much nearer each other than either is to the glitch
+    ev = _spoof(_glitch_then_stretch(every=every))
+    assert ev["flags"].tolist() == ["displaced"]
+    e = ev.iloc[0]
+    assert e["start"] == T0 + pd.Timedelta(minutes=50 * every)
+    assert e["end"] == T0 + pd.Timedelta(minutes=55 * every)
+    assert "6 fixes" in e["evidence"] and 75 < e["distance_km"] < 85
+
+
+def test_glitch_right_after_the_jump_back_is_not_part_of_the_stretch():
+    # the same at the other end (before: the jumps chained as a short "two places" run)
+    obs = _steady(273000031)
+    _moved(obs, slice(50, 55), 80.0, 0.0)
+    _moved(obs, 56, -300.0, 0.0)
+    ev = _spoof(obs)
+    assert ev["flags"].tolist() == ["displaced"]
+    assert ev["end"].iloc[0] == T0 + pd.Timedelta("55min")
+    assert "6 fixes" in ev["evidence"].iloc[0]
+
+
+def test_fix_between_two_far_places_belongs_to_the_stretch_not_a_glitch():
+    # decoy: a fix 40 km south then a stretch 30 km north: its neighbours are 30 km apart,
+    # more than half of either jump (40, 70 km): it starts the stretch
+    ev = _spoof(_glitch_then_stretch(glitch_km=40.0, stretch_km=30.0))
+    assert ev["flags"].tolist() == ["displaced"]
+    assert ev["start"].iloc[0] == T0 + pd.Timedelta("49min")
+    assert "7 fixes" in ev["evidence"].iloc[0]
+
+
+def test_jamming_with_a_glitch_before_one_vessels_jump_out_names_every_vessel():
+    # seed 1 of the default bench: a vessel reporting every 10 minutes, shown on a ring 8 km
+    # round the jamming spot, had a glitch just before its jump out; its ring stretch was
+    # found only as pieces between ring points (some ring steps are too short to be jumps),
+    # and the pieces too late to chain with the other vessels' start were reported as its
+    # own displacements
+    ring = _steady(273000040, minutes=1200).iloc[::10].reset_index(drop=True)
+    ang = np.radians(np.tile([0.0, 150.0, 180.0, 330.0], 4)[:13])  # rows 60-72: 600-720 min
+    ring.loc[60:72, "lat"] = 42.0 + 8 * np.cos(ang) / KM_PER_DEG
+    ring.loc[60:72, "lon"] = 21.0 + 8 * np.sin(ang) / (KM_PER_DEG * np.cos(np.radians(42.0)))
+    _moved(ring, 59, -600.0, 0.0)  # the glitch, 10 minutes before
+    frames = [ring]
+    for i in range(1, 3):
+        o = _steady(273000040 + i, minutes=1200, lat0=40.0 + 0.03 * i)
+        o.loc[600:720, ["lat", "lon"]] = [42.0, 21.0 + 0.01 * i]
+        frames.append(o)
+    ev = _spoof(pd.concat(frames, ignore_index=True))
+    assert ev["flags"].tolist() == ["jamming"]
+    e = ev.iloc[0]
+    assert e["vessels"].split(";") == [f"mmsi:{273000040 + i}" for i in range(3)]
+    assert e["start"] == T0 + pd.Timedelta("600min") and e["end"] == T0 + pd.Timedelta("720min")
