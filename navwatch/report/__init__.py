@@ -216,7 +216,7 @@ def map_report(
         "rings": list(STATUS_RINGS),
         "tiles": _page.tile_source(tiles),
         "has_events_list": bool(events_json or acts.json),
-        "activity": {"events": acts.json, "styles": _activity.script_styles(acts.kinds)},
+        "activity": _activity.script_data(acts),
         **land,
     }
     body = _page.body(title or "navwatch report", sub, parts)

@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IngestError, SchemaError
+from ..schema import TIME_DTYPE
 from ._data import registry_frame, seconds, str_values
-from ._html import activity_popup, activity_row, activity_title, esc
+from ._html import ACTIVITY_LABELS, activity_popup, activity_row, esc
 
 #: The activity types the report draws, in layer order.
 TYPES = ("encounter", "replenishment", "loitering", "gap", "spoofing", "identity_change")
@@ -193,6 +194,8 @@ def check_activity(df: pd.DataFrame, *, where: str = "activity") -> pd.DataFrame
     for c in _FLOATS:
         col = df[c] if c in df.columns else pd.Series(np.nan, index=df.index)
         out[c] = pd.to_numeric(col, errors="coerce").astype(float)
+    hours = (out["end"] - out["start"]).dt.total_seconds() / 3600.0
+    out["duration_h"] = out["duration_h"].fillna(hours)
     for c in ("event_type", *_TEXTS):
         v = str_values(df[c]) if c in df.columns else np.full(len(df), "", dtype=object)
         out[c] = np.array([x if isinstance(x, str) else str(x) for x in v], dtype=object)
@@ -207,8 +210,10 @@ def check_activity(df: pd.DataFrame, *, where: str = "activity") -> pd.DataFrame
 def _times(col: pd.Series) -> pd.Series:
     """Times as UTC (ISO 8601 text as written in CSV and GeoJSON; unreadable ones NaT)."""
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col):
-        return pd.to_datetime(col, utc=True)
-    return pd.to_datetime(col.astype(object), utc=True, errors="coerce", format="ISO8601")
+        t = pd.to_datetime(col, utc=True)
+    else:
+        t = pd.to_datetime(col.astype(object), utc=True, errors="coerce", format="ISO8601")
+    return t.astype(TIME_DTYPE)
 
 
 def _booleans(col: pd.Series | None, n: int) -> np.ndarray:
@@ -241,7 +246,7 @@ def overlapping(act: pd.DataFrame, since, until) -> pd.DataFrame:
     if not len(act) or (since is None and until is None):
         return act
     start, end = act["start"], act["end"].fillna(act["start"])
-    keep = start.notna().to_numpy()
+    keep = start.notna().to_numpy().copy()
     if since is not None:
         keep &= (end >= since).to_numpy(bool, na_value=False)
     if until is not None:
@@ -417,7 +422,6 @@ def draw(al: ActivityLayer, inp, tr, tb, registry, colours: dict[str, str]) -> N
     for i, rec in enumerate(act.to_dict("records")):
         entry = _entry(rec, pos[i], int(t_show[i]), colours)
         entry["p"] = activity_popup(rec, names, reg)
-        entry["title"] = esc(activity_title(rec, names))
         al.rows.append((entry["t"], activity_row(rec, names, len(al.json))))
         al.json.append(entry)
 
@@ -513,6 +517,14 @@ def _track_at(tr, code: int, t: int, lo_t: int, hi_t: int) -> tuple[float, float
     return float(tr.lat[a + j]), float(tr.lon[a + j])
 
 
-def script_styles(kinds) -> dict[str, dict[str, Any]]:
-    """The styles of the types drawn, for the script."""
-    return {k: {x: v for x, v in STYLES[k].items() if x not in ("label", "legend")} for k in kinds}
+def script_data(al: ActivityLayer) -> dict[str, Any]:
+    """What the script reads: the entries, the styles of the types drawn and the popups' row
+    labels."""
+    return {
+        "events": al.json,
+        "styles": {
+            k: {x: v for x, v in STYLES[k].items() if x not in ("label", "legend")}
+            for k in al.kinds
+        },
+        "labels": [esc(x) for x in ACTIVITY_LABELS] if al.json else [],
+    }

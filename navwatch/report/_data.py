@@ -117,8 +117,10 @@ def display_paths(files) -> dict[str, str]:
     return out
 
 
-#: A cited fix in an activity event's evidence: ``[label ]file:line`` between semicolons.
-_CITED = re.compile(r"^(?:(?:out|back|old|new|last|place \w)\s+)?(.+):\d+$")
+#: A cited fix in an activity event's evidence: ``file:line`` (after a label such as ``off``,
+#: ``first`` or ``place A``), its file without spaces (files with spaces are found when they
+#: are inputs of the report, in ``src_file``).
+_CITED = re.compile(r"(?:^|\s)([^\s;]+):\d+(?=;|\s|$)")
 
 
 def cited_files(evidence) -> set[str]:
@@ -127,12 +129,9 @@ def cited_files(evidence) -> set[str]:
     >>> sorted(cited_files(["out /a/ais.csv:5; back /a/b.csv:9; 3 fixes", "row 4"]))
     ['/a/ais.csv', '/a/b.csv']
     """
-    out = set()
+    out: set[str] = set()
     for text in pd.unique(pd.Series(evidence, dtype=object).dropna()):
-        for part in str(text).split(";"):
-            m = _CITED.match(part.strip())
-            if m:
-                out.add(m.group(1))
+        out.update(_CITED.findall(str(text)))
     return out
 
 

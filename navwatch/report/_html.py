@@ -533,7 +533,8 @@ def activity_what(rec: dict) -> str:
         how = next((v for k, v in _ACT_SPOOF.items() if k in flags), "")
         return "spoofing" + (f": {how}" if how else "")
     if kind == "identity_change":
-        return f"identity change: {rec.get('field') or ''}".rstrip(": ")
+        old, new = rec.get("old_value") or "?", rec.get("new_value") or "?"
+        return f"identity change: {rec.get('field') or 'value'} {old} \u2192 {new}"
     return kind.replace("_", " ")
 
 
@@ -558,17 +559,6 @@ def _duration(rec: dict) -> str:
     except (TypeError, ValueError):
         return ""
     return fmt_age(h * S_PER_H) if np.isfinite(h) else ""
-
-
-def activity_title(rec: dict, names: dict[str, str]) -> str:
-    """Tooltip of an activity event (raw text: escape it)."""
-    what = activity_what(rec)
-    if rec.get("event_type") == "identity_change":
-        what += f" {rec.get('old_value') or '?'} \u2192 {rec.get('new_value') or '?'}"
-    dur = _duration(rec)
-    return f"{_who(rec, names)}: {what}, {fmt_time(rec.get('start'))}" + (
-        f" ({dur})" if dur else ""
-    )
 
 
 def _km(v: object, what: str = "") -> str:
@@ -607,9 +597,6 @@ def _figures(rec: dict) -> list[tuple[str, str]]:
         ("positions before", _unit(rec.get("positions_before"), ".0f", " in the window before")),
         ("from port", _km(rec.get("distance_from_port_km"), " to the nearest port zone")),
     ]
-    if kind == "identity_change":
-        change = f"{rec.get('old_value') or '?'} \u2192 {rec.get('new_value') or '?'}"
-        rows.append((str(rec.get("field") or "value"), change))
     return rows
 
 
@@ -628,31 +615,59 @@ def _vessel_line(vid: str, name: str, mmsi: object, reg: pd.DataFrame) -> str:
     return esc(text)
 
 
-def activity_popup(rec: dict, names: dict[str, str], reg: pd.DataFrame) -> str:
-    """Popup of an activity event; ``rec`` a row of the activity table (raw values), ``names``
-    raw vessel names by id, ``reg`` the registry frame (type, class by vessel id)."""
+#: Row labels of activity popups: the popups ship as escaped values with a label's index, and
+#: the report's script puts them in the popup's fixed markup (a thousand popups as HTML inside
+#: the page's JSON would weigh twice as much: every ``<`` is six bytes there).
+ACTIVITY_LABELS = (
+    "duration", "confidence", "flags", "distance apart", "area", "speed", "off to on",
+    "between places", "implied speed", "likely intentional", "positions before", "from port",
+    "evidence",
+)  # fmt: skip
+_LABEL = {k: i for i, k in enumerate(ACTIVITY_LABELS)}
+
+
+def activity_popup(rec: dict, names: dict[str, str], reg: pd.DataFrame) -> dict:
+    """Popup of an activity event, as escaped parts (``rec`` a row of the activity table, raw
+    values; ``names`` raw vessel names by id; ``reg`` the registry frame: type and class by
+    vessel id): ``h`` the vessel(s), ``w`` what happened, ``v`` a line per vessel, ``tm`` the
+    time, ``r`` rows of (index in :data:`ACTIVITY_LABELS`, value). The report's script
+    assembles them (:func:`activity_popup_html` does the same, here)."""
     ids, ns = _vessel_ids(rec), _names(rec, names)
-    mmsis = [rec.get("mmsi"), rec.get("other_mmsi")] if rec.get("vessel_id") else [None] * len(ids)
+    mmsis = [rec.get("mmsi"), rec.get("other_mmsi")] if rec.get("vessel_id") else []
     lines = [
         _vessel_line(v, n, mmsis[i] if i < len(mmsis) else None, reg)
         for i, (v, n) in enumerate(zip(ids, ns, strict=True))
     ]
     flags = rec.get("flags") if isinstance(rec.get("flags"), str) else ""
     rows = [
-        ("vessels" if len(ids) > 1 else "vessel", "<br>".join(lines)),
-        ("time", f"{esc(fmt_time(rec.get('start')))} – {esc(fmt_time(rec.get('end')))}"),
-        ("duration", esc(_duration(rec))),
-        ("confidence", esc(_num(rec.get("confidence"), ".2f"))),
-        ("flags", f'<span class="nw-flag">{esc(flags)}</span>' if flags else ""),
-        *[(k, esc(v)) for k, v in _figures(rec) if v],
-        (
-            "evidence",
-            f'<div class="nw-ev">{esc(rec.get("evidence"))}</div>' if rec.get("evidence") else "",
-        ),
+        ("duration", _duration(rec)),
+        ("confidence", _num(rec.get("confidence"), ".2f")),
+        ("flags", flags),
+        *_figures(rec),
+        ("evidence", rec.get("evidence") if isinstance(rec.get("evidence"), str) else ""),
     ]
+    return {
+        "h": esc(_who(rec, names)),
+        "w": esc(activity_what(rec)),
+        "v": lines,
+        "tm": f"{esc(fmt_time(rec.get('start')))} – {esc(fmt_time(rec.get('end')))}",
+        "r": [[_LABEL[k], esc(v)] for k, v in rows if v],
+    }
+
+
+def activity_popup_html(p: dict) -> str:
+    """The popup HTML of :func:`activity_popup`'s parts, as the report's script builds it."""
+    rows = [("vessels" if len(p["v"]) > 1 else "vessel", "<br>".join(p["v"])), ("time", p["tm"])]
+    for i, v in p["r"]:
+        label = ACTIVITY_LABELS[i]
+        if label == "evidence":
+            v = f'<div class="nw-ev">{v}</div>'
+        elif label == "flags":
+            v = f'<span class="nw-flag">{v}</span>'
+        rows.append((label, v))
     return (
-        f'<div class="nw-pop"><b class="nw-name">{esc(_who(rec, names))}</b><br>'
-        f"<span>{esc(activity_what(rec))}</span>{table(rows)}</div>"
+        f'<div class="nw-pop"><b class="nw-name">{p["h"]}</b><br><span>{p["w"]}</span>'
+        f"{table(rows)}</div>"
     )
 
 

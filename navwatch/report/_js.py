@@ -251,6 +251,18 @@ function navwatchReport(map, groups, D) {
     }
     return icons[key];
   }
+  // popups and tooltips from the server's escaped parts (navwatch.report._html.activity_popup)
+  function actRow(label, v) { return "<tr><th>" + label + "</th><td>" + v + "</td></tr>"; }
+  function actPopup(a) {
+    var P = a.p, rows = actRow(P.v.length > 1 ? "vessels" : "vessel", P.v.join("<br>")) + actRow("time", P.tm);
+    P.r.forEach(function (x) {
+      var label = ACT.labels[x[0]], v = x[1];
+      if (label === "evidence") v = '<div class="nw-ev">' + v + "</div>";
+      else if (label === "flags") v = '<span class="nw-flag">' + v + "</span>";
+      rows += actRow(label, v);
+    });
+    return '<div class="nw-pop"><b class="nw-name">' + P.h + "</b><br><span>" + P.w + "</span><table>" + rows + "</table></div>";
+  }
   var acts = ACT.events.map(function (a, i) {
     var cls = " nw-act-" + a.k, parts = [];
     if (a.r) parts.push(L.circle(a.m, L.extend(actStyle(a, "area"), { radius: a.r, color: a.c, pane: "nwActArea",
@@ -265,8 +277,8 @@ function navwatchReport(map, groups, D) {
     });
     parts.push(marker);
     var layer = L.featureGroup(parts);
-    layer.bindPopup(a.p, { maxWidth: 420, maxHeight: 360 });
-    layer.bindTooltip(a.title, { sticky: true });
+    layer.bindPopup(function () { return actPopup(a); }, { maxWidth: 420, maxHeight: 360 });
+    layer.bindTooltip(a.p.h + ": " + a.p.w + ", " + a.p.tm, { sticky: true });
     return { a: a, i: i, layer: layer, group: groups.activity[a.k], on: false };
   });
   function drawActivity(T) {
