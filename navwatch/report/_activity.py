@@ -27,6 +27,7 @@ Every string reaching the page is escaped here or in :mod:`navwatch.report._html
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,16 @@ _TEXTS = (
 )  # fmt: skip
 
 
-def _icon(shape: str, size: int = 18) -> dict[str, Any]:
-    """A marker icon: constant SVG markup (never data), ``size`` CSS pixels square."""
+def _icon(name: str, shape: str, size: int = 18, css: str = "") -> dict[str, Any]:
+    """A marker icon: constant SVG markup (never data), ``size`` CSS pixels square. The map
+    draws it as an empty ``div`` of class ``nw-ai-<name>`` whose background is the SVG (or
+    ``css``): a thousand markers with SVG inside them take the browser twice as long to lay out
+    (see :func:`icon_css`); the legend shows the SVG."""
     return {
         "html": f'<svg width="{size}" height="{size}" viewBox="0 0 18 18">{shape}</svg>',
         "size": size,
+        "cls": f"nw-ai-{name}",
+        "css": css,
     }
 
 
@@ -75,6 +81,8 @@ _HULLS = (
     '<ellipse cx="12.4" cy="9" rx="4.2" ry="7" fill="{f}" stroke="{s}" stroke-width="1.6"/>'
 )
 _SQUARE = '<rect class="nw-fill" x="2.5" y="2.5" width="13" height="13" rx="2" fill="#999" stroke="#ff7f00" stroke-width="3"/>'
+#: The loitering marker as a box: filled with the vessel's colour by the script.
+_SQUARE_CSS = "background:#999;border:3px solid #ff7f00;border-radius:3px;box-sizing:border-box"
 _PAUSE = (
     '<circle cx="9" cy="9" r="7.8" fill="{f}" stroke="#fff" stroke-width="1.4"/>'
     '<rect x="5.6" y="5" width="2.3" height="8" fill="#fff"/><rect x="10.1" y="5" width="2.3" height="8" fill="#fff"/>'
@@ -96,31 +104,31 @@ STYLES: dict[str, dict[str, Any]] = {
     "encounter": {
         "label": "Encounters",
         "legend": "encounter: two vessels stopped together (line between them)",
-        "icon": _icon(_DIAMOND.format(f="#7b3294")),
+        "icon": _icon("encounter", _DIAMOND.format(f="#7b3294")),
         "line": {"color": "#7b3294", "weight": 3, "opacity": 0.9},
     },
     "replenishment": {
         "label": "Replenishments",
         "legend": "underway replenishment (black outline: an oiler or auxiliary)",
-        "icon": _icon(_HULLS.format(f="#c51b7d", s="#fff")),
+        "icon": _icon("replenishment", _HULLS.format(f="#c51b7d", s="#fff")),
         "line": {"color": "#c51b7d", "weight": 3, "opacity": 0.9, "dashArray": "8 3"},
-        "variants": {"oiler": {"icon": _icon(_HULLS.format(f="#c51b7d", s="#111"))}},
+        "variants": {"oiler": {"icon": _icon("oiler", _HULLS.format(f="#c51b7d", s="#111"))}},
     },
     "loitering": {
         "label": "Loitering",
         "legend": "loitering: the area it stayed in (filled: the vessel's colour)",
-        "icon": _icon(_SQUARE, 16),
+        "icon": _icon("loitering", _SQUARE, 16, css=_SQUARE_CSS),
         "area": {"weight": 2, "dashArray": "5 4", "fillColor": "#ff7f00", "fillOpacity": 0.15},
     },
     "gap": {
         "label": "AIS gaps",
         "legend": "AIS gap: dashed from AIS off to back on (red: likely intentional)",
-        "icon": _icon(_PAUSE.format(f="#737373")),
+        "icon": _icon("gap", _PAUSE.format(f="#737373")),
         "line": {"color": "#737373", "weight": 2.5, "opacity": 0.9, "dashArray": "6 6"},
         "end": {"radius": 4, "color": "#737373", "weight": 2, "fillColor": "#ffffff"},
         "variants": {
             "intentional": {
-                "icon": _icon(_PAUSE.format(f="#e31a1c")),
+                "icon": _icon("intentional", _PAUSE.format(f="#e31a1c")),
                 "line": {"color": "#e31a1c"},
                 "end": {"color": "#e31a1c"},
             }
@@ -129,17 +137,33 @@ STYLES: dict[str, dict[str, Any]] = {
     "spoofing": {
         "label": "Spoofing",
         "legend": "spoofing: flagged position (dotted: the other place, or the track it left)",
-        "icon": _icon(_WARNING),
+        "icon": _icon("spoofing", _WARNING),
         "line": {"color": "#111111", "weight": 2, "opacity": 0.8, "dashArray": "2 5"},
         "end": {"radius": 5, "color": "#111111", "weight": 2, "fillColor": "#ffd92f"},
-        "variants": {"jamming": {"icon": _icon(_WARNING, 26)}},
+        "variants": {"jamming": {"icon": _icon("jamming", _WARNING, 26)}},
     },
     "identity_change": {
         "label": "Identity changes",
         "legend": "identity change (name, IMO or call sign)",
-        "icon": _icon(_ID),
+        "icon": _icon("identity", _ID),
     },
 }
+
+
+def icon_css() -> str:
+    """The markers' styles: each icon of :data:`STYLES` as the background of its class (an SVG
+    data URI; constant markup)."""
+    icons = [st["icon"] for st in STYLES.values()]
+    icons += [v["icon"] for st in STYLES.values() for v in st.get("variants", {}).values() if "icon" in v]  # fmt: skip
+    rules = []
+    for ic in icons:
+        css = ic["css"]
+        if not css:
+            svg = ic["html"].replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+            data = base64.b64encode(svg.encode()).decode()
+            css = f'background:url("data:image/svg+xml;base64,{data}") center/contain no-repeat'
+        rules.append(f".nw-act.{ic['cls']}{{{css}}}")
+    return "\n".join(rules)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -517,14 +541,24 @@ def _track_at(tr, code: int, t: int, lo_t: int, hi_t: int) -> tuple[float, float
     return float(tr.lat[a + j]), float(tr.lon[a + j])
 
 
+def _for_script(style: dict[str, Any]) -> dict[str, Any]:
+    """A type's style as the script reads it: no wording, icons by class and size only."""
+    out: dict[str, Any] = {}
+    for k, v in style.items():
+        if k == "icon":
+            out[k] = {"cls": v["cls"], "size": v["size"]}
+        elif k == "variants":
+            out[k] = {name: _for_script(var) for name, var in v.items()}
+        elif k not in ("label", "legend"):
+            out[k] = v
+    return out
+
+
 def script_data(al: ActivityLayer) -> dict[str, Any]:
     """What the script reads: the entries, the styles of the types drawn and the popups' row
     labels."""
     return {
         "events": al.json,
-        "styles": {
-            k: {x: v for x, v in STYLES[k].items() if x not in ("label", "legend")}
-            for k in al.kinds
-        },
+        "styles": {k: _for_script(STYLES[k]) for k in al.kinds},
         "labels": [esc(x) for x in ACTIVITY_LABELS] if al.json else [],
     }

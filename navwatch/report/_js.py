@@ -241,13 +241,13 @@ function navwatchReport(map, groups, D) {
     var s = ACT.styles[a.k], v = a.s && s.variants ? s.variants[a.s] : null;
     return L.extend({}, s[part], v && v[part]);
   }
-  var icons = {};  // one L.divIcon per type and variant (the SVG is the server's constant markup)
+  var icons = {};  // one L.divIcon per type and variant
   function actIcon(a) {
     var key = a.k + "/" + (a.s || "");
     if (!icons[key]) {
       var ic = actStyle(a, "icon");
-      icons[key] = L.divIcon({ className: "nw-act nw-act-" + a.k, html: ic.html, iconSize: [ic.size, ic.size],
-        iconAnchor: [ic.size / 2, ic.size / 2] });
+      icons[key] = L.divIcon({ className: "nw-act nw-act-" + a.k + " " + ic.cls, html: "", iconSize: [ic.size, ic.size],
+        iconAnchor: [ic.size / 2, ic.size / 2] });  // drawn by its class (navwatch.report._activity.icon_css)
     }
     return icons[key];
   }
@@ -272,8 +272,7 @@ function navwatchReport(map, groups, D) {
       className: "nw-act-end" + cls })));
     var marker = L.marker(a.m, { icon: actIcon(a), pane: "nwActMarkers", keyboard: false });
     if (a.c) marker.on("add", function () {  // loitering: the vessel's colour, so a fleet stays apart
-      var f = marker.getElement().querySelector(".nw-fill");
-      if (f) f.setAttribute("fill", a.c);
+      marker.getElement().style.backgroundColor = a.c;
     });
     parts.push(marker);
     var layer = L.featureGroup(parts);

@@ -53,8 +53,13 @@ class ReportLayer(MacroElement):
     def render(self, **kwargs) -> None:  # type: ignore[override]
         figure = cast(Figure, self.get_root())
         name = self.get_name()
+        css = REPORT_CSS
+        if self._data.get("activity", {}).get("events"):
+            from ._activity import icon_css
+
+            css += icon_css()
         figure.header.add_child(
-            Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name
+            Raw(f"<style>{css}</style>\n<script>{REPORT_JS}</script>"), name=name
         )
         data_id = f"{name}_data"
         island = (
