@@ -24,6 +24,13 @@ What is drawn
 * **departures and arrivals**: events at one place share one marker with their count, whose
   popup lists each (time, window, confidence, flags, evidence); an **events list** whose rows
   move the slider to the event and show it;
+* **activity at sea** (``activity``: :func:`navwatch.activity.detect_activity`'s table), one
+  layer per type (:mod:`navwatch.report._activity`): encounters and replenishments as a link
+  line between the two vessels on their tracks, loitering areas in the vessel's colour, AIS gaps
+  as a dashed line from off to on (red: likely intentional), spoofing flagged (the other place or
+  the track left linked; jamming one marker naming the vessels), identity changes old -> new;
+  popups with the type's figures and evidence; in the events list; capped at
+  ``max_activity_events``;
 * a **time slider** with a play button and a **timeline** (per vessel, its statuses over the
   period and its events), a **legend** naming every vessel with its colour (names on the map
   with a switch), the **layer control** and a **dispersal panel**: counts by status over time

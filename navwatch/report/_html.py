@@ -515,8 +515,9 @@ def _vessel_ids(rec: dict) -> list[str]:
     return ids
 
 
-def activity_what(rec: dict) -> str:
-    """What an activity event is, in words (raw text).
+def activity_what(rec: dict, short: bool = False) -> str:
+    """What an activity event is, in words (raw text); ``short``: without an identity change's
+    values (the events list).
 
     >>> activity_what({"event_type": "gap", "likely_intentional": 1})
     'AIS gap, likely intentional'
@@ -534,7 +535,8 @@ def activity_what(rec: dict) -> str:
         return "spoofing" + (f": {how}" if how else "")
     if kind == "identity_change":
         old, new = rec.get("old_value") or "?", rec.get("new_value") or "?"
-        return f"identity change: {rec.get('field') or 'value'} {old} \u2192 {new}"
+        change = "" if short else f" {old} \u2192 {new}"
+        return f"identity change: {rec.get('field') or 'value'}{change}"
     return kind.replace("_", " ")
 
 
@@ -690,7 +692,7 @@ def activity_row(rec: dict, names: dict[str, str], index: int) -> str:
     flags = rec.get("flags") if isinstance(rec.get("flags"), str) else ""
     return (
         f'<tr data-a="{int(index)}"><td>{esc(_who(rec, names))}</td>'
-        f'<td style="color:{colour}">{esc(activity_what(rec))}</td>'
+        f'<td style="color:{colour}">{esc(activity_what(rec, short=True))}</td>'
         f"<td>{esc(window)}</td><td>{esc(_num(rec.get('confidence'), '.2f'))}</td>"
         f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>'
     )
