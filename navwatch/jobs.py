@@ -375,6 +375,10 @@ def run_report(
     scheduler: str | None = None,
     progress: Progress | None = None,
     detected: DetectRun | None = None,
+    activity: bool | Sequence[str] | None = None,
+    activity_events: str | Path | pd.DataFrame | None = None,
+    activity_params: Any = None,
+    max_activity_events: int = 1000,
 ) -> ReportRun:
     """Write an HTML map report (:func:`navwatch.report.map_report`) to ``output``.
 
@@ -383,6 +387,14 @@ def run_report(
     the panel counts port states and ``notes`` says why. Rejected input rows are written only if
     ``quarantine`` names a file (the report itself counts them). ``detected`` as in
     :func:`run_dispersal`.
+
+    Activity at sea is drawn with ``activity`` (True: every type; or the types to detect, as
+    :func:`navwatch.activity.detect_activity` takes them, with ``activity_params``), detected
+    over the same observations as the report (every MMSI, so an encounter with an unlisted
+    vessel is found), and/or ``activity_events``: an activity table or a file written by
+    ``navwatch activity`` (:func:`navwatch.report.read_activity`); an event in both is drawn
+    once. Without ``all_vessels`` only the events involving a vessel of the report are drawn.
+    At most ``max_activity_events`` are drawn; ``notes`` says what was left out.
     """
     from .report import map_report, save_report  # folium: imported only for reports
 
@@ -402,15 +414,83 @@ def run_report(
             ).fleet  # fmt: skip
         except NavwatchError as exc:
             notes.append(f"no dispersal panel: {exc}")
+    act = _report_activity(
+        run, inputs, activity, activity_events, activity_params, all_vessels, notes, progress
+    )
     m = map_report(
         det.states, det.events, run.zones, run.registry, fleet=fleet, port=port, since=since, until=until,
         offline=offline, tiles=tiles, full_paths=full_paths, max_track_points=max_track_points,
-        stale_after_h=dparams.stale_after_h,
+        stale_after_h=dparams.stale_after_h, activity=act, max_activity_events=max_activity_events,
     )  # fmt: skip
+    s = m.navwatch_summary  # type: ignore[attr-defined]
+    if s["activity_capped"]:
+        notes.append(
+            f"activity: {s['activity']:,} of {s['activity_in_period']:,} events drawn "
+            f"(at most {max_activity_events:,}: the most telling of each type)"
+        )
+    if s["activity_unknown_types"]:
+        notes.append(f"activity: unknown event types not drawn: {s['activity_unknown_types']}")
     path = save_report(m, output)
     if quarantine is not None:
         run.quarantine_output = _write_quarantine(run.quarantine, None, quarantine)
     return ReportRun(m, Path(path), run, fleet, notes)
+
+
+def _report_activity(
+    run: DetectRun,
+    inputs,
+    activity,
+    activity_events,
+    params,
+    all_vessels: bool,
+    notes: list,
+    progress,
+) -> pd.DataFrame | None:
+    """The activity table a report draws (see :func:`run_report`), or None."""
+    from .report import read_activity
+    from .report._activity import check_activity, involved
+
+    tables = []
+    if activity is not None and activity is not False:
+        from .activity import detect_activity
+
+        obs = run.observations
+        if obs is None:  # the out-of-core and dask engines keep no observations: read them again
+            notes.append("activity: the inputs were read again, in memory, for activity detection")
+            obs = read_observations(
+                list(inputs), quarantine=Quarantine(), progress=progress,
+                columns=schema.ANALYSIS_COLUMNS,
+            )  # fmt: skip
+        types = (
+            None
+            if activity is True
+            else [activity]
+            if isinstance(activity, str)
+            else list(activity)
+        )
+        found = detect_activity(obs, run.zones, run.registry, types=types, params=params)
+        tables.append(check_activity(found))
+    if activity_events is not None:
+        given = activity_events
+        tables.append(
+            check_activity(given, where="activity_events")
+            if isinstance(given, pd.DataFrame)
+            else read_activity(given)
+        )
+    if not tables:
+        return None
+    act = pd.concat(tables, ignore_index=True)
+    act = act[~(act["event_id"].ne("") & act["event_id"].duplicated())].reset_index(drop=True)
+    states = run.detection.states
+    if not all_vessels and states is not None and len(act):
+        mine = involved(act, {str(v) for v in states["vessel_id"].dropna().unique()})
+        if (~mine).any():
+            notes.append(
+                f"activity: {int((~mine).sum()):,} events involve no vessel of the report, not "
+                "drawn (--all-vessels draws them)"
+            )
+        act = act[mine].reset_index(drop=True)
+    return act
 
 
 @dataclass

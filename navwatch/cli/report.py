@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
 
+from ..activity import EVENT_TYPES
 from ..detect import DetectParams
 from ..jobs import run_report
 from ._common import (
@@ -23,8 +24,10 @@ from ._common import (
     file_progress,
     handle_errors,
     out,
+    table_path,
     time_option,
 )
+from .activity import _types
 
 INPUTS_HELP = "Observation files or Parquet dataset folders (any format `navwatch detect` reads)."
 
@@ -100,6 +103,43 @@ def report(
             "--at", "The slider time of the --png picture (default: the end of the period)."
         ),
     ] = None,
+    activity: Annotated[
+        bool,
+        typer.Option(
+            "--activity",
+            help="Also detect activity at sea over the same observations (every MMSI; see "
+            "`navwatch activity`) and draw it: one layer per type.",
+        ),
+    ] = False,
+    activity_types: Annotated[
+        str | None,
+        typer.Option(
+            "--activity-types",
+            callback=_types,
+            metavar="<types>",
+            help="Comma-separated activity types to detect (implies --activity; default every "
+            f"type): {', '.join(EVENT_TYPES)}.",
+        ),
+    ] = None,
+    activity_events: Annotated[
+        Path | None,
+        typer.Option(
+            "--activity-events",
+            callback=table_path,
+            metavar="<file>",
+            help="Draw the activity table in this file (written by `navwatch activity`: .csv, "
+            ".parquet, .geojson or .gpkg).",
+        ),
+    ] = None,
+    max_activity_events: Annotated[
+        int,
+        typer.Option(
+            "--max-activity-events",
+            min=0,
+            help="At most this many activity events drawn: an equal share per type, the most "
+            "telling first.",
+        ),
+    ] = 1000,
     max_track_points: Annotated[
         int,
         typer.Option(
@@ -119,13 +159,17 @@ def report(
     """Write an HTML map report: land and port zones, thinned tracks, vessels drawn by their
     status at the slider time (in port, offshore, at sea, another port, or unknown where last
     seen), departures/arrivals with windows and evidence, an events list, a timeline per
-    vessel, a legend and a dispersal panel. The file is self-contained: it opens without a
-    network. With --png, also a picture of the map."""
+    vessel, a legend and a dispersal panel; with --activity or --activity-events, activity at
+    sea (encounters, replenishments, loitering, AIS gaps, spoofing, identity changes). The file
+    is self-contained: it opens without a network. With --png, also a picture of the map."""
+    wanted = cast("list[str] | None", activity_types)  # (the callback made it a list)
+    detect_activity: bool | list[str] | None = wanted if wanted else (True if activity else None)
     with file_progress(progress) as cb:
         run = run_report(
             inputs, output=output, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
             port=port, since=since, until=until, offline=offline, tiles=tiles, full_paths=full_paths,
-            max_track_points=max_track_points,
+            max_track_points=max_track_points, activity=detect_activity, activity_events=activity_events,
+            max_activity_events=max_activity_events,
             detect_params=DetectParams(), engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler, progress=cb,
         )  # fmt: skip
     for note in run.notes:
@@ -136,6 +180,12 @@ def report(
         f"{s['events']:,} events, {s['zones']:,} zones; track points {s['points_kept']:,} of {s['points_in']:,}",
         highlight=False,
     )
+    if s["activity_in_period"] or detect_activity or activity_events is not None:
+        by_type = ", ".join(f"{k} {v:,}" for k, v in s["activity_by_type"].items()) or "none"
+        out.print(
+            f"activity at sea drawn: {s['activity']:,} of {s['activity_in_period']:,} ({by_type})",
+            highlight=False,
+        )
     if len(run.quarantine):
         out.print(
             f"{len(run.quarantine):,} input rows quarantined (see `navwatch detect` for the file)",

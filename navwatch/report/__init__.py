@@ -24,6 +24,13 @@ What is drawn
 * **departures and arrivals**: events at one place share one marker with their count, whose
   popup lists each (time, window, confidence, flags, evidence); an **events list** whose rows
   move the slider to the event and show it;
+* **activity at sea** (``activity``: :func:`navwatch.activity.detect_activity`'s table), one
+  layer per type (:mod:`navwatch.report._activity`): encounters and replenishments as a link
+  line between the two vessels on their tracks, loitering areas in the vessel's colour, AIS gaps
+  as a dashed line from off to on (red: likely intentional), spoofing flagged (the other place or
+  the track left linked; jamming one marker naming the vessels), identity changes old -> new;
+  popups with the type's figures and evidence; in the events list; capped at
+  ``max_activity_events``;
 * a **time slider** with a play button and a **timeline** (per vessel, its statuses over the
   period and its events), a **legend** naming every vessel with its colour (names on the map
   with a switch), the **layer control** and a **dispersal panel**: counts by status over time
@@ -63,12 +70,14 @@ import pandas as pd
 from branca.element import Figure
 
 from ..errors import ConfigError
-from . import _assets, _layers, _page
+from . import _activity, _assets, _layers, _page
 from ._html import STATUS_RINGS
 from ._png import screenshot
 from ._thin import thin_tracks
 
-__all__ = ["map_report", "save_report", "screenshot", "thin_tracks"]
+__all__ = ["map_report", "read_activity", "save_report", "screenshot", "thin_tracks"]
+
+read_activity = _activity.read_activity
 
 # the styles, kept importable here
 TIER_STYLES = _layers.TIER_STYLES
@@ -94,6 +103,8 @@ def map_report(
     full_paths: bool = False,
     tiles: str | None = None,
     stale_after_h: float = 48.0,
+    activity: pd.DataFrame | None = None,
+    max_activity_events: int = _activity.MAX_EVENTS,
 ) -> folium.Map:
     """Build the HTML map report.
 
@@ -140,12 +151,23 @@ def map_report(
         Name input files by their full paths in popups and evidence. By default they are named
         relative to the inputs' common folder, so a shared report does not show the analyst's
         folders.
+    activity : DataFrame, optional
+        Activity at sea (:func:`navwatch.activity.detect_activity`, or a table written by
+        ``navwatch activity`` read with :func:`read_activity`): one layer per type present.
+        Events overlapping the period are drawn, each from its start on the slider; with
+        ``port``, only those of vessels that were in that port in the period or have it as
+        registry home port.
+    max_activity_events : int
+        At most this many activity events are drawn (and listed): an equal share per type,
+        the likely intentional gaps, then the most confident and longest first. The layer
+        names say how many of how many.
 
     Returns
     -------
     folium.Map
         With ``navwatch_summary`` (a dict: vessels, tracks, zones, events, points in and kept,
-        period, land) attribute.
+        period, land; activity events drawn, by type, in the period and focus, left out by
+        the cap, and unknown types skipped) attribute.
 
     Examples
     --------
@@ -160,8 +182,10 @@ def map_report(
     """
     from ._data import prepare
 
+    if max_activity_events < 0:
+        raise ConfigError("map_report: max_activity_events must be at least 0")
     inp = prepare(
-        states, events, zones, port=port, since=since, until=until,
+        states, events, zones, port=port, since=since, until=until, activity=activity,
         max_track_points=max_track_points, max_total_points=max_total_points, full_paths=full_paths,
     )  # fmt: skip
     if offline and tiles:
@@ -170,30 +194,36 @@ def map_report(
         inp, max_track_points=max_track_points, max_total_points=max_total_points,
         tolerance_m=tolerance_m, bucket_min=bucket_min,
     )  # fmt: skip
-    tb = _layers.time_base(inp, tr)
+    acts = _activity.pick(inp, registry, max_events=max_activity_events)
+    tb = _layers.time_base(inp, tr, acts.times(inp.since, inp.until))
     statuses = _layers.status_codes(inp, registry, tb, stale_after_h)
     vessels, n_unlocated = _layers.vessels(inp, tr, tb, registry, statuses)
     events_json = _layers.events(inp, tb)
-    lat = np.concatenate([tr.lat, [e["la"] for e in events_json]])
-    lon = np.concatenate([tr.lon, [e["lo"] for e in events_json]])
+    _activity.draw(acts, inp, tr, tb, registry, {v["id"]: v["c"] for v in vessels})
+    a_lat, a_lon = _activity.points(acts)
+    lat = np.concatenate([tr.lat, [e["la"] for e in events_json], a_lat])
+    lon = np.concatenate([tr.lon, [e["lo"] for e in events_json], a_lon])
     zl = _layers.zones(inp, lat, lon)
     bounds = _page.bounds_of(lat, lon, zl)
 
     m = _page.base_map(bounds)
-    groups = _page.layer_groups(m, zl.tiers)
+    groups = _page.layer_groups(m, zl.tiers, {k: acts.label(k) for k in acts.kinds})
     where = " at " + inp.port_name if inp.port_name else ""
     sub = f"{len(vessels)} vessels located"
     if n_unlocated:
         sub += f" ({n_unlocated} more with evidence but no position)"
-    sub += f", {len(events_json)} events{where}; {tb.period}"
-    parts = _page.parts(inp, fleet, tb, zl, vessels, events_json)
+    sub += f", {len(events_json)} events{where}"
+    sub += f", {len(acts.json)} activity events" if acts.json else ""
+    sub += f"; {tb.period}"
+    parts = _page.parts(inp, fleet, tb, zl, vessels, events_json, acts)
     land = _page.land_layer(bounds, inp.zi, zl)
     extra = {
         "bounds": bounds,
         "status_labels": _layers.STATUS_LABELS,
         "rings": list(STATUS_RINGS),
         "tiles": _page.tile_source(tiles),
-        "has_events_list": bool(events_json),
+        "has_events_list": bool(events_json or acts.json),
+        "activity": _activity.script_data(acts),
         **land,
     }
     body = _page.body(title or "navwatch report", sub, parts)
@@ -211,6 +241,7 @@ def map_report(
         "points_kept": int(tr.kept.sum()),
         "period": tb.period,
         "land": land.get("land_note", ""),
+        **acts.summary(),
     }
     return m
 

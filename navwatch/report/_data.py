@@ -33,12 +33,25 @@ class Inputs:
     codes: np.ndarray
     vessel_ids: pd.Index
     ev: pd.DataFrame
+    act: pd.DataFrame | None = None  # activity at sea in the period (see _activity)
 
 
 def prepare(
-    states, events, zones, *, port, since, until, max_track_points, max_total_points, full_paths
+    states,
+    events,
+    zones,
+    *,
+    port,
+    since,
+    until,
+    max_track_points,
+    max_total_points,
+    full_paths,
+    activity=None,
 ):
     """Check the arguments of :func:`~navwatch.report.map_report` and prepare its :class:`Inputs`."""
+    from ._activity import check_activity, overlapping
+
     missing = [c for c in _REQUIRED if c not in states.columns]
     if missing:
         raise SchemaError(
@@ -64,14 +77,19 @@ def prepare(
     if port_name is not None and len(ev):
         ev = ev[str_values(ev["port"]) == port_name]
     ev = ev.reset_index(drop=True)
+    act = None
+    if activity is not None:
+        act = overlapping(check_activity(activity), since_ts, until_ts).reset_index(drop=True)
     if not full_paths:
-        st, ev = hide_paths(st, ev)
+        st, ev, act = hide_paths(st, ev, act)
 
     # per-vessel order: vessel code (sorted ids), then time
     codes, vessel_ids = pd.factorize(str_values(st["vessel_id"]).astype(str), sort=True)
     order = np.lexsort((seconds(st["time"]), codes))
     st = st.iloc[order].reset_index(drop=True)
-    return Inputs(zi, port_name, since_ts, until_ts, st, codes[order], pd.Index(vessel_ids), ev)
+    return Inputs(
+        zi, port_name, since_ts, until_ts, st, codes[order], pd.Index(vessel_ids), ev, act
+    )
 
 
 def display_paths(files) -> dict[str, str]:
@@ -99,21 +117,51 @@ def display_paths(files) -> dict[str, str]:
     return out
 
 
-def hide_paths(st: pd.DataFrame, ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``st`` and ``ev`` with every input file named as :func:`display_paths` says: the
-    ``src_file`` column and the ``[file:line]`` citations in the events' evidence."""
+#: A cited fix in an activity event's evidence: ``file:line`` (after a label such as ``off``,
+#: ``first`` or ``place A``), its file without spaces (files with spaces are found when they
+#: are inputs of the report, in ``src_file``).
+_CITED = re.compile(r"(?:^|\s)([^\s;]+):\d+(?=;|\s|$)")
+
+
+def cited_files(evidence) -> set[str]:
+    """The files an activity table's evidence cites (``file:line``, optionally labelled).
+
+    >>> sorted(cited_files(["out /a/ais.csv:5; back /a/b.csv:9; 3 fixes", "row 4"]))
+    ['/a/ais.csv', '/a/b.csv']
+    """
+    out: set[str] = set()
+    for text in pd.unique(pd.Series(evidence, dtype=object).dropna()):
+        out.update(_CITED.findall(str(text)))
+    return out
+
+
+def hide_paths(
+    st: pd.DataFrame, ev: pd.DataFrame, act: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """``st``, ``ev`` and ``act`` with every input file named as :func:`display_paths` says:
+    the ``src_file`` column, the ``[file:line]`` citations in the events' evidence and the
+    ``file:line`` ones in the activity events'."""
     files = list(st["src_file"].dropna().unique()) if "src_file" in st.columns else []
+    if act is not None and len(act):
+        files += sorted(cited_files(act["evidence"]) - set(files))
     shown = {k: v for k, v in display_paths(files).items() if k != v}
     if not shown:
-        return st, ev
+        return st, ev, act
+    alts = "|".join(map(re.escape, sorted(shown, key=len, reverse=True)))
+    if act is not None and len(act):
+        cite = re.compile(f"(?<![^\\s\\[])({alts}):")
+        act = act.copy()
+        act["evidence"] = [
+            cite.sub(lambda m: f"{shown[m.group(1)]}:", str(t)) for t in act["evidence"]
+        ]
+    if "src_file" not in st.columns:
+        return st, ev, act
     st = st.copy()
     codes, uniques = pd.factorize(st["src_file"])  # a few files, many rows: map the files once
     names = np.array([shown.get(u, u) for u in uniques], dtype=object)
     st["src_file"] = pd.array(np.where(codes >= 0, names[codes], None), dtype="string")
     if "evidence" in ev.columns and len(ev):
-        pattern = re.compile(
-            "\\[(" + "|".join(map(re.escape, sorted(shown, key=len, reverse=True))) + "):"
-        )
+        pattern = re.compile(f"\\[({alts}):")
         ev = ev.copy()
         ev["evidence"] = (
             ev["evidence"]
@@ -124,7 +172,7 @@ def hide_paths(st: pd.DataFrame, ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
                 )
             )
         )
-    return st, ev
+    return st, ev, act
 
 
 def _utc(value, what: str) -> pd.Timestamp | None:

@@ -377,9 +377,12 @@ def _status_symbol(code: int) -> str:
     )
 
 
-def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]) -> str:
-    """Legend box: zone tiers, vessel statuses, tracks, events, and each vessel by its colour
-    (``vessels``: escaped name, colour) with a switch for name labels on the map."""
+def legend(
+    tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]], activity: str = ""
+) -> str:
+    """Legend box: zone tiers, vessel statuses, tracks, events, the ``activity`` types drawn
+    (HTML of :func:`activity_legend`), and each vessel by its colour (``vessels``: escaped name,
+    colour) with a switch for name labels on the map."""
     items = [
         f'<div><i class="sq" style="background:{s["color"]};opacity:{max(s["fill"] * 2.5, 0.35):.2f}"></i>zone: {esc(name)}</div>'
         for name, s in tiers
@@ -394,7 +397,7 @@ def legend(tiers: Sequence[tuple[str, dict]], vessels: Sequence[tuple[str, str]]
     names = "".join(f'<div><i style="background:{c}"></i>{n}</div>' for n, c in vessels)
     return (
         '<details class="nw-box nw-legend" open><summary>Legend</summary>'
-        f'{"".join(items)}<div class="nw-vessels">{names}</div>'
+        f'{"".join(items)}{activity}<div class="nw-vessels">{names}</div>'
         '<label><input type="checkbox" class="nw-labels-toggle"> vessel names on the map</label></details>'
     )
 
@@ -408,10 +411,11 @@ def _flag_words(flags: str) -> str:
 EVENTS_LIST_OPEN_MAX = 40
 
 
-def events_list(rows: Sequence[dict]) -> str:
+def events_list(rows: Sequence[dict], activity: Sequence[tuple[int, str]] = ()) -> str:
     """The events panel: one row per event (``rows``: raw events-table records with ``i``, the
-    event's index in the script's data), newest last; a click on a row shows it."""
-    body = []
+    event's index in the script's data, and ``_t`` its time), with the ``activity`` rows
+    (time, HTML of :func:`activity_row`), oldest first; a click on a row shows it."""
+    body: list[tuple[int, str]] = []
     for r in rows:
         name = (
             r.get("vessel_name")
@@ -424,17 +428,22 @@ def events_list(rows: Sequence[dict]) -> str:
         )
         flags = r.get("flags") if isinstance(r.get("flags"), str) else ""
         body.append(
-            f'<tr data-e="{int(r["i"])}"><td>{esc(name)}</td>'
-            f'<td class="{"dep" if dep else "arr"}">{"departure" if dep else "arrival"} {esc(r.get("port"))}</td>'
-            f"<td>{esc(window)}</td><td>{esc(_num(r.get('confidence'), '.2f'))}</td>"
-            f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>'
+            (
+                int(r.get("_t", 0)),
+                f'<tr data-e="{int(r["i"])}"><td>{esc(name)}</td>'
+                f'<td class="{"dep" if dep else "arr"}">{"departure" if dep else "arrival"} {esc(r.get("port"))}</td>'
+                f"<td>{esc(window)}</td><td>{esc(_num(r.get('confidence'), '.2f'))}</td>"
+                f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>',
+            )
         )
+    body = sorted([*body, *activity], key=lambda b: b[0])  # stable: port events first on ties
+    n = len(body)
     head = "<tr><th>vessel</th><th>event</th><th>window (UTC)</th><th>conf.</th><th>flags</th></tr>"
     # open when it is short enough to read at a glance; a long list starts folded
-    opened = " open" if len(rows) <= EVENTS_LIST_OPEN_MAX else ""
+    opened = " open" if n <= EVENTS_LIST_OPEN_MAX else ""
     return (
-        f'<details class="nw-box nw-events"{opened}><summary>Events ({len(rows)})</summary>'
-        f'<div class="nw-scroll"><table>{head}{"".join(body)}</table></div></details>'
+        f'<details class="nw-box nw-events"{opened}><summary>Events ({n})</summary>'
+        f'<div class="nw-scroll"><table>{head}{"".join(h for _, h in body)}</table></div></details>'
     )
 
 
@@ -480,3 +489,241 @@ def timeline(strips: Sequence[dict], *, tmin: int, tmax: int, labels: Sequence[s
         f"{''.join(parts)}{cursor}</svg>"
     )
     return f'<details class="nw-tl"><summary>Timeline by vessel</summary><div class="nw-timeline">{svg}</div></details>'
+
+
+# ----------------------------------------------------------------------------------------------
+# activity at sea (navwatch.report._activity): popups, tooltips, events-list rows, legend
+
+_ACT_SPOOF = {
+    "two_places": "two places at once",
+    "displaced": "displaced position",
+    "jamming": "jamming",
+}
+
+
+def _flag_set(rec: dict) -> set[str]:
+    return {f.strip() for f in str(rec.get("flags") or "").split(";") if f.strip()}
+
+
+def _vessel_ids(rec: dict) -> list[str]:
+    """The vessels of an activity event: the vessel and the other one, or a jamming's list."""
+    ids = [
+        v for v in (rec.get("vessel_id"), rec.get("other_vessel_id")) if isinstance(v, str) and v
+    ]
+    if not ids and isinstance(rec.get("vessels"), str):
+        ids = [v.strip() for v in rec["vessels"].split(";") if v.strip()]
+    return ids
+
+
+def activity_what(rec: dict, short: bool = False) -> str:
+    """What an activity event is, in words (raw text); ``short``: without an identity change's
+    values (the events list).
+
+    >>> activity_what({"event_type": "gap", "likely_intentional": 1})
+    'AIS gap, likely intentional'
+    >>> activity_what({"event_type": "replenishment", "flags": "oiler"})
+    'underway replenishment (oiler)'
+    """
+    kind, flags = str(rec.get("event_type")), _flag_set(rec)
+    if kind == "gap":
+        li = rec.get("likely_intentional")
+        return "AIS gap" + {1: ", likely intentional", 0: ", not likely intentional"}.get(li, "")  # type: ignore[arg-type]
+    if kind == "replenishment":
+        return "underway replenishment" + (" (oiler)" if "oiler" in flags else "")
+    if kind == "spoofing":
+        how = next((v for k, v in _ACT_SPOOF.items() if k in flags), "")
+        return "spoofing" + (f": {how}" if how else "")
+    if kind == "identity_change":
+        old, new = rec.get("old_value") or "?", rec.get("new_value") or "?"
+        change = "" if short else f" {old} \u2192 {new}"
+        return f"identity change: {rec.get('field') or 'value'}{change}"
+    return kind.replace("_", " ")
+
+
+def _names(rec: dict, names: dict[str, str]) -> list[str]:
+    own = {
+        rec.get("vessel_id"): rec.get("vessel_name"),
+        rec.get("other_vessel_id"): rec.get("other_vessel_name"),
+    }
+    return [names.get(v) or own.get(v) or v for v in _vessel_ids(rec)]
+
+
+def _who(rec: dict, names: dict[str, str]) -> str:
+    ns = _names(rec, names)
+    if "jamming" in _flag_set(rec) or len(ns) > 2:
+        return f"{len(ns)} vessels: " + ", ".join(ns[:4]) + (", ..." if len(ns) > 4 else "")
+    return " & ".join(ns) or "?"
+
+
+def _duration(rec: dict) -> str:
+    try:
+        h = float(rec.get("duration_h"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return fmt_age(h * S_PER_H) if np.isfinite(h) else ""
+
+
+def _km(v: object, what: str = "") -> str:
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if np.isinf(x):
+        return "none within ~1,000 km"
+    return f"{x:,.1f} km{what}" if np.isfinite(x) else ""
+
+
+def _unit(value: object, fmt: str, text: str) -> str:
+    """``value`` formatted and followed by ``text`` (empty when missing)."""
+    v = _num(value, fmt)
+    return f"{v}{text}" if v else ""
+
+
+_INTENTIONAL = {1: "yes (GFW rule)", 0: "no (GFW rule)"}
+
+
+def _figures(rec: dict) -> list[tuple[str, str]]:
+    """The per-type figures of an activity popup (label, raw text)."""
+    kind, li = rec.get("event_type"), rec.get("likely_intentional")
+    gap = kind == "gap"
+    rows = [
+        ("distance apart", _unit(rec.get("median_distance_m"), ",.0f", " m (median)")),
+        ("area", _unit(rec.get("radius_m"), ",.0f", " m radius") if kind == "loitering" else ""),
+        ("speed", _unit(rec.get("median_speed_kn"), ".1f", " kn (median)")),
+        (
+            "off to on" if gap else "between places",
+            _km(rec.get("distance_km"), " between the fixes either side" if gap else ""),
+        ),
+        ("implied speed", _unit(rec.get("implied_speed_kn"), ",.0f", " kn")),
+        ("likely intentional", _INTENTIONAL.get(li, "") if gap and li in _INTENTIONAL else ""),
+        ("positions before", _unit(rec.get("positions_before"), ".0f", " in the window before")),
+        ("from port", _km(rec.get("distance_from_port_km"), " to the nearest port zone")),
+    ]
+    return rows
+
+
+def _vessel_line(vid: str, name: str, mmsi: object, reg: pd.DataFrame) -> str:
+    """``NAME (oiler, Altay class) · MMSI 273...`` (escaped)."""
+    info = [
+        str(reg.at[vid, c])
+        for c in ("type", "vessel_class")
+        if vid in reg.index
+        and c in reg.columns
+        and isinstance(reg.at[vid, c], str)
+        and reg.at[vid, c]
+    ]
+    m = _num(mmsi, ".0f")
+    text = name + (f" ({', '.join(info)})" if info else "") + (f" \u00b7 MMSI {m}" if m else "")
+    return esc(text)
+
+
+#: Row labels of activity popups: the popups ship as escaped values with a label's index, and
+#: the report's script puts them in the popup's fixed markup (a thousand popups as HTML inside
+#: the page's JSON would weigh twice as much: every ``<`` is six bytes there).
+ACTIVITY_LABELS = (
+    "duration", "confidence", "flags", "distance apart", "area", "speed", "off to on",
+    "between places", "implied speed", "likely intentional", "positions before", "from port",
+    "evidence",
+)  # fmt: skip
+_LABEL = {k: i for i, k in enumerate(ACTIVITY_LABELS)}
+
+
+def activity_popup(rec: dict, names: dict[str, str], reg: pd.DataFrame) -> dict:
+    """Popup of an activity event, as escaped parts (``rec`` a row of the activity table, raw
+    values; ``names`` raw vessel names by id; ``reg`` the registry frame: type and class by
+    vessel id): ``h`` the vessel(s), ``w`` what happened, ``v`` a line per vessel, ``tm`` the
+    time, ``r`` rows of (index in :data:`ACTIVITY_LABELS`, value). The report's script
+    assembles them (:func:`activity_popup_html` does the same, here)."""
+    ids, ns = _vessel_ids(rec), _names(rec, names)
+    mmsis = [rec.get("mmsi"), rec.get("other_mmsi")] if rec.get("vessel_id") else []
+    lines = [
+        _vessel_line(v, n, mmsis[i] if i < len(mmsis) else None, reg)
+        for i, (v, n) in enumerate(zip(ids, ns, strict=True))
+    ]
+    flags = rec.get("flags") if isinstance(rec.get("flags"), str) else ""
+    rows = [
+        ("duration", _duration(rec)),
+        ("confidence", _num(rec.get("confidence"), ".2f")),
+        ("flags", flags),
+        *_figures(rec),
+        ("evidence", rec.get("evidence") if isinstance(rec.get("evidence"), str) else ""),
+    ]
+    return {
+        "h": esc(_who(rec, names)),
+        "w": esc(activity_what(rec)),
+        "v": lines,
+        "tm": f"{esc(fmt_time(rec.get('start')))} – {esc(fmt_time(rec.get('end')))}",
+        "r": [[_LABEL[k], esc(v)] for k, v in rows if v],
+    }
+
+
+def activity_popup_html(p: dict) -> str:
+    """The popup HTML of :func:`activity_popup`'s parts, as the report's script builds it."""
+    rows = [("vessels" if len(p["v"]) > 1 else "vessel", "<br>".join(p["v"])), ("time", p["tm"])]
+    for i, v in p["r"]:
+        label = ACTIVITY_LABELS[i]
+        if label == "evidence":
+            v = f'<div class="nw-ev">{v}</div>'
+        elif label == "flags":
+            v = f'<span class="nw-flag">{v}</span>'
+        rows.append((label, v))
+    return (
+        f'<div class="nw-pop"><b class="nw-name">{p["h"]}</b><br><span>{p["w"]}</span>'
+        f"{table(rows)}</div>"
+    )
+
+
+#: Colour of each activity type's name in the events list.
+_ROW_COLOURS = {
+    "encounter": "#7b3294",
+    "replenishment": "#c51b7d",
+    "loitering": "#d95f02",
+    "gap": "#555555",
+    "spoofing": "#8a6d00",
+    "identity_change": "#01665e",
+}
+
+
+def activity_row(rec: dict, names: dict[str, str], index: int) -> str:
+    """A row of the events list for activity event ``index`` of the script's data."""
+    kind = str(rec.get("event_type"))
+    colour = _ROW_COLOURS.get(kind, "#555")
+    window = f"{fmt_time(rec.get('start'))[5:16]} – {fmt_time(rec.get('end'))[5:16]}"
+    flags = rec.get("flags") if isinstance(rec.get("flags"), str) else ""
+    return (
+        f'<tr data-a="{int(index)}"><td>{esc(_who(rec, names))}</td>'
+        f'<td style="color:{colour}">{esc(activity_what(rec, short=True))}</td>'
+        f"<td>{esc(window)}</td><td>{esc(_num(rec.get('confidence'), '.2f'))}</td>"
+        f'<td class="nw-flag" title="{esc(flags)}">{esc(_flag_words(str(flags)))}</td></tr>'
+    )
+
+
+def _activity_symbol(style: dict) -> str:
+    """A small SVG of how an activity type is drawn: its line (or area) and its icon."""
+    parts = []
+    if "area" in style:
+        a = style["area"]
+        parts.append(
+            f'<circle cx="13" cy="8" r="7" fill="{a["fillColor"]}" fill-opacity="0.3" stroke="#777" '
+            f'stroke-width="1.5" stroke-dasharray="3 2"/>'
+        )
+    if "line" in style:
+        ln = style["line"]
+        dash = f' stroke-dasharray="{ln["dashArray"]}"' if ln.get("dashArray") else ""
+        parts.append(
+            f'<line x1="0" y1="8" x2="26" y2="8" stroke="{ln["color"]}" stroke-width="2.5"{dash}/>'
+        )
+    # the icon, at 14 px in the middle (its markup is constant: navwatch.report._activity)
+    parts.append(
+        f'<svg x="6" y="1" width="14" height="14" viewBox="0 0 18 18">'
+        f"{style['icon']['html'].split('>', 1)[1].rsplit('</svg>', 1)[0]}</svg>"
+    )
+    return f'<svg class="nw-sym" width="26" height="16" viewBox="0 0 26 16">{"".join(parts)}</svg>'
+
+
+def activity_legend(items: Sequence[tuple[str, dict]], capped: str = "") -> str:
+    """Legend lines of the activity types drawn (``items``: legend text, style) and a note on
+    the cap (escaped here)."""
+    rows = "".join(f"<div>{_activity_symbol(s)}{esc(text)}</div>" for text, s in items)
+    note = f'<div class="nw-muted">{esc(capped)}</div>' if capped else ""
+    return f'<div class="nw-act-legend">{rows}{note}</div>' if rows else ""

@@ -3,10 +3,11 @@
 Tracks come delta-encoded (``t`` seconds after ``t0``, ``la``/``lo`` in 1e-5 degrees, each
 value after the first a difference); the script sums them back.
 
-``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels and events
-from the JSON data island, wires the time slider (replay: every vessel at its last located point
-at or before the slider time, drawn by its status *at that time*; its track up to there; the
-events up to there), the events list, the timeline and the panels, and sets
+``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels, events and
+activity at sea (one group per type, ``groups.activity``) from the JSON data island, wires the
+time slider (replay: every vessel at its last located point at or before the slider time, drawn
+by its status *at that time*; its track up to there; the events and activity up to there), the
+events list, the timeline and the panels, and sets
 ``window.navwatchReady``. Every string in ``data`` is HTML built and escaped server-side; the
 script never builds HTML from data values except numbers and the server's escaped strings.
 
@@ -229,12 +230,90 @@ function navwatchReport(map, groups, D) {
   }
 
   mark("events");
+  // ---- activity at sea: one layer per type, each event drawn from its start on the slider
+  // (styles: navwatch.report._activity.STYLES; a variant such as "oiler" overrides some)
+  var ACT = D.activity || { events: [], styles: {} };
+  map.createPane("nwActArea");
+  map.getPane("nwActArea").style.zIndex = 390;  // loitering areas: under tracks and markers
+  map.createPane("nwActMarkers");
+  map.getPane("nwActMarkers").style.zIndex = 440;  // above events, under the vessels
+  function actStyle(a, part) {
+    var s = ACT.styles[a.k], v = a.s && s.variants ? s.variants[a.s] : null;
+    return L.extend({}, s[part], v && v[part]);
+  }
+  var icons = {};  // one L.divIcon per type and variant
+  function actIcon(a) {
+    var key = a.k + "/" + (a.s || "");
+    if (!icons[key]) {
+      var ic = actStyle(a, "icon");
+      icons[key] = L.divIcon({ className: "nw-act nw-act-" + a.k + " " + ic.cls, html: "", iconSize: [ic.size, ic.size],
+        iconAnchor: [ic.size / 2, ic.size / 2] });  // drawn by its class (navwatch.report._activity.icon_css)
+    }
+    return icons[key];
+  }
+  // popups and tooltips from the server's escaped parts (navwatch.report._html.activity_popup)
+  function actRow(label, v) { return "<tr><th>" + label + "</th><td>" + v + "</td></tr>"; }
+  function actPopup(a) {
+    var P = a.p, rows = actRow(P.v.length > 1 ? "vessels" : "vessel", P.v.join("<br>")) + actRow("time", P.tm);
+    P.r.forEach(function (x) {
+      var label = ACT.labels[x[0]], v = x[1];
+      if (label === "evidence") v = '<div class="nw-ev">' + v + "</div>";
+      else if (label === "flags") v = '<span class="nw-flag">' + v + "</span>";
+      rows += actRow(label, v);
+    });
+    return '<div class="nw-pop"><b class="nw-name">' + P.h + "</b><br><span>" + P.w + "</span><table>" + rows + "</table></div>";
+  }
+  var acts = ACT.events.map(function (a, i) {
+    var cls = " nw-act-" + a.k, parts = [];
+    if (a.r) parts.push(L.circle(a.m, L.extend(actStyle(a, "area"), { radius: a.r, color: a.c, pane: "nwActArea",
+      className: "nw-act-area" + cls })));
+    if (a.ln) parts.push(L.polyline(a.ln, L.extend(actStyle(a, "line"), { className: "nw-act-line" + cls })));
+    if (a.m2) parts.push(L.circleMarker(a.m2, L.extend(actStyle(a, "end"), { opacity: 1, fillOpacity: 1,
+      className: "nw-act-end" + cls })));
+    var marker = L.marker(a.m, { icon: actIcon(a), pane: "nwActMarkers", keyboard: false });
+    if (a.c) marker.on("add", function () {  // loitering: the vessel's colour, so a fleet stays apart
+      marker.getElement().style.backgroundColor = a.c;
+    });
+    parts.push(marker);
+    var layer = L.featureGroup(parts);
+    layer.bindPopup(function () { return actPopup(a); }, { maxWidth: 420, maxHeight: 360 });
+    layer.bindTooltip(a.p.h + ": " + a.p.w + ", " + a.p.tm, { sticky: true });
+    return { a: a, i: i, layer: layer, group: groups.activity[a.k], on: false };
+  });
+  function drawActivity(T) {
+    var n = 0;
+    acts.forEach(function (o) {
+      var on = o.a.t <= T;
+      if (on !== o.on) { if (on) o.group.addLayer(o.layer); else o.group.removeLayer(o.layer); o.on = on; }
+      if (on) n++;
+    });
+    return n;
+  }
+  function actShown(k) {
+    return acts.filter(function (o) { return o.on && (!k || o.a.k === k) && map.hasLayer(o.group); });
+  }
+  // for tests and the benchmark: activity events on the map (of type k), and what each draws
+  window.navwatchActivityCount = function (k) { return actShown(k).length; };
+  window.navwatchActivityDrawn = function (k) {
+    return actShown(k).map(function (o) {
+      var d = { k: o.a.k, lines: [], circles: [], markers: [] };
+      o.layer.eachLayer(function (l) {
+        if (l instanceof L.Polyline) d.lines.push(l.getLatLngs().map(function (p) { return [p.lat, p.lng]; }));
+        else if (l instanceof L.Circle) d.circles.push({ c: [l.getLatLng().lat, l.getLatLng().lng], r: l.getRadius() });
+        else d.markers.push([l.getLatLng().lat, l.getLatLng().lng]);
+      });
+      return d;
+    });
+  };
+
+  mark("activity");
   // ---- the boxes' controls
   var range = slider.querySelector("input[type=range]");
   var label = slider.querySelector(".nw-time");
   var play = slider.querySelector("button.nw-play");
   var charts = Array.prototype.slice.call(document.querySelectorAll("svg.nw-chart"));
   var rows = list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-e]")) : [];
+  var arows = list ? Array.prototype.slice.call(list.querySelectorAll("tr[data-a]")) : [];
   range.min = D.tmin; range.max = D.tmax; range.step = Math.max(1, Math.round((D.tmax - D.tmin) / 2000));
 
   function setTime(T) {
@@ -244,12 +323,15 @@ function navwatchReport(map, groups, D) {
     var nev = 0;
     clusters.forEach(function (c) { nev += drawCluster(c, T); });
     rows.forEach(function (r) { r.classList.toggle("nw-future", D.events[+r.dataset.e].t > T); });
+    var nact = drawActivity(T);
+    arows.forEach(function (r) { r.classList.toggle("nw-future", acts[+r.dataset.a].a.t > T); });
     range.value = T;
     var parts = [];
     for (var code = 0; code < HOLLOW; code++) if (counts[code]) parts.push(counts[code] + " " + D.status_labels[code]);
     var unknown = counts[4] + counts[5] + counts[6];
     if (unknown) parts.push(unknown + " position unknown");
-    label.textContent = fmt(T) + " \u00b7 " + (parts.join(", ") || "no vessel located yet") + " \u00b7 " + nev + " events";
+    label.textContent = fmt(T) + " \u00b7 " + (parts.join(", ") || "no vessel located yet") + " \u00b7 " + nev + " events" +
+      (acts.length ? " \u00b7 " + nact + " activity" : "");
     charts.forEach(function (svg) {
       var a = +svg.dataset.t0, b = +svg.dataset.t1, x0 = +svg.dataset.x0, x1 = +svg.dataset.x1;
       var x = x0 + Math.min(Math.max((T - a) / Math.max(b - a, 1), 0), 1) * (x1 - x0);
@@ -274,6 +356,17 @@ function navwatchReport(map, groups, D) {
       stop(); setTime(o.e.t);
       map.setView(o.c.ll, Math.max(map.getZoom(), 13));
       o.c.marker.openPopup();
+    });
+  });
+  // a row of activity: to its start, its layer shown, the map to the event
+  arows.forEach(function (r) {
+    r.addEventListener("click", function () {
+      var o = acts[+r.dataset.a];
+      stop(); setTime(o.a.t);
+      if (!map.hasLayer(o.group)) map.addLayer(o.group);
+      if (o.a.ln) map.fitBounds(L.latLngBounds(o.a.ln.concat([o.a.m])).pad(0.5), { maxZoom: 13, animate: false });
+      else map.setView(o.a.m, Math.max(map.getZoom(), o.a.r ? 11 : 12), { animate: false });
+      o.layer.openPopup(o.a.m);
     });
   });
   // vessel labels on the map
@@ -358,4 +451,6 @@ REPORT_CSS = r"""
 .nw-port-label span { position: absolute; left: 0; top: 0; transform: translate(-50%, -150%); white-space: nowrap;
   font: 600 12px/1 system-ui, sans-serif; color: #08306b; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .nw-vlabel { font-size: 11px; padding: 1px 4px; }
+.nw-legend .nw-act-legend { border-top: 1px solid #ddd; margin-top: 3px; padding-top: 3px; }
+.nw-legend .nw-act-legend div { white-space: normal; }
 """

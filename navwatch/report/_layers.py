@@ -134,12 +134,14 @@ class TimeBase:
         return f"{fmt_time(self.first)} – {fmt_time(self.final)}"
 
 
-def time_base(inp: Inputs, tr: Tracks) -> TimeBase:
+def time_base(inp: Inputs, tr: Tracks, extra: np.ndarray | None = None) -> TimeBase:
     """The slider's range, the period and the reference time of ages (``until``, else the latest
-    evidence: the report reads no clock)."""
+    evidence: the report reads no clock); ``extra`` times (seconds) are on the slider too."""
     times = [tr.t]
     if len(inp.ev):
         times.append(seconds(inp.ev["time"].dropna()))
+    if extra is not None:
+        times.append(np.asarray(extra, dtype=np.int64))
     all_t = np.concatenate(times)
     if len(all_t):
         t0 = int(all_t.min()) // 60 * 60

@@ -14,7 +14,15 @@ from branca.element import Element, Figure, MacroElement
 from ..errors import ConfigError
 from . import _assets
 from ._data import Inputs, seconds, status_counts, tier_label, window
-from ._html import dispersal_panel, esc, events_list, legend, script_json, timeline
+from ._html import (
+    activity_legend,
+    dispersal_panel,
+    esc,
+    events_list,
+    legend,
+    script_json,
+    timeline,
+)
 from ._js import REPORT_CSS, REPORT_JS
 from ._layers import STATUS_LABELS, TimeBase, ZoneLayer
 
@@ -45,8 +53,13 @@ class ReportLayer(MacroElement):
     def render(self, **kwargs) -> None:  # type: ignore[override]
         figure = cast(Figure, self.get_root())
         name = self.get_name()
+        css = REPORT_CSS
+        if self._data.get("activity", {}).get("events"):
+            from ._activity import icon_css
+
+            css += icon_css()
         figure.header.add_child(
-            Raw(f"<style>{REPORT_CSS}</style>\n<script>{REPORT_JS}</script>"), name=name
+            Raw(f"<style>{css}</style>\n<script>{REPORT_JS}</script>"), name=name
         )
         data_id = f"{name}_data"
         island = (
@@ -59,8 +72,11 @@ class ReportLayer(MacroElement):
         named = ", ".join(
             f"{k}: {g[k].get_name()}" for k in ("labels", "tracks", "events", "vessels")
         )
+        # (activity types are fixed identifiers: navwatch.report._activity.TYPES)
+        act = ", ".join(f"{k}: {v.get_name()}" for k, v in g.get("activity", {}).items())
         script = (
-            f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], {named}}}, "
+            f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], {named}, "
+            f"activity: {{{act}}}}}, "
             f'JSON.parse(document.getElementById("{data_id}").textContent));'
         )
         figure.script.add_child(Raw(script), name=name)
@@ -105,17 +121,23 @@ def base_map(bounds: list[list[float]]) -> folium.Map:
     return m
 
 
-def layer_groups(m: folium.Map, tiers: list[Any]) -> dict[str, Any]:
-    """The groups the script fills, added in drawing order (= layer-control order): vessels
-    last, so they stay clickable above events."""
+def layer_groups(
+    m: folium.Map, tiers: list[Any], activity: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The groups the script fills, added in drawing order (= layer-control order): one per
+    activity type drawn (``activity``: type -> layer name) after the events, vessels last, so
+    they stay clickable above everything."""
     groups: dict[str, Any] = {
         "zones": [folium.FeatureGroup(name=f"zones: {esc(tier_label(t))}") for t in tiers],
         "labels": folium.FeatureGroup(name="port names"),
         "tracks": folium.FeatureGroup(name="tracks"),
         "events": folium.FeatureGroup(name="departures and arrivals"),
+        "activity": {k: folium.FeatureGroup(name=esc(n)) for k, n in (activity or {}).items()},
         "vessels": folium.FeatureGroup(name="vessels"),
     }
     for g in [*groups["zones"], groups["labels"], groups["tracks"], groups["events"]]:
+        g.add_to(m)
+    for g in groups["activity"].values():
         g.add_to(m)
     groups["vessels"].add_to(m)
     return groups
@@ -239,11 +261,13 @@ def land_layer(bounds: list[list[float]], zi, zl: ZoneLayer) -> dict[str, Any]:
 
 
 def parts(
-    inp: Inputs, fleet, tb: TimeBase, zl: ZoneLayer, vessels: list, events: list
+    inp: Inputs, fleet, tb: TimeBase, zl: ZoneLayer, vessels: list, events: list, activity=None
 ) -> dict[str, str]:
-    """The HTML of the boxes: legend, dispersal panel, events list and timeline."""
+    """The HTML of the boxes: legend, dispersal panel, events list (with the ``activity``
+    events drawn, an :class:`~navwatch.report._activity.ActivityLayer`) and timeline."""
     records = inp.ev.to_dict("records")
-    rows = [{**records[e["row"]], "i": i} for i, e in enumerate(events)]
+    rows = [{**records[e["row"]], "i": i, "_t": e["t"]} for i, e in enumerate(events)]
+    act_rows = activity.rows if activity is not None else []
     by_vessel: dict[str, list] = {}
     for e in events:
         by_vessel.setdefault(e["v"], []).append((e["t"], e["k"]))
@@ -255,8 +279,24 @@ def parts(
         "legend": legend(
             [(tier_label(t), s) for t, s in zip(zl.tiers, zl.styles, strict=True)],
             [(v["n"], v["c"]) for v in vessels],
+            activity_key(activity),
         ),
         "panel": panel(inp, fleet, tb, events),
-        "events": events_list(rows) if rows else "",
+        "events": events_list(rows, act_rows) if rows or act_rows else "",
         "timeline": timeline(strips, tmin=tb.tmin, tmax=tb.tmax, labels=STATUS_LABELS),
     }
+
+
+def activity_key(activity) -> str:
+    """The legend's lines for the activity types drawn, and what the cap left out."""
+    if activity is None or not activity.kinds:
+        return ""
+    from ._activity import STYLES
+
+    note = ""
+    if activity.capped:
+        note = (
+            f"activity: {sum(activity.drawn.values()):,} of {sum(activity.given.values()):,} "
+            "events drawn (the most telling of each type)"
+        )
+    return activity_legend([(STYLES[k]["legend"], STYLES[k]) for k in activity.kinds], note)
