@@ -220,10 +220,10 @@ def test_read_activity_reads_what_navwatch_activity_writes(detected, tmp_path, s
 def test_read_activity_errors_name_the_file(tmp_path):
     with pytest.raises(IngestError, match=r"gone\.csv: no such file"):
         read_activity(tmp_path / "gone.csv")
-    with pytest.raises(IngestError, match=r"a\.txt: unknown activity table format '\.txt'"):
+    with pytest.raises(IngestError, match=r"a\.txt: unknown table format '\.txt'"):
         read_activity(tmp_path / "a.txt")
     (tmp_path / "events.csv").write_text("vessel_id,time,lat,lon\na,2024-01-01,1,2\n")
-    with pytest.raises(SchemaError, match=r"events\.csv: not an activity table"):
+    with pytest.raises(SchemaError, match=r"events\.csv: not a navwatch activity table"):
         read_activity(tmp_path / "events.csv")
     (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(IngestError, match=r"bad\.parquet: cannot read the activity table"):

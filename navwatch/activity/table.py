@@ -60,8 +60,8 @@ def events_table(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
         else:
             out[c] = pd.Series(pd.NA if dtype != "float64" else np.nan, index=df.index, dtype=dtype)
     out["duration_h"] = (out["end"] - out["start"]).dt.total_seconds() / 3600.0
-    out["flags"] = out["flags"].fillna("")
-    out["evidence"] = out["evidence"].fillna("")
+    for c in ("flags", "evidence", "vessel_name"):  # '' when none, never missing
+        out[c] = out[c].fillna("")
     missing = out["event_id"].isna()
     if missing.any():
         out.loc[missing, "event_id"] = [

@@ -1,5 +1,7 @@
-"""Writers for navwatch tables: CSV, Parquet or GeoJSON, chosen by the output file's extension;
-the dispersal tables (:func:`write_dispersal`) and the quarantine (:func:`write_quarantine`).
+"""navwatch's own tables as files: CSV, Parquet, GeoJSON or GeoPackage, chosen by the file's
+extension; the dispersal tables (:func:`write_dispersal`) and the quarantine
+(:func:`write_quarantine`); and :func:`read_table`, which reads a table navwatch wrote back in
+its schema's dtypes (a report drawing an activity table written earlier).
 
 An emitted table is checked against its schema (:func:`navwatch.schema.validate`) before it is
 written: ``write_table(df, path, table="events")``; :func:`write_dispersal` always checks."""
@@ -13,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import schema
-from ..errors import NavwatchError
+from ..errors import IngestError, NavwatchError, SchemaError
 
 if TYPE_CHECKING:
     from ..dispersal import Dispersal
@@ -112,3 +114,81 @@ def write_quarantine(quarantine: Quarantine, path: str | Path) -> Path:
     else:
         frame.to_csv(path, index=False)
     return path
+
+
+def read_table(path: str | Path, table: schema.Table | str) -> pd.DataFrame:
+    """Read a table :func:`write_table` wrote (``.csv``, ``.parquet``, ``.geojson``, ``.gpkg``)
+    back in the schema's columns and dtypes (ISO times to UTC, numbers, texts; a GeoJSON's or
+    GeoPackage's geometry dropped: ``lat``/``lon`` are columns).
+
+    Raises
+    ------
+    IngestError
+        Naming the file: an unknown extension, no such file, or a file no reader can read.
+    SchemaError
+        Naming the file and the columns: it is not that table (columns missing).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from navwatch.activity import events_table
+    >>> t = pd.Timestamp("2024-12-02 06:00", tz="UTC")
+    >>> ev = events_table([pd.DataFrame({"event_type": ["gap"], "vessel_id": ["mmsi:1"],
+    ...     "start": [t], "end": [t + pd.Timedelta("7h")], "lat": [34.9], "lon": [35.8]})])
+    >>> p = write_table(ev, os.path.join(tempfile.mkdtemp(), "a.geojson"), table="activity")
+    >>> back = read_table(p, "activity")
+    >>> back.equals(ev)
+    True
+    """
+    path = Path(path)
+    t = table if isinstance(table, schema.Table) else schema.TABLES[table]
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise IngestError(path, f"unknown table format {suffix!r}; use one of {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise IngestError(path, f"no such file (a {t.name} table)")
+    try:
+        if suffix == ".parquet":
+            raw = pd.read_parquet(path)
+        elif suffix == ".csv":
+            texts = [c.name for c in t.columns if c.dtype == "string"]
+            raw = pd.read_csv(path, dtype={c: "string" for c in texts}, keep_default_na=True)
+        else:
+            import pyogrio
+
+            raw = pd.DataFrame(pyogrio.read_dataframe(path, read_geometry=False))
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise IngestError(path, f"cannot read the {t.name} table: {first}") from exc
+    missing = [c.name for c in t.columns if c.name not in raw.columns and c.dtype != "geometry"]
+    if missing:
+        raise SchemaError(
+            f"{path}: not a navwatch {t.name} table: no column(s) {', '.join(missing)}; expected {t.names}"
+        )
+    out = pd.DataFrame({c.name: _typed(raw[c.name], c.dtype) for c in t.columns})
+    for c in t.columns:  # CSV reads an empty text as missing: '' where the schema has no nulls
+        if c.dtype == "string" and not c.nullable:
+            out[c.name] = out[c.name].fillna("")
+    return schema.validate(out, t, where=str(path))
+
+
+def _typed(col: pd.Series, dtype: str) -> pd.Series:
+    """A column read from a file in the schema's ``dtype``."""
+    if dtype == "string":
+        return col.astype("string")
+    if dtype == "float64":
+        return pd.to_numeric(col, errors="coerce").astype("float64")
+    if dtype == "Int64":
+        return pd.to_numeric(col, errors="coerce").astype("Int64")
+    if dtype == "boolean":
+        if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.BooleanDtype):
+            return col.astype("boolean")
+        text = col.astype("string").str.strip().str.lower()
+        yes_no = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
+        mapped = text.map(yes_no)  # GeoJSON and GeoPackage hold booleans as numbers
+        return mapped.astype("boolean")
+    if dtype.startswith("datetime64"):
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            return col.dt.tz_convert("UTC").astype(dtype)
+        return pd.to_datetime(col.astype(object), utc=True, format="ISO8601").astype(dtype)
+    return col.astype(dtype)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import IngestError, SchemaError
+from ..errors import SchemaError
 from ..schema import TIME_DTYPE
 from ._data import registry_frame, seconds, str_values
 from ._html import ACTIVITY_LABELS, activity_popup, activity_row, esc
@@ -171,34 +171,13 @@ def icon_css() -> str:
 
 
 def read_activity(path: str | Path) -> pd.DataFrame:
-    """An activity table as ``navwatch activity`` writes it: ``.csv``, ``.parquet``,
-    ``.geojson`` or ``.gpkg``. :class:`~navwatch.errors.IngestError` naming the file when it
-    cannot be read; :class:`~navwatch.errors.SchemaError` when it is not an activity table."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    readers = {".csv": _read_csv, ".parquet": pd.read_parquet, ".geojson": _read_geo, ".gpkg": _read_geo}  # fmt: skip
-    if suffix not in readers:
-        raise IngestError(
-            path, f"unknown activity table format {suffix!r}; use one of {', '.join(readers)}"
-        )
-    if not path.is_file():
-        raise IngestError(path, "no such file (an activity table: `navwatch activity -o FILE`)")
-    try:
-        df = readers[suffix](path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IngestError(path, f"cannot read the activity table: {first}") from exc
-    return check_activity(df, where=str(path))
+    """An activity table as ``navwatch activity`` writes it (``.csv``, ``.parquet``,
+    ``.geojson`` or ``.gpkg``), read by :func:`navwatch.io.writers.read_table` and checked for
+    the report. :class:`~navwatch.errors.IngestError` naming the file when it cannot be read;
+    :class:`~navwatch.errors.SchemaError` when it is not an activity table."""
+    from ..io.writers import read_table
 
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={c: "string" for c in _TEXTS}, keep_default_na=True)
-
-
-def _read_geo(path: Path) -> pd.DataFrame:
-    import pyogrio
-
-    return pd.DataFrame(pyogrio.read_dataframe(path, read_geometry=False))
+    return check_activity(read_table(path, "activity"), where=str(path))
 
 
 def check_activity(df: pd.DataFrame, *, where: str = "activity") -> pd.DataFrame:

@@ -327,7 +327,12 @@ ACTIVITY = Table(
         _text(
             "event_type", "encounter, replenishment, loitering, gap, spoofing or identity_change"
         ),
-        *_id_columns(),
+        _text(
+            "vessel_id",
+            "registry id, or mmsi:<n>; <NA> for a jamming event (no one vessel: see vessels)",
+            True,
+        ),
+        *_id_columns()[1:],
         _text("other_vessel_id", "the other vessel of an encounter or replenishment", True),
         _text("other_vessel_name", "its name", True),
         Column("other_mmsi", "Int64", "its MMSI", nullable=True),
@@ -386,7 +391,8 @@ EVENT_CORE = Table(
     (
         _text("event_id", "the event's own stable id (events or activity table)"),
         _text("event_type", "departure, arrival, or an activity type (gap, encounter, ...)"),
-        *_id_columns(),
+        _text("vessel_id", "registry id, or mmsi:<n>; <NA> for a jamming event", True),
+        *_id_columns()[1:],
         _text("other_vessel_id", "two-vessel activity: the other vessel", True),
         _time("start", "port events: window start (time_earliest); activity: start"),
         _time("end", "port events: window end (time_latest); activity: end"),
