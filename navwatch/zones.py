@@ -333,23 +333,45 @@ class ZoneIndex:
         >>> zi.port_distances_km(np.array([0.2]), np.array([0.05]), within_km=5).tolist()
         [inf]
         """
+        return self.nearest_zones(lon, lat, within_km=within_km)[1]
+
+    def nearest_zones(
+        self, lon: np.ndarray, lat: np.ndarray, *, within_km: float = 1000.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per point, the nearest zone (its index; -1 when none is within ``within_km``) and the
+        distance to it in km (0 inside a zone, and then the innermost zone holding the point;
+        inf for none). :meth:`port_distances_km` is its distances.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["A", "B"]},
+        ...     geometry=[box(0, 0, 0.1, 0.1), box(1, 0, 1.1, 0.1)], crs=4326))
+        >>> z, km = zi.nearest_zones(np.array([0.3, 0.9, 0.05, 40.0]), np.full(4, 0.05))
+        >>> [str(zi.port[i]) if i >= 0 else None for i in z], [round(float(k), 1) for k in km]
+        (['A', 'B', 'A', None], [22.2, 11.1, 0.0, inf])
+        """
         lon = np.asarray(lon, dtype="float64")
         lat = np.asarray(lat, dtype="float64")
+        zone = np.full(len(lon), -1, np.int64)
         out = np.full(len(lon), np.inf)
         if not len(self) or not len(lon):
-            return out
-        inside = self.membership(lon, lat)[0] >= 0  # (vectorised containment: 0 km, done)
-        out[inside] = 0.0
+            return zone, out
+        member = self.membership(lon, lat)[0]  # (vectorised containment: 0 km, done)
+        inside = member >= 0
+        zone[inside], out[inside] = member[inside], 0.0
         if inside.all():
-            return out
+            return zone, out
         rest = np.flatnonzero(~inside)
-        out[rest] = self._outside_distances_km(lon[rest], lat[rest], within_km)
-        return out
+        zone[rest], out[rest] = self._outside_nearest(lon[rest], lat[rest], within_km)
+        return zone, out
 
-    def _outside_distances_km(
+    def _outside_nearest(
         self, lon: np.ndarray, lat: np.ndarray, within_km: float
-    ) -> np.ndarray:
-        """:meth:`port_distances_km` of points outside every zone."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest_zones` of points outside every zone."""
+        zone = np.full(len(lon), -1, np.int64)
         out = np.full(len(lon), np.inf)
         b = self.exit_bounds
         pad_lat = within_km / KM_PER_DEG_LAT
@@ -371,8 +393,10 @@ class ZoneIndex:
             x, y = frame.xy(lon[near], lat[near])
             d = shapely.distance(geom, shapely.points(np.asarray(x, float), np.asarray(y, float)))
             d = np.where(d <= within_km, d, np.inf)
-            out[near] = np.minimum(out[near], d)
-        return out
+            closer = d < out[near]
+            idx = np.flatnonzero(near)[closer]
+            out[idx], zone[idx] = d[closer], z
+        return zone, out
 
     def boundary_distance_km(self, z: int, lon: float, lat: float) -> float:
         """Distance (km) from a point to zone ``z``'s boundary (in the zone's local frame)."""

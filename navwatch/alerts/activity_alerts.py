@@ -63,58 +63,42 @@ def is_retracted(rec: dict[str, Any]) -> bool:
 
 
 def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:
-    """``events`` with the zone nearest to ``lat``/``lon`` added: ``nearest_port`` (its port;
-    None when no zone is within ~1,000 km), ``nearest_port_tier`` (harbour, anchorage,
-    operating_area, ...) and ``nearest_port_km`` (0 inside it)."""
-    out = events.copy()
-    found = [
-        nearest_port(zones, _f(lon), _f(lat))
-        for lon, lat in zip(out["lon"], out["lat"], strict=True)
-    ]
-    out["nearest_port"] = pd.array([f[0] for f in found], dtype="string")
-    out["nearest_port_tier"] = pd.array([f[1] for f in found], dtype="string")
-    out["nearest_port_km"] = np.array([np.nan if f[2] is None else f[2] for f in found], float)
-    return out
-
-
-def nearest_port(
-    zones: ZoneIndex, lon: float, lat: float
-) -> tuple[str | None, str | None, float | None]:
-    """(port, tier, km) of the zone nearest to a point (inside one: the innermost, 0 km);
-    (None, None, None) when none is within ~1,000 km.
+    """``events`` with the zone nearest to ``lat``/``lon`` added (:meth:`ZoneIndex.nearest_zones`):
+    ``nearest_port`` (its port; None when no zone is within ~1,000 km), ``nearest_port_tier``
+    (harbour, anchorage, operating_area, ...) and ``nearest_port_km`` (0 inside it).
 
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> zi = ZoneIndex(gpd.GeoDataFrame({"port": ["A", "B"]},
     ...     geometry=[box(0, 0, 0.1, 0.1), box(1, 0, 1.1, 0.1)], crs=4326))
-    >>> [(p, round(km)) for p, _, km in [nearest_port(zi, 0.3, 0.05), nearest_port(zi, 0.9, 0.05)]]
-    [('A', 22), ('B', 11)]
-    >>> nearest_port(zi, 0.05, 0.05), nearest_port(zi, 40.0, 0.0)
-    (('A', 'harbour', 0.0), (None, None, None))
+    >>> ev = with_nearest_port(pd.DataFrame({"lon": [0.3, 40.0], "lat": [0.05, 0.0]}), zi)
+    >>> ev["nearest_port"].tolist(), ev["nearest_port_km"].round().tolist()
+    (['A', <NA>], [22.0, nan])
     """
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not len(zones):
-        return None, None, None
-    x, y = np.array([lon]), np.array([lat])
-    d = float(zones.port_distances_km(x, y)[0])
-    if not math.isfinite(d):
-        return None, None, None
-    inside = int(zones.membership(x, y)[0][0])
-    if inside >= 0:
-        return str(zones.port[inside]), str(zones.tier[inside]), 0.0
-    # the zones whose bounds, widened by that distance, hold the point; the nearest of them
-    pad_lat = (d + 1.0) / 111.0
-    pad_lon = (d + 1.0) / (111.0 * max(math.cos(math.radians(min(abs(lat) + pad_lat, 89.0))), 0.01))
-    b = zones.exit_bounds
-    dlon = np.abs((lon - (b[:, 0] + b[:, 2]) / 2 + 180.0) % 360.0 - 180.0)
-    cand = np.flatnonzero(
-        (lat >= b[:, 1] - pad_lat)
-        & (lat <= b[:, 3] + pad_lat)
-        & (dlon <= (b[:, 2] - b[:, 0]) / 2 + pad_lon)
+    out = events.copy()
+    lon = pd.to_numeric(out["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(out["lat"], errors="coerce").to_numpy(float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    zone = np.full(len(out), -1, np.int64)
+    km = np.full(len(out), np.nan)
+    if ok.any() and len(zones):
+        zone[ok], km[ok] = zones.nearest_zones(lon[ok], lat[ok])
+    found = zone >= 0
+    km[~found] = np.nan
+    port = (
+        np.where(found, np.asarray(zones.port, dtype=object)[np.maximum(zone, 0)], None)
+        if len(zones)
+        else np.full(len(out), None)
     )
-    best = min(cand, key=lambda z: zones.boundary_distance_km(int(z), lon, lat), default=None)
-    if best is None:
-        return None, None, None
-    return str(zones.port[best]), str(zones.tier[best]), d
+    tier = (
+        np.where(found, np.asarray(zones.tier, dtype=object)[np.maximum(zone, 0)], None)
+        if len(zones)
+        else np.full(len(out), None)
+    )
+    out["nearest_port"] = pd.array(port, dtype="string")
+    out["nearest_port_tier"] = pd.array(tier, dtype="string")
+    out["nearest_port_km"] = km
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
