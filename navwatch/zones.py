@@ -350,7 +350,7 @@ class ZoneIndex:
         ...     geometry=[box(0, 0, 0.1, 0.1), box(1, 0, 1.1, 0.1)], crs=4326))
         >>> z, km = zi.nearest_zones(np.array([0.3, 0.9, 0.05, 40.0]), np.full(4, 0.05))
         >>> [str(zi.port[i]) if i >= 0 else None for i in z], [round(float(k), 1) for k in km]
-        (['A', 'B', 'A', None], [22.2, 11.1, 0.0, inf])
+        (['A', 'B', 'A', None], [22.3, 11.1, 0.0, inf])
         """
         lon = np.asarray(lon, dtype="float64")
         lat = np.asarray(lat, dtype="float64")

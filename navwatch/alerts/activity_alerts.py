@@ -85,16 +85,10 @@ def with_nearest_port(events: pd.DataFrame, zones: ZoneIndex) -> pd.DataFrame:
         zone[ok], km[ok] = zones.nearest_zones(lon[ok], lat[ok])
     found = zone >= 0
     km[~found] = np.nan
-    port = (
-        np.where(found, np.asarray(zones.port, dtype=object)[np.maximum(zone, 0)], None)
-        if len(zones)
-        else np.full(len(out), None)
-    )
-    tier = (
-        np.where(found, np.asarray(zones.tier, dtype=object)[np.maximum(zone, 0)], None)
-        if len(zones)
-        else np.full(len(out), None)
-    )
+    port: list[str | None] = [None] * len(out)
+    tier: list[str | None] = [None] * len(out)
+    for i in np.flatnonzero(found):
+        port[i], tier[i] = str(zones.port[zone[i]]), str(zones.tier[zone[i]])
     out["nearest_port"] = pd.array(port, dtype="string")
     out["nearest_port_tier"] = pd.array(tier, dtype="string")
     out["nearest_port_km"] = km
