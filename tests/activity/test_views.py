@@ -115,3 +115,15 @@ def test_activity_per_day_counts_every_period_between_first_and_last(registry):
         activity_per_day(ev, by="time")
     with pytest.raises(ConfigError, match="freq"):
         activity_per_day(ev, "monthly-ish")
+
+
+def test_every_activity_parameter_is_documented_in_the_readme():
+    import dataclasses
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Activity at sea") : readme.index("## Fleet dispersal")]
+    missing = [
+        f.name for f in dataclasses.fields(activity.ActivityParams) if f"`{f.name}`" not in section
+    ]
+    assert not missing, f"ActivityParams fields not in README's Activity at sea: {missing}"
