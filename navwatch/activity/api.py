@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -26,6 +27,14 @@ class Context:
     obs: pd.DataFrame
     registry: Registry | None
     _slots: Slots | None = field(default=None, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per run and kept under ``key`` for every detector that
+        asks (screened tracks, slot positions: work two detectors would otherwise repeat)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     def slots(self) -> Slots:
         """The tracks resampled once for the two-vessel detectors."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S, distance_km
+from ..geodesy import NS_PER_S, distance_km, distance_km_many
 from ..registry import Registry
 
 KN_PER_KMH = 1 / 1.852
@@ -82,26 +82,29 @@ class Tracks:
         if n < 3:
             return self
         v = self.implied_speed_kn()  # fix i -> i + 1
-        prev_v = np.concatenate(([np.nan], v[:-1]))  # fix i - 1 -> i
-        same_around = np.zeros(n, bool)
-        same_around[1:-1] = (self.code[:-2] == self.code[1:-1]) & (self.code[2:] == self.code[1:-1])
-        dt_h = np.full(n, np.nan)
-        dt_h[1:-1] = (self.t[2:] - self.t[:-2]) / (NS_PER_S * 3600.0)
-        across = np.full(n, np.inf)
-        d = distance_km(self.lat[:-2], self.lon[:-2], self.lat[2:], self.lon[2:])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            across[1:-1] = np.where(dt_h[1:-1] > 0, d / dt_h[1:-1] * KN_PER_KMH, np.inf)
-        jump = same_around & (prev_v > max_speed_kn) & (v > max_speed_kn) & (across <= max_speed_kn)
-        if not jump.any():
+        fast = v > max_speed_kn
+        # fix i, between two fast steps of one vessel (fast[i - 1] and fast[i] hold only within
+        # a vessel: the last fix's speed is NaN); the speed across it only there
+        i = np.flatnonzero(fast[:-1] & fast[1:]) + 1
+        if not len(i):
             return self
-        return self.subset(~jump)
+        dt_h = (self.t[i + 1] - self.t[i - 1]) / (NS_PER_S * 3600.0)
+        d = distance_km(self.lat[i - 1], self.lon[i - 1], self.lat[i + 1], self.lon[i + 1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            across = np.where(dt_h > 0, d / dt_h * KN_PER_KMH, np.inf)
+        jump = i[across <= max_speed_kn]
+        if not len(jump):
+            return self
+        keep = np.ones(n, bool)
+        keep[jump] = False
+        return self.subset(keep)
 
     def subset(self, keep: np.ndarray) -> Tracks:
         """These tracks with only the fixes where ``keep`` is True (vessel codes unchanged)."""
         if keep.all():
             return self
         code = self.code[keep]
-        return Tracks(
+        out = Tracks(
             code=code,
             t=self.t[keep],
             lat=self.lat[keep],
@@ -113,12 +116,25 @@ class Tracks:
             vessel_name=self.vessel_name,
             mmsi=self.mmsi,
         )
+        if self._segment_km is not None and len(out) > 1:
+            # a step between fixes that were consecutive here keeps its distance; only the
+            # steps across dropped fixes are measured
+            k = np.flatnonzero(keep)
+            seg = self._segment_km[k[:-1]]
+            new = np.flatnonzero(k[1:] != k[:-1] + 1)
+            seg[new] = distance_km_many(
+                out.lat[new], out.lon[new], out.lat[new + 1], out.lon[new + 1]
+            )
+            out._segment_km = seg
+        return out
 
     def segment_km(self) -> np.ndarray:
         """Distance from each fix to the next (any vessel's: mask with equal codes), length
         ``len - 1``; computed once and kept, since several detectors read it."""
         if self._segment_km is None:
-            self._segment_km = distance_km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+            self._segment_km = distance_km_many(
+                self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:]
+            )
         return self._segment_km
 
     def implied_speed_kn(self) -> np.ndarray:
@@ -153,7 +169,9 @@ def tracks(
     from ..detect.api import resolve_vessel_codes
 
     if len(obs) and "kind" in obs.columns:
-        obs = obs[(obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)]
+        ais = (obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)
+        if not ais.all():  # (no copy of an all-AIS table)
+            obs = obs[ais]
     code, ids, names, mmsis = resolve_vessel_codes(obs, registry, all_vessels)
     t = obs["time"].dt.as_unit("ns").array.asi8 if len(obs) else np.zeros(0, np.int64)
     lat = obs["lat"].to_numpy(dtype="float64", na_value=np.nan)
@@ -166,10 +184,8 @@ def tracks(
     keep = (code >= 0) & np.isfinite(lat) & np.isfinite(lon)
     row = np.flatnonzero(keep)
     # by vessel, then time (ties in their rows' order: a second receiver's exact copy of a fix
-    # is next to it); two stable sorts are several times faster than a lexsort of four keys
-    order = np.argsort(t[row], kind="stable")
-    order = order[np.argsort(code[row][order], kind="stable")]
-    row = row[order]
+    # is next to it)
+    row = row[_vessel_time_order(code[row], t[row])]
     c, tt, la, lo = code[row], t[row], lat[row], lon[row]
     repeat = np.zeros(len(row), bool)
     repeat[1:] = (c[1:] == c[:-1]) & (tt[1:] == tt[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
@@ -188,6 +204,26 @@ def tracks(
         vessel_name=names,
         mmsi=mmsis,
     )
+
+
+def _vessel_time_order(code: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The stable order of rows by ``code`` then ``t``: one stable argsort of the composite
+    int64 key ``code * span + (t - t.min())`` when it cannot overflow (twice as fast as two
+    stable sorts, which are several times faster than a lexsort), else the two sorts.
+
+    Examples
+    --------
+    >>> _vessel_time_order(np.array([1, 0, 1, 0]), np.array([5, 9, 5, 2])).tolist()
+    [3, 1, 0, 2]
+    """
+    if not len(t):
+        return np.zeros(0, np.int64)
+    t0 = int(t.min())
+    span = int(t.max()) - t0 + 1
+    if (int(code.max()) + 1) * span < 2**62:
+        return np.argsort(code.astype(np.int64) * span + (t - t0), kind="stable")
+    order = np.argsort(t, kind="stable")
+    return order[np.argsort(code[order], kind="stable")]
 
 
 @dataclass
@@ -284,6 +320,7 @@ def _baseline_motion(tr: Tracks, t_s, i, ts, max_gap_s: float, baseline_s: float
     piece = np.cumsum(brk) - 1
     first_fix = np.flatnonzero(brk)
     last_fix = np.append(first_fix[1:], len(t_s)) - 1
+    del brk
     ps, pe = t_s[first_fix[piece[i]]], t_s[last_fix[piece[i]]]
     half = baseline_s / 2.0
     lo, hi = ts - half, ts + half
@@ -293,27 +330,58 @@ def _baseline_motion(tr: Tracks, t_s, i, ts, max_gap_s: float, baseline_s: float
     lo = np.minimum(lo, t_s[i])
     hi = np.maximum(hi, t_s[i + 1])
     k = max(1, int(round(baseline_s / path_step_s))) if path_step_s > 0 else 1
-    a_fix, b_fix = first_fix[piece[i]], last_fix[piece[i]]
-    pts = [_position_at(tr, t_s, a_fix, b_fix, lo + (hi - lo) * q / k) for q in range(k + 1)]
-    d_km = sum(distance_km(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True))
+    at = _StretchSearch(t_s, piece, i, first_fix[piece[i]], last_fix[piece[i]])
+    pts = [_position_at(tr, t_s, at, lo + (hi - lo) * q / k) for q in range(k + 1)]
+    d_km = sum(
+        distance_km_many(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True)
+    )
     speed = d_km / (np.maximum(hi - lo, 1) / 3600.0) * KN_PER_KMH
     return speed, _course_deg(pts[0][0], pts[0][1], pts[-1][0], pts[-1][1])
 
 
-def _position_at(tr: Tracks, t_s, lo_fix, hi_fix, tq) -> tuple[np.ndarray, np.ndarray]:
-    """Positions interpolated at times ``tq`` (seconds), each within the fixes
-    ``lo_fix..hi_fix`` of one stretch of track (rows sorted by time)."""
-    # binary search per query within its own stretch, all queries at once
+class _StretchSearch:
+    """For queries on segments ``i`` (each within the stretch of fixes ``lo_fix..hi_fix``):
+    the last fix of its stretch at or before a time, as one ``searchsorted`` over the
+    composite key ``stretch * width + (t_s - t_s.min())`` (integers: exact)."""
+
+    def __init__(self, t_s, piece, i, lo_fix, hi_fix):
+        self.lo_fix, self.hi_fix = lo_fix, hi_fix
+        self.t0 = int(t_s.min())
+        self.width = int(t_s.max()) - self.t0 + 1
+        self.key = None
+        if len(t_s) * self.width < 2**62:
+            self.key = piece * self.width + (t_s - self.t0)
+            self.base = piece[i] * self.width - self.t0
+
+    def before(self, t_s, tq) -> np.ndarray:
+        """Per query time ``tq`` (seconds, float), the fix ``a`` of its stretch with
+        ``t_s[a] <= tq``, the last such but at most the stretch's last fix but one."""
+        if self.key is None:
+            return _search_stretch(t_s, self.lo_fix, self.hi_fix, tq)
+        # t_s[a] <= tq  <=>  t_s[a] <= floor(tq) for integer seconds
+        a = np.searchsorted(self.key, self.base + np.floor(tq).astype(np.int64), side="right") - 1
+        return np.minimum(a, self.hi_fix - 1)
+
+
+def _search_stretch(t_s, lo_fix, hi_fix, tq) -> np.ndarray:
+    """:meth:`_StretchSearch.before` by a binary search per query within its own stretch, all
+    queries at once (where the composite key would overflow)."""
     a, b = lo_fix.astype(np.int64).copy(), hi_fix.astype(np.int64).copy()
     while True:
         open_ = b - a > 1
         if not open_.any():
-            break
+            return a
         m = (a + b) // 2
         right = t_s[m] <= tq
         a = np.where(open_ & right, m, a)
         b = np.where(open_ & ~right, m, b)
-    # now t_s[a] <= tq <= t_s[b] (or a == b)
+
+
+def _position_at(tr: Tracks, t_s, at: _StretchSearch, tq) -> tuple[np.ndarray, np.ndarray]:
+    """Positions interpolated at times ``tq`` (seconds), each within its stretch of track
+    (``at``; rows sorted by time)."""
+    a = at.before(t_s, tq)
+    b = a + 1  # t_s[a] <= tq <= t_s[b]
     span = np.maximum(t_s[b] - t_s[a], 1)
     f = np.clip((tq - t_s[a]) / span, 0.0, 1.0)
     lat = tr.lat[a] + f * (tr.lat[b] - tr.lat[a])
