@@ -41,13 +41,14 @@ one slot.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 import pandas as pd
 
-from ..geodesy import distance_km
-from .tracks import Slots, Tracks, resample
+from ..geodesy import NS_PER_S, distance_km
+from .tracks import KN_PER_KMH, Slots, Tracks, resample_positions, slot_motion
 
 #: The smallest radius of curvature of WGS84 (meridional, at the equator), km: the haversine
 #: radius :func:`distance_km` uses is never smaller, so cells sized with it are large enough.
@@ -79,6 +80,14 @@ def neighbour_pairs(
     >>> i.tolist(), j.tolist(), [round(float(x), 3) for x in d]
     ([0], [1], [0.223])
     """
+    return _pairs_within(slot, lat, lon, max_km)
+
+
+def _pairs_within(
+    slot: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_km: float, query=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`neighbour_pairs`; with ``query`` (a bool per row) only the pairs with at least
+    one query row (searched from the query rows only)."""
     slot = np.asarray(slot, dtype=np.int64)
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
@@ -93,7 +102,8 @@ def neighbour_pairs(
                 k = int(np.searchsorted(slot, slot[starts[-1]], side="right"))
         starts.append(k)
     for a, b in zip(starts[:-1], starts[1:], strict=True):
-        i, j = _chunk_pairs(slot[a:b] - slot[a], lat[a:b], lon[a:b], max_km)
+        q = None if query is None else query[a:b]
+        i, j = _chunk_pairs(slot[a:b] - slot[a], lat[a:b], lon[a:b], max_km, q)
         d = distance_km(lat[a + i], lon[a + i], lat[a + j], lon[a + j])
         keep = d <= max_km
         out_i.append(a + i[keep])
@@ -125,8 +135,9 @@ def _grid(max_km: float) -> tuple[float, np.ndarray]:
     return dlat, ncell
 
 
-def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``i < j`` (same slot, own or neighbouring cell) of one chunk."""
+def _chunk_pairs(slot, lat, lon, max_km, query=None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``i < j`` (same slot, own or neighbouring cell) of one chunk; with
+    ``query`` (bool per row) only those with a query row."""
     dlat, ncell = _grid(max_km)
     nb, nx = len(ncell), int(ncell.max())
     band = np.clip(np.floor((lat + 90.0) / dlat).astype(np.int64), 0, nb - 1)
@@ -144,7 +155,7 @@ def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
     for dy in (-1, 0, 1):
         bb = band + dy
         ok = (bb >= 0) & (bb < nb)
-        rows = np.flatnonzero(ok)
+        rows = np.flatnonzero(ok if query is None else ok & query)
         cx, n = cell(bb[rows], x[rows])
         for dx in (-1, 0, 1):
             # with fewer than 3 cells in a band, neighbours would repeat a cell
@@ -158,18 +169,162 @@ def _chunk_pairs(slot, lat, lon, max_km) -> tuple[np.ndarray, np.ndarray]:
     i = np.repeat(q_row, cnt)
     pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
     j = order[pos]
-    keep = i < j
-    return i[keep], j[keep]
+    if query is None:
+        keep = i < j
+        return i[keep], j[keep]
+    # each pair once: from its lower row when both are query rows, else from its query row
+    keep = (i < j) | ((i > j) & ~query[j])
+    i, j = i[keep], j[keep]
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+# ----------------------------------------------------------------------------------------------
+# encounters: only the pairs whose encounters could be kept
+
+
+def _encounter_pairs(ctx, s: Slots, max_km: float, gap: int):
+    """:func:`neighbour_pairs` of the slots ``s`` within ``max_km``, but only those of vessel
+    pairs that could have an encounter outside the port exclusion (an encounter is a run of a
+    pair's slots no more than ``gap`` slots apart).
+
+    Slots within :func:`_cap_radius_km` of a port zone's representative point are *in its
+    cap*. If vessel ``a`` of a pair is in one cap in every slot of an encounter, every
+    position of it (``a``'s and ``b``'s, within ``max_km``) lies within the cap radius plus
+    ``max_km`` of that point, so its mean position does too (a spherical cap is convex), and
+    that is within the port exclusion of the zone: never kept. Along an encounter whose slots
+    of ``a`` are each in a cap and not *marked* -- within ``gap`` slots before ``a``'s next
+    slot in another cap (:func:`_cap_moves`) -- the cap cannot change (the next slot of the
+    encounter is at most ``gap`` on). So only a pair with an adjacent slot where ``a`` is off
+    caps or marked, and one where ``b`` is, can have an encounter kept: those slots are found
+    by a neighbour search from the off-cap and marked slots alone, and then every adjacent slot
+    of those pairs (:func:`_pair_slots`). Vessels moored in port, most of a busy archive's
+    pairs, never leave their cap.
+    """
+    bad = _off_caps(ctx, s, max_km, gap)
+    if bad.all():
+        return neighbour_pairs(s.slot, s.lat, s.lon, max_km)
+    i, j, _ = _pairs_within(s.slot, s.lat, s.lon, max_km, query=bad)
+    a_first = s.code[i] < s.code[j]
+    x, y = np.where(a_first, i, j), np.where(a_first, j, i)  # x: the lower vessel code
+    nv = int(s.code.max()) + 1
+    key = s.code[x] * nv + s.code[y]
+    both = np.intersect1d(key[bad[x]], key[bad[y]])
+    return _pair_slots(s, both // nv, both % nv, max_km)
+
+
+def _cap_radius_km(ctx, max_km: float) -> float:
+    """The radius of the port caps of :func:`_encounter_pairs`: a mean of positions within it
+    plus ``max_km`` of a zone's representative point is within ``port_exclusion_km`` of the
+    zone. Distances: haversine on radii of 6335-6400 km (:func:`distance_km`), the mean on
+    the sphere, the port distance geodesic from the point (the zone's local frame): at most
+    6400 / 6335 x 1.0004 = 1.0105 times the cap radius plus ``max_km``; taken as 1.02."""
+    return ctx.params.port_exclusion_km / 1.02 - max_km
+
+
+def _off_caps(ctx, s: Slots, max_km: float, gap: int) -> np.ndarray:
+    """Per slot, whether it is off every port cap or marked (:func:`_encounter_pairs`)."""
+    zi = ctx.zones
+    radius = _cap_radius_km(ctx, max_km)
+    if radius <= 0 or not len(zi) or not len(s):
+        return np.ones(len(s), bool)
+    label = _cap_labels(s.lat, s.lon, np.asarray(zi.rep_lat), np.asarray(zi.rep_lon), radius)
+    return (label < 0) | _cap_moves(s, label, gap)
+
+
+def _cap_labels(lat, lon, clat, clon, radius_km: float) -> np.ndarray:
+    """Per position, the first cap (centre ``clat``, ``clon``) within ``radius_km``
+    (:func:`distance_km`) of it, or -1: a latitude band per cap (by ``searchsorted``), then a
+    longitude bound, then exact distances.
+
+    Examples
+    --------
+    >>> _cap_labels(np.array([0.0, 0.05, 1.0]), np.zeros(3), np.array([0.0, 0.04]),
+    ...             np.zeros(2), 10.0).tolist()
+    [0, 0, -1]
+    """
+    out = np.full(len(lat), -1, np.int64)
+    order = np.argsort(lat, kind="stable")
+    slat = lat[order]
+    theta = radius_km / _R_MIN_KM  # the largest angle within the radius
+    dlat = float(np.degrees(theta)) * 1.0001
+    for z in range(len(clat) - 1, -1, -1):  # the first cap last: it wins
+        a = np.searchsorted(slat, clat[z] - dlat, side="left")
+        b = np.searchsorted(slat, clat[z] + dlat, side="right")
+        rows = order[a:b]
+        c = np.cos(np.radians(min(abs(clat[z]) + dlat, 90.0)))
+        if len(rows) and c > 0 and np.sin(theta / 2) / c < 1:
+            # haversine: cos(lat1) cos(lat2) sin^2(dlon / 2) <= sin^2(theta / 2)
+            dlon = np.degrees(2 * np.arcsin(np.sin(theta / 2) / c)) * 1.0001
+            rows = rows[np.abs((lon[rows] - clon[z] + 180.0) % 360.0 - 180.0) <= dlon]
+        d = distance_km(lat[rows], lon[rows], clat[z], clon[z])
+        out[rows[d <= radius_km]] = z
+    return out
+
+
+def _cap_moves(s: Slots, label: np.ndarray, gap: int) -> np.ndarray:
+    """Per slot, whether it is marked: its vessel's next slot in a cap is in another cap, no
+    more than ``gap`` slots after its last in this one, and the slot is at most ``gap`` before
+    that next one (and not after the last)."""
+    n = len(s)
+    width = int(s.slot.max() - s.slot.min()) + 1 + gap
+    key = s.code * width + (s.slot - s.slot.min() + gap)  # (vessel, slot), room for -gap
+    capped = np.flatnonzero(label >= 0)
+    r = capped[np.argsort(key[capped], kind="stable")]
+    c, sl, lb = s.code[r], s.slot[r], label[r]
+    t = np.flatnonzero((c[1:] == c[:-1]) & (lb[1:] != lb[:-1]) & (sl[1:] - sl[:-1] <= gap))
+    if not len(t):
+        return np.zeros(n, bool)
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    lo = np.searchsorted(sk, key[r[t + 1]] - gap, side="left")  # from next - gap...
+    hi = np.searchsorted(sk, key[r[t]], side="right")  # ...to the last slot in the cap
+    cover = np.zeros(n + 1, np.int64)
+    np.add.at(cover, lo, 1)
+    np.add.at(cover, hi, -1)
+    out = np.empty(n, bool)
+    out[order] = np.cumsum(cover[:-1]) > 0
+    return out
+
+
+def _pair_slots(s: Slots, ca: np.ndarray, cb: np.ndarray, max_km: float):
+    """:func:`neighbour_pairs` restricted to the vessel pairs ``(ca, cb)``: each slot of the
+    vessel with fewer slots looked up in the other's by ``searchsorted`` on a (vessel, slot)
+    key; distances as :func:`neighbour_pairs` measures them (rows in the same order)."""
+    if not len(ca):
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0)
+    width = int(s.slot.max() - s.slot.min()) + 1
+    key = s.code * width + (s.slot - s.slot.min())
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    count = np.bincount(s.code, minlength=int(max(ca.max(), cb.max())) + 1)
+    first = np.concatenate(([0], np.cumsum(count)))
+    x = np.where(count[ca] <= count[cb], ca, cb)
+    y = np.where(count[ca] <= count[cb], cb, ca)
+    n = count[x]
+    pair = np.repeat(np.arange(len(x)), n)
+    rx = order[first[x][pair] + np.arange(len(pair)) - np.repeat(np.cumsum(n) - n, n)]
+    q = y[pair] * width + (s.slot[rx] - s.slot.min())
+    k = np.minimum(np.searchsorted(sk, q), len(sk) - 1)
+    hit = sk[k] == q
+    rx, ry = rx[hit], order[k[hit]]
+    i, j = np.minimum(rx, ry), np.maximum(rx, ry)
+    d = distance_km(s.lat[i], s.lon[i], s.lat[j], s.lon[j])
+    keep = d <= max_km
+    i, j, d = i[keep], j[keep], d[keep]
+    order = np.lexsort((j, i))
+    return i[order], j[order], d[order]
 
 
 # ----------------------------------------------------------------------------------------------
 # runs of adjacent slots
 
 
-def _pair_rows(s: Slots, max_km: float, rank: np.ndarray) -> pd.DataFrame:
-    """One row per (pair, slot) within ``max_km``: vessel codes ``a`` (lower id) and ``b``,
-    the slot, the distance (m), both speeds and courses, the midpoint."""
-    i, j, d = neighbour_pairs(s.slot, s.lat, s.lon, max_km)
+def _pair_rows(s: Slots, found, rank: np.ndarray) -> pd.DataFrame:
+    """One row per (pair, slot) of ``found`` (``i, j, d_km`` of :func:`neighbour_pairs`):
+    vessel codes ``a`` (lower id) and ``b``, the slot, the distance (m), both speeds and
+    courses, the midpoint."""
+    i, j, d = found
     swap = rank[s.code[i]] > rank[s.code[j]]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     return pd.DataFrame(
@@ -262,14 +417,18 @@ def detect_encounters(ctx) -> pd.DataFrame:
     277
     """
     p = ctx.params
-    s = _slots(ctx, p.resample_step_min)
+    s = _positions(ctx, p.resample_step_min)
     if len(s) < 2:
         return pd.DataFrame()
-    tr = ctx.tracks
-    df = _pair_rows(s, p.encounter_max_distance_m / 1000.0, _vessel_rank(tr))
-    if not len(df):
+    max_km, merge = p.encounter_max_distance_m / 1000.0, p.encounter_merge_gap_h * 3600.0 / s.step_s
+    i, j, d = _encounter_pairs(ctx, s, max_km, max(1, int(np.ceil(merge)) - 1))
+    if not len(i):
         return pd.DataFrame()
-    df = _runs(df, p.encounter_merge_gap_h * 3600.0 / s.step_s)
+    u = np.unique(np.concatenate([i, j]))  # speeds and courses of these slots only
+    speed, course = np.full(len(s), np.nan), np.full(len(s), np.nan)
+    speed[u], course[u] = _motion(ctx, s, u)
+    s = dataclasses.replace(s, speed_kn=speed, course_deg=course)
+    df = _runs(_pair_rows(s, (i, j, d), _vessel_rank(ctx.tracks)), merge)
     ev = _summary(df)
     ev["adjacent"] = ev["n"]
     ev["median_speed_kn"] = np.maximum(ev["va"], ev["vb"])
@@ -307,15 +466,15 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     step_min = min(p.resample_step_min, p.replenishment_min_duration_min / 6.0)
     if step_min <= 0:
         step_min = p.resample_step_min
-    s = _slots(ctx, step_min)
-    ok = (s.speed_kn >= p.replenishment_min_speed_kn) & (s.speed_kn <= p.replenishment_max_speed_kn)
-    s = Slots(
-        s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], s.speed_kn[ok], s.course_deg[ok],
-        s.t0_s, s.step_s,
-    )  # fmt: skip
+    s = _positions(ctx, step_min)
+    speed, course = _motion(ctx, s)
+    ok = (speed >= p.replenishment_min_speed_kn) & (speed <= p.replenishment_max_speed_kn)
+    s = Slots(s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], speed[ok], course[ok], s.t0_s, s.step_s)
     if len(s) < 2:
         return pd.DataFrame()
-    df = _pair_rows(s, p.replenishment_max_distance_m / 1000.0, _vessel_rank(ctx.tracks))
+    max_km = p.replenishment_max_distance_m / 1000.0
+    found = neighbour_pairs(s.slot, s.lat, s.lon, max_km)
+    df = _pair_rows(s, found, _vessel_rank(ctx.tracks))
     diff = np.abs((df["ca"] - df["cb"] + 180.0) % 360.0 - 180.0)
     df = df[diff <= p.replenishment_max_course_diff_deg]
     if not len(df):
@@ -340,16 +499,28 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     return _frame(ctx, s, ev, "replenishment", conf, flags)
 
 
-def _slots(ctx, step_min: float) -> Slots:
-    """The tracks on slots of ``step_min``, speeds and courses over ``speed_baseline_min``,
-    displaced fixes left out (:func:`_screened`)."""
+def _positions(ctx, step_min: float) -> Slots:
+    """The screened tracks (:func:`_screened`) on slots of ``step_min``: positions only, once
+    per run and step (:func:`navwatch.activity.tracks.resample_positions`)."""
     p = ctx.params
-    return resample(
+
+    def make() -> Slots:
+        return resample_positions(_screened(ctx), step_min * 60.0, p.interpolate_max_gap_h * 3600.0)
+
+    return ctx.shared(f"pairs.positions.{int(round(step_min * 60.0))}", make)
+
+
+def _motion(ctx, s: Slots, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Speeds and courses of the slots ``s`` of :func:`_positions` (``rows`` of them), over
+    ``speed_baseline_min`` (:func:`navwatch.activity.tracks.slot_motion`)."""
+    p = ctx.params
+    return slot_motion(
         _screened(ctx),
-        step_min * 60.0,
+        s,
         p.interpolate_max_gap_h * 3600.0,
         baseline_s=p.speed_baseline_min * 60.0,
         path_step_s=p.speed_path_step_min * 60.0,
+        rows=rows,
     )
 
 
@@ -362,16 +533,23 @@ def _screened(ctx) -> Tracks:
     plausible one as its way back, leaves a way out open after a ring (from a ring point), and
     a jump days later closes it (any place is within reach of days at the speed limit): the
     days between were dropped. Jammed vessels all report one point: left in, every pair of
-    them would be an encounter."""
-    from .integrity import _segments
+    them would be an encounter. Computed once per run (``Context.shared``)."""
+    return ctx.shared("pairs.screened", lambda: _screen(ctx))
 
+
+def _screen(ctx) -> Tracks:
+    """:func:`_screened`, computed."""
     tr, p = ctx.tracks, ctx.params
     if len(tr) < 3:
         return tr
-    seg = _segments(tr)
-    jumps = np.flatnonzero(
-        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
-    )
+    # the steps of the spoofing detector (integrity._segments), from the tracks' shared
+    # segment distances: over the speed limit, or distinct positions in the same instant
+    d = tr.segment_km()
+    hours = (tr.t[1:] - tr.t[:-1]) / (3600.0 * NS_PER_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fast = np.where(hours > 0, d / hours * KN_PER_KMH > p.spoof_max_speed_kn, d > 0)
+    same = tr.code[1:] == tr.code[:-1]
+    jumps = np.flatnonzero(same & (d >= p.spoof_min_displacement_km) & fast)
     keep = np.ones(len(tr), bool)
     for c in np.unique(tr.code[jumps]).tolist():  # few jumps: a loop per jump
         jc = jumps[tr.code[jumps] == c]

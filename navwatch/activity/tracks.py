@@ -232,7 +232,9 @@ class Slots:
     vessel. ``slot`` counts ``step_s`` from ``t0_s`` (Unix seconds); ``lat``/``lon`` are
     interpolated at the slot time; ``speed_kn`` and ``course_deg`` are those of the segment
     the slot lies on (implied by its two fixes), or over a longer baseline about the slot (see
-    :func:`resample`)."""
+    :func:`resample`; NaN from :func:`resample_positions`). ``seg``, when known, is the first
+    fix of the segment each slot lies on (its row in the tracks resampled), for
+    :func:`slot_motion`."""
 
     code: np.ndarray
     slot: np.ndarray
@@ -242,6 +244,7 @@ class Slots:
     course_deg: np.ndarray
     t0_s: int
     step_s: int
+    seg: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.slot)
@@ -274,6 +277,14 @@ def resample(
     >>> [round(float(x), 3) for x in s.lon], round(float(s.speed_kn[0]), 1)
     ([0.0, 0.033, 0.067, 0.1], 12.0)
     """
+    s = resample_positions(tr, step_s, max_gap_s)
+    s.speed_kn, s.course_deg = slot_motion(tr, s, max_gap_s, baseline_s, path_step_s)
+    return s
+
+
+def resample_positions(tr: Tracks, step_s: float, max_gap_s: float) -> Slots:
+    """:func:`resample` without speeds and courses (NaN): the slots and their positions, with
+    ``seg`` for :func:`slot_motion` of the rows that need them."""
     step = int(round(step_s))
     t_s = tr.t // NS_PER_S
     t0 = int(t_s.min() // step * step) if len(t_s) else 0
@@ -292,23 +303,43 @@ def resample(
     seg = np.repeat(np.arange(len(a)), n)
     slot = first[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n))
     i = a[seg]
+    del seg, same
+    code = tr.code[i]
+    # by slot, then vessel (one row per vessel and slot: the composite key is unique)
+    order = np.argsort((slot - slot.min()) * (tr.n_vessels + 1) + code, kind="stable")
+    slot, code, i = slot[order], code[order], i[order]
     ts = t0 + slot * step
-    span = np.maximum(t_s[i + 1] - t_s[i], 1)
-    f = (ts - t_s[i]) / span
+    f = (ts - t_s[i]) / np.maximum(t_s[i + 1] - t_s[i], 1)
     lat = tr.lat[i] + f * (tr.lat[i + 1] - tr.lat[i])
     dlon = (tr.lon[i + 1] - tr.lon[i] + 180.0) % 360.0 - 180.0
     lon = (tr.lon[i] + f * dlon + 180.0) % 360.0 - 180.0
+    nan = np.full(len(i), np.nan)
+    return Slots(code, slot, lat, lon, nan, nan.copy(), t0, step, seg=i)
+
+
+def slot_motion(
+    tr: Tracks,
+    s: Slots,
+    max_gap_s: float,
+    baseline_s: float = 0.0,
+    path_step_s: float = 0.0,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Speed (kn) and course (deg) of the slots ``s`` of :func:`resample_positions` (only
+    ``rows`` of them if given), as :func:`resample` computes them (same arguments)."""
+    if s.seg is None:
+        raise ValueError("slot_motion needs the slots of resample_positions")
+    i = s.seg if rows is None else s.seg[rows]
+    if not len(i):
+        return np.zeros(0), np.zeros(0)
+    t_s = tr.t // NS_PER_S
+    ts = s.t0_s + (s.slot if rows is None else s.slot[rows]) * s.step_s
     if baseline_s > 0:
-        speed, course = _baseline_motion(tr, t_s, i, ts, max_gap_s, baseline_s, path_step_s)
-    else:
-        d_km = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
-        speed = d_km / (span / 3600.0) * KN_PER_KMH
-        course = _course_deg(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
-    code = tr.code[i]
-    order = np.lexsort((code, slot))
-    return Slots(
-        code[order], slot[order], lat[order], lon[order], speed[order], course[order], t0, step
-    )
+        return _baseline_motion(tr, t_s, i, ts, max_gap_s, baseline_s, path_step_s)
+    span = np.maximum(t_s[i + 1] - t_s[i], 1)
+    d_km = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
+    speed = d_km / (span / 3600.0) * KN_PER_KMH
+    return speed, _course_deg(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
 
 
 def _baseline_motion(tr: Tracks, t_s, i, ts, max_gap_s: float, baseline_s: float, path_step_s):
@@ -401,4 +432,5 @@ def _course_deg(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 def _empty_slots(t0: int, step: int) -> Slots:
     z = np.zeros(0)
-    return Slots(np.zeros(0, np.int64), np.zeros(0, np.int64), z, z, z, z, t0, step)
+    e = np.zeros(0, np.int64)
+    return Slots(e, e, z, z, z, z, t0, step, seg=e)
