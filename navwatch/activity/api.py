@@ -36,6 +36,12 @@ class Context:
             self._shared[key] = make()
         return self._shared[key]
 
+    def release(self, prefix: str) -> None:
+        """Drop what :meth:`shared` keeps under keys starting with ``prefix`` (its memory),
+        once its last user is done (a later ask computes it again)."""
+        for key in [k for k in self._shared if k.startswith(prefix)]:
+            del self._shared[key]
+
     def slots(self) -> Slots:
         """The tracks resampled once for the two-vessel detectors."""
         if self._slots is None:

@@ -155,7 +155,8 @@ def _chunk_pairs(slot, lat, lon, max_km, query=None) -> tuple[np.ndarray, np.nda
     for dy in (-1, 0, 1):
         bb = band + dy
         ok = (bb >= 0) & (bb < nb)
-        rows = np.flatnonzero(ok if query is None else ok & query)
+        # queries in key order: the searches below then run through the keys nearly in order
+        rows = order[(ok if query is None else ok & query)[order]]
         cx, n = cell(bb[rows], x[rows])
         for dx in (-1, 0, 1):
             # with fewer than 3 cells in a band, neighbours would repeat a cell
@@ -164,8 +165,12 @@ def _chunk_pairs(slot, lat, lon, max_km, query=None) -> tuple[np.ndarray, np.nda
             qi.append(r)
             qk.append((slot[r] * nb + bb[r]) * nx + (cx[use] + dx) % n[use])
     q_row, q_key = np.concatenate(qi), np.concatenate(qk)
-    lo = np.searchsorted(sk, q_key, side="left")
-    cnt = np.searchsorted(sk, q_key, side="right") - lo
+    # the occupied cells: first row (in ``order``) and count of each
+    first = np.flatnonzero(np.concatenate(([True], sk[1:] != sk[:-1])))
+    cells, size = sk[first], np.diff(np.append(first, len(sk)))
+    k = np.minimum(np.searchsorted(cells, q_key), len(cells) - 1)
+    hit = cells[k] == q_key
+    lo, cnt = first[k], np.where(hit, size[k], 0)
     i = np.repeat(q_row, cnt)
     pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
     j = order[pos]
@@ -470,6 +475,7 @@ def detect_replenishments(ctx) -> pd.DataFrame:
     speed, course = _motion(ctx, s)
     ok = (speed >= p.replenishment_min_speed_kn) & (speed <= p.replenishment_max_speed_kn)
     s = Slots(s.code[ok], s.slot[ok], s.lat[ok], s.lon[ok], speed[ok], course[ok], s.t0_s, s.step_s)
+    ctx.release("pairs.")  # the last user: detect_activity runs encounters first
     if len(s) < 2:
         return pd.DataFrame()
     max_km = p.replenishment_max_distance_m / 1000.0

@@ -335,7 +335,13 @@ def slot_motion(
     t_s = tr.t // NS_PER_S
     ts = s.t0_s + (s.slot if rows is None else s.slot[rows]) * s.step_s
     if baseline_s > 0:
-        return _baseline_motion(tr, t_s, i, ts, max_gap_s, baseline_s, path_step_s)
+        # in track order (the searches over the fixes then run through them in order)
+        order = np.argsort(i, kind="stable")
+        speed, course = np.empty(len(i)), np.empty(len(i))
+        speed[order], course[order] = _baseline_motion(
+            tr, t_s, i[order], ts[order], max_gap_s, baseline_s, path_step_s
+        )
+        return speed, course
     span = np.maximum(t_s[i + 1] - t_s[i], 1)
     d_km = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
     speed = d_km / (span / 3600.0) * KN_PER_KMH
