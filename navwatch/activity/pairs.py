@@ -48,7 +48,14 @@ import numpy as np
 import pandas as pd
 
 from ..geodesy import NS_PER_S, distance_km
-from .tracks import KN_PER_KMH, Slots, Tracks, resample_positions, slot_motion
+from .tracks import (
+    KN_PER_KMH,
+    Slots,
+    Tracks,
+    resample_positions,
+    slot_motion,
+    stable_argsort,
+)
 
 #: The smallest radius of curvature of WGS84 (meridional, at the equator), km: the haversine
 #: radius :func:`distance_km` uses is never smaller, so cells sized with it are large enough.
@@ -149,7 +156,7 @@ def _chunk_pairs(slot, lat, lon, max_km, query=None) -> tuple[np.ndarray, np.nda
 
     own, _ = cell(band, x)
     key = (slot * nb + band) * nx + own
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # (the pairs are sorted at the end)
     sk = key[order]
     qi, qk = [], []
     for dy in (-1, 0, 1):
@@ -248,7 +255,7 @@ def _cap_labels(lat, lon, clat, clon, radius_km: float) -> np.ndarray:
     [0, 0, -1]
     """
     out = np.full(len(lat), -1, np.int64)
-    order = np.argsort(lat, kind="stable")
+    order = np.argsort(lat)
     slat = lat[order]
     theta = radius_km / _R_MIN_KM  # the largest angle within the radius
     dlat = float(np.degrees(theta)) * 1.0001
@@ -274,12 +281,12 @@ def _cap_moves(s: Slots, label: np.ndarray, gap: int) -> np.ndarray:
     width = int(s.slot.max() - s.slot.min()) + 1 + gap
     key = s.code * width + (s.slot - s.slot.min() + gap)  # (vessel, slot), room for -gap
     capped = np.flatnonzero(label >= 0)
-    r = capped[np.argsort(key[capped], kind="stable")]
+    r = capped[stable_argsort(key[capped])]
     c, sl, lb = s.code[r], s.slot[r], label[r]
     t = np.flatnonzero((c[1:] == c[:-1]) & (lb[1:] != lb[:-1]) & (sl[1:] - sl[:-1] <= gap))
     if not len(t):
         return np.zeros(n, bool)
-    order = np.argsort(key, kind="stable")
+    order = stable_argsort(key)
     sk = key[order]
     lo = np.searchsorted(sk, key[r[t + 1]] - gap, side="left")  # from next - gap...
     hi = np.searchsorted(sk, key[r[t]], side="right")  # ...to the last slot in the cap
@@ -300,7 +307,7 @@ def _pair_slots(s: Slots, ca: np.ndarray, cb: np.ndarray, max_km: float):
         return z, z, np.zeros(0)
     width = int(s.slot.max() - s.slot.min()) + 1
     key = s.code * width + (s.slot - s.slot.min())
-    order = np.argsort(key, kind="stable")
+    order = stable_argsort(key)
     sk = key[order]
     count = np.bincount(s.code, minlength=int(max(ca.max(), cb.max())) + 1)
     first = np.concatenate(([0], np.cumsum(count)))

@@ -182,21 +182,26 @@ def tracks(
         else np.full(len(obs), np.nan)
     )
     keep = (code >= 0) & np.isfinite(lat) & np.isfinite(lon)
-    row = np.flatnonzero(keep)
+    if keep.all():
+        row = _vessel_time_order(code, t)
+    else:
+        row = np.flatnonzero(keep)
+        row = row[_vessel_time_order(code[row], t[row])]
     # by vessel, then time (ties in their rows' order: a second receiver's exact copy of a fix
-    # is next to it)
-    row = row[_vessel_time_order(code[row], t[row])]
+    # is next to it); each column gathered once
     c, tt, la, lo = code[row], t[row], lat[row], lon[row]
     repeat = np.zeros(len(row), bool)
     repeat[1:] = (c[1:] == c[:-1]) & (tt[1:] == tt[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
-    row = row[~repeat]
-    c = code[row].astype(np.int64)
+    if repeat.any():
+        new = ~repeat
+        row, c, tt, la, lo = row[new], c[new], tt[new], la[new], lo[new]
+    c = c.astype(np.int64)
     start = np.searchsorted(c, np.arange(len(ids) + 1))
     return Tracks(
         code=c,
-        t=t[row],
-        lat=lat[row],
-        lon=lon[row],
+        t=tt,
+        lat=la,
+        lon=lo,
         sog=sog[row],
         row=row,
         start=start,
@@ -207,23 +212,45 @@ def tracks(
 
 
 def _vessel_time_order(code: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The stable order of rows by ``code`` then ``t``: one stable argsort of the composite
-    int64 key ``code * span + (t - t.min())`` when it cannot overflow (twice as fast as two
-    stable sorts, which are several times faster than a lexsort), else the two sorts.
+    """The stable order of rows by ``code`` then ``t``: an argsort of the composite int64 key
+    ``code * span + (t - t.min())`` when it cannot overflow (unstable, which is 2.5 times
+    faster, then rows of equal keys put back in their order), else two stable sorts.
 
     Examples
     --------
-    >>> _vessel_time_order(np.array([1, 0, 1, 0]), np.array([5, 9, 5, 2])).tolist()
-    [3, 1, 0, 2]
+    >>> _vessel_time_order(np.array([1, 0, 1, 0, 1]), np.array([5, 9, 5, 2, 1])).tolist()
+    [3, 1, 4, 0, 2]
     """
     if not len(t):
         return np.zeros(0, np.int64)
     t0 = int(t.min())
     span = int(t.max()) - t0 + 1
-    if (int(code.max()) + 1) * span < 2**62:
-        return np.argsort(code.astype(np.int64) * span + (t - t0), kind="stable")
-    order = np.argsort(t, kind="stable")
-    return order[np.argsort(code[order], kind="stable")]
+    if (int(code.max()) + 1) * span >= 2**62:
+        order = np.argsort(t, kind="stable")
+        return order[np.argsort(code[order], kind="stable")]
+    return stable_argsort(code.astype(np.int64) * span + (t - t0))
+
+
+def stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")``, faster on keys with few ties: an unstable argsort
+    (2.5 times faster on 10 M int64 keys), then the rows of equal keys put back in their
+    order.
+
+    Examples
+    --------
+    >>> stable_argsort(np.array([3, 1, 3, 0, 1, 3])).tolist()
+    [3, 1, 4, 0, 2, 5]
+    """
+    order = np.argsort(key)
+    sk = key[order]
+    tie = sk[1:] == sk[:-1]
+    if tie.any():
+        member = np.zeros(len(sk), bool)
+        member[1:] = tie
+        member[:-1] |= tie
+        sub = np.flatnonzero(member)
+        order[sub] = order[sub][np.lexsort((order[sub], sk[sub]))]
+    return order
 
 
 @dataclass
@@ -306,7 +333,7 @@ def resample_positions(tr: Tracks, step_s: float, max_gap_s: float) -> Slots:
     del seg, same
     code = tr.code[i]
     # by slot, then vessel (one row per vessel and slot: the composite key is unique)
-    order = np.argsort((slot - slot.min()) * (tr.n_vessels + 1) + code, kind="stable")
+    order = stable_argsort((slot - slot.min()) * (tr.n_vessels + 1) + code)
     slot, code, i = slot[order], code[order], i[order]
     ts = t0 + slot * step
     f = (ts - t_s[i]) / np.maximum(t_s[i + 1] - t_s[i], 1)
@@ -336,7 +363,7 @@ def slot_motion(
     ts = s.t0_s + (s.slot if rows is None else s.slot[rows]) * s.step_s
     if baseline_s > 0:
         # in track order (the searches over the fixes then run through them in order)
-        order = np.argsort(i, kind="stable")
+        order = np.argsort(i)
         speed, course = np.empty(len(i)), np.empty(len(i))
         speed[order], course[order] = _baseline_motion(
             tr, t_s, i[order], ts[order], max_gap_s, baseline_s, path_step_s
