@@ -117,11 +117,13 @@ class Tracks:
             mmsi=self.mmsi,
         )
         if self._segment_km is not None and len(out) > 1:
-            # a step between fixes that were consecutive here keeps its distance; only the
-            # steps across dropped fixes are measured
-            k = np.flatnonzero(keep)
-            seg = self._segment_km[k[:-1]]
-            new = np.flatnonzero(k[1:] != k[:-1] + 1)
+            # a step between fixes that were consecutive here keeps its distance (the steps
+            # from the kept fixes, in order); only the steps across dropped fixes are measured
+            seg = self._segment_km[keep[:-1]][: len(out) - 1]
+            dropped = np.flatnonzero(~keep)
+            before = np.flatnonzero(keep[:-1] & ~keep[1:])  # kept fixes followed by a drop
+            new = before - np.searchsorted(dropped, before)  # ...their rows here
+            new = new[new < len(out) - 1]
             seg[new] = distance_km_many(
                 out.lat[new], out.lon[new], out.lat[new + 1], out.lon[new + 1]
             )
@@ -144,11 +146,12 @@ class Tracks:
         out = np.full(n, np.nan)
         if n < 2:
             return out
-        same = self.code[1:] == self.code[:-1]
         dt_h = (self.t[1:] - self.t[:-1]) / (NS_PER_S * 3600.0)
+        v = out[:-1]  # (in place: no temporaries of the tracks' length but these)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(same & (dt_h > 0), self.segment_km() / dt_h * KN_PER_KMH, np.nan)
-        out[:-1] = v
+            np.divide(self.segment_km(), dt_h, out=v)
+        v *= KN_PER_KMH
+        v[(self.code[1:] != self.code[:-1]) | ~(dt_h > 0)] = np.nan
         return out
 
 
