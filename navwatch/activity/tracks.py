@@ -22,6 +22,8 @@ from ..geodesy import NS_PER_S, distance_km, distance_km_many
 from ..registry import Registry
 
 KN_PER_KMH = 1 / 1.852
+#: Fixes per block of :func:`resample_positions` (bounds its temporaries).
+_BLOCK_FIXES = 1 << 20
 
 
 @dataclass
@@ -316,35 +318,55 @@ def resample_positions(tr: Tracks, step_s: float, max_gap_s: float) -> Slots:
     """:func:`resample` without speeds and courses (NaN): the slots and their positions, with
     ``seg`` for :func:`slot_motion` of the rows that need them."""
     step = int(round(step_s))
-    t_s = tr.t // NS_PER_S
-    t0 = int(t_s.min() // step * step) if len(t_s) else 0
+    t0 = int(tr.t.min() // NS_PER_S // step * step) if len(tr) else 0
     if len(tr) < 2:
         return _empty_slots(t0, step)
-    same = (tr.code[1:] == tr.code[:-1]) & ((t_s[1:] - t_s[:-1]) < max_gap_s)
-    a = np.flatnonzero(same)  # segments a -> a + 1
-    first = -((t0 - t_s[a]) // step)  # first slot at or after the segment's start
-    last = (t_s[a + 1] - t0) // step  # last slot at or before its end
-    n = np.maximum(last - first + 1, 0)
-    # a slot on a fix that ends one segment and starts the next is counted once: the later one
-    on_end = (t_s[a + 1] - t0) % step == 0
-    nxt = np.zeros(len(a), bool)
-    nxt[:-1] = a[1:] == a[:-1] + 1
-    n = n - (on_end & nxt & (n > 0))
+    a, first, n = _slot_segments(tr, step, t0, max_gap_s)
+    if not n.sum():
+        return _empty_slots(t0, step)
     seg = np.repeat(np.arange(len(a)), n)
     slot = first[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n))
     i = a[seg]
-    del seg, same
+    del seg, a, first, n
     code = tr.code[i]
     # by slot, then vessel (one row per vessel and slot: the composite key is unique)
     order = stable_argsort((slot - slot.min()) * (tr.n_vessels + 1) + code)
     slot, code, i = slot[order], code[order], i[order]
     ts = t0 + slot * step
-    f = (ts - t_s[i]) / np.maximum(t_s[i + 1] - t_s[i], 1)
+    t_a, t_b = tr.t[i] // NS_PER_S, tr.t[i + 1] // NS_PER_S
+    f = (ts - t_a) / np.maximum(t_b - t_a, 1)
     lat = tr.lat[i] + f * (tr.lat[i + 1] - tr.lat[i])
     dlon = (tr.lon[i + 1] - tr.lon[i] + 180.0) % 360.0 - 180.0
     lon = (tr.lon[i] + f * dlon + 180.0) % 360.0 - 180.0
     nan = np.full(len(i), np.nan)
     return Slots(code, slot, lat, lon, nan, nan.copy(), t0, step, seg=i)
+
+
+def _slot_segments(tr: Tracks, step: int, t0: int, max_gap_s: float):
+    """The segments (fix ``a`` to ``a + 1`` of one vessel, less than ``max_gap_s`` apart) with
+    slots on them: ``a``, the first slot and the number of slots of each; in blocks of fixes,
+    so no temporary is of the tracks' length."""
+    out_a, out_first, out_n = [], [], []
+    for b0 in range(0, len(tr) - 1, _BLOCK_FIXES):
+        b1 = min(b0 + _BLOCK_FIXES, len(tr) - 1)  # segments b0 .. b1 - 1, and one more
+        t_s = tr.t[b0 : b1 + 2] // NS_PER_S
+        code = tr.code[b0 : b1 + 2]
+        same = (code[1:] == code[:-1]) & ((t_s[1:] - t_s[:-1]) < max_gap_s)
+        same = np.append(same, False)  # (after the last fix: no segment)
+        k = np.flatnonzero(same[: b1 - b0])  # (block-local) segments k -> k + 1
+        first = -((t0 - t_s[k]) // step)  # first slot at or after the segment's start
+        last = (t_s[k + 1] - t0) // step  # last slot at or before its end
+        n = np.maximum(last - first + 1, 0)
+        # a slot on a fix that ends one segment and starts the next is counted once: the
+        # later one
+        on_end = (t_s[k + 1] - t0) % step == 0
+        nxt = same[k + 1]
+        n = n - (on_end & nxt & (n > 0))
+        has = n > 0
+        out_a.append(b0 + k[has])
+        out_first.append(first[has])
+        out_n.append(n[has])
+    return np.concatenate(out_a), np.concatenate(out_first), np.concatenate(out_n)
 
 
 def slot_motion(
