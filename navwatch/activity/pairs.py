@@ -558,11 +558,12 @@ def _screen(ctx) -> Tracks:
     # the steps of the spoofing detector (integrity._segments), from the tracks' shared
     # segment distances: over the speed limit, or distinct positions in the same instant
     d = tr.segment_km()
-    hours = (tr.t[1:] - tr.t[:-1]) / (3600.0 * NS_PER_S)
+    k = np.flatnonzero(d >= p.spoof_min_displacement_km)  # (few: the rest only there)
+    d = d[k]
+    hours = (tr.t[k + 1] - tr.t[k]) / (3600.0 * NS_PER_S)
     with np.errstate(divide="ignore", invalid="ignore"):
         fast = np.where(hours > 0, d / hours * KN_PER_KMH > p.spoof_max_speed_kn, d > 0)
-    same = tr.code[1:] == tr.code[:-1]
-    jumps = np.flatnonzero(same & (d >= p.spoof_min_displacement_km) & fast)
+    jumps = k[(tr.code[k + 1] == tr.code[k]) & fast]
     keep = np.ones(len(tr), bool)
     for c in np.unique(tr.code[jumps]).tolist():  # few jumps: a loop per jump
         jc = jumps[tr.code[jumps] == c]

@@ -22,8 +22,10 @@ from ..geodesy import NS_PER_S, distance_km, distance_km_many
 from ..registry import Registry
 
 KN_PER_KMH = 1 / 1.852
-#: Fixes per block of :func:`resample_positions` (bounds its temporaries).
+#: Fixes per block of :func:`resample_positions`, slots per block of :func:`slot_motion`
+#: (bound their temporaries).
 _BLOCK_FIXES = 1 << 20
+_BLOCK_SLOTS = 1 << 18
 
 
 @dataclass
@@ -384,99 +386,116 @@ def slot_motion(
     i = s.seg if rows is None else s.seg[rows]
     if not len(i):
         return np.zeros(0), np.zeros(0)
-    t_s = tr.t // NS_PER_S
     ts = s.t0_s + (s.slot if rows is None else s.slot[rows]) * s.step_s
     if baseline_s > 0:
-        # in track order (the searches over the fixes then run through them in order)
+        # in track order (the searches over the fixes then run through them in order), in
+        # blocks (bounded temporaries)
         order = np.argsort(i)
         speed, course = np.empty(len(i)), np.empty(len(i))
-        speed[order], course[order] = _baseline_motion(
-            tr, t_s, i[order], ts[order], max_gap_s, baseline_s, path_step_s
-        )
+        motion = _BaselineMotion(tr, max_gap_s, baseline_s, path_step_s)
+        for b0 in range(0, len(i), _BLOCK_SLOTS):
+            r = order[b0 : b0 + _BLOCK_SLOTS]
+            speed[r], course[r] = motion(i[r], ts[r])
         return speed, course
-    span = np.maximum(t_s[i + 1] - t_s[i], 1)
+    t_a, t_b = tr.t[i] // NS_PER_S, tr.t[i + 1] // NS_PER_S
+    span = np.maximum(t_b - t_a, 1)
     d_km = distance_km(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
     speed = d_km / (span / 3600.0) * KN_PER_KMH
     return speed, _course_deg(tr.lat[i], tr.lon[i], tr.lat[i + 1], tr.lon[i + 1])
 
 
-def _baseline_motion(tr: Tracks, t_s, i, ts, max_gap_s: float, baseline_s: float, path_step_s):
-    """Speed (kn) and course (deg) at slot times ``ts`` on segments ``i -> i + 1`` over at least
-    ``baseline_s`` seconds (see :func:`resample`)."""
-    # stretches of track: a new one at each vessel's first fix and after each long silence
-    brk = np.ones(len(t_s), bool)
-    brk[1:] = (tr.code[1:] != tr.code[:-1]) | ((t_s[1:] - t_s[:-1]) >= max_gap_s)
-    piece = np.cumsum(brk) - 1
-    first_fix = np.flatnonzero(brk)
-    last_fix = np.append(first_fix[1:], len(t_s)) - 1
-    del brk
-    ps, pe = t_s[first_fix[piece[i]]], t_s[last_fix[piece[i]]]
-    half = baseline_s / 2.0
-    lo, hi = ts - half, ts + half
-    hi = np.where(lo < ps, np.minimum(pe, hi + (ps - lo)), hi)
-    lo = np.maximum(np.where(hi > pe, lo - (hi - pe), lo), ps)
-    hi = np.minimum(hi, pe)
-    lo = np.minimum(lo, t_s[i])
-    hi = np.maximum(hi, t_s[i + 1])
-    k = max(1, int(round(baseline_s / path_step_s))) if path_step_s > 0 else 1
-    at = _StretchSearch(t_s, piece, i, first_fix[piece[i]], last_fix[piece[i]])
-    pts = [_position_at(tr, t_s, at, lo + (hi - lo) * q / k) for q in range(k + 1)]
-    d_km = sum(
-        distance_km_many(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True)
-    )
-    speed = d_km / (np.maximum(hi - lo, 1) / 3600.0) * KN_PER_KMH
-    return speed, _course_deg(pts[0][0], pts[0][1], pts[-1][0], pts[-1][1])
+class _BaselineMotion:
+    """Speed (kn) and course (deg) at slot times on segments over at least ``baseline_s``
+    seconds (see :func:`resample`), for blocks of slots: the stretches of track (a new one at
+    each vessel's first fix and after each silence of ``max_gap_s``) and a search key over
+    the fixes, built once."""
 
-
-class _StretchSearch:
-    """For queries on segments ``i`` (each within the stretch of fixes ``lo_fix..hi_fix``):
-    the last fix of its stretch at or before a time, as one ``searchsorted`` over the
-    composite key ``stretch * width + (t_s - t_s.min())`` (integers: exact)."""
-
-    def __init__(self, t_s, piece, i, lo_fix, hi_fix):
-        self.lo_fix, self.hi_fix = lo_fix, hi_fix
-        self.t0 = int(t_s.min())
-        self.width = int(t_s.max()) - self.t0 + 1
+    def __init__(self, tr: Tracks, max_gap_s: float, baseline_s: float, path_step_s: float):
+        self.tr = tr
+        self.first_fix = _stretch_starts(tr, max_gap_s)
+        self.last_fix = np.append(self.first_fix[1:], len(tr)) - 1
+        self.half = baseline_s / 2.0
+        self.k = max(1, int(round(baseline_s / path_step_s))) if path_step_s > 0 else 1
+        # (vessel, time) composite key: the last fix at or before a time, by searchsorted
+        self.t0 = int(tr.t.min())
+        self.width = int(tr.t.max()) - self.t0 + 1
         self.key = None
-        if len(t_s) * self.width < 2**62:
-            self.key = piece * self.width + (t_s - self.t0)
-            self.base = piece[i] * self.width - self.t0
+        if (tr.n_vessels + 1) * self.width + 2 * NS_PER_S < 2**62:
+            self.key = tr.code * self.width
+            self.key += tr.t - self.t0
 
-    def before(self, t_s, tq) -> np.ndarray:
-        """Per query time ``tq`` (seconds, float), the fix ``a`` of its stretch with
-        ``t_s[a] <= tq``, the last such but at most the stretch's last fix but one."""
+    def __call__(self, i: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Speed and course of slots at times ``ts`` (s) on segments ``i -> i + 1``."""
+        tr = self.tr
+        piece = np.searchsorted(self.first_fix, i, side="right") - 1
+        lo_fix, hi_fix = self.first_fix[piece], self.last_fix[piece]
+        ps, pe = tr.t[lo_fix] // NS_PER_S, tr.t[hi_fix] // NS_PER_S
+        lo, hi = ts - self.half, ts + self.half
+        hi = np.where(lo < ps, np.minimum(pe, hi + (ps - lo)), hi)
+        lo = np.maximum(np.where(hi > pe, lo - (hi - pe), lo), ps)
+        hi = np.minimum(hi, pe)
+        lo = np.minimum(lo, tr.t[i] // NS_PER_S)
+        hi = np.maximum(hi, tr.t[i + 1] // NS_PER_S)
+        k = self.k
+        pts = [self._position_at(i, lo_fix, hi_fix, lo + (hi - lo) * q / k) for q in range(k + 1)]
+        d_km = sum(
+            distance_km_many(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True)
+        )
+        speed = d_km / (np.maximum(hi - lo, 1) / 3600.0) * KN_PER_KMH
+        return speed, _course_deg(pts[0][0], pts[0][1], pts[-1][0], pts[-1][1])
+
+    def _before(self, i, lo_fix, hi_fix, tq) -> np.ndarray:
+        """Per query time ``tq`` (s, float), the last fix ``a`` of its stretch (``lo_fix..
+        hi_fix``) with ``t_s[a] <= tq`` (``t_s``: whole seconds), at most ``hi_fix - 1``."""
         if self.key is None:
-            return _search_stretch(t_s, self.lo_fix, self.hi_fix, tq)
-        # t_s[a] <= tq  <=>  t_s[a] <= floor(tq) for integer seconds
-        a = np.searchsorted(self.key, self.base + np.floor(tq).astype(np.int64), side="right") - 1
-        return np.minimum(a, self.hi_fix - 1)
+            return _search_stretch(self.tr, lo_fix, hi_fix, tq)
+        # t_s <= tq  <=>  t_s <= floor(tq)  <=>  t <= (floor(tq) + 1) s - 1 ns (integers);
+        # the vessel's fixes before its stretch are earlier, after it later than its end
+        q = np.floor(tq).astype(np.int64) + 1
+        q *= NS_PER_S
+        q += self.tr.code[i] * self.width - 1 - self.t0
+        a = np.searchsorted(self.key, q, side="right") - 1
+        return np.minimum(a, hi_fix - 1)
+
+    def _position_at(self, i, lo_fix, hi_fix, tq) -> tuple[np.ndarray, np.ndarray]:
+        """Positions interpolated at times ``tq`` (s), each within its stretch of track."""
+        tr = self.tr
+        a = self._before(i, lo_fix, hi_fix, tq)
+        b = a + 1  # t_s[a] <= tq <= t_s[b]
+        t_a, t_b = tr.t[a] // NS_PER_S, tr.t[b] // NS_PER_S
+        span = np.maximum(t_b - t_a, 1)
+        f = np.clip((tq - t_a) / span, 0.0, 1.0)
+        lat = tr.lat[a] + f * (tr.lat[b] - tr.lat[a])
+        dlon = (tr.lon[b] - tr.lon[a] + 180.0) % 360.0 - 180.0
+        lon = (tr.lon[a] + f * dlon + 180.0) % 360.0 - 180.0
+        return lat, lon
 
 
-def _search_stretch(t_s, lo_fix, hi_fix, tq) -> np.ndarray:
-    """:meth:`_StretchSearch.before` by a binary search per query within its own stretch, all
-    queries at once (where the composite key would overflow)."""
+def _stretch_starts(tr: Tracks, max_gap_s: float) -> np.ndarray:
+    """The first fix of each stretch of track: each vessel's first, and each after a silence of
+    at least ``max_gap_s`` (whole seconds apart); in blocks of fixes."""
+    out = [np.zeros(1, np.int64)] if len(tr) else []
+    for b0 in range(0, len(tr) - 1, _BLOCK_FIXES):
+        b1 = min(b0 + _BLOCK_FIXES, len(tr) - 1)
+        t_s = tr.t[b0 : b1 + 1] // NS_PER_S
+        code = tr.code[b0 : b1 + 1]
+        brk = (code[1:] != code[:-1]) | ((t_s[1:] - t_s[:-1]) >= max_gap_s)
+        out.append(b0 + 1 + np.flatnonzero(brk))
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _search_stretch(tr: Tracks, lo_fix, hi_fix, tq) -> np.ndarray:
+    """:meth:`_BaselineMotion._before` by a binary search per query within its own stretch,
+    all queries at once (where the composite key would overflow)."""
     a, b = lo_fix.astype(np.int64).copy(), hi_fix.astype(np.int64).copy()
     while True:
         open_ = b - a > 1
         if not open_.any():
             return a
         m = (a + b) // 2
-        right = t_s[m] <= tq
+        right = tr.t[m] // NS_PER_S <= tq
         a = np.where(open_ & right, m, a)
         b = np.where(open_ & ~right, m, b)
-
-
-def _position_at(tr: Tracks, t_s, at: _StretchSearch, tq) -> tuple[np.ndarray, np.ndarray]:
-    """Positions interpolated at times ``tq`` (seconds), each within its stretch of track
-    (``at``; rows sorted by time)."""
-    a = at.before(t_s, tq)
-    b = a + 1  # t_s[a] <= tq <= t_s[b]
-    span = np.maximum(t_s[b] - t_s[a], 1)
-    f = np.clip((tq - t_s[a]) / span, 0.0, 1.0)
-    lat = tr.lat[a] + f * (tr.lat[b] - tr.lat[a])
-    dlon = (tr.lon[b] - tr.lon[a] + 180.0) % 360.0 - 180.0
-    lon = (tr.lon[a] + f * dlon + 180.0) % 360.0 - 180.0
-    return lat, lon
 
 
 def _course_deg(lat1, lon1, lat2, lon2) -> np.ndarray:
