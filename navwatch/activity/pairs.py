@@ -621,15 +621,18 @@ def _frame(ctx, s: Slots, ev: pd.DataFrame, kind: str, conf, flags) -> pd.DataFr
     tr = ctx.tracks
     a, b = ev["a"].to_numpy(), ev["b"].to_numpy()
     t_first, t_last = s.time_ns(ev["first"].to_numpy()), s.time_ns(ev["last"].to_numpy())
-    evidence = []
-    for k in range(len(ev)):
-        rows = [_nearest_fix(tr, c, t) for t in (t_first[k], t_last[k]) for c in (a[k], b[k])]
-        lab = ctx.evidence(rows)
-        span = int(ev["last"].iloc[k] - ev["first"].iloc[k] + 1)
-        evidence.append(
-            f"{int(ev['n'].iloc[k])} of {span} slots within range ({s.step_s // 60} min); "
-            f"start {lab[0]} / {lab[1]}; end {lab[2]} / {lab[3]}"
+    # the fixes nearest the start and end of both vessels, for all events at once
+    rows = _nearest_fixes(
+        tr, np.concatenate([a, b, a, b]), np.concatenate([t_first] * 2 + [t_last] * 2)
+    )
+    lab = np.asarray(ctx.evidence(rows), dtype=object).reshape(4, len(ev))
+    evidence = [
+        f"{int(n)} of {int(last - first + 1)} slots within range ({s.step_s // 60} min); "
+        f"start {sa} / {sb}; end {ea} / {eb}"
+        for n, first, last, sa, sb, ea, eb in zip(
+            ev["n"].to_numpy(), ev["first"].to_numpy(), ev["last"].to_numpy(), *lab, strict=True
         )
+    ]
     port_km = ev["port_km"].to_numpy()
 
     def mmsi(c):
@@ -658,10 +661,32 @@ def _frame(ctx, s: Slots, ev: pd.DataFrame, kind: str, conf, flags) -> pd.DataFr
     )
 
 
-def _nearest_fix(tr, c: int, t_ns: int) -> int:
-    """The observation row of vessel ``c``'s fix nearest in time to ``t_ns``."""
-    lo, hi = int(tr.start[c]), int(tr.start[c + 1])
-    k = lo + int(np.searchsorted(tr.t[lo:hi], t_ns))
-    cand = [x for x in (k - 1, k) if lo <= x < hi]
-    best = min(cand, key=lambda x: abs(int(tr.t[x]) - int(t_ns)))
-    return int(tr.row[best])
+def _nearest_fixes(tr, codes: np.ndarray, t_ns: np.ndarray) -> np.ndarray:
+    """Per (vessel code, time): the observation row of that vessel's fix nearest in time (the
+    earlier of two as near); one ``searchsorted`` per vessel.
+
+    Examples
+    --------
+    >>> from navwatch.activity.tracks import Tracks
+    >>> tr = Tracks(np.array([0, 0, 0, 1]), np.array([0, 10, 20, 5]), np.zeros(4), np.zeros(4),
+    ...             np.zeros(4), np.array([7, 8, 9, 6]), np.array([0, 3, 4]), np.array(["a", "b"]),
+    ...             np.array(["", ""]), np.ones(2))
+    >>> _nearest_fixes(tr, np.array([0, 0, 1, 0]), np.array([14, 15, 99, -3])).tolist()
+    [8, 8, 6, 7]
+    """
+    out = np.empty(len(codes), np.int64)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for idx in np.split(order, bounds):
+        if not len(idx):
+            continue
+        c = int(codes[idx[0]])
+        lo, hi = int(tr.start[c]), int(tr.start[c + 1])
+        tq = np.asarray(t_ns[idx], dtype=np.int64)
+        k = lo + np.searchsorted(tr.t[lo:hi], tq)
+        before, after = np.maximum(k - 1, lo), np.minimum(k, hi - 1)
+        use_before = (k - 1 >= lo) & (
+            (k >= hi) | (np.abs(tr.t[before] - tq) <= np.abs(tr.t[after] - tq))
+        )
+        out[idx] = tr.row[np.where(use_before, before, after)]
+    return out
