@@ -120,7 +120,7 @@ def _pairs_within(
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0)
     i, j, d = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
-    order = np.lexsort((j, i))
+    order = np.argsort(i * max(n, 1) + j)  # by i then j (each pair once: the key is unique)
     return i[order], j[order], d[order]
 
 
