@@ -17,6 +17,8 @@ sphere (:data:`EARTH_RADIUS_KM`, 6371.0088 km), as GFW and MovingPandas use -- i
 0.56 % (north-south near the equator, east-west near the poles). navwatch had both (the
 detector used the mean sphere, dispersal the local radius); the more accurate one was kept, so
 the detector's distances moved by at most that 0.56 % (typically 0.1-0.3 %).
+:func:`distance_km_many` is the same formula rewritten with exact identities for passes over
+millions of pairs (about twice as fast; equal to rounding, a few 1e-16 relative).
 
 Local frames and buffers
 ------------------------

@@ -8,7 +8,10 @@ the poles; one cell round a polar cap), the cells of a band tiling the whole cir
 antimeridian is no edge. A vessel is compared only with the vessels of its own cell and of the
 8 neighbouring cells (its band's and the two adjacent bands'), exactly by
 :func:`navwatch.geodesy.distance_km`. All of it is sorted keys and ``searchsorted``: no Python
-loop per slot.
+loop per slot. Encounters search only the pairs that could have one kept by the port exclusion
+(:func:`_encounter_pairs`: an encounter during which one of the vessels stays within ~9 km of
+one port zone's point never is), so the vessels moored in a busy port, most of an archive's
+pairs, cost a distance to the port per slot; the events are those of a search of every pair.
 
 Speeds and courses are taken over ``speed_baseline_min`` (10 min) about each slot, the speed
 along the path through positions ``speed_path_step_min`` (2 min) apart: between fixes seconds
