@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy bench-activity install clean
+.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy bench-activity bench-activity-speed install clean
 
 # the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
 $(VENV)/.installed-run: pyproject.toml
@@ -57,6 +57,10 @@ bench-accuracy: $(VENV)/.installed
 
 bench-activity: $(VENV)/.installed
 	$(PY) bench/bench_activity.py
+
+# navwatch activity against navwatch detect on the 10 M-row NOAA Parquet of bench-formats
+bench-activity-speed: $(VENV)/.installed
+	$(PY) bench/bench_activity.py --speed
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
@@ -26,6 +28,20 @@ class Context:
     obs: pd.DataFrame
     registry: Registry | None
     _slots: Slots | None = field(default=None, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per run and kept under ``key`` for every detector that
+        asks (screened tracks, slot positions: work two detectors would otherwise repeat)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
+
+    def release(self, prefix: str) -> None:
+        """Drop what :meth:`shared` keeps under keys starting with ``prefix`` (its memory),
+        once its last user is done (a later ask computes it again)."""
+        for key in [k for k in self._shared if k.startswith(prefix)]:
+            del self._shared[key]
 
     def slots(self) -> Slots:
         """The tracks resampled once for the two-vessel detectors."""
@@ -37,12 +53,17 @@ class Context:
         return self._slots
 
     def evidence(self, rows, label: str = "") -> list[str]:
-        """``file:line`` of observation rows (by position in ``obs``), for the evidence text."""
+        """``file:line`` of observation rows (by position in ``obs``), for the evidence text
+        (each column read once for all rows)."""
         obs = self.obs
+        rows = list(rows)
+        take = np.asarray(rows, dtype=np.int64)
+        files = obs["src_file"].iloc[take].tolist() if "src_file" in obs.columns else None
+        lines = obs["src_line"].iloc[take].tolist() if "src_line" in obs.columns else None
         out = []
-        for r in rows:
-            f = obs["src_file"].iloc[r] if "src_file" in obs.columns else None
-            ln = obs["src_line"].iloc[r] if "src_line" in obs.columns else None
+        for k, r in enumerate(rows):
+            f = None if files is None else files[k]
+            ln = None if lines is None else lines[k]
             where = f"{f}:{ln}" if f is not None and not pd.isna(f) else f"row {r}"
             out.append(f"{label}{where}")
         return out

@@ -19,8 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S, distance_km
+from ..geodesy import NS_PER_S, distance_km, distance_km_many
 from .tracks import KN_PER_KMH
+
+_BLOCK = 1 << 15
 
 
 def detect_loitering(ctx) -> pd.DataFrame:
@@ -112,23 +114,43 @@ def windowed_speed_kn(tr, window_s: float) -> np.ndarray:
     """
     span = int(window_s * NS_PER_S)
     n = len(tr)
-    lo = np.arange(n)
-    hi = np.arange(n)
+    out = np.full(n, np.nan)
+    ends = _window_ends(tr, span)
+    t, lat, lon = tr.t, tr.lat, tr.lon
+    for a in range(0, n, _BLOCK):  # blocks: the temporaries stay in the CPU cache
+        b = min(a + _BLOCK, n)
+        for end in (e[a:b] for e in ends):
+            dt = np.abs(t[a:b] - t[end])
+            d = distance_km_many(lat[a:b], lon[a:b], lat[end], lon[end])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(dt >= span // 2, d / (dt / (3600.0 * NS_PER_S)) * KN_PER_KMH, np.nan)
+            out[a:b] = np.fmin(out[a:b], v)
+    return out
+
+
+def _window_ends(tr, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per fix, the first fix of its vessel at most ``span`` ns before it and the last at most
+    ``span`` ns after it: two ``searchsorted`` over the composite key ``code * width + (t -
+    t.min())`` (integers: exact; ``width`` exceeds the time range by ``span``, so a vessel's
+    window never reaches another's keys), or two per vessel where the key would overflow."""
+    n = len(tr)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    t0 = int(tr.t.min())
+    width = int(tr.t.max()) - t0 + 1 + span
+    if tr.n_vessels * width < 2**62:
+        key = tr.code * width + (tr.t - t0)
+        lo = np.searchsorted(key, key - span, side="left")
+        hi = np.searchsorted(key, key + span, side="right") - 1
+        return lo, hi
+    lo, hi = np.arange(n), np.arange(n)
     for c in range(tr.n_vessels):  # per vessel: two searchsorted calls over its fixes
         a, b = int(tr.start[c]), int(tr.start[c + 1])
         if b - a > 1:
             t = tr.t[a:b]
             lo[a:b] = a + np.searchsorted(t, t - span, side="left")
             hi[a:b] = a + np.searchsorted(t, t + span, side="right") - 1
-    i = np.arange(n)
-    out = np.full(n, np.nan)
-    for end in (lo, hi):
-        dt = np.abs(tr.t[i] - tr.t[end])
-        d = distance_km(tr.lat[i], tr.lon[i], tr.lat[end], tr.lon[end])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(dt >= span // 2, d / (dt / (3600.0 * NS_PER_S)) * KN_PER_KMH, np.nan)
-        out = np.fmin(out, v)
-    return out
+    return lo, hi
 
 
 def _teleports(tr, p) -> np.ndarray:
