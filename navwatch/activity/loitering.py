@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S, distance_km, distance_km_many
+from ..geodesy import NS_PER_S, distance_km
 from .tracks import KN_PER_KMH
 
 _BLOCK = 1 << 15
@@ -121,7 +121,7 @@ def windowed_speed_kn(tr, window_s: float) -> np.ndarray:
         b = min(a + _BLOCK, n)
         for end in (e[a:b] for e in ends):
             dt = np.abs(t[a:b] - t[end])
-            d = distance_km_many(lat[a:b], lon[a:b], lat[end], lon[end])
+            d = distance_km(lat[a:b], lon[a:b], lat[end], lon[end])
             with np.errstate(divide="ignore", invalid="ignore"):
                 v = np.where(dt >= span // 2, d / (dt / (3600.0 * NS_PER_S)) * KN_PER_KMH, np.nan)
             out[a:b] = np.fmin(out[a:b], v)

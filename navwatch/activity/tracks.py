@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..geodesy import NS_PER_S, distance_km, distance_km_many
+from ..geodesy import NS_PER_S, distance_km
 from ..registry import Registry
 
 KN_PER_KMH = 1 / 1.852
@@ -128,9 +128,7 @@ class Tracks:
             before = np.flatnonzero(keep[:-1] & ~keep[1:])  # kept fixes followed by a drop
             new = before - np.searchsorted(dropped, before)  # ...their rows here
             new = new[new < len(out) - 1]
-            seg[new] = distance_km_many(
-                out.lat[new], out.lon[new], out.lat[new + 1], out.lon[new + 1]
-            )
+            seg[new] = distance_km(out.lat[new], out.lon[new], out.lat[new + 1], out.lon[new + 1])
             out._segment_km = seg
         return out
 
@@ -138,9 +136,7 @@ class Tracks:
         """Distance from each fix to the next (any vessel's: mask with equal codes), length
         ``len - 1``; computed once and kept, since several detectors read it."""
         if self._segment_km is None:
-            self._segment_km = distance_km_many(
-                self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:]
-            )
+            self._segment_km = distance_km(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         return self._segment_km
 
     def implied_speed_kn(self) -> np.ndarray:
@@ -440,7 +436,7 @@ class _BaselineMotion:
         k = self.k
         pts = [self._position_at(i, lo_fix, hi_fix, lo + (hi - lo) * q / k) for q in range(k + 1)]
         d_km = sum(
-            distance_km_many(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True)
+            distance_km(p[0], p[1], q[0], q[1]) for p, q in zip(pts[:-1], pts[1:], strict=True)
         )
         speed = d_km / (np.maximum(hi - lo, 1) / 3600.0) * KN_PER_KMH
         return speed, _course_deg(pts[0][0], pts[0][1], pts[-1][0], pts[-1][1])
