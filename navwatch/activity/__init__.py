@@ -22,24 +22,38 @@ identity_change    the same MMSI's name, IMO or call sign changes
 =================  ==========================================================================
 
 :func:`detect_activity` runs the detectors asked for and returns one table
-(:data:`navwatch.activity.table.COLUMNS`).
+(:data:`navwatch.activity.table.COLUMNS`); :func:`detect_activity_incremental` does it batch by
+batch from an :class:`ActivityState` (:mod:`.incremental`), reporting new, changed and retracted
+events.
 """
 
 from __future__ import annotations
 
 from .api import DETECTORS, detect_activity
+from .incremental import (
+    ActivityBatch,
+    ActivityState,
+    detect_activity_incremental,
+    horizons,
+    lookback_h,
+)
 from .params import EVENT_TYPES, ActivityParams
 from .table import COLUMNS, events_table
 from .tracks import Tracks, resample, tracks
 
 __all__ = [
     "COLUMNS",
+    "ActivityBatch",
+    "ActivityState",
     "DETECTORS",
     "EVENT_TYPES",
     "ActivityParams",
     "Tracks",
     "detect_activity",
+    "detect_activity_incremental",
     "events_table",
+    "horizons",
+    "lookback_h",
     "resample",
     "tracks",
 ]

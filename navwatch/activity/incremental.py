@@ -1,0 +1,963 @@
+"""Incremental activity runs (issue 13): state in, batch in -> the same events as one run.
+
+:func:`detect_activity_incremental` re-runs the detectors of :func:`~navwatch.activity.detect_activity`
+on a *tail* of the AIS rows seen before (kept in :class:`ActivityState`) plus the new batch, and
+reconciles what they find with the events already reported, by ``event_id``: an event is new,
+changed (same id, another end, confidence, flag, field...), or *retracted* (re-reported once
+with the flag ``retracted``: a gap filled by positions received later). The union of every
+batch's events, each at its last version, retracted ones removed, is the table one run over all
+the data gives.
+
+Horizons (times in ns; ``clock`` = the latest AIS time read so far; hours from
+:func:`horizons`, derived from :class:`~navwatch.activity.ActivityParams`):
+
+``context`` (``before_h``)
+    how far before an event's start the fixes that decide it reach (the gap's
+    ``intentional_window_h`` of positions before it, loitering's ``gap_min_h`` plus two speed
+    windows, an encounter's merge gap plus interpolation and speed baseline, ...);
+``reach`` (``reach_h``)
+    how far before a fix an event it creates or changes may start (a loitering of just under
+    ``loitering_min_duration_h`` that one more slow fix qualifies, plus ``gap_min_h`` and the
+    speed windows; an encounter run merged across ``encounter_merge_gap_h``, ...).
+
+``lookback_h`` = ``before_h + reach_h`` (23 h with the defaults: 12 h gap context + 11 h
+loitering reach). A row is *late* when its time is before the horizon
+``A = clock - late_h`` (``late_h`` defaults to ``lookback_h``): it cannot be judged exactly and
+goes to the quarantine (code ``late_for_activity``), counted. Per vessel, events starting at
+or after ``E = min(A - reach, its latest fix, the start of its events still open)`` are
+judged (found again exactly in the next window: their context is kept); rows from
+``T = E - before`` are kept, plus the last :data:`ANCHOR_FIXES` fixes before ``T`` (what came
+just before: a loitering entered by a jump, a single-fix jump screened) and, per MMSI and
+identity field, the last row with a value (identity changes compare with the previous value,
+however old). An event is *open* while a row at or after the horizon could still change it
+(its end plus the type's ``after`` time reaches the horizon; a loitering also while its vessel
+has been silent since); open events hold ``E`` back to their start, so the tail of an active
+vessel is about ``late_h + lookback_h`` of fixes, plus its open events, at most ``max_tail_h``
+(an event longer than that is *frozen*: no longer followed, counted in ``stats``). Events that
+can no longer change are forgotten. Spoofing events (a jamming cluster, a displacement in it or
+not) depend on every vessel near them in time, so they are judged from the latest ``E`` of all
+vessels and hold every vessel's ``E`` back while open.
+
+First identities (an MMSI's first IMO, call sign and name anywhere in the data resolve its
+vessel, as one run does) are remembered per MMSI and put at the head of every window.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import ConfigError, StateError
+from ..quarantine import Quarantine
+from ..registry import Registry, first_identities, identity_table, resolve_ids
+from ..zones import ZoneIndex
+from .api import DETECTORS, Context, _no_zones, _register
+from .integrity import IDENTITY_FIELDS, _value_codes
+from .params import EVENT_TYPES, ActivityParams
+from .table import COLUMNS, events_table
+from .tracks import Tracks, tracks
+
+NS_PER_H = 3600 * 10**9
+LATE_CODE = "late_for_activity"
+RETRACTED = "retracted"
+#: Fixes kept per vessel before its tail: what an event at the tail's start may look back to.
+ANCHOR_FIXES = 3
+#: Default cap on a vessel's tail (hours): an open event longer than this is no longer followed.
+MAX_TAIL_H = 7 * 24.0
+_MAGIC = b"NWACTST1"
+_VERSION = 1
+_NEVER = np.iinfo(np.int64).min  # "no horizon yet": every row and event of a new vessel counts
+
+#: The observation columns the detectors read (identity and provenance included).
+ROW_COLUMNS = (
+    "time",
+    "lat",
+    "lon",
+    "mmsi",
+    "imo",
+    "callsign",
+    "name",
+    "vessel",
+    "sog_kn",
+    "src_file",
+    "src_line",
+)
+_ROW_DTYPES: dict[str, object] = {
+    "time": schema.TIME_DTYPE,
+    "lat": "float64",
+    "lon": "float64",
+    "mmsi": "Int64",
+    "imo": "Int64",
+    "callsign": "string",
+    "name": "string",
+    "vessel": "string",
+    "sog_kn": "float64",
+    "src_file": "string",
+    "src_line": "Int64",
+    "_seq": "int64",
+}
+_EVENT_DTYPES = {c.name: c.dtype for c in schema.ACTIVITY.columns}
+_SCOPE = {"spoofing": "area", "identity_change": "identity"}  # else: the event's own vessels
+
+
+# ----------------------------------------------------------------------------------------------
+# horizons
+
+
+@dataclass(frozen=True)
+class Horizons:
+    """The hours an incremental run looks back (see the module docs), for some event types."""
+
+    before_h: float
+    reach_h: float
+    after_h: dict[str, float]
+    chain_h: float = 0.0
+
+    @property
+    def lookback_h(self) -> float:
+        return self.before_h + self.reach_h
+
+
+def horizons(params: ActivityParams | None = None, types: Iterable[str] | None = None) -> Horizons:
+    """Context before an event, reach back from a fix, and per type the time after an event's
+    end in which a row can still change it, in hours, from the thresholds.
+
+    Examples
+    --------
+    >>> h = horizons()
+    >>> h.before_h, h.reach_h, h.lookback_h
+    (12.0, 11.0, 23.0)
+    """
+    p = params if params is not None else ActivityParams()
+    wanted = list(EVENT_TYPES) if types is None else list(types)
+    w = p.loitering_speed_window_min / 60.0
+    g = p.gap_min_h
+    step = p.resample_step_min / 60.0
+    step_r = min(p.resample_step_min, p.replenishment_min_duration_min / 6.0) / 60.0 or step
+    slots = p.interpolate_max_gap_h + max(p.speed_baseline_min / 60.0, step) + step
+    slots_r = p.interpolate_max_gap_h + max(p.speed_baseline_min / 60.0, step_r) + step_r
+    tol_r = (p.replenishment_tolerance_slots + 1) * step_r
+    spoof = (p.spoof_max_silence_min + 2 * p.spoof_max_interval_min + p.jamming_window_min) / 60
+    before = {
+        "gap": p.intentional_window_h,
+        "loitering": g + 2 * w,
+        "encounter": p.encounter_merge_gap_h + slots,
+        "replenishment": tol_r + slots_r,
+        "spoofing": spoof,
+        "identity_change": 0.0,
+    }
+    reach = {
+        "gap": 0.0,
+        "loitering": g + 2 * w + p.loitering_min_duration_h,
+        "encounter": slots + p.encounter_merge_gap_h + p.encounter_min_duration_h,
+        "replenishment": slots_r + tol_r + p.replenishment_min_duration_min / 60.0,
+        "spoofing": spoof + p.spoof_min_duration_min / 60.0,
+        "identity_change": 0.0,
+    }
+    after = {**before, "gap": 0.0}
+    return Horizons(
+        before_h=float(max([before[t] for t in wanted] + [0.0])),
+        reach_h=float(max([reach[t] for t in wanted] + [0.0])),
+        after_h={t: float(after[t]) for t in wanted},
+        chain_h=float(spoof),
+    )
+
+
+def lookback_h(params: ActivityParams | None = None, types: Iterable[str] | None = None) -> float:
+    """The longest context any wanted detector needs around a fix (hours): :func:`horizons`'
+    ``before_h + reach_h``."""
+    return horizons(params, types).lookback_h
+
+
+# ----------------------------------------------------------------------------------------------
+# state
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _ROW_DTYPES.items()})  # type: ignore[call-overload]
+
+
+def _empty_identities() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "mmsi": pd.Series([], dtype="int64"),
+            "imo": pd.Series([], dtype="Int64"),
+            "callsign": pd.Series([], dtype="string"),
+            "name": pd.Series([], dtype="string"),
+            "registry": pd.Series([], dtype=bool),
+        }
+    )
+
+
+def _empty_vessels() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vessel_id": pd.Series([], dtype="string"),
+            **{c: pd.Series([], dtype="int64") for c in ("latest", "trust", "tail")},
+        }
+    )
+
+
+def _empty_events() -> pd.DataFrame:
+    out = events_table([])
+    out["_key"] = pd.Series([], dtype="string")
+    out["_sig"] = pd.Series([], dtype="uint64")
+    return out
+
+
+@dataclass
+class ActivityState:
+    """What an incremental activity run remembers between batches (see the module docs).
+
+    ``rows``: the tail of AIS rows per vessel (:data:`ROW_COLUMNS` and ``_seq``, the row's
+    position in all the data read), the anchor fixes before it and the last row with each
+    identity value; ``identities``: per MMSI its first IMO, call sign and name (and whether they
+    resolve to a registry vessel); ``vessels``: per vessel its latest time and its horizons
+    (``trust`` = E, ``tail`` = T, ns); ``events``: the events reported that may still change
+    (every activity column, ``_key`` = event id and field, ``_sig`` = a hash of the row);
+    ``spellings``: every spelling of names and call signs seen (which spelling of one name an
+    identity change shows follows their sorted order); ``clock``: the latest AIS time read (ns); ``rows_seen``: rows read so far (all kinds);
+    ``config``: the settings the state was made with.
+    """
+
+    rows: pd.DataFrame = field(default_factory=_empty_rows)
+    identities: pd.DataFrame = field(default_factory=_empty_identities)
+    vessels: pd.DataFrame = field(default_factory=_empty_vessels)
+    events: pd.DataFrame = field(default_factory=_empty_events)
+    spellings: dict[str, list[str]] = field(default_factory=dict)
+    clock: int | None = None
+    rows_seen: int = 0
+    config: str = ""
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_bytes(self) -> bytes:
+        """One blob for a state database: a header (JSON) and one Parquet file per table."""
+        blobs = []
+        for name in ("rows", "identities", "vessels", "events"):
+            buf = io.BytesIO()
+            getattr(self, name).reset_index(drop=True).to_parquet(buf, index=False)
+            blobs.append((name, buf.getvalue()))
+        meta = {
+            "version": _VERSION,
+            "clock": self.clock,
+            "rows_seen": int(self.rows_seen),
+            "config": self.config,
+            "spellings": self.spellings,
+            "parts": [[n, len(b)] for n, b in blobs],
+        }
+        head = json.dumps(meta).encode()
+        return b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, *(b for _, b in blobs)])
+
+    @classmethod
+    def from_bytes(cls, b: bytes | None) -> ActivityState:
+        """The state :meth:`to_bytes` wrote; None or empty: a fresh state."""
+        if not b:
+            return cls()
+        if not bytes(b[: len(_MAGIC)]) == _MAGIC:
+            raise StateError("not an activity state (unknown header)")
+        at = len(_MAGIC)
+        n = int.from_bytes(b[at : at + 8], "little")
+        meta = json.loads(bytes(b[at + 8 : at + 8 + n]))
+        if meta.get("version") != _VERSION:
+            raise StateError(f"activity state version {meta.get('version')}, expected {_VERSION}")
+        at += 8 + n
+        parts = {}
+        for name, size in meta["parts"]:
+            parts[name] = pd.read_parquet(io.BytesIO(bytes(b[at : at + size])))
+            at += size
+        return cls(
+            rows=_conform(parts["rows"], _ROW_DTYPES),
+            identities=_conform(parts["identities"], _empty_identities().dtypes.to_dict()),
+            vessels=_conform(parts["vessels"], _empty_vessels().dtypes.to_dict()),
+            events=_conform(parts["events"], {**_EVENT_DTYPES, "_key": "string", "_sig": "uint64"}),
+            spellings=meta.get("spellings", {}),
+            clock=meta["clock"],
+            rows_seen=int(meta["rows_seen"]),
+            config=meta["config"],
+        )
+
+
+def _conform(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    """``df`` with exactly these columns and dtypes (missing ones empty)."""
+    out = pd.DataFrame(index=df.index)
+    for c, d in dtypes.items():
+        out[c] = (df[c] if c in df.columns else _missing(d, df.index)).astype(d)
+    return out.reset_index(drop=True)
+
+
+def _missing(dtype, index) -> pd.Series:
+    """An all-missing column of ``dtype``."""
+    if str(dtype) in ("float64", "int64", "uint64"):
+        return pd.Series(np.nan, index=index, dtype="float64")
+    return pd.Series(pd.NA, index=index, dtype="string" if dtype is object else dtype)
+
+
+@dataclass
+class ActivityBatch:
+    """What :func:`detect_activity_incremental` returns for one batch.
+
+    ``events``: activity rows (:data:`navwatch.schema.ACTIVITY`) new or changed since
+    ``state`` (a later row with the same ``event_id`` is an update), and events the batch made
+    disappear, re-reported once with ``retracted`` added to ``flags`` and the reason at the end
+    of ``evidence``. ``state``: pass it with the next batch. ``stats``: counts (rows in, AIS
+    rows, late rows quarantined, rows kept in the tail, vessels, events new, changed, retracted,
+    frozen, followed).
+    """
+
+    events: pd.DataFrame
+    state: ActivityState
+    stats: dict
+
+
+# ----------------------------------------------------------------------------------------------
+# the run
+
+
+class _WindowContext(Context):
+    """A detector context over a window whose ``row N`` evidence names the row's position in
+    all the data read (as one run over it would), not in the window."""
+
+    def __init__(self, *args, seq: np.ndarray, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seq = seq
+
+    def evidence(self, rows, label: str = "") -> list[str]:
+        f, ln = self.obs["src_file"], self.obs["src_line"]
+        out = []
+        for r in rows:
+            fr = f.iloc[r]
+            where = f"{fr}:{ln.iloc[r]}" if fr is not None and not pd.isna(fr) else None
+            out.append(f"{label}{where if where else f'row {self.seq[r]}'}")
+        return out
+
+
+def detect_activity_incremental(
+    obs: pd.DataFrame,
+    zones=None,
+    registry: Registry | None = None,
+    *,
+    types: Iterable[str] | None = None,
+    params: ActivityParams | None = None,
+    all_vessels: bool = True,
+    state: ActivityState | None = None,
+    quarantine: Quarantine | None = None,
+    late_h: float | None = None,
+    max_tail_h: float = MAX_TAIL_H,
+) -> ActivityBatch:
+    """Activity events of a new batch of observations, continuing from ``state``.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        The new batch (canonical observations; only AIS rows are used). May be empty.
+    zones, registry, types, params, all_vessels
+        As for :func:`navwatch.activity.detect_activity`; keep them the same from batch to
+        batch (a state made with other ``types``, ``params`` or ``all_vessels`` is refused).
+    state : ActivityState, optional
+        What the previous call returned (None: the first batch).
+    quarantine : Quarantine, optional
+        Receives late rows (code ``late_for_activity``); a new one is made if not given.
+    late_h : float, optional
+        How far behind the latest time read a row may be and still be judged exactly (default
+        :func:`lookback_h`, 23 h with the default thresholds). Older rows are quarantined.
+    max_tail_h : float
+        Cap on one vessel's tail: an event open longer than this is no longer followed.
+
+    Returns
+    -------
+    ActivityBatch
+        ``events`` new, changed or retracted; the next ``state``; ``stats``.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2024-12-02 00:00", "2024-12-02 01:00", "2024-12-02 08:30"], utc=True)
+    >>> obs = pd.DataFrame({"time": t, "lat": [40.0, 40.0, 40.5], "lon": [20.0, 20.1, 20.5],
+    ...     "kind": "ais", "mmsi": pd.array([273000001] * 3, dtype="Int64")})
+    >>> b1 = detect_activity_incremental(obs.iloc[:2], types=["gap"])
+    >>> b2 = detect_activity_incremental(obs.iloc[2:], types=["gap"], state=b1.state)
+    >>> len(b1.events), b2.events[["event_type", "duration_h"]].values.tolist()
+    (0, [['gap', 7.5]])
+    """
+    _register()
+    wanted = _wanted(types)
+    p = params if params is not None else ActivityParams()
+    hz = horizons(p, wanted)
+    late = hz.lookback_h if late_h is None else float(late_h)
+    config = json.dumps(
+        {"params": p.to_dict(), "types": sorted(wanted), "all_vessels": bool(all_vessels),
+         "late_h": late, "max_tail_h": float(max_tail_h)},
+        sort_keys=True,
+    )  # fmt: skip
+    st = state if state is not None else ActivityState()
+    if st.config and st.config != config:
+        raise ConfigError(
+            "this activity state was made with other types, thresholds, all_vessels, late_h or "
+            "max_tail_h; start from a fresh state (state=None) after changing them"
+        )
+    q = quarantine if quarantine is not None else Quarantine()
+    zi = ZoneIndex.of(zones) if zones is not None else ZoneIndex.of(_no_zones())
+    rows, n_in, cats = _batch_rows(obs, st.rows_seen)
+    horizon = _NEVER if st.clock is None else st.clock - int(late * NS_PER_H)
+    is_late = (rows["time"].array.asi8 < horizon) if len(rows) else np.zeros(0, bool)
+    n_late = _quarantine_late(rows[is_late], st, registry, all_vessels, q, horizon, late)
+    rows = rows[~is_late]
+    run = _Run(st, rows, cats, registry, all_vessels, wanted)
+    found = run.detect(zi, p)
+    out, kept, counts = _reconcile(found, run, st)
+    clock = _clock(st.clock, rows)
+    nxt = _advance(run, kept, hz, clock, late, max_tail_h)
+    nxt.config = config
+    nxt.rows_seen = st.rows_seen + n_in
+    stats = {
+        "rows_in": n_in,
+        "rows_ais": len(rows) + int(is_late.sum()),
+        "rows_late": n_late,
+        "rows_window": len(run.body),
+        "rows_tail": len(nxt.rows),
+        "vessels": len(nxt.vessels),
+        **counts,
+        "events_frozen": nxt._frozen,  # type: ignore[attr-defined]
+        "events_followed": len(nxt.events),
+    }
+    del nxt._frozen  # type: ignore[attr-defined]
+    return ActivityBatch(events=out, state=nxt, stats=stats)
+
+
+def _wanted(types: Iterable[str] | None) -> list[str]:
+    wanted = list(DETECTORS) if types is None else list(types)
+    unknown = [t for t in wanted if t not in EVENT_TYPES]
+    if unknown:
+        raise ConfigError(
+            f"unknown activity type(s) {unknown}; expected some of {list(EVENT_TYPES)}"
+        )
+    missing = [t for t in wanted if t not in DETECTORS]
+    if missing:
+        raise ConfigError(f"no detector yet for activity type(s) {missing}")
+    return wanted
+
+
+def _batch_rows(obs: pd.DataFrame, seq0: int) -> tuple[pd.DataFrame, int, dict[str, list[str]]]:
+    """The batch's AIS rows in the state's columns and dtypes, with ``_seq`` (their position in
+    all the data read), in their order; the number of rows in the batch; the categories of its
+    categorical name and call sign columns."""
+    n = len(obs)
+    obs = obs.reset_index(drop=True)
+    seq = np.arange(seq0, seq0 + n, dtype=np.int64)
+    if n and "kind" in obs.columns:
+        ais = (obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)
+        obs, seq = obs[ais], seq[ais]
+    out = pd.DataFrame(index=obs.index)
+    for c in ROW_COLUMNS:
+        d = _ROW_DTYPES[c]
+        s = obs[c] if c in obs.columns else _missing(d, obs.index)
+        if c == "time":
+            out[c] = pd.to_datetime(s, utc=True).astype(schema.TIME_DTYPE)
+        else:
+            out[c] = s.astype(d)  # type: ignore[call-overload]
+    out["_seq"] = seq
+    cats = {
+        c: [str(x) for x in obs[c].cat.categories]
+        for c in ("name", "callsign")
+        if c in obs.columns and isinstance(obs[c].dtype, pd.CategoricalDtype)
+    }
+    return out.reset_index(drop=True), n, cats
+
+
+def _clock(old: int | None, rows: pd.DataFrame) -> int | None:
+    if not len(rows):
+        return old
+    m = int(rows["time"].array.asi8.max())
+    return m if old is None else max(old, m)
+
+
+class _Run:
+    """One window: the state's rows and the batch's, headed by one row per MMSI carrying its
+    first identities (no position: no fix), and the detectors' results on it."""
+
+    def __init__(self, st: ActivityState, rows: pd.DataFrame, cats, registry, all_vessels, wanted):
+        from ..detect.api import resolve_vessel_codes
+
+        self.st, self.registry, self.all_vessels, self.wanted = st, registry, all_vessels, wanted
+        body = pd.concat([st.rows, rows], ignore_index=True) if len(rows) else st.rows
+        self.body = _conform(body, _ROW_DTYPES)
+        self.identities = _merge_identities(st.identities, rows, registry)
+        self.spellings = _spellings(st.spellings, rows, cats)
+        prefix = _prefix(self.identities, self.body)
+        self.n_prefix = len(prefix)
+        win = pd.concat([prefix, self.body], ignore_index=True) if len(prefix) else self.body
+        win = win.drop(columns="_seq")
+        for c in ("name", "callsign"):
+            cats_c = set(self.spellings.get(c, [])) | set(win[c].dropna().unique().tolist())
+            win[c] = pd.Categorical(win[c], categories=sorted(cats_c))
+        self.seq = np.concatenate([np.full(self.n_prefix, -1, np.int64), self.body["_seq"]])
+        self.win = win
+        ident = win.copy()
+        if self.n_prefix:  # identity changes read only the real rows
+            for c in ("mmsi", "imo", "name", "callsign"):
+                ident.iloc[: self.n_prefix, ident.columns.get_loc(c)] = pd.NA
+        self.win_id = ident
+        code, ids, _, _ = resolve_vessel_codes(win, registry, all_vessels)
+        code = code[self.n_prefix :]
+        self.row_vessel = _ids_of(code, ids)
+        self.tracked = code >= 0
+        self.tracks: Tracks | None = None
+
+    def detect(self, zi: ZoneIndex, p: ActivityParams) -> pd.DataFrame:
+        """The wanted detectors' events on the window."""
+        tr = tracks(self.win, self.registry, all_vessels=self.all_vessels)
+        self.tracks = tr
+        self.zi, self.params = zi, p
+        ctx = _WindowContext(tr, zi, p, self.win, self.registry, seq=self.seq)
+        ctx_id = _WindowContext(tr, zi, p, self.win_id, self.registry, seq=self.seq)
+        return events_table(
+            DETECTORS[t](ctx_id if t == "identity_change" else ctx)
+            for t in EVENT_TYPES
+            if t in self.wanted
+        )
+
+    def next_fix_after(self, vessel_id: str, t_ns: int) -> int | None:
+        """Time of the vessel's first fix after ``t_ns`` in the window, or None."""
+        tr = self.tracks
+        if tr is None:
+            return None
+        hit = np.flatnonzero(np.asarray(tr.vessel_id, dtype=object) == vessel_id)
+        if not len(hit):
+            return None
+        c = int(hit[0])
+        t = tr.t[tr.start[c] : tr.start[c + 1]]
+        k = int(np.searchsorted(t, t_ns, side="right"))
+        return int(t[k]) if k < len(t) else None
+
+    def jumps(self) -> pd.DataFrame:
+        """The window's jumps (consecutive fixes of a vessel implying more than
+        ``spoof_max_speed_kn`` over at least ``spoof_min_displacement_km``): vessel and the
+        times of the fixes either side."""
+        tr, p = self.tracks, self.params
+        if tr is None or len(tr) < 2:
+            return pd.DataFrame({"vessel_id": [], "t0": [], "t1": []})
+        d = tr.segment_km()
+        dt_h = (tr.t[1:] - tr.t[:-1]) / NS_PER_H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(dt_h > 0, d / dt_h / 1.852, np.where(d > 0, np.inf, 0.0))
+        same = tr.code[1:] == tr.code[:-1]
+        k = np.flatnonzero(same & (d >= p.spoof_min_displacement_km) & (v > p.spoof_max_speed_kn))
+        return pd.DataFrame(
+            {"vessel_id": tr.vessel_id[tr.code[k]], "t0": tr.t[k], "t1": tr.t[k + 1]}
+        )
+
+
+def _ids_of(code: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Vessel id of each vessel code (None for -1: not tracked)."""
+    lut = np.empty(len(ids) + 1, dtype=object)
+    lut[: len(ids)] = ids
+    return lut[code]
+
+
+def _merge_identities(ident: pd.DataFrame, rows: pd.DataFrame, registry) -> pd.DataFrame:
+    """Per MMSI its first IMO, call sign and name anywhere in the data read (a value seen before
+    is kept), and whether they resolve to a registry vessel."""
+    ok = rows["mmsi"].notna().to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
+    if not ok.any():
+        return ident
+    keys = rows["mmsi"].to_numpy(dtype="float64", na_value=np.nan)
+    keys = np.where(ok, keys, -1).astype(np.int64)
+    first = first_identities(rows, keys, ok)
+    mm = pd.Index(np.unique(keys[ok]), dtype="int64")
+    old = ident.set_index("mmsi")
+    merged = old.reindex(old.index.union(mm))
+    for c in IDENTITY_FIELDS:
+        if c in first:
+            new = first[c].reindex(merged.index).astype(merged[c].dtype)
+            merged[c] = merged[c].where(merged[c].notna(), new)
+    per = identity_table(
+        mm.to_numpy(dtype="float64"), {c: merged.loc[mm, c].dropna() for c in IDENTITY_FIELDS}
+    )
+    vid, _ = resolve_ids(per, registry)
+    reg = merged["registry"].astype("boolean")
+    reg.loc[mm] = vid.notna().to_numpy()
+    merged["registry"] = reg.fillna(False).astype(bool)
+    merged.index.name = "mmsi"
+    return merged.reset_index().astype({"mmsi": "int64"})
+
+
+def _spellings(old: dict[str, list[str]], rows: pd.DataFrame, cats: dict) -> dict[str, list[str]]:
+    """Every spelling of names and call signs seen in the batches' categories (the window's
+    categories: which spelling of one name an identity change shows follows their order)."""
+    out = {}
+    for c in ("name", "callsign"):
+        s = set(old.get(c, [])) | set(cats.get(c, []))
+        s |= set(rows[c].dropna().unique().tolist()) if len(rows) else set()
+        out[c] = sorted(str(x) for x in s)
+    return out
+
+
+def _prefix(ident: pd.DataFrame, body: pd.DataFrame) -> pd.DataFrame:
+    """One row per MMSI of the window (and per MMSI resolving to a registry vessel) with its
+    first identities and no position, to head the window."""
+    present = body["mmsi"].dropna().astype("int64").unique()
+    use = ident[ident["mmsi"].isin(present) | ident["registry"]]
+    if not len(use):
+        return _empty_rows()
+    t0 = body["time"].min() if len(body) else pd.Timestamp(0, tz="UTC")
+    out = pd.DataFrame(
+        {
+            "time": t0,
+            "mmsi": use["mmsi"].to_numpy(),
+            **{c: use[c].to_numpy() for c in IDENTITY_FIELDS},
+            "_seq": -1,
+        }
+    )
+    return _conform(out, _ROW_DTYPES)
+
+
+# ----------------------------------------------------------------------------------------------
+# reconciling with the events reported before
+
+
+def _event_vessels(ev: pd.DataFrame) -> list[list[str]]:
+    """Per event, its vessels: ``vessel_id`` and ``other_vessel_id``, or the ``vessels`` list
+    (a jamming area)."""
+    out = []
+    for v, o, vs in zip(ev["vessel_id"], ev["other_vessel_id"], ev["vessels"], strict=True):
+        if not pd.isna(vs) and str(vs):
+            out.append(str(vs).split(";"))
+        else:
+            out.append([str(x) for x in (v, o) if not pd.isna(x)])
+    return out
+
+
+def _judged(ev: pd.DataFrame, trust: dict, tail: dict) -> np.ndarray:
+    """Which events of a window are judged exactly (see the module docs): starting at or after
+    their vessels' ``E`` (spoofing: every vessel's), identity changes whose new value is in the
+    tail."""
+    area = max(trust.values(), default=_NEVER)
+    start, end = ev["start"].array.asi8, ev["end"].array.asi8
+    out = np.zeros(len(ev), bool)
+    for i, (ty, vs) in enumerate(zip(ev["event_type"], _event_vessels(ev), strict=True)):
+        scope = _SCOPE.get(str(ty), "own")
+        if scope == "identity":
+            out[i] = all(end[i] >= tail.get(u, _NEVER) for u in vs)
+        elif scope == "area":
+            out[i] = start[i] >= area
+        else:
+            out[i] = all(start[i] >= trust.get(u, _NEVER) for u in vs)
+    return out
+
+
+def _keyed(ev: pd.DataFrame) -> pd.DataFrame:
+    """``ev`` with ``_key`` (event id and field: two identity changes of one vessel at one time
+    share an id) and ``_sig`` (a hash of every column; spoofing positions and distances to 9
+    significant digits: the detector's running sums leave their last bits to the fixes before
+    the window), one row per key."""
+    ev = ev.reset_index(drop=True)
+    field_ = ev["field"].astype("string").fillna("")
+    ev["_key"] = (ev["event_id"].astype("string") + "|" + field_).astype("string")
+    ev = ev.drop_duplicates("_key").reset_index(drop=True)
+    cols = ev[COLUMNS].copy()
+    spoof = (ev["event_type"] == "spoofing").to_numpy(dtype=bool, na_value=False)
+    for c in ("lat", "lon", "end_lat", "end_lon", "distance_km", "implied_speed_kn"):
+        x = cols[c].to_numpy(dtype="float64", na_value=np.nan)
+        cols[c] = np.where(spoof, _round_sig(x, 9), x)
+    ev["_sig"] = pd.util.hash_pandas_object(cols, index=False).to_numpy(np.uint64)
+    return ev
+
+
+def _round_sig(x: np.ndarray, digits: int) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(np.isfinite(x) & (x != 0), np.floor(np.log10(np.abs(x))), 0.0)
+    scale = 10.0 ** (digits - 1 - mag)
+    return np.where(np.isfinite(x), np.round(x * scale) / scale, x)
+
+
+def _vessel_dicts(v: pd.DataFrame) -> tuple[dict, dict]:
+    ids = v["vessel_id"].astype(str)
+    return (
+        dict(zip(ids, v["trust"].astype("int64"), strict=True)),
+        dict(zip(ids, v["tail"].astype("int64"), strict=True)),
+    )
+
+
+def _reconcile(found: pd.DataFrame, run: _Run, st: ActivityState):
+    """The rows to report (new, changed, retracted), the judged events with their keys and
+    signatures, and counts."""
+    trust, tail = _vessel_dicts(st.vessels)
+    f = _keyed(found[_judged(found, trust, tail)])
+    prev = st.events
+    sig = dict(zip(prev["_key"].astype(str), prev["_sig"], strict=True))
+    keys = f["_key"].astype(str)
+    known = keys.isin(sig.keys()).to_numpy(dtype=bool)
+    old_sig = np.array([sig.get(k, 0) for k in keys], dtype=np.uint64)
+    changed = known & (old_sig != f["_sig"].to_numpy(np.uint64))
+    gone = prev[~prev["_key"].astype(str).isin(set(keys))]
+    out = events_table([f.loc[~known | changed, COLUMNS], _retract(gone, run)])
+    counts = {
+        "events_new": int((~known).sum()),
+        "events_changed": int(changed.sum()),
+        "events_retracted": len(gone),
+    }
+    return out, f, counts
+
+
+def _retract(gone: pd.DataFrame, run: _Run) -> pd.DataFrame:
+    """The last version of events no longer found, ``retracted`` added to ``flags`` and the
+    reason to ``evidence``."""
+    if not len(gone):
+        return pd.DataFrame()
+    g = gone[COLUMNS].copy()
+    reasons = []
+    for ty, vid, s, e in zip(
+        g["event_type"], g["vessel_id"], g["start"].array.asi8, g["end"].array.asi8, strict=True
+    ):
+        nf = None if pd.isna(vid) else run.next_fix_after(str(vid), int(s))
+        if ty == "gap" and nf is not None and nf < e:
+            reasons.append("positions received later fall inside the silence")
+        else:
+            reasons.append("no longer found once later or late positions were read")
+    g["flags"] = [f"{x};{RETRACTED}" if x else RETRACTED for x in g["flags"].fillna("")]
+    g["evidence"] = [
+        f"{x}; {RETRACTED}: {r}" if x else f"{RETRACTED}: {r}"
+        for x, r in zip(g["evidence"].fillna(""), reasons, strict=True)
+    ]
+    return g
+
+
+# ----------------------------------------------------------------------------------------------
+# the next state
+
+
+def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
+    """The state after this batch: horizons per vessel, the events that may still change, the
+    rows they and the next batches need."""
+    nxt = ActivityState(identities=run.identities, spellings=run.spellings, clock=clock)
+    nxt._frozen = 0  # type: ignore[attr-defined]
+    if clock is None:  # nothing read yet
+        return nxt
+    horizon = clock - int(late * NS_PER_H)
+    before, reach = int(hz.before_h * NS_PER_H), int(hz.reach_h * NS_PER_H)
+    latest = _latest(run)
+    trust = np.minimum(latest, horizon - reach)
+    opened = _open(kept, run, hz, horizon)
+    vs = _event_vessels(kept)
+    start = kept["start"].array.asi8
+    for i in np.flatnonzero(opened):
+        if _SCOPE.get(str(kept["event_type"].iloc[i])) == "area":
+            trust = trust.clip(upper=start[i])
+        else:
+            for u in vs[i]:
+                if u in trust.index:
+                    trust[u] = min(trust[u], start[i])
+    old_tail = run.st.vessels.set_index("vessel_id")["tail"].astype("Int64")
+    old_tail = old_tail.reindex(trust.index).fillna(_NEVER).astype("int64")
+    tail = np.maximum(trust - before, old_tail)
+    tail = _safe_cuts(run, tail, old_tail, hz.chain_h)
+    tail = np.maximum(tail, latest - int(cap * NS_PER_H))
+    trust = np.maximum(trust, tail + before)
+    nxt.vessels = pd.DataFrame(
+        {
+            "vessel_id": trust.index.astype("string"),
+            "latest": latest.to_numpy(np.int64),
+            "trust": trust.to_numpy(np.int64),
+            "tail": tail.to_numpy(np.int64),
+        }
+    )
+    keep = _judged(kept, trust.to_dict(), tail.to_dict())
+    nxt._frozen = int((opened & ~keep).sum())  # type: ignore[attr-defined]
+    nxt.events = kept[keep].reset_index(drop=True)
+    nxt.rows = _prune_rows(run, tail)
+    return nxt
+
+
+def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, chain_h: float) -> pd.Series:
+    """``tail`` moved back, per vessel, to where the next window pairs its jumps as one run
+    over all the data does.
+
+    The detectors pair a jump out with its way back in order from a vessel's first jump (the
+    spoofing detector's displacements and the two-vessel detectors' screen of displaced
+    fixes), so a window starting between the two, or after a jump out not paired yet, would
+    pair its jumps differently from there on. A window may start at fix ``w`` (its earliest
+    anchor) only if no pair of jumps, alternating run or stretch screened out spans ``w``, no
+    jump before ``w`` is still unpaired, and no jump lies among its anchors or within
+    ``chain_h`` before it (runs chain and jamming clusters grow over that long)."""
+    blocked = _blocked(run, chain_h)
+    if blocked is None:
+        return tail
+    tr = run.tracks
+    assert tr is not None
+    out = tail.copy()
+    code_of = {str(v): c for c, v in enumerate(tr.vessel_id)}
+    for vid in tail.index[tail > old_tail]:
+        c = code_of.get(str(vid))
+        if c is None or c not in blocked:
+            continue
+        lo, hi = int(tr.start[c]), int(tr.start[c + 1])
+        f = lo + int(np.searchsorted(tr.t[lo:hi], tail[vid], side="left"))
+        w = f - ANCHOR_FIXES
+        spans = blocked[c]
+        moved = True
+        while moved and w >= lo:
+            hit = [a for a, b in spans if a <= w <= b]
+            moved = bool(hit)
+            if hit:
+                w = min(hit) - 1
+        if w + ANCHOR_FIXES < f:
+            k = w + ANCHOR_FIXES
+            out[vid] = max(int(old_tail[vid]), int(tr.t[k]) if lo <= k < hi else old_tail[vid])
+    return out
+
+
+def _blocked(run: _Run, chain_h: float) -> dict[int, list[tuple[int, int]]] | None:
+    """Per vessel code, the ranges of fix indices a window may not start at (see
+    :func:`_safe_cuts`); None when the window has no jump."""
+    from .integrity import _conflict_runs, _displacements, _segments
+    from .pairs import _screened
+
+    tr, p = run.tracks, run.params
+    if tr is None or len(tr) < 3:
+        return None
+    seg = _segments(tr)
+    jump = (
+        seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
+    )
+    jumps = np.flatnonzero(jump)
+    if not len(jumps):
+        return None
+    runs, conflict = _conflict_runs(tr, p, seg, jump)
+    disp = _displacements(tr, p, jump, conflict)
+    spans: list[tuple[int, int]] = [
+        (int(a) + 1, int(b)) for a, b in zip(disp["k0"], disp["k1"], strict=True)
+    ]
+    spans += [(int(r[0]) + 1, int(r[-1])) for r in runs]
+    inside = np.zeros(len(tr), bool)
+    for a, b in spans:
+        inside[a : b + 1] = True
+    paired_out = set(disp["k0"].tolist())
+    kept = np.isin(tr.row, _screened(Context(tr, run.zi, p, run.win, run.registry)).row)
+    dropped = np.flatnonzero(~kept)
+    if len(
+        dropped
+    ):  # runs of screened-out fixes: out jump before the first, way back after the last
+        brk = np.flatnonzero(
+            (np.diff(dropped) != 1) | (tr.code[dropped[1:]] != tr.code[dropped[:-1]])
+        )
+        starts, ends = np.r_[dropped[0], dropped[brk + 1]], np.r_[dropped[brk], dropped[-1]]
+        spans += [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    end = np.append(tr.start[1:], len(tr))[tr.code]  # per fix, one past its vessel's last fix
+    chain = int(chain_h * NS_PER_H)
+    for k in jumps.tolist():
+        unpaired = (not conflict[k] and not inside[k] and k not in paired_out) or (
+            kept[k] and kept[k + 1]
+        )
+        if unpaired:
+            spans.append((k + 1, int(end[k])))
+        last = k + 1 + int(np.searchsorted(tr.t[k + 1 : end[k]], tr.t[k + 1] + chain, side="left"))
+        spans.append((k + 1, max(k + 1 + ANCHOR_FIXES, last)))
+    out: dict[int, list[tuple[int, int]]] = {}
+    for a, b in spans:
+        out.setdefault(int(tr.code[a if a < len(tr) else a - 1]), []).append((a, b))
+    return out
+
+
+def _latest(run: _Run) -> pd.Series:
+    """Per vessel of the window, the time of its latest fix (of its latest row without one)."""
+    b = run.body
+    t = b["time"].array.asi8[run.tracked]
+    v = run.row_vessel[run.tracked]
+    fix = np.isfinite(b["lat"].to_numpy(float)) & np.isfinite(b["lon"].to_numpy(float))
+    df = pd.DataFrame({"v": v.astype(str), "t": t, "fix": fix[run.tracked]})
+    any_row = df.groupby("v", sort=True)["t"].max()
+    with_fix = df[df["fix"]].groupby("v", sort=True)["t"].max()
+    return with_fix.reindex(any_row.index).fillna(any_row).astype("int64")
+
+
+def _open(kept: pd.DataFrame, run: _Run, hz: Horizons, horizon: int) -> np.ndarray:
+    """Which events a row at or after the horizon could still change: their end plus the
+    type's ``after`` time reaches it (a loitering: or no fix of its vessel since its end
+    before it, since the fix that ends it decides whether it was left by a jump)."""
+    out = np.zeros(len(kept), bool)
+    end = kept["end"].array.asi8
+    for i, (ty, vid) in enumerate(zip(kept["event_type"], kept["vessel_id"], strict=True)):
+        if ty == "identity_change":
+            continue
+        out[i] = end[i] + int(hz.after_h.get(str(ty), 0.0) * NS_PER_H) >= horizon
+        if not out[i] and ty == "loitering":
+            nf = run.next_fix_after(str(vid), int(end[i]))
+            out[i] = nf is None or nf >= horizon
+    return out
+
+
+def _prune_rows(run: _Run, tail: pd.Series) -> pd.DataFrame:
+    """The rows the next window needs: each vessel's rows from its tail start, its last
+    :data:`ANCHOR_FIXES` fixes before it (and each MMSI's last fix), and per MMSI and identity
+    field the last row with a value (kept without its position unless it is an anchor fix)."""
+    b = run.body
+    v = run.row_vessel
+    t = b["time"].array.asi8
+    cut = pd.Series(v).map(tail).fillna(np.iinfo(np.int64).max).to_numpy(np.int64)
+    in_tail = run.tracked & (t >= cut)
+    old = run.tracked & ~in_tail
+    fix = np.isfinite(b["lat"].to_numpy(float)) & np.isfinite(b["lon"].to_numpy(float))
+    by_time = np.argsort(t, kind="stable")  # rows are in the order read: ties stay in it
+    mmsi = b["mmsi"].to_numpy(dtype="float64", na_value=np.nan)
+    anchor = np.zeros(len(b), bool)
+    i = by_time[(old & fix)[by_time]]
+    anchor[pd.Series(i).groupby(v[i]).tail(ANCHOR_FIXES).to_numpy(dtype=np.int64)] = True
+    i = by_time[(old & fix & np.isfinite(mmsi))[by_time]]
+    anchor[pd.Series(i).groupby(mmsi[i]).tail(1).to_numpy(dtype=np.int64)] = True
+    ident = np.zeros(len(b), bool)
+    for c in IDENTITY_FIELDS:
+        has = _value_codes(b[c], c)[0] >= 0
+        i = by_time[(old & has & np.isfinite(mmsi))[by_time]]
+        ident[pd.Series(i).groupby(mmsi[i]).tail(1).to_numpy(dtype=np.int64)] = True
+    keep = in_tail | anchor | ident
+    out = b[keep].copy()
+    strip = (ident & ~anchor & ~in_tail)[keep]
+    out.loc[strip, ["lat", "lon", "sog_kn"]] = np.nan
+    return out.reset_index(drop=True)
+
+
+def _quarantine_late(
+    late_rows: pd.DataFrame, st: ActivityState, registry, all_vessels, q: Quarantine,
+    horizon: int, late_h: float,
+) -> int:  # fmt: skip
+    """Send the late rows of tracked vessels to the quarantine; their count."""
+    from ..detect.api import resolve_vessel_codes
+
+    if not len(late_rows):
+        return 0
+    prefix = _prefix(st.identities, late_rows)
+    win = pd.concat([prefix, late_rows], ignore_index=True) if len(prefix) else late_rows
+    code, ids, _, _ = resolve_vessel_codes(win.drop(columns="_seq"), registry, all_vessels)
+    code = code[len(prefix) :]
+    rows = late_rows[code >= 0]
+    vessel = _ids_of(code[code >= 0], ids)
+    when = pd.Timestamp(horizon, tz="UTC").isoformat()
+    hours = (horizon - rows["time"].array.asi8) / NS_PER_H
+    q.add_frame(
+        pd.DataFrame(
+            {
+                "file": rows["src_file"].fillna("<activity batch>").astype(str).to_numpy(),
+                "line": rows["src_line"].astype("Int64").to_numpy(),
+                "code": LATE_CODE,
+                "reason": [
+                    f"{vid}: position {h:.2f} h before the activity horizon {when} (the latest "
+                    f"time read minus late_h {late_h:g} h): too late to judge incrementally"
+                    for vid, h in zip(vessel, hours, strict=True)
+                ],
+                "raw": [
+                    f"{tm.isoformat()},{la},{lo},{m}"
+                    for tm, la, lo, m in zip(
+                        rows["time"], rows["lat"], rows["lon"], rows["mmsi"], strict=True
+                    )
+                ],
+            }
+        )
+    )
+    return len(rows)
