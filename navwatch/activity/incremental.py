@@ -73,6 +73,8 @@ MAX_TAIL_H = 7 * 24.0
 _MAGIC = b"NWACTST1"
 _VERSION = 1
 _NEVER = np.iinfo(np.int64).min  # "no horizon yet": every row and event of a new vessel counts
+#: Significant digits of the numbers compared to tell a changed event (see :func:`_keyed`).
+SIG_DIGITS = 9
 
 #: The observation columns the detectors read (identity and provenance included).
 ROW_COLUMNS = (
@@ -199,7 +201,7 @@ def _empty_vessels() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "vessel_id": pd.Series([], dtype="string"),
-            **{c: pd.Series([], dtype="int64") for c in ("latest", "trust", "tail")},
+            **{c: pd.Series([], dtype="int64") for c in ("latest", "judged_from", "kept_from")},
         }
     )
 
@@ -217,13 +219,14 @@ class ActivityState:
 
     ``rows``: the tail of AIS rows per vessel (:data:`ROW_COLUMNS` and ``_seq``, the row's
     position in all the data read), the anchor fixes before it and the last row with each
-    identity value; ``identities``: per MMSI its first IMO, call sign and name (and whether they
-    resolve to a registry vessel); ``vessels``: per vessel its latest time and its horizons
-    (``trust`` = E, ``tail`` = T, ns); ``events``: the events reported that may still change
-    (every activity column, ``_key`` = event id and field, ``_sig`` = a hash of the row);
-    ``spellings``: every spelling of names and call signs seen (which spelling of one name an
-    identity change shows follows their sorted order); ``clock``: the latest AIS time read (ns); ``rows_seen``: rows read so far (all kinds);
-    ``config``: the settings the state was made with.
+    identity value; ``identities``: per MMSI its first IMO, call sign and name (and whether
+    they resolve to a registry vessel); ``vessels``: per vessel its latest time and its
+    horizons (``judged_from`` = E, ``kept_from`` = T, ns); ``events``: the events reported that
+    may still change (every activity column, ``_key`` = event id and field, ``_sig`` = a hash
+    of the row); ``spellings``: every spelling of names and call signs seen (which spelling of
+    one name an identity change shows follows their sorted order); ``clock``: the latest AIS
+    time read (ns); ``rows_seen``: rows read so far (all kinds); ``config``: the settings the
+    state was made with.
     """
 
     rows: pd.DataFrame = field(default_factory=_empty_rows)
@@ -413,7 +416,7 @@ def detect_activity_incremental(
     found = run.detect(zi, p)
     out, kept, counts = _reconcile(found, run, st)
     clock = _clock(st.clock, rows)
-    nxt = _advance(run, kept, hz, clock, late, max_tail_h)
+    nxt, cut = _advance(run, kept, hz, clock, late, max_tail_h)
     nxt.config = config
     nxt.rows_seen = st.rows_seen + n_in
     stats = {
@@ -424,10 +427,9 @@ def detect_activity_incremental(
         "rows_tail": len(nxt.rows),
         "vessels": len(nxt.vessels),
         **counts,
-        "events_frozen": nxt._frozen,  # type: ignore[attr-defined]
+        **cut,
         "events_followed": len(nxt.events),
     }
-    del nxt._frozen  # type: ignore[attr-defined]
     return ActivityBatch(events=out, state=nxt, stats=stats)
 
 
@@ -654,18 +656,22 @@ def _judged(ev: pd.DataFrame, trust: dict, tail: dict) -> np.ndarray:
 
 def _keyed(ev: pd.DataFrame) -> pd.DataFrame:
     """``ev`` with ``_key`` (event id and field: two identity changes of one vessel at one time
-    share an id) and ``_sig`` (a hash of every column; spoofing positions and distances to 9
-    significant digits: the detector's running sums leave their last bits to the fixes before
-    the window), one row per key."""
+    share an id) and ``_sig`` (a hash of every column, numbers to :data:`SIG_DIGITS`
+    significant digits), one row per key.
+
+    Numbers are rounded because two detectors leave their last bits to rows outside an event:
+    spoofing takes a displaced stretch's mean position as a difference of running sums over
+    every fix before it, and the two-vessel detectors take an encounter's mean position with a
+    pandas group mean, whose last bit depends on the other groups. Without rounding, such an
+    event would be re-reported as changed whenever the window moved."""
     ev = ev.reset_index(drop=True)
     field_ = ev["field"].astype("string").fillna("")
     ev["_key"] = (ev["event_id"].astype("string") + "|" + field_).astype("string")
     ev = ev.drop_duplicates("_key").reset_index(drop=True)
     cols = ev[COLUMNS].copy()
-    spoof = (ev["event_type"] == "spoofing").to_numpy(dtype=bool, na_value=False)
-    for c in ("lat", "lon", "end_lat", "end_lon", "distance_km", "implied_speed_kn"):
-        x = cols[c].to_numpy(dtype="float64", na_value=np.nan)
-        cols[c] = np.where(spoof, _round_sig(x, 9), x)
+    for c in COLUMNS:
+        if str(cols[c].dtype) == "float64":
+            cols[c] = _round_sig(cols[c].to_numpy(dtype="float64"), SIG_DIGITS)
     ev["_sig"] = pd.util.hash_pandas_object(cols, index=False).to_numpy(np.uint64)
     return ev
 
@@ -680,8 +686,8 @@ def _round_sig(x: np.ndarray, digits: int) -> np.ndarray:
 def _vessel_dicts(v: pd.DataFrame) -> tuple[dict, dict]:
     ids = v["vessel_id"].astype(str)
     return (
-        dict(zip(ids, v["trust"].astype("int64"), strict=True)),
-        dict(zip(ids, v["tail"].astype("int64"), strict=True)),
+        dict(zip(ids, v["judged_from"].astype("int64"), strict=True)),
+        dict(zip(ids, v["kept_from"].astype("int64"), strict=True)),
     )
 
 
@@ -734,12 +740,12 @@ def _retract(gone: pd.DataFrame, run: _Run) -> pd.DataFrame:
 
 
 def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
-    """The state after this batch: horizons per vessel, the events that may still change, the
-    rows they and the next batches need."""
+    """The state after this batch (horizons per vessel, the events that may still change, the
+    rows they and the next batches need) and counts: events no longer followed because a tail
+    reached ``max_tail_h``, tails cut there."""
     nxt = ActivityState(identities=run.identities, spellings=run.spellings, clock=clock)
-    nxt._frozen = 0  # type: ignore[attr-defined]
     if clock is None:  # nothing read yet
-        return nxt
+        return nxt, {"events_frozen": 0, "tails_capped": 0}
     horizon = clock - int(late * NS_PER_H)
     before, reach = int(hz.before_h * NS_PER_H), int(hz.reach_h * NS_PER_H)
     latest = _latest(run)
@@ -754,25 +760,26 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
             for u in vs[i]:
                 if u in trust.index:
                     trust[u] = min(trust[u], start[i])
-    old_tail = run.st.vessels.set_index("vessel_id")["tail"].astype("Int64")
+    old_tail = run.st.vessels.set_index("vessel_id")["kept_from"].astype("Int64")
     old_tail = old_tail.reindex(trust.index).fillna(_NEVER).astype("int64")
     tail = np.maximum(trust - before, old_tail)
-    tail = _safe_cuts(run, tail, old_tail, hz.chain_h)
-    tail = np.maximum(tail, latest - int(cap * NS_PER_H))
+    if {"spoofing", "encounter", "replenishment"} & set(run.wanted):  # they pair jumps
+        tail = _safe_cuts(run, tail, old_tail, hz.chain_h)
+    capped = tail < latest - int(cap * NS_PER_H)
+    tail = tail.where(~capped, latest - int(cap * NS_PER_H))
     trust = np.maximum(trust, tail + before)
     nxt.vessels = pd.DataFrame(
         {
             "vessel_id": trust.index.astype("string"),
             "latest": latest.to_numpy(np.int64),
-            "trust": trust.to_numpy(np.int64),
-            "tail": tail.to_numpy(np.int64),
+            "judged_from": trust.to_numpy(np.int64),
+            "kept_from": tail.to_numpy(np.int64),
         }
     )
     keep = _judged(kept, trust.to_dict(), tail.to_dict())
-    nxt._frozen = int((opened & ~keep).sum())  # type: ignore[attr-defined]
     nxt.events = kept[keep].reset_index(drop=True)
     nxt.rows = _prune_rows(run, tail)
-    return nxt
+    return nxt, {"events_frozen": int((opened & ~keep).sum()), "tails_capped": int(capped.sum())}
 
 
 def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, chain_h: float) -> pd.Series:
