@@ -105,7 +105,8 @@ _ROW_DTYPES: dict[str, object] = {
     "_seq": "int64",
 }
 _EVENT_DTYPES = {c.name: c.dtype for c in schema.ACTIVITY.columns}
-_SCOPE = {"spoofing": "area", "identity_change": "identity"}  # else: the event's own vessels
+#: The detectors that pair a vessel's jumps (a jump out with its way back).
+_PAIRING = frozenset({"spoofing", "encounter", "replenishment"})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,6 +207,16 @@ def _empty_vessels() -> pd.DataFrame:
     )
 
 
+def _empty_jumps() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vessel_id": pd.Series([], dtype="string"),
+            "t0": pd.Series([], dtype="int64"),
+            "t1": pd.Series([], dtype="int64"),
+        }
+    )
+
+
 def _empty_events() -> pd.DataFrame:
     out = events_table([])
     out["_key"] = pd.Series([], dtype="string")
@@ -223,7 +234,8 @@ class ActivityState:
     they resolve to a registry vessel); ``vessels``: per vessel its latest time and its
     horizons (``judged_from`` = E, ``kept_from`` = T, ns); ``events``: the events reported that
     may still change (every activity column, ``_key`` = event id and field, ``_sig`` = a hash
-    of the row); ``spellings``: every spelling of names and call signs seen (which spelling of
+    of the row); ``jumps``: the jumps seen (vessel, times of the fixes either side, ns) as long
+    as an event about then may still be judged; ``spellings``: every spelling of names and call signs seen (which spelling of
     one name an identity change shows follows their sorted order); ``clock``: the latest AIS
     time read (ns); ``rows_seen``: rows read so far (all kinds); ``config``: the settings the
     state was made with.
@@ -233,6 +245,7 @@ class ActivityState:
     identities: pd.DataFrame = field(default_factory=_empty_identities)
     vessels: pd.DataFrame = field(default_factory=_empty_vessels)
     events: pd.DataFrame = field(default_factory=_empty_events)
+    jumps: pd.DataFrame = field(default_factory=_empty_jumps)
     spellings: dict[str, list[str]] = field(default_factory=dict)
     clock: int | None = None
     rows_seen: int = 0
@@ -244,7 +257,7 @@ class ActivityState:
     def to_bytes(self) -> bytes:
         """One blob for a state database: a header (JSON) and one Parquet file per table."""
         blobs = []
-        for name in ("rows", "identities", "vessels", "events"):
+        for name in ("rows", "identities", "vessels", "events", "jumps"):
             buf = io.BytesIO()
             getattr(self, name).reset_index(drop=True).to_parquet(buf, index=False)
             blobs.append((name, buf.getvalue()))
@@ -281,6 +294,7 @@ class ActivityState:
             identities=_conform(parts["identities"], _empty_identities().dtypes.to_dict()),
             vessels=_conform(parts["vessels"], _empty_vessels().dtypes.to_dict()),
             events=_conform(parts["events"], {**_EVENT_DTYPES, "_key": "string", "_sig": "uint64"}),
+            jumps=_conform(parts["jumps"], _empty_jumps().dtypes.to_dict()),
             spellings=meta.get("spellings", {}),
             clock=meta["clock"],
             rows_seen=int(meta["rows_seen"]),
@@ -413,6 +427,7 @@ def detect_activity_incremental(
     n_late = _quarantine_late(rows[is_late], st, registry, all_vessels, q, horizon, late)
     rows = rows[~is_late]
     run = _Run(st, rows, cats, registry, all_vessels, wanted)
+    run.chain_h = hz.chain_h
     found = run.detect(zi, p)
     out, kept, counts = _reconcile(found, run, st)
     clock = _clock(st.clock, rows)
@@ -511,6 +526,8 @@ class _Run:
         self.row_vessel = _ids_of(code, ids)
         self.tracked = code >= 0
         self.tracks: Tracks | None = None
+        self._jumps: _Jumps | None = None
+        self.chain_h = 0.0
 
     def detect(self, zi: ZoneIndex, p: ActivityParams) -> pd.DataFrame:
         """The wanted detectors' events on the window."""
@@ -525,6 +542,12 @@ class _Run:
             if t in self.wanted
         )
 
+    def jump_info(self) -> _Jumps:
+        """The window's jumps as the detectors pair them (computed once)."""
+        if self._jumps is None:
+            self._jumps = _jumps(self, self.chain_h)
+        return self._jumps
+
     def next_fix_after(self, vessel_id: str, t_ns: int) -> int | None:
         """Time of the vessel's first fix after ``t_ns`` in the window, or None."""
         tr = self.tracks
@@ -537,23 +560,6 @@ class _Run:
         t = tr.t[tr.start[c] : tr.start[c + 1]]
         k = int(np.searchsorted(t, t_ns, side="right"))
         return int(t[k]) if k < len(t) else None
-
-    def jumps(self) -> pd.DataFrame:
-        """The window's jumps (consecutive fixes of a vessel implying more than
-        ``spoof_max_speed_kn`` over at least ``spoof_min_displacement_km``): vessel and the
-        times of the fixes either side."""
-        tr, p = self.tracks, self.params
-        if tr is None or len(tr) < 2:
-            return pd.DataFrame({"vessel_id": [], "t0": [], "t1": []})
-        d = tr.segment_km()
-        dt_h = (tr.t[1:] - tr.t[:-1]) / NS_PER_H
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(dt_h > 0, d / dt_h / 1.852, np.where(d > 0, np.inf, 0.0))
-        same = tr.code[1:] == tr.code[:-1]
-        k = np.flatnonzero(same & (d >= p.spoof_min_displacement_km) & (v > p.spoof_max_speed_kn))
-        return pd.DataFrame(
-            {"vessel_id": tr.vessel_id[tr.code[k]], "t0": tr.t[k], "t1": tr.t[k + 1]}
-        )
 
 
 def _ids_of(code: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -636,21 +642,19 @@ def _event_vessels(ev: pd.DataFrame) -> list[list[str]]:
     return out
 
 
-def _judged(ev: pd.DataFrame, trust: dict, tail: dict) -> np.ndarray:
+def _judged(ev: pd.DataFrame, trust: dict, tail: dict, jumps: _Jumps) -> np.ndarray:
     """Which events of a window are judged exactly (see the module docs): starting at or after
-    their vessels' ``E`` (spoofing: every vessel's), identity changes whose new value is in the
-    tail."""
-    area = max(trust.values(), default=_NEVER)
+    the ``E`` of their vessels (spoofing: and of every vessel that jumped about then, which may
+    join a jamming cluster), identity changes whose new value is in the tail."""
     start, end = ev["start"].array.asi8, ev["end"].array.asi8
     out = np.zeros(len(ev), bool)
     for i, (ty, vs) in enumerate(zip(ev["event_type"], _event_vessels(ev), strict=True)):
-        scope = _SCOPE.get(str(ty), "own")
-        if scope == "identity":
+        if ty == "identity_change":
             out[i] = all(end[i] >= tail.get(u, _NEVER) for u in vs)
-        elif scope == "area":
-            out[i] = start[i] >= area
-        else:
-            out[i] = all(start[i] >= trust.get(u, _NEVER) for u in vs)
+            continue
+        if ty == "spoofing":
+            vs = [*vs, *jumps.near(int(start[i]))]
+        out[i] = all(start[i] >= trust.get(u, _NEVER) for u in vs)
     return out
 
 
@@ -695,7 +699,7 @@ def _reconcile(found: pd.DataFrame, run: _Run, st: ActivityState):
     """The rows to report (new, changed, retracted), the judged events with their keys and
     signatures, and counts."""
     trust, tail = _vessel_dicts(st.vessels)
-    f = _keyed(found[_judged(found, trust, tail)])
+    f = _keyed(found[_judged(found, trust, tail, run.jump_info())])
     prev = st.events
     sig = dict(zip(prev["_key"].astype(str), prev["_sig"], strict=True))
     keys = f["_key"].astype(str)
@@ -748,23 +752,26 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
         return nxt, {"events_frozen": 0, "tails_capped": 0}
     horizon = clock - int(late * NS_PER_H)
     before, reach = int(hz.before_h * NS_PER_H), int(hz.reach_h * NS_PER_H)
+    jumps = run.jump_info()
     latest = _latest(run)
     trust = np.minimum(latest, horizon - reach)
-    opened = _open(kept, run, hz, horizon)
-    vs = _event_vessels(kept)
+    opened = _open(kept, run, hz, horizon, jumps)
     start = kept["start"].array.asi8
-    for i in np.flatnonzero(opened):
-        if _SCOPE.get(str(kept["event_type"].iloc[i])) == "area":
-            trust = trust.clip(upper=start[i])
-        else:
-            for u in vs[i]:
-                if u in trust.index:
-                    trust[u] = min(trust[u], start[i])
+    holds = [  # (time, vessels): an open event, a jump out not paired yet
+        (int(start[i]), vs + (jumps.near(int(start[i])) if ty == "spoofing" else []))
+        for i, ty, vs in zip(
+            range(len(kept)), kept["event_type"], _event_vessels(kept), strict=True
+        )
+        if opened[i]
+    ]
+    holds += [(t, [v, *jumps.near(t)]) for v, t in jumps.unpaired]
+    for t, vs in holds:
+        for u in vs:
+            if u in trust.index:
+                trust[u] = min(trust[u], t)
     old_tail = run.st.vessels.set_index("vessel_id")["kept_from"].astype("Int64")
     old_tail = old_tail.reindex(trust.index).fillna(_NEVER).astype("int64")
-    tail = np.maximum(trust - before, old_tail)
-    if {"spoofing", "encounter", "replenishment"} & set(run.wanted):  # they pair jumps
-        tail = _safe_cuts(run, tail, old_tail, hz.chain_h)
+    tail = _safe_cuts(run, np.maximum(trust - before, old_tail), old_tail, jumps)
     capped = tail < latest - int(cap * NS_PER_H)
     tail = tail.where(~capped, latest - int(cap * NS_PER_H))
     trust = np.maximum(trust, tail + before)
@@ -776,38 +783,32 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
             "kept_from": tail.to_numpy(np.int64),
         }
     )
-    keep = _judged(kept, trust.to_dict(), tail.to_dict())
+    keep = _judged(kept, trust.to_dict(), tail.to_dict(), jumps)
     nxt.events = kept[keep].reset_index(drop=True)
     nxt.rows = _prune_rows(run, tail)
+    log = jumps.log
+    nxt.jumps = log[log["t1"].to_numpy(np.int64) + jumps.chain >= trust.min()].reset_index(
+        drop=True
+    )
     return nxt, {"events_frozen": int((opened & ~keep).sum()), "tails_capped": int(capped.sum())}
 
 
-def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, chain_h: float) -> pd.Series:
+def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, jumps: _Jumps) -> pd.Series:
     """``tail`` moved back, per vessel, to where the next window pairs its jumps as one run
-    over all the data does.
-
-    The detectors pair a jump out with its way back in order from a vessel's first jump (the
-    spoofing detector's displacements and the two-vessel detectors' screen of displaced
-    fixes), so a window starting between the two, or after a jump out not paired yet, would
-    pair its jumps differently from there on. A window may start at fix ``w`` (its earliest
-    anchor) only if no pair of jumps, alternating run or stretch screened out spans ``w``, no
-    jump before ``w`` is still unpaired, and no jump lies among its anchors or within
-    ``chain_h`` before it (runs chain and jamming clusters grow over that long)."""
-    blocked = _blocked(run, chain_h)
-    if blocked is None:
-        return tail
+    over all the data does (see :class:`_Jumps`)."""
     tr = run.tracks
-    assert tr is not None
+    if tr is None or not jumps.spans:
+        return tail
     out = tail.copy()
     code_of = {str(v): c for c, v in enumerate(tr.vessel_id)}
     for vid in tail.index[tail > old_tail]:
         c = code_of.get(str(vid))
-        if c is None or c not in blocked:
+        if c is None or c not in jumps.spans:
             continue
         lo, hi = int(tr.start[c]), int(tr.start[c + 1])
         f = lo + int(np.searchsorted(tr.t[lo:hi], tail[vid], side="left"))
-        w = f - ANCHOR_FIXES
-        spans = blocked[c]
+        w = f - ANCHOR_FIXES  # the window would start at its earliest anchor
+        spans = jumps.spans[c]
         moved = True
         while moved and w >= lo:
             hit = [a for a, b in spans if a <= w <= b]
@@ -820,56 +821,115 @@ def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, chain_h: float) 
     return out
 
 
-def _blocked(run: _Run, chain_h: float) -> dict[int, list[tuple[int, int]]] | None:
-    """Per vessel code, the ranges of fix indices a window may not start at (see
-    :func:`_safe_cuts`); None when the window has no jump."""
+@dataclass
+class _Jumps:
+    """A window's jumps as the detectors pair them.
+
+    The spoofing detector pairs a jump out with its way back in order from a vessel's first
+    jump, and so does the two-vessel detectors' screen of displaced fixes: a window starting
+    between the two, or after a jump out not paired yet, would pair its jumps differently
+    from there on. ``spans``: per vessel code, the fix indices a window may not start at (its
+    earliest anchor): inside a pair, an alternating run or a stretch screened out; after a jump
+    still unpaired; with a jump among its anchors or within ``chain`` before it (runs chain and
+    jamming clusters grow over that long). ``unpaired``: (vessel id, landing time) of jumps
+    not paired yet: a displacement may still start there. ``lo``/``hi``/``members``: jumps
+    grouped in time (less than ``chain`` apart) and their vessels: who may join a jamming
+    cluster about a time, from the window's jumps and ``log``, those of windows before (a
+    vessel's jumps are remembered after its tail has moved past them)."""
+
+    spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    unpaired: list[tuple[str, int]] = field(default_factory=list)
+    lo: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    members: list[list[str]] = field(default_factory=list)
+    chain: int = 0
+    log: pd.DataFrame = field(default_factory=_empty_jumps)
+
+    def near(self, t: int) -> list[str]:
+        """Vessels that jumped within ``chain`` of ``t`` (chained): a displacement starting
+        then may be part of a jamming cluster with theirs."""
+        hit = np.flatnonzero((self.lo - self.chain <= t) & (self.hi + self.chain >= t))
+        return sorted({v for i in hit.tolist() for v in self.members[i]})
+
+
+def _jumps(run: _Run, chain_h: float) -> _Jumps:
+    """The window's :class:`_Jumps` (none when no detector that pairs jumps is run)."""
     from .integrity import _conflict_runs, _displacements, _segments
     from .pairs import _screened
 
     tr, p = run.tracks, run.params
-    if tr is None or len(tr) < 3:
-        return None
+    if tr is None or len(tr) < 3 or not (_PAIRING & set(run.wanted)):
+        return _Jumps(log=run.st.jumps)
+    chain = int(chain_h * NS_PER_H)
     seg = _segments(tr)
     jump = (
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
-    jumps = np.flatnonzero(jump)
-    if not len(jumps):
-        return None
+    ks = np.flatnonzero(jump)
+    log = pd.concat(
+        [
+            run.st.jumps,
+            pd.DataFrame(
+                {"vessel_id": tr.vessel_id[tr.code[ks]], "t0": tr.t[ks], "t1": tr.t[ks + 1]}
+            ).astype(_empty_jumps().dtypes.to_dict()),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(ignore_index=True)
+    lo, hi, members = _groups(log, chain)
+    if not len(ks):
+        return _Jumps(lo=lo, hi=hi, members=members, chain=chain, log=log)
     runs, conflict = _conflict_runs(tr, p, seg, jump)
     disp = _displacements(tr, p, jump, conflict)
-    spans: list[tuple[int, int]] = [
-        (int(a) + 1, int(b)) for a, b in zip(disp["k0"], disp["k1"], strict=True)
-    ]
+    spans = [(int(a) + 1, int(b)) for a, b in zip(disp["k0"], disp["k1"], strict=True)]
     spans += [(int(r[0]) + 1, int(r[-1])) for r in runs]
     inside = np.zeros(len(tr), bool)
     for a, b in spans:
         inside[a : b + 1] = True
-    paired_out = set(disp["k0"].tolist())
     kept = np.isin(tr.row, _screened(Context(tr, run.zi, p, run.win, run.registry)).row)
-    dropped = np.flatnonzero(~kept)
-    if len(
-        dropped
-    ):  # runs of screened-out fixes: out jump before the first, way back after the last
-        brk = np.flatnonzero(
-            (np.diff(dropped) != 1) | (tr.code[dropped[1:]] != tr.code[dropped[:-1]])
-        )
-        starts, ends = np.r_[dropped[0], dropped[brk + 1]], np.r_[dropped[brk], dropped[-1]]
-        spans += [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    spans += _screened_out(tr, kept)
+    paired_out = set(disp["k0"].tolist())
     end = np.append(tr.start[1:], len(tr))[tr.code]  # per fix, one past its vessel's last fix
-    chain = int(chain_h * NS_PER_H)
-    for k in jumps.tolist():
-        unpaired = (not conflict[k] and not inside[k] and k not in paired_out) or (
-            kept[k] and kept[k + 1]
-        )
-        if unpaired:
+    unpaired = []
+    for k in ks.tolist():
+        out_alone = not (conflict[k] or inside[k] or k in paired_out)
+        if out_alone or (kept[k] and kept[k + 1]):
             spans.append((k + 1, int(end[k])))
+            unpaired.append((str(tr.vessel_id[tr.code[k]]), int(tr.t[k + 1])))
         last = k + 1 + int(np.searchsorted(tr.t[k + 1 : end[k]], tr.t[k + 1] + chain, side="left"))
         spans.append((k + 1, max(k + 1 + ANCHOR_FIXES, last)))
-    out: dict[int, list[tuple[int, int]]] = {}
+    by_code: dict[int, list[tuple[int, int]]] = {}
     for a, b in spans:
-        out.setdefault(int(tr.code[a if a < len(tr) else a - 1]), []).append((a, b))
-    return out
+        by_code.setdefault(int(tr.code[min(a, len(tr) - 1)]), []).append((a, b))
+    return _Jumps(by_code, unpaired, lo, hi, members, chain, log)
+
+
+def _screened_out(tr: Tracks, kept: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of fixes the two-vessel detectors' screen left out (a jump out before the first,
+    the way back after the last), as fix index ranges."""
+    dropped = np.flatnonzero(~kept)
+    if not len(dropped):
+        return []
+    brk = np.flatnonzero((np.diff(dropped) != 1) | (tr.code[dropped[1:]] != tr.code[dropped[:-1]]))
+    starts, ends = np.r_[dropped[0], dropped[brk + 1]], np.r_[dropped[brk], dropped[-1]]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _groups(log: pd.DataFrame, chain: int):
+    """Jumps grouped when less than ``chain`` apart: each group's first and last time and its
+    vessels."""
+    if not len(log):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    log = log.sort_values("t0", kind="stable")
+    t0, t1 = log["t0"].to_numpy(np.int64), log["t1"].to_numpy(np.int64)
+    vessel = log["vessel_id"].astype(str).to_numpy()
+    reach = np.maximum.accumulate(t1)
+    new = np.ones(len(t0), bool)
+    new[1:] = t0[1:] - reach[:-1] > chain
+    g = np.cumsum(new) - 1
+    lo = t0[new]
+    hi = np.array([reach[g == i].max() for i in range(int(g[-1]) + 1)], dtype=np.int64)
+    members = [sorted(set(vessel[g == i].tolist())) for i in range(int(g[-1]) + 1)]
+    return lo, hi, members
 
 
 def _latest(run: _Run) -> pd.Series:
@@ -884,12 +944,18 @@ def _latest(run: _Run) -> pd.Series:
     return with_fix.reindex(any_row.index).fillna(any_row).astype("int64")
 
 
-def _open(kept: pd.DataFrame, run: _Run, hz: Horizons, horizon: int) -> np.ndarray:
+def _open(kept: pd.DataFrame, run: _Run, hz: Horizons, horizon: int, jumps: _Jumps) -> np.ndarray:
     """Which events a row at or after the horizon could still change: their end plus the
-    type's ``after`` time reaches it (a loitering: or no fix of its vessel since its end
-    before it, since the fix that ends it decides whether it was left by a jump)."""
+    type's ``after`` time reaches it; a loitering also while its vessel has no fix since its end
+    before the horizon (the fix that ends it decides whether it was left by a jump); a
+    two-vessel event also while one of its vessels has a jump before its end not paired yet
+    (the way back would screen out the fixes between)."""
     out = np.zeros(len(kept), bool)
     end = kept["end"].array.asi8
+    out_since: dict[str, int] = {}
+    for v, t in jumps.unpaired:
+        out_since[v] = min(t, out_since.get(v, t))
+    vessels = _event_vessels(kept)
     for i, (ty, vid) in enumerate(zip(kept["event_type"], kept["vessel_id"], strict=True)):
         if ty == "identity_change":
             continue
@@ -897,6 +963,8 @@ def _open(kept: pd.DataFrame, run: _Run, hz: Horizons, horizon: int) -> np.ndarr
         if not out[i] and ty == "loitering":
             nf = run.next_fix_after(str(vid), int(end[i]))
             out[i] = nf is None or nf >= horizon
+        if not out[i] and ty in ("encounter", "replenishment"):
+            out[i] = any(out_since.get(u, end[i] + 1) <= end[i] for u in vessels[i])
     return out
 
 
