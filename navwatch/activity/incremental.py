@@ -73,8 +73,9 @@ MAX_TAIL_H = 7 * 24.0
 _MAGIC = b"NWACTST1"
 _VERSION = 1
 _NEVER = np.iinfo(np.int64).min  # "no horizon yet": every row and event of a new vessel counts
-#: Significant digits of the numbers compared to tell a changed event (see :func:`_keyed`).
-SIG_DIGITS = 9
+#: Significant digits of the numbers compared to tell a changed event, spoofing's (see
+#: :func:`_keyed`).
+SIG_DIGITS, SPOOF_DIGITS = 12, 9
 
 #: The observation columns the detectors read (identity and provenance included).
 ROW_COLUMNS = (
@@ -213,6 +214,7 @@ def _empty_jumps() -> pd.DataFrame:
             "vessel_id": pd.Series([], dtype="string"),
             "t0": pd.Series([], dtype="int64"),
             "t1": pd.Series([], dtype="int64"),
+            **{c: pd.Series([], dtype="float64") for c in ("lat0", "lon0", "lat1", "lon1")},
         }
     )
 
@@ -234,8 +236,8 @@ class ActivityState:
     they resolve to a registry vessel); ``vessels``: per vessel its latest time and its
     horizons (``judged_from`` = E, ``kept_from`` = T, ns); ``events``: the events reported that
     may still change (every activity column, ``_key`` = event id and field, ``_sig`` = a hash
-    of the row); ``jumps``: the jumps seen (vessel, times of the fixes either side, ns) as long
-    as an event about then may still be judged; ``spellings``: every spelling of names and call signs seen (which spelling of
+    of the row); ``jumps``: the jumps seen (vessel, times and positions of the fixes either
+    side) as long as an event about then may still be judged; ``spellings``: every spelling of names and call signs seen (which spelling of
     one name an identity change shows follows their sorted order); ``clock``: the latest AIS
     time read (ns); ``rows_seen``: rows read so far (all kinds); ``config``: the settings the
     state was made with.
@@ -653,7 +655,7 @@ def _judged(ev: pd.DataFrame, trust: dict, tail: dict, jumps: _Jumps) -> np.ndar
             out[i] = all(end[i] >= tail.get(u, _NEVER) for u in vs)
             continue
         if ty == "spoofing":
-            vs = [*vs, *jumps.near(int(start[i]))]
+            vs = [*vs, *jumps.near(vs, int(start[i]))]
         out[i] = all(start[i] >= trust.get(u, _NEVER) for u in vs)
     return out
 
@@ -661,21 +663,24 @@ def _judged(ev: pd.DataFrame, trust: dict, tail: dict, jumps: _Jumps) -> np.ndar
 def _keyed(ev: pd.DataFrame) -> pd.DataFrame:
     """``ev`` with ``_key`` (event id and field: two identity changes of one vessel at one time
     share an id) and ``_sig`` (a hash of every column, numbers to :data:`SIG_DIGITS`
-    significant digits), one row per key.
+    significant digits, spoofing's to :data:`SPOOF_DIGITS`), one row per key.
 
     Numbers are rounded because two detectors leave their last bits to rows outside an event:
     spoofing takes a displaced stretch's mean position as a difference of running sums over
-    every fix before it, and the two-vessel detectors take an encounter's mean position with a
-    pandas group mean, whose last bit depends on the other groups. Without rounding, such an
-    event would be re-reported as changed whenever the window moved."""
+    every fix before it (about 1e-11 relative), and the two-vessel detectors take an
+    encounter's mean position with a pandas group mean, whose last bit depends on the other
+    groups. Without rounding, such an event would be re-reported as changed whenever the
+    window moved; a change smaller than that is not re-reported."""
     ev = ev.reset_index(drop=True)
     field_ = ev["field"].astype("string").fillna("")
     ev["_key"] = (ev["event_id"].astype("string") + "|" + field_).astype("string")
     ev = ev.drop_duplicates("_key").reset_index(drop=True)
     cols = ev[COLUMNS].copy()
+    spoof = (ev["event_type"] == "spoofing").to_numpy(dtype=bool, na_value=False)
     for c in COLUMNS:
         if str(cols[c].dtype) == "float64":
-            cols[c] = _round_sig(cols[c].to_numpy(dtype="float64"), SIG_DIGITS)
+            x = cols[c].to_numpy(dtype="float64")
+            cols[c] = np.where(spoof, _round_sig(x, SPOOF_DIGITS), _round_sig(x, SIG_DIGITS))
     ev["_sig"] = pd.util.hash_pandas_object(cols, index=False).to_numpy(np.uint64)
     return ev
 
@@ -758,13 +763,13 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
     opened = _open(kept, run, hz, horizon, jumps)
     start = kept["start"].array.asi8
     holds = [  # (time, vessels): an open event, a jump out not paired yet
-        (int(start[i]), vs + (jumps.near(int(start[i])) if ty == "spoofing" else []))
+        (int(start[i]), vs + (jumps.near(vs, int(start[i])) if ty == "spoofing" else []))
         for i, ty, vs in zip(
             range(len(kept)), kept["event_type"], _event_vessels(kept), strict=True
         )
         if opened[i]
     ]
-    holds += [(t, [v, *jumps.near(t)]) for v, t in jumps.unpaired]
+    holds += [(t, [v, *jumps.near([v], t)]) for v, t in jumps.unpaired]
     for t, vs in holds:
         for u in vs:
             if u in trust.index:
@@ -786,7 +791,7 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
     keep = _judged(kept, trust.to_dict(), tail.to_dict(), jumps)
     nxt.events = kept[keep].reset_index(drop=True)
     nxt.rows = _prune_rows(run, tail)
-    log = jumps.log
+    log = jumps.log[list(_empty_jumps().columns)]
     nxt.jumps = log[log["t1"].to_numpy(np.int64) + jumps.chain >= trust.min()].reset_index(
         drop=True
     )
@@ -832,24 +837,26 @@ class _Jumps:
     earliest anchor): inside a pair, an alternating run or a stretch screened out; after a jump
     still unpaired; with a jump among its anchors or within ``chain`` before it (runs chain and
     jamming clusters grow over that long). ``unpaired``: (vessel id, landing time) of jumps
-    not paired yet: a displacement may still start there. ``lo``/``hi``/``members``: jumps
-    grouped in time (less than ``chain`` apart) and their vessels: who may join a jamming
-    cluster about a time, from the window's jumps and ``log``, those of windows before (a
-    vessel's jumps are remembered after its tail has moved past them)."""
+    not paired yet: a displacement may still start there. ``log``: the window's jumps and
+    those of windows before (a vessel's jumps are remembered after its tail has moved past
+    them), with ``group`` (:func:`_groups`): whose displacements may form a jamming
+    cluster."""
 
     spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     unpaired: list[tuple[str, int]] = field(default_factory=list)
-    lo: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    hi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    members: list[list[str]] = field(default_factory=list)
     chain: int = 0
     log: pd.DataFrame = field(default_factory=_empty_jumps)
 
-    def near(self, t: int) -> list[str]:
-        """Vessels that jumped within ``chain`` of ``t`` (chained): a displacement starting
-        then may be part of a jamming cluster with theirs."""
-        hit = np.flatnonzero((self.lo - self.chain <= t) & (self.hi + self.chain >= t))
-        return sorted({v for i in hit.tolist() for v in self.members[i]})
+    def near(self, vessels: list[str], t: int) -> list[str]:
+        """The vessels whose jumps are grouped with the jump of one of ``vessels`` landing at
+        ``t`` (where a displacement, an alternating run or a jamming cluster starts): they may
+        form a jamming cluster together."""
+        log = self.log
+        if not len(log) or "group" not in log.columns:
+            return []
+        mine = log["vessel_id"].isin(vessels).to_numpy(dtype=bool)
+        groups = set(log.loc[mine & (log["t1"].to_numpy(np.int64) == t), "group"].tolist())
+        return sorted(set(log.loc[log["group"].isin(groups), "vessel_id"].astype(str)))
 
 
 def _jumps(run: _Run, chain_h: float) -> _Jumps:
@@ -866,18 +873,16 @@ def _jumps(run: _Run, chain_h: float) -> _Jumps:
         seg["same"] & (seg["d"] >= p.spoof_min_displacement_km) & (seg["v"] > p.spoof_max_speed_kn)
     )
     ks = np.flatnonzero(jump)
+    new = {"vessel_id": tr.vessel_id[tr.code[ks]], "t0": tr.t[ks], "t1": tr.t[ks + 1]}
+    new |= {"lat0": tr.lat[ks], "lon0": tr.lon[ks], "lat1": tr.lat[ks + 1], "lon1": tr.lon[ks + 1]}
     log = pd.concat(
-        [
-            run.st.jumps,
-            pd.DataFrame(
-                {"vessel_id": tr.vessel_id[tr.code[ks]], "t0": tr.t[ks], "t1": tr.t[ks + 1]}
-            ).astype(_empty_jumps().dtypes.to_dict()),
-        ],
+        [run.st.jumps, pd.DataFrame(new).astype(_empty_jumps().dtypes.to_dict())],
         ignore_index=True,
     ).drop_duplicates(ignore_index=True)
-    lo, hi, members = _groups(log, chain)
+    window = int(p.jamming_window_min * 60 * 10**9) + 10**9
+    log["group"] = _groups(log, window, 2 * p.jamming_max_distance_km)
     if not len(ks):
-        return _Jumps(lo=lo, hi=hi, members=members, chain=chain, log=log)
+        return _Jumps(chain=chain, log=log)
     runs, conflict = _conflict_runs(tr, p, seg, jump)
     disp = _displacements(tr, p, jump, conflict)
     spans = [(int(a) + 1, int(b)) for a, b in zip(disp["k0"], disp["k1"], strict=True)]
@@ -900,7 +905,7 @@ def _jumps(run: _Run, chain_h: float) -> _Jumps:
     by_code: dict[int, list[tuple[int, int]]] = {}
     for a, b in spans:
         by_code.setdefault(int(tr.code[min(a, len(tr) - 1)]), []).append((a, b))
-    return _Jumps(by_code, unpaired, lo, hi, members, chain, log)
+    return _Jumps(by_code, unpaired, chain, log)
 
 
 def _screened_out(tr: Tracks, kept: np.ndarray) -> list[tuple[int, int]]:
@@ -914,22 +919,40 @@ def _screened_out(tr: Tracks, kept: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
-def _groups(log: pd.DataFrame, chain: int):
-    """Jumps grouped when less than ``chain`` apart: each group's first and last time and its
-    vessels."""
-    if not len(log):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    log = log.sort_values("t0", kind="stable")
-    t0, t1 = log["t0"].to_numpy(np.int64), log["t1"].to_numpy(np.int64)
-    vessel = log["vessel_id"].astype(str).to_numpy()
-    reach = np.maximum.accumulate(t1)
-    new = np.ones(len(t0), bool)
-    new[1:] = t0[1:] - reach[:-1] > chain
-    g = np.cumsum(new) - 1
-    lo = t0[new]
-    hi = np.array([reach[g == i].max() for i in range(int(g[-1]) + 1)], dtype=np.int64)
-    members = [sorted(set(vessel[g == i].tolist())) for i in range(int(g[-1]) + 1)]
-    return lo, hi, members
+def _groups(log: pd.DataFrame, window: int, max_km: float) -> np.ndarray:
+    """Group number of each jump, as the spoofing detector chains displacements into jamming
+    clusters, widened: jumps landing less than ``window`` apart, an end of one within
+    ``max_km`` of an end of the other, chained."""
+    from ..geodesy import distance_km
+    from .integrity import _components
+
+    n = len(log)
+    if n < 2:
+        return np.arange(n)
+    order = np.argsort(log["t1"].to_numpy(np.int64), kind="stable")
+    t1 = log["t1"].to_numpy(np.int64)[order]
+    lat0, lon0, lat1, lon1 = (
+        log[c].to_numpy(float)[order] for c in ("lat0", "lon0", "lat1", "lon1")
+    )
+    ends = ((lat0, lon0), (lat1, lon1))
+    a_list, b_list = [], []
+    for i in range(n):  # jumps are few: pairs within the window only
+        j = np.arange(i + 1, int(np.searchsorted(t1, t1[i] + window, side="right")))
+        if not len(j):
+            continue
+        d = np.full(len(j), np.inf)
+        for la, lo in ends:
+            for lb, ob in ends:
+                d = np.fmin(d, distance_km(la[i], lo[i], lb[j], ob[j]))
+        near = j[d <= max_km]
+        a_list.append(np.full(len(near), i))
+        b_list.append(near)
+    label = np.arange(n)
+    if a_list:
+        label = _components(n, np.concatenate(a_list), np.concatenate(b_list))
+    out = np.empty(n, np.int64)
+    out[order] = label
+    return out
 
 
 def _latest(run: _Run) -> pd.Series:
