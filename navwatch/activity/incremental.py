@@ -964,7 +964,8 @@ def _latest(run: _Run) -> pd.Series:
     df = pd.DataFrame({"v": v.astype(str), "t": t, "fix": fix[run.tracked]})
     any_row = df.groupby("v", sort=True)["t"].max()
     with_fix = df[df["fix"]].groupby("v", sort=True)["t"].max()
-    return with_fix.reindex(any_row.index).fillna(any_row).astype("int64")
+    with_fix = with_fix.astype("Int64").reindex(any_row.index)  # int64 ns: never via floats
+    return with_fix.fillna(any_row.astype("Int64")).astype("int64")
 
 
 def _open(kept: pd.DataFrame, run: _Run, hz: Horizons, horizon: int, jumps: _Jumps) -> np.ndarray:
@@ -998,7 +999,8 @@ def _prune_rows(run: _Run, tail: pd.Series) -> pd.DataFrame:
     b = run.body
     v = run.row_vessel
     t = b["time"].array.asi8
-    cut = pd.Series(v).map(tail).fillna(np.iinfo(np.int64).max).to_numpy(np.int64)
+    at = pd.Index(tail.index.astype(str)).get_indexer(pd.Index(v.astype(str)))
+    cut = np.where(at >= 0, tail.to_numpy(np.int64)[at], np.iinfo(np.int64).max)
     in_tail = run.tracked & (t >= cut)
     old = run.tracked & ~in_tail
     fix = np.isfinite(b["lat"].to_numpy(float)) & np.isfinite(b["lon"].to_numpy(float))
