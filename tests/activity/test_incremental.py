@@ -20,6 +20,8 @@ from navwatch.activity import (
 from navwatch.activity.incremental import LATE_CODE, RETRACTED
 from navwatch.errors import ConfigError, StateError
 from navwatch.quarantine import Quarantine
+from navwatch.registry import COLUMNS as REGISTRY_COLUMNS
+from navwatch.registry import Registry
 from navwatch.simulate.activity import simulate_activity
 
 T0 = pd.Timestamp("2024-12-01 00:00", tz="UTC")
@@ -318,6 +320,27 @@ def test_an_identity_change_across_a_batch_boundary_compares_with_a_value_seen_d
     assert_same_events(detect_activity(pd.concat(days), types=["identity_change"]), inc)
 
 
+def test_a_vessel_keeps_the_identity_its_first_rows_gave_it():
+    """An MMSI is resolved by its first IMO anywhere in the data, here a registry vessel's, long
+    before the tail; later rows broadcast another IMO."""
+    row = dict.fromkeys(REGISTRY_COLUMNS, "")
+    row.update(vessel_id="yelnya", name="Yelnya", imo="8705515")
+    reg = Registry(pd.DataFrame([row], columns=REGISTRY_COLUMNS))
+    days = []
+    for d in range(6):
+        t = every(60, T0 + d * 24 * H, 14)  # 10 h silent every night: a gap a day
+        days.append(track(273000001, t, 40.0, 20.0 + d * 0.1, line0=100 * d))
+    days[0]["imo"] = pd.array([8705515] * len(days[0]), dtype="Int64")
+    for d in days[1:]:
+        d["imo"] = pd.array([9999999] * len(d), dtype="Int64")
+    kw = {"types": ["gap", "identity_change"], "registry": reg, "all_vessels": False}
+    inc, state, _, results = run_batches(days, **kw)
+    one = detect_activity(pd.concat(days), **kw)
+    assert set(one["vessel_id"]) == {"yelnya"} and len(one) == 6  # 5 gaps, 1 IMO change
+    assert len(results[-1].events) == 1  # the last night's gap, long after the first rows
+    assert_same_events(one, inc)
+
+
 # ----------------------------------------------------------------------------------------------
 # late rows, state, settings
 
@@ -412,3 +435,78 @@ def test_lookback_is_derived_from_the_thresholds():
     assert lookback_h() == 23.0  # 12 h of positions before a gap + 11 h of loitering reach
     assert lookback_h(ActivityParams(intentional_window_h=24)) == 35.0
     assert lookback_h(types=["gap"]) == 12.0
+
+
+# ----------------------------------------------------------------------------------------------
+# jumps: the detectors pair a jump out with its way back in order from a vessel's first jump
+
+
+def displaced_track(stretches, hours: float = 40.0) -> pd.DataFrame:
+    """A vessel drifting north at 3 kn with a fix every 2 min, sent 100 km north (displaced)
+    during each ``(from_h, to_h)`` stretch."""
+    t = every(2, T0, hours)
+    h = (t - T0) / H
+    lat = 40.0 + h * 3 * 1.852 / 111.2
+    for a, b in stretches:
+        lat = np.where((h >= a) & (h < b), lat + 0.9, lat)
+    return track(273000001, t, lat, 20.0)
+
+
+def in_batches(obs: pd.DataFrame, every_h: float) -> list[pd.DataFrame]:
+    edges = T0 + pd.to_timedelta(np.arange(0, 48 + every_h, every_h), unit="h")
+    return [
+        obs[(obs["time"] >= a) & (obs["time"] < b)]
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+
+
+def test_a_displacement_whose_way_back_comes_many_batches_later_is_one_event():
+    obs = displaced_track([(5.0, 25.0)])
+    kw = {"types": ["spoofing"], "params": SMALL}
+    one = detect_activity(obs, **kw)
+    assert one[["flags", "start"]].values.tolist() == [["displaced", T0 + 5 * H]]
+    inc, state, _, results = run_batches(in_batches(obs, 2.0), late_h=1.0, **kw)
+    assert_same_events(one, inc)
+    # while the way back is pending the jump out is kept (20 h > late_h + lookback_h)
+    mid = results[9].state.rows  # clock 19:58
+    assert mid["time"].min() <= T0 + 5 * H
+
+
+def test_a_tail_is_never_cut_inside_a_displacement():
+    """Cut between the way out and the way back, the next window would take the way back for
+    a way out and pair it with the next jump out: a displacement the data do not have."""
+    obs = displaced_track([(5.0, 9.0), (20.0, 20.04), (30.0, 30.04)])
+    kw = {"types": ["spoofing"], "params": SMALL}
+    one = detect_activity(obs, **kw)
+    assert one["flags"].tolist() == ["displaced", "displaced", "displaced"]
+    inc, *_ = run_batches(in_batches(obs, 2.0), late_h=1.0, **kw)
+    assert_same_events(one, inc)
+
+
+def test_a_jamming_cluster_is_not_reported_again_from_one_vessel_kept_longer():
+    """Three vessels jammed to one point together: one jamming event. One of them jumped 300 km
+    two hours before and never back, so its rows are kept (the way back may still come) while
+    the others' are let go: its part of the jamming alone is not reported as a displacement."""
+
+    def drifting(mmsi: int, lat0: float, lon0: float, line0: int) -> pd.DataFrame:
+        t = every(2, T0, 30)
+        h = ((t - T0) / H).to_numpy()
+        out = track(mmsi, t, lat0 + h * 3 * 1.852 / 1112, lon0 + h * 0.001, line0=line0)
+        jammed = (h >= 10) & (h < 10 + 1 / 3)
+        out.loc[jammed, ["lat", "lon"]] = (43.2, 20.0)
+        return out
+
+    a = drifting(273000001, 42.7, 20.0, 1)
+    before = ((a["time"] - T0) / H).to_numpy() < 8
+    a.loc[before, "lat"] = 40.0  # 300 km south until 8:00
+    obs = pd.concat(
+        [a, drifting(273000002, 42.7, 20.3, 10**4), drifting(273000003, 42.6, 20.0, 2 * 10**4)]
+    )
+    obs = obs.sort_values("time", kind="stable")
+    kw = {"types": ["spoofing"], "params": SMALL}
+    one = detect_activity(obs, **kw)
+    assert one["flags"].tolist() == ["jamming"]
+    inc, state, *_ = run_batches(in_batches(obs, 2.0), late_h=1.0, **kw)
+    kept = state.rows.groupby("mmsi")["time"].min()
+    assert kept[273000001] <= T0 + 8 * H < T0 + 10 * H < kept[273000002]
+    assert_same_events(one, inc)
