@@ -1,42 +1,49 @@
 """Incremental activity runs (issue 13): state in, batch in -> the same events as one run.
 
-:func:`detect_activity_incremental` re-runs the detectors of :func:`~navwatch.activity.detect_activity`
-on a *tail* of the AIS rows seen before (kept in :class:`ActivityState`) plus the new batch, and
-reconciles what they find with the events already reported, by ``event_id``: an event is new,
-changed (same id, another end, confidence, flag, field...), or *retracted* (re-reported once
-with the flag ``retracted``: a gap filled by positions received later). The union of every
-batch's events, each at its last version, retracted ones removed, is the table one run over all
-the data gives.
+:func:`detect_activity_incremental` re-runs the detectors of
+:func:`~navwatch.activity.detect_activity` on a *tail* of the AIS rows read before (kept in
+:class:`ActivityState`) plus the new batch, and reconciles what they find with the events
+already reported, by ``event_id``: an event is new, changed (same id, another end, confidence,
+flag, field...), or *retracted* (re-reported once with the flag ``retracted``: a gap filled by
+positions received later). The union of every batch's events, each at its last version,
+retracted ones removed, is the table one run over all the data gives.
 
-Horizons (times in ns; ``clock`` = the latest AIS time read so far; hours from
-:func:`horizons`, derived from :class:`~navwatch.activity.ActivityParams`):
+Horizons (``clock`` = the latest AIS time read so far; hours from :func:`horizons`, derived
+from :class:`~navwatch.activity.ActivityParams`):
 
-``context`` (``before_h``)
+``before_h``
     how far before an event's start the fixes that decide it reach (the gap's
     ``intentional_window_h`` of positions before it, loitering's ``gap_min_h`` plus two speed
     windows, an encounter's merge gap plus interpolation and speed baseline, ...);
-``reach`` (``reach_h``)
+``reach_h``
     how far before a fix an event it creates or changes may start (a loitering of just under
     ``loitering_min_duration_h`` that one more slow fix qualifies, plus ``gap_min_h`` and the
     speed windows; an encounter run merged across ``encounter_merge_gap_h``, ...).
 
-``lookback_h`` = ``before_h + reach_h`` (23 h with the defaults: 12 h gap context + 11 h
-loitering reach). A row is *late* when its time is before the horizon
-``A = clock - late_h`` (``late_h`` defaults to ``lookback_h``): it cannot be judged exactly and
-goes to the quarantine (code ``late_for_activity``), counted. Per vessel, events starting at
-or after ``E = min(A - reach, its latest fix, the start of its events still open)`` are
-judged (found again exactly in the next window: their context is kept); rows from
-``T = E - before`` are kept, plus the last :data:`ANCHOR_FIXES` fixes before ``T`` (what came
-just before: a loitering entered by a jump, a single-fix jump screened) and, per MMSI and
-identity field, the last row with a value (identity changes compare with the previous value,
-however old). An event is *open* while a row at or after the horizon could still change it
-(its end plus the type's ``after`` time reaches the horizon; a loitering also while its vessel
-has been silent since); open events hold ``E`` back to their start, so the tail of an active
-vessel is about ``late_h + lookback_h`` of fixes, plus its open events, at most ``max_tail_h``
-(an event longer than that is *frozen*: no longer followed, counted in ``stats``). Events that
-can no longer change are forgotten. Spoofing events (a jamming cluster, a displacement in it or
-not) depend on every vessel near them in time, so they are judged from the latest ``E`` of all
-vessels and hold every vessel's ``E`` back while open.
+``lookback_h = before_h + reach_h`` (23 h with the defaults: 12 h gap context + 11 h loitering
+reach). A row is *late* when its time is before the horizon ``A = clock - late_h`` (``late_h``
+defaults to ``lookback_h``): it cannot be judged exactly and goes to the quarantine (code
+``late_for_activity``), counted. Per vessel, events starting at or after ``E = min(A -
+reach_h, its latest fix, the start of its events still open)`` are *judged* (found again
+exactly in the next window: their context is kept; an identity change is judged while its new
+value is in the tail); rows from ``T = E - before_h`` are kept, plus the last
+:data:`ANCHOR_FIXES` fixes before ``T`` (what came just before: a loitering entered by a jump
+after a long silence) and, per MMSI and identity field, the last row with a value (identity
+changes compare with the previous value, however old). An event is *open* while a row at or
+after the horizon could still change it (its end plus the type's ``after_h`` reaches the
+horizon; see :func:`_open`); open events hold ``E`` back to their start, so the tail of an
+active vessel is about ``late_h + lookback_h`` of fixes, plus its open events, at most
+``max_tail_h`` (an event longer than that is *frozen*: no longer followed, counted in
+``stats``). Events no longer judged can no longer change and are forgotten.
+
+Jumps (consecutive fixes implying more than ``spoof_max_speed_kn`` over at least
+``spoof_min_displacement_km``) are where the detectors look furthest: spoofing pairs a jump out
+with its way back in order from a vessel's first jump, the two-vessel detectors screen out the
+fixes between, and displacements of several vessels together form one jamming event. So a
+vessel's tail is never cut inside a pair or after a jump not paired yet (:class:`_Jumps`); a
+jump not paired yet holds ``E`` at its landing (a displacement may still start there) for its
+vessel and the vessels whose jumps may cluster with it; and a spoofing event is judged only
+if it starts after the ``E`` of those vessels too (a log of jumps outlives the tails).
 
 First identities (an MMSI's first IMO, call sign and name anywhere in the data resolve its
 vessel, as one run does) are remembered per MMSI and put at the head of every window.
@@ -326,9 +333,12 @@ class ActivityBatch:
     ``events``: activity rows (:data:`navwatch.schema.ACTIVITY`) new or changed since
     ``state`` (a later row with the same ``event_id`` is an update), and events the batch made
     disappear, re-reported once with ``retracted`` added to ``flags`` and the reason at the end
-    of ``evidence``. ``state``: pass it with the next batch. ``stats``: counts (rows in, AIS
-    rows, late rows quarantined, rows kept in the tail, vessels, events new, changed, retracted,
-    frozen, followed).
+    of ``evidence``. ``state``: pass it with the next batch. ``stats``: ``rows_in`` (all kinds),
+    ``rows_ais``, ``rows_late`` (quarantined as ``late_for_activity``), ``rows_window`` (the
+    rows the detectors ran on), ``rows_tail`` (kept in the state), ``vessels`` (in the state),
+    ``events_new``, ``events_changed``, ``events_retracted``, ``events_frozen`` (open longer
+    than ``max_tail_h``: no longer followed), ``tails_capped`` (vessels whose tail reached it),
+    ``events_followed`` (reported events the state still follows).
     """
 
     events: pd.DataFrame
@@ -411,7 +421,8 @@ def detect_activity_incremental(
     hz = horizons(p, wanted)
     late = hz.lookback_h if late_h is None else float(late_h)
     config = json.dumps(
-        {"params": p.to_dict(), "types": sorted(wanted), "all_vessels": bool(all_vessels),
+        {"params": {k: float(v) for k, v in p.to_dict().items()}, "types": sorted(wanted),
+         "all_vessels": bool(all_vessels),
          "late_h": late, "max_tail_h": float(max_tail_h)},
         sort_keys=True,
     )  # fmt: skip
