@@ -802,11 +802,24 @@ def _advance(run: _Run, kept, hz: Horizons, clock, late: float, cap: float):
     keep = _judged(kept, trust.to_dict(), tail.to_dict(), jumps)
     nxt.events = kept[keep].reset_index(drop=True)
     nxt.rows = _prune_rows(run, tail)
-    log = jumps.log[list(_empty_jumps().columns)]
-    nxt.jumps = log[log["t1"].to_numpy(np.int64) + jumps.chain >= trust.min()].reset_index(
-        drop=True
-    )
+    nxt.jumps = _jumps_to_keep(jumps, trust, latest)
     return nxt, {"events_frozen": int((opened & ~keep).sum()), "tails_capped": int(capped.sum())}
+
+
+def _jumps_to_keep(jumps: _Jumps, trust: pd.Series, latest: pd.Series) -> pd.DataFrame:
+    """The jumps a later window may need to judge a spoofing event: those landing about the
+    time some vessel's events are still judged (from its ``E`` to its latest fix)."""
+    log = jumps.log[list(_empty_jumps().columns)]
+    if not len(log):
+        return log.reset_index(drop=True)
+    lo = trust.to_numpy(np.int64) - jumps.chain
+    hi = np.maximum(latest.to_numpy(np.int64), trust.to_numpy(np.int64)) + jumps.chain
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], np.maximum.accumulate(hi[order])  # reach of the intervals so far
+    t = log["t1"].to_numpy(np.int64)
+    k = np.searchsorted(lo, t, side="right") - 1
+    inside = (k >= 0) & (t <= hi[np.maximum(k, 0)])
+    return log[inside].reset_index(drop=True)
 
 
 def _safe_cuts(run: _Run, tail: pd.Series, old_tail: pd.Series, jumps: _Jumps) -> pd.Series:

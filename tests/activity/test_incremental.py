@@ -379,25 +379,34 @@ def test_state_round_trips_through_bytes():
 
 
 def test_state_stays_bounded_for_a_vessel_that_transmits_forever():
-    """30 days every 10 minutes with a 7 h silence a day (a gap event a day), in 6 h batches:
-    the tail stays about late_h + lookback_h of fixes, old events are forgotten."""
-    state, sizes, n_events, reported = None, [], [], 0
+    """30 days every 10 minutes with a 7 h silence (a gap event) and a fix sent 100 km away (a
+    jump out and back) every day, in 6 h batches, next to a vessel silent after its first day:
+    the tail stays about late_h + lookback_h of fixes, old events and jumps are forgotten."""
+    types = ["gap", "loitering", "spoofing"]
+    quiet = track(273000002, every(10, T0, 20), 41.0, 21.0, line0=10**6)
+    quiet.loc[60, "lat"] = 41.9
+    state, sizes, n_events, n_jumps, reported = None, [], [], [], 0
     for d in range(30):
         day = T0 + d * 24 * H
         t = every(10, day, 16.8)  # 7 h silent at the end of each day
         obs = track(273000001, t, 40.0 + 0.001 * np.arange(len(t)), 20.0, line0=1000 * d)
+        obs.loc[50, "lat"] += 0.9
+        if d == 0:
+            obs = pd.concat([obs, quiet]).sort_values("time", kind="stable")
         for k in range(4):
             part = obs[(obs["time"] >= day + 6 * k * H) & (obs["time"] < day + 6 * (k + 1) * H)]
-            b = detect_activity_incremental(part, types=["gap", "loitering"], state=state)
+            b = detect_activity_incremental(part, types=types, state=state)
             state = b.state
             reported += len(b.events)
             sizes.append(len(state.rows))
             n_events.append(len(state.events))
-    assert reported >= 29  # every day's gap was reported
-    h = horizons(ActivityParams(), ["gap", "loitering"])
-    bound = (2 * h.lookback_h + 24) * 6 + 10  # fixes of late_h + lookback_h, plus a day's slack
+            n_jumps.append(len(state.jumps))
+    assert reported >= 30  # every day's gap was reported (and the quiet vessel's jump)
+    h = horizons(ActivityParams(), types)
+    bound = (2 * h.lookback_h + 24) * 6 + 130  # late_h + lookback_h of fixes, a day, the quiet
     assert max(sizes[20:]) <= bound and max(sizes[-8:]) <= max(sizes[8:16]) + 10
-    assert max(n_events) <= 3
+    assert max(n_events) <= 4, n_events
+    assert max(n_jumps[20:]) <= 12 and n_jumps[-1] <= max(n_jumps[8:16])
 
 
 def test_a_state_made_with_other_settings_is_refused():
