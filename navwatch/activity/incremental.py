@@ -123,7 +123,11 @@ _PAIRING = frozenset({"spoofing", "encounter", "replenishment"})
 
 @dataclass(frozen=True)
 class Horizons:
-    """The hours an incremental run looks back (see the module docs), for some event types."""
+    """The hours an incremental run looks back (see the module docs), for some event types:
+    ``before_h`` (context before an event's start), ``reach_h`` (how far before a fix an event
+    it changes may start), ``after_h`` per type (how long after an event's end a row may still
+    change it), ``chain_h`` (how long after a jump a tail may not be cut: alternating runs
+    chain across ``spoof_max_silence_min``, jamming clusters across ``jamming_window_min``)."""
 
     before_h: float
     reach_h: float
