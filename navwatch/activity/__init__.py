@@ -24,7 +24,8 @@ identity_change    the same MMSI's name, IMO or call sign changes
 :func:`detect_activity` runs the detectors asked for and returns one table
 (:data:`navwatch.activity.table.COLUMNS`); ``find_gaps``, ``find_loitering``,
 ``find_encounters``, ``find_replenishments``, ``find_spoofing`` and ``find_identity_changes``
-run one type each.
+run one type each; :func:`detect_activity_incremental` does it batch by batch from an
+:class:`ActivityState` (:mod:`.incremental`), reporting new, changed and retracted events.
 """
 
 from __future__ import annotations
@@ -38,17 +39,27 @@ from .by_type import (
     find_replenishments,
     find_spoofing,
 )
+from .incremental import (
+    ActivityBatch,
+    ActivityState,
+    detect_activity_incremental,
+    horizons,
+    lookback_h,
+)
 from .params import EVENT_TYPES, ActivityParams
 from .table import COLUMNS, events_table
 from .tracks import Tracks, resample, tracks
 
 __all__ = [
     "COLUMNS",
+    "ActivityBatch",
+    "ActivityState",
     "DETECTORS",
     "EVENT_TYPES",
     "ActivityParams",
     "Tracks",
     "detect_activity",
+    "detect_activity_incremental",
     "events_table",
     "find_encounters",
     "find_gaps",
@@ -56,6 +67,8 @@ __all__ = [
     "find_loitering",
     "find_replenishments",
     "find_spoofing",
+    "horizons",
+    "lookback_h",
     "resample",
     "tracks",
 ]
