@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,13 @@ class Context:
         once its last user is done (a later ask computes it again)."""
         for key in [k for k in self._shared if k.startswith(prefix)]:
             del self._shared[key]
+
+    def with_tracks(self, tracks: Tracks) -> Context:
+        """This context over other ``tracks`` (a detector's subset of them): nothing computed
+        from the old tracks is kept; subclasses keep what they add."""
+        other = copy.copy(self)
+        other.tracks, other._slots, other._shared = tracks, None, {}
+        return other
 
     def slots(self) -> Slots:
         """The tracks resampled once for the two-vessel detectors."""

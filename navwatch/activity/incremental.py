@@ -889,7 +889,7 @@ class _Jumps:
 
 def _jumps(run: _Run, chain_h: float) -> _Jumps:
     """The window's :class:`_Jumps` (none when no detector that pairs jumps is run)."""
-    from .integrity import _conflict_runs, _displacements, _segments
+    from .integrity import _segments, jump_pairing
     from .pairs import _screened
 
     tr, p = run.tracks, run.params
@@ -911,10 +911,14 @@ def _jumps(run: _Run, chain_h: float) -> _Jumps:
     log["group"] = _groups(log, window, 2 * p.jamming_max_distance_km)
     if not len(ks):
         return _Jumps(chain=chain, log=log)
-    runs, conflict = _conflict_runs(tr, p, seg, jump)
-    disp = _displacements(tr, p, jump, conflict)
+    js = jump_pairing(tr, p)  # indexed in the tracks without edge glitches: map them back
+    fix = js.kept
+    conflict = np.zeros(len(jump), bool)
+    for q in np.flatnonzero(js.conflict).tolist():
+        conflict[fix[q] : fix[q + 1]] = True
+    disp = {"k0": fix[js.disp["k0"]], "k1": fix[js.disp["k1"]]}
     spans = [(int(a) + 1, int(b)) for a, b in zip(disp["k0"], disp["k1"], strict=True)]
-    spans += [(int(r[0]) + 1, int(r[-1])) for r in runs]
+    spans += [(int(fix[r[0] + 1]), int(fix[r[-1]])) for r in js.runs]
     inside = np.zeros(len(tr), bool)
     for a, b in spans:
         inside[a : b + 1] = True

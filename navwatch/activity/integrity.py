@@ -59,7 +59,7 @@ then, when the static message has no position). MMSIs without any tracked fix ar
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -87,19 +87,13 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     >>> ev[["event_type", "flags"]].values.tolist(), round(float(ev["duration_h"][0]) * 60)
     ([['spoofing', 'displaced']], 5)
     """
-    tr, p = ctx.tracks, ctx.params
-    if len(tr) < 3:
+    if len(ctx.tracks) < 3:
         return pd.DataFrame()
-    seg = _segments(tr)
-    jump = _jump_mask(seg, p)
-    edge = _glitches(tr, p, jump, edge=True)
-    if edge.any():  # glitches at the edge of a displaced stretch: gone before anything else
-        seg, jump = _kept_steps(tr, p, seg, np.flatnonzero(~edge))
-        tr = tr.subset(~edge)
-        ctx = replace(ctx, tracks=tr, _slots=None)
-    runs, conflict = _conflict_runs(tr, p, seg, jump)
+    js = jump_pairing(ctx.tracks, ctx.params)
+    tr, p, seg, runs, disp = js.tracks, ctx.params, js.seg, js.runs, js.disp
+    if tr is not ctx.tracks:
+        ctx = ctx.with_tracks(tr)
     places = _run_places(tr, runs)
-    disp = _displacements(tr, p, seg, jump, conflict)
     # conflict runs and displacements together: several vessels at once are a jamming area
     cand = {k: np.concatenate([disp[k], places[k]]) for k in disp}
     label, jammed = _jamming_clusters(tr, p, cand)
@@ -110,6 +104,40 @@ def detect_spoofing(ctx) -> pd.DataFrame:
     keep = free[:nd] & (disp["n"] >= 2)
     disp = _displaced_events(ctx, {k: v[keep] for k, v in disp.items()})
     return pd.concat([f for f in (two, disp, jam) if len(f)] or [pd.DataFrame()], ignore_index=True)
+
+
+@dataclass
+class JumpPairing:
+    """How :func:`detect_spoofing` reads a vessel's jumps, for it and for incremental runs
+    (which must not cut a tail inside a pair): ``tracks`` without the glitches at the edge of a
+    displaced stretch (``kept``: their indices in the tracks given), its steps ``seg`` and
+    ``jump`` mask, the alternating ``runs`` (two places at once) with their steps in
+    ``conflict``, and the displaced stretches ``disp`` (:func:`_displacements`), all indexed in
+    ``tracks``."""
+
+    tracks: Tracks
+    kept: np.ndarray
+    seg: dict[str, np.ndarray]
+    jump: np.ndarray
+    runs: list[np.ndarray]
+    conflict: np.ndarray
+    disp: dict[str, np.ndarray]
+
+
+def jump_pairing(tr: Tracks, p) -> JumpPairing:
+    """The jumps of ``tr`` paired as :func:`detect_spoofing` pairs them (see
+    :class:`JumpPairing`); glitches at the edge of a displaced stretch go before anything else."""
+    seg = _segments(tr)
+    jump = _jump_mask(seg, p)
+    kept = np.arange(len(tr))
+    edge = _glitches(tr, p, jump, edge=True)
+    if edge.any():
+        kept = np.flatnonzero(~edge)
+        seg, jump = _kept_steps(tr, p, seg, kept)
+        tr = tr.subset(~edge)
+    runs, conflict = _conflict_runs(tr, p, seg, jump)
+    disp = _displacements(tr, p, seg, jump, conflict)
+    return JumpPairing(tr, kept, seg, jump, runs, conflict, disp)
 
 
 def _jump_mask(seg: dict[str, np.ndarray], p) -> np.ndarray:

@@ -171,9 +171,11 @@ def tracks(
     """
     from ..detect.api import _registry_names, resolve_vessel_codes
 
+    base = None  # positions of the AIS rows in ``obs`` (None: every row is one)
     if len(obs) and "kind" in obs.columns:
         ais = (obs["kind"] == "ais").to_numpy(dtype=bool, na_value=False)
         if not ais.all():  # (no copy of an all-AIS table)
+            base = np.flatnonzero(ais)
             obs = obs[ais]
     code, ids, names, mmsis = resolve_vessel_codes(obs, registry, all_vessels)
     _registry_names(ids, names, mmsis, registry, with_mmsi=False)  # names as detection gives
@@ -207,7 +209,7 @@ def tracks(
         lat=la,
         lon=lo,
         sog=sog[row],
-        row=row,
+        row=row if base is None else base[row],  # positions in the table given (evidence)
         start=start,
         vessel_id=ids,
         vessel_name=names,

@@ -33,13 +33,13 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
+from ..activity import ActivityState, detect_activity_incremental
 from ..detect import DetectorState, detect_port_events
 from ..errors import ConfigError, PortsError, StateError
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
 from ..zones import ZoneIndex
-from ._activity_shim import ActivityState, detect_activity_incremental
 from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url

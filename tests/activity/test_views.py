@@ -127,3 +127,22 @@ def test_every_activity_parameter_is_documented_in_the_readme():
         f.name for f in dataclasses.fields(activity.ActivityParams) if f"`{f.name}`" not in section
     ]
     assert not missing, f"ActivityParams fields not in README's Activity at sea: {missing}"
+
+
+def test_evidence_names_the_fix_rows_when_other_evidence_comes_first(registry):
+    """Sightings before the AIS fixes in the table: evidence and identity changes still read
+    the fixes' own rows (positions in the table given, not among the AIS rows)."""
+    obs = _pair_obs()
+    obs["src_file"], obs["src_line"] = "a.csv", np.arange(2, len(obs) + 2)
+    obs["name"] = pd.array(["YELNYA"] * len(obs), dtype="string")
+    obs.loc[obs.index[-1], "name"] = "ELNYA"  # Yelnya's last fix, after its silence
+    sight = pd.DataFrame({"time": [T0], "lat": [34.0], "lon": [33.0], "kind": "sighting",
+                          "src_file": "s.csv", "src_line": [2], "name": ["?"]})  # fmt: skip
+    both = pd.concat([sight, sight, obs], ignore_index=True)
+    ev = activity.detect_activity(both, None, registry)
+    alone = activity.detect_activity(obs, None, registry)
+    pd.testing.assert_frame_equal(ev, alone)
+    gap = ev[ev["event_type"] == "gap"].iloc[0]
+    assert gap["evidence"] == f"off a.csv:62; on a.csv:{len(obs) + 1}"  # its 61st fix, the last
+    change = ev[ev["event_type"] == "identity_change"]
+    assert change[["old_value", "new_value"]].values.tolist() == [["YELNYA", "ELNYA"]]
