@@ -38,6 +38,11 @@ __all__ = [
     "Secret",
     "TcpSource",
     "UdpSource",
+    "WebsocketSource",
+    "AiscatcherSource",
+    "MqttSource",
+    "AishubSource",
+    "LiveSource",
     "WebhookSink",
     "load_config",
     "parse_config",
@@ -160,6 +165,7 @@ class TcpSource:
     port: int
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
+    format: str = "nmea"
     type: str = "tcp"
 
 
@@ -171,7 +177,74 @@ class UdpSource:
     host: str
     port: int
     rcvbuf_bytes: int = 8 * 1024 * 1024
+    format: str = "nmea"
     type: str = "udp"
+
+
+@dataclass(frozen=True)
+class WebsocketSource:
+    """An aisstream.io-style WebSocket stream: subscription sent on connect, JSON messages."""
+
+    name: str
+    url: str
+    api_key: Secret | None = None
+    bounding_boxes: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
+        ((-90.0, -180.0), (90.0, 180.0)),
+    )
+    mmsi: tuple[str, ...] = ()
+    message_types: tuple[str, ...] = ()
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 60.0
+    format: str = "aisstream"
+    type: str = "websocket"
+
+
+@dataclass(frozen=True)
+class AiscatcherSource:
+    """AIS-catcher JSON: one object per UDP datagram (``mode = "udp"``), or its HTTP push
+    protocol received on ``host:port/path`` (``mode = "http"``)."""
+
+    name: str
+    mode: str
+    host: str
+    port: int
+    path: str = "/"
+    format: str = "aiscatcher"
+    type: str = "aiscatcher"
+
+
+@dataclass(frozen=True)
+class MqttSource:
+    """A Digitraffic-style MQTT broker: JSON payloads on ``topics``."""
+
+    name: str
+    host: str
+    port: int
+    topics: tuple[str, ...]
+    transport: str = "tcp"
+    tls: bool = False
+    ws_path: str = "/mqtt"
+    qos: int = 0
+    username: Secret | None = None
+    password: Secret | None = None
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 60.0
+    format: str = "digitraffic"
+    type: str = "mqtt"
+
+
+@dataclass(frozen=True)
+class AishubSource:
+    """AISHub's web service, polled by the tick at most every ``min_interval_s``."""
+
+    name: str
+    username: Secret
+    url: str = "https://data.aishub.net/ws.php"
+    format: str = "json"
+    bounding_box: tuple[tuple[float, float], tuple[float, float]] | None = None
+    min_interval_s: float = 60.0
+    timeout_s: float = 20.0
+    type: str = "aishub"
 
 
 @dataclass(frozen=True)
@@ -254,7 +327,17 @@ class DetectConfig:
     params: DetectParams = field(default_factory=DetectParams)
 
 
-Source = DirectorySource | HttpSource | TcpSource | UdpSource
+Source = (
+    DirectorySource
+    | HttpSource
+    | TcpSource
+    | UdpSource
+    | WebsocketSource
+    | AiscatcherSource
+    | MqttSource
+    | AishubSource
+)
+LiveSource = TcpSource | UdpSource | WebsocketSource | AiscatcherSource | MqttSource
 Sink = ConsoleSink | JsonlSink | WebhookSink | EmailSink
 
 
@@ -474,11 +557,13 @@ def _schedule(t: _Table) -> Schedule:
 
 
 def _source(t: _Table, i: int, base: Path, types: list[Any]) -> Source:
-    typ = t.str_("type", required=True, choices=("directory", "http", "tcp", "udp"))
+    typ = t.str_("type", required=True, choices=SOURCE_TYPES)
     name = t.str_("name", typ if types.count(typ) == 1 else f"{typ}-{i}")
     _check_secret_keys(t)
-    if typ == "directory":
-        src: Source = DirectorySource(
+    if typ in _NETWORK_SOURCES:
+        src: Source = _NETWORK_SOURCES[typ](t, name)
+    elif typ == "directory":
+        src = DirectorySource(
             name=name,
             path=t.path("path", base, required=True),  # type: ignore[arg-type]
             pattern=t.str_("pattern", "*"),
@@ -532,6 +617,119 @@ def _source(t: _Table, i: int, base: Path, types: list[Any]) -> Source:
         )
     t.done()
     return src
+
+
+def _reconnect(t: _Table, lo_default: float, hi_default: float) -> tuple[float, float]:
+    lo = t.num("reconnect_min_s", lo_default, positive=True)
+    hi = t.num("reconnect_max_s", hi_default, positive=True)
+    if hi < lo:
+        raise ConfigError(
+            f"{t.key('reconnect_max_s')}: must be >= reconnect_min_s ({lo}), got {hi}"
+        )
+    return lo, hi
+
+
+def _box(t: _Table, k: str, v: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``[[lat, lon], [lat, lon]]`` (two corners) checked."""
+    ok = (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(isinstance(c, list) and len(c) == 2 for c in v)
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for c in v for x in c)
+    )
+    if not ok:
+        raise ConfigError(f"{t.key(k)}: expected [[lat, lon], [lat, lon]] corners, got {v!r}")
+    (a, b), (c, d) = v
+    if not (-90 <= a <= 90 and -90 <= c <= 90 and -180 <= b <= 180 and -180 <= d <= 180):
+        raise ConfigError(
+            f"{t.key(k)}: latitude must be in [-90, 90], longitude in [-180, 180]: {v!r}"
+        )
+    return (float(a), float(b)), (float(c), float(d))
+
+
+def _websocket_source(t: _Table, name: str) -> WebsocketSource:
+    url = t.str_("url", required=True)
+    if urlsplit(url).scheme not in ("ws", "wss"):
+        raise ConfigError(
+            f"{t.key('url')}: expected a wss:// or ws:// URL, got {redact_url(url)!r}"
+        )
+    boxes = t.get("bounding_boxes", [[[-90, -180], [90, 180]]])
+    if not isinstance(boxes, list) or not boxes:
+        raise ConfigError(
+            f"{t.key('bounding_boxes')}: expected a non-empty list of [[lat, lon], [lat, lon]]"
+        )
+    lo, hi = _reconnect(t, 0.5, 60.0)
+    mmsi = t.strs("mmsi")
+    bad = [m for m in mmsi if not (m.isdigit() and len(m) == 9)]
+    if bad:
+        raise ConfigError(f"{t.key('mmsi')}: expected 9-digit MMSIs, got {bad!r}")
+    return WebsocketSource(
+        name=name, url=url, api_key=t.secret_env("api_key_env"),
+        bounding_boxes=tuple(_box(t, "bounding_boxes", b) for b in boxes), mmsi=mmsi,
+        message_types=t.strs("message_types"), reconnect_min_s=lo, reconnect_max_s=hi,
+    )  # fmt: skip
+
+
+def _aiscatcher_source(t: _Table, name: str) -> AiscatcherSource:
+    mode = t.str_("mode", required=True, choices=("udp", "http"))
+    path = t.str_("path", "/")
+    if mode == "udp" and t.has("path"):
+        raise ConfigError(f'{t.key("path")}: only for mode = "http"')
+    if not path.startswith("/"):
+        raise ConfigError(f"{t.key('path')}: expected a path starting with /, got {path!r}")
+    return AiscatcherSource(
+        name=name, mode=mode, host=t.str_("host", "127.0.0.1"),
+        port=t.int_("port", required=True, lo=1, hi=65535), path=path,
+    )  # fmt: skip
+
+
+def _mqtt_source(t: _Table, name: str) -> MqttSource:
+    topics = t.strs("topics")
+    if not topics:
+        raise ConfigError(
+            f'{t.key("topics")}: required: a list of topics, e.g. ["vessels-v2/+/location"]'
+        )
+    tls = t.bool_("tls", False)
+    transport = t.str_("transport", "tcp", choices=("tcp", "websockets"))
+    default_port = {("tcp", False): 1883, ("tcp", True): 8883}.get(
+        (transport, tls), 443 if tls else 80
+    )
+    lo, hi = _reconnect(t, 0.5, 60.0)
+    return MqttSource(
+        name=name, host=t.str_("host", required=True), port=t.int_("port", default_port, lo=1, hi=65535),
+        topics=topics, transport=transport, tls=tls, ws_path=t.str_("ws_path", "/mqtt"),
+        qos=t.int_("qos", 0, lo=0, hi=1), username=t.secret_env("username_env"),
+        password=t.secret_env("password_env"), reconnect_min_s=lo, reconnect_max_s=hi,
+    )  # fmt: skip
+
+
+def _aishub_source(t: _Table, name: str) -> AishubSource:
+    url = t.str_("url", "https://data.aishub.net/ws.php")
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(
+            f"{t.key('url')}: expected an http:// or https:// URL, got {redact_url(url)!r}"
+        )
+    interval = t.num("min_interval_s", 60.0, positive=True)
+    if interval < 60.0:
+        raise ConfigError(
+            f"{t.key('min_interval_s')}: AISHub allows one request a minute; expected >= 60, got {interval}"
+        )
+    box = t.get("bounding_box")
+    return AishubSource(
+        name=name, username=t.secret_env("username_env", required=True),  # type: ignore[arg-type]
+        url=url, format=t.str_("format", "json", choices=("json", "csv")),
+        bounding_box=None if box is None else _box(t, "bounding_box", box),
+        min_interval_s=interval, timeout_s=t.num("timeout_s", 20.0, positive=True),
+    )  # fmt: skip
+
+
+_NETWORK_SOURCES: dict[str, Any] = {
+    "websocket": _websocket_source,
+    "aiscatcher": _aiscatcher_source,
+    "mqtt": _mqtt_source,
+    "aishub": _aishub_source,
+}
+SOURCE_TYPES = ("directory", "http", "tcp", "udp", *_NETWORK_SOURCES)
 
 
 def _sink(t: _Table, i: int, base: Path, types: list[Any]) -> Sink:

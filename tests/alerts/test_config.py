@@ -90,7 +90,7 @@ def test_example_config_commented_blocks_parse_too():
         ),
         (
             {"sources": [{"type": "ftp"}]},
-            "[[sources]][0].type: expected one of ['directory', 'http', 'tcp', 'udp'], got 'ftp'",
+            "[[sources]][0].type: expected one of ['directory', 'http', 'tcp', 'udp', 'websocket', 'aiscatcher', 'mqtt', 'aishub'], got 'ftp'",
         ),
         ({"sources": [{"type": "directory"}]}, "[[sources]][0].path: required key is missing"),
         (
