@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from ..io import READERS, InMemory, detect_format, read_observations
 from ..io._common import base_suffix
 from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
+from ..schema.observations import concat, conform, empty
 from .config import DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 
 __all__ = [
@@ -489,6 +491,15 @@ class FeedBuffer:
             self._first_ns.setdefault(source, time.time_ns())
             self.received += len(lines)
 
+    def write_now(self, source: str, lines: list[str]) -> None:
+        """Append ``lines`` to the durable store before returning (raises if it cannot): for
+        receivers that acknowledge what they got (AIS-catcher's HTTP push)."""
+        if lines:
+            self.store.append_feed([(source, time.time_ns(), len(lines), "\n".join(lines))])
+            with self._lock:
+                self.received += len(lines)
+                self.written += len(lines)
+
     def flush(self) -> int:
         with self._lock:
             pending, self._pending = self._pending, defaultdict(list)
@@ -613,7 +624,9 @@ class UdpFeed(threading.Thread):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, src.rcvbuf_bytes)
+            self.sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_RCVBUF, getattr(src, "rcvbuf_bytes", 1 << 23)
+            )
         except OSError:
             pass
         try:
@@ -657,30 +670,133 @@ class UdpFeed(threading.Thread):
 
 
 def decode_feed(
-    snapshot_feed: list[tuple[int, str, int, str]], known: dict[tuple[str, str], dict[str, Any]]
+    snapshot_feed: list[tuple[int, str, int, str]],
+    known: dict[tuple[str, str], dict[str, Any]],
+    formats: Mapping[str, str] | None = None,
 ) -> list[Chunk]:
     """Decode buffered live lines per source (the ``nw_inputs`` row ``(source, "feed")`` holds
-    its counters), keeping a trailing incomplete multi-part message (``carry``) for the next
-    tick instead of cutting it."""
-    by_src: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for fid, source, _, data in snapshot_feed:
-        by_src[source].append((fid, data))
+    its counters). ``formats`` maps a source to its format (``nmea`` when absent: rows written
+    before sources had formats are NMEA). NMEA keeps a trailing incomplete multi-part message
+    (``carry``) for the next tick instead of cutting it; JSON formats hold one message a line
+    and go through :func:`navwatch.io.live.decode`."""
+    formats = formats or {}
+    by_src: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for fid, source, received_ns, data in snapshot_feed:
+        by_src[source].append((fid, received_ns, data))
     carried = {s: (r.get("carry") or "") for (s, k), r in known.items() if k == "feed"}
     out = []
     for source in sorted(set(by_src) | {s for s, c in carried.items() if c}):
+        fmt = formats.get(source, "nmea")
         row = known.get((source, "feed")) or {}
         parts = by_src.get(source, [])
-        text = "\n".join(([carried[source]] if carried.get(source) else []) + [d for _, d in parts])
-        lines = text.split("\n") if text else []
-        k = incomplete_tail(lines)
-        keep = "\n".join(lines[k:])
-        lines = lines[:k]
         local = Quarantine()
-        obs = parse_lines(lines, file=f"feed:{source}", quarantine=local) if lines else None
-        n_lines = sum(1 for ln in lines if ln.strip())
+        if fmt == "nmea":
+            obs, n_lines, keep = _decode_nmea(source, carried.get(source) or "", parts, local)
+        else:
+            obs, n_lines = _decode_json(source, fmt, parts, int(row.get("lines") or 0), local)
+            keep = ""
         out.append(
-            Chunk(source, "feed", obs=obs, quarantine=_qframe(local, source), feed_ids=[fid for fid, _ in parts],
-                  input=dict(source=source, key="feed", status="partial", format="nmea", carry=keep, reason=None,
+            Chunk(source, "feed", obs=obs, quarantine=_qframe(local, source), feed_ids=[p[0] for p in parts],
+                  input=dict(source=source, key="feed", status="partial", format=fmt, carry=keep, reason=None,
                              lines=int(row.get("lines") or 0) + n_lines, rows=int(row.get("rows") or 0) + (0 if obs is None else len(obs))))
         )  # fmt: skip
     return out
+
+
+def _decode_nmea(
+    source: str, carry: str, parts: list[tuple[int, int, str]], q: Quarantine
+) -> tuple[pd.DataFrame | None, int, str]:
+    text = "\n".join(([carry] if carry else []) + [d for _, _, d in parts])
+    lines = text.split("\n") if text else []
+    k = incomplete_tail(lines)
+    keep = "\n".join(lines[k:])
+    lines = lines[:k]
+    obs = parse_lines(lines, file=f"feed:{source}", quarantine=q) if lines else None
+    return obs, sum(1 for ln in lines if ln.strip()), keep
+
+
+def _decode_json(
+    source: str, fmt: str, parts: list[tuple[int, int, str]], lines_before: int, q: Quarantine
+) -> tuple[pd.DataFrame | None, int]:
+    """One buffer row (one flush: messages received within ``feed_flush_s``) at a time, so
+    messages without a time of their own get the time they were received."""
+    frames = []
+    n = lines_before
+    for _, received_ns, data in parts:
+        msgs = [m for m in data.split("\n") if m.strip()]
+        local = Quarantine()
+        obs = live_decode(
+            fmt, msgs, file=f"feed:{source}", quarantine=local, received_ns=received_ns
+        )
+        frames.append(_shift_lines(obs, n))
+        f = local.to_frame()
+        if len(f):
+            f["line"] = f["line"] + n
+            q.add_frame(f)
+        n += len(msgs)
+    if not frames:
+        return None, 0
+    return concat(frames), n - lines_before
+
+
+def live_decode(
+    fmt: str, messages: list[str], *, file: str, quarantine: Quarantine, received_ns: int | None
+) -> pd.DataFrame:
+    """:func:`navwatch.io.live.decode` (the JSON feed decoders)."""
+    try:
+        from ..io.live import decode  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # not merged yet: the minimal fallback below (deleted when it lands)
+        decode = _fallback_decode
+    out: pd.DataFrame = decode(
+        fmt, messages, file=file, quarantine=quarantine, received_ns=received_ns
+    )
+    return out
+
+
+# -- fallback until navwatch.io.live lands ---------------------------------------------------
+
+
+def _fallback_record(fmt: str, m: dict[str, Any], received_ns: int | None) -> dict[str, Any] | None:
+    if fmt == "aisstream":
+        md = m.get("MetaData") or {}
+        t = str(md.get("time_utc", "")).replace(" UTC", "")
+        return dict(time=t, lat=md.get("latitude"), lon=md.get("longitude"), mmsi=md.get("MMSI"))
+    if fmt == "aiscatcher":
+        tt = pd.Timestamp(m["rxuxtime"], unit="s", tz="UTC") if "rxuxtime" in m else received_ns
+        return dict(
+            time=tt, lat=m.get("lat"), lon=m.get("lon"), mmsi=m.get("mmsi"), sog_kn=m.get("speed")
+        )
+    if fmt == "digitraffic":
+        p, topic = m.get("payload") or {}, str(m.get("topic", ""))
+        if not topic.endswith("/location"):
+            return None
+        return dict(time=pd.Timestamp(p["time"], unit="s", tz="UTC"), lat=p.get("lat"), lon=p.get("lon"),
+                    mmsi=topic.split("/")[1], sog_kn=p.get("sog"))  # fmt: skip
+    return dict(time=received_ns, lat=m.get("LATITUDE"), lon=m.get("LONGITUDE"), mmsi=m.get("MMSI"))
+
+
+def _fallback_decode(
+    fmt: str, messages: list[str], *, file: str, quarantine: Quarantine, received_ns=None
+) -> pd.DataFrame:
+    recs = []
+    for i, text in enumerate(messages, 1):
+        try:
+            r = _fallback_record(fmt, json.loads(text), received_ns)
+            if r is not None:
+                r["time"] = (
+                    pd.Timestamp(r["time"], tz="UTC")
+                    if not isinstance(r["time"], pd.Timestamp)
+                    else r["time"]
+                )
+                if r["lat"] is None or r["lon"] is None or r["mmsi"] is None:
+                    raise ValueError("no position")
+        except Exception as exc:  # noqa: BLE001 - any malformed message is quarantined
+            quarantine.add(file, i, "bad_message", f"{type(exc).__name__}: {exc}", text)
+            continue
+        if r is not None:
+            recs.append(
+                {**r, "kind": "ais", "src_file": file, "src_line": i, "mmsi": int(r["mmsi"])}
+            )
+    if not recs:
+        return empty()
+    return conform(pd.DataFrame(recs))

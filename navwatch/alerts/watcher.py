@@ -42,9 +42,10 @@ from ..registry import load_registry
 from ..zones import ZoneIndex
 from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
-from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
+from .config import AishubSource, Config, DirectorySource, HttpSource, LiveSource, redact_url
+from .feeds import make_feed, poll_aishub
 from .sinks import deliver, make_sink
-from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, decode_feed, fetch_http, read_directory
+from .sources import Chunk, FeedBuffer, decode_feed, fetch_http, read_directory
 from .store import StateConflict, Store
 
 __all__ = ["TickReport", "Watcher", "run_scheduled"]
@@ -102,12 +103,12 @@ class Watcher:
 
     # -- live feeds -------------------------------------------------------------------------------
     def start_feeds(self) -> None:
-        feeds = [s for s in self.cfg.sources if isinstance(s, TcpSource | UdpSource)]
+        feeds = [s for s in self.cfg.sources if isinstance(s, LiveSource)]
         if not feeds or self.buffer is not None:
             return
         self.buffer = FeedBuffer(self.store, self.cfg.feed_flush_s).start()
         for s in feeds:
-            t = TcpFeed(s, self.buffer) if isinstance(s, TcpSource) else UdpFeed(s, self.buffer)
+            t = make_feed(s, self.buffer)
             t.start()
             self.feeds.append(t)
 
@@ -177,10 +178,15 @@ class Watcher:
                 c = fetch_http(src, snap.inputs.get((src.name, redact_url(src.url))))
                 if c is not None:
                     chunks.append(c)
+            elif isinstance(src, AishubSource):
+                c = poll_aishub(src, snap.inputs.get((src.name, "aishub")), now)
+                if c is not None:
+                    chunks.append(c)
         if snap.feed or any(
             k == "feed" and (r.get("carry") or "") for (_, k), r in snap.inputs.items()
         ):
-            chunks.extend(decode_feed(snap.feed, snap.inputs))
+            fmts = {s.name: s.format for s in self.cfg.sources if isinstance(s, LiveSource)}
+            chunks.extend(decode_feed(snap.feed, snap.inputs, fmts))
         return chunks
 
     def _detect(
