@@ -736,7 +736,11 @@ def _decode_json(
         n += len(msgs)
     if not frames:
         return None, 0
-    return concat(frames), n - lines_before
+    obs = concat(frames)
+    key = [c for c in ("mmsi", "time", "lat", "lon") if c in obs.columns]
+    if len(obs) and key:  # the same message received twice (stream providers repeat some)
+        obs = obs[~obs.duplicated(subset=key)].reset_index(drop=True)
+    return obs, n - lines_before
 
 
 def live_decode(
@@ -772,7 +776,12 @@ def _fallback_record(fmt: str, m: dict[str, Any], received_ns: int | None) -> di
             return None
         return dict(time=pd.Timestamp(p["time"], unit="s", tz="UTC"), lat=p.get("lat"), lon=p.get("lon"),
                     mmsi=topic.split("/")[1], sog_kn=p.get("sog"))  # fmt: skip
-    return dict(time=received_ns, lat=m.get("LATITUDE"), lon=m.get("LONGITUDE"), mmsi=m.get("MMSI"))
+    return dict(
+        time=str(m.get("TIME", "")).replace(" GMT", ""),
+        lat=m.get("LATITUDE"),
+        lon=m.get("LONGITUDE"),
+        mmsi=m.get("MMSI"),
+    )
 
 
 def _fallback_decode(
