@@ -127,3 +127,20 @@ class Mosquitto:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def nca_line(p: dict, station: int = 2573310) -> str:
+    """A Norwegian Coastal Administration-style line: tag block (station, time), ``BS`` talker."""
+    from functools import reduce
+
+    from pyais import encode_dict
+
+    s = encode_dict(
+        {"type": 1, "mmsi": p["mmsi"], "lat": p["lat"], "lon": p["lon"], "speed": p["sog"],
+         "course": 90.0, "heading": 90, "status": 0},
+        talker_id="BS",
+    )[0].replace("!BSVDO", "!BSVDM")  # fmt: skip
+    body = s[1 : s.index("*")]
+    s = f"!{body}*{reduce(lambda a, c: a ^ ord(c), body, 0):02X}"
+    tag = f"s:{station},c:{int(p['t'])}"
+    return f"\\{tag}*{reduce(lambda a, c: a ^ ord(c), tag, 0):02X}\\{s}"

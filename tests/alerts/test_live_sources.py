@@ -24,6 +24,7 @@ from .live_servers import (
     aishub,
     aisstream,
     digitraffic,
+    nca_line,
     positions,
 )
 from .nmea_factory import PORTS_CSV, T0
@@ -269,7 +270,7 @@ def test_aishub_polls_no_more_than_min_interval(tmp_path):
             for dt in (0, 20, 59):  # ticks more often than the provider allows
                 run.tick(now + k * 60 + dt)
         assert len(srv.times) == len(bodies)
-        w2 = _watcher(tmp_path, w.cfg and [{"type": "aishub", "name": "hub", "username_env": "AISHUB_USER",
+        w2 = _watcher(tmp_path, [{"type": "aishub", "name": "hub", "username_env": "AISHUB_USER",
                                             "url": f"http://127.0.0.1:{srv.port}/ws.php"}], env={"AISHUB_USER": "me"})  # fmt: skip
         run2 = Run(w2)
         run2.tick(now + (len(bodies) - 1) * 60 + 30)  # a restart does not poll early either
@@ -310,3 +311,27 @@ def test_network_source_config_errors_name_the_key(src, message):
 def test_one_line_keeps_one_message_per_line():
     assert one_line('{\n "a": [1,\n 2]}') == '{"a":[1,2]}'
     assert "\n" not in one_line("bad\njson")
+
+
+def test_tcp_reads_norwegian_coastal_administration_lines(tmp_path):
+    """``\\s:2573310,c:1654088303*0B\\!BSVDM,...``: the tag block's time is the fix time, the
+    ``BS`` talker is accepted, nothing is quarantined."""
+    from .alert_servers import NmeaTcpServer
+
+    ps = positions(273000408, T0)
+    lines = [nca_line(p) for p in ps]
+    assert lines[0].startswith("\\s:2573310,c:") and "!BSVDM," in lines[0]
+    server = NmeaTcpServer(lines)
+    server.start()
+    w = _watcher(
+        tmp_path, [{"type": "tcp", "name": "kystverket", "host": "127.0.0.1", "port": server.port}]
+    )
+    run = Run(w)
+    w.start_feeds()
+    try:
+        run.until(lambda: run.rows >= len(ps), what="positions")
+    finally:
+        w.stop_feeds()
+        server.stop()
+    assert run.rows == len(ps) and len(run.alerts) == 1
+    assert _quarantined(w, "kystverket").empty
