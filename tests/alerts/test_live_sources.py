@@ -335,3 +335,86 @@ def test_tcp_reads_norwegian_coastal_administration_lines(tmp_path):
         server.stop()
     assert run.rows == len(ps) and len(run.alerts) == 1
     assert _quarantined(w, "kystverket").empty
+
+
+def test_sigkill_mid_stream_loses_no_acknowledged_push(tmp_path):
+    """AIS-catcher pushes to a watcher (a real ``navwatch watch`` process) that is SIGKILLed
+    several times mid-stream; a push not answered 200 is sent again, as AIS-catcher does.
+    After a clean restart every acknowledged position has reached detection and every
+    departure has exactly one 'new' alert."""
+    import random
+    import signal
+    import subprocess
+    from collections import Counter
+
+    from navwatch.alerts import load_config
+    from navwatch.alerts.store import Store
+
+    from .alert_servers import CLI, cli_env, free_port, write_config
+
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    cfg = write_config(
+        tmp_path / "nw.toml", state_url=url, watch={"interval_s": 0.5},
+        sources=[{"type": "aiscatcher", "name": "push", "mode": "http", "host": "127.0.0.1", "port": port}],
+        sinks=[{"type": "jsonl", "path": "alerts.jsonl"}],
+    )  # fmt: skip
+    mmsis = [273000500 + i for i in range(6)]
+    ps = [p for i, m in enumerate(mmsis) for p in positions(m, T0 + i * 3 * 3600)]
+    batches = [ps[i : i + 3] for i in range(0, len(ps), 3)]
+    rng = random.Random(14)
+
+    def start():
+        return subprocess.Popen([*CLI, "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=cli_env(), cwd=tmp_path)  # fmt: skip
+
+    def push(batch) -> bool:
+        body = json.dumps(
+            {"protocol": "jsonaiscatcher", "stationid": "t", "msgs": [aiscatcher(p) for p in batch]}
+        )
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=body.encode(), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    proc, kills, sent = start(), 0, 0
+    deadline = time.time() + 60
+    kill_at = sorted(rng.sample(range(2, len(batches) - 1), 4))
+    try:
+        while sent < len(batches):
+            assert time.time() < deadline, (
+                f"pushes not acknowledged: {sent}/{len(batches)}, kills {kills}"
+            )
+            if kills < len(kill_at) and sent == kill_at[kills]:
+                time.sleep(rng.uniform(0.0, 0.6))  # sometimes during a tick
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+                kills += 1
+                proc = start()
+            if push(batches[sent]):
+                sent += 1
+            else:
+                time.sleep(0.1)  # not acknowledged (not listening yet): send it again
+        store = Store(load_config(cfg, env=cli_env()).state_url.reveal())
+        end = time.time() + 30
+        while time.time() < end:
+            inp = store.inputs()
+            row = inp[(inp["source"] == "push") & (inp["key"] == "feed")]
+            if len(row) and row.iloc[0]["rows"] >= len(ps) and store.feed_backlog() == 0:
+                break
+            time.sleep(0.2)
+        time.sleep(1.0)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert kills == 4
+    alerts = store.alerts()
+    new = alerts[alerts["kind"] == "new"]
+    got = Counter(json.loads(p)["event"]["mmsi"] for p in new["payload"])
+    assert set(got) == set(mmsis) and max(got.values()) == 1
+    row = store.inputs().set_index(["source", "key"]).loc[("push", "feed")]
+    assert row["rows"] >= len(ps)  # nothing acknowledged was lost (a re-sent push may repeat)
+    assert store.feed_backlog() == 0
+    store.dispose()
