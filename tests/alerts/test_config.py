@@ -53,10 +53,14 @@ def test_example_config_commented_blocks_parse_too():
             "NAVWATCH_WEBHOOK_SECRET",
             "NAVWATCH_SMTP_USER",
             "NAVWATCH_SMTP_PASSWORD",
+            "AISSTREAM_KEY",
+            "AISHUB_USERNAME",
         )
     }
     cfg = parse_config(data, base=EXAMPLE.parent, env=env)
-    assert {s.type for s in cfg.sources} == {"directory", "http", "tcp", "udp"}
+    assert {s.type for s in cfg.sources} == {
+        "directory", "http", "tcp", "udp", "websocket", "aiscatcher", "mqtt", "aishub"
+    }  # fmt: skip
     assert {s.type for s in cfg.sinks} == {"console", "jsonl", "webhook", "email"}
     assert cfg.activity.all_vessels is True and cfg.activity.params.gap_min_h == 6.0
 
