@@ -99,7 +99,7 @@ from ..errors import ConfigError
 from ..geodesy import NS_PER_S
 from ..quarantine import Quarantine
 from ..schema import conform
-from ._common import position_problems, split_valid
+from ._common import position_problems
 from .mmsi import BAD, NON_VESSEL_CLASSES, check_mmsi
 from .times import ISO_TEXT, iso_text_ns
 
@@ -233,6 +233,8 @@ class _Batch:
                 "status",
                 "line",
                 "raw",
+                "what",
+                "seq",
                 "source",
                 "imo",
                 "callsign",
@@ -241,13 +243,14 @@ class _Batch:
             )
         }  # fmt: skip
     )
-    bad: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # quarantine rows: (record sequence number, line, code, reason, raw)
+    bad: list[tuple[int, int, str, str, str]] = field(default_factory=list)
     static: dict[int, dict[str, Any]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_STAT_KEYS, 0))
     by_class: dict[str, int] = field(default_factory=dict)
 
     def reject(self, line: int, code: str, reason: str, raw: str) -> None:
-        self.bad.append((line, code, reason, raw))
+        self.bad.append((self.stats["records"], line, code, reason, raw))
         self.stats["quarantined"] += 1
         self.stats["records"] += 1
         self.stats["feed_errors"] += code == "feed_error"
@@ -263,12 +266,14 @@ class _Batch:
             raise _Bad("no_time", "no time in the message and no receive time given")
         return ns
 
-    def position(self, line: int, raw: str, source: str, **v: Any) -> None:
-        """One position row (``v``: time, lat, lon, mmsi, sog, cog, hdg, status and optional
-        identity fields)."""
+    def position(self, line: int, raw: str, source: str, what: str, **v: Any) -> None:
+        """One position row of the record ``what`` (``v``: time, lat, lon, mmsi, sog, cog,
+        hdg, status and optional identity fields)."""
         self.stats["records"] += 1
         c = self.cols
         c["line"].append(line)
+        c["what"].append(what)
+        c["seq"].append(self.stats["records"] - 1)
         c["raw"].append(raw)
         c["source"].append(source)
         for k in ("time", "lat", "lon", "mmsi", "sog", "cog", "hdg", "status"):
@@ -360,6 +365,7 @@ def _aisstream(b: _Batch, line: int, text: str, doc: Any) -> None:
             line,
             text,
             "AIS:aisstream",
+            f"message {line}",
             time=t,
             lat=_num(report.get("Latitude", meta.get("latitude")), "Latitude"),
             lon=_num(report.get("Longitude", meta.get("longitude")), "Longitude"),
@@ -383,7 +389,7 @@ def _aisstream(b: _Batch, line: int, text: str, doc: Any) -> None:
 def _aiscatcher(b: _Batch, line: int, text: str, doc: Any) -> None:
     doc = _obj(doc, "message")
     if "msgs" not in doc:
-        _catcher_one(b, line, text, doc, "AIS:aiscatcher", "message")
+        _catcher_one(b, line, text, doc, "AIS:aiscatcher", f"message {line}")
         return
     msgs = doc["msgs"]
     if not isinstance(msgs, list):
@@ -393,7 +399,7 @@ def _aiscatcher(b: _Batch, line: int, text: str, doc: Any) -> None:
     if not msgs:
         b.noop("empty")
     for k, m in enumerate(msgs):
-        what = f"envelope msgs[{k}]"
+        what = f"message {line} msgs[{k}]"
         raw = json.dumps(m)[:300] if not isinstance(m, str) else m
         try:
             _catcher_one(b, line, raw, m, source, what)
@@ -402,7 +408,7 @@ def _aiscatcher(b: _Batch, line: int, text: str, doc: Any) -> None:
 
 
 def _catcher_one(b: _Batch, line: int, text: str, m: Any, source: str, what: str) -> None:
-    m = _obj(m, what)
+    m = _obj(m, "the entry")
     kind = _code(m.get("type"), "type")
     static = {
         "imo": m.get("imo"),
@@ -425,6 +431,7 @@ def _catcher_one(b: _Batch, line: int, text: str, m: Any, source: str, what: str
         line,
         text,
         source,
+        what,
         time=b.time_or_received(t, line),
         lat=lat,
         lon=lon,
@@ -496,6 +503,7 @@ def _digitraffic(b: _Batch, line: int, text: str, doc: Any) -> None:
         line,
         text,
         "AIS:digitraffic",
+        f"message {line}",
         time=b.time_or_received(_unix_ns(payload.get("time"), "time"), line),
         lat=_num(payload.get("lat"), "lat"),
         lon=_num(payload.get("lon"), "lon"),
@@ -563,21 +571,24 @@ def _aishub(b: _Batch, line: int, text: str, raw_mode: bool | None) -> None:
         return
     is_raw = _aishub_is_raw(header, records, raw_mode)
     for k, r in enumerate(records):
-        what = f"record {k + 1}"
+        what = f"message {line} record {k + 1}"
         shown = json.dumps(r)[:300] if isinstance(r, dict) else _shown(r)
         try:
-            _aishub_one(b, line, shown, _obj(r, what), is_raw)
+            _aishub_one(b, line, shown, _obj(r, "the record"), is_raw, what)
         except _Bad as bad:
             b.reject(line, bad.code, f"{what}: {bad.reason}", shown)
 
 
-def _aishub_one(b: _Batch, line: int, text: str, r: dict[str, Any], is_raw: bool) -> None:
+def _aishub_one(
+    b: _Batch, line: int, text: str, r: dict[str, Any], is_raw: bool, what: str
+) -> None:
     deg, tenth = (_RAW_DEG, 10.0) if is_raw else (1.0, 1.0)
     lat, lon = _num(r.get("LATITUDE"), "LATITUDE"), _num(r.get("LONGITUDE"), "LONGITUDE")
     b.position(
         line,
         text,
         "AIS:aishub",
+        what,
         time=b.time_or_received(_text_ns(r.get("TIME"), "TIME"), line),
         lat=lat / deg,
         lon=lon / deg,
@@ -654,18 +665,21 @@ def _frame(b: _Batch) -> pd.DataFrame:
     problems.loc[skip, "code"] = None
     bad = problems["code"].notna().to_numpy()
     b.stats["quarantined"] += int(bad.sum())
+    if bad.any():
+        what = pd.Series(c["what"], dtype=object)
+        problems.loc[bad, "reason"] = what[bad].str.cat(problems.loc[bad, "reason"], sep=": ")
     return _kept(b, frame, problems, skip)
 
 
 def _kept(b: _Batch, frame: pd.DataFrame, problems: pd.DataFrame, skip: np.ndarray) -> pd.DataFrame:
+    """The rows with no problem and not skipped; the others' quarantine rows go to ``b.bad``."""
     bad = problems["code"].notna().to_numpy()
-    quarantine = Quarantine()
-    kept = split_valid(
-        frame, problems, quarantine, b.file, raw=pd.Series(b.cols["raw"], dtype=object)
-    )
-    kept = kept.loc[~skip[~bad]] if skip.any() else kept
-    b.bad.extend((int(r.line), r.code, r.reason, r.raw) for r in quarantine.to_frame().itertuples())
-    return kept.reset_index(drop=True)
+    c = b.cols
+    for k, code, reason in zip(
+        np.flatnonzero(bad).tolist(), problems["code"][bad], problems["reason"][bad], strict=True
+    ):
+        b.bad.append((c["seq"][k], c["line"][k], code, reason, c["raw"][k]))
+    return frame.loc[~bad & ~skip].reset_index(drop=True)
 
 
 def _mmsi_text(value: Any) -> str | None:
@@ -775,7 +789,7 @@ def decode(
         _one(b, fmt, i + 1, text, aishub_raw)
     frame = conform(_frame(b)[_COLUMNS], where=b.file)
     b.bad.sort(key=lambda r: r[0])
-    for line, code, reason, raw in b.bad:
+    for _, line, code, reason, raw in b.bad:
         quarantine.add(b.file, line, code, reason, raw)
     b.stats["rows"] = len(frame)
     frame.attrs["live_stats"] = {**b.stats, "skipped_by_class": dict(sorted(b.by_class.items()))}
