@@ -122,6 +122,8 @@ _AISSTREAM_POSITIONS = (
     "ExtendedClassBPositionReport",
 )
 _RAW_DEG = 600000.0  # AISHub raw mode: 1/10000 minute
+#: Times that fit in datetime64[ns] (exclusive bounds; NaT is the minimum).
+_NS_MIN, _NS_MAX = int(pd.Timestamp.min.value), int(pd.Timestamp.max.value)
 
 
 class _Bad(Exception):
@@ -144,13 +146,13 @@ def _num(value: Any, what: str) -> float:
         return math.nan
     if isinstance(value, bool):
         raise _Bad("parse_error", f"{what} is {value!r}, not a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
             return float(value.strip())
-        except ValueError:
-            pass
+    except (ValueError, OverflowError):
+        pass
     raise _Bad("parse_error", f"{what} is {_shown(value)}, not a number")
 
 
@@ -264,6 +266,8 @@ class _Batch:
             ns = int(self.received[line - 1])
         if ns is None:
             raise _Bad("no_time", "no time in the message and no receive time given")
+        if not _NS_MIN < ns < _NS_MAX:
+            raise _Bad("bad_time", f"time {ns} ns is outside 1678-2261")
         return ns
 
     def position(self, line: int, raw: str, source: str, what: str, **v: Any) -> None:
@@ -610,21 +614,25 @@ def _aishub_one(
 
 
 def _identities(b: _Batch, mmsi: pd.Series) -> dict[str, Any]:
-    """imo/callsign/name/ship_type per row: the row's own value, else the batch's static data."""
+    """imo/callsign/name/ship_type per row: the row's own value, else the batch's static data
+    for its MMSI (which the rows' own values also feed)."""
     c = b.cols
-    ids = mmsi.to_numpy(dtype="float64", na_value=np.nan)
-    for k, m in enumerate(ids.tolist()):
+    ids = mmsi.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    none = dict.fromkeys(_STATIC_KEYS)
+    own: list[dict[str, Any]] = []
+    for k, m in enumerate(ids):
         given = {key: c[key][k] for key in _STATIC_KEYS if c[key][k] is not None}
+        cleaned = {**none, **_clean_static(given)} if given else none
+        own.append(cleaned)
         if given and m == m:
             b.remember(int(m), **given)
+    known = {m: b.static.get(int(m), none) for m in set(ids) if m == m}
     out: dict[str, Any] = {}
     for key in _STATIC_KEYS:
-        values = []
-        for k, m in enumerate(ids.tolist()):
-            own = _clean_static({key: c[key][k]})[key]
-            if own is None and m == m:
-                own = b.static.get(int(m), {}).get(key)
-            values.append(own)
+        values = [
+            o[key] if o[key] is not None or m != m else known[m].get(key)
+            for o, m in zip(own, ids, strict=True)
+        ]
         out[key] = pd.array(values, dtype="Int64") if key == "imo" else pd.Categorical(values)
     return out
 

@@ -521,6 +521,8 @@ def test_malformed_messages_quarantined_with_codes_and_index():
         _pos(time_utc="yesterday"),
         _pos(MMSI=12345),
         {"MessageType": "PositionReport", "Message": "x"},
+        _pos(time_utc="9999-01-01 00:00:00 +0000 UTC"),
+        json.dumps(_pos(Latitude=12345)).replace("12345", "1" + "0" * 400),
     ]
     df, q = _dec("aisstream", msgs)
     assert df["src_line"].tolist() == [1]
@@ -534,8 +536,10 @@ def test_malformed_messages_quarantined_with_codes_and_index():
         [8, "bad_time"],
         [9, "bad_mmsi"],
         [10, "parse_error"],
+        [11, "bad_time"],
+        [12, "parse_error"],
     ]
-    assert [r.split(":")[0] for r in q["reason"]] == [f"message {k}" for k in range(2, 11)]
+    assert [r.split(":")[0] for r in q["reason"]] == [f"message {k}" for k in range(2, 13)]
     assert (q["file"] == "feed:test").all() and _balanced(df)
 
 
