@@ -32,8 +32,8 @@ shiptype, ...}``, or the push envelope ``{"protocol": "jsonaiscatcher", "station
 ``heading_deg`` = ``heading``; ``nav_status`` = ``status``; ``name``/``callsign``/``imo``/
 ``ship_type`` = ``shipname``/``callsign``/``imo``/``shiptype``. Types 1, 2, 3, 18, 19, 27 are
 positions; when their decoded fields lack a position, the ``nmea`` lines are decoded with
-:func:`navwatch.io.nmea.parse_lines` (dated by ``rxuxtime``). Types 5 and 24 are static; others
-are counted. ``source`` is ``AIS:aiscatcher`` (``AIS:aiscatcher:<stationid>`` in an envelope).
+:func:`navwatch.io.nmea.parse_lines` (dated by ``rxuxtime``, else the receive time). Types 5 and
+24 are static; others are counted; an object without a ``type`` is a ``parse_error``. ``source`` is ``AIS:aiscatcher`` (``AIS:aiscatcher:<stationid>`` in an envelope).
 
 ``digitraffic`` (Digitraffic MQTT): the network source wraps each MQTT message as
 ``{"topic": "vessels-v2/<mmsi>/location", "payload": {...}}`` (``payload`` an object, or its
@@ -252,6 +252,8 @@ class _Batch:
     by_class: dict[str, int] = field(default_factory=dict)
 
     def reject(self, line: int, code: str, reason: str, raw: str) -> None:
+        if not raw.isascii():  # lone surrogates would break the quarantine's writers
+            raw = raw.encode("utf-8", "replace").decode("utf-8")
         self.bad.append((self.stats["records"], line, code, reason, raw))
         self.stats["quarantined"] += 1
         self.stats["records"] += 1
@@ -261,9 +263,15 @@ class _Batch:
         self.stats[what] += 1
         self.stats["records"] += 1
 
+    def received_at(self, line: int) -> int | None:
+        """The caller's receive time of message ``line``, if given."""
+        if self.received is not None and 0 < line <= len(self.received):
+            return int(self.received[line - 1])
+        return None
+
     def time_or_received(self, ns: int | None, line: int) -> int:
-        if ns is None and self.received is not None and 0 < line <= len(self.received):
-            ns = int(self.received[line - 1])
+        if ns is None:
+            ns = self.received_at(line)
         if ns is None:
             raise _Bad("no_time", "no time in the message and no receive time given")
         if not _NS_MIN < ns < _NS_MAX:
@@ -414,6 +422,8 @@ def _aiscatcher(b: _Batch, line: int, text: str, doc: Any) -> None:
 def _catcher_one(b: _Batch, line: int, text: str, m: Any, source: str, what: str) -> None:
     m = _obj(m, "the entry")
     kind = _code(m.get("type"), "type")
+    if kind is None:
+        raise _Bad("parse_error", f"AIS message type is {_shown(m.get('type'))}")
     static = {
         "imo": m.get("imo"),
         "callsign": m.get("callsign"),
@@ -429,6 +439,7 @@ def _catcher_one(b: _Batch, line: int, text: str, m: Any, source: str, what: str
     t = _unix_ns(m.get("rxuxtime"), "rxuxtime")
     lat, lon = _num(m.get("lat"), "lat"), _num(m.get("lon"), "lon")
     if (math.isnan(lat) or math.isnan(lon)) and isinstance(m.get("nmea"), list):
+        t = b.received_at(line) if t is None else t
         lat, lon, t, extra = _catcher_nmea(b, line, m["nmea"], t)
         m = {**extra, **{k: v for k, v in m.items() if v is not None}}
     b.position(
@@ -454,7 +465,7 @@ def _catcher_nmea(
     """Position of an AIS-catcher message from its ``nmea`` lines (dated by ``rxuxtime``)."""
     from .nmea import parse_lines
 
-    stamp = f"{t / NS_PER_S:.6f} " if t is not None else ""
+    stamp = f"{t // NS_PER_S}.{t % NS_PER_S:09d} " if t is not None else ""
     lines = [stamp + s for s in nmea if isinstance(s, str)]
     frame = parse_lines(lines, file=b.file, quarantine=Quarantine(), fast=False)
     if not len(frame):
@@ -541,10 +552,10 @@ def _aishub_records(text: str) -> tuple[dict[str, Any], list[Any]]:
         if not isinstance(records, list):
             raise _Bad("parse_error", "AISHub records are not a list")
         return header, records
-    rows = list(csv.DictReader(io.StringIO(stripped)))
-    if not rows or "MMSI" not in (rows[0].keys() if rows else ()):
+    reader = csv.DictReader(io.StringIO(stripped))
+    if "MMSI" not in (reader.fieldnames or ()):
         raise _Bad("parse_error", "AISHub CSV body has no MMSI column")
-    return {}, rows
+    return {}, list(reader)
 
 
 def _aishub_is_raw(header: dict[str, Any], records: list[Any], raw: bool | None) -> bool:

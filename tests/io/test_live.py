@@ -624,3 +624,19 @@ def test_any_input_never_raises_and_every_message_is_accounted(fmt, msgs):
     assert s["records"] >= len(msgs)
     _schema_ok(df)
     assert df["lat"].between(-90, 90).all() and df["lon"].between(-180, 180).all()
+
+
+def test_aiscatcher_without_type_is_parse_error_and_nmea_takes_received_time():
+    nmea_only = {"class": "AIS", "type": 1, "nmea": [NMEA_POS]}
+    df, q = _dec("aiscatcher", [{"mmsi": 366968820}, nmea_only], received_ns=[0, T0.value])
+    assert q[["line", "code"]].values.tolist() == [[1, "parse_error"]]
+    assert df["time"].tolist() == [T0] and df["mmsi"].tolist() == [310327000]
+
+
+def test_aishub_csv_header_only_is_empty_and_non_ascii_raw_is_kept_writable(tmp_path):
+    cols = ",".join(AISHUB_REC)
+    df, q = _dec("aishub", [cols + "\n", "NAME,LAT\n\ud800x,1\n"])
+    assert df.attrs["live_stats"]["empty"] == 1
+    assert q[["line", "code"]].values.tolist() == [[2, "parse_error"]]
+    assert "\ufffd" in q["raw"].iloc[0] or "?" in q["raw"].iloc[0]
+    q.to_csv(tmp_path / "q.csv")  # no lone surrogate left
