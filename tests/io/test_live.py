@@ -640,3 +640,11 @@ def test_aishub_csv_header_only_is_empty_and_non_ascii_raw_is_kept_writable(tmp_
     assert q[["line", "code"]].values.tolist() == [[2, "parse_error"]]
     assert "\ufffd" in q["raw"].iloc[0] or "?" in q["raw"].iloc[0]
     q.to_csv(tmp_path / "q.csv")  # no lone surrogate left
+
+
+def test_row_identity_wins_over_batch_static():
+    renamed = json.loads(json.dumps(AISSTREAM_POS))
+    renamed["MetaData"]["ShipName"] = "NEW NAME"
+    df, q = _dec("aisstream", [AISSTREAM_POS, renamed, AISSTREAM_STATIC])
+    assert df["name"].tolist() == ["AUGUSTSON", "NEW NAME"]
+    assert df["callsign"].tolist() == ["LAXY7", "LAXY7"]  # from the static message
