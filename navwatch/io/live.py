@@ -552,10 +552,13 @@ def _aishub_records(text: str) -> tuple[dict[str, Any], list[Any]]:
         if not isinstance(records, list):
             raise _Bad("parse_error", "AISHub records are not a list")
         return header, records
-    reader = csv.DictReader(io.StringIO(stripped))
-    if "MMSI" not in (reader.fieldnames or ()):
-        raise _Bad("parse_error", "AISHub CSV body has no MMSI column")
-    return {}, list(reader)
+    try:
+        reader = csv.DictReader(io.StringIO(stripped, newline=None))
+        if "MMSI" not in (reader.fieldnames or ()):
+            raise _Bad("parse_error", "AISHub CSV body has no MMSI column")
+        return {}, list(reader)
+    except csv.Error as exc:
+        raise _Bad("parse_error", f"AISHub CSV body cannot be read: {exc}") from None
 
 
 def _aishub_is_raw(header: dict[str, Any], records: list[Any], raw: bool | None) -> bool:

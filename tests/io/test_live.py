@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from navwatch.errors import ConfigError
@@ -594,6 +594,7 @@ def _mutated(base):
 _message = st.one_of(
     st.text(max_size=40),
     st.binary(max_size=40).map(lambda b: b.decode("utf-8", "replace")),
+    st.binary(max_size=40),  # bytes as received are decoded as UTF-8 (replacing errors)
     _json.map(json.dumps),
     _mutated(AISSTREAM_POS).map(json.dumps),
     _mutated(CATCHER).map(json.dumps),
@@ -611,6 +612,7 @@ _message = st.one_of(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(live.FORMATS), st.lists(_message, max_size=8))
+@example("aishub", ["0\r0", 'MMSI,"x\n', "MMSI\x00,x\n1,2"])  # found by Hypothesis: csv errors
 def test_any_input_never_raises_and_every_message_is_accounted(fmt, msgs):
     q = Quarantine()
     df = live.decode(fmt, msgs, file="feed:h", quarantine=q)
