@@ -45,13 +45,14 @@ counted.
 
 ``aishub`` (AISHub polling): a whole response body, JSON ``[{"ERROR": false, ...}, [{...},
 ...]]`` (an error header -> ``feed_error`` with ``ERROR_MESSAGE``) or CSV with a header line.
-Every record with a position is a row (all carry the body's line; reasons name the record):
+Every record is a row or quarantined (all carry the body's line; reasons name the record):
 ``MMSI``, ``TIME`` (``2026-10-08 03:04:05 GMT`` or Unix s), ``LATITUDE``, ``LONGITUDE``,
 ``SOG``, ``COG``, ``HEADING``, ``NAVSTAT``, ``IMO``, ``NAME``, ``CALLSIGN``, ``TYPE`` (``A``-``D``,
 ``DRAUGHT``, ``DEST``, ``ETA`` are not mapped). Raw mode (``format=0``) scales lat/lon by
 600000 and SOG/COG by 10: ``aishub_raw=True``/``False`` says which; ``None`` (default) reads the
-JSON header's ``FORMAT`` (``AIS`` = raw, ``HUMAN``) and otherwise takes a body as raw when any
-coordinate is beyond +-90/+-180.
+JSON header's ``FORMAT`` when present (``AIS``/``0`` = raw, ``HUMAN``/``1``) and otherwise takes
+a body as raw when any coordinate exceeds 181 in absolute value (human mode's 91/181 "not
+available" do not count).
 
 Values
 ------
