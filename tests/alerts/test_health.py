@@ -259,3 +259,47 @@ def test_listen_refuses_non_loopback_unless_allowed():
     assert parse_listen("0.0.0.0:9108", True) == ("0.0.0.0", 9108)
     with pytest.raises(ConfigError, match="host:port"):
         parse_listen("9108", False)
+
+
+def test_scheduled_cli_watcher_serves_health_and_goes_silent(tmp_path, webhook):
+    """``navwatch watch`` (scheduled, a subprocess) serves /healthz and /metrics; its feed goes
+    silent: 503 and one feed_silent delivered; SIGTERM stops it."""
+    server = NmeaTcpServer(_lines(6))
+    server.start()
+    port = free_port()
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", webhook, server.port, port)
+    p = subprocess.Popen(
+        [*CLI, "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(), cwd=cfg.parent,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def healthz():
+            try:
+                return _get(url + "/healthz")
+            except OSError:
+                return None
+
+        first = wait_for(healthz, timeout=60, what="/healthz")
+        assert first[0] == 200, first
+        wait_for(
+            lambda: json.loads(_get(url + "/healthz")[2])["sources"]["aisfeed"]["messages"] == 6,
+            what="6 messages counted",
+        )
+        m = parse_metrics(_get(url + "/metrics")[2])
+        assert m[("navwatch_feed_messages_total", (("source", "aisfeed"),))] == 6
+        wait_for(lambda: _health_alerts(webhook), timeout=SILENT_S + 20, what="feed_silent")
+        code, _, body = _get(url + "/healthz")
+        assert code == 503 and json.loads(body)["sources"]["aisfeed"]["status"] == "silent"
+        time.sleep(2.5)  # more ticks: nothing more
+    finally:
+        p.send_signal(15)
+        try:
+            _out, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _out, err = p.communicate()
+        server.stop()
+    assert [b["event_kind"] for b in _health_alerts(webhook)] == ["feed_silent"], err
+    assert p.returncode is not None
