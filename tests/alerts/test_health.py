@@ -303,3 +303,24 @@ def test_scheduled_cli_watcher_serves_health_and_goes_silent(tmp_path, webhook):
         server.stop()
     assert [b["event_kind"] for b in _health_alerts(webhook)] == ["feed_silent"], err
     assert p.returncode is not None
+
+
+def test_schema_2_database_is_refused_then_upgraded_with_the_health_table(tmp_path):
+    import sqlalchemy as sa
+
+    from navwatch.alerts.store import SCHEMA_VERSION, Store
+    from navwatch.errors import StateError
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    st = Store(url)
+    st.create()
+    with st.write() as c:
+        c.exec_driver_sql("DROP TABLE nw_feed_health")
+        c.exec_driver_sql("UPDATE nw_lock SET schema_version = 2")
+    with pytest.raises(StateError, match="feed health: table nw_feed_health"):
+        Store(url).create()
+    assert Store(url).upgrade() == (2, SCHEMA_VERSION) and SCHEMA_VERSION == 3
+    Store(url).create()
+    assert "nw_feed_health" in sa.inspect(st.engine).get_table_names()
+    st.record_health(["a"], {"a": {"messages": 3, "last_message_ns": 5}}, 10)
+    assert st.health_rows()["a"]["messages"] == 3
