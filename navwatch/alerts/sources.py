@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("navwatch.watch")
+
+#: Failed polls per source (HTTP errors, network errors) since the watcher last took them
+#: (feed health: :func:`navwatch.alerts.watcher._polled` pops them each tick).
+poll_errors: Counter[str] = Counter()
 
 LINE_FORMATS = frozenset({"nmea", "noaa", "dma", "csv", "sightings", "surveys"})
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
@@ -356,6 +360,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return None
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s: HTTP %s %s (will retry next tick)",
             src.name,
@@ -365,6 +370,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
         )
         return None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s failed: %s (will retry next tick)",
             src.name,

@@ -45,7 +45,16 @@ from .alerting import plan_alerts
 from .config import Config, DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 from .health import FeedHealth
 from .sinks import deliver, make_sink
-from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, decode_feed, fetch_http, read_directory
+from .sources import (
+    Chunk,
+    FeedBuffer,
+    TcpFeed,
+    UdpFeed,
+    decode_feed,
+    fetch_http,
+    poll_errors,
+    read_directory,
+)
 from .store import StateConflict, Store
 
 __all__ = ["TickReport", "Watcher", "run_scheduled"]
@@ -309,9 +318,10 @@ def _quarantined(q: Quarantine, source: str, qparts: list[pd.DataFrame]) -> None
 
 
 def _polled(chunks: list[Chunk], sources) -> dict[str, tuple[int, int]]:
-    """Rows read and rows quarantined per polled source (directories, HTTP) this tick."""
+    """Rows read, and rows quarantined plus failed polls, per polled source (directories, HTTP)
+    this tick."""
     polled = {s.name for s in sources if isinstance(s, DirectorySource | HttpSource)}
-    out: dict[str, tuple[int, int]] = {}
+    out: dict[str, tuple[int, int]] = {n: (0, poll_errors.pop(n, 0)) for n in polled}
     for c in chunks:
         if c.source in polled:
             n, e = out.get(c.source, (0, 0))

@@ -324,3 +324,28 @@ def test_schema_2_database_is_refused_then_upgraded_with_the_health_table(tmp_pa
     assert "nw_feed_health" in sa.inspect(st.engine).get_table_names()
     st.record_health(["a"], {"a": {"messages": 3, "last_message_ns": 5}}, 10)
     assert st.health_rows()["a"]["messages"] == 3
+
+
+def test_polled_http_source_counts_failed_polls_and_goes_silent(tmp_path, webhook, secrets_env):
+    """An HTTP source whose server is down: each tick's failed poll is an error; with no row for
+    silent_after_s it is silent (polled sources have no listening grace)."""
+    path = write_config(
+        tmp_path / "nw.toml", state_url=f"sqlite:///{tmp_path / 's.db'}",
+        sources=[{"type": "http", "name": "down", "url": f"http://127.0.0.1:{free_port()}/x.csv",
+                  "timeout_s": 2, "silent_after_s": 0.5}],
+        sinks=[webhook_sink(webhook)], alerts={"events": ["feed_silent"]},
+    )  # fmt: skip
+    w = Watcher(load_config(path, env=cli_env()))
+    try:
+        w.run_once()
+        assert _health_alerts(webhook) == []
+        time.sleep(0.8)
+        w.run_once()
+        w.run_once()
+    finally:
+        w.close()
+    row = w.store.health_rows()["down"]
+    assert row["errors"] == 3 and row["messages"] == 0 and row["status"] == "silent"
+    got = _health_alerts(webhook)
+    assert [b["event_kind"] for b in got] == ["feed_silent"]
+    assert got[0]["kind"] == "new" and "last message never" in got[0]["summary"]
