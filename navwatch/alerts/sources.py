@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("navwatch.watch")
+
+#: Failed polls per source (HTTP errors, network errors) since the watcher last took them
+#: (feed health: :func:`navwatch.alerts.watcher._polled` pops them each tick).
+poll_errors: Counter[str] = Counter()
 
 LINE_FORMATS = frozenset({"nmea", "noaa", "dma", "csv", "sightings", "surveys"})
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
@@ -356,6 +360,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return None
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s: HTTP %s %s (will retry next tick)",
             src.name,
@@ -365,6 +370,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
         )
         return None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s failed: %s (will retry next tick)",
             src.name,
@@ -533,7 +539,23 @@ class FeedBuffer:
             self.flush()
 
 
-class TcpFeed(threading.Thread):
+class _HealthCounters:
+    """Health counters of a listener (:class:`navwatch.alerts.health.HealthSource`): lines
+    received, when the last came, reconnects after the first connection, errors."""
+
+    messages = 0
+    last_message_ns: int | None = None
+    reconnects = 0
+    errors = 0
+
+    def _counted(self, lines: list[str]) -> list[str]:
+        if lines:
+            self.messages += len(lines)
+            self.last_message_ns = time.time_ns()
+        return lines
+
+
+class TcpFeed(_HealthCounters, threading.Thread):
     """TCP client of an NMEA feed; reconnects with exponential backoff (min..max seconds)."""
 
     def __init__(self, src: TcpSource, buffer: FeedBuffer) -> None:
@@ -551,6 +573,7 @@ class TcpFeed(threading.Thread):
             try:
                 sock = socket.create_connection((src.host, src.port), timeout=5)
             except OSError as exc:
+                self.errors += 1
                 log.warning(
                     "feed %s: cannot connect to %s:%s: %s; retrying in %.1f s",
                     src.name,
@@ -563,12 +586,14 @@ class TcpFeed(threading.Thread):
                 delay = min(delay * 2, src.reconnect_max_s)
                 continue
             self.connections += 1
+            self.reconnects += int(self.connections > 1)
             self.connected.set()
             log.info("feed %s: connected to %s:%s", src.name, src.host, src.port)
             delay = src.reconnect_min_s
             try:
                 self._read(sock)
             except OSError as exc:
+                self.errors += 1
                 log.warning("feed %s: connection lost: %s", src.name, exc)
             finally:
                 sock.close()
@@ -592,17 +617,17 @@ class TcpFeed(threading.Thread):
             i = buf.rfind(b"\n")
             if i >= 0:
                 chunk, buf = buf[: i + 1], buf[i + 1 :]
-                self.buffer.add(
-                    self.src.name, stamp(chunk.decode("ascii", "replace").split("\n"), time.time())
-                )
+                lines = stamp(chunk.decode("ascii", "replace").split("\n"), time.time())
+                self.buffer.add(self.src.name, self._counted(lines))
         if buf.strip():
-            self.buffer.add(self.src.name, stamp([buf.decode("ascii", "replace")], time.time()))
+            lines = stamp([buf.decode("ascii", "replace")], time.time())
+            self.buffer.add(self.src.name, self._counted(lines))
 
     def stop(self) -> None:
         self.stop_event.set()
 
 
-class UdpFeed(threading.Thread):
+class UdpFeed(_HealthCounters, threading.Thread):
     """UDP listener for NMEA datagrams (one or more sentences each)."""
 
     def __init__(self, src: UdpSource, buffer: FeedBuffer) -> None:
@@ -649,7 +674,7 @@ class UdpFeed(threading.Thread):
             finally:
                 self.sock.settimeout(0.5)
             text = b"\n".join(batch).decode("ascii", "replace")
-            self.buffer.add(name, stamp(text.split("\n"), time.time()))
+            self.buffer.add(name, self._counted(stamp(text.split("\n"), time.time())))
         self.sock.close()
 
     def stop(self) -> None:
