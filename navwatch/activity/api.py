@@ -124,6 +124,17 @@ def detect_activity(
     DataFrame
         One row per event, columns :data:`navwatch.activity.table.COLUMNS`.
     """
+    wanted = wanted_types(types)
+    p = params if params is not None else ActivityParams()
+    obs = obs.reset_index(drop=True)
+    zi = ZoneIndex.of(zones) if zones is not None else ZoneIndex.of(_no_zones())
+    ctx = Context(tracks(obs, registry, all_vessels=all_vessels), zi, p, obs, registry)
+    return events_table(DETECTORS[t](ctx) for t in EVENT_TYPES if t in wanted)
+
+
+def wanted_types(types: Iterable[str] | None) -> list[str]:
+    """The event types asked for (None: every type with a detector), checked: a
+    :class:`~navwatch.errors.ConfigError` names unknown ones."""
     _register()
     wanted = list(DETECTORS) if types is None else list(types)
     unknown = [t for t in wanted if t not in EVENT_TYPES]
@@ -134,11 +145,7 @@ def detect_activity(
     missing = [t for t in wanted if t not in DETECTORS]
     if missing:
         raise ConfigError(f"no detector yet for activity type(s) {missing}")
-    p = params if params is not None else ActivityParams()
-    obs = obs.reset_index(drop=True)
-    zi = ZoneIndex.of(zones) if zones is not None else ZoneIndex.of(_no_zones())
-    ctx = Context(tracks(obs, registry, all_vessels=all_vessels), zi, p, obs, registry)
-    return events_table(DETECTORS[t](ctx) for t in EVENT_TYPES if t in wanted)
+    return wanted
 
 
 def _no_zones():

@@ -64,7 +64,7 @@ from ..errors import ConfigError, StateError
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, resolve_ids
 from ..zones import ZoneIndex
-from .api import DETECTORS, Context, _no_zones, _register
+from .api import DETECTORS, Context, _no_zones, wanted_types
 from .integrity import IDENTITY_FIELDS, _value_codes
 from .params import EVENT_TYPES, ActivityParams
 from .table import COLUMNS, events_table
@@ -419,8 +419,7 @@ def detect_activity_incremental(
     >>> len(b1.events), b2.events[["event_type", "duration_h"]].values.tolist()
     (0, [['gap', 7.5]])
     """
-    _register()
-    wanted = _wanted(types)
+    wanted = wanted_types(types)
     p = params if params is not None else ActivityParams()
     hz = horizons(p, wanted)
     late = hz.lookback_h if late_h is None else float(late_h)
@@ -463,19 +462,6 @@ def detect_activity_incremental(
         "events_followed": len(nxt.events),
     }
     return ActivityBatch(events=out, state=nxt, stats=stats)
-
-
-def _wanted(types: Iterable[str] | None) -> list[str]:
-    wanted = list(DETECTORS) if types is None else list(types)
-    unknown = [t for t in wanted if t not in EVENT_TYPES]
-    if unknown:
-        raise ConfigError(
-            f"unknown activity type(s) {unknown}; expected some of {list(EVENT_TYPES)}"
-        )
-    missing = [t for t in wanted if t not in DETECTORS]
-    if missing:
-        raise ConfigError(f"no detector yet for activity type(s) {missing}")
-    return wanted
 
 
 def _batch_rows(obs: pd.DataFrame, seq0: int) -> tuple[pd.DataFrame, int, dict[str, list[str]]]:

@@ -10,6 +10,7 @@ See ``examples/navwatch.toml`` for a documented example of every key.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -51,8 +52,10 @@ __all__ = [
 
 #: Port event kinds (``navwatch.detect``): the events table's ``event`` column.
 EVENT_KINDS = ("departure", "arrival")
-#: Everything ``[alerts] events`` accepts: the port event kinds, then every activity type
-#: (:data:`navwatch.activity.EVENT_TYPES`).
+#: Feed health alerts (:mod:`navwatch.alerts.health`).
+HEALTH_EVENTS = ("feed_silent", "feed_recovered")
+#: The detected events ``[alerts] events`` accepts: the port event kinds, then every activity
+#: type (:data:`navwatch.activity.EVENT_TYPES`); it also accepts :data:`HEALTH_EVENTS`.
 ALERT_EVENTS = (*EVENT_KINDS, *EVENT_TYPES)
 _SECRET_KEYS = {"secret", "password", "token", "api_key", "apikey", "auth", "authorization"}
 
@@ -327,6 +330,19 @@ class DetectConfig:
     params: DetectParams = field(default_factory=DetectParams)
 
 
+@dataclass(frozen=True)
+class HealthConfig:
+    """The ``[health]`` table plus the per-source ``silent_after_s`` keys of ``[[sources]]``."""
+
+    silent_after_s: float = 900.0
+    listen: str | None = None
+    allow_remote: bool = False
+    per_source: tuple[tuple[str, float], ...] = ()
+
+    def threshold(self, source: str) -> float:
+        return dict(self.per_source).get(source, self.silent_after_s)
+
+
 Source = (
     DirectorySource
     | HttpSource
@@ -357,6 +373,7 @@ class Config:
     quarantine_csv: Path | None = None
     deliver_timeout_s: float = 60.0
     path: Path | None = None
+    health: HealthConfig = field(default_factory=HealthConfig)
 
     def redacted(self) -> dict[str, Any]:
         """The configuration as plain data, secrets replaced by ``***`` (safe to print/log)."""
@@ -829,6 +846,7 @@ def parse_config(
     detect = _detect(_Table(top.get("detect", {}), "[detect]", env), base)
     rules = _alert_rules(_Table(top.get("alerts", {}), "[alerts]", env))
     activity = _activity(_Table(top.get("activity", {}), "[activity]", env), detect)
+    health, silent = _health(top, env)
     sources = _tables(top, "sources", _source, base, env)
     sinks = _tables(top, "sinks", _sink, base, env)
     for what, items in (("sources", sources), ("sinks", sinks)):
@@ -850,7 +868,37 @@ def parse_config(
         quarantine_csv=watch.quarantine_csv,
         deliver_timeout_s=watch.deliver_timeout_s,
         path=path,
+        health=dataclasses.replace(
+            health, per_source=tuple((x.name, v) for x, v in zip(sources, silent, strict=True) if v)
+        ),
     )
+
+
+def _health(top: _Table, env: Mapping[str, str]) -> tuple[HealthConfig, list[float | None]]:
+    """The ``[health]`` table, and each ``[[sources]]`` table's ``silent_after_s`` (taken out of
+    the table, by position: the names are known once the sources are read)."""
+    h = _Table(top.get("health", {}), "[health]", env)
+    default = h.num("silent_after_s", 900.0, positive=True)
+    listen = h.str_("listen", "") or None
+    allow_remote = h.bool_("allow_remote", False)
+    h.done()
+    raw = top.data.get("sources", [])
+    per: list[float | None] = []
+    if isinstance(raw, list):
+        raw = [dict(x) if isinstance(x, dict) else x for x in raw]
+        for i, x in enumerate(raw):
+            v = x.pop("silent_after_s", None) if isinstance(x, dict) else None
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
+                raise ConfigError(
+                    f"[[sources]][{i}].silent_after_s: expected a positive number, got {v!r}"
+                )
+            per.append(None if v is None else float(v))
+        top.data = {**top.data, "sources": raw}
+    if listen is not None:
+        from .health import parse_listen
+
+        parse_listen(listen, allow_remote)
+    return HealthConfig(default, listen, allow_remote), per
 
 
 class _Watch(NamedTuple):
@@ -911,9 +959,10 @@ def _alert_rules(a: _Table) -> AlertRules:
     """The ``[alerts]`` table."""
     events = a.strs("events", ("departure",))
     for e in events:
-        if e not in ALERT_EVENTS:
+        if e not in ALERT_EVENTS and e not in HEALTH_EVENTS:
             raise ConfigError(
-                f"[alerts].events: unknown event {e!r}; expected some of {list(ALERT_EVENTS)}"
+                f"[alerts].events: unknown event {e!r}; expected some of {list(ALERT_EVENTS)} "
+                f"or the feed health alerts {list(HEALTH_EVENTS)}"
             )
     events = tuple(dict.fromkeys(events))
     mc = a.num("min_confidence", 0.0)

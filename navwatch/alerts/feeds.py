@@ -14,9 +14,7 @@ source's ``min_interval_s``.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 import logging
 import random
@@ -373,20 +371,6 @@ def aishub_url(src: AishubSource) -> str:
     return f"{src.url}?{urllib.parse.urlencode(q)}"
 
 
-def _aishub_records(body: bytes, fmt: str) -> list[Any]:
-    if fmt == "csv":
-        return list(csv.DictReader(io.StringIO(body.decode("utf-8", "replace"))))
-    data = json.loads(body)
-    if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-        raise ValueError("expected [status, records]")
-    if data[0].get("ERROR"):
-        raise ValueError(f"AISHub error: {data[0].get('ERROR_MESSAGE', data[0])}")
-    recs = data[1] if len(data) > 1 else []
-    if not isinstance(recs, list):
-        raise ValueError("records are not a list")
-    return recs
-
-
 def poll_aishub(src: AishubSource, row: dict[str, Any] | None, now_s: float) -> Chunk | None:
     """Poll AISHub unless it was polled less than ``min_interval_s`` ago (also across
     restarts: the ``nw_inputs`` row keeps the poll time); the positions not seen before
@@ -401,7 +385,7 @@ def poll_aishub(src: AishubSource, row: dict[str, Any] | None, now_s: float) -> 
     try:
         req = urllib.request.Request(aishub_url(src), headers={"User-Agent": "navwatch-watch"})
         with urllib.request.urlopen(req, timeout=src.timeout_s) as resp:
-            recs = _aishub_records(resp.read(), src.format)
+            body = resp.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError, ValueError) as exc:
         log.warning("source %s: %s: %s (next poll in %.0f s)", src.name, where,
                     getattr(exc, "reason", exc), src.min_interval_s)  # fmt: skip
@@ -409,7 +393,7 @@ def poll_aishub(src: AishubSource, row: dict[str, Any] | None, now_s: float) -> 
             src.name, "aishub", input={**base, "status": (row or {}).get("status") or "pending"}
         )
     local = Quarantine()
-    obs = live_decode("aishub", [one_line(r) for r in recs], file=where, quarantine=local,
+    obs = live_decode("aishub", [body], file=where, quarantine=local,
                       received_ns=int(now_s * 1e9))  # fmt: skip
     seen = json.loads((row or {}).get("carry") or "{}")
     obs, seen = _newer_per_vessel(obs, seen)

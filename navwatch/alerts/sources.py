@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from ..io import READERS, InMemory, detect_format, read_observations
 from ..io._common import base_suffix
 from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
-from ..schema.observations import concat, conform, empty
+from ..schema.observations import concat
 from .config import DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
 
 __all__ = [
@@ -56,6 +56,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("navwatch.watch")
+
+#: Failed polls per source (HTTP errors, network errors) since the watcher last took them
+#: (feed health: :func:`navwatch.alerts.watcher._polled` pops them each tick).
+poll_errors: Counter[str] = Counter()
 
 LINE_FORMATS = frozenset({"nmea", "noaa", "dma", "csv", "sightings", "surveys"})
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
@@ -358,6 +362,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return None
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s: HTTP %s %s (will retry next tick)",
             src.name,
@@ -367,6 +372,7 @@ def fetch_http(src: HttpSource, row: dict[str, Any] | None) -> Chunk | None:
         )
         return None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        poll_errors[src.name] += 1
         log.warning(
             "source %s: GET %s failed: %s (will retry next tick)",
             src.name,
@@ -544,7 +550,23 @@ class FeedBuffer:
             self.flush()
 
 
-class TcpFeed(threading.Thread):
+class _HealthCounters:
+    """Health counters of a listener (:class:`navwatch.alerts.health.HealthSource`): lines
+    received, when the last came, reconnects after the first connection, errors."""
+
+    messages = 0
+    last_message_ns: int | None = None
+    reconnects = 0
+    errors = 0
+
+    def _counted(self, lines: list[str]) -> list[str]:
+        if lines:
+            self.messages += len(lines)
+            self.last_message_ns = time.time_ns()
+        return lines
+
+
+class TcpFeed(_HealthCounters, threading.Thread):
     """TCP client of an NMEA feed; reconnects with exponential backoff (min..max seconds)."""
 
     def __init__(self, src: TcpSource, buffer: FeedBuffer) -> None:
@@ -562,6 +584,7 @@ class TcpFeed(threading.Thread):
             try:
                 sock = socket.create_connection((src.host, src.port), timeout=5)
             except OSError as exc:
+                self.errors += 1
                 log.warning(
                     "feed %s: cannot connect to %s:%s: %s; retrying in %.1f s",
                     src.name,
@@ -574,12 +597,14 @@ class TcpFeed(threading.Thread):
                 delay = min(delay * 2, src.reconnect_max_s)
                 continue
             self.connections += 1
+            self.reconnects += int(self.connections > 1)
             self.connected.set()
             log.info("feed %s: connected to %s:%s", src.name, src.host, src.port)
             delay = src.reconnect_min_s
             try:
                 self._read(sock)
             except OSError as exc:
+                self.errors += 1
                 log.warning("feed %s: connection lost: %s", src.name, exc)
             finally:
                 sock.close()
@@ -603,17 +628,17 @@ class TcpFeed(threading.Thread):
             i = buf.rfind(b"\n")
             if i >= 0:
                 chunk, buf = buf[: i + 1], buf[i + 1 :]
-                self.buffer.add(
-                    self.src.name, stamp(chunk.decode("ascii", "replace").split("\n"), time.time())
-                )
+                lines = stamp(chunk.decode("ascii", "replace").split("\n"), time.time())
+                self.buffer.add(self.src.name, self._counted(lines))
         if buf.strip():
-            self.buffer.add(self.src.name, stamp([buf.decode("ascii", "replace")], time.time()))
+            lines = stamp([buf.decode("ascii", "replace")], time.time())
+            self.buffer.add(self.src.name, self._counted(lines))
 
     def stop(self) -> None:
         self.stop_event.set()
 
 
-class UdpFeed(threading.Thread):
+class UdpFeed(_HealthCounters, threading.Thread):
     """UDP listener for NMEA datagrams (one or more sentences each)."""
 
     def __init__(self, src: UdpSource, buffer: FeedBuffer) -> None:
@@ -662,7 +687,7 @@ class UdpFeed(threading.Thread):
             finally:
                 self.sock.settimeout(0.5)
             text = b"\n".join(batch).decode("ascii", "replace")
-            self.buffer.add(name, stamp(text.split("\n"), time.time()))
+            self.buffer.add(name, self._counted(stamp(text.split("\n"), time.time())))
         self.sock.close()
 
     def stop(self) -> None:
@@ -736,76 +761,33 @@ def _decode_json(
         n += len(msgs)
     if not frames:
         return None, 0
-    obs = concat(frames)
+    obs = _concat_keeping_attrs(frames)
     key = [c for c in ("mmsi", "time", "lat", "lon") if c in obs.columns]
     if len(obs) and key:  # the same message received twice (stream providers repeat some)
         obs = obs[~obs.duplicated(subset=key)].reset_index(drop=True)
     return obs, n - lines_before
 
 
+def _concat_keeping_attrs(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate decoded batches; table-valued ``attrs`` (e.g. static data) concatenated too,
+    others from the last batch (pandas cannot compare table-valued attrs itself)."""
+    attrs: dict[str, list[Any]] = {}
+    for f in frames:
+        for k, v in f.attrs.items():
+            attrs.setdefault(k, []).append(v)
+        f.attrs = {}
+    obs = concat(frames)
+    for k, vs in attrs.items():
+        dfs = [v for v in vs if isinstance(v, pd.DataFrame)]
+        obs.attrs[k] = pd.concat(dfs, ignore_index=True) if len(dfs) == len(vs) else vs[-1]
+    return obs
+
+
 def live_decode(
     fmt: str, messages: list[str], *, file: str, quarantine: Quarantine, received_ns: int | None
 ) -> pd.DataFrame:
     """:func:`navwatch.io.live.decode` (the JSON feed decoders)."""
-    try:
-        from ..io.live import decode  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # not merged yet: the minimal fallback below (deleted when it lands)
-        decode = _fallback_decode
-    out: pd.DataFrame = decode(
-        fmt, messages, file=file, quarantine=quarantine, received_ns=received_ns
-    )
-    return out
+    from ..io.live import decode
 
-
-# -- fallback until navwatch.io.live lands ---------------------------------------------------
-
-
-def _fallback_record(fmt: str, m: dict[str, Any], received_ns: int | None) -> dict[str, Any] | None:
-    if fmt == "aisstream":
-        md = m.get("MetaData") or {}
-        t = str(md.get("time_utc", "")).replace(" UTC", "")
-        return dict(time=t, lat=md.get("latitude"), lon=md.get("longitude"), mmsi=md.get("MMSI"))
-    if fmt == "aiscatcher":
-        tt = pd.Timestamp(m["rxuxtime"], unit="s", tz="UTC") if "rxuxtime" in m else received_ns
-        return dict(
-            time=tt, lat=m.get("lat"), lon=m.get("lon"), mmsi=m.get("mmsi"), sog_kn=m.get("speed")
-        )
-    if fmt == "digitraffic":
-        p, topic = m.get("payload") or {}, str(m.get("topic", ""))
-        if not topic.endswith("/location"):
-            return None
-        return dict(time=pd.Timestamp(p["time"], unit="s", tz="UTC"), lat=p.get("lat"), lon=p.get("lon"),
-                    mmsi=topic.split("/")[1], sog_kn=p.get("sog"))  # fmt: skip
-    return dict(
-        time=str(m.get("TIME", "")).replace(" GMT", ""),
-        lat=m.get("LATITUDE"),
-        lon=m.get("LONGITUDE"),
-        mmsi=m.get("MMSI"),
-    )
-
-
-def _fallback_decode(
-    fmt: str, messages: list[str], *, file: str, quarantine: Quarantine, received_ns=None
-) -> pd.DataFrame:
-    recs = []
-    for i, text in enumerate(messages, 1):
-        try:
-            r = _fallback_record(fmt, json.loads(text), received_ns)
-            if r is not None:
-                r["time"] = (
-                    pd.Timestamp(r["time"], tz="UTC")
-                    if not isinstance(r["time"], pd.Timestamp)
-                    else r["time"]
-                )
-                if r["lat"] is None or r["lon"] is None or r["mmsi"] is None:
-                    raise ValueError("no position")
-        except Exception as exc:  # noqa: BLE001 - any malformed message is quarantined
-            quarantine.add(file, i, "bad_message", f"{type(exc).__name__}: {exc}", text)
-            continue
-        if r is not None:
-            recs.append(
-                {**r, "kind": "ais", "src_file": file, "src_line": i, "mmsi": int(r["mmsi"])}
-            )
-    if not recs:
-        return empty()
-    return conform(pd.DataFrame(recs))
+    recv = None if received_ns is None else [received_ns] * len(messages)
+    return decode(fmt, messages, file=file, quarantine=quarantine, received_ns=recv)

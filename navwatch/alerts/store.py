@@ -17,12 +17,17 @@ Tables (all prefixed ``nw_``):
 ``nw_alerts``          the outbox: alert id, event id, kind (new/update/retraction), JSON payload.
 ``nw_deliveries``      one row per (alert, sink): status, attempts, next attempt time.
 ``nw_quarantine``      rejected input rows and files with a reason.
+``nw_feed_health``     per source: first watched, last message, messages, reconnects, errors,
+                       messages per minute, silent or ok (schema version 3; see
+                       :mod:`navwatch.alerts.health`). Counters are added in short transactions
+                       of their own (:meth:`Store.record_health`); silence and recovery change
+                       in the tick's commit, with their alerts.
 
 A tick reads a snapshot, computes outside any transaction, then commits everything it consumed,
 the new detector and activity states and the alerts in **one** transaction
 (:meth:`Store.commit_tick`).
 
-Schema versions: 1 (port events), 2 (adds ``nw_activity_state``). A database of an older version
+Schema versions: 1 (port events), 2 (adds ``nw_activity_state``), 3 (adds ``nw_feed_health``). A database of an older version
 is refused with a message saying how to upgrade it (:meth:`Store.upgrade`,
 ``navwatch watch --upgrade-state``); one of a newer version is refused.
 """
@@ -46,9 +51,13 @@ from .config import redact_url
 
 __all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: What each schema version added (for the messages about old databases).
-SCHEMA_HISTORY = {1: "port events", 2: "activity alerts: table nw_activity_state"}
+SCHEMA_HISTORY = {
+    1: "port events",
+    2: "activity alerts: table nw_activity_state",
+    3: "feed health: table nw_feed_health",
+}
 
 md = sa.MetaData()
 _BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -148,6 +157,24 @@ quarantine_t = sa.Table(
     sa.Column("raw", sa.Text),
     sa.Column("created_at", sa.Float),
 )  # fmt: skip
+health_t = sa.Table(
+    "nw_feed_health", md,
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("first_seen_ns", sa.BigInteger, nullable=False),
+    sa.Column("last_message_ns", sa.BigInteger),
+    sa.Column("messages", sa.BigInteger, nullable=False, default=0),
+    sa.Column("reconnects", sa.BigInteger, nullable=False, default=0),
+    sa.Column("errors", sa.BigInteger, nullable=False, default=0),
+    sa.Column("msgs_per_min", sa.Float, nullable=False, default=0.0),
+    sa.Column("rate_at_ns", sa.BigInteger, nullable=False),
+    sa.Column("rate_base", sa.BigInteger, nullable=False, default=0),
+    sa.Column("status", sa.String(20), nullable=False, default="ok"),  # ok | silent
+    sa.Column("silent_event_id", sa.String(64)),
+    sa.Column("silent_since_ns", sa.BigInteger),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+#: Messages per minute are recomputed once this much time has passed since the last window.
+RATE_WINDOW_NS = 60 * 1_000_000_000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -398,6 +425,7 @@ class Store:
         plan=None,
         sinks: Iterable[str] = (),
         now: float | None = None,
+        health=None,
     ) -> list[dict[str, Any]]:
         """Commit one tick atomically; returns the alerts enqueued.
 
@@ -405,6 +433,9 @@ class Store:
         stored rows of the events it asks about (see :func:`navwatch.alerts.alerting.plan_alerts`).
         ``state`` and ``activity`` (the activity state as bytes), when given, replace the stored
         ones.
+        ``health(rows) -> (alerts, updates)`` (:meth:`navwatch.alerts.health.FeedHealth.planner`)
+        is called inside the transaction with the stored ``nw_feed_health`` rows by source; its
+        status updates and alerts are committed with the tick.
         Raises :class:`StateConflict` (writing nothing) if another tick committed meanwhile.
         """
         now = time.time() if now is None else now
@@ -478,12 +509,24 @@ class Store:
                     ],
                 )
             alerts: list[dict[str, Any]] = []
-            if plan is not None:
-                alerts = self._enqueue(c, plan, sinks, tick, now)
+            extra = self._plan_health(c, health, now) if health is not None else []
+            if plan is not None or extra:
+                alerts = self._enqueue(c, plan, sinks, tick, now, extra)
         return alerts
 
+    def _plan_health(self, c: sa.Connection, health, now: float) -> list[dict[str, Any]]:
+        rows = {r.source: dict(r._mapping) for r in c.execute(sa.select(health_t))}
+        alerts, updates = health(rows)
+        for source, vals in updates.items():
+            c.execute(
+                sa.update(health_t)
+                .where(health_t.c.source == source)
+                .values(**vals, updated_at=now)
+            )
+        return list(alerts)
+
     def _enqueue(
-        self, c: sa.Connection, plan, sinks: list[str], tick: int, now: float
+        self, c: sa.Connection, plan, sinks: list[str], tick: int, now: float, extra=()
     ) -> list[dict[str, Any]]:
         def prior(event_ids: list[str]) -> dict[str, dict[str, Any]]:
             out: dict[str, dict[str, Any]] = {}
@@ -494,7 +537,8 @@ class Store:
                     out[r.event_id] = dict(r._mapping)
             return out
 
-        alerts, event_rows = plan(prior)
+        alerts, event_rows = plan(prior) if plan is not None else ([], [])
+        alerts = [*alerts, *extra]
         for ev in event_rows:
             vals = {k: v for k, v in ev.items() if k != "event_id"}
             vals["updated_at"] = now
@@ -537,6 +581,43 @@ class Store:
                 )
             out.append(row)
         return out
+
+    # -- feed health ------------------------------------------------------------------------------
+    def record_health(
+        self, sources: Iterable[str], deltas: dict[str, dict[str, int]], now_ns: int
+    ) -> None:
+        """One short transaction: create the rows of ``sources`` not stored yet, add each
+        source's counter deltas (messages, reconnects, errors; ``last_message_ns`` keeps the
+        newest) and recompute messages per minute once a minute."""
+        with self.write() as c:
+            rows = {r.source: r for r in c.execute(sa.select(health_t))}
+            for name in dict.fromkeys([*sources, *deltas]):
+                d = deltas.get(name, {})
+                r = rows.get(name)
+                if r is None:
+                    c.execute(sa.insert(health_t).values(
+                        source=name, first_seen_ns=now_ns, last_message_ns=d.get("last_message_ns"),
+                        messages=d.get("messages", 0), reconnects=d.get("reconnects", 0),
+                        errors=d.get("errors", 0), msgs_per_min=0.0, rate_at_ns=now_ns, rate_base=0,
+                        status="ok", updated_at=now_ns / 1e9,
+                    ))  # fmt: skip
+                    continue
+                if not any(d.values()) and now_ns - r.rate_at_ns < RATE_WINDOW_NS:
+                    continue
+                vals = _health_deltas(r, d, now_ns)
+                c.execute(sa.update(health_t).where(health_t.c.source == name).values(**vals))
+
+    def health_rows(self) -> dict[str, dict[str, Any]]:
+        with self.read() as c:
+            return {r.source: dict(r._mapping) for r in c.execute(sa.select(health_t))}
+
+    def delivery_counts(self) -> dict[tuple[str, str], int]:
+        """(sink, status) -> deliveries."""
+        q = sa.select(deliveries_t.c.sink, deliveries_t.c.status, sa.func.count()).group_by(
+            deliveries_t.c.sink, deliveries_t.c.status
+        )
+        with self.read() as c:
+            return {(r[0], r[1]): int(r[2]) for r in c.execute(q)}
 
     # -- delivery ---------------------------------------------------------------------------------
     def pending_count(self, sinks: Iterable[str]) -> int:
@@ -625,6 +706,23 @@ def _upsert(c: sa.Connection, table: sa.Table, vals: dict[str, Any]) -> None:
     """Write the one row (id 1) of a single-row table."""
     if c.execute(sa.update(table).where(table.c.id == 1).values(**vals)).rowcount == 0:
         c.execute(sa.insert(table).values(id=1, **vals))
+
+
+def _health_deltas(r: Any, d: dict[str, int], now_ns: int) -> dict[str, Any]:
+    """New column values of a stored health row ``r`` after the deltas ``d``."""
+    messages = int(r.messages) + d.get("messages", 0)
+    vals: dict[str, Any] = dict(
+        messages=messages,
+        reconnects=int(r.reconnects) + d.get("reconnects", 0),
+        errors=int(r.errors) + d.get("errors", 0),
+        updated_at=now_ns / 1e9,
+    )
+    if d.get("last_message_ns"):
+        vals["last_message_ns"] = max(int(r.last_message_ns or 0), d["last_message_ns"])
+    if now_ns - int(r.rate_at_ns) >= RATE_WINDOW_NS:
+        vals["msgs_per_min"] = (messages - int(r.rate_base)) * 60e9 / (now_ns - int(r.rate_at_ns))
+        vals["rate_at_ns"], vals["rate_base"] = now_ns, messages
+    return vals
 
 
 def _s(v: Any) -> str | None:

@@ -44,8 +44,16 @@ from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import AishubSource, Config, DirectorySource, HttpSource, LiveSource, redact_url
 from .feeds import make_feed, poll_aishub
+from .health import FeedHealth
 from .sinks import deliver, make_sink
-from .sources import Chunk, FeedBuffer, decode_feed, fetch_http, read_directory
+from .sources import (
+    Chunk,
+    FeedBuffer,
+    decode_feed,
+    fetch_http,
+    poll_errors,
+    read_directory,
+)
 from .store import StateConflict, Store
 
 __all__ = ["TickReport", "Watcher", "run_scheduled"]
@@ -100,6 +108,11 @@ class Watcher:
         self.feeds: list[threading.Thread] = []
         self._stop = threading.Event()
         self._tick_lock = threading.Lock()
+        live = [s.name for s in cfg.sources if not isinstance(s, DirectorySource | HttpSource)]
+        self.health = FeedHealth(
+            cfg.health, [s.name for s in cfg.sources], self.store, live=live,
+            listeners=lambda: list(self.feeds),  # type: ignore[arg-type]
+        )  # fmt: skip
 
     # -- live feeds -------------------------------------------------------------------------------
     def start_feeds(self) -> None:
@@ -111,13 +124,16 @@ class Watcher:
             t = make_feed(s, self.buffer)
             t.start()
             self.feeds.append(t)
+        self.health.listening(s.name for s in feeds)
 
     def stop_feeds(self) -> None:
         for t in self.feeds:
             t.stop()  # type: ignore[attr-defined]
         for t in self.feeds:
             t.join(timeout=5)
-        self.feeds = []
+        feeds, self.feeds = self.feeds, []
+        self.health.record(feeds)  # type: ignore[arg-type]
+        self.health.forget(feeds)  # type: ignore[arg-type]
         if self.buffer is not None:
             self.buffer.close()
             self.buffer = None
@@ -125,13 +141,24 @@ class Watcher:
     # -- one tick ---------------------------------------------------------------------------------
     def tick(self, now: float | None = None) -> TickReport:
         with self._tick_lock:
-            return self._tick(time.time() if now is None else now)
+            now = time.time() if now is None else now
+            try:
+                rep = self._tick(now)
+            except StateConflict:
+                raise
+            except Exception:
+                self.health.tick_done(False, now)
+                raise
+            self.health.tick_done(True, now)
+            return rep
 
     def _tick(self, now: float) -> TickReport:
         t0 = time.perf_counter()
+        self.health.record(self.feeds, now=now)  # type: ignore[arg-type]
         snap = self.store.snapshot(feed_limit_lines=MAX_FEED_LINES_PER_TICK)
         log.info("tick %d: start", snap.tick + 1)
         chunks = self._read(snap, now)
+        self.health.record(polled=_polled(chunks, self.cfg.sources), now=now)
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None
         qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
@@ -151,6 +178,7 @@ class Watcher:
         alerts = self.store.commit_tick(
             snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
             activity=act_state, quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
+            health=self.health.planner(self.rules.events, now),
         )  # fmt: skip
         rep = TickReport(
             tick=snap.tick + 1, rows=0 if obs is None else len(obs), events=len(events), activity_events=n_act,
@@ -280,6 +308,7 @@ class Watcher:
 
     def close(self) -> None:
         self.stop_feeds()
+        self.health.close()
         for s in self.sinks:
             s.close()
         self.store.dispose()
@@ -290,6 +319,19 @@ def _quarantined(q: Quarantine, source: str, qparts: list[pd.DataFrame]) -> None
         f = q.to_frame()
         f.insert(0, "source", source)
         qparts.append(f)
+
+
+def _polled(chunks: list[Chunk], sources) -> dict[str, tuple[int, int]]:
+    """Rows read, and rows quarantined plus failed polls, per polled source (directories, HTTP)
+    this tick."""
+    polled = {s.name for s in sources if isinstance(s, DirectorySource | HttpSource)}
+    out: dict[str, tuple[int, int]] = {n: (0, poll_errors.pop(n, 0)) for n in polled}
+    for c in chunks:
+        if c.source in polled:
+            n, e = out.get(c.source, (0, 0))
+            nq = 0 if c.quarantine is None else len(c.quarantine)
+            out[c.source] = (n + (0 if c.obs is None else len(c.obs)), e + nq)
+    return out
 
 
 def _append_csv(q: pd.DataFrame, path: Path) -> None:
@@ -329,6 +371,7 @@ def run_scheduled(watcher: Watcher) -> None:
 
     old = {s: signal.signal(s, _shutdown) for s in (signal.SIGINT, signal.SIGTERM)}
     watcher.start_feeds()
+    watcher.health.serve()
     log.info(
         "watching: %s; state %s",
         sch.cron if sch.kind == "cron" else f"every {sch.interval_s:g} s",

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from ..alerts import Store, Watcher, load_config, run_scheduled
 from ..alerts.config import redact_url
+from ..alerts.health import health_report, status_lines
 from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
@@ -67,6 +69,12 @@ def watch(
         help="Upgrade the state database of an older navwatch to this one's schema and exit "
         "(stop every watcher on it first).",
     ),
+    status: bool = typer.Option(
+        False,
+        "--status",
+        help="Print each source's health from the state database (no network) and exit: "
+        "0 when every source is healthy, 1 when one is silent.",
+    ),
     log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
 ) -> None:
     """Watch sources on a schedule and alert on port events and activity at sea ([alerts] events).
@@ -83,6 +91,9 @@ def watch(
     cfg = load_config(config)
     if print_config:
         out.print_json(json.dumps(cfg.redacted()))
+        return
+    if status:
+        _status(cfg)
         return
     if upgrade_state:
         store = Store(cfg.state_url.reveal())
@@ -123,3 +134,18 @@ def watch(
         typer.echo(
             f"tick {rep.tick}: {rep.rows} observation(s), {len(rep.alerts)} alert(s) enqueued; delivered: {done or 'no sinks'}"
         )
+
+
+def _status(cfg) -> None:
+    """``--status``: per-source health from the state database; exit 1 when a source is silent."""
+    store = Store(cfg.state_url.reveal())
+    try:
+        store.create()
+        rows = store.health_rows()
+    finally:
+        store.dispose()
+    rep = health_report(rows, cfg.health, time.time_ns())
+    for line in status_lines(rep):
+        typer.echo(line)
+    if not rep["healthy"]:
+        raise typer.Exit(1)

@@ -2,6 +2,8 @@
 
 :func:`read_observations` auto-detects each file's format by content and returns one canonical
 observation table (see :mod:`navwatch.schema`). Bad rows go to a :class:`~navwatch.quarantine.Quarantine`.
+Live feed messages (aisstream, AIS-catcher, Digitraffic, AISHub) are decoded by
+:func:`decode_live` (:func:`navwatch.io.live.decode`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..errors import IngestError
 from ..quarantine import Quarantine
 from ._common import InMemory, Source, as_path, as_source, base_suffix, is_in_memory, open_binary
 from .evidence import read_sightings, read_surveys
+from .live import decode as decode_live
 from .tables import (
     normalise_name,
     read_dma,
@@ -35,6 +38,7 @@ __all__ = [
     "FORMATS",
     "READERS",
     "InMemory",
+    "decode_live",
     "detect_format",
     "read_dma",
     "read_generic_csv",
