@@ -19,7 +19,6 @@ import json
 import logging
 import random
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,7 +38,7 @@ from .config import (
     WebsocketSource,
     redact_url,
 )
-from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, _qframe, live_decode
+from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, _HealthCounters, _qframe, live_decode
 
 __all__ = [
     "AiscatcherHttpFeed",
@@ -80,20 +79,6 @@ def next_delay(delay: float, lo: float, hi: float) -> tuple[float, float]:
     return wait, min(delay * 2, hi)
 
 
-class _Counters:
-    """Per-source health counters, read by the feed-health report."""
-
-    def _init_counters(self) -> None:
-        self.messages = 0
-        self.last_message_ns: int | None = None
-        self.reconnects = 0
-        self.errors = 0
-
-    def _got(self, n: int = 1) -> None:
-        self.messages += n
-        self.last_message_ns = time.time_ns()
-
-
 # ----------------------------------------------------------------------------------------------
 # WebSocket (aisstream.io)
 
@@ -111,12 +96,11 @@ def subscription(src: WebsocketSource) -> dict[str, Any]:
     return msg
 
 
-class WebsocketFeed(threading.Thread, _Counters):
+class WebsocketFeed(_HealthCounters, threading.Thread):
     """Client of an aisstream.io-style WebSocket; reconnects with capped, jittered backoff."""
 
     def __init__(self, src: WebsocketSource, buffer: FeedBuffer) -> None:
         super().__init__(name=f"navwatch-ws-{src.name}", daemon=True)
-        self._init_counters()
         self.src = src
         self.buffer = buffer
         self.stop_event = threading.Event()
@@ -174,12 +158,11 @@ class WebsocketFeed(threading.Thread, _Counters):
 # AIS-catcher
 
 
-class AiscatcherUdpFeed(UdpFeed, _Counters):
+class AiscatcherUdpFeed(UdpFeed):
     """AIS-catcher's ``-u host port JSON on``: one JSON object per datagram."""
 
     def __init__(self, src: AiscatcherSource, buffer: FeedBuffer) -> None:
         super().__init__(src, buffer)  # type: ignore[arg-type]
-        self._init_counters()
         self.name = f"navwatch-aiscatcher-udp-{src.name}"
 
     def run(self) -> None:
@@ -197,13 +180,12 @@ class AiscatcherUdpFeed(UdpFeed, _Counters):
         self.sock.close()
 
 
-class AiscatcherHttpFeed(threading.Thread, _Counters):
+class AiscatcherHttpFeed(_HealthCounters, threading.Thread):
     """Receiver of AIS-catcher's HTTP push (``{"protocol": "jsonaiscatcher", "msgs": [...]}``):
     answers 200 only once the messages are in the state database."""
 
     def __init__(self, src: AiscatcherSource, buffer: FeedBuffer) -> None:
         super().__init__(name=f"navwatch-aiscatcher-http-{src.name}", daemon=True)
-        self._init_counters()
         self.src = src
         self.buffer = buffer
         feed = self
@@ -267,12 +249,11 @@ class AiscatcherHttpFeed(threading.Thread, _Counters):
 # MQTT (Digitraffic)
 
 
-class MqttFeed(threading.Thread, _Counters):
+class MqttFeed(_HealthCounters, threading.Thread):
     """Subscriber to an MQTT broker; paho-mqtt reconnects with capped exponential backoff."""
 
     def __init__(self, src: MqttSource, buffer: FeedBuffer) -> None:
         super().__init__(name=f"navwatch-mqtt-{src.name}", daemon=True)
-        self._init_counters()
         self.src = src
         self.buffer = buffer
         self.connected = threading.Event()

@@ -559,10 +559,14 @@ class _HealthCounters:
     reconnects = 0
     errors = 0
 
+    def _got(self, n: int = 1) -> None:
+        """``n`` messages received now."""
+        self.messages += n
+        self.last_message_ns = time.time_ns()
+
     def _counted(self, lines: list[str]) -> list[str]:
         if lines:
-            self.messages += len(lines)
-            self.last_message_ns = time.time_ns()
+            self._got(len(lines))
         return lines
 
 
