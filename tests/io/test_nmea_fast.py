@@ -19,7 +19,7 @@ from navwatch.errors import IngestError
 from navwatch.io import InMemory, nmea, nmea_fast
 from navwatch.io.nmea import _Seen, parse_lines, read_nmea
 from navwatch.quarantine import Quarantine
-from tests.conftest import DATA, SHARED
+from tests.conftest import DATA, SHARED, needs_shared
 
 NMEA_FILES = sorted(
     p
@@ -244,10 +244,12 @@ def test_property_duplicates_equal_the_general_rule(messages, seen_max):
 # ---- files --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", NMEA_FILES + SHARED_NMEA, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    NMEA_FILES + [pytest.param(p, marks=needs_shared(p)) for p in SHARED_NMEA],
+    ids=lambda p: p.name,
+)
 def test_fast_equals_general_on_nmea_files(path):
-    if not path.exists():
-        pytest.skip(f"{path} is not beside the clone")
     df, q = both_bytes(path.read_bytes(), name=str(path))
     s = df.attrs["nmea_stats"]
     assert len(df) > 0 and s["fast_lines"] == s["lines"]  # the real files: every line fast
