@@ -38,7 +38,7 @@ from .config import (
     WebsocketSource,
     redact_url,
 )
-from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, _HealthCounters, _qframe, live_decode
+from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, _Listener, _qframe, live_decode
 
 __all__ = [
     "AiscatcherHttpFeed",
@@ -96,16 +96,13 @@ def subscription(src: WebsocketSource) -> dict[str, Any]:
     return msg
 
 
-class WebsocketFeed(_HealthCounters, threading.Thread):
+class WebsocketFeed(_Listener):
     """Client of an aisstream.io-style WebSocket; reconnects with capped, jittered backoff."""
 
+    src: WebsocketSource
+
     def __init__(self, src: WebsocketSource, buffer: FeedBuffer) -> None:
-        super().__init__(name=f"navwatch-ws-{src.name}", daemon=True)
-        self.src = src
-        self.buffer = buffer
-        self.stop_event = threading.Event()
-        self.connected = threading.Event()
-        self.connections = 0
+        super().__init__("ws", src, buffer)
 
     def run(self) -> None:
         from websockets.sync.client import connect
@@ -180,14 +177,14 @@ class AiscatcherUdpFeed(UdpFeed):
         self.sock.close()
 
 
-class AiscatcherHttpFeed(_HealthCounters, threading.Thread):
+class AiscatcherHttpFeed(_Listener):
     """Receiver of AIS-catcher's HTTP push (``{"protocol": "jsonaiscatcher", "msgs": [...]}``):
     answers 200 only once the messages are in the state database."""
 
+    src: AiscatcherSource
+
     def __init__(self, src: AiscatcherSource, buffer: FeedBuffer) -> None:
-        super().__init__(name=f"navwatch-aiscatcher-http-{src.name}", daemon=True)
-        self.src = src
-        self.buffer = buffer
+        super().__init__("aiscatcher-http", src, buffer)
         feed = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -249,15 +246,13 @@ class AiscatcherHttpFeed(_HealthCounters, threading.Thread):
 # MQTT (Digitraffic)
 
 
-class MqttFeed(_HealthCounters, threading.Thread):
+class MqttFeed(_Listener):
     """Subscriber to an MQTT broker; paho-mqtt reconnects with capped exponential backoff."""
 
+    src: MqttSource
+
     def __init__(self, src: MqttSource, buffer: FeedBuffer) -> None:
-        super().__init__(name=f"navwatch-mqtt-{src.name}", daemon=True)
-        self.src = src
-        self.buffer = buffer
-        self.connected = threading.Event()
-        self.stop_event = threading.Event()
+        super().__init__("mqtt", src, buffer)
         self.client = self._client()
 
     def _client(self) -> Any:

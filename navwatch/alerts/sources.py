@@ -550,14 +550,23 @@ class FeedBuffer:
             self.flush()
 
 
-class _HealthCounters:
-    """Health counters of a listener (:class:`navwatch.alerts.health.HealthSource`): lines
+class _Listener(threading.Thread):
+    """A live-feed listener thread for source ``src`` handing what it receives to ``buffer``,
+    with the health counters :class:`navwatch.alerts.health.HealthSource` reads: lines
     received, when the last came, reconnects after the first connection, errors."""
 
     messages = 0
     last_message_ns: int | None = None
     reconnects = 0
     errors = 0
+
+    def __init__(self, kind: str, src: Any, buffer: FeedBuffer) -> None:
+        super().__init__(name=f"navwatch-{kind}-{src.name}", daemon=True)
+        self.src = src
+        self.buffer = buffer
+        self.stop_event = threading.Event()
+        self.connected = threading.Event()
+        self.connections = 0
 
     def _got(self, n: int = 1) -> None:
         """``n`` messages received now."""
@@ -570,16 +579,11 @@ class _HealthCounters:
         return lines
 
 
-class TcpFeed(_HealthCounters, threading.Thread):
+class TcpFeed(_Listener):
     """TCP client of an NMEA feed; reconnects with exponential backoff (min..max seconds)."""
 
     def __init__(self, src: TcpSource, buffer: FeedBuffer) -> None:
-        super().__init__(name=f"navwatch-tcp-{src.name}", daemon=True)
-        self.src = src
-        self.buffer = buffer
-        self.stop_event = threading.Event()
-        self.connected = threading.Event()
-        self.connections = 0
+        super().__init__("tcp", src, buffer)
 
     def run(self) -> None:
         src = self.src
@@ -642,14 +646,11 @@ class TcpFeed(_HealthCounters, threading.Thread):
         self.stop_event.set()
 
 
-class UdpFeed(_HealthCounters, threading.Thread):
+class UdpFeed(_Listener):
     """UDP listener for NMEA datagrams (one or more sentences each)."""
 
     def __init__(self, src: UdpSource, buffer: FeedBuffer) -> None:
-        super().__init__(name=f"navwatch-udp-{src.name}", daemon=True)
-        self.src = src
-        self.buffer = buffer
-        self.stop_event = threading.Event()
+        super().__init__("udp", src, buffer)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
