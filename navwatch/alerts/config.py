@@ -370,6 +370,8 @@ class Config:
     sinks: tuple[Sink, ...] = ()
     once_listen_s: float = 0.0
     feed_flush_s: float = 0.1
+    #: Live positions repeated within this much message time are consumed once (``[watch]``).
+    dedup_window_s: float = 3600.0
     quarantine_csv: Path | None = None
     deliver_timeout_s: float = 60.0
     path: Path | None = None
@@ -865,6 +867,7 @@ def parse_config(
         sinks=sinks,
         once_listen_s=watch.once_listen_s,
         feed_flush_s=watch.feed_flush_s,
+        dedup_window_s=watch.dedup_window_s,
         quarantine_csv=watch.quarantine_csv,
         deliver_timeout_s=watch.deliver_timeout_s,
         path=path,
@@ -907,6 +910,7 @@ class _Watch(NamedTuple):
     schedule: Schedule
     once_listen_s: float
     feed_flush_s: float
+    dedup_window_s: float
     deliver_timeout_s: float
     quarantine_csv: Path | None
 
@@ -916,10 +920,13 @@ def _watch(w: _Table, base: Path) -> _Watch:
     schedule = _schedule(w)
     once_listen_s = w.num("once_listen_s", 0.0)
     feed_flush_s = w.num("feed_flush_s", 0.1, positive=True)
+    dedup_window_s = w.num("dedup_window_s", 3600.0, positive=True)
     deliver_timeout_s = w.num("deliver_timeout_s", 60.0, positive=True)
     quarantine_csv = w.path("quarantine_csv", base)
     w.done()
-    return _Watch(schedule, once_listen_s, feed_flush_s, deliver_timeout_s, quarantine_csv)
+    return _Watch(
+        schedule, once_listen_s, feed_flush_s, dedup_window_s, deliver_timeout_s, quarantine_csv
+    )
 
 
 def _state_url(s: _Table, base: Path) -> str:

@@ -766,11 +766,8 @@ def _decode_json(
         n += len(msgs)
     if not frames:
         return None, 0
-    obs = _concat_keeping_attrs(frames)
-    key = [c for c in ("mmsi", "time", "lat", "lon") if c in obs.columns]
-    if len(obs) and key:  # the same message received twice (stream providers repeat some)
-        obs = obs[~obs.duplicated(subset=key)].reset_index(drop=True)
-    return obs, n - lines_before
+    # the same message received twice is left out by the tick (navwatch.alerts.dedup)
+    return _concat_keeping_attrs(frames), n - lines_before
 
 
 def _concat_keeping_attrs(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -17,6 +17,8 @@ Tables (all prefixed ``nw_``):
 ``nw_alerts``          the outbox: alert id, event id, kind (new/update/retraction), JSON payload.
 ``nw_deliveries``      one row per (alert, sink): status, attempts, next attempt time.
 ``nw_quarantine``      rejected input rows and files with a reason.
+``nw_seen_positions``  keys of the live positions consumed recently (schema version 4; see
+                       :mod:`navwatch.alerts.dedup`), replaced by each tick that consumed some.
 ``nw_feed_health``     per source: first watched, last message, messages, reconnects, errors,
                        messages per minute, silent or ok (schema version 3; see
                        :mod:`navwatch.alerts.health`). Counters are added in short transactions
@@ -27,7 +29,8 @@ A tick reads a snapshot, computes outside any transaction, then commits everythi
 the new detector and activity states and the alerts in **one** transaction
 (:meth:`Store.commit_tick`).
 
-Schema versions: 1 (port events), 2 (adds ``nw_activity_state``), 3 (adds ``nw_feed_health``). A database of an older version
+Schema versions: 1 (port events), 2 (adds ``nw_activity_state``), 3 (adds ``nw_feed_health``),
+4 (adds ``nw_seen_positions``). A database of an older version
 is refused with a message saying how to upgrade it (:meth:`Store.upgrade`,
 ``navwatch watch --upgrade-state``); one of a newer version is refused.
 """
@@ -51,12 +54,13 @@ from .config import redact_url
 
 __all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: What each schema version added (for the messages about old databases).
 SCHEMA_HISTORY = {
     1: "port events",
     2: "activity alerts: table nw_activity_state",
     3: "feed health: table nw_feed_health",
+    4: "live positions consumed once across ticks: table nw_seen_positions",
 }
 
 md = sa.MetaData()
@@ -109,6 +113,13 @@ activity_t = sa.Table(
     "nw_activity_state", md,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("state", sa.LargeBinary, nullable=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.Float),
+)  # fmt: skip
+seen_t = sa.Table(
+    "nw_seen_positions", md,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("tick", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.Float),
 )  # fmt: skip
@@ -234,13 +245,15 @@ def decode_state(rows: bytes | None, emitted: bytes | None) -> DetectorState:
 class Snapshot:
     """What a tick reads before computing: tick counter, consumed inputs, detector state,
     buffered live-feed rows (``feed``: id, source, received_ns, data; in arrival order) and the
-    activity state (``ActivityState.to_bytes()``; None before the first activity tick)."""
+    activity state (``ActivityState.to_bytes()``; None before the first activity tick) and the
+    keys of the live positions consumed recently (``SeenPositions.to_bytes()``)."""
 
     tick: int
     inputs: dict[tuple[str, str], dict[str, Any]]
     state: DetectorState
     feed: list[tuple[int, str, int, str]] = field(default_factory=list)
     activity: bytes | None = None
+    seen: bytes | None = None
 
 
 @dataclass
@@ -389,6 +402,7 @@ class Store:
                 sa.select(detector_t.c.rows, detector_t.c.emitted).where(detector_t.c.id == 1)
             ).first()
             act = c.execute(sa.select(activity_t.c.state).where(activity_t.c.id == 1)).first()
+            seen = c.execute(sa.select(seen_t.c.data).where(seen_t.c.id == 1)).first()
             feed = []
             total = 0
             for r in c.execute(
@@ -411,6 +425,7 @@ class Store:
             state=state,
             feed=feed,
             activity=None if act is None else bytes(act[0]),
+            seen=None if seen is None else bytes(seen[0]),
         )
 
     def commit_tick(
@@ -421,6 +436,7 @@ class Store:
         feed_ids: Iterable[int] = (),
         state: DetectorState | None = None,
         activity: bytes | None = None,
+        seen: bytes | None = None,
         quarantine: pd.DataFrame | None = None,
         plan=None,
         sinks: Iterable[str] = (),
@@ -431,8 +447,9 @@ class Store:
 
         ``plan(prior_events) -> (alerts, event_rows)`` is called inside the transaction with the
         stored rows of the events it asks about (see :func:`navwatch.alerts.alerting.plan_alerts`).
-        ``state`` and ``activity`` (the activity state as bytes), when given, replace the stored
-        ones.
+        ``state``, ``activity`` (the activity state as bytes) and ``seen`` (the live positions
+        consumed, :class:`~navwatch.alerts.dedup.SeenPositions` as bytes), when given, replace
+        the stored ones.
         ``health(rows) -> (alerts, updates)`` (:meth:`navwatch.alerts.health.FeedHealth.planner`)
         is called inside the transaction with the stored ``nw_feed_health`` rows by source; its
         status updates and alerts are committed with the tick.
@@ -482,6 +499,8 @@ class Store:
                     c.execute(sa.insert(detector_t).values(id=1, **vals))
             if activity is not None:
                 _upsert(c, activity_t, dict(state=activity, tick=tick, updated_at=now))
+            if seen is not None:
+                _upsert(c, seen_t, dict(data=seen, tick=tick, updated_at=now))
             if quarantine is not None and len(quarantine):
                 q = quarantine
                 c.execute(

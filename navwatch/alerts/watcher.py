@@ -43,6 +43,7 @@ from ..zones import ZoneIndex
 from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import AishubSource, Config, DirectorySource, HttpSource, LiveSource, redact_url
+from .dedup import SeenPositions
 from .feeds import make_feed, poll_aishub
 from .health import FeedHealth
 from .sinks import deliver, make_sink
@@ -68,6 +69,8 @@ MAX_FEED_LINES_PER_TICK = 2_000_000
 class TickReport:
     tick: int
     rows: int = 0
+    #: Live positions left out because they were consumed before (or repeated in this tick).
+    repeats: int = 0
     events: int = 0
     #: Activity events reported by the activity detectors this tick (new, changed, retracted).
     activity_events: int = 0
@@ -159,6 +162,7 @@ class Watcher:
         log.info("tick %d: start", snap.tick + 1)
         chunks = self._read(snap, now)
         self.health.record(polled=_polled(chunks, self.cfg.sources), now=now)
+        seen, n_dup = self._screen_repeats(chunks, snap.seen)
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None
         qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
@@ -177,17 +181,17 @@ class Watcher:
         feed_ids = [i for c in chunks for i in c.feed_ids]
         alerts = self.store.commit_tick(
             snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
-            activity=act_state, quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
+            activity=act_state, seen=seen, quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
             health=self.health.planner(self.rules.events, now),
         )  # fmt: skip
         rep = TickReport(
-            tick=snap.tick + 1, rows=0 if obs is None else len(obs), events=len(events), activity_events=n_act,
+            tick=snap.tick + 1, rows=0 if obs is None else len(obs), repeats=n_dup, events=len(events), activity_events=n_act,
             alerts=alerts, quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks),
             seconds=time.perf_counter() - t0,
         )  # fmt: skip
         log.info(
-            "tick %d: committed: %d input(s), %d observation(s), %d event(s), %d activity event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
-            rep.tick, rep.inputs, rep.rows, rep.events, n_act, len(alerts), rep.quarantined, rep.seconds,
+            "tick %d: committed: %d input(s), %d observation(s) (%d live repeat(s) consumed before left out), %d event(s), %d activity event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
+            rep.tick, rep.inputs, rep.rows, rep.repeats, rep.events, n_act, len(alerts), rep.quarantined, rep.seconds,
         )  # fmt: skip
         if quarantine is not None and len(quarantine):
             for code, n in quarantine["code"].value_counts().items():
@@ -216,6 +220,24 @@ class Watcher:
             fmts = {s.name: s.format for s in self.cfg.sources if isinstance(s, LiveSource)}
             chunks.extend(decode_feed(snap.feed, snap.inputs, fmts))
         return chunks
+
+    def _screen_repeats(self, chunks: list[Chunk], blob: bytes | None) -> tuple[bytes | None, int]:
+        """Drop, from the live and AISHub chunks, the positions consumed before or repeated in
+        this tick (:mod:`navwatch.alerts.dedup`); the keys to commit (None: unchanged) and how
+        many were dropped."""
+        live = [
+            c for c in chunks if c.key in ("feed", "aishub") and c.obs is not None and len(c.obs)
+        ]
+        if not live:
+            return None, 0
+        seen = SeenPositions.from_bytes(blob)
+        n = 0
+        for c in live:
+            c.obs, k, seen = seen.screen(c.obs, self.cfg.dedup_window_s)
+            n += k
+        if n:
+            log.info("live input: %d position(s) received again, consumed once", n)
+        return seen.to_bytes(), n
 
     def _detect(
         self, obs: pd.DataFrame, state: DetectorState, qparts: list[pd.DataFrame]
@@ -286,11 +308,13 @@ class Watcher:
         """One tick then delivery (what it did in ``delivered``). A tick that lost a race with
         another watcher is skipped (None; queued alerts are delivered all the same).
 
-        ``listen_s`` > 0: first listen to the live feeds that long (``navwatch watch --once``);
-        the listeners are stopped before the tick.
+        ``listen_s`` > 0: first listen to the live feeds that long (``navwatch watch --once``),
+        serving ``/healthz`` and ``/metrics`` meanwhile when ``[health] listen`` is set; the
+        listeners are stopped before the tick.
         """
         if listen_s > 0:
             self.start_feeds()
+            self.health.serve()
             time.sleep(listen_s)
             self.stop_feeds()
         try:
