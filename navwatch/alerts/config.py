@@ -330,17 +330,38 @@ class DetectConfig:
     params: DetectParams = field(default_factory=DetectParams)
 
 
+#: Two ``(lat, lon)`` corners, in any order: latitudes between the two, longitudes between the
+#: two (a box never crosses the antimeridian: use two boxes).
+Box = tuple[tuple[float, float], tuple[float, float]]
+
+
 @dataclass(frozen=True)
 class HealthConfig:
-    """The ``[health]`` table plus the per-source ``silent_after_s`` keys of ``[[sources]]``."""
+    """The ``[health]`` table plus the per-source ``silent_after_s``, ``health_boxes`` and
+    ``silent_per_box`` keys of ``[[sources]]``.
+
+    ``boxes``: (source, sub-source name ``<source>/box<i>``, box) for every bounding box whose
+    silence is watched on its own; a box uses its source's threshold."""
 
     silent_after_s: float = 900.0
     listen: str | None = None
     allow_remote: bool = False
     per_source: tuple[tuple[str, float], ...] = ()
+    boxes: tuple[tuple[str, str, Box], ...] = ()
 
     def threshold(self, source: str) -> float:
-        return dict(self.per_source).get(source, self.silent_after_s)
+        per = dict(self.per_source)
+        if source in per:
+            return per[source]
+        b = self.box_of(source)
+        return per.get(b[0], self.silent_after_s) if b else self.silent_after_s
+
+    def box_of(self, name: str) -> tuple[str, int, Box] | None:
+        """(source, index from 1, box) of a box sub-source name; None for any other name."""
+        for parent, sub, box in self.boxes:
+            if sub == name:
+                return parent, int(sub.rsplit("/box", 1)[1]), box
+        return None
 
 
 Source = (
@@ -848,7 +869,7 @@ def parse_config(
     detect = _detect(_Table(top.get("detect", {}), "[detect]", env), base)
     rules = _alert_rules(_Table(top.get("alerts", {}), "[alerts]", env))
     activity = _activity(_Table(top.get("activity", {}), "[activity]", env), detect)
-    health, silent = _health(top, env)
+    health, silent, box_specs = _health(top, env)
     sources = _tables(top, "sources", _source, base, env)
     sinks = _tables(top, "sinks", _sink, base, env)
     for what, items in (("sources", sources), ("sinks", sinks)):
@@ -872,14 +893,19 @@ def parse_config(
         deliver_timeout_s=watch.deliver_timeout_s,
         path=path,
         health=dataclasses.replace(
-            health, per_source=tuple((x.name, v) for x, v in zip(sources, silent, strict=True) if v)
+            health,
+            per_source=tuple((x.name, v) for x, v in zip(sources, silent, strict=True) if v),
+            boxes=_health_boxes(sources, box_specs),
         ),
     )
 
 
-def _health(top: _Table, env: Mapping[str, str]) -> tuple[HealthConfig, list[float | None]]:
-    """The ``[health]`` table, and each ``[[sources]]`` table's ``silent_after_s`` (taken out of
-    the table, by position: the names are known once the sources are read)."""
+def _health(
+    top: _Table, env: Mapping[str, str]
+) -> tuple[HealthConfig, list[float | None], list[tuple[bool, tuple[Box, ...]]]]:
+    """The ``[health]`` table, and each ``[[sources]]`` table's ``silent_after_s``,
+    ``silent_per_box`` and ``health_boxes`` (taken out of the table, by position: the names are
+    known once the sources are read)."""
     h = _Table(top.get("health", {}), "[health]", env)
     default = h.num("silent_after_s", 900.0, positive=True)
     listen = h.str_("listen", "") or None
@@ -887,6 +913,7 @@ def _health(top: _Table, env: Mapping[str, str]) -> tuple[HealthConfig, list[flo
     h.done()
     raw = top.data.get("sources", [])
     per: list[float | None] = []
+    boxes: list[tuple[bool, tuple[Box, ...]]] = []
     if isinstance(raw, list):
         raw = [dict(x) if isinstance(x, dict) else x for x in raw]
         for i, x in enumerate(raw):
@@ -896,12 +923,58 @@ def _health(top: _Table, env: Mapping[str, str]) -> tuple[HealthConfig, list[flo
                     f"[[sources]][{i}].silent_after_s: expected a positive number, got {v!r}"
                 )
             per.append(None if v is None else float(v))
+            boxes.append(_box_keys(x, i, env) if isinstance(x, dict) else (False, ()))
         top.data = {**top.data, "sources": raw}
     if listen is not None:
         from .health import parse_listen
 
         parse_listen(listen, allow_remote)
-    return HealthConfig(default, listen, allow_remote), per
+    return HealthConfig(default, listen, allow_remote), per, boxes
+
+
+def _box_keys(x: dict[str, Any], i: int, env: Mapping[str, str]) -> tuple[bool, tuple[Box, ...]]:
+    """``silent_per_box`` and ``health_boxes`` of the raw ``[[sources]]`` table ``x`` (popped)."""
+    t = _Table({k: x.pop(k) for k in ("silent_per_box", "health_boxes") if k in x},
+               f"[[sources]][{i}]", env)  # fmt: skip
+    per_box = t.bool_("silent_per_box", False)
+    if per_box and x.get("type") not in ("websocket", "aishub"):
+        raise ConfigError(
+            f"{t.key('silent_per_box')}: only for websocket and aishub sources (their own "
+            f"bounding_boxes / bounding_box), not {x.get('type')!r}: list the boxes in health_boxes"
+        )
+    if per_box and x.get("type") == "aishub" and x.get("bounding_box") is None:
+        raise ConfigError(
+            f"{t.key('silent_per_box')}: this aishub source has no bounding_box to watch"
+        )
+    hb = t.get("health_boxes", [])
+    if not isinstance(hb, list):
+        raise ConfigError(
+            f"{t.key('health_boxes')}: expected a list of [[lat, lon], [lat, lon]], got {hb!r}"
+        )
+    return per_box, tuple(_box(t, "health_boxes", b) for b in hb)
+
+
+def _health_boxes(
+    sources: tuple[Source, ...], specs: list[tuple[bool, tuple[Box, ...]]]
+) -> tuple[tuple[str, str, Box], ...]:
+    """(source, ``<source>/box<i>``, box): a source's own boxes (``silent_per_box``), then its
+    ``health_boxes``."""
+    out: list[tuple[str, str, Box]] = []
+    for src, (per_box, extra) in zip(sources, specs, strict=True):
+        own: tuple[Box, ...] = ()
+        if per_box and isinstance(src, WebsocketSource):
+            own = src.bounding_boxes
+        elif per_box and isinstance(src, AishubSource) and src.bounding_box is not None:
+            own = (src.bounding_box,)
+        out += [(src.name, f"{src.name}/box{j}", b) for j, b in enumerate((*own, *extra), 1)]
+    names = {s.name for s in sources}
+    clash = sorted(sub for _, sub, _ in out if sub in names)
+    if clash:
+        raise ConfigError(
+            f"[[sources]]: names {clash} are also the names of watched bounding boxes "
+            "(<source>/box<i>, from silent_per_box / health_boxes): rename the sources"
+        )
+    return tuple(out)
 
 
 class _Watch(NamedTuple):

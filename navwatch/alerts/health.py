@@ -27,6 +27,15 @@ rerun after a crash before its commit produces the same ids; a restarted watcher
 stored status and raises nothing twice. A live feed (TCP, UDP, ...) is not judged silent before
 the watcher has listened to it for ``silent_after_s``: the watcher's own downtime is not the
 feed's silence.
+
+**Bounding boxes.** A source may also be watched per bounding box (``health_boxes``, or
+``silent_per_box = true`` for a websocket's ``bounding_boxes`` / an AISHub ``bounding_box``):
+each box is a health row of its own, named ``<source>/box<i>`` (i from 1), with the source's
+threshold. A box's messages are the decoded position rows of that source inside the box (latitude
+between the corners' latitudes, longitude between their longitudes, edges included; a box never
+crosses the antimeridian) counted by the tick (:func:`count_in_boxes`); its last message is the
+newest such row's time, capped at the tick's time. A box row is live when its source is, and its
+alerts name the box and carry ``box`` (the corners) and ``parent`` (the source) in ``event``.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .alerting import PAYLOAD_VERSION, alert_id
-from .config import HEALTH_EVENTS, HealthConfig
+from .config import HEALTH_EVENTS, Box, HealthConfig
 
 __all__ = [
     "HEALTH_EVENTS",
@@ -53,6 +62,7 @@ __all__ = [
     "HealthConfig",
     "HealthSource",
     "assess",
+    "count_in_boxes",
     "health_event_id",
     "metrics_text",
     "parse_listen",
@@ -130,24 +140,72 @@ def _minutes(s: float) -> str:
     return f"{m} min" if m < 120 else f"{m // 60} h {m % 60} min"
 
 
-def _summary(kind: str, source: str, row: Mapping[str, Any], now_ns: int) -> str:
+def count_in_boxes(
+    frames: Iterable[tuple[str, pd.DataFrame | None]], boxes: Iterable[tuple[str, str, Box]],
+    now: float,
+) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:  # fmt: skip
+    """The position rows of each watched box in one tick's ``frames`` ((source, decoded rows)):
+    ``({sub-source: (rows, 0)}, {sub-source: newest row time in ns, capped at now})``, every box
+    in the first (0 rows when none came). Edges are inside; a NaN latitude or longitude is in no
+    box.
+
+    >>> rows = pd.DataFrame({"time": pd.to_datetime([3, 5], unit="s", utc=True),
+    ...                      "lat": [1.0, float("nan")], "lon": [2.0, 2.0]})
+    >>> count_in_boxes([("a", rows)], [("a", "a/box1", ((1.0, 2.0), (0.0, 0.0)))], now=10)
+    ({'a/box1': (1, 0)}, {'a/box1': 3000000000})
+    """
+    now_ns = int(now * _NS)
+    got = [(n, f) for n, f in frames if f is not None and len(f)]
+    counts: dict[str, tuple[int, int]] = {}
+    last: dict[str, int] = {}
+    for src, sub, ((a, b), (c, d)) in boxes:
+        n, newest = 0, 0
+        for obs in (f for name, f in got if name == src):
+            lat = obs["lat"].to_numpy(dtype=float)
+            lon = obs["lon"].to_numpy(dtype=float)
+            inside = (
+                (lat >= min(a, c)) & (lat <= max(a, c)) & (lon >= min(b, d)) & (lon <= max(b, d))
+            )
+            n += int(inside.sum())
+            t = obs["time"][inside].dropna()
+            if len(t):
+                newest = max(newest, int(pd.Timestamp(t.max()).value))
+        counts[sub] = (n, 0)
+        if n:
+            last[sub] = min(newest, now_ns) if newest else now_ns
+    return counts, last
+
+
+def _where(source: str, cfg: HealthConfig | None) -> tuple[str, str]:
+    """(``feed 'src'``, ``""``); for a box row (``feed '<parent>'``, `` in box i (lat, lon)-(lat, lon)``)."""
+    b = cfg.box_of(source) if cfg is not None else None
+    if b is None:
+        return f"feed {source!r}", ""
+    parent, i, ((a, o), (c, d)) = b
+    return f"feed {parent!r}", f" in box {i} ({a}, {o})-({c}, {d})"
+
+
+def _summary(
+    kind: str, source: str, row: Mapping[str, Any], now_ns: int, cfg: HealthConfig | None = None
+) -> str:
     ref = _ref_ns(row)
     last = row.get("last_message_ns")
+    feed, box = _where(source, cfg)
     if kind == "feed_silent":
         return (
-            f"feed {source!r} silent since {_fmt_ns(ref)} ({_minutes((now_ns - ref) / _NS)}; "
+            f"{feed} silent{box} since {_fmt_ns(ref)} ({_minutes((now_ns - ref) / _NS)}; "
             f"last message {_fmt_ns(last)}, {int(row.get('messages') or 0)} message(s) in all)"
         )
     since = int(row.get("silent_since_ns") or row["first_seen_ns"])
     return (
-        f"feed {source!r} recovered: message at {_fmt_ns(last)} after "
+        f"{feed} recovered{box}: message at {_fmt_ns(last)} after "
         f"{_minutes(((last or now_ns) - since) / _NS)} of silence"
     )
 
 
 def _health_alert(
     kind: str, source: str, row: Mapping[str, Any], event_id: str, events: tuple[str, ...],
-    now_ns: int, detected_at: str,
+    now_ns: int, detected_at: str, cfg: HealthConfig | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     rev = 0 if kind == "feed_silent" else 1
     aid = alert_id(event_id, rev)
@@ -161,10 +219,13 @@ def _health_alert(
         "reconnects": int(row.get("reconnects") or 0),
         "errors": int(row.get("errors") or 0),
     }
+    box = cfg.box_of(source) if cfg is not None else None
+    if box is not None:
+        rec["parent"], rec["box"] = box[0], [list(box[2][0]), list(box[2][1])]
     body = {
         "version": PAYLOAD_VERSION, "alert_id": aid, "kind": akind, "event_kind": kind,
         "ref_alert_id": ref, "revision": rev, "event_id": event_id,
-        "summary": _summary(kind, source, row, now_ns), "reason": kind,
+        "summary": _summary(kind, source, row, now_ns, cfg), "reason": kind,
         "detected_at": detected_at, "event": rec,
     }  # fmt: skip
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -195,18 +256,20 @@ def plan_health(
                 silent_event_id=eid,
                 silent_since_ns=int(row.get("last_message_ns") or 0),
             )
-            log.warning("%s", _summary("feed_silent", source, row, now_ns))
+            log.warning("%s", _summary("feed_silent", source, row, now_ns, cfg))
             if "feed_silent" in events:
                 alerts.append(
-                    _health_alert("feed_silent", source, row, eid, events, now_ns, detected_at)
+                    _health_alert("feed_silent", source, row, eid, events, now_ns, detected_at, cfg)
                 )
         elif status == "ok" and row.get("status") == "silent":
             eid = str(row.get("silent_event_id"))
             updates[source] = dict(status="ok")
-            log.info("%s", _summary("feed_recovered", source, row, now_ns))
+            log.info("%s", _summary("feed_recovered", source, row, now_ns, cfg))
             if "feed_recovered" in events:
                 alerts.append(
-                    _health_alert("feed_recovered", source, row, eid, events, now_ns, detected_at)
+                    _health_alert(
+                        "feed_recovered", source, row, eid, events, now_ns, detected_at, cfg
+                    )
                 )
     return alerts, updates
 
@@ -227,6 +290,14 @@ class FeedHealth:
         self.listeners = listeners
         self.sources = list(sources)
         self.live = set(live)
+        # the watched bounding boxes of these sources: rows of their own, live when their source is
+        self._boxes: dict[str, list[str]] = {}
+        for parent, sub, _ in cfg.boxes:
+            if parent in self.sources:
+                self._boxes.setdefault(parent, []).append(sub)
+                self.sources.append(sub)
+                if parent in self.live:
+                    self.live.add(sub)
         self.store = store
         self._seen: dict[int, tuple[int, int, int]] = {}  # id(listener) -> counters reported
         self._since: dict[str, int] = {}
@@ -241,16 +312,19 @@ class FeedHealth:
         """Live listeners of these sources start now (silence is measured from here at most)."""
         ns = int((time.time() if now is None else now) * _NS)
         for n in names:
-            self._since.setdefault(n, ns)
+            for m in (n, *self._boxes.get(n, ())):
+                self._since.setdefault(m, ns)
 
     def record(
         self,
         listeners: Iterable[HealthSource] = (),
         polled: Mapping[str, tuple[int, int]] | None = None,
         now: float | None = None,
+        last: Mapping[str, int] | None = None,
     ) -> None:
         """Add what listeners counted since the last call, and ``polled`` (source -> (rows,
-        errors)), to the stored rows, in one short transaction."""
+        errors)), to the stored rows, in one short transaction. A polled source's last message
+        is ``last[source]`` (ns) when given, else ``now``."""
         now = time.time() if now is None else now
         deltas: dict[str, dict[str, int]] = {}
         with self._lock:
@@ -269,7 +343,7 @@ class FeedHealth:
                 d["messages"] += rows
                 d["errors"] += errs
                 if rows:
-                    d["last_message_ns"] = int(now * _NS)
+                    d["last_message_ns"] = int((last or {}).get(name) or now * _NS)
             self.store.record_health(self.sources, deltas, int(now * _NS))
 
     def forget(self, listeners: Iterable[HealthSource]) -> None:
@@ -343,6 +417,9 @@ def health_report(
             "reconnects": int(r.get("reconnects") or 0),
             "errors": int(r.get("errors") or 0),
         }
+        box = cfg.box_of(name)
+        if box is not None:
+            out[name]["parent"], out[name]["box"] = box[0], [list(box[2][0]), list(box[2][1])]
     healthy = all(s["status"] == "ok" for s in out.values()) and last_tick_ok is not False
     return {"healthy": healthy, "last_tick_ok": last_tick_ok, "sources": out}
 

@@ -45,7 +45,7 @@ from .alerting import plan_alerts
 from .config import AishubSource, Config, DirectorySource, HttpSource, LiveSource, redact_url
 from .dedup import SeenPositions
 from .feeds import make_feed, poll_aishub
-from .health import FeedHealth
+from .health import FeedHealth, count_in_boxes
 from .sinks import deliver, make_sink
 from .sources import (
     Chunk,
@@ -161,7 +161,12 @@ class Watcher:
         snap = self.store.snapshot(feed_limit_lines=MAX_FEED_LINES_PER_TICK)
         log.info("tick %d: start", snap.tick + 1)
         chunks = self._read(snap, now)
-        self.health.record(polled=_polled(chunks, self.cfg.sources), now=now)
+        boxes, box_last = count_in_boxes(
+            [(c.source, c.obs) for c in chunks], self.cfg.health.boxes, now
+        )
+        self.health.record(
+            polled={**_polled(chunks, self.cfg.sources), **boxes}, now=now, last=box_last
+        )
         seen, n_dup = self._screen_repeats(chunks, snap.seen)
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None

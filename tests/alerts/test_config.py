@@ -63,6 +63,10 @@ def test_example_config_commented_blocks_parse_too():
     }  # fmt: skip
     assert {s.type for s in cfg.sinks} == {"console", "jsonl", "webhook", "email"}
     assert cfg.activity.all_vessels is True and cfg.activity.params.gap_min_h == 6.0
+    assert cfg.health.boxes == (
+        ("receiver", "receiver/box1", ((59.0, 10.0), (60.0, 11.5))),
+        ("aisstream", "aisstream/box1", ((59.0, 10.0), (60.0, 11.5))),
+    )
 
 
 @pytest.mark.parametrize(
@@ -277,3 +281,62 @@ def test_example_config_activity_block_parses():
     cfg = parse_config({"activity": data["activity"]}, env={})
     assert cfg.activity.params.gap_min_h == data["activity"]["gap_min_h"]
     assert "replenishment" in EXAMPLE.read_text().split("[alerts]")[1].split("\n\n")[0]
+
+
+def test_health_boxes_and_silent_per_box():
+    def boxes(*sources):
+        return parse_config({"sources": list(sources)}, env={}).health.boxes
+
+    ws = {
+        "type": "websocket",
+        "url": "ws://h/x",
+        "bounding_boxes": [[[1, 2], [3, 4]], [[5, 6], [7, 8]]],
+    }
+    assert boxes({**ws, "silent_per_box": True, "silent_after_s": 30}) == (
+        ("websocket", "websocket/box1", ((1.0, 2.0), (3.0, 4.0))),
+        ("websocket", "websocket/box2", ((5.0, 6.0), (7.0, 8.0))),
+    )
+    assert boxes(ws) == () and boxes({**ws, "silent_per_box": False}) == ()
+    assert boxes({**ws, "silent_per_box": True, "health_boxes": [[[0, 0], [1, 1]]]})[2] == (
+        "websocket", "websocket/box3", ((0.0, 0.0), (1.0, 1.0)),
+    )  # fmt: skip
+    hub = {"type": "aishub", "username_env": "U", "bounding_box": [[59, 11], [58, 10]]}
+    cfg = parse_config({"sources": [{**hub, "silent_per_box": True}]}, env={"U": "u"})
+    assert cfg.health.boxes == (("aishub", "aishub/box1", ((59.0, 11.0), (58.0, 10.0))),)
+    tcp = {"type": "tcp", "name": "rx", "host": "h", "port": 1, "silent_after_s": 60,
+           "health_boxes": [[[10, 170], [20, -170]]]}  # fmt: skip
+    cfg = parse_config({"sources": [tcp]}, env={})
+    assert cfg.health.boxes == (("rx", "rx/box1", ((10.0, 170.0), (20.0, -170.0))),)
+    assert cfg.health.threshold("rx/box1") == 60 and cfg.health.box_of("rx") is None
+    assert cfg.health.box_of("rx/box1") == ("rx", 1, ((10.0, 170.0), (20.0, -170.0)))
+
+
+@pytest.mark.parametrize(
+    "source, env, message",
+    [
+        ({"type": "tcp", "host": "h", "port": 1, "silent_per_box": True}, {},
+         "[[sources]][0].silent_per_box: only for websocket and aishub sources"),
+        ({"type": "websocket", "url": "ws://h/x", "silent_per_box": "yes"}, {},
+         "[[sources]][0].silent_per_box: expected true or false, got 'yes'"),
+        ({"type": "aishub", "username_env": "U", "silent_per_box": True}, {"U": "u"},
+         "[[sources]][0].silent_per_box: this aishub source has no bounding_box"),
+        ({"type": "tcp", "host": "h", "port": 1, "health_boxes": [[1, 2], [3, 4]]}, {},
+         "[[sources]][0].health_boxes: expected [[lat, lon], [lat, lon]] corners, got [1, 2]"),
+        ({"type": "tcp", "host": "h", "port": 1, "health_boxes": [[[91, 2], [3, 4]]]}, {},
+         "[[sources]][0].health_boxes: latitude must be in [-90, 90]"),
+        ({"type": "tcp", "host": "h", "port": 1, "health_boxes": "all"}, {},
+         "[[sources]][0].health_boxes: expected a list of [[lat, lon], [lat, lon]], got 'all'"),
+    ],
+)  # fmt: skip
+def test_bad_health_box_keys_name_the_key(source, env, message):
+    with pytest.raises(ConfigError) as e:
+        parse_config({"sources": [source]}, env=env)
+    assert message in str(e.value)
+
+
+def test_box_names_may_not_clash_with_source_names():
+    with pytest.raises(ConfigError, match=r"names \['rx/box1'\] are also the names of watched"):
+        parse_config({"sources": [
+            {"type": "tcp", "name": "rx", "host": "h", "port": 1, "health_boxes": [[[0, 0], [1, 1]]]},
+            {"type": "tcp", "name": "rx/box1", "host": "h", "port": 2},
+        ]}, env={})  # fmt: skip

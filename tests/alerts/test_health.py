@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from navwatch.alerts import Watcher, load_config
-from navwatch.alerts.health import health_event_id, parse_listen
+from navwatch.alerts.health import count_in_boxes, health_event_id, parse_listen
 from navwatch.errors import ConfigError
 
 from .alert_servers import (
@@ -28,6 +29,7 @@ from .alert_servers import (
     webhook_sink,
     write_config,
 )
+from .live_servers import aisstream
 from .nmea_factory import T0, position
 
 SILENT_S = 5.0
@@ -349,3 +351,203 @@ def test_polled_http_source_counts_failed_polls_and_goes_silent(tmp_path, webhoo
     got = _health_alerts(webhook)
     assert [b["event_kind"] for b in got] == ["feed_silent"]
     assert got[0]["kind"] == "new" and "last message never" in got[0]["summary"]
+
+
+# ---------------------------------------------------------------------------------------------
+# silence per bounding box
+
+BOX1 = [[34.0, 35.0], [36.0, 36.5]]
+BOX2 = [[11.0, -29.0], [10.0, -31.0]]  # corners in the other order: still lat 10..11, lon -31..-29
+IN_BOX = {1: (35.0, 35.5), 2: (10.5, -30.0)}
+
+
+class _AisstreamServer:
+    """A real aisstream.io-like WebSocket server; ``send`` pushes positions to the newest
+    connection, stamped with the current time."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import serve
+
+        self.conns: list = []
+        self.mmsi = 273000500
+
+        def handler(ws):
+            ws.recv(timeout=3)  # the subscription
+            self.conns.append(ws)
+            try:
+                for _ in ws:
+                    pass
+            except Exception:
+                pass
+
+        self.server = serve(handler, "127.0.0.1", 0)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.socket.getsockname()[1]
+
+    def send(self, box: int) -> float:
+        self.mmsi += 1
+        t = time.time()
+        lat, lon = IN_BOX[box]
+        self.conns[-1].send(aisstream(dict(mmsi=self.mmsi, t=t, lat=lat, lon=lon, sog=0.0)))
+        return t
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def _box_config(tmp_path: Path, webhook, ws_port: int, listen_port: int) -> Path:
+    path = write_config(
+        tmp_path / "navwatch.toml",
+        state_url=f"sqlite:///{tmp_path / 'state.db'}",
+        watch={"feed_flush_s": 0.05},
+        sources=[{"type": "websocket", "name": "aisstream", "url": f"ws://127.0.0.1:{ws_port}/v0/stream",
+                  "bounding_boxes": [BOX1, BOX2], "silent_per_box": True, "silent_after_s": SILENT_BOX_S,
+                  "reconnect_min_s": 0.1, "reconnect_max_s": 0.2}],
+        sinks=[webhook_sink(webhook)],
+        alerts={"events": ["departure", "feed_silent", "feed_recovered"]},
+    )  # fmt: skip
+    with path.open("a") as f:
+        f.write(f'[health]\nsilent_after_s = 600\nlisten = "127.0.0.1:{listen_port}"\n')
+    return path
+
+
+SILENT_BOX_S = 3.0
+
+
+def _tick_until_counted(w, server: _AisstreamServer, *boxes: int) -> None:
+    """Send one position in each of ``boxes`` and tick until the box rows counted them."""
+    rows = w.store.health_rows()
+    want = {b: int(rows.get(f"aisstream/box{b}", {}).get("messages") or 0) + 1 for b in boxes}
+    for b in boxes:
+        server.send(b)
+
+    def counted():
+        w.run_once()
+        rows = w.store.health_rows()
+        return all(rows[f"aisstream/box{b}"]["messages"] >= n for b, n in want.items())
+
+    wait_for(counted, every=0.1, what=f"positions in boxes {boxes} counted")
+
+
+def test_silent_per_box_websocket_box_goes_silent_once_and_recovers_once_across_restarts(
+    tmp_path, webhook, secrets_env
+):
+    """A websocket source with two boxes and ``silent_per_box``: positions keep coming in box 1
+    while box 2 goes quiet: one feed_silent for ``aisstream/box2`` (none for the source or box
+    1) through the real webhook; positions in box 2 again: one feed_recovered; restarted
+    watchers on the same SQLite database raise nothing twice."""
+    server = _AisstreamServer()
+    listen_port = free_port()
+    cfg_path = _box_config(tmp_path, webhook, server.port, listen_port)
+    cfg = load_config(cfg_path, env=cli_env())
+    w = Watcher(cfg)
+    try:
+        w.start_feeds()
+        w.health.serve()
+        wait_for(lambda: server.conns, what="websocket connection")
+        _tick_until_counted(w, server, 1, 2)
+        rows = w.store.health_rows()
+        assert {"aisstream", "aisstream/box1", "aisstream/box2"} <= set(rows)
+        assert rows["aisstream/box1"]["messages"] == 1 and rows["aisstream"]["messages"] == 2
+        assert rows["aisstream/box2"]["last_message_ns"] <= time.time_ns()
+        assert _health_alerts(webhook) == []
+        end = time.time() + SILENT_BOX_S + 0.5
+        while time.time() < end:  # box 1 keeps talking, box 2 is quiet
+            _tick_until_counted(w, server, 1)
+            time.sleep(0.3)
+        _tick_until_counted(w, server, 1)
+        w.run_once()
+        got = _health_alerts(webhook)
+        assert [(b["event_kind"], b["event"]["source"]) for b in got] == [
+            ("feed_silent", "aisstream/box2")
+        ]
+        silent = got[0]
+        last_ns = w.store.health_rows()["aisstream/box2"]["last_message_ns"]
+        assert silent["event_id"] == health_event_id("aisstream/box2", last_ns)
+        assert silent["summary"].startswith(
+            "feed 'aisstream' silent in box 2 (11.0, -29.0)-(10.0, -31.0) since "
+        ), silent["summary"]
+        assert silent["event"]["box"] == BOX2 and silent["event"]["parent"] == "aisstream"
+        rows = w.store.health_rows()
+        assert [rows[n]["status"] for n in ("aisstream", "aisstream/box1", "aisstream/box2")] == [
+            "ok", "ok", "silent",
+        ]  # fmt: skip
+        code, _, body = _get(f"http://127.0.0.1:{listen_port}/healthz")
+        rep = json.loads(body)["sources"]
+        assert code == 503 and rep["aisstream/box2"]["status"] == "silent"
+        assert rep["aisstream/box2"]["box"] == BOX2 and rep["aisstream/box1"]["status"] == "ok"
+        assert rep["aisstream/box2"]["silent_after_s"] == SILENT_BOX_S
+        m = parse_metrics(_get(f"http://127.0.0.1:{listen_port}/metrics")[2])
+        assert m[("navwatch_feed_silent", (("source", "aisstream/box2"),))] == 1
+        assert m[("navwatch_feed_silent", (("source", "aisstream/box1"),))] == 0
+        assert m[("navwatch_feed_silent", (("source", "aisstream"),))] == 0
+        assert m[("navwatch_feed_messages_total", (("source", "aisstream/box2"),))] == 1
+    finally:
+        w.close()
+    st = _status(cfg_path)
+    assert st.returncode == 1 and "aisstream/box2: SILENT" in st.stdout, st.stdout + st.stderr
+    assert "aisstream/box1: OK" in st.stdout
+
+    # restarted while box 2 is silent: nothing again; then box 2 talks: one feed_recovered
+    w = Watcher(cfg)
+    try:
+        w.start_feeds()
+        wait_for(lambda: len(server.conns) >= 2, what="second connection")
+        _tick_until_counted(w, server, 1)
+        w.run_once()
+        assert len(_health_alerts(webhook)) == 1
+        _tick_until_counted(w, server, 1, 2)
+        w.run_once()
+    finally:
+        w.close()
+    got = _health_alerts(webhook)
+    assert [(b["event_kind"], b["event"]["source"]) for b in got] == [
+        ("feed_silent", "aisstream/box2"), ("feed_recovered", "aisstream/box2"),
+    ]  # fmt: skip
+    rec = got[1]
+    assert rec["event_id"] == got[0]["event_id"] and rec["ref_alert_id"] == got[0]["alert_id"]
+    assert rec["summary"].startswith("feed 'aisstream' recovered in box 2 "), rec["summary"]
+    assert rec["event"]["box"] == BOX2
+
+    # restarted again: everything ok, nothing raised twice
+    w = Watcher(cfg)
+    try:
+        w.start_feeds()
+        wait_for(lambda: len(server.conns) >= 3, what="third connection")
+        _tick_until_counted(w, server, 1, 2)
+        w.run_once()
+    finally:
+        w.close()
+        server.stop()
+    assert len(_health_alerts(webhook)) == 2
+    assert len(set(webhook.ids())) == len(webhook.ids())
+    assert {r["status"] for r in w.store.health_rows().values()} == {"ok"}
+
+
+def test_count_in_boxes_edges_nan_and_other_sources():
+    import pandas as pd
+
+    boxes = [("a", "a/box1", ((0.0, 0.0), (1.0, 1.0))), ("a", "a/box2", ((5.0, 5.0), (4.0, 4.0))),
+             ("b", "b/box1", ((0.0, 0.0), (1.0, 1.0)))]  # fmt: skip
+    t = pd.to_datetime([10, 20, 30, 40, 50, 60, 70], unit="s", utc=True)
+    rows = pd.DataFrame(
+        {
+            "time": t,
+            "lat": [0.5, 1.0, 0.0, float("nan"), 0.5, 9.0, 4.5],
+            "lon": [0.5, 1.0, 1.0, 0.5, float("nan"), 9.0, 4.5],
+        }
+    )  # in box 1 (two on the edge), NaN lat, NaN lon, outside every box, in box 2 (swapped corners)
+    later = pd.DataFrame(
+        {"time": pd.to_datetime([500], unit="s", utc=True), "lat": [0.2], "lon": [0.2]}
+    )
+    counts, last = count_in_boxes(
+        [("a", rows), ("a", None), ("c", later), ("a", later)], boxes, now=100
+    )
+    assert counts == {"a/box1": (4, 0), "a/box2": (1, 0), "b/box1": (0, 0)}
+    assert last == {"a/box1": 100 * 10**9, "a/box2": 70 * 10**9}  # capped at now
+    nat = rows.iloc[:1].assign(time=pd.NaT)
+    assert count_in_boxes([("a", nat)], boxes[:1], now=100) == (
+        {"a/box1": (1, 0)},
+        {"a/box1": 100 * 10**9},
+    )
+    assert count_in_boxes([], boxes, now=1)[1] == {}
