@@ -6,7 +6,9 @@ Listener threads (:class:`WebsocketFeed`, :class:`AiscatcherUdpFeed`, :class:`Ai
 :class:`~navwatch.alerts.sources.FeedBuffer`; the tick decodes them by the source's format
 (:func:`~navwatch.alerts.sources.decode_feed`). A message that is not valid JSON is kept as its
 text on one line, so the decoder quarantines it with a reason. Each feed counts ``messages``,
-``last_message_ns``, ``reconnects`` and ``errors`` for the health report.
+``last_message_ns``, ``reconnects`` and ``errors`` for the health report, as defined in
+:class:`~navwatch.alerts.sources._Listener`; the WebSocket and MQTT clients reconnect through the
+same loop as the TCP one (:class:`~navwatch.alerts.sources._Reconnecting`).
 
 :func:`poll_aishub` is called by the tick like an HTTP source, never more often than the
 source's ``min_interval_s``.
@@ -17,7 +19,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import random
 import threading
 import urllib.error
 import urllib.parse
@@ -38,7 +39,16 @@ from .config import (
     WebsocketSource,
     redact_url,
 )
-from .sources import Chunk, FeedBuffer, TcpFeed, UdpFeed, _Listener, _qframe, live_decode
+from .sources import (
+    Chunk,
+    FeedBuffer,
+    TcpFeed,
+    UdpFeed,
+    _Listener,
+    _qframe,
+    _Reconnecting,
+    live_decode,
+)
 
 __all__ = [
     "AiscatcherHttpFeed",
@@ -67,16 +77,9 @@ def one_line(obj_or_text: Any) -> str:
     if isinstance(obj_or_text, str):
         try:
             obj_or_text = json.loads(obj_or_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # kept as text: the decoder quarantines it
             return obj_or_text.strip().replace("\r", "\\r").replace("\n", "\\n")
     return json.dumps(obj_or_text, separators=(",", ":"), ensure_ascii=False)
-
-
-def next_delay(delay: float, lo: float, hi: float) -> tuple[float, float]:
-    """(seconds to wait now, the next delay): exponential, capped at ``hi``, jittered to
-    50-100 % so many clients do not reconnect in step."""
-    wait = max(lo, delay * random.uniform(0.5, 1.0))
-    return wait, min(delay * 2, hi)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -96,38 +99,29 @@ def subscription(src: WebsocketSource) -> dict[str, Any]:
     return msg
 
 
-class WebsocketFeed(_Listener):
-    """Client of an aisstream.io-style WebSocket; reconnects with capped, jittered backoff."""
+class WebsocketFeed(_Reconnecting):
+    """Client of an aisstream.io-style WebSocket; reconnects like every client feed
+    (:class:`~navwatch.alerts.sources._Reconnecting`: capped, jittered backoff)."""
 
     src: WebsocketSource
 
     def __init__(self, src: WebsocketSource, buffer: FeedBuffer) -> None:
         super().__init__("ws", src, buffer)
 
-    def run(self) -> None:
+    def _where(self) -> str:
+        return redact_url(self.src.url)
+
+    def _session(self) -> None:
+        from websockets.exceptions import ConnectionClosedOK
         from websockets.sync.client import connect
 
-        src, where = self.src, redact_url(self.src.url)
-        delay = src.reconnect_min_s
-        while not self.stop_event.is_set():
+        with connect(self.src.url, open_timeout=10, close_timeout=2) as ws:
+            ws.send(json.dumps(subscription(self.src)))  # at once: well within 3 s
+            self._opened()
             try:
-                with connect(src.url, open_timeout=10, close_timeout=2) as ws:
-                    ws.send(json.dumps(subscription(src)))  # at once: well within 3 s
-                    self.connections += 1
-                    self.connected.set()
-                    log.info("feed %s: connected to %s", src.name, where)
-                    delay = src.reconnect_min_s
-                    self._read(ws)
-            except Exception as exc:  # noqa: BLE001 - any failure: reconnect later
-                log.warning("feed %s: %s: %s: %s", src.name, where, type(exc).__name__, exc)
-            finally:
-                self.connected.clear()
-            if self.stop_event.is_set():
-                break
-            self.reconnects += 1
-            wait, delay = next_delay(delay, src.reconnect_min_s, src.reconnect_max_s)
-            log.info("feed %s: reconnecting in %.1f s", src.name, wait)
-            self.stop_event.wait(wait)
+                self._read(ws)
+            except ConnectionClosedOK:  # a clean close by the server: reconnect, no error
+                return
 
     def _read(self, ws: Any) -> None:
         while not self.stop_event.is_set():
@@ -138,7 +132,7 @@ class WebsocketFeed(_Listener):
             line = one_line(raw)
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 obj = None
             if isinstance(obj, dict) and "error" in obj:
                 self.errors += 1
@@ -146,9 +140,6 @@ class WebsocketFeed(_Listener):
                 continue
             self._got()
             self.buffer.add(self.src.name, [line])
-
-    def stop(self) -> None:
-        self.stop_event.set()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -162,19 +153,8 @@ class AiscatcherUdpFeed(UdpFeed):
         super().__init__(src, buffer)  # type: ignore[arg-type]
         self.name = f"navwatch-aiscatcher-udp-{src.name}"
 
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                data = self.sock.recv(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                if self.stop_event.is_set():
-                    break
-                raise
-            self._got()
-            self.buffer.add(self.src.name, [one_line(data)])
-        self.sock.close()
+    def _deliver(self, batch: list[bytes]) -> None:
+        self.buffer.add(self.src.name, self._counted([one_line(d) for d in batch]))
 
 
 class AiscatcherHttpFeed(_Listener):
@@ -246,14 +226,19 @@ class AiscatcherHttpFeed(_Listener):
 # MQTT (Digitraffic)
 
 
-class MqttFeed(_Listener):
-    """Subscriber to an MQTT broker; paho-mqtt reconnects with capped exponential backoff."""
+class MqttFeed(_Reconnecting):
+    """Subscriber to an MQTT broker; paho-mqtt is driven here (``connect`` and ``loop``, never
+    its own reconnecting loop), so it reconnects and counts like every client feed
+    (:class:`~navwatch.alerts.sources._Reconnecting`). The topics are subscribed on every
+    connection; a refused connection and a lost one are errors."""
 
     src: MqttSource
 
     def __init__(self, src: MqttSource, buffer: FeedBuffer) -> None:
         super().__init__("mqtt", src, buffer)
         self.client = self._client()
+        self._refused: Any = None
+        self._dropped: Any = None
 
     def _client(self) -> Any:
         import paho.mqtt.client as mqtt
@@ -268,9 +253,6 @@ class MqttFeed(_Listener):
             c.username_pw_set(
                 src.username.reveal(), None if src.password is None else src.password.reveal()
             )
-        c.reconnect_delay_set(
-            min_delay=max(1, int(src.reconnect_min_s)), max_delay=max(1, int(src.reconnect_max_s))
-        )
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
@@ -278,37 +260,39 @@ class MqttFeed(_Listener):
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if getattr(reason, "is_failure", False):
-            self.errors += 1
-            log.warning("feed %s: broker refused the connection: %s", self.src.name, reason)
+            self._refused = reason
             return
         client.subscribe([(t, self.src.qos) for t in self.src.topics])
-        self.connected.set()
-        log.info("feed %s: connected to %s:%s", self.src.name, self.src.host, self.src.port)
+        self._opened()
 
     def _on_disconnect(
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
-        self.connected.clear()
-        if not self.stop_event.is_set():
-            self.reconnects += 1
-            log.warning("feed %s: disconnected (%s); reconnecting", self.src.name, reason)
+        self._dropped = reason
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         text = msg.payload.decode("utf-8", "replace")
         try:
             payload = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = text  # kept as a string: the decoder quarantines it
         self._got()
         self.buffer.add(self.src.name, [one_line({"topic": msg.topic, "payload": payload})])
 
-    def run(self) -> None:
-        self.client.connect_async(self.src.host, self.src.port, keepalive=30)
-        self.client.loop_forever(retry_first_connection=True)
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.client.disconnect()
+    def _session(self) -> None:
+        c = self.client
+        self._refused = self._dropped = None
+        c.connect(self.src.host, self.src.port, keepalive=30)  # raises when it cannot connect
+        while not self.stop_event.is_set():
+            rc = c.loop(timeout=0.5)  # callbacks run here, in this thread
+            if self._refused is not None:
+                c.disconnect()
+                raise ConnectionRefusedError(f"broker refused the connection: {self._refused}")
+            if rc:
+                if self._dropped is not None and not getattr(self._dropped, "is_failure", True):
+                    return  # the broker closed the connection cleanly
+                raise ConnectionError(f"{self._dropped or 'connection lost'} (paho rc {int(rc)})")
+        c.disconnect()  # stopping: a clean DISCONNECT
 
 
 def make_feed(src: Any, buffer: FeedBuffer) -> threading.Thread:

@@ -16,13 +16,17 @@
   :class:`FeedBuffer`, which appends them to the ``nw_feed_buffer`` table every
   ``feed_flush_s`` in short transactions of its own; the tick consumes them
   (:func:`decode_feed`). Lines without a receive time get the time of receipt as a prefix.
+  Client feeds reconnect through one loop (:class:`_Reconnecting`, backoff :func:`next_delay`)
+  and every listener counts ``reconnects`` and ``errors`` alike (see :class:`_Listener`).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import random
 import socket
 import threading
 import time
@@ -52,6 +56,7 @@ __all__ = [
     "UdpFeed",
     "decode_feed",
     "fetch_http",
+    "next_delay",
     "read_directory",
 ]
 
@@ -550,10 +555,33 @@ class FeedBuffer:
             self.flush()
 
 
+def next_delay(delay: float, lo: float, hi: float) -> tuple[float, float]:
+    """(seconds to wait now, the next delay) for a reconnecting client: exponential, capped at
+    ``hi``, jittered to 50-100 % of ``delay`` (never below ``lo``) so many clients do not
+    reconnect in step. The one backoff every live feed uses.
+
+    >>> wait, nxt = next_delay(4.0, 0.5, 5.0)
+    >>> 2.0 <= wait <= 4.0, nxt
+    (True, 5.0)
+    """
+    delay = min(max(delay, lo), hi)
+    wait = max(lo, delay * random.uniform(0.5, 1.0))
+    return wait, min(delay * 2, hi)
+
+
 class _Listener(threading.Thread):
     """A live-feed listener thread for source ``src`` handing what it receives to ``buffer``,
-    with the health counters :class:`navwatch.alerts.health.HealthSource` reads: lines
-    received, when the last came, reconnects after the first connection, errors."""
+    with the health counters :class:`navwatch.alerts.health.HealthSource` reads, the same for
+    every feed:
+
+    * ``messages``, ``last_message_ns``: messages (lines) received, and when the last came;
+    * ``reconnects``: connections made after the first successful one (a client connected
+      4 times has 3; a listener that does not connect out, UDP or HTTP push, has none);
+    * ``errors``: failed connection attempts (refused, timed out, handshake or broker refusal),
+      connections lost through an error (a clean close by the server is a reconnect only, a
+      close because the listener stops is neither), error answers from the server, rejected
+      pushes, and receive errors on a listening socket.
+    """
 
     messages = 0
     last_message_ns: int | None = None
@@ -578,49 +606,70 @@ class _Listener(threading.Thread):
             self._got(len(lines))
         return lines
 
+    def stop(self) -> None:
+        self.stop_event.set()
 
-class TcpFeed(_Listener):
-    """TCP client of an NMEA feed; reconnects with exponential backoff (min..max seconds)."""
+
+class _Reconnecting(_Listener):
+    """A client that keeps a connection to a server: :meth:`_session` connects, calls
+    :meth:`_opened` once connected and reads until the connection ends (returning when the
+    server closed it cleanly or the listener stops, raising on any failure). :meth:`run`
+    counts, waits with :func:`next_delay` between ``src.reconnect_min_s`` and
+    ``src.reconnect_max_s`` and connects again; the delay starts over after a session that
+    delivered messages or lasted longer than ``reconnect_max_s``."""
+
+    def _session(self) -> None:
+        raise NotImplementedError
+
+    def _where(self) -> str:
+        return f"{self.src.host}:{self.src.port}"
+
+    def _opened(self) -> None:
+        self.connections += 1
+        self.reconnects += int(self.connections > 1)
+        self.connected.set()
+        log.info("feed %s: connected to %s", self.src.name, self._where())
+
+    def _attempt(self) -> tuple[int, str]:
+        """One session: (log level, how it ended); a failure counted in ``errors``."""
+        try:
+            self._session()
+            return logging.INFO, "connection closed by the server"
+        except Exception as exc:  # noqa: BLE001 - any failure: count it, connect again later
+            if self.stop_event.is_set():
+                return logging.DEBUG, "stopped"
+            self.errors += 1
+            what = "connection lost" if self.connected.is_set() else "cannot connect"
+            return logging.WARNING, f"{what}: {type(exc).__name__}: {exc}"
+        finally:
+            self.connected.clear()
+
+    def run(self) -> None:
+        lo, hi = self.src.reconnect_min_s, self.src.reconnect_max_s
+        delay = lo
+        while not self.stop_event.is_set():
+            before, began = self.messages, time.monotonic()
+            level, how = self._attempt()
+            if self.stop_event.is_set():
+                break
+            if self.messages > before or time.monotonic() - began > hi:
+                delay = lo
+            wait, delay = next_delay(delay, lo, hi)
+            log.log(level, "feed %s: %s: %s; reconnecting in %.1f s", self.src.name,
+                    self._where(), how, wait)  # fmt: skip
+            self.stop_event.wait(wait)
+
+
+class TcpFeed(_Reconnecting):
+    """TCP client of an NMEA feed; reconnects with capped, jittered exponential backoff."""
 
     def __init__(self, src: TcpSource, buffer: FeedBuffer) -> None:
         super().__init__("tcp", src, buffer)
 
-    def run(self) -> None:
-        src = self.src
-        delay = src.reconnect_min_s
-        while not self.stop_event.is_set():
-            try:
-                sock = socket.create_connection((src.host, src.port), timeout=5)
-            except OSError as exc:
-                self.errors += 1
-                log.warning(
-                    "feed %s: cannot connect to %s:%s: %s; retrying in %.1f s",
-                    src.name,
-                    src.host,
-                    src.port,
-                    exc,
-                    delay,
-                )
-                self.stop_event.wait(delay)
-                delay = min(delay * 2, src.reconnect_max_s)
-                continue
-            self.connections += 1
-            self.reconnects += int(self.connections > 1)
-            self.connected.set()
-            log.info("feed %s: connected to %s:%s", src.name, src.host, src.port)
-            delay = src.reconnect_min_s
-            try:
-                self._read(sock)
-            except OSError as exc:
-                self.errors += 1
-                log.warning("feed %s: connection lost: %s", src.name, exc)
-            finally:
-                sock.close()
-                self.connected.clear()
-            if not self.stop_event.is_set():
-                log.info("feed %s: disconnected; reconnecting in %.1f s", src.name, delay)
-                self.stop_event.wait(delay)
-                delay = min(delay * 2, src.reconnect_max_s)
+    def _session(self) -> None:
+        with socket.create_connection((self.src.host, self.src.port), timeout=5) as sock:
+            self._opened()
+            self._read(sock)
 
     def _read(self, sock: socket.socket) -> None:
         sock.settimeout(0.5)
@@ -642,61 +691,89 @@ class TcpFeed(_Listener):
             lines = stamp([buf.decode("ascii", "replace")], time.time())
             self.buffer.add(self.src.name, self._counted(lines))
 
-    def stop(self) -> None:
-        self.stop_event.set()
-
 
 class UdpFeed(_Listener):
-    """UDP listener for NMEA datagrams (one or more sentences each)."""
+    """UDP listener for NMEA datagrams (one or more sentences each). A receive error is counted,
+    logged, and listening goes on (on a new socket if this one is closed or broken)."""
 
     def __init__(self, src: UdpSource, buffer: FeedBuffer) -> None:
         super().__init__("udp", src, buffer)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self.sock.setsockopt(
+            self.sock = self._bind()
+        except OSError as exc:
+            raise IngestError(
+                f"udp://{src.host}:{src.port}", f"feed {src.name}: cannot listen: {exc}"
+            ) from None
+        log.info("feed %s: listening on udp %s:%s", src.name, src.host, src.port)
+
+    def _bind(self) -> socket.socket:
+        src = self.src
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.setsockopt(
                 socket.SOL_SOCKET, socket.SO_RCVBUF, getattr(src, "rcvbuf_bytes", 1 << 23)
             )
         except OSError:
             pass
         try:
-            self.sock.bind((src.host, src.port))
-        except OSError as exc:
+            sock.bind((src.host, src.port))
+        except OSError:
+            sock.close()
+            raise
+        sock.settimeout(0.5)
+        return sock
+
+    def _receive(self) -> list[bytes]:
+        """A datagram, then what is already queued (without blocking)."""
+        sock = self.sock
+        batch = [sock.recv(65535)]
+        sock.setblocking(False)
+        try:
+            for _ in range(4096):
+                batch.append(sock.recv(65535))
+        except (BlockingIOError, InterruptedError):
+            pass
+        finally:
+            sock.settimeout(0.5)
+        return batch
+
+    def _deliver(self, batch: list[bytes]) -> None:
+        text = b"\n".join(batch).decode("ascii", "replace")
+        self.buffer.add(self.src.name, self._counted(stamp(text.split("\n"), time.time())))
+
+    def _recover(self, exc: OSError, delay: float) -> float:
+        """Count and log a receive error, wait, and listen on a new socket if this one is
+        closed or broken; the next delay."""
+        self.errors += 1
+        wait, delay = next_delay(delay, 0.1, 5.0)
+        log.warning("feed %s: receive error on udp %s:%s: %s; listening again in %.1f s",
+                    self.src.name, self.src.host, self.src.port, exc, wait)  # fmt: skip
+        if self.stop_event.wait(wait):
+            return delay
+        if self.sock.fileno() < 0 or exc.errno in (errno.EBADF, errno.ENOTSOCK, errno.EINVAL):
             self.sock.close()
-            raise IngestError(
-                f"udp://{src.host}:{src.port}", f"feed {src.name}: cannot listen: {exc}"
-            ) from None
-        self.sock.settimeout(0.5)
-        log.info("feed %s: listening on udp %s:%s", src.name, src.host, src.port)
+            try:
+                self.sock = self._bind()
+            except OSError as bind_exc:  # stays closed: the next receive fails and retries
+                log.warning("feed %s: cannot listen again: %s", self.src.name, bind_exc)
+        return delay
 
     def run(self) -> None:
-        name = self.src.name
-        recv = self.sock.recv
+        delay = 0.1
         while not self.stop_event.is_set():
             try:
-                data = recv(65535)
+                batch = self._receive()
             except TimeoutError:
                 continue
-            except OSError:
+            except OSError as exc:
                 if self.stop_event.is_set():
                     break
-                raise
-            batch = [data]
-            # drain what is already queued without blocking, then hand over in one go
-            self.sock.setblocking(False)
-            try:
-                for _ in range(4096):
-                    batch.append(recv(65535))
-            except (BlockingIOError, InterruptedError):
-                pass
-            finally:
-                self.sock.settimeout(0.5)
-            text = b"\n".join(batch).decode("ascii", "replace")
-            self.buffer.add(name, self._counted(stamp(text.split("\n"), time.time())))
+                delay = self._recover(exc, delay)
+                continue
+            delay = 0.1
+            self._deliver(batch)
         self.sock.close()
-
-    def stop(self) -> None:
-        self.stop_event.set()
 
 
 def decode_feed(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import socketserver
 import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -100,21 +103,25 @@ class Recorder(ThreadingHTTPServer):
 
 
 class Mosquitto:
-    """A real mosquitto broker on a free port (plain MQTT and MQTT over WebSockets)."""
+    """A real mosquitto broker on a free port (plain MQTT and MQTT over WebSockets); without
+    ``anonymous`` it refuses clients that have no password."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, anonymous: bool = True) -> None:
         self.port, self.ws_port = free_port(), free_port()
         conf = tmp / "mosquitto.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+            f"listener {self.port} 127.0.0.1\nallow_anonymous {str(anonymous).lower()}\n"
             f"listener {self.ws_port} 127.0.0.1\nprotocol websockets\n"
             "persistence false\n"
         )
-        assert MOSQUITTO is not None
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)  # fmt: skip
-        import socket
+        self.conf = conf
+        self.start()
 
+    def start(self) -> None:
+        """Start the broker (again: same configuration, same ports)."""
+        assert MOSQUITTO is not None
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)  # fmt: skip
         end = time.time() + 10
         while time.time() < end:
             try:
@@ -127,6 +134,12 @@ class Mosquitto:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 def nca_line(p: dict, station: int = 2573310) -> str:
@@ -144,3 +157,83 @@ def nca_line(p: dict, station: int = 2573310) -> str:
     s = f"!{body}*{reduce(lambda a, c: a ^ ord(c), body, 0):02X}"
     tag = f"s:{station},c:{int(p['t'])}"
     return f"\\{tag}*{reduce(lambda a, c: a ^ ord(c), tag, 0):02X}\\{s}"
+
+
+class DroppingServer:
+    """A line server that closes the connection after each of ``batches`` (batch k on the k-th
+    connection, then a clean close), and keeps the connection after that one open. TCP: lines
+    end with CRLF; ``websocket=True``: one message per line. ``start()`` may come late: the
+    port is chosen at once, so a client can be pointed at a server that is not up yet."""
+
+    def __init__(self, batches: list[list[str]], websocket: bool = False) -> None:
+        self.batches = batches
+        self.websocket = websocket
+        self.port = free_port()
+        self.connections = 0
+        self._server: Any = None
+
+    def start(self) -> DroppingServer:
+        if self.websocket:
+            from websockets.sync.server import serve
+
+            self._server = serve(self._ws, "127.0.0.1", self.port)
+        else:
+            self._server = _TcpLines(self)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def _batch(self) -> list[str] | None:
+        k, self.connections = self.connections, self.connections + 1
+        return self.batches[k] if k < len(self.batches) else None
+
+    def _ws(self, ws) -> None:
+        ws.recv(timeout=3)  # the subscription
+        batch = self._batch()
+        for m in batch or []:
+            ws.send(m)
+        if batch is None:
+            try:
+                ws.recv()  # keep the connection until the client goes
+            except Exception:
+                pass
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            if not self.websocket:
+                self._server.server_close()
+
+
+class _TcpLines(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, owner: DroppingServer) -> None:
+        class H(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                batch = owner._batch()
+                if batch is not None:
+                    self.request.sendall("".join(ln + "\r\n" for ln in batch).encode())
+                    return  # the server closes: the client sees the end of the stream
+                try:
+                    while self.request.recv(1024):
+                        pass
+                except OSError:
+                    pass
+
+        super().__init__(("127.0.0.1", owner.port), H)
+
+
+class ListStore:
+    """The one method :class:`~navwatch.alerts.sources.FeedBuffer` needs of a store: rows kept
+    in memory, so a test sees exactly what a feed handed over."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def append_feed(self, rows) -> None:
+        self.rows.extend(rows)
+
+    def lines(self, buffer) -> list[str]:
+        buffer.flush()
+        return [ln for r in self.rows for ln in r[3].split("\n")]

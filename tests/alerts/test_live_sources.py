@@ -14,10 +14,14 @@ import pytest
 
 from navwatch.alerts import Watcher, parse_config
 from navwatch.alerts.feeds import one_line
+from navwatch.alerts.sources import FeedBuffer
 from navwatch.errors import ConfigError
 
+from .alert_servers import wait_for
 from .live_servers import (
     MOSQUITTO,
+    DroppingServer,
+    ListStore,
     Mosquitto,
     Recorder,
     aiscatcher,
@@ -423,3 +427,157 @@ def test_sigkill_mid_stream_loses_no_acknowledged_push(tmp_path):
     # times) are exactly the distinct positions sent, however often a push was re-sent
     assert len(SeenPositions.from_bytes(store.snapshot().seen)) == len(ps)
     store.dispose()
+
+
+# ----------------------------------------------------------------------------------------------
+# reconnecting: the same loop, backoff and counters for every client feed
+
+
+def _ws_feed(port, buffer):
+    from navwatch.alerts.config import WebsocketSource
+    from navwatch.alerts.feeds import WebsocketFeed
+
+    return WebsocketFeed(WebsocketSource("ws", f"ws://127.0.0.1:{port}/v0/stream", reconnect_min_s=0.05,
+                                         reconnect_max_s=0.2), buffer)  # fmt: skip
+
+
+def test_websocket_server_closing_three_times_reconnects_three_times_nothing_repeated():
+    msgs = [aisstream(p) for p in positions(273000411, T0)]
+    batches = [msgs[i::3] for i in range(3)]
+    server = DroppingServer(batches, websocket=True).start()  # the 4th connection stays open
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = _ws_feed(server.port, buffer)
+    feed.start()
+    try:
+        wait_for(lambda: server.connections >= 4 and feed.connected.is_set(), what="4th connection")
+        wait_for(lambda: feed.messages == len(msgs), what="3 batches")
+    finally:
+        feed.stop()
+        feed.join(5)
+        server.stop()
+    assert not feed.is_alive()
+    assert feed.reconnects == 3 and feed.connections == 4
+    assert feed.errors == 0  # closed cleanly by the server: reconnects, not errors
+    assert store.lines(buffer) == [one_line(m) for b in batches for m in b]
+
+
+def test_websocket_server_down_at_start_counts_errors_then_connects():
+    msgs = [aisstream(p) for p in positions(273000412, T0)]
+    server = DroppingServer([msgs], websocket=True)
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = _ws_feed(server.port, buffer)
+    feed.start()
+    try:
+        wait_for(lambda: feed.errors >= 3, what="failed connection attempts")
+        assert not feed.connected.is_set() and feed.connections == 0
+        server.start()
+        wait_for(lambda: feed.messages == len(msgs), what="messages")
+        errors = feed.errors
+    finally:
+        feed.stop()
+        feed.join(5)
+        server.stop()
+    assert errors >= 3 and feed.connections >= 1 and feed.reconnects == feed.connections - 1
+    assert store.lines(buffer) == [one_line(m) for m in msgs]
+
+
+@pytest.mark.skipif(
+    MOSQUITTO is None, reason="mosquitto binary not installed (apt-get install mosquitto)"
+)
+def test_mqtt_broker_restart_reconnects_once_and_resubscribes(tmp_path):
+    import paho.mqtt.client as mqtt
+
+    from navwatch.alerts.config import MqttSource
+    from navwatch.alerts.feeds import MqttFeed
+
+    broker = Mosquitto(tmp_path)
+    before, after = positions(273000413, T0), positions(273000414, T0 + 3 * 3600)
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = MqttFeed(MqttSource("dt", "127.0.0.1", broker.port, ("vessels-v2/+/location",), qos=1,
+                               reconnect_min_s=0.1, reconnect_max_s=0.5), buffer)  # fmt: skip
+
+    def publish(ps):
+        pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        pub.connect("127.0.0.1", broker.port)
+        pub.loop_start()
+        for p in ps:
+            pub.publish(*digitraffic(p), qos=1).wait_for_publish(5)
+        pub.disconnect()
+        pub.loop_stop()
+
+    feed.start()
+    try:
+        assert feed.connected.wait(15), "never connected to the broker"
+        time.sleep(0.3)  # subscription acknowledged
+        publish(before)
+        wait_for(lambda: feed.messages == len(before), what="messages before the restart")
+        broker.restart()  # the same port
+        wait_for(lambda: feed.connections == 2 and feed.connected.is_set(), what="reconnection")
+        time.sleep(0.3)  # subscribed again
+        publish(after)
+        wait_for(lambda: feed.messages == len(before) + len(after), what="messages after it")
+    finally:
+        feed.stop()
+        feed.join(5)
+        broker.stop()
+    assert not feed.is_alive()
+    assert feed.reconnects == 1 and feed.errors >= 1  # the lost connection, refused attempts
+    got = [json.loads(ln)["payload"]["lat"] for ln in store.lines(buffer)]
+    assert got == [p["lat"] for p in before + after]
+
+
+@pytest.mark.skipif(
+    MOSQUITTO is None, reason="mosquitto binary not installed (apt-get install mosquitto)"
+)
+def test_mqtt_refused_connection_is_an_error_and_retried(tmp_path):
+    from navwatch.alerts.config import MqttSource
+    from navwatch.alerts.feeds import MqttFeed
+
+    broker = Mosquitto(tmp_path, anonymous=False)
+    feed = MqttFeed(MqttSource("dt", "127.0.0.1", broker.port, ("vessels-v2/+/location",),
+                               reconnect_min_s=0.05, reconnect_max_s=0.1), FeedBuffer(ListStore()))  # fmt: skip
+    feed.start()
+    try:
+        wait_for(lambda: feed.errors >= 3, what="refused attempts")
+    finally:
+        feed.stop()
+        feed.join(5)
+        broker.stop()
+    assert not feed.is_alive() and feed.connections == 0 and feed.reconnects == 0
+
+
+def test_aiscatcher_udp_counts_receive_errors_and_passes_undecodable_datagrams_on():
+    from navwatch.alerts.config import AiscatcherSource
+    from navwatch.alerts.feeds import AiscatcherUdpFeed
+
+    from .alert_servers import free_port
+
+    port = free_port(socket.SOCK_DGRAM)
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = AiscatcherUdpFeed(AiscatcherSource("ac", "udp", "127.0.0.1", port), buffer)
+    feed.start()
+    ps = positions(273000415, T0)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(json.dumps(aiscatcher(ps[0])).encode(), ("127.0.0.1", port))
+            wait_for(lambda: feed.messages == 1, what="first datagram")
+            broken = feed.sock
+            broken.close()  # under the listener: its next receive fails
+            wait_for(lambda: feed.errors >= 1 and feed.sock is not broken, what="new socket")
+            assert feed.is_alive()
+            for p in ps[1:]:
+                s.sendto(json.dumps(aiscatcher(p)).encode(), ("127.0.0.1", port))
+            s.sendto(b'{"mmsi": "\xff\xfe"}', ("127.0.0.1", port))  # not UTF-8: still passed on
+            s.sendto(b"[" * 60_000, ("127.0.0.1", port))  # too deep for json: kept as text
+            wait_for(lambda: feed.messages == len(ps) + 2, what="datagrams after the error")
+    finally:
+        feed.stop()
+        feed.join(5)
+    assert not feed.is_alive() and feed.errors == 1 and feed.reconnects == 0
+    got = store.lines(buffer)
+    assert got[: len(ps)] == [one_line(aiscatcher(p)) for p in ps]
+    assert "\ufffd" in got[-2] and got[-1] == "[" * 60_000

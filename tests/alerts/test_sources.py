@@ -1,23 +1,36 @@
 """Sources: growing files resumed at line boundaries (NMEA multi-part messages never cut, CSV
-headers restored), whole-file formats read once complete, replaced files, HTTP polling."""
+headers restored), whole-file formats read once complete, replaced files, HTTP polling; the live
+feeds' shared reconnect backoff, the TCP client reconnecting, the UDP listener surviving errors."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from navwatch.alerts import Watcher, parse_config
-from navwatch.alerts.sources import decode_feed, incomplete_tail
+from navwatch.alerts.config import TcpSource, UdpSource
+from navwatch.alerts.sources import (
+    FeedBuffer,
+    TcpFeed,
+    UdpFeed,
+    decode_feed,
+    incomplete_tail,
+    next_delay,
+)
 from navwatch.io.nmea import parse_lines
 from navwatch.quarantine import Quarantine
 
-from .alert_servers import SAMPLE_AIS, free_port
+from .alert_servers import SAMPLE_AIS, free_port, wait_for
+from .live_servers import DroppingServer, ListStore
 from .nmea_factory import PORTS_CSV, T0, departure_lines
 
 
@@ -255,3 +268,101 @@ def test_http_body_read_in_memory_and_bad_rows_name_the_url(tmp_path, http, monk
     assert q["file"].tolist() == [where] and q["code"].tolist() == ["no_position"]
     assert q["line"].tolist() == [3 if fmt == "geojson" else 4]  # GeoJSON: the feature number
     w.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# live feeds: one backoff, one reconnecting loop, counted alike
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(0.01, 10.0),
+    st.floats(1.0, 100.0),
+    st.floats(0.0, 400.0),
+)
+def test_next_delay_is_jittered_within_bounds_and_capped(lo, ratio, delay):
+    hi = lo * ratio
+    wait, nxt = next_delay(delay, lo, hi)
+    d = min(max(delay, lo), hi)  # the delay as used: within [lo, hi]
+    assert lo <= wait <= d
+    assert nxt == min(2 * d, hi) and lo <= nxt <= hi
+
+
+def test_next_delay_jitters():
+    waits = {next_delay(8.0, 0.5, 60.0)[0] for _ in range(50)}
+    assert len(waits) > 1 and min(waits) >= 4.0 and max(waits) <= 8.0
+
+
+def _nmea_batches(n: int) -> list[list[str]]:
+    lines = departure_lines(273000601, T0)
+    k = -(-len(lines) // n)
+    return [lines[i : i + k] for i in range(0, len(lines), k)]
+
+
+def test_tcp_server_closing_three_times_reconnects_three_times_nothing_repeated():
+    batches = _nmea_batches(4)
+    server = DroppingServer(batches[:3]).start()  # the 4th connection stays open
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = TcpFeed(TcpSource("t", "127.0.0.1", server.port, 0.05, 0.2), buffer)
+    feed.start()
+    try:
+        wait_for(lambda: server.connections >= 4 and feed.connected.is_set(), what="4th connection")
+        assert wait_for(lambda: feed.messages == sum(map(len, batches[:3])), what="3 batches")
+    finally:
+        feed.stop()
+        feed.join(5)
+        server.stop()
+    assert not feed.is_alive()
+    assert feed.reconnects == 3 and feed.connections == 4
+    assert feed.errors == 0  # closed cleanly by the server: reconnects, not errors
+    assert store.lines(buffer) == [ln for b in batches[:3] for ln in b]
+
+
+def test_tcp_server_down_at_start_counts_errors_then_connects():
+    batches = _nmea_batches(2)
+    server = DroppingServer([])
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = TcpFeed(TcpSource("t", "127.0.0.1", server.port, 0.05, 0.2), buffer)
+    feed.start()
+    try:
+        wait_for(lambda: feed.errors >= 3, what="failed connection attempts")
+        assert not feed.connected.is_set() and feed.connections == 0
+        server.batches = [batches[0] + batches[1]]
+        server.start()
+        wait_for(lambda: feed.messages == len(batches[0] + batches[1]), what="messages")
+        errors = feed.errors
+    finally:
+        feed.stop()
+        feed.join(5)
+        server.stop()
+    assert errors >= 3 and feed.connections >= 1 and feed.reconnects == feed.connections - 1
+    assert store.lines(buffer) == batches[0] + batches[1]
+
+
+def test_udp_receive_error_is_counted_and_listening_goes_on():
+    port = free_port(socket.SOCK_DGRAM)
+    store = ListStore()
+    buffer = FeedBuffer(store)
+    feed = UdpFeed(UdpSource("u", "127.0.0.1", port), buffer)
+    feed.start()
+    lines = departure_lines(273000602, T0)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(lines[0].encode(), ("127.0.0.1", port))
+            wait_for(lambda: feed.messages == 1, what="first datagram")
+            broken = feed.sock
+            broken.close()  # under the listener: its next receive fails
+            wait_for(lambda: feed.errors >= 1 and feed.sock is not broken, what="new socket")
+            assert feed.is_alive()
+            for ln in lines[1:]:
+                s.sendto(ln.encode(), ("127.0.0.1", port))
+            s.sendto(b"\xff\xfe not ascii \x80", ("127.0.0.1", port))  # passed on, not dropped
+            wait_for(lambda: feed.messages == len(lines) + 1, what="datagrams after the error")
+    finally:
+        feed.stop()
+        feed.join(5)
+    assert not feed.is_alive() and feed.errors == 1 and feed.reconnects == 0
+    got = store.lines(buffer)
+    assert got[:-1] == lines and "not ascii" in got[-1]
