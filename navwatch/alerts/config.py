@@ -161,7 +161,7 @@ class HttpSource:
 
 @dataclass(frozen=True)
 class TcpSource:
-    """A live NMEA feed read as a TCP client, reconnecting with exponential backoff."""
+    """A live NMEA feed read as a TCP client, reconnecting with capped, jittered exponential backoff."""
 
     name: str
     host: str

@@ -75,7 +75,7 @@ _NAT = np.iinfo(np.int64).min
 
 @dataclass
 class SeenPositions:
-    """Keys of the positions consumed recently and their message times (ns)."""
+    """Keys of the positions consumed recently (sorted) and their message times (ns)."""
 
     keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     times: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -93,7 +93,7 @@ class SeenPositions:
         _, first = np.unique(keys, return_index=True)
         keep = np.zeros(len(keys), bool)
         keep[first] = True
-        keep &= ~np.isin(keys, self.keys)
+        keep &= ~self._has(keys)
         lat = pd.to_numeric(obs["lat"], errors="coerce").to_numpy(float)
         lon = pd.to_numeric(obs["lon"], errors="coerce").to_numpy(float)
         remember = keep & (t != _NAT) & ~np.isnan(lat) & ~np.isnan(lon)  # unplaced: no key
@@ -102,12 +102,20 @@ class SeenPositions:
         valid = np.ones(len(all_keys), bool)
         if len(all_times):
             valid = all_times >= all_times.max() - int(window_s * _NS)
-        nxt = SeenPositions(all_keys[valid], all_times[valid])
+        all_keys, all_times = all_keys[valid], all_times[valid]
+        order = np.argsort(all_keys, kind="stable")  # kept sorted: lookups by binary search
+        nxt = SeenPositions(all_keys[order], all_times[order])
         n_dup = int(len(obs) - keep.sum())
         out = obs if n_dup == 0 else obs[keep].reset_index(drop=True)
         if n_dup:
             out.attrs = obs.attrs
         return out, n_dup, nxt
+
+    def _has(self, keys: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.zeros(len(keys), bool)
+        i = np.searchsorted(self.keys, keys).clip(max=len(self.keys) - 1)
+        return self.keys[i] == keys
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
