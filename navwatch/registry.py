@@ -33,8 +33,12 @@ COLUMNS = [
     "mmsi",
     "imo",
     "callsign",
+    "length_m",
+    "beam_m",
     "notes",
 ]
+#: Optional size columns (metres; empty = unknown), used to match satellite detections.
+SIZE_COLUMNS = ("length_m", "beam_m")
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
 _COUNT = re.compile(
@@ -153,6 +157,17 @@ class Registry:
     @property
     def ids(self) -> list[str]:
         return list(self.frame["vessel_id"])
+
+    def sizes(self) -> pd.DataFrame:
+        """``vessel_id, name, type, vessel_class, length_m, beam_m`` (metres as floats, NaN when
+        unknown or when the registry has no such column)."""
+        f = self.frame
+        out = f[["vessel_id", "name", "type", "vessel_class"]].copy()
+        for c in SIZE_COLUMNS:
+            out[c] = (
+                pd.to_numeric(f[c], errors="coerce").astype("float64") if c in f.columns else np.nan
+            )
+        return out.reset_index(drop=True)
 
     def info(self, vessel_id: str) -> pd.Series:
         """The registry row of ``vessel_id``."""

@@ -770,10 +770,11 @@ def _expand_surveys(
         for tok in tokens:
             if registry is None:
                 break
-            m = registry.resolve_token(tok)
-            if m.attributed:
+            maybe_tok = tok.endswith("?")  # "Novorossiysk?": could not be told either way
+            m = registry.resolve_token(tok.rstrip("?").strip() if maybe_tok else tok)
+            if m.vessel_ids and m.attributed and not maybe_tok:
                 seen.update(m.vessel_ids)
-            elif m.vessel_ids:
+            elif m.vessel_ids:  # a group not covered by its count, or a "?" token: maybe
                 maybe.update(m.vessel_ids)
             else:
                 unknown_tokens += 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RegistryError
-from ..registry import COLUMNS, Registry, split_ids
+from ..registry import COLUMNS, SIZE_COLUMNS, Registry, split_ids
 
 __all__ = ["load_registry"]
 
@@ -53,6 +53,16 @@ def load_registry(path: str | Path | None = None) -> Registry:  # noqa: C901 -- 
         for m in split_ids(row["mmsi"]):
             if not re.fullmatch(r"\d{9}", m):
                 raise RegistryError(f"{path}: line {line}: mmsi {m!r} is not 9 digits")
+        for col in SIZE_COLUMNS:
+            v = row[col]
+            try:
+                ok = v == "" or 0 < float(v) < 500
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RegistryError(
+                    f"{path}: line {line}: {col} {v!r} is not a length in metres (0-500; empty = unknown)"
+                )
         for m in split_ids(row["imo"]):
             if not re.fullmatch(r"(IMO)?\s*\d{7}", m, flags=re.IGNORECASE):
                 raise RegistryError(f"{path}: line {line}: imo {m!r} is not 7 digits")

@@ -7,6 +7,7 @@ import pandas as pd
 
 from navwatch import schema
 from navwatch.detect import DetectParams, detect_port_events
+from navwatch.quarantine import Quarantine
 from navwatch.testing import T0, make_track
 from tests.conftest import PORT_LAT, PORT_LON
 
@@ -233,6 +234,26 @@ def test_partial_survey_is_presence_only(harbour_only, two_ship_registry):
         [_survey("2024-11-30", "Alpha|Bravo"), _survey("2024-12-03", "Bravo", coverage="partial")]
     )
     assert detect_port_events(obs, harbour_only, two_ship_registry).events.empty
+
+
+def test_question_mark_token_is_neither_present_nor_absent(harbour_only, two_ship_registry):
+    """``Alpha?`` (e.g. too small for the sensor of an imagery survey): a full survey listing it
+    so says nothing about Alpha, and does not make it present either."""
+    obs = schema.concat(
+        [
+            _survey("2024-11-30", "Alpha|Bravo", line=2),
+            _survey("2024-12-03", "Bravo|Alpha?", line=3),
+        ]
+    )
+    assert detect_port_events(obs, harbour_only, two_ship_registry).events.empty
+    obs = schema.concat(
+        [_survey("2024-11-30", "Bravo|Alpha?", line=2), _survey("2024-12-03", "Bravo", line=3)]
+    )
+    assert detect_port_events(obs, harbour_only, two_ship_registry).events.empty  # never present
+    q = Quarantine()
+    obs = schema.concat([_survey("2024-11-30", "Zulu?|Bravo", line=2)])
+    detect_port_events(obs, harbour_only, two_ship_registry, quarantine=q)
+    assert q.to_frame()["code"].tolist() == ["unknown_vessel"]
 
 
 def test_contradiction_is_flagged_on_both_events(harbour_only, two_ship_registry):
