@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..schema.observations import IDENTITY
+from ..schema.observations import IDENTITY, time_ns
 
 __all__ = ["SeenPositions", "position_keys"]
 
@@ -36,7 +36,7 @@ def position_keys(obs: pd.DataFrame) -> np.ndarray:
         if c in obs.columns:
             v = obs[c].astype("string")
             ident = v.where(v.notna() & (v != ""), ident).astype(object)
-    t = _ns(obs["time"])
+    t = time_ns(obs["time"])
     frame = pd.DataFrame(
         {
             "id": ident.to_numpy(),
@@ -54,12 +54,6 @@ def position_keys(obs: pd.DataFrame) -> np.ndarray:
         keys = keys.copy()
         keys[bad] = np.uint64(0x9E3779B97F4A7C15) * np.arange(1, bad.sum() + 1, dtype=np.uint64)
     return keys
-
-
-def _ns(times: pd.Series) -> np.ndarray:
-    """Times as int64 nanoseconds (whatever the resolution they came in); NaT as int64 min."""
-    t = pd.to_datetime(times, utc=True).dt.tz_convert(None).dt.as_unit("ns")
-    return t.to_numpy().view("int64")
 
 
 def _unplaced(frame: pd.DataFrame) -> np.ndarray:
@@ -89,7 +83,7 @@ class SeenPositions:
         if not len(obs):
             return obs, 0, self
         keys = position_keys(obs)
-        t = _ns(obs["time"])
+        t = time_ns(obs["time"])
         _, first = np.unique(keys, return_index=True)
         keep = np.zeros(len(keys), bool)
         keep[first] = True

@@ -796,13 +796,7 @@ def _expand_surveys(
     return pd.DataFrame(rows)
 
 
-def _ns(s: pd.Series) -> np.ndarray:
-    s = s if s.dtype == schema.TIME_DTYPE else schema.to_utc(s)
-    return (
-        s.array.asi8
-        if hasattr(s.array, "asi8")
-        else s.to_numpy().astype("datetime64[ns]").astype(np.int64)
-    )
+_ns = schema.time_ns
 
 
 def _f(df: pd.DataFrame, col: str) -> np.ndarray:

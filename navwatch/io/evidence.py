@@ -6,7 +6,7 @@ Both are small hand-made CSV files, read with the same CSV engine as the AIS tab
 Sightings (``time,vessel,lat,lon,source,confidence,notes``) become ``kind='sighting'`` rows with
 ``vessel`` kept as text; resolving it against the registry happens elsewhere.
 
-Surveys (``time,port,source,coverage,present,notes``) become one ``kind='survey'`` row per survey,
+Surveys (``time,port,source,coverage,present,notes`` and optionally ``confidence``) become one ``kind='survey'`` row per survey,
 with the raw ``|``-separated ``present`` list in ``vessel`` and no position (lat/lon NaN);
 expansion into per-vessel present/absent rows happens elsewhere.
 """
@@ -33,7 +33,7 @@ from .tables import (
 __all__ = ["read_sightings", "read_surveys", "SIGHTING_COLUMNS", "SURVEY_COLUMNS"]
 
 SIGHTING_COLUMNS = ("time", "vessel", "lat", "lon", "source", "confidence", "notes")
-SURVEY_COLUMNS = ("time", "port", "source", "coverage", "present", "notes")
+SURVEY_COLUMNS = ("time", "port", "source", "coverage", "present", "notes", "confidence")
 COVERAGES = ("full", "partial")
 
 
@@ -116,7 +116,9 @@ def read_sightings(path: Source, *, quarantine: Quarantine | None = None) -> pd.
 
 
 def read_surveys(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
-    """Read a port-survey CSV: ``time,port,source,coverage,present,notes``; one row per survey.
+    """Read a port-survey CSV: ``time,port,source,coverage,present,notes`` (and optionally
+    ``confidence``, read as for sightings; empty = the default reliability of surveys); one row
+    per survey.
 
     Output rows have ``kind='survey'``, ``port``, ``coverage`` (``full`` or ``partial``,
     lower-cased; anything else -> quarantine ``bad_coverage``), ``vessel`` = the raw ``present``

@@ -24,6 +24,7 @@ from .observations import conform as conform
 from .observations import empty as empty
 from .observations import parse_confidence as parse_confidence
 from .observations import projected as projected
+from .observations import time_ns as time_ns
 from .observations import to_utc as to_utc
 from .tables import ACTIVITY as ACTIVITY
 from .tables import ACTIVITY_COLUMNS as ACTIVITY_COLUMNS

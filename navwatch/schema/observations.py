@@ -162,6 +162,19 @@ def column(obs: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(_MISSING.get(name, pd.NA), index=obs.index, dtype=DTYPES[name])
 
 
+def time_ns(values: Any) -> np.ndarray:
+    """Times as int64 nanoseconds since the epoch (NaT: int64 min), whatever their resolution
+    or type (parsed by :func:`to_utc` unless already ``datetime64[ns, UTC]``).
+
+    >>> time_ns(pd.Series(pd.to_datetime([0, None], unit="s", utc=True))).tolist()
+    [0, -9223372036854775808]
+    """
+    s = values if isinstance(values, pd.Series) and values.dtype == TIME_DTYPE else to_utc(values)
+    if s.dtype != TIME_DTYPE:
+        s = s.dt.as_unit("ns")
+    return np.asarray(s.array.asi8)
+
+
 def to_utc(values: Any, *, dayfirst: bool = False, unit: str | None = None) -> pd.Series:
     """Parse times to ``datetime64[ns, UTC]``; naive times are taken as UTC, bad ones become NaT.
 

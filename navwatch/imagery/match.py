@@ -1,0 +1,355 @@
+"""Satellite detections matched to AIS tracks at the scene time, and dark detections sized up
+against the registry (:func:`match_detections`; rules in :class:`ImageryParams`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ..geodesy import local_frame
+from ..quarantine import Quarantine
+from ..registry import Registry, first_identities, identity_table, resolve_ids
+from ..schema import time_ns
+from ..zones import ZoneIndex
+from .params import ImageryParams
+
+__all__ = ["MATCH_COLUMNS", "match_detections", "length_fits"]
+
+KN = 1852.0 / 3600.0  # m/s per knot
+_NS = 1_000_000_000
+
+#: Columns :func:`match_detections` adds to a detections table.
+MATCH_COLUMNS = (
+    "scene_time", "status", "mmsi", "vessel_id", "vessel_name", "distance_m", "limit_m",
+    "fix_gap_s", "length_fit", "candidates", "token", "port",
+)  # fmt: skip
+
+
+def length_fits(
+    det_len: np.ndarray, ves_len: np.ndarray, p: ImageryParams, resolution_m: Any = np.nan
+) -> np.ndarray:
+    """True where a detection length is plausible for a vessel length (or either is unknown);
+    ``resolution_m`` (the scene's ground resolution, NaN unknown) tightens the tolerance.
+
+    >>> p = ImageryParams()
+    >>> length_fits(np.array([110.0, 100.0, np.nan]), np.array([135.0, 135.0, 135.0]), p)
+    array([ True, False,  True])
+    >>> length_fits(np.array([125.0, 125.0]), np.array([135.0, 124.8]), p, resolution_m=0.5)
+    array([False,  True])
+    """
+    d, v = np.asarray(det_len, float), np.asarray(ves_len, float)
+    res = np.asarray(resolution_m, float)
+    coarse = np.maximum(p.length_tol_m, p.length_tol_rel * v)
+    fine = np.maximum(p.length_tol_px * res, p.length_tol_rel_fine * v)
+    tol = np.where(np.isnan(res), coarse, fine)
+    with np.errstate(invalid="ignore"):
+        ok = np.abs(d - v) <= tol
+    return ok | np.isnan(d) | np.isnan(v)
+
+
+def match_detections(
+    detections: pd.DataFrame,
+    ais: pd.DataFrame | None = None,
+    registry: Registry | None = None,
+    *,
+    scenes: pd.DataFrame | None = None,
+    zones=None,
+    params: ImageryParams | None = None,
+    quarantine: Quarantine | None = None,
+) -> pd.DataFrame:
+    """Match detections to AIS tracks; size up the rest (dark) against the registry.
+
+    Parameters
+    ----------
+    detections : DataFrame
+        :func:`navwatch.imagery.read_detections` output (``detect_id, scene_id, time, lat,
+        lon, length_m, score, sensor, ...``).
+    ais : DataFrame, optional
+        Canonical observations; the ``kind == 'ais'`` rows with an MMSI are the tracks.
+    registry : Registry, optional
+        Names matched MMSIs, and gives the lengths dark detections are compared with.
+    scenes : DataFrame, optional
+        Scenes (:func:`navwatch.imagery.read_scenes`): the time of detections that carry
+        none, and the sensor when the detection does not say.
+    zones : GeoDataFrame or ZoneIndex, optional
+        Port zones: ``port`` is the innermost zone label (``Tartus/harbour``) holding the
+        detection.
+    params : ImageryParams, optional
+    quarantine : Quarantine, optional
+        Receives detections with no time at all (``no_time``).
+
+    Returns
+    -------
+    DataFrame
+        The detections with :data:`MATCH_COLUMNS` (``status`` ``matched``/``dark``; see the
+        README's table). Detections without a time are dropped into the quarantine.
+    """
+    p = params or ImageryParams()
+    det = _with_scene_time(detections, scenes, quarantine)
+    out = _empty_match(det)
+    if not len(det):
+        return out
+    tracks = _tracks(ais, registry)
+    sizes = registry.sizes() if registry is not None else None
+    for _, idx in out.groupby("scene_time", sort=True).indices.items():
+        _match_one_time(out, idx, tracks, sizes, p)
+    _sized_dark(out, tracks, sizes, p)
+    if zones is not None and len(out):
+        zi = ZoneIndex.of(zones)
+        inside, _ = zi.membership(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
+        out["port"] = pd.array([zi.label[z] if z >= 0 else None for z in inside], dtype="string")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _with_scene_time(det: pd.DataFrame, scenes, quarantine) -> pd.DataFrame:
+    det = det.reset_index(drop=True).copy()
+    t = (
+        pd.to_datetime(det["time"], utc=True)
+        if "time" in det
+        else pd.Series(pd.NaT, index=det.index)
+    )
+    if scenes is not None and len(scenes) and "scene_id" in det.columns:
+        by = scenes.drop_duplicates("scene_id").set_index("scene_id")
+        st = pd.to_datetime(det["scene_id"].map(by["time"]), utc=True)
+        t = t.fillna(st)
+        if "resolution_m" in by.columns:
+            det["resolution_m"] = pd.to_numeric(
+                det["scene_id"].map(by["resolution_m"]), errors="coerce"
+            )
+        if "sensor" in by.columns:
+            sensor = det.get("sensor", pd.Series("", index=det.index)).fillna("").astype(str)
+            det["sensor"] = sensor.where(sensor != "", det["scene_id"].map(by["sensor"]).fillna(""))
+    det["scene_time"] = t.dt.as_unit("ns")
+    bad = det["scene_time"].isna().to_numpy()
+    if bad.any():
+        q = quarantine if quarantine is not None else Quarantine()
+        for r in det[bad].itertuples():
+            q.add(getattr(r, "src_file", "<detections>"), getattr(r, "src_line", None), "no_time",
+                  f"detection {r.detect_id!r} has no time and its scene {getattr(r, 'scene_id', None)!r} "
+                  "is not in the scenes given", str(r.detect_id))  # fmt: skip
+        det = det[~bad].reset_index(drop=True)
+    if "sensor" not in det.columns:
+        det["sensor"] = ""
+    if "resolution_m" not in det.columns:
+        det["resolution_m"] = np.nan
+    return det
+
+
+def _empty_match(det: pd.DataFrame) -> pd.DataFrame:
+    out = det.copy()
+    n = len(out)
+    out["status"] = pd.array(["dark"] * n, dtype="string")
+    out["mmsi"] = pd.array([None] * n, dtype="Int64")
+    out["vessel_id"] = pd.array([None] * n, dtype="string")
+    out["vessel_name"] = pd.array([""] * n, dtype="string")
+    for c in ("distance_m", "limit_m", "fix_gap_s"):
+        out[c] = np.nan
+    out["length_fit"] = pd.array(["unknown"] * n, dtype="string")
+    out["candidates"] = pd.array([""] * n, dtype="string")
+    out["token"] = pd.array([""] * n, dtype="string")
+    out["port"] = pd.array([None] * n, dtype="string")
+    return out
+
+
+class _Tracks:
+    """AIS fixes sorted by time, with per-MMSI identity (registry id, name, length)."""
+
+    def __init__(self, ais: pd.DataFrame, registry: Registry | None) -> None:
+        a = ais[(ais["kind"].astype(str) == "ais") & ais["mmsi"].notna()] if len(ais) else ais
+        t = time_ns(a["time"])
+        order = np.argsort(t, kind="stable")
+        self.t = t[order]
+        self.mmsi = a["mmsi"].astype("int64").to_numpy()[order]
+        self.lat = a["lat"].to_numpy(float)[order]
+        self.lon = a["lon"].to_numpy(float)[order]
+        sog = a["sog_kn"] if "sog_kn" in a.columns else pd.Series(np.nan, index=a.index)
+        self.sog = pd.to_numeric(sog, errors="coerce").to_numpy(float)[order]
+        uniq = np.unique(self.mmsi)
+        first = first_identities(a.iloc[order], self.mmsi) if len(a) else {}
+        per = identity_table(uniq, first)
+        vid, _ = resolve_ids(per, registry)
+        name = per["name"] if "name" in per.columns else pd.Series("", index=per.index)
+        self.vessel_id = dict(zip(uniq.tolist(), vid.tolist(), strict=True))
+        self.name = dict(zip(uniq.tolist(), name.fillna("").astype(str).tolist(), strict=True))
+        lengths = {}
+        if registry is not None:
+            sz = registry.sizes().set_index("vessel_id")
+            lengths = sz["length_m"].to_dict()
+            rnames = sz["name"].to_dict()
+            for m, v in self.vessel_id.items():
+                if isinstance(v, str) and v in rnames:
+                    self.name[m] = rnames[v]
+        self.length = {
+            m: float(lengths.get(v, np.nan)) if isinstance(v, str) else np.nan
+            for m, v in self.vessel_id.items()
+        }
+
+    def at(self, t_ns: int, gap_ns: int) -> pd.DataFrame:
+        """Per MMSI with a fix within ``gap_ns`` of ``t_ns``: position at ``t_ns``, the time to
+        the nearest fix, and the speed bound (kn) of the limit."""
+        lo, hi = np.searchsorted(self.t, [t_ns - gap_ns, t_ns + gap_ns + 1])
+        if hi <= lo:
+            return pd.DataFrame(columns=["mmsi", "lat", "lon", "dt_s", "v_kn"])
+        w = pd.DataFrame(
+            {"mmsi": self.mmsi[lo:hi], "t": self.t[lo:hi], "lat": self.lat[lo:hi],
+             "lon": self.lon[lo:hi], "sog": self.sog[lo:hi]}
+        )  # fmt: skip
+        before = w[w["t"] <= t_ns].groupby("mmsi").tail(1)
+        after = w[w["t"] > t_ns].groupby("mmsi").head(1)
+        j = before.merge(after, on="mmsi", how="outer", suffixes=("_b", "_a")).set_index("mmsi")
+        return _interpolate(j, t_ns)
+
+
+def _interpolate(j: pd.DataFrame, t_ns: int) -> pd.DataFrame:
+    has_b, has_a = j["t_b"].notna().to_numpy(), j["t_a"].notna().to_numpy()
+    tb, ta = j["t_b"].to_numpy(float), j["t_a"].to_numpy(float)
+    both = has_b & has_a
+    f = np.where(both, (t_ns - tb) / np.where(both, ta - tb, 1.0), 0.0)
+    lat = np.where(
+        both, j["lat_b"] + f * (j["lat_a"] - j["lat_b"]), np.where(has_b, j["lat_b"], j["lat_a"])
+    )
+    lon = np.where(
+        both, j["lon_b"] + f * (j["lon_a"] - j["lon_b"]), np.where(has_b, j["lon_b"], j["lon_a"])
+    )
+    dt = np.fmin(np.where(has_b, t_ns - tb, np.inf), np.where(has_a, ta - t_ns, np.inf)) / _NS
+    implied = np.zeros(len(j))
+    if both.any():
+        from ..geodesy import distance_km
+
+        d_km = distance_km(j["lat_b"].to_numpy(float), j["lon_b"].to_numpy(float),
+                           j["lat_a"].to_numpy(float), j["lon_a"].to_numpy(float))  # fmt: skip
+        implied = np.where(both, d_km * 1000 / np.maximum((ta - tb) / _NS, 1.0) / KN, 0.0)
+    v = np.fmax(np.fmax(j["sog_b"].to_numpy(float), j["sog_a"].to_numpy(float)), implied)
+    return pd.DataFrame(
+        {"mmsi": j.index.to_numpy(), "lat": lat, "lon": lon, "dt_s": dt, "v_kn": np.nan_to_num(v)}
+    )
+
+
+def _tracks(ais, registry) -> _Tracks | None:
+    if ais is None or not len(ais) or "mmsi" not in ais.columns:
+        return None
+    return _Tracks(ais, registry)
+
+
+def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, sizes, p: ImageryParams) -> None:
+    if tracks is None:
+        return
+    t_ns = int(out["scene_time"].iloc[idx[0]].value)
+    pos = tracks.at(t_ns, int(p.max_fix_gap_h * 3600 * _NS))
+    if not len(pos):
+        return
+    d = out.iloc[idx]
+    f = local_frame(float(d["lon"].mean()), float(d["lat"].mean()))
+    dx, dy = f.xy(d["lon"].to_numpy(float), d["lat"].to_numpy(float))
+    vx, vy = f.xy(pos["lon"].to_numpy(float), pos["lat"].to_numpy(float))
+    limit = np.minimum(
+        p.match_max_m,
+        p.match_base_m
+        + np.maximum(pos["v_kn"].to_numpy(), p.min_drift_kn) * KN * pos["dt_s"].to_numpy(),
+    )
+    near = (np.abs(vx) < 1e4) & (np.abs(vy) < 1e4)  # within 10,000 km of the scene (frame sanity)
+    vi = np.flatnonzero(near)
+    if not len(vi):
+        return
+    dist = np.hypot(dx[:, None] - vx[None, vi], dy[:, None] - vy[None, vi]) * 1000.0
+    vlen = np.array([tracks.length.get(m, np.nan) for m in pos["mmsi"].to_numpy()[vi]])
+    dlen = d["length_m"].to_numpy(float) if "length_m" in d.columns else np.full(len(d), np.nan)
+    res = d["resolution_m"].to_numpy(float)[:, None]
+    ok = (dist <= limit[vi][None, :]) & length_fits(dlen[:, None], vlen[None, :], p, res)
+    pairs = _assign(dist / limit[vi][None, :], ok)
+    for di, vj in pairs:
+        row, k = idx[di], vi[vj]
+        m = int(pos["mmsi"].iloc[k])
+        vid = tracks.vessel_id.get(m)
+        out.loc[row, ["status", "mmsi", "vessel_name"]] = ["matched", m, tracks.name.get(m, "")]
+        out.loc[row, "vessel_id"] = vid if isinstance(vid, str) else None
+        out.loc[row, ["distance_m", "limit_m", "fix_gap_s"]] = [
+            float(dist[di, vj]),
+            float(limit[k]),
+            float(pos["dt_s"].iloc[k]),
+        ]
+        fit = "unknown" if np.isnan(dlen[di]) or np.isnan(vlen[vj]) else "fits"
+        out.loc[row, "length_fit"] = fit
+
+
+def _assign(cost: np.ndarray, ok: np.ndarray) -> list[tuple[int, int]]:
+    """One-to-one pairs among the allowed ones minimising the summed cost, solved on each
+    connected group of detections and tracks that could pair."""
+    di, vj = np.nonzero(ok)
+    if not len(di):
+        return []
+    nd, nv = ok.shape
+    g = coo_matrix((np.ones(len(di)), (di, nd + vj)), shape=(nd + nv, nd + nv))
+    _, comp = connected_components(g, directed=False)
+    pairs: list[tuple[int, int]] = []
+    for c in np.unique(comp[di]):
+        rows = np.flatnonzero(comp[:nd] == c)
+        cols = np.flatnonzero(comp[nd:] == c)
+        sub = np.where(ok[np.ix_(rows, cols)], cost[np.ix_(rows, cols)], 1e9)
+        r, k = linear_sum_assignment(sub)
+        pairs += [
+            (int(rows[a]), int(cols[b])) for a, b in zip(r, k, strict=True) if sub[a, b] < 1e9
+        ]
+    return pairs
+
+
+def _sized_dark(out: pd.DataFrame, tracks, sizes, p: ImageryParams) -> None:
+    """Dark detections: the registry vessels their length fits (not placed by AIS at that
+    time), and the survey token that says as much as the fit allows."""
+    if sizes is None or not len(sizes):
+        return
+    dark = np.flatnonzero((out["status"] == "dark").to_numpy())
+    if not len(dark):
+        return
+    known = sizes[sizes["length_m"].notna()].reset_index(drop=True)
+    placed = _placed_by_ais(out, tracks, p)
+    lens = (
+        out["length_m"].to_numpy(float) if "length_m" in out.columns else np.full(len(out), np.nan)
+    )
+    for i in dark:
+        if np.isnan(lens[i]):
+            continue
+        res = float(out["resolution_m"].iloc[i])
+        fit = length_fits(np.full(len(known), lens[i]), known["length_m"].to_numpy(float), p, res)
+        cand = known[
+            fit & ~known["vessel_id"].isin(placed.get(out["scene_time"].iloc[i].value, set()))
+        ]
+        out.loc[out.index[i], "candidates"] = "|".join(cand["vessel_id"])
+        out.loc[out.index[i], "token"] = _token(cand)
+
+
+def _placed_by_ais(out: pd.DataFrame, tracks, p: ImageryParams) -> dict[int, set[str]]:
+    """Per scene time, the registry vessels an AIS track places somewhere at that time."""
+    if tracks is None:
+        return {}
+    gap = int(p.max_fix_gap_h * 3600 * _NS)
+    res: dict[int, set[str]] = {}
+    for t in out.loc[out["status"] == "dark", "scene_time"].unique():
+        pos = tracks.at(int(pd.Timestamp(t).value), gap)
+        res[int(pd.Timestamp(t).value)] = {
+            v for m in pos["mmsi"] if isinstance(v := tracks.vessel_id.get(int(m)), str)
+        }
+    return res
+
+
+def _token(cand: pd.DataFrame) -> str:
+    """The group a dark detection is evidence of: one vessel class when all candidates share
+    it, else one type; several types: no single token (the survey lists them as ``Name?``)."""
+    if not len(cand):
+        return ""
+    classes = cand["vessel_class"].fillna("").astype(str).str.strip()
+    if classes.ne("").all() and classes.nunique() == 1:
+        c = classes.iloc[0]
+        return f"{c} x1" if "class" in c.lower() else f"{c} class x1"
+    types = cand["type"].fillna("").astype(str).str.strip()
+    if types.ne("").all() and types.nunique() == 1:
+        return f"{types.iloc[0]} x1"
+    return ""
