@@ -116,6 +116,8 @@ class DetectRun:
     output: Path | None = None
     visits_output: Path | None = None
     quarantine_output: Path | None = None
+    #: Satellite detections among the inputs: matched, and the surveys derived (None: none).
+    imagery: Any = None
 
     @property
     def events(self) -> pd.DataFrame:
@@ -194,6 +196,7 @@ def run_detect(
     scheduler: str | None = None,
     progress: Progress | None = None,
     with_states: bool = False,
+    imagery_params: Any = None,
 ) -> DetectRun:
     """Read every input (format auto-detected), detect port events with ``engine``, and write
     the events table to ``output``, the visits table to ``visits_output`` and rejected rows
@@ -221,8 +224,8 @@ def run_detect(
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
     zones = load_ports(ports, default_radius_km=port_radius_km)
     if engine == "memory":
-        obs = read_observations(
-            list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
+        obs, imagery = read_with_imagery(
+            inputs, q, zones, reg, progress=progress, params=imagery_params
         )
         det = detect_port_events(
             obs,
@@ -233,8 +236,11 @@ def run_detect(
             quarantine=q,
             with_states=with_states,
         )
-        run = DetectRun(det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones)
+        run = DetectRun(
+            det, obs, dict(obs.attrs.get("read_stats", {})), reg, zones, imagery=imagery
+        )
     else:
+        _no_imagery(inputs, engine)
         detect_split: Callable[..., Detection]  # the engines differ in their tuning keywords
         if engine == "out-of-core":
             from .scale import detect_partitioned as detect_split
@@ -258,6 +264,44 @@ def run_detect(
         run.visits_output = write_table(run.visits, visits_output, table="visits")
     run.quarantine_output = _write_quarantine(run.quarantine, output, quarantine)
     return run
+
+
+def read_with_imagery(
+    inputs: Sequence[str | Path], q: Quarantine, zones, reg, *, progress=None, params=None
+) -> tuple[pd.DataFrame, Any]:
+    """Read the observation inputs; satellite detections and scenes among them are matched to
+    that AIS and turned into surveys (:mod:`navwatch.imagery`), appended to the observations.
+    Returns (observations, :class:`navwatch.imagery.ImageryEvidence` or None)."""
+    from .imagery.evidence import imagery_evidence, read_imagery, split_inputs
+
+    other, det_files, scene_files = split_inputs(inputs)
+    if not det_files and not scene_files:
+        return read_observations(
+            list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
+        ), None
+    obs = (
+        read_observations(other, quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS)
+        if other
+        else schema.empty()
+    )
+    dets, scenes = read_imagery(det_files, scene_files, quarantine=q)
+    ev = imagery_evidence(dets, scenes, obs, zones, reg, params=params, quarantine=q)
+    stats = dict(obs.attrs.get("read_stats", {}))
+    stats["imagery"] = ev.summary
+    out = schema.concat([obs, ev.observations]) if len(ev.observations) else obs
+    out.attrs = {"read_stats": stats}
+    return out, ev
+
+
+def _no_imagery(inputs: Sequence[str | Path], engine: str) -> None:
+    from .imagery.evidence import split_inputs
+
+    _, d, s = split_inputs(inputs)
+    if d or s:
+        raise ConfigError(
+            f"satellite detections and scenes are matched in memory: use --engine memory (not "
+            f"{engine!r}), or derive surveys first with `navwatch imagery` and give those"
+        )
 
 
 #: :func:`run_detect` without outputs reads and detects and writes nothing: the former

@@ -19,7 +19,13 @@ from .match import match_detections
 from .params import ImageryParams
 from .surveys import derive_surveys
 
-__all__ = ["ImageryEvidence", "imagery_evidence", "read_imagery", "surveys_as_observations"]
+__all__ = [
+    "ImageryEvidence",
+    "imagery_evidence",
+    "read_imagery",
+    "split_inputs",
+    "surveys_as_observations",
+]
 
 
 @dataclass
@@ -46,6 +52,18 @@ class ImageryEvidence:
             if len(self.surveys)
             else 0,
         }
+
+
+def split_inputs(paths: Iterable[str | Path]) -> tuple[list, list, list]:
+    """(observation inputs, detections files, scenes files), each file judged by its content
+    (:func:`navwatch.io.detect_format`); globs expanded."""
+    from ..io import _expand, detect_format
+
+    other, dets, scenes = [], [], []
+    for p in _expand(list(paths)):
+        fmt = detect_format(p)
+        (dets if fmt == "detections" else scenes if fmt == "scenes" else other).append(p)
+    return other, dets, scenes
 
 
 def read_imagery(
