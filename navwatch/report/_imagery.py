@@ -111,6 +111,8 @@ def read_detections(path: str | Path) -> pd.DataFrame:
     from ..errors import IngestError
 
     path = Path(path)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise IngestError(path, f"unknown table format {path.suffix!r}; use .csv or .parquet")
     if not path.is_file():
         raise IngestError(path, "no such file (a matched detections table)")
     try:
