@@ -423,6 +423,9 @@ def run_report(
     activity_events: str | Path | pd.DataFrame | None = None,
     activity_params: Any = None,
     max_activity_events: int = 1000,
+    scenes: Any = None,
+    detections: pd.DataFrame | None = None,
+    max_detections: int = 5000,
 ) -> ReportRun:
     """Write an HTML map report (:func:`navwatch.report.map_report`) to ``output``.
 
@@ -439,6 +442,11 @@ def run_report(
     ``navwatch activity`` (:func:`navwatch.report.read_activity`); an event in both is drawn
     once. Without ``all_vessels`` only the events involving a vessel of the report are drawn.
     At most ``max_activity_events`` are drawn; ``notes`` says what was left out.
+
+    Satellite ``scenes`` (a GeoDataFrame, ``navwatch.imagery.read_scenes``) and matched
+    ``detections`` (``navwatch.imagery.match_detections``, or
+    :func:`navwatch.report.read_detections`) are drawn as layers, at most ``max_detections``
+    detections; ``notes`` says what was left out.
     """
     from .report import map_report, save_report  # folium: imported only for reports
 
@@ -465,8 +473,10 @@ def run_report(
         det.states, det.events, run.zones, run.registry, fleet=fleet, port=port, since=since, until=until,
         offline=offline, tiles=tiles, full_paths=full_paths, max_track_points=max_track_points,
         stale_after_h=dparams.stale_after_h, activity=act, max_activity_events=max_activity_events,
+        scenes=scenes, detections=detections, max_detections=max_detections,
     )  # fmt: skip
     s = m.navwatch_summary  # type: ignore[attr-defined]
+    notes += _imagery_notes(s, max_detections)
     if s["activity_capped"]:
         notes.append(
             f"activity: {s['activity']:,} of {s['activity_in_period']:,} events drawn "
@@ -478,6 +488,24 @@ def run_report(
     if quarantine is not None:
         run.quarantine_output = _write_quarantine(run.quarantine, None, quarantine)
     return ReportRun(m, Path(path), run, fleet, notes)
+
+
+def _imagery_notes(s: dict, max_detections: int) -> list[str]:
+    """What a report's imagery layers left out (``s``: its ``navwatch_summary``)."""
+    notes = []
+    if s["detections"] < s["detections_in_period"]:
+        notes.append(
+            f"satellite detections: {s['detections']:,} of {s['detections_in_period']:,} drawn "
+            f"(at most {max_detections:,}: an equal share per status, the highest scores first)"
+        )
+    if s["scenes"] < s["scenes_in_period"]:
+        notes.append(f"scenes: {s['scenes']:,} of {s['scenes_in_period']:,} footprints drawn (the latest)")  # fmt: skip
+    if s["detections_unknown_status"]:
+        notes.append(
+            f"satellite detections: {s['detections_unknown_status']:,} with a status other than "
+            "matched or dark not drawn"
+        )
+    return notes
 
 
 def _report_activity(

@@ -140,6 +140,33 @@ def report(
             "telling first.",
         ),
     ] = 1000,
+    detections: Annotated[
+        Path | None,
+        typer.Option(
+            "--detections",
+            metavar="<file>",
+            help="Draw the matched satellite detections in this file (written by `navwatch "
+            "imagery`: .csv or .parquet): layers of detections matched to AIS and dark ones.",
+        ),
+    ] = None,
+    scenes: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenes",
+            metavar="<file>",
+            help="Draw the footprints of the satellite scenes in this file (any scenes file "
+            "`navwatch imagery` reads).",
+        ),
+    ] = None,
+    max_detections: Annotated[
+        int,
+        typer.Option(
+            "--max-detections",
+            min=0,
+            help="At most this many satellite detections drawn: an equal share per status "
+            "(matched, dark), the highest scores first.",
+        ),
+    ] = 5000,
     max_track_points: Annotated[
         int,
         typer.Option(
@@ -160,8 +187,14 @@ def report(
     status at the slider time (in port, offshore, at sea, another port, or unknown where last
     seen), departures/arrivals with windows and evidence, an events list, a timeline per
     vessel, a legend and a dispersal panel; with --activity or --activity-events, activity at
-    sea (encounters, replenishments, loitering, AIS gaps, spoofing, identity changes). The file
-    is self-contained: it opens without a network. With --png, also a picture of the map."""
+    sea (encounters, replenishments, loitering, AIS gaps, spoofing, identity changes); with
+    --scenes and --detections, satellite scene footprints and vessel detections (matched to
+    AIS, dark). The file is self-contained: it opens without a network. With --png, also a
+    picture of the map."""
+    from ..report import read_detections  # folium: imported only for reports
+
+    det_table = read_detections(detections) if detections is not None else None
+    scene_table = _read_scenes(scenes) if scenes is not None else None
     wanted = cast("list[str] | None", activity_types)  # (the callback made it a list)
     detect_activity: bool | list[str] | None = wanted if wanted else (True if activity else None)
     with file_progress(progress) as cb:
@@ -169,7 +202,8 @@ def report(
             inputs, output=output, registry=registry, ports=ports, port_radius_km=port_radius_km, all_vessels=all_vessels,
             port=port, since=since, until=until, offline=offline, tiles=tiles, full_paths=full_paths,
             max_track_points=max_track_points, activity=detect_activity, activity_events=activity_events,
-            max_activity_events=max_activity_events,
+            max_activity_events=max_activity_events, scenes=scene_table, detections=det_table,
+            max_detections=max_detections,
             detect_params=DetectParams(), engine=engine, memory_limit_mb=memory_limit_mb, scheduler=scheduler, progress=cb,
         )  # fmt: skip
     for note in run.notes:
@@ -186,6 +220,13 @@ def report(
             f"activity at sea drawn: {s['activity']:,} of {s['activity_in_period']:,} ({by_type})",
             highlight=False,
         )
+    if scene_table is not None or det_table is not None:
+        by_status = ", ".join(f"{k} {v:,}" for k, v in s["detections_by_status"].items()) or "none"
+        out.print(
+            f"satellite imagery drawn: {s['scenes']:,} of {s['scenes_in_period']:,} scenes, "
+            f"{s['detections']:,} of {s['detections_in_period']:,} detections ({by_status})",
+            highlight=False,
+        )
     if len(run.quarantine):
         out.print(
             f"{len(run.quarantine):,} input rows quarantined (see `navwatch detect` for the file)",
@@ -200,3 +241,21 @@ def report(
 
         screenshot(path, png, at=at, network=bool(tiles))
         err.print(f"picture written to {png}", highlight=False)
+
+
+def _read_scenes(path: Path):
+    """The scenes file as a GeoDataFrame (``navwatch.imagery.read_scenes``)."""
+    try:
+        from ..imagery import read_scenes  # type: ignore[attr-defined]
+    except ImportError:
+        # temporary: until navwatch.imagery (issue 15, written concurrently) is merged, read
+        # the file as geopandas does; remove this fallback then
+        import geopandas as gpd
+
+        from ..errors import IngestError
+
+        try:
+            return gpd.read_file(path)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is the file's
+            raise IngestError(path, f"cannot read the scenes: {exc}") from exc
+    return read_scenes(path)

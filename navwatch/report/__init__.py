@@ -31,6 +31,9 @@ What is drawn
   the track left linked; jamming one marker naming the vessels), identity changes old -> new;
   popups with the type's figures and evidence; in the events list; capped at
   ``max_activity_events``;
+* **satellite imagery** (``scenes``, ``detections``: :mod:`navwatch.report._imagery`): scene
+  footprints, detections matched to AIS and dark detections, each a layer, popups with the
+  match's figures; capped at ``max_detections``;
 * a **time slider** with a play button and a **timeline** (per vessel, its statuses over the
   period and its events), a **legend** naming every vessel with its colour (names on the map
   with a switch), the **layer control** and a **dispersal panel**: counts by status over time
@@ -70,14 +73,22 @@ import pandas as pd
 from branca.element import Figure
 
 from ..errors import ConfigError
-from . import _activity, _assets, _layers, _page
+from . import _activity, _assets, _imagery, _layers, _page
 from ._html import STATUS_RINGS
 from ._png import screenshot
 from ._thin import thin_tracks
 
-__all__ = ["map_report", "read_activity", "save_report", "screenshot", "thin_tracks"]
+__all__ = [
+    "map_report",
+    "read_activity",
+    "read_detections",
+    "save_report",
+    "screenshot",
+    "thin_tracks",
+]
 
 read_activity = _activity.read_activity
+read_detections = _imagery.read_detections
 
 # the styles, kept importable here
 TIER_STYLES = _layers.TIER_STYLES
@@ -105,6 +116,9 @@ def map_report(
     stale_after_h: float = 48.0,
     activity: pd.DataFrame | None = None,
     max_activity_events: int = _activity.MAX_EVENTS,
+    scenes=None,
+    detections: pd.DataFrame | None = None,
+    max_detections: int = _imagery.MAX_DETECTIONS,
 ) -> folium.Map:
     """Build the HTML map report.
 
@@ -161,13 +175,28 @@ def map_report(
         At most this many activity events are drawn (and listed): an equal share per type,
         the likely intentional gaps, then the most confident and longest first. The layer
         names say how many of how many.
+    scenes : GeoDataFrame, optional
+        Satellite scenes (``navwatch.imagery.read_scenes``: scene_id, time, source, sensor,
+        cloud_cover, footprint geometry): layer "Scene footprints (N)", each footprint from its
+        acquisition time on the slider. Scenes acquired in the period are drawn (at most
+        :data:`navwatch.report._imagery.MAX_SCENES`, the latest).
+    detections : DataFrame, optional
+        Matched vessel detections (``navwatch.imagery.match_detections``, or a file written by
+        ``navwatch imagery`` read with :func:`read_detections`): layers "Detections: matched
+        to AIS (N)" and "Detections: dark (N)", each detection from its ``scene_time`` on the
+        slider; popups name the vessel, distance against the limit and length fit (matched),
+        or candidates, survey token and port (dark).
+    max_detections : int
+        At most this many detections are drawn: an equal share per status, the highest scores
+        first; the layer names say ``(showing n of N)``.
 
     Returns
     -------
     folium.Map
         With ``navwatch_summary`` (a dict: vessels, tracks, zones, events, points in and kept,
         period, land; activity events drawn, by type, in the period and focus, left out by
-        the cap, and unknown types skipped) attribute.
+        the cap, and unknown types skipped; scenes and detections drawn and in the period,
+        detections by status) attribute.
 
     Examples
     --------
@@ -182,8 +211,8 @@ def map_report(
     """
     from ._data import prepare
 
-    if max_activity_events < 0:
-        raise ConfigError("map_report: max_activity_events must be at least 0")
+    if max_activity_events < 0 or max_detections < 0:
+        raise ConfigError("map_report: max_activity_events and max_detections must be at least 0")
     inp = prepare(
         states, events, zones, port=port, since=since, until=until, activity=activity,
         max_track_points=max_track_points, max_total_points=max_total_points, full_paths=full_paths,
@@ -195,27 +224,36 @@ def map_report(
         tolerance_m=tolerance_m, bucket_min=bucket_min,
     )  # fmt: skip
     acts = _activity.pick(inp, registry, max_events=max_activity_events)
-    tb = _layers.time_base(inp, tr, acts.times(inp.since, inp.until))
+    img = _imagery.pick(
+        scenes, detections, since=inp.since, until=inp.until, max_detections=max_detections,
+        full_paths=full_paths,
+    )  # fmt: skip
+    tb = _layers.time_base(inp, tr, np.concatenate([acts.times(inp.since, inp.until), img.times()]))
     statuses = _layers.status_codes(inp, registry, tb, stale_after_h)
     vessels, n_unlocated = _layers.vessels(inp, tr, tb, registry, statuses)
     events_json = _layers.events(inp, tb)
     _activity.draw(acts, inp, tr, tb, registry, {v["id"]: v["c"] for v in vessels})
+    _imagery.draw(img, tb)
     a_lat, a_lon = _activity.points(acts)
-    lat = np.concatenate([tr.lat, [e["la"] for e in events_json], a_lat])
-    lon = np.concatenate([tr.lon, [e["lo"] for e in events_json], a_lon])
+    i_lat, i_lon = _imagery.points(img)
+    lat = np.concatenate([tr.lat, [e["la"] for e in events_json], a_lat, i_lat])
+    lon = np.concatenate([tr.lon, [e["lo"] for e in events_json], a_lon, i_lon])
     zl = _layers.zones(inp, lat, lon)
     bounds = _page.bounds_of(lat, lon, zl)
 
     m = _page.base_map(bounds)
-    groups = _page.layer_groups(m, zl.tiers, {k: acts.label(k) for k in acts.kinds})
+    groups = _page.layer_groups(
+        m, zl.tiers, {k: acts.label(k) for k in acts.kinds}, {k: img.label(k) for k in img.keys}
+    )
     where = " at " + inp.port_name if inp.port_name else ""
     sub = f"{len(vessels)} vessels located"
     if n_unlocated:
         sub += f" ({n_unlocated} more with evidence but no position)"
     sub += f", {len(events_json)} events{where}"
     sub += f", {len(acts.json)} activity events" if acts.json else ""
+    sub += f", {len(img.detection_json)} satellite detections" if img.detection_json else ""
     sub += f"; {tb.period}"
-    parts = _page.parts(inp, fleet, tb, zl, vessels, events_json, acts)
+    parts = _page.parts(inp, fleet, tb, zl, vessels, events_json, acts, _imagery.legend_html(img))
     land = _page.land_layer(bounds, inp.zi, zl)
     extra = {
         "bounds": bounds,
@@ -224,6 +262,7 @@ def map_report(
         "tiles": _page.tile_source(tiles),
         "has_events_list": bool(events_json or acts.json),
         "activity": _activity.script_data(acts),
+        "imagery": _imagery.script_data(img),
         **land,
     }
     body = _page.body(title or "navwatch report", sub, parts)
@@ -242,6 +281,7 @@ def map_report(
         "period": tb.period,
         "land": land.get("land_note", ""),
         **acts.summary(),
+        **img.summary(),
     }
     return m
 

@@ -3,10 +3,11 @@
 Tracks come delta-encoded (``t`` seconds after ``t0``, ``la``/``lo`` in 1e-5 degrees, each
 value after the first a difference); the script sums them back.
 
-``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels, events and
-activity at sea (one group per type, ``groups.activity``) from the JSON data island, wires the
-time slider (replay: every vessel at its last located point at or before the slider time, drawn
-by its status *at that time*; its track up to there; the events and activity up to there), the
+``navwatchReport(map, groups, data)`` draws land, zones, port labels, tracks, vessels, events,
+activity at sea (one group per type, ``groups.activity``) and satellite imagery (scene footprints
+and detections, ``groups.imagery``) from the JSON data island, wires the time slider (replay:
+every vessel at its last located point at or before the slider time, drawn by its status *at
+that time*; its track up to there; the events, activity, scenes and detections up to there), the
 events list, the timeline and the panels, and sets
 ``window.navwatchReady``. Every string in ``data`` is HTML built and escaped server-side; the
 script never builds HTML from data values except numbers and the server's escaped strings.
@@ -307,6 +308,45 @@ function navwatchReport(map, groups, D) {
   };
 
   mark("activity");
+  // ---- satellite imagery: scene footprints (their own pane, under the zones and tracks) and
+  // detections (above the activity markers, under the vessels), each from its time on the
+  // slider (styles: navwatch.report._imagery.STYLES; popups: its escaped parts)
+  var IMG = D.imagery || { scenes: [], detections: [], styles: {}, labels: [] };
+  map.createPane("nwScenes");
+  map.getPane("nwScenes").style.zIndex = 380;
+  map.createPane("nwDetections");
+  map.getPane("nwDetections").style.zIndex = 445;
+  function imgPopup(x) {
+    var rows = actRow("time", x.tm);
+    x.r.forEach(function (r) { rows += actRow(IMG.labels[r[0]], r[1]); });
+    return '<div class="nw-pop"><b class="nw-name">' + x.h + "</b><br><span>" + x.w + "</span><table>" + rows + "</table></div>";
+  }
+  function imgItem(x, k, layer) {
+    layer.bindPopup(function () { return imgPopup(x); }, { maxWidth: 420, maxHeight: 360 });
+    layer.bindTooltip(x.h + ", " + x.tm, { sticky: true });
+    return { x: x, k: k, layer: layer, group: groups.imagery[k], on: false };
+  }
+  var imgs = IMG.scenes.map(function (s) {
+    return imgItem(s, "scenes", L.polygon(s.g, L.extend({}, IMG.styles.scenes, { pane: "nwScenes", className: "nw-scene" })));
+  }).concat(IMG.detections.map(function (d) {
+    return imgItem(d, d.k, L.circleMarker(d.m, L.extend({}, IMG.styles[d.k], { pane: "nwDetections",
+      className: "nw-det nw-det-" + d.k })));
+  }));
+  function drawImagery(T) {
+    var n = 0;
+    imgs.forEach(function (o) {
+      var on = o.x.t <= T;
+      if (on !== o.on) { if (on) o.group.addLayer(o.layer); else o.group.removeLayer(o.layer); o.on = on; }
+      if (on && o.k !== "scenes") n++;
+    });
+    return n;
+  }
+  // for tests: scenes or detections (k: scenes, matched, dark) on the map
+  window.navwatchImageryCount = function (k) {
+    return imgs.filter(function (o) { return o.on && (!k || o.k === k) && map.hasLayer(o.group); }).length;
+  };
+
+  mark("imagery");
   // ---- the boxes' controls
   var range = slider.querySelector("input[type=range]");
   var label = slider.querySelector(".nw-time");
@@ -323,7 +363,7 @@ function navwatchReport(map, groups, D) {
     var nev = 0;
     clusters.forEach(function (c) { nev += drawCluster(c, T); });
     rows.forEach(function (r) { r.classList.toggle("nw-future", D.events[+r.dataset.e].t > T); });
-    var nact = drawActivity(T);
+    var nact = drawActivity(T), ndet = drawImagery(T);
     arows.forEach(function (r) { r.classList.toggle("nw-future", acts[+r.dataset.a].a.t > T); });
     range.value = T;
     var parts = [];
@@ -331,7 +371,7 @@ function navwatchReport(map, groups, D) {
     var unknown = counts[4] + counts[5] + counts[6];
     if (unknown) parts.push(unknown + " position unknown");
     label.textContent = fmt(T) + " \u00b7 " + (parts.join(", ") || "no vessel located yet") + " \u00b7 " + nev + " events" +
-      (acts.length ? " \u00b7 " + nact + " activity" : "");
+      (acts.length ? " \u00b7 " + nact + " activity" : "") + (IMG.detections.length ? " \u00b7 " + ndet + " detections" : "");
     charts.forEach(function (svg) {
       var a = +svg.dataset.t0, b = +svg.dataset.t1, x0 = +svg.dataset.x0, x1 = +svg.dataset.x1;
       var x = x0 + Math.min(Math.max((T - a) / Math.max(b - a, 1), 0), 1) * (x1 - x0);

@@ -74,9 +74,11 @@ class ReportLayer(MacroElement):
         )
         # (activity types are fixed identifiers: navwatch.report._activity.TYPES)
         act = ", ".join(f"{k}: {v.get_name()}" for k, v in g.get("activity", {}).items())
+        # (imagery layer keys are fixed identifiers: scenes, matched, dark)
+        img = ", ".join(f"{k}: {v.get_name()}" for k, v in g.get("imagery", {}).items())
         script = (
             f"navwatchReport({self._parent.get_name()}, {{zones: [{zones}], {named}, "
-            f"activity: {{{act}}}}}, "
+            f"activity: {{{act}}}, imagery: {{{img}}}}}, "
             f'JSON.parse(document.getElementById("{data_id}").textContent));'
         )
         figure.script.add_child(Raw(script), name=name)
@@ -122,22 +124,30 @@ def base_map(bounds: list[list[float]]) -> folium.Map:
 
 
 def layer_groups(
-    m: folium.Map, tiers: list[Any], activity: dict[str, str] | None = None
+    m: folium.Map,
+    tiers: list[Any],
+    activity: dict[str, str] | None = None,
+    imagery: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The groups the script fills, added in drawing order (= layer-control order): one per
-    activity type drawn (``activity``: type -> layer name) after the events, vessels last, so
-    they stay clickable above everything."""
+    """The groups the script fills, added in drawing order (= layer-control order): scene
+    footprints after the port names, one per activity type drawn (``activity``: type -> layer
+    name) after the events, then the detections (``imagery``: key -> layer name), vessels
+    last, so they stay clickable above everything."""
+    img = {k: folium.FeatureGroup(name=esc(n)) for k, n in (imagery or {}).items()}
     groups: dict[str, Any] = {
         "zones": [folium.FeatureGroup(name=f"zones: {esc(tier_label(t))}") for t in tiers],
         "labels": folium.FeatureGroup(name="port names"),
         "tracks": folium.FeatureGroup(name="tracks"),
         "events": folium.FeatureGroup(name="departures and arrivals"),
         "activity": {k: folium.FeatureGroup(name=esc(n)) for k, n in (activity or {}).items()},
+        "imagery": img,
         "vessels": folium.FeatureGroup(name="vessels"),
     }
-    for g in [*groups["zones"], groups["labels"], groups["tracks"], groups["events"]]:
+    for g in [*groups["zones"], groups["labels"], *([img["scenes"]] if "scenes" in img else [])]:
         g.add_to(m)
-    for g in groups["activity"].values():
+    for g in [groups["tracks"], groups["events"], *groups["activity"].values()]:
+        g.add_to(m)
+    for g in [v for k, v in img.items() if k != "scenes"]:
         g.add_to(m)
     groups["vessels"].add_to(m)
     return groups
@@ -261,10 +271,18 @@ def land_layer(bounds: list[list[float]], zi, zl: ZoneLayer) -> dict[str, Any]:
 
 
 def parts(
-    inp: Inputs, fleet, tb: TimeBase, zl: ZoneLayer, vessels: list, events: list, activity=None
+    inp: Inputs,
+    fleet,
+    tb: TimeBase,
+    zl: ZoneLayer,
+    vessels: list,
+    events: list,
+    activity=None,
+    imagery: str = "",
 ) -> dict[str, str]:
-    """The HTML of the boxes: legend, dispersal panel, events list (with the ``activity``
-    events drawn, an :class:`~navwatch.report._activity.ActivityLayer`) and timeline."""
+    """The HTML of the boxes: legend (with ``imagery``: the imagery layers' legend lines),
+    dispersal panel, events list (with the ``activity`` events drawn, an
+    :class:`~navwatch.report._activity.ActivityLayer`) and timeline."""
     records = inp.ev.to_dict("records")
     rows = [{**records[e["row"]], "i": i, "_t": e["t"]} for i, e in enumerate(events)]
     act_rows = activity.rows if activity is not None else []
@@ -279,7 +297,7 @@ def parts(
         "legend": legend(
             [(tier_label(t), s) for t, s in zip(zl.tiers, zl.styles, strict=True)],
             [(v["n"], v["c"]) for v in vessels],
-            activity_key(activity),
+            activity_key(activity) + imagery,
         ),
         "panel": panel(inp, fleet, tb, events),
         "events": events_list(rows, act_rows) if rows or act_rows else "",
