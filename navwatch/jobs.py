@@ -46,6 +46,7 @@ __all__ = [
     "DetectRun",
     "DispersalRun",
     "Engine",
+    "ImageryRun",
     "ReportRun",
     "detect_files",
     "dispersal_files",
@@ -54,6 +55,7 @@ __all__ = [
     "run_activity",
     "run_detect",
     "run_dispersal",
+    "run_imagery",
     "run_report",
 ]
 
@@ -615,4 +617,59 @@ def run_activity(
     if output is not None:
         run.output = write_table(events, output, table="activity")
     run.quarantine_output = _write_quarantine(q, output, quarantine)
+    return run
+
+
+# ----------------------------------------------------------------------------------------------
+# imagery
+
+
+@dataclass
+class ImageryRun:
+    """What an imagery job produced: the evidence (matched detections, scenes, derived
+    surveys), the inputs' read statistics and the files written."""
+
+    evidence: Any
+    read_stats: dict
+    quarantine: Quarantine
+    output: Path | None = None
+    surveys_output: Path | None = None
+    quarantine_output: Path | None = None
+
+
+def run_imagery(
+    inputs: Sequence[str | Path],
+    *,
+    output: str | Path | None = None,
+    surveys_output: str | Path | None = None,
+    quarantine: str | Path | None = None,
+    registry: str | Path | Registry | None = None,
+    ports: str | Path | None = None,
+    port_radius_km: float | None = None,
+    params: Any = None,
+    progress: Progress | None = None,
+) -> ImageryRun:
+    """Read satellite detections, scenes and any AIS among ``inputs`` (each judged by its
+    content), match the detections and derive port surveys from the footprints
+    (:mod:`navwatch.imagery`); write the detections table to ``output``, the surveys to
+    ``surveys_output`` (a surveys CSV ``navwatch detect`` reads back) and rejected rows next
+    to ``output`` (or to ``quarantine``)."""
+    from .imagery.evidence import split_inputs
+
+    q = Quarantine()
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    zones = load_ports(ports, default_radius_km=port_radius_km)
+    _, dets, scenes = split_inputs(inputs)
+    if not dets and not scenes:
+        raise ConfigError(
+            "no satellite detections or scenes among the inputs (GFW, Skylight or generic "
+            "detections; scenes CSV/GeoJSON): see README 'Satellite detections'"
+        )
+    obs, ev = read_with_imagery(inputs, q, zones, reg, progress=progress, params=params)
+    run = ImageryRun(ev, dict(obs.attrs.get("read_stats", {})), q)
+    if output is not None:
+        run.output = write_table(ev.detections, output, table="detections")
+    if surveys_output is not None:
+        run.surveys_output = write_table(ev.surveys, surveys_output, table="imagery_surveys")
+    run.quarantine_output = _write_quarantine(q, output or surveys_output, quarantine)
     return run

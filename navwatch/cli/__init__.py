@@ -16,6 +16,7 @@ from . import activity as _activity  # noqa: F401
 from . import demo as _demo  # noqa: F401
 from . import detect as _detect  # noqa: F401  (registers commands)
 from . import dispersal as _dispersal  # noqa: F401
+from . import imagery as _imagery  # noqa: F401
 from . import report as _report  # noqa: F401
 from . import watch as _watch  # noqa: F401
 from ._common import app

@@ -11,6 +11,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .. import schema
 from ..geodesy import local_frame
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, resolve_ids
@@ -23,11 +24,8 @@ __all__ = ["MATCH_COLUMNS", "match_detections", "length_fits"]
 KN = 1852.0 / 3600.0  # m/s per knot
 _NS = 1_000_000_000
 
-#: Columns :func:`match_detections` adds to a detections table.
-MATCH_COLUMNS = (
-    "scene_time", "status", "mmsi", "vessel_id", "vessel_name", "distance_m", "limit_m",
-    "fix_gap_s", "length_fit", "candidates", "token", "port",
-)  # fmt: skip
+#: Columns of :func:`match_detections`' table (:data:`navwatch.schema.DETECTIONS`).
+MATCH_COLUMNS = tuple(schema.DETECTIONS.names)
 
 
 def length_fits(
@@ -93,7 +91,7 @@ def match_detections(
     det = _with_scene_time(detections, scenes, quarantine)
     out = _empty_match(det)
     if not len(det):
-        return out
+        return _as_table(out)
     tracks = _tracks(ais, registry)
     sizes = registry.sizes() if registry is not None else None
     for _, idx in out.groupby("scene_time", sort=True).indices.items():
@@ -103,7 +101,27 @@ def match_detections(
         zi = ZoneIndex.of(zones)
         inside, _ = zi.membership(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
         out["port"] = pd.array([zi.label[z] if z >= 0 else None for z in inside], dtype="string")
-    return out
+    return _as_table(out)
+
+
+def _as_table(out: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`navwatch.schema.DETECTIONS` table: its columns, in order, of its dtypes,
+    sorted by scene time."""
+    t = schema.DETECTIONS
+    df = out.reindex(columns=t.names)
+    for c in t.columns:
+        if c.dtype == "string":
+            df[c.name] = df[c.name].astype("string")
+            if not c.nullable:
+                df[c.name] = df[c.name].fillna("")
+        elif c.dtype == "float64":
+            df[c.name] = pd.to_numeric(df[c.name], errors="coerce").astype("float64")
+        elif c.dtype == "Int64":
+            df[c.name] = pd.to_numeric(df[c.name], errors="coerce").astype("Int64")
+        else:
+            df[c.name] = pd.to_datetime(df[c.name], utc=True).dt.as_unit("ns")
+    df = df.sort_values(["scene_time", "detect_id"], kind="stable").reset_index(drop=True)
+    return schema.validate(df, t, where="match_detections")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import schema
 from ..geodesy import local_frame
 from ..registry import Registry
 from ..zones import ZoneIndex
@@ -18,10 +19,8 @@ from .params import ImageryParams
 
 __all__ = ["SURVEY_OUTPUT_COLUMNS", "derive_surveys"]
 
-SURVEY_OUTPUT_COLUMNS = (
-    "time", "port", "source", "coverage", "present", "notes", "confidence", "scene_id",
-    "sensor", "coverage_fraction",
-)  # fmt: skip
+#: Columns of :func:`derive_surveys`' table (:data:`navwatch.schema.IMAGERY_SURVEYS`).
+SURVEY_OUTPUT_COLUMNS = tuple(schema.IMAGERY_SURVEYS.names)
 
 
 def coverage_fractions(footprints, zones: ZoneIndex) -> np.ndarray:
@@ -94,9 +93,18 @@ def derive_surveys(
     for s, z in zip(*np.nonzero(frac >= max(p.min_coverage, 1e-9)), strict=True):
         rows.append(_survey(sc.iloc[s], zi, z, float(frac[s, z]), matched, tracks, registry, p))
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in SURVEY_OUTPUT_COLUMNS})
+        return schema.IMAGERY_SURVEYS.empty()
     out = pd.DataFrame(rows, columns=list(SURVEY_OUTPUT_COLUMNS))
-    return out.sort_values(["time", "port", "scene_id"], kind="stable").reset_index(drop=True)
+    out = out.astype(
+        {
+            c.name: c.dtype
+            for c in schema.IMAGERY_SURVEYS.columns
+            if c.dtype != "datetime64[ns, UTC]"
+        }
+    )
+    out["time"] = pd.to_datetime(out["time"], utc=True).dt.as_unit("ns")
+    out = out.sort_values(["time", "port", "scene_id"], kind="stable").reset_index(drop=True)
+    return schema.validate(out, schema.IMAGERY_SURVEYS, where="derive_surveys")
 
 
 def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry, p) -> dict:

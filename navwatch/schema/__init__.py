@@ -30,12 +30,14 @@ from .tables import ACTIVITY as ACTIVITY
 from .tables import ACTIVITY_COLUMNS as ACTIVITY_COLUMNS
 from .tables import DARK_COLUMNS as DARK_COLUMNS
 from .tables import DARK_PERIODS as DARK_PERIODS
+from .tables import DETECTIONS as DETECTIONS
 from .tables import DISPERSAL_FLEET as DISPERSAL_FLEET
 from .tables import DISPERSAL_VESSELS as DISPERSAL_VESSELS
 from .tables import EVENT_COLUMNS as EVENT_COLUMNS
 from .tables import EVENT_CORE as EVENT_CORE
 from .tables import EVENTS as EVENTS
 from .tables import FLEET_COLUMNS as FLEET_COLUMNS
+from .tables import IMAGERY_SURVEYS as IMAGERY_SURVEYS
 from .tables import STATE_COLUMNS as STATE_COLUMNS
 from .tables import STATES as STATES
 from .tables import TABLES as TABLES

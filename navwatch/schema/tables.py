@@ -61,6 +61,8 @@ __all__ = [
     "VESSEL_COLUMNS",
     "VISITS",
     "VISIT_COLUMNS",
+    "DETECTIONS",
+    "IMAGERY_SURVEYS",
     "Column",
     "Table",
     "validate",
@@ -405,6 +407,64 @@ EVENT_CORE = Table(
     ),
 )
 
+DETECTIONS = Table(
+    "detections",
+    "a satellite vessel detection matched to AIS or sized up against the registry "
+    "(navwatch.imagery.match_detections), by scene time",
+    (
+        _text("detect_id", "the provider's id, else <file name>:<line>"),
+        _text("scene_id", "the scene it came from", True),
+        _time("time", "the detection's own time (NaT when only the scene knows it)", True),
+        _time("scene_time", "the time used for matching: the detection's, else its scene's"),
+        _float("lat", "where"),
+        _float("lon", "where"),
+        _float("length_m", "estimated length, metres", True),
+        _float("beam_m", "estimated beam, metres", True),
+        _float("score", "detection confidence 0-1", True),
+        _text("source", "provider: gfw, skylight, or the file's source column"),
+        _text("sensor", "sar, optical, or '' when unknown"),
+        _float(
+            "resolution_m",
+            "the scene's ground resolution, metres (sets the length tolerance)",
+            True,
+        ),
+        _text("status", "matched (to an AIS track) or dark"),
+        Column("mmsi", "Int64", "the AIS vessel matched", nullable=True),
+        _text("vessel_id", "registry id of the matched vessel", True),
+        _text("vessel_name", "registry name, else the AIS name; '' when none"),
+        _float("distance_m", "to the AIS position interpolated at scene_time", True),
+        _float("limit_m", "the distance limit of the pair (grows with fix_gap_s)", True),
+        _float("fix_gap_s", "seconds from scene_time to the matched track's nearest fix", True),
+        _text("length_fit", "fits, misfit or unknown"),
+        _text("candidates", "dark: '|'-joined registry ids whose length fits; '' when none"),
+        _text("token", "dark: the survey token it becomes (Admiral Gorshkov class x1); ''"),
+        _text("port", "the innermost port zone label (Tartus/harbour) holding it", True),
+        _text("src_file", "the file read"),
+        Column("src_line", "Int64", "1-based line (header = 1) or feature number", nullable=True),
+    ),
+)
+
+IMAGERY_SURVEYS = Table(
+    "imagery_surveys",
+    "a port survey derived from a scene footprint over a zone (navwatch.imagery.derive_surveys), "
+    "readable as a hand survey",
+    (
+        _time("time", "the scene's time"),
+        _text("port", "the zone surveyed (port/tier)"),
+        _text("source", "imagery:<scene source>"),
+        _text("coverage", "full or partial (presence only)"),
+        _text(
+            "present",
+            "'|'-joined tokens: names, class/type tokens with counts, Name? (could not tell)",
+        ),
+        _text("notes", "detections in the zone and the share imaged"),
+        _float("confidence", "reliability of the survey 0-1: sensor x coverage x cloud"),
+        _text("scene_id", "the scene"),
+        _text("sensor", "sar, optical or ''"),
+        _float("coverage_fraction", "share of the zone's area inside the footprint"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -417,6 +477,8 @@ TABLES: dict[str, Table] = {
         TIMELINE,
         ACTIVITY,
         EVENT_CORE,
+        DETECTIONS,
+        IMAGERY_SURVEYS,
     )
 }
 

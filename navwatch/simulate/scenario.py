@@ -181,5 +181,7 @@ class Scenario:
             }
         ).to_csv(paths["surveys"], index=False)
         self.zones.to_file(paths["ports"], driver="GeoJSON")
-        self.registry.frame[REGISTRY_COLUMNS].to_csv(paths["vessels"], index=False)
+        self.registry.frame.reindex(columns=REGISTRY_COLUMNS, fill_value="").to_csv(
+            paths["vessels"], index=False
+        )
         return paths

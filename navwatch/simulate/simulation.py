@@ -136,7 +136,12 @@ def simulate(
     names = np.array([p.name for p in ports] + [""], dtype=object)
     ais_meta = _ais_meta_ports(ais_meta, names)
     V = vessels.to_dict("records")
-    reg_frame = vessels[vessels["registry"]][REGISTRY_COLUMNS].reset_index(drop=True).astype(str)
+    reg_frame = (
+        vessels[vessels["registry"]]
+        .reindex(columns=REGISTRY_COLUMNS, fill_value="")
+        .reset_index(drop=True)
+        .astype(str)
+    )
     return Scenario(
         seed=int(seed),
         start=start,

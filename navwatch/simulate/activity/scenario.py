@@ -225,7 +225,10 @@ def simulate_activity(
         obs_meta=meta,
         zones=_zones_frame(ports, zones),
         registry=Registry(
-            vessels[vessels["registry"]][REGISTRY_COLUMNS].reset_index(drop=True).astype(str),
+            vessels[vessels["registry"]]
+            .reindex(columns=REGISTRY_COLUMNS, fill_value="")
+            .reset_index(drop=True)
+            .astype(str),
             path="<simulated>",
         ),
         vessels=vessels.drop(columns=["unlisted", "cyrillic", "home", "rest_factor"]),
