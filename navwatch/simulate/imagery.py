@@ -525,7 +525,7 @@ class _Decoys:
             )
 
     def _fix(self, vid: str, region: int, t_ns: int, x: float, y: float, sog: float, cog: float):
-        e = self.rng.normal(0, 8.0, 2)
+        e = self.rng.normal(0, 3.0, 2)
         lon, lat = self.w.frames[region].lonlat(x + e[0], y + e[1])
         mmsi = int(next(r["mmsi"] for r in self.rows if r["vessel_id"] == vid))
         self.fixes.append(
@@ -541,6 +541,13 @@ class _Decoys:
         v = self.SPEED
         A = (I_[0] - u[0] * v * g1, I_[1] - u[1] * v * g1)
         B = (I_[0] + u[0] * v * (gap - g1), I_[1] + u[1] * v * (gap - g1))
+        fr = self.w.frames[int(s.region)]
+        for _ in range(3):  # the offset is from the lon/lat interpolation a reader makes
+            (lo_a, lo_b), (la_a, la_b) = fr.lonlat([A[0], B[0]], [A[1], B[1]])
+            f = g1 / gap
+            ix, iy = fr.xy(lo_a + (lo_b - lo_a) * f, la_a + (la_b - la_a) * f)
+            dx, dy = I_[0] - float(ix), I_[1] - float(iy)
+            A, B = (A[0] + dx, A[1] + dy), (B[0] + dx, B[1] + dy)
         ta, tb = t - int(g1 * NS), t + int((gap - g1) * NS)
         pre = (A[0] - u[0] * v * 1200, A[1] - u[1] * v * 1200)
         post = (B[0] + u[0] * v * 1200, B[1] + u[1] * v * 1200)
@@ -608,7 +615,7 @@ class _Decoys:
     def _dark_merchant(self, s) -> None:
         z = self.sizes
         known = z[z["length_m"].notna()]
-        cls = known[known["vessel_class"] != ""]
+        cls = known[(known["vessel_class"] != "") & (known["length_m"] >= 50)]
         pick = cls if len(cls) else known
         L = float(pick["length_m"].iloc[int(self.rng.integers(len(pick)))]) if len(pick) else 120.0
         L += float(self.rng.uniform(-2, 2))
@@ -809,7 +816,8 @@ def _false_alarms(rng, w: _World, s, here: pd.DataFrame, fa_rate: float) -> pd.D
             continue
         cover = p.local.intersection(s.local)
         if cover.area > 0:
-            pts += [(*_random_point(rng, cover), p.name) for _ in range(int(rng.poisson(fa_rate)))]
+            n_in = int(rng.poisson(0.7 * fa_rate))
+            pts += [(*_random_point(rng, cover), p.name) for _ in range(n_in)]
     keep = [
         q for q in pts if not len(vxy) or np.hypot(vxy[:, 0] - q[0], vxy[:, 1] - q[1]).min() > 300
     ]
