@@ -129,8 +129,9 @@ class ImageryScenario:
         :data:`DETECTION_COLUMNS`: what the provider delivers (before writing).
     detections_truth : pandas.DataFrame
         ``detect_id, generic_id, scene_id, truth, vessel_id, mmsi, registry, has_ais, true_lat,
-        true_lon, true_length_m, error_m, port, tier, decoy`` (``generic_id``: the reader's id of
-        the row in the generic ``detections.csv``, ``detections.csv:<line>``).
+        true_lon, true_length_m, error_m, port, tier, decoy, ais_gap_s`` (``generic_id``: the
+        reader's id of the row in the generic ``detections.csv``, ``detections.csv:<line>``;
+        ``ais_gap_s``: seconds to the true vessel's nearest visible AIS fix, NaN without one).
     scene_port_truth : pandas.DataFrame
         ``scene_id, time, port, coverage_fraction, sensor, cloud_cover, vessel_id, name,
         aliases, vessel_class, type, length_m, in_port, tier, visible, p_detect, detected``.
@@ -216,7 +217,8 @@ def simulate_imagery(
     tracks = scenario.tracks if dec is None else dec.tracks(scenario.tracks)
     ais = scenario.ais if dec is None else dec.ais(scenario.ais)
     det, truth, spt = _detect_all(rng[3], w, scenes, tracks, vessels, false_alarm_rate, dec)
-    decoy_log = dec.log(scenes, truth) if dec is not None else _empty_decoys()
+    truth["ais_gap_s"] = _ais_gaps(ais, scenario, truth, det["time"])
+    decoy_log = dec.log() if dec is not None else _empty_decoys()
     decoy_log = pd.concat([decoy_log, _departure_log(scenes)], ignore_index=True)
     return ImageryScenario(
         scenario=scenario,
@@ -351,7 +353,7 @@ def _vessel_sizes(rng, sc: Scenario, unknown_share: float):
 def _make_scenes(rng, w: _World, sc: Scenario, per_day, sar_share, n_dep) -> gpd.GeoDataFrame:
     """Scenes at random times over random ports, and scenes minutes around departures."""
     days = (w.end_ns - w.start_ns) / NS / 86400.0
-    n = int(rng.poisson(per_day * days)) if per_day > 0 else 0
+    n = int(round(per_day * days)) if per_day > 0 else 0
     rows = []
     for _ in range(n):
         t = w.start_ns + int(rng.uniform(0, w.end_ns - w.start_ns) // NS) * NS
@@ -365,7 +367,7 @@ def _make_scenes(rng, w: _World, sc: Scenario, per_day, sar_share, n_dep) -> gpd
     for k in pick:
         e = dep.iloc[int(k)]
         shift = float(rng.uniform(120, 600)) * (1 if rng.random() < 0.5 else -1)
-        t = int(e["time"].value) + int(round(shift)) * NS
+        t = (int(e["time"].value) // NS + int(round(shift))) * NS  # whole seconds
         t = min(max(t, w.start_ns), w.end_ns)
         detail = f"{e['vessel_id']} {'after' if shift > 0 else 'before'} {abs(shift) / 60:.0f} min"
         rows.append(_scene(rng, w, names.index(e["port"]), t, "departure_edge", 1.0, detail))
@@ -433,6 +435,25 @@ def _scene_id(rng, src: str, t: pd.Timestamp) -> str:
     if src == "planet":
         return f"{t.strftime('%Y%m%d_%H%M%S')}_{int(rng.integers(10, 99))}_{hexs[:4].lower()}"
     return f"10300100{hexs}{int(rng.integers(10, 99))}"
+
+
+def _ais_gaps(ais: pd.DataFrame, sc: Scenario, truth: pd.DataFrame, times: pd.Series):
+    """Seconds from each detection's time to its true vessel's nearest visible AIS fix (NaN:
+    no AIS, or none at all)."""
+    vis = np.ones(len(ais), bool)
+    vis[: len(sc.ais)] = sc.ais_meta["visible"].to_numpy(bool)  # decoy fixes come after
+    a = ais[vis & ais["mmsi"].notna().to_numpy()]
+    by = {int(m): np.sort(g.array.asi8) for m, g in a.groupby("mmsi")["time"]}
+    out = np.full(len(truth), np.nan)
+    t = times.array.asi8
+    for i, m in enumerate(truth["mmsi"]):
+        f = by.get(int(m)) if pd.notna(m) else None
+        if f is None or not len(f):
+            continue
+        k = np.searchsorted(f, t[i])
+        near = f[max(k - 1, 0) : k + 1]
+        out[i] = np.abs(near - t[i]).min() / NS
+    return out
 
 
 def _departure_log(scenes: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -674,7 +695,7 @@ class _Decoys:
                 out[c] = out[c].astype(ais[c].dtype)
         return out
 
-    def log(self, scenes: gpd.GeoDataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    def log(self) -> pd.DataFrame:
         return pd.DataFrame(self.entries, columns=["decoy", "scene_id", "vessel_id", "detail"])
 
 

@@ -71,6 +71,8 @@ def score_matching(matched: pd.DataFrame, truth) -> dict:
     p_vid = m["vessel_id"].astype("string").fillna("").to_numpy(object)
     t_vid = np.where(tt["registry"].astype(bool), tt["vessel_id"].astype(str), "")
     dark_v = ~has_ais & ~fa
+    gap = pd.to_numeric(tt["ais_gap_s"], errors="coerce").to_numpy("float64")
+    fix_1h, fix_6h = has_ais & (gap <= 3600), has_ais & (gap <= 6 * 3600)
     cand = _candidate_hits(m, tt, called_dark)
     return {
         "n": len(matched),
@@ -78,6 +80,8 @@ def score_matching(matched: pd.DataFrame, truth) -> dict:
         "n_missing": int(len(t) - len(set(idx[known].tolist()))),
         "ais_precision": _ratio(right.sum(), called_ais.sum()),
         "ais_recall": _ratio(right.sum(), has_ais.sum()),
+        "ais_recall_1h": _ratio((right & fix_1h).sum(), fix_1h.sum()),
+        "dark_called_ais_silent": int((called_dark & has_ais & ~fix_6h).sum()),
         "vessel_id_errors": int((right & (p_vid != t_vid)).sum()),
         "dark_precision": _ratio((called_dark & ~has_ais).sum(), called_dark.sum()),
         "dark_vessel_precision": _ratio((called_dark & dark_v).sum(), (called_dark & ~fa).sum()),
@@ -174,7 +178,8 @@ def score_surveys(surveys: pd.DataFrame, truth) -> dict:
     Returns ``n_surveys, n_calls`` and per call ``present_n, present_precision``,
     ``absent_n, absent_precision`` (not in port), ``false_absences`` with how many were
     ``false_absences_undetected_visible`` (in the footprint, not detected) and
-    ``false_absences_outside`` (in a part of the port the footprint missed), ``absent_recall``
+    ``false_absences_outside`` (in a part of the port the footprint missed),
+    ``false_absences_small`` (detection chance under 0.5: too small or clouded), ``absent_recall``
     (truly absent vessels called absent, over full surveys), ``maybe_n, maybe_in_port``,
     ``present_recall`` (in-port vessels called present), ``coverage_errors`` (survey ``full``
     with true coverage < 0.9, or ``partial`` with >= 0.9 or < 0.2), ``coverage_fraction_mae``,
@@ -201,6 +206,7 @@ def score_surveys(surveys: pd.DataFrame, truth) -> dict:
             (false_abs & c["visible"].astype(bool).to_numpy()).sum()
         ),
         "false_absences_outside": int((false_abs & ~c["visible"].astype(bool).to_numpy()).sum()),
+        "false_absences_small": int((false_abs & (c["p_detect"].to_numpy("float64") < 0.5)).sum()),
         "maybe_n": int(maybe.sum()),
         "maybe_in_port": int((maybe & inp).sum()),
         **_coverage_scores(surveys, t),
