@@ -202,6 +202,15 @@ def simulate_imagery(
         Scenes taken 2-10 min before or after a true departure of a registry vessel.
     decoys : bool
         Add the decoy vessels (module docs).
+
+    Examples
+    --------
+    >>> from navwatch.simulate import simulate
+    >>> im = simulate_imagery(simulate(3, n_vessels=6, days=1, n_ports=2), seed=1)
+    >>> set(im.detections_truth["truth"].str.split(":").str[0]) <= {"vessel", "ais", "dark", "false_alarm"}
+    True
+    >>> im.detections["detect_id"].is_unique and im.scenes["scene_id"].is_unique
+    True
     """
     params = {k: v for k, v in locals().items() if k not in ("scenario", "seed")}
     if scenario.regions is None or not len(scenario.regions):
@@ -372,6 +381,11 @@ def _make_scenes(rng, w: _World, sc: Scenario, per_day, sar_share, n_dep) -> gpd
         detail = f"{e['vessel_id']} {'after' if shift > 0 else 'before'} {abs(shift) / 60:.0f} min"
         rows.append(_scene(rng, w, names.index(e["port"]), t, "departure_edge", 1.0, detail))
     rows.sort(key=lambda r: (r["time"], r["scene_id"]))
+    seen: dict[str, int] = {}
+    for r in rows:  # ids unique even when two draws collide
+        k = seen[r["scene_id"]] = seen.get(r["scene_id"], 0) + 1
+        if k > 1:
+            r["scene_id"] = f"{r['scene_id']}_{k}"
     cols = ["scene_id", "time", "source", "sensor", "cloud_cover", "aim", "aim_port", "detail"]
     cols += ["region", "sigma_m", "local", "geometry"]
     g = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs="EPSG:4326")
