@@ -31,7 +31,8 @@ infrastructure (cranes, piers: 20-150 m) inside the port zones the scene covers;
 lower on average but overlap the vessels'.
 
 Decoys (``decoys`` table; vessels added only for them have ``vessel_id`` ``decoy:<n>`` and exist
-only in their time window, except berthed ones which stay the whole period):
+only in their time window, except berthed ones which stay the whole period; each is detected
+for certain in the scene it was laid for, by chance in any other scene that sees it):
 ``ais_offset_150m``, ``ais_offset_250m``, ``ais_offset_1.4km``, ``ais_offset_1.6km`` (an AIS
 vessel detected that far from its own AIS position interpolated across a 2-6 h fix gap),
 ``dark_near_ais_*`` (a dark vessel detected that far from another AIS vessel's interpolated
