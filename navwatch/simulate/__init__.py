@@ -96,6 +96,9 @@ ports), ``vessels``, ``plans`` (itineraries), ``truth`` (visits, calls, events, 
 ``scoring`` (:func:`score`, :func:`metrics`). ``navwatch.simulate`` re-exports the public names.
 Activity at sea (encounters, replenishments, loitering, gaps, spoofing, jamming, identity
 changes) has its own simulator built on these stages: :mod:`navwatch.simulate.activity`.
+Satellite scenes and vessel detections over a scenario's world, with their truth and scorers for
+a detection matcher: :mod:`navwatch.simulate.imagery` (:func:`simulate_imagery`) and
+:mod:`navwatch.simulate.imagery_scoring`.
 
 Examples
 --------
@@ -111,6 +114,8 @@ True
 from __future__ import annotations
 
 from .common import CONFIDENCE_WORDS, DECOYS
+from .imagery import ImageryScenario, detection_probability, simulate_imagery
+from .imagery_scoring import score_matching, score_surveys, score_windows
 from .scenario import Scenario
 from .scoring import CATEGORIES, MATCH_TOLERANCE_S, metrics, score
 from .simulation import simulate
@@ -119,9 +124,15 @@ __all__ = [
     "CATEGORIES",
     "CONFIDENCE_WORDS",
     "DECOYS",
+    "ImageryScenario",
     "MATCH_TOLERANCE_S",
     "Scenario",
+    "detection_probability",
     "metrics",
     "score",
+    "score_matching",
+    "score_surveys",
+    "score_windows",
     "simulate",
+    "simulate_imagery",
 ]

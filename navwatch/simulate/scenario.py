@@ -70,6 +70,9 @@ class Scenario:
         (``move``/``rest``/``swing``), ``speed_kn``, ``region`` (local frame, metres).
     params : dict
         The arguments of :func:`simulate`.
+    regions : pandas.DataFrame
+        The local frames of ``tracks``: ``region, lat0, lon0`` (spherical azimuthal-equidistant
+        frames centred there; :mod:`navwatch.simulate.imagery` maps tracks to lon/lat with them).
     """
 
     seed: int
@@ -88,6 +91,9 @@ class Scenario:
     decoys: pd.DataFrame
     tracks: pd.DataFrame
     params: dict = field(default_factory=dict)
+    regions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["region", "lat0", "lon0"])
+    )
 
     def observations(self) -> pd.DataFrame:
         """AIS and OSINT in one canonical observation table."""
@@ -133,29 +139,7 @@ class Scenario:
                 ("vessels", "vessels.csv"),
             )
         }
-        a = self.ais.sort_values("time", kind="stable")
-        noaa = pd.DataFrame(
-            {
-                "MMSI": a["mmsi"].astype("Int64"),
-                "BaseDateTime": a["time"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
-                "LAT": a["lat"].round(6),
-                "LON": a["lon"].round(6),
-                "SOG": a["sog_kn"].round(1),
-                "COG": a["cog_deg"].round(1),
-                "Heading": 511,
-                "VesselName": "",
-                "IMO": "",
-                "CallSign": "",
-                "VesselType": "",
-                "Status": "",
-                "Length": "",
-                "Width": "",
-                "Draft": "",
-                "Cargo": "",
-                "TransceiverClass": "A",
-            }
-        )
-        noaa.to_csv(paths["ais"], index=False)
+        write_noaa_ais(self.ais, paths["ais"])
         o = self.osint
         s = o[o["kind"] == "sighting"]
         pd.DataFrame(
@@ -185,3 +169,29 @@ class Scenario:
             paths["vessels"], index=False
         )
         return paths
+
+
+def write_noaa_ais(ais: pd.DataFrame, path: str | Path) -> None:
+    """Canonical AIS rows as a NOAA MarineCadastre legacy CSV (sorted by time), which navwatch reads."""
+    a = ais.sort_values("time", kind="stable")
+    pd.DataFrame(
+        {
+            "MMSI": a["mmsi"].astype("Int64"),
+            "BaseDateTime": a["time"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+            "LAT": a["lat"].round(6),
+            "LON": a["lon"].round(6),
+            "SOG": a["sog_kn"].round(1),
+            "COG": a["cog_deg"].round(1),
+            "Heading": 511,
+            "VesselName": "",
+            "IMO": "",
+            "CallSign": "",
+            "VesselType": "",
+            "Status": "",
+            "Length": "",
+            "Width": "",
+            "Draft": "",
+            "Cargo": "",
+            "TransceiverClass": "A",
+        }
+    ).to_csv(path, index=False)

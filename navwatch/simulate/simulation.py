@@ -159,6 +159,13 @@ def simulate(
         decoys=_decoy_log(tracks, V, names, start_ns),
         tracks=_tracks_frame(tracks, V, start_ns),
         params=params,
+        regions=pd.DataFrame(
+            {
+                "region": np.arange(len(frames), dtype="int64"),
+                "lat0": [f.lat0 for f in frames],
+                "lon0": [f.lon0 for f in frames],
+            }
+        ),
     )
 
 

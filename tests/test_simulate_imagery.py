@@ -1,0 +1,283 @@
+"""The imagery simulator (issue 15): determinism, written formats, truth consistency, decoys, scorers."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import navwatch as nw
+from navwatch.geodesy import distance_km
+from navwatch.simulate import (
+    score_matching,
+    score_surveys,
+    score_windows,
+    simulate,
+    simulate_imagery,
+)
+from navwatch.simulate.imagery import _Positions, _World, detection_probability
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return simulate(7, n_vessels=14, days=3, n_ports=4, antimeridian=True)
+
+
+@pytest.fixture(scope="module")
+def im(sc):
+    return simulate_imagery(sc, seed=2, scenes_per_day=5)
+
+
+def test_deterministic_per_seed(sc, im):
+    again = simulate_imagery(sc, seed=2, scenes_per_day=5)
+    pd.testing.assert_frame_equal(again.detections, im.detections)
+    pd.testing.assert_frame_equal(again.detections_truth, im.detections_truth)
+    pd.testing.assert_frame_equal(again.scene_port_truth, im.scene_port_truth)
+    assert list(again.scenes["scene_id"]) == list(im.scenes["scene_id"])
+    other = simulate_imagery(sc, seed=3, scenes_per_day=5)
+    assert list(other.scenes["scene_id"]) != list(im.scenes["scene_id"])
+
+
+def test_sizes_by_type_and_class(im):
+    v = im.vessels
+    frig = v[v["type"] == "frigate"]
+    assert frig["length_m"].between(110, 140).all()
+    for _, g in v[v["vessel_class"].fillna("") != ""].groupby("vessel_class"):
+        assert g["length_m"].max() - g["length_m"].min() <= 2.0
+    reg = im.registry_sizes
+    assert {"length_m", "beam_m"} <= set(reg.columns)
+    assert len(reg) == int(im.scenario.vessels["registry"].sum())
+    p = detection_probability([15.0, 60.0, 100.0], "sar")
+    assert 0.1 < p[0] < 0.3 and p[1] > 0.9 and p[2] > 0.95
+    assert detection_probability(60.0, "optical", 1.0) == 0.0
+
+
+def test_formats_parse_back(im, tmp_path):
+    g = im.write(tmp_path / "g", "gfw")
+    gfw = pd.read_csv(g["detections"])
+    assert list(gfw.columns) == [
+        "scene_id",
+        "detect_id",
+        "detect_timestamp",
+        "detect_lat",
+        "detect_lon",
+        "length_m",
+        "score",
+        "presence",
+        "footprint_wkt",
+    ]
+    assert len(gfw) == len(im.detections)
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00", t) for t in gfw["detect_timestamp"]
+    )
+    assert all(shapely.from_wkt(w).is_valid for w in gfw["footprint_wkt"].unique())
+    s = im.write(tmp_path / "s", "skylight")
+    pred = pd.read_csv(s["detections"])
+    assert list(pred.columns) == [
+        "lon",
+        "lat",
+        "score",
+        "vessel_length_m",
+        "vessel_width_m",
+        "vessel_speed_k",
+        "detect_id",
+        "scene_id",
+    ]
+    scenes = pd.read_csv(s["skylight_scenes"])
+    assert list(scenes.columns) == ["scene_id", "time", "source", "footprint"]
+    assert set(pred["scene_id"]) <= set(scenes["scene_id"])
+    n = im.write(tmp_path / "n", "generic")
+    det = pd.read_csv(n["detections"])
+    assert list(det.columns) == ["time", "lat", "lon", "length_m", "score", "scene_id", "source"]
+    geo = gpd.read_file(n["scenes"])
+    assert {"scene_id", "time", "source", "sensor", "cloud_cover"} <= set(geo.columns)
+    assert len(geo) == len(im.scenes)
+    assert set(geo.geom_type) <= {"Polygon", "MultiPolygon"}
+    # the rest reads with navwatch's own readers
+    ais = nw.read_observations([n["ais"]])
+    assert len(ais) == len(im.ais)
+    assert len(nw.load_registry(n["vessels"])) == len(im.registry_sizes)
+    assert {"length_m", "beam_m"} <= set(pd.read_csv(n["vessels"]).columns)
+    assert set(nw.load_ports(n["ports"], bundled=False)["port"]) == set(im.scenario.zones["port"])
+    with pytest.raises(nw.errors.ConfigError):
+        im.write(tmp_path / "x", "kml")
+
+
+def test_detections_near_truth_and_in_footprint(im):
+    d = im.detections.set_index("detect_id")
+    t = im.detections_truth.set_index("detect_id")
+    assert set(t["truth"].str.split(":").str[0]) == {"vessel", "ais", "dark", "false_alarm"}
+    e = distance_km(d.loc[t.index, "lat"], d.loc[t.index, "lon"], t["true_lat"], t["true_lon"])
+    assert np.allclose(np.asarray(e) * 1000, t["error_m"], atol=10)
+    sigma = im.scenes.set_index("scene_id")["sigma_m"]
+    assert (t["error_m"] <= 6 * 4 * sigma.loc[t["scene_id"]].to_numpy()).all()
+    geom = im.scenes.set_index("scene_id").geometry
+    ves = t[t["truth"] != "false_alarm"]
+    inside = [
+        shapely.contains_xy(geom[s], lo, la)
+        for s, lo, la in zip(ves["scene_id"], ves["true_lon"], ves["true_lat"], strict=True)
+    ]
+    assert all(inside)
+    # against the scenario's own AIS: a fix within a minute of the scene is near the truth
+    ais = im.ais
+    tm = d.loc[ves.index, "time"]
+    near = 0
+    for (i, r), when in zip(ves.iterrows(), tm, strict=True):
+        if pd.isna(r["mmsi"]):
+            continue
+        a = ais[ais["mmsi"] == r["mmsi"]]
+        k = (a["time"] - when).abs()
+        if len(a) and k.min() <= pd.Timedelta(seconds=60):
+            j = k.idxmin()
+            dist = distance_km(a.at[j, "lat"], a.at[j, "lon"], r["true_lat"], r["true_lon"]) * 1000
+            assert float(dist) < 30 + 60 * 13 + 10, (
+                i,
+                float(dist),
+            )  # GPS error + a minute at 25 kn
+            near += 1
+    assert near >= 5
+
+
+def test_false_alarms_away_from_vessels(im):
+    w = _World.of(im.scenario)
+    pos = _Positions(im.tracks, w.frames)
+    t = im.detections_truth
+    fa = t[t["truth"] == "false_alarm"]
+    assert len(fa) and (fa["port"] != "").any()  # some are infrastructure in port
+    times = im.scenes.set_index("scene_id")["time"]
+    for sid, g in fa.groupby("scene_id"):
+        p = pos.at(int(times[sid].value))
+        for la, lo in zip(g["true_lat"], g["true_lon"], strict=True):
+            assert np.asarray(distance_km(la, lo, p["lat"], p["lon"])).min() > 0.29
+
+
+def test_scene_port_truth(im):
+    spt = im.scene_port_truth
+    assert len(spt) and spt["coverage_fraction"].between(0, 1).all()
+    sc_ = im.scenes.set_index("scene_id")
+    # coverage fraction matches the lon/lat polygons measured in a metric projection
+    zones = im.scenario.zones.dissolve("port")
+    for (sid, port), f in spt.groupby(["scene_id", "port"])["coverage_fraction"].first().items():
+        z = gpd.GeoSeries([zones.geometry[port], sc_.geometry[sid]], crs="EPSG:4326")
+        z = z.to_crs(z.iloc[:1].estimate_utm_crs()) if abs(z.iloc[0].centroid.x) < 179 else None
+        if z is not None:
+            assert abs(z.iloc[0].intersection(z.iloc[1]).area / z.iloc[0].area - f) < 0.02
+    kinds = set(im.scenes["aim"])
+    assert {"full", "departure_edge"} <= kinds and kinds & {"partial", "miss"}
+    assert (spt["coverage_fraction"] >= 0.999).any() and (spt["coverage_fraction"] < 0.9).any()
+    # in_port agrees with the scenario's truth visits
+    tv = im.scenario.truth_visits
+    rows = spt[spt["in_port"]].merge(tv, on=["vessel_id", "port"], suffixes=("", "_v"))
+    ok = (rows["arrival"].isna() | (rows["arrival"] <= rows["time"])) & (
+        rows["departure"].isna() | (rows["time"] <= rows["departure"])
+    )
+    assert ok.groupby([rows["scene_id"], rows["vessel_id"], rows["port"]]).any().all()
+    assert spt["in_port"].any() and (~spt["in_port"]).any()
+
+
+def test_decoys_present(im):
+    dec = im.decoys
+    labels = set(dec["decoy"])
+    for lab in ("150m", "250m", "1.4km", "1.6km"):
+        assert f"ais_offset_{lab}" in labels and f"dark_near_ais_{lab}" in labels
+    assert {"dark_merchant", "side_by_side", "inside_edge", "outside_edge"} <= labels
+    assert "departure_edge" in labels
+    t = im.detections_truth
+    seen = set(zip(t["scene_id"], t["vessel_id"], strict=True))
+    for r in dec[dec["decoy"] != "departure_edge"].itertuples():
+        assert ((r.scene_id, r.vessel_id) in seen) == (r.decoy != "outside_edge"), r
+    gaps = t[t["decoy"].str.startswith("ais_offset")]["ais_gap_s"]
+    assert len(gaps) == 4 and (gaps > 0.25 * 2 * 3600).all()
+    pair = t[t["decoy"] == "side_by_side"]
+    assert pair["scene_id"].duplicated().any()
+    g = pair.groupby("scene_id").filter(lambda x: len(x) == 2).iloc[:2]
+    gap = distance_km(
+        g["true_lat"].iloc[0], g["true_lon"].iloc[0], g["true_lat"].iloc[1], g["true_lon"].iloc[1]
+    )
+    assert 0.039 < float(gap) < 0.061
+    dark = t[t["decoy"] == "dark_merchant"]
+    assert (dark["truth"].str.startswith("dark:") & (dark["port"] != "")).all()
+
+
+def _perfect_matches(im) -> pd.DataFrame:
+    t = im.detections_truth
+    dark = ~t["has_ais"]
+    return pd.DataFrame(
+        {
+            "detect_id": t["detect_id"],
+            "status": np.where(dark, "dark", "matched"),
+            "mmsi": t["mmsi"].where(~dark),
+            "vessel_id": np.where(t["registry"] & ~dark, t["vessel_id"], pd.NA),
+            "candidates": np.where(dark & t["registry"], t["vessel_id"], ""),
+        }
+    )
+
+
+def test_score_matching(im):
+    perfect = score_matching(_perfect_matches(im), im)
+    assert perfect["ais_precision"] == 1.0 and perfect["ais_recall"] == 1.0
+    assert perfect["dark_recall"] == 1.0 and perfect["n_missing"] == 0
+    assert perfect["vessel_id_errors"] == 0 and perfect["false_alarms_matched"] == 0
+    assert all(v["n"] == v["correct"] for v in perfect["by_decoy"].values())
+    if perfect["n_candidate_cases"]:
+        assert perfect["candidate_accuracy"] == 1.0
+    all_dark = _perfect_matches(im).assign(status="dark", mmsi=pd.NA, candidates="")
+    s = score_matching(all_dark, im)
+    assert s["ais_recall"] == 0.0 and s["dark_recall"] == 1.0 and s["dark_precision"] < 1.0
+    # generic reader ids are accepted
+    gen = _perfect_matches(im).assign(detect_id=im.detections_truth["generic_id"])
+    assert score_matching(gen, im)["ais_recall"] == 1.0
+
+
+def test_score_surveys(im):
+    spt = im.scene_port_truth
+    pairs = spt.drop_duplicates(["scene_id", "port"])
+    pairs = pairs[pairs["coverage_fraction"] >= 0.2]
+    present = spt[spt["in_port"]].groupby(["scene_id", "port"])["name"].agg("|".join)
+    surveys = pd.DataFrame(
+        {
+            "scene_id": pairs["scene_id"],
+            "port": pairs["port"],
+            "coverage": np.where(pairs["coverage_fraction"] >= 0.9, "full", "partial"),
+            "present": [
+                present.get((s, p), "")
+                for s, p in zip(pairs["scene_id"], pairs["port"], strict=True)
+            ],
+            "coverage_fraction": pairs["coverage_fraction"],
+        }
+    )
+    s = score_surveys(surveys, im)
+    assert s["false_absences"] == 0 and s["coverage_errors"] == 0 and s["missing_surveys"] == 0
+    assert s["present_precision"] == 1.0 or s["present_n"] == 0
+    empty = surveys.assign(present="", coverage="full")
+    s2 = score_surveys(empty, im)
+    assert s2["false_absences"] == int(spt.merge(pairs[["scene_id", "port"]])["in_port"].sum())
+
+
+def test_score_windows(im):
+    te = im.truth_events[im.truth_events["registry"] & im.truth_events["time"].notna()]
+    ev = te[["vessel_id", "port", "tier", "event", "time"]].assign(
+        time_earliest=te["time"] - pd.Timedelta(minutes=5),
+        time_latest=te["time"] + pd.Timedelta(minutes=5),
+    )
+    s = score_windows(ev, im.truth_events)
+    assert s["recall"] == 1.0 and s["precision"] == 1.0 and s["contain"] == 1.0
+    assert abs(s["median_window_h"] - 10 / 60) < 1e-6
+    h2 = pd.Timedelta(days=10)
+    late = ev.assign(
+        time=ev["time"] + h2,
+        time_earliest=ev["time_earliest"] + h2,
+        time_latest=ev["time_latest"] + h2,
+    )
+    s2 = score_windows(late, im.truth_events)
+    assert s2["tp"] == 0 and s2["recall"] == 0.0
+    # the window alone matches: a late time whose window holds the truth
+    h1 = pd.Timedelta(hours=1)
+    wide = ev.assign(time=ev["time"] + h1, time_latest=ev["time_latest"] + h1)
+    wide = wide.rename(columns={"time_earliest": "window_start", "time_latest": "window_end"})
+    s3 = score_windows(wide, im.truth_events)
+    assert s3["recall"] >= 0.9 and s3["contain"] == 1.0 and s3["median_abs_error_s"] == 3600.0
