@@ -131,9 +131,16 @@ def survey_calls(surveys: pd.DataFrame, truth) -> pd.DataFrame:
     groups = _group_sizes(t)
     out = []
     for s in surveys.itertuples():
-        rows = t[(t["scene_id"] == s.scene_id) & (t["port"] == s.port)]
+        port, rank = _port_tier(s.port)
+        rows = t[(t["scene_id"] == s.scene_id) & (t["port"] == port)]
         if not len(rows):
             continue
+        # a survey of one tier ("Port/harbour") speaks of that zone and the tiers inside it:
+        # a vessel in an outer tier is not in the surveyed zone
+        inner = np.array([_tier_rank(x) <= rank for x in rows["tier"].fillna("")], dtype=bool)
+        rows = rows.assign(
+            in_port=rows["in_port"].astype(bool).to_numpy() & inner, port=str(s.port)
+        )
         tokens = [x.strip() for x in str(s.present if pd.notna(s.present) else "").split("|")]
         calls = [_call(r, [x for x in tokens if x], groups) for r in rows.itertuples()]
         full = str(s.coverage) == "full"
@@ -141,6 +148,19 @@ def survey_calls(surveys: pd.DataFrame, truth) -> pd.DataFrame:
         out.append(rows.assign(call=calls, coverage=str(s.coverage)))
     cols = [*t.columns, "call", "coverage"]
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+
+
+def _tier_rank(tier: str) -> int:
+    """Rank of a tier name, innermost first (navwatch.ports.TIERS); unknown tiers outermost."""
+    from ..ports import TIERS
+
+    return TIERS.index(tier) if tier in TIERS else len(TIERS)
+
+
+def _port_tier(label: str) -> tuple[str, int]:
+    """``Port/tier`` -> (port, tier rank); a bare port name is the whole port (every tier)."""
+    port, sep, tier = str(label).rpartition("/")
+    return (port, _tier_rank(tier)) if sep else (str(label), 10**6)
 
 
 def _group_sizes(t: pd.DataFrame) -> dict[str, int]:
@@ -215,6 +235,14 @@ def score_surveys(surveys: pd.DataFrame, truth) -> dict:
 
 def _coverage_scores(surveys: pd.DataFrame, t: pd.DataFrame) -> dict:
     pairs = t.drop_duplicates(["scene_id", "port"])[["scene_id", "port", "coverage_fraction"]]
+    # the truth's coverage is of the whole port (the union of its tiers): compare it with each
+    # scene's survey of the port's outermost tier surveyed (a bare port name is the whole port)
+    sv = surveys.assign(
+        _port=[_port_tier(x)[0] for x in surveys["port"]],
+        _rank=[_port_tier(x)[1] for x in surveys["port"]],
+    )
+    sv = sv.sort_values("_rank").drop_duplicates(["scene_id", "_port"], keep="last")
+    surveys = sv.drop(columns=["port", "_rank"]).rename(columns={"_port": "port"})
     j = surveys.merge(pairs, on=["scene_id", "port"], how="left", suffixes=("", "_true"))
     f = j["coverage_fraction_true"].fillna(0.0).to_numpy("float64")
     cov = j["coverage"].astype(str).to_numpy()
