@@ -138,7 +138,9 @@ def classify_columns(names: Iterable[object]) -> str | None:
     True
     """
     s = {normalise_name(n) for n in names}
-    if {"sceneid", "detectlat", "detectlon"} <= s:
+    if {"sceneid", "detectlat", "detectlon"} <= s or (
+        {"sceneid", "detectid"} <= s and s & {"presence", "presencescore"}
+    ):
         return "gfw"
     has_time = bool(s & _TIME_NAMES)
     has_pos = bool(s & set(_LAT_NAMES)) and bool(s & set(_LON_NAMES))
@@ -281,7 +283,16 @@ def _load_csv(
         return sorted(first.values())
 
     stats: dict[str, Any] = {"records": 0}
-    chunks = list(_csv_chunks(path, select, quarantine, stats))
+    engine = Quarantine()
+    try:
+        chunks = list(_csv_chunks(path, select, engine, stats))
+    except csv.Error as exc:  # the engine reads the header with the csv module (a lone CR)
+        raise IngestError(path, f"cannot read the CSV header: {exc}") from exc
+    finally:
+        rows = engine.to_frame()
+        if len(rows):  # the engine's parse errors, with the file:line prefix of ours
+            where = rows["file"] + ":" + rows["line"].astype("string") + ": "
+            quarantine.add_frame(rows.assign(reason=where + rows["reason"]))
     header = cast(list[str], box["header"])
     cols = {
         norm: pa.chunked_array([c for ch in chunks for c in ch.cols[i].chunks], type=pa.string())
@@ -369,10 +380,10 @@ def _bounded(values: np.ndarray, arr: pa.ChunkedArray | None, top: float) -> tup
 
 
 def _fractions(arr: pa.ChunkedArray | None, n: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Scores or cloud cover in [0, 1]: ``(values, bad, percent)``. ``80%`` is 0.8; a column
-    whose largest plain value is above 1 (and at most 100) is a percentage column. ``bad``: a
-    value present that is no number, negative, or above 100 (or above 1 with a ``%``-free
-    fraction column)."""
+    """Scores or cloud cover in [0, 1]: ``(values, bad, percent)``. ``80%`` is 0.8. A column
+    is a percentage column when one of its plain (``%``-free) values lies in (1, 100] and none
+    strictly between 0 and 1; else plain values are fractions.
+    ``bad``: a value present that is no number or falls outside [0, 1] once read so."""
     if arr is None:
         return np.full(n, np.nan), np.zeros(n, dtype=bool), False
     text = trimmed_text(arr)
@@ -381,8 +392,9 @@ def _fractions(arr: pa.ChunkedArray | None, n: int) -> tuple[np.ndarray, np.ndar
     pct = strings.str.endswith("%").to_numpy(dtype=bool, na_value=False)
     plain = to_float(arr) if not pct.any() else to_float(strings.str.rstrip("%").str.strip())
     with np.errstate(invalid="ignore"):
-        plain_max = np.nanmax(plain[~pct], initial=-np.inf) if (~pct).any() else -np.inf
-        percent = bool(1 < plain_max <= 100)
+        ordinary = plain[~pct]
+        fractional = bool(((ordinary > 0) & (ordinary < 1)).any())
+        percent = bool(((ordinary > 1) & (ordinary <= 100)).any()) and not fractional
         values = np.where(pct | percent, plain / 100.0, plain)
         bad = present & (np.isnan(values) | (values < 0) | (values > 1))
     values = values.copy()
@@ -521,10 +533,12 @@ def _gfw(raw: _Raw, scenes: pd.DataFrame | None) -> _Parts:
     df = _base(raw, "gfw")
     times, reasons = _times(raw, ("detecttimestamp", "timestamp", "time"))
     if raw.get("detecttimestamp", "timestamp", "time") is None:
-        times, reasons = _scene_times(df["scene_id"], scenes, stats)
+        times, df["_time_from"] = _scene_times(df["scene_id"], scenes)
     df["time"] = times
     _sizes(df, raw, ("lengthm", "lengthminferred"), ("widthm", "widthminferred", "beamm"), stats)
-    score, bad, stats["score_percent"] = _fractions(raw.get("score", "presence"), len(df))
+    score, bad, stats["score_percent"] = _fractions(
+        raw.get("score", "presence", "presencescore"), len(df)
+    )
     df["score"] = score
     n = len(df)
     df["sensor"] = _sensors(
@@ -533,31 +547,28 @@ def _gfw(raw: _Raw, scenes: pd.DataFrame | None) -> _Parts:
     return _Parts(df, reasons, bad, stats)
 
 
-def _scene_times(
-    scene_ids: pd.Series, scenes: pd.DataFrame | None, stats: dict[str, Any]
-) -> tuple[pd.Series, None]:
-    """Detection times from a scenes table, else from Sentinel product names; NaT otherwise
-    (kept: the matcher takes the scene's time). Counts ``time_from_scenes``,
-    ``time_from_scene_id`` and ``no_time`` in ``stats``."""
+def _scene_times(scene_ids: pd.Series, scenes: pd.DataFrame | None) -> tuple[pd.Series, np.ndarray]:
+    """Detection times from a scenes table, else from Sentinel product names in the scene id;
+    NaT otherwise (kept: the matcher takes the scene's time). Returns the times and where each
+    came from (``scenes``, ``scene_id`` or ``""``)."""
     times = pd.Series(pd.NaT, index=scene_ids.index, dtype="datetime64[ns, UTC]")
     if scenes is not None and len(scenes) and {"scene_id", "time"} <= set(scenes.columns):
         known = scenes.drop_duplicates("scene_id").set_index("scene_id")["time"]
         known = pd.to_datetime(known, utc=True, errors="coerce")
         got = scene_ids.astype("object").map(known.to_dict())
         times = pd.to_datetime(got, utc=True, errors="coerce").astype("datetime64[ns, UTC]")
-    stats["time_from_scenes"] = int(times.notna().sum())
+    origin = np.where(times.notna().to_numpy(), "scenes", "").astype(object)
     todo = times.isna() & scene_ids.notna()
     if todo.any():
         times.loc[todo] = _product_times(scene_ids[todo])
-    stats["time_from_scene_id"] = int(times.notna().sum()) - stats["time_from_scenes"]
-    stats["no_time"] = int(times.isna().sum())
-    return times, None
+    origin[(origin == "") & times.notna().to_numpy()] = "scene_id"
+    return times, origin
 
 
 def _skylight(raw: _Raw, scenes: pd.DataFrame | None) -> _Parts:
     stats: dict[str, Any] = {}
     df = _base(raw, "skylight")
-    df["time"], _ = _scene_times(df["scene_id"], scenes, stats)
+    df["time"], df["_time_from"] = _scene_times(df["scene_id"], scenes)
     _sizes(df, raw, ("vessellengthm", "lengthm"), ("vesselwidthm", "beamm"), stats)
     score, bad, stats["score_percent"] = _fractions(raw.get("score"), len(df))
     df["score"] = score
@@ -718,9 +729,12 @@ def read_detections(
     df["detect_id"] = given.fillna(pd.Series([f"{label}:{v}" for v in raw.lines], dtype="string"))
     scene_table = _gfw_scenes(raw, df, probs.ok) if raw.layout == "gfw" else None
     out = _quarantine_rows(df, probs, raw, local)
-    out = out[list(DETECTION_COLUMNS)]
     stats = {"records": raw.records, "rows": len(out), "quarantined": len(local), **parts.stats}
+    if "_time_from" in out.columns:
+        stats["time_from_scenes"] = int((out["_time_from"] == "scenes").sum())
+        stats["time_from_scene_id"] = int((out["_time_from"] == "scene_id").sum())
     stats["no_time"] = int(out["time"].isna().sum())
+    out = out[list(DETECTION_COLUMNS)]
     out.attrs = {"format": raw.layout, "stats": stats}
     if scene_table is not None:
         out.attrs["scenes"] = scene_table
@@ -731,7 +745,7 @@ def read_detections(
 
 def _score_reasons(raw: _Raw, bad: np.ndarray) -> np.ndarray:
     out = np.full(len(bad), None, dtype=object)
-    arr = raw.get("score", "presence", "confidence")
+    arr = raw.get("score", "presence", "presencescore", "confidence")
     if arr is None or not bad.any():
         return out
     idx = np.flatnonzero(bad)
@@ -869,9 +883,11 @@ def _footprints(values: list[Any]) -> tuple[np.ndarray, np.ndarray, dict[str, in
 
 
 def _scene_frame(data: dict[str, Any], geoms: np.ndarray) -> Any:
+    """A §2 scenes table (columns in :data:`SCENE_COLUMNS` order, EPSG:4326)."""
     import geopandas as gpd
 
-    return gpd.GeoDataFrame(data, geometry=pd.Series(geoms, dtype=object).tolist(), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(data, geometry=list(geoms), crs="EPSG:4326")
+    return out[list(SCENE_COLUMNS)]
 
 
 def _gfw_scenes(raw: _Raw, df: pd.DataFrame, ok: np.ndarray) -> Any:
@@ -1007,7 +1023,6 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
     out = _scene_frame(
         {c: frame[c] for c in SCENE_COLUMNS if c != "geometry"}, frame["_geom"].to_numpy()
     )
-    out = out[list(SCENE_COLUMNS)]
     stats = {"records": raw.records, "rows": len(out), "quarantined": len(local), **counts,
              "bad_cloud_cover": int(bad_cloud.sum())}  # fmt: skip
     out.attrs = {"format": "scenes", "stats": stats}
