@@ -36,6 +36,7 @@ from .tables import (
 
 __all__ = [
     "FORMATS",
+    "IMAGERY_FORMATS",
     "READERS",
     "InMemory",
     "decode_live",
@@ -89,6 +90,22 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 FORMATS = tuple(READERS)
 
+#: What :func:`detect_format` returns for satellite imagery files, which are not observations:
+#: vessel detections (GFW, Skylight, generic) and scene footprints; read them with
+#: :mod:`navwatch.imagery` (``read_detections``, ``read_scenes``).
+IMAGERY_FORMATS = ("detections", "scenes")
+
+
+def _imagery(head: bytes, path: Path | InMemory) -> str | None:
+    """``detections``/``scenes`` when ``head`` is a satellite imagery file, else None."""
+    from ..imagery.readers import sniff_imagery  # navwatch.imagery imports navwatch.io
+
+    layout = sniff_imagery(head, path)
+    if layout is None:
+        return None
+    return "scenes" if layout == "scenes" else "detections"
+
+
 _GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".gpx", ".sqlite"}
 
 
@@ -101,7 +118,10 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
     Timestamp`` + ``Type of mobile`` = ``dma``; ``BaseDateTime``/``base_date_time`` with MMSI and
     lat/lon = ``noaa``; ``time,port,...,coverage,present`` = ``surveys``;
     ``time,vessel,lat,lon`` with ``confidence`` or ``source`` = ``sightings``; any other header
-    with time, lat, lon and an identity column = ``csv``.
+    with time, lat, lon and an identity column = ``csv``. Satellite vessel detections (GFW,
+    Skylight, generic: time, lat, lon, scene_id/score/length_m and no vessel identity) are
+    ``detections`` and scene footprint tables ``scenes`` (:data:`IMAGERY_FORMATS`,
+    :func:`navwatch.imagery.detect_imagery_format`); :func:`read_observations` refuses them.
 
     Parameters
     ----------
@@ -112,7 +132,7 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
     Returns
     -------
     str
-        One of :data:`FORMATS`.
+        One of :data:`FORMATS` or :data:`IMAGERY_FORMATS`.
 
     Raises
     ------
@@ -147,7 +167,7 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"SQLite format 3\x00") or head.startswith(b"fgb\x03"):
-        return "geo"
+        return _imagery(head, p) or "geo"
     if head[:4] == b"\x00\x00\x27\x0a":  # ESRI shapefile
         return "geo"
     if suffix in (".parquet", ".parq", ".pq"):
@@ -159,7 +179,7 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
         raise IngestError(p, f"unrecognised binary content (starts {head[:16]!r})")
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") and ('"Feature' in text or '"type"' in text):
-        return "geo"
+        return _imagery(head, p) or "geo"
     if stripped.startswith("<") and suffix in _GEO_SUFFIXES:
         return "geo"
     if stripped.startswith("*T*,"):
@@ -183,6 +203,9 @@ def detect_format(path: Source) -> str:  # noqa: C901 -- one branch per recognis
         and "mmsi" not in norm
     ):
         return "sightings"
+    imagery = _imagery(head, p)
+    if imagery is not None:
+        return imagery
     if "time" in found and has_pos and any(c in found for c in schema.IDENTITY):
         return "csv"
     if suffix in _GEO_SUFFIXES:
@@ -239,6 +262,17 @@ def read_file(
     return df[keep] if len(keep) < len(df.columns) else df
 
 
+def _imagery_error(path: Path | InMemory, fmt: str) -> IngestError:
+    if fmt == "scenes":
+        what = "a satellite scene footprints file, not observations: read it with navwatch.imagery.read_scenes"
+    else:
+        what = (
+            "a satellite detections file, not observations: read it with "
+            "navwatch.imagery.read_detections (satellite detections evidence)"
+        )
+    return IngestError(path, what)
+
+
 def read_observations(
     paths: Source | Iterable[Source],
     *,
@@ -278,7 +312,9 @@ def read_observations(
     Raises
     ------
     IngestError
-        For a missing, unreadable or unrecognised file (naming it), or when no path is given.
+        For a missing, unreadable or unrecognised file (naming it), when no path is given, or
+        for a satellite detections or scenes file (:data:`IMAGERY_FORMATS`; read those with
+        :mod:`navwatch.imagery`).
 
     Examples
     --------
@@ -304,6 +340,8 @@ def read_observations(
         if progress is not None:
             progress(path, i, len(files))
         fmt = format or detect_format(path)
+        if fmt in IMAGERY_FORMATS:
+            raise _imagery_error(path, fmt)
         local = Quarantine()
         df = read_file(path, fmt, quarantine=local, columns=wanted)
         stats = dict(df.attrs.get("stats", {}))
