@@ -80,6 +80,7 @@ SCENE_COLUMNS = (
     "source",
     "sensor",
     "cloud_cover",
+    "resolution_m",
     "geometry",
     "src_file",
     "src_line",
@@ -117,7 +118,7 @@ _EXPECTED = (
     "scene_id; no time column) or generic detections (time, lat, lon and scene_id, score, "
     "length_m or detect_id; no mmsi/imo/callsign/name/vessel column)"
 )
-_EXPECTED_SCENES = "scene_id, time, source, footprint (WKT or GeoJSON) [, sensor, cloud_cover]"
+_EXPECTED_SCENES = "scene_id, time, source, footprint (WKT or GeoJSON) [, sensor, cloud_cover, resolution_m]"
 
 
 # --------------------------------------------------------------------------------------------
@@ -921,6 +922,7 @@ def _gfw_scenes(raw: _Raw, df: pd.DataFrame, ok: np.ndarray) -> Any:
             "source": pd.Series(source, dtype="string"),
             "sensor": sensors.to_numpy(),
             "cloud_cover": np.full(len(ids), np.nan),
+            "resolution_m": np.full(len(ids), np.nan),
             "src_file": pd.Series([str(raw.path)] * len(ids), dtype="string"),
             "src_line": pd.array(first["src_line"].to_numpy()[good], dtype="Int64"),
         },
@@ -955,8 +957,10 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
     """Read scene footprints into the §2 table (a GeoDataFrame in EPSG:4326).
 
     CSV: ``scene_id, time, source, footprint`` (WKT or GeoJSON geometry text; also named
-    ``footprint_wkt``, ``wkt`` or ``geometry``) and optional ``sensor`` and ``cloud_cover``
-    (0-1, or percent when the column's largest value is above 1). GeoJSON / GeoPackage:
+    ``footprint_wkt``, ``wkt`` or ``geometry``) and optional ``sensor``, ``cloud_cover``
+    (0-1, or percent when the column's largest value is above 1) and ``resolution_m`` (ground
+    resolution in metres, also ``gsd``; it sets the length tolerance of matching; a value not
+    in (0, 1000] is set to NaN and counted as ``bad_resolution``). GeoJSON / GeoPackage:
     polygon features with those properties (reprojected to EPSG:4326). ``sensor`` missing or
     empty is inferred from ``source`` (:data:`SAR_SOURCES`, :data:`OPTICAL_SOURCES`), else from
     the scene id (``S1...`` SAR, ``S2...``/``LC08...`` optical), else ``""``.
@@ -993,6 +997,9 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
     source = _strings(raw.get("source", "provider", "satellite", "platform"), n)
     sensor = _sensors(_strings(raw.get("sensor"), n), source, scene_id)
     cloud, bad_cloud, _ = _fractions(raw.get("cloudcover", "cloud", "cloudpct"), n)
+    res = _numbers(raw.get("resolutionm", "resolution", "gsdm", "gsd"), n)
+    bad_res = ~np.isnan(res) & ~((res > 0) & (res <= 1000))
+    res = np.where(bad_res, np.nan, res)
     if raw.geometry is not None:
         values: list[Any] = list(raw.geometry)
     else:
@@ -1014,6 +1021,7 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
             "source": source.fillna(""),
             "sensor": sensor,
             "cloud_cover": cloud,
+            "resolution_m": res,
             "src_file": pd.Series([str(p)] * n, dtype="string"),
             "src_line": pd.array(raw.lines, dtype="Int64"),
             "_geom": geoms,
@@ -1024,7 +1032,7 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
         {c: frame[c] for c in SCENE_COLUMNS if c != "geometry"}, frame["_geom"].to_numpy()
     )
     stats = {"records": raw.records, "rows": len(out), "quarantined": len(local), **counts,
-             "bad_cloud_cover": int(bad_cloud.sum())}  # fmt: skip
+             "bad_cloud_cover": int(bad_cloud.sum()), "bad_resolution": int(bad_res.sum())}  # fmt: skip
     out.attrs = {"format": "scenes", "stats": stats}
     if quarantine is not None:
         quarantine.extend(local)
