@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+
 import pandas as pd
 
 from navwatch.demo import demo_dir
