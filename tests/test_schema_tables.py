@@ -13,6 +13,7 @@ import pytest
 
 import navwatch
 import navwatch.activity
+import navwatch.imagery
 from navwatch import analysis, dispersal, schema
 from navwatch.demo import demo_inputs
 from navwatch.detect import api
@@ -40,7 +41,33 @@ def _tables(run, inputs, **dispersal_kw) -> dict[str, pd.DataFrame]:
         "vessel_timeline": analysis.vessel_timeline(det.states, det.events),
         "activity": activity,
         "event_core": schema.core_events(det.events, activity),
+        **_imagery_tables(inputs),
     }
+
+
+def _imagery_tables(inputs) -> dict[str, pd.DataFrame]:
+    """The imagery tables: of the Tartus demo's scenes and detections, or of scenes simulated
+    over the world the inputs come from (``simulate_imagery``)."""
+    from navwatch.demo import demo_dir
+    from navwatch.imagery import imagery_evidence, read_imagery
+    from navwatch.io import read_observations
+    from navwatch.ports import load_ports
+    from navwatch.registry import load_registry
+
+    p = {Path(x).name: Path(x) for x in inputs}
+    if "ais.csv" not in p:  # the demo
+        d = demo_dir() / "imagery"
+        dets, scenes = read_imagery([d / "detections.csv"], [d / "scenes.geojson"])
+        ev = imagery_evidence(dets, scenes, None, load_ports(), load_registry())
+    else:
+        from navwatch.simulate import simulate, simulate_imagery
+
+        isc = simulate_imagery(simulate(5, n_vessels=10, days=3, n_ports=3), seed=5)
+        w = isc.write(Path(p["ais.csv"]).parent / "imagery", format="gfw")
+        dets, scenes = read_imagery([w["detections"]])
+        ev = imagery_evidence(dets, scenes, read_observations([w["ais"]]), load_ports(w["ports"]),
+                              load_registry(w["vessels"]))  # fmt: skip
+    return {"detections": ev.detections, "imagery_surveys": ev.surveys}
 
 
 def _activity(run, inputs) -> pd.DataFrame:
@@ -109,6 +136,8 @@ def test_the_builders_take_their_columns_from_the_schema():
         "vessel_timeline": [analysis.TIMELINE_COLUMNS],
         "activity": [navwatch.activity.COLUMNS],
         "event_core": [list(schema.core_events().columns)],
+        "detections": [list(navwatch.imagery.MATCH_COLUMNS)],
+        "imagery_surveys": [list(navwatch.imagery.SURVEY_OUTPUT_COLUMNS)],
     }
     assert set(pairs) == set(schema.TABLES)
     for name, lists in pairs.items():

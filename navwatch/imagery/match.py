@@ -158,6 +158,11 @@ def _with_scene_time(det: pd.DataFrame, scenes, quarantine) -> pd.DataFrame:
         det["sensor"] = ""
     if "resolution_m" not in det.columns:
         det["resolution_m"] = np.nan
+    det["resolution_m"] = (
+        pd.to_numeric(det["resolution_m"], errors="coerce")
+        .astype("Float64")
+        .to_numpy(float, na_value=np.nan)
+    )
     return det
 
 

@@ -118,7 +118,9 @@ _EXPECTED = (
     "scene_id; no time column) or generic detections (time, lat, lon and scene_id, score, "
     "length_m or detect_id; no mmsi/imo/callsign/name/vessel column)"
 )
-_EXPECTED_SCENES = "scene_id, time, source, footprint (WKT or GeoJSON) [, sensor, cloud_cover, resolution_m]"
+_EXPECTED_SCENES = (
+    "scene_id, time, source, footprint (WKT or GeoJSON) [, sensor, cloud_cover, resolution_m]"
+)
 
 
 # --------------------------------------------------------------------------------------------
