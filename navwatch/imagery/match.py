@@ -239,9 +239,9 @@ def _interpolate(j: pd.DataFrame, t_ns: int) -> pd.DataFrame:
     lat = np.where(
         both, j["lat_b"] + f * (j["lat_a"] - j["lat_b"]), np.where(has_b, j["lat_b"], j["lat_a"])
     )
-    lon = np.where(
-        both, j["lon_b"] + f * (j["lon_a"] - j["lon_b"]), np.where(has_b, j["lon_b"], j["lon_a"])
-    )
+    lon_b, lon_a = j["lon_b"].to_numpy(float), j["lon_a"].to_numpy(float)
+    dlon = (lon_a - lon_b + 180.0) % 360.0 - 180.0  # the short way, across the antimeridian too
+    lon = np.where(both, _wrap(lon_b + f * dlon), np.where(has_b, lon_b, lon_a))
     dt = np.fmin(np.where(has_b, t_ns - tb, np.inf), np.where(has_a, ta - t_ns, np.inf)) / _NS
     implied = np.zeros(len(j))
     if both.any():
@@ -254,6 +254,16 @@ def _interpolate(j: pd.DataFrame, t_ns: int) -> pd.DataFrame:
     return pd.DataFrame(
         {"mmsi": j.index.to_numpy(), "lat": lat, "lon": lon, "dt_s": dt, "v_kn": np.nan_to_num(v)}
     )
+
+
+def _wrap(lon: np.ndarray) -> np.ndarray:
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+def _mean_lon(lon: np.ndarray) -> float:
+    """The circular mean of longitudes (a scene across the antimeridian centres near 180)."""
+    r = np.radians(lon)
+    return float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
 
 
 def _tracks(ais, registry) -> _Tracks | None:
@@ -270,7 +280,7 @@ def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, sizes, p: Imager
     if not len(pos):
         return
     d = out.iloc[idx]
-    f = local_frame(float(d["lon"].mean()), float(d["lat"].mean()))
+    f = local_frame(_mean_lon(d["lon"].to_numpy(float)), float(d["lat"].mean()))
     dx, dy = f.xy(d["lon"].to_numpy(float), d["lat"].to_numpy(float))
     vx, vy = f.xy(pos["lon"].to_numpy(float), pos["lat"].to_numpy(float))
     limit = np.minimum(
@@ -346,7 +356,12 @@ def _sized_dark(out: pd.DataFrame, tracks, sizes, p: ImageryParams) -> None:
             fit & ~known["vessel_id"].isin(placed.get(out["scene_time"].iloc[i].value, set()))
         ]
         out.loc[out.index[i], "candidates"] = "|".join(cand["vessel_id"])
-        out.loc[out.index[i], "token"] = _token(cand)
+        tok = _token(cand)
+        # only an image fine enough to measure a hull identifies its class; from a coarser
+        # one the token is a "maybe" (neither present nor absent)
+        if tok and not (res <= p.identify_max_resolution_m):
+            tok += "?"
+        out.loc[out.index[i], "token"] = tok
 
 
 def _placed_by_ais(out: pd.DataFrame, tracks, p: ImageryParams) -> dict[int, set[str]]:

@@ -37,6 +37,11 @@ class ImageryParams:
     length_tol_rel: float = 0.2
     length_tol_px: float = 3.0
     length_tol_rel_fine: float = 0.05
+    #: A dark detection names its class or type (``Admiral Gorshkov class x1``: presence, which
+    #: names the vessel when the group has one member) only from a scene whose ground
+    #: resolution is known and at most this; from coarser or unknown ones the token ends in
+    #: ``?`` (could not tell): a Sentinel-1 length cannot tell a frigate from a merchant ship.
+    identify_max_resolution_m: float = 2.0
     #: Dark detections scoring below this make no presence token (they still stop absences of
     #: the vessels their length fits).
     presence_min_score: float = 0.5

@@ -184,8 +184,10 @@ def sniff_imagery(head: bytes, path: object = "<bytes>") -> str | None:
         return _geo_layout(list(info["fields"]), str(info["geometry_type"]))
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith("{"):
-        props = _PROPS_RE.search(text)
-        gtype = _GTYPE_RE.search(text)
+        at = text.find('"features"')  # past a "crs" member, whose "properties" are not a feature's
+        body = text[at:] if at >= 0 else text
+        props = _PROPS_RE.search(body)
+        gtype = _GTYPE_RE.search(body)
         if props is None or gtype is None:
             return None
         return _geo_layout(_KEY_RE.findall(props.group(1)), gtype.group(1))

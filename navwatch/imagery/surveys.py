@@ -127,7 +127,7 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     sizes = registry.sizes() if registry is not None else None
     unsure = _could_not_tell(scene, geom, named, dark, tracks, sizes, p)
     covered = (
-        {v for t in tokens for v in registry.resolve_token(t).vessel_ids}
+        {v for t in tokens for v in registry.resolve_token(t.rstrip("?")).vessel_ids}
         if registry is not None
         else set()
     )
@@ -177,4 +177,7 @@ def _name(registry: Registry | None, vid: str) -> str:
 
 
 def _count(token: str, n: int) -> str:
+    """``frigate x1`` seen ``n`` times -> ``frigate xN`` (``?`` kept at the end)."""
+    if token.endswith("?"):
+        return _count(token[:-1], n) + "?"
     return token[: -len(" x1")] + f" x{n}" if token.endswith(" x1") else token

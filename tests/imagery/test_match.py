@@ -199,10 +199,8 @@ def test_dark_detection_candidates_and_tokens(reg):
     assert got["d2"] == ("delta", "Delta class x1")
     assert got["d3"] == ("", "") and got["d4"] == ("", "")
     coarse = match_detections(d, None, reg, scenes=scenes())  # Sentinel-1: no resolution given
-    assert (
-        coarse["token"].iloc[0] == "frigate x1"
-        and coarse["candidates"].iloc[1] == "alpha|bravo|charlie|delta"
-    )
+    assert coarse["token"].iloc[0] == "frigate x1?"  # no resolution: cannot name the class
+    assert coarse["candidates"].iloc[1] == "alpha|bravo|charlie|delta"
     assert coarse["token"].iloc[1] == ""  # frigate or oiler: no single group
 
 

@@ -484,3 +484,19 @@ def test_random_bytes_raise_only_ingest_error(data):
         except IngestError:
             pass
     detect_imagery_format(InMemory(data))
+
+
+def test_geojson_with_a_crs_member_is_judged_by_its_features():
+    """GDAL writes ``"crs": {"type": "name", "properties": {"name": ...}}`` before the
+    features: those properties are not a feature's."""
+    from navwatch.imagery import detect_imagery_format
+    from navwatch.io import InMemory, detect_format
+
+    body = (
+        b'{"type": "FeatureCollection", "name": "scenes", "crs": {"type": "name", "properties": '
+        b'{"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}, "features": [{"type": "Feature", '
+        b'"properties": {"scene_id": "S1A_X", "time": "2024-12-02T06:00:00Z", "source": "sentinel-1"}, '
+        b'"geometry": {"type": "Polygon", "coordinates": [[[35, 34], [36, 34], [36, 35], [35, 34]]]}}]}'
+    )
+    assert detect_imagery_format(InMemory(body)) == "scenes"
+    assert detect_format(InMemory(body)) == "scenes"
