@@ -42,6 +42,11 @@ class ImageryParams:
     #: resolution is known and at most this; from coarser or unknown ones the token ends in
     #: ``?`` (could not tell): a Sentinel-1 length cannot tell a frigate from a merchant ship.
     identify_max_resolution_m: float = 2.0
+    #: A registry vessel matched to an AIS track with a fix within this of the scene time is
+    #: listed ``Name?`` in the survey: its AIS already places it (the image adds nothing, and
+    #: a presence would turn an AIS transit into a call); matched across a longer AIS silence,
+    #: it is listed present.
+    ais_current_s: float = 1800.0
     #: Dark detections scoring below this make no presence token (they still stop absences of
     #: the vessels their length fits).
     presence_min_score: float = 0.5

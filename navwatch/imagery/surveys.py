@@ -118,7 +118,12 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
         else np.zeros(0, bool)
     )
     here = m[inside]
-    named = set(here.loc[here["vessel_id"].notna(), "vessel_id"].astype(str))
+    ids = here["vessel_id"].notna().to_numpy()
+    # a vessel whose AIS is current at the scene time is placed by its AIS: the image agrees
+    # and adds nothing (listing it present would turn an AIS transit into a call)
+    current = ids & (here["fix_gap_s"].to_numpy(float) <= p.ais_current_s)
+    on_ais = set(here.loc[current, "vessel_id"].astype(str))
+    named = set(here.loc[ids & ~current, "vessel_id"].astype(str))
     dark = here[here["status"] == "dark"]
     strong = dark[dark["score"].fillna(1.0) >= p.presence_min_score] if "score" in dark else dark
     tokens = Counter(t for t in strong["token"].fillna("") if t)
@@ -131,14 +136,15 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
         if registry is not None
         else set()
     )
-    present += [f"{_name(registry, v)}?" for v in sorted(unsure - named - covered)]
+    present += [f"{_name(registry, v)}?" for v in sorted((unsure | on_ais) - named - covered)]
     rel = p.reliability(sensor) * min(1.0, frac / p.full_coverage)
     cloud = scene.get("cloud_cover", np.nan)
     if sensor == "optical" and pd.notna(cloud):
         rel *= 1.0 - float(np.clip(cloud, 0, 1))
     n_match = int((here["status"] == "matched").sum())
     notes = (f"imagery: {len(here)} detection(s) in zone ({n_match} matched to AIS, {len(dark)} dark); "
-             f"{frac:.0%} of the zone imaged")  # fmt: skip
+             f"{frac:.0%} of the zone imaged"
+             + (f"; matched to current AIS: {', '.join(sorted(_name(registry, v) for v in on_ais))}" if on_ais else ""))  # fmt: skip
     return dict(
         time=scene["time"], port=zi.label[z], source=f"imagery:{scene.get('source', '') or sensor or 'scene'}",
         coverage="full" if frac >= p.full_coverage else "partial", present="|".join(present),
