@@ -12,6 +12,7 @@ import shapely
 
 import navwatch as nw
 from navwatch.geodesy import distance_km
+from navwatch.imagery.readers import read_scenes
 from navwatch.simulate import (
     score_matching,
     score_surveys,
@@ -19,7 +20,13 @@ from navwatch.simulate import (
     simulate,
     simulate_imagery,
 )
-from navwatch.simulate.imagery import _Positions, _World, detection_probability
+from navwatch.simulate.imagery import (
+    RESOLUTION_M,
+    _Positions,
+    _World,
+    detection_probability,
+    size_error_sd,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +45,7 @@ def test_deterministic_per_seed(sc, im):
     pd.testing.assert_frame_equal(again.detections_truth, im.detections_truth)
     pd.testing.assert_frame_equal(again.scene_port_truth, im.scene_port_truth)
     assert list(again.scenes["scene_id"]) == list(im.scenes["scene_id"])
+    assert list(again.scenes["resolution_m"]) == list(im.scenes["resolution_m"])
     other = simulate_imagery(sc, seed=3, scenes_per_day=5)
     assert list(other.scenes["scene_id"]) != list(im.scenes["scene_id"])
 
@@ -88,7 +96,7 @@ def test_formats_parse_back(im, tmp_path):
         "scene_id",
     ]
     scenes = pd.read_csv(s["skylight_scenes"])
-    assert list(scenes.columns) == ["scene_id", "time", "source", "footprint"]
+    assert list(scenes.columns) == ["scene_id", "time", "source", "resolution_m", "footprint"]
     assert set(pred["scene_id"]) <= set(scenes["scene_id"])
     n = im.write(tmp_path / "n", "generic")
     det = pd.read_csv(n["detections"])
@@ -105,6 +113,64 @@ def test_formats_parse_back(im, tmp_path):
     assert set(nw.load_ports(n["ports"], bundled=False)["port"]) == set(im.scenario.zones["port"])
     with pytest.raises(nw.errors.ConfigError):
         im.write(tmp_path / "x", "kml")
+
+
+def test_scenes_have_resolution(im):
+    res = im.scenes["resolution_m"]
+    assert res.notna().all()
+    for src, r in zip(im.scenes["source"], res, strict=True):
+        lo, hi = RESOLUTION_M[src]
+        assert lo <= r <= hi, (src, r)
+    by = im.scenes.groupby("source")["resolution_m"]
+    assert by.max().get("sentinel-1", 20.0) == 20.0 and by.max().get("maxar", 0.5) <= 0.5
+
+
+def test_resolution_written_except_gfw(im, tmp_path):
+    res = im.scenes.set_index("scene_id")["resolution_m"]
+    geo = gpd.read_file(im.write(tmp_path / "n", "generic")["scenes"]).set_index("scene_id")
+    assert np.allclose(geo["resolution_m"], res.loc[geo.index])
+    s = im.write(tmp_path / "s", "skylight")
+    sky = pd.read_csv(s["skylight_scenes"]).set_index("scene_id")
+    assert np.allclose(sky["resolution_m"], res.loc[sky.index])
+    g = im.write(tmp_path / "g", "gfw")
+    assert not any("resolution" in c for c in pd.read_csv(g["detections"]).columns)
+    # navwatch's reader takes the resolution from either scenes file
+    assert np.allclose(read_scenes(s["skylight_scenes"])["resolution_m"], res)
+
+
+def _length_errors(im) -> pd.DataFrame:
+    d = im.detections.set_index("detect_id")
+    t = im.detections_truth.set_index("detect_id")
+    t = t[t["truth"] != "false_alarm"]
+    res = im.scenes.set_index("scene_id")["resolution_m"]
+    out = pd.DataFrame(
+        {"source": d.loc[t.index, "source"], "true": t["true_length_m"]}
+        | {"err": d.loc[t.index, "length_m"] - t["true_length_m"]}
+        | {"res": res.loc[t["scene_id"]].to_numpy()}
+    )
+    return out.dropna()
+
+
+def test_length_error_scales_with_resolution(sc):
+    kw = dict(seed=11, scenes_per_day=40, departure_scenes=0, decoys=False, false_alarm_rate=0)
+    e = pd.concat([_length_errors(simulate_imagery(sc, sar_share=x, **kw)) for x in (0, 1)])
+    n = e.groupby("source").size()
+    assert (n[list(RESOLUTION_M)] >= 20).all(), n
+    med = e["err"].abs().groupby(e["source"]).median()
+    rel = (e["err"].abs() / e["true"]).groupby(e["source"]).median()
+    assert med["maxar"] < 3.0 and med["iceye"] < 5.0 and rel["planet"] < 0.08
+    assert rel["sentinel-1"] > 0.05 and rel["sentinel-2"] > 0.05
+    assert med["maxar"] < med["iceye"] < med["sentinel-2"] < med["sentinel-1"]
+    assert med["maxar"] < med["planet"] < med["sentinel-2"]
+    big = e[e["true"].between(80, 180) & (e["source"] == "sentinel-1")]
+    small = e[(e["true"] < 50) & (e["source"] == "sentinel-1")]
+    s1_big = (big["err"].abs() / big["true"]).median()
+    s1_small = (small["err"].abs() / small["true"]).median()
+    assert 0.08 < s1_big < 0.3 and s1_small > 1.5 * s1_big, (s1_big, s1_small)  # small hulls more
+    # the heavy tail: some errors beyond 3 sd, most within 1 sd
+    z = e["err"].abs() / size_error_sd(e["true"], e["res"])
+    assert (z > 3.0).mean() > 0.01 and (z < 1.0).mean() > 0.5
+    assert size_error_sd(100.0, 20.0) > 5 * size_error_sd(100.0, 0.4)
 
 
 def test_detections_near_truth_and_in_footprint(im):

@@ -18,17 +18,31 @@ registry (``registry_sizes``) carries the true size rounded to the metre, empty 
 footprint edge) or ``miss`` (1-20 km beyond the edge). Sensors and sizes: Sentinel-1 IW (SAR,
 250 x 170 km), ICEYE (SAR, 10-30 km), Sentinel-2 (optical, 110 km), Planet (optical, 10-25 km),
 Maxar (optical, 13-17 km); rectangles rotated by a near-polar orbit heading. Optical scenes have
-a cloud cover (0-1): each vessel is hidden with that probability. Extra scenes are taken 2-10 min
-before or after true departures (label ``departure_edge``).
+a cloud cover (0-1): each vessel is hidden with that probability. Every scene has a ground
+resolution ``resolution_m`` by platform (:data:`RESOLUTION_M`: Sentinel-1 IW GRD 20 m, ICEYE
+spotlight/strip 1-3 m, Sentinel-2 10 m, Planet 3 m, Maxar/WorldView 0.3-0.5 m; drawn uniformly
+where a range). Extra scenes are taken 2-10 min before or after true departures (label
+``departure_edge``).
 
 *Detections*: a vessel whose true position (the scenario's legs interpolated at the scene time)
 lies inside the lon/lat footprint is detected with :func:`detection_probability` (SAR about 0.2
 at 15 m and 0.95 over 60 m; optical sees small hulls a bit better but clouds hide), with a
-position error of the scene's sigma (20-80 m, 5 % of errors 3-6x that), length error +-12 %
-(8 % unknown), beam error +-20 % (15 % unknown), a score rising with the hull's size, the scene's
-time. *False alarms*: random points in the footprint at least 300 m from every vessel, plus
-infrastructure (cranes, piers: 20-150 m) inside the port zones the scene covers; their scores are
-lower on average but overlap the vessels'.
+position error of the scene's sigma (20-80 m, 5 % of errors 3-6x that), length and beam errors
+set by the scene's resolution (below; 8 % of lengths and 15 % of beams unknown), a score rising
+with the hull's size, the scene's time. *False alarms*: random points in the footprint at least
+300 m from every vessel, plus infrastructure (cranes, piers: 20-150 m) inside the port zones the
+scene covers; their scores are lower on average but overlap the vessels'; their lengths and beams
+are measured with the same errors.
+
+*Size errors* (:func:`size_error_sd`): a measured length (or beam) ``X`` of a true ``T`` is
+``T + e``, ``e`` normal with ``sd = sqrt((k * resolution_m)^2 + (r * T)^2)``, ``k = 1.25``
+pixels (:data:`SIZE_ERROR_PIXELS`; the hull's ends blur over about a pixel each) and ``r = 1 %``
+(:data:`SIZE_ERROR_REL`; aspect, wakes, superstructure); 5 % of errors are 3x that (heavy tail:
+a wake or a neighbour merged in). The result is clipped to ``[max(0.4 T, resolution_m),
+1.8 T + 2 resolution_m]`` (nothing is measured shorter than a pixel) and rounded to 0.1 m. For
+a 100 m hull: Sentinel-1 sd 25 m (median |error| about 17 %, a 30 m tug's far more), Sentinel-2
+12.5 m (about 8 %), Planet 3.9 m (about 3 %), ICEYE 1.6-3.9 m, Maxar about 1.1 m (median
+|error| under 1 m).
 
 Decoys (``decoys`` table; vessels added only for them have ``vessel_id`` ``decoy:<n>`` and exist
 only in their time window, except berthed ones which stay the whole period; each is detected
@@ -95,6 +109,21 @@ SOURCES = {
     "maxar": ("optical", 13.0, 17.0, 13.0, 30.0, 0.15),
 }
 
+#: Ground resolution (m) by source: ``(lo, hi)``, drawn uniformly per scene.
+RESOLUTION_M = {
+    "sentinel-1": (20.0, 20.0),
+    "iceye": (1.0, 3.0),
+    "sentinel-2": (10.0, 10.0),
+    "planet": (3.0, 3.0),
+    "maxar": (0.3, 0.5),
+}
+
+#: Size error model (:func:`size_error_sd`): pixels of blur, share of the true size, and the
+#: heavy tail (share of errors, factor).
+SIZE_ERROR_PIXELS = 1.25
+SIZE_ERROR_REL = 0.01
+SIZE_ERROR_TAIL = (0.05, 3.0)
+
 DETECTION_COLUMNS = ["detect_id", "scene_id", "time", "lat", "lon", "length_m", "beam_m"]
 DETECTION_COLUMNS += ["score", "presence", "speed_kn", "source", "sensor"]
 
@@ -113,6 +142,18 @@ def detection_probability(length_m, sensor, cloud_cover=0.0) -> np.ndarray:
     return np.nan_to_num(np.where(sar, p_sar, p_opt), nan=0.0)
 
 
+def size_error_sd(size_m, resolution_m) -> np.ndarray:
+    """Standard deviation (m) of a measured length or beam of true ``size_m`` in a scene of
+    ``resolution_m``: ``sqrt((1.25 * resolution_m)^2 + (0.01 * size_m)^2)`` (module docs).
+
+    >>> [round(float(x), 1) for x in size_error_sd([100.0, 100.0, 100.0], [20.0, 3.0, 0.4])]
+    [25.0, 3.9, 1.1]
+    """
+    res = np.asarray(resolution_m, dtype="float64")
+    size = np.asarray(size_m, dtype="float64")
+    return np.hypot(SIZE_ERROR_PIXELS * res, SIZE_ERROR_REL * size)
+
+
 @dataclass
 class ImageryScenario:
     """Satellite scenes and detections over a scenario's world, with ground truth.
@@ -123,7 +164,8 @@ class ImageryScenario:
         The world it was laid over (its AIS does not include the decoy vessels' AIS: see ``ais``).
     seed : int
     scenes : geopandas.GeoDataFrame
-        ``scene_id, time, source, sensor, cloud_cover, geometry`` (EPSG:4326) and, as truth,
+        ``scene_id, time, source, sensor, cloud_cover, resolution_m, geometry`` (EPSG:4326)
+        and, as truth,
         ``aim`` (``full``/``partial``/``miss``/``departure_edge``), ``aim_port``, ``region``,
         ``sigma_m`` (the scene's position error).
     detections : pandas.DataFrame
@@ -220,6 +262,7 @@ def simulate_imagery(
     w = _World.of(scenario)
     vessels, sizes = _vessel_sizes(rng[0], scenario, unknown_size_share)
     scenes = _make_scenes(rng[1], w, scenario, scenes_per_day, sar_share, departure_scenes)
+    scenes.insert(5, "resolution_m", _resolutions(rng[4], scenes["source"]))
     dec = _Decoys(rng[2], w, scenario, scenes, sizes) if decoys else None
     if dec is not None:
         dec.lay()
@@ -433,6 +476,12 @@ def _scene(rng, w: _World, port: int, t_ns: int, aim: str, sar_share: float, det
         "local": shapely.Polygon(ring),
         "geometry": _lonlat_polygon(lon[:-1], lat[:-1]),
     }
+
+
+def _resolutions(rng, source: pd.Series) -> np.ndarray:
+    """Each scene's ground resolution (m) by its source (:data:`RESOLUTION_M`)."""
+    lo, hi = np.array([RESOLUTION_M[str(s)] for s in source], dtype="float64").reshape(-1, 2).T
+    return np.round(rng.uniform(lo, hi), 2)
 
 
 def _scene_id(rng, src: str, t: pd.Timestamp) -> str:
@@ -812,8 +861,8 @@ def _vessel_detections(rng, w: _World, s, v: pd.DataFrame) -> pd.DataFrame:
         {
             "lat": lat,
             "lon": lon,
-            "length_m": _noisy(rng, L, 0.12, 0.08),
-            "beam_m": _noisy(rng, v["beam_m"].to_numpy("float64"), 0.2, 0.15),
+            "length_m": _measured(rng, L, s.resolution_m, 0.08),
+            "beam_m": _measured(rng, v["beam_m"].to_numpy("float64"), s.resolution_m, 0.15),
             "score": np.clip(score, 0.02, 0.999),
             "speed_kn": np.where(
                 rng.random(n) < 0.3, np.nan, np.abs(v["speed_kn"] + rng.normal(0, 0.5, n))
@@ -832,8 +881,13 @@ def _vessel_detections(rng, w: _World, s, v: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _noisy(rng, x: np.ndarray, rel: float, unknown: float) -> np.ndarray:
-    out = x * np.clip(1 + rng.normal(0, rel, len(x)), 0.4, 1.8)
+def _measured(rng, x: np.ndarray, resolution_m: float, unknown: float) -> np.ndarray:
+    """Sizes ``x`` as measured in a scene of ``resolution_m`` (module docs), a share
+    ``unknown`` of them NaN."""
+    share, factor = SIZE_ERROR_TAIL
+    e = rng.normal(0, 1, len(x)) * size_error_sd(x, resolution_m)
+    e *= np.where(rng.random(len(x)) < share, factor, 1.0)
+    out = np.clip(x + e, np.maximum(0.4 * x, resolution_m), 1.8 * x + 2 * resolution_m)
     return np.where(rng.random(len(x)) < unknown, np.nan, out.round(1))
 
 
@@ -867,8 +921,8 @@ def _false_alarms(rng, w: _World, s, here: pd.DataFrame, fa_rate: float) -> pd.D
         {
             "lat": np.atleast_1d(lat),
             "lon": np.atleast_1d(lon),
-            "length_m": _noisy(rng, L, 0.1, 0.05),
-            "beam_m": _noisy(rng, L / rng.uniform(3, 8, n), 0.2, 0.3),
+            "length_m": _measured(rng, L, s.resolution_m, 0.05),
+            "beam_m": _measured(rng, L / rng.uniform(3, 8, n), s.resolution_m, 0.3),
             "score": np.clip(rng.normal(0.4, 0.13, n), 0.02, 0.999),
             "speed_kn": np.where(rng.random(n) < 0.5, np.nan, np.abs(rng.normal(0, 1.0, n))),
             "truth": "false_alarm",
@@ -994,6 +1048,7 @@ def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
             "source": sc["source"],
             "sensor": sc["sensor"],
             "cloud_cover": sc["cloud_cover"].round(3),
+            "resolution_m": sc["resolution_m"],
         },
         geometry=sc.geometry,
         crs="EPSG:4326",
@@ -1037,6 +1092,7 @@ def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
                 "scene_id": sc["scene_id"],
                 "time": sc["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "source": sc["source"],
+                "resolution_m": sc["resolution_m"],
                 "footprint": sc["scene_id"].map(wkt),
             }
         ).to_csv(paths["skylight_scenes"], index=False)
