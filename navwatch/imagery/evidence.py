@@ -59,7 +59,9 @@ def split_inputs(paths: Iterable[str | Path]) -> tuple[list, list, list]:
     (:func:`navwatch.io.detect_format`); globs expanded."""
     from ..io import _expand, detect_format
 
-    other, dets, scenes = [], [], []
+    other: list[Path | InMemory] = []
+    dets: list[Path | InMemory] = []
+    scenes: list[Path | InMemory] = []
     for p in _expand(list(paths)):
         fmt = detect_format(p)
         (dets if fmt == "detections" else scenes if fmt == "scenes" else other).append(p)

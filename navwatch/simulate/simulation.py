@@ -136,12 +136,7 @@ def simulate(
     names = np.array([p.name for p in ports] + [""], dtype=object)
     ais_meta = _ais_meta_ports(ais_meta, names)
     V = vessels.to_dict("records")
-    reg_frame = (
-        vessels[vessels["registry"]]
-        .reindex(columns=REGISTRY_COLUMNS, fill_value="")
-        .reset_index(drop=True)
-        .astype(str)
-    )
+    reg_frame = _registry_frame(vessels)
     return Scenario(
         seed=int(seed),
         start=start,
@@ -199,6 +194,12 @@ def _plan_tracks(r_plan, vessels, ports, zones, span, decoys) -> list[_Track]:
 #: The OSINT table's columns (as :mod:`navwatch.simulate.osint` builds it).
 OSINT_COLUMNS = ["time", "lat", "lon", "kind", "vessel", "port", "coverage", "source"]
 OSINT_COLUMNS += ["confidence", "confidence_text", "notes", "src_file", "src_line"]
+
+
+def _registry_frame(vessels: pd.DataFrame) -> pd.DataFrame:
+    """The registry vessels' rows in the registry's columns (missing ones empty)."""
+    reg = vessels[vessels["registry"]].reindex(columns=REGISTRY_COLUMNS, fill_value="")
+    return reg.reset_index(drop=True).astype(str)
 
 
 def _no_osint():
