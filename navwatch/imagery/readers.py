@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,7 +313,9 @@ def _load_geo(path: Path | InMemory, accept: Callable[[list[str]], str]) -> _Raw
                 src: Any = io.BytesIO(_read(fh, -1, path))
         else:
             src = str(path)
-        gdf = pyogrio.read_dataframe(src, layer=0)
+        with warnings.catch_warnings():  # mixed-type properties stay text: read as such here
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            gdf = pyogrio.read_dataframe(src, layer=0)
     except IngestError:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -989,7 +992,7 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
     raw = _load(p, local, _accept_scenes(p))
     n = len(raw.lines)
     scene_id = _strings(raw.get("sceneid"), n)
-    times, time_reasons = _times(raw, tuple(sorted(_TIME_NAMES - {"detecttimestamp"})))
+    times, time_reasons = _times(raw, (*SYNONYMS["time"], "acquired", "acquisitiontime"))
     source = _strings(raw.get("source", "provider", "satellite", "platform"), n)
     sensor = _sensors(_strings(raw.get("sensor"), n), source, scene_id)
     cloud, bad_cloud, _ = _fractions(raw.get("cloudcover", "cloud", "cloudpct"), n)
