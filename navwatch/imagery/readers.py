@@ -409,6 +409,12 @@ def _norm_text(v: object) -> str:
     return normalise_name(v) if isinstance(v, str) else ""
 
 
+#: The names (longest first) also recognised as the start of a longer name.
+_PREFIXES = tuple(
+    sorted((n for n in SAR_SOURCES | OPTICAL_SOURCES if len(n) > 3), key=lambda n: (-len(n), n))
+)
+
+
 def sensor_of(value: object) -> str:
     """``sar``, ``optical`` or ``""`` for a provider/satellite name or a scene id.
 
@@ -422,8 +428,8 @@ def sensor_of(value: object) -> str:
         return "sar"
     if key in OPTICAL_SOURCES:
         return "optical"
-    for name in SAR_SOURCES | OPTICAL_SOURCES:  # e.g. "sentinel1grd", "planetscope psb.sd"
-        if len(name) > 3 and key.startswith(name):
+    for name in _PREFIXES:  # e.g. "sentinel1grd", "planet_20241202_a"
+        if key.startswith(name):
             return "sar" if name in SAR_SOURCES else "optical"
     text = value.strip().upper() if isinstance(value, str) else ""
     if text.startswith("S1"):
@@ -693,8 +699,11 @@ def read_detections(
     pandas.DataFrame
         :data:`DETECTION_COLUMNS`. ``attrs['format']`` is the layout; ``attrs['stats']`` counts
         ``records`` (= ``rows`` + ``quarantined``), ``bad_length``/``bad_beam`` (values set to
-        NaN), ``no_time`` (rows kept without a time), ``score_percent``; ``attrs['scenes']`` is
-        the scenes table of a GFW file with ``footprint_wkt``.
+        NaN), ``no_time`` (rows kept without a time), ``time_from_scenes`` /
+        ``time_from_scene_id`` (Skylight), ``score_percent``; ``attrs['scenes']`` is the scenes
+        table of a GFW file with ``footprint_wkt`` (then ``scenes`` and
+        ``scenes_bad_footprint``: scenes left out for an unusable footprint, their detections
+        kept).
 
     Raises
     ------
@@ -729,7 +738,11 @@ def read_detections(
     dup[ok] = given[ok].duplicated(keep="first").to_numpy()
     probs.add(dup, "duplicate_detect_id", _dup_reasons(given, dup, "detect_id"))
     label = _label(p)
-    df["detect_id"] = given.fillna(pd.Series([f"{label}:{v}" for v in raw.lines], dtype="string"))
+    missing = given.isna().to_numpy()
+    if missing.any():
+        given = given.copy()
+        given[missing] = [f"{label}:{v}" for v in raw.lines[missing]]
+    df["detect_id"] = given
     scene_table = _gfw_scenes(raw, df, probs.ok) if raw.layout == "gfw" else None
     out = _quarantine_rows(df, probs, raw, local)
     stats = {"records": raw.records, "rows": len(out), "quarantined": len(local), **parts.stats}
@@ -741,6 +754,8 @@ def read_detections(
     out.attrs = {"format": raw.layout, "stats": stats}
     if scene_table is not None:
         out.attrs["scenes"] = scene_table
+        stats["scenes"] = len(scene_table)
+        stats["scenes_bad_footprint"] = scene_table.attrs["stats"]["bad_footprint"]
     if quarantine is not None:
         quarantine.extend(local)
     return out
@@ -978,6 +993,12 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
         :data:`SCENE_COLUMNS`; ``attrs['stats']`` counts ``records``, ``rows``,
         ``quarantined``, ``footprint_repaired`` (by make_valid), ``footprint_split`` (across
         the antimeridian, see :func:`clean_footprint`) and ``bad_cloud_cover`` (set to NaN).
+
+    Raises
+    ------
+    IngestError
+        If the file is missing, unreadable or not a scenes table (naming the columns found and
+        the columns expected).
 
     Examples
     --------

@@ -116,6 +116,13 @@ def test_gfw_with_footprints_gives_scenes():
     assert scenes.geometry.iloc[0].bounds == (33.0, 44.0, 34.0, 45.0)
 
 
+def test_gfw_bad_footprint_leaves_the_scene_out_and_keeps_detections():
+    text = GFW.replace(SQUARE, "POINT(1 2)")
+    df = read_detections(_src(text))
+    assert len(df) == 3 and len(df.attrs["scenes"]) == 0
+    assert df.attrs["stats"]["scenes_bad_footprint"] == 1
+
+
 def test_gfw_sentinel2_length_inferred_and_presence():
     df = read_detections(_src(GFW_S2))
     assert df.attrs["format"] == "gfw"
