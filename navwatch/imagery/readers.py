@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,7 +318,9 @@ def _load_geo(path: Path | InMemory, accept: Callable[[list[str]], str]) -> _Raw
                 src: Any = io.BytesIO(_read(fh, -1, path))
         else:
             src = str(path)
-        gdf = pyogrio.read_dataframe(src, layer=0)
+        with warnings.catch_warnings():  # mixed-type properties stay text: read as such here
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            gdf = pyogrio.read_dataframe(src, layer=0)
     except IngestError:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -411,6 +414,12 @@ def _norm_text(v: object) -> str:
     return normalise_name(v) if isinstance(v, str) else ""
 
 
+#: The names (longest first) also recognised as the start of a longer name.
+_PREFIXES = tuple(
+    sorted((n for n in SAR_SOURCES | OPTICAL_SOURCES if len(n) > 3), key=lambda n: (-len(n), n))
+)
+
+
 def sensor_of(value: object) -> str:
     """``sar``, ``optical`` or ``""`` for a provider/satellite name or a scene id.
 
@@ -424,8 +433,8 @@ def sensor_of(value: object) -> str:
         return "sar"
     if key in OPTICAL_SOURCES:
         return "optical"
-    for name in SAR_SOURCES | OPTICAL_SOURCES:  # e.g. "sentinel1grd", "planetscope psb.sd"
-        if len(name) > 3 and key.startswith(name):
+    for name in _PREFIXES:  # e.g. "sentinel1grd", "planet_20241202_a"
+        if key.startswith(name):
             return "sar" if name in SAR_SOURCES else "optical"
     text = value.strip().upper() if isinstance(value, str) else ""
     if text.startswith("S1"):
@@ -695,8 +704,11 @@ def read_detections(
     pandas.DataFrame
         :data:`DETECTION_COLUMNS`. ``attrs['format']`` is the layout; ``attrs['stats']`` counts
         ``records`` (= ``rows`` + ``quarantined``), ``bad_length``/``bad_beam`` (values set to
-        NaN), ``no_time`` (rows kept without a time), ``score_percent``; ``attrs['scenes']`` is
-        the scenes table of a GFW file with ``footprint_wkt``.
+        NaN), ``no_time`` (rows kept without a time), ``time_from_scenes`` /
+        ``time_from_scene_id`` (Skylight), ``score_percent``; ``attrs['scenes']`` is the scenes
+        table of a GFW file with ``footprint_wkt`` (then ``scenes`` and
+        ``scenes_bad_footprint``: scenes left out for an unusable footprint, their detections
+        kept).
 
     Raises
     ------
@@ -731,7 +743,11 @@ def read_detections(
     dup[ok] = given[ok].duplicated(keep="first").to_numpy()
     probs.add(dup, "duplicate_detect_id", _dup_reasons(given, dup, "detect_id"))
     label = _label(p)
-    df["detect_id"] = given.fillna(pd.Series([f"{label}:{v}" for v in raw.lines], dtype="string"))
+    missing = given.isna().to_numpy()
+    if missing.any():
+        given = given.copy()
+        given[missing] = [f"{label}:{v}" for v in raw.lines[missing]]
+    df["detect_id"] = given
     scene_table = _gfw_scenes(raw, df, probs.ok) if raw.layout == "gfw" else None
     out = _quarantine_rows(df, probs, raw, local)
     stats = {"records": raw.records, "rows": len(out), "quarantined": len(local), **parts.stats}
@@ -743,6 +759,8 @@ def read_detections(
     out.attrs = {"format": raw.layout, "stats": stats}
     if scene_table is not None:
         out.attrs["scenes"] = scene_table
+        stats["scenes"] = len(scene_table)
+        stats["scenes_bad_footprint"] = scene_table.attrs["stats"]["bad_footprint"]
     if quarantine is not None:
         quarantine.extend(local)
     return out
@@ -984,6 +1002,12 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
         ``quarantined``, ``footprint_repaired`` (by make_valid), ``footprint_split`` (across
         the antimeridian, see :func:`clean_footprint`) and ``bad_cloud_cover`` (set to NaN).
 
+    Raises
+    ------
+    IngestError
+        If the file is missing, unreadable or not a scenes table (naming the columns found and
+        the columns expected).
+
     Examples
     --------
     >>> from navwatch.io import InMemory
@@ -997,7 +1021,7 @@ def read_scenes(path: Source, *, quarantine: Quarantine | None = None) -> Any:
     raw = _load(p, local, _accept_scenes(p))
     n = len(raw.lines)
     scene_id = _strings(raw.get("sceneid"), n)
-    times, time_reasons = _times(raw, tuple(sorted(_TIME_NAMES - {"detecttimestamp"})))
+    times, time_reasons = _times(raw, (*SYNONYMS["time"], "acquired", "acquisitiontime"))
     source = _strings(raw.get("source", "provider", "satellite", "platform"), n)
     sensor = _sensors(_strings(raw.get("sensor"), n), source, scene_id)
     cloud, bad_cloud, _ = _fractions(raw.get("cloudcover", "cloud", "cloudpct"), n)

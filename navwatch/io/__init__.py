@@ -252,7 +252,10 @@ def read_file(
 ) -> pd.DataFrame:
     """One file read by the reader of format ``fmt`` (:data:`READERS`), with only ``columns`` of
     the optional canonical columns (:func:`navwatch.schema.projected`; None: all). The tabular
-    readers do not decode the others; the rest drop them after reading."""
+    readers do not decode the others; the rest drop them after reading. A format of
+    :data:`IMAGERY_FORMATS` raises :class:`IngestError` (not observations)."""
+    if fmt in IMAGERY_FORMATS:
+        raise _imagery_error(path, fmt)
     if columns is None:
         return READERS[fmt](path, quarantine=quarantine)
     if fmt in _PROJECTING:

@@ -62,6 +62,10 @@ SCENES = (
     '[[[33, 44], [34, 44], [34, 45], [33, 45], [33, 44]]]}",50\n'
 )
 
+#: Cell values for the property tests.
+_CELLS = ["", "0", "0.5", "1", "85%", "-3", "600", "91", "181", "nan", "x", "S1A_20211104T170749",
+          "2024-12-02T06:00Z", "2024-12-02", "1733212800", "garbage", "44.6", "33.5"]  # fmt: skip
+
 
 def _src(text: str, name: str = "f.csv") -> InMemory:
     return InMemory(text.encode(), name)
@@ -110,6 +114,13 @@ def test_gfw_with_footprints_gives_scenes():
     assert scenes["source"].iloc[0] == "sentinel-1" and scenes["sensor"].iloc[0] == "sar"
     assert scenes.crs.to_epsg() == 4326
     assert scenes.geometry.iloc[0].bounds == (33.0, 44.0, 34.0, 45.0)
+
+
+def test_gfw_bad_footprint_leaves_the_scene_out_and_keeps_detections():
+    text = GFW.replace(SQUARE, "POINT(1 2)")
+    df = read_detections(_src(text))
+    assert len(df) == 3 and len(df.attrs["scenes"]) == 0
+    assert df.attrs["stats"]["scenes_bad_footprint"] == 1
 
 
 def test_gfw_sentinel2_length_inferred_and_presence():
@@ -409,6 +420,40 @@ def test_detect_format_unchanged_for_ais_and_geo():
     assert detect_format(_src(sightings)) == "sightings"
 
 
+def test_read_file_refuses_imagery():
+    from navwatch.io import read_file
+
+    with pytest.raises(IngestError, match="read_detections"):
+        read_file(_src(GFW, "g.csv"), "detections")
+
+
+_value = st.one_of(
+    st.none(), st.integers(-5, 600), st.floats(allow_nan=True), st.sampled_from(_CELLS)
+)
+_point = st.builds(lambda x, y: {"type": "Point", "coordinates": [x, y]},
+                   st.floats(-200, 200), st.floats(-100, 100))  # fmt: skip
+_polygon = st.builds(lambda x, y: _square(x, y), st.floats(-200, 200), st.floats(-100, 100))
+_geometry = st.one_of(st.none(), _point, _polygon)
+_props = st.fixed_dictionaries(
+    {"scene_id": _value, "time": _value},
+    optional={"score": _value, "length_m": _value, "source": _value, "cloud_cover": _value,
+              "detect_id": _value},
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(features=st.lists(st.tuples(_geometry, _props), max_size=8))
+def test_geojson_features_are_returned_or_quarantined(features):
+    data = _collection([_feature(g, **p) for g, p in features])
+    for reader in (read_detections, read_scenes):
+        q = Quarantine()
+        try:
+            df = reader(InMemory(data, "r.geojson"), quarantine=q)
+        except IngestError:
+            continue
+        assert df.attrs["stats"]["records"] == len(features) == len(df) + len(q)
+
+
 def test_read_observations_refuses_imagery():
     with pytest.raises(IngestError, match="satellite detections file.*read_detections"):
         read_observations(_src(GENERIC, "gen.csv"))
@@ -436,8 +481,7 @@ def test_unknown_layout_names_file_and_columns():
 # --------------------------------------------------------------------------------------------
 
 _cell = st.one_of(
-    st.sampled_from(["", "0", "0.5", "1", "85%", "-3", "600", "91", "181", "nan", "x", "S1A_20211104T170749"]),
-    st.sampled_from(["2024-12-02T06:00Z", "2024-12-02", "1733212800", "garbage", "44.6", "33.5"]),
+    st.sampled_from(_CELLS),
     st.text(alphabet="abc019.,-:\" %TZ", max_size=8),
 )  # fmt: skip
 _headers = st.sampled_from(
