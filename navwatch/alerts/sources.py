@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..errors import IngestError
 from ..geodesy import NS_PER_S
-from ..io import READERS, InMemory, detect_format, read_observations
+from ..io import READERS, InMemory, detect_format, read_file, read_observations
 from ..io._common import base_suffix
 from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
@@ -243,7 +243,7 @@ def _file_chunk(
         return Chunk(src.name, key, input={**seen, "size": size, "mtime_ns": mtime})
     local = Quarantine()
     try:
-        obs = READERS[fmt](p, quarantine=local)
+        obs = read_file(p, fmt, quarantine=local)  # imagery files: an IngestError saying so
     except IngestError as exc:
         return _quarantine_file(src, p, key, size, mtime, exc.reason, sha)
     except Exception as exc:  # a reader failing on malformed content must not stop the watcher

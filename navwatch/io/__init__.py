@@ -266,14 +266,13 @@ def read_file(
 
 
 def _imagery_error(path: Path | InMemory, fmt: str) -> IngestError:
-    if fmt == "scenes":
-        what = "a satellite scene footprints file, not observations: read it with navwatch.imagery.read_scenes"
-    else:
-        what = (
-            "a satellite detections file, not observations: read it with "
-            "navwatch.imagery.read_detections (satellite detections evidence)"
-        )
-    return IngestError(path, what)
+    what = "satellite scene footprints" if fmt == "scenes" else "satellite detections"
+    return IngestError(
+        path,
+        f"{what}, not observations: give it to `navwatch imagery` or `navwatch detect` (which "
+        "match detections to AIS and derive port surveys from the footprints), or read it with "
+        f"navwatch.imagery.read_{'scenes' if fmt == 'scenes' else 'detections'}",
+    )
 
 
 def read_observations(

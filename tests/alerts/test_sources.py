@@ -366,3 +366,31 @@ def test_udp_receive_error_is_counted_and_listening_goes_on():
     assert not feed.is_alive() and feed.errors == 1 and feed.reconnects == 0
     got = store.lines(buffer)
     assert got[:-1] == lines and "not ascii" in got[-1]
+
+
+def test_watched_folder_quarantines_imagery_files_with_a_clear_reason(tmp_path):
+    """Satellite detections dropped in a watched folder are not observations: the file is
+    quarantined saying what to do with it, and the watcher goes on."""
+    from navwatch.alerts import Watcher, parse_config
+    from navwatch.demo import demo_dir
+
+    from .nmea_factory import PORTS_CSV
+
+    (tmp_path / "ports.csv").write_text(PORTS_CSV)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "detections.csv").write_bytes((demo_dir() / "imagery" / "detections.csv").read_bytes())
+    cfg = parse_config(
+        {"state": {"url": "sqlite:///s.db"}, "detect": {"ports": "ports.csv"},
+         "sources": [{"type": "directory", "name": "drop", "path": "drop", "settle_s": 0}]},
+        base=tmp_path, env={},
+    )  # fmt: skip
+    w = Watcher(cfg)
+    try:
+        w.tick(now=2e9)
+        w.tick(now=2e9 + 10)
+        q = w.store.quarantine()
+    finally:
+        w.close()
+    assert len(q) == 1 and "satellite detections, not observations" in q["reason"].iloc[0]
+    assert "navwatch imagery" in q["reason"].iloc[0]
