@@ -455,7 +455,10 @@ def test_geojson_features_are_returned_or_quarantined(features):
 
 
 def test_read_observations_refuses_imagery():
-    with pytest.raises(IngestError, match="satellite detections, not observations.*navwatch imagery.*read_detections"):
+    with pytest.raises(
+        IngestError,
+        match="satellite detections, not observations.*navwatch imagery.*read_detections",
+    ):
         read_observations(_src(GENERIC, "gen.csv"))
     with pytest.raises(IngestError, match="scene footprints, not observations.*read_scenes"):
         read_observations(_src(SCENES, "sc.csv"))
