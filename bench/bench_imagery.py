@@ -61,7 +61,7 @@ GOALS = {
 def one_seed(seed: int, args, fmt: str, work: Path) -> dict:
     t0 = time.perf_counter()
     sc = simulate(seed, n_vessels=args.vessels, days=args.days, n_ports=args.ports, osint=False)
-    isc = simulate_imagery(sc, seed=seed, scenes_per_day=args.scenes_per_day)
+    isc = simulate_imagery(sc, seed=seed, scenes_per_day=args.scenes_per_day, sar_share=args.sar_share)
     d = work / f"seed{seed}-{fmt}"
     paths = isc.write(d, format=fmt)
     t_sim = time.perf_counter() - t0
@@ -161,6 +161,7 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=float, default=8.0)
     ap.add_argument("--ports", type=int, default=5)
     ap.add_argument("--scenes-per-day", type=float, default=4.0)
+    ap.add_argument("--sar-share", type=float, default=0.6)
     ap.add_argument("--formats", default="generic,gfw,skylight")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args(argv)

@@ -93,10 +93,9 @@ def match_detections(
     if not len(det):
         return _as_table(out)
     tracks = _tracks(ais, registry)
-    sizes = registry.sizes() if registry is not None else None
     for _, idx in out.groupby("scene_time", sort=True).indices.items():
-        _match_one_time(out, idx, tracks, sizes, p)
-    _sized_dark(out, tracks, sizes, p)
+        _match_one_time(out, idx, tracks, p)
+    _sized_dark(out, tracks, registry, p)
     if zones is not None and len(out):
         zi = ZoneIndex.of(zones)
         inside, _ = zi.membership(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
@@ -272,7 +271,7 @@ def _tracks(ais, registry) -> _Tracks | None:
     return _Tracks(ais, registry)
 
 
-def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, sizes, p: ImageryParams) -> None:
+def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams) -> None:
     if tracks is None:
         return
     t_ns = int(out["scene_time"].iloc[idx[0]].value)
@@ -297,7 +296,7 @@ def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, sizes, p: Imager
     dlen = d["length_m"].to_numpy(float) if "length_m" in d.columns else np.full(len(d), np.nan)
     res = d["resolution_m"].to_numpy(float)[:, None]
     ok = (dist <= limit[vi][None, :]) & length_fits(dlen[:, None], vlen[None, :], p, res)
-    pairs = _assign(dist / limit[vi][None, :], ok)
+    pairs = _assign(dist, ok)
     for di, vj in pairs:
         row, k = idx[di], vi[vj]
         m = int(pos["mmsi"].iloc[k])
@@ -334,34 +333,42 @@ def _assign(cost: np.ndarray, ok: np.ndarray) -> list[tuple[int, int]]:
     return pairs
 
 
-def _sized_dark(out: pd.DataFrame, tracks, sizes, p: ImageryParams) -> None:
-    """Dark detections: the registry vessels their length fits (not placed by AIS at that
-    time), and the survey token that says as much as the fit allows."""
-    if sizes is None or not len(sizes):
+def _sized_dark(out: pd.DataFrame, tracks, registry, p: ImageryParams) -> None:
+    """Dark detections: the registry vessels they may be (length fits, the label's group when
+    labelled, not placed elsewhere by AIS at that time) and the survey token that says as
+    much as that allows (:func:`_dark_token`)."""
+    if registry is None or not len(registry):
         return
     dark = np.flatnonzero((out["status"] == "dark").to_numpy())
     if not len(dark):
         return
-    known = sizes[sizes["length_m"].notna()].reset_index(drop=True)
+    sizes = registry.sizes()
     placed = _placed_by_ais(out, tracks, p)
-    lens = (
-        out["length_m"].to_numpy(float) if "length_m" in out.columns else np.full(len(out), np.nan)
-    )
+    lens = out["length_m"].to_numpy(float)
+    labels = out["label"].fillna("").astype(str).to_numpy() if "label" in out else [""] * len(out)
     for i in dark:
-        if np.isnan(lens[i]):
+        group: tuple[str, ...] | None = None
+        if labels[i].strip():
+            group = registry.resolve_token(labels[i]).vessel_ids  # () = not a registry kind
+        pool = sizes if group is None else sizes[sizes["vessel_id"].isin(group)]
+        pool = pool[~pool["vessel_id"].isin(placed.get(out["scene_time"].iloc[i].value, set()))]
+        if np.isnan(lens[i]) and group is None:
             continue
         res = float(out["resolution_m"].iloc[i])
-        fit = length_fits(np.full(len(known), lens[i]), known["length_m"].to_numpy(float), p, res)
-        cand = known[
-            fit & ~known["vessel_id"].isin(placed.get(out["scene_time"].iloc[i].value, set()))
-        ]
+        fit = length_fits(np.full(len(pool), lens[i]), pool["length_m"].to_numpy(float), p, res)
+        # unknown registry lengths fit nothing by size alone: only a label includes them
+        cand = pool[fit & (pool["length_m"].notna().to_numpy() | (group is not None))]
         out.loc[out.index[i], "candidates"] = "|".join(cand["vessel_id"])
-        tok = _token(cand)
-        # only an image fine enough to measure a hull identifies its class; from a coarser
-        # one the token is a "maybe" (neither present nor absent)
-        if tok and not (res <= p.identify_max_resolution_m):
-            tok += "?"
-        out.loc[out.index[i], "token"] = tok
+        out.loc[out.index[i], "token"] = _dark_token(cand, labelled=group is not None)
+
+
+def _dark_token(cand: pd.DataFrame, *, labelled: bool) -> str:
+    """The survey token of a dark detection. Labelled (a type or class read from the image
+    by a provider or analyst) and sized: the group the candidates share (presence of that
+    class or type, as a hand survey's ``frigate x1``). A length alone cannot tell a frigate
+    from a merchant ship of the same size: the token then ends in ``?`` (could not tell)."""
+    tok = _token(cand)
+    return tok if labelled or not tok else tok + "?"
 
 
 def _placed_by_ais(out: pd.DataFrame, tracks, p: ImageryParams) -> dict[int, set[str]]:

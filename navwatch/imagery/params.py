@@ -25,7 +25,7 @@ class ImageryParams:
       scene gives its ground resolution ``resolution_m``, the tolerance is that of the image
       instead: ``max(length_tol_px * resolution_m, length_tol_rel_fine * length_vessel)``
       (a 50 cm image tells a 125 m frigate from a 135 m one; Sentinel-1 cannot);
-    * pairs are assigned one-to-one per scene, minimising the sum of ``distance / limit``
+    * pairs are assigned one-to-one per scene, minimising the summed distance
       (the Hungarian method on each group of detections and tracks that could pair).
     """
 
@@ -37,11 +37,6 @@ class ImageryParams:
     length_tol_rel: float = 0.2
     length_tol_px: float = 3.0
     length_tol_rel_fine: float = 0.05
-    #: A dark detection names its class or type (``Admiral Gorshkov class x1``: presence, which
-    #: names the vessel when the group has one member) only from a scene whose ground
-    #: resolution is known and at most this; from coarser or unknown ones the token ends in
-    #: ``?`` (could not tell): a Sentinel-1 length cannot tell a frigate from a merchant ship.
-    identify_max_resolution_m: float = 2.0
     #: A registry vessel matched to an AIS track with a fix within this of the scene time is
     #: listed ``Name?`` in the survey: its AIS already places it (the image adds nothing, and
     #: a presence would turn an AIS transit into a call); matched across a longer AIS silence,

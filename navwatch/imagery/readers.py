@@ -69,6 +69,7 @@ DETECTION_COLUMNS = (
     "length_m",
     "beam_m",
     "score",
+    "label",
     "source",
     "sensor",
     "src_file",
@@ -110,6 +111,8 @@ _IDENTITY_NAMES = frozenset(
 )
 _SKYLIGHT_NAMES = frozenset({"vessellengthm", "vesselwidthm", "vesselspeedk"})
 _GENERIC_NAMES = frozenset({"sceneid", "score", "lengthm", "beamm", "detectid"})
+#: A detection's vessel type or class as the provider or analyst read it (optional).
+_LABEL_NAMES = ("label", "vessellabel", "vesseltype", "vesselclass", "category", "class", "type")
 #: The first ``YYYYMMDDTHHMMSS`` of a Sentinel (or Landsat-style) product name.
 _PRODUCT_TIME = re.compile(r"(?<!\d)(\d{8}T\d{6})(?!\d)")
 
@@ -526,6 +529,7 @@ def _base(raw: _Raw, source: pd.Series | str) -> pd.DataFrame:
             "lat": lat,
             "lon": lon,
             "source": src.fillna("").astype("string").to_numpy(),
+            "label": _strings(raw.get(*_LABEL_NAMES), n).fillna("").to_numpy(),
             "src_file": pd.Series([str(raw.path)] * n, dtype="string"),
             "src_line": pd.array(raw.lines, dtype="Int64"),
         }

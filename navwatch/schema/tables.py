@@ -421,6 +421,7 @@ DETECTIONS = Table(
         _float("length_m", "estimated length, metres", True),
         _float("beam_m", "estimated beam, metres", True),
         _float("score", "detection confidence 0-1", True),
+        _text("label", "the vessel type or class the provider or analyst read ('' unknown)"),
         _text("source", "provider: gfw, skylight, or the file's source column"),
         _text("sensor", "sar, optical, or '' when unknown"),
         _float(

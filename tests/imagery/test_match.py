@@ -61,12 +61,13 @@ def reg():
     ])  # fmt: skip
 
 
-def dets(points, lengths, *, scene="S1", time=T, score=0.9):
+def dets(points, lengths, *, scene="S1", time=T, score=0.9, labels=None):
     lon, lat = zip(*points, strict=True) if points else ((), ())
     n = len(points)
     return pd.DataFrame({
         "detect_id": [f"d{i}" for i in range(n)], "scene_id": scene, "time": time, "lat": lat, "lon": lon,
-        "length_m": lengths, "beam_m": np.nan, "score": score, "source": "test", "sensor": "sar",
+        "length_m": lengths, "beam_m": np.nan, "score": score, "label": labels or [""] * n,
+        "source": "test", "sensor": "sar",
         "src_file": "dets.csv", "src_line": pd.array(range(2, n + 2), dtype="Int64"),
     })  # fmt: skip
 
@@ -188,20 +189,28 @@ def test_length_plausibility_excludes_a_pair(reg):
 
 
 def test_dark_detection_candidates_and_tokens(reg):
-    d = dets(
-        [at(0, 0), at(100, 0), at(200, 0), at(300, 0), at(400, 0)],
-        [135.0, 126.0, 106.0, 74.0, np.nan],
+    pts = [at(0, 0), at(100, 0), at(200, 0), at(300, 0), at(400, 0)]
+    labelled = dets(
+        pts, [135.0, 126.0, 106.0, 74.0, 120.0], labels=["frigate", "frigate", "oiler", "", "cargo"]
     )
-    m = match_detections(d, None, reg, scenes=scenes(resolution_m=[0.5]))
+    m = match_detections(labelled, None, reg, scenes=scenes(resolution_m=[0.5]))
     got = dict(zip(m["detect_id"], zip(m["candidates"], m["token"], strict=True), strict=True))
-    assert got["d0"] == ("alpha|bravo", "Alpha class x1")
+    assert got["d0"] == ("alpha|bravo", "Alpha class x1")  # a frigate of 135 m: that class
     assert got["d1"] == ("charlie", "Charlie class x1")
-    assert got["d2"] == ("delta", "Delta class x1")
-    assert got["d3"] == ("", "") and got["d4"] == ("", "")
-    coarse = match_detections(d, None, reg, scenes=scenes())  # Sentinel-1: no resolution given
-    assert coarse["token"].iloc[0] == "frigate x1?"  # no resolution: cannot name the class
+    assert got["d2"] == ("delta|echo", "oiler x1")  # echo's length is unknown: only the label
+    assert got["d3"] == ("", "")  # 74 m: nothing in the registry that short (the tug is 18 m)
+    assert got["d4"] == ("", "")  # a cargo ship: not a registry kind, explained
+    # the same hulls unlabelled: a length alone could be a merchant ship: maybes
+    m = match_detections(
+        dets(pts[:3], [135.0, 126.0, 106.0]), None, reg, scenes=scenes(resolution_m=[0.5])
+    )
+    assert m["token"].tolist() == ["Alpha class x1?", "Charlie class x1?", "Delta class x1?"]
+    coarse = match_detections(
+        dets(pts[:2], [135.0, 126.0], labels=["frigate", ""]), None, reg, scenes=scenes()
+    )
+    assert coarse["token"].iloc[0] == "frigate x1"  # Sentinel-1 length: any frigate
     assert coarse["candidates"].iloc[1] == "alpha|bravo|charlie|delta"
-    assert coarse["token"].iloc[1] == ""  # frigate or oiler: no single group
+    assert coarse["token"].iloc[1] == ""  # frigate or oiler by length: no single group
 
 
 def test_detection_time_from_its_scene_and_no_time_quarantined(reg):
@@ -237,13 +246,18 @@ def test_derived_survey_lists_what_it_can_tell(zones, reg):
     a = ais(
         {273000005: [(-3, 500, 500, 0.0), (3, 500, 500, 0.0)]}
     )  # echo berthed, seen by AIS, missed by the sensor
-    d = dets([at(0, 0), at(100, 0), at(200, 0)], [135.0, 135.0, 106.0])
+    d = dets(
+        [at(0, 0), at(100, 0), at(200, 0)],
+        [135.0, 135.0, 106.0],
+        labels=["frigate", "frigate", "tanker"],
+    )
     sc = scenes(resolution_m=[0.5])
     m = match_detections(d, a, reg, scenes=sc, zones=zones)
     s = derive_surveys(sc, m, zones, reg, ais=a).set_index("port")
     row = s.loc["Testport/harbour"]
     assert row["coverage"] == "full" and row["confidence"] == pytest.approx(0.85)
-    assert row["present"].split("|") == ["Alpha class x2", "Delta class x1", "Echo?", "Tuggy?"]
+    # the 106 m "tanker" is not a registry kind: Delta (106 m) is absent, not "maybe"
+    assert row["present"].split("|") == ["Alpha class x2", "Echo?", "Tuggy?"]
     assert "Otherport/harbour" in s.index and s.loc["Otherport/harbour", "present"] == "Tuggy?"
 
 
@@ -266,7 +280,10 @@ def test_imagery_surveys_give_a_departure_window_from_two_scenes(zones, reg):
     t2 = T + pd.Timedelta(days=1)
     sc = scenes([circle_km(30.0), circle_km(30.0)], times=[T, t2], resolution_m=[0.5, 0.5])
     d = pd.concat(
-        [dets([at(0, 0), at(100, 0)], [134.0, 136.0]), dets([], [], scene="S2", time=t2)],
+        [
+            dets([at(0, 0), at(100, 0)], [134.0, 136.0], labels=["frigate"] * 2),
+            dets([], [], scene="S2", time=t2),
+        ],
         ignore_index=True,
     )
     ev = imagery_evidence(d, sc, None, zones, reg)
