@@ -61,7 +61,9 @@ GOALS = {
 def one_seed(seed: int, args, fmt: str, work: Path) -> dict:
     t0 = time.perf_counter()
     sc = simulate(seed, n_vessels=args.vessels, days=args.days, n_ports=args.ports, osint=False)
-    isc = simulate_imagery(sc, seed=seed, scenes_per_day=args.scenes_per_day, sar_share=args.sar_share)
+    isc = simulate_imagery(
+        sc, seed=seed, scenes_per_day=args.scenes_per_day, sar_share=args.sar_share
+    )
     d = work / f"seed{seed}-{fmt}"
     paths = isc.write(d, format=fmt)
     t_sim = time.perf_counter() - t0
