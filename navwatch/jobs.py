@@ -448,7 +448,8 @@ def run_report(
     Satellite ``scenes`` (a GeoDataFrame, ``navwatch.imagery.read_scenes``) and matched
     ``detections`` (``navwatch.imagery.match_detections``, or
     :func:`navwatch.report.read_detections`) are drawn as layers, at most ``max_detections``
-    detections; ``notes`` says what was left out.
+    detections; ``notes`` says what was left out. Detections and scenes among the ``inputs``
+    are matched and drawn the same way (when neither is given).
     """
     from .report import map_report, save_report  # folium: imported only for reports
 
@@ -471,6 +472,9 @@ def run_report(
     act = _report_activity(
         run, inputs, activity, activity_events, activity_params, all_vessels, notes, progress
     )
+    if run.imagery is not None:  # satellite detections among the inputs: drawn unless given
+        scenes = run.imagery.scenes if scenes is None else scenes
+        detections = run.imagery.detections if detections is None else detections
     m = map_report(
         det.states, det.events, run.zones, run.registry, fleet=fleet, port=port, since=since, until=until,
         offline=offline, tiles=tiles, full_paths=full_paths, max_track_points=max_track_points,

@@ -75,3 +75,16 @@ def test_detect_with_other_engines_refuses_imagery(tmp_path):
 def test_demo_dir_holds_the_imagery_readme_rows():
     text = (demo_dir() / "README.md").read_text()
     assert "imagery/" in text and "resolution_m" in text
+
+
+def test_report_of_imagery_inputs_draws_footprints_and_detections(tmp_path):
+    out = tmp_path / "tartus.html"
+    r = subprocess.run(
+        [sys.executable, "-m", "navwatch", "report", *map(str, IMAGERY), str(SIGHTINGS),
+         "--offline", "-o", str(out), "--no-progress"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "Scene footprints (6)" in html and "Detections: dark (18)" in html
+    assert "Admiral Gorshkov class" in html  # the dark detections' tokens in their popups
