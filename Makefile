@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy bench-activity bench-activity-speed install clean
+.PHONY: demo test lint bench bench-formats bench-report bench-watch bench-nmea bench-scale bench-accuracy bench-activity bench-activity-speed bench-imagery install clean
 
 # the demo needs navwatch and its runtime dependencies only; the tests add the dev tools
 $(VENV)/.installed-run: pyproject.toml
@@ -59,6 +59,9 @@ bench-activity: $(VENV)/.installed
 	$(PY) bench/bench_activity.py
 
 # navwatch activity against navwatch detect on the 10 M-row NOAA Parquet of bench-formats
+bench-imagery: $(VENV)/.installed
+	$(PY) bench/bench_imagery.py
+
 bench-activity-speed: $(VENV)/.installed
 	$(PY) bench/bench_activity.py --speed
 
