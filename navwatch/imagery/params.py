@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
+
+from ..errors import ConfigError
+from ..settings import check_non_negative
 
 __all__ = ["ImageryParams"]
 
@@ -59,17 +62,14 @@ class ImageryParams:
     unknown_sensor_reliability: float = 0.7
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if not isinstance(v, int | float) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"ImageryParams.{f.name}: expected a number >= 0, got {v!r}")
+        check_non_negative(self)
         if self.match_max_m < self.match_base_m:
-            raise ValueError("ImageryParams.match_max_m must be >= match_base_m")
+            raise ConfigError("ImageryParams.match_max_m must be >= match_base_m")
         if not self.min_coverage <= self.full_coverage <= 1:
-            raise ValueError("ImageryParams: need min_coverage <= full_coverage <= 1")
+            raise ConfigError("ImageryParams: need min_coverage <= full_coverage <= 1")
         for name in ("sar_reliability", "optical_reliability", "unknown_sensor_reliability"):
             if getattr(self, name) > 1:
-                raise ValueError(f"ImageryParams.{name}: expected a value in [0, 1]")
+                raise ConfigError(f"ImageryParams.{name}: expected a value in [0, 1]")
 
     def min_length_m(self, sensor: str) -> float:
         return self.optical_min_length_m if sensor == "optical" else self.sar_min_length_m

@@ -24,7 +24,6 @@ Quarantine reasons start with ``<file>:<line>:``.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -38,7 +37,6 @@ import pyarrow as pa
 
 from ..errors import IngestError
 from ..io._common import (
-    COMPRESSED_SUFFIXES,
     InMemory,
     Source,
     as_path,
@@ -315,12 +313,10 @@ def _load_csv(
 def _load_geo(path: Path | InMemory, accept: Callable[[list[str]], str]) -> _Raw:
     import pyogrio
 
+    from ..io.tables.geo import geo_source
+
     try:
-        if isinstance(path, InMemory) or path.suffix.lower() in COMPRESSED_SUFFIXES:
-            with open_binary(path) as fh:
-                src: Any = io.BytesIO(_read(fh, -1, path))
-        else:
-            src = str(path)
+        src = geo_source(path)
         with warnings.catch_warnings():  # mixed-type properties stay text: read as such here
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             gdf = pyogrio.read_dataframe(src, layer=0)

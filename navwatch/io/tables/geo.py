@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,14 @@ from .csv_engine import _read
 from .finish import _finish, _kind_checks, _new_stats, _position_mask, _process
 from .parquet import _reproject, _xy
 from .values import _frame
+
+
+def geo_source(p: Path | InMemory) -> Any:
+    """What pyogrio reads: the path, or the bytes of in-memory or compressed input."""
+    if isinstance(p, InMemory) or p.suffix.lower() in COMPRESSED_SUFFIXES:
+        with open_binary(p) as fh:
+            return io.BytesIO(_read(fh, -1, p))
+    return str(p)
 
 
 def read_geo(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
@@ -63,11 +72,7 @@ def read_geo(path: Source, *, quarantine: Quarantine | None = None) -> pd.DataFr
     local = Quarantine()
     stats = _new_stats("geo")
     try:
-        if isinstance(p, InMemory) or p.suffix.lower() in COMPRESSED_SUFFIXES:
-            with open_binary(p) as fh:
-                src: Any = io.BytesIO(_read(fh, -1, p))
-        else:
-            src = str(p)
+        src = geo_source(p)
         layers = pyogrio.list_layers(src)
         if isinstance(src, io.BytesIO):
             src.seek(0)
