@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from navwatch import schema
 from navwatch.errors import IngestError, SchemaError
 from navwatch.report import map_report, read_detections, save_report
 from navwatch.report._imagery import check_detections, check_scenes, select
@@ -29,12 +30,7 @@ HOSTILE = "<img src=x onerror=alert(1)></script><script>window.__pwned=1</script
 T0 = pd.Timestamp("2024-03-01T00:00:00", tz="UTC")
 
 #: spec §1 + §4: the matched detections table's columns, in order
-DETECTION_COLUMNS = [
-    "detect_id", "scene_id", "time", "lat", "lon", "length_m", "beam_m", "score", "source",
-    "sensor", "src_file", "src_line", "scene_time", "status", "mmsi", "vessel_id",
-    "vessel_name", "distance_m", "limit_m", "fix_gap_s", "length_fit", "candidates", "token",
-    "port",
-]  # fmt: skip
+DETECTION_COLUMNS = list(schema.DETECTIONS.names)  # the table navwatch imagery writes
 
 
 # ----------------------------------------------------------------------------------------------
@@ -83,7 +79,8 @@ def detection(status: str = "matched", **values) -> dict:
     t = pd.Timestamp(values.pop("time", "2024-03-01T01:00Z"))
     rec = {
         "detect_id": "d1", "scene_id": "S1", "time": t, "lat": 35.01, "lon": 20.0,
-        "length_m": 133.0, "beam_m": 16.0, "score": 0.9, "source": "gfw", "sensor": "sar",
+        "length_m": 133.0, "beam_m": 16.0, "score": 0.9, "label": "", "source": "gfw", "sensor": "sar",
+        "resolution_m": np.nan,
         "src_file": "/home/analyst/case/detections.csv", "src_line": 2, "scene_time": t,
         "status": status, "mmsi": 211000001, "vessel_id": "alpha", "vessel_name": "ALPHA",
         "distance_m": 140.0, "limit_m": 1500.0, "fix_gap_s": 300.0, "length_fit": "fits",
@@ -104,7 +101,7 @@ def make_detections(*recs: dict) -> pd.DataFrame:
         df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[ns, UTC]")
     for c in ("mmsi", "src_line"):
         df[c] = pd.to_numeric(df[c]).astype("Int64")
-    for c in ("detect_id", "scene_id", "source", "sensor", "src_file", "status", "vessel_id",
+    for c in ("detect_id", "scene_id", "label", "source", "sensor", "src_file", "status", "vessel_id",
               "vessel_name", "length_fit", "candidates", "token", "port"):  # fmt: skip
         df[c] = df[c].astype("string")
     return df

@@ -245,17 +245,6 @@ def report(
 
 def _read_scenes(path: Path):
     """The scenes file as a GeoDataFrame (``navwatch.imagery.read_scenes``)."""
-    try:
-        from ..imagery import read_scenes  # type: ignore[attr-defined]
-    except ImportError:
-        # temporary: until navwatch.imagery (issue 15, written concurrently) is merged, read
-        # the file as geopandas does; remove this fallback then
-        import geopandas as gpd
+    from ..imagery import read_scenes
 
-        from ..errors import IngestError
-
-        try:
-            return gpd.read_file(path)
-        except Exception as exc:  # noqa: BLE001 - any reader failure is the file's
-            raise IngestError(path, f"cannot read the scenes: {exc}") from exc
     return read_scenes(path)

@@ -97,29 +97,13 @@ _SCENE_TEXTS = ("scene_id", "source", "sensor", "src_file")
 
 
 def read_detections(path: str | Path) -> pd.DataFrame:
-    """A matched detections table as ``navwatch imagery`` writes it (``.csv`` or ``.parquet``),
-    checked for the report (:func:`check_detections`).
-    :class:`~navwatch.errors.IngestError` naming the file when it cannot be read."""
+    """A matched detections table as ``navwatch imagery`` writes it (the schema's
+    ``detections`` table: ``.csv``, ``.parquet``, ``.geojson`` or ``.gpkg``), checked for the
+    report (:func:`check_detections`). :class:`~navwatch.errors.IngestError` naming the file
+    when it cannot be read; :class:`~navwatch.errors.SchemaError` when it is not that table."""
     from ..io.writers import read_table
-    from ..schema import TABLES
 
-    name = next((n for n in ("matched_detections", "detections") if n in TABLES), None)
-    if name is not None:
-        return check_detections(read_table(path, name), where=str(path))
-    # temporary, until the lead's schema table for matched detections lands: read the file
-    # as it is and let check_detections type it
-    from ..errors import IngestError
-
-    path = Path(path)
-    if path.suffix.lower() not in (".csv", ".parquet"):
-        raise IngestError(path, f"unknown table format {path.suffix!r}; use .csv or .parquet")
-    if not path.is_file():
-        raise IngestError(path, "no such file (a matched detections table)")
-    try:
-        raw = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's
-        raise IngestError(path, f"cannot read the matched detections table: {exc}") from exc
-    return check_detections(raw, where=str(path))
+    return check_detections(read_table(path, "detections"), where=str(path))
 
 
 def check_detections(df: pd.DataFrame, *, where: str = "detections") -> pd.DataFrame:
