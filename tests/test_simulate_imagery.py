@@ -12,7 +12,7 @@ import shapely
 
 import navwatch as nw
 from navwatch.geodesy import distance_km
-from navwatch.imagery.readers import read_scenes
+from navwatch.imagery.readers import read_detections, read_scenes
 from navwatch.simulate import (
     score_matching,
     score_surveys,
@@ -21,10 +21,13 @@ from navwatch.simulate import (
     simulate_imagery,
 )
 from navwatch.simulate.imagery import (
+    LABEL_ERROR,
+    MERCHANT_TYPES,
     RESOLUTION_M,
     _Positions,
     _World,
     detection_probability,
+    label_chance,
     size_error_sd,
 )
 
@@ -44,6 +47,7 @@ def test_deterministic_per_seed(sc, im):
     pd.testing.assert_frame_equal(again.detections, im.detections)
     pd.testing.assert_frame_equal(again.detections_truth, im.detections_truth)
     pd.testing.assert_frame_equal(again.scene_port_truth, im.scene_port_truth)
+    assert list(again.detections["label"]) == list(im.detections["label"])
     assert list(again.scenes["scene_id"]) == list(im.scenes["scene_id"])
     assert list(again.scenes["resolution_m"]) == list(im.scenes["resolution_m"])
     other = simulate_imagery(sc, seed=3, scenes_per_day=5)
@@ -94,13 +98,15 @@ def test_formats_parse_back(im, tmp_path):
         "vessel_speed_k",
         "detect_id",
         "scene_id",
+        "label",
     ]
     scenes = pd.read_csv(s["skylight_scenes"])
     assert list(scenes.columns) == ["scene_id", "time", "source", "resolution_m", "footprint"]
     assert set(pred["scene_id"]) <= set(scenes["scene_id"])
     n = im.write(tmp_path / "n", "generic")
     det = pd.read_csv(n["detections"])
-    assert list(det.columns) == ["time", "lat", "lon", "length_m", "score", "scene_id", "source"]
+    cols = ["time", "lat", "lon", "length_m", "score", "scene_id", "source", "label"]
+    assert list(det.columns) == cols
     geo = gpd.read_file(n["scenes"])
     assert {"scene_id", "time", "source", "sensor", "cloud_cover"} <= set(geo.columns)
     assert len(geo) == len(im.scenes)
@@ -136,6 +142,70 @@ def test_resolution_written_except_gfw(im, tmp_path):
     assert not any("resolution" in c for c in pd.read_csv(g["detections"]).columns)
     # navwatch's reader takes the resolution from either scenes file
     assert np.allclose(read_scenes(s["skylight_scenes"])["resolution_m"], res)
+
+
+def test_labels_written_except_gfw(im, tmp_path):
+    lab = im.detections.set_index("detect_id")["label"]
+    assert (lab != "").any() and (lab == "").any()
+    s = im.write(tmp_path / "s", "skylight")
+    pred = pd.read_csv(s["detections"], keep_default_na=False).set_index("detect_id")
+    assert (pred["label"] == lab.loc[pred.index]).all()
+    n = im.write(tmp_path / "n", "generic")
+    gen = pd.read_csv(n["detections"], keep_default_na=False)
+    assert list(gen["label"]) == list(im.detections["label"])
+    g = im.write(tmp_path / "g", "gfw")
+    assert "label" not in pd.read_csv(g["detections"]).columns
+    # the written files still read with navwatch's readers
+    for f in (s["detections"], n["detections"], g["detections"]):
+        assert len(read_detections(f)) == len(im.detections)
+
+
+def test_label_truth_columns(im):
+    t = im.detections_truth
+    lab = im.detections["label"].to_numpy()
+    assert {"true_type", "label_correct"} <= set(t.columns)
+    assert t["label_correct"].isna().to_numpy().tolist() == (lab == "").tolist()
+    given = lab != ""
+    assert (t["label_correct"][given] == (lab[given] == t["true_type"][given])).all()
+    fa = t["truth"] == "false_alarm"
+    assert (t.loc[fa, "true_type"] == "").all() and (t.loc[~fa, "true_type"] != "").all()
+    assert set(lab[fa.to_numpy() & given]) <= {"cargo", "barge"}
+    reg = t[t["registry"]].merge(im.vessels[["vessel_id", "type"]], on="vessel_id")
+    assert (reg["true_type"] == reg["type"]).all()
+
+
+@pytest.fixture(scope="module")
+def labelled(sc) -> pd.DataFrame:
+    """Detection truth with labels and scene resolution, optical and SAR runs together."""
+    kw = dict(seed=5, scenes_per_day=150, departure_scenes=0, decoys=False)
+    out = []
+    for x in (0.0, 1.0):
+        im = simulate_imagery(sc, sar_share=x, **kw)
+        res = im.scenes.set_index("scene_id")["resolution_m"]
+        t = im.detections_truth.assign(label=im.detections["label"].to_numpy())
+        out.append(t.assign(res=res.loc[t["scene_id"]].to_numpy()))
+    return pd.concat(out, ignore_index=True)
+
+
+def test_labels_frequent_on_fine_scenes_and_mostly_right(labelled):
+    t = labelled
+    ves = t[t["truth"] != "false_alarm"]
+    given = ves["label"] != ""
+    fine, coarse = ves["res"] <= 1.0, ves["res"] >= 10.0
+    assert fine.sum() >= 50 and coarse.sum() >= 50
+    f_rate, c_rate = given[fine].mean(), given[coarse].mean()
+    assert f_rate > 0.6 and c_rate < 0.12 and f_rate > 5 * c_rate, (f_rate, c_rate)
+    n = int(given.sum())
+    acc = ves.loc[given, "label_correct"].astype(bool).mean()
+    assert n >= 200 and abs(acc - (1 - LABEL_ERROR)) < 0.05, (n, acc)
+    assert float(label_chance(0.4, "optical")) == 0.8 and float(label_chance(20.0, "sar")) < 0.05
+    # merchants are labelled with merchant words (but for the few cross errors), warships not
+    merch = ves[given & ves["true_type"].isin(MERCHANT_TYPES)]
+    assert len(merch) >= 30 and merch["label"].isin(MERCHANT_TYPES).mean() > 0.93
+    war = ves[given & ves["registry"]]
+    assert len(war) >= 30 and war["label"].isin(MERCHANT_TYPES).mean() < 0.1
+    fa = t[t["truth"] == "false_alarm"]
+    assert len(fa) and (fa["label"] != "").mean() < 0.1
 
 
 def _length_errors(im) -> pd.DataFrame:

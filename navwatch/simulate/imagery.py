@@ -44,6 +44,18 @@ a 100 m hull: Sentinel-1 sd 25 m (median |error| about 17 %, a 30 m tug's far mo
 12.5 m (about 8 %), Planet 3.9 m (about 3 %), ICEYE 1.6-3.9 m, Maxar about 1.1 m (median
 |error| under 1 m).
 
+*Labels* (:func:`label_chance`): a detection carries the vessel type an analyst reads from the
+hull's shape (``label``; ``""`` none) with a chance by the scene's resolution: 0.8 at 1 m or
+finer, 0.4 to 3 m, 0.05 coarser (:data:`LABEL_CHANCE`), half that in SAR scenes. The label is the
+vessel's true type in plain words (``true_type``: a registry vessel's own type, ``frigate``,
+``oiler``..., a merchant's ``fishing``/``cargo``/``tanker`` drawn by its length), but 10 % of
+labels are wrong (:data:`LABEL_ERROR`): 3 % call a warship a merchant (``fishing``, ``cargo``,
+``tanker`` by size) or a merchant a warship (``patrol ship``, ``corvette``, ``frigate``), the rest
+name a type of similar size (:data:`LABEL_CONFUSED`: frigate/destroyer/corvette, oiler/tanker,
+cargo/tanker...). False alarms get one 0.15 times as often, ``cargo`` or ``barge``. Labels are
+drawn from their own random stream (the other draws are those of a run without them) and are
+written in the generic and Skylight detections (column ``label``), not in GFW's.
+
 Decoys (``decoys`` table; vessels added only for them have ``vessel_id`` ``decoy:<n>`` and exist
 only in their time window, except berthed ones which stay the whole period; each is detected
 for certain in the scene it was laid for, by chance in any other scene that sees it):
@@ -61,7 +73,8 @@ Truth
 ``detections_truth``: ``detect_id`` -> ``truth`` (``vessel:<vessel_id>`` registry vessel,
 ``ais:<mmsi>`` other AIS vessel, ``dark:<vessel_id>`` other vessel without AIS, ``false_alarm``)
 with the true position/length, ``has_ais``, ``port`` (port whose zones hold the true position,
-``""`` at sea). ``scene_port_truth``: one row per scene x port (footprint touching any of its
+``""`` at sea), ``true_type`` (``""`` a false alarm) and ``label_correct`` (NA without a
+label). ``scene_port_truth``: one row per scene x port (footprint touching any of its
 zones) x registry vessel: ``coverage_fraction`` (footprint area over the port's area, the union of
 its zones, in the region's local frame), ``in_port`` and ``tier`` at the scene time, ``visible``
 (inside the footprint), ``p_detect``, ``detected``. ``truth_events`` is the scenario's.
@@ -124,8 +137,39 @@ SIZE_ERROR_PIXELS = 1.25
 SIZE_ERROR_REL = 0.01
 SIZE_ERROR_TAIL = (0.05, 3.0)
 
+#: Labels (the vessel type an analyst reads from the hull's shape, :func:`label_chance`): the
+#: chance a detection carries one by the scene's resolution, ``(resolution_m up to, chance)``,
+#: the first that applies; SAR scenes label ``LABEL_SAR_FACTOR`` times as often as optical ones.
+LABEL_CHANCE = ((1.0, 0.8), (3.0, 0.4), (math.inf, 0.05))
+LABEL_SAR_FACTOR = 0.5
+#: Share of labels that are wrong, and the part of it that calls a warship a merchant or the
+#: reverse (:data:`LABEL_CROSS`); the rest name a type of similar size (:data:`LABEL_CONFUSED`).
+LABEL_ERROR = 0.10
+LABEL_CROSS = 0.03
+#: Wrong labels of similar size by true type (drawn uniformly).
+LABEL_CONFUSED = {
+    "frigate": ("destroyer", "corvette"),
+    "destroyer": ("frigate",),
+    "corvette": ("frigate", "patrol ship"),
+    "submarine": ("corvette",),
+    "oiler": ("tanker",),
+    "tug": ("patrol ship", "fishing"),
+    "patrol ship": ("corvette", "tug"),
+    "landing ship": ("oiler", "frigate"),
+    "salvage ship": ("tug", "intelligence ship"),
+    "intelligence ship": ("corvette", "salvage ship"),
+    "cargo": ("tanker",),
+    "tanker": ("cargo",),
+    "fishing": ("cargo",),
+}
+#: Merchant types (a merchant's true type is drawn by its length: :func:`_true_types`).
+MERCHANT_TYPES = ("cargo", "tanker", "fishing")
+#: False alarms carry a label this much less often than vessels, one of ``LABEL_FALSE_ALARM``.
+LABEL_FALSE_ALARM_SHARE = 0.15
+LABEL_FALSE_ALARM = ("cargo", "barge")
+
 DETECTION_COLUMNS = ["detect_id", "scene_id", "time", "lat", "lon", "length_m", "beam_m"]
-DETECTION_COLUMNS += ["score", "presence", "speed_kn", "source", "sensor"]
+DETECTION_COLUMNS += ["score", "presence", "speed_kn", "source", "sensor", "label"]
 
 
 def detection_probability(length_m, sensor, cloud_cover=0.0) -> np.ndarray:
@@ -140,6 +184,18 @@ def detection_probability(length_m, sensor, cloud_cover=0.0) -> np.ndarray:
     cc = np.nan_to_num(np.asarray(cloud_cover, dtype="float64"), nan=0.0)
     p_opt = 0.98 / (1.0 + np.exp(-(L - 18.0) / 5.0)) * (1.0 - cc)
     return np.nan_to_num(np.where(sar, p_sar, p_opt), nan=0.0)
+
+
+def label_chance(resolution_m, sensor) -> np.ndarray:
+    """Chance that a detection in a scene of ``resolution_m`` and ``sensor`` carries a label
+    (:data:`LABEL_CHANCE`, SAR times :data:`LABEL_SAR_FACTOR`).
+
+    >>> [float(x) for x in label_chance([0.4, 2.0, 10.0, 2.0], ["optical"] * 3 + ["sar"])]
+    [0.8, 0.4, 0.05, 0.2]
+    """
+    res = np.asarray(resolution_m, dtype="float64")
+    p = np.select([res <= lim for lim, _ in LABEL_CHANCE], [c for _, c in LABEL_CHANCE], 0.0)
+    return np.where(np.asarray(sensor) == "sar", LABEL_SAR_FACTOR * p, p)
 
 
 def size_error_sd(size_m, resolution_m) -> np.ndarray:
@@ -172,16 +228,19 @@ class ImageryScenario:
         :data:`DETECTION_COLUMNS`: what the provider delivers (before writing).
     detections_truth : pandas.DataFrame
         ``detect_id, generic_id, scene_id, truth, vessel_id, mmsi, registry, has_ais, true_lat,
-        true_lon, true_length_m, error_m, port, tier, decoy, ais_gap_s`` (``generic_id``: the
-        reader's id of the row in the generic ``detections.csv``, ``detections.csv:<line>``;
-        ``ais_gap_s``: seconds to the true vessel's nearest visible AIS fix, NaN without one).
+        true_lon, true_length_m, error_m, port, tier, decoy, ais_gap_s, true_type,
+        label_correct`` (``generic_id``: the reader's id of the row in the generic
+        ``detections.csv``, ``detections.csv:<line>``; ``ais_gap_s``: seconds to the true
+        vessel's nearest visible AIS fix, NaN without one; ``true_type``: the type a right
+        ``label`` names, ``""`` for false alarms; ``label_correct``: NA without a label).
     scene_port_truth : pandas.DataFrame
         ``scene_id, time, port, coverage_fraction, sensor, cloud_cover, vessel_id, name,
         aliases, vessel_class, type, length_m, in_port, tier, visible, p_detect, detected``.
     truth_events : pandas.DataFrame
         The scenario's truth events (departures and arrivals).
     vessels : pandas.DataFrame
-        Every vessel with its true ``length_m``/``beam_m``: the scenario's and the decoys'.
+        Every vessel with its true ``length_m``/``beam_m`` and ``true_type`` (module docs):
+        the scenario's and the decoys'.
     registry_sizes : pandas.DataFrame
         The registry columns plus the published ``length_m``/``beam_m`` (NaN unknown).
     ais : pandas.DataFrame
@@ -258,7 +317,7 @@ def simulate_imagery(
     params = {k: v for k, v in locals().items() if k not in ("scenario", "seed")}
     if scenario.regions is None or not len(scenario.regions):
         raise ConfigError("simulate_imagery needs a Scenario from simulate() (with regions)")
-    rng = [np.random.default_rng(np.random.SeedSequence([int(seed), 15, k])) for k in range(6)]
+    rng = [np.random.default_rng(np.random.SeedSequence([int(seed), 15, k])) for k in range(7)]
     w = _World.of(scenario)
     vessels, sizes = _vessel_sizes(rng[0], scenario, unknown_size_share)
     scenes = _make_scenes(rng[1], w, scenario, scenes_per_day, sar_share, departure_scenes)
@@ -271,6 +330,10 @@ def simulate_imagery(
     ais = scenario.ais if dec is None else dec.ais(scenario.ais)
     det, truth, spt = _detect_all(rng[3], w, scenes, tracks, vessels, false_alarm_rate, dec)
     truth["ais_gap_s"] = _ais_gaps(ais, scenario, truth, det["time"])
+    vessels["true_type"] = _true_types(rng[6], vessels)
+    det["label"], truth["true_type"], truth["label_correct"] = _labels(
+        rng[6], scenes, truth, vessels
+    )
     decoy_log = dec.log() if dec is not None else _empty_decoys()
     decoy_log = pd.concat([decoy_log, _departure_log(scenes)], ignore_index=True)
     return ImageryScenario(
@@ -1001,7 +1064,8 @@ def _finish(rng, w: _World, scenes, det, spt, vessels):
         if any(len(x) for x in spt)
         else pd.DataFrame()
     )
-    return d[DETECTION_COLUMNS].copy(), truth, _scene_port_table(spt_df, scenes, vessels)
+    cols = [c for c in DETECTION_COLUMNS if c != "label"]  # labels come later (own stream)
+    return d[cols].copy(), truth, _scene_port_table(spt_df, scenes, vessels)
 
 
 def _empty_detections() -> pd.DataFrame:
@@ -1026,6 +1090,68 @@ def _scene_port_table(spt: pd.DataFrame, scenes, vessels) -> pd.DataFrame:
     sc = scenes.set_index("scene_id")[["time", "sensor", "cloud_cover"]]
     v = vessels.set_index("vessel_id")[["name", "aliases", "vessel_class", "type", "length_m"]]
     return spt.join(sc, on="scene_id").join(v, on="vessel_id")[cols]
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _true_types(rng, vessels: pd.DataFrame) -> np.ndarray:
+    """Each vessel's type in plain words: its own for registry vessels, for a merchant one of
+    :data:`MERCHANT_TYPES` by length (under 45 m mostly fishing, over 100 m cargo or tanker)."""
+    L = vessels["length_m"].to_numpy("float64")
+    u = rng.random(len(vessels))
+    small = np.where(u < 0.8, "fishing", "cargo")
+    mid = np.where(u < 0.3, "fishing", np.where(u < 0.8, "cargo", "tanker"))
+    large = np.where(u < 0.6, "cargo", "tanker")
+    merchant = np.where(L < 45, small, np.where(L <= 100, mid, large))
+    own = vessels["type"].fillna("").astype(str).str.strip().str.lower().to_numpy(object)
+    return np.where(own == "merchant", merchant, own).astype(object)
+
+
+def _labels(rng, scenes, truth: pd.DataFrame, vessels: pd.DataFrame):
+    """Each detection's label (``""`` none: module docs), the true type behind it (``""`` a
+    false alarm) and whether the label is right (NA without a label)."""
+    sc = scenes.set_index("scene_id")
+    res = sc.loc[truth["scene_id"], "resolution_m"].to_numpy("float64")
+    chance = label_chance(res, sc.loc[truth["scene_id"], "sensor"].to_numpy())
+    info = vessels.drop_duplicates("vessel_id").set_index("vessel_id")
+    fa = (truth["truth"] == "false_alarm").to_numpy()
+    true_type = info["true_type"].reindex(truth["vessel_id"]).fillna("").to_numpy(object)
+    true_type = np.where(fa, "", true_type).astype(object)
+    merchant = info["type"].reindex(truth["vessel_id"]).to_numpy(object) == "merchant"
+    n = len(truth)
+    given = rng.random(n) < np.where(fa, LABEL_FALSE_ALARM_SHARE * chance, chance)
+    wrong, pick = rng.random(n), rng.random(n)
+    L = truth["true_length_m"].to_numpy("float64")
+    label = np.array(
+        [
+            _label_for(*a) if g else ""
+            for g, *a in zip(given, true_type, merchant, L, wrong, pick, strict=True)
+        ],
+        dtype=object,
+    )
+    correct = pd.array(np.where(given, label == true_type, False), dtype="boolean")
+    correct[~given] = pd.NA
+    return label, true_type, correct
+
+
+def _label_for(true_type: str, merchant: bool, length: float, wrong: float, pick: float) -> str:
+    """One label: the true type, or (``wrong`` below :data:`LABEL_ERROR`) a wrong one."""
+    if not true_type:  # a false alarm
+        return LABEL_FALSE_ALARM[int(pick * len(LABEL_FALSE_ALARM))]
+    alts = LABEL_CONFUSED.get(true_type, ())
+    if wrong < LABEL_CROSS or (wrong < LABEL_ERROR and not alts):
+        return _cross_label(merchant, length, pick)
+    if wrong < LABEL_ERROR:
+        return alts[int(pick * len(alts))]
+    return true_type
+
+
+def _cross_label(merchant: bool, length: float, pick: float) -> str:
+    """A warship's word for a merchant of ``length`` and a merchant's for a warship."""
+    if merchant:
+        return "patrol ship" if length < 50 else "corvette" if length < 100 else "frigate"
+    return "fishing" if length < 50 else "cargo" if pick < 0.5 else "tanker"
 
 
 # --------------------------------------------------------------------------- writing
@@ -1085,6 +1211,7 @@ def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
                 "vessel_speed_k": det["speed_kn"].round(1),
                 "detect_id": det["detect_id"],
                 "scene_id": det["scene_id"],
+                "label": det["label"],
             }
         ).to_csv(paths["detections"], index=False)
         pd.DataFrame(
@@ -1107,6 +1234,7 @@ def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
                 "score": det["score"],
                 "scene_id": det["scene_id"],
                 "source": det["source"],
+                "label": det["label"],
             }
         ).to_csv(paths["detections"], index=False)
     return paths
