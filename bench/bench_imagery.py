@@ -22,7 +22,8 @@ Printed, all seeds pooled, measured in the same run:
   precision/recall, coverage labels wrong;
 * departure/arrival windows of registry vessels (``score_windows``): from imagery alone, from
   AIS alone, and from imagery + AIS: recall, precision, share of windows holding the true time,
-  median window width and |time error|; the ratio imagery+AIS / AIS of recall;
+  median window width and |time error|, for all events and for those of confidence >= 0.5
+  (``_conf50``); the ratio imagery+AIS / AIS of recall;
 * time: reading + matching + surveys per detection, and per scene.
 
 Goals (next to each figure): AIS-match precision >= 0.95 and recall >= 0.9 (fix within 1 h);
@@ -91,6 +92,8 @@ def one_seed(seed: int, args, fmt: str, work: Path) -> dict:
     ):
         det = run_detect(inputs, **common)
         res[f"windows_{name}"] = score_windows(det.events, truth)
+        confident = det.events[det.events["confidence"] >= 0.5]
+        res[f"windows_{name}_conf50"] = score_windows(confident, truth)
     return res
 
 
@@ -120,7 +123,10 @@ def report(rows: list[dict]) -> bool:
     ok = True
     print(f"seeds/format runs: {len(rows)}; scenes {sum(r['scenes'] for r in rows):,}, "
           f"detections {sum(r['detections'] for r in rows):,}")  # fmt: skip
-    for key in ("matching", "surveys", "windows_imagery", "windows_ais", "windows_imagery+ais"):
+    keys = ["matching", "surveys"] + [
+        f"windows_{n}{c}" for n in ("imagery", "ais", "imagery+ais") for c in ("", "_conf50")
+    ]
+    for key in keys:
         pooled = _pool(rows, key)
         print(f"\n{key} (pooled; ratios are the mean over runs):")
         for k, v in pooled.items():
