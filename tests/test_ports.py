@@ -532,9 +532,14 @@ def test_vessels_csv_columns_and_identifiers():
         "mmsi",
         "imo",
         "callsign",
+        "length_m",
+        "beam_m",
         "notes",
     ]
     assert v["vessel_id"].is_unique
+    # sizes: numbers from cited references, empty when unknown (Vyazma's class is not known)
+    sizes = v.set_index("vessel_id")["length_m"]
+    assert sizes["vyazma"] == "" and float(sizes["admiral-grigorovich"]) == 124.8
     assert set(v["vessel_id"]) == {
         "admiral-gorshkov",
         "admiral-golovko",
