@@ -12,7 +12,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import schema
-from ..geodesy import local_frame
+from ..geodesy import distance_km, local_frame
 from ..quarantine import Quarantine
 from ..registry import Registry, first_identities, identity_table, resolve_ids
 from ..schema import time_ns
@@ -96,6 +96,7 @@ def match_detections(
     for _, idx in out.groupby("scene_time", sort=True).indices.items():
         _match_one_time(out, idx, tracks, p)
     _sized_dark(out, tracks, registry, p)
+    _carry_over(out, registry, p)
     if zones is not None and len(out):
         zi = ZoneIndex.of(zones)
         inside, _ = zi.membership(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
@@ -178,6 +179,7 @@ def _empty_match(det: pd.DataFrame) -> pd.DataFrame:
     out["candidates"] = pd.array([""] * n, dtype="string")
     out["token"] = pd.array([""] * n, dtype="string")
     out["port"] = pd.array([None] * n, dtype="string")
+    out["carried_from"] = pd.array([""] * n, dtype="string")
     return out
 
 
@@ -244,8 +246,6 @@ def _interpolate(j: pd.DataFrame, t_ns: int) -> pd.DataFrame:
     dt = np.fmin(np.where(has_b, t_ns - tb, np.inf), np.where(has_a, ta - t_ns, np.inf)) / _NS
     implied = np.zeros(len(j))
     if both.any():
-        from ..geodesy import distance_km
-
         d_km = distance_km(j["lat_b"].to_numpy(float), j["lon_b"].to_numpy(float),
                            j["lat_a"].to_numpy(float), j["lon_a"].to_numpy(float))  # fmt: skip
         implied = np.where(both, d_km * 1000 / np.maximum((ta - tb) / _NS, 1.0) / KN, 0.0)
@@ -360,6 +360,66 @@ def _sized_dark(out: pd.DataFrame, tracks, registry, p: ImageryParams) -> None:
         cand = pool[fit & (pool["length_m"].notna().to_numpy() | (group is not None))]
         out.loc[out.index[i], "candidates"] = "|".join(cand["vessel_id"])
         out.loc[out.index[i], "token"] = _dark_token(cand, labelled=group is not None)
+
+
+def _named(tok: str) -> bool:
+    return bool(tok) and not tok.endswith("?")
+
+
+def _carry_over(out: pd.DataFrame, registry, p: ImageryParams) -> None:
+    """The same hull at the same berth: a dark detection that names no one (no token, or a
+    ``?`` one) takes the identity of an earlier detection within ``carry_over_m`` and
+    ``carry_over_h`` whose length is compatible and that named a class or type, or was matched
+    to a registry vessel (``carried_from`` says which). Analysts carry identities over this
+    way from a sharp image to a coarse one; a hull that moved, or a berth taken by another
+    ship of another size, breaks the chain. Scenes are taken in time order, so a carried
+    identity can be carried again."""
+    if p.carry_over_h <= 0 or not len(out):
+        return
+    t = time_ns(out["scene_time"])
+    order = np.argsort(t, kind="stable")
+    lat, lon = out["lat"].to_numpy(float), out["lon"].to_numpy(float)
+    lens, res = out["length_m"].to_numpy(float), out["resolution_m"].to_numpy(float)
+    window = int(p.carry_over_h * 3600 * _NS)
+    for k, i in enumerate(order):
+        if out["status"].iat[i] != "dark" or _named(str(out["token"].iat[i])):
+            continue
+        prev = order[:k]
+        prev = prev[(t[prev] < t[i]) & (t[prev] >= t[i] - window)]
+        if not len(prev):
+            continue
+        from ..geodesy import distance_km
+
+        d = (
+            distance_km(
+                np.full(len(prev), lat[i]), np.full(len(prev), lon[i]), lat[prev], lon[prev]
+            )
+            * 1000
+        )
+        res_i = np.fmax(np.nan_to_num(res[prev]), np.nan_to_num(res[i]))
+        near = d <= np.maximum(p.carry_over_m, 3 * res_i)
+        fit = length_fits(
+            np.full(len(prev), lens[i]), lens[prev], p, np.where(res_i > 0, res_i, np.nan)
+        )
+        ok = near & fit & np.array([_identity(out, j) is not None for j in prev], dtype=bool)
+        if ok.any():
+            j = prev[ok][np.argmin(d[ok])]
+            cand, tok = _identity(out, j)  # type: ignore[misc]
+            out.iat[i, out.columns.get_loc("candidates")] = cand
+            out.iat[i, out.columns.get_loc("token")] = tok
+            out.iat[i, out.columns.get_loc("carried_from")] = str(out["detect_id"].iat[j])
+
+
+def _identity(out: pd.DataFrame, j: int) -> tuple[str, str] | None:
+    """(candidates, token) a detection hands on: its named token, or ``<name> x1`` of the
+    registry vessel it was matched to."""
+    tok = str(out["token"].iat[j])
+    if _named(tok):
+        return str(out["candidates"].iat[j]), tok
+    vid = out["vessel_id"].iat[j]
+    if out["status"].iat[j] == "matched" and isinstance(vid, str) and vid:
+        return vid, f"{vid} x1"
+    return None
 
 
 def _dark_token(cand: pd.DataFrame, *, labelled: bool) -> str:

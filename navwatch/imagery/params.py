@@ -45,6 +45,11 @@ class ImageryParams:
     #: a presence would turn an AIS transit into a call); matched across a longer AIS silence,
     #: it is listed present.
     ais_current_s: float = 1800.0
+    #: The same hull at the same berth: a dark detection naming no one takes the identity of
+    #: an earlier one within this distance (or 3 pixels of the coarser image) and time whose
+    #: length is compatible (0 h turns it off).
+    carry_over_m: float = 60.0
+    carry_over_h: float = 36.0
     #: Dark detections scoring below this make no presence token (they still stop absences of
     #: the vessels their length fits).
     presence_min_score: float = 0.5

@@ -440,6 +440,10 @@ DETECTIONS = Table(
         _text("candidates", "dark: '|'-joined registry ids whose length fits; '' when none"),
         _text("token", "dark: the survey token it becomes (Admiral Gorshkov class x1); ''"),
         _text("port", "the innermost port zone label (Tartus/harbour) holding it", True),
+        _text(
+            "carried_from",
+            "dark: the earlier detection at the same berth whose identity it took; ''",
+        ),
         _text("src_file", "the file read"),
         Column("src_line", "Int64", "1-based line (header = 1) or feature number", nullable=True),
     ),

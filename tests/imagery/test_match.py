@@ -304,3 +304,30 @@ def test_surveys_round_trip_as_observations(zones, reg):
     assert (o["kind"] == "survey").all() and len(o) == len(s)
     assert o["confidence"].tolist() == pytest.approx(s["confidence"].tolist())
     assert o["time"].iloc[0] == T
+
+
+def test_carry_over_of_an_identity_to_the_same_berth(reg):
+    """A sharp image names an Alpha-class frigate at a berth; a coarse one a day later shows a
+    hull there: it takes the identity. A 60 m hull at that berth does not, nor a hull 200 m away
+    or three days later."""
+    t1, t2, t5 = (
+        T + pd.Timedelta(days=1),
+        T + pd.Timedelta(days=1, hours=1),
+        T + pd.Timedelta(days=3),
+    )
+    sc = scenes([circle_km(60.0)] * 4, times=[T, t1, t2, t5], resolution_m=[0.5, 15.0, 15.0, 15.0])
+    d = pd.concat(
+        [
+            dets([at(0, 0), at(500, 0)], [135.0, 135.0], labels=["frigate", "frigate"]),
+            dets([at(5, 5), at(500, 200)], [130.0, 128.0], scene="S2", time=t1),
+            dets([at(3, 0)], [60.0], scene="S3", time=t2),
+            dets([at(0, 3)], [133.0], scene="S4", time=t5),
+        ],
+        ignore_index=True,
+    )
+    d["detect_id"] = [f"d{i}" for i in range(len(d))]
+    m = match_detections(d, None, reg, scenes=sc).set_index("detect_id")
+    assert (m.loc["d2", "carried_from"], m.loc["d2", "token"]) == ("d0", "Alpha class x1")
+    assert m.loc["d3", "carried_from"] == ""  # 200 m from the berth
+    assert m.loc["d4", "carried_from"] == ""  # 60 m long: another ship
+    assert m.loc["d5", "carried_from"] == ""  # 2 days after the last naming: too old

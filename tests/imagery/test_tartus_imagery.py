@@ -28,17 +28,37 @@ def test_demo_imagery_files_are_detections_and_scenes():
 
 
 def test_imagery_gives_the_hand_surveys_story():
-    hand = _story(run_detect([SURVEYS, SIGHTINGS]).events)
+    hand = run_detect([SURVEYS, SIGHTINGS]).events
     run = run_detect([*IMAGERY, SIGHTINGS])
-    img = _story(run.events)
-    # every departure, return and contradiction of the hand surveys, for all six ships (the
-    # analysts' labels, frigate/oiler/submarine, and the lengths name the classes; two hulls
-    # labelled oiler are both oilers); the windows open at the 30 Nov image, not 1 Dec
-    pd.testing.assert_frame_equal(img, hand)
-    # windows open at the 30 Nov 50 cm image (the 1 Dec Landsat image cannot name the ships)
-    first = run.events[(run.events["event"] == "departure") & (run.events["port"] == "Tartus")]
-    assert first["time_earliest"].min() == pd.Timestamp("2024-11-30 08:30", tz="UTC")
+    # every departure, return and contradiction of the hand surveys, for all six ships, with
+    # the same windows: the analysts' labels (frigate/oiler/submarine) and the lengths name the
+    # classes on 30 Nov and 5 Dec (two hulls labelled oiler are both oilers), and the 1 Dec
+    # Landsat hulls, too coarse to name, take the identities of the 30 Nov hulls at the same
+    # berths (as the analysts carried them over)
+    pd.testing.assert_frame_equal(_story(run.events), _story(hand))
+    t = run.events[run.events["port"] == "Tartus"].sort_values(["vessel_id", "time_earliest"])
+    h = hand[hand["port"] == "Tartus"].sort_values(["vessel_id", "time_earliest"])
+    assert t["time_earliest"].tolist() == h["time_earliest"].tolist()
+    d = run.imagery.detections
+    landsat = d[d["scene_id"] == "LANDSAT-20241201"]
+    assert (landsat["carried_from"] != "").all() and not landsat["token"].str.endswith("?").any()
     assert run.imagery.summary["dark"] == 18 and run.read_stats["imagery"]["surveys"] >= 10
+
+
+def test_carry_over_needs_the_same_berth_and_a_compatible_length():
+    from navwatch.imagery import ImageryParams, match_detections, read_imagery
+    from navwatch.ports import load_ports
+    from navwatch.registry import load_registry
+
+    dets, scenes = read_imagery([IMAGERY[0]], [IMAGERY[1]])
+    moved = dets.copy()
+    ls = moved["scene_id"] == "LANDSAT-20241201"
+    moved.loc[ls, "lat"] += 0.002  # 220 m north of every berth
+    m = match_detections(moved, None, load_registry(), scenes=scenes, zones=load_ports())
+    assert (m.loc[m["scene_id"] == "LANDSAT-20241201", "carried_from"] == "").all()
+    off = match_detections(dets, None, load_registry(), scenes=scenes,
+                           params=ImageryParams(carry_over_h=0))  # fmt: skip
+    assert (off["carried_from"] == "").all()
 
 
 def test_cli_imagery_writes_tables_that_detect_reads_back(tmp_path):
