@@ -370,26 +370,29 @@ def _carry_over(out: pd.DataFrame, registry, p: ImageryParams) -> None:
     """The same hull at the same berth: a dark detection that names no one (no token, or a
     ``?`` one) takes the identity of an earlier detection within ``carry_over_m`` and
     ``carry_over_h`` whose length is compatible and that named a class or type, or was matched
-    to a registry vessel (``carried_from`` says which). Analysts carry identities over this
-    way from a sharp image to a coarse one; a hull that moved, or a berth taken by another
-    ship of another size, breaks the chain. Scenes are taken in time order, so a carried
-    identity can be carried again."""
+    to a registry vessel (``carried_from`` says which); the vessels its own length fits stay
+    candidates (a survey lists them as could-not-tell). Analysts carry identities over this
+    way from a sharp image to a coarse one; a hull that moved, a berth taken by a ship of
+    another size, or too long a wait breaks the chain. Detections are taken in time order, so
+    a carried identity can be carried again."""
     if p.carry_over_h <= 0 or not len(out):
         return
     t = time_ns(out["scene_time"])
     order = np.argsort(t, kind="stable")
+    ts = t[order]
     lat, lon = out["lat"].to_numpy(float), out["lon"].to_numpy(float)
     lens, res = out["length_m"].to_numpy(float), out["resolution_m"].to_numpy(float)
+    ident: list[tuple[str, str] | None] = [_identity(out, j) for j in range(len(out))]
     window = int(p.carry_over_h * 3600 * _NS)
-    for k, i in enumerate(order):
-        if out["status"].iat[i] != "dark" or _named(str(out["token"].iat[i])):
+    col = {c: out.columns.get_loc(c) for c in ("candidates", "token", "carried_from")}
+    for i in order:
+        if out["status"].iat[i] != "dark" or ident[i] is not None:
             continue
-        prev = order[:k]
-        prev = prev[(t[prev] < t[i]) & (t[prev] >= t[i] - window)]
+        lo = int(np.searchsorted(ts, t[i] - window, side="left"))
+        hi = int(np.searchsorted(ts, t[i], side="left"))  # strictly earlier scenes
+        prev = np.array([j for j in order[lo:hi] if ident[j] is not None], dtype=np.int64)
         if not len(prev):
             continue
-        from ..geodesy import distance_km
-
         d = (
             distance_km(
                 np.full(len(prev), lat[i]), np.full(len(prev), lon[i]), lat[prev], lon[prev]
@@ -397,22 +400,22 @@ def _carry_over(out: pd.DataFrame, registry, p: ImageryParams) -> None:
             * 1000
         )
         res_i = np.fmax(np.nan_to_num(res[prev]), np.nan_to_num(res[i]))
-        near = d <= np.maximum(p.carry_over_m, 3 * res_i)
-        fit = length_fits(
+        ok = (d <= np.maximum(p.carry_over_m, 3 * res_i)) & length_fits(
             np.full(len(prev), lens[i]), lens[prev], p, np.where(res_i > 0, res_i, np.nan)
         )
-        ok = near & fit & np.array([_identity(out, j) is not None for j in prev], dtype=bool)
         if ok.any():
-            j = prev[ok][np.argmin(d[ok])]
-            cand, tok = _identity(out, j)  # type: ignore[misc]
-            out.iat[i, out.columns.get_loc("candidates")] = cand
-            out.iat[i, out.columns.get_loc("token")] = tok
-            out.iat[i, out.columns.get_loc("carried_from")] = str(out["detect_id"].iat[j])
+            j = int(prev[ok][np.argmin(d[ok])])
+            cand, tok = ident[j]  # type: ignore[misc]
+            own = [v for v in str(out["candidates"].iat[i]).split("|") if v]
+            out.iat[i, col["candidates"]] = "|".join(dict.fromkeys([*cand.split("|"), *own]))
+            out.iat[i, col["token"]] = tok
+            out.iat[i, col["carried_from"]] = str(out["detect_id"].iat[j])
+            ident[i] = (cand, tok)
 
 
 def _identity(out: pd.DataFrame, j: int) -> tuple[str, str] | None:
-    """(candidates, token) a detection hands on: its named token, or ``<name> x1`` of the
-    registry vessel it was matched to."""
+    """(candidates, token) a detection hands on: its named token, or ``<id> x1`` of the
+    registry vessel it was matched to; None when it names no one."""
     tok = str(out["token"].iat[j])
     if _named(tok):
         return str(out["candidates"].iat[j]), tok
