@@ -382,7 +382,7 @@ def _carry_over(out: pd.DataFrame, registry, p: ImageryParams) -> None:
     ts = t[order]
     lat, lon = out["lat"].to_numpy(float), out["lon"].to_numpy(float)
     lens, res = out["length_m"].to_numpy(float), out["resolution_m"].to_numpy(float)
-    ident: list[tuple[str, str] | None] = [_identity(out, j) for j in range(len(out))]
+    ident: list[tuple[str, str] | None] = [_identity(out, j, registry) for j in range(len(out))]
     window = int(p.carry_over_h * 3600 * _NS)
     col = {c: out.columns.get_loc(c) for c in ("candidates", "token", "carried_from")}
     for i in order:
@@ -413,15 +413,18 @@ def _carry_over(out: pd.DataFrame, registry, p: ImageryParams) -> None:
             ident[i] = (cand, tok)
 
 
-def _identity(out: pd.DataFrame, j: int) -> tuple[str, str] | None:
-    """(candidates, token) a detection hands on: its named token, or ``<id> x1`` of the
-    registry vessel it was matched to; None when it names no one."""
+def _identity(out: pd.DataFrame, j: int, registry) -> tuple[str, str] | None:
+    """(candidates, token) a detection hands on: its named token, or the name of the registry
+    vessel it was matched to (its id when the name names another too); None when it names no
+    one."""
     tok = str(out["token"].iat[j])
     if _named(tok):
         return str(out["candidates"].iat[j]), tok
     vid = out["vessel_id"].iat[j]
     if out["status"].iat[j] == "matched" and isinstance(vid, str) and vid:
-        return vid, f"{vid} x1"
+        name = str(out["vessel_name"].iat[j] or "")
+        ok = registry is not None and name.strip() and registry.lookup_name(name) == vid
+        return vid, name if ok else vid
     return None
 
 

@@ -186,7 +186,7 @@ def _call(r, tokens: list[str], groups: dict[str, int]) -> str:
         if m and name_key(m["body"]) in gkeys:
             whole = int(m["n"]) >= groups.get(name_key(m["body"]), 10**9)
             call = "present" if whole and not maybe else call if call == "present" else "maybe"
-        elif name_key(body) in names:
+        elif name_key(body) in names or (m and name_key(m["body"]) in names):  # "Name" or "Name x1"
             call = "maybe" if maybe and call != "present" else "present"
     return call
 
