@@ -261,6 +261,43 @@ m
         tag="map",
     ),
     md(r"""
+## 6. The same story from satellite detections
+
+The images behind the surveys can also be given as machine-style **detections** (a hull: time,
+position, length, the analyst's `label`) and **scenes** (footprints with their ground
+resolution): `navwatch/data/demo/imagery/`. `navwatch.imagery` matches detections to AIS (there is
+none here: every hull is *dark*), sizes them up against the registry's lengths, carries an
+identity from the sharp 30 Nov image to the same berths on the coarse 1 Dec Landsat image, and
+turns each footprint over a port zone into a survey — which detection then reads like the hand
+surveys.
+"""),
+    code(
+        r"""
+from navwatch import schema
+from navwatch.demo import demo_dir
+from navwatch.imagery import imagery_evidence, read_imagery
+
+folder = demo_dir() / "imagery"
+dets, scenes = read_imagery([folder / "detections.csv"], [folder / "scenes.geojson"])
+imagery = imagery_evidence(dets, scenes, None, zones, registry)
+imagery.surveys.query("port == 'Tartus/harbour'")[["time", "coverage", "present", "confidence"]]
+""",
+        tag="imagery-surveys",
+    ),
+    code(
+        r"""
+sightings = nw.read_observations([demo_dir() / "sightings.csv"])
+det_img = nw.detect_port_events(schema.concat([sightings, imagery.observations]), zones, registry)
+img_departures = det_img.events.query("event == 'departure'")[columns]
+img_departures
+""",
+        tag="imagery-departures",
+    ),
+    md(r"""
+The departures, their windows and the contradiction flags are those of the hand surveys: the
+detections say what the analysts said, in the form a satellite detection service delivers.
+"""),
+    md(r"""
 ## What the evidence supports, and what it does not
 
 **Supports**

@@ -76,6 +76,12 @@ print({PROBE_MARK!r} + json.dumps({{
     "last_step": str(disp.fleet["time"].iloc[-1]),
     "map": type(m).__module__ + "." + type(m).__name__,
     "map_vessels": m.navwatch_summary["vessels"],
+    "imagery_same": bool(
+        img_departures[["vessel_name", "tier", "time_earliest", "time_latest", "flags"]]
+        .sort_values(["vessel_name", "tier", "time_earliest"]).reset_index(drop=True)
+        .equals(departures[["vessel_name", "tier", "time_earliest", "time_latest", "flags"]]
+                .sort_values(["vessel_name", "tier", "time_earliest"]).reset_index(drop=True))
+    ),
 }}))
 """
     return execute("tartus_2024.ipynb", probe)
@@ -128,6 +134,8 @@ def test_tartus_notebook(tartus):
     assert "Yelnya" in mime(tagged(nb, "evidence"))["text/html"]
     assert "image/png" in mime(tagged(nb, "dispersal-plot"))
     assert "leaflet" in mime(tagged(nb, "map"))["text/html"].lower()
+    assert got["imagery_same"]  # the satellite detections tell the hand surveys' story
+    assert "Admiral Gorshkov class x2" in mime(tagged(nb, "imagery-surveys"))["text/html"]
 
 
 def test_ais_notebook(ais):
