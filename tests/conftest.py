@@ -72,3 +72,16 @@ def two_ship_registry(tmp_path):
         "bravo,Bravo,,oiler,Tanker class,X,Testport,,,,\n"
     )
     return load_registry(p)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium driven by Playwright (one for the whole run); the report
+    tests open their pages in it with the network blocked. Skips when it is not installed."""
+    pytest.importorskip("playwright.sync_api")
+    from navwatch.report._png import chromium, chromium_executable
+
+    if not chromium_executable():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with chromium() as b:
+        yield b

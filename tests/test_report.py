@@ -380,17 +380,6 @@ def test_cli_report_help_and_bad_port(tmp_path):
 # in a real browser: Debian chromium via Playwright, network blocked
 
 
-@pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
-    from navwatch.report._png import chromium, chromium_executable
-
-    if not chromium_executable():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    with chromium() as b:
-        yield b
-
-
 def open_offline(browser, path: Path, width: int = 1280, height: int = 800):
     """Open ``path`` with every non-file request blocked; returns (page, problems, requests)."""
     from navwatch.report._png import open_report

@@ -557,17 +557,6 @@ def test_cli_activity_events_file_and_types(ais, detected, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
-    from navwatch.report._png import chromium, chromium_executable
-
-    if not chromium_executable():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def page(browser, cli_report):
     """The report ``navwatch report --activity`` wrote, open in Chromium (network blocked)."""
     from navwatch.report._png import open_report

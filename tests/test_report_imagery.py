@@ -389,17 +389,6 @@ def test_cli_cap_note_and_bad_files(tmp_path, cli_report):
 # in a real browser: Debian chromium via Playwright, network blocked
 
 
-@pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
-    from navwatch.report._png import chromium, chromium_executable
-
-    if not chromium_executable():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    with chromium() as b:
-        yield b
-
-
 def count(pg, key: str | None = None) -> int:
     return pg.evaluate("(k) => window.navwatchImageryCount(k)", key)
 
