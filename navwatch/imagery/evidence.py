@@ -15,7 +15,7 @@ from ..errors import IngestError
 from ..io import InMemory, read_surveys
 from ..quarantine import Quarantine
 from ..registry import Registry
-from .match import match_detections
+from .match import _tracks, match_detections
 from .params import ImageryParams
 from .surveys import derive_surveys
 
@@ -118,9 +118,10 @@ def imagery_evidence(
             "detections were given without any scene footprint: give the scenes file (or a GFW "
             "table with footprint_wkt); a footprint is what lets imagery say a vessel was absent",
         )
-    matched = match_detections(detections, ais, registry, scenes=scenes, zones=zones,
+    tracks = _tracks(ais, registry)  # sorted once for matching and surveys
+    matched = match_detections(detections, tracks, registry, scenes=scenes, zones=zones,
                                params=params, quarantine=quarantine)  # fmt: skip
-    surveys = derive_surveys(scenes, matched, zones, registry, ais=ais, params=params)
+    surveys = derive_surveys(scenes, matched, zones, registry, ais=tracks, params=params)
     return ImageryEvidence(matched, scenes, surveys, surveys_as_observations(surveys))
 
 

@@ -19,7 +19,7 @@ from ..schema import time_ns
 from ..zones import ZoneIndex
 from .params import ImageryParams
 
-__all__ = ["MATCH_COLUMNS", "match_detections", "length_fits"]
+__all__ = ["MATCH_COLUMNS", "AisTracks", "match_detections", "length_fits"]
 
 KN = 1852.0 / 3600.0  # m/s per knot
 _NS = 1_000_000_000
@@ -67,8 +67,9 @@ def match_detections(
     detections : DataFrame
         :func:`navwatch.imagery.read_detections` output (``detect_id, scene_id, time, lat,
         lon, length_m, score, sensor, ...``).
-    ais : DataFrame, optional
-        Canonical observations; the ``kind == 'ais'`` rows with an MMSI are the tracks.
+    ais : DataFrame or AisTracks, optional
+        Canonical observations; the ``kind == 'ais'`` rows with an MMSI are the tracks (or the
+        :class:`AisTracks` of them, built once for several calls).
     registry : Registry, optional
         Names matched MMSIs, and gives the lengths dark detections are compared with.
     scenes : DataFrame, optional
@@ -183,8 +184,11 @@ def _empty_match(det: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class _Tracks:
-    """AIS fixes sorted by time, with per-MMSI identity (registry id, name, length)."""
+class AisTracks:
+    """AIS fixes sorted by time, with per-MMSI identity (registry id, name, length): built once
+    from canonical observations and shared by :func:`match_detections` and
+    :func:`~navwatch.imagery.derive_surveys` (both take one where they take ``ais``); the
+    positions at a scene time are computed once per time."""
 
     def __init__(self, ais: pd.DataFrame, registry: Registry | None) -> None:
         a = ais[(ais["kind"].astype(str) == "ais") & ais["mmsi"].notna()] if len(ais) else ais
@@ -215,10 +219,18 @@ class _Tracks:
             m: float(lengths.get(v, np.nan)) if isinstance(v, str) else np.nan
             for m, v in self.vessel_id.items()
         }
+        self._at: dict[tuple[int, int], pd.DataFrame] = {}
 
     def at(self, t_ns: int, gap_ns: int) -> pd.DataFrame:
         """Per MMSI with a fix within ``gap_ns`` of ``t_ns``: position at ``t_ns``, the time to
-        the nearest fix, and the speed bound (kn) of the limit."""
+        the nearest fix, and the speed bound (kn) of the limit (computed once per time; do not
+        modify it)."""
+        key = (t_ns, gap_ns)
+        if key not in self._at:
+            self._at[key] = self._positions(t_ns, gap_ns)
+        return self._at[key]
+
+    def _positions(self, t_ns: int, gap_ns: int) -> pd.DataFrame:
         lo, hi = np.searchsorted(self.t, [t_ns - gap_ns, t_ns + gap_ns + 1])
         if hi <= lo:
             return pd.DataFrame(columns=["mmsi", "lat", "lon", "dt_s", "v_kn"])
@@ -265,10 +277,13 @@ def _mean_lon(lon: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
 
 
-def _tracks(ais, registry) -> _Tracks | None:
+def _tracks(ais, registry) -> AisTracks | None:
+    """The tracks of ``ais`` (observations, or tracks already built: returned as they are)."""
+    if isinstance(ais, AisTracks):
+        return ais
     if ais is None or not len(ais) or "mmsi" not in ais.columns:
         return None
-    return _Tracks(ais, registry)
+    return AisTracks(ais, registry)
 
 
 def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams) -> None:

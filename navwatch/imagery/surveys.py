@@ -72,8 +72,8 @@ def derive_surveys(
     zones : GeoDataFrame or ZoneIndex
     registry : Registry, optional
         Without it surveys list only dark detections' tokens (nothing to be absent).
-    ais : DataFrame, optional
-        The AIS the detections were matched with: a registry vessel whose AIS places it in the
+    ais : DataFrame or AisTracks, optional
+        The AIS the detections were matched with (or their tracks, built once): a registry vessel whose AIS places it in the
         zone at the scene time but that no detection matched is listed ``Name?`` (the sensor
         missed it; the scene cannot say it was gone).
     params : ImageryParams, optional
