@@ -101,28 +101,22 @@ feed_t = sa.Table(
     sa.Column("n_lines", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
 )  # fmt: skip
-detector_t = sa.Table(
-    "nw_detector_state", md,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("rows", sa.LargeBinary, nullable=False),
-    sa.Column("emitted", sa.LargeBinary, nullable=False),
-    sa.Column("tick", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", sa.Float),
-)  # fmt: skip
-activity_t = sa.Table(
-    "nw_activity_state", md,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("state", sa.LargeBinary, nullable=False),
-    sa.Column("tick", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", sa.Float),
-)  # fmt: skip
-seen_t = sa.Table(
-    "nw_seen_positions", md,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Column("tick", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", sa.Float),
-)  # fmt: skip
+
+
+def _state_table(name: str, *blobs: str) -> sa.Table:
+    """A single-row table (id 1) of binary state written by the tick that made it."""
+    return sa.Table(
+        name, md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        *(sa.Column(b, sa.LargeBinary, nullable=False) for b in blobs),
+        sa.Column("tick", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.Float),
+    )  # fmt: skip
+
+
+detector_t = _state_table("nw_detector_state", "rows", "emitted")
+activity_t = _state_table("nw_activity_state", "state")
+seen_t = _state_table("nw_seen_positions", "data")
 events_t = sa.Table(
     "nw_events", md,
     sa.Column("event_id", sa.String(64), primary_key=True),
@@ -489,14 +483,11 @@ class Store:
                 c.execute(sa.delete(feed_t).where(feed_t.c.id.in_(ids[i : i + 500])))
             if state is not None:
                 blob_rows, blob_emitted = encode_state(state)
-                vals = dict(rows=blob_rows, emitted=blob_emitted, tick=tick, updated_at=now)
-                if (
-                    c.execute(
-                        sa.update(detector_t).where(detector_t.c.id == 1).values(**vals)
-                    ).rowcount
-                    == 0
-                ):
-                    c.execute(sa.insert(detector_t).values(id=1, **vals))
+                _upsert(
+                    c,
+                    detector_t,
+                    dict(rows=blob_rows, emitted=blob_emitted, tick=tick, updated_at=now),
+                )
             if activity is not None:
                 _upsert(c, activity_t, dict(state=activity, tick=tick, updated_at=now))
             if seen is not None:
