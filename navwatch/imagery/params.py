@@ -57,12 +57,21 @@ class ImageryParams:
     #: ``min_coverage`` is partial (presence only); below that, no survey.
     full_coverage: float = 0.9
     min_coverage: float = 0.2
-    #: Hulls shorter than this are not reliably seen by the sensor: a registry vessel known to
-    #: be shorter is listed ``Name?`` (could not tell) instead of absent.
-    #: (SAR at Sentinel-1's 20 m misses many hulls under ~40 m; a conservative default: a
-    #: miss is not taken for a departure.)
-    sar_min_length_m: float = 40.0
-    optical_min_length_m: float = 15.0
+    #: A detection this far outside a zone's edge (or 3 pixels of its image, whichever is more)
+    #: may still be a hull inside it (geolocation error, a ship at the quay edge): it stops the
+    #: absence of the vessels it may be, and names no one present.
+    edge_m: float = 100.0
+    #: A hull spanning fewer than this many resolution cells is not reliably seen: a registry
+    #: vessel shorter than ``min_hull_px x resolution`` is listed ``Name?`` (could not tell)
+    #: instead of absent. The scene's ``resolution_m`` when given, else the sensor's typical
+    #: one (Sentinel-1 IW ~20 m: hulls under 40 m; Sentinel-2 10 m: under 20 m).
+    min_hull_px: float = 2.0
+    sar_resolution_m: float = 20.0
+    optical_resolution_m: float = 10.0
+    #: One scene's absence between two scenes of the same zone that show the vessel (or a
+    #: hull it may be), each within this many hours of it, is taken for a miss (``Name?``);
+    #: two absences in a row, or a gap longer than this, stand (0 turns it off).
+    lone_absence_h: float = 24.0
     #: Reliability of an imagery survey by sensor (before coverage and cloud).
     sar_reliability: float = 0.85
     optical_reliability: float = 0.8
@@ -78,8 +87,19 @@ class ImageryParams:
             if getattr(self, name) > 1:
                 raise ConfigError(f"ImageryParams.{name}: expected a value in [0, 1]")
 
-    def min_length_m(self, sensor: str) -> float:
-        return self.optical_min_length_m if sensor == "optical" else self.sar_min_length_m
+    def min_length_m(self, sensor: str, resolution_m: float = float("nan")) -> float:
+        """Shortest hull the scene sees reliably (``min_hull_px`` cells of its resolution, or
+        of the sensor's typical one when the scene gives none).
+
+        >>> ImageryParams().min_length_m("sar"), ImageryParams().min_length_m("optical", 0.5)
+        (40.0, 1.0)
+        """
+        res = (
+            resolution_m
+            if resolution_m == resolution_m and resolution_m > 0
+            else (self.optical_resolution_m if sensor == "optical" else self.sar_resolution_m)
+        )
+        return self.min_hull_px * float(res)
 
     def reliability(self, sensor: str) -> float:
         return {"sar": self.sar_reliability, "optical": self.optical_reliability}.get(

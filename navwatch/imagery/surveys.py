@@ -90,10 +90,18 @@ def derive_surveys(
     frac = coverage_fractions(sc.geometry.values, zi)
     tracks = _tracks(ais, registry)
     rows = []
+    by_scene = (
+        dict(tuple(matched.groupby(matched["scene_id"].astype("string"), sort=False)))
+        if "scene_id" in matched
+        else None
+    )
     for s, z in zip(*np.nonzero(frac >= max(p.min_coverage, 1e-9)), strict=True):
-        rows.append(_survey(sc.iloc[s], zi, z, float(frac[s, z]), matched, tracks, registry, p))
+        sid = str(sc["scene_id"].iat[s])
+        m = matched if by_scene is None else by_scene.get(sid, matched.iloc[:0])
+        rows.append(_survey(sc.iloc[s], zi, z, float(frac[s, z]), m, tracks, registry, p))
     if not rows:
         return schema.IMAGERY_SURVEYS.empty()
+    _lone_absences(rows, registry, p)
     out = pd.DataFrame(rows, columns=list(SURVEY_OUTPUT_COLUMNS))
     out = out.astype(
         {
@@ -108,16 +116,13 @@ def derive_surveys(
 
 
 def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry, p) -> dict:
+    """The survey of zone ``z`` by one scene (``matched``: that scene's detections)."""
     sid = str(scene["scene_id"])
     sensor = str(scene.get("sensor", "") or "")
     geom = zi.entry[z]
-    m = matched[matched["scene_id"].astype("string") == sid] if "scene_id" in matched else matched
-    inside = (
-        shapely.contains_xy(geom, m["lon"].to_numpy(float), m["lat"].to_numpy(float))
-        if len(m)
-        else np.zeros(0, bool)
-    )
-    here = m[inside]
+    m = matched
+    inside, near = _in_zone(m, zi, z, p)
+    here, edge = m[inside], m[near]
     ids = here["vessel_id"].notna().to_numpy()
     # a vessel whose AIS is current at the scene time is placed by its AIS: the image agrees
     # and adds nothing (listing it present would turn an AIS transit into a call)
@@ -126,17 +131,24 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     named = set(here.loc[ids & ~current, "vessel_id"].astype(str))
     dark = here[here["status"] == "dark"]
     strong = dark[dark["score"].fillna(1.0) >= p.presence_min_score] if "score" in dark else dark
+    named |= _counted(strong) - on_ais
     tokens = Counter(t for t in strong["token"].fillna("") if t)
+    if registry is not None:  # a group every member of which is named says nothing more
+        tokens = Counter({t: n for t, n in tokens.items()
+                          if not set(registry.resolve_token(t.rstrip("?")).vessel_ids) <= named})  # fmt: skip
     present = [_name(registry, v) for v in sorted(named)]
     present += [_count(t, n) for t, n in sorted(tokens.items())]
     sizes = registry.sizes() if registry is not None else None
-    unsure = _could_not_tell(scene, geom, named, dark, tracks, sizes, p)
+    dark_or_edge = m[(inside & (m["status"] == "dark").to_numpy()) | near]
+    blind, hinted = _could_not_tell(scene, geom, dark_or_edge, tracks, sizes, p)
     covered = (
         {v for t in tokens for v in registry.resolve_token(t.rstrip("?")).vessel_ids}
         if registry is not None
         else set()
     )
-    present += [f"{_name(registry, v)}?" for v in sorted((unsure | on_ais) - named - covered)]
+    present += [
+        f"{_name(registry, v)}?" for v in sorted((blind | hinted | on_ais) - named - covered)
+    ]
     rel = p.reliability(sensor) * min(1.0, frac / p.full_coverage)
     cloud = scene.get("cloud_cover", np.nan)
     if sensor == "optical" and pd.notna(cloud):
@@ -144,24 +156,59 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     n_match = int((here["status"] == "matched").sum())
     notes = (f"imagery: {len(here)} detection(s) in zone ({n_match} matched to AIS, {len(dark)} dark); "
              f"{frac:.0%} of the zone imaged"
+             + (f"; {len(edge)} just outside its edge" if len(edge) else "")
              + (f"; matched to current AIS: {', '.join(sorted(_name(registry, v) for v in on_ais))}" if on_ais else ""))  # fmt: skip
     return dict(
         time=scene["time"], port=zi.label[z], source=f"imagery:{scene.get('source', '') or sensor or 'scene'}",
         coverage="full" if frac >= p.full_coverage else "partial", present="|".join(present),
         notes=notes, confidence=round(float(rel), 4), scene_id=sid, sensor=sensor, coverage_fraction=round(frac, 4),
+        _seen=named | on_ais | covered | hinted, _mentioned=named | on_ais | covered | hinted | blind,
     )  # fmt: skip
 
 
-def _could_not_tell(scene, geom, named, dark, tracks, sizes, p) -> set[str]:
-    """Registry vessels this scene cannot call absent: too small for the sensor; of unknown
-    length while unexplained (dark) detections are in the zone; whose length a dark detection
-    in the zone fits (whatever its score; a group token may also name them); or placed in the
-    zone by AIS though no detection matched them."""
+def _in_zone(m: pd.DataFrame, zi: ZoneIndex, z: int, p) -> tuple[np.ndarray, np.ndarray]:
+    """Detections inside zone ``z``, and those outside it but within ``edge_m`` (or 3 pixels
+    of their image) of its edge: they may be a hull inside (geolocation error)."""
+    if not len(m):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    lon, lat = m["lon"].to_numpy(float), m["lat"].to_numpy(float)
+    inside = shapely.contains_xy(zi.entry[z], lon, lat)
+    res = m["resolution_m"].to_numpy(float) if "resolution_m" in m else np.full(len(m), np.nan)
+    reach_m = np.fmax(p.edge_m, 3 * np.nan_to_num(res))
+    f = local_frame(float(zi.rep_lon[z]), float(zi.rep_lat[z]))
+    x, y = f.xy(lon, lat)
+    d_km = shapely.distance(f.to_local(zi.entry[z]), shapely.points(x, y))
+    return inside, ~inside & (d_km * 1000.0 <= reach_m)
+
+
+def _counted(strong: pd.DataFrame) -> set[str]:
+    """Registry vessels named by counting: dark detections that name a group (a label read from
+    the image, or an identity carried over) and share the same candidates, as many as there
+    are candidates, name them all (two hulls labelled frigate that only the two Gorshkov-class
+    ships fit; one such hull that one vessel fits names it)."""
+    groups: Counter = Counter()
+    for tok, cand in zip(strong["token"].fillna(""), strong["candidates"].fillna(""), strict=True):
+        c = frozenset(v for v in str(cand).split("|") if v)
+        if c and tok and not str(tok).endswith("?"):
+            groups[c] += 1
+    return {v for c, n in groups.items() if n >= len(c) for v in c}
+
+
+def _could_not_tell(scene, geom, dark, tracks, sizes, p) -> tuple[set[str], set[str]]:
+    """Registry vessels this scene cannot call absent, as (blind, hinted). Blind: too small
+    for the sensor, or of unknown length while unexplained (dark) detections are in or at the
+    edge of the zone. Hinted (a hull that may be them is there): their length such a detection
+    fits (whatever its score; a group token may also name them), a detection just outside the
+    edge was matched to them, or their AIS places them in the zone though no detection matched
+    them."""
     if sizes is None:
-        return set()
+        return set(), set()
     lengths = sizes.set_index("vessel_id")["length_m"]
-    small = set(lengths.index[lengths < p.min_length_m(str(scene.get("sensor", "") or ""))])
-    unknown = set(lengths.index[lengths.isna()]) if len(dark) else set()
+    res = pd.to_numeric(scene.get("resolution_m", np.nan), errors="coerce")
+    small_len = p.min_length_m(str(scene.get("sensor", "") or ""), float(res))
+    small = set(lengths.index[lengths < small_len])
+    unexplained = dark[dark["status"] == "dark"]
+    unknown = set(lengths.index[lengths.isna()]) if len(unexplained) else set()
     by_ais: set[str] = set()
     if tracks is not None:
         pos = tracks.at(int(pd.Timestamp(scene["time"]).value), int(p.max_fix_gap_h * 3600 * _NS))
@@ -170,16 +217,62 @@ def _could_not_tell(scene, geom, named, dark, tracks, sizes, p) -> set[str]:
             by_ais = {
                 v for mm in pos["mmsi"][inz] if isinstance(v := tracks.vessel_id.get(int(mm)), str)
             }
-    fitting = {v for c in dark["candidates"].fillna("") for v in str(c).split("|") if v}
-    return (small | unknown | by_ais | fitting) - named
+    fitting = {v for c in unexplained["candidates"].fillna("") for v in str(c).split("|") if v}
+    at_edge = set(dark.loc[dark["vessel_id"].notna(), "vessel_id"].astype(str))
+    return small | unknown, by_ais | fitting | at_edge
+
+
+def _lone_absences(rows: list[dict], registry: Registry | None, p) -> None:
+    """A single scene's absence between two scenes of the same zone that show the vessel (or a
+    hull it may be), both within ``lone_absence_h`` of it, is taken for a miss: listed
+    ``Name?`` instead (in place; a detection chance of 0.8 makes one miss in five, while a
+    departure and return between two close images is rare; two absences in a row stand)."""
+    if registry is None or p.lone_absence_h <= 0:
+        return
+    span = pd.Timedelta(hours=p.lone_absence_h)
+    by_zone: dict[str, list[dict]] = {}
+    for r in rows:
+        by_zone.setdefault(r["port"], []).append(r)
+    for zone_rows in by_zone.values():
+        zone_rows.sort(key=lambda r: pd.Timestamp(r["time"]))
+        for v in registry.ids:
+            calls = [(pd.Timestamp(r["time"]), r, v in r["_seen"]) for r in zone_rows
+                     if v in r["_seen"] or (r["coverage"] == "full" and v not in r["_mentioned"])]  # fmt: skip
+            for (t0, _, s0), (t, r, s), (t1, _, s1) in zip(
+                calls, calls[1:], calls[2:], strict=False
+            ):
+                if s0 and s1 and not s and t - t0 <= span and t1 - t <= span:
+                    r["present"] = "|".join(
+                        [x for x in r["present"].split("|") if x] + [f"{_name(registry, v)}?"]
+                    )
+                    r["notes"] += (
+                        f"; not seen, taken for a miss (seen before and after): {_name(registry, v)}"
+                    )
+                    r["_mentioned"] = r["_mentioned"] | {v}
 
 
 def _name(registry: Registry | None, vid: str) -> str:
     """The registry name when it resolves back to the vessel, else its id."""
     if registry is None:
         return vid
-    name = str(registry.info(vid)["name"])
-    return name if name.strip() and registry.lookup_name(name) == vid else vid
+    return _display_names(registry).get(vid, vid)
+
+
+_NAMES: dict[int, tuple[Registry, dict[str, str]]] = {}
+
+
+def _display_names(registry: Registry) -> dict[str, str]:
+    """vessel_id -> the name a survey lists it by (built once per registry)."""
+    hit = _NAMES.get(id(registry))
+    if hit is None or hit[0] is not registry:
+        f = registry.frame
+        names = {
+            v: n if n.strip() and registry.lookup_name(n) == v else v
+            for v, n in zip(f["vessel_id"], f["name"].fillna("").astype(str), strict=True)
+        }
+        _NAMES.clear()
+        _NAMES[id(registry)] = hit = (registry, names)
+    return hit[1]
 
 
 def _count(token: str, n: int) -> str:

@@ -256,9 +256,11 @@ def test_derived_survey_lists_what_it_can_tell(zones, reg):
     s = derive_surveys(sc, m, zones, reg, ais=a).set_index("port")
     row = s.loc["Testport/harbour"]
     assert row["coverage"] == "full" and row["confidence"] == pytest.approx(0.85)
-    # the 106 m "tanker" is not a registry kind: Delta (106 m) is absent, not "maybe"
-    assert row["present"].split("|") == ["Alpha class x2", "Echo?", "Tuggy?"]
-    assert "Otherport/harbour" in s.index and s.loc["Otherport/harbour", "present"] == "Tuggy?"
+    # the 106 m "tanker" is not a registry kind: Delta (106 m) is absent, not "maybe"; two
+    # hulls labelled frigate that only the two Alpha-class ships fit name both; a 50 cm image
+    # sees the 18 m tug: absent
+    assert row["present"].split("|") == ["Alpha", "Bravo", "Echo?"]
+    assert "Otherport/harbour" in s.index and s.loc["Otherport/harbour", "present"] == ""
 
 
 def test_cloudy_optical_partial_footprint_lowers_confidence(zones, reg):
