@@ -46,6 +46,7 @@ class ImageryEvidence:
             "scenes": len(self.scenes),
             "detections": len(d),
             "matched": int((d["status"] == "matched").sum()) if len(d) else 0,
+            "ambiguous": int((d["status"] == "ambiguous").sum()) if len(d) else 0,
             "dark": int((d["status"] == "dark").sum()) if len(d) else 0,
             "surveys": len(self.surveys),
             "full_surveys": int((self.surveys["coverage"] == "full").sum())

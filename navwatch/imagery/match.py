@@ -312,12 +312,22 @@ def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams
     res = d["resolution_m"].to_numpy(float)[:, None]
     ok = (dist <= limit[vi][None, :]) & length_fits(dlen[:, None], vlen[None, :], p, res)
     pairs = _assign(dist, ok)
+    res_d = np.nan_to_num(d["resolution_m"].to_numpy(float))
+    mmsis = pos["mmsi"].to_numpy()
     for di, vj in pairs:
         row, k = idx[di], vi[vj]
-        m = int(pos["mmsi"].iloc[k])
+        m = int(mmsis[k])
         vid = tracks.vessel_id.get(m)
-        out.loc[row, ["status", "mmsi", "vessel_name"]] = ["matched", m, tracks.name.get(m, "")]
+        # another track this detection could pair with, about as near: which is which cannot
+        # be told (two ships berthed side by side)
+        margin = max(p.ambiguous_m, res_d[di])
+        tied = np.flatnonzero(ok[di] & (dist[di] - dist[di, vj] < margin))
+        status = "matched" if len(tied) <= 1 else "ambiguous"
+        out.loc[row, ["status", "mmsi", "vessel_name"]] = [status, m, tracks.name.get(m, "")]
         out.loc[row, "vessel_id"] = vid if isinstance(vid, str) else None
+        if status == "ambiguous":
+            ids = [tracks.vessel_id.get(int(mmsis[vi[j]])) for j in tied]
+            out.loc[row, "candidates"] = "|".join(sorted({v for v in ids if isinstance(v, str)}))
         out.loc[row, ["distance_m", "limit_m", "fix_gap_s"]] = [
             float(dist[di, vj]),
             float(limit[k]),

@@ -33,6 +33,10 @@ class ImageryParams:
     """
 
     match_base_m: float = 200.0
+    #: A matched detection with another allowed track less than this much farther (or 2
+    #: pixels of its image) is ``ambiguous``: the nearest track is named, the registry vessels
+    #: of the tied tracks are its candidates, and no survey calls them present from it.
+    ambiguous_m: float = 20.0
     match_max_m: float = 1500.0
     min_drift_kn: float = 0.5
     max_fix_gap_h: float = 6.0

@@ -123,7 +123,7 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     m = matched
     inside, near = _in_zone(m, zi, z, p)
     here, edge = m[inside], m[near]
-    ids = here["vessel_id"].notna().to_numpy()
+    ids = (here["vessel_id"].notna() & (here["status"] == "matched")).to_numpy()
     # a vessel whose AIS is current at the scene time is placed by its AIS: the image agrees
     # and adds nothing (listing it present would turn an AIS transit into a call)
     current = ids & (here["fix_gap_s"].to_numpy(float) <= p.ais_current_s)
@@ -139,7 +139,7 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     present = [_name(registry, v) for v in sorted(named)]
     present += [_count(t, n) for t, n in sorted(tokens.items())]
     sizes = registry.sizes() if registry is not None else None
-    dark_or_edge = m[(inside & (m["status"] == "dark").to_numpy()) | near]
+    dark_or_edge = m[(inside & m["status"].isin(["dark", "ambiguous"]).to_numpy()) | near]
     blind, hinted = _could_not_tell(scene, geom, dark_or_edge, tracks, sizes, p)
     covered = (
         {v for t in tokens for v in registry.resolve_token(t.rstrip("?")).vessel_ids}
@@ -153,7 +153,7 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     cloud = scene.get("cloud_cover", np.nan)
     if sensor == "optical" and pd.notna(cloud):
         rel *= 1.0 - float(np.clip(cloud, 0, 1))
-    n_match = int((here["status"] == "matched").sum())
+    n_match = int(here["status"].isin(["matched", "ambiguous"]).sum())
     notes = (f"imagery: {len(here)} detection(s) in zone ({n_match} matched to AIS, {len(dark)} dark); "
              f"{frac:.0%} of the zone imaged"
              + (f"; {len(edge)} just outside its edge" if len(edge) else "")
@@ -217,7 +217,8 @@ def _could_not_tell(scene, geom, dark, tracks, sizes, p) -> tuple[set[str], set[
             by_ais = {
                 v for mm in pos["mmsi"][inz] if isinstance(v := tracks.vessel_id.get(int(mm)), str)
             }
-    fitting = {v for c in unexplained["candidates"].fillna("") for v in str(c).split("|") if v}
+    unsure = dark[dark["status"].isin(["dark", "ambiguous"])]
+    fitting = {v for c in unsure["candidates"].fillna("") for v in str(c).split("|") if v}
     at_edge = set(dark.loc[dark["vessel_id"].notna(), "vessel_id"].astype(str))
     return small | unknown, by_ais | fitting | at_edge
 

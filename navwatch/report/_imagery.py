@@ -41,7 +41,7 @@ from ._data import display_paths, seconds, str_values
 from ._html import _num, esc, fmt_time
 
 #: Detection statuses, in layer order (``status`` of the matched detections table).
-STATUSES = ("matched", "dark")
+STATUSES = ("matched", "ambiguous", "dark")
 #: At most this many detections are drawn by default: an equal share per status (see
 #: :func:`select`); a month of SAR detections over a sea weighs megabytes otherwise.
 MAX_DETECTIONS = 5000
@@ -54,6 +54,7 @@ FOOTPRINT_TOLERANCE_DEG = 0.001
 LABELS = {
     "scenes": "Scene footprints",
     "matched": "Detections: matched to AIS",
+    "ambiguous": "Detections: ambiguous AIS match",
     "dark": "Detections: dark",
 }
 STYLES: dict[str, dict[str, Any]] = {
@@ -65,6 +66,10 @@ STYLES: dict[str, dict[str, Any]] = {
         "radius": 4, "color": "#ffffff", "weight": 1, "opacity": 1,
         "fillColor": "#1f78b4", "fillOpacity": 0.95,
     },
+    "ambiguous": {
+        "radius": 4, "color": "#1f78b4", "weight": 2, "opacity": 1,
+        "fillColor": "#ffffff", "fillOpacity": 0.95,
+    },
     "dark": {
         "radius": 5, "color": "#111111", "weight": 1.5, "opacity": 1,
         "fillColor": "#e31a1c", "fillOpacity": 0.95,
@@ -73,6 +78,7 @@ STYLES: dict[str, dict[str, Any]] = {
 LEGEND = {
     "scenes": "satellite scene footprint",
     "matched": "detection matched to an AIS track",
+    "ambiguous": "detection as near one AIS track as another (the nearest named)",
     "dark": "dark detection (no AIS match)",
 }
 #: Row labels of the popups: entries ship (label index, escaped value) pairs, the script
@@ -402,7 +408,7 @@ def detection_popup(rec: dict) -> dict[str, Any]:
     matched ones name the vessel, the distance against its limit and the length fit; dark
     ones the candidates, the survey token and the port. Its heading: the vessel, else the
     token, else the detection id."""
-    matched = rec["status"] == "matched"
+    matched = rec["status"] in ("matched", "ambiguous")
     length = _metres(rec["length_m"])
     fit = rec["length_fit"] if rec["length_fit"] and rec["length_fit"] != "unknown" else ""
     if length and fit:

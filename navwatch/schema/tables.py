@@ -429,7 +429,9 @@ DETECTIONS = Table(
             "the scene's ground resolution, metres (sets the length tolerance)",
             True,
         ),
-        _text("status", "matched (to an AIS track) or dark"),
+        _text(
+            "status", "matched (to an AIS track), ambiguous (another track about as near) or dark"
+        ),
         Column("mmsi", "Int64", "the AIS vessel matched", nullable=True),
         _text("vessel_id", "registry id of the matched vessel", True),
         _text("vessel_name", "registry name, else the AIS name; '' when none"),

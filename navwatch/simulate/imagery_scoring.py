@@ -50,8 +50,10 @@ def score_matching(matched: pd.DataFrame, truth) -> dict:
     ``vessel_id_errors`` (right MMSI, wrong registry id), ``dark_precision`` (called dark and
     without AIS, false alarms included), ``dark_vessel_precision`` (false alarms excluded),
     ``dark_recall`` (over vessels without AIS), ``false_alarms_matched``,
-    ``candidate_accuracy, n_candidate_cases, mean_candidates`` and ``by_decoy``
-    (``{label: {"n", "correct"}}``).
+    ``ambiguous_n`` (detections called ``ambiguous``: not counted as matched), ``ambiguous_share_ais``
+    (over truth detections of AIS vessels), ``ambiguous_nearest_right`` (the nearest track named
+    is the true one), ``candidate_accuracy, n_candidate_cases, mean_candidates`` and ``by_decoy``
+    (``{label: {"n", "correct"}}``; an AIS vessel's detection called ambiguous counts as handled).
     """
     t = _table(truth, "detections_truth")
     row = {str(k): i for i, k in enumerate(t["detect_id"])}
@@ -63,6 +65,7 @@ def score_matching(matched: pd.DataFrame, truth) -> dict:
     status = m["status"].astype(str).to_numpy()
     called_ais = status == "matched"
     called_dark = status == "dark"
+    called_amb = status == "ambiguous"
     p_mmsi = pd.to_numeric(m["mmsi"], errors="coerce").to_numpy("float64")
     t_mmsi = pd.to_numeric(tt["mmsi"], errors="coerce").to_numpy("float64")
     has_ais = tt["has_ais"].astype(bool).to_numpy()
@@ -87,8 +90,13 @@ def score_matching(matched: pd.DataFrame, truth) -> dict:
         "dark_vessel_precision": _ratio((called_dark & dark_v).sum(), (called_dark & ~fa).sum()),
         "dark_recall": _ratio((called_dark & dark_v).sum(), dark_v.sum()),
         "false_alarms_matched": int((called_ais & fa).sum()),
+        "ambiguous_n": int(called_amb.sum()),
+        "ambiguous_share_ais": _ratio((called_amb & has_ais).sum(), has_ais.sum()),
+        "ambiguous_nearest_right": _ratio(
+            (called_amb & has_ais & (p_mmsi == t_mmsi)).sum(), called_amb.sum()
+        ),
         **cand,
-        "by_decoy": _by_decoy(tt, right | (called_dark & ~has_ais)),
+        "by_decoy": _by_decoy(tt, right | (called_dark & ~has_ais) | (called_amb & has_ais)),
     }
 
 

@@ -333,3 +333,22 @@ def test_carry_over_of_an_identity_to_the_same_berth(reg):
     assert m.loc["d3", "carried_from"] == ""  # 200 m from the berth
     assert m.loc["d4", "carried_from"] == ""  # 60 m long: another ship
     assert m.loc["d5", "carried_from"] == ""  # 2 days after the last naming: too old
+
+
+@pytest.mark.parametrize(
+    ("apart_m", "status"),
+    [(12.0, "ambiguous"), (19.0, "ambiguous"), (21.0, "matched"), (50.0, "matched")],
+)
+def test_two_tracks_about_as_near_make_an_ambiguous_match(reg, zones, apart_m, status):
+    # Alpha (a registry frigate) and a merchant berthed side by side; the hull is at Alpha's
+    # AIS position: a track less than 20 m farther cannot be told from it
+    a = ais({273000001: [(0, 0, 0, 0.0)], 636000001: [(0, apart_m, 0, 0.0)]})
+    rows = reg.frame.to_dict("records")
+    rows[0]["mmsi"] = "273000001"  # alpha
+    reg2 = registry(rows)
+    sc = scenes(resolution_m=[10.0])
+    m = match_detections(dets([at(0, 0)], [135.0]), a, reg2, scenes=sc, zones=zones)
+    assert m["status"].iloc[0] == status and m["mmsi"].iloc[0] == 273000001  # nearest named
+    assert (str(m["candidates"].iloc[0]) == "alpha") == (status == "ambiguous")
+    s = derive_surveys(sc, m, zones, reg2, ais=a).set_index("port")
+    assert "Alpha?" in s.loc["Testport/harbour", "present"].split("|")  # AIS-current: never named
