@@ -227,8 +227,9 @@ def run_detect(
     zones = load_ports(ports, default_radius_km=port_radius_km)
     if engine == "memory":
         obs, imagery = read_with_imagery(
-            inputs, q, zones, reg, progress=progress, params=imagery_params
-        )
+            inputs, q, zones, reg, progress=progress, params=imagery_params,
+            exit_margin_km=params.exit_margin_km if params is not None else None,
+        )  # fmt: skip
         det = detect_port_events(
             obs,
             zones,
@@ -269,10 +270,18 @@ def run_detect(
 
 
 def read_with_imagery(
-    inputs: Sequence[str | Path], q: Quarantine, zones, reg, *, progress=None, params=None
+    inputs: Sequence[str | Path],
+    q: Quarantine,
+    zones,
+    reg,
+    *,
+    progress=None,
+    params=None,
+    exit_margin_km: float | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Read the observation inputs; satellite detections and scenes among them are matched to
     that AIS and turned into surveys (:mod:`navwatch.imagery`), appended to the observations.
+    ``exit_margin_km``: the detector's hysteresis band (:func:`navwatch.imagery.derive_surveys`).
     Returns (observations, :class:`navwatch.imagery.ImageryEvidence` or None)."""
     from .imagery.evidence import imagery_evidence, read_imagery, split_inputs
 
@@ -287,7 +296,8 @@ def read_with_imagery(
         else schema.empty()
     )
     dets, scenes = read_imagery(det_files, scene_files, quarantine=q)
-    ev = imagery_evidence(dets, scenes, obs, zones, reg, params=params, quarantine=q)
+    ev = imagery_evidence(dets, scenes, obs, zones, reg, params=params, quarantine=q,
+                          exit_margin_km=exit_margin_km)  # fmt: skip
     stats = dict(obs.attrs.get("read_stats", {}))
     stats["imagery"] = ev.summary
     out = schema.concat([obs, ev.observations]) if len(ev.observations) else obs

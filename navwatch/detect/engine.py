@@ -271,12 +271,20 @@ def _mark_duplicates(a: Arrays, p: DetectParams, ais: np.ndarray, status: np.nda
 
 
 def _position_jumps(a: Arrays, p: DetectParams, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For the positional AIS fixes ``pi`` (at least two): whether each is a single-fix jump
-    (impossibly fast to reach and to leave, while its neighbours are mutually reachable), and
-    the implied speed (kn) from the previous fix where the per-axis estimate flagged it."""
-    pv = a.v[pi]
-    samev = pv[1:] == pv[:-1]
-    plat, plon, pt = a.lat[pi], a.lon[pi], a.t[pi]
+    """For the positional AIS fixes ``pi`` (at least two): :func:`single_fix_jumps`."""
+    return single_fix_jumps(a.v[pi], a.t[pi], a.lat[pi], a.lon[pi], p)
+
+
+def single_fix_jumps(
+    v: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, p: DetectParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fixes sorted by vessel code ``v`` then time ``t`` (ns): whether each is a single-fix
+    jump (impossibly fast, over ``max_speed_kn`` and farther than ``jump_min_km``, to reach and
+    to leave, while its neighbours are mutually reachable), and the implied speed (kn) from
+    the previous fix where the per-axis estimate flagged it. The one definition of a position
+    jump: port detection quarantines them, imagery matching interpolates across them."""
+    samev = v[1:] == v[:-1]
+    plat, plon, pt = lat, lon, t
     # cheap per-axis estimate of the distance first (no trigonometry): most pairs are close
     dlat = np.abs(plat[1:] - plat[:-1])
     dlon = np.abs(plon[1:] - plon[:-1])
@@ -294,7 +302,7 @@ def _position_jumps(a: Arrays, p: DetectParams, pi: np.ndarray) -> tuple[np.ndar
             s_k = np.where(dt_h > 0, d / KM_PER_NM / dt_h, np.inf)
         spd[kk] = s_k
         bad[kk] = (d > p.jump_min_km) & (s_k > p.max_speed_kn)
-    m = len(pi)
+    m = len(v)
     bad_in = np.zeros(m, bool)
     bad_in[1:] = bad
     bad_out = np.zeros(m, bool)
@@ -304,8 +312,8 @@ def _position_jumps(a: Arrays, p: DetectParams, pi: np.ndarray) -> tuple[np.ndar
     jump = bad_in & bad_out
     if jump.any():
         k = np.flatnonzero(jump)
-        d2 = distance_km(a.lat[pi[k - 1]], a.lon[pi[k - 1]], a.lat[pi[k + 1]], a.lon[pi[k + 1]])
-        dt2 = (a.t[pi[k + 1]] - a.t[pi[k - 1]]) / NS_PER_H
+        d2 = distance_km(lat[k - 1], lon[k - 1], lat[k + 1], lon[k + 1])
+        dt2 = (t[k + 1] - t[k - 1]) / NS_PER_H
         with np.errstate(divide="ignore", invalid="ignore"):
             spd2 = np.where(dt2 > 0, d2 / KM_PER_NM / dt2, np.inf)
         keep_rule = (d2 <= p.jump_min_km) | (spd2 <= p.max_speed_kn)

@@ -110,9 +110,11 @@ def imagery_evidence(
     *,
     params: ImageryParams | None = None,
     quarantine: Quarantine | None = None,
+    exit_margin_km: float | None = None,
 ) -> ImageryEvidence:
     """Match ``detections`` to the AIS in ``ais`` (any canonical observations; the AIS rows are
-    used) and the registry, and derive the surveys of ``zones`` the ``scenes`` image."""
+    used) and the registry, and derive the surveys of ``zones`` the ``scenes`` image
+    (``exit_margin_km``: the detector's hysteresis band, see :func:`derive_surveys`)."""
     if len(detections) and not len(scenes):
         raise IngestError(
             "<imagery>",
@@ -122,7 +124,8 @@ def imagery_evidence(
     tracks = _tracks(ais, registry)  # sorted once for matching and surveys
     matched = match_detections(detections, tracks, registry, scenes=scenes, zones=zones,
                                params=params, quarantine=quarantine)  # fmt: skip
-    surveys = derive_surveys(scenes, matched, zones, registry, ais=tracks, params=params)
+    surveys = derive_surveys(scenes, matched, zones, registry, ais=tracks, params=params,
+                             exit_margin_km=exit_margin_km)  # fmt: skip
     return ImageryEvidence(matched, scenes, surveys, surveys_as_observations(surveys))
 
 

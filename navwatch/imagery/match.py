@@ -192,6 +192,7 @@ class AisTracks:
 
     def __init__(self, ais: pd.DataFrame, registry: Registry | None) -> None:
         a = ais[(ais["kind"].astype(str) == "ais") & ais["mmsi"].notna()] if len(ais) else ais
+        a = _without_jumps(a)
         t = time_ns(a["time"])
         order = np.argsort(t, kind="stable")
         self.t = t[order]
@@ -242,6 +243,26 @@ class AisTracks:
         after = w[w["t"] > t_ns].groupby("mmsi").head(1)
         j = before.merge(after, on="mmsi", how="outer", suffixes=("_b", "_a")).set_index("mmsi")
         return _interpolate(j, t_ns)
+
+
+def _without_jumps(a: pd.DataFrame) -> pd.DataFrame:
+    """AIS fixes without the single-fix position jumps port detection quarantines
+    (:func:`navwatch.detect.engine.single_fix_jumps`, its default thresholds): a corrupt fix
+    would drag the position interpolated at a scene time kilometres away."""
+    if len(a) < 3:
+        return a
+    from ..detect.engine import single_fix_jumps
+    from ..detect.params import DetectParams
+
+    m = a["mmsi"].astype("int64").to_numpy()
+    t = time_ns(a["time"])
+    lat, lon = a["lat"].to_numpy(float), a["lon"].to_numpy(float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    order = np.flatnonzero(ok)[np.lexsort((t[ok], m[ok]))]
+    jump, _ = single_fix_jumps(m[order], t[order], lat[order], lon[order], DetectParams())
+    keep = ok.copy()
+    keep[order[jump]] = False
+    return a if keep.all() else a[keep]
 
 
 def _interpolate(j: pd.DataFrame, t_ns: int) -> pd.DataFrame:

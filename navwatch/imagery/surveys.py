@@ -59,6 +59,7 @@ def derive_surveys(
     *,
     ais: pd.DataFrame | None = None,
     params: ImageryParams | None = None,
+    exit_margin_km: float | None = None,
 ) -> pd.DataFrame:
     """One survey per scene and port zone (each tier) it images enough of.
 
@@ -77,6 +78,10 @@ def derive_surveys(
         zone at the scene time but that no detection matched is listed ``Name?`` (the sensor
         missed it; the scene cannot say it was gone).
     params : ImageryParams, optional
+    exit_margin_km : float, optional
+        The detector's hysteresis band (:attr:`navwatch.DetectParams.exit_margin_km`; None:
+        its default): a vessel whose AIS places it within this of the zone may still be in
+        port for the detector, so the scene does not call it absent.
 
     Returns
     -------
@@ -85,7 +90,11 @@ def derive_surveys(
         CSV) or for detection as ``kind='survey'`` rows (:func:`as_observations`).
     """
     p = params or ImageryParams()
-    zi = ZoneIndex.of(zones)
+    if exit_margin_km is None:
+        from ..detect.params import DetectParams
+
+        exit_margin_km = DetectParams().exit_margin_km
+    zi = ZoneIndex(ZoneIndex.of(zones).zones, exit_margin_km)
     sc = scenes.reset_index(drop=True)
     frac = coverage_fractions(sc.geometry.values, zi)
     tracks = _tracks(ais, registry)
@@ -119,7 +128,6 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     """The survey of zone ``z`` by one scene (``matched``: that scene's detections)."""
     sid = str(scene["scene_id"])
     sensor = str(scene.get("sensor", "") or "")
-    geom = zi.entry[z]
     m = matched
     inside, near = _in_zone(m, zi, z, p)
     here, edge = m[inside], m[near]
@@ -140,7 +148,7 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     present += [_count(t, n) for t, n in sorted(tokens.items())]
     sizes = registry.sizes() if registry is not None else None
     dark_or_edge = m[(inside & m["status"].isin(["dark", "ambiguous"]).to_numpy()) | near]
-    blind, hinted = _could_not_tell(scene, geom, dark_or_edge, tracks, sizes, p)
+    blind, hinted = _could_not_tell(scene, zi.exit_polygon(z), dark_or_edge, tracks, sizes, p)
     covered = (
         {v for t in tokens for v in registry.resolve_token(t.rstrip("?")).vessel_ids}
         if registry is not None
@@ -194,7 +202,7 @@ def _counted(strong: pd.DataFrame) -> set[str]:
     return {v for c, n in groups.items() if n >= len(c) for v in c}
 
 
-def _could_not_tell(scene, geom, dark, tracks, sizes, p) -> tuple[set[str], set[str]]:
+def _could_not_tell(scene, ais_geom, dark, tracks, sizes, p) -> tuple[set[str], set[str]]:
     """Registry vessels this scene cannot call absent, as (blind, hinted). Blind: too small
     for the sensor, or of unknown length while unexplained (dark) detections are in or at the
     edge of the zone. Hinted (a hull that may be them is there): their length such a detection
@@ -213,7 +221,8 @@ def _could_not_tell(scene, geom, dark, tracks, sizes, p) -> tuple[set[str], set[
     if tracks is not None:
         pos = tracks.at(int(pd.Timestamp(scene["time"]).value), int(p.max_fix_gap_h * 3600 * _NS))
         if len(pos):
-            inz = shapely.contains_xy(geom, pos["lon"].to_numpy(float), pos["lat"].to_numpy(float))
+            lon, lat = pos["lon"].to_numpy(float), pos["lat"].to_numpy(float)
+            inz = shapely.contains_xy(ais_geom, lon, lat)
             by_ais = {
                 v for mm in pos["mmsi"][inz] if isinstance(v := tracks.vessel_id.get(int(mm)), str)
             }

@@ -115,7 +115,7 @@ from __future__ import annotations
 
 from .common import CONFIDENCE_WORDS, DECOYS
 from .imagery import ImageryScenario, detection_probability, simulate_imagery
-from .imagery_scoring import score_matching, score_surveys, score_windows
+from .imagery_scoring import imageable_truth, score_matching, score_surveys, score_windows
 from .scenario import Scenario
 from .scoring import CATEGORIES, MATCH_TOLERANCE_S, metrics, score
 from .simulation import simulate
@@ -129,6 +129,7 @@ __all__ = [
     "Scenario",
     "detection_probability",
     "metrics",
+    "imageable_truth",
     "score",
     "score_matching",
     "score_surveys",

@@ -329,3 +329,47 @@ def score_windows(
         "median_window_h": float(width.median()) if len(width) else float("nan"),
         "median_abs_error_s": float(mt["err"].median()) if len(mt) else float("nan"),
     }
+
+
+def imageable_truth(truth, *, full_coverage: float = 0.9) -> pd.DataFrame:
+    """The registry vessels' true events that the scenes could have told: a departure with a
+    scene seeing the vessel in that tier (``visible``) after its arrival and before the
+    departure, and a scene imaging the port (``coverage_fraction >= full_coverage``) without it
+    after the departure and before its next arrival there; an arrival the other way round.
+    Tiers are taken as nested (a vessel in the harbour is in the anchorage too). Score imagery
+    alone against these for a recall that does not count what no scene could show."""
+    te = _table(truth, "truth_events")
+    sp = _table(truth, "scene_port_truth")
+    te = te[te["time"].notna() & te["registry"].astype(bool)].reset_index(drop=True)
+    if not len(te) or not len(sp):
+        return te.iloc[:0]
+    rank = {(str(p), str(t)): int(r) for p, t, r in te[["port", "tier", "tier_rank"]].itertuples(index=False)}  # fmt: skip
+    sp = sp.assign(
+        rank=[
+            rank.get((str(p), str(t)), 10**6) if inp else 10**6
+            for p, t, inp in zip(sp["port"], sp["tier"], sp["in_port"].astype(bool), strict=True)
+        ],
+        t=pd.to_datetime(sp["time"], utc=True).array.asi8,
+    )
+    groups = {k: g for k, g in sp.groupby(["vessel_id", "port"], sort=False)}
+    keep = np.zeros(len(te), bool)
+    te_t = pd.to_datetime(te["time"], utc=True).array.asi8
+    for (_, _, _), idx in te.groupby(["vessel_id", "port", "tier"], sort=False).indices.items():
+        idx = idx[np.argsort(te_t[idx], kind="stable")]
+        g = groups.get((te["vessel_id"].iat[idx[0]], te["port"].iat[idx[0]]))
+        if g is None:
+            continue
+        r = int(te["tier_rank"].iat[idx[0]])
+        inside = (g["rank"].to_numpy() <= r) & g["visible"].astype(bool).to_numpy()
+        gone = (g["rank"].to_numpy() > r) & (
+            g["coverage_fraction"].to_numpy(float) >= full_coverage
+        )
+        st = g["t"].to_numpy()
+        for k, i in enumerate(idx):
+            lo = te_t[idx[k - 1]] if k > 0 else np.iinfo("int64").min
+            hi = te_t[idx[k + 1]] if k + 1 < len(idx) else np.iinfo("int64").max
+            before = (st > lo) & (st < te_t[i])
+            after = (st > te_t[i]) & (st < hi)
+            first, then = (inside, gone) if te["event"].iat[i] == "departure" else (gone, inside)
+            keep[i] = bool((first & before).any() and (then & after).any())
+    return te[keep].reset_index(drop=True)
