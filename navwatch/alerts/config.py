@@ -338,7 +338,7 @@ class ImageryConfig:
     (:mod:`navwatch.alerts.imagery`).
 
     ``ais_buffer_h``: AIS positions are kept this long (message time behind the newest one) to
-    match imagery that arrives late; the default, 102 h, serves imagery up to 4 days late
+    match imagery that arrives late (0: none kept); the default, 102 h, serves imagery up to 4 days late
     with the ``max_fix_gap_h`` (6 h) of AIS either side of the scene. ``ais_near_km``: only
     positions within this distance of a port zone are kept. ``params``: any
     :class:`~navwatch.imagery.ImageryParams` field."""
@@ -1091,7 +1091,7 @@ def _activity(a: _Table, detect: DetectConfig) -> ActivityConfig:
 
 def _imagery(t: _Table) -> ImageryConfig:
     """The ``[imagery]`` table: ``ais_buffer_h``, ``ais_near_km`` and any ImageryParams field."""
-    hours = t.num("ais_buffer_h", 102.0, positive=True)
+    hours = t.num("ais_buffer_h", 102.0)
     near = t.num("ais_near_km", 25.0, positive=True)
     data = {k: v for k, v in t.data.items() if k not in ("ais_buffer_h", "ais_near_km")}
     fields = {f.name for f in dataclasses.fields(ImageryParams)}

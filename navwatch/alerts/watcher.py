@@ -36,6 +36,7 @@ from .. import schema
 from ..activity import ActivityState, detect_activity_incremental
 from ..detect import DetectorState, detect_port_events
 from ..errors import ConfigError, IngestError, PortsError, StateError
+from ..imagery import ImageryEvidence
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
@@ -83,6 +84,9 @@ class TickReport:
     #: Per sink, what the delivery after the tick did (:meth:`Watcher.run_once`), e.g.
     #: ``{"delivered": 2, "queued": 0, "failed": 0}``.
     delivered: dict = field(default_factory=dict)
+    #: Imagery used this tick (:mod:`navwatch.alerts.imagery`): the
+    #: :class:`~navwatch.imagery.ImageryEvidence` (matched detections, scenes, surveys), or None.
+    imagery: ImageryEvidence | None = None
 
 
 class Watcher:
@@ -170,7 +174,7 @@ class Watcher:
             polled={**_polled(chunks, self.cfg.sources), **boxes}, now=now, last=box_last
         )
         seen, n_dup = self._screen_repeats(chunks, snap.seen)
-        imagery = self._imagery(snap, chunks)  # derived surveys join ``chunks``
+        imagery, evidence = self._imagery(snap, chunks)  # derived surveys join ``chunks``
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None
         qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
@@ -195,7 +199,7 @@ class Watcher:
         rep = TickReport(
             tick=snap.tick + 1, rows=0 if obs is None else len(obs), repeats=n_dup, events=len(events), activity_events=n_act,
             alerts=alerts, quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks),
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - t0, imagery=evidence,
         )  # fmt: skip
         log.info(
             "tick %d: committed: %d input(s), %d observation(s) (%d live repeat(s) consumed before left out), %d event(s), %d activity event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
@@ -247,11 +251,11 @@ class Watcher:
             log.info("live input: %d position(s) received again, consumed once", n)
         return seen.to_bytes(), n
 
-    def _imagery(self, snap, chunks: list[Chunk]) -> ImageryCommit:
+    def _imagery(self, snap, chunks: list[Chunk]) -> tuple[ImageryCommit, ImageryEvidence | None]:
         """Imagery files read this tick and those pending in the store: the ready ones
         (:func:`navwatch.alerts.imagery.pair`) are matched to the buffered and this tick's AIS
         and their surveys appended to ``chunks`` as one chunk of survey rows; what to commit
-        (pending files added and removed, AIS to buffer)."""
+        (pending files added and removed, AIS to buffer) and the evidence derived."""
         ic = self.cfg.imagery
         parts = [imagery.ais_rows(c.obs, self.zones, ic.ais_near_km) for c in chunks]
         parts = [x for x in parts if x is not None]
@@ -266,25 +270,26 @@ class Watcher:
         if not ready:
             if pending:
                 log.info("imagery: %d file(s) waiting for their partner", len(pending))
-            return commit
+            return commit, None
         data = {(r["source"], r["key"]): r["data"] for r in new}
         data.update(self.store.imagery_data([k for k in pending if k not in data]))
         done = {(r["source"], r["key"]) for r in [*ready, *used]}
         commit.add = [r for r in new if (r["source"], r["key"]) not in done]
         commit.remove = sorted(done)
         q = Quarantine()
-        obs = self._imagery_surveys(ready, used, data, commit.ais, q)
+        ev = self._imagery_surveys(ready, used, data, commit.ais, q)
         first = ready[0]
+        obs = None if ev is None else ev.observations
         chunks.append(
             Chunk(first["source"], "imagery", obs=obs, quarantine=_qframe(q, first["source"]))
         )
-        return commit
+        return commit, ev
 
     def _imagery_surveys(
         self, ready: list[dict], used: list[dict], data: dict, tick_ais, q: Quarantine
-    ) -> pd.DataFrame | None:
-        """The surveys of the ready imagery as observations (None when the detections have no
-        footprint at all: the files are quarantined with that reason)."""
+    ) -> ImageryEvidence | None:
+        """The evidence of the ready imagery (None when the detections have no footprint at
+        all: the files are quarantined with that reason)."""
         params = self.cfg.imagery.params
         dets, scenes = imagery.read_ready(ready, used, data)
         frames = [] if tick_ais is None else [tick_ais]
@@ -300,7 +305,7 @@ class Watcher:
                 q.add(r["file"], None, "imagery_unusable", f"{r['file']}: {exc.reason}")
             log.warning("imagery not used: %s", exc.reason)
             return None
-        return ev.observations
+        return ev
 
     def _detect(
         self, obs: pd.DataFrame, state: DetectorState, qparts: list[pd.DataFrame]

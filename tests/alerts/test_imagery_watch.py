@@ -1,0 +1,209 @@
+"""Satellite imagery (detections + scene footprints) dropped into a watched folder: paired in the
+state database across ticks and restarts, matched to the AIS buffered by earlier ticks, derived
+into port surveys and alerted once, through real servers (webhook receiver, SQLite/PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from navwatch.alerts import Watcher, load_config
+from navwatch.alerts.store import Store
+from navwatch.demo import demo_dir
+from navwatch.jobs import run_detect
+
+from .alert_servers import CLI, cli_env, run_once, webhook_sink, write_config
+from .nmea_factory import position
+
+IMAGERY = demo_dir() / "imagery"
+DETECTIONS, SCENES = IMAGERY / "detections.csv", IMAGERY / "scenes.geojson"
+VYAZMA_MMSI = 273547800  # the registry oiler with an MMSI; the 150 m hull of the 30 Nov image
+VYAZMA_AT = (34.9035, 35.871126)  # that detection's position
+SCENE_30NOV = pd.Timestamp("2024-11-30T08:30:00Z").timestamp()
+
+
+def _drop(src: Path, folder: Path, name: str | None = None, data: bytes | None = None) -> Path:
+    """Write-then-rename into the watched folder."""
+    dst = folder / (name or src.name)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.write_bytes(src.read_bytes() if data is None else data)
+    os.replace(tmp, dst)
+    return dst
+
+
+def _config(tmp_path: Path, state_url: str, webhook, **kw) -> Path:
+    (tmp_path / "incoming").mkdir(exist_ok=True)
+    return write_config(
+        tmp_path / "nw.toml", state_url=state_url,
+        sources=[{"type": "directory", "name": "drop", "path": "incoming", "settle_s": 0}],
+        sinks=[webhook_sink(webhook)] if webhook is not None else [], **kw,
+    )  # fmt: skip
+
+
+def _departures(events: pd.DataFrame) -> set[tuple]:
+    e = events[events["event"] == "departure"]
+    return {
+        (r.vessel_id, r.port, r.tier, pd.Timestamp(r.time_earliest), pd.Timestamp(r.time_latest))
+        for r in e.itertuples()
+    }
+
+
+def _alerted(webhook) -> set[tuple]:
+    out = set()
+    for b in webhook.bodies():
+        e = b["event"]
+        out.add((e["vessel_id"], e["port"], e["tier"], pd.Timestamp(e["time_earliest"]),
+                 pd.Timestamp(e["time_latest"])))  # fmt: skip
+    return out
+
+
+def _expected(tmp_path: Path) -> set[tuple]:
+    """The departures `navwatch detect` gives from the same files, ports and settings."""
+    run = run_detect([DETECTIONS, SCENES], ports=tmp_path / "ports.csv", all_vessels=True)
+    return _departures(run.events)
+
+
+def _status(cfg: Path) -> str:
+    r = subprocess.run([*CLI, "--config", str(cfg), "--status"], capture_output=True, text=True,
+                       env=cli_env(), timeout=120, cwd=cfg.parent)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_demo_imagery_alerts_the_departures_of_navwatch_detect_once(tmp_path, state_url, webhook):
+    """Both files in one tick: the 12 Tartus departures that `navwatch detect` finds in the same
+    imagery, each alerted once to the webhook; nothing again on the next tick."""
+    cfg = _config(tmp_path, state_url, webhook)
+    _drop(DETECTIONS, tmp_path / "incoming")
+    _drop(SCENES, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    expected = _expected(tmp_path)
+    assert len(expected) == 12 and _alerted(webhook) == expected, r.stderr[-3000:]
+    assert len(webhook.ids()) == len(set(webhook.ids())) == 12 and webhook.bad_signatures == 0
+    assert "18 detection(s) (0 matched to AIS, 18 dark)" in r.stderr
+    r = run_once(cfg)
+    assert r.returncode == 0 and "0 alert(s) enqueued" in r.stdout and len(webhook.ids()) == 12
+    st = Store(load_config(cfg, env=cli_env()).state_url.reveal())
+    try:
+        assert st.pending_imagery() == [] and len(st.quarantine()) == 0
+    finally:
+        st.dispose()
+
+
+@pytest.mark.parametrize("first", ["detections", "scenes"])
+def test_partner_a_tick_later_across_a_restart_loses_nothing(tmp_path, state_url, webhook, first):
+    """One file, a watcher process that ends (a restart), the other file a tick later: the first
+    waits in the state database (``--status`` says so), the pair then gives the same departures,
+    each alerted once."""
+    cfg = _config(tmp_path, state_url, webhook)
+    a, b = (DETECTIONS, SCENES) if first == "detections" else (SCENES, DETECTIONS)
+    _drop(a, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    assert "imagery: 1 file(s) waiting for their partner" in r.stderr and webhook.ids() == []
+    status = _status(cfg)
+    if first == "detections":
+        assert (
+            "imagery pending: drop/detections.csv (detections, 18 row(s), since tick 1): "
+            "waiting for the scenes LANDSAT-20241201, MAXAR-20241205, MT-20241130-50cm" in status
+        )
+    else:
+        assert (
+            "imagery pending: drop/scenes.geojson (scenes, 6 row(s), since tick 1): "
+            "no detections file names its scenes" in status
+        )
+    (tmp_path / "incoming" / a.name).unlink()  # the store holds it now: the file may go
+    r = run_once(cfg)  # a new process: nothing new, nothing lost
+    assert r.returncode == 0 and webhook.ids() == []
+    _drop(b, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    assert _alerted(webhook) == _expected(tmp_path) and len(webhook.ids()) == 12
+    r = run_once(cfg)
+    assert r.returncode == 0 and "0 alert(s) enqueued" in r.stdout
+    assert len(webhook.ids()) == len(set(webhook.ids())) == 12
+    assert "imagery pending" not in _status(cfg)
+
+
+def _watcher(cfg: Path) -> Watcher:
+    return Watcher(load_config(cfg, env=cli_env()))
+
+
+def test_malformed_detections_row_is_quarantined_with_file_line_and_reason(tmp_path):
+    """A bad row of a detections file is quarantined (file, line, code, reason) when the file is
+    consumed; the other rows wait for the scenes and are used with them, the bad one is not
+    quarantined a second time."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    lines = DETECTIONS.read_text().splitlines()
+    lines[3] = lines[3].replace("34.903500,35.867625", "95.0,35.867625")  # latitude out of range
+    path = _drop(DETECTIONS, tmp_path / "incoming", data=("\n".join(lines) + "\n").encode())
+    w = _watcher(cfg)
+    try:
+        rep = w.tick()
+        assert rep.quarantined == 1 and rep.imagery is None
+        q = w.store.quarantine()
+        row = q.iloc[0]
+        assert (row["source"], row["file"], row["line"], row["code"]) == (
+            "drop",
+            str(path),
+            4,
+            "bad_position",
+        )
+        assert row["reason"].startswith(f"{path}:4:") and "95" in row["reason"]
+        assert [r["rows"] for r in w.store.pending_imagery()] == [17]
+        _drop(SCENES, tmp_path / "incoming")
+        rep = w.tick()
+        assert rep.imagery is not None and rep.imagery.summary["detections"] == 17
+        assert rep.quarantined == 0 and len(w.store.quarantine()) == 1
+    finally:
+        w.close()
+
+
+def _vyazma_ais() -> bytes:
+    """Vyazma moored at its 30 Nov berth, AIS at 06:30 and 10:30 (2 h either side of the scene)."""
+    lat, lon = VYAZMA_AT
+    fixes = [position(VYAZMA_MMSI, lat, lon, 0.0, SCENE_30NOV + dt, status=5)
+             for dt in (-7200, -5400, 5400, 7200)]  # fmt: skip
+    return ("\n".join(fixes) + "\n").encode()
+
+
+@pytest.mark.parametrize("buffer_h", [102, 0])
+def test_ais_of_an_earlier_tick_matches_late_imagery(tmp_path, buffer_h):
+    """AIS read in one tick is buffered in the state database; imagery arriving in a later tick
+    (a new watcher object on the same store) is matched to it: the 150 m hull of the 30 Nov
+    image is Vyazma, listed present by name in that scene's survey. Without the buffer
+    (``ais_buffer_h = 0``) the same hull stays dark."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None,
+                  imagery={"ais_buffer_h": buffer_h})  # fmt: skip
+    _drop(DETECTIONS, tmp_path / "incoming", name="vyazma.nmea", data=_vyazma_ais())
+    w = _watcher(cfg)
+    try:
+        assert w.tick().rows == 4
+        assert w.store.ais_buffer_size() == (4 if buffer_h else 0)
+    finally:
+        w.close()
+    _drop(DETECTIONS, tmp_path / "incoming")
+    _drop(SCENES, tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        ev = w.tick().imagery
+    finally:
+        w.close()
+    assert ev is not None
+    d = ev.detections
+    matched = d[d["status"] == "matched"]
+    s = ev.surveys
+    mt = s[(s["scene_id"] == "MT-20241130-50cm") & (s["port"] == "Tartus/harbour")]
+    assert len(mt) == 1
+    if buffer_h:
+        assert matched["mmsi"].tolist() == [VYAZMA_MMSI] and ev.summary["matched"] == 1
+        assert abs(matched["length_m"].iloc[0] - 150.0) < 1
+        assert "Vyazma" in mt["present"].iloc[0].split("|")
+    else:
+        assert len(matched) == 0 and ev.summary["dark"] == 18
+        assert "Vyazma" not in mt["present"].iloc[0].split("|")
