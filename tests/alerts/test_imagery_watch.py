@@ -207,3 +207,38 @@ def test_ais_of_an_earlier_tick_matches_late_imagery(tmp_path, buffer_h):
     else:
         assert len(matched) == 0 and ev.summary["dark"] == 18
         assert "Vyazma" not in mt["present"].iloc[0].split("|")
+
+
+def _vyazma_moored_then_dark() -> bytes:
+    """Vyazma's AIS at its berth every 30 min from 5 Dec 06:00 to 6 Dec 12:00, then nothing."""
+    lat, lon = VYAZMA_AT
+    t0 = pd.Timestamp("2024-12-05T06:00:00Z").timestamp()
+    fixes = [position(VYAZMA_MMSI, lat, lon, 0.0, t0 + i * 1800, status=5) for i in range(61)]
+    return ("\n".join(fixes) + "\n").encode()
+
+
+def test_late_imagery_reveals_a_departure_after_the_ais_went_dark(tmp_path, webhook):
+    """The detector state has moved on with AIS (Vyazma moored, then silent) before imagery of
+    days earlier and later arrives: the departure the 9 Dec scenes reveal (gone since its last
+    fix) is alerted, with the window `navwatch detect` gives when it reads everything at once."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", webhook)
+    ais = _drop(DETECTIONS, tmp_path / "incoming", name="vyazma.nmea",
+                data=_vyazma_moored_then_dark())  # fmt: skip
+    w = _watcher(cfg)
+    try:
+        w.run_once()
+        assert webhook.ids() == []
+        _drop(DETECTIONS, tmp_path / "incoming")
+        _drop(SCENES, tmp_path / "incoming")
+        rep = w.run_once()
+        assert rep is not None and rep.imagery is not None
+        assert rep.imagery.summary["matched"] == 1  # the 5 Dec 150 m hull: Vyazma, by its AIS
+        assert w.run_once().alerts == []
+    finally:
+        w.close()
+    run = run_detect([ais, DETECTIONS, SCENES], ports=tmp_path / "ports.csv", all_vessels=True)
+    expected = _departures(run.events)
+    vyazma = {e for e in expected if e[0] == "vyazma"}
+    last_fix = pd.Timestamp("2024-12-06T12:00:00Z")
+    assert ("vyazma", "Tartus", "harbour", last_fix, pd.Timestamp("2024-12-09T08:30:00Z")) in vyazma
+    assert _alerted(webhook) == expected and len(webhook.ids()) == len(expected)
