@@ -340,11 +340,13 @@ class ImageryConfig:
     ``ais_buffer_h``: AIS positions are kept this long (message time behind the newest one) to
     match imagery that arrives late (0: none kept); the default, 102 h, serves imagery up to 4 days late
     with the ``max_fix_gap_h`` (6 h) of AIS either side of the scene. ``ais_near_km``: only
-    positions within this distance of a port zone are kept. ``params``: any
+    positions within this distance of a port zone are kept. ``ais_step_s``: of those, one per
+    vessel in each this much message time (0: every one). ``params``: any
     :class:`~navwatch.imagery.ImageryParams` field."""
 
     ais_buffer_h: float = 102.0
     ais_near_km: float = 25.0
+    ais_step_s: float = 60.0
     params: ImageryParams = field(default_factory=ImageryParams)
 
 
@@ -1093,12 +1095,14 @@ def _imagery(t: _Table) -> ImageryConfig:
     """The ``[imagery]`` table: ``ais_buffer_h``, ``ais_near_km`` and any ImageryParams field."""
     hours = t.num("ais_buffer_h", 102.0)
     near = t.num("ais_near_km", 25.0, positive=True)
-    data = {k: v for k, v in t.data.items() if k not in ("ais_buffer_h", "ais_near_km")}
+    step = t.num("ais_step_s", 60.0)
+    own = ("ais_buffer_h", "ais_near_km", "ais_step_s")
+    data = {k: v for k, v in t.data.items() if k not in own}
     fields = {f.name for f in dataclasses.fields(ImageryParams)}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ConfigError(
-            f"[imagery]: unknown key(s) {unknown}; expected ais_buffer_h, ais_near_km or "
+            f"[imagery]: unknown key(s) {unknown}; expected ais_buffer_h, ais_near_km, ais_step_s or "
             f"ImageryParams fields {sorted(fields)}"
         )
     for k, v in data.items():
@@ -1109,7 +1113,7 @@ def _imagery(t: _Table) -> ImageryConfig:
     except ConfigError as exc:
         msg = re.sub(r"^ImageryParams(\.|:)", lambda m: "[imagery]" + m[1], str(exc))
         raise ConfigError(msg if msg.startswith("[imagery]") else f"[imagery]: {msg}") from None
-    return ImageryConfig(ais_buffer_h=hours, ais_near_km=near, params=params)
+    return ImageryConfig(ais_buffer_h=hours, ais_near_km=near, ais_step_s=step, params=params)
 
 
 _T = TypeVar("_T")

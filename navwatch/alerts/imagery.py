@@ -159,9 +159,12 @@ def _list(ids: set[str], most: int = 5) -> str:
 # the AIS buffer
 
 
-def ais_rows(obs: pd.DataFrame | None, zones: ZoneIndex, near_km: float) -> pd.DataFrame | None:
+def ais_rows(
+    obs: pd.DataFrame | None, zones: ZoneIndex, near_km: float, step_s: float = 0.0
+) -> pd.DataFrame | None:
     """The AIS positions of ``obs`` (with an MMSI) within ``near_km`` of a port zone, as
-    ``nw_ais_buffer`` rows (``time_ns, mmsi, lat, lon, sog_kn, imo, callsign, name``)."""
+    ``nw_ais_buffer`` rows (``time_ns, mmsi, lat, lon, sog_kn, imo, callsign, name``); with
+    ``step_s`` > 0, the first position of each MMSI in each ``step_s`` of message time only."""
     if obs is None or not len(obs) or "mmsi" not in obs.columns:
         return None
     a = obs[(obs["kind"].astype(str) == "ais") & obs["mmsi"].notna()]
@@ -186,7 +189,11 @@ def ais_rows(obs: pd.DataFrame | None, zones: ZoneIndex, near_km: float) -> pd.D
     for c, n in _TEXT_COLUMNS.items():
         v = _column(a, c, object)
         out[c] = [None if x is None or pd.isna(x) else str(x)[:n] for x in v]
-    return out
+    if step_s > 0:
+        out = out.sort_values(["mmsi", "time_ns"], kind="stable")
+        bucket = out["time_ns"] // int(step_s * 1e9)
+        out = out[~pd.DataFrame({"m": out["mmsi"], "b": bucket}).duplicated()]
+    return out.reset_index(drop=True)
 
 
 def _column(a: pd.DataFrame, c: str, dtype) -> np.ndarray:

@@ -257,7 +257,7 @@ class Watcher:
         and their surveys appended to ``chunks`` as one chunk of survey rows; what to commit
         (pending files added and removed, AIS to buffer) and the evidence derived."""
         ic = self.cfg.imagery
-        parts = [imagery.ais_rows(c.obs, self.zones, ic.ais_near_km) for c in chunks]
+        parts = [imagery.ais_rows(c.obs, self.zones, ic.ais_near_km, ic.ais_step_s) for c in chunks]
         parts = [x for x in parts if x is not None]
         commit = ImageryCommit(
             ais=pd.concat(parts, ignore_index=True) if parts and ic.ais_buffer_h > 0 else None,

@@ -4,6 +4,7 @@ into port surveys and alerted once, through real servers (webhook receiver, SQLi
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -242,3 +243,38 @@ def test_late_imagery_reveals_a_departure_after_the_ais_went_dark(tmp_path, webh
     last_fix = pd.Timestamp("2024-12-06T12:00:00Z")
     assert ("vyazma", "Tartus", "harbour", last_fix, pd.Timestamp("2024-12-09T08:30:00Z")) in vyazma
     assert _alerted(webhook) == expected and len(webhook.ids()) == len(expected)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation (README, imagery in watched folders): evidence consumed in an "
+    "earlier tick that placed a vessel outside every zone is not judged again when late "
+    "imagery puts it in port before that",
+)
+def test_sighting_before_late_imagery_closes_the_departure_it_reveals(tmp_path):
+    """Yelnya seen outside Tartus on 2 Dec (sightings read in tick 1), in port on 30 Nov and
+    1 Dec by imagery that arrives in tick 2: `navwatch detect` on all the files gives the
+    departure 1 Dec 08:30 - 2 Dec 06:00; the watcher does not (the sighting is not in the
+    detector state it kept)."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    sightings = _drop(demo_dir() / "sightings.csv", tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        w.tick()
+        _drop(DETECTIONS, tmp_path / "incoming")
+        _drop(SCENES, tmp_path / "incoming")
+        w.tick()
+        alerted = {(e["vessel_id"], pd.Timestamp(e["time_earliest"]), pd.Timestamp(e["time_latest"]))
+                   for e in (json.loads(p)["event"] for p in w.store.alerts()["payload"])}  # fmt: skip
+    finally:
+        w.close()
+    run = run_detect([sightings, DETECTIONS, SCENES], ports=tmp_path / "ports.csv",
+                     all_vessels=True)  # fmt: skip
+    assert ("yelnya", pd.Timestamp("2024-12-01T08:30Z"), pd.Timestamp("2024-12-02T06:00Z")) in {
+        (v, e, la) for v, _, _, e, la in _departures(run.events)
+    }
+    assert (
+        "yelnya",
+        pd.Timestamp("2024-12-01T08:30Z"),
+        pd.Timestamp("2024-12-02T06:00Z"),
+    ) in alerted
