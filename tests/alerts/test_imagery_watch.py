@@ -278,3 +278,108 @@ def test_sighting_before_late_imagery_closes_the_departure_it_reveals(tmp_path):
         pd.Timestamp("2024-12-01T08:30Z"),
         pd.Timestamp("2024-12-02T06:00Z"),
     ) in alerted
+
+
+def _gfw_table(path: Path) -> Path:
+    """The demo detections as a GFW table carrying each scene's footprint (``footprint_wkt``)."""
+    import geopandas as gpd
+
+    det = pd.read_csv(DETECTIONS)
+    scenes = gpd.read_file(SCENES).set_index("scene_id")
+    # a scene with no hull in port still needs a row to carry its footprint: a small boat in
+    # its corner, outside every zone
+    empty = [s for s in scenes.index if s not in set(det["scene_id"])]
+    corner = [scenes.geometry[s].bounds for s in empty]
+    det = pd.concat([det, pd.DataFrame({
+        "scene_id": empty, "time": [scenes.loc[s, "time"] for s in empty],
+        "lat": [b[1] + 0.002 for b in corner], "lon": [b[0] + 0.002 for b in corner],
+        "length_m": 12.0, "score": 0.9,
+    })], ignore_index=True)  # fmt: skip
+    gfw = pd.DataFrame(
+        {
+            "scene_id": det["scene_id"],
+            "detect_id": [f"gfw-{i}" for i in range(len(det))],
+            "detect_timestamp": det["time"],
+            "detect_lat": det["lat"],
+            "detect_lon": det["lon"],
+            "length_m": det["length_m"],
+            "score": det["score"],
+            "footprint_wkt": [scenes.geometry[s].wkt for s in det["scene_id"]],
+        }
+    )
+    gfw.to_csv(path, index=False)
+    return path
+
+
+def test_gfw_table_with_footprints_needs_no_partner(tmp_path):
+    """A GFW detections table with ``footprint_wkt`` is used in the tick that reads it, giving the
+    surveys `navwatch detect` derives from that one file; nothing is left pending."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    gfw = _gfw_table(tmp_path / "gfw.csv")
+    _drop(gfw, tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        rep = w.tick()
+        assert w.store.pending_imagery() == []
+    finally:
+        w.close()
+    assert rep.imagery is not None and rep.imagery.summary["scenes"] == 6
+    run = run_detect([gfw], ports=tmp_path / "ports.csv", all_vessels=True)
+    cols = ["scene_id", "port", "time", "coverage", "present"]
+    got, want = rep.imagery.surveys[cols], run.imagery.surveys[cols]
+    assert len(got) == 14
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def test_imagery_config_keys_and_errors(tmp_path):
+    from navwatch.alerts import parse_config
+    from navwatch.errors import ConfigError
+
+    cfg = parse_config(
+        {"imagery": {"ais_buffer_h": 48, "ais_near_km": 10, "ais_step_s": 0, "max_fix_gap_h": 3}},
+        base=tmp_path, env={},
+    )  # fmt: skip
+    im = cfg.imagery
+    assert (im.ais_buffer_h, im.ais_near_km, im.ais_step_s, im.params.max_fix_gap_h) == (
+        48, 10, 0, 3
+    )  # fmt: skip
+    assert cfg.redacted()["imagery"]["params"]["max_fix_gap_h"] == 3
+    for bad, msg in (
+        ({"max_fix_gap": 3}, "[imagery]: unknown key(s) ['max_fix_gap']"),
+        ({"match_base_m": "near"}, "[imagery].match_base_m: expected a number"),
+        ({"full_coverage": 2}, "[imagery]: need min_coverage <= full_coverage <= 1"),
+        ({"ais_near_km": 0}, "[imagery].ais_near_km: expected a number > 0"),
+    ):
+        with pytest.raises(ConfigError) as ei:
+            parse_config({"imagery": bad}, base=tmp_path, env={})
+        assert msg in str(ei.value)
+
+
+def test_upgrade_from_schema_4_adds_the_imagery_tables(tmp_path):
+    """A version 4 database (before imagery) is refused, then upgraded by --upgrade-state: the
+    two tables are added and imagery is kept pending in it."""
+    import sqlalchemy as sa
+
+    from navwatch.alerts.store import SCHEMA_VERSION
+    from navwatch.errors import StateError
+
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    url = load_config(cfg, env=cli_env()).state_url.reveal()
+    st = Store(url)
+    st.create()
+    with st.write() as c:
+        c.exec_driver_sql("DROP TABLE nw_imagery_pending")
+        c.exec_driver_sql("DROP TABLE nw_ais_buffer")
+        c.exec_driver_sql("UPDATE nw_lock SET schema_version = 4")
+    st.dispose()
+    with pytest.raises(StateError, match="5: imagery in watched folders"):
+        Store(url).create()
+    r = subprocess.run([*CLI, "--config", str(cfg), "--upgrade-state"], capture_output=True,
+                       text=True, env=cli_env(), timeout=120, cwd=cfg.parent)  # fmt: skip
+    assert r.returncode == 0 and f"upgraded from schema version 4 to {SCHEMA_VERSION}" in r.stdout
+    assert {"nw_imagery_pending", "nw_ais_buffer"} <= set(
+        sa.inspect(sa.create_engine(url)).get_table_names()
+    )
+    _drop(DETECTIONS, tmp_path / "incoming")
+    assert run_once(cfg).returncode == 0
+    assert "drop/detections.csv" in _status(cfg)
