@@ -155,7 +155,8 @@ def test_malformed_detections_row_is_quarantined_with_file_line_and_reason(tmp_p
             4,
             "bad_position",
         )
-        assert row["reason"].startswith(f"{path}:4:") and "95" in row["reason"]
+        assert row["reason"] == f"{path}:4: latitude/longitude out of range"
+        assert "95.0,35.867625" in row["raw"]
         assert [r["rows"] for r in w.store.pending_imagery()] == [17]
         _drop(SCENES, tmp_path / "incoming")
         rep = w.tick()
@@ -245,17 +246,11 @@ def test_late_imagery_reveals_a_departure_after_the_ais_went_dark(tmp_path, webh
     assert _alerted(webhook) == expected and len(webhook.ids()) == len(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation (README, imagery in watched folders): evidence consumed in an "
-    "earlier tick that placed a vessel outside every zone is not judged again when late "
-    "imagery puts it in port before that",
-)
 def test_sighting_before_late_imagery_closes_the_departure_it_reveals(tmp_path):
     """Yelnya seen outside Tartus on 2 Dec (sightings read in tick 1), in port on 30 Nov and
-    1 Dec by imagery that arrives in tick 2: `navwatch detect` on all the files gives the
-    departure 1 Dec 08:30 - 2 Dec 06:00; the watcher does not (the sighting is not in the
-    detector state it kept)."""
+    1 Dec by imagery that arrives in tick 2: the departure 1 Dec 08:30 - 2 Dec 06:00 that
+    `navwatch detect` gives from all the files is alerted by the later tick (the late surveys
+    come before the sighting the detector state carried; tests/detect/test_incremental.py)."""
     cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
     sightings = _drop(demo_dir() / "sightings.csv", tmp_path / "incoming")
     w = _watcher(cfg)
