@@ -175,13 +175,12 @@ def _vyazma_ais() -> bytes:
 
 
 @pytest.mark.parametrize("buffer_h", [102, 0])
-def test_ais_of_an_earlier_tick_matches_late_imagery(tmp_path, buffer_h):
+def test_ais_of_an_earlier_tick_matches_late_imagery(tmp_path, state_url, buffer_h):
     """AIS read in one tick is buffered in the state database; imagery arriving in a later tick
     (a new watcher object on the same store) is matched to it: the 150 m hull of the 30 Nov
     image is Vyazma, listed present by name in that scene's survey. Without the buffer
     (``ais_buffer_h = 0``) the same hull stays dark."""
-    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None,
-                  imagery={"ais_buffer_h": buffer_h})  # fmt: skip
+    cfg = _config(tmp_path, state_url, None, imagery={"ais_buffer_h": buffer_h})
     _drop(DETECTIONS, tmp_path / "incoming", name="vyazma.nmea", data=_vyazma_ais())
     w = _watcher(cfg)
     try:
