@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..activity import EVENT_TYPES, ActivityParams
 from ..detect import DetectParams
 from ..errors import ConfigError
+from ..imagery.params import ImageryParams
 
 __all__ = [
     "ALERT_EVENTS",
@@ -34,6 +35,7 @@ __all__ = [
     "DirectorySource",
     "EmailSink",
     "HttpSource",
+    "ImageryConfig",
     "JsonlSink",
     "Schedule",
     "Secret",
@@ -330,6 +332,24 @@ class DetectConfig:
     params: DetectParams = field(default_factory=DetectParams)
 
 
+@dataclass(frozen=True)
+class ImageryConfig:
+    """The ``[imagery]`` table: satellite detections and scenes dropped into watched folders
+    (:mod:`navwatch.alerts.imagery`).
+
+    ``ais_buffer_h``: AIS positions are kept this long (message time behind the newest one) to
+    match imagery that arrives late (0: none kept); the default, 102 h, serves imagery up to 4 days late
+    with the ``max_fix_gap_h`` (6 h) of AIS either side of the scene. ``ais_near_km``: only
+    positions within this distance of a port zone are kept. ``ais_step_s``: of those, one per
+    vessel in each this much message time (0: every one). ``params``: any
+    :class:`~navwatch.imagery.ImageryParams` field."""
+
+    ais_buffer_h: float = 102.0
+    ais_near_km: float = 25.0
+    ais_step_s: float = 60.0
+    params: ImageryParams = field(default_factory=ImageryParams)
+
+
 #: Two ``(lat, lon)`` corners, in any order: latitudes between the two, longitudes between the
 #: two (a box never crosses the antimeridian: use two boxes).
 Box = tuple[tuple[float, float], tuple[float, float]]
@@ -387,6 +407,7 @@ class Config:
     detect: DetectConfig = field(default_factory=DetectConfig)
     alerts: AlertRules = field(default_factory=AlertRules)
     activity: ActivityConfig = field(default_factory=ActivityConfig)
+    imagery: ImageryConfig = field(default_factory=ImageryConfig)
     sources: tuple[Source, ...] = ()
     sinks: tuple[Sink, ...] = ()
     once_listen_s: float = 0.0
@@ -410,7 +431,7 @@ def _plain(obj: Any) -> Any:
         d = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
         d["state_url"] = redact_url(obj.state_url.reveal())
         return d
-    if isinstance(obj, DetectParams | ActivityParams):
+    if isinstance(obj, DetectParams | ActivityParams | ImageryParams):
         return obj.to_dict()
     if hasattr(obj, "__dataclass_fields__"):
         out = {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
@@ -869,6 +890,7 @@ def parse_config(
     detect = _detect(_Table(top.get("detect", {}), "[detect]", env), base)
     rules = _alert_rules(_Table(top.get("alerts", {}), "[alerts]", env))
     activity = _activity(_Table(top.get("activity", {}), "[activity]", env), detect)
+    imagery = _imagery(_Table(top.get("imagery", {}), "[imagery]", env))
     health, silent, box_specs = _health(top, env)
     sources = _tables(top, "sources", _source, base, env)
     sinks = _tables(top, "sinks", _sink, base, env)
@@ -884,6 +906,7 @@ def parse_config(
         detect=detect,
         alerts=rules,
         activity=activity,
+        imagery=imagery,
         sources=sources,
         sinks=sinks,
         once_listen_s=watch.once_listen_s,
@@ -1066,6 +1089,31 @@ def _activity(a: _Table, detect: DetectConfig) -> ActivityConfig:
         msg = re.sub(r"^ActivityParams(\.|:)", lambda m: "[activity]" + m[1], str(exc))
         raise ConfigError(msg if msg.startswith("[activity]") else f"[activity]: {msg}") from None
     return ActivityConfig(all_vessels=all_vessels, params=params)
+
+
+def _imagery(t: _Table) -> ImageryConfig:
+    """The ``[imagery]`` table: ``ais_buffer_h``, ``ais_near_km`` and any ImageryParams field."""
+    hours = t.num("ais_buffer_h", 102.0)
+    near = t.num("ais_near_km", 25.0, positive=True)
+    step = t.num("ais_step_s", 60.0)
+    own = ("ais_buffer_h", "ais_near_km", "ais_step_s")
+    data = {k: v for k, v in t.data.items() if k not in own}
+    fields = {f.name for f in dataclasses.fields(ImageryParams)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(
+            f"[imagery]: unknown key(s) {unknown}; expected ais_buffer_h, ais_near_km, ais_step_s or "
+            f"ImageryParams fields {sorted(fields)}"
+        )
+    for k, v in data.items():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ConfigError(f"[imagery].{k}: expected a number, got {v!r}")
+    try:
+        params = ImageryParams(**{k: float(v) for k, v in data.items()})
+    except ConfigError as exc:
+        msg = re.sub(r"^ImageryParams(\.|:)", lambda m: "[imagery]" + m[1], str(exc))
+        raise ConfigError(msg if msg.startswith("[imagery]") else f"[imagery]: {msg}") from None
+    return ImageryConfig(ais_buffer_h=hours, ais_near_km=near, ais_step_s=step, params=params)
 
 
 _T = TypeVar("_T")

@@ -6,7 +6,8 @@
   cuts a multi-part message in two), so a file still being written is never half-read. Other
   formats (Parquet, GeoPackage, ``.traj``, compressed files) are read whole once the file is
   complete: unchanged in size and mtime since the previous tick, or not modified for
-  ``settle_s``. A file replaced by another version is read again; a file that cannot be read is
+  ``settle_s``; satellite detections and scene footprints too, kept for the tick to pair
+  (:mod:`navwatch.alerts.imagery`). A file replaced by another version is read again; a file that cannot be read is
   quarantined with the reason and skipped until it changes. Hidden files and ``*.tmp``,
   ``*.part``, ``*.partial`` and ``*~`` are ignored, so writers can write-then-rename.
 * **HTTP** (:func:`fetch_http`): polled each tick for CSV or JSON (a list of records, an object
@@ -48,6 +49,7 @@ from ..io.nmea import parse_lines
 from ..quarantine import Quarantine
 from ..schema.observations import concat
 from .config import DirectorySource, HttpSource, TcpSource, UdpSource, redact_url
+from .imagery import IMAGERY_FORMATS, read_pending_file
 
 __all__ = [
     "Chunk",
@@ -82,6 +84,8 @@ class Chunk:
     quarantine: pd.DataFrame | None = None
     input: dict[str, Any] | None = None
     feed_ids: list[int] = field(default_factory=list)
+    #: An imagery file read (its ``nw_imagery_pending`` row; :mod:`navwatch.alerts.imagery`).
+    imagery: dict[str, Any] | None = None
 
 
 def _qframe(q: Quarantine, source: str, *, line_offset: int = 0) -> pd.DataFrame:
@@ -241,9 +245,11 @@ def _file_chunk(
     sha = _sha_file(p)
     if row is not None and row["sha256"] == sha and row["status"] in ("done", "quarantined"):
         return Chunk(src.name, key, input={**seen, "size": size, "mtime_ns": mtime})
+    if fmt in IMAGERY_FORMATS:
+        return _imagery_chunk(src, p, key, fmt, seen, sha)
     local = Quarantine()
     try:
-        obs = read_file(p, fmt, quarantine=local)  # imagery files: an IngestError saying so
+        obs = read_file(p, fmt, quarantine=local)
     except IngestError as exc:
         return _quarantine_file(src, p, key, size, mtime, exc.reason, sha)
     except Exception as exc:  # a reader failing on malformed content must not stop the watcher
@@ -260,6 +266,26 @@ def _file_chunk(
         src.name, key, obs=obs, quarantine=_qframe(local, src.name),
         input={**seen, "status": "done", "format": fmt, "size": size, "mtime_ns": mtime, "sha256": sha,
                "offset_bytes": size, "rows": int((row or {}).get("rows") or 0) + len(obs), "reason": None},
+    )  # fmt: skip
+
+
+def _imagery_chunk(src, p: Path, key: str, fmt: str, seen: dict[str, Any], sha: str) -> Chunk:
+    """A complete satellite detections or scenes file: read once (bad rows quarantined) and
+    handed to the tick to keep until its partner is there (:mod:`navwatch.alerts.imagery`)."""
+    size, mtime = seen["seen_size"], seen["seen_mtime_ns"]
+    try:
+        pending, local = read_pending_file(p, fmt, src.name, key)
+    except IngestError as exc:
+        return _quarantine_file(src, p, key, size, mtime, exc.reason, sha)
+    except Exception as exc:  # a reader failing on malformed content must not stop the watcher
+        return _quarantine_file(
+            src, p, key, size, mtime, f"cannot read as {fmt}: {type(exc).__name__}: {exc}", sha
+        )
+    log.info("source %s: %s: %s file, %d row(s)", src.name, p, fmt, pending["rows"])
+    return Chunk(
+        src.name, key, quarantine=_qframe(local, src.name), imagery=pending,
+        input={**seen, "status": "done", "format": fmt, "size": size, "mtime_ns": mtime, "sha256": sha,
+               "offset_bytes": size, "rows": pending["rows"], "reason": None},
     )  # fmt: skip
 
 

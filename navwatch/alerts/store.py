@@ -19,6 +19,14 @@ Tables (all prefixed ``nw_``):
 ``nw_quarantine``      rejected input rows and files with a reason.
 ``nw_seen_positions``  keys of the live positions consumed recently (schema version 4; see
                        :mod:`navwatch.alerts.dedup`), replaced by each tick that consumed some.
+``nw_imagery_pending`` satellite imagery files (detections, scenes) consumed from a watched
+                       folder and waiting for their partner (schema version 5; see
+                       :mod:`navwatch.alerts.imagery`): the file's bytes (zlib), its kind and
+                       the scene ids it names or holds; deleted by the tick that derives their
+                       surveys.
+``nw_ais_buffer``      recent AIS positions near the port zones, kept ``[imagery]
+                       ais_buffer_h`` to match late imagery (schema version 5): appended and
+                       pruned by each tick's commit.
 ``nw_feed_health``     per source: first watched, last message, messages, reconnects, errors,
                        messages per minute, silent or ok (schema version 3; see
                        :mod:`navwatch.alerts.health`). Counters are added in short transactions
@@ -30,7 +38,7 @@ the new detector and activity states and the alerts in **one** transaction
 (:meth:`Store.commit_tick`).
 
 Schema versions: 1 (port events), 2 (adds ``nw_activity_state``), 3 (adds ``nw_feed_health``),
-4 (adds ``nw_seen_positions``). A database of an older version
+4 (adds ``nw_seen_positions``), 5 (adds ``nw_imagery_pending`` and ``nw_ais_buffer``). A database of an older version
 is refused with a message saying how to upgrade it (:meth:`Store.upgrade`,
 ``navwatch watch --upgrade-state``); one of a newer version is refused.
 """
@@ -52,15 +60,16 @@ from ..detect import DetectorState
 from ..errors import StateConflict, StateError
 from .config import redact_url
 
-__all__ = ["Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
+__all__ = ["ImageryCommit", "Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: What each schema version added (for the messages about old databases).
 SCHEMA_HISTORY = {
     1: "port events",
     2: "activity alerts: table nw_activity_state",
     3: "feed health: table nw_feed_health",
     4: "live positions consumed once across ticks: table nw_seen_positions",
+    5: "imagery in watched folders: tables nw_imagery_pending and nw_ais_buffer",
 }
 
 md = sa.MetaData()
@@ -178,6 +187,31 @@ health_t = sa.Table(
     sa.Column("silent_since_ns", sa.BigInteger),
     sa.Column("updated_at", sa.Float),
 )  # fmt: skip
+imagery_t = sa.Table(
+    "nw_imagery_pending", md,
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(2000), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # detections | scenes
+    sa.Column("file", sa.Text, nullable=False),  # the path it was read from (src_file, quarantine)
+    sa.Column("scene_ids", sa.Text, nullable=False),  # JSON list: named (detections) or held (scenes)
+    sa.Column("self_contained", sa.Boolean, nullable=False),  # a GFW table with its footprints
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # zlib of the file's bytes
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Float),
+)  # fmt: skip
+ais_buffer_t = sa.Table(
+    "nw_ais_buffer", md,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("time_ns", sa.BigInteger, nullable=False, index=True),
+    sa.Column("mmsi", sa.BigInteger, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("sog_kn", sa.Float),
+    sa.Column("imo", sa.BigInteger),
+    sa.Column("callsign", sa.String(20)),
+    sa.Column("name", sa.String(120)),
+)  # fmt: skip
 #: Messages per minute are recomputed once this much time has passed since the last window.
 RATE_WINDOW_NS = 60 * 1_000_000_000
 
@@ -248,6 +282,20 @@ class Snapshot:
     feed: list[tuple[int, str, int, str]] = field(default_factory=list)
     activity: bytes | None = None
     seen: bytes | None = None
+    #: Imagery files waiting for their partner (``nw_imagery_pending`` rows without the data).
+    imagery: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ImageryCommit:
+    """What a tick writes for imagery (:mod:`navwatch.alerts.imagery`): pending files to add
+    (``nw_imagery_pending`` rows) and to delete (source, key), AIS positions to buffer
+    (``nw_ais_buffer`` columns) and how long the buffer keeps them."""
+
+    add: list[dict[str, Any]] = field(default_factory=list)
+    remove: list[tuple[str, str]] = field(default_factory=list)
+    ais: pd.DataFrame | None = None
+    keep_ns: int = 0
 
 
 @dataclass
@@ -397,6 +445,8 @@ class Store:
             ).first()
             act = c.execute(sa.select(activity_t.c.state).where(activity_t.c.id == 1)).first()
             seen = c.execute(sa.select(seen_t.c.data).where(seen_t.c.id == 1)).first()
+            cols = [col for col in imagery_t.c if col.name != "data"]
+            pending = [dict(r._mapping) for r in c.execute(sa.select(*cols))]
             feed = []
             total = 0
             for r in c.execute(
@@ -420,6 +470,7 @@ class Store:
             feed=feed,
             activity=None if act is None else bytes(act[0]),
             seen=None if seen is None else bytes(seen[0]),
+            imagery=pending,
         )
 
     def commit_tick(
@@ -436,6 +487,7 @@ class Store:
         sinks: Iterable[str] = (),
         now: float | None = None,
         health=None,
+        imagery: ImageryCommit | None = None,
     ) -> list[dict[str, Any]]:
         """Commit one tick atomically; returns the alerts enqueued.
 
@@ -446,7 +498,8 @@ class Store:
         the stored ones.
         ``health(rows) -> (alerts, updates)`` (:meth:`navwatch.alerts.health.FeedHealth.planner`)
         is called inside the transaction with the stored ``nw_feed_health`` rows by source; its
-        status updates and alerts are committed with the tick.
+        status updates and alerts are committed with the tick. ``imagery``: the pending imagery
+        files added and removed and the AIS buffered (:class:`ImageryCommit`).
         Raises :class:`StateConflict` (writing nothing) if another tick committed meanwhile.
         """
         now = time.time() if now is None else now
@@ -492,6 +545,8 @@ class Store:
                 _upsert(c, activity_t, dict(state=activity, tick=tick, updated_at=now))
             if seen is not None:
                 _upsert(c, seen_t, dict(data=seen, tick=tick, updated_at=now))
+            if imagery is not None:
+                _commit_imagery(c, imagery, tick, now)
             if quarantine is not None and len(quarantine):
                 q = quarantine
                 c.execute(
@@ -591,6 +646,40 @@ class Store:
                 )
             out.append(row)
         return out
+
+    # -- imagery ----------------------------------------------------------------------------------
+    def imagery_data(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """The stored bytes (zlib) of pending imagery files, by (source, key)."""
+        out: dict[tuple[str, str], bytes] = {}
+        with self.read() as c:
+            for source, key in keys:
+                r = c.execute(
+                    sa.select(imagery_t.c.data).where(
+                        imagery_t.c.source == source, imagery_t.c.key == key
+                    )
+                ).first()
+                if r is not None:
+                    out[(source, key)] = bytes(r[0])
+        return out
+
+    def ais_window(self, lo_ns: int, hi_ns: int) -> pd.DataFrame:
+        """Buffered AIS positions with ``lo_ns <= time_ns <= hi_ns`` (``nw_ais_buffer``)."""
+        t = ais_buffer_t
+        q = sa.select(*[col for col in t.c if col.name != "id"]).where(
+            t.c.time_ns >= lo_ns, t.c.time_ns <= hi_ns
+        )
+        with self.read() as c:
+            return pd.read_sql(q, c)
+
+    def pending_imagery(self) -> list[dict[str, Any]]:
+        """The imagery files waiting for their partner (without their bytes)."""
+        cols = [col for col in imagery_t.c if col.name != "data"]
+        with self.read() as c:
+            return [dict(r._mapping) for r in c.execute(sa.select(*cols))]
+
+    def ais_buffer_size(self) -> int:
+        with self.read() as c:
+            return int(c.execute(sa.select(sa.func.count()).select_from(ais_buffer_t)).scalar_one())
 
     # -- feed health ------------------------------------------------------------------------------
     def record_health(
@@ -710,6 +799,36 @@ class Store:
     def tick_count(self) -> int:
         with self.read() as c:
             return int(c.execute(sa.select(lock_t.c.tick).where(lock_t.c.id == 1)).scalar_one())
+
+
+def _commit_imagery(c: sa.Connection, im: ImageryCommit, tick: int, now: float) -> None:
+    """Write a tick's imagery changes: pending files replaced, added and removed; AIS appended
+    to the buffer, then positions older than ``keep_ns`` behind the newest one (or behind now,
+    when a position claims a time after now) deleted."""
+    t = imagery_t
+    for source, key in [*im.remove, *((r["source"], r["key"]) for r in im.add)]:
+        c.execute(sa.delete(t).where(t.c.source == source, t.c.key == key))
+    for r in im.add:
+        c.execute(sa.insert(t).values(**r, tick=tick, created_at=now))
+    if im.ais is not None and len(im.ais):
+        recs = [
+            {k: _plain_value(v) for k, v in rec.items()} for rec in im.ais.to_dict(orient="records")
+        ]
+        for i in range(0, len(recs), 5000):
+            c.execute(sa.insert(ais_buffer_t), recs[i : i + 5000])
+    b = ais_buffer_t
+    newest = c.execute(sa.select(sa.func.max(b.c.time_ns))).scalar_one()
+    if newest is not None and im.keep_ns > 0:
+        cutoff = min(int(newest), int(now * 1e9)) - im.keep_ns
+        c.execute(sa.delete(b).where(b.c.time_ns < cutoff))
+
+
+def _plain_value(v: Any) -> Any:
+    """A DataFrame cell as a value the database drivers take (None for missing; numpy
+    scalars as Python numbers)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
 
 
 def _upsert(c: sa.Connection, table: sa.Table, vals: dict[str, Any]) -> None:

@@ -3,13 +3,15 @@
 A tick (:meth:`Watcher.tick`):
 
 1. reads a snapshot of the state database (tick counter, consumed inputs, detector and activity
-   states, buffered live lines) in a short read transaction;
-2. outside any transaction: reads new input from every source, decodes the live lines, runs
-   incremental port-event detection from the stored state and, when ``[alerts] events`` names
+   states, buffered live lines, imagery files waiting for their partner) in a short read
+   transaction;
+2. outside any transaction: reads new input from every source, decodes the live lines, pairs
+   imagery files and turns the ready ones into survey rows matched to the buffered AIS
+   (:mod:`navwatch.alerts.imagery`), runs incremental port-event detection from the stored state and, when ``[alerts] events`` names
    an activity type, incremental activity detection (those types only) from the stored activity
    state, and plans alerts for both;
 3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
-   new detector and activity states, the event bookkeeping and the alerts with one delivery row
+   imagery kept or used and the AIS buffered, the new detector and activity states, the event bookkeeping and the alerts with one delivery row
    per sink. The commit first bumps the tick counter only if it still holds the snapshot's
    value, so a concurrent watcher's tick cannot be applied twice; a crash anywhere before the
    commit leaves the database as it was, and the next tick reads the same input again.
@@ -35,11 +37,13 @@ import pandas as pd
 from .. import schema
 from ..activity import ActivityState, detect_activity_incremental
 from ..detect import DetectorState, detect_port_events
-from ..errors import ConfigError, PortsError, StateError
+from ..errors import ConfigError, IngestError, PortsError, StateError
+from ..imagery import ImageryEvidence
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
 from ..zones import ZoneIndex
+from . import imagery
 from .activity_alerts import with_nearest_port
 from .alerting import plan_alerts
 from .config import AishubSource, Config, DirectorySource, HttpSource, LiveSource, redact_url
@@ -50,12 +54,13 @@ from .sinks import deliver, make_sink
 from .sources import (
     Chunk,
     FeedBuffer,
+    _qframe,
     decode_feed,
     fetch_http,
     poll_errors,
     read_directory,
 )
-from .store import StateConflict, Store
+from .store import ImageryCommit, StateConflict, Store
 
 __all__ = ["TickReport", "Watcher", "run_scheduled"]
 
@@ -81,6 +86,9 @@ class TickReport:
     #: Per sink, what the delivery after the tick did (:meth:`Watcher.run_once`), e.g.
     #: ``{"delivered": 2, "queued": 0, "failed": 0}``.
     delivered: dict = field(default_factory=dict)
+    #: Imagery used this tick (:mod:`navwatch.alerts.imagery`): the
+    #: :class:`~navwatch.imagery.ImageryEvidence` (matched detections, scenes, surveys), or None.
+    imagery: ImageryEvidence | None = None
 
 
 class Watcher:
@@ -168,6 +176,7 @@ class Watcher:
             polled={**_polled(chunks, self.cfg.sources), **boxes}, now=now, last=box_last
         )
         seen, n_dup = self._screen_repeats(chunks, snap.seen)
+        imagery, evidence = self._imagery(snap, chunks)  # derived surveys join ``chunks``
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None
         qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
@@ -187,12 +196,12 @@ class Watcher:
         alerts = self.store.commit_tick(
             snap, inputs=[c.input for c in chunks if c.input is not None], feed_ids=feed_ids, state=state,
             activity=act_state, seen=seen, quarantine=quarantine, plan=plan, sinks=[s.name for s in self.sinks], now=now,
-            health=self.health.planner(self.rules.events, now),
+            health=self.health.planner(self.rules.events, now), imagery=imagery,
         )  # fmt: skip
         rep = TickReport(
             tick=snap.tick + 1, rows=0 if obs is None else len(obs), repeats=n_dup, events=len(events), activity_events=n_act,
             alerts=alerts, quarantined=0 if quarantine is None else len(quarantine), inputs=len(chunks),
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - t0, imagery=evidence,
         )  # fmt: skip
         log.info(
             "tick %d: committed: %d input(s), %d observation(s) (%d live repeat(s) consumed before left out), %d event(s), %d activity event(s), %d alert(s) enqueued, %d row(s) quarantined (%.2f s)",
@@ -243,6 +252,62 @@ class Watcher:
         if n:
             log.info("live input: %d position(s) received again, consumed once", n)
         return seen.to_bytes(), n
+
+    def _imagery(self, snap, chunks: list[Chunk]) -> tuple[ImageryCommit, ImageryEvidence | None]:
+        """Imagery files read this tick and those pending in the store: the ready ones
+        (:func:`navwatch.alerts.imagery.pair`) are matched to the buffered and this tick's AIS
+        and their surveys appended to ``chunks`` as one chunk of survey rows; what to commit
+        (pending files added and removed, AIS to buffer) and the evidence derived."""
+        ic = self.cfg.imagery
+        parts = [imagery.ais_rows(c.obs, self.zones, ic.ais_near_km, ic.ais_step_s) for c in chunks]
+        parts = [x for x in parts if x is not None]
+        commit = ImageryCommit(
+            ais=pd.concat(parts, ignore_index=True) if parts and ic.ais_buffer_h > 0 else None,
+            keep_ns=int(ic.ais_buffer_h * 3600 * 1e9),
+        )
+        new = [c.imagery for c in chunks if c.imagery is not None]
+        pending = {(r["source"], r["key"]): r for r in [*snap.imagery, *new]}
+        ready, used = imagery.pair(pending.values())
+        commit.add = new
+        if not ready:
+            if pending:
+                log.info("imagery: %d file(s) waiting for their partner", len(pending))
+            return commit, None
+        data = {(r["source"], r["key"]): r["data"] for r in new}
+        data.update(self.store.imagery_data([k for k in pending if k not in data]))
+        done = {(r["source"], r["key"]) for r in [*ready, *used]}
+        commit.add = [r for r in new if (r["source"], r["key"]) not in done]
+        commit.remove = sorted(done)
+        q = Quarantine()
+        ev = self._imagery_surveys(ready, used, data, commit.ais, q)
+        first = ready[0]
+        obs = None if ev is None else ev.observations
+        chunks.append(
+            Chunk(first["source"], "imagery", obs=obs, quarantine=_qframe(q, first["source"]))
+        )
+        return commit, ev
+
+    def _imagery_surveys(
+        self, ready: list[dict], used: list[dict], data: dict, tick_ais, q: Quarantine
+    ) -> ImageryEvidence | None:
+        """The evidence of the ready imagery (None when the detections have no footprint at
+        all: the files are quarantined with that reason)."""
+        params = self.cfg.imagery.params
+        dets, scenes = imagery.read_ready(ready, used, data)
+        frames = [] if tick_ais is None else [tick_ais]
+        win = imagery.scene_window(dets, scenes, params)
+        if win is not None and self.cfg.imagery.ais_buffer_h > 0:
+            frames.append(self.store.ais_window(*win))
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        ais = imagery.buffered_ais(rows) if len(rows) else schema.empty()
+        try:
+            ev = imagery.derive(dets, scenes, ais, self.zones, self.registry, params, q)
+        except IngestError as exc:
+            for r in ready:
+                q.add(r["file"], None, "imagery_unusable", f"{r['file']}: {exc.reason}")
+            log.warning("imagery not used: %s", exc.reason)
+            return None
+        return ev
 
     def _detect(
         self, obs: pd.DataFrame, state: DetectorState, qparts: list[pd.DataFrame]

@@ -15,6 +15,7 @@ from rich.text import Text
 from ..alerts import Store, Watcher, load_config, run_scheduled
 from ..alerts.config import redact_url
 from ..alerts.health import health_report, status_lines
+from ..alerts.imagery import pending_lines
 from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
@@ -72,8 +73,9 @@ def watch(
     status: bool = typer.Option(
         False,
         "--status",
-        help="Print each source's health from the state database (no network) and exit: "
-        "0 when every source is healthy, 1 when one is silent.",
+        help="Print each source's health and the imagery files waiting for their partner from "
+        "the state database (no network) and exit: 0 when every source is healthy, 1 when one "
+        "is silent.",
     ),
     log_level: str = typer.Option("INFO", "--log-level", help=f"One of {', '.join(_LEVELS)}."),
 ) -> None:
@@ -142,10 +144,16 @@ def _status(cfg) -> None:
     try:
         store.create()
         rows = store.health_rows()
+        pending = store.pending_imagery()
+        buffered = store.ais_buffer_size()
     finally:
         store.dispose()
     rep = health_report(rows, cfg.health, time.time_ns())
     for line in status_lines(rep):
         typer.echo(line)
+    for line in pending_lines(pending):
+        typer.echo(line)
+    if pending or buffered:
+        typer.echo(f"AIS buffer for late imagery: {buffered} position(s)")
     if not rep["healthy"]:
         raise typer.Exit(1)

@@ -984,8 +984,14 @@ def _events_table(
     pos_decided = np.array([res.eff[r.decided] for r in res.events], dtype=np.int64)
     kept = np.isin(pos_decided, res.carry) | np.isin(pos_after, res.carry)
     # decided by a row an earlier batch judged (a held fix is judged now; a pending arrival is
-    # decided when its visit qualifies)
-    settled = a.carried[pos_decided] & ~a.held[pos_decided] & ~a.pending[pos_decided]
+    # decided when its visit qualifies), on evidence that batch had: late evidence of this batch
+    # older than the carried row (imagery read days late) makes the event news
+    settled = (
+        a.carried[pos_decided]
+        & ~a.held[pos_decided]
+        & ~a.pending[pos_decided]
+        & a.carried[pos_before]
+    )
     by = np.array(
         [res.eff[r.conflict_by] if r.conflict_by >= 0 else -1 for r in res.events], dtype=np.int64
     )

@@ -381,6 +381,7 @@ def write_config(
     alerts: dict | None = None,
     detect: dict | None = None,
     activity: dict | None = None,
+    imagery: dict | None = None,
 ) -> Path:
     """A TOML config in ``path.parent`` with the Testport zones and all_vessels on."""
     (path.parent / "ports.csv").write_text(PORTS_CSV)
@@ -396,6 +397,8 @@ def write_config(
         parts += ["[alerts]"] + [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
     if activity:
         parts += ["[activity]"] + [f"{k} = {toml_value(v)}" for k, v in activity.items()]
+    if imagery:
+        parts += ["[imagery]"] + [f"{k} = {toml_value(v)}" for k, v in imagery.items()]
     for s in sources:
         parts += ["[[sources]]"] + [f"{k} = {toml_value(v)}" for k, v in s.items()]
     for s in sinks:

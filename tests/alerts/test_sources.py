@@ -368,9 +368,9 @@ def test_udp_receive_error_is_counted_and_listening_goes_on():
     assert got[:-1] == lines and "not ascii" in got[-1]
 
 
-def test_watched_folder_quarantines_imagery_files_with_a_clear_reason(tmp_path):
-    """Satellite detections dropped in a watched folder are not observations: the file is
-    quarantined saying what to do with it, and the watcher goes on."""
+def test_watched_folder_keeps_imagery_detections_for_their_scenes(tmp_path):
+    """Satellite detections dropped in a watched folder are consumed, not quarantined: without
+    their scenes they wait in the state database (tests/alerts/test_imagery_watch.py)."""
     from navwatch.alerts import Watcher, parse_config
     from navwatch.demo import demo_dir
 
@@ -390,7 +390,11 @@ def test_watched_folder_quarantines_imagery_files_with_a_clear_reason(tmp_path):
         w.tick(now=2e9)
         w.tick(now=2e9 + 10)
         q = w.store.quarantine()
+        pending = w.store.pending_imagery()
+        inputs = w.store.inputs()
     finally:
         w.close()
-    assert len(q) == 1 and "satellite detections, not observations" in q["reason"].iloc[0]
-    assert "navwatch imagery" in q["reason"].iloc[0]
+    assert len(q) == 0 and [(r["key"], r["kind"], r["rows"]) for r in pending] == [
+        ("detections.csv", "detections", 18)
+    ]
+    assert inputs.set_index("key").loc["detections.csv", "status"] == "done"

@@ -246,3 +246,27 @@ def test_tartus_contradiction_survives_any_later_batch():
         if eid in kept.index:
             assert kept.loc[eid, "flags"] == row["flags"]
             assert kept.loc[eid, "confidence"] == row["confidence"]
+
+
+def test_late_evidence_older_than_a_carried_row_makes_the_departure_it_reveals():
+    """Evidence read late (satellite imagery days after the scene) that puts a vessel in port
+    before a row an earlier batch judged (a sighting outside the harbour) reveals the departure
+    between them: reported by the late batch as one run over both batches reports it. Here the
+    demo sightings, then the demo surveys: Yelnya left Tartus harbour between the 1 Dec survey
+    and the 2 Dec sighting."""
+    import navwatch as nw
+    from navwatch.demo import demo_dir
+
+    zones, reg = nw.load_ports(), nw.load_registry()
+    sightings = nw.read_observations([demo_dir() / "sightings.csv"])
+    surveys = nw.read_observations([demo_dir() / "surveys.csv"])
+    one = detect_port_events(schema.concat([sightings, surveys]), zones, reg).events
+    first = detect_port_events(sightings, zones, reg)
+    late = detect_port_events(surveys, zones, reg, state=first.state)
+    merged = merge_incremental([first.events, late.events])
+    assert_events_equal(merged, one)
+    e = late.events
+    yelnya = e[
+        (e["vessel_id"] == "yelnya") & (e["event"] == "departure") & (e["tier"] == "harbour")
+    ]
+    assert pd.Timestamp("2024-12-02T06:00Z") in set(yelnya["time_latest"])

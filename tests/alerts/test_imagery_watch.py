@@ -1,0 +1,379 @@
+"""Satellite imagery (detections + scene footprints) dropped into a watched folder: paired in the
+state database across ticks and restarts, matched to the AIS buffered by earlier ticks, derived
+into port surveys and alerted once, through real servers (webhook receiver, SQLite/PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from navwatch.alerts import Watcher, load_config
+from navwatch.alerts.store import Store
+from navwatch.demo import demo_dir
+from navwatch.jobs import run_detect
+
+from .alert_servers import CLI, cli_env, run_once, webhook_sink, write_config
+from .nmea_factory import position
+
+IMAGERY = demo_dir() / "imagery"
+DETECTIONS, SCENES = IMAGERY / "detections.csv", IMAGERY / "scenes.geojson"
+VYAZMA_MMSI = 273547800  # the registry oiler with an MMSI; the 150 m hull of the 30 Nov image
+VYAZMA_AT = (34.9035, 35.871126)  # that detection's position
+SCENE_30NOV = pd.Timestamp("2024-11-30T08:30:00Z").timestamp()
+
+
+def _drop(src: Path, folder: Path, name: str | None = None, data: bytes | None = None) -> Path:
+    """Write-then-rename into the watched folder."""
+    dst = folder / (name or src.name)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.write_bytes(src.read_bytes() if data is None else data)
+    os.replace(tmp, dst)
+    return dst
+
+
+def _config(tmp_path: Path, state_url: str, webhook, **kw) -> Path:
+    (tmp_path / "incoming").mkdir(exist_ok=True)
+    return write_config(
+        tmp_path / "nw.toml", state_url=state_url,
+        sources=[{"type": "directory", "name": "drop", "path": "incoming", "settle_s": 0}],
+        sinks=[webhook_sink(webhook)] if webhook is not None else [], **kw,
+    )  # fmt: skip
+
+
+def _departures(events: pd.DataFrame) -> set[tuple]:
+    e = events[events["event"] == "departure"]
+    return {
+        (r.vessel_id, r.port, r.tier, pd.Timestamp(r.time_earliest), pd.Timestamp(r.time_latest))
+        for r in e.itertuples()
+    }
+
+
+def _alerted(webhook) -> set[tuple]:
+    out = set()
+    for b in webhook.bodies():
+        e = b["event"]
+        out.add((e["vessel_id"], e["port"], e["tier"], pd.Timestamp(e["time_earliest"]),
+                 pd.Timestamp(e["time_latest"])))  # fmt: skip
+    return out
+
+
+def _expected(tmp_path: Path) -> set[tuple]:
+    """The departures `navwatch detect` gives from the same files, ports and settings."""
+    run = run_detect([DETECTIONS, SCENES], ports=tmp_path / "ports.csv", all_vessels=True)
+    return _departures(run.events)
+
+
+def _status(cfg: Path) -> str:
+    r = subprocess.run([*CLI, "--config", str(cfg), "--status"], capture_output=True, text=True,
+                       env=cli_env(), timeout=120, cwd=cfg.parent)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_demo_imagery_alerts_the_departures_of_navwatch_detect_once(tmp_path, state_url, webhook):
+    """Both files in one tick: the 12 Tartus departures that `navwatch detect` finds in the same
+    imagery, each alerted once to the webhook; nothing again on the next tick."""
+    cfg = _config(tmp_path, state_url, webhook)
+    _drop(DETECTIONS, tmp_path / "incoming")
+    _drop(SCENES, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    expected = _expected(tmp_path)
+    assert len(expected) == 12 and _alerted(webhook) == expected, r.stderr[-3000:]
+    assert len(webhook.ids()) == len(set(webhook.ids())) == 12 and webhook.bad_signatures == 0
+    assert "18 detection(s) (0 matched to AIS, 18 dark)" in r.stderr
+    r = run_once(cfg)
+    assert r.returncode == 0 and "0 alert(s) enqueued" in r.stdout and len(webhook.ids()) == 12
+    st = Store(load_config(cfg, env=cli_env()).state_url.reveal())
+    try:
+        assert st.pending_imagery() == [] and len(st.quarantine()) == 0
+    finally:
+        st.dispose()
+
+
+@pytest.mark.parametrize("first", ["detections", "scenes"])
+def test_partner_a_tick_later_across_a_restart_loses_nothing(tmp_path, state_url, webhook, first):
+    """One file, a watcher process that ends (a restart), the other file a tick later: the first
+    waits in the state database (``--status`` says so), the pair then gives the same departures,
+    each alerted once."""
+    cfg = _config(tmp_path, state_url, webhook)
+    a, b = (DETECTIONS, SCENES) if first == "detections" else (SCENES, DETECTIONS)
+    _drop(a, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    assert "imagery: 1 file(s) waiting for their partner" in r.stderr and webhook.ids() == []
+    status = _status(cfg)
+    if first == "detections":
+        assert (
+            "imagery pending: drop/detections.csv (detections, 18 row(s), since tick 1): "
+            "waiting for the scenes LANDSAT-20241201, MAXAR-20241205, MT-20241130-50cm" in status
+        )
+    else:
+        assert (
+            "imagery pending: drop/scenes.geojson (scenes, 6 row(s), since tick 1): "
+            "no detections file names its scenes" in status
+        )
+    (tmp_path / "incoming" / a.name).unlink()  # the store holds it now: the file may go
+    r = run_once(cfg)  # a new process: nothing new, nothing lost
+    assert r.returncode == 0 and webhook.ids() == []
+    _drop(b, tmp_path / "incoming")
+    r = run_once(cfg)
+    assert r.returncode == 0, r.stderr
+    assert _alerted(webhook) == _expected(tmp_path) and len(webhook.ids()) == 12
+    r = run_once(cfg)
+    assert r.returncode == 0 and "0 alert(s) enqueued" in r.stdout
+    assert len(webhook.ids()) == len(set(webhook.ids())) == 12
+    assert "imagery pending" not in _status(cfg)
+
+
+def _watcher(cfg: Path) -> Watcher:
+    return Watcher(load_config(cfg, env=cli_env()))
+
+
+def test_malformed_detections_row_is_quarantined_with_file_line_and_reason(tmp_path):
+    """A bad row of a detections file is quarantined (file, line, code, reason) when the file is
+    consumed; the other rows wait for the scenes and are used with them, the bad one is not
+    quarantined a second time."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    lines = DETECTIONS.read_text().splitlines()
+    lines[3] = lines[3].replace("34.903500,35.867625", "95.0,35.867625")  # latitude out of range
+    path = _drop(DETECTIONS, tmp_path / "incoming", data=("\n".join(lines) + "\n").encode())
+    w = _watcher(cfg)
+    try:
+        rep = w.tick()
+        assert rep.quarantined == 1 and rep.imagery is None
+        q = w.store.quarantine()
+        row = q.iloc[0]
+        assert (row["source"], row["file"], row["line"], row["code"]) == (
+            "drop",
+            str(path),
+            4,
+            "bad_position",
+        )
+        assert row["reason"] == f"{path}:4: latitude/longitude out of range"
+        assert "95.0,35.867625" in row["raw"]
+        assert [r["rows"] for r in w.store.pending_imagery()] == [17]
+        _drop(SCENES, tmp_path / "incoming")
+        rep = w.tick()
+        assert rep.imagery is not None and rep.imagery.summary["detections"] == 17
+        assert rep.quarantined == 0 and len(w.store.quarantine()) == 1
+    finally:
+        w.close()
+
+
+def _vyazma_ais() -> bytes:
+    """Vyazma moored at its 30 Nov berth, AIS at 06:30 and 10:30 (2 h either side of the scene)."""
+    lat, lon = VYAZMA_AT
+    fixes = [position(VYAZMA_MMSI, lat, lon, 0.0, SCENE_30NOV + dt, status=5)
+             for dt in (-7200, -5400, 5400, 7200)]  # fmt: skip
+    return ("\n".join(fixes) + "\n").encode()
+
+
+@pytest.mark.parametrize("buffer_h", [102, 0])
+def test_ais_of_an_earlier_tick_matches_late_imagery(tmp_path, state_url, buffer_h):
+    """AIS read in one tick is buffered in the state database; imagery arriving in a later tick
+    (a new watcher object on the same store) is matched to it: the 150 m hull of the 30 Nov
+    image is Vyazma, listed present by name in that scene's survey. Without the buffer
+    (``ais_buffer_h = 0``) the same hull stays dark."""
+    cfg = _config(tmp_path, state_url, None, imagery={"ais_buffer_h": buffer_h})
+    _drop(DETECTIONS, tmp_path / "incoming", name="vyazma.nmea", data=_vyazma_ais())
+    w = _watcher(cfg)
+    try:
+        assert w.tick().rows == 4
+        assert w.store.ais_buffer_size() == (4 if buffer_h else 0)
+    finally:
+        w.close()
+    _drop(DETECTIONS, tmp_path / "incoming")
+    _drop(SCENES, tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        ev = w.tick().imagery
+    finally:
+        w.close()
+    assert ev is not None
+    d = ev.detections
+    matched = d[d["status"] == "matched"]
+    s = ev.surveys
+    mt = s[(s["scene_id"] == "MT-20241130-50cm") & (s["port"] == "Tartus/harbour")]
+    assert len(mt) == 1
+    if buffer_h:
+        assert matched["mmsi"].tolist() == [VYAZMA_MMSI] and ev.summary["matched"] == 1
+        assert abs(matched["length_m"].iloc[0] - 150.0) < 1
+        assert "Vyazma" in mt["present"].iloc[0].split("|")
+    else:
+        assert len(matched) == 0 and ev.summary["dark"] == 18
+        assert "Vyazma" not in mt["present"].iloc[0].split("|")
+
+
+def _vyazma_moored_then_dark() -> bytes:
+    """Vyazma's AIS at its berth every 30 min from 5 Dec 06:00 to 6 Dec 12:00, then nothing."""
+    lat, lon = VYAZMA_AT
+    t0 = pd.Timestamp("2024-12-05T06:00:00Z").timestamp()
+    fixes = [position(VYAZMA_MMSI, lat, lon, 0.0, t0 + i * 1800, status=5) for i in range(61)]
+    return ("\n".join(fixes) + "\n").encode()
+
+
+def test_late_imagery_reveals_a_departure_after_the_ais_went_dark(tmp_path, webhook):
+    """The detector state has moved on with AIS (Vyazma moored, then silent) before imagery of
+    days earlier and later arrives: the departure the 9 Dec scenes reveal (gone since its last
+    fix) is alerted, with the window `navwatch detect` gives when it reads everything at once."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", webhook)
+    ais = _drop(DETECTIONS, tmp_path / "incoming", name="vyazma.nmea",
+                data=_vyazma_moored_then_dark())  # fmt: skip
+    w = _watcher(cfg)
+    try:
+        w.run_once()
+        assert webhook.ids() == []
+        _drop(DETECTIONS, tmp_path / "incoming")
+        _drop(SCENES, tmp_path / "incoming")
+        rep = w.run_once()
+        assert rep is not None and rep.imagery is not None
+        assert rep.imagery.summary["matched"] == 1  # the 5 Dec 150 m hull: Vyazma, by its AIS
+        assert w.run_once().alerts == []
+    finally:
+        w.close()
+    run = run_detect([ais, DETECTIONS, SCENES], ports=tmp_path / "ports.csv", all_vessels=True)
+    expected = _departures(run.events)
+    vyazma = {e for e in expected if e[0] == "vyazma"}
+    last_fix = pd.Timestamp("2024-12-06T12:00:00Z")
+    assert ("vyazma", "Tartus", "harbour", last_fix, pd.Timestamp("2024-12-09T08:30:00Z")) in vyazma
+    assert _alerted(webhook) == expected and len(webhook.ids()) == len(expected)
+
+
+def test_sighting_before_late_imagery_closes_the_departure_it_reveals(tmp_path):
+    """Yelnya seen outside Tartus on 2 Dec (sightings read in tick 1), in port on 30 Nov and
+    1 Dec by imagery that arrives in tick 2: the departure 1 Dec 08:30 - 2 Dec 06:00 that
+    `navwatch detect` gives from all the files is alerted by the later tick (the late surveys
+    come before the sighting the detector state carried; tests/detect/test_incremental.py)."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    sightings = _drop(demo_dir() / "sightings.csv", tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        w.tick()
+        _drop(DETECTIONS, tmp_path / "incoming")
+        _drop(SCENES, tmp_path / "incoming")
+        w.tick()
+        alerted = {(e["vessel_id"], pd.Timestamp(e["time_earliest"]), pd.Timestamp(e["time_latest"]))
+                   for e in (json.loads(p)["event"] for p in w.store.alerts()["payload"])}  # fmt: skip
+    finally:
+        w.close()
+    run = run_detect([sightings, DETECTIONS, SCENES], ports=tmp_path / "ports.csv",
+                     all_vessels=True)  # fmt: skip
+    assert ("yelnya", pd.Timestamp("2024-12-01T08:30Z"), pd.Timestamp("2024-12-02T06:00Z")) in {
+        (v, e, la) for v, _, _, e, la in _departures(run.events)
+    }
+    assert (
+        "yelnya",
+        pd.Timestamp("2024-12-01T08:30Z"),
+        pd.Timestamp("2024-12-02T06:00Z"),
+    ) in alerted
+
+
+def _gfw_table(path: Path) -> Path:
+    """The demo detections as a GFW table carrying each scene's footprint (``footprint_wkt``)."""
+    import geopandas as gpd
+
+    det = pd.read_csv(DETECTIONS)
+    scenes = gpd.read_file(SCENES).set_index("scene_id")
+    # a scene with no hull in port still needs a row to carry its footprint: a small boat in
+    # its corner, outside every zone
+    empty = [s for s in scenes.index if s not in set(det["scene_id"])]
+    corner = [scenes.geometry[s].bounds for s in empty]
+    det = pd.concat([det, pd.DataFrame({
+        "scene_id": empty, "time": [scenes.loc[s, "time"] for s in empty],
+        "lat": [b[1] + 0.002 for b in corner], "lon": [b[0] + 0.002 for b in corner],
+        "length_m": 12.0, "score": 0.9,
+    })], ignore_index=True)  # fmt: skip
+    gfw = pd.DataFrame(
+        {
+            "scene_id": det["scene_id"],
+            "detect_id": [f"gfw-{i}" for i in range(len(det))],
+            "detect_timestamp": det["time"],
+            "detect_lat": det["lat"],
+            "detect_lon": det["lon"],
+            "length_m": det["length_m"],
+            "score": det["score"],
+            "footprint_wkt": [scenes.geometry[s].wkt for s in det["scene_id"]],
+        }
+    )
+    gfw.to_csv(path, index=False)
+    return path
+
+
+def test_gfw_table_with_footprints_needs_no_partner(tmp_path):
+    """A GFW detections table with ``footprint_wkt`` is used in the tick that reads it, giving the
+    surveys `navwatch detect` derives from that one file; nothing is left pending."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    gfw = _gfw_table(tmp_path / "gfw.csv")
+    _drop(gfw, tmp_path / "incoming")
+    w = _watcher(cfg)
+    try:
+        rep = w.tick()
+        assert w.store.pending_imagery() == []
+    finally:
+        w.close()
+    assert rep.imagery is not None and rep.imagery.summary["scenes"] == 6
+    run = run_detect([gfw], ports=tmp_path / "ports.csv", all_vessels=True)
+    cols = ["scene_id", "port", "time", "coverage", "present"]
+    got, want = rep.imagery.surveys[cols], run.imagery.surveys[cols]
+    assert len(got) == 14
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def test_imagery_config_keys_and_errors(tmp_path):
+    from navwatch.alerts import parse_config
+    from navwatch.errors import ConfigError
+
+    cfg = parse_config(
+        {"imagery": {"ais_buffer_h": 48, "ais_near_km": 10, "ais_step_s": 0, "max_fix_gap_h": 3}},
+        base=tmp_path, env={},
+    )  # fmt: skip
+    im = cfg.imagery
+    assert (im.ais_buffer_h, im.ais_near_km, im.ais_step_s, im.params.max_fix_gap_h) == (
+        48, 10, 0, 3
+    )  # fmt: skip
+    assert cfg.redacted()["imagery"]["params"]["max_fix_gap_h"] == 3
+    for bad, msg in (
+        ({"max_fix_gap": 3}, "[imagery]: unknown key(s) ['max_fix_gap']"),
+        ({"match_base_m": "near"}, "[imagery].match_base_m: expected a number"),
+        ({"full_coverage": 2}, "[imagery]: need min_coverage <= full_coverage <= 1"),
+        ({"ais_near_km": 0}, "[imagery].ais_near_km: expected a number > 0"),
+    ):
+        with pytest.raises(ConfigError) as ei:
+            parse_config({"imagery": bad}, base=tmp_path, env={})
+        assert msg in str(ei.value)
+
+
+def test_upgrade_from_schema_4_adds_the_imagery_tables(tmp_path):
+    """A version 4 database (before imagery) is refused, then upgraded by --upgrade-state: the
+    two tables are added and imagery is kept pending in it."""
+    import sqlalchemy as sa
+
+    from navwatch.alerts.store import SCHEMA_VERSION
+    from navwatch.errors import StateError
+
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    url = load_config(cfg, env=cli_env()).state_url.reveal()
+    st = Store(url)
+    st.create()
+    with st.write() as c:
+        c.exec_driver_sql("DROP TABLE nw_imagery_pending")
+        c.exec_driver_sql("DROP TABLE nw_ais_buffer")
+        c.exec_driver_sql("UPDATE nw_lock SET schema_version = 4")
+    st.dispose()
+    with pytest.raises(StateError, match="5: imagery in watched folders"):
+        Store(url).create()
+    r = subprocess.run([*CLI, "--config", str(cfg), "--upgrade-state"], capture_output=True,
+                       text=True, env=cli_env(), timeout=120, cwd=cfg.parent)  # fmt: skip
+    assert r.returncode == 0 and f"upgraded from schema version 4 to {SCHEMA_VERSION}" in r.stdout
+    assert {"nw_imagery_pending", "nw_ais_buffer"} <= set(
+        sa.inspect(sa.create_engine(url)).get_table_names()
+    )
+    _drop(DETECTIONS, tmp_path / "incoming")
+    assert run_once(cfg).returncode == 0
+    assert "drop/detections.csv" in _status(cfg)
