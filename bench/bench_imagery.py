@@ -44,6 +44,7 @@ import pandas as pd
 
 from navwatch.jobs import run_detect, run_imagery
 from navwatch.simulate import (
+    imageable_truth,
     score_matching,
     score_surveys,
     score_windows,
@@ -85,6 +86,7 @@ def one_seed(seed: int, args, fmt: str, work: Path) -> dict:
         "surveys": score_surveys(ev.surveys, isc),
     }
     truth = isc.truth_events
+    imageable = imageable_truth(isc)
     for name, inputs in (
         ("imagery", imagery_files),
         ("ais", [paths["ais"]]),
@@ -92,6 +94,8 @@ def one_seed(seed: int, args, fmt: str, work: Path) -> dict:
     ):
         det = run_detect(inputs, **common)
         res[f"windows_{name}"] = score_windows(det.events, truth)
+        if name == "imagery":  # recall over what the scenes could show
+            res["windows_imagery_imageable"] = score_windows(det.events, imageable)
         confident = det.events[det.events["confidence"] >= 0.5]
         res[f"windows_{name}_conf50"] = score_windows(confident, truth)
     return res
@@ -123,7 +127,7 @@ def report(rows: list[dict]) -> bool:
     ok = True
     print(f"seeds/format runs: {len(rows)}; scenes {sum(r['scenes'] for r in rows):,}, "
           f"detections {sum(r['detections'] for r in rows):,}")  # fmt: skip
-    keys = ["matching", "surveys"] + [
+    keys = ["matching", "surveys", "windows_imagery_imageable"] + [
         f"windows_{n}{c}" for n in ("imagery", "ais", "imagery+ais") for c in ("", "_conf50")
     ]
     for key in keys:
