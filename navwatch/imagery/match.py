@@ -94,8 +94,15 @@ def match_detections(
     if not len(det):
         return _as_table(out)
     tracks = _tracks(ais, registry)
-    for _, idx in out.groupby("scene_time", sort=True).indices.items():
-        _match_one_time(out, idx, tracks, p)
+    pairs = [
+        pair
+        for _, idx in out.groupby("scene_time", sort=True).indices.items()
+        for pair in _match_one_time(out, idx, tracks, p)
+    ]
+    if pairs:
+        rows = [r[0] for r in pairs]
+        for k, col in enumerate(_PAIR_COLUMNS, start=1):
+            out.loc[rows, col] = pd.array([r[k] for r in pairs], dtype=out[col].dtype)
     _sized_dark(out, tracks, registry, p)
     _carry_over(out, registry, p)
     if zones is not None and len(out):
@@ -307,13 +314,21 @@ def _tracks(ais, registry) -> AisTracks | None:
     return AisTracks(ais, registry)
 
 
-def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams) -> None:
+#: What :func:`_match_one_time` sets of each detection it pairs, in its tuples' order (after
+#: the row).
+_PAIR_COLUMNS = ("status", "mmsi", "vessel_name", "vessel_id", "candidates", "distance_m",
+                 "limit_m", "fix_gap_s", "length_fit")  # fmt: skip
+
+
+def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams) -> list[tuple]:
+    """The pairs of the detections ``idx`` (one scene time) with the tracks there: a tuple per
+    paired detection, its row then :data:`_PAIR_COLUMNS`."""
     if tracks is None:
-        return
+        return []
     t_ns = int(out["scene_time"].iloc[idx[0]].value)
     pos = tracks.at(t_ns, int(p.max_fix_gap_h * 3600 * _NS))
     if not len(pos):
-        return
+        return []
     d = out.iloc[idx]
     f = local_frame(_mean_lon(d["lon"].to_numpy(float)), float(d["lat"].mean()))
     dx, dy = f.xy(d["lon"].to_numpy(float), d["lat"].to_numpy(float))
@@ -326,36 +341,30 @@ def _match_one_time(out: pd.DataFrame, idx: np.ndarray, tracks, p: ImageryParams
     near = (np.abs(vx) < 1e4) & (np.abs(vy) < 1e4)  # within 10,000 km of the scene (frame sanity)
     vi = np.flatnonzero(near)
     if not len(vi):
-        return
+        return []
     dist = np.hypot(dx[:, None] - vx[None, vi], dy[:, None] - vy[None, vi]) * 1000.0
-    vlen = np.array([tracks.length.get(m, np.nan) for m in pos["mmsi"].to_numpy()[vi]])
+    mmsis, gaps = pos["mmsi"].to_numpy(), pos["dt_s"].to_numpy(float)
+    vlen = np.array([tracks.length.get(m, np.nan) for m in mmsis[vi]])
     dlen = d["length_m"].to_numpy(float) if "length_m" in d.columns else np.full(len(d), np.nan)
-    res = d["resolution_m"].to_numpy(float)[:, None]
-    ok = (dist <= limit[vi][None, :]) & length_fits(dlen[:, None], vlen[None, :], p, res)
-    pairs = _assign(dist, ok)
-    res_d = np.nan_to_num(d["resolution_m"].to_numpy(float))
-    mmsis = pos["mmsi"].to_numpy()
-    for di, vj in pairs:
-        row, k = idx[di], vi[vj]
+    res_d = d["resolution_m"].to_numpy(float)
+    ok = (dist <= limit[vi][None, :]) & length_fits(dlen[:, None], vlen[None, :], p, res_d[:, None])
+    found = []
+    for di, vj in _assign(dist, ok):
+        k = vi[vj]
         m = int(mmsis[k])
         vid = tracks.vessel_id.get(m)
         # another track this detection could pair with, about as near: which is which cannot
         # be told (two ships berthed side by side)
-        margin = max(p.ambiguous_m, res_d[di])
+        margin = max(p.ambiguous_m, float(np.nan_to_num(res_d[di])))
         tied = np.flatnonzero(ok[di] & (dist[di] - dist[di, vj] < margin))
-        status = "matched" if len(tied) <= 1 else "ambiguous"
-        out.loc[row, ["status", "mmsi", "vessel_name"]] = [status, m, tracks.name.get(m, "")]
-        out.loc[row, "vessel_id"] = vid if isinstance(vid, str) else None
-        if status == "ambiguous":
-            ids = [tracks.vessel_id.get(int(mmsis[vi[j]])) for j in tied]
-            out.loc[row, "candidates"] = "|".join(sorted({v for v in ids if isinstance(v, str)}))
-        out.loc[row, ["distance_m", "limit_m", "fix_gap_s"]] = [
-            float(dist[di, vj]),
-            float(limit[k]),
-            float(pos["dt_s"].iloc[k]),
-        ]
+        ids = [tracks.vessel_id.get(int(mmsis[vi[j]])) for j in tied] if len(tied) > 1 else []
         fit = "unknown" if np.isnan(dlen[di]) or np.isnan(vlen[vj]) else "fits"
-        out.loc[row, "length_fit"] = fit
+        found.append((
+            int(idx[di]), "ambiguous" if len(tied) > 1 else "matched", m, tracks.name.get(m, ""),
+            vid if isinstance(vid, str) else None, "|".join(sorted({v for v in ids if isinstance(v, str)})),
+            float(dist[di, vj]), float(limit[k]), float(gaps[k]), fit,
+        ))  # fmt: skip
+    return found
 
 
 def _assign(cost: np.ndarray, ok: np.ndarray) -> list[tuple[int, int]]:
@@ -392,6 +401,7 @@ def _sized_dark(out: pd.DataFrame, tracks, registry, p: ImageryParams) -> None:
     placed = _placed_by_ais(out, tracks, p)
     lens = out["length_m"].to_numpy(float)
     labels = out["label"].fillna("").astype(str).to_numpy() if "label" in out else [""] * len(out)
+    cands, tokens = out["candidates"].to_numpy(object).copy(), out["token"].to_numpy(object).copy()
     for i in dark:
         group: tuple[str, ...] | None = None
         if labels[i].strip():
@@ -404,8 +414,10 @@ def _sized_dark(out: pd.DataFrame, tracks, registry, p: ImageryParams) -> None:
         fit = length_fits(np.full(len(pool), lens[i]), pool["length_m"].to_numpy(float), p, res)
         # unknown registry lengths fit nothing by size alone: only a label includes them
         cand = pool[fit & (pool["length_m"].notna().to_numpy() | (group is not None))]
-        out.loc[out.index[i], "candidates"] = "|".join(cand["vessel_id"])
-        out.loc[out.index[i], "token"] = _dark_token(cand, labelled=group is not None)
+        cands[i] = "|".join(cand["vessel_id"])
+        tokens[i] = _dark_token(cand, labelled=group is not None)
+    out["candidates"] = pd.array(cands, dtype="string")
+    out["token"] = pd.array(tokens, dtype="string")
 
 
 def _named(tok: str) -> bool:

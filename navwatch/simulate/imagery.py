@@ -1156,6 +1156,30 @@ def _cross_label(merchant: bool, length: float, pick: float) -> str:
 
 # --------------------------------------------------------------------------- writing
 
+#: AIS static data as broadcast (type 5 ``A+B``, ``C+D``): the share of AIS vessels that send
+#: no dimensions (0: a blank ``Length`` in NOAA files) and the share that send wrong ones
+#: (antenna offsets typed in wrong: 0.5-1.5 times the true length and beam).
+AIS_DIMENSIONS_MISSING = 0.15
+AIS_DIMENSIONS_WRONG = 0.03
+
+
+def reported_dimensions(vessels: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``mmsi, length_m, beam_m`` each AIS vessel broadcasts: its true ones to the metre, none
+    (NaN) for :data:`AIS_DIMENSIONS_MISSING` of them, wrong ones for
+    :data:`AIS_DIMENSIONS_WRONG` (own random stream: the other draws are unchanged)."""
+    v = vessels[vessels["has_ais"].astype(bool) & (vessels["mmsi"].astype(str).str.strip() != "")]
+    rng = np.random.default_rng([seed, 5005])
+    u = rng.random(len(v))
+    factor = np.where(
+        u < AIS_DIMENSIONS_MISSING + AIS_DIMENSIONS_WRONG, rng.uniform(0.5, 1.5, len(v)), 1.0
+    )
+    factor = np.where(u < AIS_DIMENSIONS_MISSING, np.nan, factor)
+    return pd.DataFrame({
+        "mmsi": pd.to_numeric(v["mmsi"], errors="coerce").to_numpy(),
+        "length_m": (v["length_m"].to_numpy(float) * factor).round(0),
+        "beam_m": (v["beam_m"].to_numpy(float) * factor).round(0),
+    })  # fmt: skip
+
 
 def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
     if fmt not in ("gfw", "skylight", "generic"):
@@ -1163,7 +1187,7 @@ def _write(im: ImageryScenario, d: Path, fmt: str) -> dict[str, Path]:
     d.mkdir(parents=True, exist_ok=True)
     paths = {k: d / f for k, f in (("ais", "ais.csv"), ("vessels", "vessels.csv"))}
     paths |= {"ports": d / "ports.geojson", "scenes": d / "scenes.geojson"}
-    write_noaa_ais(im.ais, paths["ais"])
+    write_noaa_ais(im.ais, paths["ais"], dims=reported_dimensions(im.vessels, im.seed))
     im.registry_sizes.to_csv(paths["vessels"], index=False)
     im.scenario.zones.to_file(paths["ports"], driver="GeoJSON")
     sc = im.scenes

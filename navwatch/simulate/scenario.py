@@ -171,9 +171,20 @@ class Scenario:
         return paths
 
 
-def write_noaa_ais(ais: pd.DataFrame, path: str | Path) -> None:
-    """Canonical AIS rows as a NOAA MarineCadastre legacy CSV (sorted by time), which navwatch reads."""
+def write_noaa_ais(ais: pd.DataFrame, path: str | Path, dims: pd.DataFrame | None = None) -> None:
+    """Canonical AIS rows as a NOAA MarineCadastre legacy CSV (sorted by time), which navwatch
+    reads. ``dims`` (``mmsi, length_m, beam_m``, NaN unknown) fills ``Length``/``Width`` on
+    every row of that MMSI, as NOAA repeats the static data on each row."""
     a = ais.sort_values("time", kind="stable")
+    length = width = pd.Series("", index=a.index, dtype=object)
+    if dims is not None and len(dims):
+        by = dims.assign(mmsi=pd.to_numeric(dims["mmsi"], errors="coerce"))
+        by = by.dropna(subset=["mmsi"]).drop_duplicates("mmsi").set_index("mmsi")
+        mm = pd.to_numeric(a["mmsi"], errors="coerce")
+        length, width = (
+            mm.map(by[c]).round(0).astype("Int64").astype(object).where(lambda x: x.notna(), "")
+            for c in ("length_m", "beam_m")
+        )
     pd.DataFrame(
         {
             "MMSI": a["mmsi"].astype("Int64"),
@@ -188,8 +199,8 @@ def write_noaa_ais(ais: pd.DataFrame, path: str | Path) -> None:
             "CallSign": "",
             "VesselType": "",
             "Status": "",
-            "Length": "",
-            "Width": "",
+            "Length": length,
+            "Width": width,
             "Draft": "",
             "Cargo": "",
             "TransceiverClass": "A",
