@@ -47,7 +47,8 @@ class ImageryParams:
     #: A registry vessel matched to an AIS track with a fix within this of the scene time is
     #: listed ``Name?`` in the survey: its AIS already places it (the image adds nothing, and
     #: a presence would turn an AIS transit into a call); matched across a longer AIS silence,
-    #: it is listed present.
+    #: it is listed present when the hull is within ``match_base_m`` of its interpolated
+    #: position (at its last berth), else ``Name?`` (another ship may have taken the berth).
     ais_current_s: float = 1800.0
     #: The same hull at the same berth: a dark detection naming no one takes the identity of
     #: an earlier one within this distance (or 3 pixels of the coarser image) and time whose

@@ -136,7 +136,11 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     # and adds nothing (listing it present would turn an AIS transit into a call)
     current = ids & (here["fix_gap_s"].to_numpy(float) <= p.ais_current_s)
     on_ais = set(here.loc[current, "vessel_id"].astype(str))
-    named = set(here.loc[ids & ~current, "vessel_id"].astype(str))
+    # across an AIS silence, a hull at the vessel's last berth is the vessel; one farther off
+    # (the limit grows with the silence) may be another ship that took a berth it left
+    at_berth = here["distance_m"].to_numpy(float) <= p.match_base_m
+    named = set(here.loc[ids & ~current & at_berth, "vessel_id"].astype(str))
+    on_ais |= set(here.loc[ids & ~current & ~at_berth, "vessel_id"].astype(str))
     dark = here[here["status"] == "dark"]
     strong = dark[dark["score"].fillna(1.0) >= p.presence_min_score] if "score" in dark else dark
     named |= _counted(strong) - on_ais

@@ -115,3 +115,21 @@ def test_absences_that_stand(reg, zones, seen, hours, departs):  # noqa: F811
 def test_lone_absence_rule_can_be_turned_off(reg, zones):  # noqa: F811
     _, h = _sequence(reg, zones, [True, False, True], [0, 8, 16], ImageryParams(lone_absence_h=0))
     assert "Charlie?" not in h[1]
+
+
+@pytest.mark.parametrize(
+    ("off_m", "named"), [(150.0, True), (190.0, True), (260.0, False), (900.0, False)]
+)
+def test_match_across_an_ais_silence_names_the_vessel_at_its_berth_only(reg, zones, off_m, named):  # noqa: F811
+    from .test_match import ais, registry
+
+    rows = reg.frame.to_dict("records")
+    rows[2]["mmsi"] = "273000003"  # charlie, silent for 3 h at its berth
+    reg2 = registry(rows)
+    a = ais({273000003: [(-180, 0, 0, 0.0), (-200, 0, 0, 0.0)]})
+    sc = scenes(resolution_m=[10.0])
+    m = match_detections(dets([at(off_m, 0)], [125.0]), a, reg2, scenes=sc, zones=zones)
+    assert m["status"].tolist() == ["matched"] and m["vessel_id"].tolist() == ["charlie"]
+    s = derive_surveys(sc, m, zones, reg2, ais=a).set_index("port")
+    h = s.loc["Testport/harbour", "present"].split("|")
+    assert ("Charlie" in h) == named and ("Charlie?" in h) == (not named)
