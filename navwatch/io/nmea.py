@@ -582,7 +582,7 @@ class _Parser:
                 "name": msg.shipname,
                 "ship_type": msg.ship_type,
             }
-        elif msg.partno == 0:
+        elif msg.partno != 1:  # part A, or cut before its part number (None: no static data)
             fields = {"name": msg.shipname}
         else:
             fields = {"callsign": msg.callsign, "ship_type": msg.ship_type}

@@ -670,3 +670,15 @@ def test_property_encode_round_trip(reports, t_start):
     assert np.abs(df["lon"].to_numpy() - lon).max() <= resolution
     assert np.abs(df["sog_kn"].to_numpy() - speed).max() <= 0.05 + 1e-9
     assert (df["source"] == "AIS").all()
+
+
+def test_type_24_cut_before_its_part_number_is_quarantined_not_a_crash():
+    """A type 24 of 36 bits (no part number: pyais reads part A with partno None) has no
+    static data: one parse_error, on both paths (found by Hypothesis)."""
+    line = "\\c:1452468552*53\\!AIVDM,1,1,,A,H39>Jh,0*78"
+    for fast in (True, False):
+        q = Quarantine()
+        df = parse_lines([line], quarantine=q, fast=fast)
+        assert len(df) == 0
+        assert q.to_frame()["code"].tolist() == ["parse_error"]
+        check_accounting(df)
