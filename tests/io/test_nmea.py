@@ -28,7 +28,8 @@ HEAD_LINES = HEAD.read_text().splitlines()
 
 COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
-    "sog_kn", "cog_deg", "heading_deg", "nav_status", "source", "src_file", "src_line",
+    "sog_kn", "cog_deg", "heading_deg", "nav_status", "length_m", "beam_m", "source", "src_file",
+    "src_line",
 ]  # fmt: skip
 
 
@@ -187,12 +188,15 @@ def test_head_static_attached_to_all_rows_of_the_mmsi(head):
     assert (pilot["name"] == "PILOTBOAT WHITE").all()
     assert (pilot["callsign"] == "WCU6542").all()
     assert (pilot["ship_type"] == "90").all()
+    # its dimensions A=10, B=3, C=2, D=2 (pyais) -> 13 x 4 m on every row, the first included
+    assert (pilot["length_m"] == 13.0).all() and (pilot["beam_m"] == 4.0).all()
     # MOONDANCE: class B, name from type 24A, ship type from 24B, no IMO/callsign
     moon = df[df["mmsi"] == 338058215]
     assert len(moon) == 1
     row = moon.iloc[0]
     assert row["name"] == "MOONDANCE" and row["ship_type"] == "37"
     assert pd.isna(row["callsign"]) and pd.isna(row["imo"])
+    assert (row["length_m"], row["beam_m"]) == (13.0, 5.0)  # from its 24B
     # IMO 0 -> NA, no '@' padding anywhere
     assert not (df["imo"] == 0).any()
     for c in ("name", "callsign"):
