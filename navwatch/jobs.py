@@ -273,7 +273,9 @@ def read_with_imagery(
 ) -> tuple[pd.DataFrame, Any]:
     """Read the observation inputs; satellite detections and scenes among them are matched to
     that AIS and turned into surveys (:mod:`navwatch.imagery`), appended to the observations.
-    Returns (observations, :class:`navwatch.imagery.ImageryEvidence` or None)."""
+    With imagery the AIS is read with its vessels' dimensions too (:data:`schema.DIMENSIONS`:
+    the per-MMSI identity table of the matching carries them). Returns (observations,
+    :class:`navwatch.imagery.ImageryEvidence` or None)."""
     from .imagery.evidence import imagery_evidence, read_imagery, split_inputs
 
     other, det_files, scene_files = split_inputs(inputs)
@@ -281,8 +283,9 @@ def read_with_imagery(
         return read_observations(
             list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
         ), None
+    columns = (*schema.ANALYSIS_COLUMNS, *schema.DIMENSIONS)
     obs = (
-        read_observations(other, quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS)
+        read_observations(other, quarantine=q, progress=progress, columns=columns)
         if other
         else schema.empty()
     )
