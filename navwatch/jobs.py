@@ -282,7 +282,9 @@ def read_with_imagery(
     """Read the observation inputs; satellite detections and scenes among them are matched to
     that AIS and turned into surveys (:mod:`navwatch.imagery`), appended to the observations.
     ``exit_margin_km``: the detector's hysteresis band (:func:`navwatch.imagery.derive_surveys`).
-    Returns (observations, :class:`navwatch.imagery.ImageryEvidence` or None)."""
+    With imagery the AIS is read with its vessels' dimensions too (:data:`schema.DIMENSIONS`:
+    the per-MMSI identity table of the matching carries them). Returns (observations,
+    :class:`navwatch.imagery.ImageryEvidence` or None)."""
     from .imagery.evidence import imagery_evidence, read_imagery, split_inputs
 
     other, det_files, scene_files = split_inputs(inputs)
@@ -290,8 +292,9 @@ def read_with_imagery(
         return read_observations(
             list(inputs), quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS
         ), None
+    columns = (*schema.ANALYSIS_COLUMNS, *schema.DIMENSIONS)
     obs = (
-        read_observations(other, quarantine=q, progress=progress, columns=schema.ANALYSIS_COLUMNS)
+        read_observations(other, quarantine=q, progress=progress, columns=columns)
         if other
         else schema.empty()
     )

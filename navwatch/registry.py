@@ -220,6 +220,9 @@ class Registry:
 
 #: Identity columns an AIS feed carries besides the MMSI (static messages, NOAA/DMA columns).
 IDENTITY_COLUMNS = ("imo", "callsign", "name")
+#: The vessel's self-reported size (AIS dimensions, NOAA/DMA Length/Width; metres): the one place
+#: to read an MMSI's AIS length is its row of :func:`identity_table`.
+DIMENSION_COLUMNS = ("length_m", "beam_m")
 
 
 def first_identities(
@@ -231,11 +234,22 @@ def first_identities(
     An MMSI's first IMO, call sign and name anywhere in the data identify all its fixes, so a
     vessel is resolved once per MMSI, not row by row. ``valid`` masks out rows (no MMSI).
 
+    ``length_m`` and ``beam_m`` (:data:`DIMENSION_COLUMNS`), when the rows carry them, are the
+    **median** of the values its rows carry (NaN = unknown skipped), not the first: the readers
+    attach an MMSI's static data to all its rows, so the rows weigh each broadcast value by the
+    fixes it covers, and a minority value (a transponder set up wrong for a while, an MMSI two
+    vessels share, a cut message) does not move the median, where the first value would be
+    whatever came first. With two equal camps it is their mean. 511/63-saturated AIS values
+    stay lower bounds. (:func:`merge_identities` keeps the first chunk's median per key.)
+
     Examples
     --------
     >>> df = pd.DataFrame({"name": [None, "YELNYA", "ELNYA"], "imo": [None, None, 8705515]})
     >>> {c: s.to_dict() for c, s in first_identities(df, np.array([7, 7, 7])).items()}
     {'imo': {7: 8705515.0}, 'name': {7: 'YELNYA'}}
+    >>> df = pd.DataFrame({"length_m": [np.nan, 130.0, 130.0, 12.0, 90.0]})
+    >>> first_identities(df, np.array([7, 7, 7, 7, 8]))["length_m"].to_dict()
+    {7: 130.0, 8: 90.0}
     """
     out: dict[str, pd.Series] = {}
     for col in IDENTITY_COLUMNS:
@@ -256,6 +270,12 @@ def first_identities(
             has = has & valid
         if has.any():
             out[col] = pd.Series(s.to_numpy()[has]).groupby(keys[has]).first()
+    for col in DIMENSION_COLUMNS:
+        if col in df.columns:
+            v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            has = ~np.isnan(v) if valid is None else ~np.isnan(v) & valid
+            if has.any():
+                out[col] = pd.Series(v[has]).groupby(keys[has]).median()
     return out
 
 
@@ -273,7 +293,18 @@ def identity_table(
     mmsi: np.ndarray, first: dict[str, pd.Series], keys: np.ndarray | None = None
 ) -> pd.DataFrame:
     """One row per MMSI with its first identities, ready for :func:`resolve_ids`. ``first`` is
-    keyed by ``keys`` (default: the MMSIs themselves)."""
+    keyed by ``keys`` (default: the MMSIs themselves). When the observations carried them, the
+    table also has ``length_m``/``beam_m`` (float64, NaN unknown): the MMSI's AIS length and
+    beam (the median of its rows, :func:`first_identities`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["A", "B"], "length_m": [150.0, np.nan]})
+    >>> per = identity_table(np.array([211000001, 211000002]),
+    ...                      first_identities(df, np.array([211000001, 211000002])))
+    >>> per.to_dict("list")
+    {'mmsi': [211000001, 211000002], 'name': ['A', 'B'], 'length_m': [150.0, nan]}
+    """
     from .schema import DTYPES
 
     per = pd.DataFrame(

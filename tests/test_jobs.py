@@ -124,3 +124,34 @@ def test_dispersal_and_report_reuse_a_previous_detection(tmp_path):
     assert rep.detect is det and rep.summary["vessels"] == 6
     with pytest.raises(ConfigError, match="states"):
         run_dispersal(demo_inputs(), port="Tartus", detected=run_detect(demo_inputs()))
+
+
+def test_imagery_runs_read_the_ais_dimensions_detection_runs_do_not(tmp_path):
+    """With satellite detections among the inputs the AIS is read with length_m/beam_m (the
+    matcher's identity table carries them); without, the jobs skip them (ANALYSIS_COLUMNS)."""
+    from navwatch.jobs import read_with_imagery
+    from navwatch.ports import load_ports
+    from navwatch.quarantine import Quarantine
+    from navwatch.registry import load_registry
+
+    ais = tmp_path / "ais.csv"
+    ais.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,Length,Width\n"
+        "367000140,2020-06-30T00:00:00,40.64,-74.07,0.0,94,21\n"
+        "367000140,2020-06-30T00:10:00,40.64,-74.07,0.0,94,21\n"
+    )
+    det = tmp_path / "detections.csv"
+    det.write_text(
+        "time,lat,lon,length_m,score,scene_id\n2020-06-30T00:05:00Z,40.64,-74.07,90,0.9,s1\n"
+    )
+    scenes = tmp_path / "scenes.csv"
+    scenes.write_text(
+        "scene_id,time,footprint,source\n"
+        's1,2020-06-30T00:05:00Z,"POLYGON((-74.2 40.5,-73.9 40.5,-73.9 40.8,-74.2 40.8,-74.2 40.5))",'
+        "sentinel-1\n"
+    )
+    zones, reg = load_ports(), load_registry()
+    obs, ev = read_with_imagery([ais, det, scenes], Quarantine(), zones, reg)
+    assert ev is not None and obs.loc[obs["kind"] == "ais", "length_m"].tolist() == [94.0, 94.0]
+    plain, none = read_with_imagery([ais], Quarantine(), zones, reg)
+    assert none is None and "length_m" not in plain.columns

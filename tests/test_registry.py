@@ -116,3 +116,54 @@ def test_normalisation_is_idempotent_and_ascii(text):
     assert normalise(n) == n
     assert n.isascii()
     assert name_key(n) == name_key(text)
+
+
+# ---- the per-MMSI identity table carries the AIS dimensions ----------------------------------
+
+
+def test_identity_table_carries_median_ais_dimensions():
+    """length_m/beam_m per MMSI: the median of its rows' known values (NaN skipped; a minority
+    value does not move it), NaN when none is known; masked rows left out; the identity
+    columns exactly as without dimensions."""
+    import numpy as np
+
+    from navwatch.registry import first_identities, identity_table
+
+    nan = np.nan
+    obs = pd.DataFrame(
+        {
+            "name": pd.Categorical(["A", "A", "A", "A", "B", None, "C"]),
+            "imo": pd.array([None, 9000001, None, None, None, None, None], dtype="Int64"),
+            "length_m": [150.0, 150.0, 12.0, nan, nan, 400.0, nan],
+            "beam_m": [22.0, nan, 22.0, 22.0, 8.0, 60.0, nan],
+        }
+    )
+    mmsi = np.array([211000001] * 4 + [211000002, 211000003, 211000004])
+    valid = np.array([True] * 5 + [False, True])  # the row of 211000003 has no usable MMSI
+    uniq = np.array([211000001, 211000002, 211000003, 211000004])
+    per = identity_table(uniq, first_identities(obs, mmsi, valid))
+    assert per["length_m"].dtype == "float64" and per["beam_m"].dtype == "float64"
+    np.testing.assert_array_equal(per["length_m"], [150.0, nan, nan, nan])
+    np.testing.assert_array_equal(per["beam_m"], [22.0, 8.0, nan, nan])
+    without = identity_table(
+        uniq, first_identities(obs.drop(columns=["length_m", "beam_m"]), mmsi, valid)
+    )
+    pd.testing.assert_frame_equal(per.drop(columns=["length_m", "beam_m"]), without)
+    assert list(without.columns) == ["mmsi", "imo", "name"]  # nothing else added
+
+
+def test_identity_table_of_real_nmea_has_the_broadcast_dimensions():
+    """On the real SoCal NMEA head: every MMSI's table length is the one its type 5/19/24 B
+    gave (the readers attach it to every row)."""
+    import numpy as np
+
+    from navwatch.io.nmea import read_nmea
+    from navwatch.registry import first_identities, identity_table
+
+    obs = read_nmea(Path(__file__).parent / "data" / "nmea" / "socal_sample_head.ais")
+    mmsi = obs["mmsi"].astype("int64").to_numpy()
+    uniq = np.unique(mmsi)
+    per = identity_table(uniq, first_identities(obs, mmsi)).set_index("mmsi")
+    rows = obs.groupby("mmsi")["length_m"].max()
+    pd.testing.assert_series_equal(per["length_m"], rows, check_names=False, check_index_type=False)
+    assert per.loc[367049470, "length_m"] == 13.0 and per["length_m"].notna().sum() > 5

@@ -18,10 +18,11 @@ Formats and field mapping
   ``Longitude`` (else ``MetaData.latitude``/``longitude``); ``sog_kn`` = ``Sog``; ``cog_deg`` =
   ``Cog``; ``heading_deg`` = ``TrueHeading``; ``nav_status`` = ``NavigationalStatus``;
   ``name`` = ``MetaData.ShipName`` (or the report's ``Name``); ``ship_type`` = ``Type``
-  (extended class B).
+  and the dimensions from ``Dimension`` (extended class B).
 * ``ShipStaticData`` -> static: ``imo`` = ``ImoNumber``, ``callsign`` = ``CallSign``,
-  ``name`` = ``Name``, ``ship_type`` = ``Type``; ``StaticDataReport`` (type 24) -> static:
-  ``ReportA.Name``, ``ReportB.CallSign``, ``ReportB.ShipType``.
+  ``name`` = ``Name``, ``ship_type`` = ``Type``, ``length_m``/``beam_m`` from ``Dimension:
+  {A, B, C, D}``; ``StaticDataReport`` (type 24) -> static: ``ReportA.Name``,
+  ``ReportB.CallSign``, ``ReportB.ShipType``, ``ReportB.Dimension``.
 * Other message types are counted (``other_types``). ``{"error": "..."}`` -> ``feed_error``.
 
 ``aiscatcher`` (AIS-catcher JSON, UDP or HTTP push): an object ``{class, device, channel, nmea,
@@ -30,7 +31,8 @@ shiptype, ...}``, or the push envelope ``{"protocol": "jsonaiscatcher", "station
 "msgs": [...]}`` holding many (all get the envelope's line; reasons name the index in ``msgs``).
 ``time`` = ``rxuxtime`` (Unix s); ``sog_kn`` = ``speed``; ``cog_deg`` = ``course``;
 ``heading_deg`` = ``heading``; ``nav_status`` = ``status``; ``name``/``callsign``/``imo``/
-``ship_type`` = ``shipname``/``callsign``/``imo``/``shiptype``. Types 1, 2, 3, 18, 19, 27 are
+``ship_type`` = ``shipname``/``callsign``/``imo``/``shiptype``; dimensions from ``to_bow``,
+``to_stern``, ``to_port``, ``to_starboard``. Types 1, 2, 3, 18, 19, 27 are
 positions; when their decoded fields lack a position, the ``nmea`` lines are decoded with
 :func:`navwatch.io.nmea.parse_lines` (dated by ``rxuxtime``, else the receive time). Types 5 and
 24 are static; others are counted; an object without a ``type`` is a ``parse_error``. ``source`` is ``AIS:aiscatcher`` (``AIS:aiscatcher:<stationid>`` in an envelope).
@@ -40,15 +42,15 @@ positions; when their decoded fields lack a position, the ``nmea`` lines are dec
 JSON text). ``mmsi`` comes from the topic. ``location`` -> a row: ``time`` = ``time`` (Unix s),
 ``lat``/``lon``, ``sog_kn`` = ``sog``, ``cog_deg`` = ``cog``, ``heading_deg`` = ``heading``,
 ``nav_status`` = ``navStat`` (``rot``, ``posAcc``, ``raim`` are not mapped). ``metadata`` ->
-static: ``name``, ``callSign``, ``imo``, ``type``. Other topics (``vessels-v2/status``) are
+static: ``name``, ``callSign``, ``imo``, ``type``, dimensions from ``refA`` .. ``refD``. Other topics (``vessels-v2/status``) are
 counted.
 
 ``aishub`` (AISHub polling): a whole response body, JSON ``[{"ERROR": false, ...}, [{...},
 ...]]`` (an error header -> ``feed_error`` with ``ERROR_MESSAGE``) or CSV with a header line.
 Every record is a row or quarantined (all carry the body's line; reasons name the record):
 ``MMSI``, ``TIME`` (``2026-10-08 03:04:05 GMT`` or Unix s), ``LATITUDE``, ``LONGITUDE``,
-``SOG``, ``COG``, ``HEADING``, ``NAVSTAT``, ``IMO``, ``NAME``, ``CALLSIGN``, ``TYPE`` (``A``-``D``,
-``DRAUGHT``, ``DEST``, ``ETA`` are not mapped). Raw mode (``format=0``) scales lat/lon by
+``SOG``, ``COG``, ``HEADING``, ``NAVSTAT``, ``IMO``, ``NAME``, ``CALLSIGN``, ``TYPE``, dimensions
+from ``A``-``D`` (``DRAUGHT``, ``DEST``, ``ETA`` are not mapped). Raw mode (``format=0``) scales lat/lon by
 600000 and SOG/COG by 10: ``aishub_raw=True``/``False`` says which; ``None`` (default) reads the
 JSON header's ``FORMAT`` when present (``AIS``/``0`` = raw, ``HUMAN``/``1``) and otherwise takes
 a body as raw when any coordinate exceeds 181 in absolute value (human mode's 91/181 "not
@@ -59,14 +61,18 @@ Values
 Not-available values become missing as in :mod:`navwatch.io.nmea`: speed >= 102.3 kn (raw 1023),
 course >= 360, heading >= 360 (511); lat 91 / lon 181, 0/0 and out-of-range positions are
 quarantined (``no_position`` / ``bad_position``). Time: the message's own time; else
-``received_ns[i]`` when given; else ``no_time``. IMO 0 and ship type 0 are missing.
+``received_ns[i]`` when given; else ``no_time``. IMO 0 and ship type 0 are missing. Dimensions
+(metres from the antenna to bow A, stern B, port C, starboard D): ``length_m`` = A + B and
+``beam_m`` = C + D where both are > 0, else NaN (0 = not available); 511/63 ("that or more")
+are kept, so those sums are lower bounds; a dimension that is not a number is NaN and, like a
+bad IMO, never rejects the record.
 MMSIs are checked by :func:`navwatch.io.mmsi.check_mmsi`: stations that are not vessels are
 skipped and counted, malformed or missing ones are ``bad_mmsi``.
 
 Static data (and identity fields carried by a position message) are attached to every position
 row of the same MMSI in the batch (latest non-empty value per field), as the NMEA reader does
 for type 5; ``attrs["static"]`` holds the batch's static data per MMSI (columns ``mmsi, imo,
-callsign, name, ship_type``) for a caller that keeps it across batches.
+callsign, name, ship_type, length_m, beam_m``) for a caller that keeps it across batches.
 
 Quarantine codes: ``parse_error`` (not JSON, not the format's structure, a wrong-typed field),
 ``feed_error`` (the provider's error answer), ``no_time``, ``bad_time``, ``bad_mmsi``,
@@ -110,9 +116,11 @@ FORMATS = ("aisstream", "aiscatcher", "digitraffic", "aishub")
 
 _COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
-    "sog_kn", "cog_deg", "heading_deg", "nav_status", "source", "src_file", "src_line",
+    "sog_kn", "cog_deg", "heading_deg", "nav_status", "length_m", "beam_m", "source", "src_file",
+    "src_line",
 ]  # fmt: skip
-_STATIC_KEYS = ("imo", "callsign", "name", "ship_type")
+_STATIC_KEYS = ("imo", "callsign", "name", "ship_type", "length_m", "beam_m")
+_DIMENSIONS = ("length_m", "beam_m")
 _STAT_KEYS = ("messages", "records", "rows", "statics", "other_types", "skipped_non_vessel",
               "empty", "quarantined", "feed_errors")  # fmt: skip
 _POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
@@ -207,6 +215,30 @@ def _text_ns(value: Any, what: str) -> int | None:
     return _unix_ns(value, what)
 
 
+def _dims(a: Any, b: Any, c: Any, d: Any) -> dict[str, float | None]:
+    """``length_m`` = A + B and ``beam_m`` = C + D (AIS dimensions to bow, stern, port and
+    starboard, metres) where both are > 0, else None: 0 is "not available"; 511 and 63 ("that
+    or more") are kept, so such sums are lower bounds. A value that is not a number is None too
+    and the record is kept, as for a bad IMO or ship type (static data never rejects a record)."""
+
+    def pair(x: Any, y: Any) -> float | None:
+        try:
+            v = _num(x, "dimension"), _num(y, "dimension")
+        except _Bad:
+            return None
+        total = v[0] + v[1]
+        return total if v[0] > 0 and v[1] > 0 and math.isfinite(total) else None
+
+    return {"length_m": pair(a, b), "beam_m": pair(c, d)}
+
+
+def _dimension(value: Any) -> dict[str, float | None]:
+    """:func:`_dims` of an aisstream ``Dimension`` object ``{A, B, C, D}`` (else unknown)."""
+    if not isinstance(value, dict):
+        return dict.fromkeys(_DIMENSIONS)
+    return _dims(value.get("A"), value.get("B"), value.get("C"), value.get("D"))
+
+
 def _obj(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Bad("parse_error", f"{what} is {type(value).__name__}, expected an object")
@@ -243,6 +275,8 @@ class _Batch:
                 "callsign",
                 "name",
                 "ship_type",
+                "length_m",
+                "beam_m",
             )
         }  # fmt: skip
     )
@@ -317,7 +351,9 @@ class _Batch:
 def _clean_static(fields: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, value in fields.items():
-        if k in ("imo", "ship_type"):
+        if k in _DIMENSIONS:  # already checked by _dims
+            out[k] = value if isinstance(value, float) and value > 0 else None
+        elif k in ("imo", "ship_type"):
             try:
                 v = _num(value, k)
             except _Bad:
@@ -362,6 +398,7 @@ def _aisstream(b: _Batch, line: int, text: str, doc: Any) -> None:
             callsign=report.get("CallSign"),
             name=report.get("Name"),
             ship_type=report.get("Type"),
+            **_dimension(report.get("Dimension")),
         )
     elif kind == "StaticDataReport":
         a, r_b = _part(report, "ReportA"), _part(report, "ReportB")
@@ -371,6 +408,7 @@ def _aisstream(b: _Batch, line: int, text: str, doc: Any) -> None:
             name=a.get("Name") if a.get("Valid", True) else None,
             callsign=r_b.get("CallSign") if r_b.get("Valid", True) else None,
             ship_type=r_b.get("ShipType") if r_b.get("Valid", True) else None,
+            **_dimension(r_b.get("Dimension") if r_b.get("Valid", True) else None),
         )
     elif kind in _AISSTREAM_POSITIONS:
         t = b.time_or_received(_text_ns(meta.get("time_utc"), "MetaData.time_utc"), line)
@@ -389,6 +427,7 @@ def _aisstream(b: _Batch, line: int, text: str, doc: Any) -> None:
             status=_code(report.get("NavigationalStatus"), "NavigationalStatus"),
             name=report.get("Name") or meta.get("ShipName"),
             ship_type=report.get("Type"),
+            **_dimension(report.get("Dimension")),  # extended class B reports carry them
         )
     else:
         b.noop("other_types")
@@ -430,6 +469,7 @@ def _catcher_one(b: _Batch, line: int, text: str, m: Any, source: str, what: str
         "callsign": m.get("callsign"),
         "name": m.get("shipname"),
         "ship_type": m.get("shiptype"),
+        **_dims(m.get("to_bow"), m.get("to_stern"), m.get("to_port"), m.get("to_starboard")),
     }
     if kind in _STATIC_TYPES:
         b.static_record(m.get("mmsi"), f"type {kind}", **static)
@@ -513,6 +553,9 @@ def _digitraffic(b: _Batch, line: int, text: str, doc: Any) -> None:
             callsign=payload.get("callSign"),
             name=payload.get("name"),
             ship_type=payload.get("type"),
+            **_dims(
+                payload.get("refA"), payload.get("refB"), payload.get("refC"), payload.get("refD")
+            ),
         )
         return
     b.position(
@@ -620,6 +663,7 @@ def _aishub_one(
         callsign=r.get("CALLSIGN"),
         name=r.get("NAME"),
         ship_type=r.get("TYPE"),
+        **_dims(r.get("A"), r.get("B"), r.get("C"), r.get("D")),
     )
 
 
@@ -629,8 +673,8 @@ def _aishub_one(
 
 
 def _identities(b: _Batch, mmsi: pd.Series) -> dict[str, Any]:
-    """imo/callsign/name/ship_type per row: the row's own value, else the batch's static data
-    for its MMSI (which the rows' own values also feed)."""
+    """imo/callsign/name/ship_type/length_m/beam_m per row: the row's own value, else the
+    batch's static data for its MMSI (which the rows' own values also feed)."""
     c = b.cols
     ids = mmsi.to_numpy(dtype="float64", na_value=np.nan).tolist()
     none = dict.fromkeys(_STATIC_KEYS)
@@ -648,7 +692,10 @@ def _identities(b: _Batch, mmsi: pd.Series) -> dict[str, Any]:
             o[key] if o[key] is not None or m != m else known[m].get(key)
             for o, m in zip(own, ids, strict=True)
         ]
-        out[key] = pd.array(values, dtype="Int64") if key == "imo" else pd.Categorical(values)
+        if key in _DIMENSIONS:
+            out[key] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            out[key] = pd.array(values, dtype="Int64") if key == "imo" else pd.Categorical(values)
     return out
 
 
@@ -723,6 +770,10 @@ def _static_table(b: _Batch) -> pd.DataFrame:
                 k: pd.Categorical([b.static[m].get(k) for m in keys])
                 for k in ("callsign", "name", "ship_type")
             },
+            **{
+                k: np.array([b.static[m].get(k, math.nan) for m in keys], dtype=np.float64)
+                for k in _DIMENSIONS
+            },
         }
     )
 
@@ -790,7 +841,7 @@ def decode(
     -------
     pandas.DataFrame
         Columns ``time, lat, lon, kind, mmsi, imo, callsign, name, ship_type, sog_kn, cog_deg,
-        heading_deg, nav_status, source, src_file, src_line``; ``attrs["live_stats"]`` (counts,
+        heading_deg, nav_status, length_m, beam_m, source, src_file, src_line``; ``attrs["live_stats"]`` (counts,
         module docstring) and ``attrs["static"]`` (static data per MMSI of this batch).
 
     Examples

@@ -16,8 +16,10 @@ A line is ``[receive time] [\\tag block\\] sentence [trailer]``:
 
 Multi-part messages are assembled by (fragment count, sequence id, channel), whatever the talker,
 so interleaved messages on different sequence ids assemble independently. Position reports
-(types 1, 2, 3, 18, 19, 27) become rows; static data (types 5, 24 and the static half of 19) is
-attached to every position row of the same MMSI in the file. Everything else is counted.
+(types 1, 2, 3, 18, 19, 27) become rows; static data (types 5, 24 and the static half of 19:
+IMO, call sign, name, ship type and the dimensions ``length_m`` = A + B, ``beam_m`` = C + D) is
+attached to every position row of the same MMSI in the file, the latest non-empty value of each
+field. Everything else is counted.
 
 Position reports from stations that are not vessels by their MMSI (ITU-R M.585: coast stations,
 SAR aircraft, aids to navigation, AIS-SART/MOB/EPIRB, ...; see :mod:`navwatch.io.mmsi`) are skipped
@@ -98,8 +100,15 @@ NO_TIME_REASON = "no receive time (no tag block c: and no leading timestamp)"
 
 _COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
-    "sog_kn", "cog_deg", "heading_deg", "nav_status", "source", "src_file", "src_line",
+    "sog_kn", "cog_deg", "heading_deg", "nav_status", "length_m", "beam_m", "source", "src_file",
+    "src_line",
 ]  # fmt: skip
+#: Static fields kept per MMSI and attached to its position rows (latest non-empty value).
+STATIC_FIELDS = ("imo", "callsign", "name", "ship_type", "length_m", "beam_m")
+#: First bit of the AIS dimensions (A to bow 9 bits, B to stern 9, C to port 6, D to
+#: starboard 6: 30 bits in all) by message type (24: part B). A message too short to hold all
+#: four gives no dimensions (pyais would read a cut field as a smaller number).
+DIMENSION_BITS = {5: 240, 19: 271, 24: 132}
 _STATS_KEYS = [
     "lines", "other_sentences", "fragments", "messages", "positions", "statics", "other_types",
     "duplicates_dropped", "skipped_non_vessel", "nonstandard_mmsi", "quarantined", "quarantined_lines",
@@ -288,6 +297,24 @@ def _text(value: Any) -> str | None:
         return None
     out = str(value).split("@", 1)[0].strip()
     return out or None
+
+
+def _sum(a: Any, b: Any) -> float | None:
+    """A + B of two AIS dimensions when both are > 0 (0 = not available), else None. 511 (A,
+    B) and 63 (C, D) mean "that or more": kept, so the sum is a lower bound."""
+    return float(a + b) if a is not None and b is not None and a > 0 and b > 0 else None
+
+
+def _dimensions(msg: Any, msg_type: int, nbits: int) -> dict[str, float | None]:
+    """``length_m`` (A + B) and ``beam_m`` (C + D) of a type 5, 19 or 24 part B message of
+    ``nbits`` bits; none when the message is too short (:data:`DIMENSION_BITS`) or is a 24 B of
+    an auxiliary craft (pyais then reads the mother ship's MMSI there, not dimensions)."""
+    if nbits < DIMENSION_BITS[msg_type] + 30 or getattr(msg, "to_bow", None) is None:
+        return {}
+    return {
+        "length_m": _sum(msg.to_bow, msg.to_stern),
+        "beam_m": _sum(msg.to_port, msg.to_starboard),
+    }
 
 
 def _float(value: Any, not_available: float) -> float:
@@ -540,11 +567,13 @@ class _Parser:
             self._reject_message(frags, "parse_error", f"cannot decode AIS type {msg_type}: {exc}")
             return
         if msg_type in POSITION_TYPES:
-            self._position(frags, msg_type, msg, time_ns)
+            self._position(frags, msg_type, msg, time_ns, len(sentence.bv))
         else:
-            self._static_message(frags, msg_type, msg)
+            self._static_message(frags, msg_type, msg, len(sentence.bv))
 
-    def _position(self, frags: list[_Fragment], msg_type: int, msg: Any, time_ns: int) -> None:
+    def _position(
+        self, frags: list[_Fragment], msg_type: int, msg: Any, time_ns: int, nbits: int
+    ) -> None:
         if msg.mmsi is None or msg.lat is None or msg.lon is None:
             self._reject_message(
                 frags, "parse_error", f"truncated AIS type {msg_type} payload: no position"
@@ -571,9 +600,14 @@ class _Parser:
         c["nfrag"].append(len(frags))
         self.raw.append("\n".join(f.text for f in frags))
         if msg_type == 19:
-            self._remember(int(msg.mmsi), name=msg.shipname, ship_type=msg.ship_type)
+            self._remember(
+                int(msg.mmsi),
+                name=msg.shipname,
+                ship_type=msg.ship_type,
+                **_dimensions(msg, 19, nbits),
+            )
 
-    def _static_message(self, frags: list[_Fragment], msg_type: int, msg: Any) -> None:
+    def _static_message(self, frags: list[_Fragment], msg_type: int, msg: Any, nbits: int) -> None:
         mmsi = msg.mmsi
         if msg_type == 5:
             fields = {
@@ -582,7 +616,7 @@ class _Parser:
                 "name": msg.shipname,
                 "ship_type": msg.ship_type,
             }
-        elif msg.partno == 0:
+        elif msg.partno != 1:  # part A, or cut before its part number (None: no static data)
             fields = {"name": msg.shipname}
         else:
             fields = {"callsign": msg.callsign, "ship_type": msg.ship_type}
@@ -593,13 +627,17 @@ class _Parser:
             return
         self.stats["statics"] += 1
         self.fates["static"] += len(frags)
+        if msg_type == 5 or msg.partno == 1:
+            fields.update(_dimensions(msg, msg_type, nbits))
         self._remember(int(mmsi), **fields)
 
     def _remember(self, mmsi: int, **fields: Any) -> None:
         """Keep the latest non-empty value of each static field per MMSI."""
         known = self.static.setdefault(mmsi, {})
         for key, value in fields.items():
-            if key in ("imo", "ship_type"):
+            if key in ("length_m", "beam_m"):
+                pass  # a float or None (:func:`_dimensions`)
+            elif key in ("imo", "ship_type"):
                 value = None if value is None or int(value) == 0 else int(value)
                 if key == "ship_type" and value is not None:
                     value = str(value)
@@ -731,9 +769,12 @@ class _Parser:
         uniq, inv = np.unique(rows.mmsi, return_inverse=True)
         empty: dict[str, tuple[int, Any]] = {}
         known = [self.static.get(m, empty) for m in uniq.tolist()]
-        for key in ("imo", "callsign", "name", "ship_type"):
+        for key in STATIC_FIELDS:
             values = [k[key][1] if key in k else None for k in known]
-            if key == "imo":
+            if key in ("length_m", "beam_m"):
+                per = np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
+                frame[key] = per[inv.ravel()]
+            elif key == "imo":
                 imo = np.asarray([0 if v is None else v for v in values], dtype=np.int64)
                 na = np.asarray([v is None for v in values], dtype=bool)
                 frame[key] = pd.arrays.IntegerArray(imo[inv.ravel()], na[inv.ravel()])
@@ -808,7 +849,9 @@ def parse_lines(
     pandas.DataFrame
         One row per position report (types 1, 2, 3, 18, 19, 27) with the columns ``time, lat,
         lon, kind, mmsi, imo, callsign, name, ship_type, sog_kn, cog_deg, heading_deg,
-        nav_status, source, src_file, src_line``; ``src_line`` is the line of the last fragment.
+        nav_status, length_m, beam_m, source, src_file, src_line``; ``src_line`` is the line of
+        the last fragment. ``length_m``/``beam_m`` are the MMSI's latest AIS dimensions (A + B,
+        C + D of types 5, 19 and 24 part B; NaN when 0 = not available on either side).
         ``attrs["nmea_stats"]`` holds the counts described in the module docstring plus
         ``types`` (kept messages by AIS type).
 

@@ -29,8 +29,9 @@ The AIS sentences of the common framing; every other line goes to the general pa
 Multi-part messages are assembled here (the general path's rule, vectorised over the sequence
 keys: :func:`_assemble`) unless a line left to the general path is itself a fragment of one;
 then all fragments are assembled there, in line order. Messages are decoded here when they are
-position reports 1, 2, 3, 18 of 168 bits, type 19 with its name and ship type, static data of
-types 5 and 24 (parts A and B), or types that are only counted (4, 8, 20, 21, ...); the rest
+position reports 1, 2, 3, 18 of 168 bits, type 19 with its name, ship type and dimensions, static
+data of types 5 and 24 (parts A and B; dimensions as :func:`navwatch.io.nmea._dimensions` reads
+them), or types that are only counted (4, 8, 20, 21, ...); the rest
 (type 27, truncated or odd-length reports, type 24 parts 2-3) are decoded by the general path
 with pyais. Duplicates are found once over the messages of both paths (:func:`duplicates`, the
 general path's rule vectorised), and all rows, static data and quarantine rows go through one
@@ -899,10 +900,10 @@ def _text(v: np.ndarray, off: int, nchars: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _statics(
-    v: np.ndarray, w: np.ndarray, mtype: np.ndarray
+    v: np.ndarray, w: np.ndarray, mtype: np.ndarray, bits: np.ndarray
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(field, rows, values) of the non-empty static fields of type 5, 24 (parts A and B) and 19
-    messages (6-bit values ``v``, words ``w``), normalised as
+    messages (6-bit values ``v``, words ``w``, ``bits`` long), normalised as
     :meth:`navwatch.io.nmea._Parser._remember` keeps them."""
     part = _bits(w, 38, 2)
     t5, t19 = np.flatnonzero(mtype == 5), np.flatnonzero(mtype == 19)
@@ -923,6 +924,27 @@ def _statics(
         ("ship_type", b24, _bits(w[b24], 40, 8)),
     ):
         out.append((key, rows[value != 0], value[value != 0]))
+    mmsi = _bits(w, 8, 30)
+    aux = (mmsi >= 980_000_000) & (mmsi <= 989_999_999)  # 24 B: the mother ship's MMSI there
+    for rows in (t5, t19, b24[~aux[b24]]):
+        out += _dimensions(w[rows], rows, int(mtype[rows[0]]), bits[rows]) if len(rows) else []
+    return out
+
+
+def _dimensions(
+    w: np.ndarray, rows: np.ndarray, msg_type: int, bits: np.ndarray
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``length_m`` (A + B) and ``beam_m`` (C + D) of messages ``rows`` of one type, as
+    :func:`navwatch.io.nmea._dimensions` gives them: both parts > 0, and only from messages long
+    enough to hold all four fields."""
+    at = _nmea.DIMENSION_BITS[msg_type]
+    whole = bits >= at + 30
+    a, b = _bits(w, at, 9), _bits(w, at + 9, 9)
+    c, d = _bits(w, at + 18, 6), _bits(w, at + 24, 6)
+    out = []
+    for key, x, y in (("length_m", a, b), ("beam_m", c, d)):
+        ok = whole & (x > 0) & (y > 0)
+        out.append((key, rows[ok], (x + y)[ok].astype(np.float64)))
     return out
 
 
@@ -1166,7 +1188,7 @@ def _learn(parser: _Parser, msgs: _Msgs, v: np.ndarray, w: np.ndarray) -> None:
     """Give the parser the latest value of each static field per MMSI among ``msgs``."""
     mmsi = _bits(w, 8, 30)
     found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for key, rows, values in _statics(v, w, msgs.mtype):
+    for key, rows, values in _statics(v, w, msgs.mtype, msgs.bits):
         found.setdefault(key, []).append((rows, values))
     for key, parts in found.items():
         rows = np.concatenate([r for r, _ in parts])

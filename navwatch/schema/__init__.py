@@ -10,6 +10,7 @@ from .observations import ANALYSIS_COLUMNS as ANALYSIS_COLUMNS
 from .observations import CONFIDENCE_MISSING as CONFIDENCE_MISSING
 from .observations import CONFIDENCE_WORDS as CONFIDENCE_WORDS
 from .observations import DEFAULT_RELIABILITY as DEFAULT_RELIABILITY
+from .observations import DIMENSIONS as DIMENSIONS
 from .observations import DTYPES as DTYPES
 from .observations import IDENTITY as IDENTITY
 from .observations import KIND_DTYPE as KIND_DTYPE

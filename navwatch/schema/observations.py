@@ -32,6 +32,15 @@ sog_kn, cog_deg, heading_deg : float64 (optional)
     are mapped to NaN by the readers).
 nav_status : Int16 (optional)
     AIS navigational status code 0-15 (text statuses are mapped to codes).
+length_m, beam_m : float64 (optional)
+    The vessel's hull length and beam in metres **as the source reports them** (AIS static
+    data, NOAA/DMA ``Length``/``Width``); NaN unknown. From AIS dimensions A (to bow), B (to
+    stern), C (to port), D (to starboard): ``length_m = A + B`` when both are > 0, ``beam_m =
+    C + D`` when both are > 0, else NaN (0 means "not available"). A = 511 / B = 511 and C = 63
+    / D = 63 mean "that many metres or more": the sums are kept as they are, so they are
+    **lower bounds** for the largest hulls. Table columns: a value that is not a number > 0 is
+    NaN. AIS static messages carry no position, so the readers attach an MMSI's dimensions to
+    its position rows as they do its name. See :data:`DIMENSIONS`.
 port, coverage : string (optional)
     Survey rows: the surveyed port (a port name, or ``port/tier``) and ``full`` or ``partial``.
 present : boolean (optional)
@@ -81,6 +90,8 @@ DTYPES: dict[str, Any] = {
     "cog_deg": "float64",
     "heading_deg": "float64",
     "nav_status": "Int16",
+    "length_m": "float64",
+    "beam_m": "float64",
     "port": "string",
     "coverage": "string",
     "present": "boolean",
@@ -99,25 +110,42 @@ ALWAYS_READ = (*REQUIRED, *IDENTITY, "src_file", "src_line")
 #: The optional columns that motion detail only (course, heading, status, type): no analysis of
 #: navwatch reads them, so the jobs skip them (:data:`ANALYSIS_COLUMNS`).
 MOTION_DETAIL = ("cog_deg", "heading_deg", "nav_status", "ship_type")
+#: The vessel's self-reported dimensions (AIS static data, NOAA/DMA ``Length``/``Width``): read
+#: only where a vessel's size is compared with something (satellite detections: the jobs add
+#: them to :data:`ANALYSIS_COLUMNS` when imagery is among the inputs); the per-MMSI identity
+#: table carries them (:func:`navwatch.registry.identity_table`).
+DIMENSIONS = ("length_m", "beam_m")
 #: The optional columns navwatch's analyses read (detection, dispersal, reports, the watcher):
 #: what the jobs ask the readers for. Notebooks read everything by default.
-ANALYSIS_COLUMNS = tuple(c for c in OPTIONAL if c not in MOTION_DETAIL)
+ANALYSIS_COLUMNS = tuple(c for c in OPTIONAL if c not in MOTION_DETAIL and c not in DIMENSIONS)
 
 
 def projected(found: dict[str, Any], columns: Iterable[str] | None) -> dict[str, Any]:
     """``found`` (canonical name -> where a source holds it) without the optional canonical
     columns not in ``columns``; None keeps all. Required, identity and provenance columns, and
-    keys that are not canonical columns (a reader's own, such as DMA's type of mobile), stay.
+    keys that are not canonical columns (a reader's own, such as DMA's type of mobile), stay,
+    except the parts of a canonical column left out (AIS dimensions A-D of ``length_m``).
 
     Examples
     --------
     >>> projected({"time": 0, "cog_deg": 5, "sog_kn": 4, "mobile": 1}, ["sog_kn"])
     {'time': 0, 'sog_kn': 4, 'mobile': 1}
+    >>> projected({"time": 0, "_dim_a": 3, "_dim_b": 4}, ["sog_kn"])
+    {'time': 0}
     """
     if columns is None:
         return dict(found)
     keep = set(ALWAYS_READ) | set(columns)
-    return {k: v for k, v in found.items() if k not in DTYPES or k in keep}
+    return {
+        k: v
+        for k, v in found.items()
+        if (k not in DTYPES and _PART_OF.get(k, "") not in DTYPES) or _PART_OF.get(k, k) in keep
+    }
+
+
+#: Reader keys that are parts of a canonical column (AIS dimensions A-D of ``length_m`` and
+#: ``beam_m``): :func:`projected` keeps them only when it keeps that column.
+_PART_OF = {"_dim_a": "length_m", "_dim_b": "length_m", "_dim_c": "beam_m", "_dim_d": "beam_m"}
 
 
 #: Reliability of an observation when its ``confidence`` is NaN, by kind. AIS is not 1.0:
@@ -134,6 +162,8 @@ _MISSING: dict[str, Any] = {
     "sog_kn": np.nan,
     "cog_deg": np.nan,
     "heading_deg": np.nan,
+    "length_m": np.nan,
+    "beam_m": np.nan,
     "confidence": np.nan,
 }
 

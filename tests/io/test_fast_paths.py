@@ -91,3 +91,47 @@ def test_fast_csv_path_equals_exact_path_on_generated_files(
         except Exception as exc:  # an unreadable file must be unreadable both ways
             with pytest.raises(type(exc)):
                 _read(path, exact=True, monkeypatch=monkeypatch)
+
+
+#: Length/Width cells as exports write them: numbers, blanks, 0 (unknown), negatives, text.
+DIMENSION_CELLS = ["94.0", "94", " 21.5 ", "", "0", "0.0", "-5", "abc", "NaN", "511", "1e2", "3.25"]
+
+
+def _metres(text: str) -> float:
+    """The rule: a number > 0 is metres; anything else (0, blank, negative, text) is NaN."""
+    try:
+        v = float(text.strip())
+    except ValueError:
+        return float("nan")
+    return v if 0 < v < float("inf") else float("nan")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(DIMENSION_CELLS), st.sampled_from(DIMENSION_CELLS)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([64, 1 << 20]),
+)
+def test_noaa_length_width_on_both_paths(tmp_path_factory, monkeypatch, cells, block):
+    """NOAA ``Length``/``Width`` text -> ``length_m``/``beam_m`` by the rule, on the fast and
+    the exact path; a bad value is NaN and its row is kept (as a bad SOG), nothing quarantined."""
+    rows = [
+        f"367000140,2020-06-30T00:{i // 60:02d}:{i % 60:02d},40.64,-74.07,0.0,1.0,511,X,,,60,0,"
+        f"{length},{width}"
+        for i, (length, width) in enumerate(cells)
+    ]
+    path = tmp_path_factory.mktemp("csv") / "noaa.csv"
+    path.write_text("\n".join([HEADER + ",Length,Width", *rows]) + "\n")
+    with monkeypatch.context() as m:
+        m.setattr(csv_engine, "CHUNK_BYTES", block)
+        _same(path, monkeypatch)
+        df, q, stats = _read(path, exact=False, monkeypatch=monkeypatch)
+    assert len(df) == len(cells) and len(q) == 0 and stats["quarantined"] == 0
+    expect = pd.DataFrame([[_metres(a), _metres(b)] for a, b in cells], columns=["l", "b"])
+    pd.testing.assert_series_equal(df["length_m"], expect["l"], check_names=False)
+    pd.testing.assert_series_equal(df["beam_m"], expect["b"], check_names=False)

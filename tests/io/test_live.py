@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -604,6 +605,20 @@ _message = st.one_of(
         lambda r: json.dumps({**AISSTREAM_POS, "Message": {"PositionReport": r}})
     ),
     _mutated(DT_LOCATION["payload"]).map(lambda p: json.dumps({**DT_LOCATION, "payload": p})),
+    _mutated(DT_META["payload"]).map(lambda p: json.dumps({**DT_META, "payload": p})),
+    _mutated(AISSTREAM_STATIC["Message"]["ShipStaticData"]["Dimension"]).map(
+        lambda d: json.dumps(
+            {
+                **AISSTREAM_STATIC,
+                "Message": {
+                    "ShipStaticData": {
+                        **AISSTREAM_STATIC["Message"]["ShipStaticData"],
+                        "Dimension": d,
+                    }
+                },
+            }
+        )
+    ),  # fmt: skip
     st.lists(_mutated(CATCHER), max_size=3).map(
         lambda ms: json.dumps({"protocol": "jsonaiscatcher", "msgs": ms})
     ),
@@ -626,6 +641,8 @@ def test_any_input_never_raises_and_every_message_is_accounted(fmt, msgs):
     assert s["records"] >= len(msgs)
     _schema_ok(df)
     assert df["lat"].between(-90, 90).all() and df["lon"].between(-180, 180).all()
+    for c in ("length_m", "beam_m"):  # metres > 0 or NaN (unknown), never 0 or negative
+        assert not (df[c] <= 0).any() and not np.isinf(df[c]).any()
 
 
 def test_aiscatcher_without_type_is_parse_error_and_nmea_takes_received_time():
@@ -650,3 +667,83 @@ def test_row_identity_wins_over_batch_static():
     df, q = _dec("aisstream", [AISSTREAM_POS, renamed, AISSTREAM_STATIC])
     assert df["name"].tolist() == ["AUGUSTSON", "NEW NAME"]
     assert df["callsign"].tolist() == ["LAXY7", "LAXY7"]  # from the static message
+
+
+# --- AIS dimensions (length_m = A + B, beam_m = C + D) ---------------------------------------
+
+
+def _nan_or(value):
+    return "nan" if value is None or value != value else value
+
+
+def test_aisstream_dimensions_carried_from_static_to_positions():
+    """ShipStaticData's Dimension {A, B, C, D} reaches the MMSI's position rows before and after
+    it; 0 is unknown (NaN), 511/63 are kept, a value that is not a number is unknown and the
+    message is kept (as a bad IMO)."""
+    static = json.loads(json.dumps(AISSTREAM_STATIC))
+    other = json.loads(json.dumps(AISSTREAM_STATIC))
+    other["MetaData"]["MMSI"] = 259000421
+    other["Message"]["ShipStaticData"]["Dimension"] = {"A": 0, "B": 30, "C": 63, "D": 63}
+    bad = json.loads(json.dumps(AISSTREAM_STATIC))
+    bad["MetaData"]["MMSI"] = 259000422
+    bad["Message"]["ShipStaticData"]["Dimension"] = {"A": "x", "B": 30, "C": True, "D": 1}
+    pos = [json.loads(json.dumps(AISSTREAM_POS)) for _ in range(3)]
+    for p, m in zip(pos, (259000421, 259000422, 259000423), strict=True):
+        p["MetaData"]["MMSI"] = m
+    df, q = _dec("aisstream", [AISSTREAM_POS, static, other, bad, *pos, AISSTREAM_POS])
+    assert len(q) == 0 and df.attrs["live_stats"]["statics"] == 3 and _balanced(df)
+    got = [tuple(_nan_or(x) for x in r) for r in df[["length_m", "beam_m"]].values.tolist()]
+    assert got == [(50.0, 10.0), ("nan", 126.0), ("nan", "nan"), ("nan", "nan"), (50.0, 10.0)]
+    _schema_ok(df)
+    static_table = df.attrs["static"].set_index("mmsi")
+    assert static_table.loc[259000420, "length_m"] == 50.0
+    assert math.isnan(static_table.loc[259000421, "length_m"])
+
+
+def test_aisstream_class_b_static_report_and_extended_position_dimensions():
+    report = {
+        "MessageType": "StaticDataReport",
+        "MetaData": {"MMSI": 338058215, "time_utc": "2026-10-08 03:04:00 +0000 UTC"},
+        "Message": {"StaticDataReport": {"UserID": 338058215, "PartNumber": True,
+            "ReportB": {"Valid": True, "CallSign": "WDX", "ShipType": 37,
+                        "Dimension": {"A": 8, "B": 5, "C": 2, "D": 3}}}},
+    }  # fmt: skip
+    pos = json.loads(json.dumps(AISSTREAM_POS))
+    pos["MetaData"]["MMSI"] = 338058215
+    ext = {
+        "MessageType": "ExtendedClassBPositionReport",
+        "MetaData": {**AISSTREAM_POS["MetaData"], "MMSI": 367000001},
+        "Message": {"ExtendedClassBPositionReport": {"UserID": 367000001, "Latitude": 47.5,
+            "Longitude": -122.3, "Name": "EXT", "Type": 37,
+            "Dimension": {"A": 20, "B": 4, "C": 3, "D": 3}}},
+    }  # fmt: skip
+    df, q = _dec("aisstream", [pos, report, ext])
+    assert len(q) == 0
+    assert df[["length_m", "beam_m"]].values.tolist() == [[13.0, 5.0], [24.0, 6.0]]
+
+
+def test_aiscatcher_dimensions_from_type_5():
+    static = {"class": "AIS", "rxuxtime": T0_S, "type": 5, "mmsi": 366968820, "shipname": "ALKI",
+              "to_bow": 40, "to_stern": 10, "to_port": 0, "to_starboard": 6}  # fmt: skip
+    df, q = _dec("aiscatcher", [CATCHER, static])
+    assert len(q) == 0 and df["length_m"].tolist() == [50.0]
+    assert math.isnan(df["beam_m"].iloc[0])  # C = 0: unknown
+
+
+def test_digitraffic_metadata_dimensions():
+    df, q = _dec("digitraffic", [DT_LOCATION, DT_META])  # metadata after the location
+    assert len(q) == 0
+    assert (df["length_m"].iloc[0], df["beam_m"].iloc[0]) == (160.0, 30.0)  # refA-refD
+
+
+def test_aishub_dimensions_on_the_record():
+    unknown = {**AISHUB_REC, "MMSI": 273547800, "A": 0, "B": 0, "C": 0, "D": 0}
+    bad = {**AISHUB_REC, "MMSI": 273547801, "A": "n/a", "B": 66, "C": -1, "D": 24}
+    df, q = _dec("aishub", [[AISHUB_HEADER, [AISHUB_REC, unknown, bad]]])
+    assert len(q) == 0 and len(df) == 3  # a bad dimension does not reject the record
+    assert (df["length_m"].iloc[0], df["beam_m"].iloc[0]) == (366.0, 48.0)
+    assert df["length_m"].iloc[1:].isna().all() and df["beam_m"].iloc[1:].isna().all()
+    cols = ",".join(AISHUB_REC)
+    csv = cols + "\n" + ",".join(str(v) for v in AISHUB_REC.values()) + "\n"
+    df, q = _dec("aishub", [csv])
+    assert len(q) == 0 and df["length_m"].tolist() == [366.0]

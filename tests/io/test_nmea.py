@@ -28,7 +28,8 @@ HEAD_LINES = HEAD.read_text().splitlines()
 
 COLUMNS = [
     "time", "lat", "lon", "kind", "mmsi", "imo", "callsign", "name", "ship_type",
-    "sog_kn", "cog_deg", "heading_deg", "nav_status", "source", "src_file", "src_line",
+    "sog_kn", "cog_deg", "heading_deg", "nav_status", "length_m", "beam_m", "source", "src_file",
+    "src_line",
 ]  # fmt: skip
 
 
@@ -187,12 +188,15 @@ def test_head_static_attached_to_all_rows_of_the_mmsi(head):
     assert (pilot["name"] == "PILOTBOAT WHITE").all()
     assert (pilot["callsign"] == "WCU6542").all()
     assert (pilot["ship_type"] == "90").all()
+    # its dimensions A=10, B=3, C=2, D=2 (pyais) -> 13 x 4 m on every row, the first included
+    assert (pilot["length_m"] == 13.0).all() and (pilot["beam_m"] == 4.0).all()
     # MOONDANCE: class B, name from type 24A, ship type from 24B, no IMO/callsign
     moon = df[df["mmsi"] == 338058215]
     assert len(moon) == 1
     row = moon.iloc[0]
     assert row["name"] == "MOONDANCE" and row["ship_type"] == "37"
     assert pd.isna(row["callsign"]) and pd.isna(row["imo"])
+    assert (row["length_m"], row["beam_m"]) == (13.0, 5.0)  # from its 24B
     # IMO 0 -> NA, no '@' padding anywhere
     assert not (df["imo"] == 0).any()
     for c in ("name", "callsign"):
@@ -670,3 +674,15 @@ def test_property_encode_round_trip(reports, t_start):
     assert np.abs(df["lon"].to_numpy() - lon).max() <= resolution
     assert np.abs(df["sog_kn"].to_numpy() - speed).max() <= 0.05 + 1e-9
     assert (df["source"] == "AIS").all()
+
+
+def test_type_24_cut_before_its_part_number_is_quarantined_not_a_crash():
+    """A type 24 of 36 bits (no part number: pyais reads part A with partno None) has no
+    static data: one parse_error, on both paths (found by Hypothesis)."""
+    line = "\\c:1452468552*53\\!AIVDM,1,1,,A,H39>Jh,0*78"
+    for fast in (True, False):
+        q = Quarantine()
+        df = parse_lines([line], quarantine=q, fast=fast)
+        assert len(df) == 0
+        assert q.to_frame()["code"].tolist() == ["parse_error"]
+        check_accounting(df)

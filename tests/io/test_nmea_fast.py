@@ -5,6 +5,7 @@ with pyais and on every NMEA file of the test data; and the fast path does run."
 from __future__ import annotations
 
 import copy
+import math
 from functools import reduce
 from operator import xor
 
@@ -97,6 +98,11 @@ _speed = _mostly(st.integers(0, 1023).map(lambda v: v / 10), 102.3, 102.2)
 _course = _mostly(st.integers(0, 4095).map(lambda v: v / 10), 360.0)
 _heading = _mostly(st.integers(0, 359), 511, 360)
 _text = st.text(alphabet="ABC XYZ@-0123", max_size=20)
+_dim9 = _mostly(st.integers(1, 510), 0, 511)
+_dim6 = _mostly(st.integers(1, 62), 0, 63)
+_dimensions = st.fixed_dictionaries(
+    {"to_bow": _dim9, "to_stern": _dim9, "to_port": _dim6, "to_starboard": _dim6}
+)
 
 
 @st.composite
@@ -110,13 +116,16 @@ def _message(draw) -> list[str]:
                   "heading": draw(_heading), "status": draw(st.integers(0, 15))}  # fmt: skip
     elif kind == "5":
         fields = {"type": 5, "mmsi": mmsi, "shipname": draw(_text), "callsign": draw(_text)[:7],
-                  "imo": draw(st.integers(0, 2**30 - 1)), "ship_type": draw(st.integers(0, 255))}  # fmt: skip
+                  "imo": draw(st.integers(0, 2**30 - 1)), "ship_type": draw(st.integers(0, 255)),
+                  **draw(_dimensions)}  # fmt: skip
     elif kind == "24":
         fields = {"type": 24, "mmsi": mmsi, "partno": draw(st.integers(0, 1)),
-                  "shipname": draw(_text), "callsign": draw(_text)[:7], "ship_type": draw(st.integers(0, 255))}  # fmt: skip
+                  "shipname": draw(_text), "callsign": draw(_text)[:7], "ship_type": draw(st.integers(0, 255)),
+                  **draw(_dimensions)}  # fmt: skip
     elif kind == "19":
         fields = {"type": 19, "mmsi": mmsi, "lat": draw(_lat), "lon": draw(_lon),
-                  "speed": draw(_speed), "shipname": draw(_text), "ship_type": draw(st.integers(0, 255))}  # fmt: skip
+                  "speed": draw(_speed), "shipname": draw(_text), "ship_type": draw(st.integers(0, 255)),
+                  **draw(_dimensions)}  # fmt: skip
     elif kind == "27":
         fields = {"type": 27, "mmsi": mmsi, "lat": draw(_lat), "lon": draw(_lon),
                   "speed": draw(st.integers(0, 63)), "course": draw(st.integers(0, 511))}  # fmt: skip
@@ -380,3 +389,101 @@ def test_iso_times_read_here_or_by_the_general_path():
     df = both_lines(lines)
     assert df.attrs["nmea_stats"]["fast_lines"] == 4
     assert str(df["time"].iloc[2]) == "2024-03-01 00:00:00+00:00"  # 23:59:60 rolls over
+
+
+# ---- AIS dimensions (types 5, 19, 24 part B) -------------------------------------------------
+
+
+def _trimmed(sentences: list[str], drop: int) -> list[str]:
+    """The message in one sentence with its payload cut ``drop`` characters short (fill bits
+    0, checksum recomputed): a truncated message."""
+    fields = [x[1 : x.index("*")].split(",") for x in sentences]
+    payload = "".join(f[5] for f in fields)
+    text = f"AIVDM,1,1,,{fields[0][4]},{payload[: max(1, len(payload) - drop)]},0"
+    return [f"!{text}*{_xor(text):02X}"]
+
+
+def _dims(a: int, b: int, c: int, d: int) -> dict:
+    return {"to_bow": a, "to_stern": b, "to_port": c, "to_starboard": d}
+
+
+def test_dimensions_carried_to_positions_on_both_paths():
+    """A + B and C + D where both are > 0 (0 = not available), 511/63 kept, attached to every
+    position row of the MMSI (before the static message too), the latest non-empty value
+    winning; none from an auxiliary craft's 24 B or a message cut before its dimensions."""
+
+    def pos(mmsi: int) -> list[str]:
+        return pyais.encode_dict({"type": 1, "mmsi": mmsi, "lat": 54, "lon": 10})
+
+    def msg(**f) -> list[str]:
+        return pyais.encode_dict(f, seq_id=1)
+
+    aux = 981234567  # 98MIDxxxx: a parent ship's craft, its 24 B holds the mother ship's MMSI
+    messages = [
+        pos(211000001),  # before its static message
+        msg(type=5, mmsi=211000001, shipname="A", **_dims(100, 50, 10, 12)),
+        msg(type=5, mmsi=211000002, shipname="B", **_dims(0, 30, 5, 5)),  # A = 0: no length
+        msg(type=24, partno=1, mmsi=211000003, callsign="C", **_dims(511, 511, 63, 63)),
+        msg(type=24, partno=1, mmsi=aux, callsign="X", mothership_mmsi=211000001),
+        msg(type=19, mmsi=211000004, lat=54, lon=10, shipname="D", **_dims(20, 5, 3, 3)),
+        _trimmed(msg(type=5, mmsi=211000005, shipname="E", **_dims(80, 20, 6, 6)), 27),
+        msg(type=5, mmsi=211000001, shipname="A", **_dims(0, 0, 0, 0)),  # unknown: kept
+        *(pos(m) for m in (211000001, 211000002, 211000003, aux, 211000005, 211000006)),
+    ]
+    lines = [tag(f"c:{T0 + i}") + s for i, m in enumerate(messages) for s in m]
+    df = both_lines(lines)
+    got = {
+        int(m): (length, beam)
+        for m, length, beam in df[["mmsi", "length_m", "beam_m"]].itertuples(index=False)
+    }
+    nan = float("nan")
+    expected = {
+        211000001: (150.0, 22.0), 211000002: (nan, 10.0), 211000003: (1022.0, 126.0),
+        aux: (nan, nan), 211000004: (25.0, 6.0), 211000005: (nan, nan), 211000006: (nan, nan),
+    }  # fmt: skip
+    assert got.keys() == expected.keys()
+    for m, (length, beam) in expected.items():
+        assert got[m][0] == length or (math.isnan(got[m][0]) and math.isnan(length)), m
+        assert got[m][1] == beam or (math.isnan(got[m][1]) and math.isnan(beam)), m
+    assert df["length_m"].dtype == "float64" and df["beam_m"].dtype == "float64"
+    first = df[df["mmsi"] == 211000001]  # the row before the static message has them too
+    assert first["length_m"].tolist() == [150.0, 150.0]
+
+
+_FLEET = [211000001, 211000002, 311000003, 981234567]  # one auxiliary craft
+
+
+@st.composite
+def _fleet_message(draw) -> list[str]:
+    """A message of a small fleet (so static data meets positions): a position, or static data
+    with random dimensions (0 and the 511/63 maxima often), sometimes cut short."""
+    mmsi = draw(st.sampled_from(_FLEET))
+    kind = draw(st.sampled_from(["pos", "pos", "5", "24", "19"]))
+    dims = draw(_dimensions)
+    if kind == "pos":
+        fields = {"type": draw(st.sampled_from([1, 18])), "mmsi": mmsi, "lat": 54.0, "lon": 10.0}
+    elif kind == "5":
+        fields = {"type": 5, "mmsi": mmsi, "shipname": draw(_text), **dims}
+    elif kind == "24":
+        fields = {"type": 24, "partno": draw(st.sampled_from([1, 1, 0])), "mmsi": mmsi,
+                  "shipname": draw(_text), "mothership_mmsi": 211000001, **dims}  # fmt: skip
+    else:
+        fields = {"type": 19, "mmsi": mmsi, "lat": 54.0, "lon": 10.0, "shipname": "N", **dims}
+    sentences = pyais.encode_dict(fields, seq_id=draw(st.integers(0, 9)))
+    if kind != "pos" and draw(st.integers(0, 4)) == 0:
+        sentences = _trimmed(sentences, draw(st.integers(0, 40)))
+    return sentences
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_fleet_message(), max_size=20), st.booleans())
+def test_property_dimensions_fast_equals_general(messages, as_file):
+    """Random type 5 / 19 / 24 (A and B) messages and positions of a few MMSIs, some cut short:
+    both paths give the same table, dimensions included."""
+    lines = [tag(f"c:{T0 + i}") + s for i, m in enumerate(messages) for s in m]
+    df = both_bytes("\n".join(lines).encode()) if as_file else (both_lines(lines), None)
+    df = df[0]
+    if isinstance(df, pd.DataFrame) and len(df):
+        for c in ("length_m", "beam_m"):
+            v = df[c].dropna()
+            assert (v >= 2).all() and (v <= (1022 if c == "length_m" else 126)).all()

@@ -92,16 +92,16 @@ def test_numeric_identity_columns():
     assert _nav_status(pa.array([5.0, 16.0, None])).tolist() == [5, pd.NA, pd.NA]
 
 
-NOAA_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status"
+NOAA_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width"
 
 
 @pytest.fixture
 def noaa_files(tmp_path):
     rows = [
-        "367000140,2020-06-30T00:00:00,40.64,-74.07,0.0,-60.6,511,ANDREW J BARBERI ,IMO7702774,WDE3433,60.0,5.0",
-        "367000140,2020-06-30T00:01:00,40.65,-74.06,12.5,100.0,99,ANDREW J BARBERI,IMO7702774,WDE3433,60.0,0.0",
-        "366999973,2020-06-30T00:00:30,40.66,-74.10,0.1,360,511,,,,,",
-        "366999973,bad time,40.66,-74.10,0.1,360,511,CG HAWSER,,NAVY,35,5",
+        "367000140,2020-06-30T00:00:00,40.64,-74.07,0.0,-60.6,511,ANDREW J BARBERI ,IMO7702774,WDE3433,60.0,5.0,95,21",
+        "367000140,2020-06-30T00:01:00,40.65,-74.06,12.5,100.0,99,ANDREW J BARBERI,IMO7702774,WDE3433,60.0,0.0,95,21",
+        "366999973,2020-06-30T00:00:30,40.66,-74.10,0.1,360,511,,,,,,,",
+        "366999973,bad time,40.66,-74.10,0.1,360,511,CG HAWSER,,NAVY,35,5,0,8",
     ]
     csv = tmp_path / "noaa.csv"
     csv.write_text(NOAA_HEADER + "\n" + "\n".join(rows) + "\n")
@@ -125,7 +125,9 @@ def test_projection_reads_only_what_is_asked(noaa_files, which):
     full = read_observations([path], quarantine=q_all)
     some = read_observations([path], quarantine=q_some, columns=schema.ANALYSIS_COLUMNS)
     dropped = [c for c in full.columns if c not in some.columns]
-    assert sorted(dropped) == sorted(c for c in schema.MOTION_DETAIL if c in full.columns)
+    not_asked = (*schema.MOTION_DETAIL, *schema.DIMENSIONS)
+    assert sorted(dropped) == sorted(c for c in not_asked if c in full.columns)
+    assert full["length_m"].tolist()[:2] == [95.0, 95.0] and "beam_m" in dropped
     assert "cog_deg" in dropped and "sog_kn" in some.columns
     pd.testing.assert_frame_equal(some, full[list(some.columns)])
     # the same rows rejected for the same reasons (a Parquet row's raw text shows the columns read)

@@ -113,6 +113,22 @@ def test_recognise_columns_synonyms_and_case():
     assert recognise_columns(["time", "timestamp", "lat", "lon"])["time"] == "time"
 
 
+def test_recognise_ais_dimensions_in_pairs_and_only_without_length():
+    abcd = ["time", "lat", "lon", "MMSI", "A", "B", "C", "D"]
+    assert {k: v for k, v in recognise_columns(abcd).items() if k.startswith("_dim")} == {
+        "_dim_a": "A",
+        "_dim_b": "B",
+        "_dim_c": "C",
+        "_dim_d": "D",
+    }
+    # a length column wins over A + B; a lone A (no B) is no dimension
+    found = recognise_columns(["time", "lat", "lon", "MMSI", "Length", "A", "B", "C"])
+    assert found["length_m"] == "Length"
+    assert not {"_dim_a", "_dim_b", "_dim_c", "_dim_d", "beam_m"} & set(found)
+    found = recognise_columns(["t", "y", "x", "mmsi", "to_bow", "to_stern", "Width"])
+    assert (found["_dim_a"], found["_dim_b"], found["beam_m"]) == ("to_bow", "to_stern", "Width")
+
+
 # ------------------------------------------------------------------ NOAA legacy
 
 
@@ -170,6 +186,41 @@ def test_noaa_value_quirks(noaa, kept):
     # empty Status -> <NA>, codes are 0-15
     assert noaa["nav_status"][raw_noaa["Status"] == ""].isna().all()
     assert set(noaa["nav_status"].dropna().unique()) <= set(range(16))
+
+
+def test_noaa_length_width(noaa, kept):
+    """Length/Width (metres) -> length_m/beam_m; 0 and empty are unknown (NaN)."""
+    for src, col in (("Length", "length_m"), ("Width", "beam_m")):
+        raw = pd.to_numeric(kept[src], errors="coerce").to_numpy()
+        known = raw > 0
+        assert known.sum() > 100 and (~known).sum() > 10  # both kinds in the slice
+        np.testing.assert_array_equal(noaa[col].to_numpy()[known], raw[known])
+        assert noaa[col][~known].isna().all() and noaa[col].dtype == "float64"
+    first = noaa.iloc[0]  # SAMUEL I NEWHOUSE, the Staten Island ferry: 94 x 21 m
+    assert (first["length_m"], first["beam_m"]) == (94.0, 21.0)
+
+
+def test_noaa_bad_length_width_are_nan_and_the_rows_kept(tmp_path):
+    """A Length/Width that is not a number > 0 is NaN, the row kept and nothing quarantined:
+    the readers' convention for a bad value in a numeric field (as for SOG, COG, heading)."""
+    p = tmp_path / "dims.csv"
+    rows = ["94.0,21.0", "0,0", ",", "-5,abc", " 30 ,7.5", "unknown,1e1"]
+    p.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,Length,Width\n"
+        + "".join(
+            f"367000140,2020-06-30T00:00:{i:02d},40.6,-74.0,{'x' if i == 3 else 1},{r}\n"
+            for i, r in enumerate(rows)
+        )
+    )
+    q = Quarantine()
+    df = read_noaa(p, quarantine=q)
+    assert len(df) == len(rows) and len(q) == 0 and df.attrs["stats"]["quarantined"] == 0
+    nan = float("nan")
+    np.testing.assert_array_equal(df["length_m"], [94.0, nan, nan, nan, 30.0, nan])
+    np.testing.assert_array_equal(df["beam_m"], [21.0, nan, nan, nan, 7.5, 10.0])
+    assert np.isnan(df["sog_kn"][3])  # the same rule for a bad SOG
+    only = read_noaa(p, columns=["sog_kn"])
+    assert not {"length_m", "beam_m"} & set(only.columns)
 
 
 def test_noaa_cog_artefact_agrees_with_heading(noaa):
@@ -357,6 +408,36 @@ def test_dma_converted_rows(raw_noaa):
     np.testing.assert_allclose(out["heading_deg"], legacy["heading_deg"])
 
 
+def test_dma_length_width(raw_noaa):
+    """DMA Length/Width -> length_m/beam_m (its A-D columns are not needed then)."""
+    out = read_dma(DMA)
+    raw = pd.read_csv(DMA, dtype=str, keep_default_na=False)
+    kept = raw[~raw["Type of mobile"].isin(["AtoN", "Base Station"])].reset_index(drop=True)
+    for src, col in (("Length", "length_m"), ("Width", "beam_m")):
+        v = pd.to_numeric(kept[src], errors="coerce")
+        expect = v.where(v > 0)
+        pd.testing.assert_series_equal(out[col], expect, check_names=False)
+    assert out["length_m"].notna().sum() > 50
+    assert (out.loc[0, "length_m"], out.loc[0, "beam_m"]) == (94.0, 21.0)
+
+
+def test_generic_csv_ais_dimensions_a_to_d(tmp_path):
+    """A table with AIS dimensions A-D and no length column: A + B and C + D where both are
+    > 0 (0 = not available); 511/63 kept (lower bounds); text -> NaN, row kept."""
+    p = tmp_path / "abcd.csv"
+    rows = ["100,50,10,12", "0,30,5,5", "511,511,63,63", "x,5,3,-1", ",,,"]
+    p.write_text(
+        "time,lat,lon,mmsi,A,B,C,D\n"
+        + "".join(f"2024-12-03T00:00:0{i}Z,55.0,12.0,21900000{i},{r}\n" for i, r in enumerate(rows))
+    )
+    df = read_generic_csv(p)
+    nan = float("nan")
+    np.testing.assert_array_equal(df["length_m"], [150.0, nan, 1022.0, nan, nan])
+    np.testing.assert_array_equal(df["beam_m"], [22.0, 10.0, 126.0, nan, nan])
+    assert not {"A", "_dim_a"} & set(df.columns) and df.attrs["stats"]["quarantined"] == 0
+    assert "length_m" not in read_generic_csv(p, columns=["sog_kn"]).columns
+
+
 def test_dma_22_columns():
     out = read_dma(DMA22)
     assert len(out) == 40 and out.attrs["stats"]["skipped_non_vessel"] == 2
@@ -465,10 +546,13 @@ def test_parquet_source_columns(tmp_path, slice_frame, noaa):
         "nav_status",
         "ship_type",
         "name",
+        "length_m",
+        "beam_m",
     ):
         pd.testing.assert_series_equal(out[c], noaa[c], check_names=False)
     only = read_parquet(p, columns=["sog_kn"])
     assert "sog_kn" in only.columns and "heading_deg" not in only.columns
+    assert "length_m" not in only.columns
 
 
 def test_parquet_roundtrip_of_canonical_table(tmp_path, noaa):

@@ -132,9 +132,11 @@ def read_noaa(
     """Read a NOAA MarineCadastre AIS CSV: the legacy layout or the 2024+ ``csv2`` layout.
 
     Columns are found by name in any order (``BaseDateTime`` or ``base_date_time``, ``LAT`` or
-    ``latitude``, ...); unknown columns (``ETA``, ``Length``, ``TranscieverClass``) are ignored.
+    ``latitude``, ...); unknown columns (``ETA``, ``Draft``, ``TranscieverClass``) are ignored.
     Values: ``IMO9869693`` -> 9869693; ``VesselType`` ``60.0`` -> ``'60'``; ``Status`` (number or
-    old text such as ``moored``) -> ``nav_status``; Heading 511 -> NaN; SOG 102.3 -> NaN; COG is
+    old text such as ``moored``) -> ``nav_status``; ``Length``/``Width`` (metres) ->
+    ``length_m``/``beam_m``, 0, empty or not a number -> NaN (the row is kept, as for a bad
+    SOG); Heading 511 -> NaN; SOG 102.3 -> NaN; COG is
     corrected for the signed-12-bit artefact (see :func:`_noaa_cog`: -204.8..-0.1 + 409.6) and
     360 -> NaN. ``kind='ais'``, ``source='AIS'``.
 
@@ -190,6 +192,8 @@ _DMA_COLUMNS = {
     "callsign": "callsign",
     "name": "name",
     "ship_type": "shiptype",
+    "length_m": "length",
+    "beam_m": "width",
 }
 
 #: DMA ``Type of mobile`` values (normalised) that are not vessels -> the class they are
@@ -209,7 +213,7 @@ def read_dma(
     Times are day-first ``dd/mm/YYYY HH:MM:SS`` UTC (:mod:`navwatch.io.times`, day-first: a
     month-first reading is never tried). Text statuses (``Under way using engine``, ``Moored``,
     ``Unknown value``, ...) become AIS codes 0-15; IMO ``Unknown`` -> <NA>; ``Ship type`` text is
-    kept. Rows whose ``Type of mobile`` is ``Base Station``, ``AtoN`` or ``SAR Airborne``, or whose
+    kept; ``Length``/``Width`` (metres) -> ``length_m``/``beam_m`` (0, empty or text -> NaN). Rows whose ``Type of mobile`` is ``Base Station``, ``AtoN`` or ``SAR Airborne``, or whose
     MMSI is not a ship's (:mod:`navwatch.io.mmsi`), are not vessels: they are skipped, not
     quarantined, and counted in ``attrs['stats']['skipped_non_vessel']`` (by class in
     ``skipped_by_class``). Both the 22- and 26-column layouts are read.

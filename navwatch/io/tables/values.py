@@ -181,6 +181,32 @@ def _sog(values: np.ndarray) -> np.ndarray:
     return np.where((values < 0) | np.isclose(values, 102.3), np.nan, values)
 
 
+def _metres(values: np.ndarray) -> np.ndarray:
+    """A length or width column (NOAA/DMA ``Length``, ``Width``): metres > 0, else NaN (0 is
+    "not available"; negative, infinite and text values, already NaN from the text, too)."""
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def _ais_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """AIS dimensions A + B (or C + D) where both are > 0, else NaN; 511/63 (">= that") kept."""
+    ok = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
+    return np.where(ok, a + b, np.nan)
+
+
+#: Canonical dimension -> the AIS dimension columns it is summed from (when a table has no
+#: length/width column; :data:`~navwatch.io.tables.columns.AIS_DIMENSIONS`).
+_DIM_PARTS = {"length_m": ("_dim_a", "_dim_b"), "beam_m": ("_dim_c", "_dim_d")}
+
+
+def _dimensions(cols: dict[str, Any], out: dict[str, Any]) -> None:
+    """``length_m``/``beam_m`` from their own columns, else from AIS dimensions A-D."""
+    for c, (p, q) in _DIM_PARTS.items():
+        if c in cols:
+            out[c] = _metres(_float(cols[c]))
+        elif p in cols and q in cols:
+            out[c] = _ais_sum(_float(cols[p]), _float(cols[q]))
+
+
 #: Columns :func:`_frame` may add for :func:`_process` (consumed there, never returned).
 _TIME_REASON = "_nw_time_reason"
 _MMSI_CODE = "_nw_mmsi_code"
@@ -268,6 +294,7 @@ def _frame(  # noqa: C901 -- one conversion per canonical column
         out["heading_deg"] = _angle(_float(cols["heading_deg"]))
     if "nav_status" in cols:
         out["nav_status"] = _nav_status(cols["nav_status"])
+    _dimensions(cols, out)
     if "confidence" in cols:
         out["confidence"], unknown = _confidence(cols["confidence"])
         if unknown is not None:
