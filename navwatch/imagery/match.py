@@ -192,7 +192,8 @@ def _empty_match(det: pd.DataFrame) -> pd.DataFrame:
 
 
 class AisTracks:
-    """AIS fixes sorted by time, with per-MMSI identity (registry id, name, length): built once
+    """AIS fixes sorted by time, with per-MMSI identity (registry id, name, length: the
+    registry's, else the AIS-reported ``length_m`` when the observations carry it): built once
     from canonical observations and shared by :func:`match_detections` and
     :func:`~navwatch.imagery.derive_surveys` (both take one where they take ``ais``); the
     positions at a scene time are computed once per time."""
@@ -223,9 +224,20 @@ class AisTracks:
             for m, v in self.vessel_id.items():
                 if isinstance(v, str) and v in rnames:
                     self.name[m] = rnames[v]
+        # the registry's length when it has one, else the one the vessel broadcasts (AIS type
+        # 5/24 A+B: a merchant ship's track then only takes hulls of its size)
+        ais_len = (
+            dict(zip(uniq.tolist(), per["length_m"].to_numpy(float), strict=True))
+            if "length_m" in per.columns
+            else {}
+        )
         self.length = {
             m: float(lengths.get(v, np.nan)) if isinstance(v, str) else np.nan
             for m, v in self.vessel_id.items()
+        }
+        self.length = {
+            m: x if np.isfinite(x) else float(ais_len.get(m, np.nan))
+            for m, x in self.length.items()
         }
         self._at: dict[tuple[int, int], pd.DataFrame] = {}
 

@@ -352,3 +352,15 @@ def test_two_tracks_about_as_near_make_an_ambiguous_match(reg, zones, apart_m, s
     assert (str(m["candidates"].iloc[0]) == "alpha") == (status == "ambiguous")
     s = derive_surveys(sc, m, zones, reg2, ais=a).set_index("port")
     assert "Alpha?" in s.loc["Testport/harbour", "present"].split("|")  # AIS-current: never named
+
+
+@pytest.mark.parametrize(
+    ("ais_length", "status"), [(np.nan, "matched"), (140.0, "matched"), (60.0, "dark")]
+)
+def test_ais_reported_length_of_a_non_registry_vessel_gates_its_matches(reg, ais_length, status):
+    # a merchant ship, not in the registry, 50 m from a 135 m hull: the length its AIS
+    # broadcasts (type 5 A+B) decides whether the hull can be it
+    a = ais({636000009: [(0, 50, 0, 0.0)]})
+    a["length_m"] = ais_length
+    m = match_detections(dets([at(0, 0)], [135.0]), a, reg, scenes=scenes(resolution_m=[10.0]))
+    assert m["status"].tolist() == [status]
