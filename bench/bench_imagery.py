@@ -15,15 +15,20 @@ them (format judged by content), matching, surveys, detection.
 
 Printed, all seeds pooled, measured in the same run:
 
-* matching: AIS precision and recall (a detection matched to the right MMSI), recall for
-  detections with an AIS fix within 1 h, dark precision/recall, candidate accuracy (the true
-  registry vessel among a dark detection's candidates), false alarms matched; per decoy;
+* matching: AIS precision and recall (a detection matched to the right MMSI; ``ambiguous``
+  detections are not matched), recall for detections with an AIS fix within 1 h, ambiguous
+  calls (share, and how often the nearest track named was right), dark precision/recall,
+  candidate accuracy (the true registry vessel among a dark detection's candidates), false
+  alarms matched; per decoy;
 * surveys: absent precision and recall (a false absence is the costly error), present
   precision/recall, coverage labels wrong;
 * departure/arrival windows of registry vessels (``score_windows``): from imagery alone, from
   AIS alone, and from imagery + AIS: recall, precision, share of windows holding the true time,
   median window width and |time error|, for all events and for those of confidence >= 0.5
-  (``_conf50``); the ratio imagery+AIS / AIS of recall;
+  (``_conf50``); imagery alone also against the events the scenes could show
+  (``windows_imagery_imageable``, :func:`navwatch.simulate.imagery_scoring.imageable_truth`: a
+  scene seeing the vessel in port on one side and one imaging the port without it on the
+  other); the ratio imagery+AIS / AIS of recall;
 * time: reading + matching + surveys per detection, and per scene.
 
 Goals (next to each figure): AIS-match precision >= 0.95 and recall >= 0.9 (fix within 1 h);
