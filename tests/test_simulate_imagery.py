@@ -417,3 +417,29 @@ def test_score_windows(im):
     wide = wide.rename(columns={"time_earliest": "window_start", "time_latest": "window_end"})
     s3 = score_windows(wide, im.truth_events)
     assert s3["recall"] >= 0.9 and s3["contain"] == 1.0 and s3["median_abs_error_s"] == 3600.0
+
+
+def test_imageable_truth_is_bracketed_by_scenes(im):
+    from navwatch.simulate import imageable_truth
+
+    te = imageable_truth(im)
+    all_te = im.truth_events[im.truth_events["registry"].astype(bool)]
+    assert 0 < len(te) < len(all_te)
+    sp = im.scene_port_truth
+    for e in te.itertuples():
+        s = sp[(sp["vessel_id"] == e.vessel_id) & (sp["port"] == e.port)]
+        inside = s[s["in_port"].astype(bool) & s["visible"].astype(bool)]
+        out = s[~s["in_port"].astype(bool) & (s["coverage_fraction"] >= 0.9)]
+        seen_first, gone_then = (inside, out) if e.event == "departure" else (out, inside)
+        assert (seen_first["time"] < e.time).any() and (gone_then["time"] > e.time).any()
+
+
+def test_reported_dimensions_mostly_true():
+    from navwatch.simulate.imagery import AIS_DIMENSIONS_MISSING, reported_dimensions
+
+    v = pd.DataFrame({"has_ais": True, "mmsi": [str(211000000 + i) for i in range(2000)],
+                      "length_m": 100.0, "beam_m": 15.0})  # fmt: skip
+    d = reported_dimensions(v, seed=3)
+    assert abs(d["length_m"].isna().mean() - AIS_DIMENSIONS_MISSING) < 0.03
+    known = d["length_m"].dropna()
+    assert (known == 100.0).mean() > 0.95 and d.equals(reported_dimensions(v, seed=3))
