@@ -325,6 +325,8 @@ class Watcher:
         ids = set(p.survey).union(*p.used_ids.values(), *p.dropped.values()) & held.keys()
         catalogue = _catalogue(self.store.scenes(ids), commit.scenes, ids)
         dets, scenes = imagery.read_ready(p, data, catalogue, held, q, ic.pending_max_h)
+        if not len(scenes):  # every row read was quarantined: nothing to survey
+            return None
         frames = [] if commit.ais is None else [commit.ais]
         win = imagery.scene_window(dets, scenes, ic.params)
         if win is not None and ic.ais_buffer_h > 0:
