@@ -636,20 +636,24 @@ def test_detections_waiting_past_pending_max_h_use_the_scenes_held(tmp_path):
 
 
 def test_scenes_older_than_scenes_keep_h_are_pruned_and_not_stored_again(tmp_path):
-    """``scenes_keep_h`` 48: of the 30 Nov - 10 Dec scenes only those of 8 Dec on are kept,
-    and the scenes file delivered again does not bring the older ones back."""
+    """``scenes_keep_h`` 48: of the 30 Nov - 10 Dec scenes only those of 8 Dec on are kept
+    (and, with ``empty_scene_h`` 0, surveyed at once), and the scenes file delivered again
+    brings the older ones back neither to the store nor to a survey."""
     cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None,
-                  imagery={"scenes_keep_h": 48})  # fmt: skip
+                  imagery={"scenes_keep_h": 48, **TOGETHER})  # fmt: skip
     _drop(SCENES, tmp_path / "incoming")
     w = _watcher(cfg)
     try:
-        w.tick()
+        ev = w.tick().imagery
+        assert ev is not None and ev.summary["scenes"] == 2
         assert set(w.store.scene_meta()) == {"PLANET-20241209", "MAXAR-20241210"}
         _drop(SCENES, tmp_path / "incoming", data=_scenes(cloud={MT: 0.5}))
-        w.tick()
-        assert set(w.store.scene_meta()) == {"PLANET-20241209", "MAXAR-20241210"}
+        assert w.tick().imagery is None
+        meta = w.store.scene_meta()
     finally:
         w.close()
+    assert set(meta) == {"PLANET-20241209", "MAXAR-20241210"}
+    assert {m["surveyed_tick"] for m in meta.values()} == {1}
 
 
 def test_upgrade_from_schema_5_keeps_a_pending_scenes_file(tmp_path):
