@@ -514,14 +514,18 @@ def test_scenes_once_then_two_detections_files_on_later_ticks_are_both_used(tmp_
 def test_scenes_redelivered_with_an_extra_scene_release_a_waiting_detections_file(tmp_path):
     """Detections naming the 5 Dec scene wait while the scenes file lacks it (``--status`` names
     it); the scenes file delivered again whole, with that scene and a new cloud cover for
-    another, lets them through in that tick: the latest version of each scene is kept."""
-    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    another, lets them through in that tick: the latest version of each scene is kept. The
+    scenes named by the waiting file are not surveyed as empty meanwhile (``empty_scene_h`` 0
+    surveys the three others at once)."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None, imagery=TOGETHER)
     inc = tmp_path / "incoming"
     _drop(SCENES, inc, data=_scenes(without=(MAXAR,)))
     _drop(DETECTIONS, inc)
     w = _watcher(cfg)
     try:
-        assert w.tick().imagery is None
+        ev = w.tick().imagery
+        assert ev is not None and (ev.summary["scenes"], ev.summary["detections"]) == (3, 0)
+        assert MT not in set(ev.surveys["scene_id"]) and LANDSAT not in set(ev.surveys["scene_id"])
         assert [r["key"] for r in w.store.pending_imagery()] == ["detections.csv"]
         status = _status(cfg)
         assert "imagery pending: drop/detections.csv (detections, 18 row(s), since tick 1" in status
