@@ -2,21 +2,37 @@
 
 A directory source's file whose content is satellite detections (GFW, Skylight, generic) or scene
 footprints (:data:`navwatch.io.IMAGERY_FORMATS`) is read once when complete
-(:func:`read_pending_file`: bad rows quarantined with file, line, code and reason) and kept in the
-state database (``nw_imagery_pending``: the file's bytes, its kind and the scene ids it names or
-holds) until it can be used:
+(:func:`read_pending_file`: bad rows quarantined with file, line, code and reason; a detection
+naming no ``scene_id`` too, ``no_scene_id``, since without a footprint it cannot be used).
 
-* a detections file is **ready** when every scene id it names is held by a pending scenes file,
-  or at once when it carries its own footprints (a GFW table with ``footprint_wkt``);
-* the ready detections files and the scenes files holding the scenes they name are then read
-  together (:func:`navwatch.imagery.read_imagery`), matched to AIS and turned into port surveys
-  (:func:`navwatch.imagery.imagery_evidence`), and their pending rows are deleted in the same
-  commit as the detector state those surveys advanced. Every scene of a used scenes file makes
-  its surveys (a scene with no detection in it is an empty port), so detections for one scenes
-  file must arrive in one file, or in files pending together (later ones would find the scenes
-  used and wait);
-* a detections file naming scenes that never arrive, a detections file naming no scene, and a
-  scenes file no detections file names stay pending (``navwatch watch --status`` lists them).
+* **Scene footprints are kept** in the state database (``nw_scenes``, one row per scene id, the
+  latest version read winning: a scenes catalogue delivered again whole with new rows updates
+  and adds), from scenes files and from GFW tables with ``footprint_wkt``, for
+  ``[imagery] scenes_keep_h`` (720 h) of scene time behind the newest scene; a scene older
+  than that is neither kept nor stored again.
+* A **detections file** is kept (``nw_imagery_pending``: its bytes and the scene ids it names)
+  until every scene it names is held, then used (:func:`plan`), however many ticks after the
+  footprints came and however many detections files used them before. A file naming a scene
+  that does not come waits at most ``pending_max_h`` (72 h, wall clock since first seen); then
+  its rows of held scenes are used and the others quarantined (``no_scene``).
+* **A scene is surveyed once** (every zone it images, in one tick): from all its detections
+  known then (every detections file used in that tick). A later detection of a surveyed scene
+  (a file delivered again under another name, a provider's re-run) is quarantined
+  (``scene_already_surveyed``), not merged: the surveys of a scene already fed to the
+  incremental detector (and perhaps alerted) cannot be withdrawn, and a second, different survey
+  of the same scene and zone would be contradictory evidence of one instant; quarantined, the
+  rows stay visible for an analyst.
+* A held scene that **no detections file names** (not even one still waiting) is surveyed as an
+  empty port once held ``empty_scene_h`` (72 h, wall clock): a detections file does not say
+  which scenes it covers with no detection, so only time says that its detections are not
+  coming. ``empty_scene_h = 0`` surveys such scenes in the tick they come (right when
+  detections always come with or before their scenes; wrong for a catalogue delivered ahead of
+  them: its scenes would be surveyed empty, their detections then quarantined). A scene surveyed
+  empty after later scenes were surveyed is late evidence (README *Late evidence*).
+
+The tick that uses imagery deletes the detections files' pending rows and marks their scenes
+surveyed in the same commit as the detector state those surveys advanced, so a crash before it
+leaves everything to be done again and a restart after it does nothing twice.
 
 The surveys join the tick's observations as a chunk of ``kind='survey'`` rows, exactly as the rows
 of a surveys CSV dropped into the folder, and go through the same incremental detection and

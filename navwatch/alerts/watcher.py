@@ -3,15 +3,15 @@
 A tick (:meth:`Watcher.tick`):
 
 1. reads a snapshot of the state database (tick counter, consumed inputs, detector and activity
-   states, buffered live lines, imagery files waiting for their partner) in a short read
+   states, buffered live lines, detections files waiting for their scenes, the scenes held) in a short read
    transaction;
 2. outside any transaction: reads new input from every source, decodes the live lines, pairs
-   imagery files and turns the ready ones into survey rows matched to the buffered AIS
+   detections files with the scenes held and turns the usable ones into survey rows matched to the buffered AIS
    (:mod:`navwatch.alerts.imagery`), runs incremental port-event detection from the stored state and, when ``[alerts] events`` names
    an activity type, incremental activity detection (those types only) from the stored activity
    state, and plans alerts for both;
 3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
-   imagery kept or used and the AIS buffered, the new detector and activity states, the event bookkeeping and the alerts with one delivery row
+   imagery kept or used, the scenes stored and surveyed and the AIS buffered, the new detector and activity states, the event bookkeeping and the alerts with one delivery row
    per sink. The commit first bumps the tick counter only if it still holds the snapshot's
    value, so a concurrent watcher's tick cannot be applied twice; a crash anywhere before the
    commit leaves the database as it was, and the next tick reads the same input again.
