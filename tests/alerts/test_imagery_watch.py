@@ -614,18 +614,20 @@ def test_detections_naming_no_scene_are_quarantined_with_the_reason(tmp_path):
 def test_detections_waiting_past_pending_max_h_use_the_scenes_held(tmp_path):
     """``pending_max_h``: detections naming a scene that never comes wait that long (wall clock
     since the file was first seen), then their rows of held scenes are used and the others
-    quarantined (``no_scene``, naming the scene and how to give it)."""
+    quarantined (``no_scene``, naming the scene and how to give it); a file naming only scenes
+    not held is then quarantined whole."""
     cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None,
                   imagery={"pending_max_h": 0.01})  # fmt: skip
     inc = tmp_path / "incoming"
     _drop(SCENES, inc, data=_scenes(without=(MAXAR,)))
     path = _drop(DETECTIONS, inc)
+    orphan = _drop(DETECTIONS, inc, name="orphan.csv", data=_detections(MAXAR))
     t0 = time.time() + 1  # after the files' mtime
     w = _watcher(cfg)
     try:
         assert w.tick(now=t0).imagery is None
         assert w.tick(now=t0 + 35).imagery is None  # 0.01 h is 36 s
-        assert len(w.store.pending_imagery()) == 1
+        assert len(w.store.pending_imagery()) == 2
         rep = w.tick(now=t0 + 37)
         q = w.store.quarantine()
         pending = w.store.pending_imagery()
@@ -633,7 +635,8 @@ def test_detections_waiting_past_pending_max_h_use_the_scenes_held(tmp_path):
         w.close()
     assert rep.imagery is not None and rep.imagery.summary["detections"] == 12
     assert rep.imagery.summary["scenes"] == 2 and pending == []
-    assert q["code"].tolist() == ["no_scene"] * 6 and set(q["file"]) == {str(path)}
+    assert q["code"].tolist() == ["no_scene"] * 12  # orphan.csv names no scene held: all its rows
+    assert set(q["file"]) == {str(path), str(orphan)}
     assert q["reason"].iloc[0].startswith(f"{path}:")
     assert f"scene '{MAXAR}' is not held" in q["reason"].iloc[0]
     assert "pending_max_h (0.01 h)" in q["reason"].iloc[0]
