@@ -342,11 +342,21 @@ class ImageryConfig:
     with the ``max_fix_gap_h`` (6 h) of AIS either side of the scene. ``ais_near_km``: only
     positions within this distance of a port zone are kept. ``ais_step_s``: of those, one per
     vessel in each this much message time (0: every one). ``params``: any
-    :class:`~navwatch.imagery.ImageryParams` field."""
+    :class:`~navwatch.imagery.ImageryParams` field.
+
+    ``scenes_keep_h``: scene footprints are kept this long (scene time behind the newest scene)
+    for detections files that arrive later (0: kept for ever). ``pending_max_h``: a detections
+    file naming scenes not held waits at most this long (wall clock since first seen), then its
+    rows of held scenes are used and the others quarantined (``no_scene``). ``empty_scene_h``: a
+    held scene no detections file has named is surveyed as holding no hull (an empty port) once
+    it has been held this long (wall clock; 0: in the tick it is stored)."""
 
     ais_buffer_h: float = 102.0
     ais_near_km: float = 25.0
     ais_step_s: float = 60.0
+    scenes_keep_h: float = 720.0
+    pending_max_h: float = 72.0
+    empty_scene_h: float = 72.0
     params: ImageryParams = field(default_factory=ImageryParams)
 
 
@@ -1091,18 +1101,23 @@ def _activity(a: _Table, detect: DetectConfig) -> ActivityConfig:
     return ActivityConfig(all_vessels=all_vessels, params=params)
 
 
+#: ``[imagery]`` keys of the watcher's imagery waits (hours) and their defaults.
+_IMAGERY_WAITS = {"scenes_keep_h": 720.0, "pending_max_h": 72.0, "empty_scene_h": 72.0}
+
+
 def _imagery(t: _Table) -> ImageryConfig:
     """The ``[imagery]`` table: ``ais_buffer_h``, ``ais_near_km`` and any ImageryParams field."""
     hours = t.num("ais_buffer_h", 102.0)
     near = t.num("ais_near_km", 25.0, positive=True)
     step = t.num("ais_step_s", 60.0)
-    own = ("ais_buffer_h", "ais_near_km", "ais_step_s")
+    waits = {k: t.num(k, d) for k, d in _IMAGERY_WAITS.items()}
+    own = ("ais_buffer_h", "ais_near_km", "ais_step_s", *_IMAGERY_WAITS)
     data = {k: v for k, v in t.data.items() if k not in own}
     fields = {f.name for f in dataclasses.fields(ImageryParams)}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ConfigError(
-            f"[imagery]: unknown key(s) {unknown}; expected ais_buffer_h, ais_near_km, ais_step_s or "
+            f"[imagery]: unknown key(s) {unknown}; expected {', '.join(own)} or "
             f"ImageryParams fields {sorted(fields)}"
         )
     for k, v in data.items():
@@ -1113,7 +1128,9 @@ def _imagery(t: _Table) -> ImageryConfig:
     except ConfigError as exc:
         msg = re.sub(r"^ImageryParams(\.|:)", lambda m: "[imagery]" + m[1], str(exc))
         raise ConfigError(msg if msg.startswith("[imagery]") else f"[imagery]: {msg}") from None
-    return ImageryConfig(ais_buffer_h=hours, ais_near_km=near, ais_step_s=step, params=params)
+    return ImageryConfig(
+        ais_buffer_h=hours, ais_near_km=near, ais_step_s=step, params=params, **waits
+    )
 
 
 _T = TypeVar("_T")

@@ -19,11 +19,16 @@ Tables (all prefixed ``nw_``):
 ``nw_quarantine``      rejected input rows and files with a reason.
 ``nw_seen_positions``  keys of the live positions consumed recently (schema version 4; see
                        :mod:`navwatch.alerts.dedup`), replaced by each tick that consumed some.
-``nw_imagery_pending`` satellite imagery files (detections, scenes) consumed from a watched
-                       folder and waiting for their partner (schema version 5; see
-                       :mod:`navwatch.alerts.imagery`): the file's bytes (zlib), its kind and
-                       the scene ids it names or holds; deleted by the tick that derives their
-                       surveys.
+``nw_imagery_pending`` satellite detections files consumed from a watched folder and waiting
+                       for their scenes (schema version 5; see :mod:`navwatch.alerts.imagery`):
+                       the file's bytes (zlib), its kind and the scene ids it names; deleted by
+                       the tick that uses or quarantines them. (Version 5 kept scenes files here
+                       too; the first tick after the upgrade moves them to ``nw_scenes``.)
+``nw_scenes``          satellite scene footprints, one row per scene id (schema version 6): the
+                       latest version read (from a scenes file, or a GFW table's
+                       ``footprint_wkt``) wins; when first seen, and the tick that derived the
+                       scene's surveys (a scene is surveyed once). Kept ``[imagery] scenes_keep_h``
+                       of scene time behind the newest, pruned by each tick's commit.
 ``nw_ais_buffer``      recent AIS positions near the port zones, kept ``[imagery]
                        ais_buffer_h`` to match late imagery (schema version 5): appended and
                        pruned by each tick's commit.
@@ -38,7 +43,7 @@ the new detector and activity states and the alerts in **one** transaction
 (:meth:`Store.commit_tick`).
 
 Schema versions: 1 (port events), 2 (adds ``nw_activity_state``), 3 (adds ``nw_feed_health``),
-4 (adds ``nw_seen_positions``), 5 (adds ``nw_imagery_pending`` and ``nw_ais_buffer``). A database of an older version
+4 (adds ``nw_seen_positions``), 5 (adds ``nw_imagery_pending`` and ``nw_ais_buffer``), 6 (adds ``nw_scenes``). A database of an older version
 is refused with a message saying how to upgrade it (:meth:`Store.upgrade`,
 ``navwatch watch --upgrade-state``); one of a newer version is refused.
 """
@@ -62,7 +67,7 @@ from .config import redact_url
 
 __all__ = ["ImageryCommit", "Snapshot", "StateConflict", "Store", "decode_state", "encode_state"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: What each schema version added (for the messages about old databases).
 SCHEMA_HISTORY = {
     1: "port events",
@@ -70,6 +75,7 @@ SCHEMA_HISTORY = {
     3: "feed health: table nw_feed_health",
     4: "live positions consumed once across ticks: table nw_seen_positions",
     5: "imagery in watched folders: tables nw_imagery_pending and nw_ais_buffer",
+    6: "scene footprints kept and surveyed once: table nw_scenes",
 }
 
 md = sa.MetaData()
@@ -200,6 +206,24 @@ imagery_t = sa.Table(
     sa.Column("tick", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.Float),
 )  # fmt: skip
+scenes_t = sa.Table(
+    "nw_scenes", md,
+    sa.Column("scene_id", sa.String(500), primary_key=True),
+    sa.Column("time_ns", sa.BigInteger, nullable=False, index=True),
+    sa.Column("source", sa.Text),
+    sa.Column("sensor", sa.String(40)),
+    sa.Column("cloud_cover", sa.Float),
+    sa.Column("resolution_m", sa.Float),
+    sa.Column("footprint", sa.LargeBinary, nullable=False),  # WKB, EPSG:4326
+    sa.Column("file", sa.Text),  # the file its latest version was read from
+    sa.Column("first_seen", sa.Float, nullable=False),  # wall-clock time first stored
+    sa.Column("first_tick", sa.BigInteger, nullable=False),
+    sa.Column("updated_tick", sa.BigInteger, nullable=False),
+    sa.Column("surveyed_tick", sa.BigInteger),  # the tick that derived its surveys (once)
+    sa.Column("surveyed_how", sa.String(20)),  # detections | empty
+)  # fmt: skip
+#: ``nw_scenes`` columns a tick reads in its snapshot (not the footprint).
+SCENE_META = ("scene_id", "time_ns", "first_seen", "first_tick", "surveyed_tick", "surveyed_how")
 ais_buffer_t = sa.Table(
     "nw_ais_buffer", md,
     sa.Column("id", _BigId, primary_key=True, autoincrement=True),
@@ -284,18 +308,25 @@ class Snapshot:
     seen: bytes | None = None
     #: Imagery files waiting for their partner (``nw_imagery_pending`` rows without the data).
     imagery: list[dict[str, Any]] = field(default_factory=list)
+    #: The scenes held (``nw_scenes`` :data:`SCENE_META` columns), by scene id.
+    scenes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
 class ImageryCommit:
     """What a tick writes for imagery (:mod:`navwatch.alerts.imagery`): pending files to add
     (``nw_imagery_pending`` rows) and to delete (source, key), AIS positions to buffer
-    (``nw_ais_buffer`` columns) and how long the buffer keeps them."""
+    (``nw_ais_buffer`` columns) and how long the buffer keeps them; scene footprints to store
+    (``nw_scenes`` rows, the latest version of a scene wins), the scenes surveyed this tick
+    (scene id -> ``detections`` or ``empty``) and how much scene time ``nw_scenes`` keeps."""
 
     add: list[dict[str, Any]] = field(default_factory=list)
     remove: list[tuple[str, str]] = field(default_factory=list)
     ais: pd.DataFrame | None = None
     keep_ns: int = 0
+    scenes: list[dict[str, Any]] = field(default_factory=list)
+    surveyed: dict[str, str] = field(default_factory=dict)
+    scenes_keep_ns: int = 0
 
 
 @dataclass
@@ -447,6 +478,7 @@ class Store:
             seen = c.execute(sa.select(seen_t.c.data).where(seen_t.c.id == 1)).first()
             cols = [col for col in imagery_t.c if col.name != "data"]
             pending = [dict(r._mapping) for r in c.execute(sa.select(*cols))]
+            scenes = {r.scene_id: dict(r._mapping) for r in c.execute(_scene_meta())}
             feed = []
             total = 0
             for r in c.execute(
@@ -471,6 +503,7 @@ class Store:
             activity=None if act is None else bytes(act[0]),
             seen=None if seen is None else bytes(seen[0]),
             imagery=pending,
+            scenes=scenes,
         )
 
     def commit_tick(
@@ -677,6 +710,21 @@ class Store:
         with self.read() as c:
             return [dict(r._mapping) for r in c.execute(sa.select(*cols))]
 
+    def scenes(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """Stored scenes (``nw_scenes``; all, or those of ``ids``) with their footprints as
+        WKB bytes."""
+        q = sa.select(scenes_t)
+        if ids is not None:
+            q = q.where(scenes_t.c.scene_id.in_(sorted(set(ids))))
+        with self.read() as c:
+            rows = [dict(r._mapping) for r in c.execute(q)]
+        return pd.DataFrame(rows, columns=[col.name for col in scenes_t.c])
+
+    def scene_meta(self) -> dict[str, dict[str, Any]]:
+        """The stored scenes without their footprints (:data:`SCENE_META`), by scene id."""
+        with self.read() as c:
+            return {r.scene_id: dict(r._mapping) for r in c.execute(_scene_meta())}
+
     def ais_buffer_size(self) -> int:
         with self.read() as c:
             return int(c.execute(sa.select(sa.func.count()).select_from(ais_buffer_t)).scalar_one())
@@ -809,7 +857,8 @@ def _commit_imagery(c: sa.Connection, im: ImageryCommit, tick: int, now: float) 
     for source, key in [*im.remove, *((r["source"], r["key"]) for r in im.add)]:
         c.execute(sa.delete(t).where(t.c.source == source, t.c.key == key))
     for r in im.add:
-        c.execute(sa.insert(t).values(**r, tick=tick, created_at=now))
+        c.execute(sa.insert(t).values(**{k: v for k, v in r.items() if k in t.c}, tick=tick,
+                                      created_at=now))  # fmt: skip
     if im.ais is not None and len(im.ais):
         recs = [
             {k: _plain_value(v) for k, v in rec.items()} for rec in im.ais.to_dict(orient="records")
@@ -821,6 +870,36 @@ def _commit_imagery(c: sa.Connection, im: ImageryCommit, tick: int, now: float) 
     if newest is not None and im.keep_ns > 0:
         cutoff = min(int(newest), int(now * 1e9)) - im.keep_ns
         c.execute(sa.delete(b).where(b.c.time_ns < cutoff))
+    _commit_scenes(c, im, tick, now)
+
+
+def _scene_meta() -> sa.Select:
+    return sa.select(*[scenes_t.c[n] for n in SCENE_META])
+
+
+def _commit_scenes(c: sa.Connection, im: ImageryCommit, tick: int, now: float) -> None:
+    """Store scene footprints (the latest version of a scene wins; when it was first seen and
+    whether it was surveyed are kept), mark the scenes surveyed this tick, then delete the
+    scenes older than ``scenes_keep_ns`` of scene time behind the newest (or behind now)."""
+    s = scenes_t
+    for r in im.scenes:
+        vals = {k: _plain_value(v) for k, v in r.items() if k in s.c and k != "scene_id"}
+        done = c.execute(
+            sa.update(s).where(s.c.scene_id == r["scene_id"]).values(**vals, updated_tick=tick)
+        ).rowcount
+        if not done:
+            c.execute(sa.insert(s).values(scene_id=r["scene_id"], **vals, first_seen=now,
+                                          first_tick=tick, updated_tick=tick))  # fmt: skip
+    for sid, how in sorted(im.surveyed.items()):
+        c.execute(
+            sa.update(s)
+            .where(s.c.scene_id == sid, s.c.surveyed_tick.is_(None))
+            .values(surveyed_tick=tick, surveyed_how=how)
+        )
+    newest = c.execute(sa.select(sa.func.max(s.c.time_ns))).scalar_one()
+    if newest is not None and im.scenes_keep_ns > 0:
+        cutoff = min(int(newest), int(now * 1e9)) - im.scenes_keep_ns
+        c.execute(sa.delete(s).where(s.c.time_ns < cutoff))
 
 
 def _plain_value(v: Any) -> Any:

@@ -3,15 +3,15 @@
 A tick (:meth:`Watcher.tick`):
 
 1. reads a snapshot of the state database (tick counter, consumed inputs, detector and activity
-   states, buffered live lines, imagery files waiting for their partner) in a short read
+   states, buffered live lines, detections files waiting for their scenes, the scenes held) in a short read
    transaction;
 2. outside any transaction: reads new input from every source, decodes the live lines, pairs
-   imagery files and turns the ready ones into survey rows matched to the buffered AIS
+   detections files with the scenes held and turns the usable ones into survey rows matched to the buffered AIS
    (:mod:`navwatch.alerts.imagery`), runs incremental port-event detection from the stored state and, when ``[alerts] events`` names
    an activity type, incremental activity detection (those types only) from the stored activity
    state, and plans alerts for both;
 3. commits, in **one** transaction, what it consumed (offsets, hashes, buffer rows deleted), the
-   imagery kept or used and the AIS buffered, the new detector and activity states, the event bookkeeping and the alerts with one delivery row
+   imagery kept or used, the scenes stored and surveyed and the AIS buffered, the new detector and activity states, the event bookkeeping and the alerts with one delivery row
    per sink. The commit first bumps the tick counter only if it still holds the snapshot's
    value, so a concurrent watcher's tick cannot be applied twice; a crash anywhere before the
    commit leaves the database as it was, and the next tick reads the same input again.
@@ -29,6 +29,7 @@ import logging
 import signal
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,8 @@ from .. import schema
 from ..activity import ActivityState, detect_activity_incremental
 from ..detect import DetectorState, detect_port_events
 from ..errors import ConfigError, IngestError, PortsError, StateError
-from ..imagery import ImageryEvidence
+from ..imagery import ImageryEvidence, read_scenes
+from ..io import InMemory
 from ..ports import load_ports
 from ..quarantine import Quarantine
 from ..registry import load_registry
@@ -176,7 +178,7 @@ class Watcher:
             polled={**_polled(chunks, self.cfg.sources), **boxes}, now=now, last=box_last
         )
         seen, n_dup = self._screen_repeats(chunks, snap.seen)
-        imagery, evidence = self._imagery(snap, chunks)  # derived surveys join ``chunks``
+        imagery, evidence = self._imagery(snap, chunks, now)  # derived surveys join ``chunks``
         frames = [c.obs for c in chunks if c.obs is not None and len(c.obs)]
         obs = schema.concat(frames) if frames else None
         qparts = [c.quarantine for c in chunks if c.quarantine is not None and len(c.quarantine)]
@@ -253,60 +255,93 @@ class Watcher:
             log.info("live input: %d position(s) received again, consumed once", n)
         return seen.to_bytes(), n
 
-    def _imagery(self, snap, chunks: list[Chunk]) -> tuple[ImageryCommit, ImageryEvidence | None]:
-        """Imagery files read this tick and those pending in the store: the ready ones
-        (:func:`navwatch.alerts.imagery.pair`) are matched to the buffered and this tick's AIS
-        and their surveys appended to ``chunks`` as one chunk of survey rows; what to commit
-        (pending files added and removed, AIS to buffer) and the evidence derived."""
+    def _imagery(
+        self, snap, chunks: list[Chunk], now: float
+    ) -> tuple[ImageryCommit, ImageryEvidence | None]:
+        """Imagery read this tick and kept in the store: scene footprints join ``nw_scenes``;
+        the detections files that can be used now (:func:`navwatch.alerts.imagery.plan`) are
+        matched to the buffered and this tick's AIS and the surveys of their scenes (and of the
+        held scenes surveyed as empty) appended to ``chunks`` as one chunk of survey rows; what
+        to commit (pending files added and removed, scenes stored and surveyed, AIS to buffer)
+        and the evidence derived."""
         ic = self.cfg.imagery
         parts = [imagery.ais_rows(c.obs, self.zones, ic.ais_near_km, ic.ais_step_s) for c in chunks]
         parts = [x for x in parts if x is not None]
         commit = ImageryCommit(
             ais=pd.concat(parts, ignore_index=True) if parts and ic.ais_buffer_h > 0 else None,
             keep_ns=int(ic.ais_buffer_h * 3600 * 1e9),
+            scenes_keep_ns=int(ic.scenes_keep_h * 3600 * 1e9),
         )
         new = [c.imagery for c in chunks if c.imagery is not None]
-        pending = {(r["source"], r["key"]): r for r in [*snap.imagery, *new]}
-        ready, used = imagery.pair(pending.values())
-        commit.add = new
-        if not ready:
-            if pending:
-                log.info("imagery: %d file(s) waiting for their partner", len(pending))
+        new_scenes = [
+            *self._schema5_scenes(snap, commit),
+            *(x for r in new for x in r["scene_rows"]),
+        ]
+        commit.scenes = _fresh(new_scenes, snap.scenes, commit.scenes_keep_ns, now)
+        held = {**snap.scenes}
+        for x in commit.scenes:
+            held.setdefault(x["scene_id"], dict(first_seen=now, surveyed_tick=None))
+        dets = [r for r in new if r["kind"] == "detections" and r["rows"] > 0]
+        pending = {(r["source"], r["key"]): r for r in snap.imagery if r["kind"] == "detections"}
+        pending.update({(r["source"], r["key"]): r for r in dets})
+        p = imagery.plan(pending.values(), held, now, ic.pending_max_h, ic.empty_scene_h)
+        used = [(r["source"], r["key"]) for r in p.use]
+        commit.add = [r for r in dets if (r["source"], r["key"]) not in used]
+        if p.wait:
+            log.info("imagery: %d detections file(s) waiting for their scenes", len(p.wait))
+        if not p.use and not p.empty:
             return commit, None
-        data = {(r["source"], r["key"]): r["data"] for r in new}
-        data.update(self.store.imagery_data([k for k in pending if k not in data]))
-        done = {(r["source"], r["key"]) for r in [*ready, *used]}
-        commit.add = [r for r in new if (r["source"], r["key"]) not in done]
-        commit.remove = sorted(done)
+        commit.remove.extend(used)
+        data = {(r["source"], r["key"]): r["data"] for r in dets}
+        data.update(self.store.imagery_data([k for k in used if k not in data]))
         q = Quarantine()
-        ev = self._imagery_surveys(ready, used, data, commit.ais, q)
-        first = ready[0]
+        ev = self._imagery_surveys(p, data, held, commit, q)
+        source = p.use[0]["source"] if p.use else "imagery"
         obs = None if ev is None else ev.observations
-        chunks.append(
-            Chunk(first["source"], "imagery", obs=obs, quarantine=_qframe(q, first["source"]))
-        )
+        chunks.append(Chunk(source, "imagery", obs=obs, quarantine=_qframe(q, source)))
         return commit, ev
 
+    def _schema5_scenes(self, snap, commit: ImageryCommit) -> list[dict]:
+        """The footprints of the scenes files a schema 5 database kept pending (moved to
+        ``nw_scenes`` by this tick)."""
+        old = [(r["source"], r["key"], r["file"]) for r in snap.imagery if r["kind"] == "scenes"]
+        if not old:
+            return []
+        data = self.store.imagery_data([(s, k) for s, k, _ in old])
+        out = []
+        for s, k, f in old:
+            table = read_scenes(InMemory(zlib.decompress(data[(s, k)]), f))
+            out.extend(imagery.scene_rows(table, f))
+            commit.remove.append((s, k))
+        return out
+
     def _imagery_surveys(
-        self, ready: list[dict], used: list[dict], data: dict, tick_ais, q: Quarantine
+        self, p: imagery.Plan, data: dict, held: dict, commit: ImageryCommit, q: Quarantine
     ) -> ImageryEvidence | None:
-        """The evidence of the ready imagery (None when the detections have no footprint at
-        all: the files are quarantined with that reason)."""
-        params = self.cfg.imagery.params
-        dets, scenes = imagery.read_ready(ready, used, data)
-        frames = [] if tick_ais is None else [tick_ais]
-        win = imagery.scene_window(dets, scenes, params)
-        if win is not None and self.cfg.imagery.ais_buffer_h > 0:
+        """The evidence of the imagery used (None when the detections have no footprint at
+        all: the files are quarantined with that reason); the scenes surveyed are recorded in
+        ``commit``."""
+        ic = self.cfg.imagery
+        ids = set(p.survey).union(*p.used_ids.values(), *p.dropped.values()) & held.keys()
+        catalogue = _catalogue(self.store.scenes(ids), commit.scenes, ids)
+        dets, scenes = imagery.read_ready(p, data, catalogue, held, q, ic.pending_max_h)
+        if not len(scenes):  # every row read was quarantined: nothing to survey
+            return None
+        frames = [] if commit.ais is None else [commit.ais]
+        win = imagery.scene_window(dets, scenes, ic.params)
+        if win is not None and ic.ais_buffer_h > 0:
             frames.append(self.store.ais_window(*win))
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         ais = imagery.buffered_ais(rows) if len(rows) else schema.empty()
         try:
-            ev = imagery.derive(dets, scenes, ais, self.zones, self.registry, params, q)
+            ev = imagery.derive(dets, scenes, ais, self.zones, self.registry, ic.params, q)
         except IngestError as exc:
-            for r in ready:
+            for r in p.use:
                 q.add(r["file"], None, "imagery_unusable", f"{r['file']}: {exc.reason}")
             log.warning("imagery not used: %s", exc.reason)
             return None
+        commit.surveyed = {sid: "empty" if sid in p.empty else "detections"
+                           for sid in scenes["scene_id"].astype(str)}  # fmt: skip
         return ev
 
     def _detect(
@@ -406,6 +441,24 @@ class Watcher:
         for s in self.sinks:
             s.close()
         self.store.dispose()
+
+
+def _fresh(rows: list[dict], held: dict[str, dict], keep_ns: int, now: float) -> list[dict]:
+    """The scene rows to store: those no older than ``nw_scenes`` keeps (``keep_ns`` of scene
+    time behind the newest scene, or behind now), so that a scene pruned is never stored (and
+    surveyed) again; of a scene given twice, the last."""
+    if keep_ns <= 0 or not rows:
+        return list({r["scene_id"]: r for r in rows}.values())
+    times = [int(m["time_ns"]) for m in held.values() if m.get("time_ns") is not None]
+    cutoff = min(max([*times, *(r["time_ns"] for r in rows)]), int(now * 1e9)) - keep_ns
+    return list({r["scene_id"]: r for r in rows if r["time_ns"] >= cutoff}.values())
+
+
+def _catalogue(stored: pd.DataFrame, new: list[dict], ids: set[str]):
+    """The scenes ``ids`` as a scenes table: the stored rows, replaced by this tick's."""
+    fresh = pd.DataFrame([r for r in new if r["scene_id"] in ids], columns=list(stored.columns))
+    rows = pd.concat([stored.astype(object), fresh.astype(object)], ignore_index=True)
+    return imagery.scenes_frame(rows.drop_duplicates("scene_id", keep="last"))
 
 
 def _quarantined(q: Quarantine, source: str, qparts: list[pd.DataFrame]) -> None:

@@ -145,15 +145,17 @@ def _status(cfg) -> None:
         store.create()
         rows = store.health_rows()
         pending = store.pending_imagery()
+        scenes = store.scene_meta()
         buffered = store.ais_buffer_size()
     finally:
         store.dispose()
     rep = health_report(rows, cfg.health, time.time_ns())
     for line in status_lines(rep):
         typer.echo(line)
-    for line in pending_lines(pending):
+    im = cfg.imagery
+    for line in pending_lines(pending, scenes, time.time(), im.pending_max_h, im.empty_scene_h):
         typer.echo(line)
-    if pending or buffered:
+    if pending or scenes or buffered:
         typer.echo(f"AIS buffer for late imagery: {buffered} position(s)")
     if not rep["healthy"]:
         raise typer.Exit(1)
