@@ -23,9 +23,11 @@ naming no ``scene_id`` too, ``no_scene_id``, since without a footprint it cannot
   of the same scene and zone would be contradictory evidence of one instant; quarantined, the
   rows stay visible for an analyst.
 * A held scene that **no detections file names** (not even one still waiting) is surveyed as an
-  empty port once held ``empty_scene_h`` (72 h, wall clock): a detections file does not say
-  which scenes it covers with no detection, so only time says that its detections are not
-  coming. ``empty_scene_h = 0`` surveys such scenes in the tick they come (right when
+  empty port as soon as a later scene of the same source (``Sentinel-1``, ``Maxar``...) has its
+  detections (used now, or before: providers deliver in time order, so an earlier scene they
+  name nothing of had no detection), else once held ``empty_scene_h`` (72 h, wall clock): a
+  detections file does not say which scenes it covers with no detection, so only order or time
+  says that its detections are not coming. ``empty_scene_h = 0`` surveys such scenes in the tick they come (right when
   detections always come with or before their scenes; wrong for a catalogue delivered ahead of
   them: its scenes would be surveyed empty, their detections then quarantined). A scene surveyed
   empty after later scenes were surveyed is late evidence (README *Late evidence*).
@@ -232,8 +234,18 @@ def plan(
     >>> (p.used_ids[("s", "d")], p.dropped[("s", "d")], p.survey)
     ({'A'}, {'B': 'scene_already_surveyed'}, {'A'})
     >>> held["C"] = dict(surveyed_tick=None, first_seen=0.0)
-    >>> plan([], held, 7200.0, 2, 2).empty
-    {'A', 'C'}
+    >>> sorted(plan([], held, 7200.0, 2, 2).empty)
+    ['A', 'C']
+
+    A scene no file names, earlier than one of its source whose detections came, had none:
+    it is surveyed empty at once; a later one waits.
+
+    >>> held = {k: dict(surveyed_tick=None, first_seen=0.0, time_ns=t, source="S1")
+    ...         for k, t in (("t1", 1), ("t2", 2), ("t3", 3))}
+    >>> d = dict(source="s", key="d", kind="detections", scene_ids='["t2"]', created_at=0.0)
+    >>> p = plan([d], held, 60.0, 72, 72)
+    >>> sorted(p.survey), sorted(p.empty)
+    (['t1', 't2'], ['t1'])
     """
     out = Plan()
     named: set[str] = set()
@@ -254,12 +266,28 @@ def plan(
         out.used_ids[k] = ids - drop.keys()
         out.dropped[k] = drop
         out.survey |= out.used_ids[k]
+    mark = _watermarks(held, out.survey)
     for sid, m in held.items():
         if m.get("surveyed_tick") is None and sid not in named:
-            if now - float(m["first_seen"]) >= empty_scene_h * 3600:
+            t, src = m.get("time_ns"), m.get("source") or ""
+            behind = t is not None and src in mark and int(t) < mark[src]
+            if behind or now - float(m["first_seen"]) >= empty_scene_h * 3600:
                 out.empty.add(sid)
     out.survey |= out.empty
     return out
+
+
+def _watermarks(held: dict[str, dict[str, Any]], used: set[str]) -> dict[str, int]:
+    """Per scene source, the time of the latest scene whose detections came (used now, or
+    surveyed from detections before): detections are delivered in time order per provider, so
+    an earlier scene of that source no detections file names had none (an empty port)."""
+    mark: dict[str, int] = {}
+    for sid, m in held.items():
+        if m.get("time_ns") is None or not (sid in used or m.get("surveyed_how") == "detections"):
+            continue
+        src = m.get("source") or ""
+        mark[src] = max(mark.get(src, int(m["time_ns"])), int(m["time_ns"]))
+    return mark
 
 
 def pending_lines(
@@ -455,13 +483,14 @@ def derive(
     registry: Registry | None,
     params: ImageryParams,
     quarantine: Quarantine,
+    exit_margin_km: float | None = None,
 ) -> ImageryEvidence:
     """Match ``dets`` to ``ais`` and derive the surveys of ``scenes``
-    (:func:`navwatch.imagery.imagery_evidence`); raises :class:`IngestError` for detections
-    without any footprint."""
+    (:func:`navwatch.imagery.imagery_evidence`; ``exit_margin_km``: the detector's hysteresis
+    band); raises :class:`IngestError` for detections without any footprint."""
     ev = imagery_evidence(
         dets, scenes, ais if len(ais) else None, zones, registry, params=params,
-        quarantine=quarantine,
+        quarantine=quarantine, exit_margin_km=exit_margin_km,
     )  # fmt: skip
     s = ev.summary
     log.info(

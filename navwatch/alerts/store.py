@@ -223,7 +223,15 @@ scenes_t = sa.Table(
     sa.Column("surveyed_how", sa.String(20)),  # detections | empty
 )  # fmt: skip
 #: ``nw_scenes`` columns a tick reads in its snapshot (not the footprint).
-SCENE_META = ("scene_id", "time_ns", "first_seen", "first_tick", "surveyed_tick", "surveyed_how")
+SCENE_META = (
+    "scene_id",
+    "time_ns",
+    "source",
+    "first_seen",
+    "first_tick",
+    "surveyed_tick",
+    "surveyed_how",
+)
 ais_buffer_t = sa.Table(
     "nw_ais_buffer", md,
     sa.Column("id", _BigId, primary_key=True, autoincrement=True),

@@ -280,7 +280,8 @@ class Watcher:
         commit.scenes = _fresh(new_scenes, snap.scenes, commit.scenes_keep_ns, now)
         held = {**snap.scenes}
         for x in commit.scenes:
-            held.setdefault(x["scene_id"], dict(first_seen=now, surveyed_tick=None))
+            held.setdefault(x["scene_id"], dict(first_seen=now, surveyed_tick=None,
+                                                time_ns=x["time_ns"], source=x["source"]))  # fmt: skip
         dets = [r for r in new if r["kind"] == "detections" and r["rows"] > 0]
         pending = {(r["source"], r["key"]): r for r in snap.imagery if r["kind"] == "detections"}
         pending.update({(r["source"], r["key"]): r for r in dets})
@@ -334,7 +335,8 @@ class Watcher:
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         ais = imagery.buffered_ais(rows) if len(rows) else schema.empty()
         try:
-            ev = imagery.derive(dets, scenes, ais, self.zones, self.registry, ic.params, q)
+            margin = self.cfg.detect.params.exit_margin_km  # the detector's hysteresis band
+            ev = imagery.derive(dets, scenes, ais, self.zones, self.registry, ic.params, q, margin)
         except IngestError as exc:
             for r in p.use:
                 q.add(r["file"], None, "imagery_unusable", f"{r['file']}: {exc.reason}")

@@ -704,3 +704,32 @@ def test_upgrade_from_schema_5_keeps_a_pending_scenes_file(tmp_path):
     status = _status(cfg)
     assert "imagery pending" not in status
     assert "imagery scenes held: 6 (3 surveyed, 3 not yet)" in status
+
+
+def test_an_earlier_scene_of_a_source_whose_later_detections_came_is_surveyed_empty_at_once(
+    tmp_path,
+):
+    """Providers deliver detections in time order: with the 5 Dec Maxar detections in, a 3 Dec
+    scene of the same source that no detections file names had none, and is surveyed as an
+    empty harbour in the same tick (default ``empty_scene_h``, 72 h); the 10 Dec Maxar scene,
+    later, and the scenes of other sources still wait."""
+    g = json.loads(SCENES.read_text())
+    maxar = next(f for f in g["features"] if f["properties"]["scene_id"] == MAXAR)
+    for f in g["features"]:
+        if f["properties"]["scene_id"] == "IMG-20241203":
+            f["properties"]["source"] = maxar["properties"]["source"]
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    inc = tmp_path / "incoming"
+    _drop(SCENES, inc, data=json.dumps(g).encode())
+    _drop(SCENES, inc, name="d.csv", data=_detections(MAXAR))
+    w = _watcher(cfg)
+    try:
+        ev = w.tick(now=time.time() + 1).imagery
+        meta = w.store.scene_meta()
+    finally:
+        w.close()
+    assert ev is not None and ev.summary["scenes"] == 2
+    assert {s: m["surveyed_how"] for s, m in meta.items() if m["surveyed_how"]} == {
+        MAXAR: "detections",
+        "IMG-20241203": "empty",
+    }
