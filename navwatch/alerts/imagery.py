@@ -355,7 +355,8 @@ def ais_rows(
     obs: pd.DataFrame | None, zones: ZoneIndex, near_km: float, step_s: float = 0.0
 ) -> pd.DataFrame | None:
     """The AIS positions of ``obs`` (with an MMSI) within ``near_km`` of a port zone, as
-    ``nw_ais_buffer`` rows (``time_ns, mmsi, lat, lon, sog_kn, imo, callsign, name``); with
+    ``nw_ais_buffer`` rows (``time_ns, mmsi, lat, lon, sog_kn, length_m, imo, callsign,
+    name``); with
     ``step_s`` > 0, the first position of each MMSI in each ``step_s`` of message time only."""
     if obs is None or not len(obs) or "mmsi" not in obs.columns:
         return None
@@ -376,6 +377,7 @@ def ais_rows(
         }
     )
     out["sog_kn"] = _column(a, "sog_kn", float)
+    out["length_m"] = _column(a, "length_m", float)
     imo = pd.to_numeric(pd.Series(_column(a, "imo", object)), errors="coerce")
     out["imo"] = imo.astype("Int64")
     for c, n in _TEXT_COLUMNS.items():
@@ -410,6 +412,9 @@ def buffered_ais(rows: pd.DataFrame) -> pd.DataFrame:
             "imo": pd.to_numeric(rows["imo"], errors="coerce").astype("Int64"),
             "callsign": rows["callsign"].astype(object),
             "name": rows["name"].astype(object),
+            "length_m": pd.to_numeric(rows.get("length_m"), errors="coerce").astype(float)
+            if "length_m" in rows
+            else np.nan,
         }
     )
     return schema.conform(obs, where="nw_ais_buffer")

@@ -243,6 +243,7 @@ ais_buffer_t = sa.Table(
     sa.Column("imo", sa.BigInteger),
     sa.Column("callsign", sa.String(20)),
     sa.Column("name", sa.String(120)),
+    sa.Column("length_m", sa.Float),  # as broadcast (A+B): matching checks hull lengths with it
 )  # fmt: skip
 #: Messages per minute are recomputed once this much time has passed since the last window.
 RATE_WINDOW_NS = 60 * 1_000_000_000

@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -733,3 +734,26 @@ def test_an_earlier_scene_of_a_source_whose_later_detections_came_is_surveyed_em
         MAXAR: "detections",
         "IMG-20241203": "empty",
     }
+
+
+def test_ais_buffer_keeps_the_length_vessels_broadcast(tmp_path):
+    """The buffered AIS keeps each position's broadcast length (NOAA ``Length``; type 5 A+B):
+    late imagery is matched with it as `navwatch detect` matches with the files."""
+    lat, lon = VYAZMA_AT
+    t0 = pd.Timestamp("2024-11-30T06:30:00Z")
+    rows = [
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width"
+    ]
+    for k, mmsi, length in ((0, 636000001, "183"), (1, 636000002, "")):
+        t = (t0 + pd.Timedelta(minutes=10 * k)).strftime("%Y-%m-%dT%H:%M:%S")
+        rows.append(f"{mmsi},{t},{lat},{lon + 0.01},0.0,0.0,511,X,,,70,5,{length},30")
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    _drop(DETECTIONS, tmp_path / "incoming", name="ais.csv", data=("\n".join(rows) + "\n").encode())
+    w = _watcher(cfg)
+    try:
+        assert w.tick().rows == 2
+        buf = w.store.ais_window(0, 2**62).sort_values("mmsi")
+    finally:
+        w.close()
+    assert buf["mmsi"].tolist() == [636000001, 636000002]
+    assert buf["length_m"].iloc[0] == 183.0 and np.isnan(buf["length_m"].iloc[1])
