@@ -144,8 +144,12 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
     dark = here[here["status"] == "dark"]
     strong = dark[dark["score"].fillna(1.0) >= p.presence_min_score] if "score" in dark else dark
     named |= _counted(strong) - on_ais
-    tokens = Counter(t for t in strong["token"].fillna("") if t)
-    if registry is not None:  # a group every member of which is named says nothing more
+    # a hull whose candidates are all named, or whose group is, says nothing more
+    tokens = Counter(
+        t for t, c in zip(strong["token"].fillna(""), strong["candidates"].fillna(""), strict=True)
+        if t and not (c and set(str(c).split("|")) <= named)
+    )  # fmt: skip
+    if registry is not None:
         tokens = Counter({t: n for t, n in tokens.items()
                           if not set(registry.resolve_token(t.rstrip("?")).vessel_ids) <= named})  # fmt: skip
     present = [_name(registry, v) for v in sorted(named)]
@@ -197,13 +201,26 @@ def _counted(strong: pd.DataFrame) -> set[str]:
     """Registry vessels named by counting: dark detections that name a group (a label read from
     the image, or an identity carried over) and share the same candidates, as many as there
     are candidates, name them all (two hulls labelled frigate that only the two Gorshkov-class
-    ships fit; one such hull that one vessel fits names it)."""
-    groups: Counter = Counter()
-    for tok, cand in zip(strong["token"].fillna(""), strong["candidates"].fillna(""), strict=True):
-        c = frozenset(v for v in str(cand).split("|") if v)
-        if c and tok and not str(tok).endswith("?"):
-            groups[c] += 1
-    return {v for c, n in groups.items() if n >= len(c) for v in c}
+    ships fit; one such hull that one vessel fits names it); then again with the vessels so
+    named taken out of the other hulls' candidates (two hulls labelled oiler, one that only
+    Vyazma fits: the other is Yelnya).
+
+    >>> sorted(_counted(pd.DataFrame({"token": ["oiler x1", "oiler x1"],
+    ...                               "candidates": ["vyazma", "yelnya|vyazma"]})))
+    ['vyazma', 'yelnya']
+    """
+    hulls = [
+        frozenset(v for v in str(c).split("|") if v)
+        for t, c in zip(strong["token"].fillna(""), strong["candidates"].fillna(""), strict=True)
+        if t and not str(t).endswith("?")
+    ]
+    named: set[str] = set()
+    while True:
+        groups = Counter(h - named for h in hulls if h and not h <= named)
+        new = {v for c, n in groups.items() if c and n >= len(c) for v in c}
+        if not new:
+            return named
+        named |= new
 
 
 def _could_not_tell(scene, ais_geom, dark, tracks, sizes, p) -> tuple[set[str], set[str]]:

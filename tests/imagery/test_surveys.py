@@ -133,3 +133,17 @@ def test_match_across_an_ais_silence_names_the_vessel_at_its_berth_only(reg, zon
     s = derive_surveys(sc, m, zones, reg2, ais=a).set_index("port")
     h = s.loc["Testport/harbour", "present"].split("|")
     assert ("Charlie" in h) == named and ("Charlie?" in h) == (not named)
+
+
+def test_a_hull_number_read_from_the_image_names_the_vessel(zones):  # noqa: F811
+    from .test_match import registry
+
+    reg2 = registry([
+        {"vessel_id": "alpha", "name": "Alpha", "aliases": "128", "type": "frigate", "vessel_class": "Alpha class", "length_m": 135},
+        {"vessel_id": "bravo", "name": "Bravo", "aliases": "131", "type": "frigate", "vessel_class": "Alpha class", "length_m": 135},
+    ])  # fmt: skip
+    sc = scenes(resolution_m=[0.5])
+    _, c = calls(reg2, zones, dets([at(0, 0)], [135.0], labels=["131"]), sc)
+    assert c[("S1", "Testport/harbour")] == ["Bravo"]  # her sister Alpha: absent
+    _, c = calls(reg2, zones, dets([at(0, 0)], [135.0], labels=["frigate"]), sc)
+    assert c[("S1", "Testport/harbour")] == ["Alpha class x1"]  # one of the two sisters
