@@ -397,6 +397,20 @@ def test_imagery_config_keys_and_errors(tmp_path):
         assert msg in str(ei.value)
 
 
+def _older_store(tmp_path: Path, version: int, *drop: str) -> tuple[Path, str, Store]:
+    """A state database as a navwatch of schema ``version`` left it: the tables it did not have
+    (``drop``) dropped, its version written back."""
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
+    url = load_config(cfg, env=cli_env()).state_url.reveal()
+    st = Store(url)
+    st.create()
+    with st.write() as c:
+        for table in drop:
+            c.exec_driver_sql(f"DROP TABLE {table}")
+        c.exec_driver_sql(f"UPDATE nw_lock SET schema_version = {version}")
+    return cfg, url, st
+
+
 def test_upgrade_from_schema_4_adds_the_imagery_tables(tmp_path):
     """A version 4 database (before imagery) is refused, then upgraded by --upgrade-state: the
     two tables are added and imagery is kept pending in it."""
@@ -405,14 +419,7 @@ def test_upgrade_from_schema_4_adds_the_imagery_tables(tmp_path):
     from navwatch.alerts.store import SCHEMA_VERSION
     from navwatch.errors import StateError
 
-    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
-    url = load_config(cfg, env=cli_env()).state_url.reveal()
-    st = Store(url)
-    st.create()
-    with st.write() as c:
-        c.exec_driver_sql("DROP TABLE nw_imagery_pending")
-        c.exec_driver_sql("DROP TABLE nw_ais_buffer")
-        c.exec_driver_sql("UPDATE nw_lock SET schema_version = 4")
+    cfg, url, st = _older_store(tmp_path, 4, "nw_imagery_pending", "nw_ais_buffer")
     st.dispose()
     with pytest.raises(StateError, match="5: imagery in watched folders"):
         Store(url).create()
@@ -677,13 +684,8 @@ def test_upgrade_from_schema_5_keeps_a_pending_scenes_file(tmp_path):
     from navwatch.alerts.store import imagery_t
     from navwatch.errors import StateError
 
-    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None)
-    url = load_config(cfg, env=cli_env()).state_url.reveal()
-    st = Store(url)
-    st.create()
+    cfg, url, st = _older_store(tmp_path, 5, "nw_scenes")
     with st.write() as c:
-        c.exec_driver_sql("DROP TABLE nw_scenes")
-        c.exec_driver_sql("UPDATE nw_lock SET schema_version = 5")
         c.execute(sa.insert(imagery_t).values(
             source="drop", key="scenes.geojson", kind="scenes", file=str(SCENES),
             scene_ids=json.dumps(sorted(["IMG-20241203", LANDSAT, MAXAR, "MAXAR-20241210", MT,
