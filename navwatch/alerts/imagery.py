@@ -499,7 +499,7 @@ def derive(
     )  # fmt: skip
     s = ev.summary
     log.info(
-        "imagery: %d scene(s), %d detection(s) (%d matched to AIS, %d dark) -> %d survey(s) (%d full)",
-        s["scenes"], s["detections"], s["matched"], s["dark"], s["surveys"], s["full_surveys"],
+        "imagery: %d scene(s), %d detection(s) (%d matched to AIS, %d ambiguous, %d dark) -> %d survey(s) (%d full)",
+        s["scenes"], s["detections"], s["matched"], s["ambiguous"], s["dark"], s["surveys"], s["full_surveys"],
     )  # fmt: skip
     return ev

@@ -98,7 +98,8 @@ def _print_imagery(ev, max_rows: int = 25) -> None:
     s = ev.summary
     out.print(
         f"{s['scenes']:,} scene(s), {s['detections']:,} detection(s): {s['matched']:,} matched to "
-        f"AIS, {s['dark']:,} dark; {s['surveys']:,} survey(s) ({s['full_surveys']:,} full coverage)",
+        f"AIS, {s.get('ambiguous', 0):,} ambiguous (two tracks about as near), {s['dark']:,} dark; "
+        f"{s['surveys']:,} survey(s) ({s['full_surveys']:,} full coverage)",
         highlight=False,
     )
     sv = ev.surveys

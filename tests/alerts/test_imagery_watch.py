@@ -96,7 +96,7 @@ def test_demo_imagery_alerts_the_departures_of_navwatch_detect_once(tmp_path, st
     expected = _expected(tmp_path)
     assert len(expected) == 12 and _alerted(webhook) == expected, r.stderr[-3000:]
     assert len(webhook.ids()) == len(set(webhook.ids())) == 12 and webhook.bad_signatures == 0
-    assert "18 detection(s) (0 matched to AIS, 18 dark)" in r.stderr
+    assert "18 detection(s) (0 matched to AIS, 0 ambiguous, 18 dark)" in r.stderr
     r = run_once(cfg)
     assert r.returncode == 0 and "0 alert(s) enqueued" in r.stdout and len(webhook.ids()) == 12
     st = Store(load_config(cfg, env=cli_env()).state_url.reveal())

@@ -69,7 +69,10 @@ def test_cli_imagery_writes_tables_that_detect_reads_back(tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert "18 detection(s): 0 matched to AIS, 18 dark" in r.stdout
+    assert (
+        "18 detection(s): 0 matched to AIS, 0 ambiguous (two tracks about as near), 18 dark"
+        in r.stdout
+    )
     d = read_table(det, "detections")
     assert (d["status"] == "dark").all() and d["token"].str.contains("Admiral Gorshkov class").any()
     # the surveys CSV is read as hand surveys: the same events as reading the imagery directly
