@@ -436,3 +436,15 @@ def test_browser_footprints_and_both_detection_layers(browser, cli_report):
         assert problems == [] and requests == []
     finally:
         pg.close()
+
+
+def test_ambiguous_detections_have_their_own_layer(both):
+    scenes, dets = both
+    amb = make_detections(detection("ambiguous", detect_id="a1", candidates="alpha|bravo"))
+    m = map_report(make_states(), scenes=scenes, detections=pd.concat([dets, amb]), offline=True)
+    names = layer_names(m)
+    assert "Detections: ambiguous AIS match (1)" in names, names
+    assert m.navwatch_summary["detections_by_status"] == {"matched": 2, "ambiguous": 1, "dark": 1}
+    e = next(e for e in data_island(m)["imagery"]["detections"] if e["k"] == "ambiguous")
+    assert e["h"].startswith("ALPHA (alpha)")  # the nearest track's vessel, as a matched one
+    assert "as near one AIS track as another" in m.get_root().render()
