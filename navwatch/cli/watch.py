@@ -12,10 +12,6 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from ..alerts import Store, Watcher, load_config, run_scheduled
-from ..alerts.config import redact_url
-from ..alerts.health import health_report, status_lines
-from ..alerts.imagery import pending_lines
 from ..errors import NavwatchError
 from ._common import EXIT_ERROR, app, err, out
 
@@ -90,6 +86,11 @@ def watch(
         raise typer.BadParameter(
             f"expected one of {list(_LEVELS)}, got {log_level!r}", param_hint="--log-level"
         )
+    # the watcher's modules (SQLAlchemy, the imagery) load when `watch` runs, not with every
+    # navwatch command
+    from ..alerts import Store, Watcher, load_config, run_scheduled
+    from ..alerts.config import redact_url
+
     cfg = load_config(config)
     if print_config:
         out.print_json(json.dumps(cfg.redacted()))
@@ -140,6 +141,10 @@ def watch(
 
 def _status(cfg) -> None:
     """``--status``: per-source health from the state database; exit 1 when a source is silent."""
+    from ..alerts import Store
+    from ..alerts.health import health_report, status_lines
+    from ..alerts.imagery import pending_lines
+
     store = Store(cfg.state_url.reveal())
     try:
         store.create()

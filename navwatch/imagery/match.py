@@ -7,9 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .. import schema
 from ..geodesy import distance_km, local_frame
@@ -385,6 +382,11 @@ def _assign(cost: np.ndarray, ok: np.ndarray) -> list[tuple[int, int]]:
     di, vj = np.nonzero(ok)
     if not len(di):
         return []
+    # imported here: scipy costs every navwatch command 0.3 s of start-up otherwise
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     nd, nv = ok.shape
     g = coo_matrix((np.ones(len(di)), (di, nd + vj)), shape=(nd + nv, nd + nv))
     _, comp = connected_components(g, directed=False)
