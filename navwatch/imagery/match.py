@@ -228,13 +228,10 @@ class AisTracks:
             if "length_m" in per.columns
             else {}
         )
+        reg_len = {m: float(lengths.get(v, np.nan)) if isinstance(v, str) else np.nan
+                   for m, v in self.vessel_id.items()}  # fmt: skip
         self.length = {
-            m: float(lengths.get(v, np.nan)) if isinstance(v, str) else np.nan
-            for m, v in self.vessel_id.items()
-        }
-        self.length = {
-            m: x if np.isfinite(x) else float(ais_len.get(m, np.nan))
-            for m, x in self.length.items()
+            m: x if np.isfinite(x) else float(ais_len.get(m, np.nan)) for m, x in reg_len.items()
         }
         self._at: dict[tuple[int, int], pd.DataFrame] = {}
 

@@ -98,6 +98,7 @@ def derive_surveys(
     sc = scenes.reset_index(drop=True)
     frac = coverage_fractions(sc.geometry.values, zi)
     tracks = _tracks(ais, registry)
+    lengths = registry.sizes().set_index("vessel_id")["length_m"] if registry is not None else None
     rows = []
     by_scene = (
         dict(tuple(matched.groupby(matched["scene_id"].astype("string"), sort=False)))
@@ -107,7 +108,7 @@ def derive_surveys(
     for s, z in zip(*np.nonzero(frac >= max(p.min_coverage, 1e-9)), strict=True):
         sid = str(sc["scene_id"].iat[s])
         m = matched if by_scene is None else by_scene.get(sid, matched.iloc[:0])
-        rows.append(_survey(sc.iloc[s], zi, z, float(frac[s, z]), m, tracks, registry, p))
+        rows.append(_survey(sc.iloc[s], zi, z, float(frac[s, z]), m, tracks, registry, p, lengths))
     if not rows:
         return schema.IMAGERY_SURVEYS.empty()
     _lone_absences(rows, registry, p)
@@ -124,8 +125,11 @@ def derive_surveys(
     return schema.validate(out, schema.IMAGERY_SURVEYS, where="derive_surveys")
 
 
-def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry, p) -> dict:
-    """The survey of zone ``z`` by one scene (``matched``: that scene's detections)."""
+def _survey(
+    scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry, p, lengths
+) -> dict:
+    """The survey of zone ``z`` by one scene (``matched``: that scene's detections; ``lengths``:
+    the registry's by vessel id)."""
     sid = str(scene["scene_id"])
     sensor = str(scene.get("sensor", "") or "")
     m = matched
@@ -154,9 +158,8 @@ def _survey(scene, zi: ZoneIndex, z: int, frac: float, matched, tracks, registry
                           if not set(registry.resolve_token(t.rstrip("?")).vessel_ids) <= named})  # fmt: skip
     present = [_name(registry, v) for v in sorted(named)]
     present += [_count(t, n) for t, n in sorted(tokens.items())]
-    sizes = registry.sizes() if registry is not None else None
     dark_or_edge = m[(inside & m["status"].isin(["dark", "ambiguous"]).to_numpy()) | near]
-    blind, hinted = _could_not_tell(scene, zi.exit_polygon(z), dark_or_edge, tracks, sizes, p)
+    blind, hinted = _could_not_tell(scene, zi.exit_polygon(z), dark_or_edge, tracks, lengths, p)
     covered = (
         {v for t in tokens for v in registry.resolve_token(t.rstrip("?")).vessel_ids}
         if registry is not None
@@ -191,9 +194,7 @@ def _in_zone(m: pd.DataFrame, zi: ZoneIndex, z: int, p) -> tuple[np.ndarray, np.
     inside = shapely.contains_xy(zi.entry[z], lon, lat)
     res = m["resolution_m"].to_numpy(float) if "resolution_m" in m else np.full(len(m), np.nan)
     reach_m = np.fmax(p.edge_m, 3 * np.nan_to_num(res))
-    f = local_frame(float(zi.rep_lon[z]), float(zi.rep_lat[z]))
-    x, y = f.xy(lon, lat)
-    d_km = shapely.distance(f.to_local(zi.entry[z]), shapely.points(x, y))
+    d_km = zi.boundary_distances_km(z, lon, lat)  # outside, the distance to the zone
     return inside, ~inside & (d_km * 1000.0 <= reach_m)
 
 
@@ -223,16 +224,15 @@ def _counted(strong: pd.DataFrame) -> set[str]:
         named |= new
 
 
-def _could_not_tell(scene, ais_geom, dark, tracks, sizes, p) -> tuple[set[str], set[str]]:
+def _could_not_tell(scene, ais_geom, dark, tracks, lengths, p) -> tuple[set[str], set[str]]:
     """Registry vessels this scene cannot call absent, as (blind, hinted). Blind: too small
     for the sensor, or of unknown length while unexplained (dark) detections are in or at the
     edge of the zone. Hinted (a hull that may be them is there): their length such a detection
     fits (whatever its score; a group token may also name them), a detection just outside the
     edge was matched to them, or their AIS places them in the zone though no detection matched
     them."""
-    if sizes is None:
+    if lengths is None:
         return set(), set()
-    lengths = sizes.set_index("vessel_id")["length_m"]
     res = pd.to_numeric(scene.get("resolution_m", np.nan), errors="coerce")
     small_len = p.min_length_m(str(scene.get("sensor", "") or ""), float(res))
     small = set(lengths.index[lengths < small_len])
@@ -261,13 +261,13 @@ def _lone_absences(rows: list[dict], registry: Registry | None, p) -> None:
     if registry is None or p.lone_absence_h <= 0:
         return
     span = pd.Timedelta(hours=p.lone_absence_h)
-    by_zone: dict[str, list[dict]] = {}
+    by_zone: dict[str, list[tuple[pd.Timestamp, dict]]] = {}
     for r in rows:
-        by_zone.setdefault(r["port"], []).append(r)
+        by_zone.setdefault(r["port"], []).append((pd.Timestamp(r["time"]), r))
     for zone_rows in by_zone.values():
-        zone_rows.sort(key=lambda r: pd.Timestamp(r["time"]))
+        zone_rows.sort(key=lambda tr: tr[0])
         for v in registry.ids:
-            calls = [(pd.Timestamp(r["time"]), r, v in r["_seen"]) for r in zone_rows
+            calls = [(t, r, v in r["_seen"]) for t, r in zone_rows
                      if v in r["_seen"] or (r["coverage"] == "full" and v not in r["_mentioned"])]  # fmt: skip
             for (t0, _, s0), (t, r, s), (t1, _, s1) in zip(
                 calls, calls[1:], calls[2:], strict=False
